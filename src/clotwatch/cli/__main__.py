@@ -1,0 +1,5 @@
+import sys
+
+from clotwatch.cli import main
+
+sys.exit(main())
