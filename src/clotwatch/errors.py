@@ -1,4 +1,5 @@
-"""The one exception tree of clotwatch.
+"""The one exception tree of clotwatch; defined in ``clotwatch.core.errors`` so that the pure
+core can raise it without importing anything outside ``core``.
 
     ClotwatchError
      +-- InputError        bad input: unknown id, wrong type, out of range, malformed document
@@ -6,37 +7,22 @@
      +-- MappingError      a FHIR resource or code cannot be mapped to clotwatch's inputs
      +-- StoreError        the database refused or lost something
      +-- ConfigError       settings are invalid or unsafe
-
-HTTP status codes are chosen only in ``clotwatch.api``; exit codes only in ``clotwatch.cli``.
 """
 
-from __future__ import annotations
+from clotwatch.core.errors import (
+    ClotwatchError,
+    ConfigError,
+    InputError,
+    MappingError,
+    MissingDataError,
+    StoreError,
+)
 
-
-class ClotwatchError(Exception):
-    """Base of every error clotwatch raises on purpose."""
-
-
-class InputError(ClotwatchError, ValueError):
-    """Input that clotwatch cannot accept; ``field`` names the offending input."""
-
-    def __init__(self, field: str | None, reason: str) -> None:
-        self.field = field
-        self.reason = reason
-        super().__init__(f"{field}: {reason}" if field else reason)
-
-
-class MissingDataError(ClotwatchError):
-    """Data that an operation needs is absent."""
-
-
-class MappingError(ClotwatchError):
-    """A FHIR resource, code or unit cannot be mapped onto clotwatch's inputs."""
-
-
-class StoreError(ClotwatchError):
-    """The store could not do what was asked."""
-
-
-class ConfigError(ClotwatchError):
-    """Settings are invalid or unsafe."""
+__all__ = [
+    "ClotwatchError",
+    "ConfigError",
+    "InputError",
+    "MappingError",
+    "MissingDataError",
+    "StoreError",
+]
