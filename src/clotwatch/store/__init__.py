@@ -1,0 +1,21 @@
+"""Persistence: SQLAlchemy models, repositories and the Alembic migrations shipped with them.
+
+SQLite (the default, a file in the user's data directory) and PostgreSQL (``DATABASE_URL``)
+are both supported and both tested.
+"""
+
+from clotwatch.store.db import Store, open_store
+from clotwatch.store.migrate import current_revision, downgrade, upgrade
+from clotwatch.store.models import Assessment, Base
+from clotwatch.store.repository import AssessmentRepository
+
+__all__ = [
+    "Assessment",
+    "AssessmentRepository",
+    "Base",
+    "Store",
+    "current_revision",
+    "downgrade",
+    "open_store",
+    "upgrade",
+]

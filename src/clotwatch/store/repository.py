@@ -1,0 +1,60 @@
+"""Repositories: the only place that writes SQL for the service layer."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
+
+from clotwatch.store.models import Assessment
+
+
+class AssessmentRepository:
+    """Saved assessments, addressed by the hash of their share code."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(
+        self,
+        *,
+        code_hash: str,
+        revoke_hash: str,
+        kind: str,
+        subject: str,
+        lang: str,
+        answers: dict[str, Any],
+        result: dict[str, Any],
+        created_at: datetime,
+        expires_at: datetime,
+    ) -> Assessment:
+        """Insert one assessment and return it (flushed, with its id)."""
+        row = Assessment(
+            code_hash=code_hash, revoke_hash=revoke_hash, kind=kind, subject=subject, lang=lang,
+            answers=answers, result=result, created_at=created_at, expires_at=expires_at,
+        )
+        self.session.add(row)
+        self.session.flush()
+        return row
+
+    def by_code_hash(self, code_hash: str) -> Assessment | None:
+        """The assessment with this code hash, whatever its state (expired, revoked)."""
+        return self.session.scalars(
+            select(Assessment).where(Assessment.code_hash == code_hash)
+        ).one_or_none()
+
+    def revoke(self, assessment_id: int, now: datetime) -> bool:
+        """Mark revoked (once); True if this call revoked it."""
+        result = self.session.execute(
+            update(Assessment)
+            .where(Assessment.id == assessment_id, Assessment.revoked_at.is_(None))
+            .values(revoked_at=now)
+        )
+        return bool(getattr(result, "rowcount", 0))
+
+    def purge_expired(self, now: datetime) -> int:
+        """Delete assessments past their expiry; returns how many."""
+        result = self.session.execute(delete(Assessment).where(Assessment.expires_at <= now))
+        return int(getattr(result, "rowcount", 0) or 0)

@@ -1,0 +1,43 @@
+"""Migrations from an empty database, and models that match them."""
+
+from __future__ import annotations
+
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import inspect
+
+from clotwatch.store import Base, current_revision, downgrade, upgrade
+from clotwatch.store.db import make_engine
+
+
+def test_upgrade_downgrade_upgrade_from_an_empty_database(empty_db_url: str) -> None:
+    assert current_revision(empty_db_url) is None
+    upgrade(empty_db_url)
+    engine = make_engine(empty_db_url)
+    try:
+        assert "assessments" in inspect(engine).get_table_names()
+        downgrade(empty_db_url, "base")
+        assert "assessments" not in inspect(engine).get_table_names()
+        assert current_revision(empty_db_url) is None
+        upgrade(empty_db_url)
+        assert current_revision(empty_db_url) == "0001"
+    finally:
+        engine.dispose()
+
+
+def test_models_match_the_migrations(empty_db_url: str) -> None:
+    upgrade(empty_db_url)
+    engine = make_engine(empty_db_url)
+    try:
+        with engine.connect() as connection:
+            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            diff = compare_metadata(context, Base.metadata)
+    finally:
+        engine.dispose()
+    assert diff == []
+
+
+def test_upgrade_twice_is_harmless(empty_db_url: str) -> None:
+    upgrade(empty_db_url)
+    upgrade(empty_db_url)
+    assert current_revision(empty_db_url) == "0001"
