@@ -7,6 +7,7 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from clotwatch.cli.common import dump_json, fail, read_json_object
+from clotwatch.core.instruments.explain import bands_text, kind_text, points_text
 
 if TYPE_CHECKING:
     from clotwatch.core.instruments import Input, Instrument, Result
@@ -38,15 +39,26 @@ def register(sub: Any) -> None:
         add_help=False,
     )
     p.add_argument("instrument", nargs="?", help="instrument id (see --list)")
-    p.add_argument("answers", nargs="*", metavar="input=value",
-                   help="answers: yes/no for criteria, numbers, or an allowed value; ? = unknown")
-    p.add_argument("-h", "--help", action="store_true",
-                   help="show this help, or an instrument's inputs when an id is given")
+    p.add_argument(
+        "answers",
+        nargs="*",
+        metavar="input=value",
+        help="answers: yes/no for criteria, numbers, or an allowed value; ? = unknown",
+    )
+    p.add_argument(
+        "-h",
+        "--help",
+        action="store_true",
+        help="show this help, or an instrument's inputs when an id is given",
+    )
     p.add_argument("--list", action="store_true", help="list every instrument with its citation")
     p.add_argument("--schema", action="store_true", help="print the JSON Schema of the inputs")
-    p.add_argument("--json", action="store_true",
-                   help="machine output: read a JSON object of inputs from stdin (or --input, "
-                   "or the input=value arguments) and print the result as JSON")
+    p.add_argument(
+        "--json",
+        action="store_true",
+        help="machine output: read a JSON object of inputs from stdin (or --input, "
+        "or the input=value arguments) and print the result as JSON",
+    )
     p.add_argument("--input", metavar="FILE", help="read the JSON inputs from FILE ('-' = stdin)")
     p.set_defaults(handler=_run, _parser=p)
 
@@ -118,37 +130,13 @@ def _parse_pairs(inst: Instrument, pairs: list[str]) -> dict[str, Any]:
         try:
             inp = inst.input(key)
         except KeyError:
-            fail(f"{key}: unknown input for {inst.id}; expected one of: {', '.join(inst.input_ids)}")
+            fail(
+                f"{key}: unknown input for {inst.id}; expected one of: {', '.join(inst.input_ids)}"
+            )
         if key in answers:
             fail(f"{key}: given more than once")
         answers[key] = _parse_value(inp, raw)
     return answers
-
-
-def _kind_text(inp: Input) -> str:
-    if inp.kind == "bool":
-        return "yes/no"
-    if inp.kind == "enum":
-        return "one of: " + ", ".join(inp.option_values)
-    rng = ""
-    if inp.minimum is not None or inp.maximum is not None:
-        rng = f" {inp.minimum}..{inp.maximum}"
-    unit = f" {inp.unit}" if inp.unit else ""
-    return f"{'whole number' if inp.kind == 'integer' else 'number'}{rng}{unit}"
-
-
-def _points_text(inp: Input) -> str:
-    from clotwatch.core.instruments.explain import fmt
-
-    if not inp.scored:
-        return "used by the rule"
-    if inp.kind == "bool":
-        return f"{'+' if inp.points >= 0 else ''}{fmt(inp.points)} if yes" if inp.points else ""
-    if inp.kind == "enum":
-        return "; ".join(f"{o.value} {fmt(o.points)}" for o in inp.options if o.points)
-    if inp.graded:
-        return "the grade"
-    return "; ".join(f"{t.label}: {fmt(t.points)}" for t in inp.tiers if t.points)
 
 
 def _instrument_help(inst: Instrument) -> None:
@@ -162,42 +150,35 @@ def _instrument_help(inst: Instrument) -> None:
     console.print(inst.purpose)
     if inst.note:
         console.print(f"Note: {inst.note}")
-    table = Table("input", "meaning", "type", "points", show_lines=False)
+    table = Table(show_lines=False)
+    table.add_column("input", no_wrap=True)
+    table.add_column("meaning")
+    table.add_column("type")
+    table.add_column("points")
     for inp in inst.inputs:
-        table.add_row(inp.id, inp.meaning, _kind_text(inp), _points_text(inp))
+        table.add_row(inp.id, inp.meaning, kind_text(inp), points_text(inp))
     console.print(table)
     for scheme, bands in inst.schemes.items():
-        console.print(f"Categories ({scheme}{', primary' if scheme == inst.primary else ''}): "
-                      + _bands_text(bands))
+        console.print(
+            f"Categories ({scheme}{', primary' if scheme == inst.primary else ''}): "
+            + bands_text(bands)
+        )
     console.print(f"Source: {inst.citation}")
-    console.print(f"\nUsage: clotwatch score {inst.id} input=value ... "
-                  f"(or --json with a JSON object on stdin). Unanswered inputs are never read as "
-                  f"'no'.\n{DISCLAIMER}")
-
-
-def _bands_text(bands: Any) -> str:
-    from clotwatch.core.instruments.explain import fmt
-
-    parts = []
-    lower = None
-    for band in bands:
-        if band.upto is not None:
-            rng = f"<= {fmt(band.upto)}"
-        elif band.below is not None:
-            rng = f"< {fmt(band.below)}"
-        else:
-            rng = f"> {fmt(lower)}" if lower is not None else "any"
-        parts.append(f"{band.value} ({rng})")
-        lower = band.upto if band.upto is not None else band.below
-    return "; ".join(parts)
+    console.print(
+        f"\nUsage: clotwatch score {inst.id} input=value ... "
+        f"(or --json with a JSON object on stdin). Unanswered inputs are never read as "
+        f"'no'.\n{DISCLAIMER}"
+    )
 
 
 def _list(instruments: Any, *, as_json: bool) -> int:
     if as_json:
-        dump_json([
-            {"id": i.id, "name": i.name, "version": i.version, "citation": str(i.citation)}
-            for i in instruments
-        ])
+        dump_json(
+            [
+                {"id": i.id, "name": i.name, "version": i.version, "citation": str(i.citation)}
+                for i in instruments
+            ]
+        )
         return 0
     from rich.console import Console
 
@@ -231,7 +212,10 @@ def _show(result: Result) -> None:
         star = " (primary)" if scheme == inst.primary else ""
         console.print(f"Category, {scheme}{star}: [bold]{shown}[/bold]")
     if result.contributions:
-        table = Table("input", "answer", "points")
+        table = Table()
+        table.add_column("input", no_wrap=True)
+        table.add_column("answer")
+        table.add_column("points")
         for c in result.contributions:
             ans = "yes" if c.answer is True else "no" if c.answer is False else str(c.answer)
             table.add_row(c.input, ans, fmt(c.points) + (f"  ({c.note})" if c.note else ""))

@@ -50,8 +50,12 @@ def bmi(*tiers: Tier, meaning: str = "body-mass index, kg/m2") -> Input:
 def grade(id: str, meaning: str) -> Input:
     """A Villalta item graded 0 none, 1 mild, 2 moderate, 3 severe (the grade is the points)."""
     return Input(
-        id, f"{meaning}: 0 none, 1 mild, 2 moderate, 3 severe", "integer",
-        minimum=0, maximum=3, graded=True,
+        id,
+        f"{meaning}: 0 none, 1 mild, 2 moderate, 3 severe",
+        "integer",
+        minimum=0,
+        maximum=3,
+        graded=True,
     )
 
 
@@ -101,7 +105,10 @@ WELLS_DVT = Instrument(
     ),
     schemes={
         # Wells 2003 / NICE NG158 Table 1: 2 or more = DVT likely, 1 or less = unlikely.
-        "two_level": (Band("unlikely", upto=1, label="DVT unlikely"), Band("likely", label="DVT likely")),
+        "two_level": (
+            Band("unlikely", upto=1, label="DVT unlikely"),
+            Band("likely", label="DVT likely"),
+        ),
         # Wells 1997: 0 or less low, 1-2 moderate, 3 or more high.
         "three_level": (
             Band("low", upto=0),
@@ -154,7 +161,10 @@ WELLS_PE = Instrument(
     ),
     schemes={
         # NICE NG158 / Christopher study: more than 4 = PE likely, 4 or less = unlikely.
-        "two_level": (Band("unlikely", upto=4, label="PE unlikely"), Band("likely", label="PE likely")),
+        "two_level": (
+            Band("unlikely", upto=4, label="PE unlikely"),
+            Band("likely", label="PE likely"),
+        ),
         # Wells 2000: < 2 low, 2-6 moderate, > 6 high.
         "three_level": (Band("low", below=2), Band("moderate", upto=6), Band("high")),
     },
@@ -215,8 +225,15 @@ GENEVA_REVISED = Instrument(
     citation=cite.GENEVA_REVISED_2006,
     purpose="Pre-test probability of pulmonary embolism from objective items only.",
     inputs=_geneva_inputs(
-        {"age": 1, "previous_vte": 3, "surgery": 2, "malignancy": 2, "leg_pain": 3,
-         "hemoptysis": 2, "palpation": 4},
+        {
+            "age": 1,
+            "previous_vte": 3,
+            "surgery": 2,
+            "malignancy": 2,
+            "leg_pain": 3,
+            "hemoptysis": 2,
+            "palpation": 4,
+        },
         hr=(3, 5),
     ),
     schemes={
@@ -245,13 +262,23 @@ GENEVA_SIMPLIFIED = Instrument(
     citation=cite.GENEVA_SIMPLIFIED_2008,
     purpose="Pre-test probability of pulmonary embolism: each revised Geneva item scores 1.",
     inputs=_geneva_inputs(
-        {"age": 1, "previous_vte": 1, "surgery": 1, "malignancy": 1, "leg_pain": 1,
-         "hemoptysis": 1, "palpation": 1},
+        {
+            "age": 1,
+            "previous_vte": 1,
+            "surgery": 1,
+            "malignancy": 1,
+            "leg_pain": 1,
+            "hemoptysis": 1,
+            "palpation": 1,
+        },
         hr=(1, 2),
     ),
     schemes={
         # Klok 2008: 2 or less PE unlikely, 3 or more PE likely; three-level 0-1, 2-4, 5+.
-        "two_level": (Band("unlikely", upto=2, label="PE unlikely"), Band("likely", label="PE likely")),
+        "two_level": (
+            Band("unlikely", upto=2, label="PE unlikely"),
+            Band("likely", label="PE likely"),
+        ),
         "three_level": (Band("low", upto=1), Band("intermediate", upto=4), Band("high")),
     },
     primary="two_level",
@@ -274,13 +301,22 @@ PERC = Instrument(
     total_label="criteria met",
     note="Apply only when the clinician's gestalt puts PE probability below 15%.",
     inputs=(
-        age(Tier(1, "50 years or over", at_least=50),
-            meaning="age, years (criterion: age 50 or over)"),
-        heart_rate(Tier(1, "100 beats/min or more", at_least=100),
-                   meaning="heart rate (criterion: 100 or more)"),
+        age(
+            Tier(1, "50 years or over", at_least=50),
+            meaning="age, years (criterion: age 50 or over)",
+        ),
+        heart_rate(
+            Tier(1, "100 beats/min or more", at_least=100),
+            meaning="heart rate (criterion: 100 or more)",
+        ),
         Input(
-            "spo2", "oxygen saturation on room air, percent (criterion: below 95)", "number",
-            tiers=(Tier(1, "below 95%", below=95),), minimum=0, maximum=100, unit="%",
+            "spo2",
+            "oxygen saturation on room air, percent (criterion: below 95)",
+            "number",
+            tiers=(Tier(1, "below 95%", below=95),),
+            minimum=0,
+            maximum=100,
+            unit="%",
         ),
         yes("hemoptysis", "haemoptysis"),
         yes("estrogen_use", "exogenous oestrogen use"),
@@ -291,7 +327,12 @@ PERC = Instrument(
             "surgery or trauma requiring hospitalisation in the previous 4 weeks",
         ),
     ),
-    schemes={"rule": (Band("negative", upto=0, label="PERC negative"), Band("positive", label="PERC positive"))},
+    schemes={
+        "rule": (
+            Band("negative", upto=0, label="PERC negative"),
+            Band("positive", label="PERC positive"),
+        )
+    },
     primary="rule",
     interpretations={
         ("rule", "negative"): interp(
@@ -312,9 +353,9 @@ PERC = Instrument(
 YEARS_ITEMS = ("dvt_signs", "hemoptysis", "pe_most_likely")
 
 
-def _years_rule(v: Mapping[str, Any]) -> tuple[
-    Number | None, tuple[tuple[str, Number], ...], dict[str, str] | None
-]:
+def _years_rule(
+    v: Mapping[str, Any],
+) -> tuple[Number | None, tuple[tuple[str, Number], ...], dict[str, str] | None]:
     # van der Hulle 2017: no item and D-dimer < 1000 ng/mL, or 1 or more items and
     # D-dimer < 500 ng/mL -> PE excluded; everyone else -> CTPA.
     contributions = tuple((k, 1 if v[k] else 0) for k in YEARS_ITEMS if v[k] is not None)
@@ -338,12 +379,22 @@ YEARS = Instrument(
         yes("hemoptysis", "haemoptysis"),
         yes("pe_most_likely", "PE the most likely diagnosis"),
         Input(
-            "ddimer_ng_ml_feu", "D-dimer, ng/mL fibrinogen-equivalent units", "number",
-            minimum=0, maximum=100_000, unit="ng/mL FEU", scored=False,
+            "ddimer_ng_ml_feu",
+            "D-dimer, ng/mL fibrinogen-equivalent units",
+            "number",
+            minimum=0,
+            maximum=100_000,
+            unit="ng/mL FEU",
+            scored=False,
             tiers=(Tier(0, "< 500", below=500), Tier(0, "< 1000", below=1000)),
         ),
     ),
-    schemes={"rule": (Band("excluded", upto=0, label="PE excluded"), Band("ctpa", label="CTPA indicated"))},
+    schemes={
+        "rule": (
+            Band("excluded", upto=0, label="PE excluded"),
+            Band("ctpa", label="CTPA indicated"),
+        )
+    },
     primary="rule",
     rule=_years_rule,
     interpretations={
@@ -363,9 +414,9 @@ def age_adjusted_cutoff(age_years: Number) -> Number:
     return age_years * 10 if age_years >= 50 else 500
 
 
-def _ddimer_rule(v: Mapping[str, Any]) -> tuple[
-    Number | None, tuple[tuple[str, Number], ...], dict[str, str] | None
-]:
+def _ddimer_rule(
+    v: Mapping[str, Any],
+) -> tuple[Number | None, tuple[tuple[str, Number], ...], dict[str, str] | None]:
     if v["age"] is None:
         return None, (), None
     cutoff = age_adjusted_cutoff(v["age"])
@@ -390,8 +441,13 @@ DDIMER_AGE_ADJUSTED = Instrument(
     inputs=(
         age(Tier(0, "50 years or over", at_least=50)),
         Input(
-            "ddimer_ng_ml_feu", "measured D-dimer, ng/mL FEU (= ug/L FEU)", "number",
-            minimum=0, maximum=100_000, unit="ng/mL FEU", scored=False,
+            "ddimer_ng_ml_feu",
+            "measured D-dimer, ng/mL FEU (= ug/L FEU)",
+            "number",
+            minimum=0,
+            maximum=100_000,
+            unit="ng/mL FEU",
+            scored=False,
             tiers=(Tier(0, "< 500", below=500), Tier(0, "< 1200", below=1200)),
         ),
     ),
@@ -431,12 +487,16 @@ CAPRINI_2005 = Instrument(
             Tier(3, "75 years or over", at_least=75),
         ),
         Input(
-            "sex", "sex (the women-only items count only for female)", "enum",
+            "sex",
+            "sex (the women-only items count only for female)",
+            "enum",
             options=(Option("female", "female"), Option("male", "male")),
         ),
         bmi(Tier(1, "over 25 kg/m2", above=25)),
         Input(
-            "surgery_type", "the surgery planned or done (the single highest applies)", "enum",
+            "surgery_type",
+            "the surgery planned or done (the single highest applies)",
+            "enum",
             options=(
                 Option("none", "none", 0),
                 Option("minor", "minor surgery planned", 1),
@@ -451,7 +511,9 @@ CAPRINI_2005 = Instrument(
             ),
         ),
         Input(
-            "mobility", "medical patient at bed rest, or confined to bed over 72 hours", "enum",
+            "mobility",
+            "medical patient at bed rest, or confined to bed over 72 hours",
+            "enum",
             options=(
                 Option("ambulatory", "ambulatory", 0),
                 Option("bed_rest", "medical patient currently at bed rest", 1),
@@ -467,8 +529,11 @@ CAPRINI_2005 = Instrument(
         yes("sepsis_past_month", "sepsis (< 1 month)"),
         yes("serious_lung_disease_past_month", "serious lung disease incl. pneumonia (< 1 month)"),
         yes("copd", "abnormal pulmonary function / COPD"),
-        yes("oral_contraceptives_or_hrt", "women: oral contraceptives or hormone replacement",
-            only_if=_WOMEN),
+        yes(
+            "oral_contraceptives_or_hrt",
+            "women: oral contraceptives or hormone replacement",
+            only_if=_WOMEN,
+        ),
         yes("pregnant_or_postpartum", "women: pregnant or postpartum (< 1 month)", only_if=_WOMEN),
         yes(
             "obstetric_history",
@@ -540,7 +605,11 @@ PADUA = Instrument(
             3,
         ),
         yes("previous_vte", "previous VTE (excluding superficial vein thrombosis)", 3),
-        yes("reduced_mobility", "reduced mobility: bed rest with bathroom privileges for at least 3 days", 3),
+        yes(
+            "reduced_mobility",
+            "reduced mobility: bed rest with bathroom privileges for at least 3 days",
+            3,
+        ),
         yes("thrombophilia", "known thrombophilic condition", 3),
         yes("recent_trauma_or_surgery", "trauma and/or surgery in the past month", 2),
         age(Tier(1, "70 years or over", at_least=70)),
@@ -586,8 +655,12 @@ IMPROVE_VTE = Instrument(
     primary="risk",
     interpretations={
         ("risk", "low"): interp("Low risk: drug prophylaxis is generally not needed."),
-        ("risk", "moderate"): interp("Moderate risk: consider prophylaxis, weighing bleeding risk."),
-        ("risk", "high"): interp("High risk: prophylaxis is generally indicated unless bleeding risk forbids it."),
+        ("risk", "moderate"): interp(
+            "Moderate risk: consider prophylaxis, weighing bleeding risk."
+        ),
+        ("risk", "high"): interp(
+            "High risk: prophylaxis is generally indicated unless bleeding risk forbids it."
+        ),
     },
 )
 
@@ -606,24 +679,40 @@ KHORANA = Instrument(
             "enum",
             options=(
                 Option("very_high", "very high risk (stomach, pancreas)", 2),
-                Option("high", "high risk (lung, lymphoma, gynaecological, bladder, testicular)", 1),
+                Option(
+                    "high", "high risk (lung, lymphoma, gynaecological, bladder, testicular)", 1
+                ),
                 Option("other", "other site", 0),
             ),
         ),
         Input(
-            "platelets_10e9_l", "pre-chemotherapy platelet count, 10^9/L", "number",
+            "platelets_10e9_l",
+            "pre-chemotherapy platelet count, 10^9/L",
+            "number",
             tiers=(Tier(1, "350 x 10^9/L or more", at_least=350),),
-            minimum=0, maximum=3000, unit="10^9/L",
+            minimum=0,
+            maximum=3000,
+            unit="10^9/L",
         ),
         Input(
-            "hemoglobin_g_dl", "haemoglobin, g/dL", "number",
-            tiers=(Tier(1, "below 10 g/dL", below=10),), minimum=0, maximum=25, unit="g/dL",
+            "hemoglobin_g_dl",
+            "haemoglobin, g/dL",
+            "number",
+            tiers=(Tier(1, "below 10 g/dL", below=10),),
+            minimum=0,
+            maximum=25,
+            unit="g/dL",
             group="hb_or_esa",
         ),
         yes("esa_use", "uses erythropoiesis-stimulating agents", group="hb_or_esa"),
         Input(
-            "wbc_10e9_l", "pre-chemotherapy leukocyte count, 10^9/L", "number",
-            tiers=(Tier(1, "over 11 x 10^9/L", above=11),), minimum=0, maximum=500, unit="10^9/L",
+            "wbc_10e9_l",
+            "pre-chemotherapy leukocyte count, 10^9/L",
+            "number",
+            tiers=(Tier(1, "over 11 x 10^9/L", above=11),),
+            minimum=0,
+            maximum=500,
+            unit="10^9/L",
         ),
         bmi(Tier(1, "35 kg/m2 or over", at_least=35), meaning="body-mass index"),
     ),
@@ -680,8 +769,13 @@ VILLALTA = Instrument(
     },
     primary="severity",
     overrides=(
-        Override("venous_ulcer", True, "severity", "severe",
-                 "A venous ulcer means severe post-thrombotic syndrome whatever the score."),
+        Override(
+            "venous_ulcer",
+            True,
+            "severity",
+            "severe",
+            "A venous ulcer means severe post-thrombotic syndrome whatever the score.",
+        ),
     ),
     interpretations={
         ("severity", "none"): interp("No post-thrombotic syndrome (score 0-4)."),

@@ -147,7 +147,9 @@ def evaluate(instrument: Instrument, answers: Mapping[str, Any]) -> Result:
     return _evaluate_additive(instrument, values, missing)
 
 
-def _unit_points(instrument: Instrument, members: tuple[Input, ...], values: Mapping[str, Any]) -> Number:
+def _unit_points(
+    instrument: Instrument, members: tuple[Input, ...], values: Mapping[str, Any]
+) -> Number:
     """Points of one scoring unit (an input, or a group that scores once) for full values."""
     best: Number = 0
     for inp in members:
@@ -300,4 +302,3 @@ def _evaluate_rule(
         missing=missing,
         notes=(),
     )
-

@@ -147,11 +147,11 @@ class Input:
         if self.kind == "enum":
             return self.option_values
         if self.graded:
-            lo = int(self.minimum or 0)
-            hi = int(self.maximum if self.maximum is not None else 3)
-            return tuple(range(lo, hi + 1))
-        lo = self.minimum if self.minimum is not None else 0
-        hi = self.maximum if self.maximum is not None else lo + 10_000
+            first = int(self.minimum or 0)
+            last = int(self.maximum if self.maximum is not None else 3)
+            return tuple(range(first, last + 1))
+        lo: Number = self.minimum if self.minimum is not None else 0
+        hi: Number = self.maximum if self.maximum is not None else lo + 10_000
         probes: set[Number] = {lo, hi}
         for tier in self.tiers:
             for edge in tier.edges():
@@ -317,8 +317,4 @@ class Instrument:
 
 def is_finite_number(value: Any) -> bool:
     """True for int/float values that are finite and not bools."""
-    return (
-        isinstance(value, (int, float))
-        and not isinstance(value, bool)
-        and math.isfinite(value)
-    )
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
