@@ -1,0 +1,78 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from datetime import datetime
+
+from fastapi import APIRouter, FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from clotwatch import DISCLAIMER, __version__
+from clotwatch.api import errors
+from clotwatch.api.deps import utc_now
+from clotwatch.api.middleware import AccessLogMiddleware, SecurityHeadersMiddleware
+from clotwatch.api.ratelimit import RateLimiter
+from clotwatch.api.routers import ROUTERS
+from clotwatch.config import Settings, load_settings
+from clotwatch.store import Store, open_store, upgrade
+
+DESCRIPTION = f"""Decision support for deep vein thrombosis (DVT) and pulmonary embolism:
+symptom triage for a worried person, validated clinical scores for clinicians, and
+assessments shared by code.
+
+**{DISCLAIMER}**
+
+Bad input gets 422 with `detail[].loc` naming the field and `detail[].msg` the reason.
+"""
+
+
+def load_router(spec: str) -> APIRouter:
+    """Import ``"module:attribute"`` and return the router it names."""
+    module_name, _, attribute = spec.partition(":")
+    router = getattr(importlib.import_module(module_name), attribute or "router")
+    if not isinstance(router, APIRouter):
+        raise TypeError(f"{spec} is not an APIRouter")
+    return router
+
+
+def create_app(settings: Settings | None = None, *, store: Store | None = None,
+               clock: Callable[[], datetime] = utc_now, migrate: bool = False,
+               routers: tuple[str, ...] = ROUTERS) -> FastAPI:
+    """The clotwatch web app and REST API for ``settings`` (default: from the environment).
+
+    ``migrate`` applies the database migrations first (``clotwatch serve`` does so).
+    """
+    settings = settings or load_settings()
+    url = settings.effective_database_url
+    if url.startswith("sqlite") and store is None:
+        settings.ensure_data_dir()
+    if migrate:
+        upgrade(url)
+    own_store = store is None
+    store = store or open_store(url)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        if own_store:
+            store.dispose()
+
+    app = FastAPI(
+        title="clotwatch", version=__version__, description=DESCRIPTION,
+        openapi_url="/api/v1/openapi.json", docs_url=None, redoc_url=None, lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.store = store
+    app.state.clock = clock
+    app.state.secret_key = settings.resolved_secret_key()
+    app.state.share_limiter = RateLimiter(settings.share_lookups_per_minute)
+    errors.install(app)
+    for spec in routers:
+        app.include_router(load_router(spec))
+    app.mount("/static", StaticFiles(packages=[("clotwatch.web", "static")]), name="static")
+    app.add_middleware(AccessLogMiddleware)
+    app.add_middleware(SecurityHeadersMiddleware)
+    return app

@@ -1,0 +1,60 @@
+"""Mapping clotwatch's error tree onto HTTP status codes (here and only here)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from clotwatch.errors import ClotwatchError, InputError, MissingDataError, StoreError
+from clotwatch.service.assessments import AssessmentNotFound, RevokeRefused
+
+
+class LocatedInputError(Exception):
+    """An InputError with where it sits in the request (``loc`` prefix, FastAPI style)."""
+
+    def __init__(self, error: InputError, prefix: Sequence[str]) -> None:
+        super().__init__(str(error))
+        self.error = error
+        self.prefix = tuple(prefix)
+
+
+def unprocessable(error: InputError, prefix: Sequence[str] = ("body",)) -> JSONResponse:
+    """422 in FastAPI's validation-error shape, ``loc`` naming the offending field."""
+    loc = [*prefix, error.field] if error.field else list(prefix)
+    return JSONResponse(status_code=422, content={"detail": [
+        {"type": "value_error", "loc": loc, "msg": error.reason, "input": None}]})
+
+
+def install(app: FastAPI) -> None:
+    """Register the handlers on ``app``."""
+
+    @app.exception_handler(LocatedInputError)
+    async def _located(_: Request, exc: LocatedInputError) -> JSONResponse:
+        return unprocessable(exc.error, exc.prefix)
+
+    @app.exception_handler(InputError)
+    async def _input(_: Request, exc: InputError) -> JSONResponse:
+        return unprocessable(exc)
+
+    @app.exception_handler(AssessmentNotFound)
+    async def _not_found(_: Request, exc: AssessmentNotFound) -> JSONResponse:
+        return JSONResponse(status_code=404, content={"detail": str(exc)})
+
+    @app.exception_handler(RevokeRefused)
+    async def _refused(_: Request, exc: RevokeRefused) -> JSONResponse:
+        return JSONResponse(status_code=403, content={"detail": str(exc)})
+
+    @app.exception_handler(MissingDataError)
+    async def _missing(_: Request, exc: MissingDataError) -> JSONResponse:
+        return JSONResponse(status_code=422, content={"detail": str(exc)})
+
+    @app.exception_handler(StoreError)
+    async def _store(_: Request, exc: StoreError) -> JSONResponse:
+        return JSONResponse(status_code=503, content={"detail": "the database is unavailable; "
+                                                                "nothing was saved"})
+
+    @app.exception_handler(ClotwatchError)
+    async def _other(_: Request, exc: ClotwatchError) -> JSONResponse:
+        return JSONResponse(status_code=422, content={"detail": str(exc)})

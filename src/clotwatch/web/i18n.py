@@ -1,0 +1,59 @@
+"""Page chrome translations: the ``web`` domain of the Babel catalogues in clotwatch/locales.
+
+Message ids are the English text. Catalogues are read from the ``.po`` files with Babel at first
+use (no compiled ``.mo`` to go stale). Clinical text (questions, results) comes from the triage
+engine's and the instrument library's own catalogues, not from here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import cache
+from pathlib import Path
+
+LANGUAGES: dict[str, str] = {"en": "English", "ru": "Русский"}
+DEFAULT_LANG = "en"
+LOCALES = Path(__file__).resolve().parent.parent / "locales"
+
+
+@cache
+def catalogue(lang: str) -> dict[str, str]:
+    """msgid -> msgstr of the ``web`` domain for ``lang`` (empty for English)."""
+    from babel.messages.pofile import read_po
+
+    path = LOCALES / lang / "LC_MESSAGES" / "web.po"
+    if lang == DEFAULT_LANG or not path.exists():
+        return {}
+    with path.open("rb") as handle:
+        cat = read_po(handle, locale=lang)
+    return {str(m.id): str(m.string) for m in cat if m.id and m.string and not m.fuzzy}
+
+
+def gettext(lang: str) -> Callable[[str], str]:
+    """A ``_`` function for templates: the translation, or the English text if none."""
+    table = catalogue(lang)
+
+    def _(message: str, **values: object) -> str:
+        text = table.get(message, message)
+        return text.format(**values) if values else text
+
+    return _
+
+
+def pick_language(accept_language: str | None) -> str:
+    """The best supported language from an Accept-Language header."""
+    if not accept_language:
+        return DEFAULT_LANG
+    best, best_q = DEFAULT_LANG, -1.0
+    for part in accept_language.split(","):
+        tag, _, params = part.strip().partition(";")
+        q = 1.0
+        if params.strip().startswith("q="):
+            try:
+                q = float(params.strip()[2:])
+            except ValueError:
+                q = 0.0
+        primary = tag.strip().lower().split("-")[0]
+        if primary in LANGUAGES and q > best_q:
+            best, best_q = primary, q
+    return best

@@ -1,0 +1,51 @@
+"""Rendering pages: the Jinja2 environment, the page context, the CSRF cookie."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+
+from clotwatch import DISCLAIMER, __version__
+from clotwatch.web import csrf
+from clotwatch.web.forms import encode_value
+from clotwatch.web.i18n import LANGUAGES, gettext
+
+ENV = Environment(
+    loader=PackageLoader("clotwatch.web", "templates"),
+    autoescape=select_autoescape(default=True),
+    undefined=StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+ENV.filters["answer_value"] = encode_value
+
+
+def other_language_paths(request: Request, lang: str) -> dict[str, str]:
+    """For each language, this page's path in that language (same page, other prefix)."""
+    path = request.url.path
+    rest = path[len(lang) + 1:] if path.startswith(f"/{lang}") else "/"
+    return {code: f"/{code}{rest or '/'}" for code in LANGUAGES}
+
+
+def render(request: Request, lang: str, template: str, *, status_code: int = 200,
+           **context: Any) -> HTMLResponse:
+    """Render ``template`` in ``lang``, with a CSRF token (setting its cookie if new)."""
+    secret: str = request.app.state.secret_key
+    cookie = request.cookies.get(csrf.COOKIE)
+    fresh = not cookie
+    if not cookie:
+        cookie = csrf.new_cookie_value()
+    page = ENV.get_template(template).render(
+        _=gettext(lang), lang=lang, languages=LANGUAGES,
+        language_paths=other_language_paths(request, lang),
+        csrf_field=csrf.FIELD, csrf_token=csrf.token_for(secret, cookie),
+        disclaimer=DISCLAIMER, version=__version__, **context,
+    )
+    response = HTMLResponse(page, status_code=status_code)
+    if fresh:
+        response.set_cookie(csrf.COOKIE, cookie, httponly=True, samesite="strict",
+                            secure=request.url.scheme == "https", path="/")
+    return response

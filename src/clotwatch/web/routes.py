@@ -1,0 +1,268 @@
+"""The pages. Routes are thin: read the form, call the service, render a template."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
+
+from clotwatch.api.deps import client_key
+from clotwatch.errors import InputError
+from clotwatch.service import assessments, compute
+from clotwatch.service.assessments import AssessmentNotFound, RevokeRefused
+from clotwatch.web import csrf, triage_flow
+from clotwatch.web.forms import convert
+from clotwatch.web.i18n import LANGUAGES, gettext, pick_language
+from clotwatch.web.render import render
+
+router = APIRouter(include_in_schema=False)
+
+
+def not_found(request: Request, lang: str = "en") -> HTMLResponse:
+    """The 404 page."""
+    return render(request, lang, "error.html", status_code=404,
+                  title=gettext(lang)("Page not found"),
+                  message=gettext(lang)("There is no page at this address."))
+
+
+async def checked_form(request: Request, lang: str) -> FormData | HTMLResponse:
+    """The posted form if its CSRF token matches the cookie, else a 403 page."""
+    form = await request.form(max_files=0, max_fields=200)
+    token = form.get(csrf.FIELD)
+    if not csrf.is_valid(request.app.state.secret_key, request.cookies.get(csrf.COOKIE),
+                         token if isinstance(token, str) else None):
+        _ = gettext(lang)
+        return render(request, lang, "error.html", status_code=403,
+                      title=_("This form has expired"),
+                      message=_("For your safety the form could not be accepted. Go back, "
+                                "reload the page and try again."))
+    return form
+
+
+@router.get("/")
+async def root(request: Request) -> RedirectResponse:
+    """Send the visitor to the home page in their browser's language."""
+    lang = pick_language(request.headers.get("accept-language"))
+    return RedirectResponse(f"/{lang}/", status_code=303)
+
+
+@router.get("/{lang}/")
+async def home(request: Request, lang: str) -> Response:
+    """What clotwatch offers."""
+    if lang not in LANGUAGES:
+        return not_found(request)
+    return render(request, lang, "home.html")
+
+
+# --- triage ---------------------------------------------------------------------------------
+
+@router.get("/{lang}/triage")
+async def triage_start(request: Request, lang: str) -> Response:
+    """The questionnaire's first question."""
+    if lang not in LANGUAGES:
+        return not_found(request)
+    return triage_flow.step(request, lang, {}, error=None)
+
+
+@router.post("/{lang}/triage")
+async def triage_step(request: Request, lang: str) -> Response:
+    """Take one answer (or go back) and show the next question, the emergency screen or the
+    result."""
+    if lang not in LANGUAGES:
+        return not_found(request)
+    form = await checked_form(request, lang)
+    if isinstance(form, Response):
+        return form
+    return triage_flow.advance(request, lang, form)
+
+
+@router.post("/{lang}/triage/summary")
+async def triage_summary(request: Request, lang: str) -> Response:
+    """A printable summary of the answers and the result, for the appointment."""
+    if lang not in LANGUAGES:
+        return not_found(request)
+    form = await checked_form(request, lang)
+    if isinstance(form, Response):
+        return form
+    return triage_flow.summary(request, lang, form)
+
+
+# --- calculators ----------------------------------------------------------------------------
+
+@router.get("/{lang}/calculators")
+async def calculators(request: Request, lang: str) -> Response:
+    """The list of clinical scores."""
+    if lang not in LANGUAGES:
+        return not_found(request)
+    return render(request, lang, "calculators.html", instruments=compute.list_instruments())
+
+
+def _instrument(instrument_id: str) -> Any:
+    from clotwatch import instruments
+
+    return instruments.INSTRUMENTS.get(instrument_id)
+
+
+@router.get("/{lang}/calculators/{instrument_id}")
+async def calculator(request: Request, lang: str, instrument_id: str) -> Response:
+    """An instrument's form, generated from its declaration."""
+    inst = _instrument(instrument_id)
+    if lang not in LANGUAGES or inst is None:
+        return not_found(request, lang if lang in LANGUAGES else "en")
+    return render(request, lang, "calculator.html", inst=inst, values={}, errors={},
+                  result=None)
+
+
+def read_instrument_form(inst: Any, form: FormData) -> tuple[dict[str, Any], dict[str, str],
+                                                              dict[str, str]]:
+    """(answers, raw values, errors by input id) from a calculator form."""
+    answers: dict[str, Any] = {}
+    values: dict[str, str] = {}
+    errors: dict[str, str] = {}
+    for item in inst.inputs:
+        raw = form.get(item.id)
+        raw = raw if isinstance(raw, str) else None
+        values[item.id] = raw or ""
+        try:
+            answers[item.id] = convert(item.id, item.kind, raw,
+                                       [o.value for o in item.options])
+        except InputError as exc:
+            errors[item.id] = exc.reason
+    return answers, values, errors
+
+
+@router.post("/{lang}/calculators/{instrument_id}")
+async def calculator_result(request: Request, lang: str, instrument_id: str) -> Response:
+    """The instrument's result: total, contributions, interpretation, citation."""
+    inst = _instrument(instrument_id)
+    if lang not in LANGUAGES or inst is None:
+        return not_found(request, lang if lang in LANGUAGES else "en")
+    form = await checked_form(request, lang)
+    if isinstance(form, Response):
+        return form
+    answers, values, errors = read_instrument_form(inst, form)
+    result = None
+    if not errors:
+        try:
+            result = compute.evaluate(inst.id, answers)
+        except InputError as exc:
+            errors[exc.field or "_form"] = exc.reason
+    status = 422 if errors else 200
+    return render(request, lang, "calculator.html", status_code=status, inst=inst,
+                  values=values, errors=errors, result=result,
+                  answers={k: v for k, v in answers.items() if v is not None})
+
+
+# --- saving and sharing ---------------------------------------------------------------------
+
+@router.post("/{lang}/save")
+async def save(request: Request, lang: str) -> Response:
+    """Save a triage or calculator result, by the person's explicit choice; show the code."""
+    if lang not in LANGUAGES:
+        return not_found(request)
+    form = await checked_form(request, lang)
+    if isinstance(form, Response):
+        return form
+    _ = gettext(lang)
+    from clotwatch.web.forms import carried_answers
+
+    kind = form.get("kind")
+    subject = form.get("instrument")
+    if form.get("consent") != "yes":
+        return render(request, lang, "error.html", status_code=422,
+                      title=_("Nothing was saved"),
+                      message=_("To save and share a result, tick the box that says you want "
+                                "it stored. Go back to try again."))
+    try:
+        answers = carried_answers(form)
+        saved = await run_in_threadpool(
+            assessments.save, request.app.state.store, kind=str(kind), answers=answers,
+            subject=str(subject) if isinstance(subject, str) and subject else None, lang=lang,
+            now=request.app.state.clock(),
+            ttl=timedelta(days=request.app.state.settings.share_ttl_days))
+    except InputError as exc:
+        return render(request, lang, "error.html", status_code=422,
+                      title=_("Nothing was saved"), message=f"{exc.field}: {exc.reason}")
+    return render(request, lang, "saved.html", saved=saved)
+
+
+def _rate_limited(request: Request, lang: str) -> Response | None:
+    wait = request.app.state.share_limiter.acquire(client_key(request))
+    if wait <= 0:
+        return None
+    _ = gettext(lang)
+    response = render(request, lang, "error.html", status_code=429,
+                      title=_("Too many attempts"),
+                      message=_("Too many share codes were tried from this address. "
+                                "Wait a minute and try again."))
+    response.headers["Retry-After"] = str(int(wait) + 1)
+    return response
+
+
+@router.get("/{lang}/shared")
+async def shared_form(request: Request, lang: str) -> Response:
+    """Where a clinician types the share code they were given."""
+    if lang not in LANGUAGES:
+        return not_found(request)
+    return render(request, lang, "shared_form.html", code="", error=None)
+
+
+@router.post("/{lang}/shared")
+async def shared_view(request: Request, lang: str) -> Response:
+    """The shared assessment, read-only (the code travels in the POST body, not the URL)."""
+    if lang not in LANGUAGES:
+        return not_found(request)
+    form = await checked_form(request, lang)
+    if isinstance(form, Response):
+        return form
+    limited = _rate_limited(request, lang)
+    if limited:
+        return limited
+    _ = gettext(lang)
+    code = form.get("code")
+    code = code if isinstance(code, str) else ""
+    try:
+        shared = await run_in_threadpool(assessments.open_shared, request.app.state.store,
+                                         code, now=request.app.state.clock())
+    except InputError:
+        return render(request, lang, "shared_form.html", status_code=422, code=code,
+                      error=_("A share code is 20 letters and digits, like "
+                              "ABCDE-12345-FGHJK-67890."))
+    except AssessmentNotFound:
+        return render(request, lang, "shared_form.html", status_code=404, code=code,
+                      error=_("No shared result has this code. It may have expired or been "
+                              "withdrawn."))
+    return render(request, lang, "shared_view.html", shared=shared,
+                  inst=_instrument(shared.subject) if shared.kind == "instrument" else None)
+
+
+@router.post("/{lang}/shared/revoke")
+async def shared_revoke(request: Request, lang: str) -> Response:
+    """Withdraw a shared result with its revoke token."""
+    if lang not in LANGUAGES:
+        return not_found(request)
+    form = await checked_form(request, lang)
+    if isinstance(form, Response):
+        return form
+    limited = _rate_limited(request, lang)
+    if limited:
+        return limited
+    _ = gettext(lang)
+    code, token = form.get("code"), form.get("revoke_token")
+    try:
+        await run_in_threadpool(assessments.revoke, request.app.state.store,
+                                code if isinstance(code, str) else "",
+                                token if isinstance(token, str) else "",
+                                now=request.app.state.clock())
+    except (InputError, AssessmentNotFound, RevokeRefused):
+        return render(request, lang, "error.html", status_code=404,
+                      title=_("Not withdrawn"),
+                      message=_("The code and token do not match a shared result that is "
+                                "still open."))
+    return render(request, lang, "error.html", title=_("Withdrawn"),
+                  message=_("The shared result has been withdrawn. The code no longer opens "
+                            "it."))

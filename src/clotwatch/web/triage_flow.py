@@ -1,0 +1,1 @@
+"""The triage questionnaire, step by step (placeholder until the triage engine lands)."""
