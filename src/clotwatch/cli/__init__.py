@@ -17,6 +17,8 @@ from clotwatch import DISCLAIMER, __version__
 # Sub-command modules, in the order they appear in --help.
 COMMANDS: tuple[str, ...] = (
     "score",
+    "serve",
+    "db",
 )
 
 EXIT_OK = 0
