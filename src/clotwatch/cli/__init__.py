@@ -17,6 +17,7 @@ from clotwatch import DISCLAIMER, __version__
 # Sub-command modules, in the order they appear in --help.
 COMMANDS: tuple[str, ...] = (
     "score",
+    "pathway",
     "serve",
     "db",
 )
