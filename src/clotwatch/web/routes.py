@@ -24,9 +24,9 @@ router = APIRouter(include_in_schema=False)
 
 def not_found(request: Request, lang: str = "en") -> HTMLResponse:
     """The 404 page."""
-    return render(request, lang, "error.html", status_code=404,
-                  title=gettext(lang)("Page not found"),
-                  message=gettext(lang)("There is no page at this address."))
+    _ = gettext(lang)
+    return render(request, lang, "error.html", status_code=404, title=_("Page not found"),
+                  message=_("There is no page at this address."))
 
 
 async def checked_form(request: Request, lang: str) -> FormData | HTMLResponse:
@@ -236,8 +236,32 @@ async def shared_view(request: Request, lang: str) -> Response:
         return render(request, lang, "shared_form.html", status_code=404, code=code,
                       error=_("No shared result has this code. It may have expired or been "
                               "withdrawn."))
-    return render(request, lang, "shared_view.html", shared=shared,
-                  inst=_instrument(shared.subject) if shared.kind == "instrument" else None)
+    if shared.kind == "triage":
+        extra: dict[str, Any] = {**triage_flow.labels(lang),
+                                 "rows": triage_flow.answer_rows(shared.answers, lang)}
+    else:
+        extra = {"rows": instrument_answer_rows(_instrument(shared.subject), shared.answers,
+                                                lang)}
+    return render(request, lang, "shared_view.html", shared=shared, **extra)
+
+
+def instrument_answer_rows(inst: Any, answers: dict[str, Any],
+                           lang: str) -> list[tuple[str, str, str]]:
+    """(input id, meaning, answer text) for a calculator's saved answers."""
+    _ = gettext(lang)
+    meanings = {i.id: i for i in inst.inputs} if inst is not None else {}
+    rows = []
+    for key, value in answers.items():
+        item = meanings.get(key)
+        if value is None:
+            text = _("Don't know")
+        elif isinstance(value, bool):
+            text = _("Yes") if value else _("No")
+        else:
+            unit = getattr(item, "unit", None)
+            text = f"{value} {unit}" if unit else str(value)
+        rows.append((key, item.meaning if item is not None else key, text))
+    return rows
 
 
 @router.post("/{lang}/shared/revoke")
