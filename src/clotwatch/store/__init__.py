@@ -6,13 +6,15 @@ are both supported and both tested.
 
 from clotwatch.store.db import Store, open_store
 from clotwatch.store.migrate import current_revision, downgrade, upgrade
-from clotwatch.store.models import Assessment, Base
-from clotwatch.store.repository import AssessmentRepository
+from clotwatch.store.models import Assessment, Base, CdsFeedback
+from clotwatch.store.repository import AssessmentRepository, CdsFeedbackRepository
 
 __all__ = [
     "Assessment",
     "AssessmentRepository",
     "Base",
+    "CdsFeedback",
+    "CdsFeedbackRepository",
     "Store",
     "current_revision",
     "downgrade",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Index, Integer, MetaData, String
+from sqlalchemy import JSON, DateTime, Index, Integer, MetaData, String, Text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -67,3 +67,29 @@ class Assessment(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
     __table_args__ = (Index("ix_assessments_expires_at", "expires_at"),)
+
+
+class CdsFeedback(Base):
+    """What a clinician did with a CDS Hooks card: accepted suggestions, or overrode it (why).
+
+    One row per feedback item the EHR posts; the same card may be reported more than once.
+    """
+
+    __tablename__ = "cds_feedback"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    service_id: Mapped[str] = mapped_column(String(64))
+    card_uuid: Mapped[str] = mapped_column(String(100))
+    outcome: Mapped[str] = mapped_column(String(16))  # "accepted" | "overridden"
+    accepted_suggestions: Mapped[list[str]] = mapped_column(JSON)
+    override_system: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    override_code: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    override_display: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    user_comment: Mapped[str | None] = mapped_column(Text, nullable=True)
+    outcome_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    client_iss: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    tenant: Mapped[str | None] = mapped_column(String(255), nullable=True)
+
+    __table_args__ = (Index("ix_cds_feedback_card_uuid", "card_uuid"),
+                      Index("ix_cds_feedback_service_id_outcome_at", "service_id", "outcome_at"))
