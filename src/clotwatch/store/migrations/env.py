@@ -31,5 +31,6 @@ def run_migrations_online() -> None:
 
 
 if context.is_offline_mode():  # pragma: no cover - clotwatch runs migrations online only
-    raise SystemExit("offline (SQL script) migrations are not supported; run `clotwatch db upgrade`")
+    raise SystemExit("offline (SQL script) migrations are not supported; "
+                     "run `clotwatch db upgrade`")
 run_migrations_online()
