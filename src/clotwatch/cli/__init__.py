@@ -16,8 +16,11 @@ from clotwatch import DISCLAIMER, __version__
 
 # Sub-command modules, in the order they appear in --help.
 COMMANDS: tuple[str, ...] = (
+    "check",
+    "triage",
     "score",
     "pathway",
+    "fhir",
     "serve",
     "db",
 )

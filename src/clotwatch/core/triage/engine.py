@@ -14,7 +14,7 @@ from typing import Any
 from clotwatch.core.triage.advice import Advice, select_advice, select_safety_net
 from clotwatch.core.triage.causes import Cause, Evidence, possible_causes
 from clotwatch.core.triage.keys import KEYS, validate_answers
-from clotwatch.core.triage.questions import QUESTIONS, QUESTIONS_BY_ID, is_relevant, reassured
+from clotwatch.core.triage.questions import QUESTIONS, QUESTIONS_BY_ID, could_change, is_relevant
 from clotwatch.core.triage.rules import RULE_SOURCES, Facts, Hit, Level, apply_rules, rank
 from clotwatch.core.triage.sources import SOURCES
 
@@ -63,7 +63,12 @@ def _dedupe(hits: Any) -> tuple[Hit, ...]:
 
 
 def _unanswered(answers: Mapping[str, Any], level: Level, hits: list[Hit]) -> tuple[str, ...]:
-    """Keys not answered whose answer could change (or firm up) the disposition."""
+    """Keys not answered whose answer could change (or firm up) the disposition.
+
+    A key counts when, with every other open key given its most reassuring answer, its own
+    possible answers lead to different dispositions; and, when the result is ``soon`` because
+    of unknown key findings, those findings (answering them could allow self-care).
+    """
     keys: set[str] = set()
     if level == "soon":
         keys |= {h.key for h in hits if h.rule == "unknown_key_findings"}
@@ -72,8 +77,7 @@ def _unanswered(answers: Mapping[str, Any], level: Level, hits: list[Hit]) -> tu
         if answers.get(k) is not None or not is_relevant(question, answers):
             continue
         others = {key: v for key, v in answers.items() if key != k}
-        base = reassured(others, leave_out=k)
-        if any(apply_rules({**base, k: probe})[0] != level for probe in KEYS[k].probes):
+        if could_change(others, k):
             keys.add(k)
     return tuple(q.id for q in QUESTIONS if q.id in keys)
 
@@ -117,7 +121,7 @@ def _value_text(key: str, value: Any, t: Translate) -> str:
     return t(f"unit.{unit}").format(n=number) if unit in UNITS else number
 
 
-UNITS = ("hours", "days", "cm", "years")
+UNITS = ("hours", "days", "cm")
 
 
 def _hit_text(hit: Hit, t: Translate) -> str:

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from clotwatch.errors import InputError
+from clotwatch.core.errors import InputError
 
 Kind = Literal["bool", "enum", "number", "integer"]
 

@@ -419,12 +419,11 @@ def chronic_skin_changes(f: Facts) -> list[Hit]:
 @rule("nhs_dvt")
 def leg_symptoms_not_a_cramp(f: Facts) -> list[Hit]:
     """Leg pain or other leg symptoms that are not an ordinary cramp need a doctor's check."""
-    if not f.leg_symptoms or f.ordinary_cramp:
+    if not f.leg_symptoms or f.cramp_not_ruled_out:
+        # Either an ordinary cramp, or one with unanswered findings (unknown_key_findings).
         return []
-    key = "cramp" if f.no("cramp") else "leg_side"
     against = f.cramp_against()
-    if against:
-        key = against[0]
+    key = against[0] if against else "cramp"
     return [_hit(leg_symptoms_not_a_cramp, key, "soon", "reason.not_ordinary_cramp")]
 
 
