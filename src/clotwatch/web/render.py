@@ -21,6 +21,7 @@ ENV = Environment(
     lstrip_blocks=True,
 )
 ENV.filters["answer_value"] = encode_value
+ENV.filters["number"] = lambda v: str(int(v)) if float(v).is_integer() else f"{v:g}"
 
 
 def other_language_paths(request: Request, lang: str) -> dict[str, str]:
