@@ -1,0 +1,106 @@
+"""Code sets (LOINC, SNOMED CT, ICD-10, ATC, RxNorm) loaded from the JSON files beside this
+module, each with its sources; and matching of FHIR codings against them."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+
+@dataclass(frozen=True)
+class CodeEntry:
+    """One code, a code prefix (ICD-10 I26 matches I26.9), or a range of 3-character codes."""
+
+    system: str
+    display: str
+    code: str | None = None
+    prefix: str | None = None
+    range: tuple[str, str] | None = None
+    basis: str | None = None  # D-dimer only: FEU or DDU fixed by the LOINC code
+
+    def matches(self, system: str | None, code: str | None) -> bool:
+        """Whether a coding (system, code) falls under this entry."""
+        if system != self.system or not code:
+            return False
+        code = code.strip().upper()
+        if self.code is not None:
+            return code == self.code.upper()
+        if self.prefix is not None:
+            return code.startswith(self.prefix.upper())
+        if self.range is not None:
+            head = code[:3]
+            return self.range[0] <= head <= self.range[1]
+        return False
+
+
+@dataclass(frozen=True)
+class CodeSet:
+    """A named set of codes (and, for medicines, ingredient names) with its sources."""
+
+    id: str
+    description: str
+    kind: str
+    codes: tuple[CodeEntry, ...]
+    sources: tuple[str, ...]
+    names: tuple[str, ...] = ()
+    unit: str | None = None
+    note: str = ""
+
+    def match(self, codings: Iterable[Any], text: str | None = None) -> CodeEntry | str | None:
+        """The entry a coding matches, the ingredient name found in the text, or None."""
+        for coding in codings:
+            system = getattr(coding, "system", None)
+            code = getattr(coding, "code", None)
+            for entry in self.codes:
+                if entry.matches(system, code):
+                    return entry
+        if self.names:
+            texts = [text or ""] + [getattr(c, "display", None) or "" for c in codings]
+            blob = " ".join(texts).lower()
+            for name in self.names:
+                if re.search(rf"\b{re.escape(name)}\b", blob):
+                    return name
+        return None
+
+
+def _entry(raw: Mapping[str, Any]) -> CodeEntry:
+    rng = raw.get("range")
+    return CodeEntry(
+        system=raw["system"],
+        display=raw.get("display", ""),
+        code=raw.get("code"),
+        prefix=raw.get("prefix"),
+        range=(rng[0], rng[1]) if rng else None,
+        basis=raw.get("basis"),
+    )
+
+
+@cache
+def codeset(name: str) -> CodeSet:
+    """Load the code set ``name`` (e.g. ``"heart_rate"``) from ``codesets/<name>.json``."""
+    text = resources.files("clotwatch.fhir").joinpath("codesets", f"{name}.json").read_text(
+        encoding="utf-8"
+    )
+    raw = json.loads(text)
+    return CodeSet(
+        id=raw["id"],
+        description=raw["description"],
+        kind=raw["kind"],
+        codes=tuple(_entry(c) for c in raw["codes"]),
+        sources=tuple(raw["sources"]),
+        names=tuple(raw.get("names", ())),
+        unit=raw.get("unit"),
+        note=raw.get("note", ""),
+    )
+
+
+def all_codesets() -> tuple[CodeSet, ...]:
+    """Every code set shipped, sorted by id."""
+    folder = resources.files("clotwatch.fhir").joinpath("codesets")
+    names = sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".json"))
+    return tuple(codeset(n) for n in names)

@@ -1,0 +1,481 @@
+"""Read one patient's FHIR R4 Bundle and derive instrument inputs from it.
+
+Every resource is parsed and validated with the fhir.resources R4B models. A finding is
+derived only from positive evidence (an active Condition, a recent Observation, a current
+medication); the absence of a record is never read as "no", so such inputs stay ``None``
+with the reason why.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from clotwatch.core.errors import InputError, MappingError
+from clotwatch.core.pathway import ddimer as dd
+from clotwatch.fhir.codes import CodeEntry, codeset
+
+OBS_OK = {"final", "amended", "corrected"}
+ACTIVE = {"active", "recurrence", "relapse"}
+NOT_EVIDENCE = {"refuted", "entered-in-error", "unconfirmed", "provisional", "differential"}
+USED_TYPES = ("Observation", "Condition", "MedicationRequest", "MedicationStatement",
+              "Procedure", "Encounter")
+
+# Accepted units (UCUM code or printed unit) and the factor to the unit we use.
+UNITS: Mapping[str, Mapping[str, float]] = {
+    "heart_rate": {"/min": 1, "{beats}/min": 1, "beats/min": 1, "bpm": 1, "{Beats}/min": 1},
+    "spo2": {"%": 1},
+    "bmi": {"kg/m2": 1, "kg/m^2": 1, "kg/m²": 1},
+    "body_height": {"cm": 1, "m": 100, "[in_i]": 2.54, "in": 2.54},
+    "body_weight": {"kg": 1, "g": 0.001, "[lb_av]": 0.45359237, "lb": 0.45359237},
+}
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One derived fact: its value (``None`` = unknown), the resources it came from, and why."""
+
+    concept: str
+    value: Any
+    reason: str
+    sources: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form."""
+        return {"value": self.value, "reason": self.reason, "sources": list(self.sources)}
+
+
+@dataclass
+class Derivation:
+    """What one bundle says about one patient, as of ``now``."""
+
+    patient_id: str
+    now: datetime
+    findings: dict[str, Finding]
+    notes: list[str] = field(default_factory=list)
+
+    def value(self, concept: str) -> Any:
+        """The value of a finding (None when unknown or not derived)."""
+        f = self.findings.get(concept)
+        return None if f is None else f.value
+
+
+def load_bundle(data: Any) -> Any:
+    """Parse and validate a FHIR R4 Bundle (JSON text, bytes, dict, or an R4B ``Bundle``).
+
+    Raises ``InputError`` for JSON that is not a Bundle and ``MappingError`` naming the path
+    of the first problem the R4B models find (e.g. ``entry[1].resource.code: Field required``).
+    """
+    from fhir.resources.R4B.bundle import Bundle
+    from pydantic import ValidationError
+
+    if isinstance(data, Bundle):
+        return data
+    if isinstance(data, (bytes, str)):
+        try:
+            data = json.loads(data)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise InputError("bundle", f"malformed JSON: {exc}") from None
+    if not isinstance(data, Mapping):
+        raise InputError("bundle", f"expected a JSON object, got {type(data).__name__}")
+    if data.get("resourceType") != "Bundle":
+        raise InputError("resourceType", f"expected 'Bundle', got {data.get('resourceType')!r}")
+    try:
+        return Bundle.model_validate(dict(data))
+    except ValidationError as exc:
+        raise MappingError(_describe(exc, data)) from None
+
+
+def _describe(exc: Any, data: Mapping[str, Any]) -> str:
+    errors = exc.errors()
+    first = errors[0]
+    loc = first.get("loc", ())
+    path = "Bundle"
+    node: Any = data
+    for part in loc:
+        path += f"[{part}]" if isinstance(part, int) else f".{part}"
+        if isinstance(node, Mapping):
+            node = node.get(part) if not isinstance(part, int) else None
+        elif isinstance(node, list) and isinstance(part, int) and part < len(node):
+            node = node[part]
+            rtype = None
+            if isinstance(node, Mapping) and isinstance(node.get("resource"), Mapping):
+                rtype = node["resource"].get("resourceType")
+            if rtype:
+                path += f"({rtype})"
+        else:
+            node = None
+    more = f" (and {len(errors) - 1} more problems)" if len(errors) > 1 else ""
+    return f"invalid FHIR R4 Bundle: {path}: {first.get('msg', 'invalid')}{more}"
+
+
+def _ref(resource: Any) -> str:
+    rtype = str(resource.get_resource_type())
+    return f"{rtype}/{resource.id}" if resource.id else rtype
+
+
+def _subject(resource: Any) -> str | None:
+    for attr in ("subject", "patient"):
+        ref = getattr(resource, attr, None)
+        if ref is not None and getattr(ref, "reference", None):
+            return str(ref.reference)
+    return None
+
+
+def _as_utc(value: Any) -> datetime | None:
+    """A FHIR dateTime/instant/date as an aware datetime (dates at 00:00 UTC)."""
+    from datetime import UTC
+
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    if isinstance(value, date):
+        return datetime(value.year, value.month, value.day, tzinfo=UTC)
+    return None
+
+
+def _when(resource: Any, *names: str) -> datetime | None:
+    for name in names:
+        value = getattr(resource, name, None)
+        if value is None:
+            continue
+        if hasattr(value, "end") or hasattr(value, "start"):  # Period
+            t = _as_utc(getattr(value, "end", None)) or _as_utc(getattr(value, "start", None))
+        else:
+            t = _as_utc(value)
+        if t is not None:
+            return t
+    return None
+
+
+def _code_of(resource: Any, attr: str = "code") -> tuple[list[Any], str | None]:
+    concept = getattr(resource, attr, None)
+    if concept is None:
+        return [], None
+    return list(concept.coding or []), concept.text
+
+
+def derive(
+    bundle: Any,
+    now: datetime,
+    *,
+    recent: timedelta = timedelta(hours=24),
+    body_window: timedelta = timedelta(days=365),
+) -> Derivation:
+    """Derive findings about the bundle's one patient as of ``now`` (timezone-aware).
+
+    ``recent`` bounds vital signs and the D-dimer (older ones describe another day);
+    ``body_window`` bounds BMI, height and weight. Raises ``MappingError`` when the bundle
+    holds no Patient or more than one.
+    """
+    if now.tzinfo is None:
+        raise InputError("now", "give a time zone, e.g. 2026-11-24T12:00:00Z")
+    b = load_bundle(bundle)
+    entries = [(e.fullUrl, e.resource) for e in (b.entry or []) if e.resource is not None]
+    patients = [(u, r) for u, r in entries if r.get_resource_type() == "Patient"]
+    if not patients:
+        raise MappingError("the Bundle holds no Patient resource: cannot tell whose data it is")
+    if len(patients) > 1:
+        ids = ", ".join(str(r.id) for _, r in patients)
+        raise MappingError(f"the Bundle holds {len(patients)} Patient resources ({ids}); "
+                           "give one patient's Bundle")
+    full_url, patient = patients[0]
+    refs = {f"Patient/{patient.id}"} | ({str(full_url)} if full_url else set())
+    d = Derivation(patient_id=str(patient.id or ""), now=now, findings={})
+    by_type: dict[str, list[Any]] = {t: [] for t in USED_TYPES}
+    medications: dict[str, Any] = {}
+    skipped = 0
+    for url, r in entries:
+        rtype = r.get_resource_type()
+        if rtype == "Medication":
+            for key in (f"Medication/{r.id}", str(url) if url else None):
+                if key:
+                    medications[key] = r
+        if rtype not in by_type:
+            continue
+        subject = _subject(r)
+        if subject is None or subject not in refs:
+            skipped += 1
+            continue
+        by_type[rtype].append(r)
+    if skipped:
+        d.notes.append(f"{skipped} resource(s) ignored: their subject is not this Patient "
+                       f"({', '.join(sorted(refs))}) or is missing.")
+    _patient(d, patient)
+    _observations(d, by_type["Observation"], recent, body_window)
+    _conditions(d, by_type["Condition"])
+    _procedures(d, by_type["Procedure"], by_type["Encounter"])
+    _medications(d, by_type["MedicationRequest"] + by_type["MedicationStatement"], medications)
+    return d
+
+
+def _set(d: Derivation, concept: str, value: Any, reason: str, sources: Iterable[str] = ()) -> None:
+    d.findings[concept] = Finding(concept, value, reason, tuple(sources))
+
+
+def _patient(d: Derivation, patient: Any) -> None:
+    ref = _ref(patient)
+    birth = patient.birthDate
+    if isinstance(birth, date) and not isinstance(birth, datetime):
+        today = d.now.date()
+        if birth > today:
+            _set(d, "age", None, f"birthDate {birth} is after now", [ref])
+        else:
+            years = today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
+            _set(d, "age", years, f"from birthDate {birth} as of {today}", [ref])
+    elif birth is not None:
+        _set(d, "age", None, f"birthDate {birth} is not a full date", [ref])
+    else:
+        _set(d, "age", None, "Patient has no birthDate", [ref])
+    gender = patient.gender
+    if gender in ("female", "male"):
+        _set(d, "sex", gender, "Patient.gender", [ref])
+    else:
+        _set(d, "sex", None, f"Patient.gender is {gender or 'absent'}; "
+             "sex-specific items need female or male", [ref])
+
+
+def _quantity(obs: Any) -> tuple[float, str] | None:
+    q = getattr(obs, "valueQuantity", None)
+    if q is None or q.value is None:
+        return None
+    unit = q.code if q.code and (q.system or "").endswith("unitsofmeasure.org") else q.unit
+    return float(q.value), str(unit or q.unit or "")
+
+
+def _latest(
+    d: Derivation, observations: list[Any], name: str, window: timedelta
+) -> tuple[Any, CodeEntry, datetime] | str:
+    """The latest usable observation of code set ``name`` within ``window``, or why none."""
+    cs = codeset(name)
+    found: list[tuple[datetime, Any, CodeEntry]] = []
+    other: list[str] = []
+    for obs in observations:
+        codings, text = _code_of(obs)
+        entry = cs.match(codings, None)
+        if not isinstance(entry, CodeEntry):
+            continue
+        if obs.status not in OBS_OK:
+            other.append(f"{_ref(obs)} has status {obs.status}")
+            continue
+        t = _when(obs, "effectiveDateTime", "effectiveInstant", "effectivePeriod", "issued")
+        if t is None:
+            other.append(f"{_ref(obs)} has no time")
+            continue
+        if t > d.now:
+            other.append(f"{_ref(obs)} is dated after now ({t.isoformat()})")
+            continue
+        if d.now - t > window:
+            other.append(f"{_ref(obs)} from {t.isoformat()} is older than {_span(window)}")
+            continue
+        found.append((t, obs, entry))
+    if not found:
+        return "; ".join(other) if other else f"no {cs.description.lower()} in the Bundle"
+    t, obs, entry = max(found, key=lambda x: x[0])
+    return obs, entry, t
+
+
+def _span(window: timedelta) -> str:
+    hours = window.total_seconds() / 3600
+    return f"{hours:g} h" if hours < 48 else f"{hours / 24:g} days"
+
+
+def _observations(d: Derivation, obs: list[Any], recent: timedelta, body: timedelta) -> None:
+    for concept, window in (("heart_rate", recent), ("spo2", recent), ("bmi", body),
+                            ("body_height", body), ("body_weight", body)):
+        got = _latest(d, obs, concept, window)
+        if isinstance(got, str):
+            _set(d, concept, None, got)
+            continue
+        o, _entry, t = got
+        q = _quantity(o)
+        factors = UNITS[concept]
+        if q is None:
+            _set(d, concept, None, f"{_ref(o)} has no valueQuantity", [_ref(o)])
+        elif q[1] not in factors:
+            _set(d, concept, None, f"{_ref(o)} unit {q[1]!r} not understood "
+                 f"(expected {', '.join(factors)})", [_ref(o)])
+        else:
+            value = round(q[0] * factors[q[1]], 2)
+            _set(d, concept, value, f"{_ref(o)} at {t.isoformat()}", [_ref(o)])
+    if d.value("bmi") is None and d.value("body_height") and d.value("body_weight"):
+        h = d.findings["body_height"]
+        w = d.findings["body_weight"]
+        bmi = round(w.value / (h.value / 100) ** 2, 1)
+        _set(d, "bmi", bmi, f"computed from weight {w.value} kg and height {h.value} cm",
+             h.sources + w.sources)
+    _ddimer(d, obs, recent)
+
+
+def _ddimer(d: Derivation, obs: list[Any], recent: timedelta) -> None:
+    got = _latest(d, obs, "ddimer", recent)
+    if isinstance(got, str):
+        _set(d, "ddimer_ng_ml_feu", None, got)
+        return
+    o, entry, t = got
+    ref = _ref(o)
+    q = _quantity(o)
+    if q is None:
+        _set(d, "ddimer_ng_ml_feu", None, f"{ref} has no valueQuantity", [ref])
+        return
+    value, unit = q
+    try:
+        parsed = dd.parse_unit(unit)
+    except InputError:
+        parsed = None
+    if parsed is not None and entry.basis and parsed.basis != entry.basis:
+        _set(d, "ddimer_ng_ml_feu", None,
+             f"{ref}: LOINC {entry.code} is {entry.basis} but the unit says {parsed.basis}; "
+             "the two differ about two-fold, so the value is not used", [ref])
+        return
+    if parsed is None:
+        if entry.basis is None:
+            _set(d, "ddimer_ng_ml_feu", None,
+                 f"{ref}: unit {unit!r} and LOINC {entry.code} do not say FEU or DDU", [ref])
+            return
+        try:
+            parsed = dd.parse_unit(f"{unit} {entry.basis}")
+        except InputError:
+            _set(d, "ddimer_ng_ml_feu", None, f"{ref}: D-dimer unit {unit!r} not understood",
+                 [ref])
+            return
+    feu = round(value * parsed.factor, 3)
+    how = f"{value:g} {unit} ({parsed.basis})" + (
+        f" x {dd.DDU_TO_FEU:g} = {feu:g} ng/mL FEU" if parsed.basis == "DDU" else ""
+    )
+    _set(d, "ddimer_ng_ml_feu", feu, f"{ref} at {t.isoformat()}: {how}", [ref])
+
+
+def _conditions(d: Derivation, conditions: list[Any]) -> None:
+    hits: dict[str, list[tuple[Any, bool]]] = {"cancer": [], "dvt": [], "pe": [], "pregnancy": []}
+    for c in conditions:
+        verification = _status(c.verificationStatus)
+        if verification in NOT_EVIDENCE:
+            continue
+        codings, text = _code_of(c)
+        onset = _when(c, "onsetDateTime", "onsetPeriod", "recordedDate")
+        if onset is not None and onset > d.now:
+            continue
+        active = _status(c.clinicalStatus) in ACTIVE
+        for name in hits:
+            if isinstance(codeset(name).match(codings, None), CodeEntry):
+                hits[name].append((c, active))
+    none_reason = "no {} recorded in the Bundle (absence of a record is not read as 'no')"
+    cancer = hits["cancer"]
+    active_cancer = [c for c, a in cancer if a]
+    if active_cancer:
+        _set(d, "active_cancer", True, "active Condition: malignant neoplasm",
+             [_ref(c) for c in active_cancer])
+    elif cancer:
+        _set(d, "active_cancer", None, "cancer recorded but not active; whether it was treated "
+             "in the last 6 months is not known", [_ref(c) for c, _ in cancer])
+    else:
+        _set(d, "active_cancer", None, none_reason.format("cancer"))
+    if cancer:
+        _set(d, "cancer_any", True, "Condition: malignant neoplasm (present or previous)",
+             [_ref(c) for c, _ in cancer])
+    else:
+        _set(d, "cancer_any", None, none_reason.format("cancer"))
+    dvt = [c for c, _ in hits["dvt"]]
+    vte = dvt + [c for c, _ in hits["pe"]]
+    if dvt:
+        _set(d, "previous_dvt", True, "Condition: deep vein thrombosis", [_ref(c) for c in dvt])
+    else:
+        _set(d, "previous_dvt", None, none_reason.format("DVT"))
+    if vte:
+        _set(d, "previous_vte", True, "Condition: DVT or PE", [_ref(c) for c in vte])
+    else:
+        _set(d, "previous_vte", None, none_reason.format("DVT or PE"))
+    pregnant = [c for c, a in hits["pregnancy"] if a]
+    if pregnant:
+        _set(d, "pregnant", True, "active Condition: pregnancy", [_ref(c) for c in pregnant])
+    else:
+        _set(d, "pregnant", None, none_reason.format("current pregnancy"))
+
+
+def _status(concept: Any) -> str | None:
+    if concept is None:
+        return None
+    for coding in concept.coding or []:
+        if coding.code:
+            return str(coding.code)
+    return None
+
+
+def _procedures(d: Derivation, procedures: list[Any], encounters: list[Any]) -> None:
+    surgical = codeset("surgical_procedure")
+    inpatient = codeset("inpatient_encounter")
+    stays = []
+    for e in encounters:
+        cls = getattr(e, "class_fhir", None)
+        if cls is not None and isinstance(inpatient.match([cls]), CodeEntry):
+            start = _as_utc(e.period.start) if e.period and e.period.start else None
+            end = _as_utc(e.period.end) if e.period and e.period.end else d.now
+            stays.append((e, start, end))
+    recent: list[tuple[Any, datetime]] = []
+    uncategorised: list[str] = []
+    for p in procedures:
+        if p.status != "completed":
+            continue
+        t = _when(p, "performedDateTime", "performedPeriod")
+        if t is None or t > d.now or d.now - t > timedelta(days=30):
+            continue
+        codings, _ = _code_of(p, "category")
+        if isinstance(surgical.match(codings), CodeEntry):
+            recent.append((p, t))
+        else:
+            uncategorised.append(_ref(p))
+    none_reason = "no completed surgical Procedure in the last {} days in the Bundle"
+    if uncategorised:
+        none_reason += f"; {', '.join(uncategorised)} has no surgical category"
+    for concept, days in (("surgery_4_weeks", 28), ("surgery_1_month", 30)):
+        within = [(p, t) for p, t in recent if d.now - t <= timedelta(days=days)]
+        if within:
+            _set(d, concept, True, f"surgical Procedure within {days} days",
+                 [_ref(p) for p, _ in within])
+        else:
+            _set(d, concept, None, none_reason.format(days))
+    hospital = []
+    for p, t in recent:
+        if d.now - t > timedelta(days=28):
+            continue
+        for e, start, end in stays:
+            linked = p.encounter is not None and p.encounter.reference == _ref(e)
+            overlaps = start is not None and end is not None and start <= t <= end
+            if linked or overlaps:
+                hospital.append(_ref(p))
+                hospital.append(_ref(e))
+    if hospital:
+        _set(d, "hospitalised_surgery_4_weeks", True,
+             "surgical Procedure within 4 weeks during an inpatient Encounter", hospital)
+    elif recent:
+        _set(d, "hospitalised_surgery_4_weeks", None, "surgery within 4 weeks found, but no "
+             "inpatient Encounter shows it required hospitalisation",
+             [_ref(p) for p, _ in recent])
+    else:
+        _set(d, "hospitalised_surgery_4_weeks", None, none_reason.format(28))
+
+
+def _medications(d: Derivation, meds: list[Any], catalogue: Mapping[str, Any]) -> None:
+    for concept, name in (("estrogen_use", "estrogen"), ("anticoagulant", "anticoagulant")):
+        cs = codeset(name)
+        hits: list[str] = []
+        for m in meds:
+            if m.status != "active":
+                continue
+            codings, text = _code_of(m, "medicationCodeableConcept")
+            ref = getattr(m, "medicationReference", None)
+            if ref is not None and ref.reference in catalogue:
+                codings, text = _code_of(catalogue[ref.reference])
+            match = cs.match(codings, text)
+            if match is not None:
+                how = match.display if isinstance(match, CodeEntry) else f"name '{match}'"
+                hits.append(f"{_ref(m)} ({how})")
+        if hits:
+            _set(d, concept, True, f"active {name} medication: {', '.join(hits)}",
+                 [h.split(' ')[0] for h in hits])
+        else:
+            _set(d, concept, None, f"no active {name} medication in the Bundle "
+                 "(absence of a record is not read as 'no')")

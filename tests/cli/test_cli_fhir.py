@@ -1,0 +1,93 @@
+"""``clotwatch fhir score`` on bundle files, as a clinician or a script would run it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from fhir.resources.R4B.riskassessment import RiskAssessment
+
+from clotwatch.cli import main
+
+FIXTURES = Path(__file__).parents[1] / "fhir" / "fixtures"
+NOW = "--now=2026-11-24T12:00:00Z"
+
+
+def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    try:
+        code = main(list(argv))
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_json_gives_findings_results_and_valid_risk_assessments(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, out, _ = _run(capsys, "fhir", "score", str(FIXTURES / "patient-full.json"), "--json",
+                        NOW, "--instrument", "wells-pe", "--instrument", "perc")
+    assert code == 0
+    data = json.loads(out)
+    assert data["patient"] == "pat-1"
+    assert data["findings"]["heart_rate"]["value"] == 108
+    assert [r["instrument"] for r in data["results"]] == ["wells-pe", "perc"]
+    wells = data["results"][0]
+    assert wells["category"] == "likely"
+    by_input = {i["input"]: i for i in wells["inputs"]}
+    assert by_input["hemoptysis"]["value"] is None
+    assert by_input["heart_rate"]["sources"] == ["Observation/hr"]
+    for r in data["results"]:
+        RiskAssessment.model_validate(r["risk_assessment"])
+
+
+def test_readable_output_shows_what_came_from_the_record_and_what_is_missing(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, out, _ = _run(capsys, "fhir", "score", str(FIXTURES / "patient-partial.json"), NOW,
+                        "--instrument", "ddimer-age-adjusted")
+    assert code == 0
+    assert "Patient pat-2" in out
+    assert "620" in out
+    assert "does not diagnose" in out
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("malformed-observation.json", "entry[1](Observation).resource.code"),
+        ("no-patient.json", "no Patient"),
+        ("does-not-exist.json", "cannot read"),
+    ],
+)
+def test_bad_bundles_exit_2_with_one_line(
+    capsys: pytest.CaptureFixture[str], name: str, message: str
+) -> None:
+    code, out, err = _run(capsys, "fhir", "score", str(FIXTURES / name), NOW)
+    assert code == 2
+    assert out == ""
+    assert len(err.strip().splitlines()) == 1
+    assert message in err
+
+
+def test_unknown_instrument_exits_2_naming_the_field(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = _run(capsys, "fhir", "score", str(FIXTURES / "patient-full.json"),
+                        "--instrument", "wells-xyz")
+    assert code == 2
+    assert err.startswith("clotwatch: error: instrument:")
+
+
+def test_bad_now_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = _run(capsys, "fhir", "score", str(FIXTURES / "patient-full.json"),
+                        "--now", "2026-11-24T12:00:00")
+    assert code == 2
+    assert "--now" in err
+
+
+def test_non_json_file_exits_2(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    f = tmp_path / "x.json"
+    f.write_text("<Bundle/>")
+    code, _, err = _run(capsys, "fhir", "score", str(f))
+    assert code == 2
+    assert "bundle: malformed JSON" in err

@@ -1,0 +1,306 @@
+"""Reading FHIR R4 Bundles into instrument inputs: real shapes, partial and malformed bundles."""
+
+from __future__ import annotations
+
+import copy
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from clotwatch.core.errors import InputError, MappingError
+from clotwatch.fhir import answers, bundle_from_resources, derive, explain, load_bundle
+
+FIXTURES = Path(__file__).parent / "fixtures"
+NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
+
+
+def fixture(name: str) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((FIXTURES / name).read_text())
+    return data
+
+
+def bundle_with(
+    *resources: dict[str, Any], patient: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    pat = patient or {"resourceType": "Patient", "id": "p", "birthDate": "1980-01-01",
+                      "gender": "male"}
+    return {"resourceType": "Bundle", "type": "collection",
+            "entry": [{"resource": pat}] + [{"resource": r} for r in resources]}
+
+
+def observation(code: str, value: float, unit: str, when: str = "2026-11-24T10:00:00Z",
+                status: str = "final", ucum: str | None = None) -> dict[str, Any]:
+    return {"resourceType": "Observation", "id": f"o-{code}", "status": status,
+            "code": {"coding": [{"system": "http://loinc.org", "code": code}]},
+            "subject": {"reference": "Patient/p"}, "effectiveDateTime": when,
+            "valueQuantity": {"value": value, "unit": unit,
+                              "system": "http://unitsofmeasure.org", "code": ucum or unit}}
+
+
+def condition(system: str, code: str, clinical: str = "active",
+              verification: str = "confirmed") -> dict[str, Any]:
+    return {"resourceType": "Condition", "id": f"c-{code}",
+            "clinicalStatus": {"coding": [{
+                "system": "http://terminology.hl7.org/CodeSystem/condition-clinical",
+                "code": clinical}]},
+            "verificationStatus": {"coding": [{
+                "system": "http://terminology.hl7.org/CodeSystem/condition-ver-status",
+                "code": verification}]},
+            "code": {"coding": [{"system": system, "code": code}]},
+            "subject": {"reference": "Patient/p"}}
+
+
+def medication(system: str, code: str, text: str = "", status: str = "active") -> dict[str, Any]:
+    concept: dict[str, Any] = {"coding": [{"system": system, "code": code}]}
+    if text:
+        concept["text"] = text
+    return {"resourceType": "MedicationRequest", "id": f"m-{code}", "status": status,
+            "intent": "order", "subject": {"reference": "Patient/p"},
+            "medicationCodeableConcept": concept}
+
+
+ICD10 = "http://hl7.org/fhir/sid/icd-10"
+SNOMED = "http://snomed.info/sct"
+ATC = "http://www.whocc.no/atc"
+
+
+def test_full_bundle_gives_every_derivable_input() -> None:
+    d = derive(fixture("patient-full.json"), NOW)
+    assert d.patient_id == "pat-1"
+    assert d.value("age") == 70
+    assert d.value("sex") == "female"
+    assert d.value("heart_rate") == 108  # the recent reading, not the October one
+    assert d.value("spo2") == 93
+    assert d.value("ddimer_ng_ml_feu") == 820
+    assert d.value("bmi") == pytest.approx(30.1)
+    assert d.value("active_cancer") is True
+    assert d.value("previous_dvt") is True and d.value("previous_vte") is True
+    assert d.value("surgery_4_weeks") is True
+    assert d.value("hospitalised_surgery_4_weeks") is True
+    assert d.value("estrogen_use") is True
+    assert d.value("anticoagulant") is True
+    assert d.findings["heart_rate"].sources == ("Observation/hr",)
+
+
+def test_another_patients_resources_are_ignored_and_said_so() -> None:
+    d = derive(fixture("patient-full.json"), NOW)
+    assert d.value("heart_rate") != 150
+    assert any("ignored" in n for n in d.notes)
+
+
+def test_wells_pe_answers_from_the_record_with_sources_and_reasons() -> None:
+    d = derive(fixture("patient-full.json"), NOW)
+    got = answers(d, "wells-pe")
+    assert got == {"dvt_signs": None, "pe_most_likely": None, "heart_rate": 108.0,
+                   "immobilization_or_surgery": True, "previous_vte": True,
+                   "hemoptysis": None, "malignancy": True}
+    why = {s.input: s for s in explain(d, "wells-pe")}
+    assert "bedside" in why["dvt_signs"].reason
+    assert why["malignancy"].sources == ("Condition/ca",)
+
+
+def test_partial_bundle_leaves_unknowns_missing_never_false() -> None:
+    d = derive(fixture("patient-partial.json"), NOW)
+    for concept in ("active_cancer", "previous_vte", "estrogen_use", "pregnant",
+                    "surgery_4_weeks", "anticoagulant", "heart_rate", "spo2", "bmi"):
+        assert d.value(concept) is None, concept
+        assert d.findings[concept].reason
+    assert "preliminary" in d.findings["heart_rate"].reason
+    assert "not read as 'no'" in d.findings["active_cancer"].reason
+
+
+def test_ddu_loinc_with_a_plain_unit_is_doubled_to_feu() -> None:
+    d = derive(fixture("patient-partial.json"), NOW)
+    assert d.value("ddimer_ng_ml_feu") == 620
+    assert "DDU" in d.findings["ddimer_ng_ml_feu"].reason
+
+
+@pytest.mark.parametrize(
+    ("code", "value", "unit", "expected"),
+    [
+        ("48065-7", 450, "ng/mL", 450),
+        ("48065-7", 0.45, "mg/L{FEU}", 450),
+        ("48066-5", 0.3, "ug/mL", 600),
+        ("30240-6", 0.5, "ug/mL{FEU}", 500),
+        ("30240-6", 500, "ng/mL", None),        # neither code nor unit says FEU or DDU
+        ("48066-5", 3.2, "mg/L FEU", None),     # the code says DDU, the unit FEU
+        ("48065-7", 5, "mmol/L", None),
+    ],
+)
+def test_d_dimer_units_and_loinc_basis(code: str, value: float, unit: str,
+                                       expected: float | None) -> None:
+    d = derive(bundle_with(observation(code, value, unit)), NOW)
+    assert d.value("ddimer_ng_ml_feu") == expected
+    if expected is None:
+        assert d.findings["ddimer_ng_ml_feu"].reason
+
+
+def test_old_and_future_vital_signs_are_not_used() -> None:
+    old = observation("8867-4", 120, "/min", when="2026-11-22T10:00:00Z")
+    d = derive(bundle_with(old), NOW)
+    assert d.value("heart_rate") is None
+    assert "older than 24 h" in d.findings["heart_rate"].reason
+    future = observation("8867-4", 120, "/min", when="2026-11-25T10:00:00Z")
+    assert derive(bundle_with(future), NOW).value("heart_rate") is None
+
+
+def test_vital_sign_in_an_unknown_unit_is_not_guessed() -> None:
+    d = derive(bundle_with(observation("8867-4", 2, "Hz")), NOW)
+    assert d.value("heart_rate") is None
+    assert "not understood" in d.findings["heart_rate"].reason
+
+
+def test_bmi_observation_wins_over_height_and_weight() -> None:
+    d = derive(bundle_with(observation("39156-5", 27.4, "kg/m2"),
+                           observation("8302-2", 1.8, "m"), observation("29463-7", 100, "kg")), NOW)
+    assert d.value("bmi") == 27.4
+
+
+def test_bmi_from_height_in_metres_and_weight_in_pounds() -> None:
+    d = derive(bundle_with(observation("8302-2", 1.8, "m"),
+                           observation("29463-7", 220.462, "[lb_av]")), NOW)
+    assert d.value("bmi") == pytest.approx(30.9, abs=0.05)
+
+
+@pytest.mark.parametrize(
+    ("resource", "concept", "expected"),
+    [
+        (condition(ICD10, "C18.7"), "active_cancer", True),
+        (condition(ICD10, "C97"), "active_cancer", True),
+        (condition(ICD10, "D05.1"), "active_cancer", None),   # in situ: not C00-C97
+        (condition(SNOMED, "363346000"), "active_cancer", True),
+        (condition(ICD10, "C50.9", clinical="remission"), "active_cancer", None),
+        (condition(ICD10, "C50.9", clinical="remission"), "cancer_any", True),
+        (condition(ICD10, "C50.9", verification="refuted"), "cancer_any", None),
+        (condition(ICD10, "I26.9", clinical="resolved"), "previous_vte", True),
+        (condition(ICD10, "I26.9", clinical="resolved"), "previous_dvt", None),
+        (condition(ICD10, "I80.2"), "previous_dvt", True),
+        (condition(ICD10, "I80.0"), "previous_dvt", None),     # superficial: not a DVT
+        (condition("http://hl7.org/fhir/sid/icd-10-cm", "Z86.718"), "previous_vte", True),
+        (condition(SNOMED, "77386006"), "pregnant", True),
+    ],
+)
+def test_conditions_map_through_the_code_sets(resource: dict[str, Any], concept: str,
+                                              expected: bool | None) -> None:
+    assert derive(bundle_with(resource), NOW).value(concept) is expected
+
+
+@pytest.mark.parametrize(
+    ("resource", "concept", "expected"),
+    [
+        (medication(ATC, "G03AA07", "levonorgestrel and ethinylestradiol"), "estrogen_use", True),
+        (medication(ATC, "G03AC03", "levonorgestrel"), "estrogen_use", None),  # progestogen-only
+        (medication(ATC, "B01AF01"), "anticoagulant", True),
+        (medication(ATC, "B01AC06", "aspirin"), "anticoagulant", None),          # antiplatelet
+        (medication("http://www.nlm.nih.gov/research/umls/rxnorm", "1114195"), "anticoagulant",
+         True),
+        (medication("urn:local", "x1", "Rivaroxaban 20 mg tablets"), "anticoagulant", True),
+        (medication(ATC, "B01AF01", status="stopped"), "anticoagulant", None),
+    ],
+)
+def test_medications_map_through_the_code_sets(resource: dict[str, Any], concept: str,
+                                               expected: bool | None) -> None:
+    assert derive(bundle_with(resource), NOW).value(concept) is expected
+
+
+def test_medication_reference_is_resolved_within_the_bundle() -> None:
+    med = {"resourceType": "Medication", "id": "med-1",
+           "code": {"coding": [{"system": ATC, "code": "G03CA03"}]}}
+    req = {"resourceType": "MedicationStatement", "id": "ms-1", "status": "active",
+           "medicationReference": {"reference": "Medication/med-1"},
+           "subject": {"reference": "Patient/p"}}
+    assert derive(bundle_with(med, req), NOW).value("estrogen_use") is True
+
+
+def _procedure(category: bool = True, when: str = "2026-11-14T10:00:00Z") -> dict[str, Any]:
+    p: dict[str, Any] = {"resourceType": "Procedure", "id": "pr", "status": "completed",
+                         "code": {"text": "Knee arthroscopy"},
+                         "subject": {"reference": "Patient/p"}, "performedDateTime": when}
+    if category:
+        p["category"] = {"coding": [{"system": SNOMED, "code": "387713003"}]}
+    return p
+
+
+def test_day_case_surgery_counts_for_wells_but_not_perc_hospitalisation() -> None:
+    d = derive(bundle_with(_procedure()), NOW)
+    assert d.value("surgery_4_weeks") is True
+    assert d.value("hospitalised_surgery_4_weeks") is None
+    assert "inpatient" in d.findings["hospitalised_surgery_4_weeks"].reason
+
+
+def test_surgery_six_weeks_ago_is_outside_the_window() -> None:
+    d = derive(bundle_with(_procedure(when="2026-10-10T10:00:00Z")), NOW)
+    assert d.value("surgery_4_weeks") is None
+
+
+def test_procedure_without_category_is_not_assumed_to_be_surgery() -> None:
+    d = derive(bundle_with(_procedure(category=False)), NOW)
+    assert d.value("surgery_4_weeks") is None
+    assert "Procedure/pr has no surgical category" in d.findings["surgery_4_weeks"].reason
+
+
+@pytest.mark.parametrize(("birth", "age"), [("1956-11-24", 70), ("1956-11-25", 69)])
+def test_age_is_whole_years_at_now(birth: str, age: int) -> None:
+    pat = {"resourceType": "Patient", "id": "p", "birthDate": birth}
+    assert derive(bundle_with(patient=pat), NOW).value("age") == age
+
+
+def test_year_only_birth_date_leaves_age_missing() -> None:
+    pat = {"resourceType": "Patient", "id": "p", "birthDate": "1956"}
+    d = derive(bundle_with(patient=pat), NOW)
+    assert d.value("age") is None
+    assert d.value("sex") is None
+
+
+def test_malformed_resource_is_named_with_its_path() -> None:
+    with pytest.raises(MappingError) as err:
+        derive(fixture("malformed-observation.json"), NOW)
+    assert "entry[1](Observation)" in str(err.value)
+
+
+@pytest.mark.parametrize(
+    ("data", "field"),
+    [("{not json", "bundle"), ("[]", "bundle"),
+     ({"resourceType": "Patient", "id": "p"}, "resourceType")],
+)
+def test_input_that_is_not_a_bundle_is_refused(data: Any, field: str) -> None:
+    with pytest.raises(InputError) as err:
+        load_bundle(data)
+    assert err.value.field == field
+
+
+def test_bundle_without_a_patient_is_refused() -> None:
+    with pytest.raises(MappingError, match="no Patient"):
+        derive(fixture("no-patient.json"), NOW)
+
+
+def test_bundle_with_two_patients_is_refused() -> None:
+    b = bundle_with({"resourceType": "Patient", "id": "q"})
+    with pytest.raises(MappingError, match="2 Patient"):
+        derive(b, NOW)
+
+
+def test_now_without_a_time_zone_is_refused() -> None:
+    with pytest.raises(InputError):
+        derive(bundle_with(), datetime(2026, 11, 24, 12, 0))
+
+
+def test_callers_bundle_is_not_modified() -> None:
+    data = fixture("patient-full.json")
+    snapshot = copy.deepcopy(data)
+    derive(data, NOW)
+    assert data == snapshot
+
+
+def test_prefetch_values_become_one_collection_bundle() -> None:
+    full = fixture("patient-full.json")
+    patient = full["entry"][0]["resource"]
+    searchset = {"resourceType": "Bundle", "type": "searchset",
+                 "entry": [e for e in full["entry"][1:4]]}
+    merged = bundle_from_resources([patient, searchset, None])
+    assert [e["resource"]["resourceType"] for e in merged["entry"]] == [
+        "Patient", "Observation", "Observation", "Observation"]
+    assert derive(merged, NOW).value("heart_rate") == 108
