@@ -23,8 +23,9 @@ def test_an_instrument_is_described_from_its_declaration(client: TestClient) -> 
     assert body["input_schema"] == declared.input_schema()
     surgery = next(i for i in body["inputs"] if i["id"] == "surgery_type")
     assert surgery["kind"] == "enum"
+    declared_surgery = next(i for i in declared.inputs if i.id == "surgery_type")
     assert [o["value"] for o in surgery["options"]] == [o.value for o in
-                                                        declared.inputs[[i.id for i in declared.inputs].index("surgery_type")].options]
+                                                        declared_surgery.options]
 
 
 def test_evaluate_returns_the_same_result_as_the_library(client: TestClient) -> None:

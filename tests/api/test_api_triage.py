@@ -1,0 +1,66 @@
+"""POST /api/v1/triage: the same contract as the CLI and the engine."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+from fastapi.testclient import TestClient
+
+from clotwatch import triage
+
+SWOLLEN = {"leg_side": "right", "leg_pain": True, "swelling": True, "warmth": True,
+           "short_of_breath": False, "chest_pain": False}
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+def test_triage_returns_the_engines_result(client: TestClient, lang: str) -> None:
+    response = client.post(f"/api/v1/triage?lang={lang}", json=SWOLLEN)
+    assert response.status_code == 200
+    assert response.json() == triage.assess(SWOLLEN, lang=lang)
+
+
+def test_a_warning_sign_is_an_emergency_whatever_else(client: TestClient) -> None:
+    body = client.post("/api/v1/triage", json={"cramp": True, "relieved_by_stretching": True,
+                                               "coughing_blood": True}).json()
+    assert body["disposition"] == "emergency"
+    assert any(r["key"] == "coughing_blood" for r in body["reasons"])
+
+
+def test_unknown_key_is_422_naming_it(client: TestClient) -> None:
+    response = client.post("/api/v1/triage", json={"sweling": True})
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["body", "sweling"]
+
+
+def test_wrong_type_is_422_naming_the_field(client: TestClient) -> None:
+    response = client.post("/api/v1/triage", json={"swelling": "yes"})
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["body", "swelling"]
+
+
+def test_unsupported_language_is_422(client: TestClient) -> None:
+    response = client.post("/api/v1/triage?lang=de", json={})
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["query", "lang"]
+
+
+def test_triage_assessment_can_be_saved_and_read(client: TestClient) -> None:
+    created = client.post("/api/v1/assessments", json={"kind": "triage", "answers": SWOLLEN,
+                                                       "lang": "ru"}).json()
+    read = client.get(f"/api/v1/assessments/{created['code']}").json()
+    assert read["result"] == triage.assess(SWOLLEN, lang="ru")
+    assert read["answers"] == SWOLLEN
+
+
+def test_a_triage_post_leaves_no_answers_in_the_logs(client: TestClient,
+                                                     caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    answers = {**SWOLLEN, "age_years": 67, "active_cancer": True}
+    assert client.post("/api/v1/triage", json=answers).status_code == 200
+    assert client.post("/api/v1/triage", json={"swelling": "maybe"}).status_code == 422
+    server_side = [r for r in caplog.records if not r.name.startswith("httpx")]
+    assert any(r.getMessage().startswith("POST /api/v1/triage 200") for r in server_side)
+    text = "\n".join(r.getMessage() for r in server_side)
+    for needle in ("swelling", "active_cancer", "maybe", "right", "age_years"):
+        assert needle not in text
