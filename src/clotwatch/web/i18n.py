@@ -57,3 +57,22 @@ def pick_language(accept_language: str | None) -> str:
         if primary in LANGUAGES and q > best_q:
             best, best_q = primary, q
     return best
+
+
+CHROME_SOURCES = Path(__file__).resolve().parent
+EXTRACT_METHODS = [("templates/api_docs.html", "ignore"), ("templates/**.html", "jinja2"),
+                   ("**.py", "python")]
+
+
+def chrome_messages() -> dict[str, list[tuple[str, int]]]:
+    """Every ``_("...")`` string of the web templates and modules, with where it occurs."""
+    from babel.messages.extract import extract_from_dir
+
+    found: dict[str, list[tuple[str, int]]] = {}
+    for filename, lineno, message, _comments, _context in extract_from_dir(
+            str(CHROME_SOURCES), method_map=EXTRACT_METHODS,
+            options_map={"templates/**.html": {"trimmed": "false"}}):
+        text = message[0] if isinstance(message, tuple) else message
+        found.setdefault(str(text), []).append((f"web/{filename}", lineno))
+    return found
+
