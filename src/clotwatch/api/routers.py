@@ -10,6 +10,7 @@ from __future__ import annotations
 ROUTERS: tuple[str, ...] = (
     "clotwatch.api.health:router",
     "clotwatch.api.v1:router",
+    "clotwatch.api.pathway:router",
     "clotwatch.api.docs:router",
     "clotwatch.web.routes:router",
 )
