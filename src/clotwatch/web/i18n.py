@@ -7,9 +7,9 @@ engine's and the instrument library's own catalogues, not from here.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from functools import cache
 from pathlib import Path
+from typing import Protocol
 
 LANGUAGES: dict[str, str] = {"en": "English", "ru": "Русский"}
 DEFAULT_LANG = "en"
@@ -29,7 +29,13 @@ def catalogue(lang: str) -> dict[str, str]:
     return {str(m.id): str(m.string) for m in cat if m.id and m.string and not m.fuzzy}
 
 
-def gettext(lang: str) -> Callable[[str], str]:
+class Gettext(Protocol):
+    """``_(message, **values)``: the translation, formatted with ``values`` if any."""
+
+    def __call__(self, message: str, **values: object) -> str: ...
+
+
+def gettext(lang: str) -> Gettext:
     """A ``_`` function for templates: the translation, or the English text if none."""
     table = catalogue(lang)
 
