@@ -9,6 +9,10 @@ secret key generated on first run and kept in the data directory. Environment va
 - ``CLOTWATCH_ENVIRONMENT``: ``production`` (default) or ``development``.
 - ``CLOTWATCH_HOST``, ``CLOTWATCH_PORT``, ``CLOTWATCH_DATA_DIR``, ``CLOTWATCH_SHARE_TTL_DAYS``,
   ``CLOTWATCH_SHARE_LOOKUPS_PER_MINUTE``, ``CLOTWATCH_LOG_LEVEL``.
+- CDS Hooks (docs/cds-hooks.md): ``CLOTWATCH_CDS_TRUST_FILE`` (the trusted EHRs and their public
+  keys, JSON) or ``CLOTWATCH_CDS_TRUST`` (the same JSON inline); ``CLOTWATCH_CDS_BASE_URL`` (the
+  public URL the EHR calls, the JWT ``aud`` prefix); ``CLOTWATCH_CDS_ALLOW_UNSIGNED`` (development
+  only).
 - Any secret may instead come from a file: ``DATABASE_URL_FILE``, ``CLOTWATCH_SECRET_KEY_FILE``
   (as Docker/Kubernetes secrets are mounted).
 
@@ -94,6 +98,10 @@ class Settings(BaseSettings):
     share_ttl_days: int = Field(14, ge=1, le=365)
     share_lookups_per_minute: int = Field(10, ge=1, le=10_000)
     log_level: Literal["debug", "info", "warning", "error"] = "info"
+    cds_trust_file: Path | None = None
+    cds_trust: str | None = None
+    cds_base_url: str | None = Field(None, pattern=r"^https?://[^/?#\s]+(/[^?#\s]*)?$")
+    cds_allow_unsigned: bool = False
 
     @classmethod
     def settings_customise_sources(
@@ -120,6 +128,9 @@ class Settings(BaseSettings):
                 raise ConfigError(
                     "CLOTWATCH_SECRET_KEY: a placeholder or short secret (under 16 characters) "
                     "is refused outside development; unset it to have one generated")
+        if self.cds_allow_unsigned and self.environment != "development":
+            raise ConfigError("CLOTWATCH_CDS_ALLOW_UNSIGNED: unsigned CDS Hooks calls are "
+                              "refused outside development")
         return self
 
     @property

@@ -12,5 +12,7 @@ ROUTERS: tuple[str, ...] = (
     "clotwatch.api.v1:router",
     "clotwatch.api.pathway:router",
     "clotwatch.api.docs:router",
+    "clotwatch.api.cds_hooks:router",
+    "clotwatch.web.pathway:router",
     "clotwatch.web.routes:router",
 )

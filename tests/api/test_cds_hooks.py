@@ -1,0 +1,791 @@
+"""CDS Hooks 2.0 end to end: a test client plays the EHR (signs its JWTs with keys made here)."""
+
+from __future__ import annotations
+
+import base64
+import json
+import threading
+import uuid
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import jwt
+import pytest
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from jwt.algorithms import ECAlgorithm, RSAAlgorithm
+from sqlalchemy import select
+
+from clotwatch.api import create_app
+from clotwatch.config import Settings
+from clotwatch.errors import ConfigError
+from clotwatch.store import CdsFeedback
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fhir" / "fixtures"
+BASE = "https://cds.example.org"
+EHR = "https://ehr.example.org"
+VIEW = "clotwatch-vte-risk"
+SIGN = "clotwatch-anticoagulant-sign"
+SELECT = "clotwatch-anticoagulant-select"
+PATIENT_ID = "pat-1"
+
+
+# --- the EHR ---------------------------------------------------------------------------------
+
+class Ehr:
+    """Signs CDS Hooks JWTs the way an EHR does, with its own ES384 and RS384 keys."""
+
+    def __init__(self) -> None:
+        self.ec_key = ec.generate_private_key(ec.SECP384R1())
+        self.rsa_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+    def jwks(self) -> dict[str, Any]:
+        ec_jwk = ECAlgorithm.to_jwk(self.ec_key.public_key(), as_dict=True)
+        rsa_jwk = RSAAlgorithm.to_jwk(self.rsa_key.public_key(), as_dict=True)
+        return {"keys": [ec_jwk | {"kid": "ehr-es384", "use": "sig"},
+                         rsa_jwk | {"kid": "ehr-rs384", "use": "sig"}]}
+
+    def token(self, aud: str, now: float, *, alg: str = "ES384", key: Any = None,
+              kid: str | None = None, iss: str = EHR, lifetime: float = 300,
+              jti: str | None = None, drop: tuple[str, ...] = (), **claims: Any) -> str:
+        payload: dict[str, Any] = {"iss": iss, "sub": "ehr-client", "aud": aud,
+                                   "iat": int(now), "exp": int(now + lifetime),
+                                   "jti": jti or str(uuid.uuid4()), "tenant": "ward-7"}
+        payload.update(claims)
+        for name in drop:
+            payload.pop(name, None)
+        if key is None:
+            key = self.ec_key if alg == "ES384" else self.rsa_key
+        headers = {"kid": kid or ("ehr-es384" if alg.startswith("ES") else "ehr-rs384"),
+                   "typ": "JWT"}
+        return jwt.encode(payload, key, algorithm=alg, headers=headers)
+
+
+def unsigned_token(payload: dict[str, Any]) -> str:
+    def b64(data: dict[str, Any]) -> str:
+        return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
+    return f"{b64({'alg': 'none', 'typ': 'JWT'})}.{b64(payload)}."
+
+
+@pytest.fixture(scope="module")
+def ehr() -> Ehr:
+    return Ehr()
+
+
+@pytest.fixture
+def settings(tmp_path: Path, ehr: Ehr) -> Settings:
+    trust = tmp_path / "cds-trust.json"
+    (tmp_path / "ehr-jwks.json").write_text(json.dumps(ehr.jwks()))
+    trust.write_text(json.dumps({"issuers": [{"iss": EHR, "jwks_file": "ehr-jwks.json"}]}))
+    return Settings(data_dir=tmp_path / "data", cds_trust_file=trust, cds_base_url=BASE)
+
+
+@pytest.fixture
+def app(settings: Settings, clock: Any) -> FastAPI:
+    return create_app(settings, clock=clock, migrate=True)
+
+
+@pytest.fixture
+def client(app: FastAPI) -> Iterator[TestClient]:
+    with TestClient(app, base_url="https://cds.example.org") as test_client:
+        yield test_client
+
+
+class Caller:
+    """The EHR making calls through the test client."""
+
+    def __init__(self, client: TestClient, ehr: Ehr, clock: Any) -> None:
+        self.client = client
+        self.ehr = ehr
+        self.clock = clock
+
+    def now(self) -> float:
+        return float(self.clock().timestamp())
+
+    def auth(self, path: str, **kwargs: Any) -> dict[str, str]:
+        return {"Authorization": "Bearer " + self.ehr.token(BASE + path, self.now(), **kwargs)}
+
+    def post(self, service_id: str, body: Any, **kwargs: Any) -> Any:
+        path = f"/cds-services/{service_id}"
+        return self.client.post(path, json=body, headers=self.auth(path, **kwargs))
+
+
+@pytest.fixture
+def caller(client: TestClient, ehr: Ehr, clock: Any) -> Caller:
+    return Caller(client, ehr, clock)
+
+
+# --- FHIR data of real R4 shape (the FHIR engineer's fixtures) --------------------------------
+
+def fixture_resources(name: str) -> list[dict[str, Any]]:
+    bundle = json.loads((FIXTURES / name).read_text())
+    return [entry["resource"] for entry in bundle["entry"]]
+
+
+def searchset(resources: list[dict[str, Any]], *types: str) -> dict[str, Any]:
+    entries = [{"fullUrl": f"https://ehr.example.org/fhir/{r['resourceType']}/{r['id']}",
+                "resource": r, "search": {"mode": "match"}}
+               for r in resources if r["resourceType"] in types]
+    return {"resourceType": "Bundle", "type": "searchset", "total": len(entries),
+            "entry": entries}
+
+
+def full_prefetch() -> dict[str, Any]:
+    resources = fixture_resources("patient-full.json")
+    patient = next(r for r in resources if r["resourceType"] == "Patient")
+    return {"patient": patient,
+            "conditions": searchset(resources, "Condition"),
+            "observations": searchset(resources, "Observation"),
+            "medications": searchset(resources, "MedicationRequest"),
+            "medication_statements": searchset(resources, "MedicationStatement"),
+            "procedures": searchset(resources, "Procedure")}
+
+
+def view_request(prefetch: dict[str, Any] | None = None, **extra: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "hook": "patient-view", "hookInstance": str(uuid.uuid4()),
+        "context": {"userId": "Practitioner/dr-1", "patientId": PATIENT_ID},
+        "prefetch": full_prefetch() if prefetch is None else prefetch}
+    body.update(extra)
+    return body
+
+
+ENOXAPARIN = {"coding": [{"system": "http://www.nlm.nih.gov/research/umls/rxnorm",
+                          "code": "67108", "display": "enoxaparin"}],
+              "text": "Enoxaparin 40 mg subcutaneously once daily"}
+PARACETAMOL = {"coding": [{"system": "http://www.whocc.no/atc", "code": "N02BE01",
+                           "display": "paracetamol"}], "text": "Paracetamol 1 g"}
+
+
+def draft(medication: dict[str, Any], order_id: str = "draft-1",
+          patient: str = PATIENT_ID) -> dict[str, Any]:
+    return {"resourceType": "MedicationRequest", "id": order_id, "status": "draft",
+            "intent": "order", "subject": {"reference": f"Patient/{patient}"},
+            "medicationCodeableConcept": medication,
+            "dosageInstruction": [{"text": "once daily"}]}
+
+
+def order_request(hook: str, drafts: list[dict[str, Any]], prefetch: dict[str, Any] | None = None,
+                  selections: list[str] | None = None) -> dict[str, Any]:
+    context: dict[str, Any] = {
+        "userId": "Practitioner/dr-1", "patientId": PATIENT_ID,
+        "draftOrders": {"resourceType": "Bundle", "type": "collection",
+                        "entry": [{"resource": d} for d in drafts]}}
+    if selections is not None:
+        context["selections"] = selections
+    return {"hook": hook, "hookInstance": str(uuid.uuid4()), "context": context,
+            "prefetch": full_prefetch() if prefetch is None else prefetch}
+
+
+def assert_cards_well_formed(cards: list[dict[str, Any]], base: str = BASE) -> None:
+    """CDS Hooks 2.0 card rules, on every card."""
+    for card in cards:
+        assert isinstance(card["summary"], str) and 0 < len(card["summary"]) < 140, card
+        assert card["indicator"] in {"info", "warning", "critical"}
+        assert card["source"]["label"]
+        assert card.get("uuid")
+        if card.get("suggestions"):
+            assert card["selectionBehavior"] in {"at-most-one", "any"}
+            for suggestion in card["suggestions"]:
+                assert suggestion["label"] and suggestion["uuid"]
+                for action in suggestion["actions"]:
+                    assert action["type"] in {"create", "update", "delete"}
+                    assert action["description"]
+        for reason in card.get("overrideReasons") or []:
+            assert reason["display"] and reason["code"]
+        for link in card.get("links") or []:
+            assert link["type"] == "absolute" and link["url"].startswith(base + "/")
+
+
+# --- discovery -------------------------------------------------------------------------------
+
+def test_discovery_lists_the_services_with_their_hooks_and_prefetch(client: TestClient) -> None:
+    response = client.get("/cds-services")
+    assert response.status_code == 200
+    services = {s["id"]: s for s in response.json()["services"]}
+    assert services[VIEW]["hook"] == "patient-view"
+    assert services[SIGN]["hook"] == "order-sign"
+    assert services[SELECT]["hook"] == "order-select"
+    prefetch = services[VIEW]["prefetch"]
+    assert prefetch["patient"] == "Patient/{{context.patientId}}"
+    assert prefetch["conditions"] == "Condition?patient={{context.patientId}}"
+    assert prefetch["medications"] == ("MedicationRequest?patient={{context.patientId}}"
+                                       "&status=active")
+    assert prefetch["observations"].startswith("Observation?patient={{context.patientId}}&code=")
+    assert "http://loinc.org|8867-4" in prefetch["observations"]
+    for service in services.values():
+        assert service["title"] and service["description"]
+
+
+def test_discovery_with_a_forged_token_is_refused(client: TestClient, ehr: Ehr,
+                                                  clock: Any) -> None:
+    attacker = ec.generate_private_key(ec.SECP384R1())
+    token = ehr.token(BASE + "/cds-services", clock().timestamp(), key=attacker)
+    response = client.get("/cds-services", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 401
+
+
+def test_discovery_with_a_valid_token_passes(caller: Caller) -> None:
+    response = caller.client.get("/cds-services", headers=caller.auth("/cds-services"))
+    assert response.status_code == 200
+
+
+# --- a signed call and its cards -------------------------------------------------------------
+
+@pytest.mark.parametrize("alg", ["ES384", "RS384"])
+def test_a_signed_patient_view_call_gets_padua_caprini_and_wells_cards(caller: Caller,
+                                                                       alg: str) -> None:
+    response = caller.post(VIEW, view_request(), alg=alg)
+    assert response.status_code == 200, response.text
+    cards = response.json()["cards"]
+    assert_cards_well_formed(cards)
+    assert [c["summary"].split(":")[0] for c in cards] == ["Padua", "Caprini", "Wells DVT"]
+    padua = cards[0]
+    # patient-full: active cancer 3, previous DVT 3, surgery in the last month 2, age 70 1,
+    # BMI 30.1 1, hormone therapy 1 = 11 points from the record: high risk whatever the rest.
+    assert padua["summary"].startswith("Padua: at least 11 points, high VTE risk")
+    assert padua["indicator"] == "warning"
+    assert padua["source"]["url"] == "https://doi.org/10.1111/j.1538-7836.2010.04044.x"
+    assert padua["links"][0]["url"] == f"{BASE}/en/calculators/padua"
+    # What the record could not answer is named, and never counted as "no".
+    assert "Not in the record" in padua["detail"]
+    assert "reduced mobility" in padua["detail"]
+    assert "Condition" in padua["detail"]  # where the known items came from
+    assert "does not diagnose" in padua["detail"]
+    wells = cards[2]
+    assert wells["indicator"] == "info"
+    assert "could be DVT unlikely or likely" in wells["summary"]
+    assert "not in the record" in wells["summary"]
+
+
+def test_partial_prefetch_gives_cards_naming_what_is_missing(caller: Caller) -> None:
+    patient = full_prefetch()["patient"]
+    response = caller.post(VIEW, view_request({"patient": patient}))
+    assert response.status_code == 200, response.text
+    cards = response.json()["cards"]
+    assert_cards_well_formed(cards)
+    padua = cards[0]
+    assert padua["indicator"] == "info"  # undetermined: could be low or high
+    assert "could be low or high VTE risk" in padua["summary"]
+    assert "Not available from the EHR for this call: conditions" in padua["detail"]
+    assert "active cancer" in padua["detail"]
+
+
+def test_a_null_prefetch_key_means_no_data_not_an_error(caller: Caller) -> None:
+    prefetch = full_prefetch() | {"conditions": None, "medications": None}
+    response = caller.post(VIEW, view_request(prefetch))
+    assert response.status_code == 200
+    assert_cards_well_formed(response.json()["cards"])
+
+
+# --- the token: every refusal is a 401 -------------------------------------------------------
+
+def test_a_call_without_a_token_is_refused(client: TestClient) -> None:
+    response = client.post(f"/cds-services/{VIEW}", json=view_request())
+    assert response.status_code == 401
+    assert response.headers["www-authenticate"].startswith("Bearer")
+
+
+def test_a_token_signed_with_another_key_is_refused(caller: Caller) -> None:
+    attacker = ec.generate_private_key(ec.SECP384R1())
+    response = caller.post(VIEW, view_request(), key=attacker)
+    assert response.status_code == 401
+    assert "signature" in response.json()["detail"]
+
+
+def test_an_rs384_token_signed_with_another_rsa_key_is_refused(caller: Caller) -> None:
+    attacker = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    response = caller.post(VIEW, view_request(), alg="RS384", key=attacker)
+    assert response.status_code == 401
+
+
+def test_an_expired_token_is_refused(caller: Caller, clock: Any) -> None:
+    path = f"/cds-services/{VIEW}"
+    headers = caller.auth(path)
+    clock.advance(minutes=7)
+    response = caller.client.post(path, json=view_request(), headers=headers)
+    assert response.status_code == 401
+    assert "expired" in response.json()["detail"]
+
+
+def test_a_token_for_another_endpoint_is_refused(caller: Caller) -> None:
+    path = f"/cds-services/{VIEW}"
+    for aud in (f"{BASE}/cds-services/{SIGN}", "https://elsewhere.example.org" + path):
+        headers = {"Authorization": "Bearer " + caller.ehr.token(aud, caller.now())}
+        response = caller.client.post(path, json=view_request(), headers=headers)
+        assert response.status_code == 401
+        assert "aud" in response.json()["detail"]
+
+
+def test_an_hs256_token_is_refused(caller: Caller) -> None:
+    path = f"/cds-services/{VIEW}"
+    payload = {"iss": EHR, "aud": BASE + path, "iat": int(caller.now()),
+               "exp": int(caller.now()) + 300, "jti": str(uuid.uuid4())}
+    token = jwt.encode(payload, "a shared secret of thirty-two bytes!", algorithm="HS256",
+                       headers={"kid": "ehr-es384"})
+    response = caller.client.post(path, json=view_request(),
+                                  headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 401
+    assert "HS256" in response.json()["detail"]
+
+
+def test_an_unsigned_alg_none_token_is_refused(caller: Caller) -> None:
+    path = f"/cds-services/{VIEW}"
+    token = unsigned_token({"iss": EHR, "aud": BASE + path, "iat": int(caller.now()),
+                            "exp": int(caller.now()) + 300, "jti": str(uuid.uuid4())})
+    response = caller.client.post(path, json=view_request(),
+                                  headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 401
+    assert "none" in response.json()["detail"]
+
+
+def test_an_es256_token_is_refused_even_from_a_trusted_issuer(caller: Caller) -> None:
+    p256 = ec.generate_private_key(ec.SECP256R1())
+    response = caller.post(VIEW, view_request(), alg="ES256", key=p256)
+    assert response.status_code == 401
+    assert "ES256" in response.json()["detail"]
+
+
+def test_a_replayed_token_is_refused(caller: Caller) -> None:
+    path = f"/cds-services/{VIEW}"
+    headers = caller.auth(path)
+    first = caller.client.post(path, json=view_request(), headers=headers)
+    assert first.status_code == 200
+    again = caller.client.post(path, json=view_request(), headers=headers)
+    assert again.status_code == 401
+    assert "used before" in again.json()["detail"]
+
+
+def test_an_untrusted_issuer_is_refused(caller: Caller) -> None:
+    response = caller.post(VIEW, view_request(), iss="https://rogue-ehr.example.net")
+    assert response.status_code == 401
+    assert "allow-list" in response.json()["detail"]
+
+
+@pytest.mark.parametrize("claim", ["exp", "iat", "jti", "aud"])
+def test_a_token_without_a_required_claim_is_refused(caller: Caller, claim: str) -> None:
+    response = caller.post(VIEW, view_request(), drop=(claim,))
+    assert response.status_code == 401
+    assert claim in response.json()["detail"]
+
+
+def test_a_token_living_longer_than_five_minutes_is_refused(caller: Caller) -> None:
+    response = caller.post(VIEW, view_request(), lifetime=3600)
+    assert response.status_code == 401
+    assert "5 minutes" in response.json()["detail"]
+
+
+def test_a_token_issued_in_the_future_is_refused(caller: Caller) -> None:
+    response = caller.post(VIEW, view_request(), iat=int(caller.now()) + 600,
+                           exp=int(caller.now()) + 700)
+    assert response.status_code == 401
+    assert "future" in response.json()["detail"]
+
+
+def test_a_malformed_authorization_header_is_refused(client: TestClient) -> None:
+    for value in ("Basic dXNlcjpwYXNz", "Bearer not-a-jwt", "Bearer a.b.c"):
+        response = client.post(f"/cds-services/{VIEW}", json=view_request(),
+                               headers={"Authorization": value})
+        assert response.status_code == 401, value
+
+
+def test_unsigned_calls_pass_only_in_development_when_allowed(tmp_path: Path,
+                                                              clock: Any) -> None:
+    with pytest.raises(ConfigError):
+        Settings(data_dir=tmp_path, cds_allow_unsigned=True)
+    dev = Settings(data_dir=tmp_path / "dev", environment="development",
+                   cds_allow_unsigned=True)
+    with TestClient(create_app(dev, clock=clock, migrate=True)) as client:
+        response = client.post(f"/cds-services/{VIEW}", json=view_request())
+        assert response.status_code == 200
+        assert_cards_well_formed(response.json()["cards"], base="http://testserver")
+    dev_default = Settings(data_dir=tmp_path / "dev2", environment="development")
+    with TestClient(create_app(dev_default, clock=clock, migrate=True)) as client:
+        assert client.post(f"/cds-services/{VIEW}", json=view_request()).status_code == 401
+
+
+def test_with_no_trust_configured_every_call_is_refused(tmp_path: Path, clock: Any,
+                                                         ehr: Ehr) -> None:
+    settings = Settings(data_dir=tmp_path / "data", cds_base_url=BASE)
+    with TestClient(create_app(settings, clock=clock, migrate=True)) as client:
+        path = f"/cds-services/{VIEW}"
+        token = ehr.token(BASE + path, clock().timestamp())
+        response = client.post(path, json=view_request(),
+                               headers={"Authorization": f"Bearer {token}"})
+        assert response.status_code == 401
+        assert "CLOTWATCH_CDS_TRUST_FILE" in response.json()["detail"]
+
+
+def test_inline_trust_in_the_settings_works_like_the_file(tmp_path: Path, clock: Any,
+                                                          ehr: Ehr) -> None:
+    trust = json.dumps({"issuers": [{"iss": EHR, "jwks": ehr.jwks()}]})
+    settings = Settings(data_dir=tmp_path / "data", cds_trust=trust, cds_base_url=BASE)
+    with TestClient(create_app(settings, clock=clock, migrate=True)) as client:
+        caller = Caller(client, ehr, clock)
+        assert caller.post(VIEW, view_request()).status_code == 200
+
+
+def test_a_broken_trust_file_makes_the_service_unavailable_not_open(tmp_path: Path,
+                                                                    clock: Any,
+                                                                    ehr: Ehr) -> None:
+    trust = tmp_path / "trust.json"
+    trust.write_text('{"issuers": [{"iss": "https://ehr.example.org", "jwks": '
+                     '{"keys": [{"kty": "oct", "k": "c2VjcmV0"}]}}]}')
+    settings = Settings(data_dir=tmp_path / "data", cds_trust_file=trust, cds_base_url=BASE)
+    with TestClient(create_app(settings, clock=clock, migrate=True)) as client:
+        caller = Caller(client, ehr, clock)
+        response = caller.post(VIEW, view_request())
+        assert response.status_code == 503
+        assert "symmetric" in response.json()["detail"]
+
+
+# --- prefetch: 412, partial, malformed -------------------------------------------------------
+
+def test_missing_patient_prefetch_without_a_fhir_server_is_412(caller: Caller) -> None:
+    prefetch = full_prefetch()
+    del prefetch["patient"]
+    response = caller.post(VIEW, view_request(prefetch))
+    assert response.status_code == 412
+    assert response.json()["missing"] == ["patient"]
+    assert "fhirServer" in response.json()["detail"]
+
+
+def test_no_prefetch_at_all_without_a_fhir_server_is_412(caller: Caller) -> None:
+    body = view_request()
+    del body["prefetch"]
+    assert caller.post(VIEW, body).status_code == 412
+
+
+def test_a_null_patient_prefetch_is_412(caller: Caller) -> None:
+    response = caller.post(VIEW, view_request(full_prefetch() | {"patient": None}))
+    assert response.status_code == 412
+
+
+class FakeFhirServer:
+    """A FHIR server on 127.0.0.1 answering searches from a dict (path+query -> resource)."""
+
+    def __init__(self, routes: dict[str, Any]) -> None:
+        self.routes = routes
+        self.requests: list[tuple[str, str | None]] = []
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+                outer.requests.append((self.path, self.headers.get("Authorization")))
+                path = self.path.split("?", 1)[0].lstrip("/").removeprefix("fhir/")
+                body = outer.routes.get(path)
+                data = json.dumps(body).encode() if body is not None else b"{}"
+                self.send_response(200 if body is not None else 404)
+                self.send_header("Content-Type", "application/fhir+json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}/fhir"
+
+    def __enter__(self) -> FakeFhirServer:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_missing_prefetch_is_fetched_from_the_fhir_server_with_the_given_token(
+        caller: Caller) -> None:
+    prefetch = full_prefetch()
+    routes = {f"Patient/{PATIENT_ID}": prefetch["patient"], "Condition": prefetch["conditions"],
+              "Observation": prefetch["observations"], "MedicationRequest":
+              prefetch["medications"], "MedicationStatement":
+              prefetch["medication_statements"], "Procedure": prefetch["procedures"]}
+    with FakeFhirServer(routes) as fhir:
+        body = view_request({})
+        body["fhirServer"] = fhir.url
+        body["fhirAuthorization"] = {"access_token": "opaque-token-123", "token_type": "Bearer",
+                                     "expires_in": 300, "scope": "patient/*.read",
+                                     "subject": "clotwatch"}
+        response = caller.post(VIEW, body)
+    assert response.status_code == 200, response.text
+    assert response.json()["cards"][0]["summary"].startswith("Padua: at least 11 points")
+    paths = [p for p, _ in fhir.requests]
+    assert f"/fhir/Patient/{PATIENT_ID}" in paths
+    assert any(p.startswith(f"/fhir/Condition?patient={PATIENT_ID}") for p in paths)
+    assert all(auth == "Bearer opaque-token-123" for _, auth in fhir.requests)
+
+
+def test_a_fhir_server_without_the_patient_is_412(caller: Caller) -> None:
+    with FakeFhirServer({}) as fhir:
+        body = view_request({})
+        body["fhirServer"] = fhir.url
+        response = caller.post(VIEW, body)
+    assert response.status_code == 412
+    assert "FHIR server" in response.json()["detail"]
+
+
+def test_an_unreachable_fhir_server_is_412_not_500(caller: Caller) -> None:
+    with FakeFhirServer({}) as fhir:
+        url = fhir.url  # a port that is closed once the server stops
+    body = view_request({})
+    body["fhirServer"] = url
+    assert caller.post(VIEW, body).status_code == 412
+
+
+def test_a_malformed_observation_in_the_prefetch_is_422_naming_the_key(caller: Caller) -> None:
+    bad = [r for r in fixture_resources("malformed-observation.json")
+           if r["resourceType"] == "Observation"]
+    prefetch = full_prefetch() | {"observations": searchset(bad, "Observation")}
+    response = caller.post(VIEW, view_request(prefetch))
+    assert response.status_code == 422
+    detail = response.json()["detail"][0]
+    assert detail["loc"] == ["body", "prefetch", "observations"]
+    assert "Observation" in detail["msg"]
+
+
+@pytest.mark.parametrize(("prefetch", "loc"), [
+    ({"patient": {"resourceType": "Observation", "id": "x"}}, ["body", "prefetch", "patient"]),
+    ({"patient": {"resourceType": "Patient", "id": "someone-else"}},
+     ["body", "prefetch", "patient", "id"]),
+    ({"patient": {"resourceType": "Patient", "id": PATIENT_ID, "birthDate": "last year"}},
+     ["body", "prefetch", "patient"]),
+    ({"patient": {"resourceType": "Patient", "id": PATIENT_ID},
+      "conditions": {"resourceType": "Condition"}}, ["body", "prefetch", "conditions"]),
+])
+def test_a_malformed_prefetch_is_422_with_the_field(caller: Caller, prefetch: dict[str, Any],
+                                                     loc: list[str]) -> None:
+    response = caller.post(VIEW, view_request(prefetch))
+    assert response.status_code == 422, response.text
+    assert response.json()["detail"][0]["loc"] == loc
+
+
+# --- malformed hook requests: 400/422 with the field, never 500 -------------------------------
+
+@pytest.mark.parametrize(("change", "loc"), [
+    (lambda b: b.pop("hook"), ["body", "hook"]),
+    (lambda b: b.pop("hookInstance"), ["body", "hookInstance"]),
+    (lambda b: b.pop("context"), ["body", "context"]),
+    (lambda b: b["context"].pop("patientId"), ["body", "context", "patientId"]),
+    (lambda b: b["context"].update(patientId="../../etc"), ["body", "context", "patientId"]),
+    (lambda b: b.update(prefetch=["not", "an", "object"]), ["body", "prefetch"]),
+    (lambda b: b.update(fhirServer="ftp://example.org"), ["body", "fhirServer"]),
+    (lambda b: b.update(fhirAuthorization={"access_token": "x"}),
+     ["body", "fhirAuthorization", "token_type"]),
+])
+def test_a_malformed_hook_request_is_422_naming_the_field(caller: Caller, change: Any,
+                                                          loc: list[str]) -> None:
+    body = view_request()
+    change(body)
+    response = caller.post(VIEW, body)
+    assert response.status_code == 422, response.text
+    assert loc in [d["loc"] for d in response.json()["detail"]]
+
+
+def test_a_hook_the_service_does_not_answer_is_400(caller: Caller) -> None:
+    response = caller.post(VIEW, view_request() | {"hook": "order-sign"})
+    assert response.status_code == 400
+    assert response.json()["detail"][0]["loc"] == ["body", "hook"]
+
+
+def test_a_body_that_is_not_json_is_422(caller: Caller) -> None:
+    path = f"/cds-services/{VIEW}"
+    response = caller.client.post(path, content=b"{not json", headers={
+        **caller.auth(path), "Content-Type": "application/json"})
+    assert response.status_code == 422
+
+
+def test_an_unknown_service_is_404(caller: Caller) -> None:
+    assert caller.post("no-such-service", view_request()).status_code == 404
+
+
+# --- order-select and order-sign -------------------------------------------------------------
+
+def test_signing_an_anticoagulant_gets_bleeding_and_vte_cards(caller: Caller) -> None:
+    prefetch = full_prefetch() | {"medications": searchset([], "MedicationRequest")}
+    response = caller.post(SIGN, order_request("order-sign", [draft(ENOXAPARIN)], prefetch))
+    assert response.status_code == 200, response.text
+    cards = response.json()["cards"]
+    assert_cards_well_formed(cards)
+    assert [c["summary"].split(":")[0] for c in cards] == ["HAS-BLED", "Padua"]
+    bleeding = cards[0]
+    # Only age is in the record (70: 1 point); the 8 other items are named as missing.
+    assert bleeding["summary"] == ("HAS-BLED: 1 to 9 points, could be low or high bleeding "
+                                   "risk; 8 items not in the record")
+    assert "labile INR" in bleeding["detail"] or "labile" in bleeding["detail"]
+    assert "atrial fibrillation" in bleeding["detail"]
+    assert bleeding["links"][0]["url"] == f"{BASE}/en/calculators/has-bled"
+    # While high bleeding risk is possible, the clinician is offered a note on the order.
+    labels = [s["label"] for s in bleeding["suggestions"]]
+    assert labels == ["Add a note to the order: bleeding risk reviewed"]
+    action = bleeding["suggestions"][0]["actions"][0]
+    assert action["type"] == "update"
+    assert action["resource"]["id"] == "draft-1"
+    assert "HAS-BLED" in action["resource"]["note"][-1]["text"]
+    from fhir.resources.R4B.medicationrequest import MedicationRequest
+    MedicationRequest.model_validate(action["resource"])
+
+
+def test_a_second_anticoagulant_is_a_critical_card_with_a_delete_suggestion(
+        caller: Caller) -> None:
+    # patient-full holds an active apixaban MedicationRequest.
+    response = caller.post(SIGN, order_request("order-sign", [draft(ENOXAPARIN)]))
+    assert response.status_code == 200
+    cards = response.json()["cards"]
+    assert_cards_well_formed(cards)
+    critical = cards[0]
+    assert critical["indicator"] == "critical"
+    assert "MedicationRequest/mr-apix" in critical["detail"]
+    action = critical["suggestions"][0]["actions"][0]
+    assert action == {"type": "delete", "description": action["description"],
+                      "resourceId": "MedicationRequest/draft-1"}
+    assert critical["selectionBehavior"] == "at-most-one"
+
+
+def test_a_non_anticoagulant_order_gets_no_cards(caller: Caller) -> None:
+    response = caller.post(SIGN, order_request("order-sign", [draft(PARACETAMOL)]))
+    assert response.status_code == 200
+    assert response.json() == {"cards": []}
+
+
+def test_order_select_looks_only_at_the_selected_orders(caller: Caller) -> None:
+    drafts = [draft(PARACETAMOL, "draft-para"), draft(ENOXAPARIN, "draft-enox")]
+    none = caller.post(SELECT, order_request("order-select", drafts,
+                                             selections=["MedicationRequest/draft-para"]))
+    assert none.status_code == 200 and none.json() == {"cards": []}
+    some = caller.post(SELECT, order_request("order-select", drafts,
+                                             selections=["MedicationRequest/draft-enox"]))
+    assert some.status_code == 200
+    assert any(c["summary"].startswith("HAS-BLED") for c in some.json()["cards"])
+
+
+def test_an_anticoagulant_named_only_in_text_is_recognised(caller: Caller) -> None:
+    apixaban_text = {"text": "Apixaban 2.5 mg twice daily"}
+    response = caller.post(SIGN, order_request("order-sign", [draft(apixaban_text)]))
+    assert response.status_code == 200
+    assert response.json()["cards"]
+
+
+def test_an_order_for_another_patient_is_422(caller: Caller) -> None:
+    response = caller.post(SIGN, order_request("order-sign",
+                                               [draft(ENOXAPARIN, patient="someone-else")]))
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"][:3] == ["body", "context", "draftOrders"]
+
+
+@pytest.mark.parametrize(("context_change", "loc"), [
+    (lambda c: c.pop("draftOrders"), ["body", "context", "draftOrders"]),
+    (lambda c: c.update(draftOrders={"resourceType": "Patient"}),
+     ["body", "context", "draftOrders"]),
+    (lambda c: c.update(draftOrders={"resourceType": "Bundle", "type": "collection",
+                                     "entry": [{"resource": {"resourceType":
+                                                             "MedicationRequest"}}]}),
+     ["body", "context", "draftOrders"]),
+])
+def test_malformed_draft_orders_are_422(caller: Caller, context_change: Any,
+                                        loc: list[str]) -> None:
+    body = order_request("order-sign", [draft(ENOXAPARIN)])
+    context_change(body["context"])
+    response = caller.post(SIGN, body)
+    assert response.status_code == 422, response.text
+    assert response.json()["detail"][0]["loc"][:3] == loc
+
+
+def test_order_select_without_selections_is_422(caller: Caller) -> None:
+    body = order_request("order-select", [draft(ENOXAPARIN)])
+    response = caller.post(SELECT, body)
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["body", "context", "selections"]
+
+
+# --- feedback --------------------------------------------------------------------------------
+
+def feedback_rows(app: FastAPI) -> list[CdsFeedback]:
+    with app.state.store.session() as session:
+        return list(session.scalars(select(CdsFeedback).order_by(CdsFeedback.id)))
+
+
+def test_feedback_is_stored_with_the_outcome_and_override_reason(caller: Caller,
+                                                                 app: FastAPI) -> None:
+    cards = caller.post(SIGN, order_request("order-sign", [draft(ENOXAPARIN)])).json()["cards"]
+    critical, bleeding = cards[0], cards[1]
+    suggestion = bleeding["suggestions"][0]["uuid"]
+    reason = critical["overrideReasons"][4]
+    path = f"/cds-services/{SIGN}/feedback"
+    body = {"feedback": [
+        {"card": bleeding["uuid"], "outcome": "accepted",
+         "acceptedSuggestions": [{"id": suggestion}], "outcomeTimestamp": "2026-11-24T10:01:00Z"},
+        {"card": critical["uuid"], "outcome": "overridden",
+         "overrideReason": {"reason": {"system": reason["system"], "code": reason["code"]},
+                            "userComment": "switching from apixaban after surgery"},
+         "outcomeTimestamp": "2026-11-24T10:02:00Z"},
+    ]}
+    response = caller.client.post(path, json=body, headers=caller.auth(path))
+    assert response.status_code == 200, response.text
+    assert response.json() == {"stored": 2}
+    rows = feedback_rows(app)
+    assert [(r.card_uuid, r.outcome) for r in rows] == [(bleeding["uuid"], "accepted"),
+                                                        (critical["uuid"], "overridden")]
+    assert rows[0].accepted_suggestions == [suggestion]
+    assert rows[1].override_code == "planned-switch"
+    assert rows[1].user_comment == "switching from apixaban after surgery"
+    assert rows[1].client_iss == EHR and rows[1].tenant == "ward-7"
+    assert rows[1].service_id == SIGN
+
+
+def test_an_override_without_a_reason_is_stored(caller: Caller, app: FastAPI) -> None:
+    path = f"/cds-services/{VIEW}/feedback"
+    body = {"feedback": [{"card": str(uuid.uuid4()), "outcome": "overridden",
+                          "outcomeTimestamp": "2026-11-24T10:01:00+01:00"}]}
+    response = caller.client.post(path, json=body, headers=caller.auth(path))
+    assert response.status_code == 200
+    row = feedback_rows(app)[0]
+    assert row.override_code is None
+    assert row.outcome_at.isoformat() == "2026-11-24T09:01:00+00:00"
+
+
+@pytest.mark.parametrize(("item", "field"), [
+    ({"card": "c", "outcome": "accepted", "outcomeTimestamp": "2026-11-24T10:01:00Z"},
+     "acceptedSuggestions"),
+    ({"card": "c", "outcome": "ignored", "outcomeTimestamp": "2026-11-24T10:01:00Z"},
+     "outcome"),
+    ({"card": "c", "outcome": "overridden", "outcomeTimestamp": "2026-11-24T10:01:00"},
+     "outcomeTimestamp"),
+    ({"outcome": "overridden", "outcomeTimestamp": "2026-11-24T10:01:00Z"}, "card"),
+])
+def test_malformed_feedback_is_422_and_stores_nothing(caller: Caller, app: FastAPI,
+                                                      item: dict[str, Any], field: str) -> None:
+    path = f"/cds-services/{VIEW}/feedback"
+    good = {"card": "ok", "outcome": "overridden", "outcomeTimestamp": "2026-11-24T10:00:00Z"}
+    response = caller.client.post(path, json={"feedback": [good, item]},
+                                  headers=caller.auth(path))
+    assert response.status_code == 422
+    assert field in json.dumps(response.json()["detail"])
+    assert feedback_rows(app) == []
+
+
+def test_feedback_needs_a_signed_token(caller: Caller, app: FastAPI) -> None:
+    path = f"/cds-services/{VIEW}/feedback"
+    body = {"feedback": [{"card": "c", "outcome": "overridden",
+                          "outcomeTimestamp": "2026-11-24T10:01:00Z"}]}
+    assert caller.client.post(path, json=body).status_code == 401
+    # A token made for the service endpoint is not valid for its feedback endpoint.
+    headers = caller.auth(f"/cds-services/{VIEW}")
+    assert caller.client.post(path, json=body, headers=headers).status_code == 401
+    assert feedback_rows(app) == []
+
+
+def test_feedback_for_an_unknown_service_is_404(caller: Caller) -> None:
+    path = "/cds-services/nope/feedback"
+    body = {"feedback": [{"card": "c", "outcome": "overridden",
+                          "outcomeTimestamp": "2026-11-24T10:01:00Z"}]}
+    assert caller.client.post(path, json=body, headers=caller.auth(path)).status_code == 404
