@@ -43,7 +43,8 @@ def render(request: Request, lang: str, template: str, *, status_code: int = 200
         _=gettext(lang), lang=lang, languages=LANGUAGES,
         language_paths=other_language_paths(request, lang),
         csrf_field=csrf.FIELD, csrf_token=csrf.token_for(secret, cookie),
-        disclaimer=DISCLAIMER, version=__version__, **context,
+        disclaimer=DISCLAIMER, version=__version__,
+        share_days=request.app.state.settings.share_ttl_days, **context,
     )
     response = HTMLResponse(page, status_code=status_code)
     if fresh:
