@@ -28,12 +28,6 @@ from typing import Any
 
 from clotwatch.instruments import evaluate, get
 
-try:  # the proposal of docs/benchmarks.md, measured beside the engine when present
-    from engine_prototype import evaluate_fast
-except ImportError:  # pragma: no cover - run from elsewhere
-    sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parent))
-    from engine_prototype import evaluate_fast
-
 # Wells 2003 points (same values as the declaration; the benchmark asserts both agree).
 _WELLS_DVT_POINTS: dict[str, int] = {
     "active_cancer": 1,
@@ -129,21 +123,16 @@ def measure(repeat: int = 7, number: int = 2000) -> list[dict[str, Any]]:
         # Interleave the two sides so that machine noise hits both alike.
         t_eval: list[float] = []
         t_hand: list[float] = []
-        t_fast: list[float] = []
         for _ in range(repeat):
             t_eval.append(timeit.timeit(lambda a=answers: evaluate(inst, a), number=number))
             t_hand.append(timeit.timeit(lambda a=answers: wells_dvt_by_hand(a), number=number))
-            t_fast.append(timeit.timeit(lambda a=answers: evaluate_fast(inst, a), number=number))
         us = 1e6 / number
         ev, hd = statistics.median(t_eval) * us, statistics.median(t_hand) * us
-        fa = statistics.median(t_fast) * us
         rows.append({
             "case": name,
             "evaluate_us": ev,
             "hand_us": hd,
-            "prototype_us": fa,
             "ratio": ev / hd,
-            "prototype_ratio": fa / hd,
         })
     return rows
 
@@ -166,11 +155,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     print(f"python {platform.python_version()} on {platform.machine()} {platform.system()}")
     print("median microseconds per call; ratio = time / hand-written time (goal <= 2)")
-    print(f"{'case':34} {'by hand':>8} {'evaluate':>9} {'ratio':>6} {'prototype':>10} {'ratio':>6}")
+    print(f"{'case':34} {'by hand':>8} {'evaluate':>9} {'ratio':>6}")
     for r in measure(args.repeat, args.number):
         verdict = "meets" if r["ratio"] <= 2 else "MISSES"
-        print(f"{r['case']:34} {r['hand_us']:8.2f} {r['evaluate_us']:9.2f} {r['ratio']:6.1f} "
-              f"{r['prototype_us']:10.2f} {r['prototype_ratio']:6.1f}  evaluate {verdict}")
+        print(f"{r['case']:34} {r['hand_us']:8.2f} {r['evaluate_us']:9.2f} {r['ratio']:6.1f}"
+              f"  evaluate {verdict}")
     if args.profile:
         for name, answers in CASES.items():
             print(f"\n== profile of evaluate(), {name}")

@@ -178,8 +178,8 @@ WELLS_PE = Instrument(
         ("two_level", "unlikely"): interp(
             "NICE NG158: offer a D-dimer test with the result within 4 hours (interim "
             "anticoagulation if delayed); positive -> CTPA; negative -> PE unlikely, consider "
-            "other diagnoses. In the Christopher study 12.1% of 'PE unlikely' patients had PE.",
-            cite.CHRISTOPHER_2006,
+            "other diagnoses.",
+            cite.NICE_NG158,
         ),
     },
 )
@@ -810,8 +810,8 @@ CONSTANS = Instrument(
             cite.CONSTANS_2008,
         ),
         ("probability", "intermediate"): interp(
-            "Intermediate probability: upper-extremity DVT in about 20% (derivation).",
-            cite.CONSTANS_2008,
+            "Intermediate probability: neither low nor high; further testing (ultrasound of "
+            "the arm veins) is needed to decide.",
         ),
         ("probability", "high"): interp(
             "High probability: upper-extremity DVT in 70% (derivation) and 64% (validation); "

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from clotwatch.core.errors import InputError
 from clotwatch.core.instruments.model import Input, Instrument, Number, is_finite_number
@@ -20,8 +19,7 @@ from clotwatch.core.instruments.model import Input, Instrument, Number, is_finit
 _MAX_ENUMERATION = 20_000
 
 
-@dataclass(frozen=True)
-class Contribution:
+class Contribution(NamedTuple):
     """What one answered input added to the total."""
 
     input: str
@@ -30,8 +28,10 @@ class Contribution:
     note: str = ""
 
 
-@dataclass(frozen=True)
-class Result:
+# Result and Contribution are immutable NamedTuples rather than frozen dataclasses: they are
+# built on every call and a frozen dataclass's __init__ costs several times more
+# (docs/benchmarks.md, "Instrument library").
+class Result(NamedTuple):
     """The outcome of evaluating one instrument on one set of answers."""
 
     instrument: Instrument
@@ -95,9 +95,17 @@ def validate(instrument: Instrument, answers: Mapping[str, Any]) -> dict[str, An
     Raises ``InputError`` naming the first offending input. The caller's mapping is not
     modified.
     """
+    values, _ = _validate(instrument, answers)
+    return values
+
+
+def _validate(
+    instrument: Instrument, answers: Mapping[str, Any]
+) -> tuple[dict[str, Any], tuple[str, ...]]:
+    """Validated values of every input (None if unanswered) and the ids left unanswered."""
     if not isinstance(answers, Mapping):
         raise InputError(None, f"answers must be an object, got {type(answers).__name__}")
-    known = set(instrument.input_ids)
+    known = instrument.known_ids
     for key in answers:
         if key not in known:
             raise InputError(
@@ -106,10 +114,15 @@ def validate(instrument: Instrument, answers: Mapping[str, Any]) -> dict[str, An
                 + ", ".join(instrument.input_ids),
             )
     clean: dict[str, Any] = {}
+    missing: list[str] = []
     for inp in instrument.inputs:
         value = answers.get(inp.id)
-        clean[inp.id] = None if value is None else _check(inp, value)
-    return clean
+        if value is None:
+            missing.append(inp.id)
+        elif not (value.__class__ is bool and inp.kind == "bool"):
+            value = _check(inp, value)
+        clean[inp.id] = value
+    return clean, tuple(missing)
 
 
 def _check(inp: Input, value: Any) -> Any:
@@ -140,11 +153,10 @@ def _check(inp: Input, value: Any) -> Any:
 
 def evaluate(instrument: Instrument, answers: Mapping[str, Any]) -> Result:
     """Score ``answers`` with ``instrument``; see the module docstring for missing answers."""
-    values = validate(instrument, answers)
-    missing = tuple(k for k, v in values.items() if v is None)
     if instrument.rule is not None:
+        values, missing = _validate(instrument, answers)
         return _evaluate_rule(instrument, values, missing)
-    return _evaluate_additive(instrument, values, missing)
+    return _evaluate_additive(instrument, answers)
 
 
 def _unit_points(
@@ -192,14 +204,98 @@ def _unit_possible(
     return possible
 
 
-def _evaluate_additive(
-    instrument: Instrument, values: Mapping[str, Any], missing: tuple[str, ...]
-) -> Result:
+_new = tuple.__new__
+
+
+class _Row(NamedTuple):
+    """One input as the additive loop needs it, compiled once per instrument."""
+
+    inp: Input
+    id: str
+    is_bool: bool
+    simple: bool  # scores on its own: no group, no condition
+    free: frozenset[Number]  # the points a simple input can still take while unanswered
+    scored_bool: bool  # a simple, scored yes/no item: points are ``yes`` or 0
+    yes: Number
+
+
+class _Plan(NamedTuple):
+    rows: tuple[_Row, ...]
+    complex_units: tuple[tuple[Input, ...], ...]  # groups and conditional items
+
+
+def _plan(instrument: Instrument) -> _Plan:
+    """The instrument's scoring plan, compiled once and kept on the instrument."""
+    plan: _Plan | None = instrument.__dict__.get("_plan")
+    if plan is None:
+        rows = []
+        complex_units = []
+        for members in _units(instrument):
+            simple = len(members) == 1 and members[0].only_if is None and not members[0].group
+            if not simple:
+                complex_units.append(members)
+        complex_ids = {m.id for unit in complex_units for m in unit}
+        for inp in instrument.inputs:
+            simple = inp.id not in complex_ids
+            free = (
+                frozenset(inp.points_for(v) for v in inp.probe_values()) if simple else frozenset()
+            )
+            is_bool = inp.kind == "bool"
+            rows.append(
+                _Row(
+                    inp,
+                    inp.id,
+                    is_bool,
+                    simple,
+                    free,
+                    simple and inp.scored and is_bool,
+                    inp.points,
+                )
+            )
+        plan = _Plan(tuple(rows), tuple(complex_units))
+        # A cache, not state: the declaration itself stays frozen.
+        instrument.__dict__["_plan"] = plan
+    return plan
+
+
+def _evaluate_additive(instrument: Instrument, answers: Mapping[str, Any]) -> Result:
+    if not isinstance(answers, Mapping):
+        raise InputError(None, f"answers must be an object, got {type(answers).__name__}")
+    known = instrument.known_ids
+    for key in answers:
+        if key not in known:
+            validate(instrument, answers)  # raises, naming the key
+    plan = _plan(instrument)
+    values: dict[str, Any] = {}
+    missing: list[str] = []
     contributions: list[Contribution] = []
     notes: list[str] = []
     total: Number = 0
-    achievable: set[Number] = {0}
-    for members in _units(instrument):
+    # Unanswered inputs: each distinct set of points they could still add, with its count.
+    free_sets: dict[frozenset[Number], int] = {}
+    # One pass validates, records and (for simple inputs) scores each input.
+    for row in plan.rows:
+        value = answers.get(row.id)
+        if value is None:
+            missing.append(row.id)
+            values[row.id] = None
+            if row.simple and len(row.free) > 1:
+                free_sets[row.free] = free_sets.get(row.free, 0) + 1
+            continue
+        if row.scored_bool and value.__class__ is bool:
+            pts = row.yes if value else 0
+        else:
+            if not (row.is_bool and value.__class__ is bool):
+                value = _check(row.inp, value)
+            if not (row.simple and row.inp.scored):
+                values[row.id] = value
+                continue
+            pts = row.inp.points_for(value)
+        values[row.id] = value
+        # tuple.__new__ skips NamedTuple's Python-level __new__ (a third of the cost here).
+        contributions.append(_new(Contribution, (row.id, pts, value, "")))
+        total += pts
+    for members in plan.complex_units:
         answered = [m for m in members if values[m.id] is not None]
         # Points counted now: answered members only; an unanswered condition counts the item
         # (scoring the higher risk is the safe side) and is said so in the notes.
@@ -229,13 +325,28 @@ def _evaluate_additive(
             counted = max(counted, pts) if m.group else counted + pts
         total += counted
         possible = _unit_possible(instrument, members, values)
-        achievable = {a + p for a in achievable for p in possible}
+        if len(possible) > 1 or counted not in possible:
+            shifted = frozenset(p - counted for p in possible)
+            free_sets[shifted] = free_sets.get(shifted, 0) + 1
+    # Contributions in declaration order, whatever unit they came from.
+    if plan.complex_units:
+        order = {k: i for i, k in enumerate(instrument.input_ids)}
+        contributions.sort(key=lambda c: order[c.input])
 
-    lo, hi = min(achievable), max(achievable)
-    possible_cats: dict[str, tuple[str, ...]] = {}
-    for scheme in instrument.schemes:
-        seen = {instrument.classify(t)[scheme] for t in achievable}
-        possible_cats[scheme] = tuple(v for v in instrument.category_values(scheme) if v in seen)
+    achievable: set[Number] = {total}
+    for free, count in free_sets.items():
+        if len(free) == 2 and 0 in free:
+            # k unanswered items worth 0 or `step` add 0, step, ..., k * step.
+            (step,) = free - {0}
+            achievable = {a + i * step for a in achievable for i in range(count + 1)}
+        else:
+            for _ in range(count):
+                achievable = {a + p for a in achievable for p in free}
+    possible_cats: dict[str, tuple[str, ...]]
+    if len(achievable) == 1:
+        possible_cats = {s: (v,) for s, v in instrument.classify(total).items()}
+    else:
+        possible_cats = _reachable_bands(instrument, sorted(achievable))
 
     for ov in instrument.overrides:
         v = values[ov.input]
@@ -251,18 +362,39 @@ def _evaluate_additive(
     categories: dict[str, str | None] = {
         s: (vals[0] if len(vals) == 1 else None) for s, vals in possible_cats.items()
     }
+    lo = hi = total
+    if len(achievable) > 1:
+        lo, hi = min(achievable), max(achievable)
     return Result(
         instrument=instrument,
-        answers=dict(values),
+        answers=values,
         total=total,
         total_range=(lo, hi),
         category=categories[instrument.primary],
         categories=categories,
         possible_categories=possible_cats,
         contributions=tuple(contributions),
-        missing=missing,
+        missing=tuple(missing),
         notes=tuple(notes),
     )
+
+
+def _reachable_bands(instrument: Instrument, totals: list[Number]) -> dict[str, tuple[str, ...]]:
+    """Per scheme, the bands that hold at least one of the ascending ``totals``.
+
+    Bands ascend with the total, so one walk over the totals per scheme finds them.
+    """
+    out: dict[str, tuple[str, ...]] = {}
+    for scheme, bands in instrument.schemes.items():
+        seen: list[str] = []
+        i = 0
+        for t in totals:
+            while not bands[i].holds(t):
+                i += 1
+            if not seen or seen[-1] != bands[i].value:
+                seen.append(bands[i].value)
+        out[scheme] = tuple(seen)
+    return out
 
 
 def _evaluate_rule(

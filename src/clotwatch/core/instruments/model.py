@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Literal
 
 Number = int | float
@@ -265,10 +266,15 @@ class Instrument:
                 return inp
         raise KeyError(input_id)
 
-    @property
+    @cached_property
     def input_ids(self) -> tuple[str, ...]:
         """Ids of every input, in declaration order."""
         return tuple(i.id for i in self.inputs)
+
+    @cached_property
+    def known_ids(self) -> frozenset[str]:
+        """Ids of every input, as a set for look-ups."""
+        return frozenset(self.input_ids)
 
     def category_values(self, scheme: str) -> tuple[str, ...]:
         """The values a scheme can take, lowest first."""
@@ -279,9 +285,12 @@ class Instrument:
         out: dict[str, str] = {}
         for scheme, bands in self.schemes.items():
             for band in bands:
-                if band.holds(total):
-                    out[scheme] = band.value
-                    break
+                if (band.upto is not None and total > band.upto) or (
+                    band.below is not None and total >= band.below
+                ):
+                    continue
+                out[scheme] = band.value
+                break
         return out
 
     def input_schema(self) -> dict[str, Any]:
