@@ -13,5 +13,6 @@ ROUTERS: tuple[str, ...] = (
     "clotwatch.api.pathway:router",
     "clotwatch.api.docs:router",
     "clotwatch.api.cds_hooks:router",
+    "clotwatch.web.pathway:router",
     "clotwatch.web.routes:router",
 )
