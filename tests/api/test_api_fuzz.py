@@ -18,7 +18,10 @@ from clotwatch.store import upgrade
 
 _DATA = Path(tempfile.mkdtemp(prefix="clotwatch-fuzz-"))
 atexit.register(shutil.rmtree, _DATA, ignore_errors=True)
-_SETTINGS = Settings(data_dir=_DATA, share_lookups_per_minute=10_000)
+# CDS Hooks (another router) answers 503 until it knows its public URL: configure it here so
+# that its routes are fuzzed as well.
+_SETTINGS = Settings(data_dir=_DATA, share_lookups_per_minute=10_000,
+                     cds_base_url="http://testserver")
 upgrade(_SETTINGS.effective_database_url)
 APP = create_app(_SETTINGS, clock=lambda: datetime(2026, 11, 24, tzinfo=UTC))
 schema = schemathesis.openapi.from_asgi("/api/v1/openapi.json", APP)

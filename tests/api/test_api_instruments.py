@@ -67,3 +67,11 @@ def test_non_object_body_is_422(client: TestClient) -> None:
     response = client.post("/api/v1/instruments/wells-dvt/evaluate", content=b"{not json",
                            headers={"content-type": "application/json"})
     assert response.status_code == 422
+
+
+def test_every_instrument_result_matches_the_documented_schema(client: TestClient) -> None:
+    from clotwatch.api.schemas import InstrumentResultOut
+
+    for instrument_id in instruments.INSTRUMENTS:
+        body = client.post(f"/api/v1/instruments/{instrument_id}/evaluate", json={}).json()
+        InstrumentResultOut.model_validate(body)

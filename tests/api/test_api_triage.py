@@ -64,3 +64,11 @@ def test_a_triage_post_leaves_no_answers_in_the_logs(client: TestClient,
     text = "\n".join(r.getMessage() for r in server_side)
     for needle in ("swelling", "active_cancer", "maybe", "right", "age_years"):
         assert needle not in text
+
+
+def test_triage_responses_match_the_documented_schema(client: TestClient) -> None:
+    from clotwatch.api.schemas import TriageOut
+
+    for answers in (SWOLLEN, {}, {"chest_pain": True}, {"cramp": True,
+                                                        "relieved_by_stretching": True}):
+        TriageOut.model_validate(client.post("/api/v1/triage", json=answers).json())

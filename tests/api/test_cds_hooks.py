@@ -16,6 +16,9 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 from jwt.algorithms import ECAlgorithm, RSAAlgorithm
 from sqlalchemy import select
 
@@ -789,3 +792,40 @@ def test_feedback_for_an_unknown_service_is_404(caller: Caller) -> None:
     body = {"feedback": [{"card": "c", "outcome": "overridden",
                           "outcomeTimestamp": "2026-11-24T10:01:00Z"}]}
     assert caller.client.post(path, json=body, headers=caller.auth(path)).status_code == 404
+
+
+# --- never a 500 -----------------------------------------------------------------------------
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers(-10, 10**6) | st.text(max_size=12),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(
+        st.sampled_from(["resourceType", "id", "entry", "resource", "code", "status",
+                         "subject", "birthDate", "valueQuantity", "coding", "reference"]),
+        inner, max_size=4),
+    max_leaves=12)
+RESOURCE = st.fixed_dictionaries(
+    {"resourceType": st.sampled_from(["Patient", "Bundle", "Observation", "Condition",
+                                      "OperationOutcome", "Nonsense"])},
+    optional={"id": st.sampled_from([PATIENT_ID, "other", "", "x" * 80]),
+              "type": st.sampled_from(["searchset", "collection", "bogus"]),
+              "entry": st.lists(st.fixed_dictionaries({"resource": JSON}), max_size=2),
+              "birthDate": st.sampled_from(["1950-01-01", "2999-01-01", "1950", "soon"]),
+              "gender": st.sampled_from(["female", "male", "other", 3])})
+
+
+@hypothesis_settings(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(prefetch=st.dictionaries(st.sampled_from(["patient", "conditions", "observations",
+                                                 "medications", "procedures"]),
+                                st.none() | RESOURCE, max_size=5),
+       drafts=st.none() | RESOURCE)
+def test_random_prefetch_and_draft_orders_never_cause_a_500(caller: Caller,
+                                                            prefetch: dict[str, Any],
+                                                            drafts: Any) -> None:
+    response = caller.post(VIEW, view_request(prefetch))
+    assert response.status_code in {200, 412, 422}, response.text
+    body = order_request("order-sign", [draft(ENOXAPARIN)], prefetch)
+    if drafts is not None:
+        body["context"]["draftOrders"] = drafts
+    response = caller.post(SIGN, body)
+    assert response.status_code in {200, 412, 422}, response.text

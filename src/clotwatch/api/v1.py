@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Annotated, Any
 
+import orjson
 from fastapi import APIRouter, Body, Depends, Header, HTTPException, Path, Query, Response
 
 from clotwatch.api.deps import get_now, get_settings, get_store, limit_share_lookups
@@ -39,12 +40,19 @@ Code = Annotated[str, Path(description="share code, e.g. ABCDE-12345-FGHJK-67890
                            max_length=64)]
 
 
+def _json(content: Any) -> Response:
+    # The engines' results are plain JSON-ready dicts, produced and tested by the engines:
+    # returning them directly skips a second validation against the *Out model, which stays
+    # the documented response schema (and is checked by the API tests).
+    return Response(orjson.dumps(content), media_type="application/json")
+
+
 @router.post("/triage", response_model=TriageOut, tags=["triage"],
              summary="Leg cramp or blood clot? Triage a person's answers")
-async def triage(answers: Answers, lang: Annotated[Lang, Query()] = "en") -> dict[str, Any]:
+async def triage(answers: Answers, lang: Annotated[Lang, Query()] = "en") -> Response:
     """The disposition (emergency / urgent / soon / self_care) with reasons, advice and a
     safety net. Decision support, not a diagnosis. Nothing is stored."""
-    return compute.triage(answers, lang)
+    return _json(compute.triage(answers, lang))
 
 
 def _known_instrument(instrument_id: str) -> str:
@@ -72,10 +80,10 @@ async def get_instrument(instrument_id: InstrumentId) -> dict[str, Any]:
 
 @router.post("/instruments/{instrument_id}/evaluate", response_model=InstrumentResultOut,
              tags=["instruments"], summary="Evaluate an instrument")
-async def evaluate(instrument_id: InstrumentId, answers: Answers) -> dict[str, Any]:
+async def evaluate(instrument_id: InstrumentId, answers: Answers) -> Response:
     """Total, category (null while missing inputs could change it), contributions,
     interpretation and citation."""
-    return compute.evaluate(_known_instrument(instrument_id), answers)
+    return _json(compute.evaluate(_known_instrument(instrument_id), answers))
 
 
 def _out(shared: SharedAssessment) -> AssessmentOut:
