@@ -9,7 +9,7 @@ files, so a fresh clone works without a build step); each catalogue is parsed on
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 
 from clotwatch.errors import InputError
@@ -27,7 +27,7 @@ def check_language(lang: str) -> str:
     return lang
 
 
-@lru_cache(maxsize=None)
+@cache
 def catalogue(lang: str) -> Mapping[str, str]:
     """The translated messages of ``lang`` as ``{msgid: msgstr}`` (empty strings left out)."""
     from babel.messages.pofile import read_po

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from clotwatch.core.triage.keys import KEYS, Kind
-from clotwatch.core.triage.rules import Facts, apply_rules, LEVELS
+from clotwatch.core.triage.rules import LEVELS, Facts, apply_rules
 
 Phase = Literal["warning", "leg", "risk"]
 

@@ -1,0 +1,71 @@
+"""`clotwatch triage`: answers JSON in, the contract's result out; bad input exits 2."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ENV = {**os.environ, "COLUMNS": "120", "NO_COLOR": "1"}
+
+
+def clotwatch(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "clotwatch.cli", *args], input=stdin,
+                          capture_output=True, text=True, env=ENV, timeout=120)
+
+
+def test_json_result_follows_the_contract() -> None:
+    answers = {"leg_side": "left", "swelling": True, "short_of_breath": False}
+    run = clotwatch("triage", "--json", stdin=json.dumps(answers))
+    assert run.returncode == 0, run.stderr
+    result = json.loads(run.stdout)
+    assert result["schema"] == "clotwatch.triage-result/1"
+    assert result["disposition"] == "urgent"
+    assert {"headline", "reasons", "possible_causes", "advice", "safety_net", "unanswered",
+            "sources", "notice"} <= set(result)
+    assert result["reasons"][0]["key"] == "swelling"
+
+
+def test_json_result_in_russian_from_a_file(tmp_path: Path) -> None:
+    path = tmp_path / "answers.json"
+    path.write_text(json.dumps({"chest_pain": True}), encoding="utf-8")
+    run = clotwatch("triage", "--json", "--input", str(path), "--lang", "ru")
+    assert run.returncode == 0, run.stderr
+    result = json.loads(run.stdout)
+    assert result["disposition"] == "emergency"
+    assert "103" in result["headline"] and "скорую" in result["headline"]
+
+
+@pytest.mark.parametrize("answers, key", [
+    ('{"swellling": true}', "swellling"),
+    ('{"swelling": "yes"}', "swelling"),
+    ('{"age_years": 130}', "age_years"),
+    ('{"leg_side": "middle"}', "leg_side"),
+])
+def test_bad_answers_exit_2_with_one_line_naming_the_key(answers: str, key: str) -> None:
+    run = clotwatch("triage", "--json", stdin=answers)
+    assert run.returncode == 2
+    assert run.stdout == ""
+    lines = run.stderr.strip().splitlines()
+    assert len(lines) == 1 and key in lines[0]
+
+
+@pytest.mark.parametrize("stdin", ["not json", "[1, 2]"])
+def test_malformed_input_exits_2_with_one_line(stdin: str) -> None:
+    run = clotwatch("triage", "--json", stdin=stdin)
+    assert run.returncode == 2 and run.stdout == ""
+    assert len(run.stderr.strip().splitlines()) == 1
+
+
+def test_without_json_prints_a_readable_summary() -> None:
+    answers = {"leg_side": "none", "short_of_breath": False, "chest_pain": False,
+               "coughing_blood": False, "fainting": False, "fast_heartbeat": False,
+               "cold_pale_numb_leg": False}
+    run = clotwatch("triage", stdin=json.dumps(answers))
+    assert run.returncode == 0, run.stderr
+    assert "You have no warning signs now" in run.stdout
+    assert "decision support, not a diagnosis" in run.stdout

@@ -1,0 +1,102 @@
+"""Invariants of the triage engine, checked with hypothesis over any valid answers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from clotwatch.core.triage import KEYS, emergency_stop, evaluate, rank
+from clotwatch.triage import assess
+
+WARNING_SIGNS = ("short_of_breath", "chest_pain", "coughing_blood", "fainting",
+                 "cold_pale_numb_leg")
+DVT_SIGNS = ("swelling", "warmth", "redness", "hard_tender_vein", "new_visible_veins",
+             "pain_on_toes_up", "getting_worse")
+RISK_FACTORS = ("recent_surgery", "leg_cast_or_immobilised", "active_cancer", "previous_clot",
+                "clotting_disorder", "hormones", "recent_covid", "family_history_clots")
+KEY_FINDINGS = ("cramp", "relieved_by_stretching", "duration_hours", "swelling", "warmth",
+                "redness", "short_of_breath", "chest_pain", "coughing_blood", "fainting",
+                "fast_heartbeat", "cold_pale_numb_leg")
+
+
+def _value(key_id: str) -> st.SearchStrategy[Any]:
+    key = KEYS[key_id]
+    if key.kind == "bool":
+        inner: st.SearchStrategy[Any] = st.booleans()
+    elif key.kind == "enum":
+        inner = st.sampled_from(key.options)
+    elif key.kind == "integer":
+        inner = st.integers(int(key.minimum or 0), int(key.maximum or 120))
+    else:
+        inner = st.floats(key.minimum or 0, key.maximum or 5000, allow_nan=False)
+    return st.none() | inner
+
+
+@st.composite
+def answers(draw: st.DrawFn) -> dict[str, Any]:
+    present = draw(st.lists(st.sampled_from(sorted(KEYS)), unique=True))
+    return {k: draw(_value(k)) for k in present}
+
+
+def level(a: dict[str, Any]) -> int:
+    return rank(evaluate(a).disposition)
+
+
+@settings(max_examples=300, deadline=None)
+@given(answers(), st.sampled_from(WARNING_SIGNS))
+def test_adding_a_warning_sign_never_lowers_urgency_and_is_an_emergency(
+        a: dict[str, Any], sign: str) -> None:
+    after = {**a, sign: True}
+    assert level(after) >= level(a)
+    assert evaluate(after).disposition == "emergency"
+
+
+@settings(max_examples=300, deadline=None)
+@given(answers(), st.sampled_from(DVT_SIGNS))
+def test_a_dvt_sign_answered_yes_never_lowers_urgency(a: dict[str, Any], sign: str) -> None:
+    yes = level({**a, sign: True})
+    assert yes >= level({**a, sign: False})
+    assert yes >= level({**a, sign: None})
+    assert yes >= level({k: v for k, v in a.items() if k != sign})
+    if a.get("leg_side") in ("left", "right", None):
+        assert yes >= rank("urgent")
+
+
+@settings(max_examples=200, deadline=None)
+@given(answers(), st.sampled_from(("fast_heartbeat", *RISK_FACTORS)))
+def test_a_racing_heart_or_risk_factor_answered_yes_never_lowers_urgency(
+        a: dict[str, Any], key: str) -> None:
+    assert level({**a, key: True}) >= level({**a, key: False})
+    assert level({**a, key: True}) >= level({**a, key: None})
+
+
+@settings(max_examples=200, deadline=None)
+@given(answers(), st.sampled_from(("pregnant", "postpartum")))
+def test_pregnancy_or_a_recent_birth_never_lowers_urgency(a: dict[str, Any], status: str) -> None:
+    assert level({**a, "pregnancy_status": status}) >= level({**a, "pregnancy_status": "no"})
+
+
+@settings(max_examples=300, deadline=None)
+@given(answers(), st.sampled_from(KEY_FINDINGS))
+def test_dont_know_on_a_key_finding_never_gives_self_care(a: dict[str, Any], key: str) -> None:
+    assert evaluate({**a, key: None}).disposition != "self_care"
+
+
+@settings(max_examples=150, deadline=None)
+@given(answers(), st.sampled_from(("en", "ru")))
+def test_any_valid_answers_give_a_complete_result_with_reasons_and_a_safety_net(
+        a: dict[str, Any], lang: str) -> None:
+    result = assess(a, lang=lang)
+    assert result["schema"] == "clotwatch.triage-result/1"
+    assert result["disposition"] in ("emergency", "urgent", "soon", "self_care")
+    assert result["reasons"] and all(r["text"] and r["key"] for r in result["reasons"])
+    assert result["safety_net"] and result["headline"] and result["notice"]
+    assert set(result["unanswered"]) <= set(KEYS)
+    assert all(k not in a or a[k] is None for k in result["unanswered"])
+    assert emergency_stop(a) == (result["disposition"] == "emergency")
+    # No message id leaks into the text: every id has a catalogue entry.
+    texts = [result["headline"], *[r["text"] for r in result["reasons"]], *result["advice"],
+             *result["safety_net"]]
+    assert not [t for t in texts if t.startswith(("reason.", "advice.", "safety.", "headline."))]
