@@ -8,10 +8,10 @@ age x 10 ug/L FEU, YEARS 500/1000 ng/mL FEU) are stated in FEU.
 - DDU -> FEU: a D-dimer unit (DDU) is about half a fibrinogen-equivalent unit, so a value in
   DDU is multiplied by 2 (Favaloro EJ, Thachil J. Clin Chem Lab Med 2020;58:1191-9,
   doi:10.1515/cclm-2020-0573, PMID:32432563: "~2x differences"; Lippi G et al. Semin Thromb
-  Hemost 2015;41:287-93, doi:10.1055/s-0035-1549092). The molecular-mass ratio is nearer 1.75;
-  using 2 makes the converted value larger, so a borderline result is read as positive rather
-  than wrongly negative. An assay-specific cut-off from the laboratory is better still: give
-  the laboratory's own verdict as ``ddimer_result`` instead.
+  Hemost 2015;41:287-93, doi:10.1055/s-0035-1549092). The exact ratio depends on the assay;
+  2 rather than a smaller factor makes the converted value larger, so a borderline result is
+  read as positive rather than wrongly negative. An assay-specific cut-off from the laboratory
+  is better still: give the laboratory's own verdict as ``ddimer_result`` instead.
 - A unit that does not say FEU or DDU is refused: the two differ two-fold and guessing could
   turn a positive result negative.
 """
