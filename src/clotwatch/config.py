@@ -131,6 +131,10 @@ class Settings(BaseSettings):
         if self.cds_allow_unsigned and self.environment != "development":
             raise ConfigError("CLOTWATCH_CDS_ALLOW_UNSIGNED: unsigned CDS Hooks calls are "
                               "refused outside development")
+        if (self.cds_trust_file or self.cds_trust) and not self.cds_base_url \
+                and self.environment != "development":
+            raise ConfigError("CLOTWATCH_CDS_BASE_URL: required with a CDS Hooks trust "
+                              "configuration (the public URL EHRs call; their tokens' 'aud')")
         return self
 
     @property

@@ -410,6 +410,16 @@ def test_unsigned_calls_pass_only_in_development_when_allowed(tmp_path: Path,
         assert client.post(f"/cds-services/{VIEW}", json=view_request()).status_code == 401
 
 
+def test_a_trust_configuration_needs_the_public_base_url_outside_development(
+        tmp_path: Path) -> None:
+    trust = tmp_path / "trust.json"
+    with pytest.raises(ConfigError, match="CLOTWATCH_CDS_BASE_URL"):
+        Settings(data_dir=tmp_path, cds_trust_file=trust)
+    with pytest.raises(ConfigError, match="CLOTWATCH_CDS_BASE_URL"):
+        Settings(data_dir=tmp_path, cds_trust='{"issuers": []}')
+    Settings(data_dir=tmp_path, cds_trust_file=trust, environment="development")
+
+
 def test_with_no_trust_configured_every_call_is_refused(tmp_path: Path, clock: Any,
                                                          ehr: Ehr) -> None:
     settings = Settings(data_dir=tmp_path / "data", cds_base_url=BASE)

@@ -287,14 +287,10 @@ def authenticate(request: Request,
     """The verified EHR behind this call; 401 with the reason otherwise."""
     settings: Settings = request.app.state.settings
     runtime = runtime_of(request)
-    base = settings.cds_base_url
-    if base is None and settings.environment == "development":
-        base = str(request.base_url)
-    if base is None and authorization:
-        raise HTTPException(status_code=503, detail=(
-            "CDS Hooks is not configured: set CLOTWATCH_CDS_BASE_URL to the public URL EHRs "
-            "call, which their tokens' 'aud' must name"))
-    audience = (base or "").rstrip("/") + request.url.path
+    # Settings refuse a trust configuration without CLOTWATCH_CDS_BASE_URL outside
+    # development, so the request's own base (its Host header) is used only where no token
+    # can pass anyway, or in development.
+    audience = public_base_url(request, settings) + request.url.path
     now = request.app.state.clock().timestamp()
     try:
         return verify(authorization, audience=audience, trust=runtime.trust,
