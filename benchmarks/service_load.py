@@ -75,7 +75,9 @@ def serve(kind: str, port: int, data_dir: str) -> None:
     import uvicorn
 
     app = minimal_app() if kind == "minimal" else clotwatch_app(data_dir)
-    logging.getLogger("clotwatch.access").setLevel(logging.WARNING)
+    # As `clotwatch serve` does: clotwatch's access log (route templates only) is on, at INFO;
+    # the parent sends it to /dev/null, so its cost is counted but not its terminal.
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     uvicorn.run(app, host="127.0.0.1", port=port, access_log=False, log_level="warning",
                 server_header=False)
 
@@ -90,7 +92,7 @@ def free_port() -> int:
 def start(kind: str, data_dir: str) -> tuple[subprocess.Popen[bytes], int]:
     port = free_port()
     proc = subprocess.Popen([sys.executable, __file__, "--serve", kind, "--port", str(port),
-                             "--data-dir", data_dir])
+                             "--data-dir", data_dir], stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:

@@ -96,3 +96,23 @@ def test_callers_answers_are_not_modified(store: Store) -> None:
     answers = dict(WELLS)
     assessments.save(store, kind="instrument", subject="wells-dvt", answers=answers, now=NOW)
     assert answers == WELLS
+
+
+def test_the_rest_api_shares_through_this_backend(store: Store, tmp_path: object) -> None:
+    from pathlib import Path
+
+    from fastapi.testclient import TestClient
+
+    from clotwatch.api import create_app
+    from clotwatch.config import Settings
+
+    app = create_app(Settings(data_dir=Path(str(tmp_path)) / "data"), store=store,
+                     clock=lambda: NOW)
+    with TestClient(app) as client:
+        created = client.post("/api/v1/assessments", json={
+            "kind": "instrument", "instrument": "wells-dvt", "answers": WELLS})
+        assert created.status_code == 201
+        code = created.json()["code"]
+        assert client.get(f"/api/v1/assessments/{code}").json()["answers"] == WELLS
+        assert client.get("/healthz").json()["database"] == "ok"
+    assert _count(store) == 1
