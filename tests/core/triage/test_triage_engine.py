@@ -275,3 +275,15 @@ def test_emergency_has_no_unanswered_and_says_do_not_drive() -> None:
     result = evaluate({"chest_pain": True})
     assert result.unanswered == ()
     assert "advice.do_not_drive" in [a.message for a in result.advice]
+
+
+def test_the_docs_list_every_rule() -> None:
+    docs = (Path(__file__).resolve().parents[3] / "docs" / "triage.md").read_text("utf-8")
+    assert [r.name for r in RULES if f"`{r.name}`" not in docs] == []
+
+
+def test_vendored_schema_matches_the_shared_contract() -> None:
+    shared = Path("/work/shared/contracts/triage-input.schema.json")
+    if not shared.exists():
+        pytest.skip("the shared contracts are not on this machine")
+    assert json.loads(shared.read_text("utf-8")) == SCHEMA

@@ -368,10 +368,12 @@ def signs_in_both_legs(f: Facts) -> list[Hit]:
             for k in ("swelling", "warmth", "redness", "hard_tender_vein") if f.yes(k)]
 
 
-@rule("nhs_leg_cramps")
+@rule("nice_ng158")
 def ordinary_cramp_with_risk_factor(f: Facts) -> list[Hit]:
-    """An ordinary cramp in someone pregnant or postpartum, or with a major clot risk factor:
-    probably a cramp, but worth a check by a doctor or midwife in the next days."""
+    """An ordinary cramp in someone pregnant or postpartum, or with a major clot risk factor
+    (the Wells/NICE NG158 items): probably a cramp, but worth a check by a doctor or midwife in
+    the next days. No source asks for this; it is clotwatch's own margin of caution, because a
+    clot is more likely in these people and the leg-cramp advice was not written for them."""
     if not f.ordinary_cramp:
         return []
     hits = [_hit(ordinary_cramp_with_risk_factor, k, "soon", f"reason.cramp_risk.{k}")
