@@ -149,6 +149,8 @@ def show_result(console: Console, result: dict[str, Any], t: Callable[[str], str
     """Print a triage result for a person: disposition, what to do, why, advice, safety net."""
     from rich.markup import escape
     from rich.panel import Panel
+    from rich.table import Table
+    from rich.text import Text
 
     disposition = result["disposition"]
     console.print()
@@ -161,8 +163,12 @@ def show_result(console: Console, result: dict[str, Any], t: Callable[[str], str
         if not lines:
             return
         console.print(f"\n[bold]{escape(t(title_id))}[/bold]")
+        bullets = Table.grid(padding=(0, 1))  # wrapped lines hang under the text
+        bullets.add_column(no_wrap=True)
+        bullets.add_column()
         for line in lines:
-            console.print(f" • {escape(line)}")
+            bullets.add_row(" •", Text(line))
+        console.print(bullets)
 
     section("cli.why", [r["text"] for r in result["reasons"]])
     section("cli.advice", list(result["advice"]))

@@ -287,3 +287,24 @@ def test_vendored_schema_matches_the_shared_contract() -> None:
     if not shared.exists():
         pytest.skip("the shared contracts are not on this machine")
     assert json.loads(shared.read_text("utf-8")) == SCHEMA
+
+
+def test_pregnant_without_leg_symptoms_is_asked_about_a_previous_clot() -> None:
+    answers: dict[str, Any] = {**CALM, "leg_side": "none", "age_years": 30, "sex": "female"}
+    asked = []
+    replies = {"pregnancy_status": "pregnant", "previous_clot": True}
+    while (q := next_question(answers)) is not None:
+        asked.append(q.id)
+        answers[q.id] = replies.get(q.id, False if q.kind == "bool" else None)
+    assert "pregnancy_status" in asked and "previous_clot" in asked
+    assert "cramp" not in asked                    # no leg symptoms: no leg questions
+    assert evaluate(answers).disposition == "soon"  # RCOG GTG 37a
+
+
+def test_long_standing_unchanged_symptoms_after_a_clot_are_soon_not_urgent() -> None:
+    answers = {**CALM, **NO_RISK, "leg_side": "left", "leg_pain": True, "cramp": False,
+               "previous_clot": True, "getting_worse": False, "swelling": False,
+               "warmth": False, "redness": False, "duration_hours": 1000}
+    assert disposition(answers) == "soon"
+    assert disposition({**answers, "duration_hours": 48}) == "urgent"
+    assert disposition({**answers, "getting_worse": None}) == "urgent"

@@ -50,7 +50,7 @@ KEYS: Mapping[str, Key] = {
             probes=("none", "left", "right", "both")),
         _b("leg_pain"),
         Key("cramp", "bool", probes=(True, False)),
-        Key("duration_hours", "number", minimum=0, unit="hours", probes=(0.05, 1.0, 48.0)),
+        Key("duration_hours", "number", minimum=0, unit="hours", probes=(0.05, 1.0, 48.0, 1000.0)),
         Key("relieved_by_stretching", "bool", probes=(True, False)),
         _b("pain_on_toes_up"),
         _b("worse_walking_standing"),

@@ -3,7 +3,8 @@
 Warning signs come first (the questionnaire stops at once when one is present), then the leg,
 then risk factors. A question is asked only when its condition holds and its answer could still
 change the disposition (assuming the questions not yet asked get the most reassuring answer),
-unless it is marked ``always`` (the context a clinician needs: which leg, age, sex).
+unless it is marked ``always`` (the context a clinician needs: which leg, age, sex,
+pregnancy).
 
 Wording lives in the catalogues: message ids ``q.<id>.text``, ``q.<id>.help`` and
 ``q.<id>.opt.<value>`` (for enum options and number presets).
@@ -121,6 +122,7 @@ _DURATION = (
     Preset("hours", 4.0),
     Preset("day", 24.0),
     Preset("days", 72.0),
+    Preset("weeks", 1000.0),          # more than 4 weeks: long-standing (about 6 weeks)
 )
 _TRAVEL = (
     Preset("none", 0.0),
@@ -167,7 +169,8 @@ QUESTIONS: tuple[Question, ...] = (
     # Risk factors.
     Question("age_years", "risk", always=True),
     Question("sex", "risk", always=True),
-    Question("pregnancy_status", "risk", _pregnancy_possible),
+    # Always asked when possible: it changes what other answers mean (RCOG; LEFt).
+    Question("pregnancy_status", "risk", _pregnancy_possible, always=True),
     Question("recent_surgery", "risk"),
     Question("leg_cast_or_immobilised", "risk"),
     Question("bedridden_days", "risk", presets=_BEDRIDDEN),
@@ -192,8 +195,12 @@ def _level(answers: Mapping[str, Any]) -> str:
 
 
 def reassured(answers: Mapping[str, Any], *, leave_out: str = "") -> dict[str, Any]:
-    """The answers with every key not yet given filled with its most reassuring answer."""
-    filled = {k: key.probes[0] for k, key in KEYS.items() if k not in answers and k != leave_out}
+    """The answers with every question not yet asked, that would be asked, filled with its
+    most reassuring answer (questions that would not be asked stay unanswered: no cramp
+    details for someone without leg symptoms)."""
+    facts = Facts(answers)
+    filled = {q.id: KEYS[q.id].probes[0] for q in QUESTIONS
+              if q.id not in answers and q.id != leave_out and q.asked_when(facts)}
     filled.update(answers)
     return filled
 

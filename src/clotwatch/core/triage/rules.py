@@ -374,7 +374,7 @@ def ordinary_cramp_with_risk_factor(f: Facts) -> list[Hit]:
     (the Wells/NICE NG158 items): probably a cramp, but worth a check by a doctor or midwife in
     the next days. No source asks for this; it is clotwatch's own margin of caution, because a
     clot is more likely in these people and the leg-cramp advice was not written for them."""
-    if not f.ordinary_cramp:
+    if not (f.leg_symptoms and f.ordinary_cramp):
         return []
     hits = [_hit(ordinary_cramp_with_risk_factor, k, "soon", f"reason.cramp_risk.{k}")
             for k in f.major_risks() if k != "long_travel_hours"]
