@@ -304,3 +304,17 @@ def test_prefetch_values_become_one_collection_bundle() -> None:
     assert [e["resource"]["resourceType"] for e in merged["entry"]] == [
         "Patient", "Observation", "Observation", "Observation"]
     assert derive(merged, NOW).value("heart_rate") == 108
+
+
+def test_hl7_specification_examples_are_read_at_their_own_dates() -> None:
+    data = fixture("hl7-r4-examples.json")
+    july_1999 = derive(data, datetime(1999, 7, 2, 18, 0, tzinfo=UTC))
+    assert july_1999.value("age") == 24
+    assert july_1999.value("heart_rate") == 44
+    assert july_1999.value("bmi") == 16.2
+    assert july_1999.value("spo2") is None  # dated 2014: after "now"
+    december_2014 = derive(data, datetime(2014, 12, 5, 12, 0, tzinfo=UTC))
+    assert december_2014.value("spo2") == 95  # 09:30+01:00 is within the last 24 h
+    assert december_2014.value("heart_rate") is None
+    assert "older than 24 h" in december_2014.findings["heart_rate"].reason
+    assert december_2014.value("bmi") is None
