@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 from hypothesis import given, settings
@@ -10,6 +12,8 @@ from hypothesis import strategies as st
 from clotwatch.core.triage import KEYS, emergency_stop, evaluate, rank
 from clotwatch.triage import assess
 
+SCHEMA = json.loads((Path(__file__).resolve().parent / "triage-input.schema.json")
+                    .read_text(encoding="utf-8"))
 WARNING_SIGNS = ("short_of_breath", "chest_pain", "coughing_blood", "fainting",
                  "cold_pale_numb_leg")
 DVT_SIGNS = ("swelling", "warmth", "redness", "hard_tender_vein", "new_visible_veins",
@@ -100,3 +104,26 @@ def test_any_valid_answers_give_a_complete_result_with_reasons_and_a_safety_net(
     texts = [result["headline"], *[r["text"] for r in result["reasons"]], *result["advice"],
              *result["safety_net"]]
     assert not [t for t in texts if t.startswith(("reason.", "advice.", "safety.", "headline."))]
+
+
+_ANY_JSON_VALUE = (st.none() | st.booleans() | st.integers(-1000, 1000)
+                   | st.floats(-1000, 1000, allow_nan=False)
+                   | st.sampled_from(["left", "female", "pregnant", "yes", "", "none", "no"]))
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.dictionaries(st.sampled_from([*sorted(KEYS), "swellling", "Swelling"]),
+                       _ANY_JSON_VALUE, max_size=6))
+def test_validation_agrees_with_the_contract_schema(a: dict[str, Any]) -> None:
+    import jsonschema
+
+    from clotwatch.core.triage import validate_answers
+    from clotwatch.errors import InputError
+
+    schema_ok = jsonschema.Draft202012Validator(SCHEMA).is_valid(a)
+    try:
+        validate_answers(a)
+        ours_ok = True
+    except InputError:
+        ours_ok = False
+    assert ours_ok == schema_ok
