@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs
 
 import jwt
 import pytest
@@ -23,6 +24,8 @@ from jwt.algorithms import ECAlgorithm, RSAAlgorithm
 from sqlalchemy import select
 
 from clotwatch.api import create_app
+from clotwatch.api.cds_hooks import HookResponseOut
+from clotwatch.cdshooks.catalogue import services
 from clotwatch.config import Settings
 from clotwatch.errors import ConfigError
 from clotwatch.store import CdsFeedback
@@ -136,12 +139,31 @@ def searchset(resources: list[dict[str, Any]], *types: str) -> dict[str, Any]:
             "entry": entries}
 
 
+OBSERVATION_KEYS = [k for k in services()[VIEW].prefetch if k in
+                    {"heart_rate", "spo2", "bmi", "body_height", "body_weight", "ddimer"}]
+
+
+def observation_key(observation: dict[str, Any]) -> str:
+    """The prefetch key whose template's codes match this observation (as an EHR would)."""
+    for coding in observation.get("code", {}).get("coding", []):
+        for key in OBSERVATION_KEYS:
+            if f"{coding.get('system')}|{coding.get('code')}" in services()[VIEW].prefetch[key]:
+                return key
+    return "heart_rate"
+
+
+def observations_by_key(observations: list[dict[str, Any]]) -> dict[str, Any]:
+    return {key: searchset([o for o in observations if observation_key(o) == key],
+                           "Observation") for key in OBSERVATION_KEYS}
+
+
 def full_prefetch() -> dict[str, Any]:
     resources = fixture_resources("patient-full.json")
     patient = next(r for r in resources if r["resourceType"] == "Patient")
+    observations = [r for r in resources if r["resourceType"] == "Observation"]
     return {"patient": patient,
             "conditions": searchset(resources, "Condition"),
-            "observations": searchset(resources, "Observation"),
+            **observations_by_key(observations),
             "medications": searchset(resources, "MedicationRequest"),
             "medication_statements": searchset(resources, "MedicationStatement"),
             "procedures": searchset(resources, "Procedure")}
@@ -185,6 +207,7 @@ def order_request(hook: str, drafts: list[dict[str, Any]], prefetch: dict[str, A
 
 def assert_cards_well_formed(cards: list[dict[str, Any]], base: str = BASE) -> None:
     """CDS Hooks 2.0 card rules, on every card."""
+    HookResponseOut.model_validate({"cards": cards})
     for card in cards:
         assert isinstance(card["summary"], str) and 0 < len(card["summary"]) < 140, card
         assert card["indicator"] in {"info", "warning", "critical"}
@@ -217,8 +240,10 @@ def test_discovery_lists_the_services_with_their_hooks_and_prefetch(client: Test
     assert prefetch["conditions"] == "Condition?patient={{context.patientId}}"
     assert prefetch["medications"] == ("MedicationRequest?patient={{context.patientId}}"
                                        "&status=active")
-    assert prefetch["observations"].startswith("Observation?patient={{context.patientId}}&code=")
-    assert "http://loinc.org|8867-4" in prefetch["observations"]
+    assert prefetch["heart_rate"] == ("Observation?patient={{context.patientId}}"
+                                      "&code=http://loinc.org|8867-4&_sort=-date&_count=10")
+    assert "http://loinc.org|48065-7" in prefetch["ddimer"]
+    assert "&_sort=-date&_count=" in prefetch["bmi"]
     for service in services.values():
         assert service["title"] and service["description"]
 
@@ -488,8 +513,14 @@ class FakeFhirServer:
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:  # noqa: N802 (http.server's name)
                 outer.requests.append((self.path, self.headers.get("Authorization")))
-                path = self.path.split("?", 1)[0].lstrip("/").removeprefix("fhir/")
-                body = outer.routes.get(path)
+                path, _, query = self.path.partition("?")
+                body = outer.routes.get(path.lstrip("/").removeprefix("fhir/"))
+                codes = parse_qs(query).get("code")
+                if body is not None and codes:  # a search by code: only the matching ones
+                    wanted = set(codes[0].split(","))
+                    body = searchset([e["resource"] for e in body["entry"] if any(
+                        f"{c['system']}|{c['code']}" in wanted
+                        for c in e["resource"]["code"]["coding"])], "Observation")
                 data = json.dumps(body).encode() if body is not None else b"{}"
                 self.send_response(200 if body is not None else 404)
                 self.send_header("Content-Type", "application/fhir+json")
@@ -519,8 +550,9 @@ class FakeFhirServer:
 def test_missing_prefetch_is_fetched_from_the_fhir_server_with_the_given_token(
         caller: Caller) -> None:
     prefetch = full_prefetch()
+    observations = [e["resource"] for key in OBSERVATION_KEYS for e in prefetch[key]["entry"]]
     routes = {f"Patient/{PATIENT_ID}": prefetch["patient"], "Condition": prefetch["conditions"],
-              "Observation": prefetch["observations"], "MedicationRequest":
+              "Observation": searchset(observations, "Observation"), "MedicationRequest":
               prefetch["medications"], "MedicationStatement":
               prefetch["medication_statements"], "Procedure": prefetch["procedures"]}
     with FakeFhirServer(routes) as fhir:
@@ -558,11 +590,12 @@ def test_an_unreachable_fhir_server_is_412_not_500(caller: Caller) -> None:
 def test_a_malformed_observation_in_the_prefetch_is_422_naming_the_key(caller: Caller) -> None:
     bad = [r for r in fixture_resources("malformed-observation.json")
            if r["resourceType"] == "Observation"]
-    prefetch = full_prefetch() | {"observations": searchset(bad, "Observation")}
+    key = observation_key(bad[0])
+    prefetch = full_prefetch() | {key: searchset(bad, "Observation")}
     response = caller.post(VIEW, view_request(prefetch))
     assert response.status_code == 422
     detail = response.json()["detail"][0]
-    assert detail["loc"] == ["body", "prefetch", "observations"]
+    assert detail["loc"] == ["body", "prefetch", key]
     assert "Observation" in detail["msg"]
 
 
@@ -825,7 +858,7 @@ RESOURCE = st.fixed_dictionaries(
 
 @hypothesis_settings(max_examples=60, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(prefetch=st.dictionaries(st.sampled_from(["patient", "conditions", "observations",
+@given(prefetch=st.dictionaries(st.sampled_from(["patient", "conditions", "heart_rate",
                                                  "medications", "procedures"]),
                                 st.none() | RESOURCE, max_size=5),
        drafts=st.none() | RESOURCE)

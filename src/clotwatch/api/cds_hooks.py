@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Header, HTTPException, Path, Request
+import orjson
+from fastapi import APIRouter, Depends, Header, HTTPException, Path, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import (
@@ -367,13 +368,16 @@ def call_service(service_id: ServiceId, body: HookRequestIn, request: Request,
         fhir_token=body.fhirAuthorization.access_token if body.fhirAuthorization else None)
     fetch = getattr(request.app.state, "cds_fetch", cds.fetch_fhir)
     try:
-        return cds.invoke(service_id, call, now=now,
-                          base_url=public_base_url(request, settings), fetch=fetch)
+        cards = cds.invoke(service_id, call, now=now,
+                           base_url=public_base_url(request, settings), fetch=fetch)
     except cds.PrefetchUnavailable as exc:
         return JSONResponse(status_code=412, content={"detail": str(exc),
                                                       "missing": list(exc.keys)})
     except InputError as exc:
         return _unprocessable(exc)
+    # The cards are built by clotwatch itself (tests check them against HookResponseOut):
+    # serialised directly, without a second validation.
+    return Response(orjson.dumps(cards), media_type="application/json")
 
 
 @router.post("/{service_id}/feedback", response_model=FeedbackOut,

@@ -53,30 +53,37 @@ class Service:
         return entry
 
 
-def observation_codes() -> tuple[tuple[str, str], ...]:
-    """(system, code) of every observation the FHIR code sets recognise, in a stable order."""
+# How many of the most recent observations of each kind to prefetch. The mapping uses the
+# latest usable one (final, dated, within its window); a few more allow for preliminary or
+# entered-in-error results. Without a bound an inpatient's hourly vital signs would make the
+# prefetch grow with every day of the stay.
+OBSERVATION_COUNTS = {"heart_rate": 10, "spo2": 10}
+DEFAULT_OBSERVATION_COUNT = 3
+
+
+def observation_prefetch() -> dict[str, str]:
+    """One prefetch key per observation code set of the FHIR mapping (``heart_rate``,
+    ``spo2``, ``ddimer``, ...): the patient's most recent observations with those codes."""
     from clotwatch.fhir.codes import all_codesets
 
-    codes: list[tuple[str, str]] = []
+    templates: dict[str, str] = {}
     for codeset in all_codesets():
         if codeset.kind != "observation":
             continue
-        for entry in codeset.codes:
-            if entry.code is not None and (entry.system, entry.code) not in codes:
-                codes.append((entry.system, entry.code))
-    return tuple(codes)
-
-
-def observations_template() -> str:
-    """The Observation search of the prefetch: the patient's observations of the known codes."""
-    codes = ",".join(f"{system}|{code}" for system, code in observation_codes())
-    return f"Observation?patient={{{{context.patientId}}}}&code={codes}"
+        codes = ",".join(f"{entry.system}|{entry.code}" for entry in codeset.codes
+                         if entry.code is not None)
+        if not codes:
+            continue
+        count = OBSERVATION_COUNTS.get(codeset.id, DEFAULT_OBSERVATION_COUNT)
+        templates[codeset.id] = (f"Observation?patient={{{{context.patientId}}}}&code={codes}"
+                                 f"&_sort=-date&_count={count}")
+    return templates
 
 
 def _prefetch() -> dict[str, str]:
-    return {"patient": PATIENT, "conditions": CONDITIONS,
-            "observations": observations_template(), "medications": MEDICATIONS,
-            "medication_statements": STATEMENTS, "procedures": PROCEDURES}
+    return {"patient": PATIENT, "conditions": CONDITIONS, **observation_prefetch(),
+            "medications": MEDICATIONS, "medication_statements": STATEMENTS,
+            "procedures": PROCEDURES}
 
 
 USAGE = ("Send a signed JWT (ES384 or RS384) from an EHR listed in clotwatch's trust "

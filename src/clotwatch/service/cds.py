@@ -241,10 +241,21 @@ def _view(scored: Any) -> cards.ScoreView:
                            unanswered=unanswered)
 
 
+def _label(key: str) -> str:
+    if key in KEY_LABELS:
+        return KEY_LABELS[key]
+    from clotwatch.fhir import codeset
+
+    try:
+        return codeset(key).description.lower()
+    except FileNotFoundError:
+        return key
+
+
 def _notes(derivation: Any, gathered: Gathered) -> list[str]:
     notes = list(derivation.notes)
     if gathered.not_available:
-        labels = ", ".join(KEY_LABELS.get(k, k) for k in gathered.not_available)
+        labels = ", ".join(_label(k) for k in gathered.not_available)
         notes.append(f"Not available from the EHR for this call: {labels}; items that depend "
                      "on them are unknown.")
     return notes

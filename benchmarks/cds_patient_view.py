@@ -1,0 +1,366 @@
+#!/usr/bin/env python3
+"""Latency of the CDS Hooks ``patient-view`` service with a realistic prefetch, against a
+trivial endpoint of the same server in the same run.
+
+The clotwatch app runs under uvicorn in its own process (one worker, 127.0.0.1, a temporary
+SQLite database, a trust file with an ES384 key made for this run). This process plays the EHR:
+it signs a fresh JWT for every call (all signed before timing starts, so signing is not
+counted) and sends the calls one at a time over one keep-alive connection (httpx).
+
+- Measured: ``POST /cds-services/clotwatch-vte-risk`` with the prefetch of one inpatient
+  after a week on the ward: the Patient, 15 Conditions, the observation searches of the
+  templates as a FHIR server answers them (the 10 most recent heart rates and SpO2s, the 3 most
+  recent weights, heights, BMIs and D-dimers, out of 336 hourly vital signs), 6 active
+  MedicationRequests, 3 MedicationStatements and 4 Procedures. The server verifies the JWT,
+  checks the replay cache, validates every resource with the fhir.resources R4B models,
+  derives the instrument inputs, scores Padua, Caprini and Wells DVT and builds three cards.
+  ``--ignore-count`` plays an EHR that ignores ``_count`` and sends all 336 vital signs.
+- Baseline: ``GET /cds-services`` (discovery) on the same server: the same middleware and
+  router, no work.
+
+Rounds alternate between the two; latencies are pooled per endpoint. Goal: patient-view p99 <
+50 ms (the CDS Hooks specification asks for about 500 ms).
+
+Usage: .venv/bin/python benchmarks/cds_patient_view.py [--requests N] [--seconds S]
+       [--ignore-count] [--json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+SERVICE = "clotwatch-vte-risk"
+EHR = "https://ehr.example.org"
+PATIENT_ID = "bench-patient"
+LOINC = "http://loinc.org"
+SNOMED = "http://snomed.info/sct"
+ICD10 = "http://hl7.org/fhir/sid/icd-10"
+RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
+
+
+# --- a realistic prefetch -------------------------------------------------------------------
+
+def _obs(oid: str, code: str, display: str, when: datetime, value: float, unit: str,
+         ucum: str) -> dict[str, Any]:
+    return {"resourceType": "Observation", "id": oid, "status": "final",
+            "category": [{"coding": [{
+                "system": "http://terminology.hl7.org/CodeSystem/observation-category",
+                "code": "vital-signs"}]}],
+            "code": {"coding": [{"system": LOINC, "code": code, "display": display}]},
+            "subject": {"reference": f"Patient/{PATIENT_ID}"},
+            "effectiveDateTime": when.isoformat(),
+            "valueQuantity": {"value": value, "unit": unit,
+                              "system": "http://unitsofmeasure.org", "code": ucum}}
+
+
+def _condition(cid: str, system: str, code: str, display: str, active: bool,
+               onset: str) -> dict[str, Any]:
+    status = "active" if active else "resolved"
+    return {"resourceType": "Condition", "id": cid,
+            "clinicalStatus": {"coding": [{
+                "system": "http://terminology.hl7.org/CodeSystem/condition-clinical",
+                "code": status}]},
+            "verificationStatus": {"coding": [{
+                "system": "http://terminology.hl7.org/CodeSystem/condition-ver-status",
+                "code": "confirmed"}]},
+            "category": [{"coding": [{
+                "system": "http://terminology.hl7.org/CodeSystem/condition-category",
+                "code": "problem-list-item"}]}],
+            "code": {"coding": [{"system": system, "code": code, "display": display}],
+                     "text": display},
+            "subject": {"reference": f"Patient/{PATIENT_ID}"}, "onsetDateTime": onset}
+
+
+def _searchset(resources: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"resourceType": "Bundle", "type": "searchset", "total": len(resources),
+            "entry": [{"fullUrl": f"{EHR}/fhir/{r['resourceType']}/{r['id']}", "resource": r,
+                       "search": {"mode": "match"}} for r in resources]}
+
+
+def realistic_prefetch(now: datetime, honour_count: bool = True) -> dict[str, Any]:
+    """One inpatient's record as an EHR would prefetch it for clotwatch's templates (which
+    ask for the most recent few observations of each kind: ``_sort=-date&_count=N``;
+    ``honour_count=False`` plays an EHR that ignores that and sends them all)."""
+    patient = {"resourceType": "Patient", "id": PATIENT_ID, "active": True,
+               "identifier": [{"system": "https://ehr.example.org/mrn", "value": "000123456"}],
+               "name": [{"use": "official", "family": "Example", "given": ["Sam"]}],
+               "gender": "male", "birthDate": "1949-06-02",
+               "address": [{"city": "Leeds", "country": "GB"}]}
+    observations = []
+    for hour in range(24 * 7):  # a week on the ward: hourly heart rate and SpO2
+        when = now - timedelta(hours=hour, minutes=10)
+        observations.append(_obs(f"hr-{hour}", "8867-4", "Heart rate", when,
+                                 88 + hour % 7, "beats/minute", "/min"))
+        observations.append(_obs(f"spo2-{hour}", "59408-5", "Oxygen saturation", when,
+                                 94 + hour % 3, "%", "%"))
+    for month in range(6):
+        when = now - timedelta(days=30 * month + 2)
+        observations.append(_obs(f"wt-{month}", "29463-7", "Body weight", when,
+                                 96 - month * 0.5, "kg", "kg"))
+        observations.append(_obs(f"ht-{month}", "8302-2", "Body height", when, 178, "cm",
+                                 "cm"))
+    observations.append(_obs("bmi-1", "39156-5", "BMI", now - timedelta(days=2), 30.3,
+                             "kg/m2", "kg/m2"))
+    ddimer = _obs("dd-1", "48065-7", "D-dimer FEU", now - timedelta(hours=3), 900, "ng/mL",
+                  "ng/mL")
+    ddimer["category"][0]["coding"][0]["code"] = "laboratory"
+    observations.append(ddimer)
+    conditions = [
+        _condition("c-ca", ICD10, "C34.1", "Malignant neoplasm of upper lobe, bronchus or lung",
+                   True, "2026-06-01"),
+        _condition("c-dvt", SNOMED, "128053003", "Deep venous thrombosis", False, "2019-03-02"),
+        _condition("c-htn", SNOMED, "38341003", "Hypertensive disorder", True, "2010-01-01"),
+        _condition("c-dm", SNOMED, "44054006", "Diabetes mellitus type 2", True, "2012-05-05"),
+        _condition("c-copd", SNOMED, "13645005", "Chronic obstructive lung disease", True,
+                   "2015-02-02"),
+        _condition("c-ckd", SNOMED, "433144002", "Chronic kidney disease stage 3", True,
+                   "2020-08-08"),
+        _condition("c-oa", SNOMED, "239873007", "Osteoarthritis of knee", True, "2016-01-01"),
+        _condition("c-gerd", SNOMED, "235595009", "Gastroesophageal reflux disease", True,
+                   "2011-01-01"),
+        _condition("c-af", SNOMED, "49436004", "Atrial fibrillation", False, "2021-01-01"),
+        _condition("c-pna", SNOMED, "233604007", "Pneumonia", True, "2026-11-20"),
+        _condition("c-chol", SNOMED, "55822004", "Hyperlipidemia", True, "2009-01-01"),
+        _condition("c-gout", SNOMED, "90560007", "Gout", False, "2018-01-01"),
+        _condition("c-dep", SNOMED, "35489007", "Depressive disorder", True, "2017-01-01"),
+        _condition("c-bph", SNOMED, "266569009", "Benign prostatic hyperplasia", True,
+                   "2019-01-01"),
+        _condition("c-cat", SNOMED, "193570009", "Cataract", False, "2014-01-01"),
+    ]
+    meds = []
+    for i, (code, name) in enumerate([("197361", "amlodipine 5 MG Oral Tablet"),
+                                      ("860975", "metformin 500 MG Oral Tablet"),
+                                      ("314231", "simvastatin 20 MG Oral Tablet"),
+                                      ("198211", "omeprazole 20 MG Oral Capsule"),
+                                      ("745679", "salbutamol 100 MCG Inhaler"),
+                                      ("313782", "paracetamol 500 MG Oral Tablet")]):
+        meds.append({"resourceType": "MedicationRequest", "id": f"mr-{i}", "status": "active",
+                     "intent": "order",
+                     "medicationCodeableConcept": {"coding": [{"system": RXNORM, "code": code,
+                                                               "display": name}],
+                                                   "text": name},
+                     "subject": {"reference": f"Patient/{PATIENT_ID}"},
+                     "authoredOn": "2026-11-20",
+                     "dosageInstruction": [{"text": "as directed"}]})
+    statements = [{"resourceType": "MedicationStatement", "id": f"ms-{i}", "status": "active",
+                   "medicationCodeableConcept": {"text": name},
+                   "subject": {"reference": f"Patient/{PATIENT_ID}"},
+                   "effectiveDateTime": "2026-01-01"}
+                  for i, name in enumerate(["vitamin D 800 units", "sertraline 50 mg",
+                                            "tamsulosin 400 micrograms"])]
+    procedures = [{"resourceType": "Procedure", "id": f"proc-{i}", "status": "completed",
+                   "category": {"coding": [{"system": SNOMED, "code": code,
+                                            "display": display}]},
+                   "code": {"text": text},
+                   "subject": {"reference": f"Patient/{PATIENT_ID}"},
+                   "performedDateTime": when}
+                  for i, (code, display, text, when) in enumerate([
+                      ("387713003", "Surgical procedure", "Bronchoscopy with biopsy",
+                       (now - timedelta(days=12)).isoformat()),
+                      ("103693007", "Diagnostic procedure", "CT chest",
+                       (now - timedelta(days=14)).isoformat()),
+                      ("387713003", "Surgical procedure", "Cataract extraction", "2014-05-01"),
+                      ("387713003", "Surgical procedure", "Knee arthroscopy", "2017-03-01")])]
+    return {"patient": patient, "conditions": _searchset(conditions),
+            **_observation_searches(observations, honour_count), "medications": _searchset(meds),
+            "medication_statements": _searchset(statements),
+            "procedures": _searchset(procedures)}
+
+
+def _observation_searches(observations: list[dict[str, Any]],
+                          honour_count: bool) -> dict[str, Any]:
+    """Each observation prefetch template answered as a FHIR server would."""
+    from urllib.parse import parse_qs
+
+    from clotwatch.cdshooks.catalogue import observation_prefetch
+
+    out = {}
+    for key, template in observation_prefetch().items():
+        query = parse_qs(template.split("?", 1)[1])
+        wanted = set(query["code"][0].split(","))
+        found = [o for o in observations
+                 if any(f"{c['system']}|{c['code']}" in wanted for c in o["code"]["coding"])]
+        found.sort(key=lambda o: o["effectiveDateTime"], reverse=True)
+        if honour_count:
+            found = found[:int(query["_count"][0])]
+        out[key] = _searchset(found)
+    return out
+
+
+# --- the server -----------------------------------------------------------------------------
+
+def serve(port: int, data_dir: str) -> None:
+    """Run the clotwatch app (in a child process) as `clotwatch serve` would."""
+    import logging
+
+    import uvicorn
+
+    from clotwatch.api import create_app
+    from clotwatch.config import Settings
+
+    settings = Settings(data_dir=Path(data_dir), cds_trust_file=Path(data_dir) / "trust.json",
+                        cds_base_url=f"http://127.0.0.1:{port}")
+    app = create_app(settings, migrate=True)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    uvicorn.run(app, host="127.0.0.1", port=port, access_log=False, log_level="warning",
+                server_header=False)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def start(data_dir: str) -> tuple[subprocess.Popen[bytes], int]:
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, __file__, "--serve", "--port", str(port),
+                             "--data-dir", data_dir], stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return proc, port
+        except OSError:
+            if proc.poll() is not None:
+                raise SystemExit(f"server exited with {proc.returncode}") from None
+            time.sleep(0.1)
+    proc.kill()
+    raise SystemExit("server did not start")
+
+
+# --- the EHR --------------------------------------------------------------------------------
+
+def make_key(data_dir: str) -> Any:
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from jwt.algorithms import ECAlgorithm
+
+    key = ec.generate_private_key(ec.SECP384R1())
+    jwk = ECAlgorithm.to_jwk(key.public_key(), as_dict=True) | {"kid": "bench"}
+    Path(data_dir, "trust.json").write_text(json.dumps(
+        {"issuers": [{"iss": EHR, "jwks": {"keys": [jwk]}}]}))
+    return key
+
+
+def tokens(key: Any, aud: str, n: int) -> list[str]:
+    import jwt
+
+    now = int(time.time())
+    return [jwt.encode({"iss": EHR, "aud": aud, "iat": now, "exp": now + 290,
+                        "jti": str(uuid.uuid4())}, key, algorithm="ES384",
+                       headers={"kid": "bench", "typ": "JWT"}) for _ in range(n)]
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(q / 100 * len(ordered) + 0.5) - 1))
+    return ordered[index]
+
+
+def summary(latencies: list[float]) -> dict[str, float]:
+    return {"n": len(latencies), "p50_ms": round(statistics.median(latencies), 2),
+            "p90_ms": round(percentile(latencies, 90), 2),
+            "p99_ms": round(percentile(latencies, 99), 2),
+            "max_ms": round(max(latencies), 2), "mean_ms": round(statistics.fmean(latencies), 2)}
+
+
+def run(requests: int, seconds: float, rounds: int, honour_count: bool) -> dict[str, Any]:
+    import httpx
+
+    with tempfile.TemporaryDirectory(prefix="clotwatch-cds-bench-") as data_dir:
+        key = make_key(data_dir)
+        proc, port = start(data_dir)
+        try:
+            base = f"http://127.0.0.1:{port}"
+            path = f"/cds-services/{SERVICE}"
+            body = {"hook": "patient-view", "hookInstance": str(uuid.uuid4()),
+                    "context": {"userId": "Practitioner/bench", "patientId": PATIENT_ID},
+                    "prefetch": realistic_prefetch(datetime.now(UTC), honour_count)}
+            payload = json.dumps(body).encode()
+            measured: list[float] = []
+            baseline: list[float] = []
+            per_round = max(1, requests // rounds)
+            deadline = time.perf_counter() + seconds
+            with httpx.Client(base_url=base, timeout=30) as client:
+                warm = tokens(key, base + path, 30)
+                for token in warm:  # imports, model building, first-call caches
+                    response = client.post(path, content=payload, headers={
+                        "Authorization": f"Bearer {token}",
+                        "Content-Type": "application/json"})
+                    response.raise_for_status()
+                    client.get("/cds-services").raise_for_status()
+                cards = response.json()["cards"]
+                for _ in range(rounds):
+                    if time.perf_counter() > deadline:
+                        break
+                    signed = tokens(key, base + path, per_round)
+                    for _ in range(per_round):
+                        start_at = time.perf_counter()
+                        client.get("/cds-services").raise_for_status()
+                        baseline.append((time.perf_counter() - start_at) * 1000)
+                    for token in signed:
+                        start_at = time.perf_counter()
+                        response = client.post(path, content=payload, headers={
+                            "Authorization": f"Bearer {token}",
+                            "Content-Type": "application/json"})
+                        measured.append((time.perf_counter() - start_at) * 1000)
+                        if response.status_code != 200:
+                            raise SystemExit(f"patient-view answered {response.status_code}: "
+                                             f"{response.text[:300]}")
+        finally:
+            proc.terminate()
+            proc.wait(timeout=10)
+    resources = 1 + sum(len(v["entry"]) for k, v in body["prefetch"].items() if k != "patient")
+    return {"patient_view": summary(measured), "baseline_discovery": summary(baseline),
+            "prefetch_resources": resources, "prefetch_kb": round(len(payload) / 1024, 1),
+            "cards": [c["summary"] for c in cards],
+            "goal_p99_ms": 50, "met": percentile(measured, 99) < 50}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=1000,
+                        help="patient-view calls in all (default 1000)")
+    parser.add_argument("--rounds", type=int, default=5, help="alternating rounds (default 5)")
+    parser.add_argument("--seconds", type=float, default=120,
+                        help="stop starting rounds after this long (default 120)")
+    parser.add_argument("--ignore-count", action="store_true",
+                        help="play an EHR that ignores _count: a week of hourly vitals")
+    parser.add_argument("--json", action="store_true", help="print JSON only")
+    parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--data-dir", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.serve:
+        serve(args.port, args.data_dir)
+        return
+    result = run(args.requests, args.seconds, args.rounds, not args.ignore_count)
+    result["ehr_honours_count"] = not args.ignore_count
+    result["machine"] = {"cpus": os.cpu_count(), "python": sys.version.split()[0]}
+    if args.json:
+        print(json.dumps(result, indent=1))
+        return
+    print(f"prefetch: {result['prefetch_resources']} resources, {result['prefetch_kb']} KB")
+    for name in ("baseline_discovery", "patient_view"):
+        r = result[name]
+        print(f"{name:20s} n={r['n']:5d}  p50 {r['p50_ms']:7.2f} ms  p90 {r['p90_ms']:7.2f} ms"
+              f"  p99 {r['p99_ms']:7.2f} ms  max {r['max_ms']:7.2f} ms")
+    print("cards:", *result["cards"], sep="\n  ")
+    print(f"goal p99 < 50 ms: {'met' if result['met'] else 'missed'}")
+
+
+if __name__ == "__main__":
+    main()
