@@ -285,6 +285,11 @@ def test_a_signed_patient_view_call_gets_padua_caprini_and_wells_cards(caller: C
     assert "does not diagnose" in padua["detail"]
     wells = cards[2]
     assert wells["indicator"] == "info"
+    assert [link["url"] for link in wells["links"]] == [f"{BASE}/en/calculators/wells-dvt",
+                                                        f"{BASE}/en/pathway/dvt"]
+    for card in cards:  # every link opens a clotwatch page
+        for link in card["links"]:
+            assert caller.client.get(link["url"].removeprefix(BASE)).status_code == 200
     assert "could be DVT unlikely or likely" in wells["summary"]
     assert "not in the record" in wells["summary"]
 

@@ -183,15 +183,24 @@ def calculator_link(base_url: str, inst: Any) -> dict[str, str]:
             "url": f"{base_url}/en/calculators/{inst.id}", "type": "absolute"}
 
 
+# Clinician pages that carry on from a card, beyond the instrument's calculator.
+FOLLOW_ON = {"wells-dvt": ("Walk the NICE NG158 suspected-DVT pathway in clotwatch",
+                           "/en/pathway/dvt")}
+
+
 def score_card(scored: ScoreView, *, base_url: str, notes: Sequence[str] = ()) -> dict[str, Any]:
     """A card for one instrument result."""
+    links = [calculator_link(base_url, scored.instrument)]
+    if scored.instrument.id in FOLLOW_ON:
+        label, path = FOLLOW_ON[scored.instrument.id]
+        links.append({"label": label, "url": base_url + path, "type": "absolute"})
     return {
         "uuid": new_uuid(),
         "summary": summary_of(scored),
         "indicator": indicator_of(scored.result),
         "detail": detail_of(scored, notes),
         "source": source_of(scored.instrument),
-        "links": [calculator_link(base_url, scored.instrument)],
+        "links": links,
         "overrideReasons": override_reasons(),
     }
 
