@@ -150,7 +150,7 @@ def test_dont_know_on_a_key_finding_is_at_least_soon_and_named(key: str, how: st
 
 def test_pregnancy_or_postpartum_with_leg_symptoms_is_urgent_and_an_ordinary_cramp_soon() -> None:
     pain = {**CALM, **NO_RISK, "leg_side": "left", "leg_pain": True, "cramp": False,
-            "swelling": False, "warmth": False, "redness": False, "duration_hours": 24}
+            "swelling": False, "warmth": False, "redness": False, "duration_hours": 12}
     assert disposition(pain) == "soon"
     for status in ("pregnant", "postpartum"):
         assert disposition({**pain, "pregnancy_status": status}) == "urgent"
@@ -165,14 +165,14 @@ def test_pregnancy_or_postpartum_with_leg_symptoms_is_urgent_and_an_ordinary_cra
 def test_a_major_risk_factor_turns_unexplained_leg_pain_from_soon_to_urgent(
         risk: dict[str, Any]) -> None:
     pain = {**CALM, **NO_RISK, "leg_side": "left", "leg_pain": True, "cramp": False,
-            "swelling": False, "warmth": False, "redness": False, "duration_hours": 24}
+            "swelling": False, "warmth": False, "redness": False, "duration_hours": 12}
     assert disposition(pain) == "soon"
     assert disposition({**pain, **risk}) == "urgent"
 
 
 def test_travel_just_under_four_hours_does_not_raise_urgency() -> None:
     pain = {**CALM, **NO_RISK, "leg_side": "left", "leg_pain": True, "cramp": False,
-            "swelling": False, "warmth": False, "redness": False, "duration_hours": 24}
+            "swelling": False, "warmth": False, "redness": False, "duration_hours": 12}
     assert disposition({**pain, "long_travel_hours": 3.9}) == "soon"
 
 
@@ -308,3 +308,13 @@ def test_long_standing_unchanged_symptoms_after_a_clot_are_soon_not_urgent() -> 
     assert disposition(answers) == "soon"
     assert disposition({**answers, "duration_hours": 48}) == "urgent"
     assert disposition({**answers, "getting_worse": None}) == "urgent"
+
+
+def test_pain_in_one_leg_for_a_day_or_more_without_an_injury_is_urgent() -> None:
+    pain = {**CALM, **NO_RISK, "leg_side": "right", "leg_pain": True, "cramp": False,
+            "swelling": False, "warmth": False, "redness": False}
+    assert disposition({**pain, "duration_hours": 23}) == "soon"
+    assert disposition({**pain, "duration_hours": 24}) == "urgent"
+    assert disposition({**pain, "duration_hours": 48, "getting_worse": False}) == "soon"
+    assert disposition({**pain, "duration_hours": 48, "recent_leg_injury": True}) == "soon"
+    assert disposition({**pain, "duration_hours": 48, "leg_side": "both"}) == "soon"

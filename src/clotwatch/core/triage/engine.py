@@ -199,6 +199,7 @@ REASON_IDS = [
                                          "clotting_disorder", "bedridden_days", "pregnant",
                                          "postpartum")],
     "reason.recurrent_cramps", "reason.leg_ulcer", "reason.long_standing",
+    "reason.persisting_pain",
     "reason.chronic_skin_changes",
     "reason.not_ordinary_cramp", "reason.unknown", "reason.ordinary_cramp",
     "reason.no_symptoms", "reason.pregnancy_high_risk", "reason.not_enough",

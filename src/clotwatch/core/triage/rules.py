@@ -87,6 +87,9 @@ LEFT_CALF_CM = 2.0
 # Wells/NICE NG158 work-up is for new symptoms; long-standing ones after a DVT are what the
 # ISTH calls post-thrombotic syndrome (Kahn 2009), assessed by a GP, not the same day.
 LONG_STANDING_HOURS = 4 * 7 * 24.0
+# NHS leg cramps: after a cramp the muscle may be tender for up to 24 hours; leg pain that
+# has lasted longer than that, with no injury to explain it, is pain that persists.
+PERSISTING_HOURS = 24.0
 # Wells DVT item "bedridden recently 3 days or more" (NICE wording).
 BEDRIDDEN_DAYS = 3.0
 # WHO WRIGHT / Kuipers 2007: risk roughly doubles after 4 hours or more of seated travel.
@@ -285,6 +288,22 @@ def cramp_over_10_minutes(f: Facts) -> list[Hit]:
     if f.long_cramp:
         return [_hit(cramp_over_10_minutes, "duration_hours", "urgent",
                      "reason.cramp_over_10_minutes")]
+    return []
+
+
+@rule("nhs_dvt")
+def persisting_pain_in_one_leg(f: Facts) -> list[Hit]:
+    """Pain in one leg, not a cramp and not from an injury, present for a day or more and not
+    said to be getting better: "pain that persists" (contract) and the NHS DVT page's
+    "throbbing or cramping pain in one leg" mean a same-day check. A day is the limit because
+    a muscle may stay tender for up to 24 hours after an ordinary cramp (NHS leg cramps);
+    symptoms unchanged for more than 4 weeks are long-standing, not new."""
+    hours = f.num("duration_hours")
+    if (f.one_leg and f.yes("leg_pain") and not f.yes("cramp")
+            and not f.yes("recent_leg_injury") and not f.no("getting_worse")
+            and hours is not None and PERSISTING_HOURS <= hours <= LONG_STANDING_HOURS):
+        return [_hit(persisting_pain_in_one_leg, "duration_hours", "urgent",
+                     "reason.persisting_pain")]
     return []
 
 
