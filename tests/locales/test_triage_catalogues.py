@@ -75,3 +75,24 @@ def test_loader_reads_the_po_files_and_refuses_unknown_languages() -> None:
     with pytest.raises(InputError) as err:
         check_language("de")
     assert err.value.field == "lang"
+
+
+def _syllables(word: str) -> int:
+    word = re.sub("[^a-z]", "", word.lower())
+    if len(word) <= 3:
+        return 1
+    word = re.sub(r"(?:[^laeiouy]es|ed|[^laeiouy]e)$", "", word)
+    return max(1, len(re.findall("[aeiouy]{1,2}", word)))
+
+
+def test_english_patient_text_reads_at_about_age_twelve() -> None:
+    # Flesch-Kincaid grade over all questions, reasons, advice and safety net pooled: US grade
+    # 7 is reading age 12-13. The syllable count is a heuristic, so the bar has some margin.
+    ids = [m for m in NEEDED if m.split(".")[0] in
+           ("q", "reason", "advice", "safety", "headline", "notice")]
+    text = " ".join(EN[m][0] for m in ids)
+    sentences = len(re.findall(r"[.!?:]+(?:\s|$)", text))
+    words = re.findall(r"[A-Za-z][A-Za-z'-]*", text)
+    grade = (0.39 * len(words) / sentences
+             + 11.8 * sum(_syllables(w) for w in words) / len(words) - 15.59)
+    assert grade <= 7.0, grade
