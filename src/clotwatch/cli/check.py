@@ -115,16 +115,18 @@ def _ask(console: Console, question: Question, number: int, t: Callable[[str], s
          lang: str) -> Any:
     """Ask one question until the reply is understood; return its value."""
     from rich.markup import escape
+    from rich.padding import Padding
+    from rich.text import Text
 
     from clotwatch.core.errors import InputError
     from clotwatch.triage import validate_answers
 
     console.print()
     console.print(f"[bold]{number}. {escape(question.text(lang))}[/bold]")
-    console.print(f"   [dim]{escape(question.help(lang))}[/dim]")
+    console.print(Padding(Text(question.help(lang), style="dim"), (0, 0, 0, 3)))
     options = list(question.options) if question.kind != "bool" else []
     for i, option in enumerate(options, start=1):
-        console.print(f"   {i}) {escape(question.option_text(option, lang))}")
+        console.print(Padding(Text(f"{i}) {question.option_text(option, lang)}"), (0, 0, 0, 3)))
     if question.kind == "bool":
         hint = t("cli.hint_bool")
     elif options:
