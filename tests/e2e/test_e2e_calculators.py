@@ -37,6 +37,9 @@ def test_wells_dvt_result_shows_total_contributions_and_citation(page: Any,
     assert expected["category"] and expected["category"] in result.inner_text()
     assert "10.1056/NEJMoa023153" in result.inner_text()
     assert result.locator("table tbody tr").count() == len(expected["contributions"])
+    assert "True" not in result.inner_text()  # answers read Yes / No, not Python's booleans
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, "the result scrolls sideways on a phone"
     shoot(page, "calculator-result")
 
 

@@ -114,7 +114,12 @@ async def calculator(request: Request, lang: str, instrument_id: str) -> Respons
     if lang not in LANGUAGES or inst is None:
         return not_found(request, lang if lang in LANGUAGES else "en")
     return render(request, lang, "calculator.html", inst=inst, values={}, errors={},
-                  result=None)
+                  result=None, meanings=meanings(inst))
+
+
+def meanings(inst: Any) -> dict[str, str]:
+    """Input id -> its meaning, for showing contributions and missing inputs."""
+    return {i.id: i.meaning for i in inst.inputs} if inst is not None else {}
 
 
 def read_instrument_form(inst: Any, form: FormData) -> tuple[dict[str, Any], dict[str, str],
@@ -153,6 +158,7 @@ async def calculator_result(request: Request, lang: str, instrument_id: str) -> 
             errors[exc.field or "_form"] = exc.reason
     status = 422 if errors else 200
     return render(request, lang, "calculator.html", status_code=status, inst=inst,
+                  meanings=meanings(inst),
                   values=values, errors=errors, result=result,
                   answers={k: v for k, v in answers.items() if v is not None})
 
@@ -240,8 +246,9 @@ async def shared_view(request: Request, lang: str) -> Response:
         extra: dict[str, Any] = {**triage_flow.labels(lang),
                                  "rows": triage_flow.answer_rows(shared.answers, lang)}
     else:
-        extra = {"rows": instrument_answer_rows(_instrument(shared.subject), shared.answers,
-                                                lang)}
+        inst = _instrument(shared.subject)
+        extra = {"rows": instrument_answer_rows(inst, shared.answers, lang),
+                 "meanings": meanings(inst)}
     return render(request, lang, "shared_view.html", shared=shared, **extra)
 
 
