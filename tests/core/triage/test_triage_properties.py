@@ -127,3 +127,24 @@ def test_validation_agrees_with_the_contract_schema(a: dict[str, Any]) -> None:
     except InputError:
         ours_ok = False
     assert ours_ok == schema_ok
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.data())
+def test_any_walk_through_the_questionnaire_ends_and_never_repeats_a_question(
+        data: st.DataObject) -> None:
+    from clotwatch.core.triage import QUESTIONS, QUESTIONS_BY_ID, next_question
+
+    answers: dict[str, Any] = {}
+    asked: list[str] = []
+    while (q := next_question(answers)) is not None:
+        assert q.id not in answers
+        asked.append(q.id)
+        answers[q.id] = data.draw(_value(q.id) if not q.presets
+                                  else st.none() | st.sampled_from(q.options))
+        assert len(asked) <= len(QUESTIONS)
+    if emergency_stop(answers):
+        # Stopped at the first warning sign: nothing was asked after it.
+        assert asked[-1] in (*WARNING_SIGNS, "fast_heartbeat")
+    phases = [QUESTIONS_BY_ID[qid].phase for qid in asked]   # in the order asked
+    assert phases == sorted(phases, key=["warning", "leg", "risk"].index)
