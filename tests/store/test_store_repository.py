@@ -68,6 +68,7 @@ def test_revoke_happens_once(store: Store) -> None:
         assert AssessmentRepository(session).revoke(ident, NOW) is False
         row = AssessmentRepository(session).by_code_hash("a" * 64)
         assert row is not None and row.revoked_at == NOW
+        assert row.answers == {} and row.result == {}  # withdrawn health data is erased
 
 
 def test_purge_removes_only_expired(store: Store) -> None:

@@ -116,3 +116,14 @@ def test_the_rest_api_shares_through_this_backend(store: Store, tmp_path: object
         assert client.get(f"/api/v1/assessments/{code}").json()["answers"] == WELLS
         assert client.get("/healthz").json()["database"] == "ok"
     assert _count(store) == 1
+
+
+def test_saving_deletes_assessments_that_have_expired(store: Store) -> None:
+    old = assessments.save(store, kind="instrument", subject="wells-dvt", answers=WELLS,
+                           now=NOW, ttl=timedelta(days=1))
+    assessments.save(store, kind="instrument", subject="wells-dvt", answers=WELLS,
+                     now=NOW + timedelta(days=2))
+    assert _count(store) == 1
+    with store.session() as session:
+        assert session.scalars(select(Assessment)).one().code_hash != sharecodes.hash_code(
+            old.code)

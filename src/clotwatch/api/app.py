@@ -17,6 +17,7 @@ from clotwatch.api.middleware import AccessLogMiddleware, SecurityHeadersMiddlew
 from clotwatch.api.ratelimit import RateLimiter
 from clotwatch.api.routers import ROUTERS
 from clotwatch.config import Settings, load_settings
+from clotwatch.service import assessments
 from clotwatch.store import Store, open_store, upgrade
 
 DESCRIPTION = f"""Decision support for deep vein thrombosis (DVT) and pulmonary embolism:
@@ -56,6 +57,9 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None,
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        if migrate:
+            # Expired shared assessments are deleted at start (and whenever one is saved).
+            assessments.purge_expired(store, now=clock())
         yield
         if own_store:
             store.dispose()

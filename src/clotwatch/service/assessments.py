@@ -84,13 +84,23 @@ def save(store: Store, *, kind: str, answers: Mapping[str, Any], now: datetime,
     code = sharecodes.new_code()
     token = sharecodes.new_revoke_token()
     with store.session() as session:
-        row = AssessmentRepository(session).add(
+        repo = AssessmentRepository(session)
+        # Expired assessments are health data nobody can open any more: delete them as we go
+        # (an indexed range delete, usually of nothing).
+        repo.purge_expired(now)
+        row = repo.add(
             code_hash=sharecodes.hash_code(code), revoke_hash=sharecodes.hash_token(token),
             kind=kind, subject=subject, lang=lang, answers=dict(answers), result=result,
             created_at=now, expires_at=now + ttl,
         )
         shared = SharedAssessment.from_row(row)
     return SavedAssessment(code=code, revoke_token=token, assessment=shared)
+
+
+def purge_expired(store: Store, *, now: datetime) -> int:
+    """Delete every assessment past its expiry; returns how many."""
+    with store.session() as session:
+        return AssessmentRepository(session).purge_expired(_aware(now))
 
 
 def _live(repo: AssessmentRepository, code: str, now: datetime) -> Assessment:

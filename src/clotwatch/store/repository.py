@@ -46,11 +46,12 @@ class AssessmentRepository:
         ).one_or_none()
 
     def revoke(self, assessment_id: int, now: datetime) -> bool:
-        """Mark revoked (once); True if this call revoked it."""
+        """Mark revoked (once) and erase its answers and result at once; True if this call
+        revoked it. The row itself goes with the expired ones (``purge_expired``)."""
         result = self.session.execute(
             update(Assessment)
             .where(Assessment.id == assessment_id, Assessment.revoked_at.is_(None))
-            .values(revoked_at=now)
+            .values(revoked_at=now, answers={}, result={})
         )
         return bool(getattr(result, "rowcount", 0))
 
