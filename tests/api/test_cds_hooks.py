@@ -612,6 +612,10 @@ def test_a_malformed_observation_in_the_prefetch_is_422_naming_the_key(caller: C
      ["body", "prefetch", "patient"]),
     ({"patient": {"resourceType": "Patient", "id": PATIENT_ID},
       "conditions": {"resourceType": "Condition"}}, ["body", "prefetch", "conditions"]),
+    ({"patient": {"resourceType": "Patient", "id": PATIENT_ID},
+      "conditions": {"resourceType": "Bundle", "type": "searchset",
+                     "entry": [{"resource": {"resourceType": ""}}]}},
+     ["body", "prefetch", "conditions"]),
 ])
 def test_a_malformed_prefetch_is_422_with_the_field(caller: Caller, prefetch: dict[str, Any],
                                                      loc: list[str]) -> None:
@@ -861,7 +865,41 @@ RESOURCE = st.fixed_dictionaries(
               "gender": st.sampled_from(["female", "male", "other", 3])})
 
 
-@hypothesis_settings(max_examples=60, deadline=None,
+FIXTURE_RESOURCES = fixture_resources("patient-full.json")
+
+
+@st.composite
+def mutated_searchset(draw: st.DrawFn) -> dict[str, Any]:
+    """Real resources of the fixture with some elements replaced by random JSON: reaches the
+    mapping (dates, units, codes) rather than stopping at the first schema check."""
+    resources = []
+    for resource in draw(st.lists(st.sampled_from(FIXTURE_RESOURCES), min_size=1, max_size=4)):
+        changed = json.loads(json.dumps(resource))
+        for key in draw(st.lists(st.sampled_from(sorted(changed)), max_size=2)):
+            if key != "resourceType":
+                changed[key] = draw(JSON)
+        resources.append(changed)
+    return {"resourceType": "Bundle", "type": "searchset",
+            "entry": [{"resource": r} for r in resources]}
+
+
+@hypothesis_settings(max_examples=200, deadline=None,
+                     suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(key=st.sampled_from(["conditions", "heart_rate", "ddimer", "bmi", "medications",
+                            "medication_statements", "procedures"]),
+       bundle=mutated_searchset())
+def test_real_resources_with_random_elements_never_cause_a_500(caller: Caller, key: str,
+                                                               bundle: dict[str, Any]) -> None:
+    response = caller.post(VIEW, view_request(full_prefetch() | {key: bundle}))
+    assert response.status_code in {200, 422}, response.text
+    if response.status_code == 200:
+        assert_cards_well_formed(response.json()["cards"])
+    response = caller.post(SIGN, order_request("order-sign", [draft(ENOXAPARIN)],
+                                               full_prefetch() | {key: bundle}))
+    assert response.status_code in {200, 422}, response.text
+
+
+@hypothesis_settings(max_examples=400, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(prefetch=st.dictionaries(st.sampled_from(["patient", "conditions", "heart_rate",
                                                  "medications", "procedures"]),

@@ -177,10 +177,26 @@ def gather(svc: Service, call: HookCall, fetch: Fetch = fetch_fhir) -> Gathered:
     return got
 
 
-def _bundle_of(key: str, value: Any) -> Any:
-    """Parse one prefetch value with the R4B models; InputError names the prefetch key."""
+def _load(field: str, value: Mapping[str, Any]) -> Any:
+    """``clotwatch.fhir.load_bundle`` with its errors as InputError naming ``field``."""
     from clotwatch.fhir import load_bundle
 
+    try:
+        return load_bundle(dict(value))
+    except InputError as exc:
+        raise InputError(field, exc.reason) from None
+    except MappingError as exc:
+        raise InputError(field, str(exc)) from None
+    except (KeyError, TypeError, ImportError, AttributeError) as exc:
+        # fhir_core resolves a nested resource's class from its "resourceType" before
+        # validating it: "" or "x" raise KeyError, null raises TypeError, instead of a
+        # validation error. Only this library call is guarded.
+        raise InputError(field, "a resource in the Bundle has a missing or unknown "
+                                f"resourceType ({type(exc).__name__})") from None
+
+
+def _bundle_of(key: str, value: Any) -> Any:
+    """Parse one prefetch value with the R4B models; InputError names the prefetch key."""
     if not isinstance(value, Mapping):
         raise InputError(f"prefetch.{key}", "must be a FHIR resource (JSON object) or null")
     kind = value.get("resourceType")
@@ -190,11 +206,7 @@ def _bundle_of(key: str, value: Any) -> Any:
         value = {"resourceType": "Bundle", "type": "collection", "entry": [{"resource": value}]}
     elif kind != "Bundle":
         raise InputError(f"prefetch.{key}", f"must be a searchset Bundle, not {kind!r}")
-    try:
-        return load_bundle(dict(value))
-    except (InputError, MappingError) as exc:
-        reason = exc.reason if isinstance(exc, InputError) else str(exc)
-        raise InputError(f"prefetch.{key}", reason) from None
+    return _load(f"prefetch.{key}", value)
 
 
 def patient_data(call: HookCall, gathered: Gathered, now: datetime) -> Any:
@@ -330,18 +342,13 @@ def anticoagulant_drafts(call: HookCall) -> list[Draft]:
     """The draft MedicationRequests in ``context.draftOrders`` that are anticoagulants (code
     set ``anticoagulant``: ATC B01A groups, RxNorm ingredients, or the ingredient name); for
     order-select only the selected ones."""
-    from clotwatch.fhir import codeset, load_bundle
+    from clotwatch.fhir import codeset
     from clotwatch.fhir.codes import CodeEntry
 
     raw = call.context.get("draftOrders")
     if not isinstance(raw, Mapping):
         raise InputError("context.draftOrders", "must be a FHIR Bundle of the draft orders")
-    try:
-        bundle = load_bundle(dict(raw))
-    except InputError as exc:
-        raise InputError("context.draftOrders", exc.reason) from None
-    except MappingError as exc:
-        raise InputError("context.draftOrders", str(exc)) from None
+    bundle = _load("context.draftOrders", raw)
     selections = call.context.get("selections")
     selected: set[str] | None = None
     if call.hook == "order-select":
