@@ -22,7 +22,7 @@ class Advice:
 def _higher_risk_traveller(f: Facts) -> bool:
     # WHO WRIGHT / NHS: stockings for travellers at higher risk of a clot.
     bmi = f.num("bmi")
-    return (bool(f.major_risks()) or f.pregnant_or_postpartum or f.yes("hormones")
+    return (bool(f.major_risks) or f.pregnant_or_postpartum or f.yes("hormones")
             or (bmi is not None and bmi >= 30))
 
 

@@ -14,7 +14,12 @@ from typing import Any
 from clotwatch.core.triage.advice import Advice, select_advice, select_safety_net
 from clotwatch.core.triage.causes import Cause, Evidence, possible_causes
 from clotwatch.core.triage.keys import KEYS, validate_answers
-from clotwatch.core.triage.questions import QUESTIONS, QUESTIONS_BY_ID, could_change, is_relevant
+from clotwatch.core.triage.questions import (
+    QUESTIONS,
+    QUESTIONS_BY_ID,
+    could_change,
+    reassured,
+)
 from clotwatch.core.triage.rules import RULE_SOURCES, Facts, Hit, Level, apply_rules, rank
 from clotwatch.core.triage.sources import SOURCES
 
@@ -72,12 +77,13 @@ def _unanswered(answers: Mapping[str, Any], level: Level, hits: list[Hit]) -> tu
     keys: set[str] = set()
     if level == "soon":
         keys |= {h.key for h in hits if h.rule == "unknown_key_findings"}
+    facts = Facts(answers)
+    base = reassured(answers)   # the same for every key: each key's own value is probed
+    base_level = apply_rules(base)[0]
     for question in QUESTIONS:
         k = question.id
-        if answers.get(k) is not None or not is_relevant(question, answers):
-            continue
-        others = {key: v for key, v in answers.items() if key != k}
-        if could_change(others, k):
+        if answers.get(k) is None and question.asked_when(facts) \
+                and could_change(answers, k, base, base_level):
             keys.add(k)
     return tuple(q.id for q in QUESTIONS if q.id in keys)
 

@@ -205,12 +205,32 @@ def reassured(answers: Mapping[str, Any], *, leave_out: str = "") -> dict[str, A
     return filled
 
 
-def could_change(answers: Mapping[str, Any], key_id: str) -> bool:
-    """Could answering ``key_id`` change the disposition (the other open keys reassured)?"""
-    base = reassured(answers, leave_out=key_id)
-    base.pop(key_id, None)
-    levels = {_level({**base, key_id: probe}) for probe in KEYS[key_id].probes}
-    return len(levels) > 1
+def could_change(answers: Mapping[str, Any], key_id: str,
+                 base: Mapping[str, Any] | None = None, base_level: str | None = None) -> bool:
+    """Could answering ``key_id`` change the disposition (the other open keys reassured)?
+
+    ``base`` is ``reassured(answers)`` and ``base_level`` its disposition, when the caller
+    already has them (neither depends on ``key_id``: its own value is replaced by each probe,
+    and a probe equal to the base's value has the base's level).
+    """
+    filled = dict(reassured(answers) if base is None else base)
+    current = filled.get(key_id, _MISSING)
+    first: str | None = None
+    for probe in KEYS[key_id].probes:
+        if base_level is not None and current is not _MISSING and probe == current \
+                and type(probe) is type(current):
+            level = base_level
+        else:
+            filled[key_id] = probe
+            level = _level(filled)
+        if first is None:
+            first = level
+        elif level != first:
+            return True
+    return False
+
+
+_MISSING = object()
 
 
 def is_relevant(question: Question, answers: Mapping[str, Any]) -> bool:
@@ -227,9 +247,17 @@ def next_question(answers: Mapping[str, Any]) -> Question | None:
     """The next question worth asking, or None when done (or when it is an emergency)."""
     if emergency_stop(answers):
         return None
+    facts = Facts(answers)
+    base: dict[str, Any] | None = None
+    base_level: str | None = None
     for question in QUESTIONS:
-        if question.id in answers or not is_relevant(question, answers):
+        if question.id in answers or not question.asked_when(facts):
             continue
-        if question.always or could_change(answers, question.id):
+        if question.always:
+            return question
+        if base is None:
+            base = reassured(answers)
+            base_level = _level(base)
+        if could_change(answers, question.id, base, base_level):
             return question
     return None

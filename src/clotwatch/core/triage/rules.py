@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Generic, Literal, TypeVar
 
 Level = Literal["self_care", "soon", "urgent", "emergency"]
 LEVELS: tuple[Level, ...] = ("self_care", "soon", "urgent", "emergency")
@@ -100,8 +100,27 @@ MAJOR_RISK_BOOLS = ("recent_surgery", "leg_cast_or_immobilised", "active_cancer"
                     "previous_clot", "clotting_disorder")
 
 
+T = TypeVar("T")
+
+
+class _once(Generic[T]):  # noqa: N801 - used as a decorator, like functools.cached_property
+    """A derived fact computed on first use and then kept in the instance (like
+    ``functools.cached_property``, without its lock, which costs more than the facts)."""
+
+    def __init__(self, fn: Callable[[Any], T]) -> None:
+        self.fn = fn
+        self.name = fn.__name__
+        self.__doc__ = fn.__doc__
+
+    def __get__(self, obj: Any, cls: Any = None) -> T:
+        value = self.fn(obj)
+        obj.__dict__[self.name] = value   # later reads find the value first
+        return value
+
+
 class Facts:
-    """Read-only view of validated answers with the derived facts the rules share."""
+    """Read-only view of validated answers with the derived facts the rules share (each
+    derived fact is computed once per Facts, however many rules ask for it)."""
 
     def __init__(self, answers: Mapping[str, Any]) -> None:
         self.a = answers
@@ -119,7 +138,7 @@ class Facts:
         value = self.a.get(key)
         return None if value is None else float(value)
 
-    @property
+    @_once
     def leg_symptoms(self) -> bool:
         """The person reports symptoms in a leg."""
         if self.a.get("leg_side") in ("left", "right", "both"):
@@ -128,21 +147,21 @@ class Facts:
             return True
         return any(self.yes(k) for k in LEG_FINDINGS)
 
-    @property
+    @_once
     def legs_ruled_out(self) -> bool:
         """The person said no leg has symptoms, and reported no leg finding."""
         return self.a.get("leg_side") == "none" and not self.leg_symptoms
 
-    @property
+    @_once
     def one_leg(self) -> bool:
         """Symptoms in one leg; an unknown side is treated as one leg (never as "both")."""
         return self.leg_symptoms and self.a.get("leg_side") != "both"
 
-    @property
+    @_once
     def both_legs(self) -> bool:
         return self.a.get("leg_side") == "both"
 
-    @property
+    @_once
     def pregnancy_possible(self) -> bool:
         """Pregnancy status matters: not male and of an age when pregnancy is possible."""
         if self.a.get("sex") == "male":
@@ -150,20 +169,21 @@ class Facts:
         age = self.a.get("age_years")
         return age is None or 10 <= age <= 55
 
-    @property
+    @_once
     def pregnant_or_postpartum(self) -> bool:
         return self.a.get("pregnancy_status") in ("pregnant", "postpartum")
 
-    @property
+    @_once
     def cramp_minutes(self) -> float | None:
         hours = self.num("duration_hours")
         return None if hours is None else hours * 60.0
 
-    @property
+    @_once
     def long_cramp(self) -> bool:
         minutes = self.cramp_minutes
         return self.yes("cramp") and minutes is not None and minutes > CRAMP_MAX_MINUTES + 1e-9
 
+    @_once
     def major_risks(self) -> list[str]:
         """Keys of the major clot risk factors answered yes (or over their threshold)."""
         found = [k for k in MAJOR_RISK_BOOLS if self.yes(k)]
@@ -173,6 +193,7 @@ class Facts:
             found.append("long_travel_hours")
         return found
 
+    @_once
     def cramp_against(self) -> list[str]:
         """Answers that show the leg symptoms are not an ordinary cramp."""
         against = [k for k in CRAMP_MUST_BE_TRUE if self.no(k)]
@@ -181,6 +202,7 @@ class Facts:
             against.append("duration_hours")
         return against
 
+    @_once
     def cramp_unknowns(self) -> list[str]:
         """Key findings of an ordinary cramp that are not answered."""
         unknown = [k for k in (*CRAMP_MUST_BE_TRUE, *CRAMP_MUST_BE_FALSE) if self.unknown(k)]
@@ -188,22 +210,22 @@ class Facts:
             unknown.append("duration_hours")
         return unknown
 
-    @property
+    @_once
     def long_standing_unchanged(self) -> bool:
         """Symptoms for more than 4 weeks, answered as not getting worse, no acute DVT sign."""
         hours = self.num("duration_hours")
         return (hours is not None and hours > LONG_STANDING_HOURS and self.no("getting_worse")
                 and not any(self.yes(k) for k in DVT_SIGNS))
 
-    @property
+    @_once
     def ordinary_cramp(self) -> bool:
         """Brief, relieved by stretching, no swelling/warmth/redness, no DVT pain features."""
-        return not self.cramp_against() and not self.cramp_unknowns()
+        return not self.cramp_against and not self.cramp_unknowns
 
-    @property
+    @_once
     def cramp_not_ruled_out(self) -> bool:
         """Could still be an ordinary cramp once the unknowns are answered."""
-        return not self.cramp_against() and not self.no("cramp")
+        return not self.cramp_against and not self.no("cramp")
 
 
 def _hit(fn: Callable[..., Any], key: str, level: Level, message: str) -> Hit:
@@ -342,7 +364,7 @@ def risk_factor_with_leg_symptoms(f: Facts) -> list[Hit]:
     if not f.one_leg or f.ordinary_cramp or f.long_standing_unchanged:
         return []
     return [_hit(risk_factor_with_leg_symptoms, k, "urgent", f"reason.risk.{k}")
-            for k in f.major_risks()]
+            for k in f.major_risks]
 
 
 @rule("nice_ng158")
@@ -354,7 +376,7 @@ def risk_factor_with_signs_in_both_legs(f: Facts) -> list[Hit]:
     if not f.both_legs or not any(f.yes(k) for k in ("swelling", "warmth", "redness")):
         return []
     return [_hit(risk_factor_with_signs_in_both_legs, k, "urgent", f"reason.risk.{k}")
-            for k in f.major_risks() if k != "long_travel_hours"]
+            for k in f.major_risks if k != "long_travel_hours"]
 
 
 @rule("nhs_cellulitis")
@@ -396,7 +418,7 @@ def ordinary_cramp_with_risk_factor(f: Facts) -> list[Hit]:
     if not (f.leg_symptoms and f.ordinary_cramp):
         return []
     hits = [_hit(ordinary_cramp_with_risk_factor, k, "soon", f"reason.cramp_risk.{k}")
-            for k in f.major_risks() if k != "long_travel_hours"]
+            for k in f.major_risks if k != "long_travel_hours"]
     if f.pregnant_or_postpartum:
         hits.append(_hit(ordinary_cramp_with_risk_factor, "pregnancy_status", "soon",
                          f"reason.cramp_risk.{f.a['pregnancy_status']}"))
@@ -443,7 +465,7 @@ def leg_symptoms_not_a_cramp(f: Facts) -> list[Hit]:
     if not f.leg_symptoms or f.cramp_not_ruled_out:
         # Either an ordinary cramp, or one with unanswered findings (unknown_key_findings).
         return []
-    against = f.cramp_against()
+    against = f.cramp_against
     key = against[0] if against else "cramp"
     return [_hit(leg_symptoms_not_a_cramp, key, "soon", "reason.not_ordinary_cramp")]
 
@@ -454,7 +476,7 @@ def unknown_key_findings(f: Facts) -> list[Hit]:
     read as "no": at least ``soon``, naming the finding."""
     keys = [k for k in EMERGENCY_KEYS if f.unknown(k)]
     if f.leg_symptoms and f.cramp_not_ruled_out:
-        keys += f.cramp_unknowns()
+        keys += f.cramp_unknowns
     if not f.leg_symptoms and f.unknown("leg_side"):
         keys.append("leg_side")
     return [_hit(unknown_key_findings, k, "soon", "reason.unknown") for k in keys]
