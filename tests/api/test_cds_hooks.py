@@ -730,6 +730,23 @@ def test_an_anticoagulant_named_only_in_text_is_recognised(caller: Caller) -> No
     assert response.json()["cards"]
 
 
+def test_an_anticoagulant_named_by_a_medication_reference_is_recognised(caller: Caller) -> None:
+    rivaroxaban = {"resourceType": "Medication", "id": "med-riva",
+                   "code": {"coding": [{"system": "http://www.whocc.no/atc", "code": "B01AF01",
+                                        "display": "rivaroxaban"}]}}
+    by_reference = draft(PARACETAMOL) | {"medicationReference": {"reference":
+                                                                 "Medication/med-riva"}}
+    del by_reference["medicationCodeableConcept"]
+    contained = by_reference | {"id": "draft-2", "contained": [rivaroxaban],
+                                "medicationReference": {"reference": "#med-riva"}}
+    for drafts, extra in (([by_reference], [rivaroxaban]), ([contained], [])):
+        body = order_request("order-sign", drafts)
+        body["context"]["draftOrders"]["entry"] += [{"resource": r} for r in extra]
+        response = caller.post(SIGN, body)
+        assert response.status_code == 200, response.text
+        assert any(c["summary"].startswith("HAS-BLED") for c in response.json()["cards"])
+
+
 def test_an_order_for_another_patient_is_422(caller: Caller) -> None:
     response = caller.post(SIGN, order_request("order-sign",
                                                [draft(ENOXAPARIN, patient="someone-else")]))

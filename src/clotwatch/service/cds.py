@@ -357,6 +357,13 @@ def anticoagulant_drafts(call: HookCall) -> list[Draft]:
         selected = {str(s) for s in selections}
     patient_ref = f"Patient/{call.context.get('patientId')}"
     anticoagulant = codeset("anticoagulant")
+    # A draft may name its medicine by reference to a Medication in the same Bundle.
+    medications: dict[str, Any] = {}
+    for entry in bundle.entry or []:
+        if entry.resource is not None and entry.resource.get_resource_type() == "Medication":
+            medications[f"Medication/{entry.resource.id}"] = entry.resource
+            if entry.fullUrl:
+                medications[str(entry.fullUrl)] = entry.resource
     drafts: list[Draft] = []
     for index, entry in enumerate(bundle.entry or []):
         resource = entry.resource
@@ -373,12 +380,16 @@ def anticoagulant_drafts(call: HookCall) -> list[Draft]:
         codings = list(concept.coding or []) if concept is not None else []
         text = concept.text if concept is not None else None
         reference = getattr(resource.medicationReference, "reference", None)
+        medication = None
         if reference and reference.startswith("#"):
-            for contained in resource.contained or []:
-                if contained.get_resource_type() == "Medication" and \
-                        contained.id == reference[1:] and contained.code is not None:
-                    codings = list(contained.code.coding or [])
-                    text = contained.code.text
+            medication = next((c for c in resource.contained or []
+                               if c.get_resource_type() == "Medication"
+                               and c.id == reference[1:]), None)
+        elif reference:
+            medication = medications.get(reference)
+        if medication is not None and medication.code is not None:
+            codings = list(medication.code.coding or [])
+            text = medication.code.text
         match = anticoagulant.match(codings, text)
         if match is None:
             continue
