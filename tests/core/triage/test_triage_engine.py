@@ -317,4 +317,5 @@ def test_pain_in_one_leg_for_a_day_or_more_without_an_injury_is_urgent() -> None
     assert disposition({**pain, "duration_hours": 24}) == "urgent"
     assert disposition({**pain, "duration_hours": 48, "getting_worse": False}) == "soon"
     assert disposition({**pain, "duration_hours": 48, "recent_leg_injury": True}) == "soon"
+    assert disposition({**pain, "duration_hours": 48, "after_exercise": True}) == "soon"
     assert disposition({**pain, "duration_hours": 48, "leg_side": "both"}) == "soon"

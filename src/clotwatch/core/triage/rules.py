@@ -315,14 +315,16 @@ def cramp_over_10_minutes(f: Facts) -> list[Hit]:
 
 @rule("nhs_dvt")
 def persisting_pain_in_one_leg(f: Facts) -> list[Hit]:
-    """Pain in one leg, not a cramp and not from an injury, present for a day or more and not
-    said to be getting better: "pain that persists" (contract) and the NHS DVT page's
-    "throbbing or cramping pain in one leg" mean a same-day check. A day is the limit because
-    a muscle may stay tender for up to 24 hours after an ordinary cramp (NHS leg cramps);
-    symptoms unchanged for more than 4 weeks are long-standing, not new."""
+    """Pain in one leg, not a cramp and not explained by an injury or by exercise, present for
+    a day or more and not said to be getting better: "pain that persists" (contract) and the
+    NHS DVT page's "throbbing or cramping pain in one leg" mean a same-day check. A day is the
+    limit because a muscle may stay tender for up to 24 hours after an ordinary cramp (NHS leg
+    cramps); symptoms unchanged for more than 4 weeks are long-standing, not new. A strain
+    (injury or exercise) goes to the GP unless a DVT sign or risk factor says otherwise."""
     hours = f.num("duration_hours")
     if (f.one_leg and f.yes("leg_pain") and not f.yes("cramp")
-            and not f.yes("recent_leg_injury") and not f.no("getting_worse")
+            and not f.yes("recent_leg_injury") and not f.yes("after_exercise")
+            and not f.no("getting_worse")
             and hours is not None and PERSISTING_HOURS <= hours <= LONG_STANDING_HOURS):
         return [_hit(persisting_pain_in_one_leg, "duration_hours", "urgent",
                      "reason.persisting_pain")]
