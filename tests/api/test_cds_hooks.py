@@ -307,6 +307,11 @@ def test_partial_prefetch_gives_cards_naming_what_is_missing(caller: Caller) -> 
     assert "active cancer" in padua["detail"]
 
 
+def test_prefetch_keys_clotwatch_did_not_ask_for_are_ignored(caller: Caller) -> None:
+    prefetch = full_prefetch() | {"user": "Practitioner/123", "extra": [1, 2]}
+    assert caller.post(VIEW, view_request(prefetch)).status_code == 200
+
+
 def test_a_null_prefetch_key_means_no_data_not_an_error(caller: Caller) -> None:
     prefetch = full_prefetch() | {"conditions": None, "medications": None}
     response = caller.post(VIEW, view_request(prefetch))
@@ -920,7 +925,7 @@ def test_real_resources_with_random_elements_never_cause_a_500(caller: Caller, k
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(prefetch=st.dictionaries(st.sampled_from(["patient", "conditions", "heart_rate",
                                                  "medications", "procedures"]),
-                                st.none() | RESOURCE, max_size=5),
+                                st.none() | RESOURCE | JSON, max_size=5),
        drafts=st.none() | RESOURCE)
 def test_random_prefetch_and_draft_orders_never_cause_a_500(caller: Caller,
                                                             prefetch: dict[str, Any],

@@ -96,6 +96,7 @@ def test_clock_skew_is_tolerated_but_not_more(es_key: Any) -> None:
     ({"jti": "x" * 300}, "jti"),
     ({"exp": int(NOW) - 10, "iat": int(NOW)}, "expires before"),
     ({"nbf": int(NOW) + 3600}, "nbf"),
+    ({"iat": int(NOW) - 600, "exp": int(NOW) + 200}, "5 minutes"),
 ])
 def test_claims_of_the_wrong_kind_are_refused(es_key: Any, claims: dict[str, Any],
                                               reason: str) -> None:

@@ -67,7 +67,8 @@ class HookRequestIn(BaseModel):
     fhirServer: AnyHttpUrl | None = None  # noqa: N815
     fhirAuthorization: FhirAuthorizationIn | None = None  # noqa: N815
     context: dict[str, Any]
-    prefetch: dict[str, dict[str, Any] | None] | None = None
+    # Values are checked per key by the service: keys clotwatch did not ask for are ignored.
+    prefetch: dict[str, Any] | None = None
 
 
 class PatientViewContextIn(BaseModel):

@@ -291,7 +291,7 @@ def verify(authorization: str | None, *, audience: str, trust: Trust | None,
         raise TokenRejected("the token's 'iat' is in the future")
     if exp < iat:
         raise TokenRejected("the token expires before it was issued")
-    if exp - max(iat, now) > MAX_LIFETIME_SECONDS + CLOCK_SKEW_SECONDS:
+    if exp - min(iat, now) > MAX_LIFETIME_SECONDS + CLOCK_SKEW_SECONDS:
         raise TokenRejected("the token lives too long: 'exp' may be at most 5 minutes ahead")
     if "nbf" in claims and _number(claims, "nbf") > now + CLOCK_SKEW_SECONDS:
         raise TokenRejected("the token is not valid yet ('nbf')")
