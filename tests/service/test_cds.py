@@ -109,3 +109,45 @@ def test_discovery_lists_each_service_once_with_a_hook() -> None:
 def test_an_unknown_service_is_named() -> None:
     with pytest.raises(cds.UnknownService, match="nope"):
         cds.service("nope")
+
+
+def test_when_the_patient_cannot_be_fetched_nothing_else_is_asked_for() -> None:
+    svc = cds.service("clotwatch-vte-risk")
+    asked: list[str] = []
+
+    def fetch(server: str, relative: str, token: str | None) -> dict[str, Any]:
+        asked.append(relative)
+        raise cds.FetchFailed("down")
+
+    call = cds.HookCall(hook="patient-view", hook_instance="1", context={"patientId": "p1"},
+                        fhir_server="http://127.0.0.1:9")
+    with pytest.raises(cds.PrefetchUnavailable) as raised:
+        cds.gather(svc, call, fetch)
+    assert raised.value.keys == ("patient",)
+    assert asked == ["Patient/p1"]
+
+
+def test_fetching_stops_when_the_time_budget_is_spent(monkeypatch: pytest.MonkeyPatch) -> None:
+    svc = cds.service("clotwatch-vte-risk")
+    asked: list[str] = []
+
+    class Clock:
+        now = 1000.0
+
+        @classmethod
+        def monotonic(cls) -> float:
+            return cls.now
+
+    monkeypatch.setattr(cds, "time", Clock)
+
+    def fetch(server: str, relative: str, token: str | None) -> dict[str, Any]:
+        asked.append(relative)
+        Clock.now += cds.FETCH_BUDGET_SECONDS  # a slow server: the budget is spent
+        return page([])
+
+    call = cds.HookCall(hook="patient-view", hook_instance="1", context={"patientId": "p1"},
+                        prefetch={"patient": {"resourceType": "Patient", "id": "p1"}},
+                        fhir_server="http://127.0.0.1:9")
+    gathered = cds.gather(svc, call, fetch)
+    assert len(asked) == 1
+    assert len(gathered.not_available) == len(svc.prefetch) - 2  # patient sent, one fetched

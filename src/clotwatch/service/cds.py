@@ -12,6 +12,7 @@ keys that cannot be had are named on the cards: their items stay unknown, never 
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -23,7 +24,8 @@ from clotwatch.cdshooks.catalogue import Service, services
 from clotwatch.errors import InputError, MappingError, MissingDataError
 from clotwatch.store import CdsFeedbackRepository, Store
 
-FETCH_TIMEOUT_SECONDS = 5.0
+FETCH_TIMEOUT_SECONDS = 5.0  # per request to the EHR's FHIR server
+FETCH_BUDGET_SECONDS = 10.0  # for all fetches of one call; later keys count as not available
 FETCH_MAX_PAGES = 10
 TOKEN = re.compile(r"\{\{\s*context\.([A-Za-z0-9_]+)\s*\}\}")
 KEY_LABELS = {"conditions": "conditions", "observations": "observations",
@@ -152,28 +154,27 @@ def gather(svc: Service, call: HookCall, fetch: Fetch = fetch_fhir) -> Gathered:
     """
     got = Gathered()
     prefetch = call.prefetch or {}
-    missing_required: list[str] = []
-    for key, template in svc.prefetch.items():
+    deadline = time.monotonic() + FETCH_BUDGET_SECONDS
+    # Required keys first: when one cannot be had, nothing else is fetched.
+    keys = sorted(svc.prefetch, key=lambda k: k not in svc.required_prefetch)
+    for key in keys:
         value = prefetch.get(key, ...)
         if isinstance(value, Mapping) and value.get("resourceType") == "OperationOutcome":
             value = ...  # the EHR's own fetch failed: treat as not sent
-        if value is ... and call.fhir_server:
+        if value is ... and call.fhir_server and time.monotonic() < deadline:
             try:
-                value = fetch(call.fhir_server, render(template, call.context), call.fhir_token)
+                value = fetch(call.fhir_server, render(svc.prefetch[key], call.context),
+                              call.fhir_token)
             except FetchFailed:
                 value = ...
         if value is ... or (value is None and key in svc.required_prefetch):
             if key in svc.required_prefetch:
-                missing_required.append(key)
-            else:
-                got.not_available.append(key)
+                how = ("the EHR's FHIR server did not provide it" if call.fhir_server else
+                       "it was not prefetched and no fhirServer was given to fetch it from")
+                raise PrefetchUnavailable([key], f"required prefetch {key} is missing: {how}")
+            got.not_available.append(key)
             continue
         got.values[key] = value
-    if missing_required:
-        how = ("the EHR's FHIR server did not provide it" if call.fhir_server else
-               "it was not prefetched and no fhirServer was given to fetch it from")
-        raise PrefetchUnavailable(missing_required, f"required prefetch "
-                                  f"{', '.join(missing_required)} is missing: {how}")
     return got
 
 
