@@ -75,3 +75,10 @@ def test_every_instrument_result_matches_the_documented_schema(client: TestClien
     for instrument_id in instruments.INSTRUMENTS:
         body = client.post(f"/api/v1/instruments/{instrument_id}/evaluate", json={}).json()
         InstrumentResultOut.model_validate(body)
+
+
+def test_every_instrument_can_be_described(client: TestClient) -> None:
+    for instrument_id in instruments.INSTRUMENTS:
+        response = client.get(f"/api/v1/instruments/{instrument_id}")
+        assert response.status_code == 200, instrument_id
+        assert response.json()["input_schema"]["additionalProperties"] is False

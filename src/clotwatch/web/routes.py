@@ -15,7 +15,7 @@ from clotwatch.errors import InputError
 from clotwatch.service import assessments, compute
 from clotwatch.service.assessments import AssessmentNotFound, RevokeRefused
 from clotwatch.web import csrf, triage_flow
-from clotwatch.web.forms import convert
+from clotwatch.web.forms import carried_answers, convert
 from clotwatch.web.i18n import LANGUAGES, gettext, pick_language
 from clotwatch.web.render import render
 
@@ -174,8 +174,6 @@ async def save(request: Request, lang: str) -> Response:
     if isinstance(form, Response):
         return form
     _ = gettext(lang)
-    from clotwatch.web.forms import carried_answers
-
     kind = form.get("kind")
     subject = form.get("instrument")
     if form.get("consent") != "yes":
