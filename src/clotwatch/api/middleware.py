@@ -40,8 +40,11 @@ SECURITY_HEADERS: tuple[tuple[bytes, bytes], ...] = (
 NO_STORE = (b"cache-control", b"no-store")
 
 
-class SecurityHeadersMiddleware:
-    """Adds the security headers to every HTTP response; no-store except for static files."""
+class ServiceMiddleware:
+    """On every HTTP response: the security headers (and ``no-store`` except for static files);
+    and, when INFO is on for ``clotwatch.access``, one access-log line: method, route template,
+    status and duration, nothing the user typed. One ASGI layer for both, as each layer costs
+    a few microseconds per request (see docs/benchmarks.md)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -51,9 +54,12 @@ class SecurityHeadersMiddleware:
             await self.app(scope, receive, send)
             return
         static = scope["path"].startswith("/static/")
+        status = 0
 
         async def send_with_headers(message: Message) -> None:
+            nonlocal status
             if message["type"] == "http.response.start":
+                status = message["status"]
                 headers = list(message.get("headers", ()))
                 present = {name.lower() for name, _ in headers}
                 headers.extend(h for h in SECURITY_HEADERS if h[0] not in present)
@@ -62,32 +68,15 @@ class SecurityHeadersMiddleware:
                 message["headers"] = headers
             await send(message)
 
-        await self.app(scope, receive, send_with_headers)
-
-
-class AccessLogMiddleware:
-    """Logs method, route template, status and duration; nothing the user typed."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not access_log.isEnabledFor(logging.INFO):
-            await self.app(scope, receive, send)
+        if not access_log.isEnabledFor(logging.INFO):
+            await self.app(scope, receive, send_with_headers)
             return
         start = time.perf_counter()
-        status = [0]
-
-        async def capture(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                status[0] = message["status"]
-            await send(message)
-
         try:
-            await self.app(scope, receive, capture)
+            await self.app(scope, receive, send_with_headers)
         finally:
             access_log.info("%s %s %d %.1fms", scope["method"], route_template(scope),
-                            status[0] or 500, (time.perf_counter() - start) * 1000)
+                            status or 500, (time.perf_counter() - start) * 1000)
 
 
 def route_template(scope: dict[str, Any] | Scope) -> str:
