@@ -332,6 +332,18 @@ def _context_of(hook: str, context: dict[str, Any]) -> None:
              "input": None} for e in exc.errors()]) from None
 
 
+def _feedback_item(item: FeedbackItemIn) -> cds.FeedbackItem:
+    override = item.overrideReason
+    reason = override.reason if override else None
+    return cds.FeedbackItem(
+        card=item.card, outcome=item.outcome, outcome_at=item.outcomeTimestamp,
+        accepted_suggestions=tuple(s.id for s in item.acceptedSuggestions or ()),
+        override_system=reason.system if reason else None,
+        override_code=reason.code if reason else None,
+        override_display=reason.display if reason else None,
+        user_comment=override.userComment if override else None)
+
+
 # --- routes ----------------------------------------------------------------------------------
 
 @router.get("", response_model=DiscoveryOut, summary="CDS Hooks discovery",
@@ -390,17 +402,7 @@ def feedback(service_id: ServiceId, body: FeedbackIn,
              store: Annotated[Store, Depends(get_store)],
              now: Annotated[datetime, Depends(get_now)]) -> FeedbackOut:
     """Stores each outcome with its accepted suggestions or override reason and comment."""
-    items = [cds.FeedbackItem(
-        card=item.card, outcome=item.outcome, outcome_at=item.outcomeTimestamp,
-        accepted_suggestions=tuple(s.id for s in item.acceptedSuggestions or ()),
-        override_system=item.overrideReason.reason.system
-        if item.overrideReason and item.overrideReason.reason else None,
-        override_code=item.overrideReason.reason.code
-        if item.overrideReason and item.overrideReason.reason else None,
-        override_display=item.overrideReason.reason.display
-        if item.overrideReason and item.overrideReason.reason else None,
-        user_comment=item.overrideReason.userComment if item.overrideReason else None,
-    ) for item in body.feedback]
+    items = [_feedback_item(item) for item in body.feedback]
     try:
         stored = cds.record_feedback(store, service_id, items, now=now,
                                      client_iss=caller.iss, tenant=caller.tenant)
