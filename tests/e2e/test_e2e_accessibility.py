@@ -61,3 +61,48 @@ def test_home_page_on_a_phone_and_a_desktop(browser: Any, server: Any, shoot: An
             shoot(page, f"home-{name}")
         finally:
             context.close()
+
+
+def _answer_everything_no_or_unknown(page: Any) -> None:
+    """Go through the questionnaire answering "no" (or "don't know" where there is no "no")."""
+    for _ in range(80):
+        question = page.locator("input[name=question]")
+        if not question.count():
+            return
+        before = question.get_attribute("value")
+        if page.locator("input[name=answer][value=false]").count():
+            page.locator("input[name=answer][value=false]").check()
+            page.locator("button[value=answer]").click()
+        elif page.locator("input[name=answer][value=unknown]").count():
+            page.locator("input[name=answer][value=unknown]").check()
+            page.locator("button[value=answer]").click()
+        else:
+            page.locator("button[value=unknown]").click()
+        page.wait_for_function(
+            """before => { const q = document.querySelector('input[name=question]');
+                           return !q || q.value !== before; }""", arg=before)
+    raise AssertionError("the questionnaire did not end")
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+def test_result_summary_saved_and_shared_pages_are_accessible(axe_page: Any, server: Any,
+                                                              axe: Any, lang: str) -> None:
+    axe_page.goto(f"{server.url}/{lang}/triage")
+    _answer_everything_no_or_unknown(axe_page)
+    expect(axe_page.locator(".disposition")).to_be_visible()
+    assert not (v := axe(axe_page)), _report(v)
+    axe_page.locator("button[formaction$='/triage/summary']").click()
+    expect(axe_page.locator("main table")).to_be_visible()
+    assert not (v := axe(axe_page)), _report(v)
+    axe_page.go_back()
+    expect(axe_page.locator("form.save")).to_be_visible()
+    axe_page.locator("input[name=consent]").check()
+    axe_page.locator("form.save button").click()
+    expect(axe_page.locator("#share-code")).to_be_visible()
+    code = axe_page.locator("#share-code").inner_text()
+    assert not (v := axe(axe_page)), _report(v)
+    axe_page.goto(f"{server.url}/{lang}/shared")
+    axe_page.locator("#code").fill(code)
+    axe_page.locator("#code").press("Enter")
+    expect(axe_page.locator(".disposition")).to_be_visible()
+    assert not (v := axe(axe_page)), _report(v)
