@@ -72,3 +72,11 @@ def test_triage_responses_match_the_documented_schema(client: TestClient) -> Non
     for answers in (SWOLLEN, {}, {"chest_pain": True}, {"cramp": True,
                                                         "relieved_by_stretching": True}):
         TriageOut.model_validate(client.post("/api/v1/triage", json=answers).json())
+
+
+def test_the_documented_request_schema_names_every_answer_key(client: TestClient) -> None:
+    spec = client.get("/api/v1/openapi.json").json()
+    body = spec["paths"]["/api/v1/triage"]["post"]["requestBody"]["content"]
+    schema = body["application/json"]["schema"]
+    assert set(schema["properties"]) == set(triage.KEYS)
+    assert schema["additionalProperties"] is False

@@ -47,8 +47,40 @@ def _json(content: Any) -> Response:
     return Response(orjson.dumps(content), media_type="application/json")
 
 
+def triage_input_schema() -> dict[str, Any]:
+    """JSON Schema of the answers object (contract clotwatch.triage/1), from the engine's keys.
+
+    For the OpenAPI document only: the engine validates the answers itself, so that its rules
+    (types, ranges, unknown keys) are written once.
+    """
+    from clotwatch import triage as engine
+
+    properties: dict[str, Any] = {}
+    for key in engine.KEYS.values():
+        prop: dict[str, Any]
+        if key.kind == "bool":
+            prop = {"type": ["boolean", "null"]}
+        elif key.kind == "enum":
+            prop = {"enum": [*key.options, None]}
+        else:
+            prop = {"type": ["integer" if key.kind == "integer" else "number", "null"]}
+            if key.minimum is not None:
+                prop["minimum"] = key.minimum
+            if key.maximum is not None:
+                prop["maximum"] = key.maximum
+        if key.unit:
+            prop["description"] = f"unit: {key.unit}"
+        properties[key.id] = prop
+    return {"title": "Triage answers (clotwatch.triage/1)", "type": "object",
+            "additionalProperties": False, "properties": properties,
+            "description": "Every key is optional; absent or null means not asked / don't "
+                           "know and is never read as 'no'.", "example": ANSWERS_EXAMPLE}
+
+
 @router.post("/triage", response_model=TriageOut, tags=["triage"],
-             summary="Leg cramp or blood clot? Triage a person's answers")
+             summary="Leg cramp or blood clot? Triage a person's answers",
+             openapi_extra={"requestBody": {"required": True, "content": {
+                 "application/json": {"schema": triage_input_schema()}}}})
 async def triage(answers: Answers, lang: Annotated[Lang, Query()] = "en") -> Response:
     """The disposition (emergency / urgent / soon / self_care) with reasons, advice and a
     safety net. Decision support, not a diagnosis. Nothing is stored."""
