@@ -318,3 +318,16 @@ def test_hl7_specification_examples_are_read_at_their_own_dates() -> None:
     assert december_2014.value("heart_rate") is None
     assert "older than 24 h" in december_2014.findings["heart_rate"].reason
     assert december_2014.value("bmi") is None
+
+
+@pytest.mark.parametrize("rtype", ["", "x", None, 5])
+@pytest.mark.parametrize("where", ["entry", "contained"])
+def test_an_unknown_or_missing_nested_resource_type_is_a_mapping_error(rtype, where) -> None:
+    from clotwatch.errors import MappingError
+    from clotwatch.fhir import load_bundle
+
+    bad = {"resourceType": rtype}
+    resource = bad if where == "entry" else {"resourceType": "Patient", "contained": [bad]}
+    bundle = {"resourceType": "Bundle", "type": "collection", "entry": [{"resource": resource}]}
+    with pytest.raises(MappingError, match="resourceType|nested resource"):
+        load_bundle(bundle)

@@ -83,10 +83,48 @@ def load_bundle(data: Any) -> Any:
         raise InputError("bundle", f"expected a JSON object, got {type(data).__name__}")
     if data.get("resourceType") != "Bundle":
         raise InputError("resourceType", f"expected 'Bundle', got {data.get('resourceType')!r}")
+    _check_entry_types(data)
     try:
         return Bundle.model_validate(dict(data))
     except ValidationError as exc:
         raise MappingError(_describe(exc, data)) from None
+    except (KeyError, TypeError, ValueError) as exc:
+        # fhir.resources raises these (not ValidationError) for some malformed nested
+        # resources, e.g. a contained resource of an unknown type.
+        raise MappingError(
+            "invalid FHIR R4 Bundle: a nested resource could not be read (check the "
+            f"resourceType of contained resources): {type(exc).__name__}: {exc}"
+        ) from None
+
+
+def _check_entry_types(data: Mapping[str, Any]) -> None:
+    """Name an entry whose resourceType is missing or unknown before the models see it.
+
+    fhir.resources answers such entries with a KeyError/TypeError rather than a validation
+    error, so the path would be lost.
+    """
+    from fhir.resources.R4B import get_fhir_model_class
+
+    entries = data.get("entry")
+    if not isinstance(entries, list):
+        return
+    for i, entry in enumerate(entries):
+        if not isinstance(entry, Mapping) or "resource" not in entry:
+            continue
+        resource = entry["resource"]
+        where = f"Bundle.entry[{i}].resource"
+        if not isinstance(resource, Mapping):
+            raise MappingError(f"invalid FHIR R4 Bundle: {where}: expected a resource object")
+        rtype = resource.get("resourceType")
+        try:
+            valid = isinstance(rtype, str) and bool(rtype) and get_fhir_model_class(rtype)
+        except ValueError:
+            valid = False
+        if not valid:
+            raise MappingError(
+                f"invalid FHIR R4 Bundle: {where}.resourceType: {rtype!r} is not a FHIR R4 "
+                "resource type"
+            )
 
 
 def _describe(exc: Any, data: Mapping[str, Any]) -> str:
