@@ -113,10 +113,10 @@ def step(request: Request, lang: str, answers: dict[str, Any], *,
     _ = gettext(lang)
     phase_titles = {"warning": _("Warning signs"), "leg": _("Your leg"),
                     "risk": _("About you")}
-    help_text = t(question.help_id)
+    help_text = question.help(lang)
     return render(
         request, lang, "triage_question.html", status_code=422 if error else 200,
-        question=question, question_text=t(question.text_id),
+        question=question, question_text=question.text(lang),
         help_text="" if help_text == question.help_id else help_text,
         choices=choices(question, t), free_number=not choices(question, t),
         phase=phase_titles.get(question.phase, ""), number=len(answers) + 1,
