@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 
-
 def fail(message: str) -> NoReturn:
     """Print one line naming the problem on stderr and exit 2 (bad input)."""
     print(f"clotwatch: error: {message}", file=sys.stderr)
