@@ -151,3 +151,17 @@ def test_any_walk_through_the_questionnaire_ends_never_repeats_and_asks_warnings
     phases = [QUESTIONS_BY_ID[qid].phase for qid in asked]   # in the order asked
     warnings = [i for i, phase in enumerate(phases) if phase == "warning"]
     assert warnings == list(range(len(warnings)))
+
+
+@settings(max_examples=400, deadline=None)
+@given(answers(), st.sampled_from(sorted(KEYS)), st.data())
+def test_probe_re_running_only_the_rules_that_read_a_key_gives_the_full_level(
+    a: dict[str, Any], key: str, data: st.DataObject
+) -> None:
+    # The shortcut behind next_question and `unanswered` must agree with applying every rule.
+    from clotwatch.core.triage.rules import Probe, apply_rules
+
+    value = data.draw(_value(key))
+    probe = Probe(a)
+    assert probe.level == apply_rules(a)[0]
+    assert probe.level_with(key, value) == apply_rules(a | {key: value})[0]

@@ -20,7 +20,15 @@ from clotwatch.core.triage.questions import (
     could_change,
     reassured,
 )
-from clotwatch.core.triage.rules import RULE_SOURCES, Facts, Hit, Level, apply_rules, rank
+from clotwatch.core.triage.rules import (
+    RULE_SOURCES,
+    Facts,
+    Hit,
+    Level,
+    Probe,
+    apply_rules,
+    rank,
+)
 from clotwatch.core.triage.sources import SOURCES
 
 RESULT_SCHEMA = "clotwatch.triage-result/1"
@@ -78,12 +86,11 @@ def _unanswered(answers: Mapping[str, Any], level: Level, hits: list[Hit]) -> tu
     if level == "soon":
         keys |= {h.key for h in hits if h.rule == "unknown_key_findings"}
     facts = Facts(answers)
-    base = reassured(answers)   # the same for every key: each key's own value is probed
-    base_level = apply_rules(base)[0]
+    probe = Probe(reassured(answers))   # the same for every key: each key's value is probed
     for question in QUESTIONS:
         k = question.id
         if answers.get(k) is None and question.asked_when(facts) \
-                and could_change(answers, k, base, base_level):
+                and could_change(answers, k, probe):
             keys.add(k)
     return tuple(q.id for q in QUESTIONS if q.id in keys)
 

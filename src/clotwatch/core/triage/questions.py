@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from clotwatch.core.triage.keys import KEYS, Kind
-from clotwatch.core.triage.rules import LEVELS, Facts, apply_rules
+from clotwatch.core.triage.rules import LEVELS, Facts, Probe, apply_rules
 
 Phase = Literal["warning", "leg", "risk"]
 
@@ -205,24 +205,22 @@ def reassured(answers: Mapping[str, Any], *, leave_out: str = "") -> dict[str, A
     return filled
 
 
-def could_change(answers: Mapping[str, Any], key_id: str,
-                 base: Mapping[str, Any] | None = None, base_level: str | None = None) -> bool:
+def could_change(answers: Mapping[str, Any], key_id: str, probe: Probe | None = None) -> bool:
     """Could answering ``key_id`` change the disposition (the other open keys reassured)?
 
-    ``base`` is ``reassured(answers)`` and ``base_level`` its disposition, when the caller
-    already has them (neither depends on ``key_id``: its own value is replaced by each probe,
-    and a probe equal to the base's value has the base's level).
+    ``probe`` is ``Probe(reassured(answers))`` when the caller already has it (it does not
+    depend on ``key_id``: the key's own value is replaced by each probe value, and a value
+    equal to the base's has the base's level).
     """
-    filled = dict(reassured(answers) if base is None else base)
-    current = filled.get(key_id, _MISSING)
+    if probe is None:
+        probe = Probe(reassured(answers))
+    current = probe.base.get(key_id, _MISSING)
     first: str | None = None
-    for probe in KEYS[key_id].probes:
-        if base_level is not None and current is not _MISSING and probe == current \
-                and type(probe) is type(current):
-            level = base_level
+    for value in KEYS[key_id].probes:
+        if current is not _MISSING and value == current and type(value) is type(current):
+            level = probe.level
         else:
-            filled[key_id] = probe
-            level = _level(filled)
+            level = probe.level_with(key_id, value)
         if first is None:
             first = level
         elif level != first:
@@ -248,16 +246,14 @@ def next_question(answers: Mapping[str, Any]) -> Question | None:
     if emergency_stop(answers):
         return None
     facts = Facts(answers)
-    base: dict[str, Any] | None = None
-    base_level: str | None = None
+    probe: Probe | None = None
     for question in QUESTIONS:
         if question.id in answers or not question.asked_when(facts):
             continue
         if question.always:
             return question
-        if base is None:
-            base = reassured(answers)
-            base_level = _level(base)
-        if could_change(answers, question.id, base, base_level):
+        if probe is None:
+            probe = Probe(reassured(answers))
+        if could_change(answers, question.id, probe):
             return question
     return None
