@@ -131,6 +131,57 @@ def _scan_states(prefix: str, cite: tuple[str, ...], cite_delayed: tuple[str, ..
     }
 
 
+def _unlikely_ddimer_states(
+    positive: str, negative: str, conclusion: str, cite_unlikely: str
+) -> dict[str, State]:
+    """The "Wells unlikely" arm both flowcharts share: a D-dimer with the result within 4 hours,
+    or interim anticoagulation while waiting (NG158 words them alike for DVT and PE);
+    ``positive`` and ``negative`` name the states a D-dimer result leads to."""
+    return {
+        "unlikely_ddimer": State(
+            "unlikely_ddimer",
+            fact="ddimer_non_high",
+            on={"positive": positive, "negative": negative},
+            unknown="unlikely_ddimer_timing",
+        ),
+        "unlikely_ddimer_timing": State(
+            "unlikely_ddimer_timing",
+            fact="ddimer_within_4h",
+            on={"yes": "unlikely_ddimer_4h", "no": "unlikely_ddimer_delayed"},
+            step=StepSpec(
+                action="Request a D-dimer test and find out whether the result can be had "
+                "within 4 hours.",
+                conclusion=conclusion,
+                citations=(cite_unlikely, c.DDIMER),
+                time_limit="PT4H",
+                time_limit_text="result within 4 hours",
+                clock="ddimer_requested_at",
+            ),
+        ),
+        "unlikely_ddimer_4h": State(
+            "unlikely_ddimer_4h",
+            step=StepSpec(
+                action="D-dimer test with the result within 4 hours of the request.",
+                conclusion=conclusion,
+                citations=(cite_unlikely, c.DDIMER),
+                time_limit="PT4H",
+                time_limit_text="result within 4 hours",
+                clock="ddimer_requested_at",
+            ),
+        ),
+        "unlikely_ddimer_delayed": State(
+            "unlikely_ddimer_delayed",
+            step=StepSpec(
+                action="D-dimer result not available within 4 hours: wait for it under interim "
+                "therapeutic anticoagulation.",
+                conclusion=conclusion,
+                citations=(cite_unlikely, c.INTERIM),
+                anticoagulation="start",
+            ),
+        ),
+    }
+
+
 def _dvt_states() -> dict[str, State]:
     states = _common_start("dvt", after_pregnancy="wells")
     states["wells"] = State(
@@ -176,46 +227,10 @@ def _dvt_states() -> dict[str, State]:
         ),
     )
     # DVT unlikely (Wells 1 or less).
-    states["unlikely_ddimer"] = State(
-        "unlikely_ddimer",
-        fact="ddimer_non_high",
-        on={"positive": "unlikely_scan", "negative": "dvt_unlikely_ddimer"},
-        unknown="unlikely_ddimer_timing",
-    )
-    states["unlikely_ddimer_timing"] = State(
-        "unlikely_ddimer_timing",
-        fact="ddimer_within_4h",
-        on={"yes": "unlikely_ddimer_4h", "no": "unlikely_ddimer_delayed"},
-        step=StepSpec(
-            action="Request a D-dimer test and find out whether the result can be had within "
-            "4 hours.",
-            conclusion="dvt_not_excluded",
-            citations=(c.DVT_UNLIKELY, c.DDIMER),
-            time_limit="PT4H",
-            time_limit_text="result within 4 hours",
-            clock="ddimer_requested_at",
-        ),
-    )
-    states["unlikely_ddimer_4h"] = State(
-        "unlikely_ddimer_4h",
-        step=StepSpec(
-            action="D-dimer test with the result within 4 hours of the request.",
-            conclusion="dvt_not_excluded",
-            citations=(c.DVT_UNLIKELY, c.DDIMER),
-            time_limit="PT4H",
-            time_limit_text="result within 4 hours",
-            clock="ddimer_requested_at",
-        ),
-    )
-    states["unlikely_ddimer_delayed"] = State(
-        "unlikely_ddimer_delayed",
-        step=StepSpec(
-            action="D-dimer result not available within 4 hours: wait for it under interim "
-            "therapeutic anticoagulation.",
-            conclusion="dvt_not_excluded",
-            citations=(c.DVT_UNLIKELY, c.INTERIM),
-            anticoagulation="start",
-        ),
+    states.update(
+        _unlikely_ddimer_states(
+            "unlikely_scan", "dvt_unlikely_ddimer", "dvt_not_excluded", c.DVT_UNLIKELY
+        )
     )
     states.update(
         _scan_states("unlikely", (c.DVT_UNLIKELY,), (c.DVT_UNLIKELY, c.INTERIM),
@@ -365,46 +380,8 @@ def _pe_states() -> dict[str, State]:
         ),
     )
     # PE unlikely (Wells 4 or less).
-    states["unlikely_ddimer"] = State(
-        "unlikely_ddimer",
-        fact="ddimer_non_high",
-        on={"positive": "ctpa", "negative": "pe_unlikely_ddimer"},
-        unknown="unlikely_ddimer_timing",
-    )
-    states["unlikely_ddimer_timing"] = State(
-        "unlikely_ddimer_timing",
-        fact="ddimer_within_4h",
-        on={"yes": "unlikely_ddimer_4h", "no": "unlikely_ddimer_delayed"},
-        step=StepSpec(
-            action="Request a D-dimer test and find out whether the result can be had within "
-            "4 hours.",
-            conclusion="pe_not_excluded",
-            citations=(c.PE_UNLIKELY, c.DDIMER),
-            time_limit="PT4H",
-            time_limit_text="result within 4 hours",
-            clock="ddimer_requested_at",
-        ),
-    )
-    states["unlikely_ddimer_4h"] = State(
-        "unlikely_ddimer_4h",
-        step=StepSpec(
-            action="D-dimer test with the result within 4 hours of the request.",
-            conclusion="pe_not_excluded",
-            citations=(c.PE_UNLIKELY, c.DDIMER),
-            time_limit="PT4H",
-            time_limit_text="result within 4 hours",
-            clock="ddimer_requested_at",
-        ),
-    )
-    states["unlikely_ddimer_delayed"] = State(
-        "unlikely_ddimer_delayed",
-        step=StepSpec(
-            action="D-dimer result not available within 4 hours: wait for it under interim "
-            "therapeutic anticoagulation.",
-            conclusion="pe_not_excluded",
-            citations=(c.PE_UNLIKELY, c.INTERIM),
-            anticoagulation="start",
-        ),
+    states.update(
+        _unlikely_ddimer_states("ctpa", "pe_unlikely_ddimer", "pe_not_excluded", c.PE_UNLIKELY)
     )
     # YEARS route.
     states["years_items"] = State(
