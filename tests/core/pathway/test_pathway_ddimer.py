@@ -26,6 +26,8 @@ from clotwatch.core.pathway import ACCEPTED_UNITS, DDU_TO_FEU, parse_unit, to_ng
         (250, "ng/mL{DDU}", 500),
         (500, "FEU ng/mL", 500),
         (500, "ng/mL (FEU)", 500),
+        (500, "ng/mL_FEU", 500),
+        (250, "ng/mL-DDU", 500),
     ],
 )
 def test_units_are_converted_to_ng_per_ml_feu(value: float, unit: str, expected: float) -> None:

@@ -71,7 +71,8 @@ def parse_unit(unit: str, field: str = "ddimer_unit") -> ParsedUnit:
         raise InputError(field, "give the D-dimer unit, e.g. 'ng/mL FEU' or 'ng/mL DDU'")
     text = unit.strip()
     norm = text.replace("µ", "u").replace("μ", "u").replace("mcg", "ug")
-    norm = re.sub(r"\s+", " ", norm)
+    # "ng/mL_FEU" and "ng/mL-FEU" are how people type it at a shell without quoting.
+    norm = re.sub(r"[\s_-]+", " ", norm)
     m = re.fullmatch(
         r"(?i)\s*(?P<b1>FEU|DDU)?\s*(?P<mass>[a-z]+ ?/ ?[a-z]+)\s*"
         r"(?:\{(?P<b2>FEU|DDU)\}|\(?(?P<b3>FEU|DDU)\)?)?\s*",
