@@ -71,10 +71,15 @@ def _schemes(inst: Any) -> list[str]:
 
 def evaluate(instrument_id: str, answers: Mapping[str, Any]) -> dict[str, Any]:
     """Evaluate an instrument; the result dict of ``Result.to_dict()``."""
+    result: dict[str, Any] = evaluate_result(instrument_id, answers).to_dict()
+    return result
+
+
+def evaluate_result(instrument_id: str, answers: Mapping[str, Any]) -> Any:
+    """Evaluate an instrument; the ``Result`` itself (the web layer words it per language)."""
     from clotwatch import instruments
 
     if not isinstance(answers, Mapping):
         raise InputError(None, "answers must be a JSON object")
     inst = instruments.get(instrument_id)
-    result: dict[str, Any] = instruments.evaluate(inst, dict(answers)).to_dict()
-    return result
+    return instruments.evaluate(inst, dict(answers))

@@ -2,7 +2,9 @@
 
 Message ids are the English text. Catalogues are read from the ``.po`` files with Babel at first
 use (no compiled ``.mo`` to go stale). Clinical text (questions, results) comes from the triage
-engine's and the instrument library's own catalogues, not from here.
+engine's catalogue (``clotwatch``) and from the ``clinical`` domain: the English text of the
+instrument declarations and pathway tables as message ids (``clotwatch.locales.clinical``), read
+here by ``clinical(lang)`` for the calculator and pathway pages only.
 """
 
 from __future__ import annotations
@@ -10,6 +12,8 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 from typing import Protocol
+
+from clotwatch.core.instruments.explain import Translate, same
 
 LANGUAGES: dict[str, str] = {"en": "English", "ru": "Русский"}
 DEFAULT_LANG = "en"
@@ -44,6 +48,32 @@ def gettext(lang: str) -> Gettext:
         return text.format(**values) if values else text
 
     return _
+
+
+@cache
+def clinical_catalogue(lang: str) -> dict[tuple[str | None, str], str]:
+    """(context, English text) -> translation of the ``clinical`` domain (empty for English)."""
+    from babel.messages.pofile import read_po
+
+    path = LOCALES / lang / "LC_MESSAGES" / "clinical.po"
+    if lang == DEFAULT_LANG or not path.exists():
+        return {}
+    with path.open("rb") as handle:
+        cat = read_po(handle, locale=lang)
+    return {(m.context, str(m.id)): str(m.string)
+            for m in cat if m.id and m.string and not m.fuzzy}
+
+
+def clinical(lang: str) -> Translate:
+    """``t(text, context=None)`` for clinical text: the translation, or the English if none."""
+    table = clinical_catalogue(lang)
+    if not table:
+        return same
+
+    def t(text: str, context: str | None = None) -> str:
+        return table.get((context, text)) or table.get((None, text), text)
+
+    return t
 
 
 def pick_language(accept_language: str | None) -> str:

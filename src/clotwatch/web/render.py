@@ -11,7 +11,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from clotwatch import DISCLAIMER, __version__
 from clotwatch.web import csrf
 from clotwatch.web.forms import encode_value
-from clotwatch.web.i18n import LANGUAGES, gettext
+from clotwatch.web.i18n import LANGUAGES, clinical, gettext
 
 ENV = Environment(
     loader=PackageLoader("clotwatch.web", "templates"),
@@ -40,7 +40,7 @@ def render(request: Request, lang: str, template: str, *, status_code: int = 200
     if not cookie:
         cookie = csrf.new_cookie_value()
     page = ENV.get_template(template).render(
-        _=gettext(lang), lang=lang, languages=LANGUAGES,
+        _=gettext(lang), t=clinical(lang), lang=lang, languages=LANGUAGES,
         language_paths=other_language_paths(request, lang),
         csrf_field=csrf.FIELD, csrf_token=csrf.token_for(secret, cookie),
         disclaimer=DISCLAIMER, version=__version__,

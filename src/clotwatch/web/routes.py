@@ -16,7 +16,7 @@ from clotwatch.service import assessments, compute
 from clotwatch.service.assessments import AssessmentNotFound, RevokeRefused
 from clotwatch.web import csrf, triage_flow
 from clotwatch.web.forms import carried_answers, convert
-from clotwatch.web.i18n import LANGUAGES, gettext, pick_language
+from clotwatch.web.i18n import LANGUAGES, clinical, gettext, pick_language
 from clotwatch.web.render import render
 
 router = APIRouter(include_in_schema=False)
@@ -114,12 +114,38 @@ async def calculator(request: Request, lang: str, instrument_id: str) -> Respons
     if lang not in LANGUAGES or inst is None:
         return not_found(request, lang if lang in LANGUAGES else "en")
     return render(request, lang, "calculator.html", inst=inst, values={}, errors={},
-                  result=None, meanings=meanings(inst))
+                  result=None, meanings=meanings(inst, lang))
 
 
-def meanings(inst: Any) -> dict[str, str]:
-    """Input id -> its meaning, for showing contributions and missing inputs."""
-    return {i.id: i.meaning for i in inst.inputs} if inst is not None else {}
+def meanings(inst: Any, lang: str = "en") -> dict[str, str]:
+    """Input id -> its meaning in ``lang``, for showing contributions and missing inputs."""
+    t = clinical(lang)
+    return {i.id: t(i.meaning) for i in inst.inputs} if inst is not None else {}
+
+
+def result_view(result: Any, lang: str) -> dict[str, Any]:
+    """A ``Result`` as the page shows it: the API's dict, with the clinical words in ``lang``.
+
+    Numbers, ids and the citation are the API's own; the name, the category, the sentence and
+    the notes are worded from the declaration through the ``clinical`` catalogue (identity in
+    English, so the English page shows exactly what the API returns).
+    """
+    from clotwatch.core.instruments.explain import band_label, interpretation, note_text
+
+    t = clinical(lang)
+    inst = result.instrument
+    view: dict[str, Any] = result.to_dict()
+    view["name"] = t(inst.name)
+    view["interpretation"] = interpretation(result, t)
+    view["notes"] = [note_text(result, note, t) for note in result.notes]
+    if lang != "en" and result.category is not None:
+        view["category"] = band_label(result, inst.primary, result.category, t)
+    options = {i.id: {o.value: t(o.label) for o in i.options} for i in inst.inputs if i.options}
+    if lang != "en":
+        for item in view["contributions"]:
+            if isinstance(item["answer"], str) and item["input"] in options:
+                item["answer"] = options[item["input"]].get(item["answer"], item["answer"])
+    return view
 
 
 def read_instrument_form(inst: Any, form: FormData) -> tuple[dict[str, Any], dict[str, str],
@@ -153,12 +179,12 @@ async def calculator_result(request: Request, lang: str, instrument_id: str) -> 
     result = None
     if not errors:
         try:
-            result = compute.evaluate(inst.id, answers)
+            result = result_view(compute.evaluate_result(inst.id, answers), lang)
         except InputError as exc:
             errors[exc.field or "_form"] = exc.reason
     status = 422 if errors else 200
     return render(request, lang, "calculator.html", status_code=status, inst=inst,
-                  meanings=meanings(inst),
+                  meanings=meanings(inst, lang),
                   values=values, errors=errors, result=result,
                   answers={k: v for k, v in answers.items() if v is not None})
 
@@ -246,7 +272,7 @@ async def shared_view(request: Request, lang: str) -> Response:
     else:
         inst = _instrument(shared.subject)
         extra = {"rows": instrument_answer_rows(inst, shared.answers, lang),
-                 "meanings": meanings(inst)}
+                 "meanings": meanings(inst, lang)}
     return render(request, lang, "shared_view.html", shared=shared, **extra)
 
 
@@ -254,6 +280,7 @@ def instrument_answer_rows(inst: Any, answers: dict[str, Any],
                            lang: str) -> list[tuple[str, str, str]]:
     """(input id, meaning, answer text) for a calculator's saved answers."""
     _ = gettext(lang)
+    t = clinical(lang)
     meanings = {i.id: i for i in inst.inputs} if inst is not None else {}
     rows = []
     for key, value in answers.items():
@@ -264,8 +291,8 @@ def instrument_answer_rows(inst: Any, answers: dict[str, Any],
             text = _("Yes") if value else _("No")
         else:
             unit = getattr(item, "unit", None)
-            text = f"{value} {unit}" if unit else str(value)
-        rows.append((key, item.meaning if item is not None else key, text))
+            text = f"{value} {t(unit)}" if unit else str(value)
+        rows.append((key, t(item.meaning) if item is not None else key, text))
     return rows
 
 

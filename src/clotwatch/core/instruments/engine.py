@@ -18,6 +18,13 @@ from clotwatch.core.instruments.model import Input, Instrument, Number, is_finit
 # instruments have at most four inputs, so this bound is never reached by them.
 _MAX_ENUMERATION = 20_000
 
+# Notes on contributions (and, prefixed with the input id, in ``Result.notes``). Templates so
+# that ``explain.note_text`` can put them into another language.
+COUNTED_UNANSWERED = "counted although {input} is unanswered ({label})"
+NOT_COUNTED = "not counted: {label}"
+IN_GROUP = "already counted in its group ({group})"
+NOTE_TEMPLATES = (COUNTED_UNANSWERED, NOT_COUNTED, IN_GROUP)
+
 
 class Contribution(NamedTuple):
     """What one answered input added to the total."""
@@ -307,16 +314,17 @@ def _evaluate_additive(instrument: Instrument, answers: Mapping[str, Any]) -> Re
             if m.only_if is not None:
                 cond_value = values[m.only_if.input]
                 if cond_value is None and pts:
-                    note = f"counted although {m.only_if.input} is unanswered ({m.only_if.label})"
+                    note = COUNTED_UNANSWERED.format(input=m.only_if.input,
+                                                     label=m.only_if.label)
                     notes.append(f"{m.id}: {note}")
                 elif cond_value is not None and cond_value not in m.only_if.values:
                     if pts:
-                        note = f"not counted: {m.only_if.label}"
+                        note = NOT_COUNTED.format(label=m.only_if.label)
                     pts = 0
             if m.group and pts:
                 # Members of a group score the same points, once (declaration-checked).
                 if credited:
-                    note = note or f"already counted in its group ({m.group})"
+                    note = note or IN_GROUP.format(group=m.group)
                     contributions.append(Contribution(m.id, 0, values[m.id], note))
                     continue
                 credited = True

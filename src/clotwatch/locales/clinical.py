@@ -1,0 +1,81 @@
+"""The ``clinical`` message domain: every user-visible English string of the instrument
+declarations and the pathway tables, for the web pages in other languages.
+
+Message ids are the English text exactly as declared in ``core`` (core stays English and is the
+source of truth); a band value such as ``low`` carries its scheme as the message context, since
+it reads differently in each ("low risk", "low probability"). Sentences assembled at run time are
+translated piece by piece: the ``tr("...")`` templates of ``core/instruments/explain.py`` and
+the engine's note templates are collected here too. ``scripts/web-catalogue`` writes
+``clinical.pot`` and merges it into ``<lang>/LC_MESSAGES/clinical.po``; the web layer reads the
+``.po`` with Babel at first use. The REST API, the CLI and FHIR stay English.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+Key = tuple[str | None, str]  # (context, English text)
+Where = tuple[str, int | None]
+
+CORE = Path(__file__).resolve().parent.parent / "core"
+TR_SOURCES = ("instruments/explain.py",)
+
+
+def _tr_literals(relative: str) -> dict[Key, list[Where]]:
+    """The literal ``tr("...")`` strings of a core module, with their line numbers."""
+    from babel.messages.extract import extract_python
+
+    found: dict[Key, list[Where]] = {}
+    with (CORE / relative).open("rb") as handle:
+        for lineno, _func, message, _comments in extract_python(
+                handle, keywords={"tr": None}, comment_tags=[], options={}):
+            text = message[0] if isinstance(message, tuple) else message
+            if isinstance(text, str) and text:
+                found.setdefault((None, text), []).append((f"core/{relative}", lineno))
+    return found
+
+
+def instrument_messages() -> dict[Key, list[Where]]:
+    """Every string an instrument declaration, the engine's notes or ``explain`` can show."""
+    from clotwatch.core.instruments import INSTRUMENTS
+    from clotwatch.core.instruments.engine import NOTE_TEMPLATES
+
+    found = _tr_literals("instruments/explain.py")
+
+    def add(text: str | None, where: str, context: str | None = None) -> None:
+        if text:
+            found.setdefault((context, text), []).append((where, None))
+
+    for text in NOTE_TEMPLATES:
+        add(text, "core/instruments/engine.py")
+    for inst in INSTRUMENTS.values():
+        where = f"instrument {inst.id}"
+        for text in (inst.name, inst.purpose, inst.note, inst.total_label):
+            add(text, where)
+        for inp in inst.inputs:
+            add(inp.meaning, f"{where} {inp.id}")
+            add(inp.unit, f"{where} {inp.id}")
+            for tier in inp.tiers:
+                add(tier.label, f"{where} {inp.id}")
+            for option in inp.options:
+                add(option.label, f"{where} {inp.id}")
+            if inp.only_if is not None:
+                add(inp.only_if.label, f"{where} {inp.id}")
+        for scheme, bands in inst.schemes.items():
+            for band in bands:
+                add(band.label, f"{where} {scheme}")
+                add(band.value, f"{where} {scheme}", context=scheme)
+        for (scheme, value), meaning in inst.interpretations.items():
+            add(meaning.text, f"{where} {scheme}={value}")
+        for override in inst.overrides:
+            add(override.reason, f"{where} {override.input}")
+    return found
+
+
+def clinical_messages() -> dict[Key, list[Where]]:
+    """Every message of the ``clinical`` domain, with where it comes from."""
+    found: dict[Key, list[Where]] = {}
+    for source in (instrument_messages(),):
+        for key, where in source.items():
+            found.setdefault(key, []).extend(where)
+    return found
