@@ -7,8 +7,9 @@ Public functions (stable; CDS Hooks builds on them):
   path of the first invalid element.
 - ``bundle_from_resources(resources) -> dict``: a collection Bundle dict from loose resources
   or searchset Bundles (e.g. CDS Hooks prefetch values).
-- ``derive(bundle, now, *, recent=24 h, body_window=365 days) -> Derivation``: findings about
-  the one Patient (``MappingError`` if none or several).
+- ``derive(bundle, now, *, recent=24 h, body_window=365 days, bp_window=30 days,
+  lab_window=90 days) -> Derivation``: findings about the one Patient (``MappingError`` if
+  none or several).
 - ``answers(derivation, instrument_id) -> dict`` and ``explain(derivation, instrument_id)``:
   instrument answers (None = unknown) and, per input, the value with its sources or why it is
   missing.

@@ -22,6 +22,7 @@ class CodeEntry:
     prefix: str | None = None
     range: tuple[str, str] | None = None
     basis: str | None = None  # D-dimer only: FEU or DDU fixed by the LOINC code
+    component: str | None = None  # a panel code: the value is in this component (LOINC)
 
     def matches(self, system: str | None, code: str | None) -> bool:
         """Whether a coding (system, code) falls under this entry."""
@@ -77,6 +78,7 @@ def _entry(raw: Mapping[str, Any]) -> CodeEntry:
         prefix=raw.get("prefix"),
         range=(rng[0], rng[1]) if rng else None,
         basis=raw.get("basis"),
+        component=raw.get("component"),
     )
 
 

@@ -31,7 +31,69 @@ UNITS: Mapping[str, Mapping[str, float]] = {
     "bmi": {"kg/m2": 1, "kg/m^2": 1, "kg/m²": 1},
     "body_height": {"cm": 1, "m": 100, "[in_i]": 2.54, "in": 2.54},
     "body_weight": {"kg": 1, "g": 0.001, "[lb_av]": 0.45359237, "lb": 0.45359237},
+    "systolic_bp": {"mm[Hg]": 1, "mmHg": 1, "mm Hg": 1},
+    # Creatinine to umol/L: molar mass 113.12 g/mol, so 1 mg/dL = 88.4 umol/L.
+    "creatinine": {"umol/L": 1, "\u00b5mol/L": 1, "\u03bcmol/L": 1, "mmol/L": 1000,
+                   "mg/dL": 88.4, "mg/L": 8.84},
 }
+
+# HAS-BLED cut-offs, Pisters R et al. Chest 2010;138:1093-100, doi:10.1378/chest.10-0134
+# (table footnote): hypertension = systolic > 160 mmHg; abnormal renal function includes
+# serum creatinine >= 200 umol/L (2.26 mg/dL is the rounded equivalent; the umol/L value is
+# the one applied).
+SYSTOLIC_UNCONTROLLED_ABOVE = 160.0
+CREATININE_ABNORMAL_FROM_UMOL_L = 200.0
+RECENT_DAYS = 30  # "acute" / "in the past month" conditions: onset in the 30 days before now
+
+
+@dataclass(frozen=True)
+class ConditionRule:
+    """A finding read from Conditions: the code sets, and which records count.
+
+    ``status``: ``any`` (any clinical status: a history), ``active`` (clinicalStatus
+    active/recurrence/relapse), ``recent`` (onset in the last ``days``, any clinical status:
+    "in the past month"), ``acute`` (active and onset in the last ``days``).
+    """
+
+    concept: str
+    codesets: tuple[str, ...]
+    label: str
+    status: str
+    days: int = RECENT_DAYS
+    unread: str = ""  # what else would answer the item but is not read (said when missing)
+
+
+CONDITION_RULES: tuple[ConditionRule, ...] = (
+    ConditionRule("stroke_history", ("stroke",), "stroke", "any"),
+    ConditionRule("bleeding_history", ("bleeding",),
+                  "major bleeding or an inherited bleeding disorder", "any"),
+    ConditionRule("liver_disease", ("liver_disease",), "chronic liver disease", "active"),
+    ConditionRule("renal_replacement", ("renal_replacement",),
+                  "chronic dialysis or a kidney transplant", "active"),
+    ConditionRule("heart_or_respiratory_failure", ("heart_failure", "respiratory_failure"),
+                  "heart or respiratory failure", "active"),
+    ConditionRule("recent_heart_failure", ("heart_failure",), "heart failure", "recent"),
+    ConditionRule("acute_mi", ("acute_mi",), "myocardial infarction", "acute"),
+    ConditionRule("recent_ischaemic_stroke", ("ischaemic_stroke",), "ischaemic stroke",
+                  "recent"),
+    ConditionRule("acute_mi_or_stroke", ("acute_mi", "ischaemic_stroke"),
+                  "myocardial infarction or ischaemic stroke", "acute"),
+    ConditionRule("recent_sepsis", ("sepsis",), "sepsis", "recent"),
+    ConditionRule("recent_pneumonia", ("pneumonia",), "pneumonia", "recent"),
+    ConditionRule("acute_infection", ("sepsis", "pneumonia"), "sepsis or pneumonia", "acute",
+                  unread="other acute infections and rheumatological disorders are not read "
+                  "from the record"),
+    ConditionRule("thrombophilia", ("thrombophilia",), "thrombophilia", "any"),
+    ConditionRule("factor_v_leiden", ("factor_v_leiden",), "factor V Leiden", "any"),
+    ConditionRule("prothrombin_mutation", ("prothrombin_mutation",),
+                  "prothrombin gene mutation", "any"),
+    ConditionRule("lupus_anticoagulant", ("lupus_anticoagulant",), "lupus anticoagulant",
+                  "any"),
+    ConditionRule("copd", ("copd",), "COPD", "active"),
+    ConditionRule("inflammatory_bowel_disease", ("inflammatory_bowel_disease",),
+                  "inflammatory bowel disease", "any"),
+    ConditionRule("varicose_veins", ("varicose_veins",), "varicose veins", "active"),
+)
 
 
 @dataclass(frozen=True)
@@ -201,12 +263,15 @@ def derive(
     *,
     recent: timedelta = timedelta(hours=24),
     body_window: timedelta = timedelta(days=365),
+    bp_window: timedelta = timedelta(days=30),
+    lab_window: timedelta = timedelta(days=90),
 ) -> Derivation:
     """Derive findings about the bundle's one patient as of ``now`` (timezone-aware).
 
     ``recent`` bounds vital signs and the D-dimer (older ones describe another day);
-    ``body_window`` bounds BMI, height and weight. Raises ``MappingError`` when the bundle
-    holds no Patient or more than one.
+    ``body_window`` bounds BMI, height and weight; ``bp_window`` the systolic blood pressure
+    read for HAS-BLED and ``lab_window`` the creatinine. Raises ``MappingError`` when the
+    bundle holds no Patient or more than one.
     """
     if now.tzinfo is None:
         raise InputError("now", "give a time zone, e.g. 2026-11-24T12:00:00Z")
@@ -243,9 +308,13 @@ def derive(
                        f"({', '.join(sorted(refs))}) or is missing.")
     _patient(d, patient)
     _observations(d, by_type["Observation"], recent, body_window)
-    _conditions(d, by_type["Condition"])
+    evidence = _condition_evidence(d, by_type["Condition"])
+    _conditions(d, evidence)
     _procedures(d, by_type["Procedure"], by_type["Encounter"])
     _medications(d, by_type["MedicationRequest"] + by_type["MedicationStatement"], medications)
+    _hypertension(d, by_type["Observation"], evidence, bp_window)
+    _renal(d, by_type["Observation"], lab_window)
+    _liver(d)
     return d
 
 
@@ -386,20 +455,40 @@ def _ddimer(d: Derivation, obs: list[Any], recent: timedelta) -> None:
     _set(d, "ddimer_ng_ml_feu", feu, f"{ref} at {t.isoformat()}: {how}", [ref])
 
 
-def _conditions(d: Derivation, conditions: list[Any]) -> None:
-    hits: dict[str, list[tuple[Any, bool]]] = {"cancer": [], "dvt": [], "pe": [], "pregnancy": []}
+@dataclass(frozen=True)
+class _Evidence:
+    """A Condition usable as evidence: its codings, whether active, and its onset."""
+
+    resource: Any
+    codings: list[Any]
+    active: bool
+    onset: datetime | None
+
+    def coded(self, *names: str) -> bool:
+        return any(isinstance(codeset(n).match(self.codings, None), CodeEntry) for n in names)
+
+
+def _condition_evidence(d: Derivation, conditions: list[Any]) -> list[_Evidence]:
+    """Conditions that may be used: not refuted/unconfirmed, and not dated after now."""
+    out = []
     for c in conditions:
         verification = _status(c.verificationStatus)
         if verification in NOT_EVIDENCE:
             continue
-        codings, text = _code_of(c)
+        codings, _text = _code_of(c)
         onset = _when(c, "onsetDateTime", "onsetPeriod", "recordedDate")
         if onset is not None and onset > d.now:
             continue
-        active = _status(c.clinicalStatus) in ACTIVE
+        out.append(_Evidence(c, codings, _status(c.clinicalStatus) in ACTIVE, onset))
+    return out
+
+
+def _conditions(d: Derivation, evidence: list[_Evidence]) -> None:
+    hits: dict[str, list[tuple[Any, bool]]] = {"cancer": [], "dvt": [], "pe": [], "pregnancy": []}
+    for e in evidence:
         for name in hits:
-            if isinstance(codeset(name).match(codings, None), CodeEntry):
-                hits[name].append((c, active))
+            if e.coded(name):
+                hits[name].append((e.resource, e.active))
     none_reason = "no {} recorded in the Bundle (absence of a record is not read as 'no')"
     cancer = hits["cancer"]
     active_cancer = [c for c, a in cancer if a]
@@ -431,6 +520,49 @@ def _conditions(d: Derivation, conditions: list[Any]) -> None:
         _set(d, "pregnant", True, "active Condition: pregnancy", [_ref(c) for c in pregnant])
     else:
         _set(d, "pregnant", None, none_reason.format("current pregnancy"))
+    for rule in CONDITION_RULES:
+        _condition_rule(d, rule, evidence)
+
+
+def _condition_rule(d: Derivation, rule: ConditionRule, evidence: list[_Evidence]) -> None:
+    """One finding from Conditions: True on positive evidence, otherwise None and why."""
+    hits = [e for e in evidence if e.coded(*rule.codesets)]
+    window = timedelta(days=rule.days)
+
+    def recent(e: _Evidence) -> bool:
+        return e.onset is not None and d.now - e.onset <= window
+
+    if rule.status == "any":
+        found, why = hits, f"Condition: {rule.label}"
+    elif rule.status == "active":
+        found, why = [e for e in hits if e.active], f"active Condition: {rule.label}"
+    elif rule.status == "recent":
+        found = [e for e in hits if recent(e)]
+        why = f"Condition: {rule.label} with onset in the {rule.days} days before now"
+    else:  # acute
+        found = [e for e in hits if e.active and recent(e)]
+        why = f"active Condition: {rule.label} with onset in the {rule.days} days before now"
+    if found:
+        why += " (" + ", ".join(_ref(e.resource) + (f" from {e.onset:%Y-%m-%d}" if e.onset
+                                                    else "") for e in found) + ")"
+        _set(d, rule.concept, True, why, [_ref(e.resource) for e in found])
+        return
+    unread = f"; {rule.unread}" if rule.unread else ""
+    if not hits:
+        _set(d, rule.concept, None, f"no {rule.label} recorded in the Bundle (absence of a "
+             f"record is not read as 'no'){unread}")
+        return
+    details = []
+    for e in hits:
+        ref = _ref(e.resource)
+        if rule.status in ("active", "acute") and not e.active:
+            details.append(f"{ref} is not active")
+        elif e.onset is None:
+            details.append(f"{ref} has no onset or recorded date, so it cannot be told recent")
+        else:
+            details.append(f"{ref} began {e.onset:%Y-%m-%d}, more than {rule.days} days ago")
+    _set(d, rule.concept, None, f"{rule.label} recorded but not counted: "
+         f"{'; '.join(details)}{unread}", [_ref(e.resource) for e in hits])
 
 
 def _status(concept: Any) -> str | None:
@@ -496,8 +628,13 @@ def _procedures(d: Derivation, procedures: list[Any], encounters: list[Any]) -> 
         _set(d, "hospitalised_surgery_4_weeks", None, none_reason.format(28))
 
 
+MEDICATION_FINDINGS = (("estrogen_use", "estrogen", "estrogen"),
+                       ("anticoagulant", "anticoagulant", "anticoagulant"),
+                       ("antiplatelet_or_nsaid", "antiplatelet_nsaid", "antiplatelet or NSAID"))
+
+
 def _medications(d: Derivation, meds: list[Any], catalogue: Mapping[str, Any]) -> None:
-    for concept, name in (("estrogen_use", "estrogen"), ("anticoagulant", "anticoagulant")):
+    for concept, name, label in MEDICATION_FINDINGS:
         cs = codeset(name)
         hits: list[str] = []
         for m in meds:
@@ -512,8 +649,103 @@ def _medications(d: Derivation, meds: list[Any], catalogue: Mapping[str, Any]) -
                 how = match.display if isinstance(match, CodeEntry) else f"name '{match}'"
                 hits.append(f"{_ref(m)} ({how})")
         if hits:
-            _set(d, concept, True, f"active {name} medication: {', '.join(hits)}",
+            _set(d, concept, True, f"active {label} medication: {', '.join(hits)}",
                  [h.split(' ')[0] for h in hits])
         else:
-            _set(d, concept, None, f"no active {name} medication in the Bundle "
+            _set(d, concept, None, f"no active {label} medication in the Bundle "
                  "(absence of a record is not read as 'no')")
+
+
+def _observed(
+    d: Derivation, observations: list[Any], name: str, window: timedelta
+) -> tuple[float, Any, datetime] | str:
+    """The latest usable value of code set ``name`` in its unit (UNITS), or why there is none.
+
+    A panel code (e.g. the blood pressure panel) is read from its component.
+    """
+    got = _latest(d, observations, name, window)
+    if isinstance(got, str):
+        return got
+    o, entry, t = got
+    ref = _ref(o)
+    source = o
+    if entry.component is not None:
+        source = next((c for c in o.component or [] if any(
+            x.system == "http://loinc.org" and x.code == entry.component
+            for x in (c.code.coding or []))), None)
+        if source is None:
+            return f"{ref} (LOINC {entry.code}) has no component {entry.component}"
+    q = _quantity(source)
+    factors = UNITS[name]
+    if q is None:
+        return f"{ref} has no valueQuantity"
+    if q[1] not in factors:
+        return f"{ref} unit {q[1]!r} not understood (expected {', '.join(factors)})"
+    return round(q[0] * factors[q[1]], 1), o, t
+
+
+def _hypertension(d: Derivation, observations: list[Any], evidence: list[_Evidence],
+                  window: timedelta) -> None:
+    """HAS-BLED H: the latest systolic reading above 160 mmHg. A diagnosis never answers it."""
+    diagnosed = [_ref(e.resource) for e in evidence if e.coded("hypertension")]
+    if diagnosed:
+        diagnosis = (f"; {', '.join(diagnosed)} records hypertension, but a diagnosis does not "
+                     "show it is uncontrolled")
+    else:
+        diagnosis = "; a hypertension diagnosis alone would not show it is uncontrolled"
+    got = _observed(d, observations, "systolic_bp", window)
+    if isinstance(got, str):
+        _set(d, "hypertension_uncontrolled", None,
+             f"{got}{diagnosis} (HAS-BLED: systolic above 160 mmHg)")
+        return
+    value, o, t = got
+    ref = _ref(o)
+    if value > SYSTOLIC_UNCONTROLLED_ABOVE:
+        _set(d, "hypertension_uncontrolled", True,
+             f"{ref} at {t.isoformat()}: systolic {value:g} mmHg, above 160 (the latest "
+             f"reading in {_span(window)}; check it reflects the usual pressure)", [ref])
+    else:
+        _set(d, "hypertension_uncontrolled", None,
+             f"{ref} at {t.isoformat()}: systolic {value:g} mmHg, not above 160; one reading "
+             f"does not show the pressure is controlled, so this is left to the clinician"
+             f"{diagnosis}", [ref])
+
+
+def _renal(d: Derivation, observations: list[Any], window: timedelta) -> None:
+    """HAS-BLED A (renal): chronic dialysis, kidney transplant, or creatinine >= 200 umol/L."""
+    got = _observed(d, observations, "creatinine", window)
+    high = False
+    if isinstance(got, str):
+        _set(d, "creatinine_umol_l", None, got)
+        lab = got
+    else:
+        value, o, t = got
+        ref = _ref(o)
+        _set(d, "creatinine_umol_l", value, f"{ref} at {t.isoformat()}: {value:g} umol/L",
+             [ref])
+        high = value >= CREATININE_ABNORMAL_FROM_UMOL_L
+        lab = (f"{ref} at {t.isoformat()}: creatinine {value:g} umol/L, "
+               + ("200 or more" if high else "below 200"))
+    condition = d.findings["renal_replacement"]
+    creatinine = d.findings["creatinine_umol_l"]
+    if condition.value or high:
+        reasons = ([condition.reason] if condition.value else []) + ([lab] if high else [])
+        sources = (condition.sources if condition.value else ()) + (
+            creatinine.sources if high else ())
+        _set(d, "abnormal_renal_function", True, "; ".join(reasons), sources)
+    else:
+        _set(d, "abnormal_renal_function", None, f"{condition.reason}; {lab}",
+             condition.sources + creatinine.sources)
+
+
+def _liver(d: Derivation) -> None:
+    """HAS-BLED A (liver): chronic liver disease from Conditions only."""
+    disease = d.findings["liver_disease"]
+    if disease.value:
+        _set(d, "abnormal_liver_function", True, disease.reason, disease.sources)
+    else:
+        _set(d, "abnormal_liver_function", None,
+             f"{disease.reason}; liver tests are not read (bilirubin above 2x with "
+             "AST/ALT/ALP above 3x the upper limit of normal needs each result's own "
+             "reference range at about the same time), so that arm is for the clinician",
+             disease.sources)

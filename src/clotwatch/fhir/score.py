@@ -28,14 +28,29 @@ INPUT_MAP: Mapping[str, Mapping[str, str]] = {
     "caprini-2005": {"age": "age", "sex": "sex", "bmi": "bmi",
                      "oral_contraceptives_or_hrt": "estrogen_use",
                      "pregnant_or_postpartum": "pregnant", "malignancy": "cancer_any",
-                     "history_of_vte": "previous_vte"},
+                     "history_of_vte": "previous_vte", "acute_mi": "acute_mi",
+                     "chf_past_month": "recent_heart_failure",
+                     "sepsis_past_month": "recent_sepsis",
+                     "serious_lung_disease_past_month": "recent_pneumonia", "copd": "copd",
+                     "inflammatory_bowel_disease": "inflammatory_bowel_disease",
+                     "varicose_veins": "varicose_veins", "factor_v_leiden": "factor_v_leiden",
+                     "prothrombin_20210a": "prothrombin_mutation",
+                     "lupus_anticoagulant": "lupus_anticoagulant",
+                     "stroke_past_month": "recent_ischaemic_stroke"},
     "padua": {"active_cancer": "active_cancer", "previous_vte": "previous_vte",
               "recent_trauma_or_surgery": "surgery_1_month", "age": "age", "bmi": "bmi",
-              "hormonal_treatment": "estrogen_use"},
+              "hormonal_treatment": "estrogen_use", "thrombophilia": "thrombophilia",
+              "heart_or_respiratory_failure": "heart_or_respiratory_failure",
+              "acute_mi_or_stroke": "acute_mi_or_stroke",
+              "acute_infection_or_rheumatologic": "acute_infection"},
     "improve-vte": {"previous_vte": "previous_vte", "current_cancer": "active_cancer",
-                    "age": "age"},
+                    "age": "age", "thrombophilia": "thrombophilia"},
     "khorana": {"bmi": "bmi"},
-    "has-bled": {"age": "age"},
+    "has-bled": {"age": "age", "hypertension": "hypertension_uncontrolled",
+                 "abnormal_renal_function": "abnormal_renal_function",
+                 "abnormal_liver_function": "abnormal_liver_function",
+                 "stroke_history": "stroke_history", "bleeding_history": "bleeding_history",
+                 "antiplatelet_or_nsaid": "antiplatelet_or_nsaid"},
 }
 
 # Why some unmapped inputs cannot come from FHIR (the default reason covers the rest).
@@ -44,6 +59,12 @@ WHY_NOT: Mapping[str, str] = {
     "fracture, which clotwatch does not read from FHIR",
     "bedridden_or_major_surgery": "needs 'major surgery under general or regional anaesthesia' "
     "or bed rest of 3 days or more, which clotwatch does not read from FHIR",
+    "labile_inr": "needs the time in therapeutic range (TTR) of the INR over months of "
+    "warfarin treatment, which a Bundle does not hold as a result; a few INR values cannot "
+    "give it, and the item does not apply to direct oral anticoagulants",
+    "alcohol": "needs drinks per week; LOINC 11287-0 counts drinks per drinking day and "
+    "74013-4 drinks per day without a standard drink size, and AUDIT-C answers are bands, so "
+    "the record cannot show 8 or more drinks a week without guessing",
 }
 DEFAULT_WHY = "a bedside finding or clinical judgement: FHIR data cannot answer it"
 
