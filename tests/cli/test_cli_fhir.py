@@ -91,3 +91,27 @@ def test_non_json_file_exits_2(capsys: pytest.CaptureFixture[str], tmp_path: Pat
     code, _, err = _run(capsys, "fhir", "score", str(f))
     assert code == 2
     assert "bundle: malformed JSON" in err
+
+
+def test_has_bled_from_a_bundle_end_to_end(capsys: pytest.CaptureFixture[str]) -> None:
+    # Seven of nine HAS-BLED items from the record (Pisters 2010: >= 3 is high); labile INR
+    # and alcohol stay missing, so the total is 7 of a possible 7 to 9 and the category is
+    # already determined.
+    code, out, _ = _run(capsys, "fhir", "score", str(FIXTURES / "patient-bleeding-risk.json"),
+                        "--instrument", "has-bled", "--json", NOW)
+    assert code == 0
+    result = json.loads(out)["results"][0]
+    assert result["instrument"] == "has-bled"
+    assert result["total"] == 7 and result["total_range"] == [7, 9]
+    assert result["category"] == "high"
+    assert result["missing"] == ["labile_inr", "alcohol"]
+    by_input = {i["input"]: i for i in result["inputs"]}
+    assert by_input["hypertension"]["sources"] == ["Observation/bp-panel"]
+    assert by_input["abnormal_renal_function"]["from"] == "abnormal_renal_function"
+    assert "time in therapeutic range" in by_input["labile_inr"]["reason"]
+    ra = RiskAssessment.model_validate(result["risk_assessment"])
+    assert ra.status == "final"
+    assert {b.reference for b in ra.basis} >= {"Observation/bp-panel", "Observation/creat",
+                                               "Condition/cirrhosis", "Condition/stroke-2023",
+                                               "Condition/gi-bleed-2025",
+                                               "MedicationRequest/mr-aspirin"}
