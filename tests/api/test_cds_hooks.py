@@ -140,7 +140,8 @@ def searchset(resources: list[dict[str, Any]], *types: str) -> dict[str, Any]:
 
 
 OBSERVATION_KEYS = [k for k in services()[VIEW].prefetch if k in
-                    {"heart_rate", "spo2", "bmi", "body_height", "body_weight", "ddimer"}]
+                    {"heart_rate", "spo2", "bmi", "body_height", "body_weight", "ddimer",
+                     "systolic_bp", "creatinine"}]
 
 
 def observation_key(observation: dict[str, Any]) -> str:
@@ -693,6 +694,41 @@ def test_signing_an_anticoagulant_gets_bleeding_and_vte_cards(caller: Caller) ->
     assert "HAS-BLED" in action["resource"]["note"][-1]["text"]
     from fhir.resources.R4B.medicationrequest import MedicationRequest
     MedicationRequest.model_validate(action["resource"])
+
+
+def test_order_select_names_fewer_missing_has_bled_items_when_the_record_holds_them(
+        caller: Caller) -> None:
+    # patient-bleeding-risk (pat-3): systolic 172 in a BP panel, creatinine 2.6 mg/dL,
+    # cirrhosis, an old stroke and GI bleed, aspirin and ibuprofen; born 1950. Seven HAS-BLED
+    # items come from the record; only labile INR and alcohol are named as missing.
+    resources = fixture_resources("patient-bleeding-risk.json")
+    patient = next(r for r in resources if r["resourceType"] == "Patient")
+    observations = [r for r in resources if r["resourceType"] == "Observation"]
+    prefetch = {"patient": patient, "conditions": searchset(resources, "Condition"),
+                **observations_by_key(observations),
+                "medications": searchset(resources, "MedicationRequest"),
+                "medication_statements": searchset(resources, "MedicationStatement"),
+                "procedures": searchset(resources, "Procedure")}
+    assert prefetch["systolic_bp"]["total"] == 2 and prefetch["creatinine"]["total"] == 1
+    body = order_request("order-select", [draft(ENOXAPARIN, patient="pat-3")], prefetch,
+                         selections=["MedicationRequest/draft-1"])
+    body["context"]["patientId"] = "pat-3"
+    response = caller.post(SELECT, body)
+    assert response.status_code == 200, response.text
+    cards = response.json()["cards"]
+    assert_cards_well_formed(cards)
+    bleeding = next(c for c in cards if c["summary"].startswith("HAS-BLED"))
+    assert bleeding["summary"] == ("HAS-BLED: at least 7 points, high bleeding risk; "
+                                   "2 items not in the record")
+    assert bleeding["indicator"] == "warning"
+    detail = bleeding["detail"]
+    assert "systolic 172 mmHg, above 160" in detail
+    assert "creatinine 229.8 umol/L" in detail
+    assert "time in therapeutic range" in detail and "drinks per week" in detail
+    assert "Not available from the EHR" not in detail
+    labels = [s["label"] for s in bleeding["suggestions"]]
+    assert "Add a note to the order: bleeding risk reviewed" in labels
+    assert any("mechanical prophylaxis" in label for label in labels)
 
 
 def test_a_second_anticoagulant_is_a_critical_card_with_a_delete_suggestion(
