@@ -28,6 +28,7 @@ from clotwatch.api.cds_hooks import HookResponseOut
 from clotwatch.cdshooks.catalogue import services
 from clotwatch.config import Settings
 from clotwatch.errors import ConfigError
+from clotwatch.fhir import all_codesets
 from clotwatch.store import CdsFeedback
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fhir" / "fixtures"
@@ -140,8 +141,7 @@ def searchset(resources: list[dict[str, Any]], *types: str) -> dict[str, Any]:
 
 
 OBSERVATION_KEYS = [k for k in services()[VIEW].prefetch if k in
-                    {"heart_rate", "spo2", "bmi", "body_height", "body_weight", "ddimer",
-                     "systolic_bp", "creatinine"}]
+                    {cs.id for cs in all_codesets() if cs.kind == "observation"}]
 
 
 def observation_key(observation: dict[str, Any]) -> str:

@@ -276,10 +276,70 @@ def test_has_bled_conditions_map_through_the_code_sets(
         assert d.findings[concept].reason
 
 
-def test_liver_function_says_the_laboratory_arm_is_not_read() -> None:
+def lab(code: str, value: float, high: float | None, unit: str = "U/L",
+        when: str = "2026-11-20T07:00:00Z", high_unit: str | None = None,
+        oid: str | None = None) -> dict[str, Any]:
+    o = observation(code, value, unit, when=when, oid=oid)
+    if high is not None:
+        hu = high_unit or unit
+        o["referenceRange"] = [{"high": {"value": high, "unit": hu, "system": UCUM,
+                                         "code": hu}}]
+    return o
+
+
+BILIRUBIN_HIGH = lab("1975-2", 3.0, 1.2, "mg/dL", oid="bili")        # 2.5x ULN
+
+
+@pytest.mark.parametrize(
+    ("enzyme", "expected"),
+    [
+        (lab("1742-6", 150, 40, oid="alt"), True),                    # ALT 3.75x
+        (lab("1920-8", 130, 40, oid="ast"), True),                    # AST 3.25x
+        (lab("6768-6", 400, 130, oid="alp"), True),                   # ALP 3.1x
+        (lab("1742-6", 120, 40, oid="alt"), None),                    # exactly 3x: not above
+        (lab("1742-6", 150, None, oid="alt"), None),                  # no reference range
+        (lab("1742-6", 150, 40, when="2026-11-14T07:00:00Z", oid="alt"), None),  # 6 days apart
+        (lab("1742-6", 2.5, 0.67, "ukat/L", high_unit="U/L", oid="alt"), None),  # units differ
+    ],
+)
+def test_liver_tests_count_only_against_their_own_upper_reference_limits(
+        enzyme: dict[str, Any], expected: bool | None) -> None:
+    d = derive(bundle_with(BILIRUBIN_HIGH, enzyme), NOW)
+    assert d.value("abnormal_liver_function") is expected
+    finding = d.findings["abnormal_liver_function"]
+    if expected:
+        assert finding.sources == ("Observation/bili", f"Observation/{enzyme['id']}")
+        assert "bilirubin 2.5x the upper limit of normal" in finding.reason
+    else:
+        assert "not read as 'no'" in finding.reason
+
+
+@pytest.mark.parametrize(
+    ("bilirubin", "why"),
+    [
+        (lab("1975-2", 2.0, 1.2, "mg/dL"), "not above 2x"),                  # 1.7x
+        (lab("1975-2", 3.0, None, "mg/dL"), "no upper reference limit"),
+        (lab("1975-2", 51, 1.2, "umol/L", high_unit="mg/dL"), "is not compared"),
+        (lab("14631-6", 3.0, 1.2, "mg/dL", when="2026-07-01T07:00:00Z"), "older than 90 days"),
+    ],
+)
+def test_a_bilirubin_that_cannot_show_twice_normal_leaves_the_liver_item_missing(
+        bilirubin: dict[str, Any], why: str) -> None:
+    d = derive(bundle_with(bilirubin, lab("1742-6", 300, 40, oid="alt")), NOW)
+    assert d.value("abnormal_liver_function") is None
+    assert why in d.findings["abnormal_liver_function"].reason
+
+
+def test_liver_tests_in_moles_are_read_against_a_range_in_moles() -> None:
+    bili = lab("14631-6", 60, 21, "umol/L", oid="bili")                     # 2.9x
+    d = derive(bundle_with(bili, lab("1920-8", 200, 35, oid="ast")), NOW)
+    assert d.value("abnormal_liver_function") is True
+
+
+def test_no_liver_record_says_both_arms_are_absent() -> None:
     reason = derive(bundle_with(), NOW).findings["abnormal_liver_function"].reason
     assert "not read as 'no'" in reason
-    assert "reference range" in reason
+    assert "no total bilirubin" in reason
 
 
 # --- antiplatelets and NSAIDs ----------------------------------------------------------------

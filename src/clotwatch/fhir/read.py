@@ -44,6 +44,12 @@ UNITS: Mapping[str, Mapping[str, float]] = {
 SYSTOLIC_UNCONTROLLED_ABOVE = 160.0
 CREATININE_ABNORMAL_FROM_UMOL_L = 200.0
 RECENT_DAYS = 30  # "acute" / "in the past month" conditions: onset in the 30 days before now
+# HAS-BLED liver arm (Pisters 2010): bilirubin > 2x the upper limit of normal "in association
+# with" AST/ALT/ALP > 3x. Each result is read against its own referenceRange.high; the
+# enzyme must be taken within 48 h of the bilirubin (one blood draw or the next day's).
+BILIRUBIN_ABOVE_ULN_TIMES = 2.0
+ENZYME_ABOVE_ULN_TIMES = 3.0
+LIVER_PAIR_WINDOW = timedelta(hours=48)
 
 
 @dataclass(frozen=True)
@@ -314,7 +320,7 @@ def derive(
     _medications(d, by_type["MedicationRequest"] + by_type["MedicationStatement"], medications)
     _hypertension(d, by_type["Observation"], evidence, bp_window)
     _renal(d, by_type["Observation"], lab_window)
-    _liver(d)
+    _liver(d, by_type["Observation"], lab_window)
     return d
 
 
@@ -738,14 +744,81 @@ def _renal(d: Derivation, observations: list[Any], window: timedelta) -> None:
              condition.sources + creatinine.sources)
 
 
-def _liver(d: Derivation) -> None:
-    """HAS-BLED A (liver): chronic liver disease from Conditions only."""
+def _times_uln(obs: Any) -> float | str:
+    """The result as a multiple of its own upper reference limit, or why it cannot be."""
+    ref = _ref(obs)
+    q = _quantity(obs)
+    if q is None:
+        return f"{ref} has no valueQuantity"
+    highs = {(float(r.high.value), _unit(r.high)) for r in obs.referenceRange or []
+             if r.high is not None and r.high.value is not None}
+    if not highs:
+        return f"{ref} has no upper reference limit (referenceRange.high)"
+    if len(highs) > 1:
+        return f"{ref} has several upper reference limits"
+    high, unit = highs.pop()
+    if unit != q[1]:
+        return (f"{ref}: the result is in {q[1]!r} but its reference range in {unit!r}, so "
+                "it is not compared")
+    if high <= 0:
+        return f"{ref}: upper reference limit {high:g} cannot be used"
+    return q[0] / high
+
+
+def _unit(quantity: Any) -> str:
+    code = quantity.code if quantity.code and (quantity.system or "").endswith(
+        "unitsofmeasure.org") else quantity.unit
+    return str(code or quantity.unit or "")
+
+
+def _liver_tests(d: Derivation, observations: list[Any],
+                 window: timedelta) -> tuple[bool, str, tuple[str, ...]]:
+    """Bilirubin > 2x ULN with AST/ALT/ALP > 3x ULN within 48 h of it: (yes, why, sources)."""
+    got = _latest(d, observations, "bilirubin_total", window)
+    if isinstance(got, str):
+        return False, got, ()
+    bilirubin, _entry, taken = got
+    ref = _ref(bilirubin)
+    times = _times_uln(bilirubin)
+    if isinstance(times, str):
+        return False, times, (ref,)
+    if times <= BILIRUBIN_ABOVE_ULN_TIMES:
+        return False, f"{ref}: bilirubin {times:.1f}x the upper limit of normal, not above 2x", (
+            ref,)
+    enzymes = codeset("liver_enzymes")
+    high: list[str] = []
+    other: list[str] = []
+    for o in observations:
+        codings, _text = _code_of(o)
+        entry = enzymes.match(codings, None)
+        if not isinstance(entry, CodeEntry) or o.status not in OBS_OK:
+            continue
+        t = _when(o, "effectiveDateTime", "effectiveInstant", "effectivePeriod", "issued")
+        if t is None or t > d.now or abs(t - taken) > LIVER_PAIR_WINDOW:
+            continue
+        ratio = _times_uln(o)
+        if isinstance(ratio, str):
+            other.append(ratio)
+        elif ratio > ENZYME_ABOVE_ULN_TIMES:
+            high.append(f"{_ref(o)} {entry.display.split(' [')[0]} {ratio:.1f}x")
+        else:
+            other.append(f"{_ref(o)} {ratio:.1f}x, not above 3x")
+    what = f"{ref}: bilirubin {times:.1f}x the upper limit of normal"
+    if high:
+        return True, f"{what} with {', '.join(high)} within 48 h", (ref,) + tuple(
+            h.split(" ")[0] for h in high)
+    found = "; ".join(other) if other else "no AST, ALT or ALP result within 48 h of it"
+    return False, f"{what}, but {found}", (ref,)
+
+
+def _liver(d: Derivation, observations: list[Any], window: timedelta) -> None:
+    """HAS-BLED A (liver): chronic liver disease, or bilirubin > 2x with AST/ALT/ALP > 3x ULN."""
     disease = d.findings["liver_disease"]
-    if disease.value:
-        _set(d, "abnormal_liver_function", True, disease.reason, disease.sources)
+    tests, lab, lab_sources = _liver_tests(d, observations, window)
+    if disease.value or tests:
+        reasons = ([disease.reason] if disease.value else []) + ([lab] if tests else [])
+        sources = (disease.sources if disease.value else ()) + (lab_sources if tests else ())
+        _set(d, "abnormal_liver_function", True, "; ".join(reasons), sources)
     else:
-        _set(d, "abnormal_liver_function", None,
-             f"{disease.reason}; liver tests are not read (bilirubin above 2x with "
-             "AST/ALT/ALP above 3x the upper limit of normal needs each result's own "
-             "reference range at about the same time), so that arm is for the clinician",
-             disease.sources)
+        _set(d, "abnormal_liver_function", None, f"{disease.reason}; {lab}",
+             disease.sources + lab_sources)
