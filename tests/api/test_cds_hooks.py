@@ -724,7 +724,7 @@ def test_order_select_names_fewer_missing_has_bled_items_when_the_record_holds_t
     detail = bleeding["detail"]
     assert "systolic 172 mmHg, above 160" in detail
     assert "creatinine 229.8 umol/L" in detail
-    assert "time in therapeutic range" in detail and "drinks per week" in detail
+    assert "time in therapeutic range" in detail and "8 or more drinks a week" in detail
     assert "Not available from the EHR" not in detail
     labels = [s["label"] for s in bleeding["suggestions"]]
     assert "Add a note to the order: bleeding risk reviewed" in labels

@@ -115,7 +115,60 @@ def test_bleeding_risk_bundle_answers_seven_has_bled_items_with_their_sources() 
 def test_labile_inr_and_alcohol_stay_missing_and_say_why() -> None:
     why = {s.input: s.reason for s in explain(derive(fixture(), NOW), "has-bled")}
     assert "time in therapeutic range" in why["labile_inr"]
-    assert "drinks per week" in why["alcohol"]
+    assert "8 or more drinks a week" in why["alcohol"] and "AUDIT-C" in why["alcohol"]
+
+
+# --- alcohol: AUDIT-C questions 1 and 2 --------------------------------------------------------
+
+def audit(question: str, answer: str, when: str = "2026-10-01T09:00:00Z",
+          oid: str | None = None) -> dict[str, Any]:
+    return {"resourceType": "Observation", "id": oid or f"q-{question}", "status": "final",
+            "code": {"coding": [{"system": "http://loinc.org", "code": question}]},
+            "subject": {"reference": "Patient/p"}, "effectiveDateTime": when,
+            "valueCodeableConcept": {"coding": [{"system": "http://loinc.org",
+                                                 "code": answer}]}}
+
+
+@pytest.mark.parametrize(
+    ("often", "many", "expected"),
+    [
+        ("LA18928-4", "LA18930-0", True),     # 2-3 times a week x 5 or 6: at least 10
+        ("LA18929-2", "LA15695-2", True),     # 4 or more times a week x 3 or 4: at least 12
+        ("LA18928-4", "LA15695-2", None),     # 2 x 3 = 6: does not show 8
+        ("LA18929-2", "LA15694-5", None),     # 4 x 1 = 4
+        ("LA18927-6", "LA18932-6", None),     # 2-4 a month x 10 or more: 4.6
+        ("LA6270-8", "LA15694-5", None),      # never drinks: still not "no"
+    ],
+)
+def test_alcohol_is_eight_or_more_drinks_a_week_only_when_audit_c_answers_guarantee_it(
+        often: str, many: str, expected: bool | None) -> None:
+    d = derive(bundle_with(audit("68518-0", often), audit("68519-8", many)), NOW)
+    assert answers(d, "has-bled")["alcohol"] is expected
+    finding = d.findings["alcohol_8_drinks_week"]
+    assert finding.sources == ("Observation/q-68518-0", "Observation/q-68519-8")
+    if not expected:
+        assert "does not show 8 or more" in finding.reason
+
+
+def test_audit_c_answers_from_different_days_or_free_text_are_not_combined() -> None:
+    apart = derive(bundle_with(audit("68518-0", "LA18929-2"),
+                               audit("68519-8", "LA18932-6", when="2026-08-01T09:00:00Z")), NOW)
+    assert apart.value("alcohol_8_drinks_week") is None
+    assert "from the same day" in apart.findings["alcohol_8_drinks_week"].reason
+    text = audit("68518-0", "LA18929-2")
+    text["valueCodeableConcept"] = {"text": "most days"}
+    d = derive(bundle_with(text, audit("68519-8", "LA18932-6")), NOW)
+    assert d.value("alcohol_8_drinks_week") is None
+    assert "not a LOINC answer code" in d.findings["alcohol_8_drinks_week"].reason
+
+
+def test_audit_c_older_than_a_year_and_drinks_per_drinking_day_are_not_read() -> None:
+    old = derive(bundle_with(audit("68518-0", "LA18929-2", when="2025-10-01T09:00:00Z"),
+                             audit("68519-8", "LA18932-6", when="2025-10-01T09:00:00Z")), NOW)
+    assert old.value("alcohol_8_drinks_week") is None
+    per_day = derive(bundle_with(observation("11287-0", 12, "{drinks}/d")), NOW)
+    assert per_day.value("alcohol_8_drinks_week") is None
+    assert "11287-0" in per_day.findings["alcohol_8_drinks_week"].reason
 
 
 def test_bleeding_risk_bundle_answers_padua_caprini_and_improve_items() -> None:

@@ -57,8 +57,8 @@ class Service:
 # latest usable one (final, dated, within its window); a few more allow for preliminary or
 # entered-in-error results. Without a bound an inpatient's hourly vital signs would make the
 # prefetch grow with every day of the stay.
-# liver_enzymes holds three tests (AST, ALT, ALP), so three of each.
-OBSERVATION_COUNTS = {"heart_rate": 10, "spo2": 10, "liver_enzymes": 9}
+# liver_enzymes holds three tests (AST, ALT, ALP), so three of each; audit_c two questions.
+OBSERVATION_COUNTS = {"heart_rate": 10, "spo2": 10, "liver_enzymes": 9, "audit_c": 4}
 DEFAULT_OBSERVATION_COUNT = 3
 
 

@@ -40,6 +40,16 @@ class CodeEntry:
 
 
 @dataclass(frozen=True)
+class Answer:
+    """A coded answer to a questionnaire item, with the least quantity it stands for."""
+
+    question: str
+    code: str
+    display: str
+    at_least: float
+
+
+@dataclass(frozen=True)
 class CodeSet:
     """A named set of codes (and, for medicines, ingredient names) with its sources."""
 
@@ -51,6 +61,16 @@ class CodeSet:
     names: tuple[str, ...] = ()
     unit: str | None = None
     note: str = ""
+    answers: tuple[Answer, ...] = ()
+
+    def answer(self, question: str | None, codings: Iterable[Any]) -> Answer | None:
+        """The answer of ``question`` (a LOINC code) among ``codings``, if one is known."""
+        for coding in codings:
+            for a in self.answers:
+                if a.question == question and getattr(coding, "code", None) == a.code and (
+                        getattr(coding, "system", None) == "http://loinc.org"):
+                    return a
+        return None
 
     def match(self, codings: Iterable[Any], text: str | None = None) -> CodeEntry | str | None:
         """The entry a coding matches, the ingredient name found in the text, or None."""
@@ -98,6 +118,8 @@ def codeset(name: str) -> CodeSet:
         names=tuple(raw.get("names", ())),
         unit=raw.get("unit"),
         note=raw.get("note", ""),
+        answers=tuple(Answer(a["question"], a["code"], a["display"], float(a["at_least"]))
+                      for a in raw.get("answers", ())),
     )
 
 

@@ -50,6 +50,11 @@ RECENT_DAYS = 30  # "acute" / "in the past month" conditions: onset in the 30 da
 BILIRUBIN_ABOVE_ULN_TIMES = 2.0
 ENZYME_ABOVE_ULN_TIMES = 3.0
 LIVER_PAIR_WINDOW = timedelta(hours=48)
+# HAS-BLED alcohol, as declared by clotwatch: 8 or more drinks a week. From AUDIT-C questions 1
+# and 2 answered together (within a day), in the last year (AUDIT-C asks about the past year).
+ALCOHOL_DRINKS_A_WEEK_FROM = 8.0
+AUDIT_WINDOW = timedelta(days=365)
+AUDIT_PAIR_WINDOW = timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -321,6 +326,7 @@ def derive(
     _hypertension(d, by_type["Observation"], evidence, bp_window)
     _renal(d, by_type["Observation"], lab_window)
     _liver(d, by_type["Observation"], lab_window)
+    _alcohol(d, by_type["Observation"])
     return d
 
 
@@ -822,3 +828,56 @@ def _liver(d: Derivation, observations: list[Any], window: timedelta) -> None:
     else:
         _set(d, "abnormal_liver_function", None, f"{disease.reason}; {lab}",
              disease.sources + lab_sources)
+
+
+def _alcohol(d: Derivation, observations: list[Any]) -> None:
+    """HAS-BLED alcohol: AUDIT-C answers whose least product is 8 or more drinks a week."""
+    concept = "alcohol_8_drinks_week"
+    not_read = ("LOINC 11287-0 (drinks per drinking day) and 74013-4 (drinks per day, no drink "
+                "size) are not read")
+    cs = codeset("audit_c")
+    frequency_code, quantity_code = (e.code for e in cs.codes)
+    answered: dict[str, list[tuple[datetime, Any]]] = {frequency_code or "": [],
+                                                       quantity_code or "": []}
+    for o in observations:
+        codings, _text = _code_of(o)
+        entry = cs.match(codings, None)
+        if not isinstance(entry, CodeEntry) or o.status not in OBS_OK:
+            continue
+        t = _when(o, "effectiveDateTime", "effectiveInstant", "effectivePeriod", "issued")
+        if t is None or t > d.now or d.now - t > AUDIT_WINDOW:
+            continue
+        answered[entry.code or ""].append((t, o))
+    if not answered[frequency_code or ""]:
+        _set(d, concept, None, "nothing in the record shows 8 or more drinks a week: no "
+             "AUDIT-C answer to 'how often do you have a drink containing alcohol' (LOINC "
+             f"{frequency_code}) in the last year; {not_read}")
+        return
+    t1, first = max(answered[frequency_code or ""], key=lambda x: x[0])
+    pair = [(t, o) for t, o in answered[quantity_code or ""] if abs(t - t1) <= AUDIT_PAIR_WINDOW]
+    refs = [_ref(first)]
+    if not pair:
+        _set(d, concept, None, f"{_ref(first)} answers how often, but no AUDIT-C answer on "
+             f"drinks per typical day (LOINC {quantity_code}) from the same day; {not_read}",
+             refs)
+        return
+    _t2, second = max(pair, key=lambda x: x[0])
+    refs.append(_ref(second))
+    answers = []
+    for o, question in ((first, frequency_code), (second, quantity_code)):
+        value = getattr(o, "valueCodeableConcept", None)
+        answer = cs.answer(question, list(value.coding or []) if value is not None else [])
+        if answer is None:
+            _set(d, concept, None, f"{_ref(o)}: the answer is not a LOINC answer code of "
+                 f"AUDIT-C (valueCodeableConcept), so it is not read; {not_read}", refs)
+            return
+        answers.append(answer)
+    often, many = answers
+    least = often.at_least * many.at_least
+    how = (f"AUDIT-C {refs[0]} '{often.display}' and {refs[1]} '{many.display}' drinks on a "
+           f"typical day: at least {least:.3g} standard drinks a week")
+    if least >= ALCOHOL_DRINKS_A_WEEK_FROM:
+        _set(d, concept, True, how, refs)
+    else:
+        _set(d, concept, None, f"{how}, which does not show 8 or more (the answers are bands, "
+             "so this is left to the clinician)", refs)

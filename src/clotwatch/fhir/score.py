@@ -50,7 +50,8 @@ INPUT_MAP: Mapping[str, Mapping[str, str]] = {
                  "abnormal_renal_function": "abnormal_renal_function",
                  "abnormal_liver_function": "abnormal_liver_function",
                  "stroke_history": "stroke_history", "bleeding_history": "bleeding_history",
-                 "antiplatelet_or_nsaid": "antiplatelet_or_nsaid"},
+                 "antiplatelet_or_nsaid": "antiplatelet_or_nsaid",
+                 "alcohol": "alcohol_8_drinks_week"},
 }
 
 # Why some unmapped inputs cannot come from FHIR (the default reason covers the rest).
@@ -62,9 +63,6 @@ WHY_NOT: Mapping[str, str] = {
     "labile_inr": "needs the time in therapeutic range (TTR) of the INR over months of "
     "warfarin treatment, which a Bundle does not hold as a result; a few INR values cannot "
     "give it, and the item does not apply to direct oral anticoagulants",
-    "alcohol": "needs drinks per week; LOINC 11287-0 counts drinks per drinking day and "
-    "74013-4 drinks per day without a standard drink size, and AUDIT-C answers are bands, so "
-    "the record cannot show 8 or more drinks a week without guessing",
 }
 DEFAULT_WHY = "a bedside finding or clinical judgement: FHIR data cannot answer it"
 
