@@ -18,7 +18,6 @@ Key = tuple[str | None, str]  # (context, English text)
 Where = tuple[str, int | None]
 
 CORE = Path(__file__).resolve().parent.parent / "core"
-TR_SOURCES = ("instruments/explain.py",)
 
 
 def _tr_literals(relative: str) -> dict[Key, list[Where]]:
@@ -72,10 +71,43 @@ def instrument_messages() -> dict[Key, list[Where]]:
     return found
 
 
+def pathway_messages() -> dict[Key, list[Where]]:
+    """Every string the NG158 pathway tables, facts, inputs and engine can show."""
+    from clotwatch.core.pathway import CONCLUSIONS, FACTS, INPUTS, PATHWAYS
+    from clotwatch.core.pathway.engine import _START
+
+    found = _tr_literals("pathway/engine.py")
+    for key, where in _tr_literals("pathway/facts.py").items():
+        found.setdefault(key, []).extend(where)
+
+    def add(text: str | None, where: str, context: str | None = None) -> None:
+        if text:
+            found.setdefault((context, text), []).append((where, None))
+
+    add(_START, "core/pathway/engine.py")
+    for code, text in CONCLUSIONS.items():
+        add(text, f"pathway conclusion {code}")
+    for pathway in PATHWAYS.values():
+        add(pathway.title, f"pathway {pathway.id}")
+        for state in pathway.states.values():
+            if state.step is not None:
+                add(state.step.action, f"pathway {pathway.id} {state.id}")
+                add(state.step.time_limit_text, f"pathway {pathway.id} {state.id}")
+    for inp in INPUTS:
+        add(inp.meaning, f"pathway input {inp.id}")
+        for option in inp.options:
+            add(option, f"pathway input {inp.id}", context="pathway")
+    for value in ("excluded", "ctpa"):  # YEARS verdicts shown as the D-dimer result
+        add(value, "core/pathway/facts.py", context="pathway")
+    for fact in FACTS.values():
+        add(fact.question, f"pathway fact {fact.id}")
+    return found
+
+
 def clinical_messages() -> dict[Key, list[Where]]:
     """Every message of the ``clinical`` domain, with where it comes from."""
     found: dict[Key, list[Where]] = {}
-    for source in (instrument_messages(),):
+    for source in (instrument_messages(), pathway_messages()):
         for key, where in source.items():
             found.setdefault(key, []).extend(where)
     return found

@@ -14,7 +14,7 @@ from starlette.datastructures import FormData
 
 from clotwatch.errors import InputError
 from clotwatch.web.forms import convert
-from clotwatch.web.i18n import LANGUAGES
+from clotwatch.web.i18n import LANGUAGES, clinical
 from clotwatch.web.render import render
 
 router = APIRouter(include_in_schema=False)
@@ -62,7 +62,8 @@ def _page(request: Request, lang: str, pathway_id: str, inputs: dict[str, Any],
     step = None
     if not errors:
         try:
-            step = service.next_step(pathway_id, inputs, request.app.state.clock())
+            step = service.next_step(pathway_id, inputs, request.app.state.clock(),
+                                     clinical(lang))
         except InputError as exc:
             errors[exc.field or "_form"] = exc.reason
     fields = _fields(pathway_id)

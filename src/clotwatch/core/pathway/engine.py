@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from clotwatch.core.errors import InputError
+from clotwatch.core.instruments.explain import Translate, same
 from clotwatch.core.pathway.facts import FACTS, Context, parse_datetime, validate
 from clotwatch.core.pathway.model import Missing, Pathway, Step, StepSpec
 from clotwatch.core.pathway.tables import PATHWAYS
@@ -35,17 +36,20 @@ def get_pathway(pathway_id: str) -> Pathway:
         raise InputError("pathway", f"unknown pathway {pathway_id!r}; use dvt or pe") from None
 
 
-def run(pathway_id: str, inputs: Mapping[str, Any], now: datetime | str | None = None) -> Step:
+def run(pathway_id: str, inputs: Mapping[str, Any], now: datetime | str | None = None,
+        tr: Translate = same) -> Step:
     """The next step of pathway ``dvt`` or ``pe`` given what is known.
 
     ``inputs`` maps input ids (``facts.INPUTS``) to values; a missing or ``None`` value is
     unknown and is asked for, never read as negative. ``now`` (timezone-aware) enables time
     limits with absolute deadlines and lets an elapsed 4-hour window count as "not within
-    4 hours". Raises ``InputError`` naming the offending input.
+    4 hours". Raises ``InputError`` naming the offending input. ``tr`` words the step's texts
+    (action, time limit, questions, notes) in another language; the default keeps the English
+    of the tables (the API and the CLI). Codes, ids, values and citations are never translated.
     """
     pathway = get_pathway(pathway_id)
     when = None if now is None else parse_datetime(now, "now")
-    ctx = Context(pathway.id, validate(pathway.id, inputs), when, [], {})
+    ctx = Context(pathway.id, validate(pathway.id, inputs), when, [], {}, tr)
     state = pathway.states[pathway.start]
     trail: list[tuple[str, str, str | None]] = []
     missing: list[Missing] = []
@@ -56,7 +60,7 @@ def run(pathway_id: str, inputs: Mapping[str, Any], now: datetime | str | None =
         value = fact.derive(ctx)
         trail.append((state.id, fact.id, value))
         if value is None:
-            missing.append(Missing(fact.id, fact.inputs, fact.question))
+            missing.append(Missing(fact.id, fact.inputs, tr(fact.question)))
             if state.unknown is None:
                 break
             state = pathway.states[state.unknown]
@@ -79,6 +83,8 @@ def _step(
     trail: list[tuple[str, str, str | None]],
     missing: list[Missing],
 ) -> Step:
+    tr = ctx.tr
+    limit_text = tr(spec.time_limit_text) if spec.time_limit_text else spec.time_limit_text
     due_by = not_before = None
     overdue: bool | None = None
     notes = list(ctx.notes)
@@ -91,21 +97,22 @@ def _step(
                 not_before = (started + duration(spec.not_before)).isoformat()
             if ctx.now is not None and not spec.final:
                 if not_before is not None and ctx.now < started + duration(spec.not_before or ""):
-                    notes.append(f"Not yet due: the window opens at {not_before}.")
+                    notes.append(tr("Not yet due: the window opens at {time}.").format(
+                        time=not_before))
                 overdue = ctx.now > due
                 if overdue:
-                    notes.append(
-                        f"Overdue: the time limit ({spec.time_limit_text}) ended at {due_by}."
-                    )
+                    notes.append(tr("Overdue: the time limit ({limit}) ended at {time}.").format(
+                        limit=limit_text, time=due_by))
         elif spec.not_before:
-            notes.append(f"Give {spec.clock} to get the dates of the window.")
-    action = _with_anticoagulation(spec, ctx.get("interim_anticoagulation"))
+            notes.append(tr("Give {input} to get the dates of the window.").format(
+                input=spec.clock))
+    action = _with_anticoagulation(spec, ctx.get("interim_anticoagulation"), tr)
     return Step(
         pathway=pathway.id,
         id=state_id,
         action=action,
         time_limit=spec.time_limit,
-        time_limit_text=spec.time_limit_text,
+        time_limit_text=limit_text,
         conclusion=spec.conclusion,
         citation=spec.citations,
         missing=tuple(missing),
@@ -125,17 +132,20 @@ _START = (
 )
 
 
-def _with_anticoagulation(spec: StepSpec, given: bool | None) -> str:
+def _with_anticoagulation(spec: StepSpec, given: bool | None, tr: Translate = same) -> str:
     """The action text with what to do about interim anticoagulation, given what is known."""
+    action = tr(spec.action)
     if spec.anticoagulation == "start":
-        lead = "Continue interim therapeutic anticoagulation." if given else _START
-        return f"{lead} {spec.action}"
+        lead = tr("Continue interim therapeutic anticoagulation.") if given else tr(_START)
+        return f"{lead} {action}"
     if spec.anticoagulation == "stop":
         if given is None:
-            return f"{spec.action} Stop interim anticoagulation if it was started."
+            return tr("{action} Stop interim anticoagulation if it was started.").format(
+                action=action)
         if given:
-            return f"{spec.action} Stop interim anticoagulation."
-        return spec.action
+            return tr("{action} Stop interim anticoagulation.").format(action=action)
+        return action
     if spec.anticoagulation == "treat":
-        return f"{spec.action} (See NICE NG158 1.2 for the choice and duration of treatment.)"
-    return spec.action
+        return tr("{action} (See NICE NG158 1.2 for the choice and duration of treatment.)"
+                  ).format(action=action)
+    return action

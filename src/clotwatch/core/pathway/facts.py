@@ -16,6 +16,7 @@ from typing import Any, Literal
 
 from clotwatch.core import instruments
 from clotwatch.core.errors import InputError
+from clotwatch.core.instruments.explain import Translate, same
 from clotwatch.core.pathway import ddimer
 
 Kind = Literal["bool", "number", "integer", "enum", "text", "datetime", "answers"]
@@ -191,6 +192,7 @@ class Context:
     now: datetime | None
     notes: list[str]
     ddimer_detail: dict[str, Any]
+    tr: Translate = same  # words notes and the D-dimer basis (identity: English)
 
     def get(self, key: str) -> Any:
         """A validated input (None when not given)."""
@@ -244,10 +246,10 @@ def _wells(kind: str) -> Callable[[Context], str | None]:
             if cat is not None:
                 found[f"wells_{kind}"] = cat
             elif not found:
-                ctx.notes.append(
-                    f"Wells {kind.upper()} category not yet determined; unanswered: "
-                    + ", ".join(result.missing)
-                )
+                note = (ctx.tr("Wells DVT category not yet determined; unanswered: {ids}")
+                        if kind == "dvt" else
+                        ctx.tr("Wells PE category not yet determined; unanswered: {ids}"))
+                ctx.notes.append(note.format(ids=", ".join(result.missing)))
         if len(set(found.values())) > 1:
             first = next(iter(found))
             raise InputError(
@@ -287,7 +289,8 @@ def _ddimer(non_high: bool) -> Callable[[Context], str | None]:
         value = ctx.get("ddimer_ng_ml_feu")
         if value is None:
             if lab is not None:
-                ctx.ddimer_detail.update({"result": lab, "basis": "laboratory's assay cut-off"})
+                ctx.ddimer_detail.update({"result": lab,
+                                          "basis": ctx.tr("laboratory's assay cut-off")})
             return lab  # type: ignore[no-any-return]
         detail: dict[str, Any] = {
             "value": ctx.get("ddimer_value"),
@@ -299,14 +302,15 @@ def _ddimer(non_high: bool) -> Callable[[Context], str | None]:
             detail["conversion"] = f"DDU x {ddimer.DDU_TO_FEU:g} = FEU ({ddimer.DDU_TO_FEU_SOURCE})"
         cutoff = ddimer.STANDARD_CUTOFF_NG_ML_FEU
         basis = f"standard cut-off {cutoff:g} ng/mL FEU"
+        words = ctx.tr("standard cut-off {cutoff} ng/mL FEU").format(cutoff=f"{cutoff:g}")
         source = ddimer.STANDARD_SOURCE
         verdict = "positive" if value >= cutoff else "negative"
         if ctx.get("ddimer_age_adjusted"):
             if not non_high:
-                ctx.notes.append(
+                ctx.notes.append(ctx.tr(
                     "Age-adjusted D-dimer cut-off not applied: it is validated only where the "
                     "clinical probability is not high (Wells 'unlikely'); standard cut-off used."
-                )
+                ))
             else:
                 adjusted = instruments.evaluate(
                     "ddimer-age-adjusted", {"age": ctx.get("age"), "ddimer_ng_ml_feu": value}
@@ -315,6 +319,8 @@ def _ddimer(non_high: bool) -> Callable[[Context], str | None]:
                     cutoff = float(adjusted.total)
                     verdict = str(adjusted.categories["result"])
                     basis = f"age-adjusted cut-off {cutoff:g} ng/mL FEU"
+                    words = ctx.tr("age-adjusted cut-off {cutoff} ng/mL FEU").format(
+                        cutoff=f"{cutoff:g}")
                     source = str(instruments.get("ddimer-age-adjusted").citation)
         if lab is not None and lab != verdict:
             raise InputError(
@@ -323,7 +329,7 @@ def _ddimer(non_high: bool) -> Callable[[Context], str | None]:
                 f"({value:g} ng/mL FEU); give one of them",
             )
         detail.update(
-            {"cutoff_ng_ml_feu": cutoff, "basis": basis, "source": source, "result": verdict}
+            {"cutoff_ng_ml_feu": cutoff, "basis": words, "source": source, "result": verdict}
         )
         ctx.ddimer_detail.clear()
         ctx.ddimer_detail.update(detail)
@@ -343,11 +349,11 @@ def _within(limit: timedelta, flag: str, requested: str, result: str) -> Callabl
         if asked_at is not None and ctx.now is not None and ctx.get(result) is None:
             if ctx.now - asked_at >= limit:
                 if explicit:
-                    ctx.notes.append(
-                        f"{flag} was given as true but {requested} is more than "
-                        f"{limit.total_seconds() / 3600:g} h ago with no result: "
-                        "treated as not available in time."
-                    )
+                    ctx.notes.append(ctx.tr(
+                        "{flag} was given as true but {requested} is more than {hours} h ago "
+                        "with no result: treated as not available in time."
+                    ).format(flag=flag, requested=requested,
+                             hours=f"{limit.total_seconds() / 3600:g}"))
                 return "no"
             if explicit is None:
                 return "yes"
@@ -364,17 +370,17 @@ def _years(ctx: Context) -> str | None:
     if value is None:
         lab = ctx.get("ddimer_result")
         if lab is not None:
-            ctx.notes.append(
+            ctx.notes.append(ctx.tr(
                 "YEARS needs the D-dimer value in ng/mL FEU (its cut-off depends on the "
                 "items); a laboratory verdict alone is not enough."
-            )
+            ))
         return None
     answers["ddimer_ng_ml_feu"] = value
     result = instruments.evaluate("years", answers)
     ctx.ddimer_detail.update({
         "value": ctx.get("ddimer_value"), "unit": ctx.get("ddimer_unit"),
         "value_ng_ml_feu": round(value, 3),
-        "basis": "YEARS: < 1000 ng/mL FEU with no item, < 500 with one or more",
+        "basis": ctx.tr("YEARS: < 1000 ng/mL FEU with no item, < 500 with one or more"),
         "source": str(instruments.get("years").citation),
     })
     if result.category is not None:
