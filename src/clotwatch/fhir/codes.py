@@ -7,7 +7,7 @@ import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from importlib import resources
 from typing import Any
 
@@ -72,18 +72,34 @@ class CodeSet:
                     return a
         return None
 
+    @cached_property
+    def _by_system(self) -> dict[str, tuple[CodeEntry, ...]]:
+        out: dict[str, list[CodeEntry]] = {}
+        for entry in self.codes:
+            out.setdefault(entry.system, []).append(entry)
+        return {system: tuple(entries) for system, entries in out.items()}
+
+    @cached_property
+    def _any_name(self) -> re.Pattern[str] | None:
+        if not self.names:
+            return None
+        return re.compile(r"\b(?:" + "|".join(re.escape(n) for n in self.names) + r")\b")
+
     def match(self, codings: Iterable[Any], text: str | None = None) -> CodeEntry | str | None:
         """The entry a coding matches, the ingredient name found in the text, or None."""
+        codings = list(codings)
         for coding in codings:
             system = getattr(coding, "system", None)
             code = getattr(coding, "code", None)
-            for entry in self.codes:
+            for entry in self._by_system.get(system or "", ()):
                 if entry.matches(system, code):
                     return entry
-        if self.names:
+        if self._any_name is not None:
             texts = [text or ""] + [getattr(c, "display", None) or "" for c in codings]
             blob = " ".join(texts).lower()
-            for name in self.names:
+            if self._any_name.search(blob) is None:
+                return None
+            for name in self.names:  # the first name in the file's order, as before
                 if re.search(rf"\b{re.escape(name)}\b", blob):
                     return name
         return None

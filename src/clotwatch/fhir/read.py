@@ -475,9 +475,18 @@ class _Evidence:
     codings: list[Any]
     active: bool
     onset: datetime | None
+    _coded: dict[str, bool] = field(default_factory=dict, compare=False, repr=False)
 
     def coded(self, *names: str) -> bool:
-        return any(isinstance(codeset(n).match(self.codings, None), CodeEntry) for n in names)
+        """Whether a coding falls in any of these code sets (each looked up once)."""
+        for name in names:
+            hit = self._coded.get(name)
+            if hit is None:
+                hit = isinstance(codeset(name).match(self.codings, None), CodeEntry)
+                self._coded[name] = hit
+            if hit:
+                return True
+        return False
 
 
 def _condition_evidence(d: Derivation, conditions: list[Any]) -> list[_Evidence]:
