@@ -15,7 +15,8 @@ def _report(violations: list[dict[str, Any]]) -> str:
 
 @pytest.mark.parametrize("path", ["/en/", "/ru/", "/en/triage", "/ru/triage", "/en/calculators",
                                   "/en/calculators/caprini-2005", "/ru/calculators/khorana",
-                                  "/en/shared", "/api/docs"])
+                                  "/ru/calculators/wells-dvt", "/ru/pathway/dvt",
+                                  "/ru/pathway/pe", "/en/shared", "/api/docs"])
 def test_page_has_no_serious_accessibility_violations(axe_page: Any, server: Any, axe: Any,
                                                       path: str) -> None:
     axe_page.goto(f"{server.url}{path}")

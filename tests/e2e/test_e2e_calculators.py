@@ -92,3 +92,34 @@ def test_calculator_by_keyboard_alone(page: Any, server: Any) -> None:
     page.keyboard.press("Enter")
     page.wait_for_selector("section.result")
     assert "Total" in page.locator("section.result").inner_text()
+
+
+def test_russian_wells_dvt_result_is_in_russian_with_the_same_numbers(page: Any, server: Any,
+                                                                      shoot: Any) -> None:
+    from clotwatch.web.i18n import clinical
+
+    t = clinical("ru")
+    declared = instruments.get("wells-dvt")
+    chosen = ("active_cancer", "entire_leg_swollen", "calf_swelling_3cm")
+    page.goto(f"{server.url}/ru/calculators/wells-dvt")
+    legends = [text.strip() for text in page.locator("fieldset legend").all_inner_texts()]
+    assert legends == [t(i.meaning) for i in declared.inputs]
+    for item in declared.inputs:
+        answer = "Да" if item.id in chosen else "Нет"
+        page.locator(f"#in-{item.id}").get_by_label(answer, exact=True).check()
+    page.get_by_role("button", name="Рассчитать").click()
+    result = page.locator("section.result")
+    expect(result).to_be_visible()
+    expected = instruments.evaluate("wells-dvt", {i.id: i.id in chosen
+                                                  for i in declared.inputs})
+    text = result.inner_text()
+    assert "Шкала Уэллса для ТГВ" in text and "ТГВ вероятен" in text
+    assert f"сумма баллов — {expected.total}" in text
+    assert t(declared.interpretations[("two_level", "likely")].text) in text
+    assert declared.interpretations[("two_level", "likely")].text not in text
+    assert "10.1056/NEJMoa023153" in text
+    cells = result.locator("table tbody tr td:last-child").all_inner_texts()
+    assert [c.strip() for c in cells] == [str(c.points) for c in expected.contributions]
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, "the result scrolls sideways on a phone"
+    shoot(page, "calculator-result-ru")

@@ -9,7 +9,13 @@ from typing import Any
 
 from clotwatch.core.errors import InputError
 from clotwatch.core.instruments.explain import Translate, same
-from clotwatch.core.pathway.facts import FACTS, Context, parse_datetime, validate
+from clotwatch.core.pathway.facts import (
+    FACTS,
+    INPUT_BY_ID,
+    Context,
+    parse_datetime,
+    validate,
+)
 from clotwatch.core.pathway.model import Missing, Pathway, Step, StepSpec
 from clotwatch.core.pathway.tables import PATHWAYS
 
@@ -105,7 +111,7 @@ def _step(
                         limit=limit_text, time=due_by))
         elif spec.not_before:
             notes.append(tr("Give {input} to get the dates of the window.").format(
-                input=spec.clock))
+                input=spec.clock, label=tr(INPUT_BY_ID[spec.clock].meaning)))
     action = _with_anticoagulation(spec, ctx.get("interim_anticoagulation"), tr)
     return Step(
         pathway=pathway.id,

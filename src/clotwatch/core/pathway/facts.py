@@ -353,7 +353,9 @@ def _within(limit: timedelta, flag: str, requested: str, result: str) -> Callabl
                         "{flag} was given as true but {requested} is more than {hours} h ago "
                         "with no result: treated as not available in time."
                     ).format(flag=flag, requested=requested,
-                             hours=f"{limit.total_seconds() / 3600:g}"))
+                             hours=f"{limit.total_seconds() / 3600:g}",
+                             flag_label=ctx.tr(INPUT_BY_ID[flag].meaning),
+                             requested_label=ctx.tr(INPUT_BY_ID[requested].meaning)))
                 return "no"
             if explicit is None:
                 return "yes"
