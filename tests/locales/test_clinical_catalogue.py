@@ -98,3 +98,19 @@ def test_band_values_are_translated_by_their_scheme() -> None:
     assert t("low", "three_level") == "низкая вероятность"
     assert t("positive", "result") == "положительный"
     assert clinical("en")("low", "risk") == "low"
+
+
+def test_generated_descriptions_read_in_russian_and_stay_english_by_default() -> None:
+    from clotwatch.core.instruments.explain import bands_text, kind_text, points_text
+    from clotwatch.instruments import get
+
+    t = clinical("ru")
+    wells_pe = get("wells-pe")
+    heart = wells_pe.input("heart_rate")
+    assert points_text(heart, t) == "> 100 уд/мин: 1.5"
+    assert points_text(heart) == "> 100 beats/min: 1.5"
+    assert kind_text(heart, t) == "число 20..300 уд/мин"
+    assert points_text(wells_pe.input("hemoptysis"), t) == "+1 при ответе «да»"
+    bands = wells_pe.schemes["two_level"]
+    assert bands_text(bands, t, "two_level") == "маловероятно (<= 4); вероятно (> 4)"
+    assert bands_text(bands) == "unlikely (<= 4); likely (> 4)"
