@@ -117,3 +117,11 @@ def test_english_calculator_result_is_the_api_wording(client: TestClient, token:
                       json={"active_cancer": True, "entire_leg_swollen": True})
     assert api.status_code == 200, api.text
     assert api.json()["interpretation"] in page
+
+
+def test_russian_list_of_scores_names_them_in_russian(client: TestClient) -> None:
+    page = htmllib.unescape(client.get("/ru/calculators").text)
+    for inst in INSTRUMENTS.values():
+        page = page.replace(str(inst.citation), " ")
+    assert all(RU(inst.name) in page for inst in INSTRUMENTS.values())
+    assert not [inst.name for inst in INSTRUMENTS.values() if inst.name in page]
