@@ -165,3 +165,20 @@ def test_probe_re_running_only_the_rules_that_read_a_key_gives_the_full_level(
     probe = Probe(a)
     assert probe.level == apply_rules(a)[0]
     assert probe.level_with(key, value) == apply_rules(a | {key: value})[0]
+
+
+def test_probe_re_runs_a_rule_that_reads_the_answers_as_a_whole(monkeypatch) -> None:
+    # A rule that looks at every answer (here: how many there are) depends on every key, so a
+    # probe of any key must re-run it.
+    from clotwatch.core.triage import rules
+
+    def many_answers(f: rules.Facts) -> list[rules.Hit]:
+        if len(f.a) >= 3:
+            return [rules.Hit("many_answers", "leg_side", "urgent", "reason.not_enough")]
+        return []
+
+    monkeypatch.setattr(rules, "RULES", [rules.Rule("many_answers", "safety_unknown", many_answers)])
+    probe = rules.Probe({"leg_side": "none", "cramp": False})
+    assert probe.level == "soon"  # nothing fired
+    assert probe.level_with("fever", True) == rules.apply_rules(
+        {"leg_side": "none", "cramp": False, "fever": True})[0] == "urgent"

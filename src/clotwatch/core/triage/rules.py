@@ -550,6 +550,34 @@ class _Reads(dict[str, Any]):
         self.seen.add(key)
         return dict.__getitem__(self, key)
 
+    def __contains__(self, key: object) -> bool:
+        self.seen.add(str(key))
+        return dict.__contains__(self, key)
+
+    # A rule that looks at the answers as a whole depends on every key.
+    def __iter__(self) -> Any:
+        self.seen.add(ALL_KEYS)
+        return dict.__iter__(self)
+
+    def __len__(self) -> int:
+        self.seen.add(ALL_KEYS)
+        return dict.__len__(self)
+
+    def keys(self) -> Any:
+        self.seen.add(ALL_KEYS)
+        return dict.keys(self)
+
+    def values(self) -> Any:
+        self.seen.add(ALL_KEYS)
+        return dict.values(self)
+
+    def items(self) -> Any:
+        self.seen.add(ALL_KEYS)
+        return dict.items(self)
+
+
+ALL_KEYS = "*"  # recorded when a rule reads the answers as a whole
+
 
 class Probe:
     """The rules applied once to ``base``, each with the answer keys it read, so that the
@@ -571,6 +599,8 @@ class Probe:
             hits = r.check(Facts(_Reads(self.base, seen)))
             rule_top = max((rank(h.level) for h in hits), default=-1)
             traced.append((r, rule_top, frozenset(seen)))
+            if ALL_KEYS in seen:
+                traced[-1] = (r, rule_top, _EVERY_KEY)
             top = max(top, rule_top)
         self._traced = tuple(traced)
         self.level: Level = LEVELS[top] if top >= 0 else NOT_ENOUGH.level
@@ -595,6 +625,16 @@ class Probe:
 
 
 _RANK: dict[str, int] = {level: i for i, level in enumerate(LEVELS)}
+
+
+class _EveryKey(frozenset[str]):
+    """The reads of a rule that looked at the answers as a whole: contains every key."""
+
+    def __contains__(self, key: object) -> bool:
+        return True
+
+
+_EVERY_KEY = _EveryKey()
 
 RULE_SOURCES: dict[str, str] = {r.name: r.source for r in RULES}
 RULE_SOURCES["not_enough_information"] = "safety_unknown"
