@@ -177,7 +177,8 @@ def test_probe_re_runs_a_rule_that_reads_the_answers_as_a_whole(monkeypatch) -> 
             return [rules.Hit("many_answers", "leg_side", "urgent", "reason.not_enough")]
         return []
 
-    monkeypatch.setattr(rules, "RULES", [rules.Rule("many_answers", "safety_unknown", many_answers)])
+    only = [rules.Rule("many_answers", "safety_unknown", many_answers)]
+    monkeypatch.setattr(rules, "RULES", only)
     probe = rules.Probe({"leg_side": "none", "cramp": False})
     assert probe.level == "soon"  # nothing fired
     assert probe.level_with("fever", True) == rules.apply_rules(
