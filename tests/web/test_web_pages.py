@@ -44,6 +44,10 @@ def test_unknown_language_or_page_is_a_404_page(client: TestClient) -> None:
     assert client.get("/de/").status_code == 404
     assert client.get("/en/calculators/not-a-score").status_code == 404
     assert "text/html" in client.get("/de/triage").headers["content-type"]
+    # Every page router checks the language once (web.routes.PageRoute), posts included.
+    for path in ("/de/pathway", "/de/pathway/dvt", "/de/calculators/wells-dvt"):
+        assert client.get(path).status_code == 404, path
+    assert client.post("/de/pathway/dvt").status_code == 404
 
 
 def test_saving_without_consent_stores_nothing(client: TestClient, token: str) -> None:

@@ -14,10 +14,11 @@ from starlette.datastructures import FormData
 
 from clotwatch.errors import InputError
 from clotwatch.web.forms import convert
-from clotwatch.web.i18n import LANGUAGES, clinical
+from clotwatch.web.i18n import clinical
 from clotwatch.web.render import render
+from clotwatch.web.routes import PageRoute, checked_form, not_found
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=PageRoute)
 PATHWAYS = ("dvt", "pe")
 
 
@@ -81,30 +82,22 @@ def _page(request: Request, lang: str, pathway_id: str, inputs: dict[str, Any],
 @router.get("/{lang}/pathway")
 async def choose(request: Request, lang: str) -> Response:
     """Pick the DVT or the PE pathway."""
-    from clotwatch.web.routes import not_found
-
-    if lang not in LANGUAGES:
-        return not_found(request)
     return render(request, lang, "pathway_choose.html")
 
 
 @router.get("/{lang}/pathway/{pathway_id}")
 async def start(request: Request, lang: str, pathway_id: str) -> Response:
     """The pathway from nothing known: the first question."""
-    from clotwatch.web.routes import not_found
-
-    if lang not in LANGUAGES or pathway_id not in PATHWAYS:
-        return not_found(request, lang if lang in LANGUAGES else "en")
+    if pathway_id not in PATHWAYS:
+        return not_found(request, lang)
     return _page(request, lang, pathway_id, {}, {}, {})
 
 
 @router.post("/{lang}/pathway/{pathway_id}")
 async def walk(request: Request, lang: str, pathway_id: str) -> Response:
     """The next step from everything entered so far."""
-    from clotwatch.web.routes import checked_form, not_found
-
-    if lang not in LANGUAGES or pathway_id not in PATHWAYS:
-        return not_found(request, lang if lang in LANGUAGES else "en")
+    if pathway_id not in PATHWAYS:
+        return not_found(request, lang)
     form = await checked_form(request, lang)
     if isinstance(form, Response):
         return form

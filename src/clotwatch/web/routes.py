@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Coroutine
 from datetime import timedelta
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.routing import APIRoute
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
@@ -19,14 +21,31 @@ from clotwatch.web.forms import carried_answers, convert
 from clotwatch.web.i18n import LANGUAGES, clinical, gettext, pick_language
 from clotwatch.web.render import render
 
-router = APIRouter(include_in_schema=False)
-
 
 def not_found(request: Request, lang: str = "en") -> HTMLResponse:
     """The 404 page."""
     _ = gettext(lang)
     return render(request, lang, "error.html", status_code=404, title=_("Page not found"),
                   message=_("There is no page at this address."))
+
+
+class PageRoute(APIRoute):
+    """A page route whose ``{lang}`` must be a language we have: otherwise the 404 page (in
+    English), checked here once instead of in every page handler."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def known_language_only(request: Request) -> Response:
+            lang = request.path_params.get("lang")
+            if lang is not None and lang not in LANGUAGES:
+                return not_found(request)
+            return await handler(request)
+
+        return known_language_only
+
+
+router = APIRouter(include_in_schema=False, route_class=PageRoute)
 
 
 async def checked_form(request: Request, lang: str) -> FormData | HTMLResponse:
@@ -53,8 +72,6 @@ async def root(request: Request) -> RedirectResponse:
 @router.get("/{lang}/")
 async def home(request: Request, lang: str) -> Response:
     """What clotwatch offers."""
-    if lang not in LANGUAGES:
-        return not_found(request)
     return render(request, lang, "home.html")
 
 
@@ -63,8 +80,6 @@ async def home(request: Request, lang: str) -> Response:
 @router.get("/{lang}/triage")
 async def triage_start(request: Request, lang: str) -> Response:
     """The questionnaire's first question."""
-    if lang not in LANGUAGES:
-        return not_found(request)
     return triage_flow.step(request, lang, {}, error=None)
 
 
@@ -72,8 +87,6 @@ async def triage_start(request: Request, lang: str) -> Response:
 async def triage_step(request: Request, lang: str) -> Response:
     """Take one answer (or go back) and show the next question, the emergency screen or the
     result."""
-    if lang not in LANGUAGES:
-        return not_found(request)
     form = await checked_form(request, lang)
     if isinstance(form, Response):
         return form
@@ -83,8 +96,6 @@ async def triage_step(request: Request, lang: str) -> Response:
 @router.post("/{lang}/triage/summary")
 async def triage_summary(request: Request, lang: str) -> Response:
     """A printable summary of the answers and the result, for the appointment."""
-    if lang not in LANGUAGES:
-        return not_found(request)
     form = await checked_form(request, lang)
     if isinstance(form, Response):
         return form
@@ -96,8 +107,6 @@ async def triage_summary(request: Request, lang: str) -> Response:
 @router.get("/{lang}/calculators")
 async def calculators(request: Request, lang: str) -> Response:
     """The list of clinical scores."""
-    if lang not in LANGUAGES:
-        return not_found(request)
     return render(request, lang, "calculators.html", instruments=compute.list_instruments())
 
 
@@ -111,8 +120,8 @@ def _instrument(instrument_id: str) -> Any:
 async def calculator(request: Request, lang: str, instrument_id: str) -> Response:
     """An instrument's form, generated from its declaration."""
     inst = _instrument(instrument_id)
-    if lang not in LANGUAGES or inst is None:
-        return not_found(request, lang if lang in LANGUAGES else "en")
+    if inst is None:
+        return not_found(request, lang)
     return render(request, lang, "calculator.html", inst=inst, values={}, errors={},
                   result=None, meanings=meanings(inst, lang))
 
@@ -170,8 +179,8 @@ def read_instrument_form(inst: Any, form: FormData) -> tuple[dict[str, Any], dic
 async def calculator_result(request: Request, lang: str, instrument_id: str) -> Response:
     """The instrument's result: total, contributions, interpretation, citation."""
     inst = _instrument(instrument_id)
-    if lang not in LANGUAGES or inst is None:
-        return not_found(request, lang if lang in LANGUAGES else "en")
+    if inst is None:
+        return not_found(request, lang)
     form = await checked_form(request, lang)
     if isinstance(form, Response):
         return form
@@ -194,8 +203,6 @@ async def calculator_result(request: Request, lang: str, instrument_id: str) -> 
 @router.post("/{lang}/save")
 async def save(request: Request, lang: str) -> Response:
     """Save a triage or calculator result, by the person's explicit choice; show the code."""
-    if lang not in LANGUAGES:
-        return not_found(request)
     form = await checked_form(request, lang)
     if isinstance(form, Response):
         return form
@@ -236,16 +243,12 @@ def _rate_limited(request: Request, lang: str) -> Response | None:
 @router.get("/{lang}/shared")
 async def shared_form(request: Request, lang: str) -> Response:
     """Where a clinician types the share code they were given."""
-    if lang not in LANGUAGES:
-        return not_found(request)
     return render(request, lang, "shared_form.html", code="", error=None)
 
 
 @router.post("/{lang}/shared")
 async def shared_view(request: Request, lang: str) -> Response:
     """The shared assessment, read-only (the code travels in the POST body, not the URL)."""
-    if lang not in LANGUAGES:
-        return not_found(request)
     form = await checked_form(request, lang)
     if isinstance(form, Response):
         return form
@@ -299,8 +302,6 @@ def instrument_answer_rows(inst: Any, answers: dict[str, Any],
 @router.post("/{lang}/shared/revoke")
 async def shared_revoke(request: Request, lang: str) -> Response:
     """Withdraw a shared result with its revoke token."""
-    if lang not in LANGUAGES:
-        return not_found(request)
     form = await checked_form(request, lang)
     if isinstance(form, Response):
         return form
