@@ -1,36 +1,7 @@
 """Public API of the instrument library: ``evaluate("wells-dvt", {...})``.
 
-Re-exports :mod:`clotwatch.core.instruments`.
+Re-exports :mod:`clotwatch.core.instruments` (its ``__all__`` is the list of public names).
 """
 
-from clotwatch.core.instruments import (
-    INSTRUMENTS,
-    Band,
-    Citation,
-    Contribution,
-    Input,
-    Instrument,
-    Interpretation,
-    Option,
-    Result,
-    Tier,
-    evaluate,
-    get,
-    validate,
-)
-
-__all__ = [
-    "INSTRUMENTS",
-    "Band",
-    "Citation",
-    "Contribution",
-    "Input",
-    "Instrument",
-    "Interpretation",
-    "Option",
-    "Result",
-    "Tier",
-    "evaluate",
-    "get",
-    "validate",
-]
+from clotwatch.core.instruments import *  # noqa: F403
+from clotwatch.core.instruments import __all__ as __all__
