@@ -30,7 +30,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -40,6 +39,8 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+
+from _server import start_server  # benchmarks/ is on sys.path when a script runs
 
 SERVICE = "clotwatch-vte-risk"
 EHR = "https://ehr.example.org"
@@ -218,28 +219,8 @@ def serve(port: int, data_dir: str) -> None:
                 server_header=False)
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 def start(data_dir: str) -> tuple[subprocess.Popen[bytes], int]:
-    port = free_port()
-    proc = subprocess.Popen([sys.executable, __file__, "--serve", "--port", str(port),
-                             "--data-dir", data_dir], stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return proc, port
-        except OSError:
-            if proc.poll() is not None:
-                raise SystemExit(f"server exited with {proc.returncode}") from None
-            time.sleep(0.1)
-    proc.kill()
-    raise SystemExit("server did not start")
+    return start_server(__file__, "clotwatch", "--serve", "--data-dir", data_dir)
 
 
 # --- the EHR --------------------------------------------------------------------------------

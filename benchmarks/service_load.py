@@ -26,7 +26,6 @@ import gzip
 import json
 import os
 import re
-import socket
 import statistics
 import subprocess
 import sys
@@ -34,6 +33,8 @@ import tempfile
 import time
 from pathlib import Path
 from typing import Any
+
+from _server import start_server  # benchmarks/ is on sys.path when a script runs
 
 TRIAGE_BODY = {"leg_side": "left", "leg_pain": True, "cramp": False, "swelling": True,
                "warmth": True, "duration_hours": 24, "short_of_breath": False,
@@ -82,28 +83,8 @@ def serve(kind: str, port: int, data_dir: str) -> None:
                 server_header=False)
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 def start(kind: str, data_dir: str) -> tuple[subprocess.Popen[bytes], int]:
-    port = free_port()
-    proc = subprocess.Popen([sys.executable, __file__, "--serve", kind, "--port", str(port),
-                             "--data-dir", data_dir], stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return proc, port
-        except OSError:
-            if proc.poll() is not None:
-                raise SystemExit(f"{kind} server exited with {proc.returncode}") from None
-            time.sleep(0.1)
-    proc.kill()
-    raise SystemExit(f"{kind} server did not start")
+    return start_server(__file__, kind, "--serve", kind, "--data-dir", data_dir)
 
 
 # --- a small HTTP/1.1 client --------------------------------------------------------------

@@ -1,0 +1,35 @@
+"""What the service benchmarks share: start one of their servers in its own process on a
+free 127.0.0.1 port and wait until it listens (bounded: 60 s)."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that is free now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def start_server(script: str, name: str, *args: str) -> tuple[subprocess.Popen[bytes], int]:
+    """Run ``script --port PORT *args`` and return the process and its port once it listens."""
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, script, *args, "--port", str(port)],
+                            stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return proc, port
+        except OSError:
+            if proc.poll() is not None:
+                raise SystemExit(f"{name} server exited with {proc.returncode}") from None
+            time.sleep(0.1)
+    proc.kill()
+    raise SystemExit(f"{name} server did not start")
