@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import cached_property
 from types import MappingProxyType
 from typing import Any, Literal
 
@@ -27,6 +28,7 @@ from clotwatch.core.instruments import evaluate as evaluate_instrument
 from clotwatch.core.triage.rules import (
     WARNING_SIGNS,
     WELLS_CALF_CM,
+    Hit,
     Level,
     apply_rules,
     rank,
@@ -70,10 +72,18 @@ class Context:
     now: datetime
     enrolled_at: datetime
 
-    @property
+    @cached_property
     def day(self) -> float:
         at = self.checkin.at if self.checkin is not None else self.now
         return self.schedule.day_of(at)
+
+    @cached_property
+    def triage(self) -> tuple[Level, list[Hit]]:
+        """The triage rules applied once to the check-in's answers (with the programme's
+        context answers), shared by the rules that read them."""
+        assert self.checkin is not None
+        answers = {**context_answers(self.schedule, self.day), **self.checkin.answers}
+        return apply_rules(answers)
 
 
 @dataclass(frozen=True)
@@ -149,10 +159,8 @@ def context_answers(schedule: Schedule, day: float) -> dict[str, Any]:
     return {}
 
 
-def _triage(ctx: Context) -> tuple[Level, list[Any]]:
-    assert ctx.checkin is not None
-    answers = {**context_answers(ctx.schedule, ctx.day), **ctx.checkin.answers}
-    return apply_rules(answers)
+def _triage(ctx: Context) -> tuple[Level, list[Hit]]:
+    return ctx.triage
 
 
 # --- the rules ----------------------------------------------------------------------------------
