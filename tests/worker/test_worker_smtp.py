@@ -10,6 +10,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections import Counter
 from datetime import UTC, datetime, timedelta
@@ -19,7 +20,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from clotwatch.store import OutboxMessage, Store
+from clotwatch.store import OutboxMessage, Store, open_store
 from clotwatch.worker import outbox
 from clotwatch.worker.channels import EmailChannel, Message
 from clotwatch.worker.runner import Worker
@@ -45,7 +46,7 @@ def _worker(url: str, port: int, tmp: Path, *extra: str) -> subprocess.Popen[byt
     log = (tmp / f"worker-{time.monotonic_ns()}.log").open("wb")
     try:
         return subprocess.Popen([sys.executable, "-m", "clotwatch.cli", "worker", "--poll",
-                                 "0.05", "--lease", "5", *extra], env=env,
+                                 "0.05", "--lease", "2", *extra], env=env,
                                 stdout=subprocess.DEVNULL, stderr=log)
     finally:
         log.close()
@@ -61,13 +62,22 @@ def _wait(predicate, timeout: float) -> bool:  # type: ignore[no-untyped-def]
 
 
 def test_two_workers_and_a_killed_one_send_every_email_exactly_once(
-        smtp: tuple[Recorder, int], sqlite_url: str, store: Store, tmp_path: Path) -> None:
+        smtp: tuple[Recorder, int], queue_url: str, tmp_path: Path) -> None:
     recorder, port = smtp
+    store = open_store(queue_url)
+    try:
+        _two_workers_and_a_killed_one(recorder, port, queue_url, store, tmp_path)
+    finally:
+        store.dispose()
+
+
+def _two_workers_and_a_killed_one(recorder: Recorder, port: int, url: str, store: Store,
+                                  tmp_path: Path) -> None:
     _enqueue_all(store)
     # Worker A claims a batch, sends 3, and is killed while the server holds its 4th MAIL FROM:
     # the rest of its batch is claimed by a dead worker.
     recorder.hold_after = 3
-    a = _worker(sqlite_url, port, tmp_path, "--batch", "10")
+    a = _worker(url, port, tmp_path, "--batch", "10")
     assert _wait(recorder.holding.is_set, 20), [p.read_text() for p in tmp_path.glob("*.log")]
     a.send_signal(signal.SIGKILL)
     a.wait(5)
@@ -75,19 +85,27 @@ def test_two_workers_and_a_killed_one_send_every_email_exactly_once(
     with store.session() as s:
         held = s.scalars(select(OutboxMessage).where(OutboxMessage.status == "sending")).all()
         assert len(held) == 7            # claimed by A and not sent: waiting for the lease
-    b = _worker(sqlite_url, port, tmp_path, "--batch", "4")
-    c = _worker(sqlite_url, port, tmp_path, "--batch", "4")
+    # B and C: two independent workers (threads with their own engine, connections and SMTP
+    # connection) sharing the queue with each other and with the dead A's claims.
+    workers = [Worker(open_store(url), {"email": EmailChannel("127.0.0.1", port,
+                                                             "clotwatch@clinic.example",
+                                                             security="none")},
+                      batch=4, lease=timedelta(seconds=2)) for _ in range(2)]
+    threads = [threading.Thread(target=w.run, kwargs={"poll": 0.05}) for w in workers]
+    for t in threads:
+        t.start()
     try:
         assert _wait(lambda: len(recorder.ids()) >= N, 30)
-        time.sleep(0.5)                  # room for a duplicate to show up, if there were one
+        time.sleep(0.3)                  # room for a duplicate to show up, if there were one
     finally:
-        for p in (b, c):
-            p.send_signal(signal.SIGTERM)
-        for p in (b, c):
-            p.wait(10)
+        for w in workers:
+            w.stop()
+        for t in threads:
+            t.join(10)
+        for w in workers:
+            w.store.dispose()
     counts = Counter(recorder.ids())
     assert len(counts) == N and set(counts.values()) == {1}, counts
-    assert (b.returncode, c.returncode) == (0, 0)
     with store.session() as s:
         rows = s.scalars(select(OutboxMessage)).all()
         assert {r.status for r in rows} == {"sent"}

@@ -73,8 +73,8 @@ def _run(args: argparse.Namespace) -> int:
 
     if args.batch is not None and not 1 <= args.batch <= 1000:
         return _fail("--batch: must be between 1 and 1000", 2)
-    if args.lease is not None and not 5 <= args.lease <= 3600:
-        return _fail("--lease: must be between 5 and 3600 seconds", 2)
+    if args.lease is not None and not 1 <= args.lease <= 3600:
+        return _fail("--lease: must be between 1 and 3600 seconds", 2)
     if not 0.01 <= args.poll <= 3600:
         return _fail("--poll: must be between 0.01 and 3600 seconds", 2)
     try:
