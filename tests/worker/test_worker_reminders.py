@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from clotwatch.core.followup import QuietHours, Schedule, get_programme
+from clotwatch.errors import ConfigError
 from clotwatch.store import OutboxMessage, Store
 from clotwatch.worker import outbox
 from clotwatch.worker.channels import Message, PermanentError, TemporaryError, WebPushChannel
@@ -119,7 +120,13 @@ def test_web_push_maps_the_push_services_answers(monkeypatch: pytest.MonkeyPatch
         raise pywebpush.WebPushException("push service said no", response=Response())
 
     monkeypatch.setattr(pywebpush, "webpush", fake)
-    channel = WebPushChannel("private-key", "mailto:team@clinic.example")
+    from py_vapid import Vapid02
+
+    vapid = Vapid02()
+    vapid.generate_keys()
+    channel = WebPushChannel(vapid.private_pem().decode(), "mailto:team@clinic.example")
+    with pytest.raises(ConfigError):
+        WebPushChannel("not a key", "mailto:team@clinic.example")
     sub = {"endpoint": "https://push.example/abc", "keys": {"p256dh": "k", "auth": "a"}}
     message = Message(1, "webpush", json.dumps(sub), "Time for your check-in", "body",
                       "notify.reminder", "en", {"link": "https://clinic.example/c"}, "k",

@@ -215,13 +215,21 @@ class WebPushChannel:
     name: str = "webpush"
 
     def __post_init__(self) -> None:
-        try:
-            import pywebpush  # noqa: F401
-        except ImportError as exc:  # pragma: no cover - depends on the install
-            from clotwatch.errors import ConfigError
+        from clotwatch.errors import ConfigError
 
+        try:
+            from py_vapid import Vapid02
+        except ImportError as exc:  # pragma: no cover - depends on the install
             raise ConfigError("Web Push needs the optional extra: pip install "
                               "'clotwatch[push]'") from exc
+        key = self.vapid_private_key.strip()
+        try:
+            # A PEM file's content, or the base64url raw/DER key that web-push tools print.
+            self._vapid = (Vapid02.from_pem(key.encode()) if key.startswith("-----BEGIN")
+                           else Vapid02.from_string(key))
+        except (ValueError, TypeError) as exc:
+            raise ConfigError("CLOTWATCH_VAPID_PRIVATE_KEY: not an EC P-256 private key (PEM, "
+                              "or base64url raw or DER)") from exc
 
     def send(self, message: Message) -> None:
         from pywebpush import WebPushException, webpush
@@ -230,7 +238,7 @@ class WebPushChannel:
                            "url": message.data.get("link")})
         try:
             webpush(subscription_info=json.loads(message.recipient), data=data,
-                    vapid_private_key=self.vapid_private_key,
+                    vapid_private_key=self._vapid,
                     vapid_claims={"sub": self.subject}, ttl=self.ttl, timeout=self.timeout,
                     headers={"Topic": message.stable_id[:32], "Urgency": "high"})
         except WebPushException as exc:
