@@ -136,3 +136,31 @@ def test_web_push_maps_the_push_services_answers(monkeypatch: pytest.MonkeyPatch
     assert sent["headers"]["Topic"] == outbox.stable_id("k")
     assert sent["vapid_claims"] == {"sub": "mailto:team@clinic.example"}
     assert json.loads(sent["data"])["url"] == "https://clinic.example/c"
+
+
+def test_alert_decisions_notify_clinicians_and_escalations_notify_admins(store: Store) -> None:
+    from clotwatch.core.followup import Decision
+    from clotwatch.worker.alerts import Recipient, notify
+
+    now = datetime(2026, 6, 2, 9, tzinfo=UTC)
+    team = [Recipient("email", "nurse@clinic.example"), Recipient("email", "dr@clinic.example",
+                                                                  "ru")]
+    admins = [Recipient("email", "admin@clinic.example")]
+    link = "https://clinic.example/alerts/42"
+    with store.session() as s:
+        opened = Decision("calf_difference", "open", "urgent", "alert.calf_difference.reason")
+        assert notify(s, opened, 42, link, team, admins, now) == 2
+        assert notify(s, opened, 42, link, team, admins, now) == 0          # idempotent
+        soon = Decision("stale", "open", "soon", "alert.stale.reason")
+        assert notify(s, soon, 43, link, team, admins, now) == 0            # worklist only
+        raised = Decision("warning_sign", "raise", "emergency", "alert.warning_sign.reason")
+        assert notify(s, raised, 44, link, team, admins, now) == 2
+        escalated = Decision("warning_sign", "escalate", "emergency", "alert.escalated")
+        assert notify(s, escalated, 44, link, team, admins, now) == 1
+        kept = Decision("warning_sign", "keep", "emergency", "alert.warning_sign.reason")
+        assert notify(s, kept, 44, link, team, admins, now) == 0
+    rows = _rows(store)
+    assert [(r.template, r.recipient) for r in rows][-1] == ("notify.escalation",
+                                                             "admin@clinic.example")
+    assert all(r.payload == {"link": link, "level": r.payload["level"]} for r in rows)
+    assert {r.lang for r in rows} == {"en", "ru"}
