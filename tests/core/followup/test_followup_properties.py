@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from clotwatch.core.followup import Schedule, evaluate, validate_checkin
+from clotwatch.core.followup import (
+    QuietHours,
+    Schedule,
+    evaluate,
+    get_programme,
+    validate_checkin,
+)
 from clotwatch.core.followup.checkin import VILLALTA_SYMPTOMS
 from clotwatch.core.triage.rules import WARNING_SIGNS, rank
 
@@ -110,3 +117,26 @@ def test_stale_exactly_from_its_deadline(pid: str, day: float, seconds_after: in
     longest = max(p.every_days for p in s.phases)
     assert deadline - last <= timedelta(days=longest * 1.5 + 1,
                                         hours=s.programme.stale_grace_hours)
+
+
+ZONES = st.sampled_from(["Europe/London", "America/New_York", "Australia/Lord_Howe",
+                         "Asia/Kolkata", "Pacific/Chatham", "America/Santiago", "UTC"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(ZONES, st.dates(date(2020, 1, 1), date(2030, 12, 31)), st.integers(0, 83),
+       st.times(), st.sampled_from([None, QuietHours(time(22), time(7)),
+                                    QuietHours(time(12), time(13))]))
+def test_a_due_time_is_the_chosen_local_time_or_just_after_it(
+        tz: str, index: date, day: int, chosen: time, quiet: QuietHours | None) -> None:
+    s = Schedule(get_programme("after_surgery"), index, tz, checkin_time=chosen,
+                 quiet_hours=quiet)
+    local = s.due_time(day).astimezone(ZoneInfo(tz))
+    wall = datetime.combine(index + timedelta(days=day), chosen)
+    shift = local.replace(tzinfo=None) - wall
+    assert shift >= timedelta(0)                     # never earlier than the chosen time
+    if quiet is None:
+        assert shift <= timedelta(hours=1)           # only a daylight-saving gap moves it
+    else:
+        assert not quiet.contains(local.time())      # never inside the quiet hours
+        assert shift <= timedelta(hours=10)

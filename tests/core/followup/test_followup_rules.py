@@ -61,6 +61,13 @@ def test_programme_context_is_a_risk_factor_for_leg_pain_in_one_leg() -> None:
     assert "recent_surgery" in d.evidence["keys"]
 
 
+def test_pain_alone_in_the_treated_leg_after_a_dvt_is_not_a_same_day_alert() -> None:
+    pain = {**NO_WARNING, "leg_side": "left", "leg_pain": True, "cramp": False,
+            "swelling": False, "warmth": False, "redness": False}
+    assert "same_day_signs" not in _decide(checkin(5, answers=pain))
+    assert "same_day_signs" in _decide(checkin(5, answers={**pain, "swelling": True}))
+
+
 @pytest.mark.parametrize("left, right, fires", [(38.0, 35.1, False), (38.0, 35.0, True),
                                                 (35.0, 38.5, True), (36.0, 36.0, False)])
 def test_calf_difference_of_3_cm_or_more_is_same_day(left: float, right: float,

@@ -142,16 +142,18 @@ class Decision:
 def context_answers(schedule: Schedule, day: float) -> dict[str, Any]:
     """Triage answers the enrolment itself establishes (the patient's own answers win).
 
-    After an operation the patient has had recent surgery; after a DVT/PE a previous clot;
-    before the birth she is pregnant and after it postpartum; after a long journey, 4 hours or
-    more of travel. The triage risk rules (NICE NG158, RCOG, WHO WRIGHT) then treat leg
-    symptoms in one leg as same-day, as they would for anyone with that risk factor.
+    After an operation the patient has had recent surgery; before the birth she is pregnant and
+    after it postpartum; after a long journey, 4 hours or more of travel. The triage risk rules
+    (NICE NG158, RCOG, WHO WRIGHT) then treat leg symptoms in one leg as same-day, as they would
+    for anyone with that risk factor. After a DVT/PE nothing is added: the clot is known and
+    treated, and pain in the treated leg is expected while it recovers, so "previous clot" (a
+    Wells item for suspecting a *new* clot) would make every report of leg pain a same-day
+    alert. Swelling, warmth, redness and the other DVT signs in one leg still are (the triage
+    DVT-signs rule), and the Villalta rule takes over from 3 months.
     """
     pid = schedule.programme.id
     if pid == "after_surgery":
         return {"recent_surgery": True}
-    if pid == "after_vte":
-        return {"previous_clot": True}
     if pid == "pregnancy_postpartum":
         return {"pregnancy_status": "pregnant" if day < 0 else "postpartum", "sex": "female"}
     if pid == "after_journey":
