@@ -53,7 +53,9 @@ _OWN = (
            "Villalta 0-4 none, 5-14 PTS (5-9 mild, 10-14 moderate), >= 15 or a venous ulcer "
            "severe; PTS is diagnosed after the acute phase (from 3 months)",
            "bands: clotwatch.core.instruments VILLALTA (golden tests); 'after the acute phase "
-           "(3-6 months)': MDCalc Villalta page; the Kahn abstract does not state the timing"),
+           "(3-6 months)': MDCalc Villalta page; the Kahn abstract does not state the timing; "
+           "the VAS 2022 Delphi (Cosmi, doi:10.3389/fcvm.2022.762443, Table 1) agreed on 6 "
+           "months, not on 1 month: from day 90 is the earlier end of that range"),
     Source("rcog_gtg37a",
            "RCOG Green-top Guideline No. 37a: Reducing the risk of venous thromboembolism during "
            "pregnancy and the puerperium (April 2015)",
