@@ -164,3 +164,21 @@ def test_alert_decisions_notify_clinicians_and_escalations_notify_admins(store: 
                                                              "admin@clinic.example")
     assert all(r.payload == {"link": link, "level": r.payload["level"]} for r in rows)
     assert {r.lang for r in rows} == {"en", "ru"}
+
+
+def test_planners_run_at_most_once_per_interval(store: Store) -> None:
+    from clotwatch.worker.runner import Worker
+
+    calls: list[datetime] = []
+
+    def planner(session: Any, now: datetime) -> int:
+        calls.append(now)
+        return 0
+
+    clock = [datetime(2026, 6, 2, 9, tzinfo=UTC)]
+    worker = Worker(store, {}, planners=[planner], plan_every=timedelta(minutes=1),
+                    clock=lambda: clock[0])
+    for seconds in (0, 30, 59, 60, 61, 125):
+        clock[0] = datetime(2026, 6, 2, 9, tzinfo=UTC) + timedelta(seconds=seconds)
+        worker.run_once()
+    assert [c.second + 60 * c.minute for c in calls] == [0, 60, 125]

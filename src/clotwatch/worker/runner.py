@@ -92,11 +92,14 @@ class Worker:
     lease: timedelta = timedelta(minutes=2)
     retry_base: timedelta = timedelta(seconds=30)
     planners: Sequence[Planner] = ()
+    # Planners (reminders, sweeps) run at most this often, not on every poll.
+    plan_every: timedelta = timedelta(minutes=1)
     clock: Callable[[], datetime] = _utcnow
     # Called after a message is handed over and before it is marked sent (tests use it to stop
     # a worker at the worst moment; nothing else should).
     after_send: Callable[[Message], None] | None = None
     _stop: threading.Event = field(default_factory=threading.Event)
+    _planned_at: datetime | None = None
 
     def stop(self) -> None:
         """Finish the message in hand, then stop ``run``."""
@@ -106,9 +109,12 @@ class Worker:
         """Run the planners, claim one batch and send it."""
         stats = Stats()
         now = self.clock()
-        for planner in self.planners:
-            with self.store.session() as session:
-                stats.planned += planner(session, now)
+        if self.planners and (self._planned_at is None
+                              or now - self._planned_at >= self.plan_every):
+            for planner in self.planners:
+                with self.store.session() as session:
+                    stats.planned += planner(session, now)
+            self._planned_at = now
         with self.store.session() as session:
             outbox.fail_exhausted(session, now)
             claimed = outbox.claim(session, now, self.batch, self.lease, tuple(self.channels))
