@@ -86,27 +86,27 @@ PG_ADMIN_URL = os.environ.get("CLOTWATCH_TEST_PG_URL",
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def queue_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A migrated database for the outbox: a SQLite file, or a throwaway PostgreSQL database
-    (as tests/store does) dropped afterwards."""
+    """A migrated database for the outbox: a SQLite file, or a throwaway schema on the local
+    PostgreSQL server (a schema, not a database: dropping it is instant)."""
     if request.param == "sqlite":
         yield request.getfixturevalue("sqlite_url")
         return
     import psycopg
 
-    name = f"clotwatch_worker_{secrets.token_hex(4)}"
+    schema = f"clotwatch_worker_{secrets.token_hex(4)}"
     dsn = PG_ADMIN_URL.replace("postgresql+psycopg://", "postgresql://")
     try:
         admin = psycopg.connect(dsn, autocommit=True, connect_timeout=5)
     except psycopg.OperationalError as exc:
         pytest.fail(f"the PostgreSQL server on 127.0.0.1:5432 is needed: {exc}")
     with admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-        url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+        admin.execute(f'CREATE SCHEMA "{schema}"')
+        url = f"{PG_ADMIN_URL}?options=-csearch_path%3D{schema}"
         try:
             upgrade(url)
             yield url
         finally:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            admin.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
 
 
 @pytest.fixture
