@@ -104,3 +104,14 @@ def test_weekly_phase_is_stale_only_after_a_week_and_never_after_the_end() -> No
 def test_naive_datetimes_are_refused() -> None:
     with pytest.raises(InputError):
         _schedule().is_stale(datetime(2026, 3, 21, 9), datetime(2026, 3, 22, 9, tzinfo=UTC))
+
+
+def test_a_clinician_can_shorten_the_dose_questions_to_14_days_after_a_knee() -> None:
+    s = _schedule("after_surgery")
+    assert s.asks("doses", 20)
+    knee = Schedule(s.programme, s.index_date, LONDON, doses_until_day=14)
+    assert knee.asks("doses", 13.9) and not knee.asks("doses", 14)
+    assert not _schedule("after_journey").asks("doses", 1)
+    with pytest.raises(InputError) as err:
+        Schedule(s.programme, s.index_date, LONDON, doses_until_day=-1)
+    assert err.value.field == "doses_until_day"

@@ -105,7 +105,7 @@ _BASE_RULES = ("warning_sign", "same_day_signs", "calf_difference", "calf_rising
 PROGRAMMES: dict[str, Programme] = {p.id: p for p in (
     # NICE NG89: extended prophylaxis for 28 days after major abdominal/pelvic cancer surgery,
     # hip fracture or elective hip replacement (14 days after knee replacement: a clinician
-    # shortens ``doses_until_day`` with a schedule adjustment). The risk window is the Wells /
+    # sets ``Schedule.doses_until_day=14``). The risk window is the Wells /
     # NICE NG158 Table 1 item "major surgery within 12 weeks": 84 days.
     Programme(
         id="after_surgery",

@@ -233,7 +233,7 @@ def _villalta(ctx: Context) -> Finding | None:
     only says what the answered items already prove."""
     c = ctx.checkin
     assert c is not None
-    if not ctx.schedule.programme.asks("villalta", ctx.day):
+    if not ctx.schedule.asks("villalta", ctx.day):
         return None
     answers: dict[str, Any] = {}
     visits = [h for h in ctx.history if h.kind == "visit" and h.villalta]
@@ -263,7 +263,7 @@ def _missed_doses(ctx: Context) -> Finding | None:
     unanswered is not read as "none missed"."""
     c = ctx.checkin
     assert c is not None
-    if c.kind != "patient" or not ctx.schedule.programme.asks("doses", ctx.day):
+    if c.kind != "patient" or not ctx.schedule.asks("doses", ctx.day):
         return None
     if c.doses_missed is None:
         return Finding("soon", "alert.missed_doses.unknown", {})

@@ -101,9 +101,22 @@ class Schedule:
     checkin_time: time = time(9, 0)  # the patient's chosen local time
     quiet_hours: QuietHours | None = QuietHours(time(22, 0), time(8, 0))
     adjustments: tuple[Adjustment, ...] = ()
+    # A clinician's length of the dose questions, in days from the index date (e.g. 14 days of
+    # prophylaxis after a knee replacement instead of the programme's 28; or until the end of
+    # anticoagulation); None keeps the programme's.
+    doses_until_day: int | None = None
 
     def __post_init__(self) -> None:
         zone(self.time_zone)
+        if self.doses_until_day is not None and not 0 <= self.doses_until_day <= 3650:
+            raise InputError("doses_until_day", "must be between 0 and 3650")
+
+    def asks(self, group: str, day: float) -> bool:
+        """Whether a check-in on ``day`` asks ``group`` (the programme's, with this schedule's
+        dose length)."""
+        if group == "doses" and self.doses_until_day is not None:
+            return group in self.programme.questions and day < self.doses_until_day
+        return self.programme.asks(group, day)
 
     @property
     def tz(self) -> ZoneInfo:
