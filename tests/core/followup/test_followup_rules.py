@@ -179,6 +179,19 @@ def test_unacknowledged_urgent_alerts_escalate_at_their_deadline() -> None:
     assert "missed_doses" not in _decide(None, (checkin(4),), soon, now=opened + timedelta(30))
 
 
+def test_a_clinic_can_set_its_own_escalation_windows() -> None:
+    opened = at_day(4)
+    alert = {"calf_difference": OpenAlert("calf_difference", "urgent", opened)}
+    windows = {"urgent": timedelta(hours=1), "soon": timedelta(days=2)}
+    decisions = evaluate(schedule(), None, (checkin(4),), alert, opened + timedelta(hours=1),
+                         ENROLLED, acknowledge_within=windows)
+    assert [(d.rule, d.action) for d in decisions] == [("calf_difference", "escalate")]
+    ck = checkin(5, doses_missed=2)
+    [missed] = [d for d in evaluate(schedule(), ck, (), {}, ck.at, ENROLLED,
+                                    acknowledge_within=windows) if d.rule == "missed_doses"]
+    assert missed.escalate_at == ck.at + timedelta(days=2)
+
+
 @pytest.mark.parametrize("raw, field", [
     ({"calf_cm": {"left": 9}}, "calf_cm.left"),
     ({"calf_cm": {"middle": 30}}, "calf_cm.middle"),

@@ -40,7 +40,7 @@ ACTIONS: tuple[Action, ...] = ("open", "keep", "raise", "clear", "resolve", "esc
 # How long an alert may stay unacknowledged before it escalates to the clinic's admin. No
 # guideline gives these numbers: they are clotwatch's defaults (docs/follow-up.md), chosen so
 # that an emergency is seen within a quarter of an hour and a same-day finding within the
-# working half-day; a clinic may change them (``AlertRule.acknowledge_within``).
+# working half-day; a clinic may change them (``evaluate(..., acknowledge_within=...)``).
 ACKNOWLEDGE_WITHIN: Mapping[Level, timedelta] = MappingProxyType({
     "emergency": timedelta(minutes=15),
     "urgent": timedelta(hours=4),
@@ -310,19 +310,23 @@ REASON_IDS = (
 )
 
 
-def _escalate_at(rule: AlertRule, level: Level, since: datetime) -> datetime | None:
-    window = rule.acknowledge_within.get(level)
+def _escalate_at(rule: AlertRule, level: Level, since: datetime,
+                 windows: Mapping[Level, timedelta] | None = None) -> datetime | None:
+    window = (windows if windows is not None else rule.acknowledge_within).get(level)
     return None if window is None else since + window
 
 
 def evaluate(schedule: Schedule, checkin: CheckIn | None, history: Sequence[CheckIn],
              open_alerts: Mapping[str, OpenAlert], now: datetime,
-             enrolled_at: datetime) -> tuple[Decision, ...]:
+             enrolled_at: datetime,
+             acknowledge_within: Mapping[Level, timedelta] | None = None
+             ) -> tuple[Decision, ...]:
     """What should happen to each of the programme's alerts, given the data and ``now``.
 
     ``checkin`` is the check-in just made (None for a periodic sweep, when only time-based rules
     run); ``history`` the earlier check-ins (any order); ``open_alerts`` the open alert of each
-    rule (one per patient and rule). Returns decisions in the programme's rule order, then the
+    rule (one per patient and rule); ``acknowledge_within`` a clinic's own escalation windows
+    (default ``ACKNOWLEDGE_WITHIN``). Returns decisions in the programme's rule order, then the
     escalations of open alerts whose acknowledgement is overdue.
     """
     for name, value in (("now", now), ("enrolled_at", enrolled_at)):
@@ -347,31 +351,35 @@ def evaluate(schedule: Schedule, checkin: CheckIn | None, history: Sequence[Chec
         if current is None:
             decisions.append(Decision(rule_id, "open", finding.level, finding.reason,
                                       finding.evidence,
-                                      _escalate_at(rule, finding.level, now)))
+                                      _escalate_at(rule, finding.level, now,
+                                                   acknowledge_within)))
         elif rank(finding.level) > rank(current.level):
             decisions.append(Decision(rule_id, "raise", finding.level, finding.reason,
                                       finding.evidence,
-                                      _escalate_at(rule, finding.level, now)))
+                                      _escalate_at(rule, finding.level, now,
+                                                   acknowledge_within)))
             escalated.add(rule_id)   # a raised alert gets a fresh acknowledgement window
         else:
             decisions.append(Decision(rule_id, "keep", current.level, finding.reason,
                                       finding.evidence,
                                       None if current.acknowledged_at else
-                                      _escalate_at(rule, current.level, current.opened_at)))
+                                      _escalate_at(rule, current.level, current.opened_at,
+                                                   acknowledge_within)))
     for rule_id, current in open_alerts.items():
         if rule_id in escalated or rule_id not in RULES:
             continue
-        decision = escalation(RULES[rule_id], current, now)
+        decision = escalation(RULES[rule_id], current, now, acknowledge_within)
         if decision is not None:
             decisions.append(decision)
     return tuple(decisions)
 
 
-def escalation(rule: AlertRule, alert: OpenAlert, now: datetime) -> Decision | None:
-    """An ``escalate`` decision if ``alert`` was not acknowledged within its rule's window."""
+def escalation(rule: AlertRule, alert: OpenAlert, now: datetime,
+               acknowledge_within: Mapping[Level, timedelta] | None = None) -> Decision | None:
+    """An ``escalate`` decision if ``alert`` was not acknowledged within its window."""
     if alert.acknowledged_at is not None or alert.escalated_at is not None:
         return None
-    deadline = _escalate_at(rule, alert.level, alert.opened_at)
+    deadline = _escalate_at(rule, alert.level, alert.opened_at, acknowledge_within)
     if deadline is None or now < deadline:
         return None
     return Decision(alert.rule, "escalate", alert.level, "alert.escalated",
