@@ -13,8 +13,15 @@ secret key generated on first run and kept in the data directory. Environment va
   keys, JSON) or ``CLOTWATCH_CDS_TRUST`` (the same JSON inline); ``CLOTWATCH_CDS_BASE_URL`` (the
   public URL the EHR calls, the JWT ``aud`` prefix); ``CLOTWATCH_CDS_ALLOW_UNSIGNED`` (development
   only).
-- Any secret may instead come from a file: ``DATABASE_URL_FILE``, ``CLOTWATCH_SECRET_KEY_FILE``
-  (as Docker/Kubernetes secrets are mounted).
+- The worker (docs/follow-up.md): ``CLOTWATCH_SMTP_HOST``, ``_PORT``, ``_SECURITY``
+  (starttls, ssl, none), ``_USERNAME``, ``_PASSWORD``, ``CLOTWATCH_SMTP_FROM``;
+  ``CLOTWATCH_WEBHOOK_SECRET`` (signs webhooks), ``CLOTWATCH_WEBHOOK_ALLOW_HTTP`` (development
+  only); ``CLOTWATCH_VAPID_PRIVATE_KEY`` and ``CLOTWATCH_VAPID_SUBJECT`` (Web Push);
+  ``CLOTWATCH_WORKER_BATCH``, ``CLOTWATCH_WORKER_LEASE_SECONDS``. A channel left unconfigured
+  is not sent: its rows wait in the outbox.
+- Any secret may instead come from a file: ``DATABASE_URL_FILE``, ``CLOTWATCH_SECRET_KEY_FILE``,
+  ``CLOTWATCH_SMTP_PASSWORD_FILE``, ``CLOTWATCH_WEBHOOK_SECRET_FILE``,
+  ``CLOTWATCH_VAPID_PRIVATE_KEY_FILE`` (as Docker/Kubernetes secrets are mounted).
 
 Placeholder secrets (``changethis``, ``secret`` ...) are refused outside development.
 """
@@ -60,6 +67,9 @@ class _FileSecretsSource(PydanticBaseSettingsSource):
     FILE_VARS = {
         "database_url": ("DATABASE_URL_FILE", "CLOTWATCH_DATABASE_URL_FILE"),
         "secret_key": ("CLOTWATCH_SECRET_KEY_FILE",),
+        "smtp_password": ("CLOTWATCH_SMTP_PASSWORD_FILE",),
+        "webhook_secret": ("CLOTWATCH_WEBHOOK_SECRET_FILE",),
+        "vapid_private_key": ("CLOTWATCH_VAPID_PRIVATE_KEY_FILE",),
     }
 
     def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
@@ -102,6 +112,19 @@ class Settings(BaseSettings):
     cds_trust: str | None = None
     cds_base_url: str | None = Field(None, pattern=r"^https?://[^/?#\s]+(/[^?#\s]*)?$")
     cds_allow_unsigned: bool = False
+    # The worker's channels (clotwatch.worker): each is off until configured.
+    smtp_host: str | None = None
+    smtp_port: int = Field(587, ge=1, le=65535)
+    smtp_security: Literal["starttls", "ssl", "none"] = "starttls"
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_from: str = "clotwatch@localhost"
+    webhook_secret: SecretStr | None = None
+    webhook_allow_http: bool = False
+    vapid_private_key: SecretStr | None = None
+    vapid_subject: str | None = Field(None, pattern=r"^(mailto:|https://)\S+$")
+    worker_batch: int = Field(50, ge=1, le=1000)
+    worker_lease_seconds: int = Field(120, ge=5, le=3600)
 
     @classmethod
     def settings_customise_sources(
@@ -135,6 +158,17 @@ class Settings(BaseSettings):
                 and self.environment != "development":
             raise ConfigError("CLOTWATCH_CDS_BASE_URL: required with a CDS Hooks trust "
                               "configuration (the public URL EHRs call; their tokens' 'aud')")
+        if self.environment != "development":
+            if self.webhook_allow_http:
+                raise ConfigError("CLOTWATCH_WEBHOOK_ALLOW_HTTP: plain-http webhooks are "
+                                  "refused outside development")
+            if self.smtp_host and self.smtp_security == "none" \
+                    and self.smtp_host not in ("localhost", "127.0.0.1", "::1"):
+                raise ConfigError("CLOTWATCH_SMTP_SECURITY: 'none' is allowed only for a relay "
+                                  "on this machine (localhost) outside development")
+            if self.webhook_secret is not None \
+                    and len(self.webhook_secret.get_secret_value()) < 16:
+                raise ConfigError("CLOTWATCH_WEBHOOK_SECRET: at least 16 characters")
         return self
 
     @property

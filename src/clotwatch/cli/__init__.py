@@ -23,6 +23,7 @@ COMMANDS: tuple[str, ...] = (
     "fhir",
     "serve",
     "db",
+    "worker",
 )
 
 EXIT_OK = 0

@@ -28,22 +28,25 @@ def check_language(lang: str) -> str:
 
 
 @cache
-def catalogue(lang: str) -> Mapping[str, str]:
-    """The translated messages of ``lang`` as ``{msgid: msgstr}`` (empty strings left out)."""
+def catalogue(lang: str, domain: str = DOMAIN) -> Mapping[str, str]:
+    """The translated messages of ``lang`` as ``{msgid: msgstr}`` (empty strings left out).
+
+    ``domain`` is the catalogue's name: ``clotwatch`` (triage, the CLI) or ``followup``.
+    """
     from babel.messages.pofile import read_po
 
     check_language(lang)
-    path = resources.files(__name__) / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
+    path = resources.files(__name__) / lang / "LC_MESSAGES" / f"{domain}.po"
     with path.open("rb") as fh:
-        parsed = read_po(fh, locale=lang, domain=DOMAIN)
+        parsed = read_po(fh, locale=lang, domain=domain)
     return {str(m.id): str(m.string) for m in parsed
             if m.id and isinstance(m.id, str) and isinstance(m.string, str) and m.string}
 
 
-def translator(lang: str) -> Callable[[str], str]:
+def translator(lang: str, domain: str = DOMAIN) -> Callable[[str], str]:
     """A function from message id to text in ``lang`` (falling back to English, then the id)."""
-    primary = catalogue(check_language(lang))
-    fallback = catalogue(DEFAULT_LANGUAGE)
+    primary = catalogue(check_language(lang), domain)
+    fallback = catalogue(DEFAULT_LANGUAGE, domain)
 
     def translate(msgid: str) -> str:
         return primary.get(msgid) or fallback.get(msgid) or msgid

@@ -7,6 +7,7 @@ are both supported and both tested.
 from clotwatch.store.db import Store, open_store
 from clotwatch.store.migrate import current_revision, downgrade, upgrade
 from clotwatch.store.models import Assessment, Base, CdsFeedback
+from clotwatch.store.outbox import OutboxMessage  # registers the outbox table with Base
 from clotwatch.store.repository import AssessmentRepository, CdsFeedbackRepository
 
 __all__ = [
@@ -15,6 +16,7 @@ __all__ = [
     "Base",
     "CdsFeedback",
     "CdsFeedbackRepository",
+    "OutboxMessage",
     "Store",
     "current_revision",
     "downgrade",

@@ -1,0 +1,86 @@
+"""Alert evaluation per check-in against triage alone, in the same run.
+
+evaluate() runs every rule of the "after a DVT or PE" programme (triage's emergency and same-day
+rules through one apply_rules call, the calf rules over the history, Villalta through the
+instrument, missed doses, stale data, escalations) on one new check-in with a history of 90 days
+of daily check-ins. The baseline is the triage decision alone (``apply_rules``) on the same
+answers: the least any follow-up evaluation must do.
+
+    .venv/bin/python benchmarks/followup_alerts.py [--history-days 90] [--json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import random
+import statistics
+import sys
+import timeit
+from datetime import UTC, date, datetime, timedelta
+
+from clotwatch.core.followup import OpenAlert, Schedule, evaluate, get_programme, validate_checkin
+from clotwatch.core.triage.rules import apply_rules
+
+INDEX = date(2026, 1, 5)
+START = datetime(2026, 1, 5, 9, tzinfo=UTC)
+SIGNS = ("short_of_breath", "chest_pain", "coughing_blood", "fainting", "fast_heartbeat",
+         "cold_pale_numb_leg")
+
+
+def _raw(rng: random.Random) -> dict:
+    answers = {k: False for k in SIGNS}
+    answers["leg_side"] = rng.choice(["none", "left"])
+    answers["swelling"] = rng.random() < 0.1
+    left = round(rng.uniform(35, 38), 1)
+    return {"answers": answers, "calf_cm": {"left": left, "right": 35.0},
+            "doses_missed": int(rng.random() < 0.05), "leg_pain": rng.randint(0, 4),
+            "villalta": {k: rng.randint(0, 2) for k in ("pain", "cramps", "heaviness",
+                                                        "paresthesia", "pruritus")}}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--history-days", type=int, default=90)
+    parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    rng = random.Random(12)
+    schedule = Schedule(get_programme("after_vte"), INDEX, "Europe/London")
+    history = [validate_checkin(_raw(rng), START + timedelta(days=d))
+               for d in range(args.history_days)]
+    new = validate_checkin(_raw(rng), START + timedelta(days=args.history_days))
+    open_alerts = {"missed_doses": OpenAlert("missed_doses", "soon", START)}
+    answers = dict(new.answers)
+
+    def followup() -> object:
+        return evaluate(schedule, new, history, open_alerts, new.at, START)
+
+    def triage_only() -> object:
+        return apply_rules(answers)
+
+    results = {}
+    for name, fn in (("evaluate", followup), ("triage apply_rules", triage_only)):
+        timer = timeit.Timer(fn)
+        number, _ = timer.autorange()
+        runs = [t / number for t in timer.repeat(args.repeat, number)]
+        results[name] = {"median_us": statistics.median(runs) * 1e6,
+                         "best_us": min(runs) * 1e6, "per_second": 1 / statistics.median(runs)}
+    ratio = results["evaluate"]["median_us"] / results["triage apply_rules"]["median_us"]
+    meta = {"python": platform.python_version(), "machine": platform.machine(),
+            "history_days": args.history_days, "ratio": ratio}
+    if args.json:
+        json.dump({"results": results, **meta}, sys.stdout, indent=2)
+        print()
+        return 0
+    print(f"Python {meta['python']} on {meta['machine']}; history {args.history_days} days")
+    for name, r in results.items():
+        print(f"{name:>20}: median {r['median_us']:8.1f} us  best {r['best_us']:8.1f} us  "
+              f"({r['per_second']:,.0f}/s)")
+    print(f"evaluate / triage = {ratio:.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

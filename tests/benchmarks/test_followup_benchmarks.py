@@ -1,0 +1,50 @@
+"""The follow-up benchmarks still run, on a seeded small sample (figures are never asserted:
+docs/benchmarks.md records them from the documented commands)."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
+
+
+def _load(name: str) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(f"clotwatch_bench_{name}",
+                                                  BENCHMARKS / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_alert_evaluation_benchmark_runs(monkeypatch: pytest.MonkeyPatch,
+                                         capsys: pytest.CaptureFixture[str]) -> None:
+    bench = _load("followup_alerts")
+    monkeypatch.setattr(sys, "argv", ["followup_alerts", "--history-days", "5", "--repeat",
+                                      "1", "--json"])
+    assert bench.main() == 0
+    out = json.loads(capsys.readouterr().out)
+    assert set(out["results"]) == {"evaluate", "triage apply_rules"}
+
+
+def test_worker_benchmark_sends_every_message(tmp_path: Path) -> None:
+    from aiosmtpd.controller import Controller
+
+    bench = _load("worker_throughput")
+    counter = bench.Counter()
+    port = bench._port()
+    controller = Controller(counter, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        bench.bare_loop(port, 5)
+        bench.worker_run(f"sqlite:///{tmp_path / 'b.sqlite3'}", port, 12, 5)
+    finally:
+        controller.stop()
+    assert counter.n == 17
