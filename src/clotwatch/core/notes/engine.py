@@ -62,6 +62,7 @@ class InputRule:
     measure: str | None = None
     threshold: Mapping[str, float] = field(default_factory=dict)
     within_days: int | None = None
+    dated: tuple[str, ...] = ()  # concepts (events) that need a date to meet within_days
     options: tuple[tuple[str, tuple[str, ...]], ...] = ()
     if_negated: str | None = None
     source: str = ""
@@ -69,6 +70,7 @@ class InputRule:
     def concept_ids(self) -> set[str]:
         """Every concept this rule looks for."""
         ids = set(self.concepts) | set(self.false_concepts) | set(self.negated_concepts)
+        ids.update(self.dated)
         ids.update(c for group in self.all_of for c in group)
         ids.update(c for _, cs in self.options for c in cs)
         return ids
@@ -172,7 +174,9 @@ _AGO = re.compile(
     r"|\b(?:post-?operative day|POD)\s*#?\s*(?P<pod>\d+)\b",
     re.IGNORECASE,
 )
-_YEAR = re.compile(r"\b(?:in|since)\s+(?:19|20)\d\d\b")
+_YEAR = re.compile(r"\b(?:in|since)\s+(?:\w+\s+)?(?:19|20)\d\d\b", re.IGNORECASE)
+_RECENT = re.compile(r"\b(?:recent(?:ly)?|just (?:had|underwent)|post-?op(?:erative(?:ly)?)?)\b",
+                     re.IGNORECASE)
 
 
 def _days(m: re.Match[str]) -> float:
@@ -299,6 +303,14 @@ class _Reader:
             self.why_not.append(
                 f"{_quote(m.sentence.text[:80])!r} is dated by a year; the note's date is "
                 "not known"
+            )
+            return False
+        if m.concept in self.rule.dated and not _RECENT.search(m.sentence.text):
+            # "within 4 weeks" cannot be answered by an undated operation: in a narrative it
+            # is as often the treatment that followed, or a consultation, as a risk factor.
+            self.why_not.append(
+                f"{self.note.text[m.start:m.end]!r} has no date or 'recent' "
+                f"({_quote(m.sentence.text)!r})"
             )
             return False
         return None

@@ -42,6 +42,7 @@ def _input_rule(where: str, raw: dict[str, Any], concepts: set[str]) -> InputRul
         measure=raw.get("measure"),
         threshold=dict(raw.get("threshold", {})),
         within_days=raw.get("within_days"),
+        dated=tuple(raw.get("dated", ())),
         options=tuple((o, tuple(cs)) for o, cs in raw.get("options", ())),
         if_negated=raw.get("if_negated"),
         source=raw.get("source", ""),
