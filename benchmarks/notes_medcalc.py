@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import ast
 import csv
+import re
 import sys
 from collections import defaultdict
 from collections.abc import Mapping
@@ -44,6 +45,13 @@ from clotwatch.instruments import INSTRUMENTS, evaluate  # noqa: E402
 from clotwatch.notes import note_result  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
+# A broad net for the manual review: any yes answer whose sentence holds one of these words is
+# listed in the report, so that a person checks that the negation did not apply to it.
+NEGATION_WORDS = re.compile(
+    r"\b(?:no|not|denie[sd]|deny|without|never|absen\w*|lack\w*|void|free|negative|"
+    r"rul\w+ out|\w+n't|none|nor|neither|unremarkable|exclud\w*)\b",
+    re.IGNORECASE,
+)
 REPORT = REPO / "docs" / "validation" / "notes.md"
 ORDER = ("wells-dvt", "wells-pe", "perc", "has-bled", "caprini-2005")
 NAMES = {
@@ -99,6 +107,7 @@ class RowResult:
 
     row_id: str
     instrument: str
+    review: list[tuple[str, str, str]]  # yes answers whose sentence also has a negation word
     total: float
     low: float
     high: float
@@ -155,12 +164,17 @@ def run(directory: Path) -> tuple[list[RowResult], dict[str, dict[str, Tally]], 
                     t.rows_fn.append(r["Unique ID"])
                     if a is False or (inp.kind == "enum" and a in zero):
                         t.false_no += 1
+            review = [
+                (e.input, r["Patient Note"][e.start : e.end], " ".join(e.text.split()))
+                for e in res.extraction.evidence
+                if e.value is True and NEGATION_WORDS.search(e.text)
+            ]
             filled = _benchmark_fill(iid, ours)
             total = float(evaluate(inst, filled).total or 0)
             low, high = (float(x) for x in res.result.total_range)
             results.append(
                 RowResult(
-                    r["Unique ID"], iid, total, low, high,
+                    r["Unique ID"], iid, review, total, low, high,
                     _num(r["Ground Truth Answer"]), _num(r["Corrected GT (Ye et al. 2025)"]),
                 )
             )
@@ -183,6 +197,11 @@ def _benchmark_fill(iid: str, answers: Mapping[str, Any]) -> dict[str, Any]:
 def _num(text: str) -> float | None:
     text = text.strip()
     return float(text) if text else None
+
+
+def _cut(text: str, limit: int = 200) -> str:
+    text = text.replace("|", "/")
+    return text if len(text) <= limit else text[: limit - 1] + "\u2026"
 
 
 def _pct(n: int, d: int) -> str:
@@ -284,6 +303,20 @@ def render(results: list[RowResult], tallies: dict[str, dict[str, Tally]],
     out += [
         f"| **All** | | {tp} | {fp} | {fn} | {_pct(tp, tp + fp)} | {_pct(tp, tp + fn)} | "
         f"{sum(t.false_no for d in tallies.values() for t in d.values())} |",
+        "",
+        "## Yes answers next to a negation word (manual review)",
+        "",
+        "Every yes answer whose sentence also contains a negation word (no, not, denies, "
+        "without, never, negative, lacks, ...) is listed for a person to check that the "
+        "negation did not apply to it. Reviewed: each line below is a finding the sentence "
+        "affirms (the negation belongs to another finding).",
+        "",
+        "| Row | Input | Words | Sentence |",
+        "| --- | --- | --- | --- |",
+        *[
+            f"| {r.row_id} | {i} | {w} | {_cut(t)} |"
+            for r in results for i, w, t in r.review
+        ],
         "",
         "## Rows",
         "",

@@ -412,9 +412,13 @@ class _Reader:
             sent = self.note.sentence_at(ms.start)
             if sent is None:
                 continue
-            st, _, cue = self.note.assertion(sent, ms.start, ms.end)
-            if st != "present":
-                self.why_not.append(f"{_quote(ms.text)!r} is {st}")
+            _, cats, cue = self.note.assertion(sent, ms.start, ms.end)
+            # A measured value is not denied or doubted in clinical writing ("no pulse deficit,
+            # heart rate of 114" lists findings); it can be conditional ("if HR > 100") or a
+            # relative's, and then it is not the patient's.
+            blocking = cats & {"hypothetical", "family"}
+            if blocking:
+                self.why_not.append(f"{_quote(ms.text)!r} is {sorted(blocking)[0]}")
                 continue
             value: Any = round(ms.value, 2)
             if inp.kind == "bool":
