@@ -95,3 +95,28 @@ def test_unreadable_attachments_are_named_not_crashing(data: str) -> None:
     notes = read_notes(b, "pat-1")
     assert len(notes.notes) == 3
     assert any(s.startswith("DocumentReference/link") for s in notes.skipped)
+
+
+def test_cds_patient_view_fills_from_prefetched_notes() -> None:
+    from clotwatch.cdshooks.catalogue import services
+    from clotwatch.service.cds import HookCall, invoke
+
+    b = bundle_with_notes()
+    patient = next(e["resource"] for e in b["entry"]
+                   if e["resource"]["resourceType"] == "Patient")
+
+    def searchset(rtype: str) -> dict[str, Any]:
+        return {"resourceType": "Bundle", "type": "searchset",
+                "entry": [e for e in b["entry"] if e["resource"]["resourceType"] == rtype
+                          and e["resource"].get("subject", {}).get("reference")
+                          == "Patient/pat-1"]}
+
+    assert {"notes", "reports"} <= set(services()["clotwatch-vte-risk"].prefetch)
+    call = HookCall("patient-view", "h-1", {"patientId": "pat-1", "userId": "Practitioner/1"},
+                    prefetch={"patient": patient, "conditions": searchset("Condition"),
+                              "notes": searchset("DocumentReference"),
+                              "reports": searchset("DiagnosticReport")})
+    cards = invoke("clotwatch-vte-risk", call, now=NOW, base_url="https://cw.example")["cards"]
+    text = json.dumps(cards)
+    assert "from the notes" in text
+    assert "Not available from the EHR for this call: notes" not in text

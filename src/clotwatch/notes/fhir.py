@@ -31,6 +31,14 @@ from clotwatch.notes.pipeline import MAX_NOTE_CHARS, SUPPORTED
 from clotwatch.notes.rules import load_rules
 
 NOTE_TYPES = ("DocumentReference", "DiagnosticReport", "Composition")
+# CDS Hooks prefetch keys for the notes (the most recent few of each). They are optional and
+# not named as "not available" on the cards: without notes every item is reported exactly as
+# the coded record leaves it.
+NOTES_PREFETCH: dict[str, str] = {
+    "notes": "DocumentReference?patient={{context.patientId}}&status=current&_sort=-date"
+             "&_count=5",
+    "reports": "DiagnosticReport?patient={{context.patientId}}&_sort=-date&_count=5",
+}
 _SKIP_STATUS = {"entered-in-error", "cancelled", "superseded"}
 _BLOCK = re.compile(r"</?(?:br|p|div|li|tr|h[1-6]|ul|ol|table)\b[^>]*>", re.IGNORECASE)
 _TAG = re.compile(r"<[^>]+>")
@@ -200,7 +208,7 @@ def fill_from_notes(data: Any, derivation: Any, scored: list[Any]) -> list[Any]:
 
     notes = read_notes(data, str(derivation.patient_id))
     for why in notes.skipped:
-        derivation.notes.append(f"Note not read: {why}.")
+        derivation.notes.append(f"A clinical note was not read: {why}.")
     if not notes.text.strip():
         return scored
     rules = load_rules()
@@ -226,3 +234,11 @@ def fill_from_notes(data: Any, derivation: Any, scored: list[Any]) -> list[Any]:
         result = evaluate(inst, {i.input: i.value for i in inputs})
         out.append(Scored(result, tuple(inputs)))
     return out
+
+
+def fill_cds(gathered: Any, derivation: Any, scored: list[Any]) -> list[Any]:
+    """:func:`fill_from_notes` on a CDS Hooks call's gathered prefetch (``service.cds``)."""
+    for key in NOTES_PREFETCH:
+        if key in gathered.not_available:
+            gathered.not_available.remove(key)
+    return fill_from_notes(list(gathered.values.values()), derivation, scored)
