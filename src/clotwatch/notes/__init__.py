@@ -7,7 +7,7 @@ those inputs (the same ``evaluate()``; missing inputs give a range, never a "no"
 The rules are data files in ``clotwatch/notes/rules/<language>/`` (docs/notes.md).
 """
 
-from clotwatch.notes.pipeline import SUPPORTED, NoteResult, extract, note_result
+from clotwatch.notes.pipeline import SUPPORTED, NoteResult, extract, note_result, note_results
 from clotwatch.notes.rules import load_rules
 
-__all__ = ["SUPPORTED", "NoteResult", "extract", "load_rules", "note_result"]
+__all__ = ["SUPPORTED", "NoteResult", "extract", "load_rules", "note_result", "note_results"]

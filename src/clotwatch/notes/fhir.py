@@ -203,7 +203,7 @@ def fill_from_notes(data: Any, derivation: Any, scored: list[Any]) -> list[Any]:
     Coded data wins; an input filled from a note says so ("from the notes: ...") and names
     its resource. Notes that could not be read are added to ``derivation.notes``.
     """
-    from clotwatch.core.notes import extract
+    from clotwatch.core.notes import extract, prepare
     from clotwatch.fhir.score import InputSource, Scored
 
     notes = read_notes(data, str(derivation.patient_id))
@@ -212,13 +212,14 @@ def fill_from_notes(data: Any, derivation: Any, scored: list[Any]) -> list[Any]:
     if not notes.text.strip():
         return scored
     rules = load_rules()
+    document = prepare(notes.text, rules)
     out = []
     for s in scored:
         inst = s.result.instrument
         if inst.id not in SUPPORTED or not any(i.value is None for i in s.inputs):
             out.append(s)
             continue
-        ex = extract(notes.text, inst, rules)
+        ex = extract(document, inst, rules)
         evidence = {e.input: e for e in ex.evidence}
         inputs = []
         for src in s.inputs:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from clotwatch.core.errors import InputError
 from clotwatch.core.instruments import Result, evaluate, get
-from clotwatch.core.notes import Extraction
+from clotwatch.core.notes import Extraction, prepare
 from clotwatch.core.notes import extract as _extract
 from clotwatch.notes.rules import load_rules
 
@@ -47,20 +48,31 @@ class NoteResult:
 
 def note_result(text: str, instrument_id: str, lang: str = "en") -> NoteResult:
     """Read ``text`` for ``instrument_id``; InputError on an unknown id or unusable text."""
+    return note_results(text, (instrument_id,), lang)[0]
+
+
+def note_results(text: str, instrument_ids: Sequence[str], lang: str = "en") -> list[NoteResult]:
+    """Read ``text`` once for several instruments (the note is split and searched once)."""
     if not isinstance(text, str):
         raise InputError("note", "must be text")
     if not text.strip():
         raise InputError("note", "is empty")
     if len(text) > MAX_NOTE_CHARS:
         raise InputError("note", f"is longer than {MAX_NOTE_CHARS} characters")
-    inst = get(instrument_id)
-    if inst.id not in SUPPORTED:
-        raise InputError(
-            "instrument",
-            f"no note rules for {inst.id!r}; available: {', '.join(SUPPORTED)}",
-        )
-    ex = _extract(text, inst, load_rules(lang))
-    return NoteResult(text, ex, evaluate(inst, ex.inputs))
+    insts = [get(i) for i in instrument_ids]
+    for inst in insts:
+        if inst.id not in SUPPORTED:
+            raise InputError(
+                "instrument",
+                f"no note rules for {inst.id!r}; available: {', '.join(SUPPORTED)}",
+            )
+    rules = load_rules(lang)
+    document = prepare(text, rules)
+    out = []
+    for inst in insts:
+        ex = _extract(document, inst, rules)
+        out.append(NoteResult(text, ex, evaluate(inst, ex.inputs)))
+    return out
 
 
 def extract(text: str, instrument_id: str, lang: str = "en") -> dict[str, Any]:

@@ -7,12 +7,14 @@ here reads files, the clock or the network; the rules arrive as data.
 from clotwatch.core.notes.context import ContextRules, Cue, Modifier, modifiers
 from clotwatch.core.notes.engine import (
     Concept,
+    Document,
     Evidence,
     Extraction,
     InputRule,
     Missing,
     RuleSet,
     extract,
+    prepare,
 )
 from clotwatch.core.notes.measures import Measurement, measurements
 from clotwatch.core.notes.text import Section, Sentence, sentences
@@ -21,6 +23,7 @@ __all__ = [
     "Concept",
     "ContextRules",
     "Cue",
+    "Document",
     "Evidence",
     "Extraction",
     "InputRule",
@@ -33,5 +36,6 @@ __all__ = [
     "extract",
     "measurements",
     "modifiers",
+    "prepare",
     "sentences",
 ]

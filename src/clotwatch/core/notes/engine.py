@@ -195,8 +195,9 @@ def _days(m: re.Match[str]) -> float:
     return n * _UNIT_DAYS[m.group("u").lower()]
 
 
-class _Note:
-    """One note, split once, with cue hits cached per sentence."""
+class Document:
+    """One note split once, with its cue hits, mentions and numbers cached: read it for
+    several instruments without doing the work again (:func:`prepare`)."""
 
     def __init__(self, text: str, rules: RuleSet) -> None:
         self.text = text
@@ -286,7 +287,7 @@ def _threshold(value: float, th: Mapping[str, float]) -> bool:
 
 
 class _Reader:
-    def __init__(self, note: _Note, inp: Input, rule: InputRule) -> None:
+    def __init__(self, note: Document, inp: Input, rule: InputRule) -> None:
         self.note, self.inp, self.rule = note, inp, rule
         self.why_not: list[str] = []
 
@@ -461,12 +462,21 @@ class _Reader:
         return None, None
 
 
-def extract(text: str, instrument: Instrument, rules: RuleSet) -> Extraction:
-    """What ``text`` answers of ``instrument``'s inputs, with evidence; the rest missing."""
+def prepare(text: str, rules: RuleSet) -> Document:
+    """``text`` ready to be read for one or more instruments."""
+    return Document(text, rules)
+
+
+def extract(text: str | Document, instrument: Instrument, rules: RuleSet) -> Extraction:
+    """What ``text`` answers of ``instrument``'s inputs, with evidence; the rest missing.
+
+    ``text`` may be a :class:`Document` from :func:`prepare` (made with the same ``rules``)
+    when one note is read for several instruments.
+    """
     table = rules.instruments.get(instrument.id)
     if table is None:
         raise KeyError(instrument.id)
-    note = _Note(text, rules)
+    note = text if isinstance(text, Document) else Document(text, rules)
     inputs: dict[str, Any] = {}
     evidence: list[Evidence] = []
     missing: list[Missing] = []

@@ -179,6 +179,19 @@ PATTERNS: tuple[tuple[str, str, _Conv], ...] = (
     ),
 )
 _COMPILED = tuple((k, re.compile(p, re.IGNORECASE), c) for k, p, c in PATTERNS)
+# A pattern is tried only when one of its words is in the note (lower case): most notes hold
+# few of the numbers, and scanning 3 KB with every pattern costs more than these checks.
+_NEEDS: dict[str, tuple[str, ...]] = {
+    "age": ("old", "yo", "y/o", "y.o", "age"),
+    "heart_rate": ("heart", "hr", "pulse", "tachycard", "bradycard", "bpm", "beat"),
+    "spo2": ("sat", "spo", "sao", "o2", "oxygen", "pulse ox", "%"),
+    "bmi": ("bmi", "body mass"),
+    "ddimer": ("dimer",),
+    "calf_difference": ("calf",),
+    "systolic_bp": ("/",),
+    "creatinine": ("creatinine",),
+    "alcohol_drinks": ("drink", "unit", "beer", "glass"),
+}
 _WEIGHT = re.compile(r"\b(?:weight|weighed|weighing|wt)\b[^\d\n;]{0,20}?(\d+(?:\.\d+)?)\s*kg\b",
                      re.IGNORECASE)
 _HEIGHT = re.compile(
@@ -189,7 +202,11 @@ _HEIGHT = re.compile(
 def measurements(text: str) -> list[Measurement]:
     """Every number with a unit the rules know, in order of appearance."""
     out: list[Measurement] = []
+    lower = text.lower()
+    present = {k for k, words in _NEEDS.items() if any(w in lower for w in words)}
     for kind, rx, conv in _COMPILED:
+        if kind not in present:
+            continue
         for m in rx.finditer(text):
             if any(o.kind == kind and o.start < m.end() and m.start() < o.end for o in out):
                 continue

@@ -51,7 +51,7 @@ class Section:
 
 
 def _is_abbreviation(text: str, dot: int) -> bool:
-    m = _WORD_BEFORE.search(text, 0, dot)
+    m = _WORD_BEFORE.search(text, max(0, dot - 40), dot)
     if m is None:
         return False
     word = m.group(1).lower().rstrip(".")
