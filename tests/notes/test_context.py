@@ -46,6 +46,18 @@ def status_of(sentence: str, target: str) -> str:
         ("No fever but reports hemoptysis.", "hemoptysis", "present"),
         ("Denies chest pain; hemoptysis since Monday.", "hemoptysis", "present"),
         ("No chest pain, however hemoptysis for two days.", "hemoptysis", "present"),
+        # exception phrases affirm what they introduce
+        ("Apart from varicose veins, the leg exam is unremarkable.", "varicose veins",
+         "present"),
+        ("No leg symptoms except for calf tenderness.", "calf tenderness", "present"),
+        # English negation in narrative notes
+        ("His history is void of any stroke or major bleeding.", "major bleeding", "negated"),
+        ("His record lacks any episodes of bleeding.", "bleeding", "negated"),
+        ("He hasn't had a DVT.", "DVT", "negated"),
+        ("Prothrombin 20210A, lupus anticoagulant and factor V Leiden are negative.",
+         "Prothrombin 20210A", "negated"),
+        ("Follow-up visit after treatment for a pulmonary embolism.", "pulmonary embolism",
+         "historical"),
         # pseudo-triggers
         ("No increase in leg swelling.", "leg swelling", "present"),
         ("Gram negative rods; hemoptysis noted.", "hemoptysis", "present"),

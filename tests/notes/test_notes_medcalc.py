@@ -15,7 +15,7 @@ import pytest
 BENCH = Path(__file__).resolve().parents[2] / "benchmarks"
 
 # Today's figures (docs/validation/notes.md); a rule change that lowers them fails here.
-MIN_EXACT_CORRECTED = 0.43  # 27/62
+MIN_EXACT_CORRECTED = 0.45  # 28/62
 MIN_CORRECTED_IN_RANGE = 0.95  # 59/62
 MIN_PRECISION = 0.95  # 297/311
 

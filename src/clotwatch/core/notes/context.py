@@ -26,7 +26,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Literal
 
-Direction = Literal["forward", "backward", "bidirectional", "terminate", "pseudo"]
+Direction = Literal["forward", "backward", "bidirectional", "terminate", "pseudo", "exception"]
 CATEGORIES = ("negated", "historical", "hypothetical", "family", "uncertain")
 _WORD = re.compile(r"[\w/]+(?:['\-][\w/]+)*")
 
@@ -108,7 +108,8 @@ def _blocked(hits: Iterable[_Hit], a: int, b: int) -> bool:
     Reading a denied finding as present is the one error this module must not make.
     """
     return any(
-        h.cue.direction == "terminate" and h.start >= a and h.end <= b for h in hits
+        h.cue.direction in ("terminate", "exception") and h.start >= a and h.end <= b
+        for h in hits
     )
 
 
@@ -126,10 +127,18 @@ def modifiers(
     once for many targets in one sentence.
     """
     found = rules.hits(sentence) if hits is None else hits
+    # "Apart from X, ... unremarkable": X is affirmed; negations after it do not reach back.
+    excepted = any(
+        h.cue.direction == "exception" and h.end <= target_start
+        and (h.cue.max_words is None or _words(sentence[h.end : target_start]) <= h.cue.max_words)
+        for h in found
+    )
     out: list[Modifier] = []
     for h in found:
         cue = h.cue
-        if cue.direction == "terminate":
+        if cue.direction in ("terminate", "exception"):
+            continue
+        if excepted and cue.direction == "backward" and h.start >= target_end:
             continue
         # A cue inside the finding's own words ("no-reflow") does not modify it.
         if h.start < target_end and h.end > target_start:
