@@ -29,6 +29,7 @@ from typing import Any
 from clotwatch.core.instruments.model import Input, Instrument
 from clotwatch.core.notes.context import ContextRules, Modifier, modifiers, status
 from clotwatch.core.notes.measures import Measurement, measurements
+from clotwatch.core.notes.prefilter import starts
 from clotwatch.core.notes.text import Section, Sentence, sentences
 
 STATUSES = ("present", "negated", "historical", "hypothetical", "family", "uncertain")
@@ -42,6 +43,23 @@ class Concept:
     patterns: tuple[str, ...]
     source: str = ""
     case_sensitive: tuple[str, ...] = ()  # abbreviations such as "PE", "HIT", "ASA"
+
+    def prefixes(self) -> tuple[frozenset[str], frozenset[str]] | None:
+        """Strings (lower-case, then case-sensitive) one of which every match starts with, or
+        None when they cannot be known (``core.notes.prefilter``)."""
+        lower: set[str] = set()
+        exact: set[str] = set()
+        for p in self.patterns:
+            got = starts(p, ignorecase=True)
+            if got is None:
+                return None
+            lower |= got
+        for p in self.case_sensitive:
+            got = starts(p, ignorecase=False)
+            if got is None:
+                return None
+            exact |= got
+        return frozenset(lower), frozenset(exact)
 
     def compiled(self) -> re.Pattern[str]:
         """One pattern for the whole concept (word-bounded)."""
@@ -88,6 +106,16 @@ class RuleSet:
     _patterns: dict[str, re.Pattern[str]] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )
+    _starts: dict[str, tuple[frozenset[str], frozenset[str]] | None] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+
+    def prefixes(self, concept_id: str) -> tuple[frozenset[str], frozenset[str]] | None:
+        """The literal starts of a concept (cached), see :meth:`Concept.prefixes`."""
+        key = "\0" + concept_id
+        if key not in self._starts:
+            self._starts[key] = self.concepts[concept_id].prefixes()
+        return self._starts[key]
 
     def pattern(self, concept_id: str) -> re.Pattern[str]:
         """The compiled pattern of a concept (cached)."""
@@ -202,6 +230,7 @@ class Document:
     def __init__(self, text: str, rules: RuleSet) -> None:
         self.text = text
         self.rules = rules
+        self.lower = text.lower()
         self.sentences = sentences(text, rules.sections)
         self._starts = [s.start for s in self.sentences]
         self._hits: dict[int, Any] = {}
@@ -244,6 +273,12 @@ class Document:
         if found is not None:
             return found
         found = []
+        starts = self.rules.prefixes(concept)
+        if starts is not None and not (
+            any(p in self.lower for p in starts[0]) or any(p in self.text for p in starts[1])
+        ):
+            self._mentions[concept] = found
+            return found
         for m in self.rules.pattern(concept).finditer(self.text):
             sent = self.sentence_at(m.start())
             if sent is None:
