@@ -46,6 +46,16 @@ def status_of(sentence: str, target: str) -> str:
         ("No fever but reports hemoptysis.", "hemoptysis", "present"),
         ("Denies chest pain; hemoptysis since Monday.", "hemoptysis", "present"),
         ("No chest pain, however hemoptysis for two days.", "hemoptysis", "present"),
+        # a history terminator ("recent", "is") ends only the history part of a denial
+        ("The patient denies history of heart failure, any recent infections or sepsis, "
+         "stroke, or COPD.", "COPD", "negated"),
+        ("No history of recent viral illness, surgery, or immobilisation.", "immobilisation",
+         "negated"),
+        ("A man with a history of COPD is confined to bed.", "confined to bed", "present"),
+        ("History of asthma and recent heart failure.", "heart failure", "present"),
+        ("A previously confirmed deep vein thrombosis.", "deep vein thrombosis", "historical"),
+        ("No fever; CT confirmed PE.", "PE", "present"),
+        ("No fever, CT confirmed PE.", "PE", "present"),
         # exception phrases affirm what they introduce
         ("Apart from varicose veins, the leg exam is unremarkable.", "varicose veins",
          "present"),

@@ -182,3 +182,27 @@ def test_a_negated_finding_is_never_present(
     r = extract(f"{neg} {listed}.", instrument)
     assert all(v is not True for v in r["inputs"].values()), r["inputs"]
     assert all(e["status"] == "negated" for e in r["evidence"])
+
+
+@pytest.mark.parametrize(
+    ("note", "value"),
+    [
+        ("She had a pulmonary embolism three weeks ago.", True),  # > 14 days: a previous PE
+        ("DVT diagnosed 3 days ago on ultrasound.", None),  # this episode, not a previous one
+    ],
+)
+def test_history_items_take_dated_events_older_than_two_weeks(note: str,
+                                                              value: bool | None) -> None:
+    assert extract(note, "caprini-2005")["inputs"].get("history_of_vte") is value
+
+
+def test_a_test_reported_normal_is_not_present() -> None:
+    r = extract("Prothrombin 20210A is normal and homocysteine within normal range.",
+                "caprini-2005")
+    assert r["inputs"].get("prothrombin_20210a") is not True
+    assert r["inputs"].get("elevated_homocysteine") is not True
+
+
+def test_an_immobilised_limb_is_not_bed_rest() -> None:
+    r = extract("Immobilized with a plaster cast after bunion surgery.", "caprini-2005")
+    assert "mobility" not in r["inputs"]

@@ -100,15 +100,19 @@ def _words(text: str) -> int:
     return len(_WORD.findall(text))
 
 
-def _blocked(hits: Iterable[_Hit], a: int, b: int) -> bool:
-    """Whether a termination term lies in ``[a, b)``.
+def _blocked(hits: Iterable[_Hit], a: int, b: int, categories: tuple[str, ...]) -> bool:
+    """Whether a termination term for a scope of ``categories`` lies in ``[a, b)``.
 
+    A termination cue with no categories ends every scope; one with categories ends only
+    those, and only looking forward ("is", "was" end a history cue's scope - "a history of
+    COPD is confined to bed" - but not a negation's, and not "DVT was diagnosed in the past").
     Unlike some ConText implementations, a trigger of another category does not end a scope:
     in "No chest pain, previous DVT or haemoptysis" the negation must still reach haemoptysis.
     Reading a denied finding as present is the one error this module must not make.
     """
     return any(
         h.cue.direction in ("terminate", "exception") and h.start >= a and h.end <= b
+        and (not h.cue.categories or set(h.cue.categories) & set(categories))
         for h in hits
     )
 
@@ -143,19 +147,23 @@ def modifiers(
         # A cue inside the finding's own words ("no-reflow") does not modify it.
         if h.start < target_end and h.end > target_start:
             continue
-        applies = False
+        kept: tuple[str, ...] = ()
         if cue.direction in ("forward", "bidirectional") and h.end <= target_start:
             gap = sentence[h.end : target_start]
-            applies = not _blocked(found, h.end, target_start) and (
-                cue.max_words is None or _words(gap) <= cue.max_words
-            )
-        if not applies and cue.direction in ("backward", "bidirectional") and h.start >= target_end:
+            if cue.max_words is None or _words(gap) <= cue.max_words:
+                # Each category of the cue keeps its scope unless a terminator for it lies
+                # between: "denies history of HF, any recent sepsis" stays denied although
+                # "recent" ends the history part.
+                kept = tuple(c for c in cue.categories
+                             if not _blocked(found, h.end, target_start, (c,)))
+        if not kept and cue.direction in ("backward", "bidirectional") and h.start >= target_end:
             gap = sentence[target_end : h.start]
-            applies = not _blocked(found, target_end, h.start) and (
-                cue.max_words is None or _words(gap) <= cue.max_words
-            )
-        if applies:
-            out.append(Modifier(cue.categories, sentence[h.start : h.end], h.start, h.end))
+            if (cue.max_words is None or _words(gap) <= cue.max_words) and not _blocked(
+                found, target_end, h.start, ()
+            ):
+                kept = cue.categories
+        if kept:
+            out.append(Modifier(kept, sentence[h.start : h.end], h.start, h.end))
     return out
 
 

@@ -33,6 +33,7 @@ from clotwatch.core.notes.prefilter import starts
 from clotwatch.core.notes.text import Section, Sentence, sentences
 
 STATUSES = ("present", "negated", "historical", "hypothetical", "family", "uncertain")
+HISTORICAL_DAYS = 14  # Harkema 2009: "historical" is more than two weeks before the encounter
 
 
 @dataclass(frozen=True)
@@ -363,6 +364,16 @@ class _Reader:
         if m.status == "historical" and self.rule.within_days is not None:
             # "s/p knee arthroplasty 10 days ago": the time, not the cue, says recent.
             return m.days_ago is not None and m.days_ago <= self.rule.within_days
+        if m.status == "present" and "historical" in self.rule.accept:
+            # ConText's own definition: historical = more than 14 days before the encounter
+            # (Harkema 2009). "A pulmonary embolism three weeks ago" is a previous PE.
+            if m.days_ago is not None and m.days_ago > HISTORICAL_DAYS:
+                return True
+            self.why_not.append(
+                f"{self.note.text[m.start:m.end]!r} is mentioned as current, not as a previous "
+                f"event ({_quote(m.sentence.text)!r})"
+            )
+            return False
         if m.status in ("hypothetical", "uncertain", "family", "historical"):
             self.why_not.append(
                 f"{self.note.text[m.start:m.end]!r} is {m.status} "

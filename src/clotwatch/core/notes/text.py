@@ -54,7 +54,10 @@ def _is_abbreviation(text: str, dot: int) -> bool:
     m = _WORD_BEFORE.search(text, max(0, dot - 40), dot)
     if m is None:
         return False
-    word = m.group(1).lower().rstrip(".")
+    raw = m.group(1).rstrip(".")
+    if len(raw) > 1 and raw.isupper():
+        return False  # "PT." (physical therapy), "ED.", "ICU.": acronyms end sentences
+    word = raw.lower()
     # A single capital letter before a dot is an initial ("J. Smith").
     return word in ABBREVIATIONS or (len(word) == 1 and text[dot - 1].isupper())
 
