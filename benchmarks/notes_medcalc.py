@@ -108,6 +108,7 @@ class RowResult:
     row_id: str
     instrument: str
     review: list[tuple[str, str, str]]  # yes answers whose sentence also has a negation word
+    differs: list[str]  # inputs whose points differ from the benchmark entities' points
     total: float
     low: float
     high: float
@@ -170,11 +171,14 @@ def run(directory: Path) -> tuple[list[RowResult], dict[str, dict[str, Tally]], 
                 if e.value is True and NEGATION_WORDS.search(e.text)
             ]
             filled = _benchmark_fill(iid, ours)
-            total = float(evaluate(inst, filled).total or 0)
+            mine = evaluate(inst, filled)
+            total = float(mine.total or 0)
+            ref = {c.input: c.points for c in evaluate(inst, theirs).contributions}
+            differs = [c.input for c in mine.contributions if c.points != ref.get(c.input, 0)]
             low, high = (float(x) for x in res.result.total_range)
             results.append(
                 RowResult(
-                    r["Unique ID"], iid, review, total, low, high,
+                    r["Unique ID"], iid, review, differs, total, low, high,
                     _num(r["Ground Truth Answer"]), _num(r["Corrected GT (Ye et al. 2025)"]),
                 )
             )
@@ -197,6 +201,19 @@ def _benchmark_fill(iid: str, answers: Mapping[str, Any]) -> dict[str, Any]:
 def _num(text: str) -> float | None:
     text = text.strip()
     return float(text) if text else None
+
+
+def _differences(results: list[RowResult]) -> list[str]:
+    counts: dict[tuple[str, str], int] = defaultdict(int)
+    for r in results:
+        if not _same(r.total, r.label):
+            for i in r.differs:
+                counts[(r.instrument, i)] += 1
+    return [
+        f"| {NAMES[iid]} | {i} | {n} |"
+        for (iid, i), n in sorted(counts.items(), key=lambda kv: (ORDER.index(kv[0][0]),
+                                                                 -kv[1], kv[0][1]))
+    ]
 
 
 def _cut(text: str, limit: int = 200) -> str:
@@ -261,6 +278,25 @@ def render(results: list[RowResult], tallies: dict[str, dict[str, Tally]],
         "The Caprini original labels are known to be wrong (the benchmark's code drops items and "
         "gives BMI > 25 two points; see docs/validation/medcalc-bench.md), so exact agreement "
         "with them is not a goal.",
+        "",
+        "## Where the exact score differs from the original label",
+        "",
+        "For each row whose exact score differs from the original label, the inputs whose "
+        "points differ from those of the benchmark's own entities (an input can be read "
+        "differently from the entity, or missing where the entity is yes). Counts over the "
+        "rows:",
+        "",
+        "| Calculator | Input | Rows |",
+        "| --- | --- | --- |",
+        *_differences(results),
+        "",
+        "The largest: Wells DVT *alternative diagnosis at least as likely* is yes in every "
+        "benchmark row, and clotwatch reads that judgement only when a note writes it; "
+        "HAS-BLED *H* is any history of hypertension in the benchmark but uncontrolled "
+        "hypertension (systolic > 160 mmHg) in Pisters 2010 and in clotwatch; Caprini *major "
+        "surgery in the last month* is the current operation counted a second time by the "
+        "benchmark (docs/validation/medcalc-bench.md), and clotwatch does not count an "
+        "operation the note does not date.",
         "",
         "## Published figures for language models",
         "",
