@@ -22,7 +22,7 @@ An input the note does not answer stays missing, with the reason, and is never r
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -274,13 +274,7 @@ class Document:
         if found is not None:
             return found
         found = []
-        starts = self.rules.prefixes(concept)
-        if starts is not None and not (
-            any(p in self.lower for p in starts[0]) or any(p in self.text for p in starts[1])
-        ):
-            self._mentions[concept] = found
-            return found
-        for m in self.rules.pattern(concept).finditer(self.text):
+        for m in self._matches(concept):
             sent = self.sentence_at(m.start())
             if sent is None:
                 continue
@@ -290,6 +284,34 @@ class Document:
                                   by_year))
         self._mentions[concept] = found
         return found
+
+    def _matches(self, concept: str) -> Iterator[re.Match[str]]:
+        """The concept's matches, as ``finditer`` gives them.
+
+        When the possible first characters of a match are known (``prefilter``), the pattern
+        is tried only where one of them occurs: every match starts at such a place, so the
+        matches are the same, found without scanning the whole note with the pattern.
+        """
+        rx = self.rules.pattern(concept)
+        starts = self.rules.prefixes(concept)
+        if starts is None or len(self.lower) != len(self.text):
+            yield from rx.finditer(self.text)
+            return
+        places: set[int] = set()
+        for text, prefixes in ((self.lower, starts[0]), (self.text, starts[1])):
+            for p in prefixes:
+                i = text.find(p)
+                while i != -1:
+                    places.add(i)
+                    i = text.find(p, i + 1)
+        end = 0
+        for pos in sorted(places):
+            if pos < end:
+                continue
+            m = rx.match(self.text, pos)
+            if m is not None and m.end() > m.start():
+                end = m.end()
+                yield m
 
     def _when(self, sent: Sentence, pos: int) -> tuple[float | None, bool]:
         best: tuple[int, float] | None = None
