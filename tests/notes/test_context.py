@@ -42,6 +42,11 @@ def status_of(sentence: str, target: str) -> str:
         ("No fever, chills, cough or hemoptysis.", "hemoptysis", "negated"),
         ("Denies chest pain, shortness of breath, and hemoptysis.", "hemoptysis", "negated"),
         ("No chest pain, previous DVT or hemoptysis.", "hemoptysis", "negated"),
+        # abbreviations in lists and shorthand that starts a new assertion
+        ("Denies CP, SOB, or hemoptysis.", "hemoptysis", "negated"),
+        ("Denies CP or SOB, c/o hemoptysis.", "hemoptysis", "present"),
+        ("No SOB but endorses hemoptysis.", "hemoptysis", "present"),
+        ("HR 110, no DVT.", "DVT", "negated"),
         # termination terms end the scope
         ("No fever but reports hemoptysis.", "hemoptysis", "present"),
         ("Denies chest pain; hemoptysis since Monday.", "hemoptysis", "present"),
