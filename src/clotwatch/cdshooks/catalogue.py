@@ -82,9 +82,11 @@ def observation_prefetch() -> dict[str, str]:
 
 
 def _prefetch() -> dict[str, str]:
+    from clotwatch.notes.fhir import NOTES_PREFETCH
+
     return {"patient": PATIENT, "conditions": CONDITIONS, **observation_prefetch(),
             "medications": MEDICATIONS, "medication_statements": STATEMENTS,
-            "procedures": PROCEDURES}
+            "procedures": PROCEDURES, **NOTES_PREFETCH}
 
 
 USAGE = ("Send a signed JWT (ES384 or RS384) from an EHR listed in clotwatch's trust "

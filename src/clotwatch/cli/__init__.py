@@ -21,6 +21,7 @@ COMMANDS: tuple[str, ...] = (
     "score",
     "pathway",
     "fhir",
+    "notes",
     "serve",
     "db",
     "worker",

@@ -167,5 +167,9 @@ def score(
     bundle: Any, now: datetime, instrument_ids: Iterable[str] | None = None
 ) -> tuple[Derivation, list[Scored]]:
     """Read a Bundle and score instruments on it in one call."""
+    from clotwatch.notes.fhir import fill_from_notes
+
     derivation = derive(bundle, now)
-    return derivation, score_derivation(derivation, instrument_ids)
+    # The notes fill what the coded record leaves unknown; coded data wins (docs/notes.md).
+    return derivation, fill_from_notes(bundle, derivation,
+                                       score_derivation(derivation, instrument_ids))

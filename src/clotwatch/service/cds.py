@@ -292,8 +292,12 @@ def invoke(service_id: str, call: HookCall, *, now: datetime, base_url: str,
             return {"cards": []}  # not an anticoagulant order: nothing to say
     gathered = gather(svc, call, fetch)
     derivation = patient_data(call, gathered, now)
+    from clotwatch.notes.fhir import fill_cds  # the notes fill what the codes leave unknown
+
+    scored = {s.result.instrument.id: s
+              for s in fill_cds(gathered, derivation, score_derivation(derivation,
+                                                                        svc.instruments))}
     notes = _notes(derivation, gathered)
-    scored = {s.result.instrument.id: s for s in score_derivation(derivation, svc.instruments)}
     if svc.hook == "patient-view":
         return {"cards": [cards.score_card(_view(scored[i]), base_url=base_url, notes=notes)
                           for i in svc.instruments]}

@@ -1,0 +1,136 @@
+"""``clotwatch notes extract``: read an instrument's inputs from a clinical note."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from clotwatch.cli.common import dump_json, fail
+
+if TYPE_CHECKING:
+    from clotwatch.notes import NoteResult
+
+_EPILOG = """\
+examples:
+  clotwatch notes extract note.txt --instrument wells-dvt
+  cat note.txt | clotwatch notes extract - --instrument perc --json
+
+Every answer points at the words it came from (sentence and character span) with its status:
+present, negated, historical, hypothetical, family or uncertain. A denied, past, hypothetical
+or relative's finding is never read as present; an input the note does not answer stays
+missing with the reason, and the score is then a range. Offline: nothing leaves the machine.
+Instruments: wells-dvt, wells-pe, perc, geneva-revised, caprini-2005, padua, has-bled.
+"""
+
+# How each status is shown at the terminal.
+STYLES: dict[str, str] = {
+    "present": "bold black on green",
+    "negated": "bold white on red",
+    "historical": "black on yellow",
+    "hypothetical": "black on cyan",
+    "family": "black on magenta",
+    "uncertain": "black on bright_white",
+}
+MAX_BYTES = 1_000_000
+
+
+def register(sub: Any) -> None:
+    """Add the ``notes`` sub-command."""
+    p = sub.add_parser(
+        "notes",
+        help="read score inputs from a clinical note, with the evidence for each",
+        description="Clinical notes: read instrument inputs from free text, offline. "
+        "Decision support, not a diagnosis: confirm every extracted answer.",
+    )
+    nsub = p.add_subparsers(dest="notes_command", metavar="ACTION")
+    e = nsub.add_parser(
+        "extract",
+        help="extract an instrument's inputs from a note and score them",
+        description="Extract an instrument's inputs from a clinical note (plain text, UTF-8) "
+        "and score the instrument on what the note answers.",
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    e.add_argument("file", help="the note: a UTF-8 text file, or '-' for stdin")
+    e.add_argument("--instrument", required=True, metavar="ID", help="instrument id")
+    e.add_argument("--json", action="store_true", help="machine output (one JSON object)")
+    e.add_argument("--lang", default="en", help="language of the rules (default: en)")
+    e.set_defaults(handler=_extract)
+    p.set_defaults(handler=lambda _args: (p.print_help(), 0)[1])
+
+
+def _read(path: str) -> str:
+    try:
+        if path == "-":
+            raw = sys.stdin.buffer.read(MAX_BYTES + 1)
+        else:
+            with open(Path(path), "rb") as fh:
+                raw = fh.read(MAX_BYTES + 1)
+    except OSError as exc:
+        fail(f"file: cannot read {path}: {exc.strerror}")
+    if len(raw) > MAX_BYTES:
+        fail(f"file: the note is larger than {MAX_BYTES} bytes")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        fail(f"file: not UTF-8 text (byte {exc.start})")
+
+
+def _extract(args: argparse.Namespace) -> int:
+    from clotwatch.core.errors import InputError
+    from clotwatch.notes import note_result
+
+    text = _read(args.file)
+    try:
+        res = note_result(text, args.instrument, args.lang)
+    except InputError as exc:
+        fail(str(exc))
+    if args.json:
+        dump_json(res.to_dict())
+    else:
+        show(res)
+    return 0
+
+
+def show(res: NoteResult) -> None:
+    """The note with the evidence highlighted, and the score beside it."""
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    from clotwatch import DISCLAIMER
+
+    ex, result = res.extraction, res.result
+    note = Text(res.text)
+    for ev in ex.evidence:
+        note.stylize(STYLES.get(ev.status, "reverse"), ev.start, ev.end)
+
+    side = Table(title=result.instrument.name, title_justify="left", show_header=False,
+                 box=None, padding=(0, 1), expand=True)
+    side.add_column(ratio=2, overflow="fold")
+    side.add_column(ratio=3)
+    low, high = result.total_range
+    total = f"{low:g}" if low == high else f"{low:g} to {high:g} (inputs missing)"
+    primary = result.instrument.primary
+    possible = ", ".join(result.possible_categories.get(primary, ()))
+    side.add_row("total", total)
+    side.add_row("category", result.category or f"not settled: {possible}")
+    side.add_row("", "")
+    for ev in ex.evidence:
+        value = ev.value if not isinstance(ev.value, bool) else ("yes" if ev.value else "no")
+        side.add_row(ev.input, Text(f"{value}  ", style="bold").append(
+            f"[{ev.status}] {res.text[ev.start:ev.end]!r}", style=STYLES.get(ev.status, "")))
+    for m in ex.missing:
+        side.add_row(Text(m.input, style="dim"), Text(f"missing: {m.reason}", style="dim"))
+
+    layout = Table.grid(padding=(0, 3), expand=True)
+    layout.add_column(ratio=4)
+    layout.add_column(ratio=5)
+    layout.add_row(note, side)
+    console = Console(highlight=False)
+    console.print(layout)
+    legend = Text("  ").join(Text(f" {s} ", style=st) for s, st in STYLES.items())
+    console.print(legend)
+    console.print(Text(DISCLAIMER, style="dim"))

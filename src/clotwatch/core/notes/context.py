@@ -1,0 +1,176 @@
+"""ConText: is a finding negated, historical, hypothetical, in a relative, or uncertain?
+
+The algorithm of Harkema H, Dowling JN, Thornblade T, Chapman WW. "ConText: an algorithm for
+determining negation, experiencer, and temporal status from clinical reports." J Biomed Inform
+2009;42:839-51, doi:10.1016/j.jbi.2009.05.002, PMID:19435614, which extends NegEx (Chapman WW
+et al. J Biomed Inform 2001;34:301-10, doi:10.1006/jbin.2001.1029, PMID:12123149) and is the
+basis of pyConText (Chapman BE et al. J Biomed Inform 2011;44:728-37,
+doi:10.1016/j.jbi.2011.03.011):
+
+1. Find the trigger terms (cues) in the sentence. A *pseudo-trigger* ("no increase", "gram
+   negative") contains a trigger but is not one: it hides the triggers it overlaps.
+2. A trigger's scope runs forward (or backward) from it to the end of the sentence, cut short
+   by a *termination term* ("but", "however", "apart from", "which"); a cue may also give a
+   maximum number of words.
+3. A finding inside a trigger's scope takes the trigger's category.
+
+This is why "No fever, chills or haemoptysis" negates haemoptysis (scope to the sentence's end)
+while "No fever but haemoptysis since Monday" does not ("but" ends the scope). The cue lists are
+data (``clotwatch/notes/rules/<lang>/context.json``), so that other languages can follow.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Literal
+
+Direction = Literal["forward", "backward", "bidirectional", "terminate", "pseudo", "exception"]
+CATEGORIES = ("negated", "historical", "hypothetical", "family", "uncertain")
+_WORD = re.compile(r"[\w/]+(?:['\-][\w/]+)*")
+
+
+@dataclass(frozen=True)
+class Cue:
+    """One trigger: a regular expression, its categories and which way its scope runs."""
+
+    pattern: str
+    categories: tuple[str, ...]
+    direction: Direction
+    max_words: int | None = None
+    source: str = ""
+
+    def __post_init__(self) -> None:
+        bad = [c for c in self.categories if c not in CATEGORIES]
+        if bad:
+            raise ValueError(f"cue {self.pattern!r}: unknown category {bad[0]!r}")
+
+
+@dataclass(frozen=True)
+class Modifier:
+    """A cue that applies to a finding: its categories and where it is in the note."""
+
+    categories: tuple[str, ...]
+    text: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class _Hit:
+    cue: Cue
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class ContextRules:
+    """The cues of one language, compiled once."""
+
+    cues: tuple[Cue, ...]
+    _compiled: tuple[tuple[Cue, re.Pattern[str]], ...] = field(
+        init=False, repr=False, compare=False
+    )
+
+    def __post_init__(self) -> None:
+        compiled = tuple(
+            (c, re.compile(rf"(?<![\w/])(?:{c.pattern})(?![\w/])", re.IGNORECASE))
+            for c in self.cues
+        )
+        object.__setattr__(self, "_compiled", compiled)
+
+    def hits(self, text: str) -> list[_Hit]:
+        """Cues found in ``text``; where two overlap the longer wins, pseudo first."""
+        found = [
+            _Hit(cue, m.start(), m.end())
+            for cue, rx in self._compiled
+            for m in rx.finditer(text)
+            if m.end() > m.start()
+        ]
+        found.sort(key=lambda h: (-(h.end - h.start), h.cue.direction != "pseudo", h.start))
+        kept: list[_Hit] = []
+        for h in found:
+            if all(h.end <= k.start or h.start >= k.end for k in kept):
+                kept.append(h)
+        return sorted((h for h in kept if h.cue.direction != "pseudo"), key=lambda h: h.start)
+
+
+def _words(text: str) -> int:
+    return len(_WORD.findall(text))
+
+
+def _blocked(hits: Iterable[_Hit], a: int, b: int, categories: tuple[str, ...]) -> bool:
+    """Whether a termination term for a scope of ``categories`` lies in ``[a, b)``.
+
+    A termination cue with no categories ends every scope; one with categories ends only
+    those, and only looking forward ("is", "was" end a history cue's scope - "a history of
+    COPD is confined to bed" - but not a negation's, and not "DVT was diagnosed in the past").
+    Unlike some ConText implementations, a trigger of another category does not end a scope:
+    in "No chest pain, previous DVT or haemoptysis" the negation must still reach haemoptysis.
+    Reading a denied finding as present is the one error this module must not make.
+    """
+    return any(
+        h.cue.direction in ("terminate", "exception") and h.start >= a and h.end <= b
+        and (not h.cue.categories or set(h.cue.categories) & set(categories))
+        for h in hits
+    )
+
+
+def modifiers(
+    sentence: str,
+    target_start: int,
+    target_end: int,
+    rules: ContextRules,
+    *,
+    hits: list[_Hit] | None = None,
+) -> list[Modifier]:
+    """The cues of ``sentence`` whose scope covers ``sentence[target_start:target_end]``.
+
+    Offsets are relative to the sentence. ``hits`` may pass ``rules.hits(sentence)`` computed
+    once for many targets in one sentence.
+    """
+    found = rules.hits(sentence) if hits is None else hits
+    # "Apart from X, ... unremarkable": X is affirmed; negations after it do not reach back.
+    excepted = any(
+        h.cue.direction == "exception" and h.end <= target_start
+        and (h.cue.max_words is None or _words(sentence[h.end : target_start]) <= h.cue.max_words)
+        for h in found
+    )
+    out: list[Modifier] = []
+    for h in found:
+        cue = h.cue
+        if cue.direction in ("terminate", "exception"):
+            continue
+        if excepted and cue.direction == "backward" and h.start >= target_end:
+            continue
+        # A cue inside the finding's own words ("no-reflow") does not modify it.
+        if h.start < target_end and h.end > target_start:
+            continue
+        kept: tuple[str, ...] = ()
+        if cue.direction in ("forward", "bidirectional") and h.end <= target_start:
+            gap = sentence[h.end : target_start]
+            if cue.max_words is None or _words(gap) <= cue.max_words:
+                # Each category of the cue keeps its scope unless a terminator for it lies
+                # between: "denies history of HF, any recent sepsis" stays denied although
+                # "recent" ends the history part.
+                kept = tuple(c for c in cue.categories
+                             if not _blocked(found, h.end, target_start, (c,)))
+        if not kept and cue.direction in ("backward", "bidirectional") and h.start >= target_end:
+            gap = sentence[target_end : h.start]
+            if (cue.max_words is None or _words(gap) <= cue.max_words) and not _blocked(
+                found, target_end, h.start, ()
+            ):
+                kept = cue.categories
+        if kept:
+            out.append(Modifier(kept, sentence[h.start : h.end], h.start, h.end))
+    return out
+
+
+def status(categories: Iterable[str]) -> str:
+    """One status for a set of categories: negated first, then family, hypothetical, ..."""
+    cats = set(categories)
+    for c in ("negated", "family", "hypothetical", "uncertain", "historical"):
+        if c in cats:
+            return c
+    return "present"

@@ -1,0 +1,566 @@
+"""From a note to an instrument's inputs, each with the words that answer it.
+
+For every input of the instrument, its rule (``InputRule``, data from the rule files) names the
+concepts that answer it and which ConText statuses count:
+
+- a mention whose status is in ``accept`` answers **yes** (``previous_dvt`` accepts only
+  ``historical``; a chronic disease accepts ``present`` and ``historical``);
+- a **negated** mention answers **no**, but only when it also carries the categories in
+  ``negation_needs`` ("no history of DVT" answers ``previous_dvt``; "no DVT on today's scan"
+  does not);
+- a family, hypothetical or uncertain mention never answers yes; it is kept as the reason the
+  input is still missing;
+- one accepted mention anywhere in the note wins over negated ones ("denies haemoptysis" on
+  admission, "new haemoptysis on day 3"): a positive finding is never lowered.
+
+Numbers come from :mod:`measures`: a number input takes the first value in its allowed range
+from a sentence that is not negated, hypothetical, in a relative or historical; a yes/no input
+with a ``threshold`` compares the number with it ("calf 3.5 cm larger" -> ``calf_swelling_3cm``).
+An input the note does not answer stays missing, with the reason, and is never read as "no".
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from clotwatch.core.instruments.model import Input, Instrument
+from clotwatch.core.notes.context import ContextRules, Modifier, modifiers, status
+from clotwatch.core.notes.measures import Measurement, measurements
+from clotwatch.core.notes.prefilter import starts
+from clotwatch.core.notes.text import Section, Sentence, sentences
+
+STATUSES = ("present", "negated", "historical", "hypothetical", "family", "uncertain")
+HISTORICAL_DAYS = 14  # Harkema 2009: "historical" is more than two weeks before the encounter
+
+
+@dataclass(frozen=True)
+class Concept:
+    """A clinical idea and the regular expressions that name it, with where they came from."""
+
+    id: str
+    patterns: tuple[str, ...]
+    source: str = ""
+    case_sensitive: tuple[str, ...] = ()  # abbreviations such as "PE", "HIT", "ASA"
+
+    def prefixes(self) -> tuple[frozenset[str], frozenset[str]] | None:
+        """Strings (lower-case, then case-sensitive) one of which every match starts with, or
+        None when they cannot be known (``core.notes.prefilter``)."""
+        lower: set[str] = set()
+        exact: set[str] = set()
+        for p in self.patterns:
+            got = starts(p, ignorecase=True)
+            if got is None:
+                return None
+            lower |= got
+        for p in self.case_sensitive:
+            got = starts(p, ignorecase=False)
+            if got is None:
+                return None
+            exact |= got
+        return frozenset(lower), frozenset(exact)
+
+    def compiled(self) -> re.Pattern[str]:
+        """One pattern for the whole concept (word-bounded)."""
+        parts = [rf"(?i:{p})" for p in self.patterns] + list(self.case_sensitive)
+        return re.compile(r"(?<![\w-])(?:" + "|".join(parts) + r")(?![\w-])")
+
+
+@dataclass(frozen=True)
+class InputRule:
+    """How one instrument input is read from a note (see the module docstring)."""
+
+    concepts: tuple[str, ...] = ()
+    accept: tuple[str, ...] = ("present",)
+    negation_needs: tuple[str, ...] = ()
+    false_concepts: tuple[str, ...] = ()
+    negated_concepts: tuple[str, ...] = ()
+    all_of: tuple[tuple[str, ...], ...] = ()
+    measure: str | None = None
+    threshold: Mapping[str, float] = field(default_factory=dict)
+    within_days: int | None = None
+    dated: tuple[str, ...] = ()  # concepts (events) that need a date to meet within_days
+    options: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    if_negated: str | None = None
+    source: str = ""
+
+    def concept_ids(self) -> set[str]:
+        """Every concept this rule looks for."""
+        ids = set(self.concepts) | set(self.false_concepts) | set(self.negated_concepts)
+        ids.update(self.dated)
+        ids.update(c for group in self.all_of for c in group)
+        ids.update(c for _, cs in self.options for c in cs)
+        return ids
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    """Everything one language needs: concepts, per-instrument input rules, ConText cues."""
+
+    language: str
+    concepts: Mapping[str, Concept]
+    instruments: Mapping[str, Mapping[str, InputRule]]
+    context: ContextRules
+    sections: tuple[Section, ...] = ()
+    _patterns: dict[str, re.Pattern[str]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+    _starts: dict[str, tuple[frozenset[str], frozenset[str]] | None] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+
+    def prefixes(self, concept_id: str) -> tuple[frozenset[str], frozenset[str]] | None:
+        """The literal starts of a concept (cached), see :meth:`Concept.prefixes`."""
+        key = "\0" + concept_id
+        if key not in self._starts:
+            self._starts[key] = self.concepts[concept_id].prefixes()
+        return self._starts[key]
+
+    def pattern(self, concept_id: str) -> re.Pattern[str]:
+        """The compiled pattern of a concept (cached)."""
+        rx = self._patterns.get(concept_id)
+        if rx is None:
+            rx = self.concepts[concept_id].compiled()
+            self._patterns[concept_id] = rx
+        return rx
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """The words that answer an input: value, status, sentence and the span in the note."""
+
+    input: str
+    value: Any
+    status: str
+    text: str
+    start: int
+    end: int
+    cue: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON shape of the issue: input, value, status, text (sentence), start, end."""
+        return {
+            "input": self.input,
+            "value": self.value,
+            "status": self.status,
+            "text": self.text,
+            "start": self.start,
+            "end": self.end,
+        }
+
+
+@dataclass(frozen=True)
+class Missing:
+    """An input the note does not answer, and why."""
+
+    input: str
+    reason: str
+
+    def to_dict(self) -> dict[str, str]:
+        """``{"input": ..., "reason": ...}``."""
+        return {"input": self.input, "reason": self.reason}
+
+
+@dataclass(frozen=True)
+class Extraction:
+    """What a note says about one instrument's inputs."""
+
+    instrument: str
+    inputs: dict[str, Any]
+    evidence: tuple[Evidence, ...]
+    missing: tuple[Missing, ...]
+
+
+@dataclass(frozen=True)
+class _Mention:
+    concept: str
+    start: int
+    end: int
+    sentence: Sentence
+    status: str
+    categories: frozenset[str]
+    cue: str | None
+    days_ago: float | None
+    dated_by_year: bool
+
+
+_NUMBER_WORDS = {
+    "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
+    "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "few": 3,
+    "several": 4, "couple of": 2, "a few": 3, "a couple of": 2,
+}
+_UNIT_DAYS = {"hour": 1 / 24, "day": 1, "week": 7, "month": 30.4, "year": 365.25}
+_AGO = re.compile(
+    r"\b(?P<n>\d+(?:\.\d+)?|a couple of|couple of|a few|an?|one|two|three|four|five|six|seven|"
+    r"eight|nine|ten|eleven|twelve|few|several)\s*(?P<u>hour|day|week|month|year)s?\s*"
+    r"(?:ago|earlier|before|prior|previously|back)\b"
+    r"|\b(?:last|past|previous|recent)\s+(?P<u2>day|week|month|year)\b"
+    r"|\b(?:within|in|during|over) the (?:past|last|previous)\s+(?P<n3>\d+|one|two|three|four|"
+    r"five|six|seven|eight|nine|ten|eleven|twelve|few|several)\s+(?P<u3>hour|day|week|month)s?\b"
+    r"|\b(?P<today>yesterday|today|this morning|tonight|overnight)\b"
+    r"|\b(?:post-?operative day|POD)\s*#?\s*(?P<pod>\d+)\b",
+    re.IGNORECASE,
+)
+_YEAR = re.compile(r"\b(?:in|since)\s+(?:\w+\s+)?(?:19|20)\d\d\b", re.IGNORECASE)
+_RECENT = re.compile(r"\b(?:recent(?:ly)?|just (?:had|underwent)|post-?op(?:erative(?:ly)?)?)\b",
+                     re.IGNORECASE)
+
+
+def _days(m: re.Match[str]) -> float:
+    if m.group("pod"):
+        return float(m.group("pod"))
+    if m.group("today"):
+        return 1.0
+    if m.group("u2"):
+        return _UNIT_DAYS[m.group("u2").lower()]
+    if m.group("u3"):
+        raw3 = m.group("n3").lower()
+        n3 = float(_NUMBER_WORDS[raw3]) if raw3 in _NUMBER_WORDS else float(raw3)
+        return n3 * _UNIT_DAYS[m.group("u3").lower()]
+    raw = m.group("n").lower()
+    n = float(_NUMBER_WORDS[raw]) if raw in _NUMBER_WORDS else float(raw)
+    return n * _UNIT_DAYS[m.group("u").lower()]
+
+
+class Document:
+    """One note split once, with its cue hits, mentions and numbers cached: read it for
+    several instruments without doing the work again (:func:`prepare`)."""
+
+    def __init__(self, text: str, rules: RuleSet) -> None:
+        self.text = text
+        self.rules = rules
+        self.lower = text.lower()
+        self.sentences = sentences(text, rules.sections)
+        self._starts = [s.start for s in self.sentences]
+        self._hits: dict[int, Any] = {}
+        self._mentions: dict[str, list[_Mention]] = {}
+        self._measures: list[Measurement] | None = None
+
+    def sentence_at(self, pos: int) -> Sentence | None:
+        lo, hi = 0, len(self._starts)
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if self._starts[mid] <= pos:
+                lo = mid + 1
+            else:
+                hi = mid
+        if lo == 0:
+            return None
+        s = self.sentences[lo - 1]
+        return s if pos < s.end else None
+
+    def modifiers(self, sent: Sentence, start: int, end: int) -> list[Modifier]:
+        hits = self._hits.get(sent.start)
+        if hits is None:
+            hits = self.rules.context.hits(sent.text)
+            self._hits[sent.start] = hits
+        return modifiers(sent.text, start - sent.start, end - sent.start, self.rules.context,
+                         hits=hits)
+
+    def assertion(self, sent: Sentence, start: int, end: int) -> tuple[str, frozenset[str],
+                                                                       str | None]:
+        mods = self.modifiers(sent, start, end)
+        cats = {c for m in mods for c in m.categories}
+        if sent.section:
+            cats.add(sent.section)
+        st = status(cats)
+        cue = next((m.text for m in mods if st in m.categories), None)
+        return st, frozenset(cats), cue
+
+    def mentions(self, concept: str) -> list[_Mention]:
+        found = self._mentions.get(concept)
+        if found is not None:
+            return found
+        found = []
+        for m in self._matches(concept):
+            sent = self.sentence_at(m.start())
+            if sent is None:
+                continue
+            st, cats, cue = self.assertion(sent, m.start(), m.end())
+            days, by_year = self._when(sent, m.start())
+            found.append(_Mention(concept, m.start(), m.end(), sent, st, cats, cue, days,
+                                  by_year))
+        self._mentions[concept] = found
+        return found
+
+    def _matches(self, concept: str) -> Iterator[re.Match[str]]:
+        """The concept's matches, as ``finditer`` gives them.
+
+        When the possible first characters of a match are known (``prefilter``), the pattern
+        is tried only where one of them occurs: every match starts at such a place, so the
+        matches are the same, found without scanning the whole note with the pattern.
+        """
+        rx = self.rules.pattern(concept)
+        starts = self.rules.prefixes(concept)
+        if starts is None or len(self.lower) != len(self.text):
+            yield from rx.finditer(self.text)
+            return
+        places: set[int] = set()
+        for text, prefixes in ((self.lower, starts[0]), (self.text, starts[1])):
+            for p in prefixes:
+                i = text.find(p)
+                while i != -1:
+                    places.add(i)
+                    i = text.find(p, i + 1)
+        end = 0
+        for pos in sorted(places):
+            if pos < end:
+                continue
+            m = rx.match(self.text, pos)
+            if m is not None and m.end() > m.start():
+                end = m.end()
+                yield m
+
+    def _when(self, sent: Sentence, pos: int) -> tuple[float | None, bool]:
+        best: tuple[int, float] | None = None
+        for m in _AGO.finditer(sent.text):
+            distance = abs(sent.start + m.start() - pos)
+            if best is None or distance < best[0]:
+                best = (distance, _days(m))
+        if best is not None:
+            return best[1], False
+        return None, bool(_YEAR.search(sent.text))
+
+    def measures(self) -> list[Measurement]:
+        if self._measures is None:
+            self._measures = measurements(self.text)
+        return self._measures
+
+
+def _quote(text: str, limit: int = 120) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "\u2026"
+
+
+def _threshold(value: float, th: Mapping[str, float]) -> bool:
+    checks = {
+        "at_least": lambda b: value >= b,
+        "above": lambda b: value > b,
+        "below": lambda b: value < b,
+        "at_most": lambda b: value <= b,
+    }
+    return all(checks[k](b) for k, b in th.items())
+
+
+class _Reader:
+    def __init__(self, note: Document, inp: Input, rule: InputRule) -> None:
+        self.note, self.inp, self.rule = note, inp, rule
+        self.why_not: list[str] = []
+
+    def _evidence(self, value: Any, m: _Mention) -> Evidence:
+        return Evidence(self.inp.id, value, m.status, m.sentence.text, m.start, m.end, m.cue)
+
+    def _recent(self, m: _Mention) -> bool | None:
+        """Within the rule's window? None when the note gives no time and no history cue."""
+        if self.rule.within_days is None:
+            return True
+        if m.days_ago is not None:
+            return m.days_ago <= self.rule.within_days
+        if m.dated_by_year:
+            self.why_not.append(
+                f"{_quote(m.sentence.text[:80])!r} is dated by a year; the note's date is "
+                "not known"
+            )
+            return False
+        if m.concept in self.rule.dated and not _RECENT.search(m.sentence.text):
+            # "within 4 weeks" cannot be answered by an undated operation: in a narrative it
+            # is as often the treatment that followed, or a consultation, as a risk factor.
+            self.why_not.append(
+                f"{self.note.text[m.start:m.end]!r} has no date or 'recent' "
+                f"({_quote(m.sentence.text)!r})"
+            )
+            return False
+        return None
+
+    def _accepted(self, m: _Mention) -> bool:
+        if m.status in self.rule.accept:
+            recent = self._recent(m)
+            if recent is False and m.days_ago is not None:
+                self.why_not.append(
+                    f"{self.note.text[m.start:m.end]!r} was about {m.days_ago:.0f} days "
+                    f"before (more than {self.rule.within_days})"
+                )
+            return recent is not False
+        if m.status == "historical" and self.rule.within_days is not None:
+            # "s/p knee arthroplasty 10 days ago": the time, not the cue, says recent.
+            return m.days_ago is not None and m.days_ago <= self.rule.within_days
+        if m.status == "present" and "historical" in self.rule.accept:
+            # ConText's own definition: historical = more than 14 days before the encounter
+            # (Harkema 2009). "A pulmonary embolism three weeks ago" is a previous PE.
+            if m.days_ago is not None and m.days_ago > HISTORICAL_DAYS:
+                return True
+            self.why_not.append(
+                f"{self.note.text[m.start:m.end]!r} is mentioned as current, not as a previous "
+                f"event ({_quote(m.sentence.text)!r})"
+            )
+            return False
+        if m.status in ("hypothetical", "uncertain", "family", "historical"):
+            self.why_not.append(
+                f"{self.note.text[m.start:m.end]!r} is {m.status} "
+                f"({_quote(m.sentence.text)!r})"
+            )
+        return False
+
+    def _denied(self, m: _Mention) -> bool:
+        if m.status != "negated":
+            return False
+        need = set(self.rule.negation_needs)
+        # A negated relative's finding ("no family history of DVT") answers only a family input.
+        if "family" in m.categories and "family" not in self.rule.accept:
+            return False
+        if "family" in self.rule.accept:
+            need.add("family")
+        return need <= m.categories
+
+    def _bool_from(self, concepts: Iterable[str]) -> tuple[bool | None, Evidence | None]:
+        yes: Evidence | None = None
+        no: Evidence | None = None
+        for c in concepts:
+            for m in self.note.mentions(c):
+                if self._accepted(m):
+                    yes = yes or self._evidence(True, m)
+                elif self._denied(m):
+                    no = no or self._evidence(False, m)
+        if yes is not None:
+            return True, yes
+        if no is not None:
+            return False, no
+        return None, None
+
+    def read(self) -> tuple[Any, Evidence | None]:
+        rule, inp = self.rule, self.inp
+        measured: tuple[Any, Evidence | None] = (None, None)
+        if rule.measure:
+            measured = self._measure()
+            if measured[0] is not None and (inp.kind != "bool" or measured[0] is True):
+                return measured
+        value, ev = self._read_concepts()
+        if value is True or measured[0] is None:
+            return value, ev
+        return measured
+
+    def _read_concepts(self) -> tuple[Any, Evidence | None]:
+        rule, inp = self.rule, self.inp
+        if inp.kind == "enum":
+            return self._enum()
+        if rule.all_of:
+            results = [self._bool_from(group) for group in rule.all_of]
+            if all(v is True for v, _ in results):
+                return True, results[0][1]
+            for v, ev in results:
+                if v is False:
+                    return False, ev
+            return None, None
+        value, ev = self._bool_from(rule.concepts)
+        if value is True:
+            return value, ev
+        for c in rule.false_concepts:
+            for m in self.note.mentions(c):
+                if m.status in ("present", "historical"):
+                    return False, self._evidence(False, m)
+        if value is None:
+            for c in rule.negated_concepts:
+                for m in self.note.mentions(c):
+                    if m.status == "negated":
+                        return False, self._evidence(False, m)
+        return value, ev
+
+    def _measure(self) -> tuple[Any, Evidence | None]:
+        rule, inp = self.rule, self.inp
+        for ms in self.note.measures():
+            if ms.kind != rule.measure:
+                continue
+            if ms.value is None:
+                self.why_not.append(f"{ms.text!r}: {ms.qualifier}")
+                continue
+            if ms.qualifier == "on oxygen" and inp.id == "spo2":
+                self.why_not.append(f"{_quote(ms.text)!r} was measured on oxygen, not room air")
+                continue
+            sent = self.note.sentence_at(ms.start)
+            if sent is None:
+                continue
+            _, cats, cue = self.note.assertion(sent, ms.start, ms.end)
+            # A measured value is not denied or doubted in clinical writing ("no pulse deficit,
+            # heart rate of 114" lists findings); it can be conditional ("if HR > 100") or a
+            # relative's, and then it is not the patient's.
+            blocking = cats & {"hypothetical", "family"}
+            if blocking:
+                self.why_not.append(f"{_quote(ms.text)!r} is {sorted(blocking)[0]}")
+                continue
+            value: Any = round(ms.value, 2)
+            if inp.kind == "bool":
+                value = _threshold(ms.value, rule.threshold)
+            else:
+                if (inp.minimum is not None and value < inp.minimum) or (
+                    inp.maximum is not None and value > inp.maximum
+                ):
+                    self.why_not.append(
+                        f"{_quote(ms.text)!r}: {value:g} is outside {inp.minimum}-{inp.maximum}"
+                    )
+                    continue
+                if inp.kind == "integer":
+                    value = int(value)
+            return value, Evidence(inp.id, value, "present", sent.text, ms.start, ms.end, cue)
+        return None, None
+
+    def _enum(self) -> tuple[Any, Evidence | None]:
+        best: tuple[float, str, Evidence] | None = None
+        negated: Evidence | None = None
+        points = {o.value: o.points for o in self.inp.options}
+        for option, concepts in self.rule.options:
+            for c in concepts:
+                for m in self.note.mentions(c):
+                    if self._accepted(m):
+                        ev = self._evidence(option, m)
+                        if best is None or points[option] > best[0]:
+                            best = (points[option], option, ev)
+                        break
+                    if m.status == "negated" and negated is None:
+                        negated = self._evidence(self.rule.if_negated, m)
+        if best is not None:
+            return best[1], best[2]
+        for c in self.rule.negated_concepts:
+            for m in self.note.mentions(c):
+                if m.status == "negated" and negated is None:
+                    negated = self._evidence(self.rule.if_negated, m)
+        if negated is not None and self.rule.if_negated is not None:
+            return self.rule.if_negated, negated
+        return None, None
+
+
+def prepare(text: str, rules: RuleSet) -> Document:
+    """``text`` ready to be read for one or more instruments."""
+    return Document(text, rules)
+
+
+def extract(text: str | Document, instrument: Instrument, rules: RuleSet) -> Extraction:
+    """What ``text`` answers of ``instrument``'s inputs, with evidence; the rest missing.
+
+    ``text`` may be a :class:`Document` from :func:`prepare` (made with the same ``rules``)
+    when one note is read for several instruments.
+    """
+    table = rules.instruments.get(instrument.id)
+    if table is None:
+        raise KeyError(instrument.id)
+    note = text if isinstance(text, Document) else Document(text, rules)
+    inputs: dict[str, Any] = {}
+    evidence: list[Evidence] = []
+    missing: list[Missing] = []
+    for inp in instrument.inputs:
+        rule = table.get(inp.id)
+        if rule is None:
+            missing.append(Missing(inp.id, "no rule reads this input from notes"))
+            continue
+        reader = _Reader(note, inp, rule)
+        value, ev = reader.read()
+        if value is None or ev is None:
+            reason = "not mentioned in the note"
+            if reader.why_not:
+                reason = "; ".join(dict.fromkeys(reader.why_not))
+            missing.append(Missing(inp.id, reason))
+            continue
+        inputs[inp.id] = value
+        evidence.append(ev)
+    return Extraction(instrument.id, inputs, tuple(evidence), tuple(missing))

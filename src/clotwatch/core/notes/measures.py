@@ -1,0 +1,227 @@
+"""Numbers with their units in clinical text: age, heart rate, SpO2, BMI, D-dimer, ...
+
+Each pattern below comes from how these values are usually written in notes ("HR 112",
+"heart rate of 110 bpm", "SpO2 87% on room air", "68-year-old", "BMI 32 kg/m2", "D-dimer
+1,250 ng/mL FEU", "left calf 3.5 cm larger than the right"). A value is returned with its unit
+as written and converted to the unit the instruments use; a D-dimer is converted with the
+pathway's own rule (``clotwatch.core.pathway.ddimer``): a D-dimer whose unit does not say FEU or
+DDU is kept but has no converted value, because the two differ two-fold.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from clotwatch.core.errors import InputError
+from clotwatch.core.pathway.ddimer import to_ng_ml_feu
+
+_NUM = r"(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)"
+_WORD_NUMBERS = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12,
+}
+
+
+@dataclass(frozen=True)
+class Measurement:
+    """A number found in the note: ``value`` in ``unit`` (converted), and where it was."""
+
+    kind: str
+    value: float | None
+    unit: str
+    start: int
+    end: int
+    text: str
+    qualifier: str | None = None  # e.g. "on oxygen" for an SpO2 that is not on room air
+
+
+def _f(text: str) -> float:
+    return float(text.replace(",", ""))
+
+
+_Conv = Callable[[re.Match[str]], tuple[float | None, str, str | None]]
+
+
+def _plain(unit: str) -> _Conv:
+    def conv(m: re.Match[str]) -> tuple[float | None, str, str | None]:
+        return _f(m.group("n")), unit, None
+
+    return conv
+
+
+def _age(m: re.Match[str]) -> tuple[float | None, str, str | None]:
+    n = _f(m.group("n"))
+    unit = (m.groupdict().get("u") or "year").lower()
+    if unit.startswith("month"):
+        n = n / 12
+    elif unit.startswith("week"):
+        n = n / 52.1775
+    elif unit.startswith("day"):
+        n = n / 365.25
+    return n, "years", None
+
+
+_OXYGEN = re.compile(
+    r"\bon\s+(?:\d+(?:\.\d+)?\s*(?:l|lpm|liters?|litres?)\b|supplemental|nasal cannula|"
+    r"oxygen|o2\b|nrb|non-?rebreather|high[- ]flow|(?:face )?mask|cpap|bipap|ventilat|fio2)",
+    re.IGNORECASE,
+)
+
+
+def _spo2(m: re.Match[str]) -> tuple[float | None, str, str | None]:
+    after = m.string[m.end() : m.end() + 40]
+    qualifier = None
+    if _OXYGEN.search(after) and not re.search(
+        r"\b(?:room air|ambient air|RA)\b", after[:20], re.IGNORECASE
+    ):
+        qualifier = "on oxygen"
+    return _f(m.group("n")), "%", qualifier
+
+
+def _ddimer(m: re.Match[str]) -> tuple[float | None, str, str | None]:
+    number = _f(m.group("n"))
+    unit = " ".join(p for p in (m.group("mass"), m.group("basis")) if p)
+    try:
+        return to_ng_ml_feu(number, unit), "ng/mL FEU", None
+    except InputError:
+        return None, unit, f"unit {unit!r} does not say FEU or DDU"
+
+
+def _creatinine(m: re.Match[str]) -> tuple[float | None, str, str | None]:
+    n = _f(m.group("n"))
+    unit = m.group("u").lower()
+    # 1 mg/dL of creatinine = 88.4 umol/L (molar mass 113.12 g/mol).
+    return (n * 88.4 if unit.startswith("mg") else n), "umol/L", None
+
+
+def _drinks(m: re.Match[str]) -> tuple[float | None, str, str | None]:
+    raw = m.group("n").lower()
+    n = float(_WORD_NUMBERS[raw]) if raw in _WORD_NUMBERS else _f(raw)
+    per = m.group("per").lower()
+    return (n * 7 if per.startswith("d") else n), "drinks/week", None
+
+
+def _bp(m: re.Match[str]) -> tuple[float | None, str, str | None]:
+    return _f(m.group("sys")), "mmHg", None
+
+
+_HR_WORDS = r"(?:heart rate|\bHR\b|pulse(?: rate)?|tachycardic|tachycardia|bradycardic)"
+_SPO2_WORDS = (
+    r"(?:SpO2|SpO₂|SaO2|O2 sat(?:uration)?s?|oxygen saturations?|O2 saturations?|"
+    r"\bsats?\b|saturating|saturations?|pulse ox(?:imetry)?)"
+)
+_MASS = r"(?:ng/ml|ng/dl|[uµμ]g/l|mg/l|[uµμ]g/ml|mcg/ml|mg/dl|mcg/l)"
+
+# (kind, pattern, converter). Patterns are tried in order; overlapping later matches of the
+# same kind are dropped.
+PATTERNS: tuple[tuple[str, str, _Conv], ...] = (
+    ("age", r"\b(?P<n>\d{1,3})[- ](?P<u>year|month|week|day)s?[- ]old\b", _age),
+    ("age", r"\b(?P<n>\d{1,3}) ?(?:yo|y/o|y\.o\.|yrs? old)(?![\w/])", _age),
+    ("age", r"\b(?:aged?|age of|age:)\s*(?P<n>\d{1,3})\b(?!\s*(?:%|mg|cm|kg))", _age),
+    (
+        "heart_rate",
+        _HR_WORDS + r"[^\d\n.;]{0,30}?(?P<n>\d{2,3})(?!\s*(?:%|mmhg|/\d))",
+        _plain("beats/min"),
+    ),
+    (
+        "heart_rate",
+        r"\b(?P<n>\d{2,3})\s*(?:bpm|beats? per min(?:ute)?|beats?/min)\b",
+        _plain("beats/min"),
+    ),
+    ("spo2", _SPO2_WORDS + r"[^\d\n.;]{0,30}?(?P<n>\d{2,3}(?:\.\d)?)\s*%", _spo2),
+    (
+        "spo2",
+        r"\b(?P<n>\d{2,3}(?:\.\d)?)\s*%\s*(?:on|in)\s*(?:room air|ambient air|RA\b)",
+        _spo2,
+    ),
+    (
+        "bmi",
+        r"(?:\bBMI\b|body mass index)[^\d\n;]{0,25}?(?P<n>\d{2}(?:\.\d+)?)",
+        _plain("kg/m2"),
+    ),
+    (
+        "ddimer",
+        r"\bD-?dimers?\b[^\d\n;]{0,40}?(?P<n>\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)\s*"
+        r"(?P<mass>" + _MASS + r")?\s*(?:\(?(?P<basis>FEU|DDU)\)?)?",
+        _ddimer,
+    ),
+    (
+        "calf_difference",
+        r"\bcalf\b[^.;\n]{0,60}?(?P<n>\d+(?:\.\d+)?)\s*cm\b[^.;\n]{0,25}?"
+        r"(?:greater|larger|bigger|more|wider|difference|discrepancy|asymmetry|than)",
+        _plain("cm"),
+    ),
+    (
+        "calf_difference",
+        r"(?P<n>\d+(?:\.\d+)?)\s*cm\s+(?:greater|larger|bigger|wider|more)\b[^.;\n]{0,40}?"
+        r"\bcalf\b",
+        _plain("cm"),
+    ),
+    (
+        "systolic_bp",
+        r"(?:\bBP\b|blood pressure)[^\d\n.;]{0,30}?(?P<sys>\d{2,3})\s*/\s*\d{2,3}",
+        _bp,
+    ),
+    ("systolic_bp", r"\b(?P<sys>\d{2,3})\s*/\s*\d{2,3}\s*mm ?hg\b", _bp),
+    (
+        "creatinine",
+        r"\bcreatinine\b[^\d\n;]{0,30}?(?P<n>\d+(?:\.\d+)?)\s*(?P<u>mg/dl|[uµμ]mol/l)",
+        _creatinine,
+    ),
+    (
+        "alcohol_drinks",
+        r"(?P<n>\d+|" + "|".join(_WORD_NUMBERS) + r")\s*(?:alcoholic\s+|standard\s+)?"
+        r"(?:drinks|units|beers|glasses of wine|glasses)(?:\s+of\s+\w+)?\s*"
+        r"(?:per|a|/|each|every)\s*(?P<per>week|wk|day|d|night)\b",
+        _drinks,
+    ),
+)
+_COMPILED = tuple((k, re.compile(p, re.IGNORECASE), c) for k, p, c in PATTERNS)
+# A pattern is tried only when one of its words is in the note (lower case): most notes hold
+# few of the numbers, and scanning 3 KB with every pattern costs more than these checks.
+_NEEDS: dict[str, tuple[str, ...]] = {
+    "age": ("old", "yo", "y/o", "y.o", "age"),
+    "heart_rate": ("heart", "hr", "pulse", "tachycard", "bradycard", "bpm", "beat"),
+    "spo2": ("sat", "spo", "sao", "o2", "oxygen", "pulse ox", "%"),
+    "bmi": ("bmi", "body mass"),
+    "ddimer": ("dimer",),
+    "calf_difference": ("calf",),
+    "systolic_bp": ("/",),
+    "creatinine": ("creatinine",),
+    "alcohol_drinks": ("drink", "unit", "beer", "glass"),
+}
+_WEIGHT = re.compile(r"\b(?:weight|weighed|weighing|wt)\b[^\d\n;]{0,20}?(\d+(?:\.\d+)?)\s*kg\b",
+                     re.IGNORECASE)
+_HEIGHT = re.compile(
+    r"\b(?:height|measured|tall|ht)\b[^\d\n;]{0,20}?(\d+(?:\.\d+)?)\s*(cm|m)\b", re.IGNORECASE
+)
+
+
+def measurements(text: str) -> list[Measurement]:
+    """Every number with a unit the rules know, in order of appearance."""
+    out: list[Measurement] = []
+    lower = text.lower()
+    present = {k for k, words in _NEEDS.items() if any(w in lower for w in words)}
+    for kind, rx, conv in _COMPILED:
+        if kind not in present:
+            continue
+        for m in rx.finditer(text):
+            if any(o.kind == kind and o.start < m.end() and m.start() < o.end for o in out):
+                continue
+            value, unit, qualifier = conv(m)
+            out.append(Measurement(kind, value, unit, m.start(), m.end(), m.group(0), qualifier))
+    if not any(o.kind == "bmi" for o in out):
+        w, h = _WEIGHT.search(text), _HEIGHT.search(text)
+        if w and h and abs(w.start() - h.start()) < 200:
+            metres = _f(h.group(1)) / (100 if h.group(2).lower() == "cm" else 1)
+            if 0.5 < metres < 2.6:
+                a, b = min(w.start(), h.start()), max(w.end(), h.end())
+                out.append(
+                    Measurement(
+                        "bmi", round(_f(w.group(1)) / metres**2, 1), "kg/m2", a, b,
+                        text[a:b], "computed from weight and height",
+                    )
+                )
+    return sorted(out, key=lambda o: o.start)

@@ -1,0 +1,112 @@
+"""Sentences and sections of a clinical note, as character spans of the original text.
+
+Rule-based, in the spirit of RuSH (Shi J et al., AMIA Annu Symp Proc 2016, PMID:28269908):
+clinical text breaks at sentence punctuation followed by a capital or a digit, at blank lines
+and at list items or section headings that start a line, but not after abbreviations ("Dr.",
+"e.g.", "approx.") or inside decimals ("3.5 cm"). Offsets always point into the note as given,
+so the evidence shown to a clinician is the note's own words.
+
+Section headings ("Family history:", "PMH:") carry a ConText category over the lines below
+them until the next heading or blank line (the idea of medspaCy's sectionizer, Eyre H et al.,
+AMIA Annu Symp Proc 2021, PMID:35308962): "FAMILY HISTORY:\\nMother - DVT" is the mother's.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# Words that end with a full stop without ending the sentence (lower case, without the dot).
+ABBREVIATIONS = frozenset(
+    {
+        "dr", "mr", "mrs", "ms", "prof", "vs", "v", "e.g", "i.e", "etc", "approx", "appt",
+        "fig", "no", "nos", "st", "pt", "pts", "hx", "dx", "tx", "rx", "sx", "yr", "yrs", "mo",
+        "wk", "wks", "min", "max", "mg", "ml", "cm", "mm", "kg", "b.i.d", "t.i.d", "q.d",
+        "p.o", "a.m", "p.m", "ca", "al", "resp", "temp", "cf", "incl",
+    }
+)
+
+_BREAK = re.compile(r"[.!?]+[\"')\]]*(?=\s+[\"'(\[]?[A-Z0-9])|\n[ \t]*\n|;(?=\s)")
+_LINE_START = re.compile(r"\n(?=[ \t]*(?:[-*\u2022]|\d{1,2}[.)]\s|[A-Z][A-Za-z /&]{1,40}:))")
+_WORD_BEFORE = re.compile(r"([A-Za-z][A-Za-z.]*)$")
+_HEADING = re.compile(r"^[ \t]*([A-Za-z][A-Za-z /&]{1,40}):", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """A sentence: ``text`` is ``note[start:end]``; ``section`` is its heading's category."""
+
+    start: int
+    end: int
+    text: str
+    section: str | None = None
+
+
+@dataclass(frozen=True)
+class Section:
+    """A heading whose lines below share one ConText category (e.g. ``family``)."""
+
+    pattern: str
+    category: str
+
+
+def _is_abbreviation(text: str, dot: int) -> bool:
+    m = _WORD_BEFORE.search(text, max(0, dot - 40), dot)
+    if m is None:
+        return False
+    raw = m.group(1).rstrip(".")
+    if len(raw) > 1 and raw.isupper():
+        return False  # "PT." (physical therapy), "ED.", "ICU.": acronyms end sentences
+    word = raw.lower()
+    # A single capital letter before a dot is an initial ("J. Smith").
+    return word in ABBREVIATIONS or (len(word) == 1 and text[dot - 1].isupper())
+
+
+def _cuts(text: str) -> list[int]:
+    cuts: set[int] = set()
+    for m in _BREAK.finditer(text):
+        if text[m.start()] == "." and m.end() - m.start() == 1 and _is_abbreviation(
+            text, m.start()
+        ):
+            continue
+        cuts.add(m.end())
+    for m in _LINE_START.finditer(text):
+        cuts.add(m.start())
+    return sorted(cuts)
+
+
+def _section_at(
+    text: str, sections: tuple[Section, ...]
+) -> list[tuple[int, int, str]]:
+    """Spans ``(start, end, category)`` covered by a known heading."""
+    compiled = [(re.compile(s.pattern, re.IGNORECASE), s.category) for s in sections]
+    spans: list[tuple[int, int, str]] = []
+    headings = list(_HEADING.finditer(text))
+    for i, h in enumerate(headings):
+        category = next((c for rx, c in compiled if rx.fullmatch(h.group(1).strip())), None)
+        if category is None:
+            continue
+        end = headings[i + 1].start() if i + 1 < len(headings) else len(text)
+        blank = text.find("\n\n", h.end())
+        if blank != -1:
+            end = min(end, blank)
+        spans.append((h.end(), end, category))
+    return spans
+
+
+def sentences(text: str, sections: tuple[Section, ...] = ()) -> list[Sentence]:
+    """The sentences of ``text`` in order, with surrounding white space left out."""
+    spans = _section_at(text, sections) if sections else []
+    out: list[Sentence] = []
+    start = 0
+    for cut in [*_cuts(text), len(text)]:
+        s, e = start, cut
+        while s < e and text[s].isspace():
+            s += 1
+        while e > s and text[e - 1].isspace():
+            e -= 1
+        if e > s:
+            section = next((c for a, b, c in spans if a <= s < b), None)
+            out.append(Sentence(s, e, text[s:e], section))
+        start = cut
+    return out

@@ -1,0 +1,245 @@
+"""Clinical notes in FHIR: read them from a Bundle, fill what the coded record lacks.
+
+Where the notes are (FHIR R4):
+
+- ``DocumentReference.content[].attachment``: ``data`` (base64) of a ``text/*`` type;
+- ``DiagnosticReport.conclusion`` and ``presentedForm[]`` attachments;
+- ``Composition.section[]`` (nested too): the ``title`` and the narrative ``text.div``.
+
+An attachment given only by ``url`` is not fetched (nothing here uses the network); it is
+named in the notes of the result instead. Only the patient's own resources are read, and
+resources ``entered-in-error`` are skipped.
+
+:func:`fill_from_notes` gives each instrument input that the coded record left unknown the
+note's answer, marked "from the notes" with the quote and the resource it came from. Coded
+data wins: an input the record answers is never changed by a note.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import html
+import json
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from clotwatch.core.instruments import evaluate
+from clotwatch.notes.pipeline import MAX_NOTE_CHARS, SUPPORTED
+from clotwatch.notes.rules import load_rules
+
+NOTE_TYPES = ("DocumentReference", "DiagnosticReport", "Composition")
+# CDS Hooks prefetch keys for the notes (the most recent few of each). They are optional and
+# not named as "not available" on the cards: without notes every item is reported exactly as
+# the coded record leaves it.
+NOTES_PREFETCH: dict[str, str] = {
+    "notes": "DocumentReference?patient={{context.patientId}}&status=current&_sort=-date"
+             "&_count=5",
+    "reports": "DiagnosticReport?patient={{context.patientId}}&_sort=-date&_count=5",
+}
+_SKIP_STATUS = {"entered-in-error", "cancelled", "superseded"}
+_BLOCK = re.compile(r"</?(?:br|p|div|li|tr|h[1-6]|ul|ol|table)\b[^>]*>", re.IGNORECASE)
+_TAG = re.compile(r"<[^>]+>")
+SEPARATOR = "\n\n"
+
+
+@dataclass(frozen=True)
+class NoteText:
+    """One note's text and the resource it came from (``DocumentReference/abc``)."""
+
+    source: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Notes:
+    """A patient's notes joined into one text, with where each note starts."""
+
+    notes: tuple[NoteText, ...]
+    text: str
+    starts: tuple[int, ...]
+    skipped: tuple[str, ...]
+
+    def source_at(self, pos: int) -> str:
+        """The resource whose text holds character ``pos`` of the joined text."""
+        best = 0
+        for i, start in enumerate(self.starts):
+            if start <= pos:
+                best = i
+        return self.notes[best].source
+
+
+def _plain(xhtml: str) -> str:
+    """Narrative XHTML as plain text: block elements become line breaks."""
+    return html.unescape(_TAG.sub("", _BLOCK.sub("\n", xhtml))).strip()
+
+
+def _attachment(att: Mapping[str, Any], ref: str, skipped: list[str]) -> str | None:
+    ctype = str(att.get("contentType") or "text/plain").lower()
+    if not ctype.startswith(("text/", "application/xhtml")):
+        skipped.append(f"{ref}: attachment of type {ctype} is not read (text only)")
+        return None
+    data = att.get("data")
+    if not isinstance(data, str):
+        if att.get("url"):
+            skipped.append(f"{ref}: attachment given by url only is not fetched")
+        return None
+    try:
+        raw = base64.b64decode(data, validate=True)
+    except (binascii.Error, ValueError):
+        skipped.append(f"{ref}: attachment data is not valid base64")
+        return None
+    charset = re.search(r"charset=([\w-]+)", ctype)
+    try:
+        text = raw.decode(charset.group(1) if charset else "utf-8")
+    except (LookupError, UnicodeDecodeError):
+        skipped.append(f"{ref}: attachment is not text in its charset")
+        return None
+    return _plain(text) if "html" in ctype else text
+
+
+def _sections(sections: Iterable[Any]) -> Iterator[str]:
+    for s in sections:
+        if not isinstance(s, Mapping):
+            continue
+        body = s.get("text", {}).get("div") if isinstance(s.get("text"), Mapping) else None
+        title = s.get("title")
+        parts = [f"{title}:" if title else "", _plain(body) if isinstance(body, str) else ""]
+        joined = "\n".join(p for p in parts if p)
+        if joined:
+            yield joined
+        yield from _sections(s.get("section") or ())
+
+
+def _texts(resource: Mapping[str, Any], skipped: list[str]) -> Iterator[str]:
+    rtype = resource.get("resourceType")
+    ref = f"{rtype}/{resource.get('id', '')}"
+    if rtype == "DocumentReference":
+        for content in resource.get("content") or ():
+            att = content.get("attachment") if isinstance(content, Mapping) else None
+            if isinstance(att, Mapping):
+                text = _attachment(att, ref, skipped)
+                if text:
+                    yield text
+    elif rtype == "DiagnosticReport":
+        if isinstance(resource.get("conclusion"), str):
+            yield resource["conclusion"]
+        for att in resource.get("presentedForm") or ():
+            if isinstance(att, Mapping):
+                text = _attachment(att, ref, skipped)
+                if text:
+                    yield text
+    elif rtype == "Composition":
+        yield from _sections(resource.get("section") or ())
+
+
+def _resources(data: Any) -> Iterator[Mapping[str, Any]]:
+    """Resources of a Bundle (JSON text, dict, R4B model) or of several, depth-first."""
+    if hasattr(data, "model_dump"):
+        data = data.model_dump(mode="json", exclude_none=True)
+    if isinstance(data, (bytes, str)):
+        try:
+            data = json.loads(data)
+        except ValueError:
+            return
+    if isinstance(data, Mapping):
+        if data.get("resourceType") == "Bundle":
+            for entry in data.get("entry") or ():
+                if isinstance(entry, Mapping) and entry.get("resource") is not None:
+                    yield from _resources(entry["resource"])
+        elif isinstance(data.get("resourceType"), str):
+            yield data
+    elif isinstance(data, (list, tuple)) or hasattr(data, "__iter__"):
+        for item in data:
+            yield from _resources(item)
+
+
+def _subject(resource: Mapping[str, Any]) -> str | None:
+    subject = resource.get("subject")
+    ref = subject.get("reference") if isinstance(subject, Mapping) else None
+    return ref if isinstance(ref, str) else None
+
+
+def read_notes(data: Any, patient_id: str) -> Notes:
+    """The notes of ``patient_id`` in ``data`` (a Bundle, or an iterable of Bundles)."""
+    skipped: list[str] = []
+    notes: list[NoteText] = []
+    own = {f"Patient/{patient_id}"}
+    size = 0
+    for r in _resources(data):
+        if r.get("resourceType") not in NOTE_TYPES:
+            continue
+        subject = _subject(r)
+        if subject is None or not any(subject == o or subject.endswith("/" + o) for o in own):
+            continue
+        status = r.get("status") or r.get("docStatus")
+        if status in _SKIP_STATUS:
+            continue
+        ref = f"{r.get('resourceType')}/{r.get('id', '')}"
+        for text in _texts(r, skipped):
+            if size + len(text) > MAX_NOTE_CHARS:
+                skipped.append(f"{ref}: notes beyond {MAX_NOTE_CHARS} characters are not read")
+                break
+            notes.append(NoteText(ref, text))
+            size += len(text) + len(SEPARATOR)
+    starts, pos = [], 0
+    for n in notes:
+        starts.append(pos)
+        pos += len(n.text) + len(SEPARATOR)
+    return Notes(tuple(notes), SEPARATOR.join(n.text for n in notes), tuple(starts),
+                 tuple(skipped))
+
+
+def _quote(text: str, limit: int = 100) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "\u2026"
+
+
+def fill_from_notes(data: Any, derivation: Any, scored: list[Any]) -> list[Any]:
+    """``scored`` (``clotwatch.fhir.Scored``) with unknown inputs answered from the notes.
+
+    Coded data wins; an input filled from a note says so ("from the notes: ...") and names
+    its resource. Notes that could not be read are added to ``derivation.notes``.
+    """
+    from clotwatch.core.notes import extract, prepare
+    from clotwatch.fhir.score import InputSource, Scored
+
+    notes = read_notes(data, str(derivation.patient_id))
+    for why in notes.skipped:
+        derivation.notes.append(f"A clinical note was not read: {why}.")
+    if not notes.text.strip():
+        return scored
+    rules = load_rules()
+    document = prepare(notes.text, rules)
+    out = []
+    for s in scored:
+        inst = s.result.instrument
+        if inst.id not in SUPPORTED or not any(i.value is None for i in s.inputs):
+            out.append(s)
+            continue
+        ex = extract(document, inst, rules)
+        evidence = {e.input: e for e in ex.evidence}
+        inputs = []
+        for src in s.inputs:
+            ev = evidence.get(src.input)
+            if src.value is not None or ev is None:
+                inputs.append(src)
+                continue
+            ref = notes.source_at(ev.start)
+            words = notes.text[ev.start : ev.end]
+            reason = (f'from the notes ({ev.status}): "{_quote(words)}" in '
+                      f'"{_quote(ev.text)}"')
+            inputs.append(InputSource(src.input, ev.value, "notes", reason, (ref,)))
+        result = evaluate(inst, {i.input: i.value for i in inputs})
+        out.append(Scored(result, tuple(inputs)))
+    return out
+
+
+def fill_cds(gathered: Any, derivation: Any, scored: list[Any]) -> list[Any]:
+    """:func:`fill_from_notes` on a CDS Hooks call's gathered prefetch (``service.cds``)."""
+    for key in NOTES_PREFETCH:
+        if key in gathered.not_available:
+            gathered.not_available.remove(key)
+    return fill_from_notes(list(gathered.values.values()), derivation, scored)

@@ -1,0 +1,75 @@
+"""The calculator page's "paste a note" box: the note fills the form, each answer beside the
+words it came from, for the clinician to confirm before calculating.
+
+One route, ``POST /{lang}/calculators/{id}/note``; it renders the ordinary calculator page
+(``calculator.html``) with the values filled and ``note_evidence`` for the partials
+``_note_box.html`` and ``_note_evidence.html``. Nothing is calculated or saved here: the
+clinician reviews the answers and presses Calculate. The note is not stored or logged.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from clotwatch.errors import InputError
+from clotwatch.notes import SUPPORTED, note_result
+from clotwatch.web.render import ENV, render
+from clotwatch.web.routes import PageRoute, _instrument, checked_form, meanings, not_found
+
+router = APIRouter(include_in_schema=False, route_class=PageRoute)
+# The calculator pages show the note box for these instruments (_note_box.html).
+ENV.globals["note_instruments"] = SUPPORTED
+
+# Form values as the calculator form posts them.
+_FORM_TEXT = {True: "true", False: "false"}
+
+
+def form_value(value: Any) -> str:
+    """An extracted answer as the calculator form's text."""
+    if isinstance(value, bool):
+        return _FORM_TEXT[value]
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def evidence_view(res: Any) -> dict[str, dict[str, Any]]:
+    """Input id -> what the page shows beside the answer: status, quote, sentence."""
+    out: dict[str, dict[str, Any]] = {}
+    for ev in res.extraction.evidence:
+        out[ev.input] = {
+            "status": ev.status,
+            "quote": res.text[ev.start : ev.end],
+            "sentence": ev.text,
+            "value": form_value(ev.value),
+        }
+    for m in res.extraction.missing:
+        if m.reason != "not mentioned in the note":
+            out[m.input] = {"status": "missing", "reason": m.reason}
+    return out
+
+
+@router.post("/{lang}/calculators/{instrument_id}/note")
+async def from_note(request: Request, lang: str, instrument_id: str) -> Response:
+    """Fill the calculator form from a pasted note, with the evidence beside each answer."""
+    inst = _instrument(instrument_id)
+    if inst is None or inst.id not in SUPPORTED:
+        return not_found(request, lang)
+    form = await checked_form(request, lang)
+    if isinstance(form, Response):
+        return form
+    raw = form.get("note")
+    text = raw if isinstance(raw, str) else ""
+    try:
+        res = note_result(text, inst.id)
+    except InputError as exc:
+        return render(request, lang, "calculator.html", status_code=422, inst=inst,
+                      values={}, errors={"note": exc.reason}, result=None,
+                      meanings=meanings(inst, lang), note_text=text)
+    values = {k: form_value(v) for k, v in res.extraction.inputs.items()}
+    return render(request, lang, "calculator.html", inst=inst, values=values, errors={},
+                  result=None, meanings=meanings(inst, lang), note_text=text,
+                  note_evidence=evidence_view(res))

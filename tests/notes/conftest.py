@@ -1,0 +1,28 @@
+"""A web app on a temporary SQLite database for the note box tests (as tests/web does)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from clotwatch.api import create_app
+from clotwatch.config import Settings
+
+
+@pytest.fixture
+def client(tmp_path: Path) -> Iterator[TestClient]:
+    app = create_app(Settings(data_dir=tmp_path / "data"), migrate=True)
+    with TestClient(app) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def token(client: TestClient) -> str:
+    """A valid CSRF token for this client's cookie."""
+    match = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/en/shared").text)
+    assert match
+    return match.group(1)

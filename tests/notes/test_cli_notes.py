@@ -1,0 +1,72 @@
+"""``clotwatch notes extract`` as a clinician or a script runs it."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from clotwatch.cli import main
+
+NOTE = (
+    "72 yo man with a swollen left leg. Calf circumference 4 cm greater on the left. "
+    "Denies hemoptysis. History of DVT in 2019. Metastatic colon cancer on chemotherapy.\n"
+)
+
+
+def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    try:
+        code = main(list(argv))
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_json_output_has_the_issue_shape(tmp_path: Path,
+                                         capsys: pytest.CaptureFixture[str]) -> None:
+    f = tmp_path / "note.txt"
+    f.write_text(NOTE, encoding="utf-8")
+    code, out, _ = _run(capsys, "notes", "extract", str(f), "--instrument", "wells-dvt",
+                        "--json")
+    assert code == 0
+    data = json.loads(out)
+    assert list(data) == ["instrument", "inputs", "evidence", "missing", "result"]
+    assert data["inputs"]["previous_dvt"] is True
+    assert data["inputs"]["active_cancer"] is True
+    assert data["inputs"]["calf_swelling_3cm"] is True
+    assert data["result"]["total"] == 3
+
+
+def test_stdin_and_terminal_view_show_the_note_and_the_score(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(NOTE.encode())))
+    code, out, _ = _run(capsys, "notes", "extract", "-", "--instrument", "wells-pe")
+    assert code == 0
+    assert "Metastatic colon" in out and "Wells score for PE" in out
+    assert "hemoptysis" in out and "negated" in out
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["notes", "extract", "/no/such/file", "--instrument", "perc"], "cannot read"),
+        (["notes", "extract", "NOTE", "--instrument", "khorana"], "no note rules"),
+        (["notes", "extract", "NOTE", "--instrument", "nope"], "instrument"),
+        (["notes", "extract", "EMPTY", "--instrument", "perc"], "empty"),
+        (["notes", "extract", "BINARY", "--instrument", "perc"], "UTF-8"),
+    ],
+)
+def test_bad_input_exits_2_with_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], argv: list[str], message: str
+) -> None:
+    (tmp_path / "NOTE").write_text(NOTE, encoding="utf-8")
+    (tmp_path / "EMPTY").write_text("  \n", encoding="utf-8")
+    (tmp_path / "BINARY").write_bytes(b"\xff\xfe\x00bad")
+    argv = [str(tmp_path / a) if a in ("NOTE", "EMPTY", "BINARY") else a for a in argv]
+    code, out, err = _run(capsys, *argv)
+    assert code == 2 and out == ""
+    assert len(err.strip().splitlines()) == 1 and message in err

@@ -1,0 +1,129 @@
+"""ConText assertion: cases from the NegEx/ConText papers' trigger classes and our own."""
+
+from __future__ import annotations
+
+import pytest
+
+from clotwatch.core.notes import sentences
+from clotwatch.notes import extract
+from clotwatch.notes.rules import load_rules
+
+
+def status_of(sentence: str, target: str) -> str:
+    """The status the rules give ``target`` inside ``sentence``."""
+    from clotwatch.core.notes.context import modifiers, status
+
+    i = sentence.index(target)
+    sent = next(s for s in sentences(sentence) if s.start <= i < s.end)
+    a = i - sent.start
+    mods = modifiers(sent.text, a, a + len(target), load_rules().context)
+    return status(c for m in mods for c in m.categories)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "target", "expected"),
+    [
+        # NegEx pre-negation triggers (Chapman 2001)
+        ("No hemoptysis.", "hemoptysis", "negated"),
+        ("Patient denies hemoptysis.", "hemoptysis", "negated"),
+        ("She denied chest pain.", "chest pain", "negated"),
+        ("Without calf tenderness.", "calf tenderness", "negated"),
+        ("Negative for hemoptysis.", "hemoptysis", "negated"),
+        ("No evidence of DVT.", "DVT", "negated"),
+        ("No signs of DVT on exam.", "DVT", "negated"),
+        ("Absence of pitting edema.", "pitting edema", "negated"),
+        ("He has never had a DVT.", "DVT", "negated"),
+        ("She did not report hemoptysis.", "hemoptysis", "negated"),
+        # NegEx post-negation triggers
+        ("Hemoptysis was denied.", "Hemoptysis", "negated"),
+        ("Calf tenderness was absent.", "Calf tenderness", "negated"),
+        ("DVT was ruled out.", "DVT", "negated"),
+        # lists: scope to the end of the sentence ("no X or Y")
+        ("No fever, chills, cough or hemoptysis.", "hemoptysis", "negated"),
+        ("Denies chest pain, shortness of breath, and hemoptysis.", "hemoptysis", "negated"),
+        ("No chest pain, previous DVT or hemoptysis.", "hemoptysis", "negated"),
+        # abbreviations in lists and shorthand that starts a new assertion
+        ("Denies CP, SOB, or hemoptysis.", "hemoptysis", "negated"),
+        ("Denies CP or SOB, c/o hemoptysis.", "hemoptysis", "present"),
+        ("No SOB but endorses hemoptysis.", "hemoptysis", "present"),
+        ("HR 110, no DVT.", "DVT", "negated"),
+        # termination terms end the scope
+        ("No fever but reports hemoptysis.", "hemoptysis", "present"),
+        ("Denies chest pain; hemoptysis since Monday.", "hemoptysis", "present"),
+        ("No chest pain, however hemoptysis for two days.", "hemoptysis", "present"),
+        # a history terminator ("recent", "is") ends only the history part of a denial
+        ("The patient denies history of heart failure, any recent infections or sepsis, "
+         "stroke, or COPD.", "COPD", "negated"),
+        ("No history of recent viral illness, surgery, or immobilisation.", "immobilisation",
+         "negated"),
+        ("A man with a history of COPD is confined to bed.", "confined to bed", "present"),
+        ("History of asthma and recent heart failure.", "heart failure", "present"),
+        ("A previously confirmed deep vein thrombosis.", "deep vein thrombosis", "historical"),
+        ("No fever; CT confirmed PE.", "PE", "present"),
+        ("No fever, CT confirmed PE.", "PE", "present"),
+        # exception phrases affirm what they introduce
+        ("Apart from varicose veins, the leg exam is unremarkable.", "varicose veins",
+         "present"),
+        ("No leg symptoms except for calf tenderness.", "calf tenderness", "present"),
+        # English negation in narrative notes
+        ("His history is void of any stroke or major bleeding.", "major bleeding", "negated"),
+        ("His record lacks any episodes of bleeding.", "bleeding", "negated"),
+        ("He hasn't had a DVT.", "DVT", "negated"),
+        ("Prothrombin 20210A, lupus anticoagulant and factor V Leiden are negative.",
+         "Prothrombin 20210A", "negated"),
+        ("Follow-up visit after treatment for a pulmonary embolism.", "pulmonary embolism",
+         "historical"),
+        # pseudo-triggers
+        ("No increase in leg swelling.", "leg swelling", "present"),
+        ("Gram negative rods; hemoptysis noted.", "hemoptysis", "present"),
+        # historical (ConText)
+        ("History of DVT.", "DVT", "historical"),
+        ("h/o DVT in 2015.", "DVT", "historical"),
+        ("Hx of PE.", "PE", "historical"),
+        ("Prior DVT of the left leg.", "DVT", "historical"),
+        ("s/p TKA.", "TKA", "historical"),
+        ("Status post appendectomy.", "appendectomy", "historical"),
+        ("No history of DVT.", "DVT", "negated"),
+        # hypothetical
+        ("Return to the ED if hemoptysis develops.", "hemoptysis", "hypothetical"),
+        ("Call if she has calf swelling.", "calf swelling", "hypothetical"),
+        ("Counselled on warning signs of DVT.", "DVT", "hypothetical"),
+        # experiencer: family
+        ("Mother had a DVT.", "DVT", "family"),
+        ("DVT in her brother.", "DVT", "family"),
+        ("Family history of PE.", "PE", "family"),
+        ("No family history of DVT.", "DVT", "negated"),
+        # uncertain
+        ("Possible DVT.", "DVT", "uncertain"),
+        ("Rule out PE.", "PE", "uncertain"),
+        ("r/o DVT.", "DVT", "uncertain"),
+        ("PE cannot be excluded.", "PE", "uncertain"),
+        ("Concern for DVT.", "DVT", "uncertain"),
+        # plain affirmation; age is not history ("68-year-old")
+        ("A 68-year-old woman with hemoptysis.", "woman", "present"),
+        ("Left calf tenderness.", "Left calf tenderness", "present"),
+    ],
+)
+def test_context_status(sentence: str, target: str, expected: str) -> None:
+    assert status_of(sentence, target) == expected
+
+
+def test_section_heading_carries_family_over_the_lines_below() -> None:
+    note = "HPI: leg pain.\n\nFamily history:\nMother - DVT at 45.\n\nPlan: scan."
+    r = extract(note, "caprini-2005")
+    assert r["inputs"]["family_history_thrombosis"] is True
+    assert "history_of_vte" not in r["inputs"]
+
+
+def test_sentences_do_not_break_inside_decimals_or_after_abbreviations() -> None:
+    text = "Seen by Dr. Smith. Calf 3.5 cm larger, e.g. on the left. HR 112."
+    got = [s.text for s in sentences(text)]
+    assert got == ["Seen by Dr. Smith.", "Calf 3.5 cm larger, e.g. on the left.", "HR 112."]
+
+
+def test_sentence_offsets_point_into_the_note() -> None:
+    text = "  First line.\n- bullet one\n- bullet two\n\nLast."
+    for s in sentences(text):
+        assert text[s.start : s.end] == s.text
+    assert [s.text for s in sentences(text)] == ["First line.", "- bullet one", "- bullet two",
+                                                 "Last."]

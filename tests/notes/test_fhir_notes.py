@@ -1,0 +1,122 @@
+"""Notes in a FHIR Bundle fill what the coded record lacks; coded data wins."""
+
+from __future__ import annotations
+
+import base64
+import copy
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from clotwatch.fhir import score
+from clotwatch.notes.fhir import read_notes
+
+FIXTURES = Path(__file__).parents[1] / "fhir" / "fixtures"
+NOW = datetime(2026, 11, 24, 12, tzinfo=UTC)
+
+
+def _b64(text: str) -> str:
+    return base64.b64encode(text.encode()).decode()
+
+
+def bundle_with_notes() -> dict[str, Any]:
+    b = json.loads((FIXTURES / "patient-full.json").read_text(encoding="utf-8"))
+    b = copy.deepcopy(b)
+    me = {"reference": "Patient/pat-1"}
+    b["entry"] += [
+        {"resource": {"resourceType": "DocumentReference", "id": "ed-note", "status": "current",
+                      "subject": me, "content": [{"attachment": {
+                          "contentType": "text/plain; charset=utf-8",
+                          "data": _b64("ED note. Swollen, tender left calf. Coughing up blood "
+                                       "since yesterday. Denies chest pain.")}}]}},
+        {"resource": {"resourceType": "DiagnosticReport", "id": "us-1", "status": "final",
+                      "code": {"text": "Leg ultrasound"}, "subject": me,
+                      "conclusion": "No history of cancer."}},
+        {"resource": {"resourceType": "Composition", "id": "hp", "status": "final",
+                      "type": {"text": "H&P"}, "date": "2026-11-24", "title": "H&P",
+                      "author": [{"display": "Dr A"}], "subject": me,
+                      "section": [{"title": "Family history", "text": {
+                          "status": "generated",
+                          "div": "<div xmlns=\"http://www.w3.org/1999/xhtml\"><p>Mother: "
+                                 "DVT at 50.</p></div>"}}]}},
+        # not this patient's, in error, or only a link: never read
+        {"resource": {"resourceType": "DocumentReference", "id": "other", "status": "current",
+                      "subject": {"reference": "Patient/someone-else"},
+                      "content": [{"attachment": {"data": _b64("Hemoptysis.")}}]}},
+        {"resource": {"resourceType": "DocumentReference", "id": "err",
+                      "status": "entered-in-error", "subject": me,
+                      "content": [{"attachment": {"data": _b64("Paraplegia.")}}]}},
+        {"resource": {"resourceType": "DocumentReference", "id": "link", "status": "current",
+                      "subject": me, "content": [{"attachment": {
+                          "url": "https://example.org/note/1"}}]}},
+    ]
+    return b
+
+
+def test_reader_takes_attachments_conclusions_and_sections_of_this_patient_only() -> None:
+    notes = read_notes(bundle_with_notes(), "pat-1")
+    assert [n.source for n in notes.notes] == [
+        "DocumentReference/ed-note", "DiagnosticReport/us-1", "Composition/hp"]
+    assert "Mother: DVT at 50." in notes.text and "Family history:" in notes.text
+    assert "Hemoptysis." not in notes.text and "Paraplegia" not in notes.text
+    assert any("url only" in s for s in notes.skipped)
+
+
+def test_fhir_score_fills_unknown_inputs_from_the_notes_and_coded_data_wins() -> None:
+    derivation, scored = score(bundle_with_notes(), NOW, ["wells-pe", "wells-dvt"])
+    by = {s.result.instrument.id: {i.input: i for i in s.inputs} for s in scored}
+    hemo = by["wells-pe"]["hemoptysis"]
+    assert hemo.value is True and hemo.concept == "notes"
+    assert hemo.reason.startswith("from the notes") and "Coughing up blood" in hemo.reason
+    assert hemo.sources == ("DocumentReference/ed-note",)
+    # coded: active breast cancer; the note's "No history of cancer" does not override it
+    cancer = by["wells-pe"]["malignancy"]
+    assert cancer.value is True and cancer.concept != "notes"
+    assert by["wells-dvt"]["localized_tenderness"].value is True
+    assert any("url only" in n for n in derivation.notes)
+    wells_pe = next(s for s in scored if s.result.instrument.id == "wells-pe")
+    assert wells_pe.result.answers["hemoptysis"] is True
+
+
+def test_bundle_without_notes_is_scored_as_before() -> None:
+    b = json.loads((FIXTURES / "patient-full.json").read_text(encoding="utf-8"))
+    _, scored = score(b, NOW, ["perc"])
+    assert all(i.concept != "notes" for s in scored for i in s.inputs)
+
+
+@pytest.mark.parametrize("data", ["not base64!", base64.b64encode(b"\xff\xfe\xfa").decode()])
+def test_unreadable_attachments_are_named_not_crashing(data: str) -> None:
+    b = bundle_with_notes()
+    b["entry"][-1]["resource"]["content"][0]["attachment"] = {"contentType": "text/plain",
+                                                             "data": data}
+    notes = read_notes(b, "pat-1")
+    assert len(notes.notes) == 3
+    assert any(s.startswith("DocumentReference/link") for s in notes.skipped)
+
+
+def test_cds_patient_view_fills_from_prefetched_notes() -> None:
+    from clotwatch.cdshooks.catalogue import services
+    from clotwatch.service.cds import HookCall, invoke
+
+    b = bundle_with_notes()
+    patient = next(e["resource"] for e in b["entry"]
+                   if e["resource"]["resourceType"] == "Patient")
+
+    def searchset(rtype: str) -> dict[str, Any]:
+        return {"resourceType": "Bundle", "type": "searchset",
+                "entry": [e for e in b["entry"] if e["resource"]["resourceType"] == rtype
+                          and e["resource"].get("subject", {}).get("reference")
+                          == "Patient/pat-1"]}
+
+    assert {"notes", "reports"} <= set(services()["clotwatch-vte-risk"].prefetch)
+    call = HookCall("patient-view", "h-1", {"patientId": "pat-1", "userId": "Practitioner/1"},
+                    prefetch={"patient": patient, "conditions": searchset("Condition"),
+                              "notes": searchset("DocumentReference"),
+                              "reports": searchset("DiagnosticReport")})
+    cards = invoke("clotwatch-vte-risk", call, now=NOW, base_url="https://cw.example")["cards"]
+    text = json.dumps(cards)
+    assert "from the notes" in text
+    assert "Not available from the EHR for this call: notes" not in text

@@ -1,0 +1,46 @@
+"""The calculator page's "paste a note" box: fills the form, shows the words beside answers."""
+
+from __future__ import annotations
+
+import re
+
+from fastapi.testclient import TestClient
+
+NOTE = ("72 yo man with a swollen left leg. Calf circumference 4 cm greater on the left. "
+        "Denies hemoptysis. History of DVT in 2019.")
+
+
+def test_calculator_page_offers_the_note_box(client: TestClient) -> None:
+    html = client.get("/en/calculators/wells-dvt").text
+    assert 'action="/en/calculators/wells-dvt/note#note"' in html
+    # instruments without note rules get no box
+    assert "/note#note" not in client.get("/en/calculators/khorana").text
+
+
+def test_note_fills_the_form_with_evidence_and_calculates_nothing(
+    client: TestClient, token: str
+) -> None:
+    r = client.post("/en/calculators/wells-dvt/note", data={"csrf_token": token, "note": NOTE})
+    assert r.status_code == 200
+    html = r.text
+    checked = re.findall(r'name="(\w+)" value="(\w*)" checked', html)
+    assert ("previous_dvt", "true") in checked
+    assert ("calf_swelling_3cm", "true") in checked
+    assert ("active_cancer", "") in checked  # not in the note: don't know, never "no"
+    assert "From the note" in html and "<q>History of DVT</q>" not in html
+    assert "<q>DVT</q>" in html
+    assert "Check each one" in html
+    assert "total_range" not in html and "Total" not in html.split("<form")[0]
+
+
+def test_note_errors_and_csrf(client: TestClient, token: str) -> None:
+    r = client.post("/en/calculators/perc/note", data={"csrf_token": token, "note": "  "})
+    assert r.status_code == 422 and "is empty" in r.text
+    assert client.post("/en/calculators/perc/note", data={"note": NOTE}).status_code == 403
+    assert client.post("/en/calculators/khorana/note",
+                       data={"csrf_token": token, "note": NOTE}).status_code == 404
+
+
+def test_russian_page_words_the_status(client: TestClient, token: str) -> None:
+    r = client.post("/ru/calculators/perc/note", data={"csrf_token": token, "note": NOTE})
+    assert r.status_code == 200 and "Из записи" in r.text and "отрицается" in r.text
