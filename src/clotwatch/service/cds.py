@@ -110,14 +110,57 @@ def render(template: str, context: Mapping[str, Any]) -> str:
     return TOKEN.sub(fill, template)
 
 
+def _origin(url: str) -> tuple[str, str, int, tuple[str, ...]] | None:
+    """(scheme, host, port, path segments) of an absolute http(s) URL, or None when the URL
+    cannot be trusted to name one server: credentials in it, no host, dot segments."""
+    from urllib.parse import unquote, urlsplit
+
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return None
+    scheme = parts.scheme.lower()
+    if scheme not in ("http", "https") or not parts.hostname:
+        return None
+    if parts.username is not None or parts.password is not None or "@" in parts.netloc:
+        return None
+    if "\\" in url or any(ord(ch) < 33 for ch in url):
+        return None
+    segments = tuple(unquote(s) for s in parts.path.split("/") if s)
+    if any(s in (".", "..") or "/" in s or "\\" in s for s in segments):
+        return None
+    default = 443 if scheme == "https" else 80
+    return scheme, parts.hostname.lower().rstrip("."), port or default, segments
+
+
+def on_server(fhir_server: str, url: str) -> bool:
+    """Whether ``url`` is on the EHR's FHIR server: the same scheme, host and port, and a path
+    under the server's base path, compared part by part (never as strings: a string prefix
+    lets ``https://ehr.example.org.attacker.net`` or ``http://127.0.0.1:8106`` pass for
+    ``https://ehr.example.org`` or ``http://127.0.0.1:810``)."""
+    base = _origin(fhir_server)
+    target = _origin(url)
+    if base is None or target is None:
+        return False
+    return base[:3] == target[:3] and target[3][:len(base[3])] == base[3]
+
+
 def fetch_fhir(fhir_server: str, relative: str, token: str | None) -> Mapping[str, Any]:
-    """GET ``relative`` from the EHR's FHIR server (following a searchset's ``next`` pages)."""
+    """GET ``relative`` from the EHR's FHIR server (following a searchset's ``next`` pages).
+
+    The bearer token is sent only to URLs on that server (``on_server``); a page link
+    elsewhere ends the paging, and redirects are not followed (a 3xx is a failed fetch).
+    """
     import httpx
 
     headers = {"Accept": "application/fhir+json"}
     if token:
         headers["Authorization"] = f"Bearer {token}"
-    url: str | None = fhir_server.rstrip("/") + "/" + relative
+    start = fhir_server.rstrip("/") + "/" + relative
+    if not on_server(fhir_server, start):
+        raise FetchFailed("the fhirServer URL or the request path cannot be used")
+    url: str | None = start
     first: dict[str, Any] | None = None
     try:
         with httpx.Client(timeout=FETCH_TIMEOUT_SECONDS, follow_redirects=False) as client:
@@ -136,7 +179,8 @@ def fetch_fhir(fhir_server: str, relative: str, token: str | None) -> Mapping[st
                     first.setdefault("entry", []).extend(page.get("entry") or [])
                 url = next((link.get("url") for link in page.get("link") or []
                             if isinstance(link, dict) and link.get("relation") == "next"), None)
-                if url is not None and not url.startswith(fhir_server.rstrip("/")):
+                if url is not None and (not isinstance(url, str)
+                                        or not on_server(fhir_server, url)):
                     url = None  # never follow a page link off the EHR's server
     except httpx.HTTPError as exc:
         raise FetchFailed(f"the FHIR server could not be reached: {type(exc).__name__}") \
