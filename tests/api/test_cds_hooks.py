@@ -240,7 +240,7 @@ def test_discovery_lists_the_services_with_their_hooks_and_prefetch(client: Test
     assert prefetch["patient"] == "Patient/{{context.patientId}}"
     assert prefetch["conditions"] == "Condition?patient={{context.patientId}}"
     assert prefetch["medications"] == ("MedicationRequest?patient={{context.patientId}}"
-                                       "&status=active")
+                                       "&status=active&_include=MedicationRequest:medication")
     assert prefetch["heart_rate"] == ("Observation?patient={{context.patientId}}"
                                       "&code=http://loinc.org|8867-4&_sort=-date&_count=10")
     assert "http://loinc.org|48065-7" in prefetch["ddimer"]
@@ -973,3 +973,101 @@ def test_random_prefetch_and_draft_orders_never_cause_a_500(caller: Caller,
         body["context"]["draftOrders"] = drafts
     response = caller.post(SIGN, body)
     assert response.status_code in {200, 412, 422}, response.text
+
+
+# --- a second anticoagulant ordered by reference (issue 13) ----------------------------------
+
+RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
+ENOXAPARIN_MEDICATION = {"resourceType": "Medication", "id": "enox-40", "code": {"coding": [
+    {"system": RXNORM, "code": "854235",
+     "display": "enoxaparin sodium 40 MG in 0.4 ML Prefilled Syringe"}]}}
+APIXABAN_SCD_ONLY = {"coding": [{"system": RXNORM, "code": "1364445"}]}  # no display, no text
+
+
+def _enoxaparin_orders(include: bool) -> dict[str, Any]:
+    """Two active enoxaparin orders by reference; the Medication only when ``include``."""
+    orders = [{"resourceType": "MedicationRequest", "id": f"mr-enox-{i}", "status": "active",
+               "intent": "order", "subject": {"reference": f"Patient/{PATIENT_ID}"},
+               "authoredOn": "2019-03-02T10:00:00Z",
+               "medicationReference": {"reference": "Medication/enox-40"}} for i in (1, 2)]
+    bundle = searchset(orders, "MedicationRequest")
+    if include:
+        bundle["entry"].append({"fullUrl": "https://ehr.example.org/fhir/Medication/enox-40",
+                                "resource": ENOXAPARIN_MEDICATION,
+                                "search": {"mode": "include"}})
+    return bundle
+
+
+def _prefetch_without_apixaban(include: bool) -> dict[str, Any]:
+    return full_prefetch() | {"medications": _enoxaparin_orders(include),
+                              "medication_statements": searchset([], "MedicationStatement")}
+
+
+def _critical(cards: list[dict[str, Any]]) -> dict[str, Any]:
+    return next(c for c in cards if c["indicator"] == "critical")
+
+
+def test_two_enoxaparin_orders_by_reference_with_include_give_a_critical_card(
+        caller: Caller) -> None:
+    body = order_request("order-sign", [draft(APIXABAN_SCD_ONLY)],
+                         _prefetch_without_apixaban(include=True))
+    response = caller.post(SIGN, body)
+    assert response.status_code == 200, response.text
+    cards = response.json()["cards"]
+    assert_cards_well_formed(cards)
+    critical = _critical(cards)
+    assert "MedicationRequest/mr-enox-1" in critical["detail"]
+    assert "MedicationRequest/mr-enox-2" in critical["detail"]
+    bleeding = next(c for c in cards if c["summary"].startswith("HAS-BLED"))
+    assert "name only" not in bleeding["detail"]
+
+
+def test_a_medication_missing_from_the_prefetch_is_fetched_from_the_ehr(
+        app: FastAPI, caller: Caller) -> None:
+    asked: list[str] = []
+
+    def fetch(server: str, relative: str, token: str | None) -> dict[str, Any]:
+        asked.append(relative)
+        assert token == "ehr-token"
+        if relative == "Medication/enox-40":
+            return ENOXAPARIN_MEDICATION
+        raise AssertionError(relative)
+
+    app.state.cds_fetch = fetch
+    body = order_request("order-sign", [draft(APIXABAN_SCD_ONLY)],
+                         _prefetch_without_apixaban(include=False))
+    body["fhirServer"] = "https://ehr.example.org/fhir"
+    body["fhirAuthorization"] = {"access_token": "ehr-token", "token_type": "Bearer",
+                                 "expires_in": 300, "scope": "patient/*.read",
+                                 "subject": "clotwatch"}
+    response = caller.post(SIGN, body)
+    assert response.status_code == 200, response.text
+    assert asked == ["Medication/enox-40"]  # once for both orders
+    assert "MedicationRequest/mr-enox-1" in _critical(response.json()["cards"])["detail"]
+
+
+def test_a_medication_that_cannot_be_had_gives_a_warning_naming_the_orders(
+        caller: Caller) -> None:
+    body = order_request("order-sign", [draft(APIXABAN_SCD_ONLY)],
+                         _prefetch_without_apixaban(include=False))
+    response = caller.post(SIGN, body)
+    assert response.status_code == 200, response.text
+    cards = response.json()["cards"]
+    assert_cards_well_formed(cards)
+    assert not [c for c in cards if c["indicator"] == "critical"]
+    warning = cards[0]
+    assert warning["indicator"] == "warning"
+    assert warning["summary"].startswith("Check for a second anticoagulant")
+    assert "refers to Medication/enox-40, which is not in the Bundle" in warning["detail"]
+    assert "mr-enox-1" in warning["detail"] and "mr-enox-2" in warning["detail"]
+
+
+def test_a_draft_named_only_in_text_is_checked_and_the_cards_say_so(caller: Caller) -> None:
+    named = {"coding": [{"system": "urn:local:formulary", "code": "F123"}],
+             "text": "Apixaban 5 mg tablets"}
+    response = caller.post(SIGN, order_request("order-sign", [draft(named)]))
+    assert response.status_code == 200
+    cards = response.json()["cards"]
+    assert _critical(cards)  # patient-full holds an active apixaban order
+    bleeding = next(c for c in cards if c["summary"].startswith("HAS-BLED"))
+    assert "from its name 'apixaban' only" in bleeding["detail"]

@@ -64,6 +64,7 @@ def medication(system: str, code: str, text: str = "", status: str = "active") -
 
 ICD10 = "http://hl7.org/fhir/sid/icd-10"
 SNOMED = "http://snomed.info/sct"
+RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
 ATC = "http://www.whocc.no/atc"
 
 
@@ -197,13 +198,59 @@ def test_conditions_map_through_the_code_sets(resource: dict[str, Any], concept:
         (medication(ATC, "B01AC06", "aspirin"), "anticoagulant", None),          # antiplatelet
         (medication("http://www.nlm.nih.gov/research/umls/rxnorm", "1114195"), "anticoagulant",
          True),
-        (medication("urn:local", "x1", "Rivaroxaban 20 mg tablets"), "anticoagulant", True),
+        (medication("urn:local", "x1", "Rivaroxaban 20 mg tablets"), "anticoagulant", None),
+        (medication(RXNORM, "1364445"), "anticoagulant", True),   # apixaban 5 MG Oral Tablet
+        (medication(RXNORM, "854235"), "anticoagulant", True),    # enoxaparin 40 MG syringe
+        (medication(RXNORM, "748856"), "estrogen_use", True),     # Yaz 28 Day Pack
+        (medication(RXNORM, "978950"), "estrogen_use", True),     # Natazia 28 Day Pack
+        (medication(RXNORM, "751905"), "estrogen_use", True),     # Trinessa 28 Day Pack
+        (medication(RXNORM, "749762"), "estrogen_use", True),     # Seasonique 91 Day Pack
+        (medication(RXNORM, "757594"), "estrogen_use", None),     # Jolivette: progestogen only
+        (medication(RXNORM, "99999999", "Yaz 28 Day Pack ethinyl estradiol"), "estrogen_use",
+         None),                                                  # display text alone
         (medication(ATC, "B01AF01", status="stopped"), "anticoagulant", None),
     ],
 )
 def test_medications_map_through_the_code_sets(resource: dict[str, Any], concept: str,
                                                expected: bool | None) -> None:
     assert derive(bundle_with(resource), NOW).value(concept) is expected
+
+
+def test_a_medicine_named_only_in_text_is_unknown_and_the_reason_says_why() -> None:
+    d = derive(bundle_with(medication("urn:local", "x1", "Rivaroxaban 20 mg tablets")), NOW)
+    finding = d.findings["anticoagulant"]
+    assert finding.value is None
+    assert "names 'rivaroxaban' in its text" in finding.reason
+    assert "urn:local|x1" in finding.reason and "never taken from text alone" in finding.reason
+    assert finding.sources == ("MedicationRequest/m-x1",)
+
+
+def test_a_reference_to_a_medication_not_in_the_bundle_is_named() -> None:
+    req = {"resourceType": "MedicationRequest", "id": "mr-1", "status": "active",
+           "intent": "order", "medicationReference": {"reference": "Medication/enox"},
+           "subject": {"reference": "Patient/p"}}
+    finding = derive(bundle_with(req), NOW).findings["anticoagulant"]
+    assert finding.value is None
+    assert "MedicationRequest/mr-1 refers to Medication/enox, which is not in the Bundle" in \
+        finding.reason
+
+
+def test_a_contained_medication_is_read() -> None:
+    req = {"resourceType": "MedicationRequest", "id": "mr-1", "status": "active",
+           "intent": "order", "medicationReference": {"reference": "#m"},
+           "contained": [{"resourceType": "Medication", "id": "m", "code": {"coding": [
+               {"system": RXNORM, "code": "1364445"}]}}],
+           "subject": {"reference": "Patient/p"}}
+    assert derive(bundle_with(req), NOW).value("anticoagulant") is True
+
+
+def test_the_reason_says_how_old_an_active_order_is() -> None:
+    req = medication(RXNORM, "854235")
+    req["authoredOn"] = "2019-03-02T10:00:00Z"
+    finding = derive(bundle_with(req), NOW).findings["anticoagulant"]
+    assert finding.value is True
+    assert "authored 2019-03-02, 7 years ago; nothing newer shows it is still taken" in \
+        finding.reason
 
 
 def test_medication_reference_is_resolved_within_the_bundle() -> None:

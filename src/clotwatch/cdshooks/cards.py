@@ -294,3 +294,28 @@ def duplicate_anticoagulant_card(*, draft_label: str, draft_id: str | None,
         card["suggestions"] = suggestions
         card["selectionBehavior"] = "at-most-one"
     return card
+
+
+def possible_anticoagulant_card(*, draft_label: str, reason: str, orders: Sequence[str],
+                                base_url: str) -> dict[str, Any]:
+    """A warning card: active orders whose medicine could not be told, while an
+    anticoagulant is ordered (a second anticoagulant cannot be ruled out)."""
+    return {
+        "uuid": new_uuid(),
+        "summary": short_summary(f"Check for a second anticoagulant before ordering "
+                                 f"{draft_label}: some active orders could not be read"),
+        "indicator": "warning",
+        "detail": "\n".join([
+            f"{draft_label} is being ordered. The record holds active orders "
+            f"({', '.join(orders)}) whose medicine clotwatch could not identify by code: "
+            f"{reason}.",
+            "",
+            "If one of them is an anticoagulant, the two together add to the risk of "
+            "bleeding. Check them in the medication list.",
+            "",
+            DISCLAIMER]),
+        "source": {"label": "clotwatch medication check (anticoagulant code set: ATC B01A, "
+                            "RxNorm)"},
+        "links": [{"label": "Open clotwatch", "url": f"{base_url}/", "type": "absolute"}],
+        "overrideReasons": override_reasons(),
+    }

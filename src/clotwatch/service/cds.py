@@ -27,6 +27,8 @@ from clotwatch.store import CdsFeedbackRepository, Store
 FETCH_TIMEOUT_SECONDS = 5.0  # per request to the EHR's FHIR server
 FETCH_BUDGET_SECONDS = 10.0  # for all fetches of one call; later keys count as not available
 FETCH_MAX_PAGES = 10
+FETCH_MAX_MEDICATIONS = 20  # Medications fetched by reference in one call
+MEDICATION_KEYS = ("medications", "medication_statements")
 TOKEN = re.compile(r"\{\{\s*context\.([A-Za-z0-9_]+)\s*\}\}")
 KEY_LABELS = {"conditions": "conditions", "observations": "observations",
               "medications": "active medication orders",
@@ -219,7 +221,59 @@ def gather(svc: Service, call: HookCall, fetch: Fetch = fetch_fhir) -> Gathered:
             got.not_available.append(key)
             continue
         got.values[key] = value
+    _referenced_medications(call, got, fetch, deadline)
     return got
+
+
+def _referenced_medications(call: HookCall, got: Gathered, fetch: Fetch,
+                            deadline: float) -> None:
+    """Fetch the Medications that active orders refer to but the prefetch does not hold
+    (an EHR that ignored ``_include``); they go under the key ``referenced_medications``.
+    What cannot be fetched stays unresolved, and the finding says so."""
+    held: set[str] = set()
+    wanted: list[str] = []
+    for key in MEDICATION_KEYS:
+        for resource in _resources(got.values.get(key)):
+            if resource.get("resourceType") == "Medication" and resource.get("id"):
+                held.add(f"Medication/{resource['id']}")
+    for key in MEDICATION_KEYS:
+        for resource in _resources(got.values.get(key)):
+            ref = resource.get("medicationReference")
+            target = ref.get("reference") if isinstance(ref, Mapping) else None
+            if not isinstance(target, str) or target.startswith("#"):
+                continue
+            if call.fhir_server and "/Medication/" in target and on_server(call.fhir_server,
+                                                                           target):
+                target = "Medication/" + target.rsplit("/Medication/", 1)[1]
+            parts = target.split("/")
+            if len(parts) == 2 and parts[0] == "Medication" and re.fullmatch(
+                    r"[A-Za-z0-9\-.]{1,64}", parts[1]) and target not in held \
+                    and target not in wanted:
+                wanted.append(target)
+    if not wanted or not call.fhir_server:
+        return
+    found: list[dict[str, Any]] = []
+    for target in wanted[:FETCH_MAX_MEDICATIONS]:
+        if time.monotonic() >= deadline:
+            break
+        try:
+            medication = fetch(call.fhir_server, target, call.fhir_token)
+        except FetchFailed:
+            continue
+        if isinstance(medication, Mapping) and medication.get("resourceType") == "Medication" \
+                and f"Medication/{medication.get('id')}" == target:
+            found.append({"resource": dict(medication)})
+    if found:
+        got.values["referenced_medications"] = {"resourceType": "Bundle", "type": "searchset",
+                                                "entry": found}
+
+
+def _resources(value: Any) -> list[Mapping[str, Any]]:
+    """The resources of a prefetch value (a Bundle's entries), as sent."""
+    if not isinstance(value, Mapping) or not isinstance(value.get("entry"), list):
+        return []
+    return [e["resource"] for e in value["entry"]
+            if isinstance(e, Mapping) and isinstance(e.get("resource"), Mapping)]
 
 
 def _load(field: str, value: Mapping[str, Any]) -> Any:
@@ -352,10 +406,21 @@ def _order_cards(call: HookCall, drafts: list[Draft], derivation: Any,
     finding = derivation.findings.get("anticoagulant")
     active = [ref for ref in (finding.sources if finding is not None and finding.value else ())
               if ref not in draft_refs]
+    first = drafts[0]
     if active:
-        first = drafts[0]
         out.append(cards.duplicate_anticoagulant_card(
             draft_label=first.label, draft_id=first.id, active=active, base_url=base_url))
+    elif finding is not None and finding.value is None and finding.sources:
+        doubtful = [ref for ref in finding.sources if ref not in draft_refs]
+        if doubtful:
+            out.append(cards.possible_anticoagulant_card(
+                draft_label=first.label, reason=finding.reason, orders=doubtful,
+                base_url=base_url))
+    named = [f"the draft order {d.label} is taken to be an anticoagulant from its name "
+             f"'{d.named_only}' only: its code is not one clotwatch recognises"
+             for d in drafts if d.named_only]
+    if named:
+        notes = [*notes, "; ".join(named).capitalize() + "."]
     bleeding = _view(scored["has-bled"])
     card = cards.score_card(bleeding, base_url=base_url, notes=notes)
     category = bleeding.result.get("category")
@@ -381,6 +446,7 @@ class Draft:
     id: str | None
     label: str
     resource: dict[str, Any]
+    named_only: str | None = None  # recognised by this name in its text, not by its code
 
 
 def anticoagulant_drafts(call: HookCall) -> list[Draft]:
@@ -388,7 +454,7 @@ def anticoagulant_drafts(call: HookCall) -> list[Draft]:
     set ``anticoagulant``: ATC B01A groups, RxNorm ingredients, or the ingredient name); for
     order-select only the selected ones."""
     from clotwatch.fhir import codeset
-    from clotwatch.fhir.codes import CodeEntry
+    from clotwatch.fhir.read import medicine_of
 
     raw = call.context.get("draftOrders")
     if not isinstance(raw, Mapping):
@@ -421,28 +487,21 @@ def anticoagulant_drafts(call: HookCall) -> list[Draft]:
         if subject != patient_ref:
             raise InputError(f"context.draftOrders.entry[{index}].resource.subject",
                              f"is {subject!r}, not the patient in context ({patient_ref})")
-        concept = resource.medicationCodeableConcept
-        codings = list(concept.coding or []) if concept is not None else []
-        text = concept.text if concept is not None else None
-        reference = getattr(resource.medicationReference, "reference", None)
-        medication = None
-        if reference and reference.startswith("#"):
-            medication = next((c for c in resource.contained or []
-                               if c.get_resource_type() == "Medication"
-                               and c.id == reference[1:]), None)
-        elif reference:
-            medication = medications.get(reference)
-        if medication is not None and medication.code is not None:
-            codings = list(medication.code.coding or [])
-            text = medication.code.text
-        match = anticoagulant.match(codings, text)
+        medicine = medicine_of(resource, medications)
+        match = anticoagulant.match(medicine.codings)
+        named_only = None
         if match is None:
-            continue
-        label = text or next((c.display for c in codings if c.display), None) or (
-            match.display if isinstance(match, CodeEntry) else str(match))
+            # The safe side for a trigger (not a finding): a draft named as an
+            # anticoagulant is checked, and the cards say it was recognised by name only.
+            named_only = anticoagulant.mentioned(medicine.codings, medicine.text)
+            if named_only is None:
+                continue
+        label = medicine.text or next((c.display for c in medicine.codings if c.display),
+                                      None) or (match.display if match else str(named_only))
         drafts.append(Draft(id=resource.id, label=str(label),
                             resource=resource.model_dump(mode="json", by_alias=True,
-                                                         exclude_none=True)))
+                                                         exclude_none=True),
+                            named_only=named_only))
     return drafts
 
 
