@@ -1071,3 +1071,19 @@ def test_a_draft_named_only_in_text_is_checked_and_the_cards_say_so(caller: Call
     assert _critical(cards)  # patient-full holds an active apixaban order
     bleeding = next(c for c in cards if c["summary"].startswith("HAS-BLED"))
     assert "from its name 'apixaban' only" in bleeding["detail"]
+
+
+@pytest.mark.parametrize("body", [b'{"hook": "patient-view", "x": NaN}', b'{"x": Infinity}',
+                                  b'{"x": 1e999}', b'{"hook": "\\ud800"}', b"not json"])
+def test_a_signed_call_with_a_body_that_is_not_json_is_422(caller: Caller, body: bytes) -> None:
+    path = f"/cds-services/{VIEW}"
+    response = caller.client.post(path, content=body, headers={
+        **caller.auth(path), "content-type": "application/json"})
+    assert response.status_code == 422, response.text
+    assert response.json()["detail"][0]["type"] == "json_invalid"
+
+
+def test_a_call_with_a_bad_token_and_a_bad_body_is_401(caller: Caller) -> None:
+    response = caller.client.post(f"/cds-services/{VIEW}", content=b"{",
+                                  headers={"authorization": "Bearer x.y.z"})
+    assert response.status_code == 401

@@ -13,6 +13,7 @@ from fastapi.staticfiles import StaticFiles
 from clotwatch import DISCLAIMER, __version__
 from clotwatch.api import errors
 from clotwatch.api.deps import utc_now
+from clotwatch.api.limits import BodyLimitMiddleware
 from clotwatch.api.middleware import ServiceMiddleware
 from clotwatch.api.ratelimit import RateLimiter
 from clotwatch.api.routers import ROUTERS
@@ -77,5 +78,6 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None,
     for spec in routers:
         app.include_router(load_router(spec))
     app.mount("/static", StaticFiles(packages=[("clotwatch.web", "static")]), name="static")
+    app.add_middleware(BodyLimitMiddleware)
     app.add_middleware(ServiceMiddleware)
     return app

@@ -4,6 +4,7 @@ CDS Clients").
 An EHR (the CDS Client) signs a short-lived JWT for every call and sends it as
 ``Authorization: Bearer <JWT>``. clotwatch accepts it only if all of these hold:
 
+- the header carries ``typ`` "JWT" and a ``kid`` (both required by the specification);
 - ``alg`` is ES384 or RS384 (the two the specification recommends). ``none``, every HMAC
   algorithm (a shared secret is forbidden by the specification) and everything else is refused;
 - ``iss`` is on the issuer allow-list of the trust configuration, and the signature verifies
@@ -267,18 +268,21 @@ def verify(authorization: str | None, *, audience: str, trust: Trust | None,
     if alg not in ALLOWED_ALGORITHMS:
         raise TokenRejected(f"JWT algorithm {alg!r} is refused; only ES384 and RS384 are "
                             "accepted")
+    # CDS Hooks 2.0 "Trusting CDS Clients": the JWT header's alg, kid and typ (JWT) are
+    # required; a token without kid or typ is refused.
     typ = header.get("typ")
-    if typ is not None and str(typ).upper() != "JWT":
-        raise TokenRejected("the JWT header 'typ' must be 'JWT'")
+    if not isinstance(typ, str) or typ.upper() != "JWT":
+        raise TokenRejected("the JWT header 'typ' is required and must be 'JWT'")
+    kid = header.get("kid")
+    if not isinstance(kid, str) or not kid:
+        raise TokenRejected("the JWT header 'kid' (the signing key's id) is required")
     iss = unverified.get("iss")
     if not isinstance(iss, str) or not iss:
         raise TokenRejected("the 'iss' claim is required")
     issuer = trust.issuers.get(iss)
     if issuer is None:
         raise TokenRejected("the token's issuer is not on this service's allow-list")
-    kid = header.get("kid")
-    candidates = [k for k in issuer.keys
-                  if k.alg == alg and (kid is None or k.kid is None or k.kid == kid)]
+    candidates = [k for k in issuer.keys if k.alg == alg and (k.kid is None or k.kid == kid)]
     if not candidates:
         raise TokenRejected("no configured key of this issuer matches the token's kid and "
                             "algorithm")
