@@ -286,7 +286,66 @@ def test_surgery_six_weeks_ago_is_outside_the_window() -> None:
 def test_procedure_without_category_is_not_assumed_to_be_surgery() -> None:
     d = derive(bundle_with(_procedure(category=False)), NOW)
     assert d.value("surgery_4_weeks") is None
-    assert "Procedure/pr has no surgical category" in d.findings["surgery_4_weeks"].reason
+    assert "not read as an operation (neither its code nor a surgical category): " \
+        "Procedure/pr with no code" in d.findings["surgery_4_weeks"].reason
+
+
+@pytest.mark.parametrize(("system", "code", "surgery"), [
+    (SNOMED, "232717009", True),          # coronary artery bypass grafting, no category
+    (SNOMED, "73761001", False),          # colonoscopy
+    ("http://www.ama-assn.org/go/cpt", "33533", True),   # CABG, CPT surgery section
+    ("http://www.ama-assn.org/go/cpt", "99213", False),  # office visit
+    ("http://www.cms.gov/Medicare/Coding/ICD10", "0SRD0JZ", True),  # knee replacement, open
+    ("http://www.cms.gov/Medicare/Coding/ICD10", "0DJ08ZZ", False),  # endoscopic inspection
+])
+def test_surgery_is_read_from_the_procedure_code(system: str, code: str,
+                                                 surgery: bool) -> None:
+    proc = _procedure(category=False)
+    proc["code"] = {"coding": [{"system": system, "code": code}]}
+    d = derive(bundle_with(proc), NOW)
+    assert d.value("surgery_4_weeks") is (True if surgery else None)
+    if not surgery:
+        assert f"Procedure/pr coded {system.rsplit('/', 1)[-1]} {code}" in \
+            d.findings["surgery_4_weeks"].reason
+
+
+def test_status_is_read_as_of_now() -> None:
+    # Resolved today, but its abatement is after now: it was active at now.
+    cond = {"resourceType": "Condition", "id": "c-hf", "subject": {"reference": "Patient/p"},
+            "clinicalStatus": {"coding": [{"code": "resolved"}]},
+            "code": {"coding": [{"system": SNOMED, "code": "88805009"}]},
+            "onsetDateTime": "2026-01-01", "abatementDateTime": "2026-12-20"}
+    assert derive(bundle_with(cond), NOW).value("heart_or_respiratory_failure") is True
+    cond["abatementDateTime"] = "2026-11-01"
+    cond["clinicalStatus"] = {"coding": [{"code": "active"}]}
+    assert derive(bundle_with(cond), NOW).value("heart_or_respiratory_failure") is None
+
+
+def test_an_unrecognised_condition_code_is_named_not_called_absent() -> None:
+    cond = {"resourceType": "Condition", "id": "c-x", "subject": {"reference": "Patient/p"},
+            "code": {"coding": [{"system": SNOMED, "code": "999999999", "display": "Odd"}]}}
+    reason = derive(bundle_with(cond), NOW).findings["previous_vte"].reason
+    assert "no DVT or PE recognised among the Bundle's Conditions" in reason
+    assert "Condition/c-x coded sct 999999999 'Odd'" in reason
+
+
+@pytest.mark.parametrize("code", ["706870000", "132281000119108", "233935004"])
+def test_synthea_vte_codes_are_previous_vte(code: str) -> None:
+    cond = {"resourceType": "Condition", "id": "c-v", "subject": {"reference": "Patient/p"},
+            "code": {"coding": [{"system": SNOMED, "code": code}]}}
+    assert derive(bundle_with(cond), NOW).value("previous_vte") is True
+
+
+def test_a_neoplasm_treated_with_chemotherapy_is_cancer() -> None:
+    cond = {"resourceType": "Condition", "id": "c-np", "subject": {"reference": "Patient/p"},
+            "clinicalStatus": {"coding": [{"code": "active"}]},
+            "code": {"coding": [{"system": SNOMED, "code": "126906006"}]}}
+    assert derive(bundle_with(cond), NOW).value("active_cancer") is None
+    chemo = medication(RXNORM, "1860480", status="stopped")   # docetaxel 20 MG/ML injection
+    chemo["authoredOn"] = "2026-05-01"
+    d = derive(bundle_with(cond, chemo), NOW)
+    assert d.value("active_cancer") is True
+    assert "cytotoxic chemotherapy" in d.findings["active_cancer"].reason
 
 
 @pytest.mark.parametrize(("birth", "age"), [("1956-11-24", 70), ("1956-11-25", 69)])

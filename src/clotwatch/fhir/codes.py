@@ -29,6 +29,8 @@ class CodeEntry:
     range: tuple[str, str] | None = None
     basis: str | None = None  # D-dimer only: FEU or DDU fixed by the LOINC code
     component: str | None = None  # a panel code: the value is in this component (LOINC)
+    numeric: tuple[int, int] | None = None  # numeric codes in this range (CPT 10004-69990)
+    pcs_approach: str | None = None  # ICD-10-PCS: with ``prefix``, these 5th characters
 
     def matches(self, system: str | None, code: str | None) -> bool:
         """Whether a coding (system, code) falls under this entry."""
@@ -37,8 +39,13 @@ class CodeEntry:
         code = code.strip().upper()
         if self.code is not None:
             return code == self.code.upper()
+        if self.pcs_approach is not None and self.prefix is not None:
+            return (len(code) == 7 and code.startswith(self.prefix.upper())
+                    and code[4] in self.pcs_approach)
         if self.prefix is not None:
             return code.startswith(self.prefix.upper())
+        if self.numeric is not None:
+            return code.isdigit() and self.numeric[0] <= int(code) <= self.numeric[1]
         if self.range is not None:
             head = code[:3]
             return self.range[0] <= head <= self.range[1]
@@ -156,6 +163,7 @@ class CodeSet:
 
 def _entry(raw: Mapping[str, Any]) -> CodeEntry:
     rng = raw.get("range")
+    numeric = raw.get("numeric")
     return CodeEntry(
         system=raw["system"],
         display=raw.get("display", ""),
@@ -164,6 +172,8 @@ def _entry(raw: Mapping[str, Any]) -> CodeEntry:
         range=(rng[0], rng[1]) if rng else None,
         basis=raw.get("basis"),
         component=raw.get("component"),
+        numeric=(int(numeric[0]), int(numeric[1])) if numeric else None,
+        pcs_approach=raw.get("pcs_approach"),
     )
 
 

@@ -320,7 +320,8 @@ def derive(
     _patient(d, patient)
     _observations(d, by_type["Observation"], recent, body_window)
     evidence = _condition_evidence(d, by_type["Condition"])
-    _conditions(d, evidence)
+    _conditions(d, evidence, _chemotherapy(d, by_type["MedicationRequest"]
+                                           + by_type["MedicationStatement"], medications))
     _procedures(d, by_type["Procedure"], by_type["Encounter"])
     _medications(d, by_type["MedicationRequest"] + by_type["MedicationStatement"], medications)
     _hypertension(d, by_type["Observation"], evidence, bp_window)
@@ -500,52 +501,107 @@ def _condition_evidence(d: Derivation, conditions: list[Any]) -> list[_Evidence]
         onset = _when(c, "onsetDateTime", "onsetPeriod", "recordedDate")
         if onset is not None and onset > d.now:
             continue
-        out.append(_Evidence(c, codings, _status(c.clinicalStatus) in ACTIVE, onset))
+        out.append(_Evidence(c, codings, _active_at(c, d.now), onset))
     return out
 
 
-def _conditions(d: Derivation, evidence: list[_Evidence]) -> None:
+def _active_at(condition: Any, now: datetime) -> bool:
+    """Whether a Condition was active at ``now``: an abatement date decides when there is one
+    (after now: still active then, whatever the status says today; on or before now: over),
+    otherwise the clinicalStatus."""
+    abated = _when(condition, "abatementDateTime", "abatementPeriod")
+    if abated is not None:
+        return abated > now
+    return _status(condition.clinicalStatus) in ACTIVE
+
+
+def _unrecognised(evidence: list[_Evidence]) -> list[_Evidence]:
+    """Conditions whose codes fall in none of the condition code sets."""
+    from clotwatch.fhir.codes import all_codesets
+
+    names = [cs.id for cs in all_codesets() if cs.kind == "condition"]
+    return [e for e in evidence if not e.coded(*names)]
+
+
+def _none_reason(label: str, unknown: list[_Evidence]) -> str:
+    """Why a Condition finding is unknown: nothing recognised, and which codes were not."""
+    reason = (f"no {label} recognised among the Bundle's Conditions (absence of a record is "
+              "not read as 'no')")
+    if not unknown:
+        return reason
+    shown = []
+    for e in unknown[:3]:
+        coding = next((c for c in e.codings if c.code), None)
+        if coding is None:
+            shown.append(f"{_ref(e.resource)} (no code)")
+        else:
+            system = str(coding.system or "?").rsplit("/", 1)[-1]
+            shown.append(f"{_ref(e.resource)} coded {system} {coding.code}"
+                         + (f" '{coding.display}'" if coding.display else ""))
+    more = f" and {len(unknown) - 3} more" if len(unknown) > 3 else ""
+    return (f"{reason}; a Condition coded with a code clotwatch does not recognise may be one: "
+            f"{', '.join(shown)}{more}")
+
+
+def _conditions(d: Derivation, evidence: list[_Evidence],
+                chemotherapy: list[str] | None = None) -> None:
     hits: dict[str, list[tuple[Any, bool]]] = {"cancer": [], "dvt": [], "pe": [], "pregnancy": []}
     for e in evidence:
         for name in hits:
             if e.coded(name):
                 hits[name].append((e.resource, e.active))
-    none_reason = "no {} recorded in the Bundle (absence of a record is not read as 'no')"
+    treated = []
+    if chemotherapy:
+        # A neoplasm whose code does not say malignant, treated with cytotoxic chemotherapy:
+        # the two codes together show a cancer.
+        treated = [(e.resource, e.active) for e in evidence
+                   if e.coded("neoplasm_uncertain") and not e.coded("cancer")]
+        hits["cancer"].extend(treated)
+    unknown = _unrecognised(evidence)
+
+    def none_reason(label: str) -> str:
+        return _none_reason(label, unknown)
+
     cancer = hits["cancer"]
     active_cancer = [c for c, a in cancer if a]
+    how = "malignant neoplasm"
+    if treated:
+        how += (f" ({', '.join(_ref(c) for c, _ in treated)}: a neoplasm treated with "
+                f"cytotoxic chemotherapy, {', '.join(chemotherapy or [])})")
     if active_cancer:
-        _set(d, "active_cancer", True, "active Condition: malignant neoplasm",
-             [_ref(c) for c in active_cancer])
+        _set(d, "active_cancer", True, f"active Condition: {how}",
+             [_ref(c) for c in active_cancer] + (list(chemotherapy or []) if treated else []))
     elif cancer:
         _set(d, "active_cancer", None, "cancer recorded but not active; whether it was treated "
              "in the last 6 months is not known", [_ref(c) for c, _ in cancer])
     else:
-        _set(d, "active_cancer", None, none_reason.format("cancer"))
+        _set(d, "active_cancer", None, none_reason("cancer"))
     if cancer:
-        _set(d, "cancer_any", True, "Condition: malignant neoplasm (present or previous)",
+        _set(d, "cancer_any", True, f"Condition: {how} (present or previous)",
              [_ref(c) for c, _ in cancer])
     else:
-        _set(d, "cancer_any", None, none_reason.format("cancer"))
+        _set(d, "cancer_any", None, none_reason("cancer"))
     dvt = [c for c, _ in hits["dvt"]]
     vte = dvt + [c for c, _ in hits["pe"]]
     if dvt:
         _set(d, "previous_dvt", True, "Condition: deep vein thrombosis", [_ref(c) for c in dvt])
     else:
-        _set(d, "previous_dvt", None, none_reason.format("DVT"))
+        _set(d, "previous_dvt", None, none_reason("DVT"))
     if vte:
         _set(d, "previous_vte", True, "Condition: DVT or PE", [_ref(c) for c in vte])
     else:
-        _set(d, "previous_vte", None, none_reason.format("DVT or PE"))
+        _set(d, "previous_vte", None, none_reason("DVT or PE"))
     pregnant = [c for c, a in hits["pregnancy"] if a]
     if pregnant:
         _set(d, "pregnant", True, "active Condition: pregnancy", [_ref(c) for c in pregnant])
     else:
-        _set(d, "pregnant", None, none_reason.format("current pregnancy"))
+        _set(d, "pregnant", None, none_reason("current pregnancy"))
     for rule in CONDITION_RULES:
-        _condition_rule(d, rule, evidence)
+        _condition_rule(d, rule, evidence, unknown)
 
 
-def _condition_rule(d: Derivation, rule: ConditionRule, evidence: list[_Evidence]) -> None:
+def _condition_rule(d: Derivation, rule: ConditionRule, evidence: list[_Evidence],
+                    unknown: list[_Evidence] | None = None) -> None:
     """One finding from Conditions: True on positive evidence, otherwise None and why."""
     hits = [e for e in evidence if e.coded(*rule.codesets)]
     window = timedelta(days=rule.days)
@@ -570,8 +626,7 @@ def _condition_rule(d: Derivation, rule: ConditionRule, evidence: list[_Evidence
         return
     unread = f"; {rule.unread}" if rule.unread else ""
     if not hits:
-        _set(d, rule.concept, None, f"no {rule.label} recorded in the Bundle (absence of a "
-             f"record is not read as 'no'){unread}")
+        _set(d, rule.concept, None, f"{_none_reason(rule.label, unknown or [])}{unread}")
         return
     details = []
     for e in hits:
@@ -597,6 +652,7 @@ def _status(concept: Any) -> str | None:
 
 def _procedures(d: Derivation, procedures: list[Any], encounters: list[Any]) -> None:
     surgical = codeset("surgical_procedure")
+    operations = codeset("surgical_procedure_code")
     inpatient = codeset("inpatient_encounter")
     stays = []
     for e in encounters:
@@ -605,7 +661,7 @@ def _procedures(d: Derivation, procedures: list[Any], encounters: list[Any]) -> 
             start = _as_utc(e.period.start) if e.period and e.period.start else None
             end = _as_utc(e.period.end) if e.period and e.period.end else d.now
             stays.append((e, start, end))
-    recent: list[tuple[Any, datetime]] = []
+    recent: list[tuple[Any, datetime, str]] = []
     uncategorised: list[str] = []
     for p in procedures:
         if p.status != "completed":
@@ -613,23 +669,35 @@ def _procedures(d: Derivation, procedures: list[Any], encounters: list[Any]) -> 
         t = _when(p, "performedDateTime", "performedPeriod")
         if t is None or t > d.now or d.now - t > timedelta(days=30):
             continue
-        codings, _ = _code_of(p, "category")
-        if isinstance(surgical.match(codings), CodeEntry):
-            recent.append((p, t))
+        category, _ = _code_of(p, "category")
+        codings, _ = _code_of(p)
+        operation = operations.match(codings)
+        if operation is not None:
+            recent.append((p, t, operation.display))
+        elif surgical.match(category) is not None:
+            recent.append((p, t, "category: surgical procedure"))
         else:
-            uncategorised.append(_ref(p))
+            coding = next((c for c in codings if c.code), None)
+            what = (f"coded {str(coding.system or '?').rsplit('/', 1)[-1]} {coding.code}"
+                    + (f" '{coding.display}'" if coding.display else "")) if coding else \
+                "with no code"
+            uncategorised.append(f"{_ref(p)} {what}")
     none_reason = "no completed surgical Procedure in the last {} days in the Bundle"
     if uncategorised:
-        none_reason += f"; {', '.join(uncategorised)} has no surgical category"
+        none_reason += (f"; not read as an operation (neither its code nor a surgical "
+                        f"category): {', '.join(uncategorised[:5])}"
+                        + (f" and {len(uncategorised) - 5} more" if len(uncategorised) > 5
+                           else ""))
     for concept, days in (("surgery_4_weeks", 28), ("surgery_1_month", 30)):
-        within = [(p, t) for p, t in recent if d.now - t <= timedelta(days=days)]
+        within = [(p, t, what) for p, t, what in recent if d.now - t <= timedelta(days=days)]
         if within:
-            _set(d, concept, True, f"surgical Procedure within {days} days",
-                 [_ref(p) for p, _ in within])
+            _set(d, concept, True, f"surgical Procedure within {days} days: " + ", ".join(
+                f"{_ref(p)} ({what}, {t:%Y-%m-%d})" for p, t, what in within),
+                 [_ref(p) for p, _, _ in within])
         else:
             _set(d, concept, None, none_reason.format(days))
     hospital = []
-    for p, t in recent:
+    for p, t, _what in recent:
         if d.now - t > timedelta(days=28):
             continue
         for e, start, end in stays:
@@ -644,7 +712,7 @@ def _procedures(d: Derivation, procedures: list[Any], encounters: list[Any]) -> 
     elif recent:
         _set(d, "hospitalised_surgery_4_weeks", None, "surgery within 4 weeks found, but no "
              "inpatient Encounter shows it required hospitalisation",
-             [_ref(p) for p, _ in recent])
+             [_ref(p) for p, _, _ in recent])
     else:
         _set(d, "hospitalised_surgery_4_weeks", None, none_reason.format(28))
 
@@ -686,6 +754,20 @@ def medicine_of(resource: Any, catalogue: Mapping[str, Any]) -> Medicine:
         return Medicine(codings, text or getattr(ref, "display", None), unresolved=target)
     m_codings, m_text = _code_of(medication)
     return Medicine(m_codings, m_text or text)
+
+
+def _chemotherapy(d: Derivation, meds: list[Any], catalogue: Mapping[str, Any]) -> list[str]:
+    """Orders of cytotoxic chemotherapy (code set antineoplastic) written before now, any
+    status: treatment given shows the cancer, even once the course is over."""
+    cs = codeset("antineoplastic")
+    out = []
+    for m in meds:
+        t = _when(m, "authoredOn", "dateAsserted", "effectiveDateTime", "effectivePeriod")
+        if t is not None and t > d.now or m.status in ("entered-in-error", "draft"):
+            continue
+        if cs.match(medicine_of(m, catalogue).codings) is not None:
+            out.append(_ref(m))
+    return out
 
 
 def _order_age(d: Derivation, m: Any) -> str:
