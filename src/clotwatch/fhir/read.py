@@ -81,6 +81,7 @@ CONDITION_RULES: tuple[ConditionRule, ...] = (
     ConditionRule("liver_disease", ("liver_disease",), "chronic liver disease", "active"),
     ConditionRule("renal_replacement", ("renal_replacement",),
                   "chronic dialysis or a kidney transplant", "active"),
+    ConditionRule("heart_failure", ("heart_failure",), "heart failure", "active"),
     ConditionRule("heart_or_respiratory_failure", ("heart_failure", "respiratory_failure"),
                   "heart or respiratory failure", "active"),
     ConditionRule("recent_heart_failure", ("heart_failure",), "heart failure", "recent"),
