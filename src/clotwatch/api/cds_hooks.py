@@ -36,7 +36,7 @@ from clotwatch.cdshooks.trust import Caller, ReplayCache, TokenRejected, Trust, 
 from clotwatch.config import Settings
 from clotwatch.errors import ConfigError, InputError
 from clotwatch.service import cds
-from clotwatch.store import Store
+from clotwatch.store import Store, StoreReplayCache
 
 router = APIRouter(prefix="/cds-services", tags=["cds-hooks"])
 Body = TypeVar("Body", bound=BaseModel)
@@ -239,7 +239,7 @@ class CdsRuntime:
     """Per-app CDS Hooks state: the trust configuration and the replay cache."""
 
     trust: Trust
-    replay: ReplayCache
+    replay: ReplayCache | StoreReplayCache
 
 
 _runtime_lock = threading.Lock()
@@ -274,7 +274,9 @@ def runtime_of(request: Request) -> CdsRuntime:
                 except ConfigError as exc:
                     raise HTTPException(status_code=503, detail=f"CDS Hooks is not available: "
                                                                 f"{exc}") from exc
-                runtime = CdsRuntime(trust=trust, replay=ReplayCache())
+                # Seen token ids live in the store: a replay through another worker process
+                # or instance is refused too.
+                runtime = CdsRuntime(trust=trust, replay=StoreReplayCache(state.store))
                 state.cds_runtime = runtime
     return runtime
 

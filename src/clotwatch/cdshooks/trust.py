@@ -16,8 +16,9 @@ An EHR (the CDS Client) signs a short-lived JWT for every call and sends it as
   more than five minutes of lifetime (the specification's limit), each with 60 s of clock skew;
 - ``jti`` is present and not seen before from this issuer while the token is valid.
 
-The replay cache is kept in the process's memory (see ``ReplayCache``): run one worker process
-per instance, or put a shared cache in front, if you run several.
+The replay cache the app uses is in the store (``clotwatch.store.StoreReplayCache``), shared
+by every worker process and instance; ``ReplayCache`` here is the in-memory one with the same
+interface (tests, a single process without a store).
 
 The trust configuration is a JSON document (``CLOTWATCH_CDS_TRUST_FILE``, or inline in
 ``CLOTWATCH_CDS_TRUST``)::
@@ -40,7 +41,7 @@ import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import jwt
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
@@ -243,8 +244,16 @@ def _number(claims: Mapping[str, Any], name: str) -> float:
     return float(value)
 
 
+class Replay(Protocol):
+    """Remembers token ids: ``check_and_remember`` is False for one seen before."""
+
+    def check_and_remember(self, iss: str, jti: str, exp: float, now: float) -> bool:
+        """True (and remembered) if new."""
+        ...
+
+
 def verify(authorization: str | None, *, audience: str, trust: Trust | None,
-           replay: ReplayCache, now: float) -> Caller:
+           replay: Replay, now: float) -> Caller:
     """The verified caller of one CDS Hooks call; TokenRejected says why not.
 
     ``audience`` is the full URL of the endpoint called; ``now`` is seconds since the epoch.
