@@ -188,6 +188,8 @@ def evaluate(paths: Iterable[Path]) -> dict[str, Tally]:
     tallies = {f.concept: Tally() for f in FINDINGS}
     for path in paths:
         record = load(path)
+        if not record.by_type.get("Patient"):
+            continue  # Synthea's hospital and practitioner bundles: no patient
         cache: dict[datetime, Any] = {}
         for f in FINDINGS:
             now = f.when(record)

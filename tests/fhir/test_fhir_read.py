@@ -361,10 +361,38 @@ def test_year_only_birth_date_leaves_age_missing() -> None:
     assert d.value("sex") is None
 
 
-def test_malformed_resource_is_named_with_its_path() -> None:
-    with pytest.raises(MappingError) as err:
-        derive(fixture("malformed-observation.json"), NOW)
-    assert "entry[1](Observation)" in str(err.value)
+def test_malformed_resource_is_named_with_its_path_and_the_rest_is_used() -> None:
+    d = derive(fixture("malformed-observation.json"), NOW)
+    assert len(d.notes) == 1
+    assert "1 resource(s) could not be read and were not used" in d.notes[0]
+    assert "Bundle.entry[1](Observation).resource" in d.notes[0]
+    assert d.value("age") is not None  # the Patient was read
+    with pytest.raises(MappingError, match=r"entry\[1\]\(Observation\)"):
+        load_bundle(fixture("malformed-observation.json"))  # the strict reader
+
+
+def test_a_resource_clotwatch_does_not_read_never_fails_the_bundle() -> None:
+    bad_document = {"resourceType": "DocumentReference", "id": "d", "status": "current",
+                    "content": [{"attachment": {"data": "bad=base64=="}}]}
+    d = derive(bundle_with(bad_document, {"resourceType": "Unknown"}), NOW)
+    assert d.notes == []
+
+
+def test_an_stu3_bundle_is_named_as_such() -> None:
+    cond = {"resourceType": "Condition", "id": "c", "clinicalStatus": "active",
+            "verificationStatus": "confirmed", "subject": {"reference": "Patient/p"},
+            "code": {"coding": [{"system": SNOMED, "code": "88805009"}]}}
+    with pytest.raises(MappingError, match="this looks like FHIR STU3") as err:
+        derive(bundle_with(cond), NOW)
+    assert "Condition.clinicalStatus is a code string" in str(err.value)
+    with pytest.raises(MappingError, match="looks like FHIR STU3"):
+        load_bundle(bundle_with(cond))
+
+
+def test_an_invalid_patient_is_still_refused() -> None:
+    with pytest.raises(MappingError, match="birthDate"):
+        derive(bundle_with(patient={"resourceType": "Patient", "id": "p",
+                                    "birthDate": "last year"}), NOW)
 
 
 @pytest.mark.parametrize(

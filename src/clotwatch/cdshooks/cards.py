@@ -319,3 +319,23 @@ def possible_anticoagulant_card(*, draft_label: str, reason: str, orders: Sequen
         "links": [{"label": "Open clotwatch", "url": f"{base_url}/", "type": "absolute"}],
         "overrideReasons": override_reasons(),
     }
+
+
+def unreadable_draft_card(*, where: str, reason: str, label: str,
+                          base_url: str) -> dict[str, Any]:
+    """A warning card: a draft order that may be an anticoagulant could not be read (not
+    valid FHIR R4), so it was not checked; the other drafts were."""
+    return {
+        "uuid": new_uuid(),
+        "summary": short_summary(f"Not checked: the draft order {label} could not be read"),
+        "indicator": "warning",
+        "detail": "\n".join([
+            f"The draft order {label} ({where}) is not valid FHIR R4, so clotwatch did not "
+            f"check it for VTE or bleeding risk or for a second anticoagulant: {reason}.",
+            "",
+            "Other draft orders of this call were checked on their own.",
+            "",
+            DISCLAIMER]),
+        "source": {"label": "clotwatch medication check"},
+        "links": [{"label": "Open clotwatch", "url": f"{base_url}/", "type": "absolute"}],
+    }

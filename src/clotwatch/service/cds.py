@@ -276,39 +276,71 @@ def _resources(value: Any) -> list[Mapping[str, Any]]:
             if isinstance(e, Mapping) and isinstance(e.get("resource"), Mapping)]
 
 
-def _load(field: str, value: Mapping[str, Any]) -> Any:
-    """``clotwatch.fhir.load_bundle`` with its errors as InputError naming ``field``."""
-    from clotwatch.fhir import load_bundle
-
-    try:
-        return load_bundle(dict(value))
-    except InputError as exc:
-        raise InputError(field, exc.reason) from None
-    except MappingError as exc:
-        raise InputError(field, str(exc)) from None
-    except (KeyError, TypeError, ImportError, AttributeError) as exc:
-        # fhir_core resolves a nested resource's class from its "resourceType" before
-        # validating it: "" or "x" raise KeyError, null raises TypeError, instead of a
-        # validation error. Only this library call is guarded.
-        raise InputError(field, "a resource in the Bundle has a missing or unknown "
-                                f"resourceType ({type(exc).__name__})") from None
+# Prefetch bounds: an observation key holds at most the _count its template asks for (an EHR
+# that ignores _count or _sort must not make a call slow); other keys at most this many.
+MAX_ENTRIES_PER_KEY = 2_000
 
 
-def _bundle_of(key: str, value: Any) -> Any:
-    """Parse one prefetch value with the R4B models; InputError names the prefetch key."""
+def _count_of(template: str) -> int | None:
+    found = re.search(r"[?&]_count=(\d+)", template)
+    return int(found.group(1)) if found else None
+
+
+def _bounded(key: str, value: Mapping[str, Any], template: str | None,
+             notes: list[str]) -> Mapping[str, Any]:
+    """A searchset with at most the entries its template promises (the most recent first)."""
+    entries = value.get("entry")
+    if not isinstance(entries, list):
+        return value
+    limit = (_count_of(template) if template else None) or MAX_ENTRIES_PER_KEY
+    if len(entries) <= limit:
+        return value
+    if template and "_sort=-date" in template:
+        def when(entry: Any) -> str:
+            r = entry.get("resource") if isinstance(entry, Mapping) else None
+            if not isinstance(r, Mapping):
+                return ""
+            t = r.get("effectiveDateTime") or r.get("effectiveInstant") or r.get("issued")
+            return t if isinstance(t, str) else ""
+        entries = sorted(entries, key=when, reverse=True)
+    notes.append(f"prefetch.{key} held {len(value['entry'])} entries; the {limit} most recent "
+                 "were read, as its template asks")
+    return {**value, "entry": entries[:limit]}
+
+
+def _read(key: str, value: Any, template: str | None, notes: list[str]) -> list[Any]:
+    """The entries of one prefetch value, each resource read on its own: an invalid one is
+    named in ``notes`` by its path and left out; InputError names the key when the value is
+    not a resource or a Bundle at all."""
+    from clotwatch.fhir.read import read_bundle, read_resource
+
+    where = f"prefetch.{key}"
     if not isinstance(value, Mapping):
-        raise InputError(f"prefetch.{key}", "must be a FHIR resource (JSON object) or null")
+        raise InputError(where, "must be a FHIR resource (JSON object) or null")
     kind = value.get("resourceType")
     if key == "patient":
         if kind != "Patient":
-            raise InputError("prefetch.patient", f"must be a Patient resource, not {kind!r}")
-        value = {"resourceType": "Bundle", "type": "collection", "entry": [{"resource": value}]}
-    elif kind != "Bundle":
-        raise InputError(f"prefetch.{key}", f"must be a searchset Bundle, not {kind!r}")
-    return _load(f"prefetch.{key}", value)
+            raise InputError(where, f"must be a Patient resource, not {kind!r}")
+        model, problem = read_resource(value, where)
+        if problem is not None:
+            raise InputError(where, problem)
+        from fhir.resources.R4B.bundle import BundleEntry
+
+        return [BundleEntry.model_construct(resource=model)]
+    if kind != "Bundle":
+        raise InputError(where, f"must be a searchset Bundle, not {kind!r}")
+    try:
+        read = read_bundle(_bounded(key, value, template, notes), where=where)
+    except InputError as exc:
+        raise InputError(where, exc.reason) from None
+    except MappingError as exc:
+        raise InputError(where, str(exc)) from None
+    notes.extend(read.problems)
+    return list(read.bundle.entry or [])
 
 
-def patient_data(call: HookCall, gathered: Gathered, now: datetime) -> Any:
+def patient_data(call: HookCall, gathered: Gathered, now: datetime,
+                 templates: Mapping[str, str] | None = None) -> Any:
     """The Derivation (``clotwatch.fhir.derive``) of the gathered prefetch data."""
     from fhir.resources.R4B.bundle import Bundle
 
@@ -316,11 +348,11 @@ def patient_data(call: HookCall, gathered: Gathered, now: datetime) -> Any:
 
     patient_id = str(call.context.get("patientId") or "")
     entries: list[Any] = []
+    notes: list[str] = []
     for key, value in gathered.values.items():
         if value is None:
             continue  # "no data" for this key: an empty result
-        bundle = _bundle_of(key, value)
-        for entry in bundle.entry or []:
+        for entry in _read(key, value, (templates or {}).get(key), notes):
             resource = entry.resource
             if resource is None or resource.get_resource_type() == "OperationOutcome":
                 continue
@@ -334,9 +366,13 @@ def patient_data(call: HookCall, gathered: Gathered, now: datetime) -> Any:
     # Entries were validated above; the collection is assembled without validating twice.
     combined = Bundle.model_construct(type="collection", entry=entries)
     try:
-        return derive(combined, now)
+        derivation = derive(combined, now)
     except MappingError as exc:
         raise InputError("prefetch", str(exc)) from None
+    if notes:
+        derivation.notes.append("Not used: " + "; ".join(notes[:5]) + (
+            f" and {len(notes) - 5} more" if len(notes) > 5 else ""))
+    return derivation
 
 
 def _view(scored: Any) -> cards.ScoreView:
@@ -384,18 +420,25 @@ def invoke(service_id: str, call: HookCall, *, now: datetime, base_url: str,
                                  f"not {call.hook!r}")
     base_url = base_url.rstrip("/")
     drafts: list[Draft] = []
+    unreadable: list[UnreadableDraft] = []
     if svc.hook in ("order-select", "order-sign"):
-        drafts = anticoagulant_drafts(call)
-        if not drafts:
+        drafts, unreadable = anticoagulant_drafts(call)
+        if not drafts and not unreadable:
             return {"cards": []}  # not an anticoagulant order: nothing to say
+        if not drafts:
+            return {"cards": [cards.unreadable_draft_card(
+                where=u.where, reason=u.reason, label=u.label, base_url=base_url.rstrip("/"))
+                for u in unreadable]}
     gathered = gather(svc, call, fetch)
-    derivation = patient_data(call, gathered, now)
+    derivation = patient_data(call, gathered, now, svc.prefetch)
     notes = _notes(derivation, gathered)
     scored = {s.result.instrument.id: s for s in score_derivation(derivation, svc.instruments)}
     if svc.hook == "patient-view":
         return {"cards": [cards.score_card(_view(scored[i]), base_url=base_url, notes=notes)
                           for i in svc.instruments]}
-    return {"cards": _order_cards(call, drafts, derivation, scored, notes, base_url)}
+    return {"cards": _order_cards(call, drafts, derivation, scored, notes, base_url) + [
+        cards.unreadable_draft_card(where=u.where, reason=u.reason, label=u.label,
+                                    base_url=base_url) for u in unreadable]}
 
 
 def _order_cards(call: HookCall, drafts: list[Draft], derivation: Any,
@@ -449,17 +492,32 @@ class Draft:
     named_only: str | None = None  # recognised by this name in its text, not by its code
 
 
-def anticoagulant_drafts(call: HookCall) -> list[Draft]:
+@dataclass(frozen=True)
+class UnreadableDraft:
+    """A draft order that may be an anticoagulant but is not valid FHIR R4: named, not used."""
+
+    where: str
+    reason: str
+    label: str
+
+
+def anticoagulant_drafts(call: HookCall) -> tuple[list[Draft], list[UnreadableDraft]]:
     """The draft MedicationRequests in ``context.draftOrders`` that are anticoagulants (code
-    set ``anticoagulant``: ATC B01A groups, RxNorm ingredients, or the ingredient name); for
-    order-select only the selected ones."""
+    set ``anticoagulant``), for order-select only the selected ones; and the drafts that
+    could be anticoagulants but are not valid FHIR R4. Each draft is read on its own: one
+    invalid order does not hide the others, and resources of other types (a NutritionOrder)
+    are not read."""
+    from types import SimpleNamespace
+
     from clotwatch.fhir import codeset
-    from clotwatch.fhir.read import medicine_of
+    from clotwatch.fhir.read import medicine_of, read_resource
 
     raw = call.context.get("draftOrders")
-    if not isinstance(raw, Mapping):
+    if not isinstance(raw, Mapping) or raw.get("resourceType") != "Bundle":
         raise InputError("context.draftOrders", "must be a FHIR Bundle of the draft orders")
-    bundle = _load("context.draftOrders", raw)
+    entries = raw.get("entry") or []
+    if not isinstance(entries, list):
+        raise InputError("context.draftOrders.entry", "must be a list of entries")
     selections = call.context.get("selections")
     selected: set[str] | None = None
     if call.hook == "order-select":
@@ -468,26 +526,50 @@ def anticoagulant_drafts(call: HookCall) -> list[Draft]:
         selected = {str(s) for s in selections}
     patient_ref = f"Patient/{call.context.get('patientId')}"
     anticoagulant = codeset("anticoagulant")
+    resources: list[tuple[int, Mapping[str, Any], Any]] = [
+        (i, e["resource"], e.get("fullUrl")) for i, e in enumerate(entries)
+        if isinstance(e, Mapping) and isinstance(e.get("resource"), Mapping)]
     # A draft may name its medicine by reference to a Medication in the same Bundle.
     medications: dict[str, Any] = {}
-    for entry in bundle.entry or []:
-        if entry.resource is not None and entry.resource.get_resource_type() == "Medication":
-            medications[f"Medication/{entry.resource.id}"] = entry.resource
-            if entry.fullUrl:
-                medications[str(entry.fullUrl)] = entry.resource
+    for index, resource, full_url in resources:
+        if resource.get("resourceType") == "Medication":
+            model, _problem = read_resource(resource, f"context.draftOrders.entry[{index}]")
+            if model is not None:
+                medications[f"Medication/{model.id}"] = model
+                if isinstance(full_url, str):
+                    medications[full_url] = model
     drafts: list[Draft] = []
-    for index, entry in enumerate(bundle.entry or []):
-        resource = entry.resource
-        if resource is None or resource.get_resource_type() != "MedicationRequest":
+    unreadable: list[UnreadableDraft] = []
+    for index, resource, _url in resources:
+        if resource.get("resourceType") != "MedicationRequest":
             continue
-        ref = f"MedicationRequest/{resource.id}"
-        if selected is not None and ref not in selected:
+        if selected is not None and f"MedicationRequest/{resource.get('id')}" not in selected:
             continue
-        subject = getattr(resource.subject, "reference", None)
-        if subject != patient_ref:
-            raise InputError(f"context.draftOrders.entry[{index}].resource.subject",
+        where = f"context.draftOrders.entry[{index}].resource"
+        subject = (resource.get("subject") or {}).get("reference") if isinstance(
+            resource.get("subject"), Mapping) else None
+        if subject is not None and subject != patient_ref:
+            raise InputError(f"{where}.subject",
                              f"is {subject!r}, not the patient in context ({patient_ref})")
-        medicine = medicine_of(resource, medications)
+        model, problem = read_resource(resource, where)
+        if problem is not None or model is None:
+            concept = resource.get("medicationCodeableConcept")
+            concept = concept if isinstance(concept, Mapping) else {}
+            codings = [SimpleNamespace(system=c.get("system"), code=c.get("code"),
+                                       display=c.get("display"))
+                       for c in concept.get("coding") or [] if isinstance(c, Mapping)]
+            text = concept.get("text") if isinstance(concept.get("text"), str) else None
+            maybe = (anticoagulant.match(codings) is not None
+                     or anticoagulant.mentioned(codings, text) is not None
+                     or not any(c.code for c in codings))
+            if maybe:
+                label = text or next((str(c.display) for c in codings if c.display), None) \
+                    or f"MedicationRequest/{resource.get('id')}"
+                unreadable.append(UnreadableDraft(where, str(problem), str(label)))
+            continue
+        if subject is None:
+            raise InputError(f"{where}.subject", "is required (the patient the order is for)")
+        medicine = medicine_of(model, medications)
         match = anticoagulant.match(medicine.codings)
         named_only = None
         if match is None:
@@ -498,11 +580,11 @@ def anticoagulant_drafts(call: HookCall) -> list[Draft]:
                 continue
         label = medicine.text or next((c.display for c in medicine.codings if c.display),
                                       None) or (match.display if match else str(named_only))
-        drafts.append(Draft(id=resource.id, label=str(label),
-                            resource=resource.model_dump(mode="json", by_alias=True,
-                                                         exclude_none=True),
+        drafts.append(Draft(id=model.id, label=str(label),
+                            resource=model.model_dump(mode="json", by_alias=True,
+                                                      exclude_none=True),
                             named_only=named_only))
-    return drafts
+    return drafts, unreadable
 
 
 def _aware(now: datetime) -> datetime:
