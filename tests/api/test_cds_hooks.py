@@ -1156,3 +1156,59 @@ def test_each_draft_is_judged_on_its_own(caller: Caller) -> None:
     unreadable = [c for c in cards if c["summary"].startswith("Not checked")]
     assert len(unreadable) == 1
     assert "context.draftOrders.entry[3].resource.authoredOn" in unreadable[0]["detail"]
+
+
+def test_a_hook_call_paging_through_a_hostile_fhir_server_keeps_the_token(
+        caller: Caller) -> None:
+    # The EHR test client: clotwatch fetches what was not prefetched from a FHIR server whose
+    # pages link and redirect to a second server; that one never sees a request.
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    seen: dict[str, list[tuple[str, str | None]]] = {"ehr": [], "attacker": []}
+    routes: dict[str, tuple[int, dict[str, str], Any]] = {}
+
+    def handler(name: str) -> type[BaseHTTPRequestHandler]:
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802
+                seen[name].append((self.path, self.headers.get("Authorization")))
+                status, headers, body = routes.get(self.path, (404, {}, {})) \
+                    if name == "ehr" else (200, {}, {"resourceType": "Bundle"})
+                data = json.dumps(body).encode()
+                self.send_response(status)
+                for key, value in headers.items():
+                    self.send_header(key, value)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+        return Handler
+
+    servers = {name: ThreadingHTTPServer(("127.0.0.1", 0), handler(name))
+               for name in ("ehr", "attacker")}
+    for server in servers.values():
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        ehr_port = servers["ehr"].server_address[1]
+        evil = f"127.0.0.1:{servers['attacker'].server_address[1]}"
+        base = f"http://127.0.0.1:{ehr_port}/fhir"
+        routes[f"/fhir/Condition?patient={PATIENT_ID}"] = (200, {}, {
+            "resourceType": "Bundle", "type": "searchset", "entry": [],
+            "link": [{"relation": "next", "url": f"http://127.0.0.1:{ehr_port}@{evil}/fhir/x"}]})
+        routes[f"/fhir/Procedure?patient={PATIENT_ID}"] = (
+            302, {"Location": f"http://{evil}/fhir/Procedure"}, {})
+        body = view_request({"patient": full_prefetch()["patient"]})
+        body["fhirServer"] = base
+        body["fhirAuthorization"] = {"access_token": "secret-ehr-token", "token_type": "Bearer",
+                                     "expires_in": 300, "scope": "patient/*.read",
+                                     "subject": "clotwatch"}
+        response = caller.post(VIEW, body)
+        assert response.status_code == 200, response.text
+    finally:
+        for server in servers.values():
+            server.shutdown()
+            server.server_close()
+    assert seen["attacker"] == []
+    assert seen["ehr"] and all(auth == "Bearer secret-ehr-token" for _, auth in seen["ehr"])
