@@ -171,11 +171,14 @@ def _conditions(d: Derivation, evidence: list[_Evidence],
     active_cancer = [c for c, a in cancer if a]
     how = "malignant neoplasm"
     if treated:
+        orders = list(chemotherapy or [])
+        shown = ", ".join(orders[:2]) + (f" and {len(orders) - 2} more orders"
+                                         if len(orders) > 2 else "")
         how += (f" ({', '.join(_ref(c) for c, _ in treated)}: a neoplasm treated with "
-                f"cytotoxic chemotherapy, {', '.join(chemotherapy or [])})")
+                f"cytotoxic chemotherapy, {shown})")
     if active_cancer:
         _set(d, "active_cancer", True, f"active Condition: {how}",
-             [_ref(c) for c in active_cancer] + (list(chemotherapy or []) if treated else []))
+             [_ref(c) for c in active_cancer] + (list(chemotherapy or [])[:2] if treated else []))
     elif cancer:
         _set(d, "active_cancer", None, "cancer recorded but not active; whether it was treated "
              "in the last 6 months is not known", [_ref(c) for c, _ in cancer])
