@@ -1040,6 +1040,8 @@ def test_two_enoxaparin_orders_by_reference_with_include_give_a_critical_card(
     critical = _critical(cards)
     assert "MedicationRequest/mr-enox-1" in critical["detail"]
     assert "MedicationRequest/mr-enox-2" in critical["detail"]
+    assert "authored 2019-03-02, 7 years ago; nothing newer shows it is still taken" in \
+        critical["detail"]
     bleeding = next(c for c in cards if c["summary"].startswith("HAS-BLED"))
     assert "name only" not in bleeding["detail"]
 

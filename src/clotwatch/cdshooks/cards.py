@@ -260,7 +260,8 @@ def mechanical_prophylaxis_request(patient_id: str, has_bled_total: Any) -> dict
 
 
 def duplicate_anticoagulant_card(*, draft_label: str, draft_id: str | None,
-                                 active: Sequence[str], base_url: str) -> dict[str, Any]:
+                                 active: Sequence[str], base_url: str,
+                                 why: str = "") -> dict[str, Any]:
     """A critical card: an anticoagulant is ordered while another one is active."""
     suggestions: list[dict[str, Any]] = []
     if draft_id:
@@ -279,7 +280,7 @@ def duplicate_anticoagulant_card(*, draft_label: str, draft_id: str | None,
         "detail": "\n".join([
             f"The record shows an active anticoagulant ({', '.join(active)}) and "
             f"{draft_label} is being ordered.",
-            "",
+            *([f"From the record: {why}.", ""] if why else [""]),
             "Two anticoagulants together add to the risk of bleeding. If this is a planned "
             "switch or bridging, make sure the other order is stopped or its timing set; "
             "otherwise remove one of them.",

@@ -452,7 +452,8 @@ def _order_cards(call: HookCall, drafts: list[Draft], derivation: Any,
     first = drafts[0]
     if active:
         out.append(cards.duplicate_anticoagulant_card(
-            draft_label=first.label, draft_id=first.id, active=active, base_url=base_url))
+            draft_label=first.label, draft_id=first.id, active=active, base_url=base_url,
+            why=finding.reason if finding is not None else ""))
     elif finding is not None and finding.value is None and finding.sources:
         doubtful = [ref for ref in finding.sources if ref not in draft_refs]
         if doubtful:
