@@ -1214,3 +1214,36 @@ def test_a_hook_call_paging_through_a_hostile_fhir_server_keeps_the_token(
             server.server_close()
     assert seen["attacker"] == []
     assert seen["ehr"] and all(auth == "Bearer secret-ehr-token" for _, auth in seen["ehr"])
+
+
+def _no_active_anticoagulant() -> dict[str, Any]:
+    return full_prefetch() | {"medications": searchset([], "MedicationRequest"),
+                              "medication_statements": searchset([], "MedicationStatement")}
+
+
+def test_two_anticoagulants_in_one_order_session_are_critical(caller: Caller) -> None:
+    drafts = [draft(ENOXAPARIN, "draft-enox"), draft(APIXABAN_SCD_ONLY, "draft-apix")]
+    response = caller.post(SIGN, order_request("order-sign", drafts, _no_active_anticoagulant()))
+    assert response.status_code == 200, response.text
+    critical = _critical(response.json()["cards"])
+    assert "MedicationRequest/draft-apix" in critical["detail"]
+
+
+def test_a_selected_anticoagulant_beside_an_earlier_draft_one_is_critical(
+        caller: Caller) -> None:
+    drafts = [draft(ENOXAPARIN, "draft-enox"), draft(APIXABAN_SCD_ONLY, "draft-apix")]
+    body = order_request("order-select", drafts, _no_active_anticoagulant(),
+                         selections=["MedicationRequest/draft-apix"])
+    response = caller.post(SELECT, body)
+    assert response.status_code == 200, response.text
+    critical = _critical(response.json()["cards"])
+    assert "MedicationRequest/draft-enox" in critical["detail"]
+    remove = critical["suggestions"][0]["actions"][0]
+    assert remove["resourceId"] == "MedicationRequest/draft-apix"  # the one just selected
+
+
+def test_one_anticoagulant_alone_is_not_critical(caller: Caller) -> None:
+    response = caller.post(SIGN, order_request("order-sign", [draft(ENOXAPARIN)],
+                                               _no_active_anticoagulant()))
+    assert response.status_code == 200
+    assert not [c for c in response.json()["cards"] if c["indicator"] == "critical"]

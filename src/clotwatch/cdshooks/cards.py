@@ -278,7 +278,7 @@ def duplicate_anticoagulant_card(*, draft_label: str, draft_id: str | None,
                                  "second one unless this is a planned switch"),
         "indicator": "critical",
         "detail": "\n".join([
-            f"The record shows an active anticoagulant ({', '.join(active)}) and "
+            f"An anticoagulant is active or being ordered ({', '.join(active)}) and "
             f"{draft_label} is being ordered.",
             *([f"From the record: {why}.", ""] if why else [""]),
             "Two anticoagulants together add to the risk of bleeding. If this is a planned "

@@ -423,9 +423,9 @@ def invoke(service_id: str, call: HookCall, *, now: datetime, base_url: str,
     unreadable: list[UnreadableDraft] = []
     if svc.hook in ("order-select", "order-sign"):
         drafts, unreadable = anticoagulant_drafts(call)
-        if not drafts and not unreadable:
+        if not any(d.selected for d in drafts) and not unreadable:
             return {"cards": []}  # not an anticoagulant order: nothing to say
-        if not drafts:
+        if not any(d.selected for d in drafts):
             return {"cards": [cards.unreadable_draft_card(
                 where=u.where, reason=u.reason, label=u.label, base_url=base_url.rstrip("/"))
                 for u in unreadable]}
@@ -449,7 +449,18 @@ def _order_cards(call: HookCall, drafts: list[Draft], derivation: Any,
     finding = derivation.findings.get("anticoagulant")
     active = [ref for ref in (finding.sources if finding is not None and finding.value else ())
               if ref not in draft_refs]
+    session = drafts
+    drafts = [d for d in session if d.selected]
     first = drafts[0]
+    if len(session) > 1:
+        # Two anticoagulants ordered in one session (both selected, or one selected now and
+        # one drafted earlier): as dangerous as one already active.
+        others = [d for d in session if d is not first]
+        out.append(cards.duplicate_anticoagulant_card(
+            draft_label=first.label, draft_id=first.id,
+            active=[f"draft order {d.label}" for d in others], base_url=base_url,
+            why="another anticoagulant is being ordered in the same session: "
+                + ", ".join(f"MedicationRequest/{d.id} ({d.label})" for d in others)))
     if active:
         out.append(cards.duplicate_anticoagulant_card(
             draft_label=first.label, draft_id=first.id, active=active, base_url=base_url,
@@ -491,6 +502,7 @@ class Draft:
     label: str
     resource: dict[str, Any]
     named_only: str | None = None  # recognised by this name in its text, not by its code
+    selected: bool = True  # order-select: one of context.selections (else: earlier in session)
 
 
 @dataclass(frozen=True)
@@ -544,15 +556,18 @@ def anticoagulant_drafts(call: HookCall) -> tuple[list[Draft], list[UnreadableDr
     for index, resource, _url in resources:
         if resource.get("resourceType") != "MedicationRequest":
             continue
-        if selected is not None and f"MedicationRequest/{resource.get('id')}" not in selected:
-            continue
+        chosen = selected is None or f"MedicationRequest/{resource.get('id')}" in selected
         where = f"context.draftOrders.entry[{index}].resource"
         subject = (resource.get("subject") or {}).get("reference") if isinstance(
             resource.get("subject"), Mapping) else None
+        if not chosen and subject != patient_ref:
+            continue  # an unselected draft is only looked at as a possible second one
         if subject is not None and subject != patient_ref:
             raise InputError(f"{where}.subject",
                              f"is {subject!r}, not the patient in context ({patient_ref})")
         model, problem = read_resource(resource, where)
+        if (problem is not None or model is None) and not chosen:
+            continue
         if problem is not None or model is None:
             concept = resource.get("medicationCodeableConcept")
             concept = concept if isinstance(concept, Mapping) else {}
@@ -584,7 +599,7 @@ def anticoagulant_drafts(call: HookCall) -> tuple[list[Draft], list[UnreadableDr
         drafts.append(Draft(id=model.id, label=str(label),
                             resource=model.model_dump(mode="json", by_alias=True,
                                                       exclude_none=True),
-                            named_only=named_only))
+                            named_only=named_only, selected=chosen))
     return drafts, unreadable
 
 
