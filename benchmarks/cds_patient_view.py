@@ -21,8 +21,12 @@ counted) and sends the calls one at a time over one keep-alive connection (httpx
 Rounds alternate between the two; latencies are pooled per endpoint. Goal: patient-view p99 <
 50 ms (the CDS Hooks specification asks for about 500 ms).
 
+``--concurrency N`` (issue 13) sends the calls of each round from N threads at once, each with
+its own keep-alive connection, as an EHR with many clinicians would; discovery gets the same
+concurrency in the same run, so the queueing both see is the baseline.
+
 Usage: .venv/bin/python benchmarks/cds_patient_view.py [--requests N] [--seconds S]
-       [--ignore-count] [--json]
+       [--ignore-count] [--concurrency N] [--json]
 """
 
 from __future__ import annotations
@@ -258,7 +262,38 @@ def summary(latencies: list[float]) -> dict[str, float]:
             "max_ms": round(max(latencies), 2), "mean_ms": round(statistics.fmean(latencies), 2)}
 
 
-def run(requests: int, seconds: float, rounds: int, honour_count: bool) -> dict[str, Any]:
+def _timed_calls(base: str, calls: list[Any], concurrency: int) -> list[float]:
+    """Run ``calls`` (each ``call(client) -> None``) from ``concurrency`` threads, one
+    keep-alive client per thread; the latency of each call in ms."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    import httpx
+
+    local = threading.local()
+    clients: list[httpx.Client] = []
+    lock = threading.Lock()
+
+    def one(call: Any) -> float:
+        client = getattr(local, "client", None)
+        if client is None:
+            client = local.client = httpx.Client(base_url=base, timeout=30)
+            with lock:
+                clients.append(client)
+        start_at = time.perf_counter()
+        call(client)
+        return (time.perf_counter() - start_at) * 1000
+
+    try:
+        with ThreadPoolExecutor(max_workers=concurrency) as pool:
+            return list(pool.map(one, calls))
+    finally:
+        for client in clients:
+            client.close()
+
+
+def run(requests: int, seconds: float, rounds: int, honour_count: bool,
+        concurrency: int = 1) -> dict[str, Any]:
     import httpx
 
     with tempfile.TemporaryDirectory(prefix="clotwatch-cds-bench-") as data_dir:
@@ -284,30 +319,33 @@ def run(requests: int, seconds: float, rounds: int, honour_count: bool) -> dict[
                     response.raise_for_status()
                     client.get("/cds-services").raise_for_status()
                 cards = response.json()["cards"]
-                for _ in range(rounds):
-                    if time.perf_counter() > deadline:
-                        break
-                    signed = tokens(key, base + path, per_round)
-                    for _ in range(per_round):
-                        start_at = time.perf_counter()
-                        client.get("/cds-services").raise_for_status()
-                        baseline.append((time.perf_counter() - start_at) * 1000)
-                    for token in signed:
-                        start_at = time.perf_counter()
-                        response = client.post(path, content=payload, headers={
-                            "Authorization": f"Bearer {token}",
-                            "Content-Type": "application/json"})
-                        measured.append((time.perf_counter() - start_at) * 1000)
-                        if response.status_code != 200:
-                            raise SystemExit(f"patient-view answered {response.status_code}: "
-                                             f"{response.text[:300]}")
+
+            def discovery(c: Any) -> None:
+                c.get("/cds-services").raise_for_status()
+
+            def patient_view(token: str) -> Any:
+                def call(c: Any) -> None:
+                    response = c.post(path, content=payload, headers={
+                        "Authorization": f"Bearer {token}",
+                        "Content-Type": "application/json"})
+                    if response.status_code != 200:
+                        raise SystemExit(f"patient-view answered {response.status_code}: "
+                                         f"{response.text[:300]}")
+                return call
+
+            for _ in range(rounds):
+                if time.perf_counter() > deadline:
+                    break
+                signed = tokens(key, base + path, per_round)
+                baseline += _timed_calls(base, [discovery] * per_round, concurrency)
+                measured += _timed_calls(base, [patient_view(t) for t in signed], concurrency)
         finally:
             proc.terminate()
             proc.wait(timeout=10)
     resources = 1 + sum(len(v["entry"]) for k, v in body["prefetch"].items() if k != "patient")
     return {"patient_view": summary(measured), "baseline_discovery": summary(baseline),
             "prefetch_resources": resources, "prefetch_kb": round(len(payload) / 1024, 1),
-            "cards": [c["summary"] for c in cards],
+            "cards": [c["summary"] for c in cards], "concurrency": concurrency,
             "goal_p99_ms": 50, "met": percentile(measured, 99) < 50}
 
 
@@ -320,6 +358,8 @@ def main() -> None:
                         help="stop starting rounds after this long (default 120)")
     parser.add_argument("--ignore-count", action="store_true",
                         help="play an EHR that ignores _count: a week of hourly vitals")
+    parser.add_argument("--concurrency", type=int, default=1,
+                        help="calls in flight at once, from as many threads (default 1)")
     parser.add_argument("--json", action="store_true", help="print JSON only")
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
@@ -328,13 +368,15 @@ def main() -> None:
     if args.serve:
         serve(args.port, args.data_dir)
         return
-    result = run(args.requests, args.seconds, args.rounds, not args.ignore_count)
+    result = run(args.requests, args.seconds, args.rounds, not args.ignore_count,
+                 max(1, args.concurrency))
     result["ehr_honours_count"] = not args.ignore_count
     result["machine"] = {"cpus": os.cpu_count(), "python": sys.version.split()[0]}
     if args.json:
         print(json.dumps(result, indent=1))
         return
-    print(f"prefetch: {result['prefetch_resources']} resources, {result['prefetch_kb']} KB")
+    print(f"prefetch: {result['prefetch_resources']} resources, {result['prefetch_kb']} KB; "
+          f"{result['concurrency']} call(s) in flight")
     for name in ("baseline_discovery", "patient_view"):
         r = result[name]
         print(f"{name:20s} n={r['n']:5d}  p50 {r['p50_ms']:7.2f} ms  p90 {r['p90_ms']:7.2f} ms"

@@ -240,7 +240,7 @@ def test_discovery_lists_the_services_with_their_hooks_and_prefetch(client: Test
     assert prefetch["patient"] == "Patient/{{context.patientId}}"
     assert prefetch["conditions"] == "Condition?patient={{context.patientId}}"
     assert prefetch["medications"] == ("MedicationRequest?patient={{context.patientId}}"
-                                       "&status=active")
+                                       "&status=active&_include=MedicationRequest:medication")
     assert prefetch["heart_rate"] == ("Observation?patient={{context.patientId}}"
                                       "&code=http://loinc.org|8867-4&_sort=-date&_count=10")
     assert "http://loinc.org|48065-7" in prefetch["ddimer"]
@@ -598,16 +598,46 @@ def test_an_unreachable_fhir_server_is_412_not_500(caller: Caller) -> None:
     assert caller.post(VIEW, body).status_code == 412
 
 
-def test_a_malformed_observation_in_the_prefetch_is_422_naming_the_key(caller: Caller) -> None:
+def test_a_malformed_observation_in_the_prefetch_is_named_and_the_rest_used(
+        caller: Caller) -> None:
     bad = [r for r in fixture_resources("malformed-observation.json")
            if r["resourceType"] == "Observation"]
     key = observation_key(bad[0])
     prefetch = full_prefetch() | {key: searchset(bad, "Observation")}
     response = caller.post(VIEW, view_request(prefetch))
-    assert response.status_code == 422
-    detail = response.json()["detail"][0]
-    assert detail["loc"] == ["body", "prefetch", key]
-    assert "Observation" in detail["msg"]
+    assert response.status_code == 200, response.text
+    cards = response.json()["cards"]
+    assert_cards_well_formed(cards)
+    assert f"Not used: prefetch.{key}.entry[0](Observation).resource" in cards[0]["detail"]
+
+
+def test_a_resource_clotwatch_does_not_read_never_fails_the_call(caller: Caller) -> None:
+    document = {"resourceType": "DocumentReference", "id": "d", "status": "current",
+                "content": [{"attachment": {"data": "bad=base64=="}}]}
+    conditions = full_prefetch()["conditions"]
+    conditions["entry"].append({"resource": document})
+    response = caller.post(VIEW, view_request(full_prefetch() | {"conditions": conditions}))
+    assert response.status_code == 200, response.text
+
+
+def test_a_prefetch_of_thousands_of_heart_rates_is_bounded(caller: Caller) -> None:
+    many = [{"resourceType": "Observation", "id": f"hr-{i}", "status": "final",
+             "code": {"coding": [{"system": "http://loinc.org", "code": "8867-4"}]},
+             "subject": {"reference": f"Patient/{PATIENT_ID}"},
+             "effectiveDateTime": f"2026-11-{1 + i % 23:02d}T{i % 24:02d}:00:00Z",
+             "valueQuantity": {"value": 70 + i % 50, "unit": "/min",
+                               "system": "http://unitsofmeasure.org", "code": "/min"}}
+            for i in range(20_000)]
+    # 20,000 (about 6 MB) are over the body limit: refused before any reading.
+    response = caller.post(VIEW, view_request(full_prefetch() | {
+        "heart_rate": searchset(many, "Observation")}))
+    assert response.status_code == 413
+    # 4,000 fit; only the 10 most recent (the template's _count) are read.
+    response = caller.post(VIEW, view_request(full_prefetch() | {
+        "heart_rate": searchset(many[:4000], "Observation")}))
+    assert response.status_code == 200, response.text
+    assert "prefetch.heart_rate held 4000 entries; the 10 most recent were read" in \
+        response.json()["cards"][0]["detail"]
 
 
 @pytest.mark.parametrize(("prefetch", "loc"), [
@@ -618,10 +648,6 @@ def test_a_malformed_observation_in_the_prefetch_is_422_naming_the_key(caller: C
      ["body", "prefetch", "patient"]),
     ({"patient": {"resourceType": "Patient", "id": PATIENT_ID},
       "conditions": {"resourceType": "Condition"}}, ["body", "prefetch", "conditions"]),
-    ({"patient": {"resourceType": "Patient", "id": PATIENT_ID},
-      "conditions": {"resourceType": "Bundle", "type": "searchset",
-                     "entry": [{"resource": {"resourceType": ""}}]}},
-     ["body", "prefetch", "conditions"]),
 ])
 def test_a_malformed_prefetch_is_422_with_the_field(caller: Caller, prefetch: dict[str, Any],
                                                      loc: list[str]) -> None:
@@ -799,10 +825,6 @@ def test_an_order_for_another_patient_is_422(caller: Caller) -> None:
     (lambda c: c.pop("draftOrders"), ["body", "context", "draftOrders"]),
     (lambda c: c.update(draftOrders={"resourceType": "Patient"}),
      ["body", "context", "draftOrders"]),
-    (lambda c: c.update(draftOrders={"resourceType": "Bundle", "type": "collection",
-                                     "entry": [{"resource": {"resourceType":
-                                                             "MedicationRequest"}}]}),
-     ["body", "context", "draftOrders"]),
 ])
 def test_malformed_draft_orders_are_422(caller: Caller, context_change: Any,
                                         loc: list[str]) -> None:
@@ -973,3 +995,255 @@ def test_random_prefetch_and_draft_orders_never_cause_a_500(caller: Caller,
         body["context"]["draftOrders"] = drafts
     response = caller.post(SIGN, body)
     assert response.status_code in {200, 412, 422}, response.text
+
+
+# --- a second anticoagulant ordered by reference (issue 13) ----------------------------------
+
+RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
+ENOXAPARIN_MEDICATION = {"resourceType": "Medication", "id": "enox-40", "code": {"coding": [
+    {"system": RXNORM, "code": "854235",
+     "display": "enoxaparin sodium 40 MG in 0.4 ML Prefilled Syringe"}]}}
+APIXABAN_SCD_ONLY = {"coding": [{"system": RXNORM, "code": "1364445"}]}  # no display, no text
+
+
+def _enoxaparin_orders(include: bool) -> dict[str, Any]:
+    """Two active enoxaparin orders by reference; the Medication only when ``include``."""
+    orders = [{"resourceType": "MedicationRequest", "id": f"mr-enox-{i}", "status": "active",
+               "intent": "order", "subject": {"reference": f"Patient/{PATIENT_ID}"},
+               "authoredOn": "2019-03-02T10:00:00Z",
+               "medicationReference": {"reference": "Medication/enox-40"}} for i in (1, 2)]
+    bundle = searchset(orders, "MedicationRequest")
+    if include:
+        bundle["entry"].append({"fullUrl": "https://ehr.example.org/fhir/Medication/enox-40",
+                                "resource": ENOXAPARIN_MEDICATION,
+                                "search": {"mode": "include"}})
+    return bundle
+
+
+def _prefetch_without_apixaban(include: bool) -> dict[str, Any]:
+    return full_prefetch() | {"medications": _enoxaparin_orders(include),
+                              "medication_statements": searchset([], "MedicationStatement")}
+
+
+def _critical(cards: list[dict[str, Any]]) -> dict[str, Any]:
+    return next(c for c in cards if c["indicator"] == "critical")
+
+
+def test_two_enoxaparin_orders_by_reference_with_include_give_a_critical_card(
+        caller: Caller) -> None:
+    body = order_request("order-sign", [draft(APIXABAN_SCD_ONLY)],
+                         _prefetch_without_apixaban(include=True))
+    response = caller.post(SIGN, body)
+    assert response.status_code == 200, response.text
+    cards = response.json()["cards"]
+    assert_cards_well_formed(cards)
+    critical = _critical(cards)
+    assert "MedicationRequest/mr-enox-1" in critical["detail"]
+    assert "MedicationRequest/mr-enox-2" in critical["detail"]
+    assert "authored 2019-03-02, 7 years ago; nothing newer shows it is still taken" in \
+        critical["detail"]
+    bleeding = next(c for c in cards if c["summary"].startswith("HAS-BLED"))
+    assert "name only" not in bleeding["detail"]
+
+
+def test_a_medication_missing_from_the_prefetch_is_fetched_from_the_ehr(
+        app: FastAPI, caller: Caller) -> None:
+    asked: list[str] = []
+
+    def fetch(server: str, relative: str, token: str | None) -> dict[str, Any]:
+        asked.append(relative)
+        assert token == "ehr-token"
+        if relative == "Medication/enox-40":
+            return ENOXAPARIN_MEDICATION
+        raise AssertionError(relative)
+
+    app.state.cds_fetch = fetch
+    body = order_request("order-sign", [draft(APIXABAN_SCD_ONLY)],
+                         _prefetch_without_apixaban(include=False))
+    body["fhirServer"] = "https://ehr.example.org/fhir"
+    body["fhirAuthorization"] = {"access_token": "ehr-token", "token_type": "Bearer",
+                                 "expires_in": 300, "scope": "patient/*.read",
+                                 "subject": "clotwatch"}
+    response = caller.post(SIGN, body)
+    assert response.status_code == 200, response.text
+    assert asked == ["Medication/enox-40"]  # once for both orders
+    assert "MedicationRequest/mr-enox-1" in _critical(response.json()["cards"])["detail"]
+
+
+def test_a_medication_that_cannot_be_had_gives_a_warning_naming_the_orders(
+        caller: Caller) -> None:
+    body = order_request("order-sign", [draft(APIXABAN_SCD_ONLY)],
+                         _prefetch_without_apixaban(include=False))
+    response = caller.post(SIGN, body)
+    assert response.status_code == 200, response.text
+    cards = response.json()["cards"]
+    assert_cards_well_formed(cards)
+    assert not [c for c in cards if c["indicator"] == "critical"]
+    warning = cards[0]
+    assert warning["indicator"] == "warning"
+    assert warning["summary"].startswith("Check for a second anticoagulant")
+    assert "refers to Medication/enox-40, which is not in the Bundle" in warning["detail"]
+    assert "mr-enox-1" in warning["detail"] and "mr-enox-2" in warning["detail"]
+
+
+def test_a_draft_named_only_in_text_is_checked_and_the_cards_say_so(caller: Caller) -> None:
+    named = {"coding": [{"system": "urn:local:formulary", "code": "F123"}],
+             "text": "Apixaban 5 mg tablets"}
+    response = caller.post(SIGN, order_request("order-sign", [draft(named)]))
+    assert response.status_code == 200
+    cards = response.json()["cards"]
+    assert _critical(cards)  # patient-full holds an active apixaban order
+    bleeding = next(c for c in cards if c["summary"].startswith("HAS-BLED"))
+    assert "from its name 'apixaban' only" in bleeding["detail"]
+
+
+@pytest.mark.parametrize("body", [b'{"hook": "patient-view", "x": NaN}', b'{"x": Infinity}',
+                                  b'{"x": 1e999}', b'{"hook": "\\ud800"}', b"not json"])
+def test_a_signed_call_with_a_body_that_is_not_json_is_422(caller: Caller, body: bytes) -> None:
+    path = f"/cds-services/{VIEW}"
+    response = caller.client.post(path, content=body, headers={
+        **caller.auth(path), "content-type": "application/json"})
+    assert response.status_code == 422, response.text
+    assert response.json()["detail"][0]["type"] == "json_invalid"
+
+
+def test_a_call_with_a_bad_token_and_a_bad_body_is_401(caller: Caller) -> None:
+    response = caller.client.post(f"/cds-services/{VIEW}", content=b"{",
+                                  headers={"authorization": "Bearer x.y.z"})
+    assert response.status_code == 401
+
+
+# --- the CDS Hooks specification's own examples (issue 13) -----------------------------------
+
+SPEC = Path(__file__).parent / "fixtures" / "cds-hooks-spec"
+
+
+def spec_request(name: str) -> dict[str, Any]:
+    """A specification example's context, with our patient's prefetch around it."""
+    example = json.loads((SPEC / name).read_text())
+    context = example["context"]
+    context["patientId"] = PATIENT_ID
+    for entry in context["draftOrders"]["entry"]:
+        resource = entry["resource"]
+        for field in ("subject", "patient"):
+            if field in resource:
+                resource[field] = {"reference": f"Patient/{PATIENT_ID}"}
+    hook = name.split("-r4")[0].split("-stu3")[0]
+    return {"hook": hook, "hookInstance": str(uuid.uuid4()), "context": context,
+            "prefetch": full_prefetch()}
+
+
+@pytest.mark.parametrize("name", ["order-select-r4.json", "order-select-stu3.json",
+                                  "order-sign-r4.json", "order-sign-stu3.json"])
+def test_the_specification_examples_are_answered(caller: Caller, name: str) -> None:
+    # Amoxicillin-clavulanate and a pureed diet: no anticoagulant, so no cards, and no 422
+    # for the Bundle without a type or the NutritionOrder beside the order.
+    response = caller.post(SELECT if "select" in name else SIGN, spec_request(name))
+    assert response.status_code == 200, response.text
+    assert response.json() == {"cards": []}
+
+
+def test_each_draft_is_judged_on_its_own(caller: Caller) -> None:
+    body = spec_request("order-sign-r4.json")
+    entries = body["context"]["draftOrders"]["entry"]
+    apixaban = draft(APIXABAN_SCD_ONLY, "draft-apix")
+    broken = draft(ENOXAPARIN, "draft-broken")
+    broken["authoredOn"] = "yesterday"
+    entries += [{"resource": apixaban}, {"resource": broken}]
+    response = caller.post(SIGN, body)
+    assert response.status_code == 200, response.text
+    cards = response.json()["cards"]
+    assert_cards_well_formed(cards)
+    assert any(c["summary"].startswith("HAS-BLED") for c in cards)
+    unreadable = [c for c in cards if c["summary"].startswith("Not checked")]
+    assert len(unreadable) == 1
+    assert "context.draftOrders.entry[3].resource.authoredOn" in unreadable[0]["detail"]
+
+
+def test_a_hook_call_paging_through_a_hostile_fhir_server_keeps_the_token(
+        caller: Caller) -> None:
+    # The EHR test client: clotwatch fetches what was not prefetched from a FHIR server whose
+    # pages link and redirect to a second server; that one never sees a request.
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    seen: dict[str, list[tuple[str, str | None]]] = {"ehr": [], "attacker": []}
+    routes: dict[str, tuple[int, dict[str, str], Any]] = {}
+
+    def handler(name: str) -> type[BaseHTTPRequestHandler]:
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802
+                seen[name].append((self.path, self.headers.get("Authorization")))
+                status, headers, body = routes.get(self.path, (404, {}, {})) \
+                    if name == "ehr" else (200, {}, {"resourceType": "Bundle"})
+                data = json.dumps(body).encode()
+                self.send_response(status)
+                for key, value in headers.items():
+                    self.send_header(key, value)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+        return Handler
+
+    servers = {name: ThreadingHTTPServer(("127.0.0.1", 0), handler(name))
+               for name in ("ehr", "attacker")}
+    for server in servers.values():
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        ehr_port = servers["ehr"].server_address[1]
+        evil = f"127.0.0.1:{servers['attacker'].server_address[1]}"
+        base = f"http://127.0.0.1:{ehr_port}/fhir"
+        routes[f"/fhir/Condition?patient={PATIENT_ID}"] = (200, {}, {
+            "resourceType": "Bundle", "type": "searchset", "entry": [],
+            "link": [{"relation": "next", "url": f"http://127.0.0.1:{ehr_port}@{evil}/fhir/x"}]})
+        routes[f"/fhir/Procedure?patient={PATIENT_ID}"] = (
+            302, {"Location": f"http://{evil}/fhir/Procedure"}, {})
+        body = view_request({"patient": full_prefetch()["patient"]})
+        body["fhirServer"] = base
+        body["fhirAuthorization"] = {"access_token": "secret-ehr-token", "token_type": "Bearer",
+                                     "expires_in": 300, "scope": "patient/*.read",
+                                     "subject": "clotwatch"}
+        response = caller.post(VIEW, body)
+        assert response.status_code == 200, response.text
+    finally:
+        for server in servers.values():
+            server.shutdown()
+            server.server_close()
+    assert seen["attacker"] == []
+    assert seen["ehr"] and all(auth == "Bearer secret-ehr-token" for _, auth in seen["ehr"])
+
+
+def _no_active_anticoagulant() -> dict[str, Any]:
+    return full_prefetch() | {"medications": searchset([], "MedicationRequest"),
+                              "medication_statements": searchset([], "MedicationStatement")}
+
+
+def test_two_anticoagulants_in_one_order_session_are_critical(caller: Caller) -> None:
+    drafts = [draft(ENOXAPARIN, "draft-enox"), draft(APIXABAN_SCD_ONLY, "draft-apix")]
+    response = caller.post(SIGN, order_request("order-sign", drafts, _no_active_anticoagulant()))
+    assert response.status_code == 200, response.text
+    critical = _critical(response.json()["cards"])
+    assert "MedicationRequest/draft-apix" in critical["detail"]
+
+
+def test_a_selected_anticoagulant_beside_an_earlier_draft_one_is_critical(
+        caller: Caller) -> None:
+    drafts = [draft(ENOXAPARIN, "draft-enox"), draft(APIXABAN_SCD_ONLY, "draft-apix")]
+    body = order_request("order-select", drafts, _no_active_anticoagulant(),
+                         selections=["MedicationRequest/draft-apix"])
+    response = caller.post(SELECT, body)
+    assert response.status_code == 200, response.text
+    critical = _critical(response.json()["cards"])
+    assert "MedicationRequest/draft-enox" in critical["detail"]
+    remove = critical["suggestions"][0]["actions"][0]
+    assert remove["resourceId"] == "MedicationRequest/draft-apix"  # the one just selected
+
+
+def test_one_anticoagulant_alone_is_not_critical(caller: Caller) -> None:
+    response = caller.post(SIGN, order_request("order-sign", [draft(ENOXAPARIN)],
+                                               _no_active_anticoagulant()))
+    assert response.status_code == 200
+    assert not [c for c in response.json()["cards"] if c["indicator"] == "critical"]

@@ -181,3 +181,20 @@ def test_the_trust_file_reads_jwks_files_beside_it(tmp_path: Path, es_key: Any) 
     path.write_text("{not json")
     with pytest.raises(ConfigError, match="not JSON"):
         Trust.load(path)
+
+
+def test_a_token_without_kid_is_refused(es_key: Any) -> None:
+    # CDS Hooks 2.0: "kid" is required in the JWT header, even when the issuer has one key.
+    with pytest.raises(TokenRejected, match="'kid'.* is required"):
+        verify(f"Bearer {token(es_key, kid=None)}", audience=AUD,
+               trust=trust_with(public_jwk(es_key, kid=None)), replay=ReplayCache(), now=NOW)
+
+
+def test_a_token_without_typ_is_refused(es_key: Any) -> None:
+    signed = jwt.encode({"iss": ISS, "aud": AUD, "iat": int(NOW), "exp": int(NOW) + 60,
+                         "jti": "j"}, es_key, algorithm="ES384",
+                        headers={"kid": "k1", "typ": None})
+    assert "typ" not in jwt.get_unverified_header(signed)
+    with pytest.raises(TokenRejected, match="'typ' is required"):
+        verify(f"Bearer {signed}", audience=AUD, trust=trust_with(public_jwk(es_key)),
+               replay=ReplayCache(), now=NOW)

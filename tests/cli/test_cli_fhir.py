@@ -56,7 +56,6 @@ def test_readable_output_shows_what_came_from_the_record_and_what_is_missing(
 @pytest.mark.parametrize(
     ("name", "message"),
     [
-        ("malformed-observation.json", "entry[1](Observation).resource.code"),
         ("no-patient.json", "no Patient"),
         ("does-not-exist.json", "cannot read"),
     ],
@@ -69,6 +68,14 @@ def test_bad_bundles_exit_2_with_one_line(
     assert out == ""
     assert len(err.strip().splitlines()) == 1
     assert message in err
+
+
+def test_a_bad_resource_is_named_and_the_rest_scored(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _err = _run(capsys, "fhir", "score", str(FIXTURES / "malformed-observation.json"),
+                           NOW)
+    assert code == 0
+    assert "Bundle.entry[1](Observation).resource.code" in out
+    assert "could not be read and were not used" in out
 
 
 def test_unknown_instrument_exits_2_naming_the_field(capsys: pytest.CaptureFixture[str]) -> None:

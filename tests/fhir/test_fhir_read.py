@@ -64,6 +64,7 @@ def medication(system: str, code: str, text: str = "", status: str = "active") -
 
 ICD10 = "http://hl7.org/fhir/sid/icd-10"
 SNOMED = "http://snomed.info/sct"
+RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
 ATC = "http://www.whocc.no/atc"
 
 
@@ -197,13 +198,59 @@ def test_conditions_map_through_the_code_sets(resource: dict[str, Any], concept:
         (medication(ATC, "B01AC06", "aspirin"), "anticoagulant", None),          # antiplatelet
         (medication("http://www.nlm.nih.gov/research/umls/rxnorm", "1114195"), "anticoagulant",
          True),
-        (medication("urn:local", "x1", "Rivaroxaban 20 mg tablets"), "anticoagulant", True),
+        (medication("urn:local", "x1", "Rivaroxaban 20 mg tablets"), "anticoagulant", None),
+        (medication(RXNORM, "1364445"), "anticoagulant", True),   # apixaban 5 MG Oral Tablet
+        (medication(RXNORM, "854235"), "anticoagulant", True),    # enoxaparin 40 MG syringe
+        (medication(RXNORM, "748856"), "estrogen_use", True),     # Yaz 28 Day Pack
+        (medication(RXNORM, "978950"), "estrogen_use", True),     # Natazia 28 Day Pack
+        (medication(RXNORM, "751905"), "estrogen_use", True),     # Trinessa 28 Day Pack
+        (medication(RXNORM, "749762"), "estrogen_use", True),     # Seasonique 91 Day Pack
+        (medication(RXNORM, "757594"), "estrogen_use", None),     # Jolivette: progestogen only
+        (medication(RXNORM, "99999999", "Yaz 28 Day Pack ethinyl estradiol"), "estrogen_use",
+         None),                                                  # display text alone
         (medication(ATC, "B01AF01", status="stopped"), "anticoagulant", None),
     ],
 )
 def test_medications_map_through_the_code_sets(resource: dict[str, Any], concept: str,
                                                expected: bool | None) -> None:
     assert derive(bundle_with(resource), NOW).value(concept) is expected
+
+
+def test_a_medicine_named_only_in_text_is_unknown_and_the_reason_says_why() -> None:
+    d = derive(bundle_with(medication("urn:local", "x1", "Rivaroxaban 20 mg tablets")), NOW)
+    finding = d.findings["anticoagulant"]
+    assert finding.value is None
+    assert "names 'rivaroxaban' in its text" in finding.reason
+    assert "urn:local|x1" in finding.reason and "never taken from text alone" in finding.reason
+    assert finding.sources == ("MedicationRequest/m-x1",)
+
+
+def test_a_reference_to_a_medication_not_in_the_bundle_is_named() -> None:
+    req = {"resourceType": "MedicationRequest", "id": "mr-1", "status": "active",
+           "intent": "order", "medicationReference": {"reference": "Medication/enox"},
+           "subject": {"reference": "Patient/p"}}
+    finding = derive(bundle_with(req), NOW).findings["anticoagulant"]
+    assert finding.value is None
+    assert "MedicationRequest/mr-1 refers to Medication/enox, which is not in the Bundle" in \
+        finding.reason
+
+
+def test_a_contained_medication_is_read() -> None:
+    req = {"resourceType": "MedicationRequest", "id": "mr-1", "status": "active",
+           "intent": "order", "medicationReference": {"reference": "#m"},
+           "contained": [{"resourceType": "Medication", "id": "m", "code": {"coding": [
+               {"system": RXNORM, "code": "1364445"}]}}],
+           "subject": {"reference": "Patient/p"}}
+    assert derive(bundle_with(req), NOW).value("anticoagulant") is True
+
+
+def test_the_reason_says_how_old_an_active_order_is() -> None:
+    req = medication(RXNORM, "854235")
+    req["authoredOn"] = "2019-03-02T10:00:00Z"
+    finding = derive(bundle_with(req), NOW).findings["anticoagulant"]
+    assert finding.value is True
+    assert "authored 2019-03-02, 7 years ago; nothing newer shows it is still taken" in \
+        finding.reason
 
 
 def test_medication_reference_is_resolved_within_the_bundle() -> None:
@@ -239,7 +286,66 @@ def test_surgery_six_weeks_ago_is_outside_the_window() -> None:
 def test_procedure_without_category_is_not_assumed_to_be_surgery() -> None:
     d = derive(bundle_with(_procedure(category=False)), NOW)
     assert d.value("surgery_4_weeks") is None
-    assert "Procedure/pr has no surgical category" in d.findings["surgery_4_weeks"].reason
+    assert "not read as an operation (neither its code nor a surgical category): " \
+        "Procedure/pr with no code" in d.findings["surgery_4_weeks"].reason
+
+
+@pytest.mark.parametrize(("system", "code", "surgery"), [
+    (SNOMED, "232717009", True),          # coronary artery bypass grafting, no category
+    (SNOMED, "73761001", False),          # colonoscopy
+    ("http://www.ama-assn.org/go/cpt", "33533", True),   # CABG, CPT surgery section
+    ("http://www.ama-assn.org/go/cpt", "99213", False),  # office visit
+    ("http://www.cms.gov/Medicare/Coding/ICD10", "0SRD0JZ", True),  # knee replacement, open
+    ("http://www.cms.gov/Medicare/Coding/ICD10", "0DJ08ZZ", False),  # endoscopic inspection
+])
+def test_surgery_is_read_from_the_procedure_code(system: str, code: str,
+                                                 surgery: bool) -> None:
+    proc = _procedure(category=False)
+    proc["code"] = {"coding": [{"system": system, "code": code}]}
+    d = derive(bundle_with(proc), NOW)
+    assert d.value("surgery_4_weeks") is (True if surgery else None)
+    if not surgery:
+        assert f"Procedure/pr coded {system.rsplit('/', 1)[-1]} {code}" in \
+            d.findings["surgery_4_weeks"].reason
+
+
+def test_status_is_read_as_of_now() -> None:
+    # Resolved today, but its abatement is after now: it was active at now.
+    cond = {"resourceType": "Condition", "id": "c-hf", "subject": {"reference": "Patient/p"},
+            "clinicalStatus": {"coding": [{"code": "resolved"}]},
+            "code": {"coding": [{"system": SNOMED, "code": "88805009"}]},
+            "onsetDateTime": "2026-01-01", "abatementDateTime": "2026-12-20"}
+    assert derive(bundle_with(cond), NOW).value("heart_or_respiratory_failure") is True
+    cond["abatementDateTime"] = "2026-11-01"
+    cond["clinicalStatus"] = {"coding": [{"code": "active"}]}
+    assert derive(bundle_with(cond), NOW).value("heart_or_respiratory_failure") is None
+
+
+def test_an_unrecognised_condition_code_is_named_not_called_absent() -> None:
+    cond = {"resourceType": "Condition", "id": "c-x", "subject": {"reference": "Patient/p"},
+            "code": {"coding": [{"system": SNOMED, "code": "999999999", "display": "Odd"}]}}
+    reason = derive(bundle_with(cond), NOW).findings["previous_vte"].reason
+    assert "no DVT or PE recognised among the Bundle's Conditions" in reason
+    assert "Condition/c-x coded sct 999999999 'Odd'" in reason
+
+
+@pytest.mark.parametrize("code", ["706870000", "132281000119108", "233935004"])
+def test_synthea_vte_codes_are_previous_vte(code: str) -> None:
+    cond = {"resourceType": "Condition", "id": "c-v", "subject": {"reference": "Patient/p"},
+            "code": {"coding": [{"system": SNOMED, "code": code}]}}
+    assert derive(bundle_with(cond), NOW).value("previous_vte") is True
+
+
+def test_a_neoplasm_treated_with_chemotherapy_is_cancer() -> None:
+    cond = {"resourceType": "Condition", "id": "c-np", "subject": {"reference": "Patient/p"},
+            "clinicalStatus": {"coding": [{"code": "active"}]},
+            "code": {"coding": [{"system": SNOMED, "code": "126906006"}]}}
+    assert derive(bundle_with(cond), NOW).value("active_cancer") is None
+    chemo = medication(RXNORM, "1860480", status="stopped")   # docetaxel 20 MG/ML injection
+    chemo["authoredOn"] = "2026-05-01"
+    d = derive(bundle_with(cond, chemo), NOW)
+    assert d.value("active_cancer") is True
+    assert "cytotoxic chemotherapy" in d.findings["active_cancer"].reason
 
 
 @pytest.mark.parametrize(("birth", "age"), [("1956-11-24", 70), ("1956-11-25", 69)])
@@ -255,10 +361,38 @@ def test_year_only_birth_date_leaves_age_missing() -> None:
     assert d.value("sex") is None
 
 
-def test_malformed_resource_is_named_with_its_path() -> None:
-    with pytest.raises(MappingError) as err:
-        derive(fixture("malformed-observation.json"), NOW)
-    assert "entry[1](Observation)" in str(err.value)
+def test_malformed_resource_is_named_with_its_path_and_the_rest_is_used() -> None:
+    d = derive(fixture("malformed-observation.json"), NOW)
+    assert len(d.notes) == 1
+    assert "1 resource(s) could not be read and were not used" in d.notes[0]
+    assert "Bundle.entry[1](Observation).resource" in d.notes[0]
+    assert d.value("age") is not None  # the Patient was read
+    with pytest.raises(MappingError, match=r"entry\[1\]\(Observation\)"):
+        load_bundle(fixture("malformed-observation.json"))  # the strict reader
+
+
+def test_a_resource_clotwatch_does_not_read_never_fails_the_bundle() -> None:
+    bad_document = {"resourceType": "DocumentReference", "id": "d", "status": "current",
+                    "content": [{"attachment": {"data": "bad=base64=="}}]}
+    d = derive(bundle_with(bad_document, {"resourceType": "Unknown"}), NOW)
+    assert d.notes == []
+
+
+def test_an_stu3_bundle_is_named_as_such() -> None:
+    cond = {"resourceType": "Condition", "id": "c", "clinicalStatus": "active",
+            "verificationStatus": "confirmed", "subject": {"reference": "Patient/p"},
+            "code": {"coding": [{"system": SNOMED, "code": "88805009"}]}}
+    with pytest.raises(MappingError, match="this looks like FHIR STU3") as err:
+        derive(bundle_with(cond), NOW)
+    assert "Condition.clinicalStatus is a code string" in str(err.value)
+    with pytest.raises(MappingError, match="looks like FHIR STU3"):
+        load_bundle(bundle_with(cond))
+
+
+def test_an_invalid_patient_is_still_refused() -> None:
+    with pytest.raises(MappingError, match="birthDate"):
+        derive(bundle_with(patient={"resourceType": "Patient", "id": "p",
+                                    "birthDate": "last year"}), NOW)
 
 
 @pytest.mark.parametrize(

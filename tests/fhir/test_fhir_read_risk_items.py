@@ -406,9 +406,11 @@ def test_no_liver_record_says_both_arms_are_absent() -> None:
         (medication(ATC, "M01AH01"), True),                         # celecoxib
         (medication(RXNORM, "1116632"), True),                      # ticagrelor
         (medication(RXNORM, "3355"), True),                         # diclofenac
-        (medication("urn:local", "x", "Prasugrel 10 mg tablets"), True),
+        (medication("urn:local", "x", "Prasugrel 10 mg tablets"), None),  # text alone
+        (medication(RXNORM, "309362"), True),                       # clopidogrel 75 MG tablet
+        (medication(RXNORM, "849574"), True),                       # naproxen sodium 220 MG
         (medication(ATC, "M01AX05", "glucosamine"), None),          # not an NSAID
-        (medication(ATC, "M02AA15", "diclofenac gel"), True),       # named: the name wins
+        (medication(ATC, "M02AA15", "diclofenac gel"), None),       # topical, not systemic
         (medication(ATC, "N02BE01", "paracetamol"), None),
         (medication(ATC, "B01AF01", "rivaroxaban"), None),          # anticoagulant, not this
         (medication(ATC, "B01AC06", "aspirin", status="stopped"), None),

@@ -13,12 +13,12 @@ from fastapi.staticfiles import StaticFiles
 from clotwatch import DISCLAIMER, __version__
 from clotwatch.api import errors
 from clotwatch.api.deps import utc_now
+from clotwatch.api.limits import BodyLimitMiddleware
 from clotwatch.api.middleware import ServiceMiddleware
-from clotwatch.api.ratelimit import RateLimiter
 from clotwatch.api.routers import ROUTERS
 from clotwatch.config import Settings, load_settings
 from clotwatch.service import assessments
-from clotwatch.store import Store, open_store, upgrade
+from clotwatch.store import Store, StoreRateLimiter, open_store, upgrade
 
 DESCRIPTION = f"""Decision support for deep vein thrombosis (DVT) and pulmonary embolism:
 symptom triage for a worried person, validated clinical scores for clinicians, and
@@ -72,10 +72,13 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None,
     app.state.store = store
     app.state.clock = clock
     app.state.secret_key = settings.resolved_secret_key()
-    app.state.share_limiter = RateLimiter(settings.share_lookups_per_minute)
+    # In the store, so that every worker process and instance counts together.
+    app.state.share_limiter = StoreRateLimiter(store, settings.share_lookups_per_minute,
+                                               clock=lambda: clock().timestamp())
     errors.install(app)
     for spec in routers:
         app.include_router(load_router(spec))
     app.mount("/static", StaticFiles(packages=[("clotwatch.web", "static")]), name="static")
+    app.add_middleware(BodyLimitMiddleware)
     app.add_middleware(ServiceMiddleware)
     return app

@@ -14,7 +14,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 import orjson
 from fastapi import APIRouter, Depends, Header, HTTPException, Path, Request, Response
@@ -31,13 +31,15 @@ from pydantic import (
 )
 
 from clotwatch.api.deps import get_now, get_settings, get_store
+from clotwatch.api.limits import LIMITS, BodyRefused, parse_json
 from clotwatch.cdshooks.trust import Caller, ReplayCache, TokenRejected, Trust, verify
 from clotwatch.config import Settings
 from clotwatch.errors import ConfigError, InputError
 from clotwatch.service import cds
-from clotwatch.store import Store
+from clotwatch.store import Store, StoreReplayCache
 
 router = APIRouter(prefix="/cds-services", tags=["cds-hooks"])
+Body = TypeVar("Body", bound=BaseModel)
 
 FHIR_ID = r"^[A-Za-z0-9\-.]{1,64}$"
 ServiceId = Annotated[str, Path(description="the CDS Service id from discovery",
@@ -237,7 +239,7 @@ class CdsRuntime:
     """Per-app CDS Hooks state: the trust configuration and the replay cache."""
 
     trust: Trust
-    replay: ReplayCache
+    replay: ReplayCache | StoreReplayCache
 
 
 _runtime_lock = threading.Lock()
@@ -272,7 +274,9 @@ def runtime_of(request: Request) -> CdsRuntime:
                 except ConfigError as exc:
                     raise HTTPException(status_code=503, detail=f"CDS Hooks is not available: "
                                                                 f"{exc}") from exc
-                runtime = CdsRuntime(trust=trust, replay=ReplayCache())
+                # Seen token ids live in the store: a replay through another worker process
+                # or instance is refused too.
+                runtime = CdsRuntime(trust=trust, replay=StoreReplayCache(state.store))
                 state.cds_runtime = runtime
     return runtime
 
@@ -310,6 +314,45 @@ def authenticate_if_present(request: Request,
     if not authorization:
         return None
     return authenticate(request, authorization)
+
+
+# --- bodies, read after authentication ------------------------------------------------------
+
+CDS_LIMIT = next(lim for lim in LIMITS if lim.prefix == "/cds-services")
+
+
+def _validated(model: type[Body], value: Any) -> Body:
+    try:
+        return model.model_validate(value)
+    except ValidationError as exc:
+        raise RequestValidationError([
+            {"type": e["type"], "loc": ("body", *e["loc"]), "msg": e["msg"],
+             "input": e.get("input")} for e in exc.errors()]) from None
+
+
+async def _json_body(request: Request) -> Any:
+    try:
+        return parse_json(await request.body(), CDS_LIMIT)
+    except BodyRefused as exc:
+        raise RequestValidationError([exc.detail]) from None
+
+
+async def hook_body(request: Request,
+                    caller: Annotated[Caller, Depends(authenticate)]) -> HookRequestIn:
+    """The hook call's body, parsed only once the caller is authenticated (401 comes first)."""
+    return _validated(HookRequestIn, await _json_body(request))
+
+
+async def feedback_body(request: Request,
+                        caller: Annotated[Caller, Depends(authenticate)]) -> FeedbackIn:
+    """The feedback body, parsed only once the caller is authenticated."""
+    return _validated(FeedbackIn, await _json_body(request))
+
+
+def _body_doc(model: type[BaseModel]) -> dict[str, Any]:
+    """The request body in the OpenAPI document (the body is read by a dependency)."""
+    return {"requestBody": {"required": True, "content": {
+        "application/json": {"schema": model.model_json_schema()}}}}
 
 
 # --- errors ----------------------------------------------------------------------------------
@@ -354,13 +397,14 @@ def discovery() -> dict[str, Any]:
 
 
 @router.post("/{service_id}", response_model=HookResponseOut, response_model_exclude_none=True,
-             summary="Call a CDS Service",
+             summary="Call a CDS Service", openapi_extra=_body_doc(HookRequestIn),
              responses={401: {"description": "missing, invalid or untrusted bearer JWT"},
                         404: {"description": "no such service"},
                         412: {"description": "required prefetch data cannot be had"},
                         422: {"description": "malformed request or prefetch"}})
-def call_service(service_id: ServiceId, body: HookRequestIn, request: Request,
+def call_service(service_id: ServiceId, request: Request,
                  caller: Annotated[Caller, Depends(authenticate)],
+                 body: Annotated[HookRequestIn, Depends(hook_body)],
                  settings: Annotated[Settings, Depends(get_settings)],
                  now: Annotated[datetime, Depends(get_now)]) -> Any:
     """Cards computed from the prefetch (Wells/Caprini/Padua for patient-view; VTE and
@@ -395,10 +439,12 @@ def call_service(service_id: ServiceId, body: HookRequestIn, request: Request,
 
 @router.post("/{service_id}/feedback", response_model=FeedbackOut,
              summary="Feedback on a card: accepted or overridden",
+             openapi_extra=_body_doc(FeedbackIn),
              responses={401: {"description": "missing, invalid or untrusted bearer JWT"},
                         404: {"description": "no such service"}})
-def feedback(service_id: ServiceId, body: FeedbackIn,
+def feedback(service_id: ServiceId,
              caller: Annotated[Caller, Depends(authenticate)],
+             body: Annotated[FeedbackIn, Depends(feedback_body)],
              store: Annotated[Store, Depends(get_store)],
              now: Annotated[datetime, Depends(get_now)]) -> FeedbackOut:
     """Stores each outcome with its accepted suggestions or override reason and comment."""

@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Protocol
 
 from fastapi import HTTPException, Request
 
-from clotwatch.api.ratelimit import RateLimiter
 from clotwatch.config import Settings
 from clotwatch.store import Store
+
+
+class Limiter(Protocol):
+    """A rate limiter: ``acquire(key)`` is 0.0 when allowed, else the seconds to wait."""
+
+    def acquire(self, key: str) -> float:
+        """Take one action for ``key``."""
+        ...
 
 
 def get_store(request: Request) -> Store:
@@ -41,7 +49,7 @@ def client_key(request: Request) -> str:
 
 def limit_share_lookups(request: Request) -> None:
     """429 with Retry-After when this client has looked up too many share codes."""
-    limiter: RateLimiter = request.app.state.share_limiter
+    limiter: Limiter = request.app.state.share_limiter
     wait = limiter.acquire(client_key(request))
     if wait > 0:
         raise HTTPException(status_code=429, detail="too many share-code lookups; try again later",

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
+from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from clotwatch.errors import ClotwatchError, InputError, MissingDataError, StoreError
@@ -27,8 +30,37 @@ def unprocessable(error: InputError, prefix: Sequence[str] = ("body",)) -> JSONR
         {"type": "value_error", "loc": loc, "msg": error.reason, "input": None}]})
 
 
+def _echo(value: Any) -> Any:
+    """The input of a validation error when it can be echoed safely: a short scalar that is
+    JSON (finite, no lone surrogate); otherwise None. Never the caller's whole document."""
+    if value is None or isinstance(value, bool | int):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, str) and len(value) <= 200:
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return None
+        return value
+    return None
+
+
+def validation_error(exc: RequestValidationError) -> JSONResponse:
+    """422 naming each field and why, echoing only inputs that are safe to echo."""
+    detail = [{"type": str(e.get("type", "value_error")),
+               "loc": [p if isinstance(p, int) else str(p) for p in e.get("loc", ())],
+               "msg": str(e.get("msg", "invalid")), "input": _echo(e.get("input"))}
+              for e in exc.errors()]
+    return JSONResponse(status_code=422, content={"detail": detail})
+
+
 def install(app: FastAPI) -> None:
     """Register the handlers on ``app``."""
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+        return validation_error(exc)
 
     @app.exception_handler(LocatedInputError)
     async def _located(_: Request, exc: LocatedInputError) -> JSONResponse:

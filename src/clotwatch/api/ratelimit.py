@@ -1,4 +1,6 @@
-"""An in-process rate limiter for share-code lookups, so codes cannot be enumerated.
+"""An in-process rate limiter (token buckets). The app uses the store's limiter
+(``clotwatch.store.StoreRateLimiter``), shared by every worker process; this one serves a
+single process without a store.
 
 A token bucket per client IP address: ``per_minute`` lookups refill evenly over a minute, with
 bursts up to the same number. State lives in the process: with several worker processes each

@@ -260,7 +260,8 @@ def mechanical_prophylaxis_request(patient_id: str, has_bled_total: Any) -> dict
 
 
 def duplicate_anticoagulant_card(*, draft_label: str, draft_id: str | None,
-                                 active: Sequence[str], base_url: str) -> dict[str, Any]:
+                                 active: Sequence[str], base_url: str,
+                                 why: str = "") -> dict[str, Any]:
     """A critical card: an anticoagulant is ordered while another one is active."""
     suggestions: list[dict[str, Any]] = []
     if draft_id:
@@ -277,9 +278,9 @@ def duplicate_anticoagulant_card(*, draft_label: str, draft_id: str | None,
                                  "second one unless this is a planned switch"),
         "indicator": "critical",
         "detail": "\n".join([
-            f"The record shows an active anticoagulant ({', '.join(active)}) and "
+            f"An anticoagulant is active or being ordered ({', '.join(active)}) and "
             f"{draft_label} is being ordered.",
-            "",
+            *([f"From the record: {why}.", ""] if why else [""]),
             "Two anticoagulants together add to the risk of bleeding. If this is a planned "
             "switch or bridging, make sure the other order is stopped or its timing set; "
             "otherwise remove one of them.",
@@ -294,3 +295,48 @@ def duplicate_anticoagulant_card(*, draft_label: str, draft_id: str | None,
         card["suggestions"] = suggestions
         card["selectionBehavior"] = "at-most-one"
     return card
+
+
+def possible_anticoagulant_card(*, draft_label: str, reason: str, orders: Sequence[str],
+                                base_url: str) -> dict[str, Any]:
+    """A warning card: active orders whose medicine could not be told, while an
+    anticoagulant is ordered (a second anticoagulant cannot be ruled out)."""
+    return {
+        "uuid": new_uuid(),
+        "summary": short_summary(f"Check for a second anticoagulant before ordering "
+                                 f"{draft_label}: some active orders could not be read"),
+        "indicator": "warning",
+        "detail": "\n".join([
+            f"{draft_label} is being ordered. The record holds active orders "
+            f"({', '.join(orders)}) whose medicine clotwatch could not identify by code: "
+            f"{reason}.",
+            "",
+            "If one of them is an anticoagulant, the two together add to the risk of "
+            "bleeding. Check them in the medication list.",
+            "",
+            DISCLAIMER]),
+        "source": {"label": "clotwatch medication check (anticoagulant code set: ATC B01A, "
+                            "RxNorm)"},
+        "links": [{"label": "Open clotwatch", "url": f"{base_url}/", "type": "absolute"}],
+        "overrideReasons": override_reasons(),
+    }
+
+
+def unreadable_draft_card(*, where: str, reason: str, label: str,
+                          base_url: str) -> dict[str, Any]:
+    """A warning card: a draft order that may be an anticoagulant could not be read (not
+    valid FHIR R4), so it was not checked; the other drafts were."""
+    return {
+        "uuid": new_uuid(),
+        "summary": short_summary(f"Not checked: the draft order {label} could not be read"),
+        "indicator": "warning",
+        "detail": "\n".join([
+            f"The draft order {label} ({where}) is not valid FHIR R4, so clotwatch did not "
+            f"check it for VTE or bleeding risk or for a second anticoagulant: {reason}.",
+            "",
+            "Other draft orders of this call were checked on their own.",
+            "",
+            DISCLAIMER]),
+        "source": {"label": "clotwatch medication check"},
+        "links": [{"label": "Open clotwatch", "url": f"{base_url}/", "type": "absolute"}],
+    }

@@ -14,8 +14,12 @@ from typing import Any
 
 PATIENT = "Patient/{{context.patientId}}"
 CONDITIONS = "Condition?patient={{context.patientId}}"
-MEDICATIONS = "MedicationRequest?patient={{context.patientId}}&status=active"
-STATEMENTS = "MedicationStatement?patient={{context.patientId}}&status=active"
+# _include brings the Medication an order refers to (medicationReference): without it an
+# anticoagulant ordered by reference could not be recognised.
+MEDICATIONS = ("MedicationRequest?patient={{context.patientId}}&status=active"
+               "&_include=MedicationRequest:medication")
+STATEMENTS = ("MedicationStatement?patient={{context.patientId}}&status=active"
+              "&_include=MedicationStatement:medication")
 PROCEDURES = "Procedure?patient={{context.patientId}}"
 
 OVERRIDE_SYSTEM = "urn:clotwatch:cds-hooks:override-reason"

@@ -4,6 +4,7 @@ CDS Clients").
 An EHR (the CDS Client) signs a short-lived JWT for every call and sends it as
 ``Authorization: Bearer <JWT>``. clotwatch accepts it only if all of these hold:
 
+- the header carries ``typ`` "JWT" and a ``kid`` (both required by the specification);
 - ``alg`` is ES384 or RS384 (the two the specification recommends). ``none``, every HMAC
   algorithm (a shared secret is forbidden by the specification) and everything else is refused;
 - ``iss`` is on the issuer allow-list of the trust configuration, and the signature verifies
@@ -15,8 +16,9 @@ An EHR (the CDS Client) signs a short-lived JWT for every call and sends it as
   more than five minutes of lifetime (the specification's limit), each with 60 s of clock skew;
 - ``jti`` is present and not seen before from this issuer while the token is valid.
 
-The replay cache is kept in the process's memory (see ``ReplayCache``): run one worker process
-per instance, or put a shared cache in front, if you run several.
+The replay cache the app uses is in the store (``clotwatch.store.StoreReplayCache``), shared
+by every worker process and instance; ``ReplayCache`` here is the in-memory one with the same
+interface (tests, a single process without a store).
 
 The trust configuration is a JSON document (``CLOTWATCH_CDS_TRUST_FILE``, or inline in
 ``CLOTWATCH_CDS_TRUST``)::
@@ -39,7 +41,7 @@ import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import jwt
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
@@ -242,8 +244,16 @@ def _number(claims: Mapping[str, Any], name: str) -> float:
     return float(value)
 
 
+class Replay(Protocol):
+    """Remembers token ids: ``check_and_remember`` is False for one seen before."""
+
+    def check_and_remember(self, iss: str, jti: str, exp: float, now: float) -> bool:
+        """True (and remembered) if new."""
+        ...
+
+
 def verify(authorization: str | None, *, audience: str, trust: Trust | None,
-           replay: ReplayCache, now: float) -> Caller:
+           replay: Replay, now: float) -> Caller:
     """The verified caller of one CDS Hooks call; TokenRejected says why not.
 
     ``audience`` is the full URL of the endpoint called; ``now`` is seconds since the epoch.
@@ -267,18 +277,21 @@ def verify(authorization: str | None, *, audience: str, trust: Trust | None,
     if alg not in ALLOWED_ALGORITHMS:
         raise TokenRejected(f"JWT algorithm {alg!r} is refused; only ES384 and RS384 are "
                             "accepted")
+    # CDS Hooks 2.0 "Trusting CDS Clients": the JWT header's alg, kid and typ (JWT) are
+    # required; a token without kid or typ is refused.
     typ = header.get("typ")
-    if typ is not None and str(typ).upper() != "JWT":
-        raise TokenRejected("the JWT header 'typ' must be 'JWT'")
+    if not isinstance(typ, str) or typ.upper() != "JWT":
+        raise TokenRejected("the JWT header 'typ' is required and must be 'JWT'")
+    kid = header.get("kid")
+    if not isinstance(kid, str) or not kid:
+        raise TokenRejected("the JWT header 'kid' (the signing key's id) is required")
     iss = unverified.get("iss")
     if not isinstance(iss, str) or not iss:
         raise TokenRejected("the 'iss' claim is required")
     issuer = trust.issuers.get(iss)
     if issuer is None:
         raise TokenRejected("the token's issuer is not on this service's allow-list")
-    kid = header.get("kid")
-    candidates = [k for k in issuer.keys
-                  if k.alg == alg and (kid is None or k.kid is None or k.kid == kid)]
+    candidates = [k for k in issuer.keys if k.alg == alg and (k.kid is None or k.kid == kid)]
     if not candidates:
         raise TokenRejected("no configured key of this issuer matches the token's kid and "
                             "algorithm")

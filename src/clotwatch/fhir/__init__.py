@@ -5,6 +5,10 @@ Public functions (stable; CDS Hooks builds on them):
 - ``load_bundle(data) -> fhir.resources.R4B.bundle.Bundle``: parse and validate (JSON text,
   bytes, dict or Bundle); ``InputError`` if it is not a Bundle, ``MappingError`` naming the
   path of the first invalid element.
+- ``read_bundle(data) -> ReadBundle(bundle, problems)``: the lenient reader ``derive`` uses:
+  each resource of a type clotwatch reads validated on its own, an invalid one left out and
+  named by its path in ``problems``, other types not validated; ``MappingError`` for an
+  invalid Patient or a Bundle that looks like FHIR STU3.
 - ``bundle_from_resources(resources) -> dict``: a collection Bundle dict from loose resources
   or searchset Bundles (e.g. CDS Hooks prefetch values).
 - ``derive(bundle, now, *, recent=24 h, body_window=365 days, bp_window=30 days,
@@ -26,7 +30,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from clotwatch.fhir.codes import CodeSet, all_codesets, codeset
-from clotwatch.fhir.read import Derivation, Finding, derive, load_bundle
+from clotwatch.fhir.read import Derivation, Finding, ReadBundle, derive, load_bundle, read_bundle
 from clotwatch.fhir.score import (
     INPUT_MAP,
     InputSource,
@@ -71,6 +75,7 @@ __all__ = [
     "Derivation",
     "Finding",
     "InputSource",
+    "ReadBundle",
     "Scored",
     "all_codesets",
     "answers",
@@ -79,6 +84,7 @@ __all__ = [
     "derive",
     "explain",
     "load_bundle",
+    "read_bundle",
     "risk_assessment",
     "score",
     "score_derivation",

@@ -1,5 +1,11 @@
 """Code sets (LOINC, SNOMED CT, ICD-10, ATC, RxNorm) loaded from the JSON files beside this
-module, each with its sources; and matching of FHIR codings against them."""
+module, each with its sources; and matching of FHIR codings against them.
+
+A finding comes from a code, never from display text alone: a medicine's RxNorm product code
+(clinical or branded drug, pack) is matched through its ingredients in ``rxnorm_products.json``
+(RxNorm's own relationships), and ``CodeSet.mentioned`` finds a name in the text only so that
+the reason can say what was seen and not counted.
+"""
 
 from __future__ import annotations
 
@@ -23,6 +29,8 @@ class CodeEntry:
     range: tuple[str, str] | None = None
     basis: str | None = None  # D-dimer only: FEU or DDU fixed by the LOINC code
     component: str | None = None  # a panel code: the value is in this component (LOINC)
+    numeric: tuple[int, int] | None = None  # numeric codes in this range (CPT 10004-69990)
+    pcs_approach: str | None = None  # ICD-10-PCS: with ``prefix``, these 5th characters
 
     def matches(self, system: str | None, code: str | None) -> bool:
         """Whether a coding (system, code) falls under this entry."""
@@ -31,12 +39,43 @@ class CodeEntry:
         code = code.strip().upper()
         if self.code is not None:
             return code == self.code.upper()
+        if self.pcs_approach is not None and self.prefix is not None:
+            return (len(code) == 7 and code.startswith(self.prefix.upper())
+                    and code[4] in self.pcs_approach)
         if self.prefix is not None:
             return code.startswith(self.prefix.upper())
+        if self.numeric is not None:
+            return code.isdigit() and self.numeric[0] <= int(code) <= self.numeric[1]
         if self.range is not None:
             head = code[:3]
             return self.range[0] <= head <= self.range[1]
         return False
+
+
+RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
+
+
+@dataclass(frozen=True)
+class Product:
+    """An RxNorm product (clinical/branded drug or pack) and its ingredients (IN names)."""
+
+    code: str
+    tty: str
+    name: str
+    ingredients: tuple[str, ...]
+
+
+@cache
+def _products() -> dict[str, Product]:
+    raw = json.loads(resources.files("clotwatch.fhir").joinpath(
+        "rxnorm_products.json").read_text(encoding="utf-8"))
+    return {p["code"]: Product(p["code"], p["tty"], p["name"], tuple(p["ingredients"]))
+            for p in raw["products"]}
+
+
+def rxnorm_product(code: str | None) -> Product | None:
+    """The RxNorm product with this code, if the table holds it."""
+    return _products().get(code.strip()) if code else None
 
 
 @dataclass(frozen=True)
@@ -85,8 +124,9 @@ class CodeSet:
             return None
         return re.compile(r"\b(?:" + "|".join(re.escape(n) for n in self.names) + r")\b")
 
-    def match(self, codings: Iterable[Any], text: str | None = None) -> CodeEntry | str | None:
-        """The entry a coding matches, the ingredient name found in the text, or None."""
+    def match(self, codings: Iterable[Any]) -> CodeEntry | None:
+        """The entry a coding matches (directly, or an RxNorm product through an ingredient
+        in ``names``), or None. Display text is not read."""
         codings = list(codings)
         for coding in codings:
             system = getattr(coding, "system", None)
@@ -94,19 +134,36 @@ class CodeSet:
             for entry in self._by_system.get(system or "", ()):
                 if entry.matches(system, code):
                     return entry
-        if self._any_name is not None:
-            texts = [text or ""] + [getattr(c, "display", None) or "" for c in codings]
-            blob = " ".join(texts).lower()
-            if self._any_name.search(blob) is None:
-                return None
-            for name in self.names:  # the first name in the file's order, as before
-                if re.search(rf"\b{re.escape(name)}\b", blob):
-                    return name
+        if not self.names:
+            return None
+        for coding in codings:
+            if getattr(coding, "system", None) != RXNORM:
+                continue
+            product = rxnorm_product(getattr(coding, "code", None))
+            if product is None:
+                continue
+            found = [i for i in product.ingredients if i in self.names]
+            if found:
+                return CodeEntry(system=RXNORM, code=product.code,
+                                 display=f"{product.name} (RxNorm {product.tty}; "
+                                         f"{', '.join(found)})")
         return None
+
+    def mentioned(self, codings: Iterable[Any], text: str | None = None) -> str | None:
+        """An ingredient name of this set seen in the text or a coding's display (for the
+        reason only: such a mention is never counted as the finding)."""
+        if self._any_name is None:
+            return None
+        codings = list(codings)
+        blob = " ".join([text or ""] + [getattr(c, "display", None) or ""
+                                        for c in codings]).lower()
+        found = self._any_name.search(blob)
+        return found.group(0) if found else None
 
 
 def _entry(raw: Mapping[str, Any]) -> CodeEntry:
     rng = raw.get("range")
+    numeric = raw.get("numeric")
     return CodeEntry(
         system=raw["system"],
         display=raw.get("display", ""),
@@ -115,6 +172,8 @@ def _entry(raw: Mapping[str, Any]) -> CodeEntry:
         range=(rng[0], rng[1]) if rng else None,
         basis=raw.get("basis"),
         component=raw.get("component"),
+        numeric=(int(numeric[0]), int(numeric[1])) if numeric else None,
+        pcs_approach=raw.get("pcs_approach"),
     )
 
 

@@ -27,6 +27,8 @@ from clotwatch.store import CdsFeedbackRepository, Store
 FETCH_TIMEOUT_SECONDS = 5.0  # per request to the EHR's FHIR server
 FETCH_BUDGET_SECONDS = 10.0  # for all fetches of one call; later keys count as not available
 FETCH_MAX_PAGES = 10
+FETCH_MAX_MEDICATIONS = 20  # Medications fetched by reference in one call
+MEDICATION_KEYS = ("medications", "medication_statements")
 TOKEN = re.compile(r"\{\{\s*context\.([A-Za-z0-9_]+)\s*\}\}")
 KEY_LABELS = {"conditions": "conditions", "observations": "observations",
               "medications": "active medication orders",
@@ -110,14 +112,57 @@ def render(template: str, context: Mapping[str, Any]) -> str:
     return TOKEN.sub(fill, template)
 
 
+def _origin(url: str) -> tuple[str, str, int, tuple[str, ...]] | None:
+    """(scheme, host, port, path segments) of an absolute http(s) URL, or None when the URL
+    cannot be trusted to name one server: credentials in it, no host, dot segments."""
+    from urllib.parse import unquote, urlsplit
+
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return None
+    scheme = parts.scheme.lower()
+    if scheme not in ("http", "https") or not parts.hostname:
+        return None
+    if parts.username is not None or parts.password is not None or "@" in parts.netloc:
+        return None
+    if "\\" in url or any(ord(ch) < 33 for ch in url):
+        return None
+    segments = tuple(unquote(s) for s in parts.path.split("/") if s)
+    if any(s in (".", "..") or "/" in s or "\\" in s for s in segments):
+        return None
+    default = 443 if scheme == "https" else 80
+    return scheme, parts.hostname.lower().rstrip("."), port or default, segments
+
+
+def on_server(fhir_server: str, url: str) -> bool:
+    """Whether ``url`` is on the EHR's FHIR server: the same scheme, host and port, and a path
+    under the server's base path, compared part by part (never as strings: a string prefix
+    lets ``https://ehr.example.org.attacker.net`` or ``http://127.0.0.1:8106`` pass for
+    ``https://ehr.example.org`` or ``http://127.0.0.1:810``)."""
+    base = _origin(fhir_server)
+    target = _origin(url)
+    if base is None or target is None:
+        return False
+    return base[:3] == target[:3] and target[3][:len(base[3])] == base[3]
+
+
 def fetch_fhir(fhir_server: str, relative: str, token: str | None) -> Mapping[str, Any]:
-    """GET ``relative`` from the EHR's FHIR server (following a searchset's ``next`` pages)."""
+    """GET ``relative`` from the EHR's FHIR server (following a searchset's ``next`` pages).
+
+    The bearer token is sent only to URLs on that server (``on_server``); a page link
+    elsewhere ends the paging, and redirects are not followed (a 3xx is a failed fetch).
+    """
     import httpx
 
     headers = {"Accept": "application/fhir+json"}
     if token:
         headers["Authorization"] = f"Bearer {token}"
-    url: str | None = fhir_server.rstrip("/") + "/" + relative
+    start = fhir_server.rstrip("/") + "/" + relative
+    if not on_server(fhir_server, start):
+        raise FetchFailed("the fhirServer URL or the request path cannot be used")
+    url: str | None = start
     first: dict[str, Any] | None = None
     try:
         with httpx.Client(timeout=FETCH_TIMEOUT_SECONDS, follow_redirects=False) as client:
@@ -136,7 +181,8 @@ def fetch_fhir(fhir_server: str, relative: str, token: str | None) -> Mapping[st
                     first.setdefault("entry", []).extend(page.get("entry") or [])
                 url = next((link.get("url") for link in page.get("link") or []
                             if isinstance(link, dict) and link.get("relation") == "next"), None)
-                if url is not None and not url.startswith(fhir_server.rstrip("/")):
+                if url is not None and (not isinstance(url, str)
+                                        or not on_server(fhir_server, url)):
                     url = None  # never follow a page link off the EHR's server
     except httpx.HTTPError as exc:
         raise FetchFailed(f"the FHIR server could not be reached: {type(exc).__name__}") \
@@ -175,42 +221,126 @@ def gather(svc: Service, call: HookCall, fetch: Fetch = fetch_fhir) -> Gathered:
             got.not_available.append(key)
             continue
         got.values[key] = value
+    _referenced_medications(call, got, fetch, deadline)
     return got
 
 
-def _load(field: str, value: Mapping[str, Any]) -> Any:
-    """``clotwatch.fhir.load_bundle`` with its errors as InputError naming ``field``."""
-    from clotwatch.fhir import load_bundle
+def _referenced_medications(call: HookCall, got: Gathered, fetch: Fetch,
+                            deadline: float) -> None:
+    """Fetch the Medications that active orders refer to but the prefetch does not hold
+    (an EHR that ignored ``_include``); they go under the key ``referenced_medications``.
+    What cannot be fetched stays unresolved, and the finding says so."""
+    held: set[str] = set()
+    wanted: list[str] = []
+    for key in MEDICATION_KEYS:
+        for resource in _resources(got.values.get(key)):
+            if resource.get("resourceType") == "Medication" and resource.get("id"):
+                held.add(f"Medication/{resource['id']}")
+    for key in MEDICATION_KEYS:
+        for resource in _resources(got.values.get(key)):
+            ref = resource.get("medicationReference")
+            target = ref.get("reference") if isinstance(ref, Mapping) else None
+            if not isinstance(target, str) or target.startswith("#"):
+                continue
+            if call.fhir_server and "/Medication/" in target and on_server(call.fhir_server,
+                                                                           target):
+                target = "Medication/" + target.rsplit("/Medication/", 1)[1]
+            parts = target.split("/")
+            if len(parts) == 2 and parts[0] == "Medication" and re.fullmatch(
+                    r"[A-Za-z0-9\-.]{1,64}", parts[1]) and target not in held \
+                    and target not in wanted:
+                wanted.append(target)
+    if not wanted or not call.fhir_server:
+        return
+    found: list[dict[str, Any]] = []
+    for target in wanted[:FETCH_MAX_MEDICATIONS]:
+        if time.monotonic() >= deadline:
+            break
+        try:
+            medication = fetch(call.fhir_server, target, call.fhir_token)
+        except FetchFailed:
+            continue
+        if isinstance(medication, Mapping) and medication.get("resourceType") == "Medication" \
+                and f"Medication/{medication.get('id')}" == target:
+            found.append({"resource": dict(medication)})
+    if found:
+        got.values["referenced_medications"] = {"resourceType": "Bundle", "type": "searchset",
+                                                "entry": found}
 
-    try:
-        return load_bundle(dict(value))
-    except InputError as exc:
-        raise InputError(field, exc.reason) from None
-    except MappingError as exc:
-        raise InputError(field, str(exc)) from None
-    except (KeyError, TypeError, ImportError, AttributeError) as exc:
-        # fhir_core resolves a nested resource's class from its "resourceType" before
-        # validating it: "" or "x" raise KeyError, null raises TypeError, instead of a
-        # validation error. Only this library call is guarded.
-        raise InputError(field, "a resource in the Bundle has a missing or unknown "
-                                f"resourceType ({type(exc).__name__})") from None
+
+def _resources(value: Any) -> list[Mapping[str, Any]]:
+    """The resources of a prefetch value (a Bundle's entries), as sent."""
+    if not isinstance(value, Mapping) or not isinstance(value.get("entry"), list):
+        return []
+    return [e["resource"] for e in value["entry"]
+            if isinstance(e, Mapping) and isinstance(e.get("resource"), Mapping)]
 
 
-def _bundle_of(key: str, value: Any) -> Any:
-    """Parse one prefetch value with the R4B models; InputError names the prefetch key."""
+# Prefetch bounds: an observation key holds at most the _count its template asks for (an EHR
+# that ignores _count or _sort must not make a call slow); other keys at most this many.
+MAX_ENTRIES_PER_KEY = 2_000
+
+
+def _count_of(template: str) -> int | None:
+    found = re.search(r"[?&]_count=(\d+)", template)
+    return int(found.group(1)) if found else None
+
+
+def _bounded(key: str, value: Mapping[str, Any], template: str | None,
+             notes: list[str]) -> Mapping[str, Any]:
+    """A searchset with at most the entries its template promises (the most recent first)."""
+    entries = value.get("entry")
+    if not isinstance(entries, list):
+        return value
+    limit = (_count_of(template) if template else None) or MAX_ENTRIES_PER_KEY
+    if len(entries) <= limit:
+        return value
+    if template and "_sort=-date" in template:
+        def when(entry: Any) -> str:
+            r = entry.get("resource") if isinstance(entry, Mapping) else None
+            if not isinstance(r, Mapping):
+                return ""
+            t = r.get("effectiveDateTime") or r.get("effectiveInstant") or r.get("issued")
+            return t if isinstance(t, str) else ""
+        entries = sorted(entries, key=when, reverse=True)
+    notes.append(f"prefetch.{key} held {len(value['entry'])} entries; the {limit} most recent "
+                 "were read, as its template asks")
+    return {**value, "entry": entries[:limit]}
+
+
+def _read(key: str, value: Any, template: str | None, notes: list[str]) -> list[Any]:
+    """The entries of one prefetch value, each resource read on its own: an invalid one is
+    named in ``notes`` by its path and left out; InputError names the key when the value is
+    not a resource or a Bundle at all."""
+    from clotwatch.fhir.read import read_bundle, read_resource
+
+    where = f"prefetch.{key}"
     if not isinstance(value, Mapping):
-        raise InputError(f"prefetch.{key}", "must be a FHIR resource (JSON object) or null")
+        raise InputError(where, "must be a FHIR resource (JSON object) or null")
     kind = value.get("resourceType")
     if key == "patient":
         if kind != "Patient":
-            raise InputError("prefetch.patient", f"must be a Patient resource, not {kind!r}")
-        value = {"resourceType": "Bundle", "type": "collection", "entry": [{"resource": value}]}
-    elif kind != "Bundle":
-        raise InputError(f"prefetch.{key}", f"must be a searchset Bundle, not {kind!r}")
-    return _load(f"prefetch.{key}", value)
+            raise InputError(where, f"must be a Patient resource, not {kind!r}")
+        model, problem = read_resource(value, where)
+        if problem is not None:
+            raise InputError(where, problem)
+        from fhir.resources.R4B.bundle import BundleEntry
+
+        return [BundleEntry.model_construct(resource=model)]
+    if kind != "Bundle":
+        raise InputError(where, f"must be a searchset Bundle, not {kind!r}")
+    try:
+        read = read_bundle(_bounded(key, value, template, notes), where=where)
+    except InputError as exc:
+        raise InputError(where, exc.reason) from None
+    except MappingError as exc:
+        raise InputError(where, str(exc)) from None
+    notes.extend(read.problems)
+    return list(read.bundle.entry or [])
 
 
-def patient_data(call: HookCall, gathered: Gathered, now: datetime) -> Any:
+def patient_data(call: HookCall, gathered: Gathered, now: datetime,
+                 templates: Mapping[str, str] | None = None) -> Any:
     """The Derivation (``clotwatch.fhir.derive``) of the gathered prefetch data."""
     from fhir.resources.R4B.bundle import Bundle
 
@@ -218,11 +348,11 @@ def patient_data(call: HookCall, gathered: Gathered, now: datetime) -> Any:
 
     patient_id = str(call.context.get("patientId") or "")
     entries: list[Any] = []
+    notes: list[str] = []
     for key, value in gathered.values.items():
         if value is None:
             continue  # "no data" for this key: an empty result
-        bundle = _bundle_of(key, value)
-        for entry in bundle.entry or []:
+        for entry in _read(key, value, (templates or {}).get(key), notes):
             resource = entry.resource
             if resource is None or resource.get_resource_type() == "OperationOutcome":
                 continue
@@ -236,9 +366,13 @@ def patient_data(call: HookCall, gathered: Gathered, now: datetime) -> Any:
     # Entries were validated above; the collection is assembled without validating twice.
     combined = Bundle.model_construct(type="collection", entry=entries)
     try:
-        return derive(combined, now)
+        derivation = derive(combined, now)
     except MappingError as exc:
         raise InputError("prefetch", str(exc)) from None
+    if notes:
+        derivation.notes.append("Not used: " + "; ".join(notes[:5]) + (
+            f" and {len(notes) - 5} more" if len(notes) > 5 else ""))
+    return derivation
 
 
 def _view(scored: Any) -> cards.ScoreView:
@@ -286,12 +420,17 @@ def invoke(service_id: str, call: HookCall, *, now: datetime, base_url: str,
                                  f"not {call.hook!r}")
     base_url = base_url.rstrip("/")
     drafts: list[Draft] = []
+    unreadable: list[UnreadableDraft] = []
     if svc.hook in ("order-select", "order-sign"):
-        drafts = anticoagulant_drafts(call)
-        if not drafts:
+        drafts, unreadable = anticoagulant_drafts(call)
+        if not any(d.selected for d in drafts) and not unreadable:
             return {"cards": []}  # not an anticoagulant order: nothing to say
+        if not any(d.selected for d in drafts):
+            return {"cards": [cards.unreadable_draft_card(
+                where=u.where, reason=u.reason, label=u.label, base_url=base_url.rstrip("/"))
+                for u in unreadable]}
     gathered = gather(svc, call, fetch)
-    derivation = patient_data(call, gathered, now)
+    derivation = patient_data(call, gathered, now, svc.prefetch)
     from clotwatch.notes.fhir import fill_cds  # the notes fill what the codes leave unknown
 
     scored = {s.result.instrument.id: s
@@ -301,7 +440,9 @@ def invoke(service_id: str, call: HookCall, *, now: datetime, base_url: str,
     if svc.hook == "patient-view":
         return {"cards": [cards.score_card(_view(scored[i]), base_url=base_url, notes=notes)
                           for i in svc.instruments]}
-    return {"cards": _order_cards(call, drafts, derivation, scored, notes, base_url)}
+    return {"cards": _order_cards(call, drafts, derivation, scored, notes, base_url) + [
+        cards.unreadable_draft_card(where=u.where, reason=u.reason, label=u.label,
+                                    base_url=base_url) for u in unreadable]}
 
 
 def _order_cards(call: HookCall, drafts: list[Draft], derivation: Any,
@@ -312,10 +453,33 @@ def _order_cards(call: HookCall, drafts: list[Draft], derivation: Any,
     finding = derivation.findings.get("anticoagulant")
     active = [ref for ref in (finding.sources if finding is not None and finding.value else ())
               if ref not in draft_refs]
-    if active:
-        first = drafts[0]
+    session = drafts
+    drafts = [d for d in session if d.selected]
+    first = drafts[0]
+    if len(session) > 1:
+        # Two anticoagulants ordered in one session (both selected, or one selected now and
+        # one drafted earlier): as dangerous as one already active.
+        others = [d for d in session if d is not first]
         out.append(cards.duplicate_anticoagulant_card(
-            draft_label=first.label, draft_id=first.id, active=active, base_url=base_url))
+            draft_label=first.label, draft_id=first.id,
+            active=[f"draft order {d.label}" for d in others], base_url=base_url,
+            why="another anticoagulant is being ordered in the same session: "
+                + ", ".join(f"MedicationRequest/{d.id} ({d.label})" for d in others)))
+    if active:
+        out.append(cards.duplicate_anticoagulant_card(
+            draft_label=first.label, draft_id=first.id, active=active, base_url=base_url,
+            why=finding.reason if finding is not None else ""))
+    elif finding is not None and finding.value is None and finding.sources:
+        doubtful = [ref for ref in finding.sources if ref not in draft_refs]
+        if doubtful:
+            out.append(cards.possible_anticoagulant_card(
+                draft_label=first.label, reason=finding.reason, orders=doubtful,
+                base_url=base_url))
+    named = [f"the draft order {d.label} is taken to be an anticoagulant from its name "
+             f"'{d.named_only}' only: its code is not one clotwatch recognises"
+             for d in drafts if d.named_only]
+    if named:
+        notes = [*notes, "; ".join(named).capitalize() + "."]
     bleeding = _view(scored["has-bled"])
     card = cards.score_card(bleeding, base_url=base_url, notes=notes)
     category = bleeding.result.get("category")
@@ -341,19 +505,36 @@ class Draft:
     id: str | None
     label: str
     resource: dict[str, Any]
+    named_only: str | None = None  # recognised by this name in its text, not by its code
+    selected: bool = True  # order-select: one of context.selections (else: earlier in session)
 
 
-def anticoagulant_drafts(call: HookCall) -> list[Draft]:
+@dataclass(frozen=True)
+class UnreadableDraft:
+    """A draft order that may be an anticoagulant but is not valid FHIR R4: named, not used."""
+
+    where: str
+    reason: str
+    label: str
+
+
+def anticoagulant_drafts(call: HookCall) -> tuple[list[Draft], list[UnreadableDraft]]:
     """The draft MedicationRequests in ``context.draftOrders`` that are anticoagulants (code
-    set ``anticoagulant``: ATC B01A groups, RxNorm ingredients, or the ingredient name); for
-    order-select only the selected ones."""
+    set ``anticoagulant``), for order-select only the selected ones; and the drafts that
+    could be anticoagulants but are not valid FHIR R4. Each draft is read on its own: one
+    invalid order does not hide the others, and resources of other types (a NutritionOrder)
+    are not read."""
+    from types import SimpleNamespace
+
     from clotwatch.fhir import codeset
-    from clotwatch.fhir.codes import CodeEntry
+    from clotwatch.fhir.read import medicine_of, read_resource
 
     raw = call.context.get("draftOrders")
-    if not isinstance(raw, Mapping):
+    if not isinstance(raw, Mapping) or raw.get("resourceType") != "Bundle":
         raise InputError("context.draftOrders", "must be a FHIR Bundle of the draft orders")
-    bundle = _load("context.draftOrders", raw)
+    entries = raw.get("entry") or []
+    if not isinstance(entries, list):
+        raise InputError("context.draftOrders.entry", "must be a list of entries")
     selections = call.context.get("selections")
     selected: set[str] | None = None
     if call.hook == "order-select":
@@ -362,48 +543,68 @@ def anticoagulant_drafts(call: HookCall) -> list[Draft]:
         selected = {str(s) for s in selections}
     patient_ref = f"Patient/{call.context.get('patientId')}"
     anticoagulant = codeset("anticoagulant")
+    resources: list[tuple[int, Mapping[str, Any], Any]] = [
+        (i, e["resource"], e.get("fullUrl")) for i, e in enumerate(entries)
+        if isinstance(e, Mapping) and isinstance(e.get("resource"), Mapping)]
     # A draft may name its medicine by reference to a Medication in the same Bundle.
     medications: dict[str, Any] = {}
-    for entry in bundle.entry or []:
-        if entry.resource is not None and entry.resource.get_resource_type() == "Medication":
-            medications[f"Medication/{entry.resource.id}"] = entry.resource
-            if entry.fullUrl:
-                medications[str(entry.fullUrl)] = entry.resource
+    for index, resource, full_url in resources:
+        if resource.get("resourceType") == "Medication":
+            model, _problem = read_resource(resource, f"context.draftOrders.entry[{index}]")
+            if model is not None:
+                medications[f"Medication/{model.id}"] = model
+                if isinstance(full_url, str):
+                    medications[full_url] = model
     drafts: list[Draft] = []
-    for index, entry in enumerate(bundle.entry or []):
-        resource = entry.resource
-        if resource is None or resource.get_resource_type() != "MedicationRequest":
+    unreadable: list[UnreadableDraft] = []
+    for index, resource, _url in resources:
+        if resource.get("resourceType") != "MedicationRequest":
             continue
-        ref = f"MedicationRequest/{resource.id}"
-        if selected is not None and ref not in selected:
-            continue
-        subject = getattr(resource.subject, "reference", None)
-        if subject != patient_ref:
-            raise InputError(f"context.draftOrders.entry[{index}].resource.subject",
+        chosen = selected is None or f"MedicationRequest/{resource.get('id')}" in selected
+        where = f"context.draftOrders.entry[{index}].resource"
+        subject = (resource.get("subject") or {}).get("reference") if isinstance(
+            resource.get("subject"), Mapping) else None
+        if not chosen and subject != patient_ref:
+            continue  # an unselected draft is only looked at as a possible second one
+        if subject is not None and subject != patient_ref:
+            raise InputError(f"{where}.subject",
                              f"is {subject!r}, not the patient in context ({patient_ref})")
-        concept = resource.medicationCodeableConcept
-        codings = list(concept.coding or []) if concept is not None else []
-        text = concept.text if concept is not None else None
-        reference = getattr(resource.medicationReference, "reference", None)
-        medication = None
-        if reference and reference.startswith("#"):
-            medication = next((c for c in resource.contained or []
-                               if c.get_resource_type() == "Medication"
-                               and c.id == reference[1:]), None)
-        elif reference:
-            medication = medications.get(reference)
-        if medication is not None and medication.code is not None:
-            codings = list(medication.code.coding or [])
-            text = medication.code.text
-        match = anticoagulant.match(codings, text)
-        if match is None:
+        model, problem = read_resource(resource, where)
+        if (problem is not None or model is None) and not chosen:
             continue
-        label = text or next((c.display for c in codings if c.display), None) or (
-            match.display if isinstance(match, CodeEntry) else str(match))
-        drafts.append(Draft(id=resource.id, label=str(label),
-                            resource=resource.model_dump(mode="json", by_alias=True,
-                                                         exclude_none=True)))
-    return drafts
+        if problem is not None or model is None:
+            concept = resource.get("medicationCodeableConcept")
+            concept = concept if isinstance(concept, Mapping) else {}
+            codings = [SimpleNamespace(system=c.get("system"), code=c.get("code"),
+                                       display=c.get("display"))
+                       for c in concept.get("coding") or [] if isinstance(c, Mapping)]
+            text = concept.get("text") if isinstance(concept.get("text"), str) else None
+            maybe = (anticoagulant.match(codings) is not None
+                     or anticoagulant.mentioned(codings, text) is not None
+                     or not any(c.code for c in codings))
+            if maybe:
+                label = text or next((str(c.display) for c in codings if c.display), None) \
+                    or f"MedicationRequest/{resource.get('id')}"
+                unreadable.append(UnreadableDraft(where, str(problem), str(label)))
+            continue
+        if subject is None:
+            raise InputError(f"{where}.subject", "is required (the patient the order is for)")
+        medicine = medicine_of(model, medications)
+        match = anticoagulant.match(medicine.codings)
+        named_only = None
+        if match is None:
+            # The safe side for a trigger (not a finding): a draft named as an
+            # anticoagulant is checked, and the cards say it was recognised by name only.
+            named_only = anticoagulant.mentioned(medicine.codings, medicine.text)
+            if named_only is None:
+                continue
+        label = medicine.text or next((c.display for c in medicine.codings if c.display),
+                                      None) or (match.display if match else str(named_only))
+        drafts.append(Draft(id=model.id, label=str(label),
+                            resource=model.model_dump(mode="json", by_alias=True,
+                                                      exclude_none=True),
+                            named_only=named_only, selected=chosen))
+    return drafts, unreadable
 
 
 def _aware(now: datetime) -> datetime:

@@ -5,8 +5,9 @@ are both supported and both tested.
 """
 
 from clotwatch.store.db import Store, open_store
+from clotwatch.store.limits import StoreRateLimiter, StoreReplayCache
 from clotwatch.store.migrate import current_revision, downgrade, upgrade
-from clotwatch.store.models import Assessment, Base, CdsFeedback
+from clotwatch.store.models import Assessment, Base, CdsFeedback, RateWindow, SeenToken
 from clotwatch.store.outbox import OutboxMessage  # registers the outbox table with Base
 from clotwatch.store.repository import AssessmentRepository, CdsFeedbackRepository
 
@@ -17,7 +18,11 @@ __all__ = [
     "CdsFeedback",
     "CdsFeedbackRepository",
     "OutboxMessage",
+    "RateWindow",
+    "SeenToken",
     "Store",
+    "StoreRateLimiter",
+    "StoreReplayCache",
     "current_revision",
     "downgrade",
     "open_store",

@@ -93,3 +93,28 @@ class CdsFeedback(Base):
 
     __table_args__ = (Index("ix_cds_feedback_card_uuid", "card_uuid"),
                       Index("ix_cds_feedback_service_id_outcome_at", "service_id", "outcome_at"))
+
+
+class SeenToken(Base):
+    """A CDS Hooks token id (``jti``) seen from an issuer, kept until the token expires: one
+    table for every worker process and instance, so a replay through another one is refused."""
+
+    __tablename__ = "cds_seen_tokens"
+
+    iss: Mapped[str] = mapped_column(String(255), primary_key=True)
+    jti: Mapped[str] = mapped_column(String(256), primary_key=True)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    __table_args__ = (Index("ix_cds_seen_tokens_expires_at", "expires_at"),)
+
+
+class RateWindow(Base):
+    """How many times a key (a limiter and a client address) acted in one minute window."""
+
+    __tablename__ = "rate_windows"
+
+    key: Mapped[str] = mapped_column(String(160), primary_key=True)
+    window: Mapped[int] = mapped_column(Integer, primary_key=True)  # minutes since the epoch
+    count: Mapped[int] = mapped_column(Integer)
+
+    __table_args__ = (Index("ix_rate_windows_window", "window"),)

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0005_outbox"
-down_revision = "0002"
+down_revision = "0003_shared_limits"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,241 @@
+"""Reading a Bundle: strict (``load_bundle``) and lenient, resource by resource
+(``read_bundle``, ``read_resource``); FHIR STU3 recognised and named.
+
+A new resource type to read (e.g. DocumentReference for notes) is added to ``USED_TYPES``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from clotwatch.core.errors import InputError, MappingError
+
+USED_TYPES = ("Observation", "Condition", "MedicationRequest", "MedicationStatement",
+              "Procedure", "Encounter")
+
+
+def load_bundle(data: Any) -> Any:
+    """Parse and validate a FHIR R4 Bundle (JSON text, bytes, dict, or an R4B ``Bundle``).
+
+    Raises ``InputError`` for JSON that is not a Bundle and ``MappingError`` naming the path
+    of the first problem the R4B models find (e.g. ``entry[1].resource.code: Field required``).
+    Strict: every resource must be valid. ``read_bundle`` is the lenient reader ``derive`` uses.
+    """
+    from fhir.resources.R4B.bundle import Bundle
+    from pydantic import ValidationError
+
+    if isinstance(data, Bundle):
+        return data
+    data = _bundle_dict(data)
+    _check_entry_types(data)
+    try:
+        return Bundle.model_validate(dict(data))
+    except ValidationError as exc:
+        raise MappingError(_describe(exc, data) + _stu3_hint(data)) from None
+    except (KeyError, TypeError, ValueError) as exc:
+        # fhir.resources raises these (not ValidationError) for some malformed nested
+        # resources, e.g. a contained resource of an unknown type.
+        raise MappingError(
+            "invalid FHIR R4 Bundle: a nested resource could not be read (check the "
+            f"resourceType of contained resources): {type(exc).__name__}: {exc}"
+        ) from None
+
+
+def _bundle_dict(data: Any) -> Mapping[str, Any]:
+    """JSON text, bytes or a dict, checked to be a Bundle object (InputError otherwise)."""
+    if isinstance(data, (bytes, str)):
+        try:
+            data = json.loads(data)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise InputError("bundle", f"malformed JSON: {exc}") from None
+    if not isinstance(data, Mapping):
+        raise InputError("bundle", f"expected a JSON object, got {type(data).__name__}")
+    if data.get("resourceType") != "Bundle":
+        raise InputError("resourceType", f"expected 'Bundle', got {data.get('resourceType')!r}")
+    return data
+
+
+# Resource types that exist in FHIR STU3 but not in R4 (R4 renamed or removed them).
+STU3_ONLY_TYPES = frozenset({"ProcedureRequest", "ReferralRequest", "DeviceComponent",
+                             "ProcessRequest", "ProcessResponse", "EligibilityRequest",
+                             "EligibilityResponse", "EnrollmentRequest", "EnrollmentResponse",
+                             "DataElement", "ServiceDefinition", "ImagingManifest",
+                             "BodySite", "Sequence", "ExpansionProfile"})
+
+
+def looks_stu3(resource: Mapping[str, Any]) -> str | None:
+    """Why a resource looks like FHIR STU3 rather than R4, or None."""
+    rtype = resource.get("resourceType")
+    if rtype in STU3_ONLY_TYPES:
+        return f"{rtype} exists in STU3, not in R4"
+    if rtype in ("Condition", "AllergyIntolerance"):
+        for name in ("clinicalStatus", "verificationStatus"):
+            if isinstance(resource.get(name), str):
+                return f"{rtype}.{name} is a code string, as in STU3 (R4: a CodeableConcept)"
+    if rtype == "MedicationStatement" and "taken" in resource:
+        return "MedicationStatement.taken is an STU3 element"
+    if rtype == "MedicationRequest" and "context" in resource:
+        return "MedicationRequest.context is the STU3 name of R4's encounter"
+    return None
+
+
+def _stu3_hint(data: Mapping[str, Any]) -> str:
+    entries = data.get("entry")
+    for i, entry in enumerate(entries if isinstance(entries, list) else []):
+        resource = entry.get("resource") if isinstance(entry, Mapping) else None
+        why = looks_stu3(resource) if isinstance(resource, Mapping) else None
+        if why:
+            return (f". This looks like FHIR STU3 (Bundle.entry[{i}]: {why}); clotwatch reads "
+                    "FHIR R4: convert the Bundle to R4 first")
+    return ""
+
+
+def read_resource(resource: Any, where: str) -> tuple[Any, str | None]:
+    """One resource validated with its R4B model: (model, None), or (None, why not) naming
+    the path under ``where`` (and saying so when it looks like FHIR STU3)."""
+    from fhir.resources.R4B import get_fhir_model_class
+    from pydantic import ValidationError
+
+    if not isinstance(resource, Mapping):
+        return None, f"{where}: expected a resource object"
+    rtype = resource.get("resourceType")
+    try:
+        model = get_fhir_model_class(rtype) if isinstance(rtype, str) and rtype else None
+    except ValueError:
+        model = None
+    stu3 = looks_stu3(resource)
+    hint = (f" (this looks like FHIR STU3: {stu3}; clotwatch reads FHIR R4)" if stu3 else "")
+    if model is None:
+        return None, f"{where}.resourceType: {rtype!r} is not a FHIR R4 resource type{hint}"
+    try:
+        return model.model_validate(dict(resource)), None
+    except ValidationError as exc:
+        errors = exc.errors()
+        first = errors[0]
+        path = where + "".join(f"[{p}]" if isinstance(p, int) else f".{p}"
+                               for p in first.get("loc", ()))
+        more = f" (and {len(errors) - 1} more problems)" if len(errors) > 1 else ""
+        return None, f"{path}: {first.get('msg', 'invalid')}{more}{hint}"
+    except (KeyError, TypeError, ValueError) as exc:
+        return None, (f"{where}: a nested resource could not be read ({type(exc).__name__}: "
+                      f"{exc}){hint}")
+
+
+@dataclass
+class ReadBundle:
+    """A Bundle of the resources clotwatch reads, and the problems of those it could not."""
+
+    bundle: Any
+    problems: list[str]
+
+
+READ_TYPES = frozenset({"Patient", "Medication", *USED_TYPES})
+
+
+def read_bundle(data: Any, where: str = "Bundle") -> ReadBundle:
+    """The resources clotwatch reads, each validated on its own (R4B).
+
+    Resources of other types are not validated (nor used): a DocumentReference with bad base64
+    does not fail the Bundle. A resource clotwatch reads that is invalid is left out and named
+    in ``problems`` by its path; the rest is used. A whole Bundle that looks like FHIR STU3 is
+    refused with that reason (MappingError).
+    """
+    from fhir.resources.R4B.bundle import Bundle, BundleEntry
+
+    if isinstance(data, Bundle):
+        return ReadBundle(data, [])
+    data = _bundle_dict(data)
+    entries = data.get("entry")
+    if entries is None:
+        entries = []
+    if not isinstance(entries, list):
+        raise MappingError(f"invalid FHIR R4 Bundle: {where}.entry: expected a list")
+    kept: list[Any] = []
+    problems: list[str] = []
+    stu3: list[str] = []
+    for i, entry in enumerate(entries):
+        at = f"{where}.entry[{i}]"
+        if not isinstance(entry, Mapping):
+            problems.append(f"{at}: expected an object")
+            continue
+        resource = entry.get("resource")
+        if resource is None:
+            continue
+        if isinstance(resource, Mapping):
+            why = looks_stu3(resource)
+            if why:
+                stu3.append(f"{at}: {why}")
+            if resource.get("resourceType") not in READ_TYPES:
+                continue
+            at += f"({resource.get('resourceType')})"
+        model, problem = read_resource(resource, f"{at}.resource")
+        if problem is not None:
+            rtype = resource.get("resourceType") if isinstance(resource, Mapping) else None
+            if rtype == "Patient":
+                raise MappingError(f"invalid FHIR R4 Bundle: {problem}")
+            problems.append(problem)
+            continue
+        full_url = entry.get("fullUrl")
+        kept.append(BundleEntry.model_construct(
+            fullUrl=full_url if isinstance(full_url, str) else None, resource=model))
+    if stu3:
+        raise MappingError(f"this looks like FHIR STU3 ({stu3[0]}); clotwatch reads FHIR R4: "
+                           "convert the Bundle to R4 first")
+    bundle_type = data.get("type") if isinstance(data.get("type"), str) else "collection"
+    return ReadBundle(Bundle.model_construct(type=bundle_type, entry=kept), problems)
+
+
+def _check_entry_types(data: Mapping[str, Any]) -> None:
+    """Name an entry whose resourceType is missing or unknown before the models see it.
+
+    fhir.resources answers such entries with a KeyError/TypeError rather than a validation
+    error, so the path would be lost.
+    """
+    from fhir.resources.R4B import get_fhir_model_class
+
+    entries = data.get("entry")
+    if not isinstance(entries, list):
+        return
+    for i, entry in enumerate(entries):
+        if not isinstance(entry, Mapping) or "resource" not in entry:
+            continue
+        resource = entry["resource"]
+        where = f"Bundle.entry[{i}].resource"
+        if not isinstance(resource, Mapping):
+            raise MappingError(f"invalid FHIR R4 Bundle: {where}: expected a resource object")
+        rtype = resource.get("resourceType")
+        try:
+            valid = isinstance(rtype, str) and bool(rtype) and get_fhir_model_class(rtype)
+        except ValueError:
+            valid = False
+        if not valid:
+            raise MappingError(
+                f"invalid FHIR R4 Bundle: {where}.resourceType: {rtype!r} is not a FHIR R4 "
+                "resource type"
+            )
+
+
+def _describe(exc: Any, data: Mapping[str, Any]) -> str:
+    errors = exc.errors()
+    first = errors[0]
+    loc = first.get("loc", ())
+    path = "Bundle"
+    node: Any = data
+    for part in loc:
+        path += f"[{part}]" if isinstance(part, int) else f".{part}"
+        if isinstance(node, Mapping):
+            node = node.get(part) if not isinstance(part, int) else None
+        elif isinstance(node, list) and isinstance(part, int) and part < len(node):
+            node = node[part]
+            rtype = None
+            if isinstance(node, Mapping) and isinstance(node.get("resource"), Mapping):
+                rtype = node["resource"].get("resourceType")
+            if rtype:
+                path += f"({rtype})"
+        else:
+            node = None
+    more = f" (and {len(errors) - 1} more problems)" if len(errors) > 1 else ""
+    return f"invalid FHIR R4 Bundle: {path}: {first.get('msg', 'invalid')}{more}"

@@ -1,0 +1,97 @@
+"""Limits shared by every process that uses the store: the CDS Hooks ``jti`` replay cache
+and the share-code lookup rate limiter. Each check is one atomic statement (INSERT ... ON
+CONFLICT), so two worker processes, or two instances behind a balancer, cannot both accept the
+same token or both spend the last lookup of a minute.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Engine, delete, func, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from clotwatch.store.db import Store
+from clotwatch.store.models import RateWindow, SeenToken
+
+PRUNE_EVERY_SECONDS = 30.0
+
+
+def _insert(engine: Engine, table: Any) -> Any:
+    """INSERT with ON CONFLICT support for this backend."""
+    dialect = postgresql if engine.dialect.name == "postgresql" else sqlite
+    return dialect.insert(table)
+
+
+class StoreReplayCache:
+    """The ``(iss, jti)`` pairs seen, in the store, each until its token expires (plus skew).
+
+    Same interface as ``clotwatch.cdshooks.trust.ReplayCache``.
+    """
+
+    def __init__(self, store: Store, skew_seconds: float = 60.0) -> None:
+        self.store = store
+        self.skew = skew_seconds
+        self._next_prune = 0.0
+
+    def check_and_remember(self, iss: str, jti: str, exp: float, now: float) -> bool:
+        """True (and remembered) if this ``jti`` is new for ``iss``; False if a replay."""
+        moment = datetime.fromtimestamp(now, UTC)
+        expires = datetime.fromtimestamp(exp, UTC)
+        cutoff = moment - timedelta(seconds=self.skew)
+        statement = _insert(self.store.engine, SeenToken).values(
+            iss=iss, jti=jti, expires_at=expires).on_conflict_do_nothing().returning(
+            SeenToken.jti)
+        with self.store.session() as session:
+            if now >= self._next_prune:
+                session.execute(delete(SeenToken).where(SeenToken.expires_at < cutoff))
+                self._next_prune = now + PRUNE_EVERY_SECONDS
+            else:
+                # A token whose record has expired may be judged again (it is refused as
+                # expired before it gets here).
+                session.execute(delete(SeenToken).where(
+                    SeenToken.iss == iss, SeenToken.jti == jti, SeenToken.expires_at < cutoff))
+            inserted = session.execute(statement).first()
+        return inserted is not None
+
+    def __len__(self) -> int:
+        with self.store.session() as session:
+            return int(session.execute(select(func.count()).select_from(SeenToken)).scalar_one())
+
+
+class StoreRateLimiter:
+    """At most ``per_minute`` actions per key in each minute window, counted in the store.
+
+    Fixed one-minute windows (a client may use up to twice the limit across a window boundary,
+    never more); ``acquire`` answers 0.0 when allowed, else the seconds until the next window.
+    """
+
+    def __init__(self, store: Store, per_minute: int, *, name: str = "share",
+                 clock: Callable[[], float] = time.time) -> None:
+        self.store = store
+        self.per_minute = per_minute
+        self.name = name
+        self.clock = clock
+        self._next_prune = 0.0
+
+    def acquire(self, key: str) -> float:
+        """Take one action for ``key``: 0.0 if allowed, else seconds to wait."""
+        now = self.clock()
+        window = int(now // 60)
+        full_key = f"{self.name}:{key}"[:160]
+        insert = _insert(self.store.engine, RateWindow).values(key=full_key, window=window,
+                                                               count=1)
+        statement = insert.on_conflict_do_update(
+            index_elements=[RateWindow.key, RateWindow.window],
+            set_={"count": RateWindow.count + 1}).returning(RateWindow.count)
+        with self.store.session() as session:
+            if now >= self._next_prune:
+                session.execute(delete(RateWindow).where(RateWindow.window < window - 1))
+                self._next_prune = now + PRUNE_EVERY_SECONDS
+            count = int(session.execute(statement).scalar_one())
+        if count <= self.per_minute:
+            return 0.0
+        return (window + 1) * 60 - now
