@@ -1,7 +1,7 @@
 """The notification outbox claimed by ``clotwatch worker``.
 
 Revision ID: 0005_outbox
-Revises: 0002 (the lead re-chains it after the follow-up migrations at merge)
+Revises: 0003_shared_limits (0004_followup once the follow-up migration lands)
 Create Date: 2026-11-30
 """
 
