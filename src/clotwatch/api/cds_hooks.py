@@ -355,7 +355,9 @@ def discovery() -> dict[str, Any]:
 
 @router.post("/{service_id}", response_model=HookResponseOut, response_model_exclude_none=True,
              summary="Call a CDS Service",
-             responses={401: {"description": "missing, invalid or untrusted bearer JWT"},
+             responses={400: {"description": "the body is not JSON in UTF-8, or names another "
+                                             "hook than the service answers"},
+                        401: {"description": "missing, invalid or untrusted bearer JWT"},
                         404: {"description": "no such service"},
                         412: {"description": "required prefetch data cannot be had"},
                         422: {"description": "malformed request or prefetch"}})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Coroutine
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -22,16 +23,16 @@ from clotwatch.web.i18n import LANGUAGES, clinical, gettext, pick_language
 from clotwatch.web.render import render
 
 
-def not_found(request: Request, lang: str = "en") -> HTMLResponse:
-    """The 404 page."""
-    _ = gettext(lang)
-    return render(request, lang, "error.html", status_code=404, title=_("Page not found"),
-                  message=_("There is no page at this address."))
+def not_found(request: Request, lang: str | None = None) -> Response:
+    """The 404 page, in ``lang`` (default: the address's language, else the browser's)."""
+    from clotwatch.web.errors import error_page
+
+    return error_page(request, 404, lang)
 
 
 class PageRoute(APIRoute):
     """A page route whose ``{lang}`` must be a language we have: otherwise the 404 page (in
-    English), checked here once instead of in every page handler."""
+    the browser's language), checked here once instead of in every page handler."""
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
@@ -91,6 +92,18 @@ async def triage_step(request: Request, lang: str) -> Response:
     if isinstance(form, Response):
         return form
     return triage_flow.advance(request, lang, form)
+
+
+@router.get("/{lang}/triage/summary")
+async def triage_summary_reloaded(request: Request, lang: str) -> Response:
+    """A reloaded or bookmarked summary address: the answers are not kept on the server (nor
+    put in the address), so say so and offer the questions again, instead of a 405."""
+    _ = gettext(lang)
+    return render(request, lang, "error.html", title=_("The summary is not kept"),
+                  message=_("The printable summary is made from your answers when you ask for "
+                            "it, and clotwatch does not keep them. Answer the questions again "
+                            "to see and print it."),
+                  link=(f"/{lang}/triage", _("Start the questions")))
 
 
 @router.post("/{lang}/triage/summary")
@@ -323,3 +336,28 @@ async def shared_revoke(request: Request, lang: str) -> Response:
     return render(request, lang, "error.html", title=_("Withdrawn"),
                   message=_("The shared result has been withdrawn. The code no longer opens "
                             "it."))
+
+
+# --- site files -----------------------------------------------------------------------------
+
+STATIC = Path(__file__).resolve().parent / "static"
+ROBOTS = """\
+# clotwatch: the pages may be indexed; the API and CDS Hooks are for programs.
+User-agent: *
+Disallow: /api/
+Disallow: /cds-services
+"""
+
+
+@router.get("/favicon.ico")
+async def favicon() -> Response:
+    """The site's icon (browsers ask for it at this address)."""
+    return Response((STATIC / "favicon.ico").read_bytes(), media_type="image/x-icon",
+                    headers={"Cache-Control": "public, max-age=86400"})
+
+
+@router.get("/robots.txt")
+async def robots() -> Response:
+    """What crawlers may visit."""
+    return Response(ROBOTS, media_type="text/plain; charset=utf-8",
+                    headers={"Cache-Control": "public, max-age=86400"})
