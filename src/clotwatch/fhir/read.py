@@ -219,7 +219,8 @@ def _describe(exc: Any, data: Mapping[str, Any]) -> str:
                 path += f"({rtype})"
         else:
             node = None
-    more = f" (and {len(errors) - 1} more problems)" if len(errors) > 1 else ""
+    others = len(errors) - 1
+    more = f" (and {others} more problem{'s' if others > 1 else ''})" if others else ""
     return f"invalid FHIR R4 Bundle: {path}: {first.get('msg', 'invalid')}{more}"
 
 

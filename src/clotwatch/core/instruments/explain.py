@@ -39,6 +39,16 @@ def fmt(value: Number | None) -> str:
     return str(value)
 
 
+def total_unit(label: str, total: Number | None, tr: Translate = same) -> str:
+    """The unit a total is counted in (``Instrument.total_label``), in the singular for
+    exactly one: "1 point", "2 points"."""
+    if total == 1 and label == "points":
+        return tr("point")
+    if total == 1 and label == "YEARS items":
+        return tr("YEARS item")
+    return tr(label)
+
+
 def band_label(result: Result, scheme: str, value: str, tr: Translate = same) -> str:
     """The label of a category value (its id when it has no label)."""
     for band in result.instrument.schemes[scheme]:
@@ -51,7 +61,7 @@ def interpretation(result: Result, tr: Translate = same) -> str:
     """What the result means and what to do next, in one or two sentences."""
     inst = result.instrument
     scheme = inst.primary
-    name, unit = tr(inst.name), tr(inst.total_label)
+    name, unit = tr(inst.name), total_unit(inst.total_label, result.total, tr)
     parts: list[str] = []
     if result.category is not None:
         label = band_label(result, scheme, result.category, tr)
