@@ -71,3 +71,53 @@ def test_wells_dvt_result_in_a_clinicians_words(axe_page: Any, server: Any, axe:
     assert not violations, _report(violations)
     result.scroll_into_view_if_needed()
     shoot(axe_page, "calculator-result" if lang == "en" else "calculator-result-ru")
+
+
+@pytest.mark.parametrize(("lang", "zone"), [("en", "Europe/London"), ("ru", "Europe/Moscow")])
+def test_pathway_times_come_from_the_browsers_date_time_inputs_and_zone(
+        browser: Any, server: Any, axe: Any, shoot: Any, lang: str, zone: str) -> None:
+    context = browser.new_context(viewport={"width": 390, "height": 844}, timezone_id=zone,
+                                  bypass_csp=True)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    try:
+        page.goto(f"{server.url}/{lang}/pathway/dvt")
+        expect(page.locator("#in-tz")).to_have_value(zone)
+        expect(page.locator("#hint-tz .js-zone")).to_be_visible()
+        page.locator("form details > summary").first.click()  # everything known so far
+        page.locator("#in-age").fill("64")
+        page.locator("#in-pregnant input[value=false]").check()
+        page.locator("#in-wells_dvt_category input[value=likely]").check()
+        page.locator("#in-ultrasound_within_4h input[value=false]").check()
+        requested = page.locator("#in-ultrasound_requested_at")
+        assert requested.get_attribute("type") == "datetime-local"
+        requested.fill("2026-11-24T09:30")
+        page.locator("button.primary[type=submit]").first.click()
+        expect(page.locator(".time-limit")).to_contain_text(f"2026-11-25 09:30 {zone}")
+        expect(page.locator("#in-tz")).to_have_value(zone)
+        violations = axe(page)
+        assert not violations, _report(violations)
+        shoot(page, f"pathway-dvt-times-{lang}")
+    finally:
+        context.close()
+
+
+def test_pathway_times_without_javascript_are_read_as_utc(browser: Any, server: Any) -> None:
+    context = browser.new_context(java_script_enabled=False, timezone_id="Asia/Tokyo")
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    try:
+        page.goto(f"{server.url}/en/pathway/dvt")
+        expect(page.locator("#in-tz")).to_have_value("")
+        expect(page.locator("#hint-tz")).to_contain_text("Empty means UTC")
+        page.locator("form details > summary").first.click()  # everything known so far
+        page.locator("#in-age").fill("64")
+        page.locator("#in-pregnant input[value=false]").check()
+        page.locator("#in-wells_dvt_category input[value=likely]").check()
+        page.locator("#in-ultrasound_within_4h input[value=false]").check()
+        page.locator("#in-ultrasound_requested_at").fill("2026-11-24T09:30")
+        page.locator("button.primary[type=submit]").first.click()
+        expect(page.locator(".time-limit")).to_contain_text("2026-11-25 09:30 UTC")
+        expect(page.locator("#in-tz")).to_have_value("UTC")
+    finally:
+        context.close()

@@ -251,6 +251,8 @@ def _list_inputs(inputs: tuple[PathwayInput, ...], *, as_json: bool) -> int:
             kind = f"{i.id}.ITEM=... ({i.instrument})"
         elif i.kind == "bool":
             kind = "yes/no"
+        elif i.kind == "datetime":
+            kind = "ISO 8601 date-time with zone"
         table.add_row(i.id, escape(kind), escape(i.meaning))
     console().print(table)
     return 0
