@@ -114,3 +114,12 @@ def test_a_shared_calculator_result_reads_the_same(client: TestClient, token: st
     text = _main(page)
     assert "Three-level probability" in text and "calf_swelling_3cm" not in text
     assert "Not answered (8)" in text
+
+
+def test_notes_name_inputs_in_words(client: TestClient, token: str) -> None:
+    page = _post(client, token, "en", {"pregnant_or_postpartum": "true"}, "caprini-2005")
+    inst = INSTRUMENTS["caprini-2005"]
+    text = _main(page)
+    assert f"\u201c{capfirst(inst.input('pregnant_or_postpartum').meaning)}\u201d: counted " \
+           f"although \u201c{capfirst(inst.input('sex').meaning)}\u201d is unanswered" in text
+    assert "pregnant_or_postpartum" not in text

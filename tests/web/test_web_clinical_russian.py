@@ -109,8 +109,11 @@ def test_russian_notes_are_worded_in_russian(client: TestClient, token: str) -> 
     page = _post(client, token, "ru", "villalta", {"venous_ulcer": "true"})
     assert "Венозная трофическая язва означает тяжёлый посттромботический синдром" in page
     caprini = _post(client, token, "ru", "caprini-2005", {"pregnant_or_postpartum": "true"})
-    assert ("pregnant_or_postpartum: учтено, хотя на sex нет ответа (учитывается только у "
-            "женщин)") in htmllib.unescape(caprini)
+    # The page names the inputs in words, never by id (the API's note keeps the ids).
+    assert ("«Женщины: беременность или послеродовой период (< 1 мес.)»: учтено, хотя на «Пол "
+            "(пункты «только для женщин» учитываются только при женском поле)» нет ответа "
+            "(учитывается только у женщин)") in htmllib.unescape(caprini)
+    assert "pregnant_or_postpartum" not in _visible(caprini, INSTRUMENTS["caprini-2005"])
 
 
 def test_english_calculator_result_has_the_apis_numbers_and_words(client: TestClient,

@@ -208,7 +208,10 @@ def result_view(data: Mapping[str, Any], lang: str) -> dict[str, Any]:
     category = data.get("category")
     meaning = inst.interpretations.get((inst.primary, category)) if category else None
     view["meaning"] = t(meaning.text) if meaning is not None else ""
-    view["notes"] = [note_text(shim, note, t) for note in data.get("notes", [])]
+    _ = gettext(lang)
+    # Notes name inputs in words (in quotes, as they are phrases), never by id.
+    names = {i.id: _("\u201c{name}\u201d", name=capfirst(t(i.meaning))) for i in inst.inputs}
+    view["notes"] = [note_text(shim, note, t, names) for note in data.get("notes", [])]
     view["missing_words"] = [capfirst(t(inst.input(m).meaning)) if m in inst.input_ids else m
                              for m in data.get("missing", [])]
     options = {i.id: {o.value: capfirst(t(o.label)) for o in i.options}

@@ -9,7 +9,7 @@ strings (``tr("{name}: {total} {unit}, {label}.")``) so a translator can reorder
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Protocol
 
 from clotwatch.core.instruments.model import Band, Input, Number
@@ -93,18 +93,24 @@ def interpretation(result: Result, tr: Translate = same) -> str:
     return " ".join(parts)
 
 
-def note_text(result: Result, note: str, tr: Translate = same) -> str:
-    """One of ``result.notes`` in the reader's language (the engine writes them in English)."""
+def note_text(result: Result, note: str, tr: Translate = same,
+              names: Mapping[str, str] | None = None) -> str:
+    """One of ``result.notes`` in the reader's language (the engine writes them in English).
+
+    ``names`` (input id -> words) names the inputs in words instead of by id, as the web pages
+    do; without it the ids stay, as the API and the CLI show them.
+    """
     from clotwatch.core.instruments.engine import COUNTED_UNANSWERED
 
+    words = names or {}
     for inp in result.instrument.inputs:
         cond = inp.only_if
         if cond is None:
             continue
         english = COUNTED_UNANSWERED.format(input=cond.input, label=cond.label)
         if note == f"{inp.id}: {english}":
-            return f"{inp.id}: " + tr(COUNTED_UNANSWERED).format(
-                input=cond.input, label=tr(cond.label))
+            return f"{words.get(inp.id, inp.id)}: " + tr(COUNTED_UNANSWERED).format(
+                input=words.get(cond.input, cond.input), label=tr(cond.label))
     return tr(note)
 
 
