@@ -121,3 +121,21 @@ def test_pathway_times_without_javascript_are_read_as_utc(browser: Any, server: 
         expect(page.locator("#in-tz")).to_have_value("UTC")
     finally:
         context.close()
+
+
+def test_a_shared_calculator_result_in_russian_is_accessible(axe_page: Any, server: Any,
+                                                            axe: Any) -> None:
+    axe_page.goto(f"{server.url}/ru/calculators/wells-dvt")
+    axe_page.locator("#in-active_cancer input[value=true]").check()
+    axe_page.locator("button.primary[type=submit]").last.click()
+    axe_page.locator("input[name=consent]").check()
+    axe_page.locator("form.save button").click()
+    code = axe_page.locator("#share-code").inner_text().strip()
+    axe_page.goto(f"{server.url}/ru/shared")
+    axe_page.locator("input[name=code]").first.fill(code)
+    axe_page.locator("main form button[type=submit]").first.click()
+    result = axe_page.locator("section.result")
+    expect(result).to_contain_text("Трёхуровневая вероятность")
+    assert "active_cancer" not in axe_page.locator("main").inner_text()
+    violations = axe(axe_page)
+    assert not violations, _report(violations)
