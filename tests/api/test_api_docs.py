@@ -47,8 +47,13 @@ def test_a_body_that_is_not_utf8_gets_the_documented_400(client: TestClient) -> 
 
 
 def test_cds_services_document_400_and_401(client: TestClient) -> None:
-    responses = _op(_spec(client), "post", "/cds-services/{service_id}")["responses"]
-    assert {"400", "401", "404", "422"} <= set(responses)
+    spec = _spec(client)
+    assert {"400", "401", "404", "422"} <= set(
+        _op(spec, "post", "/cds-services/{service_id}")["responses"])
+    # Discovery is public, but a bad Authorization header sent to it is refused.
+    assert "401" in _op(spec, "get", "/cds-services")["responses"]
+    assert client.get("/cds-services", headers={"authorization": "Bearer nope"}
+                      ).status_code == 401
 
 
 def test_the_lang_parameter_is_described(client: TestClient) -> None:
@@ -76,3 +81,13 @@ def test_an_unknown_input_is_named_in_the_message_too(
     assert response.status_code == 422
     (error,) = response.json()["detail"]
     assert error["loc"][-1] == name and error["msg"].startswith(f"{name}: ")
+
+
+def test_every_parameter_and_lang_field_is_described(client: TestClient) -> None:
+    spec = _spec(client)
+    bare = [(path, p["name"]) for path, item in spec["paths"].items() for op in item.values()
+            if isinstance(op, dict) for p in op.get("parameters", [])
+            if not p.get("description")]
+    assert not bare
+    for name in ("AssessmentIn", "AssessmentOut"):
+        assert spec["components"]["schemas"][name]["properties"]["lang"].get("description")

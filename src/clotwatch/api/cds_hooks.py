@@ -304,7 +304,9 @@ def authenticate(request: Request,
 
 
 def authenticate_if_present(request: Request,
-                            authorization: Annotated[str | None, Header()] = None,
+                            authorization: Annotated[str | None, Header(
+                                description="optional `Bearer <JWT>`: discovery is public, "
+                                            "but a token that is sent must verify")] = None,
                             ) -> Caller | None:
     """Discovery is public; a token that is sent must still verify."""
     if not authorization:
@@ -347,7 +349,8 @@ def _feedback_item(item: FeedbackItemIn) -> cds.FeedbackItem:
 # --- routes ----------------------------------------------------------------------------------
 
 @router.get("", response_model=DiscoveryOut, summary="CDS Hooks discovery",
-            dependencies=[Depends(authenticate_if_present)])
+            dependencies=[Depends(authenticate_if_present)],
+            responses={401: {"description": "a bearer JWT was sent and did not verify"}})
 def discovery() -> dict[str, Any]:
     """The CDS Services offered, with their hooks and prefetch templates."""
     return cds.discovery()
