@@ -11,9 +11,12 @@ from clotwatch.cli.common import console, counted, dump_json, fail
 
 _EPILOG = """\
 examples:
-  clotwatch fhir score patient-bundle.json
-  clotwatch fhir score patient-bundle.json --instrument wells-pe --instrument perc --json
-  clotwatch fhir score patient-bundle.json --now 2026-11-24T12:00:00Z --json
+  clotwatch fhir score examples/fhir/patient-bundle.json --now 2026-11-24T12:00:00Z
+  clotwatch fhir score my-patient.json --instrument wells-pe --instrument perc --json
+  clotwatch fhir score - --json < my-patient.json
+
+The shipped sample (examples/fhir/) carries dates of 24 November 2026: without --now it is
+scored as of the computer's clock, and its observations are then too old to count.
 
 Only what the record shows is used: an active Condition, a recent Observation, a current
 medication. Absence of a record is never read as "no"; those inputs are listed as missing with
