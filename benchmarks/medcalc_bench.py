@@ -24,7 +24,7 @@ never changed to match a label. Run::
 The report is docs/validation/medcalc-bench.md.
 
 The data directory is ``$CLOTWATCH_MEDCALC_DIR``, else ``../shared/benchmarks/medcalc-bench``
-next to the repository, else ``/work/shared/benchmarks/medcalc-bench``.
+next to the repository (where CI keeps ``shared/``); no machine's absolute path is assumed.
 """
 
 from __future__ import annotations
@@ -86,7 +86,6 @@ def data_dir() -> Path:
     candidates = [Path(env)] if env else []
     candidates += [
         REPO.parent / "shared" / "benchmarks" / "medcalc-bench",
-        Path("/work/shared/benchmarks/medcalc-bench"),
     ]
     for c in candidates:
         if (c / CSV_NAME).is_file():

@@ -33,8 +33,8 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return Settings(data_dir=tmp_path / "data", share_lookups_per_minute=30)
+def settings(data_dir: Path) -> Settings:
+    return Settings(data_dir=data_dir, share_lookups_per_minute=30)
 
 
 @pytest.fixture

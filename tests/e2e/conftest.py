@@ -47,6 +47,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if HERE in Path(str(item.fspath)).parents:
             item.add_marker(pytest.mark.browser)
+            # Under `pytest -n 2 --dist loadgroup` every browser test runs on one worker: one
+            # server and one chromium, while the other worker runs the rest of the suite.
+            item.add_marker(pytest.mark.xdist_group("browser"))
 
 
 def free_port() -> int:

@@ -14,8 +14,8 @@ from clotwatch.config import Settings
 
 
 @pytest.fixture
-def client(tmp_path: Path) -> Iterator[TestClient]:
-    app = create_app(Settings(data_dir=tmp_path / "data"), migrate=True)
+def client(data_dir: Path) -> Iterator[TestClient]:
+    app = create_app(Settings(data_dir=data_dir), migrate=True)
     with TestClient(app) as test_client:
         yield test_client
 

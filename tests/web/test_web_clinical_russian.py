@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 
 from clotwatch.instruments import INSTRUMENTS
 from clotwatch.web.i18n import clinical
+from clotwatch.web.render import capfirst
 
 SAME_IN_BOTH = {"%", "< 500", "< 1000", "< 1200"}
 RU = clinical("ru")
@@ -75,9 +76,10 @@ def test_russian_calculator_form_has_no_english_clinical_text(client: TestClient
                                                                inst_id: str) -> None:
     inst = INSTRUMENTS[inst_id]
     text = _visible(client.get(f"/ru/calculators/{inst_id}").text, inst)
-    english = sorted(s for s in _english_strings(inst) if s in text)
+    english = sorted(s for s in _english_strings(inst) if s in text or capfirst(s) in text)
     assert not english
-    assert RU(inst.name) in text and all(RU(i.meaning) in text for i in inst.inputs)
+    # Labels are shown capitalised (a meaning is declared as a phrase: "active cancer: ...").
+    assert RU(inst.name) in text and all(capfirst(RU(i.meaning)) in text for i in inst.inputs)
 
 
 @pytest.mark.parametrize("inst_id", sorted(INSTRUMENTS))
@@ -97,8 +99,9 @@ def test_russian_result_says_the_same_numbers_in_russian(client: TestClient, tok
 def test_incomplete_russian_result_is_worded_in_russian(client: TestClient, token: str) -> None:
     page = _post(client, token, "ru", "wells-dvt", {"active_cancer": "true"})
     text = _visible(page, INSTRUMENTS["wells-dvt"])
-    assert "оценка неполная (без ответа 9 из 10 пунктов" in text
-    assert "от -1 до 9, то есть ТГВ маловероятен или ТГВ вероятен" in text
+    assert "Без ответа (9)" in text and "с учётом остальных может быть от -1 до 9" in text
+    assert "Не определена: возможно ТГВ маловероятен / ТГВ вероятен" in text
+    assert "Не определена: возможно Низкая вероятность / Умеренная вероятность" in text
     assert "incomplete" not in text and "answered inputs" not in text
 
 
@@ -106,17 +109,24 @@ def test_russian_notes_are_worded_in_russian(client: TestClient, token: str) -> 
     page = _post(client, token, "ru", "villalta", {"venous_ulcer": "true"})
     assert "Венозная трофическая язва означает тяжёлый посттромботический синдром" in page
     caprini = _post(client, token, "ru", "caprini-2005", {"pregnant_or_postpartum": "true"})
-    assert ("pregnant_or_postpartum: учтено, хотя на sex нет ответа (учитывается только у "
-            "женщин)") in htmllib.unescape(caprini)
+    # The page names the inputs in words, never by id (the API's note keeps the ids).
+    assert ("«Женщины: беременность или послеродовой период (< 1 мес.)»: учтено, хотя на «Пол "
+            "(пункты «только для женщин» учитываются только при женском поле)» нет ответа "
+            "(учитывается только у женщин)") in htmllib.unescape(caprini)
+    assert "pregnant_or_postpartum" not in _visible(caprini, INSTRUMENTS["caprini-2005"])
 
 
-def test_english_calculator_result_is_the_api_wording(client: TestClient, token: str) -> None:
-    page = htmllib.unescape(_post(client, token, "en", "wells-dvt",
-                                  {"active_cancer": "true", "entire_leg_swollen": "true"}))
-    api = client.post("/api/v1/instruments/wells-dvt/evaluate",
-                      json={"active_cancer": True, "entire_leg_swollen": True})
-    assert api.status_code == 200, api.text
-    assert api.json()["interpretation"] in page
+def test_english_calculator_result_has_the_apis_numbers_and_words(client: TestClient,
+                                                                   token: str) -> None:
+    answers = {i.id: False for i in INSTRUMENTS["wells-dvt"].inputs}
+    answers |= {"active_cancer": True, "entire_leg_swollen": True}
+    page = htmllib.unescape(_post(client, token, "en", "wells-dvt", {
+        k: "true" if v else "false" for k, v in answers.items()}))
+    api = client.post("/api/v1/instruments/wells-dvt/evaluate", json=answers).json()
+    assert api["category"] == "likely" and api["categories"]["three_level"] == "moderate"
+    assert "<strong>DVT likely</strong>" in page and "<strong>Moderate</strong>" in page
+    inst = INSTRUMENTS["wells-dvt"]
+    assert inst.interpretations[("two_level", "likely")].text in page
 
 
 def test_russian_list_of_scores_names_them_in_russian(client: TestClient) -> None:

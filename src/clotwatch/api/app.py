@@ -13,12 +13,14 @@ from fastapi.staticfiles import StaticFiles
 from clotwatch import DISCLAIMER, __version__
 from clotwatch.api import errors
 from clotwatch.api.deps import utc_now
+from clotwatch.api.docs import complete_openapi
 from clotwatch.api.limits import BodyLimitMiddleware
 from clotwatch.api.middleware import ServiceMiddleware
 from clotwatch.api.routers import ROUTERS
 from clotwatch.config import Settings, load_settings
 from clotwatch.service import assessments
 from clotwatch.store import Store, StoreRateLimiter, open_store, upgrade
+from clotwatch.web import errors as web_errors
 
 DESCRIPTION = f"""Decision support for deep vein thrombosis (DVT) and pulmonary embolism:
 symptom triage for a worried person, validated clinical scores for clinicians, and
@@ -76,6 +78,8 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None,
     app.state.share_limiter = StoreRateLimiter(store, settings.share_lookups_per_minute,
                                                clock=lambda: clock().timestamp())
     errors.install(app)
+    web_errors.install(app)
+    complete_openapi(app)
     for spec in routers:
         app.include_router(load_router(spec))
     app.mount("/static", StaticFiles(packages=[("clotwatch.web", "static")]), name="static")

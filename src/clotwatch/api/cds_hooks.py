@@ -308,7 +308,9 @@ def authenticate(request: Request,
 
 
 def authenticate_if_present(request: Request,
-                            authorization: Annotated[str | None, Header()] = None,
+                            authorization: Annotated[str | None, Header(
+                                description="optional `Bearer <JWT>`: discovery is public, "
+                                            "but a token that is sent must verify")] = None,
                             ) -> Caller | None:
     """Discovery is public; a token that is sent must still verify."""
     if not authorization:
@@ -390,7 +392,8 @@ def _feedback_item(item: FeedbackItemIn) -> cds.FeedbackItem:
 # --- routes ----------------------------------------------------------------------------------
 
 @router.get("", response_model=DiscoveryOut, summary="CDS Hooks discovery",
-            dependencies=[Depends(authenticate_if_present)])
+            dependencies=[Depends(authenticate_if_present)],
+            responses={401: {"description": "a bearer JWT was sent and did not verify"}})
 def discovery() -> dict[str, Any]:
     """The CDS Services offered, with their hooks and prefetch templates."""
     return cds.discovery()
@@ -398,7 +401,9 @@ def discovery() -> dict[str, Any]:
 
 @router.post("/{service_id}", response_model=HookResponseOut, response_model_exclude_none=True,
              summary="Call a CDS Service", openapi_extra=_body_doc(HookRequestIn),
-             responses={401: {"description": "missing, invalid or untrusted bearer JWT"},
+             responses={400: {"description": "the body is not JSON in UTF-8, or names another "
+                                             "hook than the service answers"},
+                        401: {"description": "missing, invalid or untrusted bearer JWT"},
                         404: {"description": "no such service"},
                         412: {"description": "required prefetch data cannot be had"},
                         422: {"description": "malformed request or prefetch"}})

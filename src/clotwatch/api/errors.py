@@ -24,10 +24,12 @@ class LocatedInputError(Exception):
 
 
 def unprocessable(error: InputError, prefix: Sequence[str] = ("body",)) -> JSONResponse:
-    """422 in FastAPI's validation-error shape, ``loc`` naming the offending field."""
+    """422 in FastAPI's validation-error shape, ``loc`` naming the offending field and ``msg``
+    naming it again with the reason (``"nonsense: unknown key ..."``), so that a message shown
+    or logged on its own still says which input it is about."""
     loc = [*prefix, error.field] if error.field else list(prefix)
     return JSONResponse(status_code=422, content={"detail": [
-        {"type": "value_error", "loc": loc, "msg": error.reason, "input": None}]})
+        {"type": "value_error", "loc": loc, "msg": str(error), "input": None}]})
 
 
 def _echo(value: Any) -> Any:

@@ -12,7 +12,8 @@ from clotwatch import __version__
 router = APIRouter(tags=["health"])
 
 
-@router.get("/healthz", summary="Liveness and database check")
+@router.get("/healthz", summary="Liveness and database check",
+            responses={503: {"description": "the database does not answer"}})
 def healthz(request: Request) -> JSONResponse:
     """200 with ``{"status": "ok"}`` when the database answers, else 503."""
     store = request.app.state.store

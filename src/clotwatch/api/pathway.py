@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Depends
+from fastapi import APIRouter, Body, Depends, Path
 from pydantic import BaseModel
 
 from clotwatch.api.deps import get_now
@@ -13,7 +13,8 @@ from clotwatch.service import pathway as service
 
 router = APIRouter(prefix="/api/v1/pathway", tags=["pathway"])
 
-PathwayId = Literal["dvt", "pe"]
+PathwayId = Annotated[Literal["dvt", "pe"], Path(
+    description="`dvt` suspected deep vein thrombosis, `pe` suspected pulmonary embolism")]
 Inputs = Annotated[dict[str, Any], Body(
     description="What is known, keyed by input id (GET /api/v1/pathway/{pathway}/inputs). "
     "A missing or null input is unknown: it is asked for, never read as negative.",

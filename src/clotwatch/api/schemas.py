@@ -110,7 +110,8 @@ class AssessmentIn(BaseModel):
                                    max_length=64)
     answers: dict[str, Any] = Field(description="the answers object, as for POST /triage or "
                                                 "POST /instruments/{id}/evaluate")
-    lang: Lang = "en"
+    lang: Lang = Field("en", description="language the result is worded in and shown to a "
+                                         "clinician in: `en` English or `ru` Russian")
 
 
 class AssessmentOut(BaseModel):
@@ -118,7 +119,7 @@ class AssessmentOut(BaseModel):
 
     kind: Literal["triage", "instrument"]
     subject: str
-    lang: Lang
+    lang: Lang = Field(description="language the result was saved in: `en` or `ru`")
     answers: dict[str, Any]
     result: dict[str, Any]
     created_at: datetime

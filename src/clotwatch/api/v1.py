@@ -36,6 +36,8 @@ Answers = Annotated[dict[str, Any], Body(
     examples=[ANSWERS_EXAMPLE])]
 InstrumentId = Annotated[str, Path(description="instrument id, e.g. wells-dvt",
                                    max_length=64)]
+UNKNOWN_INSTRUMENT: dict[int | str, dict[str, Any]] = {
+    404: {"description": "no instrument has this id (`GET /api/v1/instruments` lists them)"}}
 Code = Annotated[str, Path(description="share code, e.g. ABCDE-12345-FGHJK-67890",
                            max_length=64)]
 
@@ -81,7 +83,10 @@ def triage_input_schema() -> dict[str, Any]:
              summary="Leg cramp or blood clot? Triage a person's answers",
              openapi_extra={"requestBody": {"required": True, "content": {
                  "application/json": {"schema": triage_input_schema()}}}})
-async def triage(answers: Answers, lang: Annotated[Lang, Query()] = "en") -> Response:
+async def triage(answers: Answers, lang: Annotated[Lang, Query(
+        description="language of the result's words (reasons, advice, safety net): "
+                    "`en` English or `ru` Russian; the keys and codes are the same in both")
+        ] = "en") -> Response:
     """The disposition (emergency / urgent / soon / self_care) with reasons, advice and a
     safety net. Decision support, not a diagnosis. Nothing is stored."""
     return _json(compute.triage(answers, lang))
@@ -104,14 +109,15 @@ async def list_instruments() -> list[dict[str, Any]]:
 
 
 @router.get("/instruments/{instrument_id}", response_model=InstrumentOut, tags=["instruments"],
-            summary="An instrument's declaration and input schema")
+            summary="An instrument's declaration and input schema", responses=UNKNOWN_INSTRUMENT)
 async def get_instrument(instrument_id: InstrumentId) -> dict[str, Any]:
     """The inputs (meaning, kind, options, range, unit) and the JSON Schema of the answers."""
     return compute.describe_instrument(_known_instrument(instrument_id))
 
 
 @router.post("/instruments/{instrument_id}/evaluate", response_model=InstrumentResultOut,
-             tags=["instruments"], summary="Evaluate an instrument")
+             tags=["instruments"], summary="Evaluate an instrument",
+             responses=UNKNOWN_INSTRUMENT)
 async def evaluate(instrument_id: InstrumentId, answers: Answers) -> Response:
     """Total, category (null while missing inputs could change it), contributions,
     interpretation and citation."""

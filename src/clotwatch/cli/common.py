@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 
 def fail(message: str) -> NoReturn:
@@ -39,3 +42,31 @@ def dump_json(obj: Any) -> None:
 
     sys.stdout.buffer.write(orjson.dumps(obj, option=orjson.OPT_INDENT_2) + b"\n")
     sys.stdout.flush()
+
+
+def console() -> Console:
+    """The console for people's output. At a terminal rich wraps to the window; piped or
+    redirected, lines are left whole and never padded with spaces to 80 columns (rich's
+    default width without a terminal), so that ``grep`` and ``diff`` see the text as written."""
+    from rich.console import Console
+
+    if sys.stdout.isatty():
+        return Console(highlight=False)
+    return Console(highlight=False, soft_wrap=True, width=200)
+
+
+def counted(number: float | int | None, unit: str) -> str:
+    """``number unit`` with the unit in the singular for exactly one: "1 point", "2 points"."""
+    from clotwatch.core.instruments.explain import fmt, total_unit
+
+    return f"{fmt(number)} {total_unit(unit, number)}"
+
+
+def wrap_indented(text: str, indent: str, width: int | None) -> str:
+    """``text`` wrapped to ``width`` with every line indented (no wrapping when None)."""
+    import textwrap
+
+    if width is None:
+        return indent + text
+    return textwrap.fill(text, width=width, initial_indent=indent, subsequent_indent=indent,
+                         break_on_hyphens=False, break_long_words=False)

@@ -7,13 +7,16 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from clotwatch.cli.common import dump_json, fail
+from clotwatch.cli.common import console, counted, dump_json, fail
 
 _EPILOG = """\
 examples:
-  clotwatch fhir score patient-bundle.json
-  clotwatch fhir score patient-bundle.json --instrument wells-pe --instrument perc --json
-  clotwatch fhir score patient-bundle.json --now 2026-11-24T12:00:00Z --json
+  clotwatch fhir score examples/fhir/patient-bundle.json --now 2026-11-24T12:00:00Z
+  clotwatch fhir score my-patient.json --instrument wells-pe --instrument perc --json
+  clotwatch fhir score - --json < my-patient.json
+
+The shipped sample (examples/fhir/) carries dates of 24 November 2026: without --now it is
+scored as of the computer's clock, and its observations are then too old to count.
 
 Only what the record shows is used: an active Condition, a recent Observation, a current
 medication. Absence of a record is never read as "no"; those inputs are listed as missing with
@@ -82,32 +85,45 @@ def _score(args: argparse.Namespace) -> int:
     return 0
 
 
+def value_text(value: Any) -> str:
+    """A derived input's value as the other commands print it: yes/no, 4 not 4.0, 37.5."""
+    from clotwatch.core.instruments.explain import fmt
+
+    if value is None:
+        return "missing"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, (int, float)):
+        return fmt(value)
+    return str(value)
+
+
 def _show(derivation: Any, results: list[Any]) -> None:
-    from rich.console import Console
     from rich.markup import escape
     from rich.table import Table
 
     from clotwatch import DISCLAIMER
+    from clotwatch.core.instruments.explain import band_label
 
-    console = Console(highlight=False)
-    console.print(f"[bold]Patient {escape(derivation.patient_id)}[/bold] as of "
+    out = console()
+    out.print(f"[bold]Patient {escape(derivation.patient_id)}[/bold] as of "
                   f"{derivation.now.isoformat()}")
     for note in derivation.notes:
-        console.print(f"Note: {escape(note)}")
+        out.print(f"Note: {escape(note)}")
     for scored in results:
         r = scored.result
-        cat = r.category or "undetermined (" + " or ".join(
-            r.possible_categories.get(r.instrument.primary, ())) + ")"
-        console.print(f"\n[bold]{escape(r.instrument.name)}[/bold]: total {r.total}, "
-                      f"category [bold]{escape(cat)}[/bold]")
+        primary = r.instrument.primary
+        cat = band_label(r, primary, r.category) if r.category else "undetermined (" + " or ".join(
+            band_label(r, primary, v) for v in r.possible_categories.get(primary, ())) + ")"
+        out.print(f"\n[bold]{escape(r.instrument.name)}[/bold]: total "
+                  f"{escape(counted(r.total, r.instrument.total_label))}, "
+                  f"category [bold]{escape(cat)}[/bold]")
         table = Table(show_header=True)
         table.add_column("input", no_wrap=True)
         table.add_column("value")
         table.add_column("from the record / why missing")
         for src in scored.inputs:
-            value = "missing" if src.value is None else (
-                "yes" if src.value is True else str(src.value))
-            table.add_row(src.input, value, escape(src.reason))
-        console.print(table)
-        console.print(f"Source: {escape(str(r.instrument.citation))}", style="dim")
-    console.print(f"\n[dim]{DISCLAIMER}[/dim]")
+            table.add_row(src.input, escape(value_text(src.value)), escape(src.reason))
+        out.print(table)
+        out.print(f"Source: {escape(str(r.instrument.citation))}", style="dim")
+    out.print(f"\n[dim]{DISCLAIMER}[/dim]")

@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import TYPE_CHECKING, Any
 
-from clotwatch.cli.common import dump_json, fail, read_json_object
+from clotwatch.cli.common import console, dump_json, fail, read_json_object
 
 if TYPE_CHECKING:
     from clotwatch.core.pathway import PathwayInput, Step
@@ -58,8 +58,9 @@ def register(sub: Any) -> None:
         "not a diagnosis.",
         epilog=_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
+        add_help=False,
     )
-    p.add_argument("pathway", choices=("dvt", "pe"), help="dvt or pe")
+    p.add_argument("pathway", nargs="?", choices=("dvt", "pe"), help="dvt or pe")
     p.add_argument("inputs", nargs="*", metavar="input=value",
                    help="what is known; yes/no, numbers, allowed values; ? = unknown")
     p.add_argument("--json", action="store_true",
@@ -69,8 +70,53 @@ def register(sub: Any) -> None:
     p.add_argument("--now", metavar="ISO", help="the current time, ISO 8601 with a time zone")
     p.add_argument("--inputs", dest="list_inputs", action="store_true",
                    help="list the inputs this pathway accepts and exit")
+    p.add_argument("-h", "--help", action="store_true",
+                   help="show this help; after dvt or pe, that pathway's inputs and examples")
     p.__class__ = _Intermixed
-    p.set_defaults(handler=_run)
+    p.set_defaults(handler=_run, _parser=p)
+
+
+# Examples per pathway for ``clotwatch pathway dvt --help`` (the general ones are in _EPILOG).
+EXAMPLES = {
+    "dvt": (
+        "clotwatch pathway dvt age=64 pregnant=no wells_dvt_total=2",
+        "clotwatch pathway dvt age=64 pregnant=no wells_dvt_total=2 ultrasound_within_4h=no",
+        "clotwatch pathway dvt age=64 pregnant=no wells_dvt_category=unlikely "
+        "ddimer_value=0.62 \"ddimer_unit=mg/L FEU\" ddimer_age_adjusted=yes",
+        "clotwatch pathway dvt age=64 pregnant=no wells_dvt.active_cancer=yes "
+        "wells_dvt.entire_leg_swollen=yes ...",
+    ),
+    "pe": (
+        "clotwatch pathway pe age=38 pregnant=no gestalt_below_15=yes perc_all_negative=yes",
+        "clotwatch pathway pe age=70 pregnant=no wells_pe_total=6 ctpa_immediately=no",
+        "clotwatch pathway pe age=50 pregnant=no pe_route=years years.dvt_signs=no "
+        "years.hemoptysis=no years.pe_most_likely=no ddimer_value=800 "
+        "\"ddimer_unit=ng/mL FEU\"",
+    ),
+}
+
+
+def pathway_help(pathway_id: str) -> None:
+    """``clotwatch pathway dvt --help``: that pathway's inputs, examples and conventions."""
+    from rich.markup import escape
+
+    from clotwatch import DISCLAIMER
+    from clotwatch.core.pathway import get_pathway, inputs_for
+
+    out = console()
+    pathway = get_pathway(pathway_id)
+    out.print(f"[bold]usage: clotwatch pathway {pathway_id} input=value ... "
+              "[--json] [--input FILE] [--now ISO][/bold]")
+    out.print(f"\n{escape(pathway.title)}. Source: {escape(pathway.citation)}")
+    out.print("From what is known, the next step, its time limit and the conclusion so far. "
+              "An input left out, or given as ?, is unknown: the pathway asks for it and never "
+              "reads it as negative. Times are ISO 8601 with a zone (2026-11-24T09:00:00Z); "
+              "--now sets the current time (default: the computer's clock).\n")
+    _list_inputs(inputs_for(pathway_id), as_json=False)
+    out.print("\nexamples:")
+    for example in EXAMPLES[pathway_id]:
+        out.print(f"  {escape(example)}")
+    out.print(f"\n[dim]{escape(DISCLAIMER)}[/dim]")
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -79,6 +125,12 @@ def _run(args: argparse.Namespace) -> int:
     from clotwatch.core.errors import InputError
     from clotwatch.core.pathway import inputs_for, run
 
+    if args.help or args.pathway is None:
+        if args.pathway is None:
+            args._parser.print_help()
+        else:
+            pathway_help(args.pathway)
+        return 0
     if args.list_inputs:
         return _list_inputs(inputs_for(args.pathway), as_json=args.json)
     if args.inputs:
@@ -186,7 +238,7 @@ def _list_inputs(inputs: tuple[PathwayInput, ...], *, as_json: bool) -> int:
             for i in inputs
         ])
         return 0
-    from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     table = Table()
@@ -199,24 +251,25 @@ def _list_inputs(inputs: tuple[PathwayInput, ...], *, as_json: bool) -> int:
             kind = f"{i.id}.ITEM=... ({i.instrument})"
         elif i.kind == "bool":
             kind = "yes/no"
-        table.add_row(i.id, kind, i.meaning)
-    Console().print(table)
+        elif i.kind == "datetime":
+            kind = "ISO 8601 date-time with zone"
+        table.add_row(i.id, escape(kind), escape(i.meaning))
+    console().print(table)
     return 0
 
 
 def show(step: Step) -> None:
     """A readable account of the step for a person at a terminal."""
-    from rich.console import Console
     from rich.markup import escape
 
     from clotwatch import DISCLAIMER
     from clotwatch.core.pathway import get_pathway
 
-    console = Console(highlight=False)
-    console.print(f"[bold]{get_pathway(step.pathway).title}[/bold]")
-    console.print(f"Conclusion so far: [bold]{step.conclusion_text}[/bold]")
+    out = console()
+    out.print(f"[bold]{get_pathway(step.pathway).title}[/bold]")
+    out.print(f"Conclusion so far: [bold]{step.conclusion_text}[/bold]")
     label = "Outcome" if step.final else "Next step"
-    console.print(f"{label}: {escape(step.action)}")
+    out.print(f"{label}: {escape(step.action)}")
     if step.time_limit_text:
         when = step.time_limit_text
         if step.not_before:
@@ -225,24 +278,24 @@ def show(step: Step) -> None:
             when += f"; due by {step.due_by}"
         if step.overdue:
             when += "  [bold red]OVERDUE[/bold red]"
-        console.print(f"Time limit: {when}")
+        out.print(f"Time limit: {when}")
     if step.ddimer:
         d = step.ddimer
         if "value_ng_ml_feu" in d:
-            console.print(
+            out.print(
                 f"D-dimer: {d['value']} {d['unit']} = {d['value_ng_ml_feu']:g} ng/mL FEU; "
                 f"{d.get('basis', '')} -> {d.get('result', 'undetermined')}"
             )
         else:
-            console.print(f"D-dimer: {d.get('result')} ({d.get('basis')})")
+            out.print(f"D-dimer: {d.get('result')} ({d.get('basis')})")
     if step.missing:
-        console.print("Needed next (unknown is never read as negative):")
+        out.print("Needed next (unknown is never read as negative):")
         for m in step.missing:
-            console.print(f"  - {escape(m.question)}  [dim]({escape(', '.join(m.inputs))})[/dim]")
+            out.print(f"  - {escape(m.question)}  [dim]({escape(', '.join(m.inputs))})[/dim]")
     for note in step.notes:
-        console.print(f"Note: {escape(note)}")
-    console.print("Source:")
+        out.print(f"Note: {escape(note)}")
+    out.print("Source:")
     for cite in step.citation:
-        console.print(f"  - {escape(cite)}", style="dim")
-    console.print(f"[dim]{DISCLAIMER}[/dim]")
+        out.print(f"  - {escape(cite)}", style="dim")
+    out.print(f"[dim]{DISCLAIMER}[/dim]")
     sys.stdout.flush()

@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import TYPE_CHECKING, Any
 
-from clotwatch.cli.common import dump_json, fail, read_json_object
+from clotwatch.cli.common import console, counted, dump_json, fail, read_json_object, wrap_indented
 from clotwatch.core.instruments.explain import bands_text, kind_text, points_text
 
 if TYPE_CHECKING:
@@ -140,31 +140,31 @@ def _parse_pairs(inst: Instrument, pairs: list[str]) -> dict[str, Any]:
 
 
 def _instrument_help(inst: Instrument) -> None:
-    from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     from clotwatch import DISCLAIMER
 
-    console = Console()
-    console.print(f"[bold]{inst.name}[/bold]  ({inst.id}, version {inst.version})")
-    console.print(inst.purpose)
+    out = console()
+    out.print(f"[bold]{escape(inst.name)}[/bold]  ({inst.id}, version {inst.version})")
+    out.print(escape(inst.purpose))
     if inst.note:
-        console.print(f"Note: {inst.note}")
+        out.print(f"Note: {escape(inst.note)}")
     table = Table(show_lines=False)
     table.add_column("input", no_wrap=True)
     table.add_column("meaning")
     table.add_column("type")
     table.add_column("points")
     for inp in inst.inputs:
-        table.add_row(inp.id, inp.meaning, kind_text(inp), points_text(inp))
-    console.print(table)
+        table.add_row(inp.id, escape(inp.meaning), kind_text(inp), escape(points_text(inp)))
+    out.print(table)
     for scheme, bands in inst.schemes.items():
-        console.print(
+        out.print(
             f"Categories ({scheme}{', primary' if scheme == inst.primary else ''}): "
-            + bands_text(bands)
+            + escape(bands_text(bands))
         )
-    console.print(f"Source: {inst.citation}")
-    console.print(
+    out.print(f"Source: {escape(str(inst.citation))}")
+    out.print(
         f"\nUsage: clotwatch score {inst.id} input=value ... "
         f"(or --json with a JSON object on stdin). Unanswered inputs are never read as "
         f"'no'.\n{DISCLAIMER}"
@@ -180,37 +180,42 @@ def _list(instruments: Any, *, as_json: bool) -> int:
             ]
         )
         return 0
-    from rich.console import Console
+    from rich.markup import escape
 
-    console = Console(highlight=False)
+    out = console()
+    # Citations are wrapped here, indented under their instrument (rich would start each
+    # continuation line at the left margin); piped, each stays on one line.
+    width = out.width if sys.stdout.isatty() else None
     for i in instruments:
-        console.print(f"[bold]{i.id}[/bold]  {i.name} (version {i.version})")
-        console.print(f"    {i.citation}", style="dim")
-    console.print("\nDetails of one: clotwatch score ID --help")
+        out.print(f"[bold]{i.id}[/bold]  {escape(i.name)} (version {i.version})")
+        out.print(escape(wrap_indented(str(i.citation), "    ", width)), style="dim")
+    out.print("\nDetails of one: clotwatch score ID --help")
     return 0
 
 
 def _show(result: Result) -> None:
-    from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     from clotwatch import DISCLAIMER
     from clotwatch.core.instruments.explain import band_label, fmt
 
     inst = result.instrument
-    console = Console()
+    out = console()
     lo, hi = (fmt(v) for v in result.total_range)
     extra = "" if result.complete else f"  (answered inputs only; could be {lo} to {hi})"
-    console.print(f"[bold]{inst.name}[/bold]")
-    console.print(f"Total: [bold]{fmt(result.total)}[/bold] {inst.total_label}{extra}")
+    out.print(f"[bold]{escape(inst.name)}[/bold]")
+    out.print(f"Total: [bold]{escape(counted(result.total, inst.total_label))}[/bold]{extra}")
     for scheme, value in result.categories.items():
         shown = (
             band_label(result, scheme, value)
             if value is not None
-            else "undetermined: could be " + " or ".join(result.possible_categories[scheme])
+            else "undetermined: could be "
+            + " or ".join(band_label(result, scheme, v)
+                          for v in result.possible_categories[scheme])
         )
         star = " (primary)" if scheme == inst.primary else ""
-        console.print(f"Category, {scheme}{star}: [bold]{shown}[/bold]")
+        out.print(f"Category, {scheme}{star}: [bold]{escape(shown)}[/bold]")
     if result.contributions:
         table = Table()
         table.add_column("input", no_wrap=True)
@@ -219,10 +224,10 @@ def _show(result: Result) -> None:
         for c in result.contributions:
             ans = "yes" if c.answer is True else "no" if c.answer is False else str(c.answer)
             table.add_row(c.input, ans, fmt(c.points) + (f"  ({c.note})" if c.note else ""))
-        console.print(table)
+        out.print(table)
     if result.missing:
-        console.print("Missing (not counted, never read as 'no'): " + ", ".join(result.missing))
-    console.print(result.interpretation)
-    console.print(f"Source: {inst.citation}")
-    console.print(f"[dim]{DISCLAIMER}[/dim]")
+        out.print("Missing (not counted, never read as 'no'): " + ", ".join(result.missing))
+    out.print(escape(result.interpretation))
+    out.print(f"Source: {escape(str(inst.citation))}")
+    out.print(f"[dim]{DISCLAIMER}[/dim]")
     sys.stdout.flush()

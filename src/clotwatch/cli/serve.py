@@ -40,6 +40,14 @@ def _run(args: argparse.Namespace) -> int:
         overrides["port"] = args.port
     try:
         settings = load_settings(**overrides)
+    except ConfigError as exc:
+        print(f"clotwatch: error: {exc}", file=sys.stderr)
+        return 2
+    taken = port_taken(settings.host, settings.port)
+    if taken:
+        print(f"clotwatch: error: {taken}", file=sys.stderr)
+        return 1
+    try:
         app = create_app(settings, migrate=not args.no_migrate)
     except ConfigError as exc:
         print(f"clotwatch: error: {exc}", file=sys.stderr)
@@ -60,3 +68,34 @@ def _run(args: argparse.Namespace) -> int:
     uvicorn.run(app, host=settings.host, port=settings.port, access_log=False,
                 log_level=settings.log_level, server_header=False, proxy_headers=True)
     return 0
+
+
+def port_taken(host: str, port: int) -> str | None:
+    """Why ``host:port`` cannot be listened on (one line saying what to do), or None.
+
+    Checked before the migrations and the server start, so that a busy port is one clear
+    line instead of uvicorn's start-up messages followed by an Errno 98 trace.
+    """
+    import errno
+    import socket
+
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except socket.gaierror as exc:
+        return f"cannot listen on {host}: {exc.strerror}; give another address with --host"
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as sock:
+        # As uvicorn binds: SO_REUSEADDR, so a port in TIME_WAIT is not reported as taken.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(address)
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                return (f"port {port} on {host} is already in use (is clotwatch already "
+                        f"running?); choose another with --port, e.g. "
+                        f"clotwatch serve --port {port + 1} (or set CLOTWATCH_PORT)")
+            if exc.errno == errno.EACCES:
+                return (f"no permission to listen on port {port}; choose a port above 1023 "
+                        f"with --port, e.g. clotwatch serve --port 8000")
+            return f"cannot listen on {host}:{port}: {exc.strerror}; choose another with --port"
+    return None

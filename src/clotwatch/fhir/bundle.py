@@ -117,7 +117,8 @@ def read_resource(resource: Any, where: str) -> tuple[Any, str | None]:
         first = errors[0]
         path = where + "".join(f"[{p}]" if isinstance(p, int) else f".{p}"
                                for p in first.get("loc", ()))
-        more = f" (and {len(errors) - 1} more problems)" if len(errors) > 1 else ""
+        others = len(errors) - 1
+        more = f" (and {others} more problem{'s' if others > 1 else ''})" if others else ""
         return None, f"{path}: {first.get('msg', 'invalid')}{more}{hint}"
     except (KeyError, TypeError, ValueError) as exc:
         return None, (f"{where}: a nested resource could not be read ({type(exc).__name__}: "
@@ -237,5 +238,6 @@ def _describe(exc: Any, data: Mapping[str, Any]) -> str:
                 path += f"({rtype})"
         else:
             node = None
-    more = f" (and {len(errors) - 1} more problems)" if len(errors) > 1 else ""
+    others = len(errors) - 1
+    more = f" (and {others} more problem{'s' if others > 1 else ''})" if others else ""
     return f"invalid FHIR R4 Bundle: {path}: {first.get('msg', 'invalid')}{more}"

@@ -20,7 +20,19 @@ ENV = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
+
+
+def capfirst(text: str) -> str:
+    """``text`` with its first letter in capitals, as a label or a sentence starts; a first
+    word already written with capitals inside (ng/mL, eGFR, pH) is left as it is."""
+    first = text.split(" ", 1)[0]
+    if any(c.isupper() for c in first[1:]):
+        return text
+    return text[:1].upper() + text[1:]
+
+
 ENV.filters["answer_value"] = encode_value
+ENV.filters["capfirst"] = capfirst
 ENV.filters["number"] = lambda v: str(int(v)) if float(v).is_integer() else f"{v:g}"
 
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Mapping
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -19,19 +20,19 @@ from clotwatch.service.assessments import AssessmentNotFound, RevokeRefused
 from clotwatch.web import csrf, triage_flow
 from clotwatch.web.forms import carried_answers, convert
 from clotwatch.web.i18n import LANGUAGES, clinical, gettext, pick_language
-from clotwatch.web.render import render
+from clotwatch.web.render import capfirst, render
 
 
-def not_found(request: Request, lang: str = "en") -> HTMLResponse:
-    """The 404 page."""
-    _ = gettext(lang)
-    return render(request, lang, "error.html", status_code=404, title=_("Page not found"),
-                  message=_("There is no page at this address."))
+def not_found(request: Request, lang: str | None = None) -> Response:
+    """The 404 page, in ``lang`` (default: the address's language, else the browser's)."""
+    from clotwatch.web.errors import error_page
+
+    return error_page(request, 404, lang)
 
 
 class PageRoute(APIRoute):
     """A page route whose ``{lang}`` must be a language we have: otherwise the 404 page (in
-    English), checked here once instead of in every page handler."""
+    the browser's language), checked here once instead of in every page handler."""
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
@@ -93,6 +94,18 @@ async def triage_step(request: Request, lang: str) -> Response:
     return triage_flow.advance(request, lang, form)
 
 
+@router.get("/{lang}/triage/summary")
+async def triage_summary_reloaded(request: Request, lang: str) -> Response:
+    """A reloaded or bookmarked summary address: the answers are not kept on the server (nor
+    put in the address), so say so and offer the questions again, instead of a 405."""
+    _ = gettext(lang)
+    return render(request, lang, "error.html", title=_("The summary is not kept"),
+                  message=_("The printable summary is made from your answers when you ask for "
+                            "it, and clotwatch does not keep them. Answer the questions again "
+                            "to see and print it."),
+                  link=(f"/{lang}/triage", _("Start the questions")))
+
+
 @router.post("/{lang}/triage/summary")
 async def triage_summary(request: Request, lang: str) -> Response:
     """A printable summary of the answers and the result, for the appointment."""
@@ -127,33 +140,86 @@ async def calculator(request: Request, lang: str, instrument_id: str) -> Respons
 
 
 def meanings(inst: Any, lang: str = "en") -> dict[str, str]:
-    """Input id -> its meaning in ``lang``, for showing contributions and missing inputs."""
+    """Input id -> its meaning in ``lang`` (as a label: capitalised), for showing contributions,
+    missing inputs and errors."""
     t = clinical(lang)
-    return {i.id: t(i.meaning) for i in inst.inputs} if inst is not None else {}
+    return {i.id: capfirst(t(i.meaning)) for i in inst.inputs} if inst is not None else {}
 
 
-def result_view(result: Any, lang: str) -> dict[str, Any]:
-    """A ``Result`` as the page shows it: the API's dict, with the clinical words in ``lang``.
+def scheme_name(scheme: str, lang: str) -> str:
+    """A band scheme's id in words ("three_level" -> "Three-level probability")."""
+    _ = gettext(lang)
+    names = {
+        "two_level": _("Two-level probability"), "three_level": _("Three-level probability"),
+        "risk": _("Risk"), "severity": _("Severity"), "probability": _("Probability"),
+        "rule": _("Rule"), "result": _("Result"),
+    }
+    return names.get(scheme, capfirst(scheme.replace("_", " ")))
 
-    Numbers, ids and the citation are the API's own; the name, the category, the sentence and
-    the notes are worded from the declaration through the ``clinical`` catalogue (identity in
-    English, so the English page shows exactly what the API returns).
+
+def band_ranges(bands: Any, shim: Any, scheme: str, t: Any) -> list[tuple[str, str]]:
+    """(label, range of totals) for each band of a scheme: ("Moderate", "> 0 and <= 2")."""
+    from clotwatch.core.instruments.explain import band_label, fmt
+
+    out = []
+    low = ""
+    for band in bands:
+        high = (f"\u2264 {fmt(band.upto)}" if band.upto is not None
+                else f"< {fmt(band.below)}" if band.below is not None else "")
+        out.append((capfirst(band_label(shim, scheme, band.value, t)),
+                    t(" and ").join(p for p in (low, high) if p)))
+        low = f"> {fmt(band.upto)}" if band.upto is not None else f"\u2265 {fmt(band.below)}"
+    return out
+
+
+def result_view(data: Mapping[str, Any], lang: str) -> dict[str, Any]:
+    """A result (the API's ``Result.to_dict()``, as computed now or as saved) as the page shows
+    it: every band scheme the instrument declares with its category in words, what the primary
+    category means, and the clinical words in ``lang`` (through the ``clinical`` catalogue).
+
+    The API's one-sentence ``interpretation`` is not shown: it repeats the name and the total
+    the page already shows, and names unanswered inputs by id.
     """
-    from clotwatch.core.instruments.explain import band_label, interpretation, note_text
+    from types import SimpleNamespace
+
+    from clotwatch import instruments
+    from clotwatch.core.instruments.explain import band_label, note_text
 
     t = clinical(lang)
-    inst = result.instrument
-    view: dict[str, Any] = result.to_dict()
+    inst = instruments.get(str(data["instrument"]))
+    # band_label and note_text read only ``.instrument`` of a Result: a saved result is a dict.
+    shim: Any = SimpleNamespace(instrument=inst)
+    view: dict[str, Any] = dict(data)
     view["name"] = t(inst.name)
-    view["interpretation"] = interpretation(result, t)
-    view["notes"] = [note_text(result, note, t) for note in result.notes]
-    if lang != "en" and result.category is not None:
-        view["category"] = band_label(result, inst.primary, result.category, t)
-    options = {i.id: {o.value: t(o.label) for o in i.options} for i in inst.inputs if i.options}
-    if lang != "en":
-        for item in view["contributions"]:
-            if isinstance(item["answer"], str) and item["input"] in options:
-                item["answer"] = options[item["input"]].get(item["answer"], item["answer"])
+    view["unit"] = t(inst.total_label)
+    categories = data.get("categories") or {}
+    possible = data.get("possible_categories") or {}
+    schemes = []
+    for scheme in sorted(inst.schemes, key=lambda s: s != inst.primary):
+        value = categories.get(scheme)
+        schemes.append({
+            "id": scheme, "name": scheme_name(scheme, lang), "primary": scheme == inst.primary,
+            "category": capfirst(band_label(shim, scheme, value, t)) if value else None,
+            "possible": [capfirst(band_label(shim, scheme, v, t))
+                         for v in possible.get(scheme, [])],
+            "bands": band_ranges(inst.schemes[scheme], shim, scheme, t),
+        })
+    view["schemes"] = schemes
+    category = data.get("category")
+    meaning = inst.interpretations.get((inst.primary, category)) if category else None
+    view["meaning"] = t(meaning.text) if meaning is not None else ""
+    _ = gettext(lang)
+    # Notes name inputs in words (in quotes, as they are phrases), never by id.
+    names = {i.id: _("\u201c{name}\u201d", name=capfirst(t(i.meaning))) for i in inst.inputs}
+    view["notes"] = [note_text(shim, note, t, names) for note in data.get("notes", [])]
+    view["missing_words"] = [capfirst(t(inst.input(m).meaning)) if m in inst.input_ids else m
+                             for m in data.get("missing", [])]
+    options = {i.id: {o.value: capfirst(t(o.label)) for o in i.options}
+               for i in inst.inputs if i.options}
+    view["contributions"] = [
+        {**item, "answer": options[item["input"]].get(item["answer"], item["answer"])}
+        if isinstance(item.get("answer"), str) and item["input"] in options else dict(item)
+        for item in data.get("contributions", [])]
     return view
 
 
@@ -188,7 +254,7 @@ async def calculator_result(request: Request, lang: str, instrument_id: str) -> 
     result = None
     if not errors:
         try:
-            result = result_view(compute.evaluate_result(inst.id, answers), lang)
+            result = result_view(compute.evaluate_result(inst.id, answers).to_dict(), lang)
         except InputError as exc:
             errors[exc.field or "_form"] = exc.reason
     status = 422 if errors else 200
@@ -275,7 +341,7 @@ async def shared_view(request: Request, lang: str) -> Response:
     else:
         inst = _instrument(shared.subject)
         extra = {"rows": instrument_answer_rows(inst, shared.answers, lang),
-                 "meanings": meanings(inst, lang)}
+                 "meanings": meanings(inst, lang), "result": result_view(shared.result, lang)}
     return render(request, lang, "shared_view.html", shared=shared, **extra)
 
 
@@ -295,7 +361,7 @@ def instrument_answer_rows(inst: Any, answers: dict[str, Any],
         else:
             unit = getattr(item, "unit", None)
             text = f"{value} {t(unit)}" if unit else str(value)
-        rows.append((key, t(item.meaning) if item is not None else key, text))
+        rows.append((key, capfirst(t(item.meaning)) if item is not None else key, text))
     return rows
 
 
@@ -323,3 +389,28 @@ async def shared_revoke(request: Request, lang: str) -> Response:
     return render(request, lang, "error.html", title=_("Withdrawn"),
                   message=_("The shared result has been withdrawn. The code no longer opens "
                             "it."))
+
+
+# --- site files -----------------------------------------------------------------------------
+
+STATIC = Path(__file__).resolve().parent / "static"
+ROBOTS = """\
+# clotwatch: the pages may be indexed; the API and CDS Hooks are for programs.
+User-agent: *
+Disallow: /api/
+Disallow: /cds-services
+"""
+
+
+@router.get("/favicon.ico")
+async def favicon() -> Response:
+    """The site's icon (browsers ask for it at this address)."""
+    return Response((STATIC / "favicon.ico").read_bytes(), media_type="image/x-icon",
+                    headers={"Cache-Control": "public, max-age=86400"})
+
+
+@router.get("/robots.txt")
+async def robots() -> Response:
+    """What crawlers may visit."""
+    return Response(ROBOTS, media_type="text/plain; charset=utf-8",
+                    headers={"Cache-Control": "public, max-age=86400"})

@@ -9,7 +9,7 @@ strings (``tr("{name}: {total} {unit}, {label}.")``) so a translator can reorder
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Protocol
 
 from clotwatch.core.instruments.model import Band, Input, Number
@@ -39,6 +39,16 @@ def fmt(value: Number | None) -> str:
     return str(value)
 
 
+def total_unit(label: str, total: Number | None, tr: Translate = same) -> str:
+    """The unit a total is counted in (``Instrument.total_label``), in the singular for
+    exactly one: "1 point", "2 points"."""
+    if total == 1 and label == "points":
+        return tr("point")
+    if total == 1 and label == "YEARS items":
+        return tr("YEARS item")
+    return tr(label)
+
+
 def band_label(result: Result, scheme: str, value: str, tr: Translate = same) -> str:
     """The label of a category value (its id when it has no label)."""
     for band in result.instrument.schemes[scheme]:
@@ -51,7 +61,7 @@ def interpretation(result: Result, tr: Translate = same) -> str:
     """What the result means and what to do next, in one or two sentences."""
     inst = result.instrument
     scheme = inst.primary
-    name, unit = tr(inst.name), tr(inst.total_label)
+    name, unit = tr(inst.name), total_unit(inst.total_label, result.total, tr)
     parts: list[str] = []
     if result.category is not None:
         label = band_label(result, scheme, result.category, tr)
@@ -83,18 +93,24 @@ def interpretation(result: Result, tr: Translate = same) -> str:
     return " ".join(parts)
 
 
-def note_text(result: Result, note: str, tr: Translate = same) -> str:
-    """One of ``result.notes`` in the reader's language (the engine writes them in English)."""
+def note_text(result: Result, note: str, tr: Translate = same,
+              names: Mapping[str, str] | None = None) -> str:
+    """One of ``result.notes`` in the reader's language (the engine writes them in English).
+
+    ``names`` (input id -> words) names the inputs in words instead of by id, as the web pages
+    do; without it the ids stay, as the API and the CLI show them.
+    """
     from clotwatch.core.instruments.engine import COUNTED_UNANSWERED
 
+    words = names or {}
     for inp in result.instrument.inputs:
         cond = inp.only_if
         if cond is None:
             continue
         english = COUNTED_UNANSWERED.format(input=cond.input, label=cond.label)
         if note == f"{inp.id}: {english}":
-            return f"{inp.id}: " + tr(COUNTED_UNANSWERED).format(
-                input=cond.input, label=tr(cond.label))
+            return f"{words.get(inp.id, inp.id)}: " + tr(COUNTED_UNANSWERED).format(
+                input=words.get(cond.input, cond.input), label=tr(cond.label))
     return tr(note)
 
 

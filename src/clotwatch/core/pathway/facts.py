@@ -53,7 +53,7 @@ INPUTS: tuple[PathwayInput, ...] = (
                  "can the proximal leg vein ultrasound result be had within 4 hours?",
                  pathways=("dvt",)),
     PathwayInput("ultrasound_requested_at", "datetime",
-                 "when the proximal leg vein ultrasound was requested (ISO 8601 with zone)"),
+                 "when the proximal leg vein ultrasound was requested"),
     PathwayInput("ultrasound_at", "datetime",
                  "when the first (negative) proximal leg vein ultrasound was done",
                  pathways=("dvt",)),
