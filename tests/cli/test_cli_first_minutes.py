@@ -96,7 +96,7 @@ def test_one_more_fhir_problem_is_singular() -> None:
 
 
 def _message_with(problems: int) -> str:
-    from clotwatch.fhir.read import _describe
+    from clotwatch.fhir.bundle import _describe
 
     class Fake:
         def errors(self) -> list[dict[str, object]]:

@@ -336,6 +336,8 @@ async def _json_body(request: Request) -> Any:
     try:
         return parse_json(await request.body(), CDS_LIMIT)
     except BodyRefused as exc:
+        if exc.status == 400:
+            raise HTTPException(400, exc.detail["msg"]) from None
         raise RequestValidationError([exc.detail]) from None
 
 

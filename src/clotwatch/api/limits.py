@@ -113,7 +113,7 @@ class BodyLimitMiddleware:
                      or content_type.endswith(b"+json")):
             problem = _check_json(body, limit)
             if problem is not None:
-                await _refuse(send, 422, problem)
+                await _refuse(send, *problem)
                 return
         sent = False
 
@@ -135,13 +135,21 @@ def _too_large(limit: Limit) -> bytes:
 class BodyRefused(Exception):
     """A body that is not strict JSON or is over the shape limits: ``detail`` says why."""
 
-    def __init__(self, detail: dict[str, Any]) -> None:
+    def __init__(self, detail: dict[str, Any], status: int = 422) -> None:
         super().__init__(detail["msg"])
         self.detail = detail
+        self.status = status
 
 
 def parse_json(body: bytes, limit: Limit) -> Any:
-    """The body parsed as strict JSON within the shape limits; BodyRefused otherwise."""
+    """The body parsed as strict JSON within the shape limits; BodyRefused otherwise (400 for
+    bytes that are not UTF-8, as the OpenAPI document says; 422 for the rest)."""
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise BodyRefused({"type": "json_invalid", "loc": ["body", exc.start],
+                           "msg": "the body is not UTF-8 text", "input": None},
+                          status=400) from None
     try:
         value = orjson.loads(body)
     except orjson.JSONDecodeError as exc:
@@ -155,11 +163,11 @@ def parse_json(body: bytes, limit: Limit) -> Any:
     return value
 
 
-def _check_json(body: bytes, limit: Limit) -> bytes | None:
+def _check_json(body: bytes, limit: Limit) -> tuple[int, bytes] | None:
     try:
         parse_json(body, limit)
     except BodyRefused as exc:
-        return orjson.dumps({"detail": [exc.detail]})
+        return exc.status, orjson.dumps({"detail": [exc.detail]})
     return None
 
 
