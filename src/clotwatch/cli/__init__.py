@@ -23,6 +23,7 @@ COMMANDS: tuple[str, ...] = (
     "fhir",
     "serve",
     "db",
+    "admin",
 )
 
 EXIT_OK = 0
