@@ -641,8 +641,8 @@ def worklist(store: Store, actor: Principal, now: datetime, *, programme: str | 
     """The actor's clinics' patients: the most urgent unacknowledged open alert first, then
     acknowledged ones, then the oldest data (never checked in counts as oldest)."""
     clinics = [c for c in actor.staff if policy.view_worklist(actor, c)]
-    if not clinics and not actor.staff:
-        raise AccessDenied("the worklist is for clinicians")
+    if not clinics:
+        raise AccessDenied("the worklist is for a clinic's staff")
     if programme is not None:
         rules.programme(programme)
     active = or_(Alert.snoozed_until.is_(None), Alert.snoozed_until <= now)
