@@ -108,7 +108,8 @@ class CheckInIn(BaseModel):
     leg_pain: int | None = Field(None, ge=0, le=10)
     doses_taken: int | None = Field(None, ge=0, le=10)
     doses_missed: int | None = Field(None, ge=0, le=10)
-    villalta_symptoms: VillaltaSymptomsIn = Field(default_factory=lambda: VillaltaSymptomsIn.model_validate({}))
+    villalta_symptoms: VillaltaSymptomsIn = Field(
+        default_factory=lambda: VillaltaSymptomsIn.model_validate({}))
     venous_ulcer: bool | None = None
     daily_steps: int | None = Field(None, ge=0, le=200_000,
                                     description="the day's steps, if a wearable counted them")

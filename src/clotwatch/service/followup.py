@@ -169,7 +169,7 @@ def invite_patient(store: Store, actor: Principal, clinic_id: int, programme_id:
 def invite_caregiver(store: Store, actor: Principal, now: datetime) -> IssuedInvitation:
     """A patient invites a caregiver to read (never change) their follow-up."""
     with store.session() as session:
-        require(policy.own_data(actor, patient_facts(session, actor.user_id)))
+        require(policy.invite_caregiver(actor, patient_facts(session, actor.user_id)))
         issued = _issue(session, now, kind="caregiver", patient_id=actor.user_id,
                         created_by=actor.user_id)
         audit(session, actor, actor.user_id, "create", "caregiver invitation", now)

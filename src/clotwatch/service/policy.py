@@ -56,6 +56,11 @@ def own_data(actor: Principal, patient: PatientFacts) -> bool:
     return actor.user_id == patient.patient_id and actor.has_scope("export")
 
 
+def invite_caregiver(actor: Principal, patient: PatientFacts) -> bool:
+    """Invite a caregiver: the patient, for themself, while enrolled with a clinic."""
+    return own_data(actor, patient) and bool(patient.clinics)
+
+
 def act_on_alert(actor: Principal, alert_clinic: int, patient: PatientFacts) -> bool:
     """Acknowledge, snooze or resolve an alert: staff of the alert's clinic, while the patient
     is enrolled there."""
