@@ -96,7 +96,7 @@ def make_world(store: Store, clock: Clock) -> World:
     for patient, clinician in (("alice", "clin_a"), ("bob", "clin_b")):
         clinic = a.id if clinician == "clin_a" else b.id
         issued = followup.invite_patient(store, world.principal(clinician), clinic,
-                                         "after-dvt-pe", date(2026, 11, 1), now)
+                                         "after_vte", date(2026, 11, 1), now)
         user = followup.accept_invitation(store, issued.code, now, new_account={
             "email": f"{patient}@example.org", "password": PASSWORD, "name": patient})
         users[patient] = user.id

@@ -32,7 +32,7 @@ def test_first_clinic_admin_and_token(tmp_path: Path,
                  "--scopes", "worklist:read alerts:write"]) == 0
     assert capsys.readouterr().out.startswith("cwt_")
     assert main(["admin", "tick"]) == 0
-    assert json.loads(capsys.readouterr().out) == {"stale_alerts_opened": 0, "escalated": 0}
+    assert json.loads(capsys.readouterr().out) == {"opened": 0, "escalated": 0, "resolved": 0}
 
 
 def test_bad_input_exits_2_naming_the_field(tmp_path: Path,

@@ -66,7 +66,7 @@ MATRIX: dict[tuple[str, str], tuple[str, dict[str, object]]] = {
     ("GET", "/{lang}/care/patients/{patient_id}"): ("LYNYNYNYN", {}),
     ("POST", "/{lang}/care/alerts/{alert_id}"): ("LNNNNYNYN", {"action": "acknowledge"}),
     ("GET", "/{lang}/care/enrol"): ("LNNNNYYYY", {}),
-    ("POST", "/{lang}/care/enrol"): ("LNNNNYNYN", {"programme": "after-surgery",
+    ("POST", "/{lang}/care/enrol"): ("LNNNNYNYN", {"programme": "after_surgery",
                                                    "start_date": "2026-11-20"}),
     ("GET", "/{lang}/clinic/{clinic_id}"): ("LNNNNNNYN", {}),
     ("POST", "/{lang}/clinic/{clinic_id}"): ("LNNNNNNYN", {"action": "totp",

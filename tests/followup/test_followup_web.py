@@ -147,7 +147,7 @@ def test_join_with_an_invitation_and_a_new_account(world_app: tuple[World, TestC
     world, client = world_app
     sign_in(client, "clin_a@example.org", PASSWORD)
     issued = post(client, "/en/care/enrol", {"clinic": str(world.clinic_a),
-                                             "programme": "after-surgery",
+                                             "programme": "after_surgery",
                                              "start_date": "2026-11-20"},
                   token_from="/en/care/enrol")
     assert issued.status_code == 200 and "<svg" in issued.text

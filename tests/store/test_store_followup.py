@@ -33,7 +33,7 @@ def test_followup_round_trip_on_each_backend(store: Store) -> None:
                                      name="Nurse", now=NOW)
         followup.add_staff(session, clinic.id, nurse, "clinician")
         nurse_p = accounts.principal_for(session, nurse)
-    issued = followup.invite_patient(store, nurse_p, clinic.id, "after-dvt-pe",
+    issued = followup.invite_patient(store, nurse_p, clinic.id, "after_vte",
                                      date(2026, 11, 1), NOW)
     patient = followup.accept_invitation(store, issued.code, NOW, new_account={
         "email": "p@example.org", "password": "y" * 12, "name": "Pat"})
@@ -42,15 +42,16 @@ def test_followup_round_trip_on_each_backend(store: Store) -> None:
         assert user is not None
         pat = accounts.principal_for(session, user)
     data = CheckInInput(warning_signs=SIGNS, calf_left_cm=40.5, calf_right_cm=36.0)
-    assert "calf-difference" in followup.submit_checkin(store, pat, data, NOW).alerts_opened
+    assert "calf_difference" in followup.submit_checkin(store, pat, data, NOW).alerts_opened
     assert followup.submit_checkin(store, pat, data, NOW).alerts_opened == ()
     # The unique open key holds in the database itself, whatever the service does.
     with pytest.raises(StoreError), store.session() as session:
-        followup.open_alert(session, patient.id, clinic.id,
-                            rules.Hit("calf-difference", "same_day"), None, NOW)
+        followup.apply_decision(session, patient.id, clinic.id,
+                                rules.Decision("calf_difference", "open", "urgent", "r"), None,
+                                NOW)
         session.add(Alert(patient_id=patient.id, clinic_id=clinic.id,
-                          rule_id="calf-difference", severity="same_day", urgency=1,
-                          status="open", open_key=f"{patient.id}:{clinic.id}:calf-difference",
+                          rule_id="calf_difference", severity="urgent", urgency=1,
+                          status="open", open_key=f"{patient.id}:{clinic.id}:calf_difference",
                           reason={}, opened_at=NOW))
         session.flush()
     with pytest.raises(InputError):

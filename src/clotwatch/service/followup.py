@@ -39,8 +39,8 @@ from clotwatch.store.followup_models import (
 )
 
 INVITATION_TTL = timedelta(days=7)
+HISTORY = 60  # earlier check-ins the rules see (calf rise, Villalta visits)
 SNOOZE_MAX = timedelta(days=7)
-URGENCY = {"emergency": 0, "same_day": 1, "soon": 2, "routine": 3}
 ACKNOWLEDGED_PENALTY = 10  # an acknowledged alert ranks after every unacknowledged one
 
 
@@ -88,7 +88,7 @@ def create_clinic(store: Store, name: str, now: datetime, *, require_totp: bool 
         raise InputError("name", "enter a clinic name of 1 to 200 characters")
     with store.session() as session:
         clinic = Clinic(name=name.strip(), join_code=new_join_code(), require_totp=require_totp,
-                        escalate_after_minutes=60, created_at=now)
+                        created_at=now)
         session.add(clinic)
         session.flush()
         return clinic
@@ -445,9 +445,27 @@ def _checkin_dict(row: CheckIn) -> dict[str, Any]:
             "daily_steps": row.daily_steps}
 
 
+def _enrolment_facts(session: Session, enrolment: Enrolment) -> rules.EnrolmentFacts:
+    user = session.get(User, enrolment.patient_id)
+    return rules.EnrolmentFacts(
+        enrolment.programme_id, date.fromisoformat(enrolment.start_date),
+        user.timezone if user is not None else "UTC",
+        user.reminder_time if user is not None else None, enrolment.interval_days,
+        enrolment.started_at)
+
+
+def _open_alerts(session: Session, patient_id: int,
+                 clinic_id: int) -> dict[str, rules.OpenAlertFacts]:
+    return {a.rule_id: rules.OpenAlertFacts(a.rule_id, a.severity, a.opened_at,
+                                            a.acknowledged_at, a.escalated_at)
+            for a in session.scalars(select(Alert).where(
+                Alert.patient_id == patient_id, Alert.clinic_id == clinic_id,
+                Alert.resolved_at.is_(None)))}
+
+
 def submit_checkin(store: Store, actor: Principal, data: CheckInInput,
                    now: datetime) -> CheckInOutcome:
-    """Store one check-in and open the alerts its rules raise, in one transaction."""
+    """Store one check-in and apply what its rules decide, in one transaction."""
     validate_checkin(data)
     emergency = has_warning_sign(data.warning_signs)
     symptoms = {k: v for k, v in data.villalta_symptoms.items() if v is not None}
@@ -460,7 +478,7 @@ def submit_checkin(store: Store, actor: Principal, data: CheckInInput,
             Enrolment.patient_id == actor.user_id, Enrolment.withdrawn_at.is_(None))))
         previous = [_checkin_dict(r) for r in session.scalars(
             select(CheckIn).where(CheckIn.patient_id == actor.user_id)
-            .order_by(CheckIn.at.desc()).limit(10))]
+            .order_by(CheckIn.at.desc()).limit(HISTORY))]
         row = CheckIn(patient_id=actor.user_id, enrolment_id=enrolments[0].id, at=now,
                       answers={**data.warning_signs, **data.leg,
                                **({"venous_ulcer": data.venous_ulcer}
@@ -473,43 +491,93 @@ def submit_checkin(store: Store, actor: Principal, data: CheckInInput,
         session.add(row)
         session.flush()
         current = _checkin_dict(row)
+        rules.validate(current)
         opened: list[str] = []
         for enrolment in enrolments:
-            for hit in rules.evaluate_checkin(enrolment.programme_id, current, previous,
-                                              start=date.fromisoformat(enrolment.start_date)):
-                if open_alert(session, actor.user_id, enrolment.clinic_id, hit, row.id, now):
-                    opened.append(hit.rule_id)
+            decisions = rules.evaluate(
+                _enrolment_facts(session, enrolment), current, previous,
+                _open_alerts(session, actor.user_id, enrolment.clinic_id), now)
+            for decision in decisions:
+                if apply_decision(session, actor.user_id, enrolment.clinic_id, decision,
+                                  row.id, now):
+                    opened.append(decision.rule_id)
         audit(session, actor, actor.user_id, "create", f"check-in {row.id}", now)
-        return CheckInOutcome(row.id, emergency, tuple(opened))
+        return CheckInOutcome(row.id, emergency, tuple(dict.fromkeys(opened)))
 
 
 # --- alerts ---------------------------------------------------------------------------------
 
-def open_alert(session: Session, patient_id: int, clinic_id: int, hit: rules.Hit,
-               checkin_id: int | None, now: datetime) -> bool:
-    """Open an alert for ``hit`` unless one is open for this patient, clinic and rule (then the
-    repeat is added to its history); True if a new alert was opened. Staff are notified."""
-    key = f"{patient_id}:{clinic_id}:{hit.rule_id}"
+def apply_decision(session: Session, patient_id: int, clinic_id: int,
+                   decision: rules.Decision, checkin_id: int | None, now: datetime) -> bool:
+    """Apply one rule decision to the store; True if it opened (or raised) an alert.
+
+    open: a new alert (unless one is open for this patient, clinic and rule: the unique open
+    key holds even against a concurrent check-in); keep: the finding is still there (noted on a
+    check-in); raise: a higher level, a fresh acknowledgement window; clear: the finding is gone
+    but a clinician still resolves it; resolve: closed by the rule (stale data once a check-in
+    arrives); escalate: not acknowledged in time, the clinic's admins are told.
+    """
+    key = f"{patient_id}:{clinic_id}:{decision.rule_id}"
     existing = session.scalars(select(Alert).where(Alert.open_key == key)).one_or_none()
-    if existing is not None:
-        session.add(AlertEvent(alert_id=existing.id, kind="recurred", at=now,
-                               note=f"check-in {checkin_id}" if checkin_id else None))
+    if decision.action == "open" and existing is None:
+        alert = Alert(patient_id=patient_id, clinic_id=clinic_id, rule_id=decision.rule_id,
+                      severity=decision.level, urgency=rules.URGENCY.get(decision.level, 3),
+                      status="open", open_key=key,
+                      reason={"id": decision.reason, **_plain(decision.evidence)},
+                      checkin_id=checkin_id, opened_at=now)
+        try:
+            with session.begin_nested():
+                session.add(alert)
+                session.flush()
+        except IntegrityError:
+            return False  # another transaction opened it a moment ago
+        session.add(AlertEvent(alert_id=alert.id, kind="opened", at=now))
+        staff = list(session.scalars(select(Membership.user_id).where(
+            Membership.clinic_id == clinic_id)))
+        notify.alert_opened(session, alert_id=alert.id, level=decision.level,
+                            recipients=staff, now=now)
+        return True
+    if existing is None:
         return False
-    alert = Alert(patient_id=patient_id, clinic_id=clinic_id, rule_id=hit.rule_id,
-                  severity=hit.severity, urgency=URGENCY.get(hit.severity, 3), status="open",
-                  open_key=key, reason=dict(hit.reason), checkin_id=checkin_id, opened_at=now)
-    try:
-        with session.begin_nested():
-            session.add(alert)
-            session.flush()
-    except IntegrityError:
-        return False  # another transaction opened it a moment ago
-    session.add(AlertEvent(alert_id=alert.id, kind="opened", at=now))
-    staff = list(session.scalars(select(Membership.user_id).where(
-        Membership.clinic_id == clinic_id)))
-    notify.alert_opened(session, alert_id=alert.id, rule_id=hit.rule_id,
-                        severity=hit.severity, recipients=staff, now=now)
-    return True
+    if decision.action in ("open", "keep"):
+        if checkin_id is not None:
+            session.add(AlertEvent(alert_id=existing.id, kind="recurred", at=now,
+                                   note=f"check-in {checkin_id}"))
+        return False
+    if decision.action == "raise":
+        existing.severity = decision.level
+        existing.urgency = rules.URGENCY.get(decision.level, 3)
+        existing.opened_at = now
+        existing.acknowledged_at = None
+        existing.escalated_at = None
+        existing.status = "open"
+        existing.reason = {"id": decision.reason, **_plain(decision.evidence)}
+        session.add(AlertEvent(alert_id=existing.id, kind="raised", at=now,
+                               note=decision.level))
+        staff = list(session.scalars(select(Membership.user_id).where(
+            Membership.clinic_id == clinic_id)))
+        notify.alert_opened(session, alert_id=existing.id, level=decision.level,
+                            recipients=staff, now=now)
+        return True
+    if decision.action == "clear":
+        session.add(AlertEvent(alert_id=existing.id, kind="cleared", at=now))
+    elif decision.action == "resolve":
+        _resolve(session, existing, None, "resolved by the rule", now)
+    elif decision.action == "escalate":
+        claimed = session.execute(update(Alert).where(
+            Alert.id == existing.id, Alert.escalated_at.is_(None)).values(escalated_at=now))
+        if getattr(claimed, "rowcount", 0):
+            session.add(AlertEvent(alert_id=existing.id, kind="escalated", at=now))
+            admins = list(session.scalars(select(Membership.user_id).where(
+                Membership.clinic_id == clinic_id, Membership.role == "admin")))
+            notify.alert_escalated(session, alert_id=existing.id, level=existing.severity,
+                                   recipients=admins, now=now)
+    return False
+
+
+def _plain(evidence: Mapping[str, Any]) -> dict[str, Any]:
+    """Evidence as JSON-ready values (lists for tuples)."""
+    return {str(k): list(v) if isinstance(v, tuple) else v for k, v in evidence.items()}
 
 
 def _alert_for(session: Session, actor: Principal, alert_id: int) -> Alert:
@@ -530,7 +598,8 @@ def _resolve(session: Session, alert: Alert, actor_id: int | None, note: str | N
 
 
 def act_on_alert(store: Store, actor: Principal, alert_id: int, action: str, now: datetime, *,
-                 note: str | None = None, snooze_hours: float | None = None) -> dict[str, Any]:
+                 note: str | None = None, snooze_hours: float | None = None,
+                 lang: str = "en") -> dict[str, Any]:
     """Acknowledge (with a note), snooze (until) or resolve one alert, and only that one."""
     note = (note or "").strip()[:2000] or None
     with store.session() as session:
@@ -549,6 +618,8 @@ def act_on_alert(store: Store, actor: Principal, alert_id: int, action: str, now
             until = now + timedelta(hours=snooze_hours)
             alert.status = "snoozed"
             alert.snoozed_until = until
+            # Snoozing is a clinician's decision about it: it stops the escalation clock.
+            alert.acknowledged_at = alert.acknowledged_at or now
         elif action == "resolve":
             _resolve(session, alert, actor.user_id, note, now)
         else:
@@ -558,10 +629,11 @@ def act_on_alert(store: Store, actor: Principal, alert_id: int, action: str, now
                                                            "snooze": "snoozed"}[action],
                                    actor_id=actor.user_id, note=note, until=until, at=now))
         audit(session, actor, alert.patient_id, "update", f"alert {alert.id}: {action}", now)
-        return alert_view(session, alert, now)
+        return alert_view(session, alert, now, lang)
 
 
-def alert_view(session: Session, alert: Alert, now: datetime) -> dict[str, Any]:
+def alert_view(session: Session, alert: Alert, now: datetime,
+               lang: str = "en") -> dict[str, Any]:
     """An alert with its rule's wording and citation, and its history."""
     events = []
     for event, user in session.execute(
@@ -572,53 +644,48 @@ def alert_view(session: Session, alert: Alert, now: datetime) -> dict[str, Any]:
                        "until": event.until.isoformat() if event.until else None})
     snoozed = alert.snoozed_until is not None and alert.snoozed_until > now \
         and alert.resolved_at is None
-    info = rules.rule_info(alert.rule_id)
+    text = rules.rule_text(alert.rule_id, lang)
+    reason = dict(alert.reason)
+    reason_id = str(reason.pop("id", ""))
     return {"id": alert.id, "patient_id": alert.patient_id, "clinic_id": alert.clinic_id,
-            "rule_id": alert.rule_id, "title": info.title, "action": info.action,
-            "citation": info.citation, "severity": alert.severity,
+            "rule_id": alert.rule_id, "title": text.title, "action": text.care_team,
+            "citation": text.sources, "severity": alert.severity,
+            "reason_text": rules.message(reason_id, lang) if reason_id else "",
             "status": "snoozed" if snoozed else ("open" if alert.status == "snoozed"
                                                  else alert.status),
-            "reason": dict(alert.reason), "opened_at": alert.opened_at.isoformat(),
+            "reason": reason, "opened_at": alert.opened_at.isoformat(),
             "snoozed_until": alert.snoozed_until.isoformat() if snoozed and alert.snoozed_until
             else None, "escalated": alert.escalated_at is not None, "events": events}
 
 
+def sweep(session: Session, now: datetime) -> dict[str, int]:
+    """What time alone brings, in the caller's transaction: for each active enrolment, the
+    rules without a check-in (stale data) and the escalation of open alerts not acknowledged
+    in time. Only the latest check-in is loaded (the time-based rules read nothing older)."""
+    counts = {"opened": 0, "escalated": 0, "resolved": 0}
+    latest = (select(CheckIn.patient_id, func.max(CheckIn.id).label("last_id"))
+              .group_by(CheckIn.patient_id).subquery())
+    for enrolment, last_id in session.execute(
+            select(Enrolment, latest.c.last_id)
+            .outerjoin(latest, latest.c.patient_id == Enrolment.patient_id)
+            .where(Enrolment.withdrawn_at.is_(None))):
+        last = session.get(CheckIn, last_id) if last_id is not None else None
+        history = [_checkin_dict(last)] if last is not None else []
+        for decision in rules.evaluate(
+                _enrolment_facts(session, enrolment), None, history,
+                _open_alerts(session, enrolment.patient_id, enrolment.clinic_id), now):
+            opened = apply_decision(session, enrolment.patient_id, enrolment.clinic_id,
+                                    decision, None, now)
+            counts["opened"] += opened
+            counts["escalated"] += decision.action == "escalate"
+            counts["resolved"] += decision.action == "resolve"
+    return counts
+
+
 def tick(store: Store, now: datetime) -> dict[str, int]:
-    """What time alone brings, for the worker to call every minute or so: stale-data alerts
-    (no check-in for the programme's interval) and escalation to the clinic's admins of urgent
-    alerts nobody acknowledged in time. Returns how many of each."""
-    stale = escalated = 0
+    """``sweep`` in its own transaction (``clotwatch admin tick``; the worker's planner)."""
     with store.session() as session:
-        last = (select(CheckIn.patient_id, func.max(CheckIn.at).label("last_at"))
-                .group_by(CheckIn.patient_id).subquery())
-        for enrolment, last_at in session.execute(
-                select(Enrolment, last.c.last_at)
-                .outerjoin(last, last.c.patient_id == Enrolment.patient_id)
-                .where(Enrolment.withdrawn_at.is_(None))):
-            for hit in rules.evaluate_elapsed(
-                    enrolment.programme_id, last_checkin=last_at,
-                    start=date.fromisoformat(enrolment.start_date), now=now,
-                    interval_days=enrolment.interval_days):
-                stale += open_alert(session, enrolment.patient_id, enrolment.clinic_id, hit,
-                                    None, now)
-        for alert, clinic in session.execute(
-                select(Alert, Clinic).join(Clinic, Clinic.id == Alert.clinic_id)
-                .where(Alert.resolved_at.is_(None), Alert.acknowledged_at.is_(None),
-                       Alert.escalated_at.is_(None),
-                       Alert.severity.in_(("emergency", "same_day")))):
-            if alert.opened_at + timedelta(minutes=clinic.escalate_after_minutes) > now:
-                continue
-            claimed = session.execute(update(Alert).where(
-                Alert.id == alert.id, Alert.escalated_at.is_(None)).values(escalated_at=now))
-            if not getattr(claimed, "rowcount", 0):
-                continue
-            session.add(AlertEvent(alert_id=alert.id, kind="escalated", at=now))
-            admins = list(session.scalars(select(Membership.user_id).where(
-                Membership.clinic_id == clinic.id, Membership.role == "admin")))
-            notify.alert_escalated(session, alert_id=alert.id, rule_id=alert.rule_id,
-                                   recipients=admins, now=now)
-            escalated += 1
-    return {"stale_alerts_opened": stale, "escalated": escalated}
+        return sweep(session, now)
 
 
 # --- worklist and patient page --------------------------------------------------------------
@@ -637,7 +704,7 @@ class WorklistRow:
 
 
 def worklist(store: Store, actor: Principal, now: datetime, *, programme: str | None = None,
-             limit: int = 200, offset: int = 0) -> list[WorklistRow]:
+             limit: int = 200, offset: int = 0, lang: str = "en") -> list[WorklistRow]:
     """The actor's clinics' patients: the most urgent unacknowledged open alert first, then
     acknowledged ones, then the oldest data (never checked in counts as oldest)."""
     clinics = [c for c in actor.staff if policy.view_worklist(actor, c)]
@@ -675,14 +742,14 @@ def worklist(store: Store, actor: Principal, now: datetime, *, programme: str | 
                 .order_by(rank, Alert.opened_at).limit(1)).first() if count else None
             rows.append(WorklistRow(enrolment.patient_id, name, enrolment.programme_id,
                                     enrolment.clinic_id,
-                                    alert_view(session, top, now) if top else None,
+                                    alert_view(session, top, now, lang) if top else None,
                                     int(count or 0), last_at))
         audit(session, actor, None, "read", f"worklist ({len(rows)} patients)", now)
         return rows
 
 
 def patient_record(store: Store, actor: Principal, patient_id: int, now: datetime,
-                   *, limit: int = 180) -> dict[str, Any]:
+                   *, limit: int = 180, lang: str = "en") -> dict[str, Any]:
     """A patient's follow-up as the patient page shows it: enrolments, check-ins (newest
     first), alerts with their history, and whether the reader may act on alerts."""
     with store.session() as session:
@@ -698,7 +765,7 @@ def patient_record(store: Store, actor: Principal, patient_id: int, now: datetim
         alert_query = select(Alert).where(Alert.patient_id == patient_id)
         if visible_clinics is not None:
             alert_query = alert_query.where(Alert.clinic_id.in_(visible_clinics))
-        alerts = [alert_view(session, a, now) for a in session.scalars(
+        alerts = [alert_view(session, a, now, lang) for a in session.scalars(
             alert_query.order_by(Alert.resolved_at.is_not(None), Alert.urgency,
                                  Alert.opened_at.desc()).limit(200))]
         for item in alerts:

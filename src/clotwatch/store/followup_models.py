@@ -36,7 +36,6 @@ class Clinic(Base):
     name: Mapped[str] = mapped_column(String(200))
     join_code: Mapped[str] = mapped_column(String(32), unique=True)
     require_totp: Mapped[bool] = mapped_column(Boolean, default=False)
-    escalate_after_minutes: Mapped[int] = mapped_column(Integer, default=60)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
@@ -206,7 +205,7 @@ class Alert(Base):
     patient_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     clinic_id: Mapped[int] = mapped_column(ForeignKey("clinics.id", ondelete="CASCADE"))
     rule_id: Mapped[str] = mapped_column(String(64))
-    severity: Mapped[str] = mapped_column(String(16))  # emergency | same_day | routine
+    severity: Mapped[str] = mapped_column(String(16))  # the level: soon | urgent | emergency
     urgency: Mapped[int] = mapped_column(Integer)  # 0 most urgent: the worklist's order
     status: Mapped[str] = mapped_column(String(16))  # open|acknowledged|snoozed|resolved
     open_key: Mapped[str | None] = mapped_column(String(100), nullable=True, unique=True)

@@ -91,17 +91,17 @@ def _safe_next(target: str, lang: str) -> str:
     return target if target.startswith(f"/{lang}/") and "//" not in target else f"/{lang}/me"
 
 
-async def _call(request: Request, lang: str, fn: Callable[..., Any], *args: Any,
+async def _call(request: Request, page_lang: str, fn: Callable[..., Any], *args: Any,
                 **kwargs: Any) -> Any:
     """Run a service call in the thread pool; map its refusals to pages."""
     try:
         return await run_in_threadpool(fn, *args, **kwargs)
     except NotFound:
-        return not_found(request, lang)
+        return not_found(request, page_lang)
     except AccessDenied:
-        return _denied(request, lang, 403)
+        return _denied(request, page_lang, 403)
     except InputError as exc:
-        return _field_error(request, lang, exc)
+        return _field_error(request, page_lang, exc)
 
 
 # --- sign-in, second factor, sign-out, reset -----------------------------------------------
@@ -249,8 +249,14 @@ async def reset_request(request: Request, lang: str) -> Response:
             found = accounts.request_reset(session, _text(form, "email", 320), now)
             if found is not None:
                 user, token = found
-                notify.password_reset(session, user_id=user.id, now=now,
-                                      link=f"{base}/{user.lang}/account/reset/{token}")
+                link = f"{base}/{user.lang}/account/reset/{token}"
+                t = gettext(user.lang)
+                notify.password_reset(
+                    session, user=user, link=link, now=now,
+                    subject=t("Reset your clotwatch password"),
+                    body=t("To choose a new password, open this link within an hour (it works "
+                           "once): {link}. If you did not ask for it, ignore this email.",
+                           link=link))
 
     await run_in_threadpool(send)
     return render(request, lang, "fu_reset_request.html", sent=True)
@@ -297,7 +303,7 @@ async def join_form(request: Request, lang: str, code: str = "") -> Response:
             error = exc.reason
     found = await run_in_threadpool(_session_principal, request)
     return render(request, lang, "fu_join.html", code=code, invitation=view, error=error,
-                  signed_in=found is not None, programmes=rules.programmes(), values={})
+                  signed_in=found is not None, programmes=rules.programmes(lang), values={})
 
 
 @router.post("/{lang}/join")
@@ -332,7 +338,7 @@ async def join(request: Request, lang: str) -> Response:
         _ = gettext(lang)
         return render(request, lang, "fu_join.html", status_code=422, code=code,
                       invitation=None, error=f"{exc.field}: {exc.reason}",
-                      signed_in=found is not None, programmes=rules.programmes(),
+                      signed_in=found is not None, programmes=rules.programmes(lang),
                       values=values)
     response = RedirectResponse(f"/{lang}/account/totp" if totp else f"/{lang}/me",
                                 status_code=303)
@@ -374,7 +380,7 @@ async def me(request: Request, lang: str) -> Response:
     store = request.app.state.store
     viewers = await run_in_threadpool(followup.who_can_see, store, actor)
     return render(request, lang, "fu_me.html", actor=actor, viewers=viewers,
-                  programmes={p.id: p for p in rules.programmes()}, invitation=None, qr=None)
+                  programmes={p.id: p for p in rules.programmes(lang)}, invitation=None, qr=None)
 
 
 @router.post("/{lang}/me/caregivers")
@@ -393,7 +399,7 @@ async def invite_caregiver(request: Request, lang: str) -> Response:
     viewers = await run_in_threadpool(followup.who_can_see, store, actor)
     link = f"{str(request.base_url).rstrip('/')}/{lang}/join?code={issued.token}"
     return render(request, lang, "fu_me.html", actor=actor, viewers=viewers,
-                  programmes={p.id: p for p in rules.programmes()},
+                  programmes={p.id: p for p in rules.programmes(lang)},
                   invitation={"link": link, "code": issued.code,
                               "expires_at": issued.expires_at}, qr=_qr_svg(link))
 
@@ -623,11 +629,11 @@ async def worklist(request: Request, lang: str, programme: str = "") -> Response
     if isinstance(actor, Response):
         return actor
     rows = await _call(request, lang, followup.worklist, request.app.state.store, actor,
-                       _now(request), programme=programme or None)
+                       _now(request), programme=programme or None, lang=lang)
     if isinstance(rows, Response):
         return rows
     return render(request, lang, "fu_worklist.html", actor=actor, rows=rows, programme=programme,
-                  programmes=rules.programmes(), now=_now(request))
+                  programmes=rules.programmes(lang), now=_now(request))
 
 
 @router.get("/{lang}/care/patients/{patient_id}")
@@ -637,12 +643,12 @@ async def patient_page(request: Request, lang: str, patient_id: int) -> Response
     if isinstance(actor, Response):
         return actor
     record = await _call(request, lang, followup.patient_record, request.app.state.store,
-                         actor, patient_id, _now(request))
+                         actor, patient_id, _now(request), lang=lang)
     if isinstance(record, Response):
         return record
     return render(request, lang, "fu_patient.html", actor=actor, record=record,
                   charts=charts.for_record(record, gettext(lang)),
-                  programmes={p.id: p for p in rules.programmes()})
+                  programmes={p.id: p for p in rules.programmes(lang)})
 
 
 @router.post("/{lang}/care/alerts/{alert_id}")
@@ -661,7 +667,7 @@ async def alert_action(request: Request, lang: str, alert_id: int) -> Response:
         return _field_error(request, lang, InputError("hours", "enter a number of hours"))
     alert = await _call(request, lang, followup.act_on_alert, request.app.state.store, actor,
                         alert_id, _text(form, "action", 20), _now(request),
-                        note=_text(form, "note", 2000), snooze_hours=hours)
+                        note=_text(form, "note", 2000), snooze_hours=hours, lang=lang)
     if isinstance(alert, Response):
         return alert
     if request.headers.get("hx-request") == "true" and \
@@ -681,7 +687,7 @@ async def enrol_form(request: Request, lang: str) -> Response:
         return _denied(request, lang, 403)
     clinics = await run_in_threadpool(followup.clinics_of, request.app.state.store, actor)
     return render(request, lang, "fu_enrol.html", actor=actor, clinics=clinics,
-                  programmes=rules.programmes(), issued=None, qr=None,
+                  programmes=rules.programmes(lang), issued=None, qr=None,
                   today=_now(request).date().isoformat())
 
 
@@ -708,7 +714,7 @@ async def enrol(request: Request, lang: str) -> Response:
     clinics = await run_in_threadpool(followup.clinics_of, request.app.state.store, actor)
     link = f"{str(request.base_url).rstrip('/')}/{lang}/join?code={issued.token}"
     return render(request, lang, "fu_enrol.html", actor=actor, clinics=clinics,
-                  programmes=rules.programmes(), today=start.isoformat(),
+                  programmes=rules.programmes(lang), today=start.isoformat(),
                   issued={"link": link, "code": issued.code, "expires_at": issued.expires_at},
                   qr=_qr_svg(link))
 

@@ -24,7 +24,6 @@ def upgrade() -> None:
         sa.Column("name", sa.String(length=200), nullable=False),
         sa.Column("join_code", sa.String(length=32), nullable=False),
         sa.Column("require_totp", sa.Boolean(), nullable=False),
-        sa.Column("escalate_after_minutes", sa.Integer(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_clinics")),
         sa.UniqueConstraint("join_code", name=op.f("uq_clinics_join_code")),
