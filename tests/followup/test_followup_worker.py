@@ -16,8 +16,9 @@ worker = pytest.importorskip("clotwatch.worker.planners",
 
 
 def test_planners_are_registered_and_plan_once(world: World) -> None:
-    from clotwatch.service import followup_worker
     from clotwatch.store.outbox import OutboxMessage  # type: ignore[import-not-found]
+
+    from clotwatch.service import followup_worker
 
     assert followup_worker.plan_checkin_reminders in worker.default_planners()
     assert followup_worker.sweep_alerts in worker.default_planners()

@@ -29,7 +29,10 @@ def sweep_alerts(session: Session, now: datetime) -> int:
 
 def plan_checkin_reminders(session: Session, now: datetime) -> int:
     """Enqueue each active enrolment's next reminder due within a day (idempotent)."""
-    from clotwatch.worker.reminders import ReminderTarget, plan_reminders
+    from clotwatch.worker.reminders import (  # type: ignore[import-untyped,unused-ignore]
+        ReminderTarget,
+        plan_reminders,
+    )
 
     latest = (select(CheckIn.patient_id, func.max(CheckIn.at).label("last_at"))
               .group_by(CheckIn.patient_id).subquery())
@@ -52,7 +55,9 @@ def plan_checkin_reminders(session: Session, now: datetime) -> int:
 
 def register() -> None:
     """Add the follow-up planners to ``clotwatch worker``."""
-    from clotwatch.worker.planners import register_planner
+    from clotwatch.worker.planners import (  # type: ignore[import-untyped,unused-ignore]
+        register_planner,
+    )
 
     register_planner(plan_checkin_reminders)
     register_planner(sweep_alerts)
