@@ -250,11 +250,11 @@ async def reset_request(request: Request, lang: str) -> Response:
             if found is not None:
                 user, token = found
                 link = f"{base}/{user.lang}/account/reset/{token}"
-                t = gettext(user.lang)
+                _ = gettext(user.lang)
                 notify.password_reset(
                     session, user=user, link=link, now=now,
-                    subject=t("Reset your clotwatch password"),
-                    body=t("To choose a new password, open this link within an hour (it works "
+                    subject=_("Reset your clotwatch password"),
+                    body=_("To choose a new password, open this link within an hour (it works "
                            "once): {link}. If you did not ask for it, ignore this email.",
                            link=link))
 
