@@ -677,6 +677,28 @@ async def alert_action(request: Request, lang: str, alert_id: int) -> Response:
     return RedirectResponse(f"/{lang}/care/patients/{alert['patient_id']}", status_code=303)
 
 
+@router.post("/{lang}/care/enrolments/{enrolment_id}")
+async def adjust_schedule(request: Request, lang: str, enrolment_id: int) -> Response:
+    """A clinician sets a patient's check-in interval (empty: the programme's own)."""
+    actor = await signed_in(request, lang)
+    if isinstance(actor, Response):
+        return actor
+    form = await checked_form(request, lang)
+    if isinstance(form, Response):
+        return form
+    try:
+        days = convert("interval_days", "integer", _text(form, "interval_days", 5))
+    except InputError as exc:
+        return _field_error(request, lang, exc)
+    done = await _call(request, lang, followup.set_interval, request.app.state.store, actor,
+                       enrolment_id, days, _now(request))
+    if isinstance(done, Response):
+        return done
+    return RedirectResponse(f"/{lang}/care/patients/{_text(form, 'patient', 12)}"
+                            if _text(form, "patient", 12).isdigit() else f"/{lang}/care",
+                            status_code=303)
+
+
 @router.get("/{lang}/care/enrol")
 async def enrol_form(request: Request, lang: str) -> Response:
     """A clinician enrols a patient in a programme: an invitation to hand over."""
