@@ -8,6 +8,7 @@ and the personas every test uses (as healthchecks does: alice, bob, charlie ...)
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -50,14 +51,29 @@ def clock() -> Clock:
     return Clock()
 
 
+@pytest.fixture(scope="session")
+def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An empty database at the head revision, made once; tests copy it (migrating every
+    test's database from scratch would cost most of this directory's time budget)."""
+    path = tmp_path_factory.mktemp("template") / "template.sqlite3"
+    upgrade(f"sqlite:///{path}")
+    return path
+
+
+def fresh_db(template: Path, directory: Path) -> str:
+    """A copy of the migrated template in ``directory``; its URL."""
+    target = directory / "followup.sqlite3"
+    shutil.copyfile(template, target)
+    return f"sqlite:///{target}"
+
+
 @pytest.fixture
-def db_url(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'followup.sqlite3'}"
+def db_url(tmp_path: Path, migrated_template: Path) -> str:
+    return fresh_db(migrated_template, tmp_path)
 
 
 @pytest.fixture
 def store(db_url: str) -> Iterator[Store]:
-    upgrade(db_url)
     opened = open_store(db_url)
     yield opened
     opened.dispose()

@@ -18,7 +18,7 @@ from clotwatch.config import Settings
 from clotwatch.service import accounts
 from clotwatch.store.followup_models import User
 
-from .conftest import Clock, World, make_world
+from .conftest import Clock, World, fresh_db, make_world
 
 ALL = frozenset(accounts.SCOPES)
 SIGNS = {"short_of_breath": False, "chest_pain": False, "coughing_blood": False,
@@ -33,8 +33,10 @@ def token(world: World, name: str, scopes: frozenset[str] = ALL) -> dict[str, st
 
 
 @pytest.fixture
-def api(tmp_path: Path, clock: Clock) -> Iterator[tuple[World, TestClient]]:
-    settings_ = Settings(data_dir=tmp_path / "d", database_url=f"sqlite:///{tmp_path}/a.db")
+def api(tmp_path: Path, clock: Clock,
+        migrated_template: Path) -> Iterator[tuple[World, TestClient]]:
+    settings_ = Settings(data_dir=tmp_path / "d",
+                         database_url=fresh_db(migrated_template, tmp_path))
     app = create_app(settings_, clock=clock, migrate=True)
     with TestClient(app) as client:
         yield make_world(app.state.store, clock), client
@@ -119,7 +121,7 @@ schema = schemathesis.openapi.from_asgi("/api/v1/openapi.json", _APP).include(
 
 
 @schema.parametrize()
-@settings(max_examples=15, deadline=None,
+@settings(max_examples=10, deadline=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 def test_followup_api_never_answers_with_a_server_error(case: schemathesis.Case) -> None:
     case.call_and_validate(headers=_HEADERS, checks=[not_a_server_error])

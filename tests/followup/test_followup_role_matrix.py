@@ -31,7 +31,7 @@ from clotwatch.service import accounts, followup
 from clotwatch.service.followup import CheckInInput
 from clotwatch.store.followup_models import Alert, Enrolment, User
 
-from .conftest import PASSWORD, Clock, World, make_world
+from .conftest import PASSWORD, Clock, World, fresh_db, make_world
 from .webflow import CSRF
 
 ROLES = ("anon", "alice", "bob", "carol", "dave", "clin_a", "clin_b", "admin_a", "admin_b")
@@ -45,7 +45,7 @@ API_SIGNS = {k: False for k in SIGNS}
 # last two (withdraw, delete), which change what the others read.
 MATRIX: dict[tuple[str, str], tuple[str, dict[str, object]]] = {
     ("GET", "/{lang}/account/signin"): ("PPPPPPPPP", {}),
-    ("POST", "/{lang}/account/signin"): ("PPPPPPPPP", {"email": "x@example.org"}),
+    ("POST", "/{lang}/account/signin"): ("PPPPPPPPP", {"email": "dave@example.org"}),
     ("GET", "/{lang}/account/totp"): ("LYYYYYYYY", {}),
     ("POST", "/{lang}/account/totp"): ("PPPPPPPPP", {"code": "000000"}),
     ("GET", "/{lang}/account/reset"): ("PPPPPPPPP", {}),
@@ -86,9 +86,10 @@ MATRIX: dict[tuple[str, str], tuple[str, dict[str, object]]] = {
 
 
 @pytest.fixture
-def setup(tmp_path: Path, clock: Clock) -> Iterator[tuple[TestClient, World, dict[str, str]]]:
+def setup(tmp_path: Path, clock: Clock, migrated_template: Path
+          ) -> Iterator[tuple[TestClient, World, dict[str, str]]]:
     app = create_app(Settings(data_dir=tmp_path / "d",
-                              database_url=f"sqlite:///{tmp_path}/m.db"),
+                              database_url=fresh_db(migrated_template, tmp_path)),
                      clock=clock, migrate=True)
     with TestClient(app) as client:
         world = make_world(app.state.store, clock)
@@ -138,19 +139,22 @@ def outcome(status: int, location: str | None) -> str:
 def test_every_route_with_every_role(setup: tuple[TestClient, World, dict[str, str]]) -> None:
     client, world, ids = setup
     sessions: dict[str, dict[str, str]] = {}
+    csrf_tokens: dict[str, str] = {}
     tokens: dict[str, dict[str, str]] = {}
+    client.cookies.clear()
+    csrf_tokens["anon"] = _csrf(client, "/en/account/signin")
+    sessions["anon"] = dict(client.cookies)  # the CSRF cookie only
     for role in ROLES[1:]:
         client.cookies.clear()
+        csrf_tokens[role] = _csrf(client, "/en/account/signin")
         client.post("/en/account/signin", data={
             "email": f"{role}@example.org", "password": PASSWORD,
-            "csrf_token": _csrf(client, "/en/account/signin")}, follow_redirects=False)
-        sessions[role] = dict(client.cookies)
+            "csrf_token": csrf_tokens[role]}, follow_redirects=False)
+        sessions[role] = dict(client.cookies)  # the session and the CSRF cookie
         with world.store.session() as session:
             user = session.scalars(select(User).where(User.id == world.users[role])).one()
             tokens[role] = {"Authorization": "Bearer " + accounts.create_api_token(
                 session, user, "matrix", frozenset(accounts.SCOPES), world.clock())}
-    client.cookies.clear()
-    anon_cookies = {}
     failures = []
     for (method, template), (expected, body) in MATRIX.items():
         path = template.replace("{lang}", "en").replace("{token}", "not-a-token")
@@ -159,7 +163,7 @@ def test_every_route_with_every_role(setup: tuple[TestClient, World, dict[str, s
             path = path.replace("{" + key + "}", value)
         for role, want in zip(ROLES, expected, strict=True):
             client.cookies.clear()
-            for name, value in (sessions.get(role) or anon_cookies).items():
+            for name, value in sessions[role].items():
                 client.cookies.set(name, value)
             if path.startswith("/api/"):
                 headers = tokens.get(role, {})
@@ -169,7 +173,7 @@ def test_every_route_with_every_role(setup: tuple[TestClient, World, dict[str, s
                 response = client.get(path, follow_redirects=False)
             else:
                 data = {**{k: str(v) for k, v in body.items()},
-                        "csrf_token": _csrf(client, "/en/account/signin")}
+                        "csrf_token": csrf_tokens[role]}
                 if template.endswith("/withdraw"):
                     data["id"] = ids["enrolment_id"]
                 if template.endswith("/care/enrol"):

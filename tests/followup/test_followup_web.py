@@ -16,7 +16,7 @@ from clotwatch.api import create_app
 from clotwatch.config import Settings
 from clotwatch.service import notify
 
-from .conftest import PASSWORD, Clock, World, make_world
+from .conftest import PASSWORD, Clock, World, fresh_db, make_world
 from .webflow import post, sign_in
 
 NO_SIGNS = {"short_of_breath": "false", "chest_pain": "false", "coughing_blood": "false",
@@ -24,8 +24,10 @@ NO_SIGNS = {"short_of_breath": "false", "chest_pain": "false", "coughing_blood":
 
 
 @pytest.fixture
-def world_app(tmp_path: Path, clock: Clock) -> Iterator[tuple[World, TestClient]]:
-    settings = Settings(data_dir=tmp_path / "data", database_url=f"sqlite:///{tmp_path}/w.db")
+def world_app(tmp_path: Path, clock: Clock,
+              migrated_template: Path) -> Iterator[tuple[World, TestClient]]:
+    settings = Settings(data_dir=tmp_path / "data",
+                        database_url=fresh_db(migrated_template, tmp_path))
     app = create_app(settings, clock=clock, migrate=True)
     with TestClient(app) as client:
         world = make_world(app.state.store, clock)
