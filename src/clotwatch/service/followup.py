@@ -490,6 +490,8 @@ def submit_checkin(store: Store, actor: Principal, data: CheckInInput,
                       daily_steps=data.daily_steps)
         session.add(row)
         session.flush()
+        for enrolment in enrolments:
+            enrolment.last_checkin_at = now
         current = _checkin_dict(row)
         rules.validate(current)
         opened: list[str] = []
@@ -632,6 +634,16 @@ def act_on_alert(store: Store, actor: Principal, alert_id: int, action: str, now
         return alert_view(session, alert, now, lang)
 
 
+def alert_summary(alert: Alert, now: datetime, lang: str = "en") -> dict[str, Any]:
+    """An alert as the worklist shows it: level, status, title (no history)."""
+    snoozed = alert.snoozed_until is not None and alert.snoozed_until > now
+    return {"id": alert.id, "rule_id": alert.rule_id, "severity": alert.severity,
+            "title": rules.rule_text(alert.rule_id, lang).title,
+            "status": "snoozed" if snoozed else ("open" if alert.status == "snoozed"
+                                                 else alert.status),
+            "opened_at": alert.opened_at.isoformat(), "escalated": alert.escalated_at is not None}
+
+
 def alert_view(session: Session, alert: Alert, now: datetime,
                lang: str = "en") -> dict[str, Any]:
     """An alert with its rule's wording and citation, and its history."""
@@ -719,31 +731,35 @@ def worklist(store: Store, actor: Principal, now: datetime, *, programme: str | 
                      func.count(Alert.id).label("n"))
               .where(Alert.clinic_id.in_(clinics), Alert.resolved_at.is_(None), active)
               .group_by(Alert.patient_id, Alert.clinic_id).subquery())
-    last = (select(CheckIn.patient_id, func.max(CheckIn.at).label("last_at"))
-            .group_by(CheckIn.patient_id).subquery())
-    query = (select(Enrolment, User.display_name, alerts.c.rank, alerts.c.n, last.c.last_at)
+    query = (select(Enrolment, User.display_name, alerts.c.rank, alerts.c.n)
              .join(User, User.id == Enrolment.patient_id)
              .outerjoin(alerts, and_(alerts.c.patient_id == Enrolment.patient_id,
                                      alerts.c.clinic_id == Enrolment.clinic_id))
-             .outerjoin(last, last.c.patient_id == Enrolment.patient_id)
              .where(Enrolment.clinic_id.in_(clinics), Enrolment.withdrawn_at.is_(None)))
     if programme:
         query = query.where(Enrolment.programme_id == programme)
     query = query.order_by(alerts.c.rank.is_(None), alerts.c.rank,
-                           last.c.last_at.is_not(None), last.c.last_at, Enrolment.id)
+                           Enrolment.last_checkin_at.is_not(None), Enrolment.last_checkin_at,
+                           Enrolment.id)
     with store.session() as session:
+        page = list(session.execute(query.limit(max(1, min(limit, 1000)))
+                                    .offset(max(0, offset))))
+        with_alerts = [e.patient_id for e, _n, _r, count in page if count]
+        tops: dict[tuple[int, int], Alert] = {}
+        if with_alerts:
+            for alert in session.scalars(
+                    select(Alert).where(Alert.patient_id.in_(with_alerts),
+                                        Alert.clinic_id.in_(clinics),
+                                        Alert.resolved_at.is_(None), active)
+                    .order_by(rank, Alert.opened_at)):
+                tops.setdefault((alert.patient_id, alert.clinic_id), alert)
         rows = []
-        for enrolment, name, _rank, count, last_at in session.execute(
-                query.limit(max(1, min(limit, 1000))).offset(max(0, offset))):
-            top = session.scalars(
-                select(Alert).where(Alert.patient_id == enrolment.patient_id,
-                                    Alert.clinic_id == enrolment.clinic_id,
-                                    Alert.resolved_at.is_(None), active)
-                .order_by(rank, Alert.opened_at).limit(1)).first() if count else None
+        for enrolment, name, _rank, count in page:
+            top = tops.get((enrolment.patient_id, enrolment.clinic_id))
             rows.append(WorklistRow(enrolment.patient_id, name, enrolment.programme_id,
                                     enrolment.clinic_id,
-                                    alert_view(session, top, now, lang) if top else None,
-                                    int(count or 0), last_at))
+                                    alert_summary(top, now, lang) if top else None,
+                                    int(count or 0), enrolment.last_checkin_at))
         audit(session, actor, None, "read", f"worklist ({len(rows)} patients)", now)
         return rows
 

@@ -151,6 +151,12 @@ class Enrolment(Base):
     interval_days: Mapped[int | None] = mapped_column(Integer, nullable=True)  # clinician's
     started_at: Mapped[datetime] = mapped_column(UTCDateTime())
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # The patient's latest check-in, kept here by the service so that the worklist orders by
+    # "oldest data" without scanning every check-in.
+    last_checkin_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+    __table_args__ = (Index("ix_enrolments_clinic_id_last_checkin_at", "clinic_id",
+                            "last_checkin_at"),)
 
 
 class CareLink(Base):

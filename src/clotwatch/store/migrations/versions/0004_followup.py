@@ -126,6 +126,7 @@ def upgrade() -> None:
         sa.Column("interval_days", sa.Integer(), nullable=True),
         sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("withdrawn_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("last_checkin_at", sa.DateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["clinic_id"],
             ["clinics.id"],
@@ -143,6 +144,10 @@ def upgrade() -> None:
     with op.batch_alter_table("enrolments", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_enrolments_clinic_id"), ["clinic_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_enrolments_patient_id"), ["patient_id"], unique=False)
+        batch_op.create_index(
+            "ix_enrolments_clinic_id_last_checkin_at", ["clinic_id", "last_checkin_at"],
+            unique=False,
+        )
 
     op.create_table(
         "invitations",
@@ -367,6 +372,7 @@ def downgrade() -> None:
     op.drop_table("invitations")
     with op.batch_alter_table("enrolments", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_enrolments_patient_id"))
+        batch_op.drop_index("ix_enrolments_clinic_id_last_checkin_at")
         batch_op.drop_index(batch_op.f("ix_enrolments_clinic_id"))
 
     op.drop_table("enrolments")
