@@ -65,6 +65,8 @@ MATRIX: dict[tuple[str, str], tuple[str, dict[str, object]]] = {
     ("GET", "/{lang}/care"): ("LNNNNYYYY", {}),
     ("GET", "/{lang}/care/patients/{patient_id}"): ("LYNYNYNYN", {}),
     ("POST", "/{lang}/care/alerts/{alert_id}"): ("LNNNNYNYN", {"action": "acknowledge"}),
+    ("POST", "/{lang}/care/patients/{patient_id}/visit"): ("LNNNNYNYN",
+                                                            {"villalta.pain": "1"}),
     ("POST", "/{lang}/care/enrolments/{enrolment_id}"): ("LNNNNYNYN", {"interval_days": "3"}),
     ("GET", "/{lang}/care/enrol"): ("LNNNNYYYY", {}),
     ("POST", "/{lang}/care/enrol"): ("LNNNNYNYN", {"programme": "after_surgery",

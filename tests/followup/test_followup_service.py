@@ -185,3 +185,21 @@ def test_delete_account_removes_the_patients_data(world: World) -> None:
     with pytest.raises(NotFound):
         followup.patient_record(world.store, world.principal("clin_a"), world.users["alice"],
                                 world.clock())
+
+
+def test_a_visit_rates_the_signs_and_only_staff_record_it(world: World) -> None:
+    grades = dict.fromkeys(followup.VILLALTA_ITEMS, 1)  # total 11: post-thrombotic syndrome
+    followup.record_visit(world.store, world.principal("clin_a"), world.users["alice"], grades,
+                          False, world.clock())
+    record = followup.patient_record(world.store, world.principal("alice"),
+                                     world.users["alice"], world.clock())
+    assert record["checkins"][0]["kind"] == "visit"
+    assert record["checkins"][0]["villalta_symptom_score"] == 11
+    for who in ("alice", "carol", "clin_b"):
+        with pytest.raises(NotFound):
+            followup.record_visit(world.store, world.principal(who), world.users["alice"],
+                                  grades, False, world.clock())
+    with pytest.raises(InputError) as caught:
+        followup.record_visit(world.store, world.principal("clin_a"), world.users["alice"],
+                              {"pain": 4}, None, world.clock())
+    assert caught.value.field == "villalta.pain"

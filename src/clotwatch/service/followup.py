@@ -442,7 +442,7 @@ def _checkin_dict(row: CheckIn) -> dict[str, Any]:
             "doses_taken": row.doses_taken, "doses_missed": row.doses_missed,
             "villalta_symptoms": dict(row.villalta_symptoms or {}),
             "villalta_symptom_score": row.villalta_symptom_score,
-            "daily_steps": row.daily_steps}
+            "daily_steps": row.daily_steps, "kind": row.kind}
 
 
 def _enrolment_facts(session: Session, enrolment: Enrolment) -> rules.EnrolmentFacts:
@@ -480,7 +480,7 @@ def submit_checkin(store: Store, actor: Principal, data: CheckInInput,
             select(CheckIn).where(CheckIn.patient_id == actor.user_id)
             .order_by(CheckIn.at.desc()).limit(HISTORY))]
         row = CheckIn(patient_id=actor.user_id, enrolment_id=enrolments[0].id, at=now,
-                      answers={**data.warning_signs, **data.leg,
+                      kind="patient", answers={**data.warning_signs, **data.leg,
                                **({"venous_ulcer": data.venous_ulcer}
                                   if data.venous_ulcer is not None else {})},
                       warning_sign=emergency, calf_left_cm=data.calf_left_cm,
@@ -505,6 +505,57 @@ def submit_checkin(store: Store, actor: Principal, data: CheckInInput,
                     opened.append(decision.rule_id)
         audit(session, actor, actor.user_id, "create", f"check-in {row.id}", now)
         return CheckInOutcome(row.id, emergency, tuple(dict.fromkeys(opened)))
+
+
+VILLALTA_ITEMS = ("pain", "cramps", "heaviness", "paresthesia", "pruritus", "pretibial_edema",
+                  "skin_induration", "hyperpigmentation", "redness", "venous_ectasia",
+                  "pain_on_calf_compression")
+
+
+def record_visit(store: Store, actor: Principal, patient_id: int,
+                 villalta: Mapping[str, int | None], venous_ulcer: bool | None,
+                 now: datetime) -> CheckInOutcome:
+    """A clinician's Villalta rating at a visit (symptoms and signs, Kahn 2009), stored as a
+    check-in of kind "visit" and evaluated by the rules with the patient's own check-ins."""
+    items: dict[str, int] = {}
+    for item, grade in villalta.items():
+        if item not in VILLALTA_ITEMS:
+            raise InputError(f"villalta.{item}", "unknown Villalta item")
+        if grade is None:
+            continue
+        if isinstance(grade, bool) or grade not in (0, 1, 2, 3):
+            raise InputError(f"villalta.{item}", "choose 0 none, 1 mild, 2 moderate or 3 severe")
+        items[item] = grade
+    with store.session() as session:
+        facts = patient_facts(session, patient_id)
+        if session.get(User, patient_id) is None or not policy.record_visit(actor, facts):
+            raise NotFound("no such patient")
+        enrolments = list(session.scalars(select(Enrolment).where(
+            Enrolment.patient_id == patient_id, Enrolment.withdrawn_at.is_(None),
+            Enrolment.clinic_id.in_(actor.clinics_with(*accounts.STAFF_ROLES)))))
+        previous = [_checkin_dict(r) for r in session.scalars(
+            select(CheckIn).where(CheckIn.patient_id == patient_id)
+            .order_by(CheckIn.at.desc()).limit(HISTORY))]
+        complete = len(items) == len(VILLALTA_ITEMS)
+        row = CheckIn(patient_id=patient_id, enrolment_id=enrolments[0].id, at=now,
+                      kind="visit", recorded_by=actor.user_id,
+                      answers={"venous_ulcer": venous_ulcer} if venous_ulcer is not None
+                      else {}, warning_sign=False, villalta_symptoms=items,
+                      villalta_symptom_score=sum(items.values()) if complete else None)
+        session.add(row)
+        session.flush()
+        current = _checkin_dict(row)
+        rules.validate(current)
+        opened: list[str] = []
+        for enrolment in enrolments:
+            for decision in rules.evaluate(
+                    _enrolment_facts(session, enrolment), current, previous,
+                    _open_alerts(session, patient_id, enrolment.clinic_id), now):
+                if apply_decision(session, patient_id, enrolment.clinic_id, decision, row.id,
+                                  now):
+                    opened.append(decision.rule_id)
+        audit(session, actor, patient_id, "create", f"visit {row.id} (Villalta)", now)
+        return CheckInOutcome(row.id, False, tuple(dict.fromkeys(opened)))
 
 
 # --- alerts ---------------------------------------------------------------------------------

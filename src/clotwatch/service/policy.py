@@ -51,6 +51,13 @@ def write_checkin(actor: Principal, patient: PatientFacts) -> bool:
             and bool(patient.clinics))
 
 
+def record_visit(actor: Principal, patient: PatientFacts) -> bool:
+    """Record a clinician's Villalta rating at a visit: staff of a clinic the patient is
+    enrolled with, in a browser."""
+    return (actor.scopes is None
+            and bool(actor.clinics_with(*STAFF_ROLES) & patient.clinics))
+
+
 def own_data(actor: Principal, patient: PatientFacts) -> bool:
     """Export, delete, withdraw, manage caregivers, read the audit log: the patient only."""
     return actor.user_id == patient.patient_id and actor.has_scope("export")

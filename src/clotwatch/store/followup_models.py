@@ -195,6 +195,11 @@ class CheckIn(Base):
     leg_pain: Mapped[int | None] = mapped_column(Integer, nullable=True)
     doses_taken: Mapped[int | None] = mapped_column(Integer, nullable=True)
     doses_missed: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # "patient": the patient's own check-in (the five Villalta symptoms and venous_ulcer);
+    # "visit": a clinician's rating at a visit (every Villalta item, the signs included).
+    kind: Mapped[str] = mapped_column(String(8), default="patient")
+    recorded_by: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), nullable=True)
     villalta_symptoms: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     villalta_symptom_score: Mapped[int | None] = mapped_column(Integer, nullable=True)
     daily_steps: Mapped[int | None] = mapped_column(Integer, nullable=True)

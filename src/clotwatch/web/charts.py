@@ -82,13 +82,22 @@ def line_chart(chart_id: str, title: str, dates: Sequence[str],
 
 def for_record(record: dict[str, Any], _: Gettext) -> list[Chart]:
     """The patient page's charts: calf circumference (both legs), Villalta symptoms, doses."""
-    checkins = list(reversed(record["checkins"]))  # oldest first
+    checkins = []
+    for item in reversed(record["checkins"]):  # oldest first
+        visit = item.get("kind") == "visit"
+        checkins.append({**item,
+                         "villalta_symptom_score": None if visit
+                         else item.get("villalta_symptom_score"),
+                         "visit_villalta_score": item.get("villalta_symptom_score") if visit
+                         else None})
     dates = [c["at"][:10] for c in checkins]
     specs: list[tuple[str, str, str, list[tuple[str, str]]]] = [
         ("calf", _("Calf circumference"), "cm",
          [(_("Left calf"), "calf_left_cm"), (_("Right calf"), "calf_right_cm")]),
         ("villalta", _("Villalta symptoms (patient-rated, 0-15)"), "",
          [(_("Symptom score"), "villalta_symptom_score")]),
+        ("villalta-visit", _("Villalta at visits (clinician-rated, 0-33)"), "",
+         [(_("Villalta score"), "visit_villalta_score")]),
         ("doses", _("Anticoagulant doses"), "",
          [(_("Taken"), "doses_taken"), (_("Missed"), "doses_missed")]),
     ]

@@ -646,9 +646,42 @@ async def patient_page(request: Request, lang: str, patient_id: int) -> Response
                          actor, patient_id, _now(request), lang=lang)
     if isinstance(record, Response):
         return record
+    _ = gettext(lang)
     return render(request, lang, "fu_patient.html", actor=actor, record=record,
+                  villalta_items=[(k, _(v)) for k, v in VILLALTA_LABELS.items()],
                   charts=charts.for_record(record, gettext(lang)),
                   programmes={p.id: p for p in rules.programmes(lang)})
+
+
+VILLALTA_LABELS = {
+    "pain": "Pain", "cramps": "Cramps", "heaviness": "Heaviness",
+    "paresthesia": "Pins and needles", "pruritus": "Itching",
+    "pretibial_edema": "Pretibial oedema", "skin_induration": "Skin induration",
+    "hyperpigmentation": "Hyperpigmentation", "redness": "Redness",
+    "venous_ectasia": "Venous ectasia", "pain_on_calf_compression": "Pain on calf compression",
+}
+
+
+@router.post("/{lang}/care/patients/{patient_id}/visit")
+async def visit(request: Request, lang: str, patient_id: int) -> Response:
+    """A clinician records the Villalta rating of a visit (symptoms and signs)."""
+    actor = await signed_in(request, lang)
+    if isinstance(actor, Response):
+        return actor
+    form = await checked_form(request, lang)
+    if isinstance(form, Response):
+        return form
+    try:
+        grades = {item: convert(f"villalta.{item}", "integer", _text(form, f"villalta.{item}", 5))
+                  for item in followup.VILLALTA_ITEMS}
+        ulcer = convert("venous_ulcer", "bool", _text(form, "venous_ulcer", 10))
+    except InputError as exc:
+        return _field_error(request, lang, exc)
+    done = await _call(request, lang, followup.record_visit, request.app.state.store, actor,
+                       patient_id, grades, ulcer, _now(request))
+    if isinstance(done, Response):
+        return done
+    return RedirectResponse(f"/{lang}/care/patients/{patient_id}", status_code=303)
 
 
 @router.post("/{lang}/care/alerts/{alert_id}")

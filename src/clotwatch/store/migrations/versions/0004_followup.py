@@ -260,6 +260,8 @@ def upgrade() -> None:
         sa.Column("leg_pain", sa.Integer(), nullable=True),
         sa.Column("doses_taken", sa.Integer(), nullable=True),
         sa.Column("doses_missed", sa.Integer(), nullable=True),
+        sa.Column("kind", sa.String(length=8), nullable=False),
+        sa.Column("recorded_by", sa.Integer(), nullable=True),
         sa.Column("villalta_symptoms", sa.JSON(), nullable=True),
         sa.Column("villalta_symptom_score", sa.Integer(), nullable=True),
         sa.Column("daily_steps", sa.Integer(), nullable=True),
@@ -274,6 +276,12 @@ def upgrade() -> None:
             ["users.id"],
             name=op.f("fk_checkins_patient_id_users"),
             ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["recorded_by"],
+            ["users.id"],
+            name=op.f("fk_checkins_recorded_by_users"),
+            ondelete="SET NULL",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_checkins")),
     )
