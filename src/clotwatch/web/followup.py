@@ -548,7 +548,9 @@ async def checkin_submit(request: Request, lang: str) -> Response:
         return outcome
     if outcome.emergency:
         return render(request, lang, "fu_emergency.html", stored=True)
-    return render(request, lang, "fu_checkin_done.html", outcome=outcome)
+    told = [text for text in (rules.rule_text(r, lang).patient for r in outcome.alerts_opened)
+            if text]
+    return render(request, lang, "fu_checkin_done.html", outcome=outcome, told=told)
 
 
 @router.get("/{lang}/me/audit")
