@@ -102,6 +102,10 @@ def seed(url: str, patients: int, days: int) -> dict[str, Any]:
                 assert user is not None
                 tokens.append(accounts.create_api_token(
                     session, user, "bench", frozenset({"checkins:write"}), NOW))
+    # Bulk-loaded tables have no planner statistics until autovacuum gets to them: gather them
+    # now, as a database that grew by use would have them.
+    with store.engine.begin() as connection:
+        connection.exec_driver_sql("ANALYZE")
     store.dispose()
     return {"clinician": clinician_token, "patients": tokens}
 
