@@ -203,3 +203,34 @@ def test_a_visit_rates_the_signs_and_only_staff_record_it(world: World) -> None:
         followup.record_visit(world.store, world.principal("clin_a"), world.users["alice"],
                               {"pain": 4}, None, world.clock())
     assert caught.value.field == "villalta.pain"
+
+
+def queued(world: World) -> list[tuple[str, str]]:
+    """(template, recipient email) of what was queued: the worker's outbox when installed,
+    else the in-memory stand-in."""
+    from clotwatch.service import notify
+
+    try:
+        from clotwatch.store.outbox import OutboxMessage  # type: ignore[import-not-found]
+    except ModuleNotFoundError:
+        emails = {v: f"{k}@example.org" for k, v in world.users.items()}
+        return [(m["template"], emails[m["user_id"]]) for m in notify.PENDING]
+    from sqlalchemy import select
+
+    with world.store.session() as session:
+        return [(m.template, m.recipient) for m in session.scalars(select(OutboxMessage))]
+
+
+def test_urgent_alerts_notify_staff_soon_ones_wait_escalations_go_to_admins(
+        world: World) -> None:
+    from clotwatch.service import notify
+
+    notify.PENDING.clear()
+    checkin(world, doses_missed=2)  # a "soon" alert: on the worklist, not pushed
+    assert queued(world) == []
+    checkin(world, chest_pain=True)  # emergency: the clinic's staff are told
+    assert {r for t, r in queued(world) if t == "notify.alert"} == {
+        "clin_a@example.org", "admin_a@example.org"}
+    world.clock.advance(minutes=16)
+    followup.tick(world.store, world.clock())
+    assert {r for t, r in queued(world) if t == "notify.escalation"} == {"admin_a@example.org"}

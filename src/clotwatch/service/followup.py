@@ -585,10 +585,8 @@ def apply_decision(session: Session, patient_id: int, clinic_id: int,
         except IntegrityError:
             return False  # another transaction opened it a moment ago
         session.add(AlertEvent(alert_id=alert.id, kind="opened", at=now))
-        staff = list(session.scalars(select(Membership.user_id).where(
-            Membership.clinic_id == clinic_id)))
-        notify.alert_opened(session, alert_id=alert.id, level=decision.level,
-                            recipients=staff, now=now)
+        notify.alert_decision(session, alert_id=alert.id, rule_id=decision.rule_id,
+                              action="open", level=decision.level, clinic_id=clinic_id, now=now)
         return True
     if existing is None:
         return False
@@ -607,10 +605,9 @@ def apply_decision(session: Session, patient_id: int, clinic_id: int,
         existing.reason = {"id": decision.reason, **_plain(decision.evidence)}
         session.add(AlertEvent(alert_id=existing.id, kind="raised", at=now,
                                note=decision.level))
-        staff = list(session.scalars(select(Membership.user_id).where(
-            Membership.clinic_id == clinic_id)))
-        notify.alert_opened(session, alert_id=existing.id, level=decision.level,
-                            recipients=staff, now=now)
+        notify.alert_decision(session, alert_id=existing.id, rule_id=decision.rule_id,
+                              action="raise", level=decision.level, clinic_id=clinic_id,
+                              now=now)
         return True
     if decision.action == "clear":
         session.add(AlertEvent(alert_id=existing.id, kind="cleared", at=now))
@@ -621,10 +618,9 @@ def apply_decision(session: Session, patient_id: int, clinic_id: int,
             Alert.id == existing.id, Alert.escalated_at.is_(None)).values(escalated_at=now))
         if getattr(claimed, "rowcount", 0):
             session.add(AlertEvent(alert_id=existing.id, kind="escalated", at=now))
-            admins = list(session.scalars(select(Membership.user_id).where(
-                Membership.clinic_id == clinic_id, Membership.role == "admin")))
-            notify.alert_escalated(session, alert_id=existing.id, level=existing.severity,
-                                   recipients=admins, now=now)
+            notify.alert_decision(session, alert_id=existing.id, rule_id=decision.rule_id,
+                                  action="escalate", level=existing.severity,
+                                  clinic_id=clinic_id, now=now)
     return False
 
 

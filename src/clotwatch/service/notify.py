@@ -19,8 +19,8 @@ from __future__ import annotations
 import importlib
 import logging
 import os
-from collections.abc import Iterable
 from datetime import datetime
+from types import ModuleType
 from typing import Any
 
 from sqlalchemy import select
@@ -52,27 +52,44 @@ def enqueue(session: Session, *, user: User, template: str, payload: dict[str, A
     LOG.warning("no outbox installed (clotwatch.worker.outbox): %s not sent", template)
 
 
-def _users(session: Session, ids: Iterable[int]) -> list[User]:
-    wanted = list(dict.fromkeys(ids))
-    return list(session.scalars(select(User).where(User.id.in_(wanted)))) if wanted else []
+NOTIFY_LEVELS = ("urgent", "emergency")  # "soon" alerts wait on the worklist, unpushed
 
 
-def alert_opened(session: Session, *, alert_id: int, level: str, recipients: Iterable[int],
-                 now: datetime) -> None:
-    """Tell the clinic's staff an alert opened (or was raised to ``level``)."""
-    for user in _users(session, recipients):
-        enqueue(session, user=user, template="notify.alert",
+def alert_decision(session: Session, *, alert_id: int, rule_id: str, action: str, level: str,
+                   clinic_id: int, now: datetime) -> None:
+    """Tell the clinic what an alert decision calls for: an alert opened or raised to urgent
+    or emergency goes to its clinicians and admins, an escalation to its admins. The worker's
+    ``clotwatch.worker.alerts.notify`` decides and keys the messages when it is installed."""
+    from clotwatch.store.followup_models import Membership
+
+    staff = list(session.execute(select(User, Membership.role).join(
+        Membership, Membership.user_id == User.id).where(Membership.clinic_id == clinic_id)))
+    alerts: ModuleType | None
+    core: ModuleType | None
+    try:
+        alerts = importlib.import_module("clotwatch.worker.alerts")
+        core = importlib.import_module("clotwatch.followup")
+    except ModuleNotFoundError:
+        alerts = core = None
+    if alerts is not None and core is not None:
+        def recipient(user: User) -> Any:
+            return alerts.Recipient("email", user.email,
+                                    user.lang if user.lang in ("en", "ru") else "en")
+
+        alerts.notify(session, core.Decision(rule_id, action, level, ""), alert_id,
+                      f"{public_url()}/en/care", [recipient(u) for u, _r in staff],
+                      [recipient(u) for u, role in staff if role == "admin"], now)
+        return
+    if action in ("open", "raise") and level in NOTIFY_LEVELS:
+        template, people = "notify.alert", [u for u, _r in staff]
+    elif action == "escalate":
+        template, people = "notify.escalation", [u for u, role in staff if role == "admin"]
+    else:
+        return
+    for user in people:
+        enqueue(session, user=user, template=template,
                 payload={"level": level, "link": f"{public_url()}/{user.lang}/care"},
-                key=f"alert:{alert_id}:{level}:{now.isoformat()}:{user.id}", now=now)
-
-
-def alert_escalated(session: Session, *, alert_id: int, level: str,
-                    recipients: Iterable[int], now: datetime) -> None:
-    """Tell the clinic's admins an urgent alert was not acknowledged in time."""
-    for user in _users(session, recipients):
-        enqueue(session, user=user, template="notify.escalation",
-                payload={"level": level, "link": f"{public_url()}/{user.lang}/care"},
-                key=f"escalation:{alert_id}:{user.id}", now=now)
+                key=f"alert:{alert_id}:{action}:{level}:{user.id}", now=now)
 
 
 def password_reset(session: Session, *, user: User, link: str, subject: str, body: str,
