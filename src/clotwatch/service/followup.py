@@ -720,19 +720,26 @@ def alert_view(session: Session, alert: Alert, now: datetime,
 def sweep(session: Session, now: datetime) -> dict[str, int]:
     """What time alone brings, in the caller's transaction: for each active enrolment, the
     rules without a check-in (stale data) and the escalation of open alerts not acknowledged
-    in time. Only the latest check-in is loaded (the time-based rules read nothing older)."""
+    in time. Three queries for all enrolments (enrolments with their patients, open alerts);
+    the time-based rules read only when the latest check-in was (kept on the enrolment)."""
     counts = {"opened": 0, "escalated": 0, "resolved": 0}
-    latest = (select(CheckIn.patient_id, func.max(CheckIn.id).label("last_id"))
-              .group_by(CheckIn.patient_id).subquery())
-    for enrolment, last_id in session.execute(
-            select(Enrolment, latest.c.last_id)
-            .outerjoin(latest, latest.c.patient_id == Enrolment.patient_id)
-            .where(Enrolment.withdrawn_at.is_(None))):
-        last = session.get(CheckIn, last_id) if last_id is not None else None
-        history = [_checkin_dict(last)] if last is not None else []
+    open_alerts: dict[tuple[int, int], dict[str, rules.OpenAlertFacts]] = {}
+    for a in session.scalars(select(Alert).where(Alert.resolved_at.is_(None))):
+        open_alerts.setdefault((a.patient_id, a.clinic_id), {})[a.rule_id] = \
+            rules.OpenAlertFacts(a.rule_id, a.severity, a.opened_at, a.acknowledged_at,
+                                 a.escalated_at)
+    for enrolment, user in list(session.execute(
+            select(Enrolment, User).join(User, User.id == Enrolment.patient_id)
+            .where(Enrolment.withdrawn_at.is_(None)))):
+        facts = rules.EnrolmentFacts(
+            enrolment.programme_id, date.fromisoformat(enrolment.start_date), user.timezone,
+            user.reminder_time, enrolment.interval_days, enrolment.started_at)
+        history = [] if enrolment.last_checkin_at is None else [
+            {"id": 0, "at": enrolment.last_checkin_at.isoformat(), "answers": {},
+             "villalta_symptoms": {}, "kind": "patient"}]
         for decision in rules.evaluate(
-                _enrolment_facts(session, enrolment), None, history,
-                _open_alerts(session, enrolment.patient_id, enrolment.clinic_id), now):
+                facts, None, history,
+                open_alerts.get((enrolment.patient_id, enrolment.clinic_id), {}), now):
             opened = apply_decision(session, enrolment.patient_id, enrolment.clinic_id,
                                     decision, None, now)
             counts["opened"] += opened
