@@ -56,6 +56,8 @@ MATRIX: dict[tuple[str, str], tuple[str, dict[str, object]]] = {
     ("POST", "/{lang}/join"): ("PPPPPPPPP", {"code": "ABCDE-12345-FGHJK-67890"}),
     ("GET", "/{lang}/me"): ("LYYYYYYYY", {}),
     ("POST", "/{lang}/me/caregivers"): ("LYYNNNNNN", {}),
+    ("POST", "/{lang}/me/settings"): ("LYYYYYYYY", {"timezone": "Europe/London",
+                                                    "reminder_time": "08:30"}),
     ("GET", "/{lang}/me/checkin"): ("LYYYYYYYY", {}),
     ("POST", "/{lang}/me/checkin/signs"): ("LYYYYYYYY", SIGNS),
     ("POST", "/{lang}/me/checkin"): ("LYYNNNNNN", {"signs": '{"chest_pain": false}'}),

@@ -239,3 +239,20 @@ def test_russian_pages_render(world_app: tuple[World, TestClient]) -> None:
     sign_in(client, "alice@example.org", PASSWORD)
     page = client.get("/ru/me")
     assert page.status_code == 200 and 'lang="ru"' in page.text
+
+
+def test_reminder_preferences_are_checked_and_saved(
+        world_app: tuple[World, TestClient]) -> None:
+    _, client = world_app
+    sign_in(client, "alice@example.org", PASSWORD)
+    bad = post(client, "/en/me/settings", {"timezone": "Mars/Olympus", "reminder_time": "08:30"},
+               token_from="/en/me")
+    assert bad.status_code == 422 and "time_zone" in bad.text
+    bad = post(client, "/en/me/settings", {"timezone": "Europe/Moscow", "reminder_time": "25:00"},
+               token_from="/en/me")
+    assert bad.status_code == 422 and "reminder_time" in bad.text
+    ok = post(client, "/en/me/settings", {"timezone": "Europe/Moscow", "reminder_time": "7:05",
+                                          "language": "ru"}, token_from="/en/me")
+    assert ok.status_code == 303
+    page = client.get("/en/me").text
+    assert 'value="Europe/Moscow"' in page and 'value="07:05"' in page

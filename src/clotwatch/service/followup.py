@@ -863,6 +863,27 @@ def set_interval(store: Store, actor: Principal, enrolment_id: int, days: int | 
               f"enrolment {enrolment_id}: interval {days or 'programme default'}", now)
 
 
+def set_preferences(store: Store, actor: Principal, *, time_zone: str, reminder_time: str,
+                    lang: str, now: datetime) -> None:
+    """The account's time zone, check-in reminder time (HH:MM, local) and language."""
+    rules.check_time_zone(time_zone)
+    text = reminder_time.strip()
+    if text:
+        hours, _, minutes = text.partition(":")
+        if not (hours.isdigit() and minutes.isdigit() and int(hours) < 24
+                and int(minutes) < 60 and len(minutes) == 2):
+            raise InputError("reminder_time", "enter a time as HH:MM, e.g. 09:00")
+        text = f"{int(hours):02d}:{minutes}"
+    if lang not in ("en", "ru"):
+        raise InputError("lang", "choose en or ru")
+    with store.session() as session:
+        user = session.get(User, actor.user_id)
+        if user is None:
+            raise NotFound("no such account")
+        user.timezone, user.reminder_time, user.lang = time_zone, text or None, lang
+        audit(session, actor, actor.user_id, "update", "preferences", now)
+
+
 def audit_trail(store: Store, actor: Principal, now: datetime,
                 limit: int = 500) -> list[dict[str, Any]]:
     """Who read or changed the patient's data (the patient's own view of the audit log)."""

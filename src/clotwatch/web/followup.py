@@ -379,8 +379,36 @@ async def me(request: Request, lang: str) -> Response:
         return actor
     store = request.app.state.store
     viewers = await run_in_threadpool(followup.who_can_see, store, actor)
-    return render(request, lang, "fu_me.html", actor=actor, viewers=viewers,
+    prefs = await run_in_threadpool(_preferences, request, actor)
+    return render(request, lang, "fu_me.html", actor=actor, viewers=viewers, prefs=prefs,
                   programmes={p.id: p for p in rules.programmes(lang)}, invitation=None, qr=None)
+
+
+@router.post("/{lang}/me/settings")
+async def my_settings(request: Request, lang: str) -> Response:
+    """Time zone, reminder time and language (reminders come at that local time)."""
+    actor = await signed_in(request, lang)
+    if isinstance(actor, Response):
+        return actor
+    form = await checked_form(request, lang)
+    if isinstance(form, Response):
+        return form
+    done = await _call(request, lang, followup.set_preferences, request.app.state.store, actor,
+                       time_zone=_text(form, "timezone", 64),
+                       reminder_time=_text(form, "reminder_time", 5),
+                       lang=_text(form, "language", 2) or lang, now=_now(request))
+    if isinstance(done, Response):
+        return done
+    return RedirectResponse(f"/{lang}/me", status_code=303)
+
+
+def _preferences(request: Request, actor: Principal) -> dict[str, str]:
+    with request.app.state.store.session() as session:
+        user = session.get(User, actor.user_id)
+        if user is None:
+            return {}
+        return {"timezone": user.timezone, "reminder_time": user.reminder_time or "09:00",
+                "language": user.lang}
 
 
 @router.post("/{lang}/me/caregivers")
@@ -397,8 +425,9 @@ async def invite_caregiver(request: Request, lang: str) -> Response:
     if isinstance(issued, Response):
         return issued
     viewers = await run_in_threadpool(followup.who_can_see, store, actor)
+    prefs = await run_in_threadpool(_preferences, request, actor)
     link = f"{str(request.base_url).rstrip('/')}/{lang}/join?code={issued.token}"
-    return render(request, lang, "fu_me.html", actor=actor, viewers=viewers,
+    return render(request, lang, "fu_me.html", actor=actor, viewers=viewers, prefs=prefs,
                   programmes={p.id: p for p in rules.programmes(lang)},
                   invitation={"link": link, "code": issued.code,
                               "expires_at": issued.expires_at}, qr=_qr_svg(link))
