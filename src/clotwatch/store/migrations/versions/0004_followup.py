@@ -1,8 +1,8 @@
 """Remote follow-up: clinics, accounts, sessions, tokens, invitations, enrolments, check-ins,
 alerts with their history, the audit log (issue #12).
 
-Revision ID: 0004
-Revises: 0002 (to be re-chained after 0003_shared_limits at merge)
+Revision ID: 0004_followup
+Revises: 0002 (re-chain at merge: main already has 0002 -> 0003_shared_limits -> 0005_outbox)
 Create Date: 2026-11-30 04:53:25.704423
 """
 
@@ -11,7 +11,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0004"
+revision = "0004_followup"
 down_revision = "0002"
 branch_labels = None
 depends_on = None
