@@ -13,7 +13,9 @@ ROUTERS: tuple[str, ...] = (
     "clotwatch.api.pathway:router",
     "clotwatch.api.docs:router",
     "clotwatch.api.cds_hooks:router",
+    "clotwatch.api.followup:router",
     "clotwatch.web.pathway:router",
     "clotwatch.web.notes:router",
+    "clotwatch.web.followup:router",
     "clotwatch.web.routes:router",
 )

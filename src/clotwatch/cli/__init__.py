@@ -25,6 +25,7 @@ COMMANDS: tuple[str, ...] = (
     "serve",
     "db",
     "worker",
+    "admin",
 )
 
 EXIT_OK = 0

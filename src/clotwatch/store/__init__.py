@@ -4,6 +4,7 @@ SQLite (the default, a file in the user's data directory) and PostgreSQL (``DATA
 are both supported and both tested.
 """
 
+from clotwatch.store import followup_models  # noqa: F401  (registers the follow-up tables)
 from clotwatch.store.db import Store, open_store
 from clotwatch.store.limits import StoreRateLimiter, StoreReplayCache
 from clotwatch.store.migrate import current_revision, downgrade, upgrade

@@ -1,7 +1,7 @@
 """The notification outbox claimed by ``clotwatch worker``.
 
 Revision ID: 0005_outbox
-Revises: 0003_shared_limits (0004_followup once the follow-up migration lands)
+Revises: 0004_followup
 Create Date: 2026-11-30
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0005_outbox"
-down_revision = "0003_shared_limits"
+down_revision = "0004_followup"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,69 @@
+"""The follow-up service's planners for ``clotwatch worker`` (``clotwatch.worker.planners``).
+
+Each pass of the worker runs, in its own transaction:
+
+- ``plan_checkin_reminders``: the next due check-in of every active enrolment becomes one
+  outbox row, at the patient's chosen local time outside quiet hours (the core's ``Schedule``);
+- ``sweep_alerts``: the rules that need no check-in (stale data) and the escalation of urgent
+  alerts nobody acknowledged in time (``clotwatch.service.followup.sweep``).
+
+``register()`` adds both to the worker; the worker's command imports this module.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from clotwatch.service import followup, notify, rules
+from clotwatch.store.followup_models import CheckIn, Enrolment, User
+
+
+def sweep_alerts(session: Session, now: datetime) -> int:
+    """Open stale-data alerts, resolve them when data came back, escalate overdue ones."""
+    counts = followup.sweep(session, now)
+    return sum(counts.values())
+
+
+def plan_checkin_reminders(session: Session, now: datetime) -> int:
+    """Enqueue each active enrolment's next reminder due within a day (idempotent)."""
+    from clotwatch.worker.reminders import (  # type: ignore[import-untyped,unused-ignore]
+        ReminderTarget,
+        plan_reminders,
+    )
+
+    latest = (select(CheckIn.patient_id, func.max(CheckIn.at).label("last_at"))
+              .group_by(CheckIn.patient_id).subquery())
+    targets = []
+    for enrolment, user, last_at in session.execute(
+            select(Enrolment, User, latest.c.last_at)
+            .join(User, User.id == Enrolment.patient_id)
+            .outerjoin(latest, latest.c.patient_id == Enrolment.patient_id)
+            .where(Enrolment.withdrawn_at.is_(None))):
+        schedule = rules.schedule(followup._enrolment_facts(session, enrolment))
+        if schedule is None:
+            continue
+        lang = user.lang if user.lang in ("en", "ru") else "en"
+        targets.append(ReminderTarget(
+            enrolment_key=f"enrolment-{enrolment.id}", schedule=schedule,
+            last_checkin_at=last_at, channel="email", recipient=user.email, lang=lang,
+            link=f"{notify.public_url()}/{lang}/me/checkin"))
+    return int(plan_reminders(session, targets, now))
+
+
+def register() -> None:
+    """Add the follow-up planners to ``clotwatch worker``."""
+    from clotwatch.worker.planners import (  # type: ignore[import-untyped,unused-ignore]
+        register_planner,
+    )
+
+    register_planner(plan_checkin_reminders)
+    register_planner(sweep_alerts)
+
+
+try:  # the worker is optional for the service: register only when it is installed
+    register()
+except ModuleNotFoundError:
+    pass

@@ -1,0 +1,858 @@
+"""Remote follow-up pages: sign-in (with TOTP), invitations, the patient's check-in and data
+rights, the clinician's worklist and patient page, the clinic admin's settings.
+
+Routes are thin: read the form (CSRF-checked), call ``clotwatch.service.followup`` (which asks
+``clotwatch.service.policy``), render. Access is never decided here: a route only knows whether
+someone is signed in; the service answers ``AccessDenied``/``NotFound`` otherwise.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
+
+from clotwatch.errors import InputError, StoreError
+from clotwatch.service import accounts, followup, notify, rules
+from clotwatch.service.accounts import Principal
+from clotwatch.service.followup import CheckInInput, NotFound
+from clotwatch.service.policy import AccessDenied
+from clotwatch.store.followup_models import Clinic, User
+from clotwatch.web import charts
+from clotwatch.web.forms import convert
+from clotwatch.web.i18n import gettext
+from clotwatch.web.render import render
+from clotwatch.web.routes import PageRoute, checked_form, not_found
+
+router = APIRouter(include_in_schema=False, route_class=PageRoute)
+SESSION_COOKIE = "cw_session"
+WARNING_KEYS = ("short_of_breath", "chest_pain", "coughing_blood", "fainting",
+                "cold_pale_numb_leg")
+LEG_KEYS = ("leg_side", "swelling", "warmth", "redness")
+
+
+# --- who is asking --------------------------------------------------------------------------
+
+def _now(request: Request) -> datetime:
+    now: datetime = request.app.state.clock()
+    return now
+
+
+def _session_principal(request: Request) -> tuple[Principal, bool] | None:
+    store = request.app.state.store
+    with store.session() as session:
+        found = accounts.session_user(session, request.cookies.get(SESSION_COOKIE),
+                                      _now(request))
+        if found is None:
+            return None
+        user, row = found
+        return accounts.principal_for(session, user, totp_ok=row.totp_ok), row.totp_ok
+
+
+async def signed_in(request: Request, lang: str) -> Principal | Response:
+    """The signed-in principal, or a redirect to sign in (or to the second factor)."""
+    found = await run_in_threadpool(_session_principal, request)
+    if found is None:
+        target = quote(request.url.path + (f"?{request.url.query}" if request.url.query else ""))
+        return RedirectResponse(f"/{lang}/account/signin?next={target}", status_code=303)
+    principal, totp_ok = found
+    if not totp_ok:
+        return RedirectResponse(f"/{lang}/account/totp", status_code=303)
+    return principal
+
+
+def _denied(request: Request, lang: str, status: int = 404) -> Response:
+    _ = gettext(lang)
+    if status == 404:
+        return not_found(request, lang)
+    return render(request, lang, "error.html", status_code=403, title=_("Not allowed"),
+                  message=_("Your account cannot do this."))
+
+
+def _field_error(request: Request, lang: str, exc: InputError) -> Response:
+    _ = gettext(lang)
+    return render(request, lang, "error.html", status_code=422, title=_("Please check"),
+                  message=f"{exc.field}: {exc.reason}" if exc.field else exc.reason)
+
+
+def _text(form: FormData, name: str, limit: int = 500) -> str:
+    value = form.get(name)
+    return value[:limit] if isinstance(value, str) else ""
+
+
+def _safe_next(target: str, lang: str) -> str:
+    return target if target.startswith(f"/{lang}/") and "//" not in target else f"/{lang}/me"
+
+
+async def _call(request: Request, page_lang: str, fn: Callable[..., Any], *args: Any,
+                **kwargs: Any) -> Any:
+    """Run a service call in the thread pool; map its refusals to pages."""
+    try:
+        return await run_in_threadpool(fn, *args, **kwargs)
+    except NotFound:
+        return not_found(request, page_lang)
+    except AccessDenied:
+        return _denied(request, page_lang, 403)
+    except InputError as exc:
+        return _field_error(request, page_lang, exc)
+
+
+# --- sign-in, second factor, sign-out, reset -----------------------------------------------
+
+@router.get("/{lang}/account/signin")
+async def signin_form(request: Request, lang: str, next: str = "") -> Response:
+    """The sign-in form."""
+    return render(request, lang, "fu_signin.html", next=_safe_next(next, lang), error=None,
+                  email="")
+
+
+def _sign_in(request: Request, email: str, password: str) -> tuple[str, bool]:
+    store = request.app.state.store
+    now = _now(request)
+    with store.session() as session:
+        try:
+            user = accounts.authenticate(session, email, password, now)
+        except accounts.SignInRefused:
+            session.commit()  # keep the failure count and the backoff
+            raise
+        totp = accounts.needs_totp(session, user)
+        return accounts.start_session(session, user, now, totp_ok=not totp), totp
+
+
+def _set_session(response: Response, request: Request, token: str) -> None:
+    response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="lax",
+                        secure=request.url.scheme == "https", path="/",
+                        max_age=int(accounts.SESSION_TTL.total_seconds()))
+
+
+@router.post("/{lang}/account/signin")
+async def signin(request: Request, lang: str) -> Response:
+    """Check the password; start a session (then the second factor if needed)."""
+    form = await checked_form(request, lang)
+    if isinstance(form, Response):
+        return form
+    _ = gettext(lang)
+    email, target = _text(form, "email", 320), _safe_next(_text(form, "next"), lang)
+    try:
+        token, totp = await run_in_threadpool(_sign_in, request, email,
+                                              _text(form, "password", 300))
+    except accounts.SignInRefused as exc:
+        message = (_("Too many attempts. Wait {seconds} seconds and try again.",
+                     seconds=exc.retry_after) if exc.retry_after
+                   else _("Email or password not recognised."))
+        refused = render(request, lang, "fu_signin.html", status_code=401, next=target,
+                         error=message, email=email)
+        if exc.retry_after:
+            refused.headers["Retry-After"] = str(exc.retry_after)
+        return refused
+    response = RedirectResponse(f"/{lang}/account/totp" if totp else target, status_code=303)
+    _set_session(response, request, token)
+    return response
+
+
+@router.post("/{lang}/account/signout")
+async def signout(request: Request, lang: str) -> Response:
+    """End the session."""
+    form = await checked_form(request, lang)
+    if isinstance(form, Response):
+        return form
+    store = request.app.state.store
+
+    def end() -> None:
+        with store.session() as session:
+            accounts.end_session(session, request.cookies.get(SESSION_COOKIE))
+
+    await run_in_threadpool(end)
+    response = RedirectResponse(f"/{lang}/account/signin", status_code=303)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+def _totp_state(request: Request) -> tuple[User, str | None] | None:
+    store = request.app.state.store
+    with store.session() as session:
+        found = accounts.session_user(session, request.cookies.get(SESSION_COOKIE),
+                                      _now(request))
+        if found is None:
+            return None
+        return found[0], found[0].totp_secret
+
+
+@router.get("/{lang}/account/totp")
+async def totp_form(request: Request, lang: str) -> Response:
+    """Enter the authenticator code (or set the authenticator up first)."""
+    state = await run_in_threadpool(_totp_state, request)
+    if state is None:
+        return RedirectResponse(f"/{lang}/account/signin", status_code=303)
+    user, secret = state
+    setup = None
+    if secret is None:
+        setup = accounts.new_totp_secret()
+    return render(request, lang, "fu_totp.html", error=None, setup=setup,
+                  qr=_qr_svg(accounts.totp_uri(setup, user.email)) if setup else None)
+
+
+@router.post("/{lang}/account/totp")
+async def totp_check(request: Request, lang: str) -> Response:
+    """Check the code; on first use, keep the new secret once a code from it is right."""
+    form = await checked_form(request, lang)
+    if isinstance(form, Response):
+        return form
+    _ = gettext(lang)
+    code, setup = _text(form, "code", 20), _text(form, "setup", 64) or None
+    store, now = request.app.state.store, _now(request)
+
+    def check() -> bool:
+        with store.session() as session:
+            found = accounts.session_user(session, request.cookies.get(SESSION_COOKIE), now)
+            if found is None:
+                return False
+            user, row = found
+            secret = user.totp_secret or setup
+            if not secret or not accounts.totp_valid(secret, code, now):
+                return False
+            user.totp_secret = secret
+            row.totp_ok = True
+            return True
+
+    if await run_in_threadpool(check):
+        return RedirectResponse(f"/{lang}/me", status_code=303)
+    return render(request, lang, "fu_totp.html", status_code=422, setup=setup,
+                  qr=None, error=_("That code is not right. Enter the 6 digits your "
+                                   "authenticator app shows now."))
+
+
+@router.get("/{lang}/account/reset")
+async def reset_request_form(request: Request, lang: str) -> Response:
+    """Ask for a password reset link."""
+    return render(request, lang, "fu_reset_request.html", sent=False)
+
+
+@router.post("/{lang}/account/reset")
+async def reset_request(request: Request, lang: str) -> Response:
+    """Email a single-use reset link (the answer is the same whether the account exists)."""
+    form = await checked_form(request, lang)
+    if isinstance(form, Response):
+        return form
+    store, now = request.app.state.store, _now(request)
+    base = str(request.base_url).rstrip("/")
+
+    def send() -> None:
+        with store.session() as session:
+            found = accounts.request_reset(session, _text(form, "email", 320), now)
+            if found is not None:
+                user, token = found
+                link = f"{base}/{user.lang}/account/reset/{token}"
+                _ = gettext(user.lang)
+                notify.password_reset(
+                    session, user=user, link=link, now=now,
+                    subject=_("Reset your clotwatch password"),
+                    body=_("To choose a new password, open this link within an hour (it works "
+                           "once): {link}. If you did not ask for it, ignore this email.",
+                           link=link))
+
+    await run_in_threadpool(send)
+    return render(request, lang, "fu_reset_request.html", sent=True)
+
+
+@router.get("/{lang}/account/reset/{token}")
+async def reset_form(request: Request, lang: str, token: str) -> Response:
+    """Choose a new password."""
+    return render(request, lang, "fu_reset.html", token=token, error=None)
+
+
+@router.post("/{lang}/account/reset/{token}")
+async def reset(request: Request, lang: str, token: str) -> Response:
+    """Set the new password once; every session of the account ends."""
+    form = await checked_form(request, lang)
+    if isinstance(form, Response):
+        return form
+    store, now = request.app.state.store, _now(request)
+
+    def do() -> None:
+        with store.session() as session:
+            accounts.reset_password(session, token, _text(form, "password", 300), now)
+
+    try:
+        await run_in_threadpool(do)
+    except InputError as exc:
+        return render(request, lang, "fu_reset.html", status_code=422, token=token,
+                      error=exc.reason)
+    return RedirectResponse(f"/{lang}/account/signin", status_code=303)
+
+
+# --- invitations and joining ----------------------------------------------------------------
+
+@router.get("/{lang}/join")
+async def join_form(request: Request, lang: str, code: str = "") -> Response:
+    """Accept an invitation (from its link, QR or typed code) or join with a clinic's code."""
+    view = None
+    error = None
+    if code:
+        try:
+            view = await run_in_threadpool(followup.look_up_invitation,
+                                           request.app.state.store, code, _now(request))
+        except InputError as exc:
+            error = exc.reason
+    found = await run_in_threadpool(_session_principal, request)
+    return render(request, lang, "fu_join.html", code=code, invitation=view, error=error,
+                  signed_in=found is not None, programmes=rules.programmes(lang), values={})
+
+
+@router.post("/{lang}/join")
+async def join(request: Request, lang: str) -> Response:
+    """Use the invitation (signed in, or with a new account) or the clinic's code."""
+    form = await checked_form(request, lang)
+    if isinstance(form, Response):
+        return form
+    store, now = request.app.state.store, _now(request)
+    found = await run_in_threadpool(_session_principal, request)
+    code, clinic_code = _text(form, "code", 100), _text(form, "clinic_code", 40)
+    values = {k: _text(form, k, 320) for k in ("email", "name", "code", "clinic_code")}
+    try:
+        if clinic_code:
+            if found is None:
+                raise InputError("clinic_code", "sign in or accept an invitation first")
+            await run_in_threadpool(followup.join_clinic, store, found[0], clinic_code,
+                                    _text(form, "programme", 64), _start(form), now)
+            return RedirectResponse(f"/{lang}/me", status_code=303)
+        if found is not None:
+            await run_in_threadpool(followup.accept_invitation, store, code, now,
+                                    user_id=found[0].user_id)
+            return RedirectResponse(f"/{lang}/me", status_code=303)
+        account = {"email": values["email"], "name": values["name"],
+                   "password": _text(form, "password", 300), "lang": lang,
+                   "timezone": _text(form, "timezone", 64) or "UTC"}
+        user = await run_in_threadpool(followup.accept_invitation, store, code, now,
+                                       new_account=account)
+        token, totp = await run_in_threadpool(_sign_in, request, user.email,
+                                              account["password"])
+    except InputError as exc:
+        _ = gettext(lang)
+        return render(request, lang, "fu_join.html", status_code=422, code=code,
+                      invitation=None, error=f"{exc.field}: {exc.reason}",
+                      signed_in=found is not None, programmes=rules.programmes(lang),
+                      values=values)
+    response = RedirectResponse(f"/{lang}/account/totp" if totp else f"/{lang}/me",
+                                status_code=303)
+    _set_session(response, request, token)
+    return response
+
+
+def _start(form: FormData) -> date:
+    text = _text(form, "start_date", 10)
+    if not text:
+        raise InputError("start_date", "enter the programme's start date")
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InputError("start_date", "enter a date as YYYY-MM-DD") from None
+
+
+def _qr_svg(text: str) -> str:
+    """An inline SVG QR code (segno, pure Python), sized by CSS."""
+    import io
+
+    import segno
+
+    buffer = io.BytesIO()
+    segno.make(text, error="m").save(buffer, kind="svg", xmldecl=False, svgns=True,
+                                     scale=4, omitsize=True)
+    return buffer.getvalue().decode("utf-8")
+
+
+# --- the patient ----------------------------------------------------------------------------
+
+@router.get("/{lang}/me")
+async def me(request: Request, lang: str) -> Response:
+    """Home after sign-in: a patient's programmes and who can see their data; staff go on to
+    the worklist."""
+    actor = await signed_in(request, lang)
+    if isinstance(actor, Response):
+        return actor
+    store = request.app.state.store
+    viewers = await run_in_threadpool(followup.who_can_see, store, actor)
+    prefs = await run_in_threadpool(_preferences, request, actor)
+    return render(request, lang, "fu_me.html", actor=actor, viewers=viewers, prefs=prefs,
+                  programmes={p.id: p for p in rules.programmes(lang)}, invitation=None, qr=None)
+
+
+@router.post("/{lang}/me/settings")
+async def my_settings(request: Request, lang: str) -> Response:
+    """Time zone, reminder time and language (reminders come at that local time)."""
+    actor = await signed_in(request, lang)
+    if isinstance(actor, Response):
+        return actor
+    form = await checked_form(request, lang)
+    if isinstance(form, Response):
+        return form
+    done = await _call(request, lang, followup.set_preferences, request.app.state.store, actor,
+                       time_zone=_text(form, "timezone", 64),
+                       reminder_time=_text(form, "reminder_time", 5),
+                       lang=_text(form, "language", 2) or lang, now=_now(request))
+    if isinstance(done, Response):
+        return done
+    return RedirectResponse(f"/{lang}/me", status_code=303)
+
+
+def _preferences(request: Request, actor: Principal) -> dict[str, str]:
+    with request.app.state.store.session() as session:
+        user = session.get(User, actor.user_id)
+        if user is None:
+            return {}
+        return {"timezone": user.timezone, "reminder_time": user.reminder_time or "09:00",
+                "language": user.lang}
+
+
+@router.post("/{lang}/me/caregivers")
+async def invite_caregiver(request: Request, lang: str) -> Response:
+    """The patient invites a caregiver: a link, a code and a QR to hand over."""
+    actor = await signed_in(request, lang)
+    if isinstance(actor, Response):
+        return actor
+    form = await checked_form(request, lang)
+    if isinstance(form, Response):
+        return form
+    store = request.app.state.store
+    issued = await _call(request, lang, followup.invite_caregiver, store, actor, _now(request))
+    if isinstance(issued, Response):
+        return issued
+    viewers = await run_in_threadpool(followup.who_can_see, store, actor)
+    prefs = await run_in_threadpool(_preferences, request, actor)
+    link = f"{str(request.base_url).rstrip('/')}/{lang}/join?code={issued.token}"
+    return render(request, lang, "fu_me.html", actor=actor, viewers=viewers, prefs=prefs,
+                  programmes={p.id: p for p in rules.programmes(lang)},
+                  invitation={"link": link, "code": issued.code,
+                              "expires_at": issued.expires_at}, qr=_qr_svg(link))
+
+
+@router.post("/{lang}/me/withdraw")
+async def withdraw(request: Request, lang: str) -> Response:
+    """The patient withdraws a clinic's or a caregiver's access."""
+    actor = await signed_in(request, lang)
+    if isinstance(actor, Response):
+        return actor
+    form = await checked_form(request, lang)
+    if isinstance(form, Response):
+        return form
+    try:
+        item = int(_text(form, "id", 20))
+    except ValueError:
+        return _field_error(request, lang, InputError("id", "not a number"))
+    done = await _call(request, lang, followup.withdraw, request.app.state.store, actor,
+                       _text(form, "kind", 20), item, _now(request))
+    if isinstance(done, Response):
+        return done
+    return RedirectResponse(f"/{lang}/me", status_code=303)
+
+
+@router.get("/{lang}/me/checkin")
+async def checkin_start(request: Request, lang: str) -> Response:
+    """Step 1: the warning signs, before anything else."""
+    actor = await signed_in(request, lang)
+    if isinstance(actor, Response):
+        return actor
+    return render(request, lang, "fu_checkin_signs.html", **_triage_text(lang), errors={})
+
+
+def _triage_text(lang: str) -> dict[str, Any]:
+    from clotwatch import triage
+
+    t = triage.translator(lang)
+    questions = {q.id: q for q in triage.QUESTIONS}
+    return {"warning": [(k, t(questions[k].text_id)) for k in WARNING_KEYS],
+            "leg": [(k, t(questions[k].text_id),
+                     [(o, t(questions[k].option_id(o))) for o in questions[k].options
+                      if not isinstance(o, bool)]) for k in LEG_KEYS],
+            "yes": t("answer.yes"), "no": t("answer.no"), "dont_know": t("answer.dont_know")}
+
+
+def _read_signs(form: FormData) -> tuple[dict[str, bool | None], dict[str, str]]:
+    signs: dict[str, bool | None] = {}
+    errors: dict[str, str] = {}
+    for key in WARNING_KEYS:
+        raw = form.get(key)
+        if not isinstance(raw, str) or raw == "":
+            errors[key] = "choose yes, no or don't know"
+            continue
+        try:
+            signs[key] = convert(key, "bool", raw)
+        except InputError as exc:
+            errors[key] = exc.reason
+    return signs, errors
+
+
+@router.post("/{lang}/me/checkin/signs")
+async def checkin_signs(request: Request, lang: str) -> Response:
+    """A warning sign: the emergency screen at once (and the check-in is stored, opening the
+    care team's alert, after the screen's content is decided). Otherwise step 2."""
+    actor = await signed_in(request, lang)
+    if isinstance(actor, Response):
+        return actor
+    form = await checked_form(request, lang)
+    if isinstance(form, Response):
+        return form
+    signs, errors = _read_signs(form)
+    if errors:
+        return render(request, lang, "fu_checkin_signs.html", status_code=422,
+                      **_triage_text(lang), errors=errors)
+    if followup.has_warning_sign(signs):
+        stored = True
+        try:
+            await run_in_threadpool(followup.submit_checkin, request.app.state.store, actor,
+                                    CheckInInput(warning_signs=signs), _now(request))
+        except (StoreError, AccessDenied, InputError):
+            stored = False  # the emergency screen is shown whatever happened to the record
+        return render(request, lang, "fu_emergency.html", stored=stored)
+    return render(request, lang, "fu_checkin.html", **_triage_text(lang), signs=signs,
+                  errors={}, values={}, symptoms=followup.VILLALTA_SYMPTOMS)
+
+
+NUMBER_FIELDS = {"calf_left_cm": "number", "calf_right_cm": "number", "leg_pain": "integer",
+                 "doses_taken": "integer", "doses_missed": "integer"}
+
+
+@router.post("/{lang}/me/checkin")
+async def checkin_submit(request: Request, lang: str) -> Response:
+    """Step 2: the measurements and symptoms; stored in one transaction with its alerts."""
+    actor = await signed_in(request, lang)
+    if isinstance(actor, Response):
+        return actor
+    form = await checked_form(request, lang)
+    if isinstance(form, Response):
+        return form
+    errors: dict[str, str] = {}
+    try:
+        raw_signs = json.loads(_text(form, "signs", 1000) or "{}")
+        signs = {k: raw_signs.get(k) for k in WARNING_KEYS}
+        if not all(v is None or isinstance(v, bool) for v in signs.values()):
+            raise ValueError
+    except (ValueError, AttributeError):
+        return _field_error(request, lang, InputError("signs", "malformed; start again"))
+    values: dict[str, Any] = {}
+    for name, kind in NUMBER_FIELDS.items():
+        try:
+            values[name] = convert(name, kind, _text(form, name, 20))
+        except InputError as exc:
+            errors[name] = exc.reason
+    leg: dict[str, Any] = {}
+    for key in LEG_KEYS:
+        raw = _text(form, key, 20)
+        if raw:
+            try:
+                leg[key] = convert(key, "enum" if key == "leg_side" else "bool", raw)
+            except InputError as exc:
+                errors[key] = exc.reason
+    symptoms: dict[str, int | None] = {}
+    for item in followup.VILLALTA_SYMPTOMS:
+        try:
+            symptoms[item] = convert(f"villalta.{item}", "integer",
+                                     _text(form, f"villalta.{item}", 5))
+        except InputError as exc:
+            errors[f"villalta.{item}"] = exc.reason
+    ulcer_raw = _text(form, "venous_ulcer", 10)
+    data = None
+    if not errors:
+        try:
+            data = followup.validate_checkin(CheckInInput(
+                warning_signs=signs, leg=leg, villalta_symptoms=symptoms,
+                venous_ulcer=convert("venous_ulcer", "bool", ulcer_raw), **values))
+        except InputError as exc:
+            errors[exc.field or "_form"] = exc.reason
+    if data is None:
+        return render(request, lang, "fu_checkin.html", status_code=422, **_triage_text(lang),
+                      signs=signs, errors=errors,
+                      values={k: _text(form, k, 20) for k in form.keys()},
+                      symptoms=followup.VILLALTA_SYMPTOMS)
+    outcome = await _call(request, lang, followup.submit_checkin, request.app.state.store,
+                          actor, data, _now(request))
+    if isinstance(outcome, Response):
+        return outcome
+    if outcome.emergency:
+        return render(request, lang, "fu_emergency.html", stored=True)
+    told = [text for text in (rules.rule_text(r, lang).patient for r in outcome.alerts_opened)
+            if text]
+    return render(request, lang, "fu_checkin_done.html", outcome=outcome, told=told)
+
+
+@router.get("/{lang}/me/audit")
+async def my_audit(request: Request, lang: str) -> Response:
+    """Who read or changed the patient's data."""
+    actor = await signed_in(request, lang)
+    if isinstance(actor, Response):
+        return actor
+    trail = await _call(request, lang, followup.audit_trail, request.app.state.store, actor,
+                        _now(request))
+    if isinstance(trail, Response):
+        return trail
+    return render(request, lang, "fu_audit.html", actor=actor, trail=trail)
+
+
+@router.get("/{lang}/me/export.json")
+async def my_export(request: Request, lang: str) -> Response:
+    """All the patient's data as JSON (a download)."""
+    actor = await signed_in(request, lang)
+    if isinstance(actor, Response):
+        return actor
+    data = await _call(request, lang, followup.export, request.app.state.store, actor,
+                       _now(request))
+    if isinstance(data, Response):
+        return data
+    return Response(json.dumps(data, ensure_ascii=False, indent=1),
+                    media_type="application/json",
+                    headers={"Content-Disposition": 'attachment; filename="clotwatch.json"',
+                             "Cache-Control": "no-store"})
+
+
+@router.get("/{lang}/me/export.fhir.json")
+async def my_export_fhir(request: Request, lang: str) -> Response:
+    """All the patient's data as a FHIR R4 Bundle (a download)."""
+    from clotwatch.fhir import followup_export
+
+    actor = await signed_in(request, lang)
+    if isinstance(actor, Response):
+        return actor
+    data = await _call(request, lang, followup.export, request.app.state.store, actor,
+                       _now(request))
+    if isinstance(data, Response):
+        return data
+    bundle = followup_export.bundle(data)
+    return Response(json.dumps(bundle, ensure_ascii=False, indent=1),
+                    media_type="application/fhir+json",
+                    headers={"Content-Disposition":
+                             'attachment; filename="clotwatch-fhir.json"',
+                             "Cache-Control": "no-store"})
+
+
+@router.post("/{lang}/me/delete")
+async def delete_me(request: Request, lang: str) -> Response:
+    """Delete the account and every stored datum (the password confirms)."""
+    actor = await signed_in(request, lang)
+    if isinstance(actor, Response):
+        return actor
+    form = await checked_form(request, lang)
+    if isinstance(form, Response):
+        return form
+    done = await _call(request, lang, followup.delete_account, request.app.state.store, actor,
+                       _text(form, "password", 300), _now(request))
+    if isinstance(done, Response):
+        return done
+    _ = gettext(lang)
+    response = render(request, lang, "error.html", title=_("Account deleted"),
+                      message=_("Your account and all your follow-up data have been deleted."))
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+# --- the care team --------------------------------------------------------------------------
+
+@router.get("/{lang}/care")
+async def worklist(request: Request, lang: str, programme: str = "") -> Response:
+    """The clinician's worklist: most urgent open alert first, then the oldest data."""
+    actor = await signed_in(request, lang)
+    if isinstance(actor, Response):
+        return actor
+    rows = await _call(request, lang, followup.worklist, request.app.state.store, actor,
+                       _now(request), programme=programme or None, lang=lang)
+    if isinstance(rows, Response):
+        return rows
+    return render(request, lang, "fu_worklist.html", actor=actor, rows=rows, programme=programme,
+                  programmes=rules.programmes(lang), now=_now(request))
+
+
+@router.get("/{lang}/care/patients/{patient_id}")
+async def patient_page(request: Request, lang: str, patient_id: int) -> Response:
+    """A patient's timeline, charts and alerts (caregivers and the patient read it too)."""
+    actor = await signed_in(request, lang)
+    if isinstance(actor, Response):
+        return actor
+    record = await _call(request, lang, followup.patient_record, request.app.state.store,
+                         actor, patient_id, _now(request), lang=lang)
+    if isinstance(record, Response):
+        return record
+    _ = gettext(lang)
+    return render(request, lang, "fu_patient.html", actor=actor, record=record,
+                  villalta_items=[(k, _(v)) for k, v in VILLALTA_LABELS.items()],
+                  charts=charts.for_record(record, gettext(lang)),
+                  programmes={p.id: p for p in rules.programmes(lang)})
+
+
+VILLALTA_LABELS = {
+    "pain": "Pain", "cramps": "Cramps", "heaviness": "Heaviness",
+    "paresthesia": "Pins and needles", "pruritus": "Itching",
+    "pretibial_edema": "Pretibial oedema", "skin_induration": "Skin induration",
+    "hyperpigmentation": "Hyperpigmentation", "redness": "Redness",
+    "venous_ectasia": "Venous ectasia", "pain_on_calf_compression": "Pain on calf compression",
+}
+
+
+@router.post("/{lang}/care/patients/{patient_id}/visit")
+async def visit(request: Request, lang: str, patient_id: int) -> Response:
+    """A clinician records the Villalta rating of a visit (symptoms and signs)."""
+    actor = await signed_in(request, lang)
+    if isinstance(actor, Response):
+        return actor
+    form = await checked_form(request, lang)
+    if isinstance(form, Response):
+        return form
+    try:
+        grades = {item: convert(f"villalta.{item}", "integer", _text(form, f"villalta.{item}", 5))
+                  for item in followup.VILLALTA_ITEMS}
+        ulcer = convert("venous_ulcer", "bool", _text(form, "venous_ulcer", 10))
+    except InputError as exc:
+        return _field_error(request, lang, exc)
+    done = await _call(request, lang, followup.record_visit, request.app.state.store, actor,
+                       patient_id, grades, ulcer, _now(request))
+    if isinstance(done, Response):
+        return done
+    return RedirectResponse(f"/{lang}/care/patients/{patient_id}", status_code=303)
+
+
+@router.post("/{lang}/care/alerts/{alert_id}")
+async def alert_action(request: Request, lang: str, alert_id: int) -> Response:
+    """Acknowledge, snooze or resolve one alert; htmx swaps the alert in place."""
+    actor = await signed_in(request, lang)
+    if isinstance(actor, Response):
+        return actor
+    form = await checked_form(request, lang)
+    if isinstance(form, Response):
+        return form
+    hours_text = _text(form, "hours", 10)
+    try:
+        hours = float(hours_text) if hours_text else None
+    except ValueError:
+        return _field_error(request, lang, InputError("hours", "enter a number of hours"))
+    alert = await _call(request, lang, followup.act_on_alert, request.app.state.store, actor,
+                        alert_id, _text(form, "action", 20), _now(request),
+                        note=_text(form, "note", 2000), snooze_hours=hours, lang=lang)
+    if isinstance(alert, Response):
+        return alert
+    if request.headers.get("hx-request") == "true" and \
+            request.headers.get("hx-target", "").startswith("alert-"):
+        alert["can_act"] = True
+        return render(request, lang, "fu_alert.html", alert=alert)
+    return RedirectResponse(f"/{lang}/care/patients/{alert['patient_id']}", status_code=303)
+
+
+@router.post("/{lang}/care/enrolments/{enrolment_id}")
+async def adjust_schedule(request: Request, lang: str, enrolment_id: int) -> Response:
+    """A clinician sets a patient's check-in interval (empty: the programme's own)."""
+    actor = await signed_in(request, lang)
+    if isinstance(actor, Response):
+        return actor
+    form = await checked_form(request, lang)
+    if isinstance(form, Response):
+        return form
+    try:
+        days = convert("interval_days", "integer", _text(form, "interval_days", 5))
+    except InputError as exc:
+        return _field_error(request, lang, exc)
+    done = await _call(request, lang, followup.set_interval, request.app.state.store, actor,
+                       enrolment_id, days, _now(request))
+    if isinstance(done, Response):
+        return done
+    return RedirectResponse(f"/{lang}/care/patients/{_text(form, 'patient', 12)}"
+                            if _text(form, "patient", 12).isdigit() else f"/{lang}/care",
+                            status_code=303)
+
+
+@router.get("/{lang}/care/enrol")
+async def enrol_form(request: Request, lang: str) -> Response:
+    """A clinician enrols a patient in a programme: an invitation to hand over."""
+    actor = await signed_in(request, lang)
+    if isinstance(actor, Response):
+        return actor
+    if not actor.staff:
+        return _denied(request, lang, 403)
+    clinics = await run_in_threadpool(followup.clinics_of, request.app.state.store, actor)
+    return render(request, lang, "fu_enrol.html", actor=actor, clinics=clinics,
+                  programmes=rules.programmes(lang), issued=None, qr=None,
+                  today=_now(request).date().isoformat())
+
+
+@router.post("/{lang}/care/enrol")
+async def enrol(request: Request, lang: str) -> Response:
+    """Issue the invitation: link, code and QR, single-use, for seven days."""
+    actor = await signed_in(request, lang)
+    if isinstance(actor, Response):
+        return actor
+    form = await checked_form(request, lang)
+    if isinstance(form, Response):
+        return form
+    try:
+        clinic_id = int(_text(form, "clinic", 20))
+        start = _start(form)
+    except ValueError:
+        return _field_error(request, lang, InputError("clinic", "choose a clinic"))
+    except InputError as exc:
+        return _field_error(request, lang, exc)
+    issued = await _call(request, lang, followup.invite_patient, request.app.state.store,
+                         actor, clinic_id, _text(form, "programme", 64), start, _now(request))
+    if isinstance(issued, Response):
+        return issued
+    clinics = await run_in_threadpool(followup.clinics_of, request.app.state.store, actor)
+    link = f"{str(request.base_url).rstrip('/')}/{lang}/join?code={issued.token}"
+    return render(request, lang, "fu_enrol.html", actor=actor, clinics=clinics,
+                  programmes=rules.programmes(lang), today=start.isoformat(),
+                  issued={"link": link, "code": issued.code, "expires_at": issued.expires_at},
+                  qr=_qr_svg(link))
+
+
+@router.get("/{lang}/clinic/{clinic_id}")
+async def clinic_settings(request: Request, lang: str, clinic_id: int) -> Response:
+    """A clinic admin's page: the join code, TOTP requirement, staff invitations."""
+    actor = await signed_in(request, lang)
+    if isinstance(actor, Response):
+        return actor
+    if actor.staff.get(clinic_id) != "admin":
+        return _denied(request, lang, 404)
+
+    def load() -> Clinic | None:
+        with request.app.state.store.session() as session:
+            clinic: Clinic | None = session.get(Clinic, clinic_id)
+            return clinic
+
+    clinic = await run_in_threadpool(load)
+    if clinic is None:
+        return not_found(request, lang)
+    return render(request, lang, "fu_clinic.html", actor=actor, clinic=clinic, issued=None, qr=None)
+
+
+@router.post("/{lang}/clinic/{clinic_id}")
+async def clinic_update(request: Request, lang: str, clinic_id: int) -> Response:
+    """Require TOTP, or invite a clinician or admin."""
+    actor = await signed_in(request, lang)
+    if isinstance(actor, Response):
+        return actor
+    form = await checked_form(request, lang)
+    if isinstance(form, Response):
+        return form
+    store, now = request.app.state.store, _now(request)
+    if _text(form, "action", 20) == "invite":
+        issued = await _call(request, lang, followup.invite_staff, store, actor, clinic_id,
+                             _text(form, "role", 16), now)
+        if isinstance(issued, Response):
+            return issued
+
+        def load() -> Clinic | None:
+            with store.session() as session:
+                clinic: Clinic | None = session.get(Clinic, clinic_id)
+                return clinic
+
+        link = f"{str(request.base_url).rstrip('/')}/{lang}/join?code={issued.token}"
+        clinic = await run_in_threadpool(load)
+        return render(request, lang, "fu_clinic.html", actor=actor, clinic=clinic,
+                      issued={"link": link, "code": issued.code,
+                              "expires_at": issued.expires_at}, qr=_qr_svg(link))
+    done = await _call(request, lang, followup.set_require_totp, store, actor, clinic_id,
+                       _text(form, "require_totp", 5) == "true", now)
+    if isinstance(done, Response):
+        return done
+    return RedirectResponse(f"/{lang}/clinic/{clinic_id}", status_code=303)

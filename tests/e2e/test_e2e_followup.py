@@ -1,0 +1,163 @@
+"""Remote follow-up in the browser, in English and in Russian (issue #12):
+
+a clinic is set up with `clotwatch admin`; a clinician enrols a patient; the patient joins with
+the invitation, checks in normally, then reports chest pain and sees the emergency screen at
+once; the clinician finds the alert at the top of the worklist and acknowledges it in place; the
+patient's audit view shows the clinician's reads; a caregiver sees but cannot change. axe-core
+runs on every follow-up page on the way (no serious or critical violations).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+
+PASSWORD = "a long test password"
+
+
+def _report(violations: list[dict[str, Any]]) -> str:
+    return "\n".join(f"{v['id']} ({v['impact']}): {v['help']} -> "
+                     f"{[n['target'] for n in v['nodes']][:3]}" for v in violations)
+
+
+def admin(server: Any, *args: str) -> str:
+    """Run `clotwatch admin ...` against the server's database."""
+    data = server.log_path.parent
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith("CLOTWATCH_") and k != "DATABASE_URL"}
+    env["CLOTWATCH_DATA_DIR"] = str(data)
+    done = subprocess.run([sys.executable, "-m", "clotwatch.cli", "admin", *args], env=env,
+                          capture_output=True, text=True, timeout=60, input=PASSWORD + "\n")
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def sign_in(page: Any, url: str, lang: str, email: str) -> None:
+    page.goto(f"{url}/{lang}/account/signin")
+    page.fill("#email", email)
+    page.fill("#password", PASSWORD)
+    page.locator("form button[type=submit]").click()
+    page.wait_for_url(re.compile(r"/(me|care)"))
+
+
+def accessible(page: Any, axe: Any) -> None:
+    violations = axe(page)
+    assert not violations, f"{page.url}:\n{_report(violations)}"
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+def test_enrol_join_check_in_emergency_worklist_audit_caregiver(
+        browser: Any, server: Any, axe: Any, shoot: Any, lang: str) -> None:
+    clinic = admin(server, "create-clinic", "--name", f"Ward {lang}", "--json")
+    clinic_id = re.search(r'"id": (\d+)', clinic).group(1)  # type: ignore[union-attr]
+    nurse = f"nurse-{lang}@example.org"
+    admin(server, "add-clinician", "--clinic", clinic_id, "--email", nurse, "--name",
+          f"Nurse {lang}", "--password-file", "-")
+
+    def context() -> Any:
+        ctx = browser.new_context(viewport={"width": 390, "height": 844}, bypass_csp=True)
+        ctx.set_default_timeout(15_000)
+        return ctx
+
+    staff_ctx, patient_ctx, carer_ctx = context(), context(), context()
+    try:
+        staff = staff_ctx.new_page()
+        sign_in(staff, server.url, lang, nurse)
+        staff.goto(f"{server.url}/{lang}/care/enrol")
+        accessible(staff, axe)
+        staff.select_option("#clinic", clinic_id)
+        staff.select_option("#programme", "after_vte")
+        staff.locator("form button.primary").click()
+        link = staff.locator("#invitation-link").get_attribute("href")
+        accessible(staff, axe)
+        shoot(staff, f"followup-invitation-{lang}")
+
+        patient = patient_ctx.new_page()
+        patient.goto(link)
+        accessible(patient, axe)
+        patient.fill("#name", f"Pat {lang}")
+        patient.fill("#email", f"pat-{lang}@example.org")
+        patient.fill("#password", PASSWORD)
+        patient.fill("#timezone", "Europe/Moscow")
+        patient.locator("form button.primary").first.click()
+        patient.wait_for_url(re.compile(r"/me$"))
+        accessible(patient, axe)
+
+        # A normal check-in: every warning sign "no", then the legs.
+        patient.goto(f"{server.url}/{lang}/me/checkin")
+        accessible(patient, axe)
+        for key in ("short_of_breath", "chest_pain", "coughing_blood", "fainting",
+                    "cold_pale_numb_leg"):
+            patient.locator(f"input[name={key}][value=false]").check()
+        patient.locator("form button.primary").click()
+        expect(patient.locator("#calf_left_cm")).to_be_visible()
+        accessible(patient, axe)
+        patient.fill("#calf_left_cm", "36")
+        patient.fill("#calf_right_cm", "35.5")
+        patient.fill("#doses_taken", "2")
+        patient.fill("#doses_missed", "0")
+        patient.fill("#leg_pain", "1")
+        patient.locator("form button.primary").click()
+        expect(patient.locator("h1")).to_be_visible()
+        assert "/me/checkin" in patient.url and patient.locator(".emergency-banner").count() == 0
+        accessible(patient, axe)
+
+        # Chest pain: the emergency screen at once, before anything else is asked.
+        patient.goto(f"{server.url}/{lang}/me/checkin")
+        for key in ("short_of_breath", "coughing_blood", "fainting", "cold_pale_numb_leg"):
+            patient.locator(f"input[name={key}][value=false]").check()
+        patient.locator("input[name=chest_pain][value=true]").check()
+        patient.locator("form button.primary").click()
+        expect(patient.locator(".emergency-banner")).to_be_visible()
+        assert patient.locator("#calf_left_cm").count() == 0
+        accessible(patient, axe)
+        shoot(patient, f"followup-emergency-{lang}")
+
+        # The clinician: the alert at the top of the worklist, acknowledged in place.
+        staff.goto(f"{server.url}/{lang}/care")
+        first = staff.locator("#worklist tbody tr").first
+        expect(first).to_contain_text(f"Pat {lang}")
+        expect(first.locator(".sev.emergency")).to_be_visible()
+        accessible(staff, axe)
+        shoot(staff, f"followup-worklist-{lang}")
+        first.locator("a").click()
+        alert = staff.locator("article.fu-alert.emergency").first
+        expect(alert).to_be_visible()
+        accessible(staff, axe)
+        alert_id = alert.get_attribute("id")
+        alert.locator("input[name=note]").fill("called, ambulance on its way")
+        alert.locator("button[value=acknowledge]").click()
+        acknowledged = staff.locator(f"#{alert_id}")
+        expect(acknowledged.locator("button[value=acknowledge]")).to_have_count(1)
+        expect(acknowledged).to_contain_text("called, ambulance on its way")
+        shoot(staff, f"followup-patient-{lang}")
+
+        # The patient sees who read their data.
+        patient.goto(f"{server.url}/{lang}/me/audit")
+        expect(patient.locator("table")).to_contain_text(f"Nurse {lang}")
+        accessible(patient, axe)
+
+        # A caregiver: invited by the patient, reads, cannot change.
+        patient.goto(f"{server.url}/{lang}/me")
+        patient.locator("form[action$='/me/caregivers'] button").click()
+        carer_link = patient.locator("#invitation-link").get_attribute("href")
+        carer = carer_ctx.new_page()
+        carer.goto(carer_link)
+        carer.fill("#name", f"Carer {lang}")
+        carer.fill("#email", f"carer-{lang}@example.org")
+        carer.fill("#password", PASSWORD)
+        carer.locator("form button.primary").first.click()
+        carer.wait_for_url(re.compile(r"/me$"))
+        carer.locator("nav a[href*='/care/patients/']").first.click()
+        expect(carer.locator("article.fu-alert").first).to_be_visible()
+        assert carer.locator("button[value=acknowledge]").count() == 0
+        accessible(carer, axe)
+    finally:
+        for ctx in (staff_ctx, patient_ctx, carer_ctx):
+            ctx.close()

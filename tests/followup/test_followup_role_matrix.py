@@ -1,0 +1,197 @@
+"""Every follow-up route, walked with every role: the access matrix of issue #12.
+
+Roles: anonymous; alice (patient of clinic A) and bob (patient of clinic B); carol (alice's
+caregiver); dave (an account with no role); clin_a/clin_b (clinicians of A/B); admin_a/admin_b
+(admins of A/B). The resources are alice's: her record, her open alert, clinic A.
+
+Expected outcome per role, in ROLES order:
+  Y allowed (2xx, or a redirect that is not to sign-in)   N refused (403 or 404)
+  L not signed in (401, or a redirect to sign-in)          V refused as bad input (422)
+  P public (anything but a 5xx)
+
+A route of the follow-up prefixes that is not in MATRIX fails the test: a new route must be
+added here, with its decision for every role.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.routing import APIRoute
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from clotwatch.api import create_app
+from clotwatch.api.app import load_router
+from clotwatch.api.routers import ROUTERS
+from clotwatch.config import Settings
+from clotwatch.service import accounts, followup
+from clotwatch.service.followup import CheckInInput
+from clotwatch.store.followup_models import Alert, Enrolment, User
+
+from .conftest import PASSWORD, Clock, World, fresh_db, make_world
+from .webflow import CSRF
+
+ROLES = ("anon", "alice", "bob", "carol", "dave", "clin_a", "clin_b", "admin_a", "admin_b")
+PREFIXES = ("/{lang}/account", "/{lang}/me", "/{lang}/care", "/{lang}/clinic", "/{lang}/join",
+            "/api/v1/followup")
+SIGNS = {"short_of_breath": "false", "chest_pain": "false", "coughing_blood": "false",
+         "fainting": "false", "cold_pale_numb_leg": "false"}
+API_SIGNS = {k: False for k in SIGNS}
+
+# (method, path template) -> (expected per role, form or JSON body). Order matters only for the
+# last two (withdraw, delete), which change what the others read.
+MATRIX: dict[tuple[str, str], tuple[str, dict[str, object]]] = {
+    ("GET", "/{lang}/account/signin"): ("PPPPPPPPP", {}),
+    ("POST", "/{lang}/account/signin"): ("PPPPPPPPP", {"email": "dave@example.org"}),
+    ("GET", "/{lang}/account/totp"): ("LYYYYYYYY", {}),
+    ("POST", "/{lang}/account/totp"): ("PPPPPPPPP", {"code": "000000"}),
+    ("GET", "/{lang}/account/reset"): ("PPPPPPPPP", {}),
+    ("POST", "/{lang}/account/reset"): ("PPPPPPPPP", {"email": "x@example.org"}),
+    ("GET", "/{lang}/account/reset/{token}"): ("PPPPPPPPP", {}),
+    ("POST", "/{lang}/account/reset/{token}"): ("PPPPPPPPP", {"password": "x" * 12}),
+    ("GET", "/{lang}/join"): ("PPPPPPPPP", {}),
+    ("POST", "/{lang}/join"): ("PPPPPPPPP", {"code": "ABCDE-12345-FGHJK-67890"}),
+    ("GET", "/{lang}/me"): ("LYYYYYYYY", {}),
+    ("POST", "/{lang}/me/caregivers"): ("LYYNNNNNN", {}),
+    ("POST", "/{lang}/me/settings"): ("LYYYYYYYY", {"timezone": "Europe/London",
+                                                    "reminder_time": "08:30"}),
+    ("GET", "/{lang}/me/checkin"): ("LYYYYYYYY", {}),
+    ("POST", "/{lang}/me/checkin/signs"): ("LYYYYYYYY", SIGNS),
+    ("POST", "/{lang}/me/checkin"): ("LYYNNNNNN", {"signs": '{"chest_pain": false}'}),
+    ("GET", "/{lang}/me/audit"): ("LYYYYYYYY", {}),
+    ("GET", "/{lang}/me/export.json"): ("LYYYYYYYY", {}),
+    ("GET", "/{lang}/me/export.fhir.json"): ("LYYYYYYYY", {}),
+    ("GET", "/{lang}/care"): ("LNNNNYYYY", {}),
+    ("GET", "/{lang}/care/patients/{patient_id}"): ("LYNYNYNYN", {}),
+    ("POST", "/{lang}/care/alerts/{alert_id}"): ("LNNNNYNYN", {"action": "acknowledge"}),
+    ("POST", "/{lang}/care/patients/{patient_id}/visit"): ("LNNNNYNYN",
+                                                            {"villalta.pain": "1"}),
+    ("POST", "/{lang}/care/enrolments/{enrolment_id}"): ("LNNNNYNYN", {"interval_days": "3"}),
+    ("GET", "/{lang}/care/enrol"): ("LNNNNYYYY", {}),
+    ("POST", "/{lang}/care/enrol"): ("LNNNNYNYN", {"programme": "after_surgery",
+                                                   "start_date": "2026-11-20"}),
+    ("GET", "/{lang}/clinic/{clinic_id}"): ("LNNNNNNYN", {}),
+    ("POST", "/{lang}/clinic/{clinic_id}"): ("LNNNNNNYN", {"action": "totp",
+                                                           "require_totp": "false"}),
+    ("GET", "/api/v1/followup/programmes"): ("PPPPPPPPP", {}),
+    ("GET", "/api/v1/followup/me"): ("LYYYYYYYY", {}),
+    ("POST", "/api/v1/followup/checkins"): ("LYYNNNNNN", {"warning_signs": API_SIGNS}),
+    ("GET", "/api/v1/followup/patients/{patient_id}"): ("LYNYNYNYN", {}),
+    ("GET", "/api/v1/followup/worklist"): ("LNNNNYYYY", {}),
+    ("POST", "/api/v1/followup/alerts/{alert_id}/{action}"): ("LNNNNYNYN", {"note": "x"}),
+    ("GET", "/api/v1/followup/export"): ("LYYYYYYYY", {}),
+    ("POST", "/{lang}/me/withdraw"): ("LYNNNNNNN", {"kind": "clinic"}),
+    ("POST", "/{lang}/me/delete"): ("LVVVVVVVV", {"password": "not the password"}),
+    ("POST", "/{lang}/account/signout"): ("PPPPPPPPP", {}),
+}
+
+
+@pytest.fixture
+def setup(tmp_path: Path, clock: Clock, migrated_template: Path
+          ) -> Iterator[tuple[TestClient, World, dict[str, str]]]:
+    app = create_app(Settings(data_dir=tmp_path / "d",
+                              database_url=fresh_db(migrated_template, tmp_path)),
+                     clock=clock, migrate=True)
+    with TestClient(app) as client:
+        world = make_world(app.state.store, clock)
+        followup.submit_checkin(world.store, world.principal("alice"),
+                                CheckInInput(warning_signs={k: False for k in SIGNS},
+                                             doses_missed=2), clock())
+        with world.store.session() as session:
+            alert = session.scalars(select(Alert)).one()
+            enrolment = session.scalars(select(Enrolment).where(
+                Enrolment.patient_id == world.users["alice"])).one()
+            ids = {"patient_id": str(world.users["alice"]), "alert_id": str(alert.id),
+                   "clinic_id": str(world.clinic_a), "enrolment_id": str(enrolment.id)}
+        yield client, world, ids
+
+
+def follow_up_routes() -> set[tuple[str, str]]:
+    """(method, path) of every route of every router the app includes, under our prefixes."""
+    found = set()
+    for spec in ROUTERS:
+        for route in load_router(spec).routes:
+            if isinstance(route, APIRoute) and route.path.startswith(PREFIXES):
+                for method in route.methods:
+                    found.add((method, route.path))
+    return found
+
+
+def test_every_follow_up_route_is_in_the_matrix(setup: tuple[TestClient, World,
+                                                               dict[str, str]]) -> None:
+    client, _, _ = setup
+    routes = follow_up_routes()
+    assert routes - set(MATRIX) == set(), "add the new route(s) to MATRIX with every role"
+    assert set(MATRIX) - routes == set(), "MATRIX names routes that no longer exist"
+
+
+def outcome(status: int, location: str | None) -> str:
+    if status >= 500:
+        return "5xx"
+    if status == 401 or (status in (302, 303) and location and "/account/signin" in location):
+        return "L"
+    if status in (403, 404):
+        return "N"
+    if status == 422:
+        return "V"
+    return "Y"
+
+
+def test_every_route_with_every_role(setup: tuple[TestClient, World, dict[str, str]]) -> None:
+    client, world, ids = setup
+    sessions: dict[str, dict[str, str]] = {}
+    csrf_tokens: dict[str, str] = {}
+    tokens: dict[str, dict[str, str]] = {}
+    client.cookies.clear()
+    csrf_tokens["anon"] = _csrf(client, "/en/account/signin")
+    sessions["anon"] = dict(client.cookies)  # the CSRF cookie only
+    for role in ROLES[1:]:
+        client.cookies.clear()
+        csrf_tokens[role] = _csrf(client, "/en/account/signin")
+        client.post("/en/account/signin", data={
+            "email": f"{role}@example.org", "password": PASSWORD,
+            "csrf_token": csrf_tokens[role]}, follow_redirects=False)
+        sessions[role] = dict(client.cookies)  # the session and the CSRF cookie
+        with world.store.session() as session:
+            user = session.scalars(select(User).where(User.id == world.users[role])).one()
+            tokens[role] = {"Authorization": "Bearer " + accounts.create_api_token(
+                session, user, "matrix", frozenset(accounts.SCOPES), world.clock())}
+    failures = []
+    for (method, template), (expected, body) in MATRIX.items():
+        path = template.replace("{lang}", "en").replace("{token}", "not-a-token")
+        path = path.replace("{action}", "acknowledge")
+        for key, value in ids.items():
+            path = path.replace("{" + key + "}", value)
+        for role, want in zip(ROLES, expected, strict=True):
+            client.cookies.clear()
+            for name, value in sessions[role].items():
+                client.cookies.set(name, value)
+            if path.startswith("/api/"):
+                headers = tokens.get(role, {})
+                response = client.request(method, path, headers=headers,
+                                          json=body if method == "POST" else None)
+            elif method == "GET":
+                response = client.get(path, follow_redirects=False)
+            else:
+                data = {**{k: str(v) for k, v in body.items()},
+                        "csrf_token": csrf_tokens[role]}
+                if template.endswith("/withdraw"):
+                    data["id"] = ids["enrolment_id"]
+                if template.endswith("/care/enrol"):
+                    data["clinic"] = ids["clinic_id"]
+                response = client.post(path, data=data, follow_redirects=False)
+            got = outcome(response.status_code, response.headers.get("location"))
+            if got == "5xx" or (want != "P" and got != want):
+                failures.append(f"{method} {template} as {role}: expected {want}, got {got} "
+                                f"({response.status_code})")
+    assert not failures, "\n".join(failures)
+
+
+def _csrf(client: TestClient, path: str) -> str:
+    found = CSRF.search(client.get(path).text)
+    assert found
+    return found.group(1)
+

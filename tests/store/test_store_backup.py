@@ -1,0 +1,104 @@
+"""Backup and restore as docs/deploy.md tells a clinic to do it: `pg_dump -Fc` / `pg_restore`
+for PostgreSQL, `sqlite3 ... ".backup ..."` for SQLite. The restored database holds the same
+follow-up data, at the same migration, and its accounts still sign in."""
+
+from __future__ import annotations
+
+import secrets
+import shutil
+import subprocess
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+from argon2 import PasswordHasher
+from sqlalchemy import func, select
+
+from clotwatch.service import accounts, followup
+from clotwatch.service.followup import CheckInInput
+from clotwatch.store import Store, current_revision, open_store
+from clotwatch.store.followup_models import Alert, CheckIn, User
+
+from .conftest import PG_ADMIN_URL
+
+NOW = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
+SIGNS = {"short_of_breath": False, "chest_pain": True, "coughing_blood": False,
+         "fainting": False, "cold_pale_numb_leg": False}
+
+
+@pytest.fixture(autouse=True)
+def cheap_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(accounts, "HASHER",
+                        PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+
+
+def fill(store: Store) -> None:
+    clinic = followup.create_clinic(store, "Clinic", NOW)
+    with store.session() as session:
+        nurse = accounts.create_user(session, email="n@example.org", password="x" * 12,
+                                     name="Nurse", now=NOW)
+        followup.add_staff(session, clinic.id, nurse, "clinician")
+        nurse_p = accounts.principal_for(session, nurse)
+    issued = followup.invite_patient(store, nurse_p, clinic.id, "after_vte",
+                                     date(2026, 11, 1), NOW)
+    patient = followup.accept_invitation(store, issued.code, NOW, new_account={
+        "email": "p@example.org", "password": "y" * 12, "name": "Pat"})
+    with store.session() as session:
+        user = session.get(User, patient.id)
+        assert user is not None
+        principal = accounts.principal_for(session, user)
+    followup.submit_checkin(store, principal, CheckInInput(warning_signs=SIGNS), NOW)
+
+
+def snapshot(store: Store) -> tuple[int, int, int]:
+    with store.session() as session:
+        user = accounts.authenticate(session, "p@example.org", "y" * 12, NOW)
+        return (user.id, int(session.scalar(select(func.count(CheckIn.id))) or 0),
+                int(session.scalar(select(func.count(Alert.id))) or 0))
+
+
+def test_sqlite_backup_and_restore(store: Store, empty_db_url: str, tmp_path: Path) -> None:
+    if not empty_db_url.startswith("sqlite"):
+        pytest.skip("the PostgreSQL procedure is the other test")
+    if shutil.which("sqlite3") is None:
+        pytest.fail("the sqlite3 command is needed (apt-get install sqlite3)")
+    fill(store)
+    before = snapshot(store)
+    source = empty_db_url.removeprefix("sqlite:///")
+    backup = tmp_path / "backup.sqlite3"
+    subprocess.run(["sqlite3", source, f".backup {backup}"], check=True, timeout=60)
+    restored = open_store(f"sqlite:///{backup}")
+    try:
+        assert snapshot(restored) == before
+        assert current_revision(restored.engine) == current_revision(store.engine)
+    finally:
+        restored.dispose()
+
+
+def test_postgresql_dump_and_restore(store: Store, empty_db_url: str, tmp_path: Path) -> None:
+    if not empty_db_url.startswith("postgresql"):
+        pytest.skip("the SQLite procedure is the other test")
+    import psycopg
+
+    fill(store)
+    before = snapshot(store)
+    dump = tmp_path / "clotwatch.dump"
+    plain = empty_db_url.replace("postgresql+psycopg://", "postgresql://")
+    subprocess.run(["pg_dump", "-Fc", "-f", str(dump), plain], check=True, timeout=120)
+    name = f"clotwatch_restore_{secrets.token_hex(4)}"
+    admin_dsn = PG_ADMIN_URL.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(admin_dsn, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    target = admin_dsn.rsplit("/", 1)[0] + f"/{name}"
+    try:
+        subprocess.run(["pg_restore", "--no-owner", "-d", target, str(dump)], check=True,
+                       timeout=120)
+        restored = open_store(target.replace("postgresql://", "postgresql+psycopg://"))
+        try:
+            assert snapshot(restored) == before
+            assert current_revision(restored.engine) == current_revision(store.engine)
+        finally:
+            restored.dispose()
+    finally:
+        with psycopg.connect(admin_dsn, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
