@@ -1,0 +1,35 @@
+"""Activity analysis (contracts/activity.md): step samples in, the summary's figures out.
+
+Pure: no I/O, no clock (``now`` is passed in). Importers live in ``clotwatch.activity``.
+"""
+
+from clotwatch.core.activity.samples import (
+    DEFAULT_WAKING,
+    KIND_RANK,
+    KINDS,
+    Kind,
+    Sample,
+    Waking,
+    check_sample,
+    parse_count,
+    parse_waking,
+    wall_seconds,
+)
+from clotwatch.core.activity.summary import LONG_BOUT_MINUTES, SCHEMA, Tally, summarize
+
+__all__ = [
+    "DEFAULT_WAKING",
+    "KINDS",
+    "KIND_RANK",
+    "LONG_BOUT_MINUTES",
+    "SCHEMA",
+    "Kind",
+    "Sample",
+    "Tally",
+    "Waking",
+    "check_sample",
+    "parse_count",
+    "parse_waking",
+    "summarize",
+    "wall_seconds",
+]

@@ -1,0 +1,300 @@
+"""The activity summary (``clotwatch.activity-summary/1``, contracts/activity.md).
+
+Samples go into a :class:`Tally` one at a time, in any order, from any number of files; the
+figures come out of :meth:`Tally.summary`. Memory grows with the number of distinct samples
+(about 30 bytes each, held in typed arrays bucketed by local day), never with the size of the
+files they came from; the per-minute work is done one day at a time at the end.
+
+How the figures are counted, rule by rule (the numbers refer to the contract's "Counting"):
+
+1. A sample's steps are spread evenly over ``[start, end)``; a minute it covers in part gets
+   the share of that part.
+2. In a minute that samples of several sources cover, only the highest-priority source counts
+   (watch, band, phone, other; then the name that sorts first). One source's overlapping samples
+   are summed; the same sample (source, kind, start, end, steps) seen again counts once.
+3. Days are local calendar dates (the wall time the sample's own offset gives); ``steps`` is
+   the day's sum rounded half up; a day without any sample is ``None``.
+4. A waking minute (07:00-23:00 unless set) with no counted steps is still; per day the longest
+   run of still minutes and the number of runs of 120 minutes or more (Healy et al. 2010).
+
+Decisions where the contract is silent (docs/activity.md says why):
+- Minutes are minutes of local wall time, so that a day's waking hours are the person's clock.
+  Two sources with different offsets for the same moment are therefore not seen as overlapping.
+- Waking minutes at or after ``now`` are not yet known and are never still.
+- A minute that the winning source covers with a count of 0 is still (the source says so).
+"""
+
+from __future__ import annotations
+
+import math
+from array import array
+from collections.abc import Iterable
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from clotwatch.core.activity.samples import (
+    DEFAULT_WAKING,
+    KIND_RANK,
+    Kind,
+    Sample,
+    Waking,
+    check_sample,
+    wall_seconds,
+)
+
+SCHEMA = "clotwatch.activity-summary/1"
+#: Healy B, Levin E, Perrin K, Weatherall M, Beasley R. Prolonged work- and computer-related
+#: seated immobility and risk of venous thromboembolism. J R Soc Med 2010;103(11):447-454,
+#: doi:10.1258/jrsm.2010.100155 (PMC2966881): exposure defined as "at least 2 hours at a time
+#: without getting up" (odds ratio 2.8 for VTE). Contract rule 4.
+LONG_BOUT_MINUTES = 120
+_DAY = 86400
+_MINUTES = 1440
+_EPOCH = date(1970, 1, 1)
+
+
+class _Bucket:
+    """The samples whose start falls on one local day, as typed arrays (compact)."""
+
+    __slots__ = ("starts", "ends", "steps", "sources")
+
+    def __init__(self) -> None:
+        self.starts = array("d")
+        self.ends = array("d")
+        self.steps = array("q")
+        self.sources = array("H")
+
+
+class Tally:
+    """Collects samples and rejected records; :meth:`summary` gives the contract's figures."""
+
+    def __init__(self) -> None:
+        self._source_ids: dict[tuple[str, str], int] = {}
+        self._source_list: list[tuple[str, Kind]] = []
+        self._buckets: dict[int, _Bucket] = {}
+        self.samples_read = 0
+        self.errors: list[dict[str, str]] = []
+
+    # -- input -------------------------------------------------------------------------------
+
+    def add(self, sample: Sample) -> None:
+        """Count one sample; InputError(field, reason) if the contract refuses it."""
+        self.samples_read += 1
+        check_sample(sample)
+        self._add_checked(sample)
+
+    def add_all(self, samples: Iterable[Sample]) -> None:
+        """Add every sample (each must be valid)."""
+        for sample in samples:
+            self.add(sample)
+
+    def reject(self, file: str, place: str, reason: str) -> None:
+        """Record a bad record (``place``: "line 812", "record 3071"); it is never dropped."""
+        self.errors.append({"file": file, "place": place, "reason": reason})
+
+    def refused(self, file: str, place: str, reason: str) -> None:
+        """A step record read but refused: counted in ``samples_read`` and listed in errors."""
+        self.samples_read += 1
+        self.reject(file, place, reason)
+
+    def _add_checked(self, sample: Sample) -> None:
+        key = (sample.source, sample.kind)
+        source_id = self._source_ids.get(key)
+        if source_id is None:
+            source_id = self._source_ids[key] = len(self._source_list)
+            self._source_list.append((sample.source, sample.kind))
+        start = wall_seconds(sample.start)
+        day = int(start // _DAY)
+        bucket = self._buckets.get(day)
+        if bucket is None:
+            bucket = self._buckets[day] = _Bucket()
+        bucket.starts.append(start)
+        bucket.ends.append(wall_seconds(sample.end))
+        bucket.steps.append(sample.steps)
+        bucket.sources.append(source_id)
+
+    # -- output ------------------------------------------------------------------------------
+
+    def summary(
+        self,
+        now: datetime | None = None,
+        waking: Waking = DEFAULT_WAKING,
+        assumed_zone: str | None = None,
+    ) -> dict[str, Any]:
+        """The contract's summary. ``now`` (aware or wall time) ends what can be still."""
+        now_s = wall_seconds(now) if now is not None else math.inf
+        order = sorted(
+            range(len(self._source_list)),
+            key=lambda i: (KIND_RANK[self._source_list[i][1]], self._source_list[i][0]),
+        )
+        rank = [0] * len(self._source_list)
+        for position, source_id in enumerate(order):
+            rank[source_id] = position
+        per_source = [0] * len(self._source_list)
+        days: list[dict[str, Any]] = []
+        duplicates = used = overlap = 0
+        carry: list[list[Any]] = []  # [source, start, end, steps, used] still running
+        first_day = min(self._buckets, default=None)
+        last_bucket = max(self._buckets, default=-1)
+        last_data_day = -1
+        day = first_day if first_day is not None else 0
+        while first_day is not None and (day <= last_bucket or carry):
+            todays, dupes = self._distinct(day)
+            duplicates += dupes
+            for sample in todays:
+                per_source[sample[0]] += 1
+            running = carry + todays
+            day_start = day * _DAY
+            day_end = day_start + _DAY
+            figures, resolved = _count_day(running, day_start, rank, waking, now_s)
+            overlap += resolved
+            carry = []
+            for sample in running:
+                if sample[2] > day_end:
+                    carry.append(sample)
+                elif sample[4]:
+                    used += 1
+            iso = (_EPOCH + timedelta(days=day)).isoformat()
+            if figures is not None:
+                last_data_day = day
+                days.append({"date": iso, **figures})
+            else:
+                days.append(_no_data(iso))
+            day += 1
+        if first_day is not None:
+            # `days` runs from the first to the last date with data (contract, "Output").
+            days = days[: last_data_day - first_day + 1]
+        sources = [
+            {"name": self._source_list[i][0], "kind": self._source_list[i][1],
+             "samples": per_source[i]}
+            for i in order
+        ]
+        result: dict[str, Any] = {
+            "schema": SCHEMA,
+            "samples_read": self.samples_read,
+            "samples_used": used,
+            "duplicates_ignored": duplicates,
+            "overlap_minutes_resolved": overlap,
+            "errors": list(self.errors),
+            "sources": sources,
+            "waking": str(waking),
+            "days": days,
+        }
+        if assumed_zone is not None:
+            result["times_without_offset_read_in"] = assumed_zone
+        return result
+
+    def _distinct(self, day: int) -> tuple[list[list[Any]], int]:
+        """This day's samples with exact repeats removed, and how many repeats there were."""
+        bucket = self._buckets.get(day)
+        if bucket is None:
+            return [], 0
+        rows = sorted(zip(bucket.sources, bucket.starts, bucket.ends, bucket.steps, strict=True))
+        distinct: list[list[Any]] = []
+        previous = None
+        for row in rows:
+            if row == previous:
+                continue
+            previous = row
+            distinct.append([row[0], row[1], row[2], row[3], False])
+        return distinct, len(rows) - len(distinct)
+
+
+def _no_data(iso: str) -> dict[str, Any]:
+    return {"date": iso, "steps": None, "longest_still_minutes": None, "still_bouts_120": None}
+
+
+def _count_day(
+    running: list[list[Any]],
+    day_start: float,
+    rank: list[int],
+    waking: Waking,
+    now_s: float,
+) -> tuple[dict[str, Any] | None, int]:
+    """One day's figures from the samples that touch it (None when none does)."""
+    day_end = day_start + _DAY
+    minutes: dict[int, array[float]] = {}  # source -> minute shares, -1.0 where not covered
+    for sample in running:
+        source, start, end, steps = sample[0], sample[1], sample[2], sample[3]
+        lo = max(start, day_start)
+        hi = min(end, day_end)
+        if hi <= lo:
+            continue
+        row = minutes.get(source)
+        if row is None:
+            row = minutes[source] = array("d", [-1.0]) * _MINUTES
+        rate = steps / (end - start)
+        first = int((lo - day_start) // 60)
+        last = min(_MINUTES - 1, int(math.ceil((hi - day_start) / 60)) - 1)
+        for m in range(first, last + 1):
+            m_start = day_start + m * 60
+            part = min(hi, m_start + 60) - max(lo, m_start)
+            if part <= 0:
+                continue
+            share = rate * part
+            if row[m] < 0:
+                row[m] = share
+            else:
+                row[m] += share
+    if not minutes:
+        return None, 0
+    by_priority = sorted(minutes, key=rank.__getitem__)
+    counted = array("d", [0.0]) * _MINUTES
+    winner = array("i", [-1]) * _MINUTES
+    covered = array("B", [0]) * _MINUTES
+    for source in by_priority:
+        row = minutes[source]
+        for m in range(_MINUTES):
+            if row[m] >= 0:
+                covered[m] += 1
+                if winner[m] < 0:
+                    winner[m] = source
+                    counted[m] = row[m]
+    resolved = sum(1 for c in covered if c > 1)
+    # A sample is used when its source wins at least one minute it covers.
+    for sample in running:
+        if sample[4]:
+            continue
+        lo = max(sample[1], day_start)
+        hi = min(sample[2], day_end)
+        if hi <= lo:
+            continue
+        first = int((lo - day_start) // 60)
+        last = min(_MINUTES - 1, int(math.ceil((hi - day_start) / 60)) - 1)
+        source = sample[0]
+        for m in range(first, last + 1):
+            if winner[m] == source:
+                sample[4] = True
+                break
+    total = math.fsum(counted)
+    wake_end = waking.end
+    if now_s < day_end:
+        wake_end = min(wake_end, max(0, int((now_s - day_start) // 60)))
+    longest = bouts = run = 0
+    for m in range(waking.start, max(waking.start, wake_end)):
+        if counted[m] > 0:
+            if run >= LONG_BOUT_MINUTES:
+                bouts += 1
+            run = 0
+        else:
+            run += 1
+            if run > longest:
+                longest = run
+    if run >= LONG_BOUT_MINUTES:
+        bouts += 1
+    return (
+        {"steps": int(math.floor(total + 0.5)), "longest_still_minutes": longest,
+         "still_bouts_120": bouts},
+        resolved,
+    )
+
+
+def summarize(
+    samples: Iterable[Sample],
+    now: datetime | None = None,
+    waking: Waking = DEFAULT_WAKING,
+) -> dict[str, Any]:
+    """The summary of ``samples`` (each must be valid); a convenience over :class:`Tally`."""
+    tally = Tally()
+    tally.add_all(samples)
+    return tally.summary(now=now, waking=waking)
