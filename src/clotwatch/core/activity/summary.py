@@ -48,6 +48,7 @@ SCHEMA = "clotwatch.activity-summary/1"
 #: doi:10.1258/jrsm.2010.100155 (PMC2966881): exposure defined as "at least 2 hours at a time
 #: without getting up" (odds ratio 2.8 for VTE). Contract rule 4.
 LONG_BOUT_MINUTES = 120
+MAX_LISTED_ERRORS = 10_000
 _DAY = 86400
 _MINUTES = 1440
 _EPOCH = date(1970, 1, 1)
@@ -74,6 +75,7 @@ class Tally:
         self._buckets: dict[int, _Bucket] = {}
         self.samples_read = 0
         self.errors: list[dict[str, str]] = []
+        self.errors_not_listed = 0
 
     # -- input -------------------------------------------------------------------------------
 
@@ -83,14 +85,26 @@ class Tally:
         check_sample(sample)
         self._add_checked(sample)
 
+    def add_valid(self, sample: Sample) -> None:
+        """Count a sample that has already passed :func:`check_sample` (importers' fast path)."""
+        self.samples_read += 1
+        self._add_checked(sample)
+
     def add_all(self, samples: Iterable[Sample]) -> None:
         """Add every sample (each must be valid)."""
         for sample in samples:
             self.add(sample)
 
     def reject(self, file: str, place: str, reason: str) -> None:
-        """Record a bad record (``place``: "line 812", "record 3071"); it is never dropped."""
-        self.errors.append({"file": file, "place": place, "reason": reason})
+        """Record a bad record (``place``: "line 812", "record 3071"); it is never dropped.
+
+        Past MAX_LISTED_ERRORS the rest are counted in ``errors_not_listed`` (memory stays
+        bounded on a file of junk) and the summary says how many there were.
+        """
+        if len(self.errors) < MAX_LISTED_ERRORS:
+            self.errors.append({"file": file, "place": place, "reason": reason})
+        else:
+            self.errors_not_listed += 1
 
     def refused(self, file: str, place: str, reason: str) -> None:
         """A step record read but refused: counted in ``samples_read`` and listed in errors."""
@@ -180,6 +194,8 @@ class Tally:
             "waking": str(waking),
             "days": days,
         }
+        if self.errors_not_listed:
+            result["errors_not_listed"] = self.errors_not_listed
         if assumed_zone is not None:
             result["times_without_offset_read_in"] = assumed_zone
         return result
