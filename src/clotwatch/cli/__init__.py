@@ -21,6 +21,7 @@ COMMANDS: tuple[str, ...] = (
     "score",
     "pathway",
     "fhir",
+    "activity",
     "serve",
     "db",
 )
