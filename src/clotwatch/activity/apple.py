@@ -20,7 +20,6 @@ from clotwatch.activity.common import (
     ReadContext,
     Refused,
     Unreadable,
-    fixed_offset,
     guess_kind,
     make,
 )
@@ -42,17 +41,13 @@ def apple_time(text: str | None, field_name: str) -> datetime:
     """``2026-11-02 08:00:00 +0100`` (the export's only time format) -> aware datetime."""
     if text is None:
         raise InputError(field_name, "missing")
-    try:
-        if len(text) != 25 or text[10] != " " or text[19] != " ":
-            raise ValueError
-        sign = text[20]
-        if sign not in "+-":
-            raise ValueError
-        zone = fixed_offset(sign, int(text[21:23]), int(text[23:25]))
-        return datetime(int(text[0:4]), int(text[5:7]), int(text[8:10]), int(text[11:13]),
-                        int(text[14:16]), int(text[17:19]), tzinfo=zone)
-    except ValueError:
-        raise InputError(field_name, f"{text!r} is not YYYY-MM-DD HH:MM:SS +HHMM") from None
+    if len(text) == 25 and text[19] == " " and text[20] in "+-":
+        try:
+            # "YYYY-MM-DD HH:MM:SS+HHMM" is ISO 8601 that the C parser reads fast.
+            return datetime.fromisoformat(text[:19] + text[20:])
+        except ValueError:
+            pass
+    raise InputError(field_name, f"{text!r} is not YYYY-MM-DD HH:MM:SS +HHMM")
 
 
 def device_kind(source: str, device: str | None) -> Kind:

@@ -112,19 +112,19 @@ class Tally:
         self.reject(file, place, reason)
 
     def _add_checked(self, sample: Sample) -> None:
-        key = (sample.source, sample.kind)
-        source_id = self._source_ids.get(key)
+        source, kind, start_at, end_at, steps = sample
+        source_id = self._source_ids.get((source, kind))
         if source_id is None:
-            source_id = self._source_ids[key] = len(self._source_list)
-            self._source_list.append((sample.source, sample.kind))
-        start = wall_seconds(sample.start)
+            source_id = self._source_ids[(source, kind)] = len(self._source_list)
+            self._source_list.append((source, kind))
+        start = wall_seconds(start_at)
         day = int(start // _DAY)
         bucket = self._buckets.get(day)
         if bucket is None:
             bucket = self._buckets[day] = _Bucket()
         bucket.starts.append(start)
-        bucket.ends.append(wall_seconds(sample.end))
-        bucket.steps.append(sample.steps)
+        bucket.ends.append(wall_seconds(end_at))
+        bucket.steps.append(steps)
         bucket.sources.append(source_id)
 
     # -- output ------------------------------------------------------------------------------
@@ -227,81 +227,93 @@ def _count_day(
     waking: Waking,
     now_s: float,
 ) -> tuple[dict[str, Any] | None, int]:
-    """One day's figures from the samples that touch it (None when none does)."""
+    """One day's figures from the samples that touch it (None when none does).
+
+    Sparse: only the minutes some sample covers are held (minute -> share, per source), so a
+    day costs in proportion to its data, not to 1,440 minutes per source.
+    """
     day_end = day_start + _DAY
-    minutes: dict[int, array[float]] = {}  # source -> minute shares, -1.0 where not covered
+    minutes: dict[int, dict[int, float]] = {}  # source -> {minute of the day: steps}
     for sample in running:
         source, start, end, steps = sample[0], sample[1], sample[2], sample[3]
-        lo = max(start, day_start)
-        hi = min(end, day_end)
+        lo = start if start > day_start else day_start
+        hi = end if end < day_end else day_end
         if hi <= lo:
             continue
         row = minutes.get(source)
         if row is None:
-            row = minutes[source] = array("d", [-1.0]) * _MINUTES
+            row = minutes[source] = {}
+        get = row.get
+        offset_lo = lo - day_start
+        offset_hi = hi - day_start
+        first = int(offset_lo // 60)
+        last = min(_MINUTES, int(math.ceil(offset_hi / 60)))
+        if offset_lo == first * 60 and offset_hi == last * 60 and start == lo and end == hi:
+            # Whole minutes (the common case): an equal share per minute (rule 1).
+            share = steps / (last - first)
+            for m in range(first, last):
+                row[m] = get(m, 0.0) + share
+            continue
         rate = steps / (end - start)
-        first = int((lo - day_start) // 60)
-        last = min(_MINUTES - 1, int(math.ceil((hi - day_start) / 60)) - 1)
-        for m in range(first, last + 1):
-            m_start = day_start + m * 60
-            part = min(hi, m_start + 60) - max(lo, m_start)
-            if part <= 0:
-                continue
-            share = rate * part
-            if row[m] < 0:
-                row[m] = share
-            else:
-                row[m] += share
+        for m in range(first, last):
+            m_start = m * 60
+            part = min(offset_hi, m_start + 60) - max(offset_lo, m_start)
+            if part > 0:
+                row[m] = get(m, 0.0) + rate * part
     if not minutes:
         return None, 0
+    counted: dict[int, float] = {}
+    winner: dict[int, int] = {}
+    shared: set[int] = set()
     by_priority = sorted(minutes, key=rank.__getitem__)
-    counted = array("d", [0.0]) * _MINUTES
-    winner = array("i", [-1]) * _MINUTES
-    covered = array("B", [0]) * _MINUTES
     for source in by_priority:
         row = minutes[source]
-        for m in range(_MINUTES):
-            if row[m] >= 0:
-                covered[m] += 1
-                if winner[m] < 0:
-                    winner[m] = source
-                    counted[m] = row[m]
-    resolved = sum(1 for c in covered if c > 1)
-    # A sample is used when its source wins at least one minute it covers.
+        taken = row.keys() & counted.keys()
+        shared |= taken
+        for m in row.keys() - taken if taken else row:
+            counted[m] = row[m]
+            winner[m] = source
+    # A sample is used when its source wins at least one minute it covers (the top source of
+    # the day wins every minute it covers).
+    top = by_priority[0]
     for sample in running:
         if sample[4]:
             continue
-        lo = max(sample[1], day_start)
-        hi = min(sample[2], day_end)
-        if hi <= lo:
+        lo = max(sample[1], day_start) - day_start
+        hi = min(sample[2], day_end) - day_start
+        if hi <= 0 or lo >= _DAY:
             continue
-        first = int((lo - day_start) // 60)
-        last = min(_MINUTES - 1, int(math.ceil((hi - day_start) / 60)) - 1)
         source = sample[0]
-        for m in range(first, last + 1):
-            if winner[m] == source:
+        if source == top:
+            sample[4] = True
+            continue
+        for m in range(int(lo // 60), min(_MINUTES, int(math.ceil(hi / 60)))):
+            if winner.get(m) == source:
                 sample[4] = True
                 break
-    total = math.fsum(counted)
+    total = math.fsum(counted.values())
+    wake_start = waking.start
     wake_end = waking.end
     if now_s < day_end:
         wake_end = min(wake_end, max(0, int((now_s - day_start) // 60)))
-    longest = bouts = run = 0
-    for m in range(waking.start, max(waking.start, wake_end)):
-        if counted[m] > 0:
-            if run >= LONG_BOUT_MINUTES:
-                bouts += 1
-            run = 0
-        else:
-            run += 1
-            if run > longest:
-                longest = run
+    longest = bouts = 0
+    previous = wake_start - 1  # the last minute with steps (or just before waking hours)
+    for m in sorted(m for m, v in counted.items() if v > 0 and wake_start <= m < wake_end):
+        run = m - previous - 1
+        if run > longest:
+            longest = run
+        if run >= LONG_BOUT_MINUTES:
+            bouts += 1
+        previous = m
+    run = max(0, wake_end - previous - 1)
+    if run > longest:
+        longest = run
     if run >= LONG_BOUT_MINUTES:
         bouts += 1
     return (
         {"steps": int(math.floor(total + 0.5)), "longest_still_minutes": longest,
          "still_bouts_120": bouts},
-        resolved,
+        len(shared),
     )
 
 
