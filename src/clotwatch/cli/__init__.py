@@ -22,6 +22,7 @@ COMMANDS: tuple[str, ...] = (
     "pathway",
     "fhir",
     "activity",
+    "travel",
     "serve",
     "db",
 )
