@@ -14,5 +14,6 @@ ROUTERS: tuple[str, ...] = (
     "clotwatch.api.docs:router",
     "clotwatch.api.cds_hooks:router",
     "clotwatch.web.pathway:router",
+    "clotwatch.web.travel:router",
     "clotwatch.web.routes:router",
 )
