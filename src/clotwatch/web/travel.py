@@ -107,7 +107,15 @@ async def plan(request: Request, lang: str) -> Response:
     from clotwatch.core.travel import RISK_FACTORS
 
     return render(request, lang, "travel_plan.html", plan=result, values=values,
-                  factors=RISK_FACTORS)
+                  factors=RISK_FACTORS, depart=_when(result["journey"]["depart"]),
+                  arrive=_when(result["journey"]["arrive"]))
+
+
+def _when(iso: str) -> str:
+    """``2026-12-20 10:00 (UTC+01:00)``: a time as people read it, with its offset."""
+    moment = datetime.fromisoformat(iso)
+    offset = moment.strftime("%z")
+    return f"{moment:%Y-%m-%d %H:%M} (UTC{offset[:3]}:{offset[3:]})"
 
 
 @router.post("/{lang}/travel/plan.ics")
