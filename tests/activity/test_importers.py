@@ -267,6 +267,75 @@ def test_garmin_readings_across_a_reset(tmp_path: Path) -> None:
     assert out["times_without_offset_read_in"] == "UTC"
 
 
+def test_garmin_compressed_timestamps_raw_cycles_and_sedentary_stretches(tmp_path: Path) -> None:
+    # Shaped like a real vivofit monitoring file (python-fitparse's MonitoringFile.fit, from
+    # the FIT SDK examples): timestamp_16 readings after a monitoring_info, sedentary readings
+    # between the walking ones. (fit-tool writes the `steps` subfield; the raw `cycles` form
+    # of that file is tested below.)
+    from fit_tool.fit_file_builder import FitFileBuilder
+    from fit_tool.profile.messages.file_id_message import FileIdMessage
+    from fit_tool.profile.messages.monitoring_info_message import MonitoringInfoMessage
+    from fit_tool.profile.messages.monitoring_message import MonitoringMessage
+    from fit_tool.profile.profile_type import ActivityType, FileType, GarminProduct, Manufacturer
+
+    fit_epoch = datetime(1989, 12, 31, tzinfo=ZoneInfo("UTC"))
+    start = datetime(2026, 11, 2, 13, 0, tzinfo=ZoneInfo("UTC"))  # 07:00 at UTC-06:00
+    builder = FitFileBuilder(auto_define=True)
+    file_id = FileIdMessage()
+    file_id.type = FileType.MONITORING_B
+    file_id.manufacturer = Manufacturer.GARMIN.value
+    file_id.garmin_product = GarminProduct.VIVO_FIT.value
+    builder.add(file_id)
+    info = MonitoringInfoMessage()
+    info.timestamp = int(start.timestamp() * 1000)
+    info.local_timestamp = int((start - fit_epoch).total_seconds()) - 6 * 3600
+    builder.add(info)
+    base = int((start - fit_epoch).total_seconds())
+    for minutes, activity, steps in ((60, ActivityType.SEDENTARY, None),
+                                     (70, ActivityType.WALKING, 100),
+                                     (180, ActivityType.SEDENTARY, None),
+                                     (190, ActivityType.WALKING, 200)):
+        message = MonitoringMessage()
+        message.timestamp_16 = (base + minutes * 60) & 0xFFFF
+        message.activity_type = activity
+        if steps is not None:
+            message.steps = steps
+        builder.add(message)
+    path = tmp_path / "vivofit.fit"
+    builder.build().to_file(str(path))
+    out = summarize(path, zone="UTC")
+    assert out["sources"] == [{"name": "Garmin Vivo Fit", "kind": "band", "samples": 2}]
+    # 100 steps 08:00-08:10 and 100 steps 10:00-10:10 local: still 07:00-08:00, 08:10-10:00,
+    # 10:10-23:00.
+    assert out["days"] == [{"date": "2026-11-02", "steps": 200, "longest_still_minutes": 770,
+                            "still_bouts_120": 1}]
+    assert "times_without_offset_read_in" not in out
+
+
+def test_garmin_steps_from_the_raw_cycles_value() -> None:
+    # In MonitoringFile.fit fitdecode leaves the field as `cycles` (scale 2: 50.0 for raw
+    # 100); the profile's `steps` subfield (scale 1) is the raw value, 100 steps.
+    from clotwatch.activity.garmin import _steps
+
+    class Field:
+        def __init__(self, value: object, raw: object) -> None:
+            self.value, self.raw_value = value, raw
+
+    class Frame:
+        def __init__(self, **fields: Field) -> None:
+            self.fields = fields
+
+        def has_field(self, name: str) -> bool:
+            return name in self.fields
+
+        def get_field(self, name: str) -> Field:
+            return self.fields[name]
+
+    assert _steps(Frame(cycles=Field(50.0, 100))) == 100
+    assert _steps(Frame(steps=Field(100, 100))) == 100
+    assert _steps(Frame(heart_rate=Field(60, 60))) is None
+
+
 def test_counting_reader_reports_bytes_for_progress() -> None:
     from clotwatch.activity.common import CountingReader
 
