@@ -104,6 +104,17 @@ def test_a_folder_with_google_fit_totals_and_per_day_files_counts_once(tmp_path:
     assert summarize(tmp_path)["days"] == GOLDEN_DAY
 
 
+def test_a_takeout_zip_with_both_google_fit_files_counts_once(tmp_path: Path) -> None:
+    archive = tmp_path / "takeout-20261103T090000Z-001.zip"
+    folder = "Takeout/Fit/Daily activity metrics/"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.write(SAME_DAY / "2026-11-02.csv", folder + "2026-11-02.csv")
+        zf.writestr(folder + "Daily activity metrics.csv",
+                    "Date,Move Minutes count,Step count\n2026-11-02,75,4950\n")
+        zf.writestr("Takeout/archive_browser.html", "<html></html>")
+    assert summarize(archive)["days"] == GOLDEN_DAY
+
+
 def test_google_fit_totals_alone_spread_a_day_total_over_the_day(tmp_path: Path) -> None:
     totals = tmp_path / "Daily activity metrics.csv"
     totals.write_text("Date,Move Minutes count,Step count\n2026-11-02,75,4950\n"

@@ -149,7 +149,7 @@ def read_into(tally: Tally, entries: Sequence[Entry], ctx: ReadContext,
         refused = tally.refused
         try:
             for item in entry.module.read(stream, entry.name, ctx):
-                if isinstance(item, Refused):
+                if item.__class__ is Refused:
                     refused(entry.name, item.place, item.reason)
                 else:
                     add(item)

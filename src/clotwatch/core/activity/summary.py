@@ -251,8 +251,12 @@ def _count_day(
         if offset_lo == first * 60 and offset_hi == last * 60 and start == lo and end == hi:
             # Whole minutes (the common case): an equal share per minute (rule 1).
             share = steps / (last - first)
-            for m in range(first, last):
-                row[m] = get(m, 0.0) + share
+            covered = range(first, last)
+            if row.keys().isdisjoint(covered):
+                row.update(dict.fromkeys(covered, share))
+            else:
+                for m in covered:
+                    row[m] = get(m, 0.0) + share
             continue
         rate = steps / (end - start)
         for m in range(first, last):
@@ -263,19 +267,17 @@ def _count_day(
     if not minutes:
         return None, 0
     counted: dict[int, float] = {}
-    winner: dict[int, int] = {}
+    won: dict[int, set[int]] = {}  # source -> the minutes it counts in
     shared: set[int] = set()
-    by_priority = sorted(minutes, key=rank.__getitem__)
-    for source in by_priority:
+    for source in sorted(minutes, key=rank.__getitem__):
         row = minutes[source]
         taken = row.keys() & counted.keys()
         shared |= taken
-        for m in row.keys() - taken if taken else row:
+        mine = row.keys() - taken if taken else set(row)
+        won[source] = mine
+        for m in mine:
             counted[m] = row[m]
-            winner[m] = source
-    # A sample is used when its source wins at least one minute it covers (the top source of
-    # the day wins every minute it covers).
-    top = by_priority[0]
+    # A sample is used when its source counts in at least one minute it covers.
     for sample in running:
         if sample[4]:
             continue
@@ -283,14 +285,9 @@ def _count_day(
         hi = min(sample[2], day_end) - day_start
         if hi <= 0 or lo >= _DAY:
             continue
-        source = sample[0]
-        if source == top:
+        covered = range(int(lo // 60), min(_MINUTES, int(math.ceil(hi / 60))))
+        if not won[sample[0]].isdisjoint(covered):
             sample[4] = True
-            continue
-        for m in range(int(lo // 60), min(_MINUTES, int(math.ceil(hi / 60)))):
-            if winner.get(m) == source:
-                sample[4] = True
-                break
     total = math.fsum(counted.values())
     wake_start = waking.start
     wake_end = waking.end
