@@ -118,3 +118,30 @@ def test_bar_lengths() -> None:
 
     assert bar(0, 100) == "" and bar(100, 100, width=4) == "████"
     assert bar(50, 100, width=4) == "██" and len(bar(1, 10_000)) == 1
+
+
+def test_a_progress_bar_at_a_terminal(tmp_path: Path) -> None:
+    import os
+    import sys
+
+    import pexpect
+
+    big = tmp_path / "export.xml"
+    text = (SAME_DAY / "apple_export.xml").read_text()
+    head, tail = text.split("</HealthData>")
+    record = text[text.index(" <Record"):text.index("\n", text.index(" <Record")) + 1]
+    with big.open("w") as handle:  # 9 MB: past the 8 MB line, a bar by default
+        handle.write(head)
+        for _ in range(9 * 1024 * 1024 // len(record)):
+            handle.write(record)
+        handle.write("</HealthData>" + tail)
+    env = {**os.environ, "COLUMNS": "120", "TERM": "xterm"}
+    child = pexpect.spawn(sys.executable, ["-m", "clotwatch.cli", "activity", "summary",
+                                           str(big), "--now", "2026-12-01T00:00Z"],
+                          env=env, encoding="utf-8", timeout=60, dimensions=(40, 120))
+    child.expect("reading")
+    child.expect("400")  # one record, repeated: counted once
+    child.expect("Samples read")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0

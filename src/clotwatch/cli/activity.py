@@ -56,6 +56,8 @@ def register(sub: Any) -> None:
     s.add_argument("--now", metavar="ISO",
                    help="the current time (ISO 8601 with a zone; default: the clock); waking "
                    "minutes after it are not counted as still")
+    s.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                   help="a progress bar on stderr (default: at a terminal, for 8 MB or more)")
     s.add_argument("--last", metavar="N", type=int,
                    help="show only the last N days in the table (default: all up to 62, "
                    "else the last 31); --json always has every day")
@@ -90,7 +92,10 @@ def _summary(args: argparse.Namespace) -> int:
         ctx = ReadContext(zone=zone, zone_name=zone_name)
         tally = Tally()
         total = sum(entry.size for entry in entries)
-        if total >= PROGRESS_FROM_BYTES and sys.stderr.isatty():
+        show = args.progress
+        if show is None:
+            show = total >= PROGRESS_FROM_BYTES and sys.stderr.isatty()
+        if show:
             _read_with_progress(tally, entries, ctx, total)
         else:
             read_into(tally, entries, ctx)
