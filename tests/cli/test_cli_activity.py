@@ -144,4 +144,6 @@ def test_a_progress_bar_at_a_terminal(tmp_path: Path) -> None:
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 0
-    assert re.search(r"2026-11-02 .\s+400 ", child.before)  # one record repeated: counted once
+    shown = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", child.before)
+    assert "MB" in shown  # the bar counts bytes
+    assert re.search(r"2026-11-02 .\s+400 ", shown)  # one record repeated: counted once
