@@ -24,6 +24,7 @@ from clotwatch.activity.common import (
     make,
 )
 from clotwatch.core.activity import Kind, Sample, parse_count
+from clotwatch.core.activity.samples import YEARS
 from clotwatch.core.errors import InputError
 
 FORMAT = "apple-health"
@@ -119,6 +120,6 @@ def _record(attrib: dict[str, str], line: int | None,
     kind = kinds.get(key)
     if kind is None:
         kind = kinds[key] = device_kind(source, device)
-    if steps >= 0 and end > start and source:
+    if steps >= 0 and end > start and source and YEARS[0] <= start.year and end.year <= YEARS[1]:
         return Sample(source, kind, start, end, steps)
     return make(source, kind, start, end, steps, place)

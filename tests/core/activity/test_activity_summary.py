@@ -164,6 +164,7 @@ def test_steps_round_half_up_to_a_whole_number() -> None:
     (Sample("Watch", "watch", datetime(2026, 11, 2, 9), datetime(2026, 11, 2, 10), 5),
      "start", "without a UTC offset"),
     (Sample("Watch", "ring", at("2026-11-02 09:00"), at("2026-11-02 10:00"), 5), "kind", "ring"),
+    (s("1970-01-01 09:00", "2026-11-02 09:00", 10), "start", "outside 1990-2100"),
 ])
 def test_refused_samples_name_the_field_and_reason(sample, field, words) -> None:
     tally = Tally()

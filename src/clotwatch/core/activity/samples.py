@@ -20,6 +20,9 @@ KINDS: tuple[Kind, ...] = get_args(Kind)
 KIND_RANK: dict[str, int] = {kind: rank for rank, kind in enumerate(KINDS)}
 
 _EPOCH_ORDINAL = datetime(1970, 1, 1).toordinal()
+#: Step counters are younger than this: a time outside these years is a broken record, and
+#: refusing it keeps a summary from listing thousands of empty days (clotwatch's own limit).
+YEARS = (1990, 2100)
 
 
 class Sample(NamedTuple):
@@ -55,6 +58,8 @@ def check_sample(sample: Sample) -> None:
             raise InputError(field, "not a date and time")
         if moment.utcoffset() is None:
             raise InputError(field, "a time without a UTC offset or zone")
+        if not YEARS[0] <= moment.year <= YEARS[1]:
+            raise InputError(field, f"the year {moment.year} is outside {YEARS[0]}-{YEARS[1]}")
     steps = sample.steps
     if isinstance(steps, bool) or not isinstance(steps, int):
         raise InputError("steps", f"{steps!r} is not a whole number")
