@@ -143,23 +143,6 @@ def bare_stdlib(path: str) -> int:
     return count
 
 
-def summary(path: str) -> int:
-    """What `clotwatch activity summary FILE --json` does (the CLI's main, stdout discarded)."""
-    from clotwatch.cli import main
-
-    with open(os.devnull, "w") as sink:
-        stdout = sys.stdout
-        sys.stdout = sink
-        try:
-            sys.stdout.buffer  # noqa: B018  (dump_json writes to the buffer)
-        except AttributeError:
-            pass
-        try:
-            return main(["activity", "summary", path, "--json", "--tz", "Europe/Paris"])
-        finally:
-            sys.stdout = stdout
-
-
 def child(kind: str, path: str) -> None:
     start = time.perf_counter()
     if kind == "summary":
