@@ -3,6 +3,7 @@
 Pure: no I/O, no clock (``now`` is passed in). Importers live in ``clotwatch.activity``.
 """
 
+from clotwatch.core.activity.nudge import Nudge, nudge_due
 from clotwatch.core.activity.samples import (
     DEFAULT_WAKING,
     KIND_RANK,
@@ -15,7 +16,13 @@ from clotwatch.core.activity.samples import (
     parse_waking,
     wall_seconds,
 )
-from clotwatch.core.activity.summary import LONG_BOUT_MINUTES, SCHEMA, Tally, summarize
+from clotwatch.core.activity.summary import (
+    LONG_BOUT_MINUTES,
+    SCHEMA,
+    StillSpell,
+    Tally,
+    summarize,
+)
 
 __all__ = [
     "DEFAULT_WAKING",
@@ -24,10 +31,13 @@ __all__ = [
     "LONG_BOUT_MINUTES",
     "SCHEMA",
     "Kind",
+    "Nudge",
     "Sample",
+    "StillSpell",
     "Tally",
     "Waking",
     "check_sample",
+    "nudge_due",
     "parse_count",
     "parse_waking",
     "summarize",

@@ -30,7 +30,7 @@ import math
 from array import array
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from clotwatch.core.activity.samples import (
     DEFAULT_WAKING,
@@ -52,6 +52,13 @@ MAX_LISTED_ERRORS = 10_000
 _DAY = 86400
 _MINUTES = 1440
 _EPOCH = date(1970, 1, 1)
+
+
+class StillSpell(NamedTuple):
+    """A still spell going on now: its length so far and when it began (``now``'s zone)."""
+
+    minutes: int
+    since: datetime
 
 
 class _Bucket:
@@ -137,13 +144,7 @@ class Tally:
     ) -> dict[str, Any]:
         """The contract's summary. ``now`` (aware or wall time) ends what can be still."""
         now_s = wall_seconds(now) if now is not None else math.inf
-        order = sorted(
-            range(len(self._source_list)),
-            key=lambda i: (KIND_RANK[self._source_list[i][1]], self._source_list[i][0]),
-        )
-        rank = [0] * len(self._source_list)
-        for position, source_id in enumerate(order):
-            rank[source_id] = position
+        order, rank = self._priority()
         per_source = [0] * len(self._source_list)
         days: list[dict[str, Any]] = []
         duplicates = used = overlap = 0
@@ -200,6 +201,51 @@ class Tally:
             result["times_without_offset_read_in"] = assumed_zone
         return result
 
+    def _priority(self) -> tuple[list[int], list[int]]:
+        """Source ids from highest priority down (rule 2), and each source's position."""
+        order = sorted(
+            range(len(self._source_list)),
+            key=lambda i: (KIND_RANK[self._source_list[i][1]], self._source_list[i][0]),
+        )
+        rank = [0] * len(self._source_list)
+        for position, source_id in enumerate(order):
+            rank[source_id] = position
+        return order, rank
+
+    def still_spell(
+        self,
+        now: datetime,
+        waking: Waking = DEFAULT_WAKING,
+        known_until: datetime | None = None,
+    ) -> StillSpell | None:
+        """The still spell going on at ``now``: waking minutes of today without steps, back
+        from ``now`` (or from ``known_until``, the time up to which the data is complete, if
+        earlier) to the last minute with steps or the start of waking hours.
+
+        None when today (``now``'s local date) has no data at all, or ``now`` is outside
+        waking hours: no data is never read as being still (contract rule 4).
+        """
+        now_s = wall_seconds(now)
+        day = int(now_s // _DAY)
+        day_start = day * _DAY
+        running: list[list[Any]] = []
+        for bucket_day in self._buckets:
+            if bucket_day <= day:
+                running.extend(s for s in self._distinct(bucket_day)[0] if s[2] > day_start)
+        found = _day_minutes(running, day_start, self._priority()[1])
+        now_minute = int((now_s - day_start) // 60)
+        if found is None or not waking.start <= now_minute < waking.end:
+            return None
+        end_minute = now_minute
+        if known_until is not None:
+            end_minute = min(end_minute, int((wall_seconds(known_until) - day_start) // 60))
+        counted = found[0]
+        last_active = max((m for m, v in counted.items()
+                           if v > 0 and waking.start <= m < end_minute), default=waking.start - 1)
+        minutes = max(0, end_minute - last_active - 1)
+        since = now - timedelta(seconds=now_s - (day_start + (last_active + 1) * 60))
+        return StillSpell(minutes, since)
+
     def _distinct(self, day: int) -> tuple[list[list[Any]], int]:
         """This day's samples with exact repeats removed, and how many repeats there were."""
         bucket = self._buckets.get(day)
@@ -220,14 +266,11 @@ def _no_data(iso: str) -> dict[str, Any]:
     return {"date": iso, "steps": None, "longest_still_minutes": None, "still_bouts_120": None}
 
 
-def _count_day(
-    running: list[list[Any]],
-    day_start: float,
-    rank: list[int],
-    waking: Waking,
-    now_s: float,
-) -> tuple[dict[str, Any] | None, int]:
-    """One day's figures from the samples that touch it (None when none does).
+def _day_minutes(
+    running: list[list[Any]], day_start: float, rank: list[int]
+) -> tuple[dict[int, float], dict[int, set[int]], set[int]] | None:
+    """(counted steps by minute of the day, minutes each source counts in, minutes covered by
+    more than one source) from the samples that touch the day; None when none does.
 
     Sparse: only the minutes some sample covers are held (minute -> share, per source), so a
     day costs in proportion to its data, not to 1,440 minutes per source.
@@ -265,7 +308,7 @@ def _count_day(
             if part > 0:
                 row[m] = get(m, 0.0) + rate * part
     if not minutes:
-        return None, 0
+        return None
     counted: dict[int, float] = {}
     won: dict[int, set[int]] = {}  # source -> the minutes it counts in
     shared: set[int] = set()
@@ -277,6 +320,22 @@ def _count_day(
         won[source] = mine
         for m in mine:
             counted[m] = row[m]
+    return counted, won, shared
+
+
+def _count_day(
+    running: list[list[Any]],
+    day_start: float,
+    rank: list[int],
+    waking: Waking,
+    now_s: float,
+) -> tuple[dict[str, Any] | None, int]:
+    """One day's figures from the samples that touch it (None when none does)."""
+    day_end = day_start + _DAY
+    found = _day_minutes(running, day_start, rank)
+    if found is None:
+        return None, 0
+    counted, won, shared = found
     # A sample is used when its source counts in at least one minute it covers.
     for sample in running:
         if sample[4]:
