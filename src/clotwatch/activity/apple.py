@@ -103,7 +103,6 @@ def read(stream: IO[bytes], name: str, ctx: ReadContext) -> Iterator[Item]:
 
 def _record(attrib: dict[str, str], line: int | None,
             kinds: dict[tuple[str, str | None], Kind]) -> Item:
-    place = f"line {line}" if line else "record"
     source = attrib.get("sourceName") or ""
     device = attrib.get("device")
     try:
@@ -115,11 +114,15 @@ def _record(attrib: dict[str, str], line: int | None,
         except (TypeError, ValueError):
             steps = parse_count(raw)
     except InputError as exc:
-        return Refused(place, str(exc))
+        return Refused(_place(line), str(exc))
     key = (source, device)
     kind = kinds.get(key)
     if kind is None:
         kind = kinds[key] = device_kind(source, device)
     if steps >= 0 and end > start and source and YEARS[0] <= start.year and end.year <= YEARS[1]:
         return Sample(source, kind, start, end, steps)
-    return make(source, kind, start, end, steps, place)
+    return make(source, kind, start, end, steps, _place(line))
+
+
+def _place(line: int | None) -> str:
+    return f"line {line}" if line else "record"

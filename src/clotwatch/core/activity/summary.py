@@ -354,7 +354,9 @@ def _count_day(
         wake_end = min(wake_end, max(0, int((now_s - day_start) // 60)))
     longest = bouts = 0
     previous = wake_start - 1  # the last minute with steps (or just before waking hours)
-    for m in sorted(m for m, v in counted.items() if v > 0 and wake_start <= m < wake_end):
+    active = [m for m, v in counted.items() if v > 0 and wake_start <= m < wake_end]
+    active.sort()
+    for m in active:
         run = m - previous - 1
         if run > longest:
             longest = run
