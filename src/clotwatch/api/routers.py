@@ -17,5 +17,6 @@ ROUTERS: tuple[str, ...] = (
     "clotwatch.web.pathway:router",
     "clotwatch.web.notes:router",
     "clotwatch.web.followup:router",
+    "clotwatch.web.travel:router",
     "clotwatch.web.routes:router",
 )

@@ -22,6 +22,8 @@ COMMANDS: tuple[str, ...] = (
     "pathway",
     "fhir",
     "notes",
+    "activity",
+    "travel",
     "serve",
     "db",
     "worker",

@@ -104,10 +104,17 @@ def pathway_messages() -> dict[Key, list[Where]]:
     return found
 
 
+def travel_messages() -> dict[Key, list[Where]]:
+    """The long-journey plan's texts (core/travel/plan.py)."""
+    from clotwatch.core.travel import messages
+
+    return {(None, text): [("core/travel/plan.py", None)] for text in messages()}
+
+
 def clinical_messages() -> dict[Key, list[Where]]:
     """Every message of the ``clinical`` domain, with where it comes from."""
     found: dict[Key, list[Where]] = {}
-    for source in (instrument_messages(), pathway_messages()):
+    for source in (instrument_messages(), pathway_messages(), travel_messages()):
         for key, where in source.items():
             found.setdefault(key, []).extend(where)
     return found

@@ -1,0 +1,356 @@
+"""Golden tests of the importers: the same day in every format gives the same summary."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from clotwatch.activity import Unreadable, local_zone, plan, read_into
+from clotwatch.activity.common import FIRST_BAD_LIMIT, ReadContext
+from clotwatch.core.activity import Tally
+
+DATA = Path(__file__).parent / "data"
+SAME_DAY = DATA / "same_day"
+GOLDEN_DAY = [{"date": "2026-11-02", "steps": 4950, "longest_still_minutes": 345,
+               "still_bouts_120": 3}]
+FILES = {
+    "apple-health": "apple_export.xml",
+    "google-fit": "2026-11-02.csv",
+    "fitbit": "steps-2026-11-02.json",
+    "garmin-fit": "monitoring.fit",
+    "fhir": "fhir_bundle.json",
+    "open-mhealth": "omh_step_count.json",
+    "csv": "steps.csv",
+}
+
+
+def summarize(*paths: Path | str, zone: str = "Europe/Paris") -> dict:
+    tz = ZoneInfo(zone)
+    ctx = ReadContext(zone=tz, zone_name=zone)
+    tally = Tally()
+    entries, _notes = plan([str(p) for p in paths])
+    read_into(tally, entries, ctx)
+    return tally.summary(now=datetime(2026, 12, 1, tzinfo=tz),
+                         assumed_zone=zone if ctx.naive_seen else None)
+
+
+@pytest.mark.parametrize(("fmt", "name"), sorted(FILES.items()))
+def test_each_format_is_recognised_and_gives_the_golden_day(fmt: str, name: str) -> None:
+    entries, _ = plan([str(SAME_DAY / name)])
+    assert [e.module.FORMAT for e in entries] == [fmt]
+    out = summarize(SAME_DAY / name)
+    assert out["days"] == GOLDEN_DAY, fmt
+    assert out["errors"] == []
+
+
+def test_fhir_ndjson_gives_the_golden_day() -> None:
+    assert summarize(SAME_DAY / "fhir.ndjson")["days"] == GOLDEN_DAY
+
+
+def test_all_formats_together_still_give_the_golden_day() -> None:
+    # Contract rule 2, minute by minute: watch-kind sources beat the band and the phones, and
+    # between watches the name that sorts first counts ("Ann's Apple Watch" with a straight
+    # apostrophe, from FHIR, CSV and Open mHealth). Those three files hold the same samples, so
+    # all but one copy of each are re-imports; the FHIR Bundle and NDJSON too.
+    out = summarize(*(SAME_DAY / name for name in sorted(FILES.values())), SAME_DAY / "fhir.ndjson")
+    assert out["days"] == GOLDEN_DAY
+    assert out["duplicates_ignored"] == 3 * 4  # four files, one kept
+    assert [(s["name"], s["kind"]) for s in out["sources"]] == [
+        ("Ann's Apple Watch", "watch"), ("Ann’s Apple Watch", "watch"),
+        ("Garmin Fr945", "watch"), ("Fitbit", "band"), ("Ann’s iPhone", "phone"),
+        ("Google Fit", "phone")]
+
+
+def test_a_folder_is_walked_and_the_apple_sources_are_named_and_kinded() -> None:
+    out = summarize(SAME_DAY / "apple_export.xml")
+    assert out["sources"] == [
+        {"name": "Ann’s Apple Watch", "kind": "watch", "samples": 5},
+        {"name": "Ann’s iPhone", "kind": "phone", "samples": 2},
+    ]
+    assert out["overlap_minutes_resolved"] == 13 + 27
+    assert out["samples_read"] == 7 and out["samples_used"] == 5
+
+
+def test_the_apple_export_zip_is_read_member_by_member(tmp_path: Path) -> None:
+    archive = tmp_path / "export.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.write(SAME_DAY / "apple_export.xml", "apple_health_export/export.xml")
+        zf.writestr("apple_health_export/export_cda.xml", "<ClinicalDocument/>")
+        zf.writestr("apple_health_export/workout-routes/route_1.gpx", "<gpx/>")
+    assert summarize(archive)["days"] == GOLDEN_DAY
+
+
+def test_fitbit_times_without_offset_are_read_in_the_given_zone() -> None:
+    out = summarize(SAME_DAY / "steps-2026-11-02.json")
+    assert out["times_without_offset_read_in"] == "Europe/Paris"
+    assert "times_without_offset_read_in" not in summarize(SAME_DAY / "steps.csv")
+
+
+def test_a_folder_with_google_fit_totals_and_per_day_files_counts_once(tmp_path: Path) -> None:
+    folder = tmp_path / "Takeout" / "Fit" / "Daily activity metrics"
+    folder.mkdir(parents=True)
+    (folder / "2026-11-02.csv").write_bytes((SAME_DAY / "2026-11-02.csv").read_bytes())
+    (folder / "Daily activity metrics.csv").write_text(
+        "Date,Move Minutes count,Calories (kcal),Distance (m),Step count\n"
+        "2026-11-02,75,2100,3465,4950\n")
+    entries, notes = plan([str(tmp_path)])
+    assert len(entries) == 1 and "skipped" in notes[0]
+    assert summarize(tmp_path)["days"] == GOLDEN_DAY
+
+
+def test_a_takeout_zip_with_both_google_fit_files_counts_once(tmp_path: Path) -> None:
+    archive = tmp_path / "takeout-20261103T090000Z-001.zip"
+    folder = "Takeout/Fit/Daily activity metrics/"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.write(SAME_DAY / "2026-11-02.csv", folder + "2026-11-02.csv")
+        zf.writestr(folder + "Daily activity metrics.csv",
+                    "Date,Move Minutes count,Step count\n2026-11-02,75,4950\n")
+        zf.writestr("Takeout/archive_browser.html", "<html></html>")
+    assert summarize(archive)["days"] == GOLDEN_DAY
+
+
+def test_google_fit_totals_alone_spread_a_day_total_over_the_day(tmp_path: Path) -> None:
+    totals = tmp_path / "Daily activity metrics.csv"
+    totals.write_text("Date,Move Minutes count,Step count\n2026-11-02,75,4950\n"
+                      "2026-11-03,,\n2026-11-04,10,1440\n")
+    out = summarize(totals)
+    assert [(d["date"], d["steps"], d["longest_still_minutes"]) for d in out["days"]] == [
+        ("2026-11-02", 4950, 0), ("2026-11-03", None, None), ("2026-11-04", 1440, 0)]
+
+
+def test_fhir_daily_totals_by_date_and_by_period(tmp_path: Path) -> None:
+    def daily(effective: dict, value: float) -> dict:
+        return {"resourceType": "Observation", "status": "final",
+                "code": {"coding": [{"system": "http://loinc.org", "code": "41950-7"}]},
+                "valueQuantity": {"value": value, "unit": "steps"}, **effective}
+    bundle = {"resourceType": "Bundle", "type": "collection", "entry": [
+        {"resource": daily({"effectiveDateTime": "2026-11-02"}, 8000)},
+        {"resource": daily({"effectiveDateTime": "2026-11-03T12:00:00+01:00"}, 6000.0)},
+        {"resource": daily({"effectivePeriod": {"start": "2026-11-04T00:00:00+01:00",
+                                                "end": "2026-11-05T00:00:00+01:00"}}, 7000)},
+        {"resource": {**daily({"effectiveDateTime": "2026-11-05"}, 1),
+                      "status": "entered-in-error"}},
+        {"resource": {**daily({}, 5), "code": {"coding": [{"system": "http://loinc.org",
+                                                           "code": "8867-4"}]}}},
+    ]}
+    path = tmp_path / "daily.json"
+    path.write_text(json.dumps(bundle))
+    out = summarize(path)
+    assert [d["steps"] for d in out["days"]] == [8000, 6000, 7000]
+    assert out["errors"] == [{"file": str(path), "place": "entry 4",
+                              "reason": "status: entered-in-error"}]
+
+
+BAD_CSV = """start,end,steps,source
+2026-11-02T07:30:00+01:00,2026-11-02T07:45:00+01:00,600,watch
+2026-11-02T09:00:00+01:00,2026-11-02T08:00:00+01:00,100,watch
+2026-11-02T10:00:00+01:00,2026-11-02T10:10:00+01:00,-5,watch
+2026-11-02T11:00:00+01:00,2026-11-02T11:10:00+01:00,many,watch
+yesterday,2026-11-02T11:10:00+01:00,5,watch
+"2026-11-02T12:00:00+01:00
+"""
+
+
+def test_bad_records_are_listed_with_their_place_and_the_rest_is_used(tmp_path: Path) -> None:
+    path = tmp_path / "bad.csv"
+    path.write_text(BAD_CSV)
+    out = summarize(path)
+    assert out["days"][0]["steps"] == 600
+    places = [(e["place"], e["reason"]) for e in out["errors"]]
+    assert places[0][0] == "line 3" and "before the start" in places[0][1]
+    assert places[1] == ("line 4", "steps: a negative count (-5)")
+    assert places[2] == ("line 5", "steps: 'many' is not a number")
+    assert places[3][0] == "line 6" and places[3][1].startswith("start:")
+    assert places[4][0] == "line 7"
+    assert out["samples_read"] == 6
+
+
+def test_apple_bad_records_name_their_line(tmp_path: Path) -> None:
+    text = (SAME_DAY / "apple_export.xml").read_text()
+    text = text.replace('value="1050"', 'value="-1050"').replace(
+        'startDate="2026-11-02 18:15:00 +0100"', 'startDate="2026-11-02 18:45:00 +0100"')
+    path = tmp_path / "export.xml"
+    path.write_text(text)
+    out = summarize(path)
+    reasons = [e["reason"] for e in out["errors"]]
+    assert reasons[0] == "steps: a negative count (-1050)"
+    assert "before the start" in reasons[1]
+    assert all(e["place"].startswith("line ") for e in out["errors"])
+
+
+def test_truncated_xml_keeps_what_was_read_and_says_where_it_broke(tmp_path: Path) -> None:
+    text = (SAME_DAY / "apple_export.xml").read_text()
+    cut = text.index("<Record", text.index("12:00:00 +0100") - 400)
+    path = tmp_path / "export.xml"
+    path.write_text(text[:cut] + "<Record type=\"HK\x01")
+    out = summarize(path)
+    assert out["days"][0]["steps"] == 1650
+    assert "not well-formed" in out["errors"][-1]["reason"]
+
+
+@pytest.mark.parametrize(("content", "words"), [
+    (b"", "not a step-data format"),
+    (b"hello, world\n1,2,3\n", "not a step-data format"),
+    (b"\x00\x01\x02" * 1000, "not a step-data format"),
+    (b"PK\x03\x04broken", "not a readable zip"),
+])
+def test_unrecognised_files_are_refused_naming_the_file(tmp_path: Path, content: bytes,
+                                                        words: str) -> None:
+    path = tmp_path / "upload.bin"
+    path.write_bytes(content)
+    with pytest.raises(Unreadable) as caught:
+        summarize(path)
+    assert str(caught.value).startswith(str(path)) and words in str(caught.value)
+
+
+def test_a_missing_file_is_refused() -> None:
+    with pytest.raises(Unreadable, match="cannot read it"):
+        plan(["/nonexistent/steps.csv"])
+
+
+def test_junk_after_a_good_header_stops_early(tmp_path: Path) -> None:
+    path = tmp_path / "junk.csv"
+    with path.open("w") as handle:
+        handle.write("start,end,steps\n")
+        for _ in range(FIRST_BAD_LIMIT * 50):
+            handle.write("x,y,z\n")
+    with pytest.raises(Unreadable, match="the first 1000 records are all bad"):
+        summarize(path)
+
+
+def test_a_line_without_end_stops_early(tmp_path: Path) -> None:
+    path = tmp_path / "long.csv"
+    path.write_bytes(b"start,end,steps\n" + b"9" * (1 << 20))
+    with pytest.raises(Unreadable, match="longer than"):
+        summarize(path)
+
+
+def test_an_unknown_zone_is_refused() -> None:
+    from clotwatch.core.errors import InputError
+
+    with pytest.raises(InputError) as caught:
+        local_zone("Mars/Olympus")
+    assert caught.value.field == "tz"
+
+
+def test_open_mhealth_statistics_and_missing_intervals_are_refused(tmp_path: Path) -> None:
+    points = [
+        {"body": {"step_count": 900, "descriptive_statistic": "average",
+                  "effective_time_frame": {"time_interval": {
+                      "start_date_time": "2026-11-02T07:00:00Z",
+                      "end_date_time": "2026-11-09T07:00:00Z"}}}},
+        {"body": {"step_count": 100,
+                  "effective_time_frame": {"date_time": "2026-11-02T07:00:00Z"}}},
+        {"body": {"step_count": 100, "effective_time_frame": {"time_interval": {
+            "end_date_time": "2026-11-02T08:00:00Z", "duration": {"value": 1, "unit": "h"}}}}},
+    ]
+    path = tmp_path / "omh.json"
+    path.write_text(json.dumps(points))
+    out = summarize(path)
+    assert [e["place"] for e in out["errors"]] == ["record 1", "record 2"]
+    assert out["days"][0]["steps"] == 100
+
+
+def test_garmin_readings_across_a_reset(tmp_path: Path) -> None:
+    # A monitoring file whose walking total goes down (the device restarted its count).
+    from fit_tool.fit_file_builder import FitFileBuilder
+    from fit_tool.profile.messages.monitoring_message import MonitoringMessage
+    from fit_tool.profile.profile_type import ActivityType
+
+    builder = FitFileBuilder(auto_define=True)
+    for minute, steps in ((0, 100), (10, 300), (20, 50)):
+        message = MonitoringMessage()
+        message.timestamp = int(datetime(2026, 11, 2, 9, minute,
+                                         tzinfo=ZoneInfo("UTC")).timestamp() * 1000)
+        message.activity_type = ActivityType.WALKING
+        message.steps = steps
+        builder.add(message)
+    path = tmp_path / "m.fit"
+    builder.build().to_file(str(path))
+    out = summarize(path, zone="UTC")
+    assert out["days"][0]["steps"] == 200 + 50
+    assert out["times_without_offset_read_in"] == "UTC"
+
+
+def test_garmin_compressed_timestamps_raw_cycles_and_sedentary_stretches(tmp_path: Path) -> None:
+    # Shaped like a real vivofit monitoring file (python-fitparse's MonitoringFile.fit, from
+    # the FIT SDK examples): timestamp_16 readings after a monitoring_info, sedentary readings
+    # between the walking ones. (fit-tool writes the `steps` subfield; the raw `cycles` form
+    # of that file is tested below.)
+    from fit_tool.fit_file_builder import FitFileBuilder
+    from fit_tool.profile.messages.file_id_message import FileIdMessage
+    from fit_tool.profile.messages.monitoring_info_message import MonitoringInfoMessage
+    from fit_tool.profile.messages.monitoring_message import MonitoringMessage
+    from fit_tool.profile.profile_type import ActivityType, FileType, GarminProduct, Manufacturer
+
+    fit_epoch = datetime(1989, 12, 31, tzinfo=ZoneInfo("UTC"))
+    start = datetime(2026, 11, 2, 13, 0, tzinfo=ZoneInfo("UTC"))  # 07:00 at UTC-06:00
+    builder = FitFileBuilder(auto_define=True)
+    file_id = FileIdMessage()
+    file_id.type = FileType.MONITORING_B
+    file_id.manufacturer = Manufacturer.GARMIN.value
+    file_id.garmin_product = GarminProduct.VIVO_FIT.value
+    builder.add(file_id)
+    info = MonitoringInfoMessage()
+    info.timestamp = int(start.timestamp() * 1000)
+    info.local_timestamp = int((start - fit_epoch).total_seconds()) - 6 * 3600
+    builder.add(info)
+    base = int((start - fit_epoch).total_seconds())
+    for minutes, activity, steps in ((60, ActivityType.SEDENTARY, None),
+                                     (70, ActivityType.WALKING, 100),
+                                     (180, ActivityType.SEDENTARY, None),
+                                     (190, ActivityType.WALKING, 200)):
+        message = MonitoringMessage()
+        message.timestamp_16 = (base + minutes * 60) & 0xFFFF
+        message.activity_type = activity
+        if steps is not None:
+            message.steps = steps
+        builder.add(message)
+    path = tmp_path / "vivofit.fit"
+    builder.build().to_file(str(path))
+    out = summarize(path, zone="UTC")
+    assert out["sources"] == [{"name": "Garmin Vivo Fit", "kind": "band", "samples": 2}]
+    # 100 steps 08:00-08:10 and 100 steps 10:00-10:10 local: still 07:00-08:00, 08:10-10:00,
+    # 10:10-23:00.
+    assert out["days"] == [{"date": "2026-11-02", "steps": 200, "longest_still_minutes": 770,
+                            "still_bouts_120": 1}]
+    assert "times_without_offset_read_in" not in out
+
+
+def test_garmin_steps_from_the_raw_cycles_value() -> None:
+    # In MonitoringFile.fit fitdecode leaves the field as `cycles` (scale 2: 50.0 for raw
+    # 100); the profile's `steps` subfield (scale 1) is the raw value, 100 steps.
+    from clotwatch.activity.garmin import _steps
+
+    class Field:
+        def __init__(self, value: object, raw: object) -> None:
+            self.value, self.raw_value = value, raw
+
+    class Frame:
+        def __init__(self, **fields: Field) -> None:
+            self.fields = fields
+
+        def has_field(self, name: str) -> bool:
+            return name in self.fields
+
+        def get_field(self, name: str) -> Field:
+            return self.fields[name]
+
+    assert _steps(Frame(cycles=Field(50.0, 100))) == 100
+    assert _steps(Frame(steps=Field(100, 100))) == 100
+    assert _steps(Frame(heart_rate=Field(60, 60))) is None
+
+
+def test_counting_reader_reports_bytes_for_progress() -> None:
+    from clotwatch.activity.common import CountingReader
+
+    seen: list[int] = []
+    reader = CountingReader(io.BytesIO(b"a\nbb\n"), seen.append)
+    assert reader.readline() == b"a\n" and reader.read() == b"bb\n"
+    assert sum(seen) == 5
