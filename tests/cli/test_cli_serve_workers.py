@@ -89,3 +89,29 @@ def test_workers_out_of_range_is_a_usage_error_naming_the_option(
     assert exc.value.code == 2
     err = capsys.readouterr().err
     assert "--workers" in err and "Traceback" not in err
+
+
+def test_worker_connections_get_tcp_nodelay(monkeypatch: pytest.MonkeyPatch) -> None:
+    # As uvicorn binds for --workers: socket.socket(family) has proto 0, so asyncio leaves
+    # Nagle on and every response waited ~40 ms for the client's delayed ACK.
+    from uvicorn.protocols.http.auto import AutoHTTPProtocol
+
+    from clotwatch.api.server import NoDelayHTTPProtocol
+
+    monkeypatch.setattr(AutoHTTPProtocol, "connection_made", lambda self, transport: None)
+    with socket.socket(socket.AF_INET) as listener:
+        assert listener.proto == 0
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(1)
+        with socket.create_connection(listener.getsockname()) as _client:
+            accepted, _ = listener.accept()
+            with accepted:
+                assert accepted.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) == 0
+
+                class Transport:
+                    def get_extra_info(self, name: str) -> object:
+                        return accepted if name == "socket" else None
+
+                protocol = object.__new__(NoDelayHTTPProtocol)
+                protocol.connection_made(Transport())
+                assert accepted.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0

@@ -89,6 +89,8 @@ def _run(args: argparse.Namespace) -> int:
         assessments.purge_expired(app.state.store, now=utc_now())
     app.state.store.dispose()
     print(f"clotwatch: {args.workers} worker processes.", file=sys.stderr)
+    from clotwatch.api.server import NoDelayHTTPProtocol
+
     uvicorn.run("clotwatch.api.app:create_worker_app", factory=True, workers=args.workers,
-                **options)
+                http=NoDelayHTTPProtocol, **options)
     return 0
