@@ -47,7 +47,7 @@ def test_two_workers_serve_one_port_with_one_share_lookup_limit(tmp_path: Path) 
             stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 120
         while len(_worker_pids(log_path)) < 2 or not _healthy(url):
             if process.poll() is not None:
                 pytest.fail(f"clotwatch serve exited: {log_path.read_text()}")
@@ -56,14 +56,23 @@ def test_two_workers_serve_one_port_with_one_share_lookup_limit(tmp_path: Path) 
             time.sleep(0.2)
         assert "2 worker processes" in log_path.read_text()
         assert str(process.pid) not in _worker_pids(log_path)  # the parent serves nothing
-        # A fresh connection per lookup, so the kernel hands them to either worker.
-        statuses = []
-        for _ in range(LIMIT + 4):
-            with httpx.Client(timeout=10) as client:
-                statuses.append(
-                    client.get(f"{url}/api/v1/assessments/ABCDE-12345-FGHJK-67890").status_code)
-        assert statuses[:LIMIT] == [404] * LIMIT
-        assert set(statuses[LIMIT:]) == {429}
+        # A fresh connection per lookup, so the kernel hands them to either worker. The limit
+        # counts in fixed clock-minute windows: the lookups are grouped by the window they
+        # were answered in (one that straddles a boundary is not counted).
+        by_window: dict[int, list[int]] = {}
+        for _ in range(3 * LIMIT):
+            before = int(time.time() // 60)
+            with httpx.Client(timeout=30) as client:
+                status = client.get(f"{url}/api/v1/assessments/ABCDE-12345-FGHJK-67890"
+                                    ).status_code
+            if int(time.time() // 60) == before:
+                by_window.setdefault(before, []).append(status)
+            if status == 429 and len(by_window.get(before, [])) > LIMIT + 1:
+                break
+        for statuses in by_window.values():
+            assert statuses[:LIMIT] == [404] * min(LIMIT, len(statuses)), by_window
+            assert set(statuses[LIMIT:]) <= {429}, by_window
+        assert any(len(statuses) > LIMIT for statuses in by_window.values()), by_window
     finally:
         process.terminate()
         try:
@@ -71,7 +80,8 @@ def test_two_workers_serve_one_port_with_one_share_lookup_limit(tmp_path: Path) 
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
-    assert "Traceback" not in log_path.read_text()
+    text = log_path.read_text()
+    assert "Traceback" not in text, text[-3000:]
 
 
 def _healthy(url: str) -> bool:
