@@ -1,26 +1,33 @@
 """`clotwatch serve --workers N`: N processes on one port, with one share-code limit.
 
 One real server (two uvicorn worker processes, SQLite in a temporary data directory) on a free
-port: it starts, answers, and the share-code lookup limit is counted in the store, so a
-client's lookups are limited to the configured number whichever process answers each one.
+port: it starts and answers; the share-code lookup limit and the CDS Hooks token replay cache
+are kept in the store, so a client's lookups are limited to the configured number and a token
+is good for one call, whichever process answers each one.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import socket
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 
 import httpx
+import jwt
 import pytest
+from cryptography.hazmat.primitives.asymmetric import ec
+from jwt.algorithms import ECAlgorithm
 
 from clotwatch.cli import main
 
 LIMIT = 4
+EHR = "https://ehr.example.org"
 
 
 def _free_port() -> int:
@@ -34,12 +41,18 @@ def _worker_pids(log: Path) -> set[str]:
     return set(re.findall(r"Started server process \[(\d+)\]", log.read_text(errors="replace")))
 
 
-def test_two_workers_serve_one_port_with_one_share_lookup_limit(tmp_path: Path) -> None:
+def test_two_workers_share_one_lookup_limit_and_one_replay_cache(tmp_path: Path) -> None:
     port = _free_port()
     env = {k: v for k, v in os.environ.items()
            if not k.startswith("CLOTWATCH_") and k not in ("DATABASE_URL",)}
+    key = ec.generate_private_key(ec.SECP384R1())
+    jwk = ECAlgorithm.to_jwk(key.public_key(), as_dict=True) | {"kid": "k1"}
+    trust = tmp_path / "trust.json"
+    trust.write_text(json.dumps({"issuers": [{"iss": EHR, "jwks": {"keys": [jwk]}}]}))
     env.update(CLOTWATCH_DATA_DIR=str(tmp_path / "data"), CLOTWATCH_PORT=str(port),
-               CLOTWATCH_SHARE_LOOKUPS_PER_MINUTE=str(LIMIT), CLOTWATCH_LOG_LEVEL="info")
+               CLOTWATCH_SHARE_LOOKUPS_PER_MINUTE=str(LIMIT), CLOTWATCH_LOG_LEVEL="info",
+               CLOTWATCH_CDS_TRUST_FILE=str(trust),
+               CLOTWATCH_CDS_BASE_URL=f"http://127.0.0.1:{port}")
     log_path = tmp_path / "serve.log"
     with log_path.open("wb") as log:
         process = subprocess.Popen(
@@ -73,6 +86,24 @@ def test_two_workers_serve_one_port_with_one_share_lookup_limit(tmp_path: Path) 
             assert statuses[:LIMIT] == [404] * min(LIMIT, len(statuses)), by_window
             assert set(statuses[LIMIT:]) <= {429}, by_window
         assert any(len(statuses) > LIMIT for statuses in by_window.values()), by_window
+        # A CDS Hooks token is good for one call: replayed on other connections (so, as the
+        # kernel hands them out, to either worker), it is refused every time.
+        service = f"{url}/cds-services/clotwatch-vte-risk"
+        now = int(time.time())
+        token = jwt.encode({"iss": EHR, "aud": service, "iat": now, "exp": now + 60,
+                            "jti": str(uuid.uuid4())}, key, algorithm="ES384",
+                           headers={"kid": "k1", "typ": "JWT"})
+        call = {"hook": "patient-view", "hookInstance": str(uuid.uuid4()),
+                "context": {"userId": "Practitioner/1", "patientId": "p1"},
+                "prefetch": {"patient": {"resourceType": "Patient", "id": "p1"}}}
+        answers = []
+        for _ in range(6):
+            with httpx.Client(timeout=30) as client:
+                answers.append(client.post(service, json=call,
+                                           headers={"Authorization": f"Bearer {token}"}))
+        assert answers[0].status_code == 200, answers[0].text
+        assert [a.status_code for a in answers[1:]] == [401] * 5
+        assert all("used before" in a.text for a in answers[1:]), answers[1].text
     finally:
         process.terminate()
         try:
