@@ -7,6 +7,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 
 
 def free_port() -> int:
@@ -22,14 +23,28 @@ def start_server(script: str, name: str, *args: str) -> tuple[subprocess.Popen[b
     port = free_port()
     proc = subprocess.Popen([sys.executable, script, *args, "--port", str(port)],
                             stderr=subprocess.DEVNULL)
+    return proc, _wait(proc, port, name)
+
+
+def _wait(proc: subprocess.Popen[bytes], port: int, name: str) -> int:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return proc, port
+                return port
         except OSError:
             if proc.poll() is not None:
                 raise SystemExit(f"{name} server exited with {proc.returncode}") from None
             time.sleep(0.1)
     proc.kill()
     raise SystemExit(f"{name} server did not start")
+
+
+def start_command(command: Callable[[int], tuple[list[str], dict[str, str]]],
+                  name: str) -> tuple[subprocess.Popen[bytes], int]:
+    """Run ``command(port)`` (argv, environment) on a free port; the process and its port
+    once it listens."""
+    port = free_port()
+    argv, env = command(port)
+    proc = subprocess.Popen(argv, env=env, stderr=subprocess.DEVNULL)
+    return proc, _wait(proc, port, name)

@@ -2,8 +2,8 @@
 """Latency of the CDS Hooks ``patient-view`` service with a realistic prefetch, against a
 trivial endpoint of the same server in the same run.
 
-The clotwatch app runs under uvicorn in its own process (one worker, 127.0.0.1, a temporary
-SQLite database, a trust file with an ES384 key made for this run). This process plays the EHR:
+The clotwatch app runs as ``clotwatch serve`` in its own process (127.0.0.1, a temporary SQLite
+database, a trust file with an ES384 key made for this run). This process plays the EHR:
 it signs a fresh JWT for every call (all signed before timing starts, so signing is not
 counted) and sends the calls one at a time over one keep-alive connection (httpx).
 
@@ -25,8 +25,12 @@ Rounds alternate between the two; latencies are pooled per endpoint. Goal: patie
 its own keep-alive connection, as an EHR with many clinicians would; discovery gets the same
 concurrency in the same run, so the queueing both see is the baseline.
 
+``--workers 1 2`` (issue 13) starts one server per value (``clotwatch serve --workers N``, each
+with its own database) at once and runs each round on each in turn, so the servers meet the
+same machine load; each has its own discovery baseline.
+
 Usage: .venv/bin/python benchmarks/cds_patient_view.py [--requests N] [--seconds S]
-       [--ignore-count] [--concurrency N] [--json]
+       [--ignore-count] [--concurrency N] [--workers N [N ...]] [--json]
 """
 
 from __future__ import annotations
@@ -44,7 +48,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from _server import start_server  # benchmarks/ is on sys.path when a script runs
+from _server import start_command  # benchmarks/ is on sys.path when a script runs
 
 SERVICE = "clotwatch-vte-risk"
 EHR = "https://ehr.example.org"
@@ -206,25 +210,18 @@ def _observation_searches(observations: list[dict[str, Any]],
 
 # --- the server -----------------------------------------------------------------------------
 
-def serve(port: int, data_dir: str) -> None:
-    """Run the clotwatch app (in a child process) as `clotwatch serve` would."""
-    import logging
-
-    import uvicorn
-
-    from clotwatch.api import create_app
-    from clotwatch.config import Settings
-
-    settings = Settings(data_dir=Path(data_dir), cds_trust_file=Path(data_dir) / "trust.json",
-                        cds_base_url=f"http://127.0.0.1:{port}")
-    app = create_app(settings, migrate=True)
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    uvicorn.run(app, host="127.0.0.1", port=port, access_log=False, log_level="warning",
-                server_header=False)
-
-
-def start(data_dir: str) -> tuple[subprocess.Popen[bytes], int]:
-    return start_server(__file__, "clotwatch", "--serve", "--data-dir", data_dir)
+def start(data_dir: str, workers: int) -> tuple[subprocess.Popen[bytes], int]:
+    """``clotwatch serve --workers N`` on a free port, with this run's data dir and trust."""
+    def command(port: int) -> tuple[list[str], dict[str, str]]:
+        env = {k: v for k, v in os.environ.items()
+               if not k.startswith("CLOTWATCH_") and k != "DATABASE_URL"}
+        env.update(CLOTWATCH_DATA_DIR=data_dir, CLOTWATCH_PORT=str(port),
+                   CLOTWATCH_CDS_TRUST_FILE=str(Path(data_dir) / "trust.json"),
+                   CLOTWATCH_CDS_BASE_URL=f"http://127.0.0.1:{port}",
+                   CLOTWATCH_LOG_LEVEL="warning")
+        return ([sys.executable, "-m", "clotwatch.cli", "serve", "--workers", str(workers)],
+                env)
+    return start_command(command, f"clotwatch ({workers} worker(s))")
 
 
 # --- the EHR --------------------------------------------------------------------------------
@@ -292,33 +289,50 @@ def _timed_calls(base: str, calls: list[Any], concurrency: int) -> list[float]:
             client.close()
 
 
-def run(requests: int, seconds: float, rounds: int, honour_count: bool,
-        concurrency: int = 1) -> dict[str, Any]:
+def _warm(base: str, path: str, key: Any, payload: bytes, workers: int) -> list[str]:
+    """Warm every worker (imports, model building, first-call caches): calls from several
+    connections, since each connection stays with one worker. The cards of the last call."""
     import httpx
 
-    with tempfile.TemporaryDirectory(prefix="clotwatch-cds-bench-") as data_dir:
-        key = make_key(data_dir)
-        proc, port = start(data_dir)
+    calls = tokens(key, base + path, 30 * workers)
+    cards: list[str] = []
+
+    def call(c: Any, token: str) -> None:
+        response = c.post(path, content=payload, headers={
+            "Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+        response.raise_for_status()
+        c.get("/cds-services").raise_for_status()
+        cards[:] = [card["summary"] for card in response.json()["cards"]]
+
+    if workers == 1:
+        with httpx.Client(base_url=base, timeout=60) as client:
+            for token in calls:
+                call(client, token)
+    else:
+        _timed_calls(base, [lambda c, t=t: call(c, t) for t in calls], 4 * workers)
+    return cards
+
+
+def run(requests: int, seconds: float, rounds: int, honour_count: bool,
+        concurrency: int = 1, workers: tuple[int, ...] = (1,)) -> dict[str, Any]:
+    path = f"/cds-services/{SERVICE}"
+    body = {"hook": "patient-view", "hookInstance": str(uuid.uuid4()),
+            "context": {"userId": "Practitioner/bench", "patientId": PATIENT_ID},
+            "prefetch": realistic_prefetch(datetime.now(UTC), honour_count)}
+    payload = json.dumps(body).encode()
+    per_round = max(1, requests // rounds)
+    with tempfile.TemporaryDirectory(prefix="clotwatch-cds-bench-") as tmp:
+        servers: list[tuple[int, subprocess.Popen[bytes], str, Any]] = []
+        measured: dict[int, list[float]] = {w: [] for w in workers}
+        baseline: dict[int, list[float]] = {w: [] for w in workers}
         try:
-            base = f"http://127.0.0.1:{port}"
-            path = f"/cds-services/{SERVICE}"
-            body = {"hook": "patient-view", "hookInstance": str(uuid.uuid4()),
-                    "context": {"userId": "Practitioner/bench", "patientId": PATIENT_ID},
-                    "prefetch": realistic_prefetch(datetime.now(UTC), honour_count)}
-            payload = json.dumps(body).encode()
-            measured: list[float] = []
-            baseline: list[float] = []
-            per_round = max(1, requests // rounds)
-            deadline = time.perf_counter() + seconds
-            with httpx.Client(base_url=base, timeout=30) as client:
-                warm = tokens(key, base + path, 30)
-                for token in warm:  # imports, model building, first-call caches
-                    response = client.post(path, content=payload, headers={
-                        "Authorization": f"Bearer {token}",
-                        "Content-Type": "application/json"})
-                    response.raise_for_status()
-                    client.get("/cds-services").raise_for_status()
-                cards = response.json()["cards"]
+            for i, w in enumerate(workers):
+                data_dir = str(Path(tmp, f"server-{i}"))
+                Path(data_dir).mkdir()
+                key = make_key(data_dir)
+                proc, port = start(data_dir, w)
+                servers.append((w, proc, f"http://127.0.0.1:{port}", key))
+            cards = [_warm(base, path, key, payload, w) for w, _, base, key in servers][0]
 
             def discovery(c: Any) -> None:
                 c.get("/cds-services").raise_for_status()
@@ -333,20 +347,32 @@ def run(requests: int, seconds: float, rounds: int, honour_count: bool,
                                          f"{response.text[:300]}")
                 return call
 
+            deadline = time.perf_counter() + seconds
             for _ in range(rounds):
                 if time.perf_counter() > deadline:
                     break
-                signed = tokens(key, base + path, per_round)
-                baseline += _timed_calls(base, [discovery] * per_round, concurrency)
-                measured += _timed_calls(base, [patient_view(t) for t in signed], concurrency)
+                for w, _, base, key in servers:
+                    signed = tokens(key, base + path, per_round)
+                    baseline[w] += _timed_calls(base, [discovery] * per_round, concurrency)
+                    measured[w] += _timed_calls(base, [patient_view(t) for t in signed],
+                                                concurrency)
         finally:
-            proc.terminate()
-            proc.wait(timeout=10)
+            for _, proc, _, _ in servers:
+                proc.terminate()
+                proc.wait(timeout=20)
     resources = 1 + sum(len(v["entry"]) for k, v in body["prefetch"].items() if k != "patient")
-    return {"patient_view": summary(measured), "baseline_discovery": summary(baseline),
-            "prefetch_resources": resources, "prefetch_kb": round(len(payload) / 1024, 1),
-            "cards": [c["summary"] for c in cards], "concurrency": concurrency,
-            "goal_p99_ms": 50, "met": percentile(measured, 99) < 50}
+    first = workers[0]
+    result: dict[str, Any] = {
+        "patient_view": summary(measured[first]), "baseline_discovery": summary(baseline[first]),
+        "prefetch_resources": resources, "prefetch_kb": round(len(payload) / 1024, 1),
+        "cards": cards, "concurrency": concurrency, "goal_p99_ms": 50,
+        "met": percentile(measured[first], 99) < 50, "workers": first}
+    if len(workers) > 1:
+        result["by_workers"] = {
+            str(w): {"patient_view": summary(measured[w]),
+                     "baseline_discovery": summary(baseline[w]),
+                     "met": percentile(measured[w], 99) < 50} for w in workers}
+    return result
 
 
 def main() -> None:
@@ -360,16 +386,14 @@ def main() -> None:
                         help="play an EHR that ignores _count: a week of hourly vitals")
     parser.add_argument("--concurrency", type=int, default=1,
                         help="calls in flight at once, from as many threads (default 1)")
+    parser.add_argument("--workers", type=int, nargs="+", default=[1], metavar="N",
+                        help="server worker processes; several values: one server each, "
+                        "measured in the same rounds (default 1)")
     parser.add_argument("--json", action="store_true", help="print JSON only")
-    parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
-    parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
-    parser.add_argument("--data-dir", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.serve:
-        serve(args.port, args.data_dir)
-        return
     result = run(args.requests, args.seconds, args.rounds, not args.ignore_count,
-                 max(1, args.concurrency))
+                 max(1, args.concurrency), tuple(max(1, w) for w in args.workers))
+    result["load_average"] = [round(x, 2) for x in os.getloadavg()]
     result["ehr_honours_count"] = not args.ignore_count
     result["machine"] = {"cpus": os.cpu_count(), "python": sys.version.split()[0]}
     if args.json:
@@ -377,12 +401,16 @@ def main() -> None:
         return
     print(f"prefetch: {result['prefetch_resources']} resources, {result['prefetch_kb']} KB; "
           f"{result['concurrency']} call(s) in flight")
-    for name in ("baseline_discovery", "patient_view"):
-        r = result[name]
-        print(f"{name:20s} n={r['n']:5d}  p50 {r['p50_ms']:7.2f} ms  p90 {r['p90_ms']:7.2f} ms"
-              f"  p99 {r['p99_ms']:7.2f} ms  max {r['max_ms']:7.2f} ms")
+    by_workers = result.get("by_workers") or {str(result["workers"]): result}
+    for w, part in by_workers.items():
+        for name in ("baseline_discovery", "patient_view"):
+            r = part[name]
+            print(f"{w} worker(s) {name:20s} n={r['n']:5d}  p50 {r['p50_ms']:7.2f} ms  "
+                  f"p90 {r['p90_ms']:7.2f} ms  p99 {r['p99_ms']:7.2f} ms  "
+                  f"max {r['max_ms']:7.2f} ms")
+        print(f"{w} worker(s) goal p99 < 50 ms: {'met' if part['met'] else 'missed'}")
     print("cards:", *result["cards"], sep="\n  ")
-    print(f"goal p99 < 50 ms: {'met' if result['met'] else 'missed'}")
+    print("load average (1, 5, 15 min) at the end:", *result["load_average"])
 
 
 if __name__ == "__main__":

@@ -109,10 +109,23 @@ def load(path: Path) -> Record:
     return Record(path.name, bundle, by_type, end + timedelta(seconds=1))
 
 
+def _medicine_text(r: Record, order: Mapping[str, Any]) -> str:
+    """The medicine's names as the record shows them: the order's own concept, or the
+    Medication it references (Synthea's in-hospital orders since its COVID-19 module)."""
+    text = _displays(order, "medicationCodeableConcept")
+    ref = (order.get("medicationReference") or {}).get("reference")
+    if isinstance(ref, str):
+        for e in r.bundle["entry"]:
+            med = e["resource"]
+            if med["resourceType"] == "Medication" and ref in (
+                    e.get("fullUrl"), f"Medication/{med.get('id')}"):
+                text += " " + _displays(med)
+    return text
+
+
 def _active_orders(r: Record, pattern: re.Pattern[str]) -> list[str]:
     return [m["id"] for m in r.by_type.get("MedicationRequest", [])
-            if m.get("status") == "active" and pattern.search(
-                _displays(m, "medicationCodeableConcept"))]
+            if m.get("status") == "active" and pattern.search(_medicine_text(r, m))]
 
 
 def _conditions(r: Record, pattern: re.Pattern[str], *, active: bool = False) -> list[str]:
@@ -129,7 +142,7 @@ def _conditions(r: Record, pattern: re.Pattern[str], *, active: bool = False) ->
 def _cancer(r: Record) -> list[str]:
     found = _conditions(r, CANCER)
     chemo = [m for m in r.by_type.get("MedicationRequest", [])
-             if CHEMO.search(_displays(m, "medicationCodeableConcept"))]
+             if CHEMO.search(_medicine_text(r, m))]
     if chemo:
         found += [c["id"] for c in r.by_type.get("Condition", [])
                   if NEOPLASM.search(_displays(c)) and not CANCER.search(_displays(c))]

@@ -86,3 +86,12 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None,
     app.add_middleware(BodyLimitMiddleware)
     app.add_middleware(ServiceMiddleware)
     return app
+
+
+def create_worker_app() -> FastAPI:
+    """The app for one of ``clotwatch serve --workers N``'s processes (uvicorn's factory).
+
+    Settings come from the same environment as the parent's; the parent has applied the
+    migrations, so a worker does not (N workers racing on one migration would fail).
+    """
+    return create_app(load_settings(), migrate=False)
