@@ -197,7 +197,8 @@ async def checkin(body: CheckInIn,
 
 
 @router.get("/patients/{patient_id}", responses={**AUTH, 404: {"description": "not found"}})
-async def patient(patient_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
+async def patient(patient_id: Annotated[int, Path(ge=1, le=2**31 - 1,
+                                                  description="the patient's id")],
                   actor: Annotated[Principal, Depends(needs("checkins:read"))],
                   store: Annotated[Store, Depends(get_store)],
                   now: Annotated[datetime, Depends(get_now)]) -> Response:
@@ -209,9 +210,13 @@ async def patient(patient_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
 async def worklist(actor: Annotated[Principal, Depends(needs("worklist:read"))],
                    store: Annotated[Store, Depends(get_store)],
                    now: Annotated[datetime, Depends(get_now)],
-                   programme: Annotated[str | None, Query(max_length=64)] = None,
-                   limit: Annotated[int, Query(ge=1, le=1000)] = 200,
-                   offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0) -> Response:
+                   programme: Annotated[str | None, Query(
+                       max_length=64, description="only this programme's patients")] = None,
+                   limit: Annotated[int, Query(ge=1, le=1000,
+                                               description="at most this many rows")] = 200,
+                   offset: Annotated[int, Query(ge=0, le=10_000_000,
+                                                description="rows to skip (paging)")] = 0,
+                   ) -> Response:
     """The token holder's clinics' patients, most urgent first."""
     try:
         rows = await _call(followup.worklist, store, actor, now, programme=programme,
@@ -224,8 +229,10 @@ async def worklist(actor: Annotated[Principal, Depends(needs("worklist:read"))],
 
 @router.post("/alerts/{alert_id}/{action}", responses={**AUTH, 404: {"description": "no such "
                                                                      "alert"}})
-async def alert_action(alert_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
-                       action: Literal["acknowledge", "snooze", "resolve"],
+async def alert_action(alert_id: Annotated[int, Path(ge=1, le=2**31 - 1,
+                                                      description="the alert's id")],
+                       action: Annotated[Literal["acknowledge", "snooze", "resolve"], Path(
+                           description="what to do with the alert")],
                        body: AlertActionIn,
                        actor: Annotated[Principal, Depends(needs("alerts:write"))],
                        store: Annotated[Store, Depends(get_store)],
@@ -242,7 +249,9 @@ async def alert_action(alert_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
 async def export(actor: Annotated[Principal, Depends(needs("export"))],
                  store: Annotated[Store, Depends(get_store)],
                  now: Annotated[datetime, Depends(get_now)],
-                 format: Annotated[Literal["json", "fhir"], Query()] = "json") -> Response:
+                 format: Annotated[Literal["json", "fhir"], Query(
+                     description="json: clotwatch's own; fhir: a FHIR R4 Bundle")] = "json",
+                 ) -> Response:
     """All the token holder's own data: JSON, or a FHIR R4 Bundle (``format=fhir``)."""
     from clotwatch.fhir import followup_export
 
