@@ -30,6 +30,7 @@ from clotwatch.core.triage.questions import (
     Preset,
     Question,
     Screen,
+    open_keys,
 )
 from clotwatch.core.triage.rules import LEVELS, RULES, Level, rank
 from clotwatch.core.triage.sources import SOURCES, Source
@@ -38,7 +39,8 @@ __all__ = [
     "KEYS", "LEVELS", "QUESTIONS", "QUESTIONS_BY_ID", "RESULT_SCHEMA", "RULES", "SCREENS",
     "SCREENS_BY_ID", "SOURCES", "Assessment", "Bounds", "Group", "Item", "Key", "Level",
     "Preset", "Question", "Screen", "Source", "bounds", "decide",
-    "emergency_stop", "evaluate", "message_ids", "next_question", "rank", "render",
+    "emergency_stop", "evaluate", "message_ids", "next_question", "open_keys", "rank",
+    "render",
     "validate_answers",
 ]
 

@@ -115,19 +115,33 @@ def headline_id(assessment: Assessment) -> str:
     return f"headline.{assessment.disposition}"
 
 
-def _value_text(key: str, value: Any, t: Translate) -> str:
+def value_text(key: str, value: Any, t: Translate) -> str:
+    """An answer as a person reads it: "Yes", an option's or a preset's label ("From a few
+    seconds up to 10 minutes"), or a number with its unit ("30 years", "3 min"); never a
+    message id or a raw float. ``None`` reads "Don't know"."""
+    if value is None:
+        return t("answer.dont_know")
     if isinstance(value, bool):
         return t("answer.yes" if value else "answer.no")
+    question = QUESTIONS_BY_ID[key]
+    try:
+        return t(question.option_id(value))
+    except ValueError:
+        pass
     if isinstance(value, str):
-        return t(QUESTIONS_BY_ID[key].option_id(value))
+        return value
     if key == "duration_hours" and value < 1:
-        return t("unit.minutes").format(n=round(value * 60))
+        return t("unit.minutes").format(n=max(1, round(value * 60)) if value else 0)
     unit = KEYS[key].unit
-    number = f"{value:g}"
-    return t(f"unit.{unit}").format(n=number) if unit in UNITS else number
+    number = f"{value:.1f}".rstrip("0").rstrip(".") if isinstance(value, float) else str(value)
+    return t(UNITS[unit]).format(n=number) if unit in UNITS else number
 
 
-UNITS = ("hours", "days", "cm")
+_value_text = value_text
+
+# Message id of each unit's "{n} <unit>" text.
+UNITS = {"hours": "unit.hours", "days": "unit.days", "cm": "unit.cm", "years": "unit.years",
+         "kg/m2": "unit.kg_m2"}
 
 
 def _hit_text(hit: Hit, t: Translate) -> str:
@@ -177,7 +191,7 @@ def message_ids() -> list[str]:
             ids += screen.message_ids()
     ids += [f"label.{k}" for k in KEYS]
     ids += ["answer.yes", "answer.no", "answer.dont_know", "evidence", "unit.minutes"]
-    ids += [f"unit.{u}" for u in UNITS]
+    ids += list(UNITS.values())
     ids += ["headline.emergency", "headline.urgent", "headline.soon",
             "headline.self_care_cramp", "headline.self_care_no_symptoms"]
     ids += [f"disposition.{lv}" for lv in ("emergency", "urgent", "soon", "self_care")]
