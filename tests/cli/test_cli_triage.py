@@ -64,7 +64,14 @@ def test_malformed_input_exits_2_with_one_line(stdin: str) -> None:
 def test_without_json_prints_a_readable_summary() -> None:
     answers = {"leg_side": "none", "short_of_breath": False, "chest_pain": False,
                "coughing_blood": False, "fainting": False, "fast_heartbeat": False,
-               "cold_pale_numb_leg": False}
+               "cold_pale_numb_leg": False, "calf_difference_cm": 0,
+               **dict.fromkeys(("leg_pain", "cramp", "swelling", "warmth", "redness",
+                                "hard_tender_vein", "new_visible_veins", "pain_on_toes_up",
+                                "getting_worse", "worse_walking_standing", "leg_ulcer", "fever",
+                                "recurrent_cramps", "chronic_skin_changes", "recent_surgery",
+                                "leg_cast_or_immobilised", "active_cancer", "previous_clot",
+                                "clotting_disorder"), False),
+               "sex": "male"}
     run = clotwatch("triage", stdin=json.dumps(answers))
     assert run.returncode == 0, run.stderr
     assert "You have no warning signs now" in run.stdout
