@@ -41,7 +41,7 @@ from clotwatch.locales import LANGUAGES, check_language, translator
 __all__ = [
     "KEYS", "LANGUAGES", "LEVELS", "QUESTIONS", "QUESTIONS_BY_ID", "RESULT_SCHEMA", "RULES",
     "SCREENS", "SCREENS_BY_ID", "SOURCES", "Assessment", "Group", "Key", "Level", "Preset",
-    "Question", "Screen", "assess",
+    "Question", "Screen", "assess", "parse_answers_json", "validate",
     "emergency_stop", "evaluate", "message_ids", "next_question", "rank", "translator",
     "validate_answers",
 ]
@@ -111,6 +111,51 @@ def next_question(answers: Mapping[str, Any]) -> Screen | None:
 def emergency_stop(answers: Mapping[str, Any]) -> bool:
     """True when the answers already mean "call the emergency number now": stop asking."""
     return _core.emergency_stop(answers)
+
+
+MAX_ANSWERS_BYTES = 64 * 1024   # an answers object is about 1 kB; anything far bigger is not one
+
+
+def parse_answers_json(raw: bytes | str) -> dict[str, Any]:
+    """An answers object from JSON text, validated (``validate_answers``).
+
+    Stricter than a JSON parser, because a silently changed answer changes a triage: a key
+    given twice is refused (naming it) instead of keeping the last value; so are numbers that
+    are not finite, text that is not one JSON object, and input over 64 kB. Raises
+    ``InputError(key or None, reason)``.
+    """
+    import json
+
+    from clotwatch.core.errors import InputError
+
+    if len(raw) > MAX_ANSWERS_BYTES:
+        raise InputError(None, f"answers are limited to {MAX_ANSWERS_BYTES} bytes")
+    if isinstance(raw, bytes):
+        try:
+            raw = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise InputError(None, "the answers are not UTF-8 text") from None
+
+    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for key, value in items:
+            if key in out:
+                raise InputError(key, "given more than once; give each answer once")
+            out[key] = value
+        return out
+
+    def constant(name: str) -> Any:
+        raise InputError(None, f"{name} is not a number JSON allows")
+
+    try:
+        data = json.loads(raw, object_pairs_hook=pairs, parse_constant=constant)
+    except (ValueError, RecursionError) as exc:
+        if isinstance(exc, InputError):
+            raise
+        raise InputError(None, "the answers are not valid JSON") from None
+    if not isinstance(data, dict):
+        raise InputError(None, f"answers must be a JSON object, got {type(data).__name__}")
+    return validate_answers(data)
 
 
 def validate(people: int, seed: int, *, pairs_every: int = 1) -> dict[str, Any]:

@@ -76,3 +76,22 @@ def test_without_json_prints_a_readable_summary() -> None:
     assert run.returncode == 0, run.stderr
     assert "You have no warning signs now" in run.stdout
     assert "decision support, not a diagnosis" in run.stdout
+
+
+@pytest.mark.parametrize("stdin, key", [
+    ('{"chest_pain": true, "chest_pain": false}', "chest_pain"),
+    ('{"duration_hours": 1' + "0" * 400 + "}", "duration_hours"),
+])
+def test_a_key_given_twice_or_a_huge_number_exits_2_naming_the_key(stdin: str, key: str) -> None:
+    run = clotwatch("triage", "--json", stdin=stdin)
+    assert run.returncode == 2 and run.stdout == ""
+    assert run.stderr.startswith(f"clotwatch: error: {key}: ")
+
+
+def test_validate_walks_simulated_people_and_reports_no_failure() -> None:
+    run = clotwatch("triage", "validate", "--people", "16", "--seed", "7", "--pairs-every", "8")
+    assert run.returncode == 0, run.stderr
+    figures = json.loads(run.stdout)
+    assert figures["walks"] == 16
+    assert figures["walk_below_full_answers"] == figures["end_state_changes"] == 0
+    assert figures["end_state_checks"] > 16
