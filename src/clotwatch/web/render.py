@@ -21,6 +21,8 @@ ENV = Environment(
     lstrip_blocks=True,
 )
 ENV.filters["answer_value"] = encode_value
+# clotwatch's own contract is cited in the API result for developers, not to a patient.
+ENV.tests["internal_source"] = lambda source: str(source).startswith("clotwatch triage contract")
 ENV.filters["number"] = lambda v: str(int(v)) if float(v).is_integer() else f"{v:g}"
 
 
