@@ -55,9 +55,9 @@ _NUMBERS: dict[str, tuple[float, ...]] = {
     "age_years": (30, 5, 10, 55, 70),                # pregnancy possible from 10 to 55
     "duration_hours": (0.05, CRAMP_MAX_MINUTES / 60, 0.5, PERSISTING_HOURS, 100.0,
                        LONG_STANDING_HOURS, 1000.0),
-    "calf_difference_cm": (0.0, LEFT_CALF_CM, WELLS_CALF_CM),
-    "bedridden_days": (0.0, BEDRIDDEN_DAYS),
-    "long_travel_hours": (0.0, LONG_TRAVEL_HOURS),
+    "calf_difference_cm": (0.0, LEFT_CALF_CM, WELLS_CALF_CM, 5.0),
+    "bedridden_days": (0.0, BEDRIDDEN_DAYS, 10.0),
+    "long_travel_hours": (0.0, LONG_TRAVEL_HOURS, 8.0),
     "bmi": (22.0, 30.0),
 }
 
