@@ -257,3 +257,18 @@ def test_tampered_or_huge_form_values_are_refused_not_a_500(
                                                                ("action", "none")]
     response = post(client, "/en/triage", form)
     assert response.status_code == 422
+
+
+def test_the_number_field_markup_has_its_spaces(client: TestClient) -> None:
+    page = client.get("/en/triage").text
+    carried = [(f"a.{k}", json.dumps(v)) for k, v in CRAMP.items()
+               if k not in ("calf_difference_cm", "recurrent_cramps", "leg_ulcer",
+                            "chronic_skin_changes", "sex", "age_years", "pregnancy_status",
+                            *NO_RISK)]
+    form = [(n, v) for n, v in _fields(page) if not n.startswith("a.")] + carried
+    page = post(client, "/en/triage", form).text
+    assert _screen(page) == "calf_difference_cm"
+    field = re.search(r'<input id="answer"[^>]*>', page)
+    assert field is not None
+    assert 'inputmode="decimal" ' in field.group(0)
+    assert 'aria-describedby="answer-help answer-unit"' in field.group(0)
