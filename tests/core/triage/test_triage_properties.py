@@ -132,7 +132,7 @@ def test_validation_agrees_with_the_contract_schema(a: dict[str, Any]) -> None:
     assert ours_ok == schema_ok
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=30, deadline=None)
 @given(st.data())
 def test_any_walk_through_the_questionnaire_ends_never_repeats_and_asks_warnings_first(
         data: st.DataObject) -> None:
