@@ -80,3 +80,24 @@ def test_the_documented_request_schema_names_every_answer_key(client: TestClient
     schema = body["application/json"]["schema"]
     assert set(schema["properties"]) == set(triage.KEYS)
     assert schema["additionalProperties"] is False
+
+
+@pytest.mark.parametrize("body, key, words", [
+    ('{"chest_pain": true, "chest_pain": false}', "chest_pain", "more than once"),
+    ('{"duration_hours": 1e400}', "duration_hours", "finite"),
+    ('{"duration_hours": 1' + "0" * 400 + "}", "duration_hours", "at most"),
+    ('{"age_years": 1' + "0" * 5000 + "}", None, "not valid JSON"),
+    ('{"calf_difference_cm": NaN}', None, "NaN"),
+    ("[" * 30_000 + "]" * 30_000, None, "not valid JSON"),
+    ("[" * 100_000 + "]" * 100_000, None, "limited to"),
+    ('{"leg_side": {"a": {"b": []}}}', "leg_side", "expected one of"),
+    ("[1, 2]", None, "JSON object"),
+])
+def test_answers_that_cannot_be_trusted_are_422_naming_the_key(
+        client: TestClient, body: str, key: str | None, words: str) -> None:
+    response = client.post("/api/v1/triage", content=body,
+                           headers={"content-type": "application/json"})
+    assert response.status_code == 422, response.text
+    detail = response.json()["detail"][0]
+    assert detail["loc"] == (["body", key] if key else ["body"])
+    assert words in detail["msg"]

@@ -64,8 +64,34 @@ def test_malformed_input_exits_2_with_one_line(stdin: str) -> None:
 def test_without_json_prints_a_readable_summary() -> None:
     answers = {"leg_side": "none", "short_of_breath": False, "chest_pain": False,
                "coughing_blood": False, "fainting": False, "fast_heartbeat": False,
-               "cold_pale_numb_leg": False}
+               "cold_pale_numb_leg": False, "calf_difference_cm": 0,
+               **dict.fromkeys(("leg_pain", "cramp", "swelling", "warmth", "redness",
+                                "hard_tender_vein", "new_visible_veins", "pain_on_toes_up",
+                                "getting_worse", "worse_walking_standing", "leg_ulcer", "fever",
+                                "recurrent_cramps", "chronic_skin_changes", "recent_surgery",
+                                "leg_cast_or_immobilised", "active_cancer", "previous_clot",
+                                "clotting_disorder"), False),
+               "sex": "male"}
     run = clotwatch("triage", stdin=json.dumps(answers))
     assert run.returncode == 0, run.stderr
     assert "You have no warning signs now" in run.stdout
     assert "decision support, not a diagnosis" in run.stdout
+
+
+@pytest.mark.parametrize("stdin, key", [
+    ('{"chest_pain": true, "chest_pain": false}', "chest_pain"),
+    ('{"duration_hours": 1' + "0" * 400 + "}", "duration_hours"),
+])
+def test_a_key_given_twice_or_a_huge_number_exits_2_naming_the_key(stdin: str, key: str) -> None:
+    run = clotwatch("triage", "--json", stdin=stdin)
+    assert run.returncode == 2 and run.stdout == ""
+    assert run.stderr.startswith(f"clotwatch: error: {key}: ")
+
+
+def test_validate_walks_simulated_people_and_reports_no_failure() -> None:
+    run = clotwatch("triage", "validate", "--people", "16", "--seed", "7", "--pairs-every", "8")
+    assert run.returncode == 0, run.stderr
+    figures = json.loads(run.stdout)
+    assert figures["walks"] == 16
+    assert figures["walk_below_full_answers"] == figures["end_state_changes"] == 0
+    assert figures["end_state_checks"] > 16

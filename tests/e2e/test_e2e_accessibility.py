@@ -28,7 +28,7 @@ def test_page_has_no_serious_accessibility_violations(axe_page: Any, server: Any
 def test_result_and_emergency_screens_are_accessible(axe_page: Any, server: Any, axe: Any,
                                                      lang: str) -> None:
     axe_page.goto(f"{server.url}/{lang}/triage")
-    axe_page.locator("input[name=answer][value=true]").check()
+    axe_page.locator("input[name=item][value=chest_pain]").check()
     axe_page.locator("button[value=answer]").click()
     expect(axe_page.locator(".emergency-banner")).to_be_visible()
     violations = axe(axe_page)
@@ -65,13 +65,16 @@ def test_home_page_on_a_phone_and_a_desktop(browser: Any, server: Any, shoot: An
 
 
 def _answer_everything_no_or_unknown(page: Any) -> None:
-    """Go through the questionnaire answering "no" (or "don't know" where there is no "no")."""
+    """Go through the questionnaire answering "no" / "none of these" (or "don't know" where
+    there is no "no")."""
     for _ in range(80):
-        question = page.locator("input[name=question]")
-        if not question.count():
+        screen = page.locator("input[name=screen]")
+        if not screen.count():
             return
-        before = question.get_attribute("value")
-        if page.locator("input[name=answer][value=false]").count():
+        before = screen.get_attribute("value")
+        if page.locator("button[value=none]").count():
+            page.locator("button[value=none]").click()
+        elif page.locator("input[name=answer][value=false]").count():
             page.locator("input[name=answer][value=false]").check()
             page.locator("button[value=answer]").click()
         elif page.locator("input[name=answer][value=unknown]").count():
@@ -80,7 +83,7 @@ def _answer_everything_no_or_unknown(page: Any) -> None:
         else:
             page.locator("button[value=unknown]").click()
         page.wait_for_function(
-            """before => { const q = document.querySelector('input[name=question]');
+            """before => { const q = document.querySelector('input[name=screen]');
                            return !q || q.value !== before; }""", arg=before)
     raise AssertionError("the questionnaire did not end")
 

@@ -1,7 +1,10 @@
-"""The "Leg cramp or blood clot?" questionnaire in a real browser, in English and Russian."""
+"""The "Leg cramp or blood clot?" questionnaire in a real browser, in English and Russian, with
+and without JavaScript: grouped screens, the ordinary cramp reaching self-care, the same
+disposition as the engine for the answers the pages collected."""
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -17,64 +20,108 @@ SWOLLEN_CALF: dict[str, Any] = {
     "duration_hours": 24.0, "calf_difference_cm": None, "age_years": 58, "sex": "female",
     "bmi": None,
 }
+# An ordinary cramp in a healthy adult: every answer that could raise self-care is "no".
+CRAMP: dict[str, Any] = {
+    "leg_side": "right", "cramp": True, "duration_hours": 10 / 60,
+    "relieved_by_stretching": True, "calf_difference_cm": None, "age_years": 34,
+    "sex": "female", "pregnancy_status": "no", "at_night": True,
+}
+NEXT = {"en": "Next", "ru": "Далее"}
 
 
-def question_id(page: Any) -> str | None:
-    """The id of the question on screen, or None on a result page."""
-    field = page.locator("input[name=question]")
+def screen_id(page: Any) -> str | None:
+    """The id of the screen on show, or None on a result page."""
+    field = page.locator("input[name=screen]")
     return field.get_attribute("value") if field.count() else None
 
 
 def submit_and_wait(page: Any, button: Any, before: str | None) -> None:
-    """Click, then wait until the page shows another question or the result."""
+    """Click, then wait until the page shows another screen or the result."""
     button.click()
     page.wait_for_function(
-        """before => { const q = document.querySelector('input[name=question]');
+        """before => { const q = document.querySelector('input[name=screen]');
                        return (q ? q.value : null) !== before
-                              || !!document.querySelector('.disposition'); }""",
+                              || !!document.querySelector('.disposition')
+                              || !!document.querySelector('.emergency-banner'); }""",
         arg=before)
 
 
-def answer_current(page: Any, plan: Mapping[str, Any], lang: str) -> str:
-    """Answer the question on screen from ``plan`` (default: no / don't know); return its id."""
-    qid = question_id(page)
-    assert qid is not None
-    question = triage.QUESTIONS_BY_ID[qid]
+def answer_current(page: Any, plan: Mapping[str, Any], lang: str) -> dict[str, Any]:
+    """Answer the screen on show from ``plan`` (default: no / don't know); return what it
+    set."""
+    sid = screen_id(page)
+    assert sid is not None
+    screen = triage.SCREENS_BY_ID[sid]
     t = triage.translator(lang)
-    value = plan.get(qid, False if question.kind == "bool" else None)
-    next_name = {"en": "Next", "ru": "Далее"}[lang]
+    if screen.is_group:
+        shown = [v for v in page.locator("input[name=item]").evaluate_all(
+            "els => els.map(e => e.value)")]
+        ticked = [k for k in shown if plan.get(k) is True]
+        for key in ticked:
+            page.get_by_label(screen.item_text(key, lang), exact=True).check()
+        if ticked:
+            button = page.get_by_role("button", name=NEXT[lang], exact=True)
+        else:
+            button = page.get_by_role("button", name=t("cli.none_of_these"), exact=True)
+        submit_and_wait(page, button, sid)
+        return screen.answers(ticked, only=shown)
+    value = plan.get(sid, False if screen.kind == "bool" else None)
     if value is None:
-        if question.kind in ("number", "integer") and not question.presets:
+        if screen.kind in ("number", "integer") and not screen.presets:
             button = page.get_by_role("button", name=t("answer.dont_know"), exact=True)
-            submit_and_wait(page, button, qid)
-            return qid
+            submit_and_wait(page, button, sid)
+            return {sid: None}
         page.get_by_label(t("answer.dont_know"), exact=True).check()
-    elif question.kind in ("number", "integer") and not question.presets:
+    elif screen.kind in ("number", "integer") and not screen.presets:
         page.locator("#answer").fill(str(value))
     else:
-        page.get_by_label(question.option_text(value, lang), exact=True).check()
-    submit_and_wait(page, page.get_by_role("button", name=next_name, exact=True), qid)
-    return qid
+        page.get_by_label(screen.option_text(value, lang), exact=True).check()
+    submit_and_wait(page, page.get_by_role("button", name=NEXT[lang], exact=True), sid)
+    return {sid: value}
 
 
 def run_questionnaire(page: Any, plan: Mapping[str, Any], lang: str) -> dict[str, Any]:
     """Answer until the result; return the answers given, as the engine sees them."""
     given: dict[str, Any] = {}
-    for _ in range(len(triage.QUESTIONS) + 1):
-        if question_id(page) is None:
+    for _ in range(len(triage.SCREENS) + 1):
+        if screen_id(page) is None:
+            expect(page.locator(".disposition, .emergency-banner").first).to_be_visible()
+            carried = page.locator("input[name^='a.']").evaluate_all(
+                "els => Object.fromEntries(els.map(e => [e.name.slice(2), e.value]))")
+            assert {k: json.loads(v) for k, v in carried.items()} == given
             return given
-        qid = answer_current(page, plan, lang)
-        question = triage.QUESTIONS_BY_ID[qid]
-        given[qid] = plan.get(qid, False if question.kind == "bool" else None)
+        given.update(answer_current(page, plan, lang))
     raise AssertionError("the questionnaire did not end")
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+@pytest.mark.parametrize("javascript", [True, False])
+def test_an_ordinary_cramp_reaches_self_care_in_twelve_screens_or_fewer(
+        browser: Any, server: Any, lang: str, javascript: bool, shoot: Any) -> None:
+    context = browser.new_context(java_script_enabled=javascript)
+    page = context.new_page()
+    try:
+        page.goto(f"{server.url}/{lang}/triage")
+        expect(page.locator("h1")).to_have_text(triage.SCREENS[0].text(lang))
+        given = run_questionnaire(page, CRAMP, lang)
+        assert given["duration_hours"] == 10 / 60
+        expected = triage.assess(given, lang=lang)
+        assert expected["disposition"] == "self_care"
+        expect(page.locator(".disposition")).to_have_class(re.compile("self_care"))
+        expect(page.locator(".disposition")).to_contain_text(expected["headline"])
+        steps = page.evaluate("JSON.parse(document.querySelector('input[name=h]').value)")
+        assert len(steps) <= 12
+        if javascript:
+            shoot(page, f"triage-cramp-self-care-{lang}")
+    finally:
+        context.close()
 
 
 @pytest.mark.parametrize("lang", ["en", "ru"])
 def test_whole_triage_flow_reaches_the_engines_disposition(page: Any, server: Any, lang: str,
                                                            shoot: Any) -> None:
     page.goto(f"{server.url}/{lang}/triage")
-    expect(page.locator("h1")).to_have_text(
-        triage.QUESTIONS_BY_ID["short_of_breath"].text(lang))
+    expect(page.locator("h1")).to_have_text(triage.SCREENS[0].text(lang))
     shoot(page, f"triage-question-{lang}")
     given = run_questionnaire(page, SWOLLEN_CALF, lang)
     expected = triage.assess(given, lang=lang)
@@ -97,44 +144,49 @@ def test_whole_triage_flow_reaches_the_engines_disposition(page: Any, server: An
 def test_a_warning_sign_shows_the_emergency_screen_at_once(page: Any, server: Any,
                                                            shoot: Any) -> None:
     page.goto(f"{server.url}/en/triage")
-    page.get_by_label("No", exact=True).check()
-    submit_and_wait(page, page.get_by_role("button", name="Next"), "short_of_breath")
-    assert question_id(page) == "chest_pain"
-    page.get_by_label("Yes", exact=True).check()
-    submit_and_wait(page, page.get_by_role("button", name="Next"), "chest_pain")
+    page.get_by_label(triage.SCREENS[0].item_text("chest_pain"), exact=True).check()
+    submit_and_wait(page, page.get_by_role("button", name="Next"), "warning_signs")
     banner = page.locator(".emergency-banner")
     expect(banner).to_contain_text("Call your emergency number now")
-    expect(page.locator(".disposition")).to_have_class(re.compile("emergency"))
-    expected = triage.assess({"short_of_breath": False, "chest_pain": True})
-    expect(page.locator(".disposition")).to_contain_text(expected["headline"])
+    expected = triage.assess({"chest_pain": True})
+    expect(banner).to_contain_text(expected["headline"])
+    main = page.locator("main").inner_text()
+    assert "Tell the call handler" in main
+    assert "Questions you could not answer" not in main and "Printable" not in main
     shoot(page, "triage-emergency")
 
 
-def test_dont_know_and_back(page: Any, server: Any) -> None:
+def test_not_sure_and_back_reselects(page: Any, server: Any) -> None:
     page.goto(f"{server.url}/en/triage")
-    page.get_by_label("Don't know", exact=True).check()
-    submit_and_wait(page, page.get_by_role("button", name="Next"), "short_of_breath")
-    assert question_id(page) == "chest_pain"
+    submit_and_wait(page, page.get_by_role("button", name="I'm not sure"), "warning_signs")
+    assert screen_id(page) == "leg_side"
     expect(page.locator("input[name='a.short_of_breath']")).to_have_value("null")
-    submit_and_wait(page, page.get_by_role("button", name="Back"), "chest_pain")
-    assert question_id(page) == "short_of_breath"
+    page.get_by_label(triage.QUESTIONS_BY_ID["leg_side"].option_text("left"), exact=True).check()
+    submit_and_wait(page, page.get_by_role("button", name="Next"), "leg_side")
+    submit_and_wait(page, page.get_by_role("button", name="Back"), screen_id(page))
+    assert screen_id(page) == "leg_side"
+    expect(page.locator("input[name=answer][value=left]")).to_be_checked()
+    submit_and_wait(page, page.get_by_role("button", name="Back"), "leg_side")
+    assert screen_id(page) == "warning_signs"
     assert page.locator("input[name^='a.']").count() == 0
 
 
-def test_an_unanswered_question_is_asked_again_with_a_message(page: Any, server: Any) -> None:
+def test_an_unanswered_screen_is_asked_again_with_a_message(page: Any, server: Any) -> None:
     page.goto(f"{server.url}/en/triage")
     page.get_by_role("button", name="Next").click()
-    expect(page.locator(".field-error")).to_contain_text("Choose an answer")
-    assert question_id(page) == "short_of_breath"
+    expect(page.locator(".field-error")).to_contain_text("Choose the ones that apply")
+    assert screen_id(page) == "warning_signs"
 
 
-def test_switching_language_keeps_the_answers(page: Any, server: Any) -> None:
+def test_switching_language_keeps_the_answers_and_moves_the_address(page: Any,
+                                                                     server: Any) -> None:
     page.goto(f"{server.url}/en/triage")
     answer_current(page, {}, "en")
-    answer_current(page, {}, "en")
-    submit_and_wait(page, page.get_by_role("button", name="Русский"), None)
-    expect(page.locator("h1")).to_have_text(triage.QUESTIONS_BY_ID["coughing_blood"].text("ru"))
-    expect(page.locator(".progress")).to_contain_text("Вопрос 3")
+    page.get_by_role("button", name="Русский").click()
+    page.wait_for_url("**/ru/triage")
+    expect(page.locator("h1")).to_have_text(triage.SCREENS_BY_ID["leg_side"].text("ru"))
+    expect(page.locator(".progress")).to_contain_text("Шаг 2")
+    assert "/ru/triage" in page.url
 
 
 def test_the_flow_works_without_javascript(browser: Any, server: Any) -> None:
@@ -151,20 +203,17 @@ def test_the_flow_works_without_javascript(browser: Any, server: Any) -> None:
 
 def test_triage_by_keyboard_alone(page: Any, server: Any) -> None:
     page.goto(f"{server.url}/en/triage")
-    for _ in range(3):
-        before = question_id(page)
+    # The warning signs: tab to "None of these" and press Enter.
+    while page.evaluate("document.activeElement.textContent.trim()") != "None of these":
         page.keyboard.press("Tab")
-        while page.evaluate("document.activeElement.type") != "radio":
-            page.keyboard.press("Tab")
-        page.keyboard.press("ArrowDown")  # moves to and selects "No" after "Yes"
-        assert page.evaluate("document.activeElement.checked") is True
-        while page.evaluate("document.activeElement.textContent.trim()") != "Next":
-            page.keyboard.press("Tab")
-        page.keyboard.press("Enter")
-        page.wait_for_function(
-            "before => document.querySelector('input[name=question]').value !== before",
-            arg=before)
-    assert question_id(page) == "fainting"
+    page.keyboard.press("Enter")
+    page.wait_for_function("() => document.querySelector('input[name=screen]').value "
+                           "=== 'leg_side'")
+    page.keyboard.press("Tab")
+    while page.evaluate("document.activeElement.type") != "radio":
+        page.keyboard.press("Tab")
+    page.keyboard.press("ArrowDown")
+    assert page.evaluate("document.activeElement.checked") is True
     outline = page.evaluate(
         """() => { const b = document.querySelector('button.primary'); b.focus();
                    return getComputedStyle(b).outlineStyle; }""")

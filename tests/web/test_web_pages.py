@@ -78,8 +78,18 @@ def test_tampered_answers_get_a_clear_page_not_a_crash(client: TestClient, token
 
 
 def test_out_of_range_number_re_asks_the_question(client: TestClient, token: str) -> None:
-    response = client.post("/en/triage", data={"csrf_token": token, "question": "age_years",
-                                               "answer": "250", "a.short_of_breath": "false"})
+    import json
+
+    from clotwatch import triage
+
+    answers = {"short_of_breath": True, "leg_side": "left", "swelling": True}
+    answers = {**answers, "short_of_breath": False, "chest_pain": False,
+               "coughing_blood": False, "fainting": False, "cold_pale_numb_leg": False,
+               "fast_heartbeat": False, "sex": "male"}
+    assert triage.next_question(answers).id == "age_years"  # type: ignore[union-attr]
+    carried = {f"a.{k}": json.dumps(v) for k, v in answers.items()}
+    response = client.post("/en/triage", data={"csrf_token": token, "screen": "age_years",
+                                               "answer": "250", **carried})
     assert response.status_code == 422
     assert "Enter a number from 0 to 120" in response.text
 

@@ -6,7 +6,17 @@ from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 import orjson
-from fastapi import APIRouter, Body, Depends, Header, HTTPException, Path, Query, Response
+from fastapi import (
+    APIRouter,
+    Body,
+    Depends,
+    Header,
+    HTTPException,
+    Path,
+    Query,
+    Request,
+    Response,
+)
 
 from clotwatch.api.deps import get_now, get_settings, get_store, limit_share_lookups
 from clotwatch.api.errors import LocatedInputError
@@ -83,12 +93,18 @@ def triage_input_schema() -> dict[str, Any]:
              summary="Leg cramp or blood clot? Triage a person's answers",
              openapi_extra={"requestBody": {"required": True, "content": {
                  "application/json": {"schema": triage_input_schema()}}}})
-async def triage(answers: Answers, lang: Annotated[Lang, Query(
+async def triage(request: Request, lang: Annotated[Lang, Query(
         description="language of the result's words (reasons, advice, safety net): "
                     "`en` English or `ru` Russian; the keys and codes are the same in both")
         ] = "en") -> Response:
     """The disposition (emergency / urgent / soon / self_care) with reasons, advice and a
-    safety net. Decision support, not a diagnosis. Nothing is stored."""
+    safety net. Decision support, not a diagnosis. Nothing is stored. A key given twice, a
+    number JSON does not allow or one out of range is refused with 422 naming the key."""
+    from clotwatch import triage as engine
+
+    # The answers are read by the triage's own parser (not FastAPI's), which refuses a
+    # duplicate key instead of silently keeping the last value.
+    answers = engine.parse_answers_json(await request.body())
     return _json(compute.triage(answers, lang))
 
 

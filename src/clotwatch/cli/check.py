@@ -1,14 +1,17 @@
 """``clotwatch check``: the symptom questionnaire in the terminal.
 
-Asks only what matters next (warning signs first, then the leg, then risk factors), accepts
-"don't know", goes back a step on ``b`` / ``назад``, stops at once with emergency instructions
-when a warning sign is present, and ends with the disposition, the reasons, what to do now, the
-advice that fits and the safety net. Nothing is stored.
+Asks only what can still change the result (warning signs first, then the leg, then risk
+factors), one screen at a time: a question, or a list of yes/no items answered together ("type
+the numbers that apply"). Accepts "don't know", goes back a screen on ``b`` / ``назад``, stops
+at once with emergency instructions when a warning sign is present, and ends with the
+disposition, the reasons, what to do now, the advice that fits and the safety net. Nothing is
+stored.
 """
 
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from typing import TYPE_CHECKING, Any
 
@@ -17,11 +20,15 @@ if TYPE_CHECKING:
 
     from rich.console import Console
 
-    from clotwatch.triage import Question
+    from clotwatch.triage import Group, Question, Screen
 
 YES = frozenset({"y", "yes", "д", "да"})
 NO = frozenset({"n", "no", "н", "нет"})
-DONT_KNOW = frozenset({"?", "dk", "don't know", "dont know", "не знаю", "нз"})
+DONT_KNOW = frozenset({"?", "dk", "don't know", "dont know", "not sure", "не знаю", "нз",
+                       "не уверен", "не уверена"})
+NONE_OF_THESE = frozenset({"0", "none", "ни одного", "ничего", *NO})
+# Enum and preset options that "no" picks (e.g. "1) None", "Neither leg", "No").
+NO_OPTIONS = ("none", "no", "under_3", "under_4")
 BACK = frozenset({"b", "back", "назад"})
 QUIT = frozenset({"q", "quit", "exit", "выход", "стоп"})
 
@@ -30,7 +37,7 @@ CLI_MESSAGES = (
     "cli.title", "cli.intro", "cli.hint_bool", "cli.hint_choice", "cli.hint_number",
     "cli.not_understood", "cli.out_of_range", "cli.first_question", "cli.stopped",
     "cli.emergency_stop", "cli.result", "cli.what_now", "cli.why", "cli.advice",
-    "cli.safety_net", "cli.causes", "cli.unanswered",
+    "cli.safety_net", "cli.causes", "cli.unanswered", "cli.hint_group", "cli.none_of_these",
 )
 
 STYLE = {"emergency": "bold white on red", "urgent": "bold red", "soon": "bold yellow",
@@ -93,6 +100,10 @@ def parse_reply(question: Question, reply: str) -> tuple[bool, Any]:
             return True, options[int(text) - 1]
         if text in [str(o) for o in options]:
             return True, options[[str(o) for o in options].index(text)]
+        if text in NO:
+            picks = [o for o in _option_ids(question) if o[0] in NO_OPTIONS]
+            if len(picks) == 1:
+                return True, picks[0][1]
         return False, None
     try:
         number = float(text.replace(",", "."))
@@ -105,15 +116,42 @@ def parse_reply(question: Question, reply: str) -> tuple[bool, Any]:
     return True, number
 
 
+def _option_ids(question: Question) -> list[tuple[str, Any]]:
+    """(id, value) of each option: enum values are their own id, presets have theirs."""
+    if question.presets:
+        return [(p.id, p.value) for p in question.presets]
+    return [(str(o), o) for o in question.options]
+
+
+def parse_group(group: Group, shown: tuple[str, ...], reply: str
+                ) -> tuple[bool, dict[str, Any]]:
+    """(understood, answers) for a reply to a group screen: the numbers of the items that
+    apply ("1 3" or "1,3"), ``n`` / ``0`` for none of these, ``?`` for not sure (the items
+    shown become "don't know"); raises _Back / _Quit for those commands."""
+    text = _clean(reply)
+    if text in BACK:
+        raise _Back
+    if text in QUIT:
+        raise _Quit
+    if text in DONT_KNOW:
+        return True, group.answers((), not_sure=True, only=shown)
+    if text in NONE_OF_THESE:
+        return True, group.answers((), only=shown)
+    parts = text.replace(",", " ").split()
+    if not parts or not all(p.isdigit() and 1 <= int(p) <= len(shown) for p in parts):
+        return False, {}
+    return True, group.answers({shown[int(p) - 1] for p in parts}, only=shown)
+
+
 def _number(value: float | None) -> str:
     if value is None:
         return ""
     return str(int(value)) if float(value).is_integer() else f"{value:g}"
 
 
-def _ask(console: Console, question: Question, number: int, t: Callable[[str], str],
-         lang: str) -> Any:
-    """Ask one question until the reply is understood; return its value."""
+def _ask(console: Console, screen: Screen, shown: tuple[str, ...], number: int,
+         t: Callable[[str], str], lang: str) -> dict[str, Any]:
+    """Ask one screen until the reply is understood; return the answers it sets."""
     from rich.markup import escape
     from rich.padding import Padding
     from rich.text import Text
@@ -122,8 +160,20 @@ def _ask(console: Console, question: Question, number: int, t: Callable[[str], s
     from clotwatch.triage import validate_answers
 
     console.print()
-    console.print(f"[bold]{number}. {escape(question.text(lang))}[/bold]")
-    console.print(Padding(Text(question.help(lang), style="dim"), (0, 0, 0, 3)))
+    console.print(f"[bold]{number}. {escape(screen.text(lang))}[/bold]")
+    console.print(Padding(Text(screen.help(lang), style="dim"), (0, 0, 0, 3)))
+    if screen.is_group:
+        group: Group = screen  # type: ignore[assignment]
+        for i, key in enumerate(shown, start=1):
+            console.print(Padding(Text(f"{i}) {group.item_text(key, lang)}"), (0, 0, 0, 3)))
+        console.print(Padding(Text(f"0) {t('cli.none_of_these')}"), (0, 0, 0, 3)))
+        while True:
+            reply = console.input(f"   [dim]{escape(t('cli.hint_group'))}[/dim] > ")
+            understood, values = parse_group(group, shown, reply)
+            if understood:
+                return values
+            console.print("   " + escape(t("cli.not_understood")))
+    question: Question = screen  # type: ignore[assignment]
     options = list(question.options) if question.kind != "bool" else []
     for i, option in enumerate(options, start=1):
         console.print(Padding(Text(f"{i}) {question.option_text(option, lang)}"), (0, 0, 0, 3)))
@@ -143,7 +193,7 @@ def _ask(console: Console, question: Question, number: int, t: Callable[[str], s
                 console.print("   " + escape(t("cli.out_of_range").format(
                     min=_number(question.minimum), max=_number(question.maximum) or "…")))
                 continue
-            return value
+            return {question.id: value}
         console.print("   " + escape(t("cli.not_understood")))
 
 
@@ -193,6 +243,9 @@ def run(args: argparse.Namespace) -> int:
 
     from clotwatch import triage
 
+    # Run as a background job (``./test &``, nohup) a process inherits SIGINT ignored; a
+    # person's Ctrl-C must still stop the questionnaire.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     lang: str = args.lang
     t = triage.translator(lang)
     console = Console(highlight=False)
@@ -200,18 +253,21 @@ def run(args: argparse.Namespace) -> int:
     console.print(escape(t("cli.intro")))
     console.print(f"[italic]{escape(t('notice.decision_support'))}[/italic]")
     answers: dict[str, Any] = {}
-    history: list[str] = []
+    history: list[tuple[str, ...]] = []   # the keys each screen set, in order
     try:
         while not triage.emergency_stop(answers):
-            question = triage.next_question(answers)
-            if question is None:
+            screen = triage.next_question(answers)
+            if screen is None:
                 break
+            shown = tuple(k for k in screen.keys if k not in answers)
             try:
-                answers[question.id] = _ask(console, question, len(history) + 1, t, lang)
-                history.append(question.id)
+                values = _ask(console, screen, shown, len(history) + 1, t, lang)
+                answers.update(values)
+                history.append(tuple(values))
             except _Back:
                 if history:
-                    answers.pop(history.pop())
+                    for key in history.pop():
+                        answers.pop(key, None)
                 else:
                     console.print("   " + escape(t("cli.first_question")))
     except _Quit:

@@ -9,6 +9,7 @@ nothing on stdout.
 from __future__ import annotations
 
 import argparse
+import sys
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -27,18 +28,45 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
                         help="read the answers from FILE instead of standard input ('-')")
     parser.add_argument("--lang", choices=("en", "ru"), default="en",
                         help="language of the text in the result (default: en)")
+    actions = parser.add_subparsers(dest="action", metavar="{validate}")
+    check = actions.add_parser(
+        "validate",
+        help="walk simulated people through the questionnaire and check every walk",
+        description=("Walk plausible simulated people (cramp, strain, DVT-like, both legs, "
+                     "long-standing, cellulitis, phlebitis, no leg symptoms; some 'don't know' "
+                     "answers) through the questionnaire as `clotwatch check` does, and check "
+                     "that every walk ends at the disposition of the person's full answers and "
+                     "that no key left unasked, singly or in pairs, could change it. Prints "
+                     "the figures as JSON; exit 1 if any walk fails (docs/validation/"
+                     "triage.md)."))
+    check.add_argument("--people", type=int, default=20000,
+                       help="how many people to simulate (default: 20000)")
+    check.add_argument("--seed", type=int, default=1, help="random seed (default: 1)")
+    check.add_argument("--pairs-every", type=int, default=10, metavar="N",
+                       help="also try every pair of unasked keys on every N-th walk "
+                            "(0: never; default: 10)")
     parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
     """Triage the answers; exit 0 with the result, 2 on bad input."""
     from clotwatch import triage
-    from clotwatch.cli.common import dump_json, fail, read_json_object
+    from clotwatch.cli.common import dump_json, fail
     from clotwatch.errors import InputError
 
-    answers = read_json_object(args.input)
+    if getattr(args, "action", None) == "validate":
+        return _validate(args)
     try:
-        result = triage.assess(answers, lang=args.lang)
+        if args.input in (None, "-"):
+            raw = sys.stdin.buffer.read(triage.MAX_ANSWERS_BYTES + 1)
+        else:
+            with open(args.input, "rb") as fh:
+                raw = fh.read(triage.MAX_ANSWERS_BYTES + 1)
+    except OSError as exc:
+        fail(f"--input: cannot read {args.input}: {exc.strerror}")
+    try:
+        # Strict: a key given twice or a number JSON does not allow is refused, named.
+        result = triage.assess(triage.parse_answers_json(raw), lang=args.lang)
     except InputError as exc:
         fail(str(exc))
     if args.json:
@@ -50,3 +78,17 @@ def run(args: argparse.Namespace) -> int:
 
         show_result(Console(highlight=False), result, triage.translator(args.lang))
     return 0
+
+
+def _validate(args: argparse.Namespace) -> int:
+    """Run the questionnaire validation; exit 0 when no walk fails, 1 otherwise."""
+    from clotwatch import triage
+    from clotwatch.cli.common import dump_json, fail
+
+    if args.people < 1 or args.pairs_every < 0:
+        fail("--people must be at least 1 and --pairs-every at least 0")
+    figures = triage.validate(args.people, args.seed, pairs_every=args.pairs_every)
+    dump_json(figures)
+    failed = (figures["walk_below_full_answers"] + figures["walk_above_full_answers"]
+              + figures["end_state_changes"])
+    return 1 if failed else 0

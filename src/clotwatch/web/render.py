@@ -33,6 +33,8 @@ def capfirst(text: str) -> str:
 
 ENV.filters["answer_value"] = encode_value
 ENV.filters["capfirst"] = capfirst
+# clotwatch's own contract is cited in the API result for developers, not to a patient.
+ENV.tests["internal_source"] = lambda source: str(source).startswith("clotwatch triage contract")
 ENV.filters["number"] = lambda v: str(int(v)) if float(v).is_integer() else f"{v:g}"
 
 

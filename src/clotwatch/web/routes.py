@@ -81,7 +81,7 @@ async def home(request: Request, lang: str) -> Response:
 @router.get("/{lang}/triage")
 async def triage_start(request: Request, lang: str) -> Response:
     """The questionnaire's first question."""
-    return triage_flow.step(request, lang, {}, error=None)
+    return triage_flow.step(request, lang, {}, [], error=None)
 
 
 @router.post("/{lang}/triage")

@@ -32,8 +32,13 @@ CALM = {k: False for k in ("short_of_breath", "chest_pain", "coughing_blood", "f
 NO_RISK = {"recent_surgery": False, "leg_cast_or_immobilised": False, "bedridden_days": 0,
            "long_travel_hours": 0, "active_cancer": False, "previous_clot": False,
            "clotting_disorder": False}
+# An ordinary cramp with every answer that could raise self-care given (a man: pregnancy
+# status is not read).
 CRAMP = {**CALM, **NO_RISK, "leg_side": "right", "cramp": True, "duration_hours": 0.05,
-         "relieved_by_stretching": True, "swelling": False, "warmth": False, "redness": False}
+         "relieved_by_stretching": True, "swelling": False, "warmth": False, "redness": False,
+         "pain_on_toes_up": False, "getting_worse": False, "hard_tender_vein": False,
+         "new_visible_veins": False, "fever": False, "recurrent_cramps": False,
+         "leg_ulcer": False, "chronic_skin_changes": False, "sex": "male"}
 
 
 def disposition(answers: dict[str, Any]) -> str:
@@ -54,7 +59,9 @@ def test_every_contract_key_is_declared_with_its_schema_type_and_range() -> None
             assert {"boolean": "bool", "integer": "integer", "number": "number"}[types.pop()] \
                 == key.kind
             assert key.minimum == prop.get("minimum")
-            assert key.maximum == prop.get("maximum")
+            # The contract leaves the duration open; the engine bounds it (120 years).
+            assert key.maximum == prop.get("maximum", 120 * 366 * 24 if key_id ==
+                                           "duration_hours" else None)
 
 
 def test_every_key_has_exactly_one_question() -> None:
@@ -75,6 +82,10 @@ def test_every_key_has_exactly_one_question() -> None:
     ({"pregnancy_status": "yes"}, "pregnancy_status"),
     ({"swellling": True}, "swellling"),
     ({"long_travel_hours": "10"}, "long_travel_hours"),
+    ({"duration_hours": 10 ** 400}, "duration_hours"),
+    ({"duration_hours": 2_000_000}, "duration_hours"),
+    ({"age_years": 10 ** 400}, "age_years"),
+    ({"bedridden_days": float("inf")}, "bedridden_days"),
 ])
 def test_bad_input_is_rejected_naming_the_key(answers: dict[str, Any], key: str) -> None:
     with pytest.raises(InputError) as err:
@@ -154,9 +165,15 @@ def test_pregnancy_or_postpartum_with_leg_symptoms_is_urgent_and_an_ordinary_cra
     assert disposition(pain) == "soon"
     for status in ("pregnant", "postpartum"):
         assert disposition({**pain, "pregnancy_status": status}) == "urgent"
-        assert disposition({**CRAMP, "pregnancy_status": status}) == "soon"
-    assert disposition({**CALM, "leg_side": "none", "pregnancy_status": "pregnant"}) == \
-        "self_care"
+        assert disposition({**CRAMP, "sex": "female", "pregnancy_status": status}) == "soon"
+    # Pregnant without leg symptoms (every leg finding answered "no"): nothing to see today.
+    no_leg = {k: False for k in ("leg_pain", "cramp", "swelling", "warmth", "redness",
+                                 "hard_tender_vein", "new_visible_veins", "pain_on_toes_up",
+                                 "getting_worse", "worse_walking_standing", "leg_ulcer",
+                                 "fever", "recurrent_cramps", "chronic_skin_changes")}
+    assert disposition({**CALM, **NO_RISK, **no_leg, "leg_side": "none",
+                        "pregnancy_status": "pregnant", "sex": "female",
+                        "calf_difference_cm": 0}) == "self_care"
 
 
 @pytest.mark.parametrize("risk", [{"previous_clot": True}, {"active_cancer": True},
@@ -184,10 +201,12 @@ def test_nothing_answered_is_never_self_care() -> None:
 
 # --- questions --------------------------------------------------------------------------------
 
-def test_warning_signs_are_asked_first_then_the_leg_then_risk_factors() -> None:
-    phases = [q.phase for q in QUESTIONS]
-    assert phases == sorted(phases, key=["warning", "leg", "risk"].index)
-    assert next_question({}).id == "short_of_breath"  # type: ignore[union-attr]
+def test_warning_signs_are_asked_first_on_one_screen() -> None:
+    from clotwatch.core.triage import SCREENS
+
+    first = next_question({})
+    assert first is SCREENS[0] and first.is_group  # type: ignore[union-attr]
+    assert set(first.keys) == set(CALM)             # type: ignore[union-attr]
 
 
 def test_the_questionnaire_stops_at_once_on_a_warning_sign() -> None:
@@ -196,34 +215,61 @@ def test_the_questionnaire_stops_at_once_on_a_warning_sign() -> None:
     assert not emergency_stop({"short_of_breath": False})
 
 
+def test_a_racing_heart_asks_about_the_leg_before_calling_it_an_emergency() -> None:
+    # Emergency with leg symptoms, urgent without: the side decides, so it is asked first.
+    racing = {**CALM, "fast_heartbeat": True}
+    assert not emergency_stop(racing)
+    assert next_question(racing).id == "leg_side"      # type: ignore[union-attr]
+    assert emergency_stop({**racing, "leg_side": "left"})
+
+
 def test_dont_know_counts_as_asked() -> None:
-    assert next_question({"short_of_breath": None}).id == "chest_pain"  # type: ignore[union-attr]
+    warnings = dict.fromkeys(CALM)
+    assert next_question(warnings).id == "leg_side"    # type: ignore[union-attr]
 
 
-def test_a_walk_through_an_ordinary_cramp_asks_only_what_matters() -> None:
-    answers: dict[str, Any] = {}
-    asked = []
-    replies = {**CRAMP, "age_years": 30, "sex": "male", "pain_on_toes_up": False,
-               "getting_worse": False}
-    while (q := next_question(answers)) is not None:
-        asked.append(q.id)
-        answers[q.id] = replies.get(q.id, False if q.kind == "bool" else None)
+def _walk(replies: dict[str, Any], start: dict[str, Any] | None = None) -> tuple[
+        dict[str, Any], list[str]]:
+    answers: dict[str, Any] = dict(start or {})
+    screens = []
+    while (s := next_question(answers)) is not None:
+        screens.append(s.id)
+        for k in s.keys:
+            answers.setdefault(k, replies.get(k))
+    return answers, screens
+
+
+HEALTHY = {"age_years": 34, "pregnancy_status": "no", "at_night": True,
+           "after_exercise": False, "recent_leg_injury": False,
+           **dict.fromkeys(("hormones", "family_history_clots", "recent_covid",
+                            "on_anticoagulant", "varicose_veins", "smoker"), False)}
+
+
+@pytest.mark.parametrize("sex", ["male", "female"])
+def test_an_ordinary_cramp_in_a_healthy_adult_is_self_care_in_twelve_screens_or_fewer(
+        sex: str) -> None:
+    answers, screens = _walk({**CRAMP, **HEALTHY, "sex": sex})
     assert evaluate(answers).disposition == "self_care"
-    assert "leg_pain" not in asked            # a cramp is already leg pain
-    assert "pregnancy_status" not in asked    # male
-    assert "smoker" not in asked and "bmi" not in asked  # cannot change the result
-    assert len(asked) == len(set(asked))
+    assert len(screens) <= 12, screens
+    assert "leg_pain" not in screens            # a cramp is already leg pain
+    assert "bmi" not in screens                 # cannot change the result
+    assert len(screens) == len(set(screens))
+
+
+def test_a_clear_dvt_picture_takes_fewer_screens_than_a_cramp() -> None:
+    replies = {**CALM, **NO_RISK, **HEALTHY, "leg_side": "left", "cramp": False,
+               "leg_pain": True, "swelling": True, "warmth": True, "sex": "male"}
+    answers, screens = _walk(replies)
+    assert evaluate(answers).disposition == "urgent"
+    assert len(screens) <= 7, screens
 
 
 def test_once_urgent_the_questionnaire_skips_what_cannot_change_it() -> None:
-    answers = {**CALM, "leg_side": "left", "cramp": False, "leg_pain": True,
-               "duration_hours": 24, "swelling": True}
-    asked = []
-    while (q := next_question(answers)) is not None:
-        asked.append(q.id)
-        answers[q.id] = None if q.kind not in ("bool",) else False
+    start = {**CALM, "leg_side": "left", "cramp": False, "leg_pain": True,
+             "duration_hours": 24, "swelling": True}
+    answers, _ = _walk({}, start)
     assert evaluate(answers).disposition == "urgent"
-    assert not {"recent_surgery", "previous_clot", "warmth", "redness"} & set(asked)
+    assert not {"recent_surgery", "previous_clot", "warmth", "redness"} & set(answers)
 
 
 def test_number_presets_are_valid_answers_and_have_labels() -> None:
@@ -283,21 +329,22 @@ def test_the_docs_list_every_rule() -> None:
 
 
 def test_vendored_schema_matches_the_shared_contract() -> None:
-    shared = Path("/work/shared/contracts/triage-input.schema.json")
+    shared = Path(__file__).resolve().parents[3].parent / "shared" / "contracts" / \
+        "triage-input.schema.json"
     if not shared.exists():
         pytest.skip("the shared contracts are not on this machine")
     assert json.loads(shared.read_text("utf-8")) == SCHEMA
 
 
 def test_pregnant_without_leg_symptoms_is_asked_about_a_previous_clot() -> None:
-    answers: dict[str, Any] = {**CALM, "leg_side": "none", "age_years": 30, "sex": "female"}
-    asked = []
-    replies = {"pregnancy_status": "pregnant", "previous_clot": True}
-    while (q := next_question(answers)) is not None:
-        asked.append(q.id)
-        answers[q.id] = replies.get(q.id, False if q.kind == "bool" else None)
-    assert "pregnancy_status" in asked and "previous_clot" in asked
-    assert "cramp" not in asked                    # no leg symptoms: no leg questions
+    start: dict[str, Any] = {**CALM, "leg_side": "none", "age_years": 30, "sex": "female"}
+    replies = {**NO_RISK, "pregnancy_status": "pregnant", "previous_clot": True,
+               **dict.fromkeys(("cramp", "leg_pain", "swelling", "warmth", "redness",
+                                "pain_on_toes_up", "getting_worse", "hard_tender_vein",
+                                "new_visible_veins", "fever", "leg_ulcer", "worse_walking_standing",
+                                "chronic_skin_changes", "recurrent_cramps"), False)}
+    answers, screens = _walk(replies, start)
+    assert "pregnancy_status" in screens and "risk_factors" in screens
     assert evaluate(answers).disposition == "soon"  # RCOG GTG 37a
 
 
@@ -308,6 +355,52 @@ def test_long_standing_unchanged_symptoms_after_a_clot_are_soon_not_urgent() -> 
     assert disposition(answers) == "soon"
     assert disposition({**answers, "duration_hours": 48}) == "urgent"
     assert disposition({**answers, "getting_worse": None}) == "urgent"
+    # Kahn 2009: post-thrombotic syndrome follows a DVT; without one, a major risk factor
+    # with leg symptoms is seen the same day however long the leg has ached.
+    assert disposition({**answers, "previous_clot": False, "recent_surgery": True}) == "urgent"
+
+
+def test_no_cliff_at_four_weeks_when_getting_worse_is_unknown() -> None:
+    pain = {**CALM, **NO_RISK, "leg_side": "right", "leg_pain": True, "cramp": False,
+            "swelling": False, "warmth": False, "redness": False, "getting_worse": None}
+    assert disposition({**pain, "duration_hours": 672}) == "urgent"
+    assert disposition({**pain, "duration_hours": 673}) == "urgent"
+
+
+def test_pain_in_one_leg_worse_on_walking_or_standing_is_urgent() -> None:
+    pain = {**CALM, **NO_RISK, "leg_side": "right", "leg_pain": True, "cramp": False,
+            "swelling": False, "warmth": False, "redness": False, "duration_hours": 4}
+    assert disposition({**pain, "worse_walking_standing": True}) == "urgent"
+    assert disposition({**pain, "worse_walking_standing": True,
+                        "recent_leg_injury": True}) == "soon"
+
+
+@pytest.mark.parametrize("side", ["left", "right", "both", "none", None])
+def test_a_measured_calf_difference_of_3_cm_is_urgent_on_any_side(side: str | None) -> None:
+    # Wells scores the more symptomatic leg when both have symptoms.
+    assert disposition({**CRAMP, "leg_side": side, "calf_difference_cm": 3}) == "urgent"
+    assert disposition({"leg_side": side, "calf_difference_cm": 5}) == "urgent"
+
+
+def test_both_legs_red_hot_swollen_and_worsening_is_urgent() -> None:
+    both = {**CALM, **NO_RISK, "leg_side": "both", "leg_pain": True, "swelling": True,
+            "warmth": True, "redness": True, "getting_worse": True, "pain_on_toes_up": True}
+    assert disposition(both) == "urgent"
+    assert disposition({**both, "getting_worse": False, "pain_on_toes_up": False}) == "soon"
+
+
+@pytest.mark.parametrize("key", ["pain_on_toes_up", "getting_worse", "hard_tender_vein",
+                                 "previous_clot", "recurrent_cramps", "fever"])
+def test_an_unknown_answer_that_could_raise_an_ordinary_cramp_keeps_it_from_self_care(
+        key: str) -> None:
+    result = evaluate({**CRAMP, key: None})
+    assert result.disposition == "soon"
+    assert key in result.unanswered
+
+
+def test_not_measuring_the_calves_does_not_block_self_care_when_not_swollen() -> None:
+    assert disposition({**CRAMP, "calf_difference_cm": None}) == "self_care"
+    assert disposition({**CRAMP, "swelling": None, "calf_difference_cm": None}) == "soon"
 
 
 def test_pain_in_one_leg_for_a_day_or_more_without_an_injury_is_urgent() -> None:

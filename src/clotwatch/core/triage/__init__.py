@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from clotwatch.core.triage import questions as _questions
+from clotwatch.core.triage.bounds import Bounds, bounds, decide
 from clotwatch.core.triage.engine import (
     RESULT_SCHEMA,
     Assessment,
@@ -19,20 +20,34 @@ from clotwatch.core.triage.engine import (
     render,
 )
 from clotwatch.core.triage.keys import KEYS, Key, validate_answers
-from clotwatch.core.triage.questions import QUESTIONS, QUESTIONS_BY_ID, Preset, Question
+from clotwatch.core.triage.questions import (
+    QUESTIONS,
+    QUESTIONS_BY_ID,
+    SCREENS,
+    SCREENS_BY_ID,
+    Group,
+    Item,
+    Preset,
+    Question,
+    Screen,
+    open_keys,
+)
 from clotwatch.core.triage.rules import LEVELS, RULES, Level, rank
 from clotwatch.core.triage.sources import SOURCES, Source
 
 __all__ = [
-    "KEYS", "LEVELS", "QUESTIONS", "QUESTIONS_BY_ID", "RESULT_SCHEMA", "RULES", "SOURCES",
-    "Assessment", "Key", "Level", "Preset", "Question", "Source",
-    "emergency_stop", "evaluate", "message_ids", "next_question", "rank", "render",
+    "KEYS", "LEVELS", "QUESTIONS", "QUESTIONS_BY_ID", "RESULT_SCHEMA", "RULES", "SCREENS",
+    "SCREENS_BY_ID", "SOURCES", "Assessment", "Bounds", "Group", "Item", "Key", "Level",
+    "Preset", "Question", "Screen", "Source", "bounds", "decide",
+    "emergency_stop", "evaluate", "message_ids", "next_question", "open_keys", "rank",
+    "render",
     "validate_answers",
 ]
 
 
-def next_question(answers: Mapping[str, Any]) -> Question | None:
-    """The next question worth asking for these answers, or None (done, or an emergency)."""
+def next_question(answers: Mapping[str, Any]) -> Screen | None:
+    """The next screen (one question or a group, with the keys it sets) worth asking for these
+    answers, or None (the disposition is determined, or an emergency)."""
     return _questions.next_question(validate_answers(answers))
 
 

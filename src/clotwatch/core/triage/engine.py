@@ -12,21 +12,19 @@ from dataclasses import dataclass
 from typing import Any
 
 from clotwatch.core.triage.advice import Advice, select_advice, select_safety_net
+from clotwatch.core.triage.bounds import UNKNOWN_CAN_RAISE, bounds, decide, unknown_free
 from clotwatch.core.triage.causes import Cause, Evidence, possible_causes
 from clotwatch.core.triage.keys import KEYS, validate_answers
 from clotwatch.core.triage.questions import (
     QUESTIONS,
     QUESTIONS_BY_ID,
-    could_change,
-    reassured,
+    SCREENS,
 )
 from clotwatch.core.triage.rules import (
     RULE_SOURCES,
     Facts,
     Hit,
     Level,
-    Probe,
-    apply_rules,
     rank,
 )
 from clotwatch.core.triage.sources import SOURCES
@@ -76,29 +74,24 @@ def _dedupe(hits: Any) -> tuple[Hit, ...]:
 
 
 def _unanswered(answers: Mapping[str, Any], level: Level, hits: list[Hit]) -> tuple[str, ...]:
-    """Keys not answered whose answer could change (or firm up) the disposition.
-
-    A key counts when, with every other open key given its most reassuring answer, its own
-    possible answers lead to different dispositions; and, when the result is ``soon`` because
-    of unknown key findings, those findings (answering them could allow self-care).
-    """
+    """Keys not answered (absent or "don't know") whose answer could change the disposition:
+    those a completion that reaches another disposition sets (``bounds``), and the unknown
+    findings named as reasons for ``soon``."""
     keys: set[str] = set()
     if level == "soon":
-        keys |= {h.key for h in hits if h.rule == "unknown_key_findings"}
-    facts = Facts(answers)
-    probe = Probe(reassured(answers))   # the same for every key: each key's value is probed
-    for question in QUESTIONS:
-        k = question.id
-        if answers.get(k) is None and question.asked_when(facts) \
-                and could_change(answers, k, probe):
-            keys.add(k)
-    return tuple(q.id for q in QUESTIONS if q.id in keys)
+        keys |= {h.key for h in hits if h.rule in ("unknown_key_findings", UNKNOWN_CAN_RAISE)}
+    unknown = unknown_free(answers)
+    known = {k: v for k, v in answers.items() if k not in unknown}
+    found = bounds(known, unknown)
+    keys |= set(found.movers)
+    order = [k for s in SCREENS for k in s.keys]
+    return tuple(k for k in order if k in keys)
 
 
 def evaluate(answers: Mapping[str, Any]) -> Assessment:
     """Validate the answers and decide: disposition, reasons, causes, advice, open questions."""
     clean = validate_answers(answers)
-    level, hits = apply_rules(clean)
+    level, hits = decide(clean)
     facts = Facts(clean)
     causes = tuple((c, tuple(f), tuple(a)) for c, f, a in possible_causes(facts))
     unanswered = () if level == "emergency" else _unanswered(clean, level, hits)
@@ -122,19 +115,33 @@ def headline_id(assessment: Assessment) -> str:
     return f"headline.{assessment.disposition}"
 
 
-def _value_text(key: str, value: Any, t: Translate) -> str:
+def value_text(key: str, value: Any, t: Translate) -> str:
+    """An answer as a person reads it: "Yes", an option's or a preset's label ("From a few
+    seconds up to 10 minutes"), or a number with its unit ("30 years", "3 min"); never a
+    message id or a raw float. ``None`` reads "Don't know"."""
+    if value is None:
+        return t("answer.dont_know")
     if isinstance(value, bool):
         return t("answer.yes" if value else "answer.no")
+    question = QUESTIONS_BY_ID[key]
+    try:
+        return t(question.option_id(value))
+    except ValueError:
+        pass
     if isinstance(value, str):
-        return t(QUESTIONS_BY_ID[key].option_id(value))
+        return value
     if key == "duration_hours" and value < 1:
-        return t("unit.minutes").format(n=round(value * 60))
+        return t("unit.minutes").format(n=max(1, round(value * 60)) if value else 0)
     unit = KEYS[key].unit
-    number = f"{value:g}"
-    return t(f"unit.{unit}").format(n=number) if unit in UNITS else number
+    number = f"{value:.1f}".rstrip("0").rstrip(".") if isinstance(value, float) else str(value)
+    return t(UNITS[unit]).format(n=number) if unit in UNITS else number
 
 
-UNITS = ("hours", "days", "cm")
+_value_text = value_text
+
+# Message id of each unit's "{n} <unit>" text.
+UNITS = {"hours": "unit.hours", "days": "unit.days", "cm": "unit.cm", "years": "unit.years",
+         "kg/m2": "unit.kg_m2"}
 
 
 def _hit_text(hit: Hit, t: Translate) -> str:
@@ -179,9 +186,12 @@ def message_ids() -> list[str]:
     ids: list[str] = []
     for q in QUESTIONS:
         ids += q.message_ids()
+    for screen in SCREENS:
+        if screen.is_group:
+            ids += screen.message_ids()
     ids += [f"label.{k}" for k in KEYS]
     ids += ["answer.yes", "answer.no", "answer.dont_know", "evidence", "unit.minutes"]
-    ids += [f"unit.{u}" for u in UNITS]
+    ids += list(UNITS.values())
     ids += ["headline.emergency", "headline.urgent", "headline.soon",
             "headline.self_care_cramp", "headline.self_care_no_symptoms"]
     ids += [f"disposition.{lv}" for lv in ("emergency", "urgent", "soon", "self_care")]
@@ -216,4 +226,6 @@ REASON_IDS = [
     "reason.chronic_skin_changes",
     "reason.not_ordinary_cramp", "reason.unknown", "reason.ordinary_cramp",
     "reason.no_symptoms", "reason.pregnancy_high_risk", "reason.not_enough",
+    "reason.worse_walking_standing",
+    "reason.both_worsening.pain_on_toes_up", "reason.both_worsening.getting_worse",
 ]

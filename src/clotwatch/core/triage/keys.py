@@ -33,6 +33,9 @@ class Key:
     probes: tuple[Any, ...] = (False, True)
 
 
+MAX_DURATION_HOURS = 120 * 366 * 24   # 1,054,080 hours
+
+
 def _b(key_id: str) -> Key:
     return Key(key_id, "bool")
 
@@ -50,7 +53,10 @@ KEYS: Mapping[str, Key] = {
             probes=("none", "left", "right", "both")),
         _b("leg_pain"),
         Key("cramp", "bool", probes=(True, False)),
-        Key("duration_hours", "number", minimum=0, unit="hours", probes=(0.05, 1.0, 48.0, 1000.0)),
+        # The contract sets no upper limit; no symptom lasts more than a lifetime (120 years),
+        # and a bound keeps every number finite and small enough to compute with.
+        Key("duration_hours", "number", minimum=0, maximum=MAX_DURATION_HOURS, unit="hours",
+            probes=(0.05, 1.0, 48.0, 1000.0)),
         Key("relieved_by_stretching", "bool", probes=(True, False)),
         _b("pain_on_toes_up"),
         _b("worse_walking_standing"),
@@ -107,15 +113,26 @@ def _check_value(key: Key, value: Any) -> Any:
     # Numbers: booleans are ints in Python, but true is not an age.
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise InputError(key.id, f"expected a number or null, got {value!r}")
-    if key.kind == "integer" and not (isinstance(value, int) or float(value).is_integer()):
-        raise InputError(key.id, f"expected a whole number, got {value!r}")
     if isinstance(value, float) and not math.isfinite(value):
         raise InputError(key.id, f"expected a finite number, got {value!r}")
+    # Range before anything converts the number: an integer of 400 digits is refused here,
+    # named, instead of overflowing a float later.
     if key.minimum is not None and value < key.minimum:
-        raise InputError(key.id, f"must be at least {key.minimum:g}, got {value!r}")
+        raise InputError(key.id, f"must be at least {_limit(key.minimum)}, got {_short(value)}")
     if key.maximum is not None and value > key.maximum:
-        raise InputError(key.id, f"must be at most {key.maximum:g}, got {value!r}")
+        raise InputError(key.id, f"must be at most {_limit(key.maximum)}, got {_short(value)}")
+    if key.kind == "integer" and not (isinstance(value, int) or float(value).is_integer()):
+        raise InputError(key.id, f"expected a whole number, got {value!r}")
     return int(value) if key.kind == "integer" else value
+
+
+def _limit(number: float) -> str:
+    return str(int(number)) if float(number).is_integer() else f"{number:g}"
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 24 else f"{text[:12]}... ({len(text)} characters)"
 
 
 def validate_answers(answers: Mapping[str, Any]) -> dict[str, Any]:

@@ -1,23 +1,26 @@
-"""The questionnaire as data: one ``Question`` per answer key, in the order they are asked.
+"""The questionnaire as data: one ``Question`` per answer key, and the screens that ask them.
 
-Warning signs come first (the questionnaire stops at once when one is present), then the leg,
-then risk factors. A question is asked only when its condition holds and its answer could still
-change the disposition (assuming the questions not yet asked get the most reassuring answer),
-unless it is marked ``always`` (the context a clinician needs: which leg, age, sex,
-pregnancy).
+A screen is one question or a ``Group`` of yes/no items answered together ("Do any of these
+apply?"). Screens are tried in ``SCREENS`` order (warning signs first, then the leg, most
+telling first, then the person and risk factors), and a screen is shown only while the
+disposition is not *determined*: while some way of answering the keys not yet asked (any value
+or "don't know") would give a different disposition (``bounds``). So the questionnaire never
+stops below (or above) what a person's full answers give.
 
-Wording lives in the catalogues: message ids ``q.<id>.text``, ``q.<id>.help`` and
-``q.<id>.opt.<value>`` (for enum options and number presets).
+Wording lives in the catalogues: message ids ``q.<id>.text``, ``q.<id>.help``,
+``q.<id>.opt.<value>`` (enum options and number presets), and ``g.<id>.text``, ``g.<id>.help``,
+``g.<id>.item.<key>`` for groups.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from clotwatch.core.triage.bounds import bounds
 from clotwatch.core.triage.keys import KEYS, Kind
-from clotwatch.core.triage.rules import LEVELS, Facts, Probe, apply_rules
+from clotwatch.core.triage.rules import LEVELS, apply_rules
 
 Phase = Literal["warning", "leg", "risk"]
 
@@ -36,9 +39,14 @@ class Question:
 
     id: str
     phase: Phase
-    asked_when: Callable[[Facts], bool] = lambda f: True
-    always: bool = False
     presets: tuple[Preset, ...] = ()
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        """The answer keys this screen sets: its own."""
+        return (self.id,)
+
+    is_group = False
 
     @property
     def kind(self) -> Kind:
@@ -74,6 +82,13 @@ class Question:
     def help_id(self) -> str:
         return f"q.{self.id}.help"
 
+    def preset_value(self, choice: str) -> float:
+        """The exact value of a preset chosen by its id (what forms carry, never a float)."""
+        for preset in self.presets:
+            if preset.id == choice:
+                return preset.value
+        raise ValueError(f"{self.id}: no choice {choice!r}")
+
     def option_id(self, value: Any) -> str:
         """Message id of the label for one of ``options`` (a yes/no answer, enum or preset)."""
         if isinstance(value, bool):
@@ -92,30 +107,6 @@ class Question:
         return ids
 
 
-def _leg(f: Facts) -> bool:
-    return f.a.get("leg_side") != "none" or f.leg_symptoms
-
-
-def _cramp(f: Facts) -> bool:
-    return f.yes("cramp")
-
-
-def _not_cramp(f: Facts) -> bool:
-    return _leg(f) and not f.yes("cramp")
-
-
-def _pain_or_cramp(f: Facts) -> bool:
-    return _leg(f) and (f.yes("cramp") or not f.no("leg_pain"))
-
-
-def _swollen(f: Facts) -> bool:
-    return _leg(f) and not f.no("swelling")
-
-
-def _pregnancy_possible(f: Facts) -> bool:
-    return f.pregnancy_possible
-
-
 _DURATION = (
     Preset("minutes", 10 / 60),       # NHS: a cramp lasts seconds up to 10 minutes
     Preset("under_hour", 0.5),
@@ -125,52 +116,48 @@ _DURATION = (
     Preset("weeks", 1000.0),          # more than 4 weeks: long-standing (about 6 weeks)
 )
 _TRAVEL = (
-    Preset("none", 0.0),
-    Preset("under_4", 2.0),
-    Preset("4_to_8", 4.0),            # WHO WRIGHT: risk doubles from 4 hours
-    Preset("over_8", 8.0),
+    Preset("under_4", 0.0),           # no journey of 4 hours or more
+    Preset("4_plus", 4.0),            # WHO WRIGHT: risk doubles from 4 hours
 )
 _BEDRIDDEN = (
-    Preset("none", 0.0),
-    Preset("1_2", 1.0),
+    Preset("under_3", 0.0),           # less than 3 days
     Preset("3_plus", 3.0),            # Wells: bedridden 3 days or more
 )
 
 QUESTIONS: tuple[Question, ...] = (
-    # Warning signs first: any "yes" stops the questionnaire with emergency instructions.
-    Question("short_of_breath", "warning", always=True),
-    Question("chest_pain", "warning", always=True),
-    Question("coughing_blood", "warning", always=True),
-    Question("fainting", "warning", always=True),
-    Question("cold_pale_numb_leg", "warning", always=True),
-    Question("fast_heartbeat", "warning", always=True),
+    # Warning signs first (asked together, one screen): any "yes" is an emergency.
+    Question("short_of_breath", "warning"),
+    Question("chest_pain", "warning"),
+    Question("coughing_blood", "warning"),
+    Question("fainting", "warning"),
+    Question("cold_pale_numb_leg", "warning"),
+    Question("fast_heartbeat", "warning"),
     # The leg.
-    Question("leg_side", "leg", always=True),
-    Question("cramp", "leg", _leg),
-    Question("leg_pain", "leg", _not_cramp),
-    Question("duration_hours", "leg", _pain_or_cramp, presets=_DURATION),
-    Question("relieved_by_stretching", "leg", _pain_or_cramp),
-    Question("pain_on_toes_up", "leg", _pain_or_cramp),
-    Question("swelling", "leg", _leg),
-    Question("calf_difference_cm", "leg", _swollen),
-    Question("warmth", "leg", _leg),
-    Question("redness", "leg", _leg),
-    Question("getting_worse", "leg", _leg),
-    Question("hard_tender_vein", "leg", _leg),
-    Question("new_visible_veins", "leg", _leg),
-    Question("fever", "leg", _leg),
-    Question("leg_ulcer", "leg", _leg),
-    Question("chronic_skin_changes", "leg", _leg),
-    Question("worse_walking_standing", "leg", _not_cramp),
-    Question("recent_leg_injury", "leg", _not_cramp),
-    Question("after_exercise", "leg", _pain_or_cramp),
-    Question("at_night", "leg", _cramp),
-    Question("recurrent_cramps", "leg", _cramp),
-    # Risk factors.
-    Question("age_years", "risk", always=True),
-    Question("sex", "risk", always=True),
-    # Always asked when possible: it changes what other answers mean (RCOG; LEFt).
-    Question("pregnancy_status", "risk", _pregnancy_possible, always=True),
+    Question("leg_side", "leg"),
+    Question("cramp", "leg"),
+    Question("leg_pain", "leg"),
+    Question("duration_hours", "leg", presets=_DURATION),
+    Question("relieved_by_stretching", "leg"),
+    Question("swelling", "leg"),
+    Question("warmth", "leg"),
+    Question("redness", "leg"),
+    Question("pain_on_toes_up", "leg"),
+    Question("getting_worse", "leg"),
+    Question("worse_walking_standing", "leg"),
+    Question("hard_tender_vein", "leg"),
+    Question("new_visible_veins", "leg"),
+    Question("fever", "leg"),
+    Question("calf_difference_cm", "leg"),
+    Question("recent_leg_injury", "leg"),
+    Question("after_exercise", "leg"),
+    Question("recurrent_cramps", "leg"),
+    Question("at_night", "leg"),
+    Question("leg_ulcer", "leg"),
+    Question("chronic_skin_changes", "leg"),
+    # About the person and risk factors.
+    Question("sex", "risk"),
+    Question("age_years", "risk"),
+    Question("pregnancy_status", "risk"),
     Question("recent_surgery", "risk"),
     Question("leg_cast_or_immobilised", "risk"),
     Question("bedridden_days", "risk", presets=_BEDRIDDEN),
@@ -178,8 +165,8 @@ QUESTIONS: tuple[Question, ...] = (
     Question("active_cancer", "risk"),
     Question("previous_clot", "risk"),
     Question("clotting_disorder", "risk"),
-    Question("hormones", "risk", lambda f: f.a.get("sex") != "male"),
     Question("on_anticoagulant", "risk"),
+    Question("hormones", "risk"),
     Question("family_history_clots", "risk"),
     Question("recent_covid", "risk"),
     Question("varicose_veins", "risk"),
@@ -190,70 +177,147 @@ QUESTIONS: tuple[Question, ...] = (
 QUESTIONS_BY_ID: dict[str, Question] = {q.id: q for q in QUESTIONS}
 
 
-def _level(answers: Mapping[str, Any]) -> str:
-    return apply_rules(answers)[0]
+@dataclass(frozen=True)
+class Item:
+    """One line of a group screen: the key it sets, and the values for "applies" and "does not
+    apply" (for numbers, a preset on each side of the rule's threshold)."""
+
+    key: str
+    yes: Any = True
+    no: Any = False
 
 
-def reassured(answers: Mapping[str, Any], *, leave_out: str = "") -> dict[str, Any]:
-    """The answers with every question not yet asked, that would be asked, filled with its
-    most reassuring answer (questions that would not be asked stay unanswered: no cramp
-    details for someone without leg symptoms)."""
-    facts = Facts(answers)
-    filled = {q.id: KEYS[q.id].probes[0] for q in QUESTIONS
-              if q.id not in answers and q.id != leave_out and q.asked_when(facts)}
-    filled.update(answers)
-    return filled
+@dataclass(frozen=True)
+class Group:
+    """A screen of yes/no items people answer together ("Do any of these apply?"), as NHS 111
+    online asks warning signs and risk factors: the ticked items are "yes", the others "no";
+    "None of these" makes all "no"; "I'm not sure" leaves the unticked ones unknown."""
+
+    id: str
+    phase: Phase
+    items: tuple[Item, ...]
+
+    is_group = True
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        return tuple(i.key for i in self.items)
+
+    @property
+    def text_id(self) -> str:
+        return f"g.{self.id}.text"
+
+    @property
+    def help_id(self) -> str:
+        return f"g.{self.id}.help"
+
+    def item_id(self, key: str) -> str:
+        """Message id of the item's wording."""
+        return f"g.{self.id}.item.{key}"
+
+    def message_ids(self) -> list[str]:
+        return [self.text_id, self.help_id, *[self.item_id(i.key) for i in self.items]]
+
+    def answers(self, ticked: Any, *, not_sure: bool = False,
+                only: Any = None) -> dict[str, Any]:
+        """The answers this screen sets: ``ticked`` keys "yes", the rest "no" (or unknown
+        when ``not_sure``). ``only`` limits it to the items shown."""
+        ticked = set(ticked)
+        unknown = [k for k in ticked if k not in self.keys]
+        if unknown:
+            raise ValueError(f"{self.id}: no item {unknown[0]!r}")
+        shown = self.keys if only is None else tuple(k for k in self.keys if k in set(only))
+        out: dict[str, Any] = {}
+        for item in self.items:
+            if item.key not in shown:
+                continue
+            if item.key in ticked:
+                out[item.key] = item.yes
+            else:
+                out[item.key] = None if not_sure else item.no
+        return out
 
 
-def could_change(answers: Mapping[str, Any], key_id: str, probe: Probe | None = None) -> bool:
-    """Could answering ``key_id`` change the disposition (the other open keys reassured)?
+Screen = Question | Group
 
-    ``probe`` is ``Probe(reassured(answers))`` when the caller already has it (it does not
-    depend on ``key_id``: the key's own value is replaced by each probe value, and a value
-    equal to the base's has the base's level).
-    """
-    if probe is None:
-        probe = Probe(reassured(answers))
-    current = probe.base.get(key_id, _MISSING)
-    first: str | None = None
-    for value in KEYS[key_id].probes:
-        if current is not _MISSING and value == current and type(value) is type(current):
-            level = probe.level
+
+def _g(group_id: str, phase: Phase, *keys: str) -> Group:
+    items = []
+    for key in keys:
+        q = QUESTIONS_BY_ID[key]
+        if q.presets:   # a number asked as "this or more": the two presets around the rule
+            items.append(Item(key, q.presets[-1].value, q.presets[0].value))
         else:
-            level = probe.level_with(key_id, value)
-        if first is None:
-            first = level
-        elif level != first:
-            return True
-    return False
+            items.append(Item(key))
+    return Group(group_id, phase, tuple(items))
 
 
-_MISSING = object()
-
-
-def is_relevant(question: Question, answers: Mapping[str, Any]) -> bool:
-    """The question's own condition holds for these answers."""
-    return question.asked_when(Facts(answers))
+# Screens in the order they are asked when each can still change the result: the most telling
+# first. Groups hold yes/no items a person answers together.
+SCREENS: tuple[Screen, ...] = (
+    _g("warning_signs", "warning", "short_of_breath", "chest_pain", "coughing_blood",
+       "fainting", "cold_pale_numb_leg", "fast_heartbeat"),
+    QUESTIONS_BY_ID["leg_side"],
+    QUESTIONS_BY_ID["cramp"],
+    _g("leg_signs", "leg", "swelling", "warmth", "redness", "pain_on_toes_up", "getting_worse",
+       "worse_walking_standing", "hard_tender_vein", "new_visible_veins", "fever"),
+    QUESTIONS_BY_ID["leg_pain"],
+    QUESTIONS_BY_ID["duration_hours"],
+    QUESTIONS_BY_ID["relieved_by_stretching"],
+    QUESTIONS_BY_ID["calf_difference_cm"],
+    _g("leg_history", "leg", "recent_leg_injury", "after_exercise", "recurrent_cramps",
+       "at_night", "leg_ulcer", "chronic_skin_changes"),
+    QUESTIONS_BY_ID["sex"],
+    QUESTIONS_BY_ID["age_years"],
+    QUESTIONS_BY_ID["pregnancy_status"],
+    _g("risk_factors", "risk", "recent_surgery", "leg_cast_or_immobilised", "bedridden_days",
+       "long_travel_hours", "active_cancer", "previous_clot", "clotting_disorder",
+       "on_anticoagulant", "hormones", "family_history_clots", "recent_covid",
+       "varicose_veins", "smoker"),
+    QUESTIONS_BY_ID["bmi"],
+)
+SCREENS_BY_ID: dict[str, Screen] = {s.id: s for s in SCREENS}
+SCREEN_OF: dict[str, Screen] = {k: s for s in SCREENS for k in s.keys}
+# Asked before the end whatever the answers (not in an emergency): the context a clinician
+# reading the summary needs.
+CONTEXT = ("sex", "age_years")
 
 
 def emergency_stop(answers: Mapping[str, Any]) -> bool:
-    """True when the answers already call for an emergency: stop asking and say what to do."""
-    return _level(answers) == LEVELS[-1]
+    """True when the answers already call for an emergency whatever is still to be answered:
+    stop asking and say what to do. (A racing heart is an emergency with leg symptoms and
+    urgent without: until the leg is asked about, the questionnaire goes on.)"""
+    if apply_rules(answers)[0] != LEVELS[-1]:
+        return False
+    return bounds(answers).low == len(LEVELS) - 1
 
 
-def next_question(answers: Mapping[str, Any]) -> Question | None:
-    """The next question worth asking, or None when done (or when it is an emergency)."""
-    if emergency_stop(answers):
+def next_screen(answers: Mapping[str, Any]) -> Screen | None:
+    """The next screen worth asking, or None when the disposition is determined (every way of
+    answering what is left gives the same disposition) or an emergency.
+
+    A key present in ``answers`` counts as asked, even when ``None`` ("don't know").
+    """
+    found = bounds(answers)
+    if found.level == LEVELS[-1] and found.determined:
         return None
-    facts = Facts(answers)
-    probe: Probe | None = None
-    for question in QUESTIONS:
-        if question.id in answers or not question.asked_when(facts):
-            continue
-        if question.always:
-            return question
-        if probe is None:
-            probe = Probe(reassured(answers))
-        if could_change(answers, question.id, probe):
-            return question
+    if not found.determined:
+        movers = set(found.movers)
+        for screen in SCREENS:
+            if movers.intersection(screen.keys):
+                return screen
+        raise AssertionError("open keys that move the result belong to no screen")
+    for key in CONTEXT:
+        if key not in answers:
+            return SCREEN_OF[key]
     return None
+
+
+def next_question(answers: Mapping[str, Any]) -> Screen | None:
+    """The next screen (a question or a group): see ``next_screen``."""
+    return next_screen(answers)
+
+
+def open_keys(screen: Screen, answers: Mapping[str, Any]) -> tuple[str, ...]:
+    """The keys of ``screen`` still to be answered (what the screen shows)."""
+    return tuple(k for k in screen.keys if k not in answers)

@@ -41,16 +41,21 @@ class Rule:
     name: str
     source: str
     check: Callable[[Facts], list[Hit]]
+    # The most urgent level the rule can call for (a property test checks its hits never
+    # exceed it); the bounds search skips a rule that cannot reach above what it looks for.
+    most: Level = "emergency"
 
 
 RULES: list[Rule] = []
 
 
-def rule(source: str) -> Callable[[Callable[[Facts], list[Hit]]], Callable[[Facts], list[Hit]]]:
-    """Register a rule function under its own name, citing ``source`` (an id in SOURCES)."""
+def rule(source: str, most: Level = "emergency"
+         ) -> Callable[[Callable[[Facts], list[Hit]]], Callable[[Facts], list[Hit]]]:
+    """Register a rule function under its own name, citing ``source`` (an id in SOURCES);
+    ``most`` is the most urgent level it can call for."""
 
     def register(fn: Callable[[Facts], list[Hit]]) -> Callable[[Facts], list[Hit]]:
-        RULES.append(Rule(fn.__name__, source, fn))
+        RULES.append(Rule(fn.__name__, source, fn, most))
         return fn
 
     return register
@@ -65,6 +70,9 @@ EMERGENCY_KEYS = (*WARNING_SIGNS, "fast_heartbeat", "cold_pale_numb_leg")
 # Signs that point to DVT in the leg (NHS DVT page; Wells items; the contract's list).
 DVT_SIGNS = ("swelling", "warmth", "redness", "hard_tender_vein", "new_visible_veins",
              "pain_on_toes_up", "getting_worse")
+# Signs in both legs that the NHS oedema page sends to a GP (and, with worsening pain, the
+# same day: dvt_signs_in_both_legs).
+BOTH_LEG_SIGNS = ("swelling", "warmth", "redness", "hard_tender_vein")
 # Anything that says the leg has symptoms.
 LEG_FINDINGS = ("leg_pain", "cramp", "swelling", "warmth", "redness", "hard_tender_vein",
                 "new_visible_veins", "pain_on_toes_up", "getting_worse",
@@ -171,7 +179,14 @@ class Facts:
 
     @_once
     def pregnant_or_postpartum(self) -> bool:
-        return self.a.get("pregnancy_status") in ("pregnant", "postpartum")
+        """Pregnant or gave birth in the last 12 weeks; read only when pregnancy is possible
+        (the questionnaire does not ask a man, or someone outside 10-55, about pregnancy)."""
+        return self.pregnancy_possible and \
+            self.a.get("pregnancy_status") in ("pregnant", "postpartum")
+
+    @_once
+    def pregnant(self) -> bool:
+        return self.pregnant_or_postpartum and self.a.get("pregnancy_status") == "pregnant"
 
     @_once
     def cramp_minutes(self) -> float | None:
@@ -218,6 +233,11 @@ class Facts:
                 and not any(self.yes(k) for k in DVT_SIGNS))
 
     @_once
+    def post_thrombotic(self) -> bool:
+        """Unchanged symptoms for more than 4 weeks after a previous DVT (Kahn 2009)."""
+        return self.yes("previous_clot") and self.long_standing_unchanged
+
+    @_once
     def ordinary_cramp(self) -> bool:
         """Brief, relieved by stretching, no swelling/warmth/redness, no DVT pain features."""
         return not self.cramp_against and not self.cramp_unknowns
@@ -255,7 +275,7 @@ def racing_heart_with_leg_symptoms(f: Facts) -> list[Hit]:
     return []
 
 
-@rule("nhs_palpitations")
+@rule("nhs_palpitations", most="urgent")
 def racing_heart_alone(f: Facts) -> list[Hit]:
     """A racing heart at rest without leg symptoms still needs a same-day check."""
     if f.yes("fast_heartbeat") and f.legs_ruled_out:
@@ -275,7 +295,7 @@ def cold_pale_numb_leg(f: Facts) -> list[Hit]:
 
 # --- urgent ---------------------------------------------------------------------------------
 
-@rule("nhs_dvt")
+@rule("nhs_dvt", most="urgent")
 def dvt_signs_in_one_leg(f: Facts) -> list[Hit]:
     """Swelling, warmth, redness, hard sore veins, pain that persists or is worse on pulling the
     toes up, in one leg: possible DVT, same-day assessment (NHS DVT: urgent GP or NHS 111)."""
@@ -285,17 +305,18 @@ def dvt_signs_in_one_leg(f: Facts) -> list[Hit]:
             for k in DVT_SIGNS if f.yes(k)]
 
 
-@rule("wells_dvt_2003")
+@rule("wells_dvt_2003", most="urgent")
 def calf_swelling_3cm(f: Facts) -> list[Hit]:
-    """Wells item: calf swelling at least 3 cm larger than the other side."""
+    """Wells item: calf swelling at least 3 cm larger than the other side, whichever side is
+    reported: when both legs have symptoms, Wells scores the more symptomatic leg."""
     cm = f.num("calf_difference_cm")
-    if cm is not None and cm >= WELLS_CALF_CM and not f.both_legs:
+    if cm is not None and cm >= WELLS_CALF_CM:
         return [_hit(calf_swelling_3cm, "calf_difference_cm", "urgent",
                      "reason.calf_difference_cm")]
     return []
 
 
-@rule("nhs_leg_cramps")
+@rule("nhs_leg_cramps", most="urgent")
 def cramp_not_relieved(f: Facts) -> list[Hit]:
     """A cramp that stretching does not relieve is not behaving like a cramp (contract)."""
     if f.yes("cramp") and f.no("relieved_by_stretching"):
@@ -304,7 +325,7 @@ def cramp_not_relieved(f: Facts) -> list[Hit]:
     return []
 
 
-@rule("nhs_leg_cramps")
+@rule("nhs_leg_cramps", most="urgent")
 def cramp_over_10_minutes(f: Facts) -> list[Hit]:
     """NHS leg cramps: ask for an urgent appointment if a cramp lasts longer than 10 minutes."""
     if f.long_cramp:
@@ -313,25 +334,34 @@ def cramp_over_10_minutes(f: Facts) -> list[Hit]:
     return []
 
 
-@rule("nhs_dvt")
+@rule("nhs_dvt", most="urgent")
 def persisting_pain_in_one_leg(f: Facts) -> list[Hit]:
-    """Pain in one leg, not a cramp and not explained by an injury or by exercise, present for
-    a day or more and not said to be getting better: "pain that persists" (contract) and the
-    NHS DVT page's "throbbing or cramping pain in one leg" mean a same-day check. A day is the
-    limit because a muscle may stay tender for up to 24 hours after an ordinary cramp (NHS leg
-    cramps); symptoms unchanged for more than 4 weeks are long-standing, not new. A strain
-    (injury or exercise) goes to the GP unless a DVT sign or risk factor says otherwise."""
+    """Pain in one leg, not a cramp and not explained by an injury or by exercise, that has
+    lasted a day or more, or is worse when walking or standing: the NHS DVT page's "throbbing
+    or cramping pain in 1 leg (rarely both legs), usually in the calf or thigh, when walking or
+    standing" and the contract's "pain that persists" mean a same-day check. A day is the limit
+    because a muscle may stay tender for up to 24 hours after an ordinary cramp (NHS leg
+    cramps). Only symptoms of more than 4 weeks answered as not getting worse, with no DVT
+    sign, are left to the GP (``long_standing_symptoms``); there is no upper limit on the
+    duration otherwise (an unknown "getting worse" after 4 weeks is not read as "no"). A
+    strain (injury or exercise) goes to the GP unless a DVT sign or risk factor says
+    otherwise."""
     hours = f.num("duration_hours")
-    if (f.one_leg and f.yes("leg_pain") and not f.yes("cramp")
-            and not f.yes("recent_leg_injury") and not f.yes("after_exercise")
-            and not f.no("getting_worse")
-            and hours is not None and PERSISTING_HOURS <= hours <= LONG_STANDING_HOURS):
-        return [_hit(persisting_pain_in_one_leg, "duration_hours", "urgent",
-                     "reason.persisting_pain")]
-    return []
+    if not (f.one_leg and f.yes("leg_pain") and not f.yes("cramp")
+            and not f.yes("recent_leg_injury") and not f.yes("after_exercise")):
+        return []
+    hits = []
+    if (hours is not None and hours >= PERSISTING_HOURS and not f.no("getting_worse")
+            and not f.long_standing_unchanged):
+        hits.append(_hit(persisting_pain_in_one_leg, "duration_hours", "urgent",
+                         "reason.persisting_pain"))
+    if f.yes("worse_walking_standing"):
+        hits.append(_hit(persisting_pain_in_one_leg, "worse_walking_standing", "urgent",
+                         "reason.worse_walking_standing"))
+    return hits
 
 
-@rule("rcog_gtg37")
+@rule("rcog_gtg37", most="urgent")
 def pregnancy_with_leg_symptoms(f: Facts) -> list[Hit]:
     """Pregnant or up to 12 weeks after birth, with leg symptoms that are not an ordinary
     cramp: same-day referral (RCOG GTG 37b; Wells and D-dimer are not validated in
@@ -342,11 +372,11 @@ def pregnancy_with_leg_symptoms(f: Facts) -> list[Hit]:
                  f"reason.{f.a['pregnancy_status']}_leg_symptoms")]
 
 
-@rule("left_rule")
+@rule("left_rule", most="urgent")
 def left_rule_items(f: Facts) -> list[Hit]:
     """LEFt (Chan 2009): left leg, calf difference >= 2 cm, in pregnancy; each item raises the
     chance of DVT, so they are named as reasons for the same-day referral."""
-    if not (f.a.get("pregnancy_status") == "pregnant" and f.leg_symptoms) or f.ordinary_cramp:
+    if not (f.pregnant and f.leg_symptoms) or f.ordinary_cramp:
         return []
     hits = []
     if f.a.get("leg_side") == "left":
@@ -358,18 +388,23 @@ def left_rule_items(f: Facts) -> list[Hit]:
     return hits
 
 
-@rule("nice_ng158")
+@rule("nice_ng158", most="urgent")
 def risk_factor_with_leg_symptoms(f: Facts) -> list[Hit]:
     """Leg symptoms in one leg that are not an ordinary cramp, in someone with a major clot risk
     factor (Wells/NICE NG158 items: recent surgery, immobilisation, bed rest >= 3 days, active
-    cancer, previous DVT/PE; thrombophilia; WHO WRIGHT: >= 4 h seated travel): same day."""
-    if not f.one_leg or f.ordinary_cramp or f.long_standing_unchanged:
+    cancer, previous DVT/PE; thrombophilia; WHO WRIGHT: >= 4 h seated travel): same day.
+    Long-standing symptoms switch this off only after a DVT: Kahn 2009 defines
+    post-thrombotic syndrome as chronic symptoms after a DVT ("post-thrombotic syndrome"), not
+    any leg pain for more than 4 weeks, so unchanged symptoms for more than 4 weeks in someone
+    with a previous clot go to the GP (``long_standing_symptoms``), while anyone else with a
+    major risk factor is seen the same day."""
+    if not f.one_leg or f.ordinary_cramp or f.post_thrombotic:
         return []
     return [_hit(risk_factor_with_leg_symptoms, k, "urgent", f"reason.risk.{k}")
             for k in f.major_risks]
 
 
-@rule("nice_ng158")
+@rule("nice_ng158", most="urgent")
 def risk_factor_with_signs_in_both_legs(f: Facts) -> list[Hit]:
     """DVT is rarely in both legs (NHS), but with a major risk factor, swelling, warmth or
     redness in both legs is not put down to something else without a same-day check. Long
@@ -381,7 +416,19 @@ def risk_factor_with_signs_in_both_legs(f: Facts) -> list[Hit]:
             for k in f.major_risks if k != "long_travel_hours"]
 
 
-@rule("nhs_cellulitis")
+@rule("wells_dvt_2003", most="urgent")
+def dvt_signs_in_both_legs(f: Facts) -> list[Hit]:
+    """DVT is rarely in both legs (NHS DVT: "rarely both legs"), but when both legs are
+    swollen, warm, red or have hard sore veins and the pain is worse on pulling the toes up
+    or keeps getting worse, the more symptomatic leg is assessed as for one leg (Wells scores
+    the more symptomatic leg): same day, not a routine appointment."""
+    if not f.both_legs or not any(f.yes(k) for k in BOTH_LEG_SIGNS):
+        return []
+    return [_hit(dvt_signs_in_both_legs, k, "urgent", f"reason.both_worsening.{k}")
+            for k in ("pain_on_toes_up", "getting_worse") if f.yes(k)]
+
+
+@rule("nhs_cellulitis", most="urgent")
 def fever_with_leg_symptoms(f: Facts) -> list[Hit]:
     """A fever or shivers with a painful, red or swollen leg: possible skin infection
     (cellulitis); NHS: urgent GP appointment or NHS 111."""
@@ -390,7 +437,7 @@ def fever_with_leg_symptoms(f: Facts) -> list[Hit]:
     return []
 
 
-@rule("nhs_oedema")
+@rule("nhs_oedema", most="urgent")
 def pregnancy_swelling_both_legs(f: Facts) -> list[Hit]:
     """Swelling in pregnancy or soon after birth can be pre-eclampsia as well as a clot; NHS:
     contact a midwife or doctor at once about sudden swelling."""
@@ -402,16 +449,16 @@ def pregnancy_swelling_both_legs(f: Facts) -> list[Hit]:
 
 # --- soon -----------------------------------------------------------------------------------
 
-@rule("nhs_oedema")
+@rule("nhs_oedema", most="soon")
 def signs_in_both_legs(f: Facts) -> list[Hit]:
     """Swelling, warmth or redness in both legs: NHS oedema page, see a GP."""
     if not f.both_legs:
         return []
     return [_hit(signs_in_both_legs, k, "soon", f"reason.both.{k}")
-            for k in ("swelling", "warmth", "redness", "hard_tender_vein") if f.yes(k)]
+            for k in BOTH_LEG_SIGNS if f.yes(k)]
 
 
-@rule("nice_ng158")
+@rule("nice_ng158", most="soon")
 def ordinary_cramp_with_risk_factor(f: Facts) -> list[Hit]:
     """An ordinary cramp in someone pregnant or postpartum, or with a major clot risk factor
     (the Wells/NICE NG158 items): probably a cramp, but worth a check by a doctor or midwife in
@@ -427,7 +474,7 @@ def ordinary_cramp_with_risk_factor(f: Facts) -> list[Hit]:
     return hits
 
 
-@rule("nhs_leg_cramps")
+@rule("nhs_leg_cramps", most="soon")
 def frequent_cramps(f: Facts) -> list[Hit]:
     """NHS leg cramps: see a GP if cramps happen often and affect your life or sleep."""
     if f.yes("recurrent_cramps"):
@@ -435,7 +482,7 @@ def frequent_cramps(f: Facts) -> list[Hit]:
     return []
 
 
-@rule("nhs_leg_ulcer")
+@rule("nhs_leg_ulcer", most="soon")
 def leg_ulcer(f: Facts) -> list[Hit]:
     """An open sore on the lower leg needs a nurse or GP to look at it (NHS venous leg ulcer)."""
     if f.yes("leg_ulcer"):
@@ -443,7 +490,7 @@ def leg_ulcer(f: Facts) -> list[Hit]:
     return []
 
 
-@rule("kahn_2009_pts")
+@rule("kahn_2009_pts", most="soon")
 def long_standing_symptoms(f: Facts) -> list[Hit]:
     """Leg symptoms for more than 4 weeks that are not getting worse: a GP appointment."""
     if f.leg_symptoms and f.long_standing_unchanged:
@@ -452,7 +499,7 @@ def long_standing_symptoms(f: Facts) -> list[Hit]:
     return []
 
 
-@rule("kahn_2009_pts")
+@rule("kahn_2009_pts", most="soon")
 def chronic_skin_changes(f: Facts) -> list[Hit]:
     """Long-standing skin changes: chronic venous disease or post-thrombotic syndrome; GP."""
     if f.yes("chronic_skin_changes"):
@@ -461,7 +508,7 @@ def chronic_skin_changes(f: Facts) -> list[Hit]:
     return []
 
 
-@rule("nhs_dvt")
+@rule("nhs_dvt", most="soon")
 def leg_symptoms_not_a_cramp(f: Facts) -> list[Hit]:
     """Leg pain or other leg symptoms that are not an ordinary cramp need a doctor's check."""
     if not f.leg_symptoms or f.cramp_not_ruled_out:
@@ -472,7 +519,7 @@ def leg_symptoms_not_a_cramp(f: Facts) -> list[Hit]:
     return [_hit(leg_symptoms_not_a_cramp, key, "soon", "reason.not_ordinary_cramp")]
 
 
-@rule("safety_unknown")
+@rule("safety_unknown", most="soon")
 def unknown_key_findings(f: Facts) -> list[Hit]:
     """"Don't know" on a finding that decides between self-care and seeing a doctor is never
     read as "no": at least ``soon``, naming the finding."""
@@ -486,7 +533,7 @@ def unknown_key_findings(f: Facts) -> list[Hit]:
 
 # --- self-care ------------------------------------------------------------------------------
 
-@rule("nhs_leg_cramps")
+@rule("nhs_leg_cramps", most="self_care")
 def ordinary_leg_cramp(f: Facts) -> list[Hit]:
     """NHS leg cramps: a cramp lasting seconds to 10 minutes that stretching relieves, without
     swelling, warmth or redness, can be looked after at home."""
@@ -495,7 +542,7 @@ def ordinary_leg_cramp(f: Facts) -> list[Hit]:
     return []
 
 
-@rule("nhs_dvt")
+@rule("nhs_dvt", most="self_care")
 def no_symptoms(f: Facts) -> list[Hit]:
     """No leg symptoms and no warning signs: nothing needs a doctor now; prevention advice."""
     if f.legs_ruled_out:
@@ -503,7 +550,7 @@ def no_symptoms(f: Facts) -> list[Hit]:
     return []
 
 
-@rule("rcog_gtg37")
+@rule("rcog_gtg37", most="soon")
 def pregnancy_with_high_risk(f: Facts) -> list[Hit]:
     """Pregnant or postpartum with a previous clot, thrombophilia or cancer: RCOG GTG 37a asks
     for a risk assessment and usually preventive heparin; tell the midwife or doctor soon."""
@@ -638,3 +685,5 @@ _EVERY_KEY = _EveryKey()
 
 RULE_SOURCES: dict[str, str] = {r.name: r.source for r in RULES}
 RULE_SOURCES["not_enough_information"] = "safety_unknown"
+# The self-care check (bounds.decide): an unknown answer that could raise self-care.
+RULE_SOURCES["unknown_can_raise"] = "safety_unknown"
