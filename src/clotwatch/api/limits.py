@@ -37,6 +37,9 @@ class Limit:
 # resources); the REST API's bodies are answers to one questionnaire or score.
 LIMITS: tuple[Limit, ...] = (
     Limit("/cds-services", max_bytes=5_000_000, max_values=250_000, check_json=False),
+    # The triage's own parser (clotwatch.triage.parse_answers_json) is stricter still and names
+    # the key (a key given twice, 1e400 in duration_hours, 64 kB at most), so it reads the body.
+    Limit("/api/v1/triage", max_bytes=262_144, max_values=20_000, check_json=False),
     Limit("/api/", max_bytes=262_144, max_values=20_000),
 )
 
