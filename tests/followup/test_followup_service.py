@@ -206,16 +206,10 @@ def test_a_visit_rates_the_signs_and_only_staff_record_it(world: World) -> None:
 
 
 def queued(world: World) -> list[tuple[str, str]]:
-    """(template, recipient email) of what was queued: the worker's outbox when installed,
-    else the in-memory stand-in."""
-    from clotwatch.service import notify
-
-    try:
-        from clotwatch.store.outbox import OutboxMessage  # type: ignore[import-not-found]
-    except ModuleNotFoundError:
-        emails = {v: f"{k}@example.org" for k, v in world.users.items()}
-        return [(m["template"], emails[m["user_id"]]) for m in notify.PENDING]
+    """(template, recipient email) of what was queued in the worker's outbox."""
     from sqlalchemy import select
+
+    from clotwatch.store.outbox import OutboxMessage
 
     with world.store.session() as session:
         return [(m.template, m.recipient) for m in session.scalars(select(OutboxMessage))]
@@ -223,9 +217,6 @@ def queued(world: World) -> list[tuple[str, str]]:
 
 def test_urgent_alerts_notify_staff_soon_ones_wait_escalations_go_to_admins(
         world: World) -> None:
-    from clotwatch.service import notify
-
-    notify.PENDING.clear()
     checkin(world, doses_missed=2)  # a "soon" alert: on the worklist, not pushed
     assert queued(world) == []
     checkin(world, chest_pain=True)  # emergency: the clinic's staff are told

@@ -4,22 +4,19 @@ from __future__ import annotations
 
 from datetime import date
 
-import pytest
 from sqlalchemy import select
 
-from clotwatch.service import followup
+from clotwatch.service import followup, followup_worker
+from clotwatch.store.outbox import OutboxMessage
+from clotwatch.worker import planners as worker
 
 from .conftest import World
 
-worker = pytest.importorskip("clotwatch.worker.planners",
-                             reason="clotwatch.worker (issue #12, second half) not merged yet")
-
 
 def test_planners_are_registered_and_plan_once(world: World) -> None:
-    from clotwatch.store.outbox import OutboxMessage  # type: ignore[import-not-found]
-
-    from clotwatch.service import followup_worker
-
+    followup_worker.register()
+    followup_worker.register()  # idempotent: each planner once
+    assert len(worker.default_planners()) == len(set(worker.default_planners()))
     assert followup_worker.plan_checkin_reminders in worker.default_planners()
     assert followup_worker.sweep_alerts in worker.default_planners()
     issued = followup.invite_patient(world.store, world.principal("clin_a"), world.clinic_a,

@@ -66,6 +66,7 @@ def _run(args: argparse.Namespace) -> int:
     from clotwatch.cli.common import dump_json
     from clotwatch.config import load_settings
     from clotwatch.errors import ConfigError, StoreError
+    from clotwatch.service import followup_worker
     from clotwatch.store import open_store
     from clotwatch.worker import outbox
     from clotwatch.worker.planners import default_planners
@@ -86,6 +87,7 @@ def _run(args: argparse.Namespace) -> int:
         return _fail(str(exc), 2)
     logging.basicConfig(level=settings.log_level.upper(), stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    followup_worker.register()  # check-in reminders, the stale-data and escalation sweep
     store = open_store(settings.effective_database_url)
     try:
         if args.status:
