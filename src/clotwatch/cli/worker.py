@@ -103,6 +103,10 @@ def _run(args: argparse.Namespace) -> int:
             print("clotwatch: warning: no channel is configured (CLOTWATCH_SMTP_HOST, "
                   "CLOTWATCH_WEBHOOK_SECRET, CLOTWATCH_VAPID_PRIVATE_KEY): nothing will be "
                   "sent", file=sys.stderr)
+        if channels and not settings.public_url and settings.environment != "development":
+            print("clotwatch: warning: CLOTWATCH_PUBLIC_URL is not set: links in notifications "
+                  f"point at {settings.link_base}, which only this machine can open",
+                  file=sys.stderr)
         worker = Worker(store, channels, batch=args.batch or settings.worker_batch,
                         lease=timedelta(seconds=args.lease or settings.worker_lease_seconds),
                         planners=default_planners())
