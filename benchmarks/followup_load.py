@@ -173,9 +173,10 @@ def summary(latencies: list[float]) -> dict[str, float]:
             "p95_ms": round(cuts[94], 1), "p99_ms": round(cuts[98], 1)}
 
 
-def evaluation_per_checkin(repeat: int = 5) -> dict[str, float]:
-    """Microseconds (median of ``repeat`` timeit runs) per check-in with 60 earlier ones: the
-    service's evaluation, the core's alone, and triage alone (the baseline)."""
+def evaluation_per_checkin(repeat: int = 5, number: int | None = None) -> dict[str, float]:
+    """Microseconds (median of ``repeat`` timeit runs of ``number`` calls, default timeit's
+    autorange) per check-in with 60 earlier ones: the service's evaluation, the core's alone,
+    and triage alone (the baseline)."""
     import timeit
 
     from clotwatch import followup as core
@@ -204,8 +205,8 @@ def evaluation_per_checkin(repeat: int = 5) -> dict[str, float]:
     out = {}
     for name, fn in cases.items():
         timer = timeit.Timer(fn)
-        number, _ = timer.autorange()
-        out[name] = round(statistics.median(timer.repeat(repeat, number)) / number * 1e6, 1)
+        calls = number or timer.autorange()[0]
+        out[name] = round(statistics.median(timer.repeat(repeat, calls)) / calls * 1e6, 1)
     return out
 
 
