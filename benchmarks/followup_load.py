@@ -12,12 +12,16 @@
    - a check-in (``POST /api/v1/followup/checkins``, a random patient's token): one transaction
      with the alert rules and the audit row;
    - the minimal endpoint, the same number of requests.
-4. Alert evaluation per check-in, in process: ``clotwatch.service.rules.evaluate`` with 60 earlier
-   check-ins (the core's rules when ``clotwatch.core.followup`` is installed).
+4. Alert evaluation per check-in, in process, as the check-in transaction pays it:
+   ``clotwatch.service.rules.evaluate`` with 60 earlier stored check-ins (turning the stored rows
+   into the core's ``CheckIn``s, then ``clotwatch.core.followup.evaluate``); the core's
+   ``evaluate`` alone on the same, already converted, check-ins; and the baseline in the same
+   run, the triage decision alone (``apply_rules``) on the same answers. ``--evaluation-only``
+   runs this part alone (seconds, no servers).
 
 The issue's full size is ``--patients 10000 --days 90`` (900,000 check-ins; seeding takes
 minutes). Usage: .venv/bin/python benchmarks/followup_load.py [--patients N] [--days D]
-[--clients C] [--requests R] [--json]
+[--clients C] [--requests R] [--evaluation-only] [--json]
 """
 
 from __future__ import annotations
@@ -31,7 +35,7 @@ import sys
 import tempfile
 import threading
 import time
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -169,20 +173,41 @@ def summary(latencies: list[float]) -> dict[str, float]:
             "p95_ms": round(cuts[94], 1), "p99_ms": round(cuts[98], 1)}
 
 
-def evaluation_per_checkin(repeat: int = 300) -> float:
-    """Microseconds for the rules on one check-in with 60 earlier ones (in process)."""
+def evaluation_per_checkin(repeat: int = 5, number: int | None = None) -> dict[str, float]:
+    """Microseconds (median of ``repeat`` timeit runs of ``number`` calls, default timeit's
+    autorange) per check-in with 60 earlier ones: the service's evaluation, the core's alone,
+    and triage alone (the baseline)."""
+    import timeit
+
+    from clotwatch import followup as core
+    from clotwatch.core.triage.rules import apply_rules
     from clotwatch.service import rules
 
-    enrolment = rules.EnrolmentFacts("after_vte", date.today() - timedelta(days=120), "UTC",
+    signs = {**SIGNS, "fast_heartbeat": False}   # every warning sign answered "no"
+    enrolment = rules.EnrolmentFacts("after_vte", (NOW - timedelta(days=120)).date(), "UTC",
                                      None, None, NOW - timedelta(days=120))
-    history = [{"id": i, "at": (NOW - timedelta(days=60 - i)).isoformat(), "answers": SIGNS,
+    history = [{"id": i, "at": (NOW - timedelta(days=60 - i)).isoformat(), "answers": signs,
                 "calf_left_cm": 35.0, "calf_right_cm": 34.5, "leg_pain": 1, "doses_missed": 0,
                 "villalta_symptoms": {}, "warning_sign": False} for i in range(60)]
     current = {**history[-1], "id": 99, "at": NOW.isoformat(), "calf_left_cm": 38.5}
-    t0 = time.perf_counter()
-    for _ in range(repeat):
-        rules.evaluate(enrolment, current, history, {}, NOW)
-    return (time.perf_counter() - t0) / repeat * 1e6
+    schedule = rules.schedule(enrolment)
+    converted = [rules.core_checkin(h) for h in history]
+    new = rules.core_checkin(current)
+    assert {d.rule_id for d in rules.evaluate(enrolment, current, history, {}, NOW)} >= {
+        "calf_difference"}   # the 4 cm difference opens an alert: the rules really ran
+    cases = {
+        "service rules.evaluate (60 stored rows)":
+            lambda: rules.evaluate(enrolment, current, history, {}, NOW),
+        "core evaluate (60 CheckIns)":
+            lambda: core.evaluate(schedule, new, converted, {}, NOW, enrolment.enrolled_at),
+        "baseline: triage apply_rules": lambda: apply_rules(dict(signs)),
+    }
+    out = {}
+    for name, fn in cases.items():
+        timer = timeit.Timer(fn)
+        calls = number or timer.autorange()[0]
+        out[name] = round(statistics.median(timer.repeat(repeat, calls)) / calls * 1e6, 1)
+    return out
 
 
 def main() -> int:
@@ -193,12 +218,22 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=400)
     parser.add_argument("--database-url", help="default: a temporary SQLite file")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--evaluation-only", action="store_true",
+                        help="only the in-process alert evaluation per check-in (step 4)")
     parser.add_argument("--serve", choices=["clotwatch", "minimal"], help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
         serve(args.serve, args.port, args.url)
+        return 0
+    if args.evaluation_only:
+        figures = evaluation_per_checkin()
+        if args.json:
+            print(json.dumps({"evaluation_us_per_checkin": figures}, indent=1))
+        else:
+            for name, us in figures.items():
+                print(f"{name}: {us} us")
         return 0
     url = args.database_url or f"sqlite:///{tempfile.mkdtemp()}/followup-bench.sqlite3"
     t0 = time.perf_counter()
@@ -232,7 +267,7 @@ def main() -> int:
     report = {"patients": args.patients, "days": args.days,
               "checkins": args.patients * args.days, "seed_seconds": round(seeded, 1),
               "clients": args.clients, **results,
-              "evaluation_us_per_checkin": round(evaluation_per_checkin(), 1)}
+              "evaluation_us_per_checkin": evaluation_per_checkin()}
     if args.json:
         print(json.dumps(report, indent=1))
     else:

@@ -76,3 +76,19 @@ def test_bad_port_names_the_setting(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CLOTWATCH_PORT", "70000")
     with pytest.raises(ConfigError, match="port"):
         load_settings()
+
+
+def test_public_url_starts_notification_links(monkeypatch: pytest.MonkeyPatch) -> None:
+    """CLOTWATCH_PUBLIC_URL is the start of every link in a notification; without it, the
+    address ``clotwatch serve`` listens on; a value that is not an http(s) URL is refused."""
+    monkeypatch.delenv("CLOTWATCH_PUBLIC_URL", raising=False)
+    monkeypatch.delenv("CLOTWATCH_HOST", raising=False)
+    monkeypatch.delenv("CLOTWATCH_PORT", raising=False)
+    assert load_settings().link_base == "http://127.0.0.1:8000"
+    assert load_settings(host="::1", port=8124).link_base == "http://[::1]:8124"
+    monkeypatch.setenv("CLOTWATCH_PUBLIC_URL", "https://clotwatch.example.org/")
+    assert load_settings().link_base == "https://clotwatch.example.org"
+    for bad in ("clotwatch.example.org", "javascript:alert(1)", "https://a b"):
+        monkeypatch.setenv("CLOTWATCH_PUBLIC_URL", bad)
+        with pytest.raises(ConfigError, match="public_url"):
+            load_settings()

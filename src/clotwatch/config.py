@@ -13,6 +13,9 @@ secret key generated on first run and kept in the data directory. Environment va
   keys, JSON) or ``CLOTWATCH_CDS_TRUST`` (the same JSON inline); ``CLOTWATCH_CDS_BASE_URL`` (the
   public URL the EHR calls, the JWT ``aud`` prefix); ``CLOTWATCH_CDS_ALLOW_UNSIGNED`` (development
   only).
+- ``CLOTWATCH_PUBLIC_URL``: the address people open clotwatch at (e.g.
+  ``https://clotwatch.example.org``), the start of every link in a reminder, alert or
+  escalation; default ``http://<CLOTWATCH_HOST>:<CLOTWATCH_PORT>`` (right on one machine only).
 - The worker (docs/follow-up.md): ``CLOTWATCH_SMTP_HOST``, ``_PORT``, ``_SECURITY``
   (starttls, ssl, none), ``_USERNAME``, ``_PASSWORD``, ``CLOTWATCH_SMTP_FROM``;
   ``CLOTWATCH_WEBHOOK_SECRET`` (signs webhooks), ``CLOTWATCH_WEBHOOK_ALLOW_HTTP`` (development
@@ -112,6 +115,8 @@ class Settings(BaseSettings):
     cds_trust: str | None = None
     cds_base_url: str | None = Field(None, pattern=r"^https?://[^/?#\s]+(/[^?#\s]*)?$")
     cds_allow_unsigned: bool = False
+    # Where people open clotwatch: the start of the links in notifications (``link_base``).
+    public_url: str | None = Field(None, pattern=r"^https?://[^/?#\s]+(/[^?#\s]*)?$")
     # The worker's channels (clotwatch.worker): each is off until configured.
     smtp_host: str | None = None
     smtp_port: int = Field(587, ge=1, le=65535)
@@ -170,6 +175,15 @@ class Settings(BaseSettings):
                     and len(self.webhook_secret.get_secret_value()) < 16:
                 raise ConfigError("CLOTWATCH_WEBHOOK_SECRET: at least 16 characters")
         return self
+
+    @property
+    def link_base(self) -> str:
+        """The start of links in notifications: ``public_url``, or the address ``clotwatch
+        serve`` listens on (``http://host:port``), without a trailing slash."""
+        if self.public_url:
+            return self.public_url.rstrip("/")
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
 
     @property
     def effective_database_url(self) -> str:

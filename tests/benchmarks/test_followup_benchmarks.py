@@ -48,3 +48,14 @@ def test_worker_benchmark_sends_every_message(tmp_path: Path) -> None:
     finally:
         controller.stop()
     assert counter.n == 17
+
+
+def test_check_in_evaluation_benchmark_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``followup_load.py --evaluation-only``: the service's evaluation (stored rows through
+    the core), the core alone and the triage baseline, each a positive time."""
+    monkeypatch.syspath_prepend(str(BENCHMARKS))   # the script imports its _server helper
+    bench = _load("followup_load")
+    figures = bench.evaluation_per_checkin(repeat=1, number=3)
+    assert set(figures) == {"service rules.evaluate (60 stored rows)",
+                            "core evaluate (60 CheckIns)", "baseline: triage apply_rules"}
+    assert all(us > 0 for us in figures.values())

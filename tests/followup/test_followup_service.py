@@ -52,6 +52,18 @@ def test_a_clinician_cannot_enrol_into_another_clinic(world: World) -> None:
                                 "after_vte", date(2026, 11, 1), world.clock())
 
 
+@pytest.mark.parametrize("sign", sorted(NO_SIGNS))
+def test_every_warning_sign_means_the_emergency_screen_and_an_emergency_alert(
+        world: World, sign: str) -> None:
+    """Each warning sign the check-in asks: the patient's emergency screen (``emergency``) and
+    the core's warning_sign rule opening an emergency alert, in the same check-in."""
+    outcome = checkin(world, **{sign: True})
+    assert outcome.emergency and "warning_sign" in outcome.alerts_opened
+    [row] = [r for r in followup.worklist(world.store, world.principal("clin_a"),
+                                          world.clock()) if r.patient_id == world.users["alice"]]
+    assert row.top_alert is not None and row.top_alert["severity"] == "emergency"
+
+
 def test_a_warning_sign_means_emergency_and_an_emergency_alert(world: World) -> None:
     outcome = checkin(world, chest_pain=True)
     assert outcome.emergency
@@ -63,6 +75,11 @@ def test_a_warning_sign_means_emergency_and_an_emergency_alert(world: World) -> 
 def test_an_unknown_warning_sign_is_not_read_as_no(world: World) -> None:
     outcome = checkin(world, chest_pain=None)
     assert not outcome.emergency
+    # The core's rule: an unanswered warning sign asks the team to call (a "soon" alert).
+    assert "warning_sign" in outcome.alerts_opened
+    [row] = [r for r in followup.worklist(world.store, world.principal("clin_a"),
+                                          world.clock()) if r.patient_id == world.users["alice"]]
+    assert row.top_alert is not None and row.top_alert["severity"] == "soon"
     # ... but a stored None stays None: the record shows "don't know", not "no".
     record = followup.patient_record(world.store, world.principal("alice"),
                                      world.users["alice"], world.clock())
@@ -206,16 +223,10 @@ def test_a_visit_rates_the_signs_and_only_staff_record_it(world: World) -> None:
 
 
 def queued(world: World) -> list[tuple[str, str]]:
-    """(template, recipient email) of what was queued: the worker's outbox when installed,
-    else the in-memory stand-in."""
-    from clotwatch.service import notify
-
-    try:
-        from clotwatch.store.outbox import OutboxMessage  # type: ignore[import-not-found]
-    except ModuleNotFoundError:
-        emails = {v: f"{k}@example.org" for k, v in world.users.items()}
-        return [(m["template"], emails[m["user_id"]]) for m in notify.PENDING]
+    """(template, recipient email) of what was queued in the worker's outbox."""
     from sqlalchemy import select
+
+    from clotwatch.store.outbox import OutboxMessage
 
     with world.store.session() as session:
         return [(m.template, m.recipient) for m in session.scalars(select(OutboxMessage))]
@@ -223,9 +234,6 @@ def queued(world: World) -> list[tuple[str, str]]:
 
 def test_urgent_alerts_notify_staff_soon_ones_wait_escalations_go_to_admins(
         world: World) -> None:
-    from clotwatch.service import notify
-
-    notify.PENDING.clear()
     checkin(world, doses_missed=2)  # a "soon" alert: on the worklist, not pushed
     assert queued(world) == []
     checkin(world, chest_pain=True)  # emergency: the clinic's staff are told

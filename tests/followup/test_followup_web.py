@@ -14,7 +14,6 @@ from fastapi.testclient import TestClient
 
 from clotwatch.api import create_app
 from clotwatch.config import Settings
-from clotwatch.service import notify
 
 from .conftest import PASSWORD, Clock, World, fresh_db, make_world
 from .webflow import post, sign_in
@@ -209,7 +208,6 @@ def test_clinic_requires_totp_for_its_staff(world_app: tuple[World, TestClient],
 def test_password_reset_link_works_once(world_app: tuple[World, TestClient],
                                         clock: Clock) -> None:
     world, client = world_app
-    notify.PENDING.clear()
     post(client, "/en/account/reset", {"email": "alice@example.org"})
     post(client, "/en/account/reset", {"email": "nobody@example.org"})
     links = reset_links(world)
@@ -221,13 +219,10 @@ def test_password_reset_link_works_once(world_app: tuple[World, TestClient],
 
 
 def reset_links(world: World) -> list[str]:
-    """The reset links emailed: from the worker's outbox when it is installed, else from the
-    in-memory stand-in (``notify.PENDING``)."""
-    try:
-        from clotwatch.store.outbox import OutboxMessage  # type: ignore[import-not-found]
-    except ModuleNotFoundError:
-        return [m["payload"]["link"] for m in notify.PENDING if m["template"] == ""]
+    """The reset links emailed (the worker's outbox)."""
     from sqlalchemy import select
+
+    from clotwatch.store.outbox import OutboxMessage
 
     with world.store.session() as session:
         return [str(m.payload["link"]) for m in session.scalars(

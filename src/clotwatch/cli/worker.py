@@ -66,6 +66,7 @@ def _run(args: argparse.Namespace) -> int:
     from clotwatch.cli.common import dump_json
     from clotwatch.config import load_settings
     from clotwatch.errors import ConfigError, StoreError
+    from clotwatch.service import followup_worker
     from clotwatch.store import open_store
     from clotwatch.worker import outbox
     from clotwatch.worker.planners import default_planners
@@ -86,6 +87,7 @@ def _run(args: argparse.Namespace) -> int:
         return _fail(str(exc), 2)
     logging.basicConfig(level=settings.log_level.upper(), stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    followup_worker.register()  # check-in reminders, the stale-data and escalation sweep
     store = open_store(settings.effective_database_url)
     try:
         if args.status:
@@ -101,6 +103,10 @@ def _run(args: argparse.Namespace) -> int:
             print("clotwatch: warning: no channel is configured (CLOTWATCH_SMTP_HOST, "
                   "CLOTWATCH_WEBHOOK_SECRET, CLOTWATCH_VAPID_PRIVATE_KEY): nothing will be "
                   "sent", file=sys.stderr)
+        if channels and not settings.public_url and settings.environment != "development":
+            print("clotwatch: warning: CLOTWATCH_PUBLIC_URL is not set: links in notifications "
+                  f"point at {settings.link_base}, which only this machine can open",
+                  file=sys.stderr)
         worker = Worker(store, channels, batch=args.batch or settings.worker_batch,
                         lease=timedelta(seconds=args.lease or settings.worker_lease_seconds),
                         planners=default_planners())

@@ -7,7 +7,7 @@ Each pass of the worker runs, in its own transaction:
 - ``sweep_alerts``: the rules that need no check-in (stale data) and the escalation of urgent
   alerts nobody acknowledged in time (``clotwatch.service.followup.sweep``).
 
-``register()`` adds both to the worker; the worker's command imports this module.
+``register()`` adds both to the worker; ``clotwatch worker`` calls it before its first pass.
 """
 
 from __future__ import annotations
@@ -19,6 +19,8 @@ from sqlalchemy.orm import Session
 
 from clotwatch.service import followup, notify, rules
 from clotwatch.store.followup_models import CheckIn, Enrolment, User
+from clotwatch.worker.planners import register_planner
+from clotwatch.worker.reminders import ReminderTarget, plan_reminders
 
 
 def sweep_alerts(session: Session, now: datetime) -> int:
@@ -29,13 +31,9 @@ def sweep_alerts(session: Session, now: datetime) -> int:
 
 def plan_checkin_reminders(session: Session, now: datetime) -> int:
     """Enqueue each active enrolment's next reminder due within a day (idempotent)."""
-    from clotwatch.worker.reminders import (  # type: ignore[import-untyped,unused-ignore]
-        ReminderTarget,
-        plan_reminders,
-    )
-
     latest = (select(CheckIn.patient_id, func.max(CheckIn.at).label("last_at"))
               .group_by(CheckIn.patient_id).subquery())
+    base = notify.public_url()
     targets = []
     for enrolment, user, last_at in session.execute(
             select(Enrolment, User, latest.c.last_at)
@@ -43,27 +41,15 @@ def plan_checkin_reminders(session: Session, now: datetime) -> int:
             .outerjoin(latest, latest.c.patient_id == Enrolment.patient_id)
             .where(Enrolment.withdrawn_at.is_(None))):
         schedule = rules.schedule(followup._enrolment_facts(session, enrolment))
-        if schedule is None:
-            continue
         lang = user.lang if user.lang in ("en", "ru") else "en"
         targets.append(ReminderTarget(
             enrolment_key=f"enrolment-{enrolment.id}", schedule=schedule,
             last_checkin_at=last_at, channel="email", recipient=user.email, lang=lang,
-            link=f"{notify.public_url()}/{lang}/me/checkin"))
+            link=f"{base}/{lang}/me/checkin"))
     return int(plan_reminders(session, targets, now))
 
 
 def register() -> None:
-    """Add the follow-up planners to ``clotwatch worker``."""
-    from clotwatch.worker.planners import (  # type: ignore[import-untyped,unused-ignore]
-        register_planner,
-    )
-
+    """Add the follow-up planners to ``clotwatch worker`` (idempotent)."""
     register_planner(plan_checkin_reminders)
     register_planner(sweep_alerts)
-
-
-try:  # the worker is optional for the service: register only when it is installed
-    register()
-except ModuleNotFoundError:
-    pass
