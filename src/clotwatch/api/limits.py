@@ -37,6 +37,8 @@ class Limit:
 # resources); the REST API's bodies are answers to one questionnaire or score.
 LIMITS: tuple[Limit, ...] = (
     Limit("/cds-services", max_bytes=5_000_000, max_values=250_000, check_json=False),
+    # A batch of step samples (at most 10,000 samples of 5 values: a week of minute counts).
+    Limit("/api/v1/activity", max_bytes=2_000_000, max_values=60_000),
     Limit("/api/", max_bytes=262_144, max_values=20_000),
 )
 
