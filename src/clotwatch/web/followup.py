@@ -20,12 +20,12 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
 from clotwatch.errors import InputError, StoreError
-from clotwatch.service import accounts, followup, notify, rules
+from clotwatch.service import accounts, activity, followup, notify, rules
 from clotwatch.service.accounts import Principal
 from clotwatch.service.followup import CheckInInput, NotFound
 from clotwatch.service.policy import AccessDenied
 from clotwatch.store.followup_models import Clinic, User
-from clotwatch.web import charts
+from clotwatch.web import activity_charts, charts
 from clotwatch.web.forms import convert
 from clotwatch.web.i18n import gettext
 from clotwatch.web.render import render
@@ -380,8 +380,23 @@ async def me(request: Request, lang: str) -> Response:
     store = request.app.state.store
     viewers = await run_in_threadpool(followup.who_can_see, store, actor)
     prefs = await run_in_threadpool(_preferences, request, actor)
+    movement = await _movement(request, lang, actor, actor.user_id) \
+        if any(v.kind == "clinic" for v in viewers) else {}
     return render(request, lang, "fu_me.html", actor=actor, viewers=viewers, prefs=prefs,
-                  programmes={p.id: p for p in rules.programmes(lang)}, invitation=None, qr=None)
+                  programmes={p.id: p for p in rules.programmes(lang)}, invitation=None, qr=None,
+                  **movement)
+
+
+async def _movement(request: Request, lang: str, actor: Principal,
+                    patient_id: int) -> dict[str, Any]:
+    """The movement section's figures and charts (issue #9), for a reader the policy allows."""
+    try:
+        view = await run_in_threadpool(activity.activity_view, request.app.state.store, actor,
+                                       patient_id, _now(request))
+    except NotFound:
+        return {}
+    return {"activity": view,
+            "activity_charts": activity_charts.for_activity(view, gettext(lang))}
 
 
 @router.post("/{lang}/me/settings")
@@ -678,10 +693,11 @@ async def patient_page(request: Request, lang: str, patient_id: int) -> Response
     if isinstance(record, Response):
         return record
     _ = gettext(lang)
+    movement = await _movement(request, lang, actor, patient_id)
     return render(request, lang, "fu_patient.html", actor=actor, record=record,
                   villalta_items=[(k, _(v)) for k, v in VILLALTA_LABELS.items()],
                   charts=charts.for_record(record, gettext(lang)),
-                  programmes={p.id: p for p in rules.programmes(lang)})
+                  programmes={p.id: p for p in rules.programmes(lang)}, **movement)
 
 
 VILLALTA_LABELS = {
