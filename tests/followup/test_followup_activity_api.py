@@ -158,3 +158,12 @@ schema = schemathesis.openapi.from_asgi("/api/v1/openapi.json", _APP).include(
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 def test_activity_api_never_answers_with_a_server_error(case: schemathesis.Case) -> None:
     case.call_and_validate(headers=_HEADERS, checks=[not_a_server_error])
+
+
+def test_the_patients_export_holds_the_samples(api: tuple[World, TestClient]) -> None:
+    world, client = api
+    client.post(URL, json=batch(n=2), headers=token(world, "alice", WRITE))
+    data = client.get("/api/v1/followup/export",
+                      headers=token(world, "alice", frozenset({"export"}))).json()
+    assert [s["start"] for s in data["activity_samples"]] == [
+        "2026-11-23T09:00:00+01:00", "2026-11-23T10:00:00+01:00"]
