@@ -8,6 +8,7 @@ import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -82,3 +83,40 @@ def test_the_clinician_sees_it_and_no_one_else(app_world: tuple[World, TestClien
     client.cookies.clear()
     sign_in(client, "clin_b@example.org", PASSWORD)
     assert client.get(f"/en/care/patients/{alice}").status_code == 404
+
+
+DATA = Path(__file__).resolve().parents[1] / "activity" / "data" / "same_day"
+
+
+def _upload(client: TestClient, name: str, content: bytes) -> Any:
+    from .webflow import csrf_token
+
+    token = csrf_token(client, "/en/me")
+    return client.post("/en/me/activity", data={"csrf_token": token},
+                       files={"file": (name, content)}, follow_redirects=False)
+
+
+def test_upload_stores_the_file_once_and_refuses_a_bad_one_whole(
+        app_world: tuple[World, TestClient]) -> None:
+    world, client = app_world
+    sign_in(client, "alice@example.org", PASSWORD)
+    apple = (DATA / "apple_export.xml").read_bytes()
+    first = _upload(client, "export.xml", apple)
+    assert first.status_code == 200 and "new samples stored" in first.text
+    with world.store.session() as session:
+        from sqlalchemy import func, select
+
+        from clotwatch.store.activity_models import ActivitySample
+        count = session.scalar(select(func.count()).select_from(ActivitySample))
+    assert count and count > 0
+    again = _upload(client, "export.xml", apple)
+    assert f"0 new samples stored, {count} already stored" in again.text
+    bad = b"start,end,steps\n2026-11-03T08:00:00+01:00,2026-11-03T08:15:00+01:00,10\n" \
+          b"2026-11-03T09:00:00+01:00,2026-11-03T08:15:00+01:00,10\n"
+    refused = _upload(client, "steps.csv", bad)
+    assert refused.status_code == 422
+    assert "file: line 3" in refused.text and "nothing was stored" in refused.text
+    junk = _upload(client, "junk.bin", b"\x00\x01 not steps")
+    assert junk.status_code == 422 and "file:" in junk.text
+    with world.store.session() as session:
+        assert session.scalar(select(func.count()).select_from(ActivitySample)) == count

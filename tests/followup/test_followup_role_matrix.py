@@ -61,6 +61,7 @@ MATRIX: dict[tuple[str, str], tuple[str, dict[str, object]]] = {
     ("GET", "/{lang}/me/checkin"): ("LYYYYYYYY", {}),
     ("POST", "/{lang}/me/checkin/signs"): ("LYYYYYYYY", SIGNS),
     ("POST", "/{lang}/me/checkin"): ("LYYNNNNNN", {"signs": '{"chest_pain": false}'}),
+    ("POST", "/{lang}/me/activity"): ("LVVNNNNNN", {}),  # no file: 422 for a patient
     ("GET", "/{lang}/me/audit"): ("LYYYYYYYY", {}),
     ("GET", "/{lang}/me/export.json"): ("LYYYYYYYY", {}),
     ("GET", "/{lang}/me/export.fhir.json"): ("LYYYYYYYY", {}),

@@ -32,11 +32,16 @@ from clotwatch.service.accounts import Principal
 from clotwatch.service.followup import NotFound, audit, patient_facts, readable_patient
 from clotwatch.store import Store
 from clotwatch.store.activity_models import MAX_SOURCE, ActivitySample
+from clotwatch.store.followup_models import User
 
 #: At most this many samples in one batch (clotwatch's own limit: a week of minute counts).
 MAX_BATCH = 10_000
 #: A sample's count above this is a broken record (no one takes a million steps at once).
 MAX_STEPS = 1_000_000
+#: An uploaded file's size limit (bytes; refused from its Content-Length before it is read).
+MAX_UPLOAD_BYTES = 200_000_000
+#: At most this many records in one uploaded file (memory: about 200 bytes each).
+MAX_UPLOAD_SAMPLES = 500_000
 #: The days the pages chart, ending today.
 CHART_DAYS = 28
 #: The baseline: the patient's own first week of data (the issue: "otherwise their own first
@@ -96,27 +101,95 @@ def store_samples(store: Store, actor: Principal, samples: Sequence[Sample],
     skips rows the unique key already holds (``ON CONFLICT DO NOTHING``).
     """
     check_batch(samples)
+    with store.session() as session:
+        if not policy.write_activity(actor, patient_facts(session, actor.user_id)):
+            raise policy.AccessDenied("not allowed")
+        stored = _insert(session, actor, samples, now)
+    return StoredBatch(len(samples), stored, len(samples) - stored)
+
+
+def _insert(session: Session, actor: Principal, samples: Sequence[Sample],
+            now: datetime) -> int:
+    """Insert checked samples for the actor, skipping those already stored; audited."""
     rows: dict[tuple[str, datetime, datetime], dict[str, Any]] = {}
     for sample in samples:
         start, end = sample.start.astimezone(UTC), sample.end.astimezone(UTC)
         rows.setdefault((sample.source, start, end), {
             "source": sample.source, "kind": sample.kind, "start_at": start, "end_at": end,
-            "utc_offset_minutes": _offset_minutes(sample.start), "steps": sample.steps})
+            "utc_offset_minutes": _offset_minutes(sample.start), "steps": sample.steps,
+            "patient_id": actor.user_id, "received_at": now})
+    values = list(rows.values())
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    stored = 0
+    for chunk in range(0, len(values), 1000):
+        statement = insert(ActivitySample).on_conflict_do_nothing(
+            index_elements=["patient_id", "source", "start_at", "end_at"]
+        ).returning(ActivitySample.id)
+        stored += len(session.execute(statement, values[chunk:chunk + 1000]).all())
+    audit(session, actor, actor.user_id, "create", f"activity samples: {stored} stored", now)
+    return stored
+
+
+class _Collect(Tally):
+    """A Tally that keeps the samples an importer gives (to store them), up to a limit."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__()
+        self.samples: list[Sample] = []
+        self.limit = limit
+
+    def add_valid(self, sample: Sample) -> None:
+        if len(self.samples) >= self.limit:
+            raise InputError("file", f"more than {self.limit:,} step records; upload a "
+                                     "shorter export, or send the samples through the API")
+        self.samples.append(sample)
+
+
+def check_upload_allowed(store: Store, actor: Principal) -> None:
+    """AccessDenied unless the actor may store step data (before asking them for a file)."""
     with store.session() as session:
         if not policy.write_activity(actor, patient_facts(session, actor.user_id)):
             raise policy.AccessDenied("not allowed")
-        values = [{**row, "patient_id": actor.user_id, "received_at": now}
-                  for row in rows.values()]
-        insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-        stored = 0
-        for chunk in range(0, len(values), 1000):
-            statement = insert(ActivitySample).on_conflict_do_nothing(
-                index_elements=["patient_id", "source", "start_at", "end_at"]
-            ).returning(ActivitySample.id)
-            stored += len(session.execute(statement, values[chunk:chunk + 1000]).all())
-        audit(session, actor, actor.user_id, "create", f"activity samples: {stored} stored",
-              now)
-    return StoredBatch(len(samples), stored, len(samples) - stored)
+
+
+def import_file(store: Store, actor: Principal, path: str, display_name: str,
+                now: datetime) -> StoredBatch:
+    """Import an uploaded export (any format ``clotwatch.activity`` reads) for the actor, the
+    patient: every record must be usable, or nothing is stored (InputError("file", why),
+    naming the record's place)."""
+    from clotwatch.activity import Unreadable, plan, read_into
+    from clotwatch.activity.common import ReadContext
+
+    with store.session() as session:
+        if not policy.write_activity(actor, patient_facts(session, actor.user_id)):
+            raise policy.AccessDenied("not allowed")
+        user = session.get(User, actor.user_id)
+        zone_name = user.timezone if user is not None else "UTC"
+    collected = _Collect(MAX_UPLOAD_SAMPLES)
+    try:
+        entries, _notes = plan([path])
+        read_into(collected, entries, ReadContext(_zone(zone_name), zone_name))
+    except Unreadable as exc:
+        raise InputError("file", str(exc).replace(path, display_name)) from None
+    if collected.errors:
+        first = collected.errors[0]
+        more = len(collected.errors) + collected.errors_not_listed - 1
+        raise InputError("file", f"{first['place']}: {first['reason']}"
+                         + (f" (and {more:,} more)" if more else "")
+                         + "; nothing was stored")
+    if not collected.samples:
+        raise InputError("file", "no step records found in this file; nothing was stored")
+    for sample in collected.samples:
+        if len(sample.source) > MAX_SOURCE:
+            raise InputError("file", f"a source name longer than {MAX_SOURCE} characters; "
+                                     "nothing was stored")
+        if sample.steps > MAX_STEPS:
+            raise InputError("file", f"a record of {sample.steps:,} steps at "
+                                     f"{sample.start.isoformat()} (more than {MAX_STEPS:,}); "
+                                     "nothing was stored")
+    with store.session() as session:
+        stored = _insert(session, actor, collected.samples, now)
+    return StoredBatch(len(collected.samples), stored, len(collected.samples) - stored)
 
 
 def _sample(row: ActivitySample) -> Sample:
@@ -203,4 +276,4 @@ def activity_view(store: Store, actor: Principal, patient_id: int, now: datetime
 
 
 __all__ = ["BatchError", "MAX_BATCH", "NotFound", "StoredBatch", "activity_view", "baseline",
-           "check_batch", "store_samples"]
+           "check_batch", "import_file", "store_samples"]
