@@ -167,3 +167,15 @@ def test_the_patients_export_holds_the_samples(api: tuple[World, TestClient]) ->
                       headers=token(world, "alice", frozenset({"export"}))).json()
     assert [s["start"] for s in data["activity_samples"]] == [
         "2026-11-23T09:00:00+01:00", "2026-11-23T10:00:00+01:00"]
+
+
+def test_a_day_of_minute_samples_fits_in_one_batch(api: tuple[World, TestClient]) -> None:
+    world, client = api
+    samples = [{"source": f"Alice's {kind}", "kind": kind,
+                "start": f"2026-11-22T{m // 60:02d}:{m % 60:02d}:00+01:00",
+                "end": f"2026-11-22T{(m + 1) // 60:02d}:{(m + 1) % 60:02d}:00+01:00",
+                "steps": m % 7} for m in range(1439) for kind in ("watch", "phone")]
+    assert len(str(samples)) > 262_144
+    response = client.post(URL, json={"samples": samples}, headers=token(world, "alice", WRITE))
+    assert response.status_code == 200, response.text  # over the 256 KB of other /api/ bodies
+    assert response.json()["stored"] == 2878
