@@ -60,3 +60,9 @@ def test_no_nudge_in_quiet_hours_or_without_recent_data(world: World) -> None:
 
 def test_no_data_no_nudge(world: World) -> None:
     assert _plan(world, datetime(2026, 11, 24, 15, 0, tzinfo=UTC)) == []
+
+
+def test_the_same_spell_before_the_quiet_hours_gets_its_nudge(world: World) -> None:
+    # the control of the quiet-hours case: 18:00-19:00 walking, still until 21:50
+    _day(world, (18, 19), datetime(2026, 11, 24, 21, 50, tzinfo=UTC))
+    assert len(_plan(world, datetime(2026, 11, 24, 21, 51, tzinfo=UTC))) == 1

@@ -168,7 +168,7 @@ def import_file(store: Store, actor: Principal, path: str, display_name: str,
     collected = _Collect(MAX_UPLOAD_SAMPLES)
     try:
         entries, _notes = plan([path])
-        read_into(collected, entries, ReadContext(_zone(zone_name), zone_name))
+        read_into(collected, entries, ReadContext(zone_or_utc(zone_name), zone_name))
     except Unreadable as exc:
         raise InputError("file", str(exc).replace(path, display_name)) from None
     if collected.errors:
@@ -192,7 +192,7 @@ def import_file(store: Store, actor: Principal, path: str, display_name: str,
     return StoredBatch(len(collected.samples), stored, len(collected.samples) - stored)
 
 
-def _sample(row: ActivitySample) -> Sample:
+def stored_sample(row: ActivitySample) -> Sample:
     zone = timezone(timedelta(minutes=row.utc_offset_minutes))
     return Sample(row.source, row.kind, row.start_at.astimezone(zone),  # type: ignore[arg-type]
                   row.end_at.astimezone(zone), row.steps)
@@ -207,11 +207,11 @@ def _tally(session: Session, patient_id: int, since: datetime | None,
         query = query.where(ActivitySample.start_at < until)
     tally = Tally()
     for row in session.scalars(query.order_by(ActivitySample.start_at)):
-        tally.add_valid(_sample(row))
+        tally.add_valid(stored_sample(row))
     return tally
 
 
-def _zone(name: str) -> ZoneInfo:
+def zone_or_utc(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
@@ -232,7 +232,7 @@ def baseline(session: Session, patient_id: int, now: datetime,
     if first is None:
         return {"steps": None, "from": None, "to": None, "days_with_data": 0,
                 "complete": False}
-    start = _sample(first).start
+    start = stored_sample(first).start
     first_day = start.date()
     last_day = first_day + timedelta(days=BASELINE_DAYS - 1)
     until = datetime.combine(last_day + timedelta(days=2), datetime.min.time(), UTC)
@@ -255,11 +255,11 @@ def activity_view(store: Store, actor: Principal, patient_id: int, now: datetime
     waking hours (``None`` for a day without data), and the goal with where it comes from."""
     with store.session() as session:
         user = readable_patient(session, actor, patient_id)
-        today = now.astimezone(_zone(user.timezone)).date()
+        today = now.astimezone(zone_or_utc(user.timezone)).date()
         first = today - timedelta(days=days - 1)
         since = datetime.combine(first - timedelta(days=1), datetime.min.time(), UTC)
         tally = _tally(session, patient_id, since, None)
-        summary = tally.summary(now=now.astimezone(_zone(user.timezone)))
+        summary = tally.summary(now=now.astimezone(zone_or_utc(user.timezone)))
         by_date = {d["date"]: d for d in summary["days"]}
         rows = []
         for n in range(days):

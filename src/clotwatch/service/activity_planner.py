@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from clotwatch.core.activity import DEFAULT_WAKING, LONG_BOUT_MINUTES, Tally, nudge_due
-from clotwatch.service.activity import _sample, _zone
+from clotwatch.service.activity import stored_sample, zone_or_utc
 from clotwatch.store.activity_models import ActivitySample
 from clotwatch.store.followup_models import Enrolment, User
 from clotwatch.store.outbox import OutboxMessage
@@ -51,7 +51,7 @@ def plan_move_reminders(session: Session, now: datetime) -> int:
             select(User, recent.c.last).join(recent, recent.c.patient_id == User.id)
             .where(recent.c.last > now - FRESH, User.id.in_(
                 select(Enrolment.patient_id).where(Enrolment.withdrawn_at.is_(None))))):
-        local_now = now.astimezone(_zone(user.timezone))
+        local_now = now.astimezone(zone_or_utc(user.timezone))
         day_start = datetime.combine(local_now.date(), datetime.min.time(),
                                      local_now.tzinfo).astimezone(UTC)
         tally = Tally()
@@ -59,7 +59,7 @@ def plan_move_reminders(session: Session, now: datetime) -> int:
                 ActivitySample.patient_id == user.id,
                 ActivitySample.end_at > day_start - timedelta(days=1),
                 ActivitySample.start_at < now)):
-            tally.add_valid(_sample(row))
+            tally.add_valid(stored_sample(row))
         spell = tally.still_spell(local_now, DEFAULT_WAKING, known_until=last)
         prefix = f"move:{user.id}:"
         last_sent = session.scalar(select(func.max(OutboxMessage.created_at)).where(
