@@ -40,7 +40,7 @@ from .webflow import CSRF
 
 ROLES = ("anon", "alice", "bob", "carol", "dave", "clin_a", "clin_b", "admin_a", "admin_b")
 PREFIXES = ("/{lang}/account", "/{lang}/me", "/{lang}/care", "/{lang}/clinic", "/{lang}/join",
-            "/api/v1/followup")
+            "/api/v1/followup", "/api/v1/activity")
 SIGNS = {"short_of_breath": "false", "chest_pain": "false", "coughing_blood": "false",
          "fainting": "false", "cold_pale_numb_leg": "false"}
 API_SIGNS = {k: False for k in SIGNS}
@@ -65,6 +65,7 @@ MATRIX: dict[tuple[str, str], tuple[str, dict[str, object]]] = {
     ("GET", "/{lang}/me/checkin"): ("LYYYYYYYY", {}),
     ("POST", "/{lang}/me/checkin/signs"): ("LYYYYYYYY", SIGNS),
     ("POST", "/{lang}/me/checkin"): ("LYYNNNNNN", {"signs": '{"chest_pain": false}'}),
+    ("POST", "/{lang}/me/activity"): ("LVVNNNNNN", {}),  # no file: 422 for a patient
     ("GET", "/{lang}/me/audit"): ("LYYYYYYYY", {}),
     ("GET", "/{lang}/me/export.json"): ("LYYYYYYYY", {}),
     ("GET", "/{lang}/me/export.fhir.json"): ("LYYYYYYYY", {}),
@@ -87,6 +88,10 @@ MATRIX: dict[tuple[str, str], tuple[str, dict[str, object]]] = {
     ("GET", "/api/v1/followup/worklist"): ("LNNNNYYYY", {}),
     ("POST", "/api/v1/followup/alerts/{alert_id}/{action}"): ("LNNNNYNYN", {"note": "x"}),
     ("GET", "/api/v1/followup/export"): ("LYYYYYYYY", {}),
+    # the patient's own step samples (issue #9): patients only, each for themself
+    ("POST", "/api/v1/activity"): ("LYYNNNNNN", {"samples": [
+        {"source": "watch", "kind": "watch", "start": "2026-11-23T09:00:00+01:00",
+         "end": "2026-11-23T09:30:00+01:00", "steps": 100}]}),
     ("POST", "/{lang}/me/withdraw"): ("LYNNNNNNN", {"kind": "clinic"}),
     ("POST", "/{lang}/me/delete"): ("LVVVVVVVV", {"password": "not the password"}),
     ("POST", "/{lang}/account/signout"): ("PPPPPPPPP", {}),

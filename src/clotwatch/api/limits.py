@@ -40,6 +40,8 @@ LIMITS: tuple[Limit, ...] = (
     # The triage's own parser (clotwatch.triage.parse_answers_json) is stricter still and names
     # the key (a key given twice, 1e400 in duration_hours, 64 kB at most), so it reads the body.
     Limit("/api/v1/triage", max_bytes=262_144, max_values=20_000, check_json=False),
+    # A batch of step samples (at most 10,000 samples of 5 values: a week of minute counts).
+    Limit("/api/v1/activity", max_bytes=2_000_000, max_values=60_000),
     Limit("/api/", max_bytes=262_144, max_values=20_000),
 )
 

@@ -14,6 +14,7 @@ ROUTERS: tuple[str, ...] = (
     "clotwatch.api.docs:router",
     "clotwatch.api.cds_hooks:router",
     "clotwatch.api.followup:router",
+    "clotwatch.api.activity:router",
     "clotwatch.web.pathway:router",
     "clotwatch.web.notes:router",
     "clotwatch.web.followup:router",

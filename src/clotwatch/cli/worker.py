@@ -62,6 +62,7 @@ def _run(args: argparse.Namespace) -> int:
     import logging
     import signal
     from datetime import timedelta
+    from importlib import import_module
 
     from clotwatch.cli.common import dump_json
     from clotwatch.config import load_settings
@@ -71,6 +72,9 @@ def _run(args: argparse.Namespace) -> int:
     from clotwatch.worker import outbox
     from clotwatch.worker.planners import default_planners
     from clotwatch.worker.runner import Worker
+
+    # Registers the reminders to move (issue #9) with the worker's planners.
+    import_module("clotwatch.service.activity_planner")
 
     if args.batch is not None and not 1 <= args.batch <= 1000:
         return _fail("--batch: must be between 1 and 1000", 2)

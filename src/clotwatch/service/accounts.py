@@ -37,7 +37,7 @@ RESET_TTL = timedelta(hours=1)
 FREE_FAILURES = 3  # failed sign-ins allowed before the backoff starts
 MAX_LOCK = timedelta(minutes=15)
 SCOPES = frozenset({"profile", "checkins:read", "checkins:write", "worklist:read",
-                    "alerts:write", "export"})
+                    "alerts:write", "export", "activity:write"})
 STAFF_ROLES = ("clinician", "admin")
 # A fixed hash verified when the email is unknown, so the answer takes as long either way.
 _DUMMY_HASH = HASHER.hash("clotwatch-no-such-account")

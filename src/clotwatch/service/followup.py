@@ -931,9 +931,26 @@ def export(store: Store, actor: Principal, now: datetime) -> dict[str, Any]:
                        "what": e.what} for e in session.scalars(
                 select(AuditEntry).where(AuditEntry.patient_id == user.id)
                 .order_by(AuditEntry.at))],
+            "activity_samples": _activity_samples(session, user.id),
         }
         audit(session, actor, actor.user_id, "export", "all follow-up data", now)
         return data
+
+
+def _activity_samples(session: Session, patient_id: int) -> list[dict[str, Any]]:
+    """The patient's stored step samples (issue #9), each time in its own UTC offset."""
+    from datetime import timezone
+
+    from clotwatch.store.activity_models import ActivitySample
+
+    rows = []
+    for row in session.scalars(select(ActivitySample).where(
+            ActivitySample.patient_id == patient_id).order_by(ActivitySample.start_at)):
+        zone = timezone(timedelta(minutes=row.utc_offset_minutes))
+        rows.append({"source": row.source, "kind": row.kind,
+                     "start": row.start_at.astimezone(zone).isoformat(),
+                     "end": row.end_at.astimezone(zone).isoformat(), "steps": row.steps})
+    return rows
 
 
 def delete_account(store: Store, actor: Principal, password: str, now: datetime) -> None:

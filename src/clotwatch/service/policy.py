@@ -51,6 +51,13 @@ def write_checkin(actor: Principal, patient: PatientFacts) -> bool:
             and bool(patient.clinics))
 
 
+def write_activity(actor: Principal, patient: PatientFacts) -> bool:
+    """Store step samples from a phone or watch: the patient only, for themself, while
+    enrolled somewhere (issue #9; read back under ``read_patient``)."""
+    return (actor.has_scope("activity:write") and actor.user_id == patient.patient_id
+            and bool(patient.clinics))
+
+
 def record_visit(actor: Principal, patient: PatientFacts) -> bool:
     """Record a clinician's Villalta rating at a visit: staff of a clinic the patient is
     enrolled with, in a browser."""

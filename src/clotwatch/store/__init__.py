@@ -4,7 +4,10 @@ SQLite (the default, a file in the user's data directory) and PostgreSQL (``DATA
 are both supported and both tested.
 """
 
-from clotwatch.store import followup_models  # noqa: F401  (registers the follow-up tables)
+from clotwatch.store import (
+    activity_models,  # noqa: F401  (registers the step samples table)
+    followup_models,  # noqa: F401  (registers the follow-up tables)
+)
 from clotwatch.store.db import Store, open_store
 from clotwatch.store.limits import StoreRateLimiter, StoreReplayCache
 from clotwatch.store.migrate import current_revision, downgrade, upgrade

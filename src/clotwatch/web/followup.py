@@ -17,15 +17,15 @@ from urllib.parse import quote
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import FormData
+from starlette.datastructures import FormData, UploadFile
 
 from clotwatch.errors import InputError, StoreError
-from clotwatch.service import accounts, followup, notify, rules
+from clotwatch.service import accounts, activity, followup, notify, rules
 from clotwatch.service.accounts import Principal
 from clotwatch.service.followup import CheckInInput, NotFound
 from clotwatch.service.policy import AccessDenied
 from clotwatch.store.followup_models import Clinic, User
-from clotwatch.web import charts
+from clotwatch.web import activity_charts, charts, csrf
 from clotwatch.web.forms import convert
 from clotwatch.web.i18n import gettext
 from clotwatch.web.render import render
@@ -380,8 +380,87 @@ async def me(request: Request, lang: str) -> Response:
     store = request.app.state.store
     viewers = await run_in_threadpool(followup.who_can_see, store, actor)
     prefs = await run_in_threadpool(_preferences, request, actor)
+    movement = {**await _movement(request, lang, actor, actor.user_id), "activity_upload": True}\
+        if any(v.kind == "clinic" for v in viewers) else {}
     return render(request, lang, "fu_me.html", actor=actor, viewers=viewers, prefs=prefs,
-                  programmes={p.id: p for p in rules.programmes(lang)}, invitation=None, qr=None)
+                  programmes={p.id: p for p in rules.programmes(lang)}, invitation=None, qr=None,
+                  **movement)
+
+
+@router.post("/{lang}/me/activity")
+async def upload_activity(request: Request, lang: str) -> Response:
+    """The patient uploads an export from their phone or watch (any format the importers read);
+    every record must be usable or nothing is stored (the page names the problem)."""
+    actor = await signed_in(request, lang)
+    if isinstance(actor, Response):
+        return actor
+    _ = gettext(lang)
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > activity.MAX_UPLOAD_BYTES:
+        return render(request, lang, "error.html", status_code=413, title=_("Please check"),
+                      message=f"file: {activity.MAX_UPLOAD_BYTES // 1_000_000} MB at most")
+    async with request.form(max_files=1, max_fields=10) as form:  # closes the spooled file
+        return await _stored_upload(request, lang, actor, form)
+
+
+async def _stored_upload(request: Request, lang: str, actor: Principal,
+                         form: FormData) -> Response:
+    _ = gettext(lang)
+    token = form.get(csrf.FIELD)
+    if not csrf.is_valid(request.app.state.secret_key, request.cookies.get(csrf.COOKIE),
+                         token if isinstance(token, str) else None):
+        return render(request, lang, "error.html", status_code=403,
+                      title=_("This form has expired"),
+                      message=_("For your safety the form could not be accepted. Go back, "
+                                "reload the page and try again."))
+    upload = form.get("file")
+    try:
+        if not isinstance(upload, UploadFile) or not upload.filename:
+            done = await _call(request, lang, activity.check_upload_allowed,
+                               request.app.state.store, actor)
+            if isinstance(done, Response):
+                return done
+            raise InputError("file", "choose a file to upload")
+        result = await _call(request, lang, _import_upload, request, actor, upload)
+    except AccessDenied:
+        return _denied(request, lang)
+    except InputError as exc:
+        return _field_error(request, lang, exc)
+    if isinstance(result, Response):
+        return result
+    return render(request, lang, "error.html", title=_("Step data stored"),
+                  message=_("{stored} new samples stored, {duplicates} already stored.",
+                            stored=result.stored, duplicates=result.duplicates))
+
+
+def _import_upload(request: Request, actor: Principal, upload: UploadFile) -> Any:
+    """Copy the upload to a temporary file named like it (the importers recognise formats by
+    content and name) and import it."""
+    import re
+    import shutil
+    import tempfile
+
+    name = upload.filename or "upload"
+    suffix = "".join(re.findall(r"\.[A-Za-z0-9]{1,8}$", name))
+    with tempfile.TemporaryDirectory(prefix="clotwatch-upload-") as directory:
+        path = f"{directory}/upload{suffix}"
+        with open(path, "wb") as target:
+            upload.file.seek(0)
+            shutil.copyfileobj(upload.file, target, 1 << 20)
+        return activity.import_file(request.app.state.store, actor, path, name[:200],
+                                    _now(request))
+
+
+async def _movement(request: Request, lang: str, actor: Principal,
+                    patient_id: int) -> dict[str, Any]:
+    """The movement section's figures and charts (issue #9), for a reader the policy allows."""
+    try:
+        view = await run_in_threadpool(activity.activity_view, request.app.state.store, actor,
+                                       patient_id, _now(request))
+    except NotFound:
+        return {}
+    return {"activity": view,
+            "activity_charts": activity_charts.for_activity(view, gettext(lang))}
 
 
 @router.post("/{lang}/me/settings")
@@ -678,10 +757,11 @@ async def patient_page(request: Request, lang: str, patient_id: int) -> Response
     if isinstance(record, Response):
         return record
     _ = gettext(lang)
+    movement = await _movement(request, lang, actor, patient_id)
     return render(request, lang, "fu_patient.html", actor=actor, record=record,
                   villalta_items=[(k, _(v)) for k, v in VILLALTA_LABELS.items()],
                   charts=charts.for_record(record, gettext(lang)),
-                  programmes={p.id: p for p in rules.programmes(lang)})
+                  programmes={p.id: p for p in rules.programmes(lang)}, **movement)
 
 
 VILLALTA_LABELS = {

@@ -1,0 +1,122 @@
+"""The movement section of the patient's page (/{lang}/me) and the clinician's patient page:
+steps and the longest still spell per day from the stored samples, against the patient's own
+first-week goal, as SVG with a data table, in English and Russian; only for allowed readers."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from clotwatch.api import create_app
+from clotwatch.config import Settings
+from clotwatch.core.activity import Sample
+from clotwatch.service import activity
+
+from .conftest import PASSWORD, Clock, World, fresh_db, make_world
+from .webflow import sign_in
+
+
+@pytest.fixture
+def app_world(tmp_path: Path, clock: Clock,
+              migrated_template: Path) -> Iterator[tuple[World, TestClient]]:
+    app = create_app(Settings(data_dir=tmp_path / "d",
+                              database_url=fresh_db(migrated_template, tmp_path)),
+                     clock=clock, migrate=True)
+    with TestClient(app) as client:
+        yield make_world(app.state.store, clock), client
+
+
+def _store_fortnight(world: World) -> None:
+    """Alice's watch: 2026-11-10 to 11-23, 09:00-17:00 UTC, 100 x (day - 9) steps an hour;
+    11-18 has no data."""
+    samples = []
+    for day in range(10, 24):
+        if day == 18:
+            continue
+        for hour in range(9, 17):
+            start = datetime(2026, 11, day, hour, tzinfo=UTC)
+            samples.append(Sample("Alice's watch", "watch", start, start + timedelta(hours=1),
+                                  100 * (day - 9)))
+    activity.store_samples(world.store, world.principal("alice"), samples, world.clock())
+
+
+def test_the_patient_sees_steps_still_time_and_the_goal(app_world: tuple[World, TestClient]
+                                                        ) -> None:
+    world, client = app_world
+    _store_fortnight(world)
+    sign_in(client, "alice@example.org", PASSWORD)
+    page = client.get("/en/me").text
+    assert "Movement" in page and 'id="chart-steps-t"' in page and 'id="chart-still-t"' in page
+    # goal: median of the first week (11-10..11-16: 800, 1,600 ... 5,600 a day) = 3,200
+    assert "Goal: 3200 steps a day" in page and "own first week" in page
+    rows: dict[str, str] = {}
+    for day, steps in re.findall(r'<th scope="row">(2026-11-\d\d)</th><td>([^<]+)</td>', page):
+        rows.setdefault(day, steps)  # the steps table comes first
+    assert rows["2026-11-23"] == "11,200"
+    assert rows["2026-11-18"] == "no data"
+    # waking 07:00-23:00, steps 09:00-17:00: still 07:00-09:00 (120 min) and 17:00-23:00 (360)
+    assert '<th scope="row">2026-11-23</th><td>360</td><td>2</td>' in page
+    russian = client.get("/ru/me").text
+    assert "Движение" in russian and "нет данных" in russian
+
+
+def test_no_data_says_so(app_world: tuple[World, TestClient]) -> None:
+    world, client = app_world
+    sign_in(client, "alice@example.org", PASSWORD)
+    page = client.get("/en/me").text
+    assert "No step data yet" in page and "chart-steps" not in page
+
+
+def test_the_clinician_sees_it_and_no_one_else(app_world: tuple[World, TestClient]) -> None:
+    world, client = app_world
+    _store_fortnight(world)
+    alice = world.users["alice"]
+    sign_in(client, "clin_a@example.org", PASSWORD)
+    page = client.get(f"/en/care/patients/{alice}")
+    assert page.status_code == 200 and 'id="chart-steps-t"' in page.text
+    client.cookies.clear()
+    sign_in(client, "clin_b@example.org", PASSWORD)
+    assert client.get(f"/en/care/patients/{alice}").status_code == 404
+
+
+DATA = Path(__file__).resolve().parents[1] / "activity" / "data" / "same_day"
+
+
+def _upload(client: TestClient, name: str, content: bytes) -> Any:
+    from .webflow import csrf_token
+
+    token = csrf_token(client, "/en/me")
+    return client.post("/en/me/activity", data={"csrf_token": token},
+                       files={"file": (name, content)}, follow_redirects=False)
+
+
+def test_upload_stores_the_file_once_and_refuses_a_bad_one_whole(
+        app_world: tuple[World, TestClient]) -> None:
+    world, client = app_world
+    sign_in(client, "alice@example.org", PASSWORD)
+    apple = (DATA / "apple_export.xml").read_bytes()
+    first = _upload(client, "export.xml", apple)
+    assert first.status_code == 200 and "new samples stored" in first.text
+    with world.store.session() as session:
+        from sqlalchemy import func, select
+
+        from clotwatch.store.activity_models import ActivitySample
+        count = session.scalar(select(func.count()).select_from(ActivitySample))
+    assert count and count > 0
+    again = _upload(client, "export.xml", apple)
+    assert f"0 new samples stored, {count} already stored" in again.text
+    bad = b"start,end,steps\n2026-11-03T08:00:00+01:00,2026-11-03T08:15:00+01:00,10\n" \
+          b"2026-11-03T09:00:00+01:00,2026-11-03T08:15:00+01:00,10\n"
+    refused = _upload(client, "steps.csv", bad)
+    assert refused.status_code == 422
+    assert "file: line 3" in refused.text and "nothing was stored" in refused.text
+    junk = _upload(client, "junk.bin", b"\x00\x01 not steps")
+    assert junk.status_code == 422 and "file:" in junk.text
+    with world.store.session() as session:
+        assert session.scalar(select(func.count()).select_from(ActivitySample)) == count
