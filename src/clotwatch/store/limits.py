@@ -9,9 +9,9 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Engine, delete, func, select
+from sqlalchemy import Engine, Table, delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -49,7 +49,7 @@ class StoreReplayCache:
         """
         expires = datetime.fromtimestamp(exp, UTC)
         cutoff = datetime.fromtimestamp(now, UTC) - timedelta(seconds=self.skew)
-        table = SeenToken.__table__
+        table = cast(Table, SeenToken.__table__)
         insert = _insert(self.store.engine, table).values(iss=iss, jti=jti, expires_at=expires)
         statement = insert.on_conflict_do_update(
             index_elements=[table.c.iss, table.c.jti],
