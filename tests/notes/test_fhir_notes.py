@@ -120,3 +120,35 @@ def test_cds_patient_view_fills_from_prefetched_notes() -> None:
     text = json.dumps(cards)
     assert "from the notes" in text
     assert "Not available from the EHR for this call: notes" not in text
+
+
+def test_the_same_notes_are_extracted_once_and_give_the_same_inputs(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import clotwatch.core.notes as core_notes
+    from clotwatch.notes import fhir as notes_fhir
+
+    notes_fhir._extractions.clear()
+    prepared: list[str] = []
+    real_prepare = core_notes.prepare
+
+    def counting_prepare(text: str, rules: Any) -> Any:
+        prepared.append(text)
+        return real_prepare(text, rules)
+
+    monkeypatch.setattr(core_notes, "prepare", counting_prepare)
+
+    def inputs() -> dict[str, Any]:
+        _derivation, scored = score(bundle_with_notes(), NOW, ["wells-pe", "wells-dvt"])
+        return {s.result.instrument.id: [(i.input, i.value, i.concept, i.reason, i.sources)
+                                         for i in s.inputs] for s in scored}
+
+    first = inputs()
+    assert len(prepared) == 1
+    assert inputs() == first  # answered from the cache, the same evidence and reasons
+    assert len(prepared) == 1
+    other = bundle_with_notes()
+    note = next(e["resource"] for e in other["entry"]
+                if e["resource"].get("id") == "ed-note")
+    note["content"][0]["attachment"]["data"] = _b64("Calf swelling and coughing up blood.")
+    score(other, NOW, ["wells-pe"])
+    assert len(prepared) == 2  # another text: extracted anew

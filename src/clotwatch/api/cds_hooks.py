@@ -332,25 +332,33 @@ def _validated(model: type[Body], value: Any) -> Body:
              "input": e.get("input")} for e in exc.errors()]) from None
 
 
-async def _json_body(request: Request) -> Any:
+async def raw_body(request: Request) -> bytes:
+    """The request's bytes (already read and size-checked by ``BodyLimitMiddleware``)."""
+    return await request.body()
+
+
+def _json_body(raw: bytes) -> Any:
     try:
-        return parse_json(await request.body(), CDS_LIMIT)
+        return parse_json(raw, CDS_LIMIT)
     except BodyRefused as exc:
         if exc.status == 400:
             raise HTTPException(400, exc.detail["msg"]) from None
         raise RequestValidationError([exc.detail]) from None
 
 
-async def hook_body(request: Request,
-                    caller: Annotated[Caller, Depends(authenticate)]) -> HookRequestIn:
+# The parse (orjson and the shape count) and the model check are CPU work: sync dependencies,
+# so FastAPI runs them in its thread pool, never on the event loop (which would hold up every
+# other connection of this worker, discovery included, for the length of the parse).
+def hook_body(caller: Annotated[Caller, Depends(authenticate)],
+              raw: Annotated[bytes, Depends(raw_body)]) -> HookRequestIn:
     """The hook call's body, parsed only once the caller is authenticated (401 comes first)."""
-    return _validated(HookRequestIn, await _json_body(request))
+    return _validated(HookRequestIn, _json_body(raw))
 
 
-async def feedback_body(request: Request,
-                        caller: Annotated[Caller, Depends(authenticate)]) -> FeedbackIn:
+def feedback_body(caller: Annotated[Caller, Depends(authenticate)],
+                  raw: Annotated[bytes, Depends(raw_body)]) -> FeedbackIn:
     """The feedback body, parsed only once the caller is authenticated."""
-    return _validated(FeedbackIn, await _json_body(request))
+    return _validated(FeedbackIn, _json_body(raw))
 
 
 def _body_doc(model: type[BaseModel]) -> dict[str, Any]:

@@ -112,11 +112,18 @@ class CodeSet:
         return None
 
     @cached_property
-    def _by_system(self) -> dict[str, tuple[CodeEntry, ...]]:
-        out: dict[str, list[CodeEntry]] = {}
-        for entry in self.codes:
-            out.setdefault(entry.system, []).append(entry)
-        return {system: tuple(entries) for system, entries in out.items()}
+    def _index(self) -> dict[str, tuple[dict[str, tuple[int, CodeEntry]],
+                                        tuple[tuple[int, CodeEntry], ...]]]:
+        """Per system: exact codes (upper case) to their first entry and its position, and
+        the other entries (prefixes, ranges) with their positions, in file order."""
+        out: dict[str, tuple[dict[str, tuple[int, CodeEntry]], list[tuple[int, CodeEntry]]]] = {}
+        for position, entry in enumerate(self.codes):
+            exact, patterns = out.setdefault(entry.system, ({}, []))
+            if entry.code is not None:
+                exact.setdefault(entry.code.upper(), (position, entry))
+            else:
+                patterns.append((position, entry))
+        return {system: (exact, tuple(patterns)) for system, (exact, patterns) in out.items()}
 
     @cached_property
     def _any_name(self) -> re.Pattern[str] | None:
@@ -131,9 +138,20 @@ class CodeSet:
         for coding in codings:
             system = getattr(coding, "system", None)
             code = getattr(coding, "code", None)
-            for entry in self._by_system.get(system or "", ()):
+            index = self._index.get(system or "")
+            if index is None or not code:
+                continue
+            exact, patterns = index
+            # The first entry (in file order) that matches, as a scan of every entry finds:
+            # an exact code by dictionary, then only the pattern entries listed before it.
+            hit = exact.get(code.strip().upper())
+            for position, entry in patterns:
+                if hit is not None and position > hit[0]:
+                    break
                 if entry.matches(system, code):
                     return entry
+            if hit is not None:
+                return hit[1]
         if not self.names:
             return None
         for coding in codings:

@@ -9,11 +9,13 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Engine, delete, func, select
+from sqlalchemy import Engine, Table, delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import SQLAlchemyError
 
+from clotwatch.errors import StoreError
 from clotwatch.store.db import Store
 from clotwatch.store.models import RateWindow, SeenToken
 
@@ -38,23 +40,29 @@ class StoreReplayCache:
         self._next_prune = 0.0
 
     def check_and_remember(self, iss: str, jti: str, exp: float, now: float) -> bool:
-        """True (and remembered) if this ``jti`` is new for ``iss``; False if a replay."""
-        moment = datetime.fromtimestamp(now, UTC)
+        """True (and remembered) if this ``jti`` is new for ``iss``; False if a replay.
+
+        One statement on a Core connection (no ORM unit of work): INSERT, or on a conflict
+        take over the row only when its record has expired (a token whose record has expired
+        may be judged again; it is refused as expired before it gets here). Expired rows are
+        pruned every ``PRUNE_EVERY_SECONDS``.
+        """
         expires = datetime.fromtimestamp(exp, UTC)
-        cutoff = moment - timedelta(seconds=self.skew)
-        statement = _insert(self.store.engine, SeenToken).values(
-            iss=iss, jti=jti, expires_at=expires).on_conflict_do_nothing().returning(
-            SeenToken.jti)
-        with self.store.session() as session:
-            if now >= self._next_prune:
-                session.execute(delete(SeenToken).where(SeenToken.expires_at < cutoff))
-                self._next_prune = now + PRUNE_EVERY_SECONDS
-            else:
-                # A token whose record has expired may be judged again (it is refused as
-                # expired before it gets here).
-                session.execute(delete(SeenToken).where(
-                    SeenToken.iss == iss, SeenToken.jti == jti, SeenToken.expires_at < cutoff))
-            inserted = session.execute(statement).first()
+        cutoff = datetime.fromtimestamp(now, UTC) - timedelta(seconds=self.skew)
+        table = cast(Table, SeenToken.__table__)
+        insert = _insert(self.store.engine, table).values(iss=iss, jti=jti, expires_at=expires)
+        statement = insert.on_conflict_do_update(
+            index_elements=[table.c.iss, table.c.jti],
+            set_={"expires_at": insert.excluded.expires_at},
+            where=table.c.expires_at < cutoff).returning(table.c.jti)
+        try:
+            with self.store.engine.begin() as connection:
+                if now >= self._next_prune:
+                    connection.execute(delete(table).where(table.c.expires_at < cutoff))
+                    self._next_prune = now + PRUNE_EVERY_SECONDS
+                inserted = connection.execute(statement).first()
+        except SQLAlchemyError as exc:
+            raise StoreError(f"database error: {type(exc).__name__}") from exc
         return inserted is not None
 
     def __len__(self) -> int:

@@ -1,0 +1,43 @@
+"""``CodeSet.match`` looks exact codes up by dictionary (issue 13: CPU per CDS call); it must
+answer exactly what a scan of every entry in file order answers, for every code set."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+from clotwatch.fhir.codes import CodeEntry, CodeSet, all_codesets
+
+
+def _scan(cs: CodeSet, codings: list[SimpleNamespace]) -> CodeEntry | None:
+    for coding in codings:
+        for entry in cs.codes:
+            if entry.matches(coding.system, coding.code):
+                return entry
+    return None
+
+
+def _probes(cs: CodeSet) -> list[SimpleNamespace]:
+    out = []
+    for e in cs.codes:
+        for code in filter(None, [e.code, e.code and f" {e.code.lower()} ", e.prefix,
+                                  e.prefix and e.prefix + ".9", e.prefix and e.prefix + "XYZ9",
+                                  e.range and e.range[0], e.range and e.range[1] + ".1",
+                                  e.numeric and str(e.numeric[0]), "Z99.9", "0"]):
+            out.append(SimpleNamespace(system=e.system, code=code, display=None))
+    return out
+
+
+def test_indexed_match_answers_as_a_scan_of_every_entry() -> None:
+    checked = 0
+    for cs in all_codesets():
+        probes = _probes(cs)
+        for probe in probes:
+            assert cs.match([probe]) == _scan(cs, [probe]) or (
+                cs.names and _scan(cs, [probe]) is None), (cs.id, probe)
+            checked += 1
+        # Several codings: the first coding that matches decides, as in the scan.
+        for first, second in zip(probes, probes[1:], strict=False):
+            expected = _scan(cs, [first, second])
+            if expected is not None:
+                assert cs.match([first, second]) == expected, (cs.id, first, second)
+    assert checked > 500
