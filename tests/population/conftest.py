@@ -7,7 +7,10 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-SOF_TESTS = REPO.parent / "shared" / "benchmarks" / "sql-on-fhir-v2" / "tests"
+SOF_RELATIVE = Path("shared", "benchmarks", "sql-on-fhir-v2", "tests")
+# CI has shared/ beside the clone; a worktree is one level deeper, so look upwards.
+SOF_TESTS = next((p / SOF_RELATIVE for p in REPO.parents if (p / SOF_RELATIVE).is_dir()),
+                 REPO.parent / SOF_RELATIVE)
 
 
 @pytest.fixture(scope="session")
