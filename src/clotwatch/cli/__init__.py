@@ -21,6 +21,8 @@ COMMANDS: tuple[str, ...] = (
     "score",
     "pathway",
     "fhir",
+    "views",
+    "population",
     "serve",
     "db",
 )

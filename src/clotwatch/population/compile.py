@@ -440,6 +440,10 @@ class Compiler:
             x = self.fresh()
             cond = self.to_bool(self.expr(args[0], _Ctx(x)))
             return Val("coll", d.filter(coll.sql, x, f"COALESCE({cond}, FALSE)"), base.fhir)
+        if name == "select":
+            x = self.fresh()
+            inner = self.to_coll(self.expr(args[0], _Ctx(x)))
+            return Val("coll", d.flatten(d.transform(coll.sql, [x], inner.sql)))
         if name == "exists":
             if args:
                 x = self.fresh()

@@ -221,3 +221,93 @@ class DuckDBEngine:
 
 def _first_line(message: str) -> str:
     return message.strip().splitlines()[0] if message.strip() else "DuckDB error"
+
+
+# The engine-neutral functions the screening SQL uses (clotwatch.population.rules).
+MACROS = (
+    "CREATE OR REPLACE MACRO cw_ts(x) AS TRY_CAST(x AS TIMESTAMPTZ)",
+    "CREATE OR REPLACE MACRO cw_seconds(t) AS epoch(t)",
+    "CREATE OR REPLACE MACRO cw_date(x) AS TRY_CAST(substr(x, 1, 10) AS DATE)",
+    "CREATE OR REPLACE MACRO cw_date_of(t) AS CAST(t AS DATE)",
+    "CREATE OR REPLACE MACRO cw_add_days(d, n) AS CAST(d + CAST(n AS INTEGER) AS DATE)",
+    "CREATE OR REPLACE MACRO cw_days(a, b) AS CAST(b - a AS BIGINT)",
+    "CREATE OR REPLACE MACRO cw_ts_add_day(t) AS t + INTERVAL 1 DAY",
+    "CREATE OR REPLACE MACRO cw_ts_sub_days(t, n) AS t - to_days(CAST(n AS INTEGER))",
+    "CREATE OR REPLACE MACRO cw_regexp(s, p) AS regexp_matches(s, p)",
+    "CREATE OR REPLACE MACRO cw_ts_text(t) AS strftime(t, '%Y-%m-%dT%H:%M:%SZ')",
+    "CREATE OR REPLACE MACRO cw_text_of_date(d) AS strftime(d, '%Y-%m-%d')",
+)
+
+
+class DuckDBScreening:
+    """The operations the screening needs, on DuckDB."""
+
+    name = "duckdb"
+
+    def __init__(self, threads: int | None = None, memory_limit: str | None = None) -> None:
+        self.con = connect(threads, memory_limit)
+        self.con.execute("SET TimeZone = 'UTC'")
+        for m in MACROS:
+            self.con.execute(m)
+
+    def view_table(self, name: str, view: Mapping[str, Any], files: Sequence[str],
+                   ignore_errors: bool = False) -> None:
+        """Materialise a view's rows as table ``name``."""
+        compiled = compile(view)
+        sql = view_query(compiled, files)
+        if ignore_errors:
+            sql = sql.replace("maximum_object_size = 67108864",
+                              "maximum_object_size = 67108864, ignore_errors = true")
+        import duckdb
+
+        try:
+            self.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {sql}")
+        except duckdb.Error as exc:
+            raise InputError("data", f"view {view.get('name', name)}: "
+                             f"{_first_line(str(exc))}") from exc
+
+    def type_counts(self, files: Sequence[str], ignore_errors: bool) -> list[tuple[str, str, int]]:
+        """(file, resourceType, count) over every file: one pass, the floor of any run."""
+        import duckdb
+
+        file_list = "[" + ", ".join(_q(f) for f in files) + "]"
+        opts = ", ignore_errors = true" if ignore_errors else ""
+        try:
+            return [(str(f), str(t) if t is not None else "", int(n)) for f, t, n in self.con.execute(
+                f"SELECT filename, resourceType, count(*) FROM read_json({file_list}, "
+                f"format = 'newline_delimited', columns = {{'resourceType': 'VARCHAR'}}, "
+                f"filename = true, maximum_object_size = 67108864{opts}) GROUP BY ALL "
+                "ORDER BY ALL").fetchall()]
+        except duckdb.Error as exc:
+            raise InputError("data", _first_line(str(exc))) from exc
+
+    def table(self, name: str, sql: str) -> None:
+        """``CREATE TABLE name AS sql``."""
+        self.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {sql}")
+
+    def rows(self, sql: str) -> list[tuple[Any, ...]]:
+        """All rows of a query."""
+        return list(self.con.execute(sql).fetchall())
+
+    def columns(self, sql: str) -> list[str]:
+        """Column names of a query."""
+        return [d[0] for d in self.con.execute(f"SELECT * FROM ({sql}) LIMIT 0").description]
+
+    def put_rows(self, name: str, columns: Sequence[tuple[str, str]],
+                 rows: Sequence[tuple[Any, ...]]) -> None:
+        """Create table ``name`` (columns as (name, SQL type)) holding ``rows``."""
+        cols = ", ".join(f"{DIALECT.quote_ident(c)} {t}" for c, t in columns)
+        self.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} ({cols})")
+        if rows:
+            marks = ", ".join("?" for _ in columns)
+            self.con.executemany(f"INSERT INTO {name} VALUES ({marks})", list(rows))
+
+    def write(self, sql: str, path: str, fmt: str) -> None:
+        """Write a query's rows to ``path`` as csv or parquet (rows in the query's order)."""
+        opts = "FORMAT csv, HEADER true" if fmt == "csv" else "FORMAT parquet, COMPRESSION zstd"
+        self.con.execute("SET preserve_insertion_order = true")
+        self.con.execute(f"COPY ({sql}) TO {_q(path)} ({opts})")
+
+    def close(self) -> None:
+        """Close the connection."""
+        self.con.close()
