@@ -81,7 +81,7 @@ class Problems:
                 f"LEFT JOIN (SELECT DISTINCT patient_id FROM v_patient) p "
                 f"ON p.patient_id = t.patient_id WHERE p.patient_id IS NULL ORDER BY t.{id_col}")
             self._with_lines("missing_patient", export, rtype, rows,
-                             lambda r: f"{rtype}/{r[0]}: subject {r[1]!r} is not a Patient "
+                             lambda r, t=rtype: f"{t}/{r[0]}: subject {r[1]!r} is not a Patient "
                              "of the export")
         for table, rtype, id_col, col in (("v_encounter", "Encounter", "encounter_id",
                                            "period_start"),
@@ -96,7 +96,8 @@ class Problems:
             rows = engine.rows(f"SELECT DISTINCT {id_col}, {col} FROM {table} "
                                f"WHERE cw_regexp({col}, {NO_TZ}) ORDER BY {id_col}")
             self._with_lines("date_without_timezone", export, rtype, rows,
-                             lambda r: f"{rtype}/{r[0]}: {r[1]!r} has no time zone (read as UTC)")
+                             lambda r, t=rtype: f"{t}/{r[0]}: {r[1]!r} has no time zone "
+                             "(read as UTC)")
         known = sorted({u for c in ("bmi", "body_weight", "body_height") for u in UNITS[c]})
         units = ", ".join("'" + u.replace("'", "''") + "'" for u in known)
         rows = engine.rows(
@@ -120,7 +121,9 @@ class Problems:
 
 
 def _open(path: str) -> IO[bytes]:
-    return gzip.open(path, "rb") if path.endswith(".gz") else open(path, "rb")
+    if path.endswith(".gz"):
+        return gzip.open(path, "rb")  # type: ignore[return-value]
+    return open(path, "rb")
 
 
 def _lines(path: str) -> Iterator[tuple[int, bytes]]:
@@ -185,7 +188,7 @@ def check_export(export: Export, engine: Any, views: Mapping[str, Any], on_error
         if expected is not None and rtype != expected:
             wrong.setdefault(file, set()).add(str(rtype))
             problems.counts["wrong_type"] = problems.counts.get("wrong_type", 0) + n
-    for file, types in sorted(wrong.items()):
+    for file in sorted(wrong):
         expected = _type_of(Path(file).name)
         for n, line in _lines(file):
             try:

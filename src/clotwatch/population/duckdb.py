@@ -236,6 +236,7 @@ MACROS = (
     "CREATE OR REPLACE MACRO cw_regexp(s, p) AS regexp_matches(s, p)",
     "CREATE OR REPLACE MACRO cw_ts_text(t) AS strftime(t, '%Y-%m-%dT%H:%M:%SZ')",
     "CREATE OR REPLACE MACRO cw_text_of_date(d) AS strftime(d, '%Y-%m-%d')",
+    "CREATE OR REPLACE MACRO cw_week(d) AS CAST(date_trunc('week', d) AS DATE)",
 )
 
 
@@ -273,11 +274,12 @@ class DuckDBScreening:
         file_list = "[" + ", ".join(_q(f) for f in files) + "]"
         opts = ", ignore_errors = true" if ignore_errors else ""
         try:
-            return [(str(f), str(t) if t is not None else "", int(n)) for f, t, n in self.con.execute(
+            found = self.con.execute(
                 f"SELECT filename, resourceType, count(*) FROM read_json({file_list}, "
                 f"format = 'newline_delimited', columns = {{'resourceType': 'VARCHAR'}}, "
                 f"filename = true, maximum_object_size = 67108864{opts}) GROUP BY ALL "
-                "ORDER BY ALL").fetchall()]
+                "ORDER BY ALL").fetchall()
+            return [(str(f), "" if t is None else str(t), int(n)) for f, t, n in found]
         except duckdb.Error as exc:
             raise InputError("data", _first_line(str(exc))) from exc
 
@@ -296,11 +298,22 @@ class DuckDBScreening:
     def put_rows(self, name: str, columns: Sequence[tuple[str, str]],
                  rows: Sequence[tuple[Any, ...]]) -> None:
         """Create table ``name`` (columns as (name, SQL type)) holding ``rows``."""
-        cols = ", ".join(f"{DIALECT.quote_ident(c)} {t}" for c, t in columns)
-        self.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} ({cols})")
-        if rows:
-            marks = ", ".join("?" for _ in columns)
-            self.con.executemany(f"INSERT INTO {name} VALUES ({marks})", list(rows))
+        import tempfile
+
+        import orjson
+
+        names = [c for c, _ in columns]
+        types = "{" + ", ".join(f"{_q(c)}: {_q(t)}" for c, t in columns) + "}"
+        with tempfile.NamedTemporaryFile(suffix=".ndjson") as f:
+            for r in rows:
+                f.write(orjson.dumps(dict(zip(names, r, strict=True))) + b"\n")
+            f.flush()
+            cols = ", ".join(DIALECT.quote_ident(c) for c in names)
+            src = (f"SELECT {cols} FROM read_json({_q(f.name)}, format = 'newline_delimited', "
+                   f"columns = {types})") if rows else (
+                "SELECT " + ", ".join(f"CAST(NULL AS {t}) AS {DIALECT.quote_ident(c)}"
+                                      for c, t in columns) + " WHERE FALSE")
+            self.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {src}")
 
     def write(self, sql: str, path: str, fmt: str) -> None:
         """Write a query's rows to ``path`` as csv or parquet (rows in the query's order)."""

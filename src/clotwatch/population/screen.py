@@ -44,66 +44,14 @@ ENCOUNTER_COLUMNS = (
     "numerator_evidence",
 )
 
-POPULATIONS_SQL = """
-SELECT f.*,
-  CASE WHEN f.age IS NULL THEN 'age unknown (no full birthDate)'
-       WHEN f.age < 18 THEN 'under 18 at admission'
-       WHEN f.vte_dx IS NOT NULL THEN 'VTE diagnosis during the stay (Condition/' || f.vte_dx || ')'
-       WHEN f.obstetric_dx IS NOT NULL THEN 'obstetric condition (Condition/' || f.obstetric_dx || ')'
-       WHEN f.los_days > 120 THEN 'length of stay over 120 days'
-  END AS ip_out,
-  CASE WHEN f.discharged IS NOT NULL AND f.los_days < 2 THEN 'length of stay under 2 days'
-       WHEN f.comfort_id IS NOT NULL THEN 'comfort measures by the day after admission'
-       WHEN f.icu_location IS NOT NULL THEN 'ICU by the day after admission, 1 day or more'
-       WHEN f.principal_mental_or_stroke IS NOT NULL
-         THEN 'principal diagnosis of mental disorder or stroke'
-  END AS exclusion,
-  CASE WHEN f.discharged IS NOT NULL AND f.los_days < 2 THEN 'Encounter/' || f.encounter_id
-       WHEN f.comfort_id IS NOT NULL THEN 'Procedure/' || f.comfort_id
-       WHEN f.icu_location IS NOT NULL THEN 'Encounter/' || f.encounter_id || ' location ' || f.icu_location
-       WHEN f.principal_mental_or_stroke IS NOT NULL THEN 'Condition/' || f.principal_mental_or_stroke
-  END AS exclusion_ev,
-  CASE WHEN f.prophylaxis_at IS NOT NULL
-            AND cw_date_of(f.prophylaxis_at) <= cw_add_days(f.admit_day, 1)
-         THEN 'prophylaxis by the end of the day after admission'
-       WHEN f.prophylaxis_at IS NOT NULL AND f.surgery_end_day IS NOT NULL
-            AND cw_date(f.surgery_end_day) <= cw_add_days(f.admit_day, 1)
-            AND cw_date_of(f.prophylaxis_at) >= cw_date(f.surgery_end_day)
-            AND cw_date_of(f.prophylaxis_at) <= cw_add_days(cw_date(f.surgery_end_day), 1)
-         THEN 'prophylaxis the day of or the day after surgery'
-       WHEN f.low_risk_obs IS NOT NULL THEN 'low risk for VTE documented'
-       WHEN f.anticoagulant_id IS NOT NULL THEN 'anticoagulant given by the day after admission'
-       WHEN f.refusal_id IS NOT NULL THEN 'patient refused prophylaxis'
-       WHEN f.medical_reason_id IS NOT NULL THEN 'medical reason for no prophylaxis documented'
-  END AS numerator,
-  CASE WHEN f.prophylaxis_at IS NOT NULL
-            AND (cw_date_of(f.prophylaxis_at) <= cw_add_days(f.admit_day, 1)
-                 OR f.surgery_end_day IS NOT NULL) THEN f.prophylaxis_ref
-       WHEN f.low_risk_obs IS NOT NULL THEN 'Observation/' || f.low_risk_obs
-       WHEN f.anticoagulant_id IS NOT NULL THEN 'MedicationAdministration/' || f.anticoagulant_id
-       WHEN f.refusal_id IS NOT NULL THEN 'MedicationAdministration/' || f.refusal_id
-       WHEN f.medical_reason_id IS NOT NULL THEN 'MedicationAdministration/' || f.medical_reason_id
-  END AS numerator_ev
-FROM scored f
-"""
 
-FINAL_SQL = """
-SELECT encounter_id, patient_id, admitted, age, instrument, risk_total, risk_total_min,
-  risk_total_max, risk_category, cw_ts_text(prophylaxis_at) AS prophylaxis_started,
-  ip_out IS NULL AS in_denominator,
-  ip_out IS NULL AND exclusion IS NOT NULL AS excluded,
-  CASE WHEN ip_out IS NULL THEN exclusion END AS exclusion_reason,
-  ip_out IS NULL AND exclusion IS NULL AND numerator IS NOT NULL AS in_numerator,
-  CASE WHEN ip_out IS NULL AND exclusion IS NULL THEN numerator END AS numerator_reason,
-  ip_out IS NULL AND exclusion IS NULL AND numerator IS NULL AS gap,
-  discharged, encounter_status, los_days AS length_of_stay_days, ward, patient_group, sex, bmi,
-  improve_total, improve_total_min, improve_total_max, improve_category,
-  prophylaxis_type, prophylaxis_ref AS prophylaxis_evidence, active_bleeding, anticoagulated,
-  ip_out IS NULL AS in_initial_population, ip_out AS initial_population_reason,
-  CASE WHEN ip_out IS NULL THEN exclusion_ev END AS exclusion_evidence,
-  CASE WHEN ip_out IS NULL AND exclusion IS NULL THEN numerator_ev END AS numerator_evidence
-FROM populations
-"""
+
+
+
+def _sql(name: str) -> str:
+    return resources.files("clotwatch.population").joinpath("sql", name).read_text(
+        encoding="utf-8")
+
 
 CATEGORY_RANK = {"highest": 4, "high": 3, "moderate": 2, "low": 1}
 
@@ -203,7 +151,8 @@ def screen(export: Export, engine: Any, out: str | Path, *, as_of: datetime | No
     engine.table("scored", """
       SELECT f.*,
         CASE WHEN f.patient_group = 'surgical' THEN 'caprini-2005' ELSE 'padua' END AS instrument,
-        coalesce(c.total, p.total) AS risk_total, coalesce(c.total_min, p.total_min) AS risk_total_min,
+        coalesce(c.total, p.total) AS risk_total,
+        coalesce(c.total_min, p.total_min) AS risk_total_min,
         coalesce(c.total_max, p.total_max) AS risk_total_max,
         coalesce(c.category, p.category) AS risk_category,
         i.total AS improve_total, i.total_min AS improve_total_min,
@@ -213,8 +162,8 @@ def screen(export: Export, engine: Any, out: str | Path, *, as_of: datetime | No
       LEFT JOIN caprini_joined c ON c.encounter_id = f.encounter_id
       LEFT JOIN improve_joined i ON i.encounter_id = f.encounter_id""")
     step("CMS108 populations")
-    engine.table("populations", POPULATIONS_SQL)
-    engine.table("encounters", FINAL_SQL)
+    engine.table("populations", _sql("populations.sql"))
+    engine.table("encounters", _sql("encounters.sql"))
     step("writing the results")
     summary = _write(engine, Path(out), problems, as_of)
     summary.engine = engine.name
@@ -233,6 +182,9 @@ def _write(engine: Any, out: Path, problems: Problems, as_of: datetime) -> Summa
     out = out.resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    umask = os.umask(0)
+    os.umask(umask)
+    tmp.chmod(0o777 & ~umask)  # mkdtemp makes it private; the result folder is not
     try:
         cols = ", ".join(ENCOUNTER_COLUMNS)
         ordered = f"SELECT {cols} FROM encounters ORDER BY admitted, encounter_id"
@@ -241,10 +193,9 @@ def _write(engine: Any, out: Path, problems: Problems, as_of: datetime) -> Summa
         gaps = (f"SELECT {cols} FROM encounters WHERE gap ORDER BY {_risk_order()}")
         engine.write(gaps, str(tmp / "gaps.csv"), "csv")
         summary = Summary(as_of=_iso(as_of))
-        row = engine.rows("""SELECT count(*), sum(CASE WHEN in_initial_population THEN 1 ELSE 0 END),
-            sum(CASE WHEN in_denominator THEN 1 ELSE 0 END), sum(CASE WHEN excluded THEN 1 ELSE 0 END),
-            sum(CASE WHEN in_numerator THEN 1 ELSE 0 END), sum(CASE WHEN gap THEN 1 ELSE 0 END)
-            FROM encounters""")[0]
+        flags = ("in_initial_population", "in_denominator", "excluded", "in_numerator", "gap")
+        row = engine.rows("SELECT count(*), " + ", ".join(
+            f"sum(CASE WHEN {f} THEN 1 ELSE 0 END)" for f in flags) + " FROM encounters")[0]
         (summary.encounters, summary.initial_population, summary.denominator, summary.excluded,
          summary.numerator, summary.gaps) = (int(v or 0) for v in row)
         summary.by_instrument = {k: int(v) for k, v in engine.rows(
