@@ -32,6 +32,7 @@ class Problems:
     counts: dict[str, int] = field(default_factory=dict)
     examples: dict[str, list[tuple[str, int | None, str]]] = field(default_factory=dict)
     resources: dict[str, int] = field(default_factory=dict)
+    malformed_by_file: dict[str, int] = field(default_factory=dict)
 
     @property
     def count(self) -> int:
@@ -160,9 +161,11 @@ def scan_malformed(files: Sequence[str], problems: Problems) -> None:
                 r = json.loads(line)
             except ValueError as exc:
                 problems.add("malformed_line", path, n, f"not JSON: {exc}")
+                problems.malformed_by_file[path] = problems.malformed_by_file.get(path, 0) + 1
                 continue
             if not isinstance(r, dict):
                 problems.add("malformed_line", path, n, "not a JSON object")
+                problems.malformed_by_file[path] = problems.malformed_by_file.get(path, 0) + 1
 
 
 def check_export(export: Export, engine: Any, views: Mapping[str, Any], on_error: str) -> Problems:
@@ -182,7 +185,12 @@ def check_export(export: Export, engine: Any, views: Mapping[str, Any], on_error
             raise InputError("data", problems.first_line()) from None
         counts = engine.type_counts(files, ignore_errors=True)
     wrong: dict[str, set[str]] = {}
+    bad_in = problems.malformed_by_file
     for file, rtype, n in counts:
+        if not rtype and file in bad_in:  # the malformed lines themselves, counted already
+            n -= bad_in[file]
+            if n <= 0:
+                continue
         problems.resources[rtype or "(none)"] = problems.resources.get(rtype or "(none)", 0) + n
         expected = _type_of(Path(file).name)
         if expected is not None and rtype != expected:
