@@ -508,11 +508,12 @@ class Compiler:
         item = d.item(self.to_coll(base).sql, "0")
         fhir = base.fhir or ""
         text = d.num_text(x)
-        digits = (f"CASE WHEN strpos({text}, '.') > 0 "
-                  f"THEN length({text}) - strpos({text}, '.') ELSE 0 END")
+        digits = (f"CASE WHEN instr({text}, '.') > 0 "
+                  f"THEN length({text}) - instr({text}, '.') ELSE 0 END")
         half = f"(0.5 / power(10, {digits}))"
         sign = "-" if low else "+"
-        decimal = d.num_str(f"round({d.as_num(x)} {sign} {half}, CAST({digits} + 1 AS INTEGER))")
+        scale = f"power(10, {digits} + 1)"
+        decimal = d.num_str(f"(round(({d.as_num(x)} {sign} {half}) * {scale}) / {scale})")
         if base.kind == "num":
             t = self.fresh()
             return Val("num", self._let(base.sql, t, f"{t} {sign} 0.5"), "decimal")
@@ -527,7 +528,7 @@ class Compiler:
             clock = "T00:00:00.000" if low else "T23:59:59.999"
             full_date = self._date_bound(s, low)
             body = (f"CASE WHEN {d.json_kind(x)} <> 'string' THEN NULL "
-                    f"WHEN strpos({s}, 'T') > 0 THEN {s} "
+                    f"WHEN instr({s}, 'T') > 0 THEN {s} "
                     f"ELSE {full_date} || '{clock}{tz}' END")
             return Val("str", self._let(item, x, body), "dateTime")
         body = (f"CASE WHEN {x} IS NULL THEN NULL WHEN {d.json_kind(x)} = 'number' THEN {decimal} "

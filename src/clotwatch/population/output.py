@@ -95,3 +95,14 @@ def _parquet(columns: Sequence[Column], rows: Iterator[tuple[Any, ...]], path: P
                 "(FORMAT parquet, COMPRESSION zstd)")
         finally:
             con.close()
+
+
+def write_file(columns: Sequence[Column], rows: Iterator[tuple[Any, ...]], fmt: str,
+               path: str | Path) -> None:
+    """Write rows to ``path`` as csv or parquet (the caller makes it atomic)."""
+    p = Path(path)
+    if fmt == "parquet":
+        _parquet(columns, rows, p)
+        return
+    with p.open("wb") as f:
+        _csv(columns, rows, f)

@@ -24,7 +24,7 @@ e AS (
   SELECT enc.*,
          CASE WHEN cw_seconds(admitted) + 86400 > cw_seconds(cw_ts({{AS_OF}}))
               THEN cw_ts({{AS_OF}}) ELSE cw_ts_add_day(admitted) END AS t_ref,
-         cw_days(admit_day, coalesce(discharge_day, cw_date({{AS_OF}}))) AS los_days
+         cw_days(coalesce(discharge_day, cw_date({{AS_OF}})), admit_day) AS los_days
   FROM enc
 ),
 pat AS (
@@ -124,7 +124,7 @@ proc_f AS (
              AND cw_seconds(e.t_ref) - cw_seconds(coalesce(p.t_end, p.t_start)) <= 30 * 86400
         THEN TRUE END) AS surgery_1_month,
     min(CASE WHEN p.comfort AND cw_date_of(p.t_start) <= cw_add_days(e.admit_day, 1)
-             AND p.t_start >= cw_ts_sub_days(e.admitted, 1) THEN p.procedure_id END) AS comfort_id,
+             AND p.t_start >= cw_ts_sub_day(e.admitted) THEN p.procedure_id END) AS comfort_id,
     min(CASE WHEN p.mechanical AND p.t_start >= e.admitted
              AND (e.discharged_at IS NULL OR p.t_start <= e.discharged_at) THEN p.t_start END)
         AS mechanical_at,
@@ -208,8 +208,8 @@ loc_f AS (
     min(CASE WHEN cw_regexp(lower(coalesce(l.location, '')),
                 '(^|[^a-z])(intensive care|icu|critical care|ccu)([^a-z]|$)')
              AND cw_date(l.location_start) <= cw_add_days(e.admit_day, 1)
-             AND cw_days(cw_date(l.location_start),
-                         coalesce(cw_date(l.location_end), cw_date({{AS_OF}}))) >= 1
+             AND cw_days(coalesce(cw_date(l.location_end), cw_date({{AS_OF}})),
+                         cw_date(l.location_start)) >= 1
         THEN l.location END) AS icu_location
   FROM e JOIN v_encounter_location l ON l.encounter_id = e.encounter_id
   GROUP BY e.encounter_id
