@@ -79,6 +79,14 @@ def suite(tests_dir: Path) -> dict[str, Any]:
         except ImportError as exc:
             results[name] = {"error": f"not installed: {exc}"}
             continue
+        probe = json.loads((tests_dir / "basic.json").read_text())
+        try:  # a peer that cannot run at all is reported as such, not as 'failing tests'
+            fn(probe["tests"][0]["view"], probe["resources"])
+        except Exception as exc:  # noqa: BLE001 - a peer's failure is a result here
+            results[name] = {"error": f"cannot run here: {type(exc).__name__}: "
+                             f"{str(exc).splitlines()[0][:300]}"}
+            print(name, results[name]["error"], file=sys.stderr)
+            continue
         for f in sorted(tests_dir.glob("*.json")):
             spec = json.loads(f.read_text())
             ok = 0

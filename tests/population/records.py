@@ -66,7 +66,8 @@ def surgery(prid: str, pid: str, eid: str, start: str, end: str) -> dict[str, An
             "category": {"coding": [{"system": SCT, "code": "387713003"}]},
             "code": {"coding": [{"system": SCT, "code": "52734007"}],
                      "text": "Total replacement of hip"},
-            "subject": {"reference": f"Patient/{pid}"}, "encounter": {"reference": f"Encounter/{eid}"},
+            "subject": {"reference": f"Patient/{pid}"},
+            "encounter": {"reference": f"Encounter/{eid}"},
             "performedPeriod": {"start": start, "end": end}}
 
 

@@ -16,12 +16,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.population import records
 
 from clotwatch.core.errors import InputError
 from clotwatch.population.duckdb import DuckDBScreening
 from clotwatch.population.screen import ENCOUNTER_COLUMNS, screen
 from clotwatch.population.source import open_export
-from tests.population import records
 
 AS_OF = datetime(2026, 3, 10, tzinfo=UTC)
 
@@ -143,8 +143,8 @@ def test_bad_lines_are_counted_with_file_and_line(tmp_path: Path) -> None:
     lines.insert(2, '{"resourceType": "Encounter", "id": ')  # line 3: cut short
     lines.append('{"resourceType": "Patient", "id": "stray"}')  # wrong type, last line
     lines.append('{"resourceType": "Encounter", "id": "orphan", "status": "finished", '
-                 '"class": {"system": "%s", "code": "IMP"}, "subject": {"reference": '
-                 '"Patient/nobody"}, "period": {"start": "2026-03-02T09:00:00"}}' % records.ACT)
+                 f'"class": {{"system": "{records.ACT}", "code": "IMP"}}, "subject": '
+                 '{"reference": "Patient/nobody"}, "period": {"start": "2026-03-02T09:00:00"}}')
     enc.write_text("\n".join(lines) + "\n")
     summary, rows = run(folder, tmp_path / "out")
     p = summary.problems

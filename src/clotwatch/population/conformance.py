@@ -54,11 +54,19 @@ def run_file(path: Path, engine: Engine, workdir: Path) -> list[Outcome]:
             f.write(json.dumps(r) + "\n")
     export = open_export(data_dir)
     out = []
-    for test in spec["tests"]:
+    batch = getattr(engine, "view_rows_batch", None)
+    results = batch([t["view"] for t in spec["tests"]], export) if batch else None
+    for n, test in enumerate(spec["tests"]):
         title = test["title"]
         tags = tuple(test.get("tags", ()))
         try:
-            columns, rows = engine.view_rows(test["view"], export)
+            if results is not None:
+                result = results[n]
+                if isinstance(result, Exception):
+                    raise result
+                columns, rows = result[0], iter(result[1])
+            else:
+                columns, rows = engine.view_rows(test["view"], export)
             got = list(rows_as_dicts(columns, rows))
         except (ClotwatchError, ValueError, TypeError, KeyError) as exc:
             ok = bool(test.get("expectError"))

@@ -263,6 +263,56 @@ class SparkEngine:
             raise InputError("view", _first_line(str(exc))) from exc
         return compiled.columns, iter(rows)
 
+    def view_rows_batch(self, views: Sequence[Mapping[str, Any]], export: Any) -> list[
+            tuple[tuple[Column, ...], list[tuple[Any, ...]]] | Exception]:
+        """Several views over one export in one Spark job (the JVM's per-job cost dominates
+        small views); a view that fails is run alone to get its own error."""
+        import json as _json
+
+        from pyspark.errors import PySparkException
+
+        out: list[Any] = [None] * len(views)
+        parts = []
+        resource = None
+        for i, view in enumerate(views):
+            try:
+                compiled = compile(view)
+            except (InputError, ValueError, TypeError, KeyError) as exc:
+                out[i] = exc
+                continue
+            resource = resource or compiled.resource
+            if compiled.resource != resource:
+                continue  # run alone below
+            fields = ", ".join(f"{_q(c.name)}, {self.quote(c.name)}" for c in compiled.columns)
+            parts.append((i, compiled, f"SELECT {i} AS t, to_json(named_struct({fields})) AS j "
+                          f"FROM ({compiled.sql})"))
+        if parts and resource:
+            try:
+                self._lines(export.files_for(resource))
+                self.spark.sql(_source_sql(resource)).createOrReplaceTempView("src")
+                got = self.spark.sql(" UNION ALL ".join(p for _, _, p in parts)).collect()
+                rows: dict[int, list[str]] = {i: [] for i, _, _ in parts}
+                for t, j in got:
+                    rows[int(t)].append(j)
+                for i, compiled, _ in parts:
+                    names = [c.name for c in compiled.columns]
+                    out[i] = (compiled.columns, [
+                        tuple(_json.loads(j).get(n) for n in names) for j in rows[i]])
+            except PySparkException:
+                pass  # one of them fails at run time: each runs alone below
+        for i, view in enumerate(views):
+            if out[i] is None:
+                try:
+                    cols, it = self.view_rows(view, export)
+                    out[i] = (cols, list(it))
+                except (InputError, ValueError, TypeError, KeyError) as exc:
+                    out[i] = exc
+        return out
+
+    def quote(self, name: str) -> str:
+        """A quoted column name."""
+        return DIALECT.quote_ident(name)
+
     def close(self) -> None:
         """Keep the session for the next run in this process (stopped at exit)."""
 
