@@ -21,11 +21,12 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from clotwatch.core.errors import InputError
 from clotwatch.population import fhirpath as fp
+from clotwatch.population.fhirmodel import element
 
 # FHIR type of a column -> SQL kind of its value.
 NUMERIC_TYPES = {"integer": "int", "positiveInt": "int", "unsignedInt": "int",
@@ -46,11 +47,15 @@ REPEAT_DEPTH = 6
 
 @dataclass(frozen=True)
 class Val:
-    """A compiled FHIRPath value: ``kind`` is coll, bool, num or str; ``fhir`` a type hint."""
+    """A compiled FHIRPath value: ``kind`` is coll, bool, num, str or path (a single element
+    reached by one JSON path, known single from the FHIR models); ``fhir`` a type hint."""
 
     kind: str
     sql: str
     fhir: str | None = None
+    ftype: str | None = None  # FHIR type of the items, when the models say
+    base: str = ""  # kind "path": one JSON value reached from ``base`` by ``jpath``
+    jpath: str = ""
 
 
 @dataclass(frozen=True)
@@ -183,12 +188,28 @@ class Dialect:
         """A string scalar as a number, NULL when it is not one."""
         raise NotImplementedError
 
+    def root_path(self, name: str) -> tuple[str, str]:
+        """(base, JSON path) of the resource's top-level element ``name``."""
+        raise NotImplementedError
+
+    def json_at(self, base: str, jpath: str) -> str:
+        """The JSON value at ``jpath`` of ``base`` (NULL when absent)."""
+        raise NotImplementedError
+
+    def str_at(self, base: str, jpath: str) -> str:
+        """The value at ``jpath`` of ``base`` as text (NULL when absent)."""
+        raise NotImplementedError
+
+    def num_at(self, base: str, jpath: str) -> str:
+        """The value at ``jpath`` of ``base`` as a number (NULL when absent or not one)."""
+        raise NotImplementedError
+
 
 @dataclass
 class _Ctx:
     item: str | None  # None = the resource (the row of src)
     row_index: str = "0"
-    this_kind: str = "coll"
+    item_type: str | None = None  # FHIR type of the item, when known
 
 
 @dataclass
@@ -256,6 +277,8 @@ class Compiler:
     def to_coll(self, v: Val) -> Val:
         if v.kind == "coll":
             return v
+        if v.kind == "path":
+            return Val("coll", self.d.coll_of(self.d.json_at(v.base, v.jpath)), v.fhir, v.ftype)
         t = self.fresh()
         item = self.d.to_json(t, v.kind)
         return Val("coll", self._let(v.sql, t, f"CASE WHEN {t} IS NULL THEN {self.d.empty()} "
@@ -269,6 +292,8 @@ class Compiler:
         return self.d.item(self.to_coll(v).sql, "0")
 
     def to_bool(self, v: Val) -> str:
+        if v.kind == "path":
+            v = self.to_coll(v)
         if v.kind == "bool":
             return v.sql
         if v.kind in ("num", "str"):
@@ -280,6 +305,8 @@ class Compiler:
         return self._let(self.d.item(v.sql, "0"), t, body)
 
     def to_num(self, v: Val) -> str:
+        if v.kind == "path":
+            return self.d.num_at(v.base, v.jpath)
         if v.kind == "num":
             return v.sql
         if v.kind == "str":
@@ -289,6 +316,8 @@ class Compiler:
         return self.d.as_num(self.d.item(v.sql, "0"))
 
     def to_str(self, v: Val) -> str:
+        if v.kind == "path":
+            return self.d.str_at(v.base, v.jpath)
         if v.kind == "str":
             return v.sql
         if v.kind == "num":
@@ -298,9 +327,21 @@ class Compiler:
         return self.d.as_str(self.d.item(v.sql, "0"))
 
     def member(self, base: Val, name: str, ctx: _Ctx, root: bool) -> Val:
+        d = self.d
         if root:
             self.roots.add(name)
-            return Val("coll", self.d.coll_of(self.d.root(name)))
+            info = element(self.view["resource"], name)
+            if info is not None and not info[0]:
+                b, jp = d.root_path(name)
+                return Val("path", "", None, info[1], b, jp)
+            return Val("coll", d.coll_of(d.root(name)), None, info[1] if info else None)
+        if base.kind == "path" and base.ftype:
+            info = element(base.ftype, name)
+            if info is not None:
+                jp = f"{base.jpath}.{name}"
+                if not info[0]:
+                    return Val("path", "", None, info[1], base.base, jp)
+                return Val("coll", d.coll_of(d.json_at(base.base, jp)), None, info[1])
         x = self.fresh()
         body = self.d.coll_of(self.d.child(x, name))
         return Val("coll", self.d.flatten(self.d.transform(self.to_coll(base).sql, [x], body)))
@@ -331,7 +372,10 @@ class Compiler:
             return self.constants[node.name]
         if isinstance(node, fp.Member):
             root = isinstance(node.base, fp.This) and ctx.item is None
-            base = Val("coll", "") if root else self.expr(node.base, ctx)
+            if isinstance(node.base, fp.This) and ctx.item is not None and ctx.item_type:
+                base = Val("path", "", None, ctx.item_type, ctx.item, "$")
+            else:
+                base = Val("coll", "") if root else self.expr(node.base, ctx)
             return self.member(base, node.name, ctx, root)
         if isinstance(node, fp.Indexer):
             base = self.to_coll(self.expr(node.base, ctx))
@@ -393,6 +437,10 @@ class Compiler:
         raise InputError("path", f"operator {op!r} is not supported")
 
     def compare(self, a: Val, b: Val, op: str) -> str:
+        if a.kind == "path" and b.kind in ("path", "coll"):
+            a = self.to_coll(a)
+        if b.kind == "path" and a.kind == "coll":
+            b = self.to_coll(b)
         kinds = {a.kind, b.kind}
         if "bool" in kinds:
             return f"({self.to_bool(a)} {op} {self.to_bool(b)})"
@@ -427,7 +475,7 @@ class Compiler:
             suffix = PRIMITIVE_SUFFIX.get(type_name, type_name[:1].upper() + type_name[1:])
             rewritten = fp.Member(node.base.base, node.base.name + suffix)
             v = self.expr(rewritten, ctx)
-            return Val(v.kind, v.sql, type_name)
+            return replace(v, fhir=type_name)
         if name == "extension":
             url = self.to_str(self.expr(args[0], ctx))
             coll = self.expr(fp.Member(node.base, "extension"), ctx)
@@ -435,11 +483,20 @@ class Compiler:
             pred = f"{d.as_str(d.item(d.coll_of(d.child(x, 'url')), '0'))} = {url}"
             return Val("coll", d.filter(coll.sql, x, pred))
         base = self.this(ctx) if isinstance(node.base, fp.This) else self.expr(node.base, ctx)
+        if base.kind == "path":
+            if name in ("exists", "empty") and not args:
+                test = "IS NOT NULL" if name == "exists" else "IS NULL"
+                return Val("bool", f"({d.json_at(base.base, base.jpath)} {test})")
+            if name == "first":
+                return base
+            if name == "getReferenceKey":
+                return self.reference_key(base, args)
         coll = self.to_coll(base)
         if name == "where":
             x = self.fresh()
-            cond = self.to_bool(self.expr(args[0], _Ctx(x)))
-            return Val("coll", d.filter(coll.sql, x, f"COALESCE({cond}, FALSE)"), base.fhir)
+            cond = self.to_bool(self.expr(args[0], _Ctx(x, item_type=coll.ftype)))
+            return Val("coll", d.filter(coll.sql, x, f"COALESCE({cond}, FALSE)"), base.fhir,
+                       coll.ftype)
         if name == "select":
             x = self.fresh()
             inner = self.to_coll(self.expr(args[0], _Ctx(x)))
@@ -460,7 +517,7 @@ class Compiler:
         if name == "not":
             return Val("bool", f"(NOT {self.to_bool(base)})")
         if name == "first":
-            return Val("coll", d.slice1(coll.sql, "0"), base.fhir)
+            return Val("coll", d.slice1(coll.sql, "0"), base.fhir, coll.ftype)
         if name == "last":
             return Val("coll", d.slice1(coll.sql, f"({d.size(coll.sql)} - 1)"), base.fhir)
         if name == "count":
@@ -495,6 +552,18 @@ class Compiler:
         if name in ("lowBoundary", "highBoundary"):
             return self.boundary(base, name == "lowBoundary")
         raise InputError("path", f"function {name}() is not supported")
+
+    def reference_key(self, base: Val, args: Sequence[fp.Node]) -> Val:
+        """getReferenceKey() of a single Reference: the id of a relative literal reference."""
+        d = self.d
+        want = self._type_arg(args) if args else None
+        ref = d.str_at(base.base, base.jpath + ".reference")
+        t = self.fresh()
+        key = d.regexp_extract(t, "([A-Za-z]+)/([^/]+)$", 2)
+        rtype = d.regexp_extract(t, "([A-Za-z]+)/([^/]+)$", 1)
+        ok = f"{rtype} = {d.lit_str(want)}" if want else "TRUE"
+        return Val("str", self._let(ref, t, f"CASE WHEN {ok} AND {key} <> '' THEN {key} END"),
+                   "id")
 
     def _type_arg(self, args: Sequence[fp.Node]) -> str:
         if len(args) != 1 or not isinstance(args[0], fp.Literal) or args[0].kind != "type":
@@ -570,7 +639,7 @@ class Compiler:
             x = self.fresh()
             return d.transform(coll.sql, [x], self.scalar(Val("coll", d.list_of([x])), col))
         if v.kind != "coll":
-            return self.scalar(v, col)
+            return self.scalar(v, col)  # a single value (an operator's, or one element)
         t = self.fresh()
         many = d.error(f"column {col.name} has more than one value: declare it collection: true")
         check = (f"CASE WHEN {d.size(t)} > 1 THEN {many} "
@@ -587,6 +656,8 @@ class Compiler:
             return f"CAST({num} AS {sql_type})"
         if t is None and v.kind == "coll":
             return self.d.as_str(self.d.item(v.sql, "0"))
+        if t is None and v.kind == "path":
+            return self.to_str(v)
         return self.to_str(v)
 
     def rows(self, node: Mapping[str, Any], ctx: _Ctx) -> tuple[str | None, list[tuple[str, str]]]:
@@ -638,16 +709,17 @@ class Compiler:
         if repeat is not None:
             if not isinstance(repeat, list) or not repeat:
                 raise InputError("repeat", "repeat is a list of FHIRPath expressions")
-            items = self.repeat_items(repeat, ctx)
+            items, item_type = self.repeat_items(repeat, ctx), None
         else:
-            items = self.to_coll(self.path(for_each if for_each is not None else or_null, ctx)).sql
+            items_val = self.to_coll(self.path(for_each if for_each is not None else or_null, ctx))
+            items, item_type = items_val.sql, items_val.ftype
         if or_null is not None:
             # No item: one row evaluated on a null item (its columns null, %rowIndex 0).
             t = self.fresh()
             items = self._let(items, t, f"CASE WHEN {d.size(t)} = 0 THEN {d.null_items()} "
                               f"ELSE {t} END")
         x, i = self.fresh(), self.fresh()
-        sub, fields = self.rows(inner, _Ctx(x, row_index=d.index0(i)))
+        sub, fields = self.rows(inner, _Ctx(x, row_index=d.index0(i), item_type=item_type))
         per_item = sub if sub is not None else d.list_of([d.struct(fields)])
         return d.flatten(d.transform(items, [x, i], per_item))
 
@@ -688,6 +760,8 @@ class Compiler:
         conds = []
         for w in view.get("where", []) or []:
             v = self.path(w["path"], root)
+            if v.kind == "path":
+                v = self.to_coll(v)
             if v.kind == "coll":
                 t = self.fresh()
                 msg = f"where path {w['path']!r} does not give a boolean"

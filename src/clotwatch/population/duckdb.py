@@ -44,6 +44,20 @@ class DuckDBDialect(Dialect):
     def root(self, name: str) -> str:
         return self.quote_ident(name)
 
+    def root_path(self, name: str) -> tuple[str, str]:
+        return self.quote_ident(name), "$"
+
+    def json_at(self, base: str, jpath: str) -> str:
+        if jpath == "$":
+            return f"CASE WHEN json_type({base}) <> 'NULL' THEN {base} END"
+        return f"json_extract({base}, {_q(jpath)})"
+
+    def str_at(self, base: str, jpath: str) -> str:
+        return f"json_extract_string({base}, {_q(jpath)})"
+
+    def num_at(self, base: str, jpath: str) -> str:
+        return f"TRY_CAST(json_extract_string({base}, {_q(jpath)}) AS DOUBLE)"
+
     def transform(self, coll: str, params: Sequence[str], body: str) -> str:
         return f"list_transform({coll}, {self.lam(params, body)})"
 

@@ -54,6 +54,19 @@ class SparkDialect(Dialect):
     def root(self, name: str) -> str:
         return self.child(self.whole_resource(), name)
 
+    def root_path(self, name: str) -> tuple[str, str]:
+        return self.whole_resource(), f"$.{name}"
+
+    def json_at(self, base: str, jpath: str) -> str:
+        v = f"try_variant_get({base}, {_q(jpath)}, 'variant')"
+        return f"CASE WHEN NOT is_variant_null({v}) THEN {v} END"
+
+    def str_at(self, base: str, jpath: str) -> str:
+        return f"try_variant_get({base}, {_q(jpath)}, 'string')"
+
+    def num_at(self, base: str, jpath: str) -> str:
+        return f"try_variant_get({base}, {_q(jpath)}, 'double')"
+
     def transform(self, coll: str, params: Sequence[str], body: str) -> str:
         return f"transform({coll}, {self.lam(params, body)})"
 
