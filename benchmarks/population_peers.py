@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 import tempfile
 import time
@@ -83,8 +84,8 @@ def suite(tests_dir: Path) -> dict[str, Any]:
         try:  # a peer that cannot run at all is reported as such, not as 'failing tests'
             fn(probe["tests"][0]["view"], probe["resources"])
         except Exception as exc:  # noqa: BLE001 - a peer's failure is a result here
-            results[name] = {"error": f"cannot run here: {type(exc).__name__}: "
-                             f"{str(exc).splitlines()[0][:300]}"}
+            first = re.sub(r"\S+://\S+", "<url>", str(exc).splitlines()[0][:300])
+            results[name] = {"error": f"cannot run here: {type(exc).__name__}: {first}"}
             print(name, results[name]["error"], file=sys.stderr)
             continue
         for f in sorted(tests_dir.glob("*.json")):

@@ -45,7 +45,7 @@ def _rows(folder: Path) -> list[list[str]]:
 
 def test_screening_gives_the_same_rows_on_both_engines(tmp_path: Path) -> None:
     export = tmp_path / "export"
-    synthesize(150, export, seed=7)
+    synthesize(8, export, seed=7)
     records.write(tmp_path / "hand", records.situations())
     for src in (tmp_path / "hand").iterdir():  # the hand-written situations too
         with (export / src.name).open("a", encoding="utf-8") as f:
@@ -62,7 +62,7 @@ def test_screening_gives_the_same_rows_on_both_engines(tmp_path: Path) -> None:
     finally:
         spark.close()
     rows_duck, rows_spark = _rows(tmp_path / "duckdb"), _rows(tmp_path / "spark")
-    assert len(rows_duck) > 150
+    assert len(rows_duck) > 15
     assert rows_duck == rows_spark
     da, db = a.to_dict(), b.to_dict()
     for k in ("engine", "out"):

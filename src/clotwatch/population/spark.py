@@ -222,7 +222,7 @@ def session(master: str | None = None) -> Any:
     _SESSION = (SparkSession.builder.master(master).appName("clotwatch")
                 .config("spark.ui.enabled", "false")
                 .config("spark.sql.session.timeZone", "UTC")
-                .config("spark.sql.shuffle.partitions", "4")
+                .config("spark.sql.shuffle.partitions", "2")
                 .config("spark.driver.memory", "2g")
                 .getOrCreate())
     _SESSION.sparkContext.setLogLevel("FATAL")
