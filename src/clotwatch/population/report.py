@@ -29,9 +29,10 @@ def _bars(title: str, rows: Sequence[tuple[str, int, int]], width: int = 640) ->
         return f"<h3>{_e(title)}</h3><p>No encounters in the measure.</p>"
     bar_h, gap, left = 22, 6, 220
     height = len(rows) * (bar_h + gap) + 30
+    width += 60
     parts = [f'<svg role="img" aria-label="{_e(title)}" width="{width}" height="{height}" '
              f'viewBox="0 0 {width} {height}" xmlns="http://www.w3.org/2000/svg">']
-    span = width - left - 90
+    span = width - left - 150
     for i, (label, num, den) in enumerate(rows):
         y = i * (bar_h + gap) + 10
         rate = num / den if den else 0.0
@@ -48,7 +49,7 @@ def _bars(title: str, rows: Sequence[tuple[str, int, int]], width: int = 640) ->
 
 def _stacked(title: str, rows: Sequence[tuple[str, dict[str, int]]], width: int = 640) -> str:
     """One stacked bar per instrument: encounters per risk category."""
-    bar_h, gap, left = 26, 10, 130
+    bar_h, gap, left = 26, 10, 180
     height = len(rows) * (bar_h + gap) + 50
     span = width - left - 20
     parts = [f'<svg role="img" aria-label="{_e(title)}" width="{width}" height="{height}" '

@@ -165,9 +165,7 @@ def screen(export: Export, engine: Any, out: str | Path, *, as_of: datetime | No
     engine.table("populations", _sql("populations.sql"))
     engine.table("encounters", _sql("encounters.sql"))
     step("writing the results")
-    summary = _write(engine, Path(out), problems, as_of)
-    summary.engine = engine.name
-    return summary
+    return _write(engine, Path(out), problems, as_of)
 
 
 def _risk_order() -> str:
@@ -192,7 +190,7 @@ def _write(engine: Any, out: Path, problems: Problems, as_of: datetime) -> Summa
         engine.write(ordered, str(tmp / "encounters.parquet"), "parquet")
         gaps = (f"SELECT {cols} FROM encounters WHERE gap ORDER BY {_risk_order()}")
         engine.write(gaps, str(tmp / "gaps.csv"), "csv")
-        summary = Summary(as_of=_iso(as_of))
+        summary = Summary(as_of=_iso(as_of), engine=engine.name)
         flags = ("in_initial_population", "in_denominator", "excluded", "in_numerator", "gap")
         row = engine.rows("SELECT count(*), " + ", ".join(
             f"sum(CASE WHEN {f} THEN 1 ELSE 0 END)" for f in flags) + " FROM encounters")[0]
