@@ -71,6 +71,15 @@ PEERS: dict[str, Callable[[dict[str, Any], list[dict[str, Any]]], list[dict[str,
     "pysof": run_pysof, "sqlonfhir": run_sqlonfhir, "fhir4ds": run_fhir4ds}
 
 
+def _version(name: str) -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(name)
+    except PackageNotFoundError:
+        return "not installed"
+
+
 def suite(tests_dir: Path) -> dict[str, Any]:
     results: dict[str, Any] = {}
     for name, fn in PEERS.items():
@@ -84,8 +93,10 @@ def suite(tests_dir: Path) -> dict[str, Any]:
         try:  # a peer that cannot run at all is reported as such, not as 'failing tests'
             fn(probe["tests"][0]["view"], probe["resources"])
         except Exception as exc:  # noqa: BLE001 - a peer's failure is a result here
+            results.setdefault(name, {})
             first = re.sub(r"\S+://\S+", "<url>", str(exc).splitlines()[0][:300])
-            results[name] = {"error": f"cannot run here: {type(exc).__name__}: {first}"}
+            results[name] = {"error": f"cannot run here: {type(exc).__name__}: {first}",
+                             "version": _version(name)}
             print(name, results[name]["error"], file=sys.stderr)
             continue
         for f in sorted(tests_dir.glob("*.json")):
@@ -102,6 +113,7 @@ def suite(tests_dir: Path) -> dict[str, Any]:
             per_file[f.name] = [ok, len(spec["tests"])]
         total = [sum(v[0] for v in per_file.values()), sum(v[1] for v in per_file.values())]
         results[name] = {"passed": total[0], "total": total[1], "files": per_file}
+        results[name]["version"] = _version(name)
         print(name, f"{total[0]}/{total[1]}", file=sys.stderr)
     return results
 

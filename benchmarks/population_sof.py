@@ -98,8 +98,9 @@ def render(results: dict[str, tuple[list[Outcome], float]], peers: dict[str, Any
                   "their own virtual environment on this machine):", ""]
         for p in sorted(peers):
             v = peers[p]
-            lines.append(f"- **{p}**: " + (f"{v['passed']}/{v['total']}" if "passed" in v
-                                           else v.get("error", "did not run")))
+            lines.append(f"- **{p}** {v.get('version', '')}: "
+                         + (f"{v['passed']}/{v['total']}" if "passed" in v
+                            else v.get("error", "did not run")))
         lines.append("")
     return "\n".join(lines)
 
