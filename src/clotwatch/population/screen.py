@@ -16,7 +16,7 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib import resources
@@ -100,7 +100,7 @@ def _score_instrument(engine: Any, instrument: str, where: str, prefix: str) -> 
                  + f" FROM features WHERE {where}")
     out = []
     for row in engine.rows(f"SELECT * FROM {prefix}_keys ORDER BY k"):
-        answers = {inp: _plain(v) for (inp, _), v in zip(pairs, row[1:], strict=True)}
+        answers = {inp: v for (inp, _), v in zip(pairs, row[1:], strict=True)}
         r = evaluate(instrument, answers)
         lo, hi = r.total_range
         out.append((row[0], r.total, lo, hi, r.category))
@@ -110,12 +110,6 @@ def _score_instrument(engine: Any, instrument: str, where: str, prefix: str) -> 
     engine.table(f"{prefix}_joined", f"SELECT f.encounter_id, s.total, s.total_min, "
                  f"s.total_max, s.category FROM features f JOIN {prefix}_scores s "
                  f"ON s.k = {key.replace('coalesce(CAST(', 'coalesce(CAST(f.')} WHERE {where}")
-
-
-def _plain(v: Any) -> Any:
-    if isinstance(v, float) and v.is_integer() is False:
-        return v
-    return v
 
 
 def screen(export: Export, engine: Any, out: str | Path, *, as_of: datetime | None = None,
@@ -224,13 +218,3 @@ def _iso(t: datetime | None) -> str:
 
 def _lit(s: str) -> str:
     return "'" + s.replace("'", "''") + "'"
-
-
-def columns_of(engine: Any, table: str) -> Sequence[str]:
-    """Column names of a table."""
-    return list(engine.columns(f"SELECT * FROM {table}"))
-
-
-def summary_counts(s: Summary) -> Mapping[str, int]:
-    """The population counts alone."""
-    return {k: v for k, v in s.to_dict().items() if isinstance(v, int)}
