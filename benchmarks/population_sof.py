@@ -5,8 +5,9 @@
 
 --write regenerates docs/validation/sql-on-fhir.md and docs/validation/test_report.json (the
 suite's report format: file -> {tests: [{name, result: {passed}}]}, DuckDB's results, the
-engine clotwatch runs by default). PEERS.json (docs/validation/sql-on-fhir-peers.json holds the last run) is the output of
-``benchmarks/population_peers.py suite --json`` (run in its own virtual environment).
+engine clotwatch runs by default). PEERS.json is the output of
+``benchmarks/population_peers.py suite --json`` (run in its own virtual environment);
+docs/validation/sql-on-fhir-peers.json holds the last run.
 """
 
 from __future__ import annotations
