@@ -14,6 +14,7 @@ substitution), so the same text runs on both.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from importlib import resources
 
@@ -65,18 +66,25 @@ def codes_sql() -> str:
             ") AS t(codeset, system, code, prefix, lo, hi)")
 
 
-def names_sql() -> str:
-    """``SELECT codeset, pattern``: a word-boundary pattern per name (medicines, devices)."""
-    rows = []
-    for cs in all_codesets():
-        for n in cs.names:
-            rows.append(f"({_lit(cs.id)}, {_lit(_word(n))})")
-    return "SELECT * FROM (VALUES " + ", ".join(rows) + ") AS t(codeset, pattern)"
+def names_pattern(codeset_id: str) -> str:
+    """One word-boundary pattern matching any of a code set's names (lower case), as
+    ``CodeSet.match`` searches them; a constant, so the engine compiles it once."""
+    names = codeset(codeset_id).names
+    alts = "|".join("".join(ch if ch.isalnum() or ch == " " else f"[{ch}]" for ch in n.lower())
+                    for n in names)
+    return _lit(f"(^|[^a-z0-9])({alts})([^a-z0-9]|$)")
 
 
-def _word(name: str) -> str:
-    escaped = "".join(ch if ch.isalnum() or ch == " " else f"[{ch}]" for ch in name.lower())
-    return f"(^|[^a-z0-9]){escaped}([^a-z0-9]|$)"
+MED_CODESETS = ("vte_prophylaxis_drug", "anticoagulant", "estrogen")
+
+
+def med_name_matches_sql() -> str:
+    """``UNION ALL`` arms matching medicine texts against each code set's names."""
+    return "\n".join(
+        f"UNION ALL SELECT m.id, m.kind, m.patient_id, m.encounter_id, m.status, m.t, "
+        f"m.reason_system, m.reason_code, m.reason_text, {_lit(cs)} FROM med_rows m "
+        f"WHERE cw_regexp(lower(coalesce(m.text, '')), {names_pattern(cs)})"
+        for cs in MED_CODESETS)
 
 
 def _in(values: Iterable[str]) -> str:
@@ -124,7 +132,7 @@ def sql_text() -> str:
         encoding="utf-8")
     subs = {
         "{{CODES}}": codes_sql(),
-        "{{NAMES}}": names_sql(),
+        "{{MED_NAME_MATCHES}}": med_name_matches_sql(),
         "{{CONDITION_FINDINGS}}": condition_findings_sql(),
         "{{CONDITION_COLUMNS}}": ", ".join(f"cf.{c}" for c in condition_concepts()),
         "{{ACTIVE}}": _in(ACTIVE),
@@ -136,4 +144,4 @@ def sql_text() -> str:
     }
     for k, v in subs.items():
         text = text.replace(k, v)
-    return text
+    return re.sub(r"\{\{NAMES:([a-z_]+)\}\}", lambda m: names_pattern(m.group(1)), text)

@@ -4,7 +4,6 @@
 -- Sources of every rule: docs/population.md.
 WITH
 codes AS ({{CODES}}),
-names AS ({{NAMES}}),
 -- Inpatient encounters (class in the inpatient_encounter code set) that began by --as-of.
 enc AS (
   SELECT e.encounter_id, e.patient_id, e.patient_ref, e.status,
@@ -95,17 +94,17 @@ proc AS (
   SELECT p.procedure_id, p.patient_id, p.encounter_id, p.status,
          cw_ts(p.performed_start) AS t_start, cw_ts(p.performed_end) AS t_end,
          max(CASE WHEN ks.codeset = 'surgical_procedure' THEN TRUE END) AS surgical,
-         max(CASE WHEN kc.codeset = 'comfort_measures' OR (n.codeset = 'comfort_measures')
+         max(CASE WHEN kc.codeset = 'comfort_measures'
+                   OR cw_regexp(lower(coalesce(p.text, '')), {{NAMES:comfort_measures}})
              THEN TRUE END) AS comfort,
-         max(CASE WHEN n.codeset = 'vte_prophylaxis_mechanical' THEN TRUE END) AS mechanical
+         max(CASE WHEN cw_regexp(lower(coalesce(p.text, '')), {{NAMES:vte_prophylaxis_mechanical}})
+             THEN TRUE END) AS mechanical
   FROM v_procedure p
   LEFT JOIN codes ks ON ks.codeset = 'surgical_procedure' AND ks.system = p.category_system
                     AND ks.code = upper(p.category_code)
   LEFT JOIN codes kc ON kc.codeset = 'comfort_measures' AND kc.system = p.system AND (
        kc.code = upper(p.code)
     OR (kc.prefix IS NOT NULL AND substr(upper(p.code), 1, length(kc.prefix)) = kc.prefix))
-  LEFT JOIN names n ON n.codeset IN ('vte_prophylaxis_mechanical', 'comfort_measures')
-                   AND cw_regexp(lower(coalesce(p.text, '')), n.pattern)
   WHERE p.status = 'completed'
   GROUP BY p.procedure_id, p.patient_id, p.encounter_id, p.status, p.performed_start,
            p.performed_end
@@ -134,33 +133,27 @@ proc_f AS (
   GROUP BY e.encounter_id
 ),
 -- Medicines: matched by code or by ingredient name, as clotwatch.fhir.codes.CodeSet.match.
+med_rows AS (
+  SELECT administration_id AS id, 'administration' AS kind, patient_id, encounter_id, status,
+         cw_ts(effective) AS t, system, code, text, reason_system, reason_code, reason_text
+  FROM v_medication_administration
+  UNION ALL
+  SELECT request_id, 'request', patient_id, encounter_id, status, cw_ts(authored), system, code,
+         text, reason_system, reason_code, reason_text
+  FROM v_medication_request
+),
+-- Medicines: matched by code or by ingredient name, as clotwatch.fhir.codes.CodeSet.match
+-- (one pattern per code set, so each text is searched once per code set).
 med_match AS (
-  SELECT m.id, m.kind, m.patient_id, m.encounter_id, m.status, m.t, m.reason_system,
-         m.reason_code, m.reason_text, k.codeset
-  FROM (
-    SELECT administration_id AS id, 'administration' AS kind, patient_id, encounter_id, status,
-           cw_ts(effective) AS t, system, code, text, reason_system, reason_code, reason_text
-    FROM v_medication_administration
-    UNION ALL
-    SELECT request_id, 'request', patient_id, encounter_id, status, cw_ts(authored), system, code,
-           text, reason_system, reason_code, reason_text
-    FROM v_medication_request) m
-  JOIN codes k ON k.system = m.system AND (k.code = upper(m.code)
-       OR (k.prefix IS NOT NULL AND substr(upper(m.code), 1, length(k.prefix)) = k.prefix))
-  WHERE k.codeset IN ('vte_prophylaxis_drug', 'anticoagulant', 'estrogen')
-  UNION
-  SELECT m.id, m.kind, m.patient_id, m.encounter_id, m.status, m.t, m.reason_system,
-         m.reason_code, m.reason_text, n.codeset
-  FROM (
-    SELECT administration_id AS id, 'administration' AS kind, patient_id, encounter_id, status,
-           cw_ts(effective) AS t, text, reason_system, reason_code, reason_text
-    FROM v_medication_administration
-    UNION ALL
-    SELECT request_id, 'request', patient_id, encounter_id, status, cw_ts(authored), text,
-           reason_system, reason_code, reason_text
-    FROM v_medication_request) m
-  JOIN names n ON n.codeset IN ('vte_prophylaxis_drug', 'anticoagulant', 'estrogen')
-              AND cw_regexp(lower(coalesce(m.text, '')), n.pattern)
+  SELECT DISTINCT * FROM (
+    SELECT m.id, m.kind, m.patient_id, m.encounter_id, m.status, m.t, m.reason_system,
+           m.reason_code, m.reason_text, k.codeset
+    FROM med_rows m
+    JOIN codes k ON k.system = m.system AND (k.code = upper(m.code)
+         OR (k.prefix IS NOT NULL AND substr(upper(m.code), 1, length(k.prefix)) = k.prefix))
+    WHERE k.codeset IN ('vte_prophylaxis_drug', 'anticoagulant', 'estrogen')
+    {{MED_NAME_MATCHES}}
+  ) x
 ),
 med AS (
   SELECT m.*,
