@@ -157,6 +157,9 @@ med_match AS (
 ),
 med AS (
   SELECT m.*,
+    -- a prophylaxis drug (heparins, fondaparinux, warfarin) is not "an anticoagulant given"
+    coalesce(max(CASE WHEN m.codeset = 'vte_prophylaxis_drug' THEN TRUE END)
+             OVER (PARTITION BY m.kind, m.id), FALSE) AS prophylaxis_drug,
     CASE WHEN kr.codeset IS NOT NULL OR cw_regexp(lower(coalesce(m.reason_text, '')),
          '(^|[^a-z])(refused|refusal|declined)') THEN TRUE END AS refused
   FROM med_match m
@@ -180,11 +183,12 @@ med_f AS (
              AND m.t >= e.admitted AND cw_date_of(m.t) <= cw_add_days(e.admit_day, 1)
         THEN m.id END) AS medical_reason_id,
     min(CASE WHEN m.kind = 'administration' AND m.codeset = 'anticoagulant'
+             AND NOT m.prophylaxis_drug
              AND m.status IN ('completed', 'in-progress') AND m.t >= e.admitted
              AND cw_date_of(m.t) <= cw_add_days(e.admit_day, 1) THEN m.id END) AS anticoagulant_id,
-    -- clotwatch.fhir.read: an active order counts as current medication
+    -- already anticoagulated: an active anticoagulant order from before the admission
     max(CASE WHEN m.kind = 'request' AND m.codeset = 'anticoagulant' AND m.status = 'active'
-             AND (m.t IS NULL OR m.t <= e.t_ref) THEN TRUE END) AS on_anticoagulant,
+             AND m.t < e.admitted THEN TRUE END) AS on_anticoagulant,
     max(CASE WHEN m.kind = 'request' AND m.codeset = 'estrogen' AND m.status = 'active'
              AND (m.t IS NULL OR m.t <= e.t_ref) THEN TRUE END) AS estrogen_use
   FROM e JOIN med m ON m.patient_id = e.patient_id
