@@ -24,6 +24,8 @@ COMMANDS: tuple[str, ...] = (
     "notes",
     "activity",
     "travel",
+    "views",
+    "population",
     "serve",
     "db",
     "worker",

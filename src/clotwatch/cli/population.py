@@ -1,0 +1,172 @@
+"""``clotwatch population``: VTE-1 screening of a FHIR bulk export, and a synthetic export."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from clotwatch.cli.common import dump_json, fail
+
+_SCREEN_EPILOG = """\
+examples:
+  clotwatch population synth 1000 demo-export
+  clotwatch population screen demo-export --out demo-report
+  clotwatch population screen export/ --as-of 2026-06-30T00:00:00Z --since 2026-01-01 --json
+  clotwatch population screen export/manifest.json --engine spark --master spark://host:7077
+
+Writes to --out: encounters.csv and encounters.parquet (one row per inpatient encounter),
+gaps.csv (denominator, not excluded, not in the numerator: most at risk first), report.html
+(opens offline) and summary.json. The folder is written whole or not at all. Items the record
+cannot answer stay missing (never "no"): risk_total_min/max give the range they still allow.
+Decision support, not a diagnosis; the rules and their sources: docs/population.md.
+"""
+
+
+def register(sub: Any) -> None:
+    """Add the ``population`` sub-command."""
+    p = sub.add_parser(
+        "population",
+        help="VTE-1 (CMS108) and NICE NG89 screening of a FHIR bulk export",
+        description="Population VTE screening over FHIR Bulk Data exports (NDJSON).",
+    )
+    psub = p.add_subparsers(dest="population_command", metavar="ACTION")
+    s = psub.add_parser(
+        "screen", help="screen every inpatient encounter of an export",
+        description="Screen every inpatient encounter of a FHIR Bulk Data export: risk "
+        "assessment (Padua, Caprini, IMPROVE), prophylaxis, the CMS108/VTE-1 populations and "
+        "the gap list.",
+        epilog=_SCREEN_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    s.add_argument("export", help="folder of NDJSON files, one .ndjson(.gz) file, or a Bulk "
+                   "Data manifest")
+    s.add_argument("--out", default="vte-screening", metavar="DIR",
+                   help="result folder (default: vte-screening)")
+    s.add_argument("--engine", choices=("duckdb", "spark"), default="duckdb",
+                   help="duckdb (default, in process) or spark")
+    s.add_argument("--master", metavar="URL", help="Spark master URL (default local[2])")
+    s.add_argument("--as-of", metavar="ISO", help="reference time: encounters that began by "
+                   "then, ages, 'the day after admission' (default: now)")
+    s.add_argument("--since", metavar="ISO", help="only encounters that began on or after this")
+    s.add_argument("--on-error", choices=("skip", "fail"), default="skip",
+                   help="bad input: skip it and report it (default), or stop at the first")
+    s.add_argument("--json", action="store_true", help="print the summary as JSON")
+    s.set_defaults(handler=_screen)
+    y = psub.add_parser(
+        "synth", help="write a synthetic Synthea-shaped bulk export",
+        description="Write a synthetic FHIR R4 bulk export (Patient, Encounter, Condition, "
+        "Observation, Procedure, MedicationRequest, MedicationAdministration, "
+        "DocumentReference) of N patients with inpatient stays. Nothing in it is a real "
+        "person. The same N and seed give the same bytes.")
+    y.add_argument("n", type=int, help="number of patients")
+    y.add_argument("out_dir", help="folder to write Type.ndjson files into")
+    y.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    y.set_defaults(handler=_synth)
+    p.set_defaults(handler=lambda _args: (p.print_help(), 0)[1])
+
+
+def _when(value: str | None, name: str) -> Any:
+    from datetime import UTC, datetime
+
+    from clotwatch.core.errors import InputError
+    from clotwatch.core.pathway.facts import parse_datetime
+
+    if value is None:
+        return None
+    if len(value) == 10:  # a date: its start, in UTC
+        try:
+            return datetime.fromisoformat(value).replace(tzinfo=UTC)
+        except ValueError as exc:
+            raise InputError(name, f"{value!r} is not a date (YYYY-MM-DD)") from exc
+    return parse_datetime(value, name)
+
+
+def _progress(enabled: bool) -> Any:
+    from contextlib import nullcontext
+
+    if not enabled:
+        return nullcontext(None)
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    return Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+                    transient=True, console=None)
+
+
+def _screen(args: argparse.Namespace) -> int:
+    from clotwatch.core.errors import InputError
+    from clotwatch.population.screen import screen
+    from clotwatch.population.source import open_export
+
+    try:
+        as_of = _when(args.as_of, "--as-of")
+        since = _when(args.since, "--since")
+        export = open_export(args.export)
+    except InputError as exc:
+        fail(str(exc))
+    if args.master and args.engine != "spark":
+        fail("--master: only with --engine spark")
+    engine = _engine(args.engine, args.master)
+    show = sys.stderr.isatty() and not args.json
+    try:
+        with _progress(show) as bar:
+            task = bar.add_task("screening", total=None) if bar else None
+
+            def step(message: str) -> None:
+                if bar is not None:
+                    bar.update(task, description=message)
+
+            summary = screen(export, engine, args.out, as_of=as_of, since=since,
+                             on_error=args.on_error, progress=step)
+    except InputError as exc:
+        fail(str(exc))
+    finally:
+        engine.close()
+    s = summary.to_dict()
+    if args.json:
+        dump_json(s)
+        return 0
+    rate = s["performance_rate"]
+    print(f"{s['encounters']} inpatient encounters; denominator {s['denominator']}, "
+          f"excluded {s['denominator_exclusions']}, numerator {s['numerator']}, "
+          f"gaps {s['gaps']}; VTE-1 rate {'-' if rate is None else f'{rate * 100:.1f}%'}")
+    if s["problems"]["total"]:
+        counts = ", ".join(f"{k} {v}" for k, v in s["problems"]["counts"].items())
+        print(f"input problems (skipped or kept as said in report.html): {counts}",
+              file=sys.stderr)
+    print(f"results in {s['out']}/ (report.html, encounters.csv, encounters.parquet, gaps.csv)")
+    return 0
+
+
+def _engine(name: str, master: str | None) -> Any:
+    if name == "spark":
+        try:
+            from clotwatch.population.spark import SparkScreening
+        except ImportError as exc:
+            fail(f"--engine spark: PySpark is not installed ({exc}); "
+                 "pip install 'clotwatch[spark]'")
+        return SparkScreening(master=master)
+    from clotwatch.population.duckdb import DuckDBScreening
+
+    return DuckDBScreening()
+
+
+def _synth(args: argparse.Namespace) -> int:
+    from clotwatch.population.synth import synthesize
+
+    if args.n < 1:
+        fail("n: give 1 or more patients")
+    show = sys.stderr.isatty()
+    with _progress(show) as bar:
+        task = bar.add_task("patients", total=args.n) if bar else None
+
+        def tick(done: int) -> None:
+            if bar is not None:
+                bar.update(task, completed=done)
+
+        try:
+            counts = synthesize(args.n, args.out_dir, seed=args.seed, progress=tick)
+        except OSError as exc:
+            fail(f"out_dir: cannot write {args.out_dir}: {exc.strerror}")
+    total = sum(counts.values())
+    print(f"{args.n} patients, {total} resources in {args.out_dir}/ "
+          f"({', '.join(f'{k} {v}' for k, v in counts.items())})")
+    return 0

@@ -1,0 +1,215 @@
+"""Bad input in an export: found, counted and reported with file and line, never dropped silently.
+
+What is checked: a line that is not JSON; a resource of another type in a ``Type.ndjson``
+file; a reference to a patient the export does not hold; a date-time without a time zone; a
+body measurement in a unit clotwatch does not convert. With ``--on-error skip`` (the default)
+the run goes on without the malformed lines and wrong-type resources (other problems are kept
+and reported), and the summary lists every kind with examples; with ``--on-error fail`` the
+first problem stops the run (exit 2).
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from clotwatch.core.errors import InputError
+from clotwatch.fhir.read import UNITS
+from clotwatch.population.source import Export, _type_of
+
+EXAMPLES = 10
+NO_TZ = "'^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+$'"
+
+
+@dataclass
+class Problems:
+    """Problems found, by kind: a count and up to ``EXAMPLES`` (file, line, detail)."""
+
+    counts: dict[str, int] = field(default_factory=dict)
+    examples: dict[str, list[tuple[str, int | None, str]]] = field(default_factory=dict)
+    resources: dict[str, int] = field(default_factory=dict)
+    malformed_by_file: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def count(self) -> int:
+        """Total number of problems."""
+        return sum(self.counts.values())
+
+    @property
+    def malformed_lines(self) -> int:
+        """How many lines were not JSON."""
+        return self.counts.get("malformed_line", 0)
+
+    def add(self, kind: str, file: str, line: int | None, detail: str, n: int = 1) -> None:
+        """Count ``n`` problems of ``kind`` with one example."""
+        self.counts[kind] = self.counts.get(kind, 0) + n
+        ex = self.examples.setdefault(kind, [])
+        if len(ex) < EXAMPLES:
+            ex.append((file, line, detail))
+
+    def first_line(self) -> str:
+        """One line naming the first problem (for --on-error fail)."""
+        for kind, ex in sorted(self.examples.items()):
+            if ex:
+                file, line, detail = ex[0]
+                where = f"{file}:{line}" if line else file
+                return f"{where}: {detail} ({self.counts[kind]} {kind.replace('_', ' ')}(s))"
+        return "no problems"
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form: counts and examples per kind, resources read per type."""
+        return {"total": self.count, "counts": dict(sorted(self.counts.items())),
+                "examples": {k: [{"file": f, "line": n, "detail": d} for f, n, d in v]
+                             for k, v in sorted(self.examples.items())},
+                "resources_read": dict(sorted(self.resources.items()))}
+
+    def check_tables(self, engine: Any, export: Export) -> None:
+        """Problems visible in the view tables: missing patients, dates without time zone,
+        units not understood."""
+        for table, rtype, id_col in (("v_encounter", "Encounter", "encounter_id"),
+                                     ("v_condition", "Condition", "condition_id"),
+                                     ("v_observation", "Observation", "observation_id"),
+                                     ("v_procedure", "Procedure", "procedure_id"),
+                                     ("v_medication_request", "MedicationRequest", "request_id"),
+                                     ("v_medication_administration", "MedicationAdministration",
+                                      "administration_id")):
+            rows = engine.rows(
+                f"SELECT DISTINCT t.{id_col}, t.patient_ref FROM {table} t "
+                f"LEFT JOIN (SELECT DISTINCT patient_id FROM v_patient) p "
+                f"ON p.patient_id = t.patient_id WHERE p.patient_id IS NULL ORDER BY t.{id_col}")
+            self._with_lines("missing_patient", export, rtype, rows,
+                             lambda r, t=rtype: f"{t}/{r[0]}: subject {r[1]!r} is not a Patient "
+                             "of the export")
+        for table, rtype, id_col, col in (("v_encounter", "Encounter", "encounter_id",
+                                           "period_start"),
+                                          ("v_encounter", "Encounter", "encounter_id",
+                                           "period_end"),
+                                          ("v_condition", "Condition", "condition_id", "onset"),
+                                          ("v_medication_administration",
+                                           "MedicationAdministration", "administration_id",
+                                           "effective"),
+                                          ("v_procedure", "Procedure", "procedure_id",
+                                           "performed_start")):
+            rows = engine.rows(f"SELECT DISTINCT {id_col}, {col} FROM {table} "
+                               f"WHERE cw_regexp({col}, {NO_TZ}) ORDER BY {id_col}")
+            self._with_lines("date_without_timezone", export, rtype, rows,
+                             lambda r, t=rtype: f"{t}/{r[0]}: {r[1]!r} has no time zone "
+                             "(read as UTC)")
+        known = sorted({u for c in ("bmi", "body_weight", "body_height") for u in UNITS[c]})
+        units = ", ".join("'" + u.replace("'", "''") + "'" for u in known)
+        rows = engine.rows(
+            "SELECT DISTINCT observation_id, coalesce(unit_code, unit) FROM v_observation "
+            "WHERE code IN ('39156-5', '29463-7', '8302-2') AND value IS NOT NULL "
+            f"AND coalesce(unit_code, unit, '') NOT IN ({units}) ORDER BY observation_id")
+        self._with_lines("unknown_unit", export, "Observation", rows,
+                         lambda r: f"Observation/{r[0]}: unit {r[1]!r} is not understood "
+                         "(the value is not used)")
+
+    def _with_lines(self, kind: str, export: Export, rtype: str,
+                    rows: Sequence[tuple[Any, ...]], detail: Any) -> None:
+        if not rows:
+            return
+        wanted = {str(r[0]) for r in rows[:EXAMPLES]}
+        lines = _find_ids(export.files_for(rtype), rtype, wanted)
+        for r in rows[:EXAMPLES]:
+            file, line = lines.get(str(r[0]), (export.root, None))
+            self.add(kind, file, line, detail(r), 0)
+        self.counts[kind] = self.counts.get(kind, 0) + len(rows)
+
+
+def _open(path: str) -> IO[bytes]:
+    if path.endswith(".gz"):
+        return gzip.open(path, "rb")  # type: ignore[return-value]
+    return open(path, "rb")
+
+
+def _lines(path: str) -> Iterator[tuple[int, bytes]]:
+    with _open(path) as f:
+        for n, line in enumerate(f, 1):
+            if line.strip():
+                yield n, line
+
+
+def _find_ids(files: Sequence[str], rtype: str, ids: set[str]) -> dict[str, tuple[str, int]]:
+    """(file, line) of resources of ``rtype`` with the given ids (a scan, for examples)."""
+    found: dict[str, tuple[str, int]] = {}
+    needles = {i: i.encode() for i in ids}
+    for path in files:
+        for n, line in _lines(path):
+            hit = [i for i, b in needles.items() if b in line and i not in found]
+            for i in hit:
+                try:
+                    r = json.loads(line)
+                except ValueError:
+                    continue
+                if isinstance(r, Mapping) and r.get("id") == i and r.get("resourceType") == rtype:
+                    found[i] = (path, n)
+            if len(found) == len(ids):
+                return found
+    return found
+
+
+def scan_malformed(files: Sequence[str], problems: Problems) -> None:
+    """Find the lines that are not a JSON object (slow path, run only after a read fails)."""
+    for path in files:
+        for n, line in _lines(path):
+            try:
+                r = json.loads(line)
+            except ValueError as exc:
+                problems.add("malformed_line", path, n, f"not JSON: {exc}")
+                problems.malformed_by_file[path] = problems.malformed_by_file.get(path, 0) + 1
+                continue
+            if not isinstance(r, dict):
+                problems.add("malformed_line", path, n, "not a JSON object")
+                problems.malformed_by_file[path] = problems.malformed_by_file.get(path, 0) + 1
+
+
+def check_export(export: Export, engine: Any, views: Mapping[str, Any], on_error: str) -> Problems:
+    """One pass over every file: resources per type, wrong types in typed files, lines that
+    are not JSON."""
+    if on_error not in ("skip", "fail"):
+        raise InputError("on_error", "use skip or fail")
+    problems = Problems()
+    files = list(export.all_files)
+    try:
+        counts = engine.type_counts(files, ignore_errors=False)
+    except InputError:
+        scan_malformed(files, problems)
+        if not problems.malformed_lines:
+            raise
+        if on_error == "fail":
+            raise InputError("data", problems.first_line()) from None
+        counts = engine.type_counts(files, ignore_errors=True)
+    wrong: dict[str, set[str]] = {}
+    bad_in = problems.malformed_by_file
+    for file, rtype, n in counts:
+        if not rtype and file in bad_in:  # the malformed lines themselves, counted already
+            n -= bad_in[file]
+            if n <= 0:
+                continue
+        problems.resources[rtype or "(none)"] = problems.resources.get(rtype or "(none)", 0) + n
+        expected = _type_of(Path(file).name)
+        if expected is not None and rtype != expected:
+            wrong.setdefault(file, set()).add(str(rtype))
+            problems.counts["wrong_type"] = problems.counts.get("wrong_type", 0) + n
+    for file in sorted(wrong):
+        expected = _type_of(Path(file).name)
+        for n, line in _lines(file):
+            try:
+                r = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(r, dict) and r.get("resourceType") != expected:
+                problems.add("wrong_type", file, n, f"a {r.get('resourceType')} in a file of "
+                             f"{expected} resources (not read)", 0)
+                if len(problems.examples["wrong_type"]) >= EXAMPLES:
+                    break
+    if not sum(problems.resources.values()):
+        raise InputError("data", f"{export.root}: the export holds no resources")
+    if on_error == "fail" and problems.count:
+        raise InputError("data", problems.first_line())
+    return problems

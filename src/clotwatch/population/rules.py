@@ -1,0 +1,147 @@
+"""The screening's rules as SQL, generated from clotwatch's own data so nothing is written twice.
+
+- Which code set answers which finding, and with what status and time window, comes from
+  ``clotwatch.fhir.read.CONDITION_RULES`` (the same rules ``clotwatch fhir score`` applies to
+  one patient's Bundle); which finding answers which instrument input from
+  ``clotwatch.fhir.score.INPUT_MAP``; units from ``clotwatch.fhir.read.UNITS``.
+- The codes are the JSON code sets of ``clotwatch.fhir`` (``codes_sql``).
+- The CMS108 / VTE-1 populations and the NICE NG89 choice of instrument are in
+  ``sql/screen.sql``; docs/population.md gives each rule's source.
+
+The SQL uses a few ``cw_*`` functions that each engine defines (DuckDB as macros, Spark by
+substitution), so the same text runs on both.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from importlib import resources
+
+from clotwatch.fhir.codes import CodeSet, codeset
+from clotwatch.fhir.read import ACTIVE, CONDITION_RULES, NOT_EVIDENCE, OBS_OK, UNITS
+from clotwatch.fhir.score import INPUT_MAP
+
+INSTRUMENTS = ("padua", "caprini-2005", "improve-vte")
+# Findings read from Conditions other than CONDITION_RULES (as clotwatch.fhir.read._conditions)
+SPECIAL_CONDITIONS: Mapping[str, tuple[tuple[str, ...], str]] = {
+    "active_cancer": (("cancer",), "active"),
+    "cancer_any": (("cancer",), "any"),
+    "previous_dvt": (("dvt",), "any"),
+    "previous_vte": (("dvt", "pe"), "any"),
+    "pregnant": (("pregnancy",), "active"),
+}
+CODESETS = ("inpatient_encounter", "cancer", "dvt", "pe", "pregnancy", "obstetrics",
+            "mental_disorder", "stroke_principal", "comfort_measures", "surgical_procedure",
+            "vte_prophylaxis_drug", "vte_prophylaxis_mechanical", "anticoagulant", "estrogen",
+            "patient_refusal", "vte_risk_assessment", "icu_location", "bleeding", "bmi",
+            "body_weight", "body_height")
+
+
+def _lit(s: str | None) -> str:
+    return "NULL" if s is None else "'" + s.replace("'", "''") + "'"
+
+
+def condition_codesets() -> tuple[str, ...]:
+    """Every code set a condition finding reads."""
+    names = {n for r in CONDITION_RULES for n in r.codesets}
+    names |= {n for sets, _ in SPECIAL_CONDITIONS.values() for n in sets}
+    return tuple(sorted(names))
+
+
+def all_codesets() -> tuple[CodeSet, ...]:
+    """The code sets the screening uses."""
+    return tuple(codeset(n) for n in sorted(set(CODESETS) | set(condition_codesets())))
+
+
+def codes_sql() -> str:
+    """``SELECT codeset, system, code, prefix, lo, hi`` over every code of the code sets."""
+    rows = []
+    for cs in all_codesets():
+        for e in cs.codes:
+            lo, hi = (e.range if e.range else (None, None))
+            rows.append(f"({_lit(cs.id)}, {_lit(e.system)}, {_lit(e.code and e.code.upper())}, "
+                        f"{_lit(e.prefix and e.prefix.upper())}, {_lit(lo)}, {_lit(hi)})")
+    return ("SELECT * FROM (VALUES " + ", ".join(rows) +
+            ") AS t(codeset, system, code, prefix, lo, hi)")
+
+
+def names_pattern(codeset_id: str) -> str:
+    """One word-boundary pattern matching any of a code set's names (lower case), as
+    ``CodeSet.match`` searches them; a constant, so the engine compiles it once."""
+    names = codeset(codeset_id).names
+    alts = "|".join("".join(ch if ch.isalnum() or ch == " " else f"[{ch}]" for ch in n.lower())
+                    for n in names)
+    return _lit(f"(^|[^a-z0-9])({alts})([^a-z0-9]|$)")
+
+
+MED_CODESETS = ("vte_prophylaxis_drug", "anticoagulant", "estrogen")
+
+
+def med_name_matches_sql() -> str:
+    """``UNION ALL`` arms matching medicine texts against each code set's names."""
+    return "\n".join(
+        f"UNION ALL SELECT m.id, m.kind, m.patient_id, m.encounter_id, m.status, m.t, "
+        f"m.reason_system, m.reason_code, m.reason_text, {_lit(cs)} FROM med_rows m "
+        f"WHERE cw_regexp(lower(coalesce(m.text, '')), {names_pattern(cs)})"
+        for cs in MED_CODESETS)
+
+
+def _in(values: Iterable[str]) -> str:
+    return "(" + ", ".join(_lit(v) for v in sorted(values)) + ")"
+
+
+def condition_findings_sql() -> str:
+    """Per encounter, one column per condition finding: TRUE on evidence, else NULL."""
+    cols = []
+    rules = [(r.concept, r.codesets, r.status, r.days) for r in CONDITION_RULES]
+    rules += [(c, sets, status, 30) for c, (sets, status) in SPECIAL_CONDITIONS.items()]
+    for concept, sets, status, days in rules:
+        test = f"h.codeset IN {_in(sets)}"
+        recent = (f"h.onset IS NOT NULL AND cw_seconds(e.t_ref) - cw_seconds(h.onset) "
+                  f"<= {days * 86400}")
+        if status == "active":
+            test += " AND h.active"
+        elif status == "recent":
+            test += f" AND {recent}"
+        elif status == "acute":
+            test += f" AND h.active AND {recent}"
+        cols.append(f"MAX(CASE WHEN {test} THEN TRUE END) AS {concept}")
+    return ",\n  ".join(cols)
+
+
+def condition_concepts() -> tuple[str, ...]:
+    """The finding columns ``condition_findings_sql`` gives."""
+    return tuple(r.concept for r in CONDITION_RULES) + tuple(SPECIAL_CONDITIONS)
+
+
+def unit_factor_sql(concept: str, unit_col: str) -> str:
+    """``CASE unit WHEN ... THEN factor END``: the factor to clotwatch's unit, NULL if unknown."""
+    arms = " ".join(f"WHEN {_lit(u)} THEN {float(f)!r}" for u, f in sorted(UNITS[concept].items()))
+    return f"CASE {unit_col} {arms} END"
+
+
+def answer_columns(instrument: str) -> list[tuple[str, str]]:
+    """(input id, feature column) for the inputs the record can answer; others stay None."""
+    return sorted(INPUT_MAP.get(instrument, {}).items())
+
+
+def sql_text() -> str:
+    """The screening SQL with its generated parts filled in."""
+    text = resources.files("clotwatch.population").joinpath("sql", "screen.sql").read_text(
+        encoding="utf-8")
+    subs = {
+        "{{CODES}}": codes_sql(),
+        "{{MED_NAME_MATCHES}}": med_name_matches_sql(),
+        "{{CONDITION_FINDINGS}}": condition_findings_sql(),
+        "{{CONDITION_COLUMNS}}": ", ".join(f"cf.{c}" for c in condition_concepts()),
+        "{{ACTIVE}}": _in(ACTIVE),
+        "{{NOT_EVIDENCE}}": _in(NOT_EVIDENCE),
+        "{{OBS_OK}}": _in(OBS_OK),
+        "{{BMI_FACTOR}}": unit_factor_sql("bmi", "o.unit_key"),
+        "{{WEIGHT_FACTOR}}": unit_factor_sql("body_weight", "o.unit_key"),
+        "{{HEIGHT_FACTOR}}": unit_factor_sql("body_height", "o.unit_key"),
+    }
+    for k, v in subs.items():
+        text = text.replace(k, v)
+    return re.sub(r"\{\{NAMES:([a-z_]+)\}\}", lambda m: names_pattern(m.group(1)), text)

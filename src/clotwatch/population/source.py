@@ -1,0 +1,107 @@
+"""Where the NDJSON of a bulk export is: a file, a folder of files, or a ``$export`` manifest.
+
+A file named ``Type.ndjson``, ``Type.000.ndjson`` (or ``.ndjson.gz``) holds resources of that
+type (FHIR Bulk Data Access IG, "Bulk Data Output File Organization"); a file named otherwise
+may hold any type and is read for every view (each view keeps its own type).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+from clotwatch.core.errors import InputError
+
+_TYPED = re.compile(r"^([A-Z][A-Za-z]+)(?:[._-]\d+)?\.ndjson(?:\.gz)?$")
+_NDJSON = re.compile(r"\.(?:ndjson|jsonl)(?:\.gz)?$")
+
+
+@dataclass(frozen=True)
+class Export:
+    """The NDJSON files of an export, by resource type (``None``: any type)."""
+
+    root: str
+    files: Mapping[str | None, tuple[str, ...]] = field(default_factory=dict)
+
+    def files_for(self, resource: str) -> tuple[str, ...]:
+        """Files that may hold ``resource`` resources, sorted."""
+        return tuple(sorted(self.files.get(resource, ()) + self.files.get(None, ())))
+
+    @property
+    def all_files(self) -> tuple[str, ...]:
+        """Every file, sorted."""
+        return tuple(sorted({f for fs in self.files.values() for f in fs}))
+
+
+def _type_of(name: str) -> str | None:
+    m = _TYPED.match(name)
+    return m.group(1) if m else None
+
+
+def _group(paths: Sequence[tuple[str | None, Path]]) -> dict[str | None, tuple[str, ...]]:
+    out: dict[str | None, list[str]] = {}
+    for rtype, p in paths:
+        out.setdefault(rtype, []).append(str(p))
+    return {k: tuple(sorted(v)) for k, v in out.items()}
+
+
+def open_export(path: str | Path) -> Export:
+    """Resolve ``path``; ``InputError("data", ...)`` when unreadable or holding no NDJSON."""
+    p = Path(path)
+    if not p.exists():
+        raise InputError("data", f"{p}: no such file or folder")
+    if p.is_dir():
+        found = [(_type_of(f.name), f) for f in sorted(p.iterdir())
+                 if f.is_file() and _NDJSON.search(f.name)]
+        if not found:
+            manifest = p / "manifest.json"
+            if manifest.is_file():
+                return _manifest(manifest)
+            raise InputError("data", f"{p}: the folder holds no .ndjson files")
+        return Export(str(p), _group(found))
+    if p.name.endswith(".json") and not _NDJSON.search(p.name):
+        return _manifest(p)
+    if not _NDJSON.search(p.name):
+        raise InputError("data", f"{p}: expected a .ndjson or .ndjson.gz file, a folder or a "
+                         "Bulk Data manifest (.json)")
+    try:
+        with p.open("rb"):
+            pass
+    except OSError as exc:
+        raise InputError("data", f"{p}: cannot read ({exc.strerror})") from exc
+    return Export(str(p.parent), _group([(_type_of(p.name), p)]))
+
+
+def _manifest(p: Path) -> Export:
+    try:
+        raw = json.loads(p.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise InputError("data", f"{p}: not a readable Bulk Data manifest ({exc})") from exc
+    outputs = raw.get("output") if isinstance(raw, Mapping) else None
+    if not isinstance(outputs, list):
+        raise InputError("data", f"{p}: a Bulk Data manifest has an 'output' list")
+    found: list[tuple[str | None, Path]] = []
+    for i, o in enumerate(outputs):
+        if not isinstance(o, Mapping) or not isinstance(o.get("url"), str):
+            raise InputError("data", f"{p}: output[{i}] needs a 'url'")
+        url = urlparse(o["url"])
+        if url.scheme not in ("", "file"):
+            raise InputError("data", f"{p}: output[{i}] is at {o['url']}; download the files "
+                             "and give their folder (clotwatch reads local files only)")
+        f = Path(unquote(url.path))
+        if not f.is_absolute():
+            f = p.parent / f
+        if not f.is_file():
+            # Servers name files by URL; a downloaded copy is usually beside the manifest.
+            local = p.parent / f.name
+            if not local.is_file():
+                raise InputError("data", f"{p}: output[{i}] file {f} is missing")
+            f = local
+        found.append((o.get("type") if isinstance(o.get("type"), str) else None, f))
+    if not found:
+        raise InputError("data", f"{p}: the manifest lists no output files")
+    return Export(str(p.parent), _group(found))

@@ -1,0 +1,607 @@
+"""A synthetic, Synthea-shaped FHIR R4 Bulk Data export for screening tests and benchmarks.
+
+Every patient has one or two inpatient stays (medical or surgical) and some outpatient visits,
+with the records a VTE-1 screening reads: risk factors as Conditions, vital signs and BMI as
+Observations, operations as Procedures, prophylaxis ordered (MedicationRequest) and given on
+time, late, refused or not at all (MedicationAdministration), mechanical prophylaxis,
+contraindications (bleeding, already anticoagulated), low-risk assessments and notes
+(DocumentReference). Nothing here is a real person. The same ``n`` and ``seed`` give the same
+bytes: each patient draws from its own ``random.Random(f"{seed}:{index}")``.
+
+The proportions are illustrative (chosen so every rule of the screening fires), not
+epidemiology.
+"""
+
+from __future__ import annotations
+
+import base64
+import random
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+TYPES = (
+    "Patient",
+    "Encounter",
+    "Condition",
+    "Observation",
+    "Procedure",
+    "MedicationRequest",
+    "MedicationAdministration",
+    "DocumentReference",
+)
+END = datetime(2026, 6, 30, tzinfo=UTC)  # admissions fall in the year before this instant
+ICD10 = "http://hl7.org/fhir/sid/icd-10-cm"
+SCT = "http://snomed.info/sct"
+LOINC = "http://loinc.org"
+RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
+ACT = "http://terminology.hl7.org/CodeSystem/v3-ActCode"
+UCUM = "http://unitsofmeasure.org"
+
+# (icd-10-cm, display, probability) chronic conditions, onset years before admission
+CHRONIC = (
+    ("C34.90", "Malignant neoplasm of unspecified part of bronchus or lung", 0.05),
+    ("C18.9", "Malignant neoplasm of colon, unspecified", 0.03),
+    ("I50.9", "Heart failure, unspecified", 0.08),
+    ("J44.9", "Chronic obstructive pulmonary disease, unspecified", 0.09),
+    (
+        "I80.20",
+        "Phlebitis and thrombophlebitis of unspecified deep vessels of lower extremity",
+        0.03,
+    ),
+    ("I26.99", "Other pulmonary embolism without acute cor pulmonale", 0.02),
+    ("D68.51", "Activated protein C resistance", 0.01),
+    ("I83.90", "Asymptomatic varicose veins of unspecified lower extremity", 0.05),
+    ("K50.90", "Crohn's disease, unspecified, without complications", 0.01),
+    ("I48.91", "Unspecified atrial fibrillation", 0.05),
+    ("I10", "Essential (primary) hypertension", 0.25),
+)
+# principal diagnoses of medical stays (icd-10-cm, display, weight)
+MEDICAL = (
+    ("J18.9", "Pneumonia, unspecified organism", 5),
+    ("A41.9", "Sepsis, unspecified organism", 2),
+    ("I50.9", "Heart failure, unspecified", 3),
+    ("I21.4", "Non-ST elevation myocardial infarction", 2),
+    ("I63.9", "Cerebral infarction, unspecified", 1),
+    ("J44.1", "Chronic obstructive pulmonary disease with acute exacerbation", 3),
+    ("N39.0", "Urinary tract infection, site not specified", 3),
+    ("K92.2", "Gastrointestinal hemorrhage, unspecified", 1),
+    ("F32.9", "Major depressive disorder, single episode, unspecified", 1),
+    (
+        "I82.401",
+        "Acute embolism and thrombosis of unspecified deep veins of right lower extremity",
+        1,
+    ),
+    ("O80", "Encounter for full-term uncomplicated delivery", 1),
+)
+# surgical stays: (reason icd-10-cm, reason display, procedure snomed, procedure display, weight)
+SURGICAL = (
+    ("M16.9", "Osteoarthritis of hip, unspecified", "52734007", "Total replacement of hip", 3),
+    ("M17.9", "Osteoarthritis of knee, unspecified", "609588000", "Total knee replacement", 3),
+    ("K35.80", "Unspecified acute appendicitis", "80146002", "Appendectomy", 2),
+    (
+        "K80.20",
+        "Calculus of gallbladder without cholecystitis",
+        "45595009",
+        "Laparoscopic cholecystectomy",
+        2,
+    ),
+    (
+        "S72.001A",
+        "Fracture of unspecified part of neck of right femur",
+        "179344006",
+        "Internal fixation of fracture of femur",
+        2,
+    ),
+)
+WARDS_MEDICAL = ("Ward 4A Medicine", "Ward 4B Medicine", "Ward 7 Cardiology", "Ward 6 Respiratory")
+WARDS_SURGICAL = ("Ward 5A Orthopaedics", "Ward 5B General Surgery")
+FIRST_F = ("Maria", "Anna", "Olga", "Emma", "Sofia", "Grace", "Lena", "Chloe", "Ivy", "Ruth")
+FIRST_M = ("James", "Ivan", "Oliver", "Noah", "Pavel", "Liam", "Omar", "Hugo", "Leo", "Tom")
+FAMILY = (
+    "Smith",
+    "Ivanova",
+    "Jones",
+    "Brown",
+    "Petrov",
+    "Garcia",
+    "Novak",
+    "Kim",
+    "Okafor",
+    "Taylor",
+    "Walker",
+    "Sato",
+    "Rossi",
+    "Muller",
+)
+
+
+def _iso(t: datetime) -> str:
+    return t.strftime("%Y-%m-%dT%H:%M:%S+00:00")
+
+
+def _uuid(rng: random.Random) -> str:
+    h = f"{rng.getrandbits(128):032x}"
+    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-a{h[17:20]}-{h[20:32]}"
+
+
+def _cc(system: str, code: str, display: str) -> dict[str, Any]:
+    return {"coding": [{"system": system, "code": code, "display": display}], "text": display}
+
+
+class _Patient:
+    """Builds one patient's resources into the writers."""
+
+    def __init__(self, rng: random.Random, emit: Callable[[str, dict[str, Any]], None]) -> None:
+        self.rng = rng
+        self.emit = emit
+
+    def ref(self, rtype: str, rid: str) -> dict[str, str]:
+        return {"reference": f"{rtype}/{rid}"}
+
+    def build(self) -> None:
+        rng = self.rng
+        pid = _uuid(rng)
+        self.pid = pid
+        female = rng.random() < 0.52
+        age = int(min(99, max(16, rng.gauss(64, 18))))
+        first_admit = END - timedelta(days=rng.uniform(1, 365), hours=rng.uniform(0, 24))
+        birth = (first_admit - timedelta(days=age * 365.25 + rng.uniform(0, 364))).date()
+        given = rng.choice(FIRST_F if female else FIRST_M)
+        family = rng.choice(FAMILY)
+        self.emit(
+            "Patient",
+            {
+                "resourceType": "Patient",
+                "id": pid,
+                "meta": {
+                    "profile": ["http://hl7.org/fhir/us/core/StructureDefinition/us-core-patient"]
+                },
+                "identifier": [
+                    {"system": "https://github.com/synthetichealth/synthea", "value": pid},
+                    {
+                        "type": _cc(
+                            "http://terminology.hl7.org/CodeSystem/v2-0203",
+                            "MR",
+                            "Medical Record Number",
+                        ),
+                        "system": "http://hospital.example.org",
+                        "value": f"MRN{rng.randrange(10**8):08d}",
+                    },
+                ],
+                "name": [
+                    {
+                        "use": "official",
+                        "family": f"{family}{rng.randrange(1000)}",
+                        "given": [f"{given}{rng.randrange(1000)}"],
+                    }
+                ],
+                "telecom": [
+                    {"system": "phone", "value": f"555-{rng.randrange(10**4):04d}", "use": "home"}
+                ],
+                "gender": "female" if female else "male",
+                "birthDate": birth.isoformat(),
+                "address": [
+                    {
+                        "line": [f"{rng.randrange(1, 999)} Synthetic Street"],
+                        "city": "Springfield",
+                        "postalCode": f"{rng.randrange(10**5):05d}",
+                        "country": "US",
+                    }
+                ],
+            },
+        )
+        self.female, self.age = female, age
+        chronic = [c for c in CHRONIC if rng.random() < c[2]]
+        for code, display, _ in chronic:
+            onset = first_admit - timedelta(days=rng.uniform(60, 3650))
+            self.condition(code, display, onset, "active", None)
+        self.anticoagulated = (
+            any(c[0] in ("I48.91", "I26.99") for c in chronic) and rng.random() < 0.7
+        )
+        if self.anticoagulated:
+            self.med_request(
+                "apixaban 5 MG Oral Tablet",
+                "1364430",
+                None,
+                first_admit - timedelta(days=rng.uniform(30, 900)),
+                "active",
+            )
+        if female and 18 <= age <= 55 and rng.random() < 0.15:
+            self.med_request(
+                "estradiol 1 MG Oral Tablet",
+                "4083",
+                None,
+                first_admit - timedelta(days=rng.uniform(30, 700)),
+                "active",
+            )
+        for _ in range(rng.randrange(1, 4)):
+            self.ambulatory(first_admit - timedelta(days=rng.uniform(30, 700)))
+        self.stay(first_admit)
+        if rng.random() < 0.3:
+            second = first_admit + timedelta(days=rng.uniform(20, 200))
+            if second < END:
+                self.stay(second)
+
+    def condition(
+        self, code: str, display: str, onset: datetime, status: str, encounter: str | None
+    ) -> str:
+        cid = _uuid(self.rng)
+        r: dict[str, Any] = {
+            "resourceType": "Condition",
+            "id": cid,
+            "clinicalStatus": _cc(
+                "http://terminology.hl7.org/CodeSystem/condition-clinical", status, status
+            ),
+            "verificationStatus": _cc(
+                "http://terminology.hl7.org/CodeSystem/condition-ver-status",
+                "confirmed",
+                "Confirmed",
+            ),
+            "category": [
+                _cc(
+                    "http://terminology.hl7.org/CodeSystem/condition-category",
+                    "encounter-diagnosis",
+                    "Encounter Diagnosis",
+                )
+            ],
+            "code": _cc(ICD10, code, display),
+            "subject": self.ref("Patient", self.pid),
+            "onsetDateTime": _iso(onset),
+            "recordedDate": _iso(onset),
+        }
+        if encounter:
+            r["encounter"] = self.ref("Encounter", encounter)
+        self.emit("Condition", r)
+        return cid
+
+    def observation(
+        self, code: str, display: str, value: float, unit: str, t: datetime, encounter: str
+    ) -> None:
+        self.emit(
+            "Observation",
+            {
+                "resourceType": "Observation",
+                "id": _uuid(self.rng),
+                "status": "final",
+                "category": [
+                    _cc(
+                        "http://terminology.hl7.org/CodeSystem/observation-category",
+                        "vital-signs",
+                        "Vital signs",
+                    )
+                ],
+                "code": _cc(LOINC, code, display),
+                "subject": self.ref("Patient", self.pid),
+                "encounter": self.ref("Encounter", encounter),
+                "effectiveDateTime": _iso(t),
+                "issued": _iso(t),
+                "valueQuantity": {"value": value, "unit": unit, "system": UCUM, "code": unit},
+            },
+        )
+
+    def med_request(
+        self,
+        display: str,
+        rxnorm: str,
+        encounter: str | None,
+        t: datetime,
+        status: str,
+        reason: tuple[str, str] | None = None,
+    ) -> str:
+        mid = _uuid(self.rng)
+        r: dict[str, Any] = {
+            "resourceType": "MedicationRequest",
+            "id": mid,
+            "status": status,
+            "intent": "order",
+            "medicationCodeableConcept": _cc(RXNORM, rxnorm, display),
+            "subject": self.ref("Patient", self.pid),
+            "authoredOn": _iso(t),
+        }
+        if encounter:
+            r["encounter"] = self.ref("Encounter", encounter)
+        if reason:
+            r["statusReason"] = _cc(SCT, reason[0], reason[1])
+        self.emit("MedicationRequest", r)
+        return mid
+
+    def ambulatory(self, t: datetime) -> None:
+        rng = self.rng
+        eid = _uuid(rng)
+        self.emit(
+            "Encounter",
+            {
+                "resourceType": "Encounter",
+                "id": eid,
+                "status": "finished",
+                "class": {"system": ACT, "code": "AMB", "display": "ambulatory"},
+                "type": [_cc(SCT, "185349003", "Encounter for check up")],
+                "subject": self.ref("Patient", self.pid),
+                "period": {"start": _iso(t), "end": _iso(t + timedelta(minutes=30))},
+            },
+        )
+        self.observation("8867-4", "Heart rate", float(rng.randrange(55, 100)), "/min", t, eid)
+        self.observation(
+            "8480-6", "Systolic blood pressure", float(rng.randrange(100, 170)), "mm[Hg]", t, eid
+        )
+
+    def stay(self, admit: datetime) -> None:
+        rng = self.rng
+        eid = _uuid(rng)
+        surgical = rng.random() < 0.35
+        los = rng.choice((0.5, 1.2, 2, 3, 3, 4, 5, 6, 8, 12)) + rng.uniform(0, 0.9)
+        discharge = admit + timedelta(days=los)
+        ongoing = discharge > END
+        if surgical:
+            reason_code, reason_display, proc, proc_display, _ = rng.choices(
+                SURGICAL, [s[4] for s in SURGICAL]
+            )[0]
+            ward = rng.choice(WARDS_SURGICAL)
+        else:
+            reason_code, reason_display, _ = rng.choices(MEDICAL, [m[2] for m in MEDICAL])[0]
+            if self.female is False and reason_code == "O80":
+                reason_code, reason_display = "J18.9", "Pneumonia, unspecified organism"
+            ward = rng.choice(WARDS_MEDICAL)
+        icu = rng.random() < 0.05
+        cond = self.condition(reason_code, reason_display, admit, "active", eid)
+        locations = [
+            {
+                "location": {"display": ward},
+                "status": "active" if ongoing else "completed",
+                "period": {"start": _iso(admit)},
+            }
+        ]
+        if icu:
+            locations.insert(
+                0,
+                {
+                    "location": {"display": "Intensive Care Unit"},
+                    "status": "completed",
+                    "period": {"start": _iso(admit), "end": _iso(admit + timedelta(days=1.5))},
+                },
+            )
+        enc: dict[str, Any] = {
+            "resourceType": "Encounter",
+            "id": eid,
+            "status": "in-progress" if ongoing else "finished",
+            "class": {"system": ACT, "code": "IMP", "display": "inpatient encounter"},
+            "type": [_cc(SCT, "32485007", "Hospital admission")],
+            "subject": self.ref("Patient", self.pid),
+            "period": {"start": _iso(admit)}
+            if ongoing
+            else {"start": _iso(admit), "end": _iso(discharge)},
+            "diagnosis": [
+                {
+                    "condition": self.ref("Condition", cond),
+                    "rank": 1,
+                    "use": _cc(
+                        "http://terminology.hl7.org/CodeSystem/diagnosis-role",
+                        "AD",
+                        "Admission diagnosis",
+                    ),
+                }
+            ],
+            "hospitalization": {
+                "admitSource": _cc(
+                    "http://terminology.hl7.org/CodeSystem/admit-source",
+                    "emd",
+                    "From accident/emergency department",
+                )
+            },
+            "location": locations,
+            "serviceProvider": {"display": "Springfield General Hospital"},
+        }
+        self.emit("Encounter", enc)
+        height = rng.gauss(162 if self.female else 176, 7)
+        bmi = round(min(48.0, max(16.0, rng.gauss(28, 5.5))), 1)
+        if rng.random() < 0.85:
+            self.observation(
+                "39156-5",
+                "Body mass index (BMI) [Ratio]",
+                bmi,
+                "kg/m2",
+                admit + timedelta(hours=1),
+                eid,
+            )
+            self.observation(
+                "29463-7",
+                "Body weight",
+                round(bmi * (height / 100) ** 2, 1),
+                "kg",
+                admit + timedelta(hours=1),
+                eid,
+            )
+            self.observation(
+                "8302-2", "Body height", round(height, 1), "cm", admit + timedelta(hours=1), eid
+            )
+        for day in range(int(min(los, 8)) + 1):
+            t = admit + timedelta(days=day, hours=2)
+            self.observation("8867-4", "Heart rate", float(rng.randrange(55, 125)), "/min", t, eid)
+            self.observation(
+                "9279-1", "Respiratory rate", float(rng.randrange(12, 28)), "/min", t, eid
+            )
+            self.observation(
+                "8310-5", "Body temperature", round(rng.uniform(36.2, 39.2), 1), "Cel", t, eid
+            )
+        surgery_end = None
+        if surgical:
+            start = admit + timedelta(hours=rng.uniform(2, 40))
+            surgery_end = start + timedelta(minutes=rng.randrange(40, 200))
+            self.emit(
+                "Procedure",
+                {
+                    "resourceType": "Procedure",
+                    "id": _uuid(rng),
+                    "status": "completed",
+                    "category": _cc(SCT, "387713003", "Surgical procedure"),
+                    "code": _cc(SCT, proc, proc_display),
+                    "subject": self.ref("Patient", self.pid),
+                    "encounter": self.ref("Encounter", eid),
+                    "performedPeriod": {"start": _iso(start), "end": _iso(surgery_end)},
+                },
+            )
+        if rng.random() < 0.04:
+            self.emit(
+                "Procedure",
+                {
+                    "resourceType": "Procedure",
+                    "id": _uuid(rng),
+                    "status": "completed",
+                    "code": _cc(SCT, "133918004", "Comfort measures"),
+                    "subject": self.ref("Patient", self.pid),
+                    "encounter": self.ref("Encounter", eid),
+                    "performedDateTime": _iso(admit + timedelta(hours=6)),
+                },
+            )
+        bleeding = rng.random() < 0.03
+        if bleeding:
+            self.condition(
+                "K92.2",
+                "Gastrointestinal hemorrhage, unspecified",
+                admit + timedelta(hours=3),
+                "active",
+                eid,
+            )
+        low_risk = rng.random() < 0.12
+        if low_risk:
+            self.emit(
+                "Observation",
+                {
+                    "resourceType": "Observation",
+                    "id": _uuid(rng),
+                    "status": "final",
+                    "code": _cc(LOINC, "72136-5", "Risk for venous thromboembolism"),
+                    "subject": self.ref("Patient", self.pid),
+                    "encounter": self.ref("Encounter", eid),
+                    "effectiveDateTime": _iso(admit + timedelta(hours=4)),
+                    "valueCodeableConcept": {"text": "Low risk"},
+                },
+            )
+        # Prophylaxis: given on time, late, refused, or none (a gap unless excused).
+        fate = rng.choices(
+            ("on_time", "late", "refused", "none", "mechanical"), (60, 12, 6, 14, 8)
+        )[0]
+        if self.anticoagulated or bleeding or low_risk:
+            fate = rng.choice(("none", fate))
+        if fate in ("on_time", "late", "refused"):
+            order_t = admit + timedelta(hours=rng.uniform(1, 10))
+            rx = self.med_request(
+                "enoxaparin sodium 40 MG/0.4ML Prefilled Syringe", "67108", eid, order_t, "active"
+            )
+            given = {
+                "on_time": rng.uniform(2, 30),
+                "late": rng.uniform(56, 90),
+                "refused": rng.uniform(2, 20),
+            }[fate]
+            t = admit + timedelta(hours=given)
+            admin: dict[str, Any] = {
+                "resourceType": "MedicationAdministration",
+                "id": _uuid(rng),
+                "status": "not-done" if fate == "refused" else "completed",
+                "medicationCodeableConcept": _cc(
+                    RXNORM, "67108", "enoxaparin sodium 40 MG/0.4ML Prefilled Syringe"
+                ),
+                "subject": self.ref("Patient", self.pid),
+                "context": self.ref("Encounter", eid),
+                "effectiveDateTime": _iso(t),
+                "request": self.ref("MedicationRequest", rx),
+                "dosage": {
+                    "dose": {"value": 40, "unit": "mg", "system": UCUM, "code": "mg"},
+                    "route": _cc(SCT, "34206005", "Subcutaneous route"),
+                },
+            }
+            if fate == "refused":
+                admin["statusReason"] = [_cc(SCT, "105480006", "Refusal of treatment by patient")]
+            self.emit("MedicationAdministration", admin)
+        elif fate == "mechanical":
+            t = (surgery_end or admit) + timedelta(hours=rng.uniform(1, 20))
+            self.emit(
+                "Procedure",
+                {
+                    "resourceType": "Procedure",
+                    "id": _uuid(rng),
+                    "status": "completed",
+                    "code": {"text": "Intermittent pneumatic compression"},
+                    "subject": self.ref("Patient", self.pid),
+                    "encounter": self.ref("Encounter", eid),
+                    "performedDateTime": _iso(t),
+                },
+            )
+        if self.anticoagulated:
+            self.emit(
+                "MedicationAdministration",
+                {
+                    "resourceType": "MedicationAdministration",
+                    "id": _uuid(rng),
+                    "status": "completed",
+                    "medicationCodeableConcept": _cc(
+                        RXNORM, "1364430", "apixaban 5 MG Oral Tablet"
+                    ),
+                    "subject": self.ref("Patient", self.pid),
+                    "context": self.ref("Encounter", eid),
+                    "effectiveDateTime": _iso(admit + timedelta(hours=rng.uniform(2, 20))),
+                },
+            )
+        note = (
+            f"Admitted to {ward} with {reason_display}. VTE risk assessed on admission."
+        ).encode()
+        self.emit(
+            "DocumentReference",
+            {
+                "resourceType": "DocumentReference",
+                "id": _uuid(rng),
+                "status": "current",
+                "type": _cc(LOINC, "34117-2", "History and physical note"),
+                "subject": self.ref("Patient", self.pid),
+                "date": _iso(admit + timedelta(hours=2)),
+                "content": [
+                    {
+                        "attachment": {
+                            "contentType": "text/plain",
+                            "data": base64.b64encode(note).decode(),
+                        }
+                    }
+                ],
+                "context": {
+                    "encounter": [self.ref("Encounter", eid)],
+                    "period": {"start": _iso(admit)},
+                },
+            },
+        )
+
+
+def synthesize(
+    n: int, out_dir: str | Path, seed: int = 0, progress: Callable[[int], None] | None = None
+) -> dict[str, int]:
+    """Write ``n`` patients as ``Type.ndjson`` files in ``out_dir``; counts per type."""
+    if n < 1:
+        raise ValueError("n must be at least 1")
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    files = {t: (out / f"{t}.ndjson").open("wb", buffering=1 << 20) for t in TYPES}
+    counts = dict.fromkeys(TYPES, 0)
+    buffers: dict[str, list[bytes]] = {t: [] for t in TYPES}
+    dumps = orjson.dumps
+
+    def emit(rtype: str, resource: dict[str, Any]) -> None:
+        buffers[rtype].append(dumps(resource))
+        counts[rtype] += 1
+
+    try:
+        for i in range(n):
+            _Patient(random.Random(f"{seed}:{i}"), emit).build()
+            if i % 1000 == 999 or i == n - 1:
+                for t, buf in buffers.items():
+                    if buf:
+                        files[t].write(b"\n".join(buf) + b"\n")
+                        buf.clear()
+                if progress:
+                    progress(i + 1)
+    finally:
+        for f in files.values():
+            f.close()
+    return counts

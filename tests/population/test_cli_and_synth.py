@@ -1,0 +1,100 @@
+"""The commands (`clotwatch views run`, `clotwatch population synth|screen`), the synthetic
+export, and the views' agreement with clotwatch's code sets."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from tests.population import records
+
+from clotwatch.cli import main
+from clotwatch.core.errors import InputError
+from clotwatch.fhir.codes import codeset
+from clotwatch.population.duckdb import compile as compile_duckdb
+from clotwatch.population.screen import load_views
+from clotwatch.population.synth import TYPES, synthesize
+
+VIEWS = Path(__file__).resolve().parents[2] / "src" / "clotwatch" / "population" / "views"
+
+
+def test_synth_is_deterministic_for_a_seed(tmp_path: Path) -> None:
+    a = synthesize(6, tmp_path / "a", seed=3)
+    synthesize(6, tmp_path / "b", seed=3)
+    synthesize(6, tmp_path / "c", seed=4)
+    assert a["Patient"] == 6 and set(a) == set(TYPES)
+    for t in TYPES:
+        assert (tmp_path / "a" / f"{t}.ndjson").read_bytes() == \
+            (tmp_path / "b" / f"{t}.ndjson").read_bytes()
+    assert (tmp_path / "a" / "Patient.ndjson").read_bytes() != \
+        (tmp_path / "c" / "Patient.ndjson").read_bytes()
+    for line in (tmp_path / "a" / "Encounter.ndjson").read_text().splitlines():
+        assert json.loads(line)["resourceType"] == "Encounter"
+
+
+def test_views_run_writes_one_json_object_per_row(tmp_path: Path,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    folder = records.write(tmp_path / "e", records.situations())
+    assert main(["views", "run", str(VIEWS / "patient.json"), "--data", str(folder)]) == 0
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert len(rows) == 10
+    assert {"patient_id": "child", "gender": "female", "birth_date": "2012-01-01"} in rows
+    out = tmp_path / "p.csv"
+    assert main(["views", "run", str(VIEWS / "patient.json"), "--data",
+                 str(folder / "Patient.ndjson"), "--format", "csv", "--out", str(out)]) == 0
+    assert out.read_text().splitlines()[0] == "patient_id,gender,birth_date"
+
+
+@pytest.mark.parametrize("argv, reason", [
+    (["--format", "parquet"], "--format parquet: give --out"),
+    (["--data", "/nonexistent/export"], "no such file or folder"),
+])
+def test_views_run_refuses_bad_input_with_exit_2(tmp_path: Path, argv: list[str], reason: str,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    folder = records.write(tmp_path / "e", records.situations())
+    args = ["views", "run", str(VIEWS / "patient.json"), "--data", str(folder), *argv]
+    with pytest.raises(SystemExit) as exc:
+        main(args)
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert reason in err and len(err.strip().splitlines()) == 1
+
+
+def test_a_view_that_breaks_the_spec_is_refused(tmp_path: Path,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"resource": "Patient", "select": [{"forEach": 1}]}))
+    folder = records.write(tmp_path / "e", records.situations())
+    with pytest.raises(SystemExit) as exc:
+        main(["views", "run", str(bad), "--data", str(folder)])
+    assert exc.value.code == 2
+    assert "forEach" in capsys.readouterr().err
+    with pytest.raises(InputError, match="FHIRPath"):
+        compile_duckdb({"resource": "Patient", "select": [{"column": [
+            {"name": "x", "path": "name.where("}]}]})
+
+
+def test_population_screen_json_summary(tmp_path: Path,
+                                        capsys: pytest.CaptureFixture[str]) -> None:
+    folder = records.write(tmp_path / "e", records.situations())
+    out = tmp_path / "report"
+    assert main(["population", "screen", str(folder), "--out", str(out),
+                 "--as-of", "2026-03-10", "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["encounters"] == 10 and summary["gaps"] == 2
+    assert sorted(p.name for p in out.iterdir()) == [
+        "encounters.csv", "encounters.parquet", "gaps.csv", "report.html", "summary.json"]
+    with pytest.raises(SystemExit) as exc:
+        main(["population", "screen", str(tmp_path / "missing"), "--out", str(out)])
+    assert exc.value.code == 2
+
+
+def test_observation_view_reads_the_code_sets_loinc_codes() -> None:
+    """The view's filter is data too: it must list exactly the code sets' LOINC codes."""
+    where = load_views()["observation"]["where"][0]["path"]
+    in_view = set(re.findall(r"code = '([^']+)'", where))
+    in_sets = {e.code for n in ("bmi", "body_weight", "body_height", "vte_risk_assessment")
+               for e in codeset(n).codes if e.system == "http://loinc.org"}
+    assert in_view == in_sets
