@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from clotwatch.core.errors import InputError
-from clotwatch.fhir.read import UNITS
+from clotwatch.fhir.observations import UNITS
 from clotwatch.population.source import Export, _type_of
 
 EXAMPLES = 10

@@ -19,7 +19,9 @@ from collections.abc import Iterable, Mapping
 from importlib import resources
 
 from clotwatch.fhir.codes import CodeSet, codeset
-from clotwatch.fhir.read import ACTIVE, CONDITION_RULES, NOT_EVIDENCE, OBS_OK, UNITS
+from clotwatch.fhir.conditions import CONDITION_RULES
+from clotwatch.fhir.observations import UNITS
+from clotwatch.fhir.records import ACTIVE, NOT_EVIDENCE, OBS_OK
 from clotwatch.fhir.score import INPUT_MAP
 
 INSTRUMENTS = ("padua", "caprini-2005", "improve-vte")
