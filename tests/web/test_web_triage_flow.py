@@ -78,11 +78,14 @@ def _reply(screen: Any, page: str, person: dict[str, Any]) -> list[tuple[str, st
         return [("action", "unknown")]
     if isinstance(value, bool):
         return [("action", "answer"), ("answer", "true" if value else "false")]
-    if screen.presets:
-        # The preset whose range holds the value: the page offers only these.
-        fitting = [p for p in screen.presets if p.value <= value] or [screen.presets[0]]
-        return [("action", "answer"), ("answer", fitting[-1].id)]
+    if screen.presets:     # the page offers only these
+        return [("action", "answer"), ("answer", preset_for(screen, value).id)]
     return [("action", "answer"), ("answer", str(value))]
+
+
+def preset_for(screen: Any, value: float) -> Any:
+    """The preset whose range holds ``value`` (the one a person with it picks)."""
+    return ([p for p in screen.presets if p.value <= value] or [screen.presets[0]])[-1]
 
 
 def _ticked(key: str, person: dict[str, Any]) -> bool:
@@ -105,8 +108,7 @@ def walk_core(person: dict[str, Any]) -> dict[str, Any]:
         else:
             value = person.get(screen.id)
             if screen.presets and value is not None:
-                value = ([p for p in screen.presets if p.value <= value]
-                         or [screen.presets[0]])[-1].value
+                value = preset_for(screen, value).value
             answers[screen.id] = value
     return answers
 
