@@ -68,7 +68,10 @@ def test_every_code_set_has_codes_and_sources() -> None:
     sets = all_codesets()
     assert len(sets) >= 14
     for cs in sets:
-        assert cs.codes, cs.id
+        # A ward is not a clinical finding: icu_location (population screening, CMS108's ICU
+        # exclusion) is matched by the location's name, because Encounter.location rarely
+        # carries a coded Location type; every clinical code set has codes.
+        assert cs.codes or cs.kind == "location", cs.id
         assert cs.sources, cs.id
 
 

@@ -64,6 +64,9 @@ class Service:
 # liver_enzymes holds three tests (AST, ALT, ALP), so three of each; audit_c two questions.
 OBSERVATION_COUNTS = {"heart_rate": 10, "spo2": 10, "liver_enzymes": 9, "audit_c": 4}
 DEFAULT_OBSERVATION_COUNT = 3
+# Observation code sets the cards never read (population screening's CMS108 "low risk
+# documented" reason): prefetching them would only make every call heavier.
+NOT_PREFETCHED = frozenset({"vte_risk_assessment"})
 
 
 def observation_prefetch() -> dict[str, str]:
@@ -73,7 +76,7 @@ def observation_prefetch() -> dict[str, str]:
 
     templates: dict[str, str] = {}
     for codeset in all_codesets():
-        if codeset.kind != "observation":
+        if codeset.kind != "observation" or codeset.id in NOT_PREFETCHED:
             continue
         codes = ",".join(f"{entry.system}|{entry.code}" for entry in codeset.codes
                          if entry.code is not None)
