@@ -104,7 +104,12 @@ async def triage(request: Request, lang: Annotated[Lang, Query(
 
     # The answers are read by the triage's own parser (not FastAPI's), which refuses a
     # duplicate key instead of silently keeping the last value.
-    answers = engine.parse_answers_json(await request.body())
+    body = await request.body()
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise HTTPException(400, "the body is not UTF-8 text") from None
+    answers = engine.parse_answers_json(body)
     return _json(compute.triage(answers, lang))
 
 
