@@ -154,14 +154,18 @@ def _issue(session: Session, now: datetime, **values: Any) -> IssuedInvitation:
 
 
 def invite_patient(store: Store, actor: Principal, clinic_id: int, programme_id: str,
-                   start: date, now: datetime) -> IssuedInvitation:
-    """A clinician enrols a patient: a single-use invitation into ``programme_id``."""
+                   start: date, now: datetime, *,
+                   doses_until_day: int | None = None) -> IssuedInvitation:
+    """A clinician enrols a patient: a single-use invitation into ``programme_id``;
+    ``doses_until_day`` how long the dose questions apply (0: the patient takes no
+    anticoagulant or prophylaxis; None: the programme's length)."""
     require(policy.enrol(actor, clinic_id))
     rules.programme(programme_id)  # InputError if unknown
+    rules.check_doses_until_day(doses_until_day)
     with store.session() as session:
         issued = _issue(session, now, kind="patient", clinic_id=clinic_id,
                         programme_id=programme_id, role=start.isoformat(),
-                        created_by=actor.user_id)
+                        created_by=actor.user_id, doses_until_day=doses_until_day)
         audit(session, actor, None, "create", f"patient invitation {issued.id}", now)
         return issued
 
@@ -263,7 +267,8 @@ def accept_invitation(store: Store, secret: str, now: datetime, *,
         if row.kind == "patient":
             assert row.clinic_id is not None and row.programme_id is not None
             _enrol(session, user.id, row.clinic_id, row.programme_id,
-                   date.fromisoformat(row.role or now.date().isoformat()), now)
+                   date.fromisoformat(row.role or now.date().isoformat()), now,
+                   doses_until_day=row.doses_until_day)
         elif row.kind == "caregiver":
             assert row.patient_id is not None
             if row.patient_id == user.id:
@@ -281,14 +286,15 @@ def accept_invitation(store: Store, secret: str, now: datetime, *,
 
 
 def _enrol(session: Session, patient_id: int, clinic_id: int, programme_id: str,
-           start: date, now: datetime) -> Enrolment:
+           start: date, now: datetime, *, doses_until_day: int | None = None) -> Enrolment:
     existing = session.scalars(select(Enrolment).where(
         Enrolment.patient_id == patient_id, Enrolment.clinic_id == clinic_id,
         Enrolment.programme_id == programme_id, Enrolment.withdrawn_at.is_(None))).first()
     if existing is not None:
         return existing
     row = Enrolment(patient_id=patient_id, clinic_id=clinic_id, programme_id=programme_id,
-                    start_date=start.isoformat(), started_at=now)
+                    start_date=start.isoformat(), started_at=now,
+                    doses_until_day=doses_until_day)
     session.add(row)
     session.add(AuditEntry(at=now, actor_id=patient_id, actor_label="enrolment",
                            patient_id=patient_id, action="create",
@@ -445,13 +451,16 @@ def _checkin_dict(row: CheckIn) -> dict[str, Any]:
             "daily_steps": row.daily_steps, "kind": row.kind}
 
 
-def _enrolment_facts(session: Session, enrolment: Enrolment) -> rules.EnrolmentFacts:
-    user = session.get(User, enrolment.patient_id)
+def _enrolment_facts(session: Session, enrolment: Enrolment,
+                     user: User | None = None) -> rules.EnrolmentFacts:
+    user = user if user is not None else session.get(User, enrolment.patient_id)
     return rules.EnrolmentFacts(
         enrolment.programme_id, date.fromisoformat(enrolment.start_date),
         user.timezone if user is not None else "UTC",
         user.reminder_time if user is not None else None, enrolment.interval_days,
-        enrolment.started_at)
+        enrolment.started_at, enrolment.doses_until_day,
+        (user.quiet_start, user.quiet_end)
+        if user is not None and user.quiet_start and user.quiet_end else None)
 
 
 def _open_alerts(session: Session, patient_id: int,
@@ -731,9 +740,7 @@ def sweep(session: Session, now: datetime) -> dict[str, int]:
     for enrolment, user in list(session.execute(
             select(Enrolment, User).join(User, User.id == Enrolment.patient_id)
             .where(Enrolment.withdrawn_at.is_(None)))):
-        facts = rules.EnrolmentFacts(
-            enrolment.programme_id, date.fromisoformat(enrolment.start_date), user.timezone,
-            user.reminder_time, enrolment.interval_days, enrolment.started_at)
+        facts = _enrolment_facts(session, enrolment, user)
         history = [] if enrolment.last_checkin_at is None else [
             {"id": 0, "at": enrolment.last_checkin_at.isoformat(), "answers": {},
              "villalta_symptoms": {}, "kind": "patient"}]
@@ -845,42 +852,79 @@ def patient_record(store: Store, actor: Principal, patient_id: int, now: datetim
                 "enrolments": [{"id": e.id, "clinic_id": e.clinic_id,
                                 "programme_id": e.programme_id, "start_date": e.start_date,
                                 "interval_days": e.interval_days,
+                                "doses_until_day": e.doses_until_day,
+                                "programme_doses": rules.programme_doses(e.programme_id),
                                 "withdrawn": e.withdrawn_at is not None} for e in enrolments],
                 "checkins": checkins, "alerts": alerts}
 
 
 def set_interval(store: Store, actor: Principal, enrolment_id: int, days: int | None,
-                 now: datetime) -> None:
-    """A clinician adjusts a patient's check-in interval (None: the programme's own)."""
+                 now: datetime, *, doses_until_day: int | None | bool = False) -> None:
+    """A clinician adjusts a patient's check-in interval (None: the programme's own) and, if
+    ``doses_until_day`` is given (an int, or None for the programme's length; 0: no
+    anticoagulant or prophylaxis), how long the dose questions apply."""
     if days is not None and not 1 <= days <= 90:
         raise InputError("interval_days", "enter a number of days from 1 to 90")
+    change_doses = doses_until_day is not False
+    doses = None if isinstance(doses_until_day, bool) else doses_until_day
+    rules.check_doses_until_day(doses)
     with store.session() as session:
         enrolment = session.get(Enrolment, enrolment_id)
         if enrolment is None or not policy.enrol(actor, enrolment.clinic_id):
             raise NotFound("no such enrolment")
         enrolment.interval_days = days
+        if change_doses:
+            enrolment.doses_until_day = doses
         audit(session, actor, enrolment.patient_id, "update",
-              f"enrolment {enrolment_id}: interval {days or 'programme default'}", now)
+              f"enrolment {enrolment_id}: interval {days or 'programme default'}"
+              + (f", doses until day {'programme default' if doses is None else doses}"
+                 if change_doses else ""), now)
+
+
+def asks_doses(store: Store, actor: Principal, now: datetime) -> bool:
+    """Whether the signed-in patient's check-in today asks about anticoagulant or prophylaxis
+    doses (any active enrolment whose schedule asks them; the core's ``Schedule.asks``)."""
+    with store.session() as session:
+        for enrolment in session.scalars(select(Enrolment).where(
+                Enrolment.patient_id == actor.user_id, Enrolment.withdrawn_at.is_(None))):
+            schedule = rules.schedule(_enrolment_facts(session, enrolment))
+            if schedule.asks("doses", schedule.day_of(now)):
+                return True
+        return False
 
 
 def set_preferences(store: Store, actor: Principal, *, time_zone: str, reminder_time: str,
-                    lang: str, now: datetime) -> None:
-    """The account's time zone, check-in reminder time (HH:MM, local) and language."""
+                    lang: str, now: datetime, quiet_start: str | None = None,
+                    quiet_end: str | None = None) -> None:
+    """The account's time zone, check-in reminder time (HH:MM, local), language and quiet
+    hours (``quiet_start``/``quiet_end`` HH:MM local, may wrap midnight; both empty: the
+    default 22:00-08:00; None leaves them as they are)."""
     rules.check_time_zone(time_zone)
     text = reminder_time.strip()
     if text:
-        hours, _, minutes = text.partition(":")
-        if not (hours.isdigit() and minutes.isdigit() and int(hours) < 24
-                and int(minutes) < 60 and len(minutes) == 2):
-            raise InputError("reminder_time", "enter a time as HH:MM, e.g. 09:00")
-        text = f"{int(hours):02d}:{minutes}"
+        text = rules.check_clock("reminder_time", text)
     if lang not in ("en", "ru"):
         raise InputError("lang", "choose en or ru")
+    quiet: tuple[str | None, str | None] | None = None
+    if quiet_start is not None or quiet_end is not None:
+        start, end = (quiet_start or "").strip(), (quiet_end or "").strip()
+        if bool(start) != bool(end):
+            raise InputError("quiet_end" if start else "quiet_start",
+                             "give both the start and the end of the quiet hours, or neither")
+        if start:
+            start, end = rules.check_clock("quiet_start", start), \
+                rules.check_clock("quiet_end", end)
+            if start == end:
+                raise InputError("quiet_end", "the quiet hours must end at a different time "
+                                              "from when they start")
+        quiet = (start or None, end or None)
     with store.session() as session:
         user = session.get(User, actor.user_id)
         if user is None:
             raise NotFound("no such account")
         user.timezone, user.reminder_time, user.lang = time_zone, text or None, lang
+        if quiet is not None:
+            user.quiet_start, user.quiet_end = quiet
         audit(session, actor, actor.user_id, "update", "preferences", now)
 
 
@@ -907,9 +951,11 @@ def export(store: Store, actor: Principal, now: datetime) -> dict[str, Any]:
             "exported_at": now.isoformat(),
             "account": {"email": user.email, "name": user.display_name, "lang": user.lang,
                         "timezone": user.timezone, "reminder_time": user.reminder_time,
+                        "quiet_start": user.quiet_start, "quiet_end": user.quiet_end,
                         "created_at": user.created_at.isoformat()},
             "enrolments": [{"clinic": c.name, "programme_id": e.programme_id,
                             "start_date": e.start_date, "interval_days": e.interval_days,
+                            "doses_until_day": e.doses_until_day,
                             "started_at": e.started_at.isoformat(),
                             "withdrawn_at": e.withdrawn_at.isoformat() if e.withdrawn_at
                             else None}

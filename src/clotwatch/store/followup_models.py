@@ -51,6 +51,9 @@ class User(Base):
     lang: Mapped[str] = mapped_column(String(8), default="en")
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     reminder_time: Mapped[str | None] = mapped_column(String(5), nullable=True)  # "HH:MM"
+    # The patient's quiet hours ("HH:MM" local, may wrap midnight); None: 22:00-08:00.
+    quiet_start: Mapped[str | None] = mapped_column(String(5), nullable=True)
+    quiet_end: Mapped[str | None] = mapped_column(String(5), nullable=True)
     totp_secret: Mapped[str | None] = mapped_column(String(64), nullable=True)
     failed_signins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
@@ -121,6 +124,7 @@ class Invitation(Base):
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     used_by: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), nullable=True)
+    doses_until_day: Mapped[int | None] = mapped_column(Integer, nullable=True)  # see Enrolment
 
 
 class PasswordReset(Base):
@@ -149,6 +153,9 @@ class Enrolment(Base):
     programme_id: Mapped[str] = mapped_column(String(64))
     start_date: Mapped[str] = mapped_column(String(10))  # ISO date, the programme's day 0
     interval_days: Mapped[int | None] = mapped_column(Integer, nullable=True)  # clinician's
+    # Days from day 0 during which the dose questions are asked (clinician's; 0: the patient
+    # takes no anticoagulant or prophylaxis; None: the programme's own length).
+    doses_until_day: Mapped[int | None] = mapped_column(Integer, nullable=True)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime())
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     # The patient's latest check-in, kept here by the service so that the worklist orders by

@@ -346,6 +346,22 @@ async def join(request: Request, lang: str) -> Response:
     return response
 
 
+def _doses_until_day(form: FormData) -> int | None:
+    """The enrolment's dose questions: ``doses`` = ``programme`` (the programme's length),
+    ``none`` (no anticoagulant or prophylaxis: 0) or ``until`` with ``doses_until_day``."""
+    choice = _text(form, "doses", 10) or "programme"
+    if choice == "programme":
+        return None
+    if choice == "none":
+        return 0
+    if choice != "until":
+        raise InputError("doses", "choose the programme's length, none, or until a day")
+    days = convert("doses_until_day", "integer", _text(form, "doses_until_day", 5))
+    if days is None:
+        raise InputError("doses_until_day", "enter the day the dose questions stop")
+    return rules.check_doses_until_day(days)
+
+
 def _start(form: FormData) -> date:
     text = _text(form, "start_date", 10)
     if not text:
@@ -465,7 +481,8 @@ async def _movement(request: Request, lang: str, actor: Principal,
 
 @router.post("/{lang}/me/settings")
 async def my_settings(request: Request, lang: str) -> Response:
-    """Time zone, reminder time and language (reminders come at that local time)."""
+    """Time zone, reminder time, quiet hours and language (reminders come at that local
+    time, moved out of the quiet hours)."""
     actor = await signed_in(request, lang)
     if isinstance(actor, Response):
         return actor
@@ -475,7 +492,9 @@ async def my_settings(request: Request, lang: str) -> Response:
     done = await _call(request, lang, followup.set_preferences, request.app.state.store, actor,
                        time_zone=_text(form, "timezone", 64),
                        reminder_time=_text(form, "reminder_time", 5),
-                       lang=_text(form, "language", 2) or lang, now=_now(request))
+                       lang=_text(form, "language", 2) or lang, now=_now(request),
+                       quiet_start=_text(form, "quiet_start", 5),
+                       quiet_end=_text(form, "quiet_end", 5))
     if isinstance(done, Response):
         return done
     return RedirectResponse(f"/{lang}/me", status_code=303)
@@ -487,7 +506,8 @@ def _preferences(request: Request, actor: Principal) -> dict[str, str]:
         if user is None:
             return {}
         return {"timezone": user.timezone, "reminder_time": user.reminder_time or "09:00",
-                "language": user.lang}
+                "language": user.lang, "quiet_start": user.quiet_start or "22:00",
+                "quiet_end": user.quiet_end or "08:00"}
 
 
 @router.post("/{lang}/me/caregivers")
@@ -590,8 +610,11 @@ async def checkin_signs(request: Request, lang: str) -> Response:
         except (StoreError, AccessDenied, InputError):
             stored = False  # the emergency screen is shown whatever happened to the record
         return render(request, lang, "fu_emergency.html", stored=stored)
+    ask_doses = await run_in_threadpool(followup.asks_doses, request.app.state.store, actor,
+                                        _now(request))
     return render(request, lang, "fu_checkin.html", **_triage_text(lang), signs=signs,
-                  errors={}, values={}, symptoms=followup.VILLALTA_SYMPTOMS)
+                  errors={}, values={}, symptoms=followup.VILLALTA_SYMPTOMS,
+                  ask_doses=ask_doses)
 
 
 NUMBER_FIELDS = {"calf_left_cm": "number", "calf_right_cm": "number", "leg_pain": "integer",
@@ -616,7 +639,11 @@ async def checkin_submit(request: Request, lang: str) -> Response:
     except (ValueError, AttributeError):
         return _field_error(request, lang, InputError("signs", "malformed; start again"))
     values: dict[str, Any] = {}
+    ask_doses = await run_in_threadpool(followup.asks_doses, request.app.state.store, actor,
+                                        _now(request))
     for name, kind in NUMBER_FIELDS.items():
+        if name.startswith("doses_") and not ask_doses:
+            continue  # not asked: no anticoagulant or prophylaxis, or past its last day
         try:
             values[name] = convert(name, kind, _text(form, name, 20))
         except InputError as exc:
@@ -649,7 +676,7 @@ async def checkin_submit(request: Request, lang: str) -> Response:
         return render(request, lang, "fu_checkin.html", status_code=422, **_triage_text(lang),
                       signs=signs, errors=errors,
                       values={k: _text(form, k, 20) for k in form.keys()},
-                      symptoms=followup.VILLALTA_SYMPTOMS)
+                      symptoms=followup.VILLALTA_SYMPTOMS, ask_doses=ask_doses)
     outcome = await _call(request, lang, followup.submit_checkin, request.app.state.store,
                           actor, data, _now(request))
     if isinstance(outcome, Response):
@@ -823,7 +850,8 @@ async def alert_action(request: Request, lang: str, alert_id: int) -> Response:
 
 @router.post("/{lang}/care/enrolments/{enrolment_id}")
 async def adjust_schedule(request: Request, lang: str, enrolment_id: int) -> Response:
-    """A clinician sets a patient's check-in interval (empty: the programme's own)."""
+    """A clinician sets a patient's check-in interval (empty: the programme's own) and how
+    long the dose questions apply (if the form has the ``doses`` choice)."""
     actor = await signed_in(request, lang)
     if isinstance(actor, Response):
         return actor
@@ -832,10 +860,11 @@ async def adjust_schedule(request: Request, lang: str, enrolment_id: int) -> Res
         return form
     try:
         days = convert("interval_days", "integer", _text(form, "interval_days", 5))
+        doses: int | None | bool = _doses_until_day(form) if "doses" in form else False
     except InputError as exc:
         return _field_error(request, lang, exc)
     done = await _call(request, lang, followup.set_interval, request.app.state.store, actor,
-                       enrolment_id, days, _now(request))
+                       enrolment_id, days, _now(request), doses_until_day=doses)
     if isinstance(done, Response):
         return done
     return RedirectResponse(f"/{lang}/care/patients/{_text(form, 'patient', 12)}"
@@ -869,12 +898,14 @@ async def enrol(request: Request, lang: str) -> Response:
     try:
         clinic_id = int(_text(form, "clinic", 20))
         start = _start(form)
+        doses = _doses_until_day(form)
+    except InputError as exc:  # before ValueError: InputError is one
+        return _field_error(request, lang, exc)
     except ValueError:
         return _field_error(request, lang, InputError("clinic", "choose a clinic"))
-    except InputError as exc:
-        return _field_error(request, lang, exc)
     issued = await _call(request, lang, followup.invite_patient, request.app.state.store,
-                         actor, clinic_id, _text(form, "programme", 64), start, _now(request))
+                         actor, clinic_id, _text(form, "programme", 64), start, _now(request),
+                         doses_until_day=doses)
     if isinstance(issued, Response):
         return issued
     clinics = await run_in_threadpool(followup.clinics_of, request.app.state.store, actor)
