@@ -189,6 +189,7 @@ def test_web_quiet_hours_are_saved_and_a_bad_one_names_its_field(
             "quiet_start": "23:00", "quiet_end": "07:30"}
     assert post(client, "/en/me/settings", form, token_from="/en/me").status_code == 303
     assert 'value="23:00"' in client.get("/en/me").text
+    assert "Не напоминать с" in client.get("/ru/me").text  # translated (ru web.po)
     bad = post(client, "/en/me/settings", {**form, "quiet_end": "7.30"}, token_from="/en/me")
     assert bad.status_code == 422 and "quiet_end" in bad.text
     with world.store.session() as session:
