@@ -35,6 +35,7 @@ from clotwatch.store.followup_models import (
     Enrolment,
     Invitation,
     Membership,
+    PushSubscription,
     User,
 )
 
@@ -928,6 +929,52 @@ def set_preferences(store: Store, actor: Principal, *, time_zone: str, reminder_
         audit(session, actor, actor.user_id, "update", "preferences", now)
 
 
+def _b64url_bytes(field: str, text: str, length: int) -> bytes:
+    import base64
+    import binascii
+
+    try:
+        raw = base64.urlsafe_b64decode(text.strip() + "=" * (-len(text.strip()) % 4))
+    except (binascii.Error, ValueError):
+        raise InputError(field, "not base64url") from None
+    if len(raw) != length:
+        raise InputError(field, f"must be {length} bytes")
+    return raw
+
+
+def save_push_subscription(store: Store, actor: Principal, *, endpoint: str, p256dh: str,
+                           auth: str, now: datetime) -> None:
+    """Store the browser's Web Push subscription for the signed-in account (reminders then go
+    by Web Push). The endpoint must be https; ``p256dh`` an uncompressed P-256 point (65 bytes)
+    and ``auth`` 16 bytes, base64url (RFC 8291). A browser's endpoint moves to whoever
+    subscribes it last."""
+    endpoint = endpoint.strip()
+    if not endpoint.startswith("https://") or len(endpoint) > 1000 or " " in endpoint:
+        raise InputError("endpoint", "must be an https address of at most 1000 characters")
+    if _b64url_bytes("keys.p256dh", p256dh, 65)[0] != 4:
+        raise InputError("keys.p256dh", "must be an uncompressed P-256 public key")
+    _b64url_bytes("keys.auth", auth, 16)
+    with store.session() as session:
+        if session.get(User, actor.user_id) is None:
+            raise NotFound("no such account")
+        row = session.scalars(select(PushSubscription).where(
+            PushSubscription.endpoint == endpoint)).first()
+        if row is None:
+            row = PushSubscription(endpoint=endpoint, created_at=now, user_id=actor.user_id,
+                                   p256dh=p256dh.strip(), auth=auth.strip())
+            session.add(row)
+        else:
+            row.user_id, row.p256dh, row.auth = actor.user_id, p256dh.strip(), auth.strip()
+        audit(session, actor, actor.user_id, "create", "push subscription", now)
+
+
+def push_subscriptions(store: Store, actor: Principal) -> int:
+    """How many browsers receive the account's reminders by Web Push."""
+    with store.session() as session:
+        return len(list(session.scalars(select(PushSubscription.id).where(
+            PushSubscription.user_id == actor.user_id))))
+
+
 def audit_trail(store: Store, actor: Principal, now: datetime,
                 limit: int = 500) -> list[dict[str, Any]]:
     """Who read or changed the patient's data (the patient's own view of the audit log)."""
@@ -962,6 +1009,10 @@ def export(store: Store, actor: Principal, now: datetime) -> dict[str, Any]:
                            for e, c in session.execute(
                                select(Enrolment, Clinic).join(Clinic)
                                .where(Enrolment.patient_id == user.id))],
+            "push_subscriptions": [{"endpoint": p.endpoint,
+                                    "created_at": p.created_at.isoformat()}
+                                   for p in session.scalars(select(PushSubscription).where(
+                                       PushSubscription.user_id == user.id))],
             "checkins": [_checkin_dict(r) for r in session.scalars(
                 select(CheckIn).where(CheckIn.patient_id == user.id).order_by(CheckIn.at))],
             "alerts": [alert_view(session, a, now) for a in session.scalars(

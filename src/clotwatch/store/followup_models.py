@@ -60,6 +60,23 @@ class User(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
+class PushSubscription(Base):
+    """A browser's Web Push subscription (the PushSubscription's endpoint and keys)."""
+
+    __tablename__ = "push_subscriptions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    endpoint: Mapped[str] = mapped_column(String(1000), unique=True)
+    p256dh: Mapped[str] = mapped_column(String(200))
+    auth: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    def subscription_info(self) -> dict[str, Any]:
+        """As ``pywebpush`` and the browser's ``PushSubscription.toJSON()`` spell it."""
+        return {"endpoint": self.endpoint, "keys": {"p256dh": self.p256dh, "auth": self.auth}}
+
+
 class Membership(Base):
     """A staff role in a clinic: ``clinician`` or ``admin``."""
 

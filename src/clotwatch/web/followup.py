@@ -396,9 +396,12 @@ async def me(request: Request, lang: str) -> Response:
     store = request.app.state.store
     viewers = await run_in_threadpool(followup.who_can_see, store, actor)
     prefs = await run_in_threadpool(_preferences, request, actor)
+    push = {"key": _push_key(request), "devices": await run_in_threadpool(
+        followup.push_subscriptions, request.app.state.store, actor)}
     movement = {**await _movement(request, lang, actor, actor.user_id), "activity_upload": True}\
         if any(v.kind == "clinic" for v in viewers) else {}
     return render(request, lang, "fu_me.html", actor=actor, viewers=viewers, prefs=prefs,
+                  push=push,
                   programmes={p.id: p for p in rules.programmes(lang)}, invitation=None, qr=None,
                   **movement)
 
@@ -500,6 +503,44 @@ async def my_settings(request: Request, lang: str) -> Response:
     return RedirectResponse(f"/{lang}/me", status_code=303)
 
 
+def _push_key(request: Request) -> str | None:
+    """The server's VAPID public key for the browser, or None if Web Push is not set up
+    (no key or subject in Settings, or the ``push`` extra is not installed)."""
+    settings = request.app.state.settings
+    if settings.vapid_private_key is None or not settings.vapid_subject:
+        return None
+    from clotwatch.errors import ConfigError
+    from clotwatch.worker.channels import WebPushChannel
+
+    try:
+        return WebPushChannel(settings.vapid_private_key.get_secret_value(),
+                              settings.vapid_subject).public_key()
+    except ConfigError:
+        return None
+
+
+@router.post("/{lang}/me/push")
+async def push_subscribe(request: Request, lang: str) -> Response:
+    """Store this browser's Web Push subscription (posted by static/push.js with the CSRF
+    token); reminders then come by push."""
+    actor = await signed_in(request, lang)
+    if isinstance(actor, Response):
+        return actor
+    form = await checked_form(request, lang)
+    if isinstance(form, Response):
+        return form
+    if _push_key(request) is None:
+        return _field_error(request, lang, InputError("endpoint", "push is not set up on this "
+                                                                  "server"))
+    done = await _call(request, lang, followup.save_push_subscription, request.app.state.store,
+                       actor, endpoint=_text(form, "endpoint", 1001),
+                       p256dh=_text(form, "p256dh", 200), auth=_text(form, "auth", 100),
+                       now=_now(request))
+    if isinstance(done, Response):
+        return done
+    return Response(status_code=204)
+
+
 def _preferences(request: Request, actor: Principal) -> dict[str, str]:
     with request.app.state.store.session() as session:
         user = session.get(User, actor.user_id)
@@ -525,8 +566,11 @@ async def invite_caregiver(request: Request, lang: str) -> Response:
         return issued
     viewers = await run_in_threadpool(followup.who_can_see, store, actor)
     prefs = await run_in_threadpool(_preferences, request, actor)
+    push = {"key": _push_key(request), "devices": await run_in_threadpool(
+        followup.push_subscriptions, request.app.state.store, actor)}
     link = f"{str(request.base_url).rstrip('/')}/{lang}/join?code={issued.token}"
     return render(request, lang, "fu_me.html", actor=actor, viewers=viewers, prefs=prefs,
+                  push=push,
                   programmes={p.id: p for p in rules.programmes(lang)},
                   invitation={"link": link, "code": issued.code,
                               "expires_at": issued.expires_at}, qr=_qr_svg(link))
