@@ -91,6 +91,10 @@ def test_the_button_and_route_store_the_subscription(
         assert "instead of by email" in client.get("/en/me").text
         exported = client.get("/en/me/export.json").json()
         assert [p["endpoint"] for p in exported["push_subscriptions"]] == [form["endpoint"]]
+        assert post(client, "/en/me/push/off", {}, token_from="/en/me").status_code == 303
+        with world.store.session() as session:
+            assert not list(session.scalars(select(PushSubscription)))
+        assert "Reminders come by email." in client.get("/en/me").text
 
 
 def test_without_a_vapid_key_the_page_says_push_is_not_set_up(

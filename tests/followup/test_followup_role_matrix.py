@@ -77,6 +77,7 @@ MATRIX: dict[tuple[str, str], tuple[str, dict[str, object]]] = {
                                                     "reminder_time": "08:30"}),
     # Any account may have its own browser's push subscription (only patients get reminders).
     ("POST", "/{lang}/me/push"): ("LYYYYYYYY", PUSH_SUBSCRIPTION),
+    ("POST", "/{lang}/me/push/off"): ("LYYYYYYYY", {}),
     ("GET", "/{lang}/me/checkin"): ("LYYYYYYYY", {}),
     ("POST", "/{lang}/me/checkin/signs"): ("LYYYYYYYY", SIGNS),
     ("POST", "/{lang}/me/checkin"): ("LYYNNNNNN", {"signs": '{"chest_pain": false}'}),

@@ -968,6 +968,17 @@ def save_push_subscription(store: Store, actor: Principal, *, endpoint: str, p25
         audit(session, actor, actor.user_id, "create", "push subscription", now)
 
 
+def remove_push_subscriptions(store: Store, actor: Principal, now: datetime) -> int:
+    """Stop Web Push for the account (every browser): reminders go by email again."""
+    with store.session() as session:
+        rows = list(session.scalars(select(PushSubscription).where(
+            PushSubscription.user_id == actor.user_id)))
+        for row in rows:
+            session.delete(row)
+        audit(session, actor, actor.user_id, "delete", "push subscriptions", now)
+        return len(rows)
+
+
 def push_subscriptions(store: Store, actor: Principal) -> int:
     """How many browsers receive the account's reminders by Web Push."""
     with store.session() as session:

@@ -541,6 +541,22 @@ async def push_subscribe(request: Request, lang: str) -> Response:
     return Response(status_code=204)
 
 
+@router.post("/{lang}/me/push/off")
+async def push_off(request: Request, lang: str) -> Response:
+    """Stop notifications to every browser: reminders come by email again."""
+    actor = await signed_in(request, lang)
+    if isinstance(actor, Response):
+        return actor
+    form = await checked_form(request, lang)
+    if isinstance(form, Response):
+        return form
+    done = await _call(request, lang, followup.remove_push_subscriptions,
+                       request.app.state.store, actor, _now(request))
+    if isinstance(done, Response):
+        return done
+    return RedirectResponse(f"/{lang}/me", status_code=303)
+
+
 def _preferences(request: Request, actor: Principal) -> dict[str, str]:
     with request.app.state.store.session() as session:
         user = session.get(User, actor.user_id)
