@@ -15,6 +15,7 @@ added here, with its decision for every role.
 
 from __future__ import annotations
 
+import base64
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -22,8 +23,11 @@ from pathlib import Path
 
 import pytest
 from argon2 import PasswordHasher
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
+from py_vapid import Vapid02
 from sqlalchemy import select
 
 from clotwatch.api import create_app
@@ -44,6 +48,15 @@ PREFIXES = ("/{lang}/account", "/{lang}/me", "/{lang}/care", "/{lang}/clinic", "
 SIGNS = {"short_of_breath": "false", "chest_pain": "false", "coughing_blood": "false",
          "fainting": "false", "cold_pale_numb_leg": "false"}
 API_SIGNS = {k: False for k in SIGNS}
+VAPID_PEM = Vapid02()
+VAPID_PEM.generate_keys()
+PUSH_SUBSCRIPTION = {
+    "endpoint": "https://push.example/send/abc",
+    "p256dh": base64.urlsafe_b64encode(ec.generate_private_key(ec.SECP256R1()).public_key()
+                                       .public_bytes(serialization.Encoding.X962,
+                                                     serialization.PublicFormat
+                                                     .UncompressedPoint)).rstrip(b"=").decode(),
+    "auth": base64.urlsafe_b64encode(b"0123456789abcdef").rstrip(b"=").decode()}
 
 # (method, path template) -> (expected per role, form or JSON body). Order matters only for the
 # last two (withdraw, delete), which change what the others read.
@@ -62,6 +75,9 @@ MATRIX: dict[tuple[str, str], tuple[str, dict[str, object]]] = {
     ("POST", "/{lang}/me/caregivers"): ("LYYNNNNNN", {}),
     ("POST", "/{lang}/me/settings"): ("LYYYYYYYY", {"timezone": "Europe/London",
                                                     "reminder_time": "08:30"}),
+    # Any account may have its own browser's push subscription (only patients get reminders).
+    ("POST", "/{lang}/me/push"): ("LYYYYYYYY", PUSH_SUBSCRIPTION),
+    ("POST", "/{lang}/me/push/off"): ("LYYYYYYYY", {}),
     ("GET", "/{lang}/me/checkin"): ("LYYYYYYYY", {}),
     ("POST", "/{lang}/me/checkin/signs"): ("LYYYYYYYY", SIGNS),
     ("POST", "/{lang}/me/checkin"): ("LYYNNNNNN", {"signs": '{"chest_pain": false}'}),
@@ -140,7 +156,9 @@ def setup(seeded: Seeded, tmp_path: Path, clock: Clock
     target = tmp_path / "matrix.sqlite3"
     with sqlite3.connect(seeded.path) as source, sqlite3.connect(target) as copy:
         source.backup(copy)  # consistent whatever the journal mode
-    app = create_app(Settings(data_dir=tmp_path / "d", database_url=f"sqlite:///{target}"),
+    app = create_app(Settings(data_dir=tmp_path / "d", database_url=f"sqlite:///{target}",
+                              vapid_private_key=VAPID_PEM.private_pem().decode(),
+                              vapid_subject="mailto:team@clinic.example"),
                      clock=clock)
     with TestClient(app) as client:
         world = World(app.state.store, clock, int(seeded.ids["clinic_id"]), 0,

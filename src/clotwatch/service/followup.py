@@ -35,6 +35,7 @@ from clotwatch.store.followup_models import (
     Enrolment,
     Invitation,
     Membership,
+    PushSubscription,
     User,
 )
 
@@ -154,14 +155,18 @@ def _issue(session: Session, now: datetime, **values: Any) -> IssuedInvitation:
 
 
 def invite_patient(store: Store, actor: Principal, clinic_id: int, programme_id: str,
-                   start: date, now: datetime) -> IssuedInvitation:
-    """A clinician enrols a patient: a single-use invitation into ``programme_id``."""
+                   start: date, now: datetime, *,
+                   doses_until_day: int | None = None) -> IssuedInvitation:
+    """A clinician enrols a patient: a single-use invitation into ``programme_id``;
+    ``doses_until_day`` how long the dose questions apply (0: the patient takes no
+    anticoagulant or prophylaxis; None: the programme's length)."""
     require(policy.enrol(actor, clinic_id))
     rules.programme(programme_id)  # InputError if unknown
+    rules.check_doses_until_day(doses_until_day)
     with store.session() as session:
         issued = _issue(session, now, kind="patient", clinic_id=clinic_id,
                         programme_id=programme_id, role=start.isoformat(),
-                        created_by=actor.user_id)
+                        created_by=actor.user_id, doses_until_day=doses_until_day)
         audit(session, actor, None, "create", f"patient invitation {issued.id}", now)
         return issued
 
@@ -263,7 +268,8 @@ def accept_invitation(store: Store, secret: str, now: datetime, *,
         if row.kind == "patient":
             assert row.clinic_id is not None and row.programme_id is not None
             _enrol(session, user.id, row.clinic_id, row.programme_id,
-                   date.fromisoformat(row.role or now.date().isoformat()), now)
+                   date.fromisoformat(row.role or now.date().isoformat()), now,
+                   doses_until_day=row.doses_until_day)
         elif row.kind == "caregiver":
             assert row.patient_id is not None
             if row.patient_id == user.id:
@@ -281,14 +287,15 @@ def accept_invitation(store: Store, secret: str, now: datetime, *,
 
 
 def _enrol(session: Session, patient_id: int, clinic_id: int, programme_id: str,
-           start: date, now: datetime) -> Enrolment:
+           start: date, now: datetime, *, doses_until_day: int | None = None) -> Enrolment:
     existing = session.scalars(select(Enrolment).where(
         Enrolment.patient_id == patient_id, Enrolment.clinic_id == clinic_id,
         Enrolment.programme_id == programme_id, Enrolment.withdrawn_at.is_(None))).first()
     if existing is not None:
         return existing
     row = Enrolment(patient_id=patient_id, clinic_id=clinic_id, programme_id=programme_id,
-                    start_date=start.isoformat(), started_at=now)
+                    start_date=start.isoformat(), started_at=now,
+                    doses_until_day=doses_until_day)
     session.add(row)
     session.add(AuditEntry(at=now, actor_id=patient_id, actor_label="enrolment",
                            patient_id=patient_id, action="create",
@@ -445,13 +452,16 @@ def _checkin_dict(row: CheckIn) -> dict[str, Any]:
             "daily_steps": row.daily_steps, "kind": row.kind}
 
 
-def _enrolment_facts(session: Session, enrolment: Enrolment) -> rules.EnrolmentFacts:
-    user = session.get(User, enrolment.patient_id)
+def _enrolment_facts(session: Session, enrolment: Enrolment,
+                     user: User | None = None) -> rules.EnrolmentFacts:
+    user = user if user is not None else session.get(User, enrolment.patient_id)
     return rules.EnrolmentFacts(
         enrolment.programme_id, date.fromisoformat(enrolment.start_date),
         user.timezone if user is not None else "UTC",
         user.reminder_time if user is not None else None, enrolment.interval_days,
-        enrolment.started_at)
+        enrolment.started_at, enrolment.doses_until_day,
+        (user.quiet_start, user.quiet_end)
+        if user is not None and user.quiet_start and user.quiet_end else None)
 
 
 def _open_alerts(session: Session, patient_id: int,
@@ -731,9 +741,7 @@ def sweep(session: Session, now: datetime) -> dict[str, int]:
     for enrolment, user in list(session.execute(
             select(Enrolment, User).join(User, User.id == Enrolment.patient_id)
             .where(Enrolment.withdrawn_at.is_(None)))):
-        facts = rules.EnrolmentFacts(
-            enrolment.programme_id, date.fromisoformat(enrolment.start_date), user.timezone,
-            user.reminder_time, enrolment.interval_days, enrolment.started_at)
+        facts = _enrolment_facts(session, enrolment, user)
         history = [] if enrolment.last_checkin_at is None else [
             {"id": 0, "at": enrolment.last_checkin_at.isoformat(), "answers": {},
              "villalta_symptoms": {}, "kind": "patient"}]
@@ -845,43 +853,137 @@ def patient_record(store: Store, actor: Principal, patient_id: int, now: datetim
                 "enrolments": [{"id": e.id, "clinic_id": e.clinic_id,
                                 "programme_id": e.programme_id, "start_date": e.start_date,
                                 "interval_days": e.interval_days,
+                                "doses_until_day": e.doses_until_day,
+                                "programme_doses": rules.programme_doses(e.programme_id),
                                 "withdrawn": e.withdrawn_at is not None} for e in enrolments],
                 "checkins": checkins, "alerts": alerts}
 
 
 def set_interval(store: Store, actor: Principal, enrolment_id: int, days: int | None,
-                 now: datetime) -> None:
-    """A clinician adjusts a patient's check-in interval (None: the programme's own)."""
+                 now: datetime, *, doses_until_day: int | None | bool = False) -> None:
+    """A clinician adjusts a patient's check-in interval (None: the programme's own) and, if
+    ``doses_until_day`` is given (an int, or None for the programme's length; 0: no
+    anticoagulant or prophylaxis), how long the dose questions apply."""
     if days is not None and not 1 <= days <= 90:
         raise InputError("interval_days", "enter a number of days from 1 to 90")
+    change_doses = doses_until_day is not False
+    doses = None if isinstance(doses_until_day, bool) else doses_until_day
+    rules.check_doses_until_day(doses)
     with store.session() as session:
         enrolment = session.get(Enrolment, enrolment_id)
         if enrolment is None or not policy.enrol(actor, enrolment.clinic_id):
             raise NotFound("no such enrolment")
         enrolment.interval_days = days
+        if change_doses:
+            enrolment.doses_until_day = doses
         audit(session, actor, enrolment.patient_id, "update",
-              f"enrolment {enrolment_id}: interval {days or 'programme default'}", now)
+              f"enrolment {enrolment_id}: interval {days or 'programme default'}"
+              + (f", doses until day {'programme default' if doses is None else doses}"
+                 if change_doses else ""), now)
+
+
+def asks_doses(store: Store, actor: Principal, now: datetime) -> bool:
+    """Whether the signed-in patient's check-in today asks about anticoagulant or prophylaxis
+    doses (any active enrolment whose schedule asks them; the core's ``Schedule.asks``)."""
+    with store.session() as session:
+        for enrolment in session.scalars(select(Enrolment).where(
+                Enrolment.patient_id == actor.user_id, Enrolment.withdrawn_at.is_(None))):
+            schedule = rules.schedule(_enrolment_facts(session, enrolment))
+            if schedule.asks("doses", schedule.day_of(now)):
+                return True
+        return False
 
 
 def set_preferences(store: Store, actor: Principal, *, time_zone: str, reminder_time: str,
-                    lang: str, now: datetime) -> None:
-    """The account's time zone, check-in reminder time (HH:MM, local) and language."""
+                    lang: str, now: datetime, quiet_start: str | None = None,
+                    quiet_end: str | None = None) -> None:
+    """The account's time zone, check-in reminder time (HH:MM, local), language and quiet
+    hours (``quiet_start``/``quiet_end`` HH:MM local, may wrap midnight; both empty: the
+    default 22:00-08:00; None leaves them as they are)."""
     rules.check_time_zone(time_zone)
     text = reminder_time.strip()
     if text:
-        hours, _, minutes = text.partition(":")
-        if not (hours.isdigit() and minutes.isdigit() and int(hours) < 24
-                and int(minutes) < 60 and len(minutes) == 2):
-            raise InputError("reminder_time", "enter a time as HH:MM, e.g. 09:00")
-        text = f"{int(hours):02d}:{minutes}"
+        text = rules.check_clock("reminder_time", text)
     if lang not in ("en", "ru"):
         raise InputError("lang", "choose en or ru")
+    quiet: tuple[str | None, str | None] | None = None
+    if quiet_start is not None or quiet_end is not None:
+        start, end = (quiet_start or "").strip(), (quiet_end or "").strip()
+        if bool(start) != bool(end):
+            raise InputError("quiet_end" if start else "quiet_start",
+                             "give both the start and the end of the quiet hours, or neither")
+        if start:
+            start, end = rules.check_clock("quiet_start", start), \
+                rules.check_clock("quiet_end", end)
+            if start == end:
+                raise InputError("quiet_end", "the quiet hours must end at a different time "
+                                              "from when they start")
+        quiet = (start or None, end or None)
     with store.session() as session:
         user = session.get(User, actor.user_id)
         if user is None:
             raise NotFound("no such account")
         user.timezone, user.reminder_time, user.lang = time_zone, text or None, lang
+        if quiet is not None:
+            user.quiet_start, user.quiet_end = quiet
         audit(session, actor, actor.user_id, "update", "preferences", now)
+
+
+def _b64url_bytes(field: str, text: str, length: int) -> bytes:
+    import base64
+    import binascii
+
+    try:
+        raw = base64.urlsafe_b64decode(text.strip() + "=" * (-len(text.strip()) % 4))
+    except (binascii.Error, ValueError):
+        raise InputError(field, "not base64url") from None
+    if len(raw) != length:
+        raise InputError(field, f"must be {length} bytes")
+    return raw
+
+
+def save_push_subscription(store: Store, actor: Principal, *, endpoint: str, p256dh: str,
+                           auth: str, now: datetime) -> None:
+    """Store the browser's Web Push subscription for the signed-in account (reminders then go
+    by Web Push). The endpoint must be https; ``p256dh`` an uncompressed P-256 point (65 bytes)
+    and ``auth`` 16 bytes, base64url (RFC 8291). A browser's endpoint moves to whoever
+    subscribes it last."""
+    endpoint = endpoint.strip()
+    if not endpoint.startswith("https://") or len(endpoint) > 1000 or " " in endpoint:
+        raise InputError("endpoint", "must be an https address of at most 1000 characters")
+    if _b64url_bytes("keys.p256dh", p256dh, 65)[0] != 4:
+        raise InputError("keys.p256dh", "must be an uncompressed P-256 public key")
+    _b64url_bytes("keys.auth", auth, 16)
+    with store.session() as session:
+        if session.get(User, actor.user_id) is None:
+            raise NotFound("no such account")
+        row = session.scalars(select(PushSubscription).where(
+            PushSubscription.endpoint == endpoint)).first()
+        if row is None:
+            row = PushSubscription(endpoint=endpoint, created_at=now, user_id=actor.user_id,
+                                   p256dh=p256dh.strip(), auth=auth.strip())
+            session.add(row)
+        else:
+            row.user_id, row.p256dh, row.auth = actor.user_id, p256dh.strip(), auth.strip()
+        audit(session, actor, actor.user_id, "create", "push subscription", now)
+
+
+def remove_push_subscriptions(store: Store, actor: Principal, now: datetime) -> int:
+    """Stop Web Push for the account (every browser): reminders go by email again."""
+    with store.session() as session:
+        rows = list(session.scalars(select(PushSubscription).where(
+            PushSubscription.user_id == actor.user_id)))
+        for row in rows:
+            session.delete(row)
+        audit(session, actor, actor.user_id, "delete", "push subscriptions", now)
+        return len(rows)
+
+
+def push_subscriptions(store: Store, actor: Principal) -> int:
+    """How many browsers receive the account's reminders by Web Push."""
+    with store.session() as session:
+        return len(list(session.scalars(select(PushSubscription.id).where(
+            PushSubscription.user_id == actor.user_id))))
 
 
 def audit_trail(store: Store, actor: Principal, now: datetime,
@@ -907,15 +1009,21 @@ def export(store: Store, actor: Principal, now: datetime) -> dict[str, Any]:
             "exported_at": now.isoformat(),
             "account": {"email": user.email, "name": user.display_name, "lang": user.lang,
                         "timezone": user.timezone, "reminder_time": user.reminder_time,
+                        "quiet_start": user.quiet_start, "quiet_end": user.quiet_end,
                         "created_at": user.created_at.isoformat()},
             "enrolments": [{"clinic": c.name, "programme_id": e.programme_id,
                             "start_date": e.start_date, "interval_days": e.interval_days,
+                            "doses_until_day": e.doses_until_day,
                             "started_at": e.started_at.isoformat(),
                             "withdrawn_at": e.withdrawn_at.isoformat() if e.withdrawn_at
                             else None}
                            for e, c in session.execute(
                                select(Enrolment, Clinic).join(Clinic)
                                .where(Enrolment.patient_id == user.id))],
+            "push_subscriptions": [{"endpoint": p.endpoint,
+                                    "created_at": p.created_at.isoformat()}
+                                   for p in session.scalars(select(PushSubscription).where(
+                                       PushSubscription.user_id == user.id))],
             "checkins": [_checkin_dict(r) for r in session.scalars(
                 select(CheckIn).where(CheckIn.patient_id == user.id).order_by(CheckIn.at))],
             "alerts": [alert_view(session, a, now) for a in session.scalars(

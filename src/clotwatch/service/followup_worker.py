@@ -12,13 +12,15 @@ Each pass of the worker runs, in its own transaction:
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from clotwatch.config import load_settings
 from clotwatch.service import followup, notify, rules
-from clotwatch.store.followup_models import CheckIn, Enrolment, User
+from clotwatch.store.followup_models import CheckIn, Enrolment, PushSubscription, User
 from clotwatch.worker.planners import register_planner
 from clotwatch.worker.reminders import ReminderTarget, plan_reminders
 
@@ -34,6 +36,12 @@ def plan_checkin_reminders(session: Session, now: datetime) -> int:
     latest = (select(CheckIn.patient_id, func.max(CheckIn.at).label("last_at"))
               .group_by(CheckIn.patient_id).subquery())
     base = notify.public_url()
+    settings = load_settings()
+    push = settings.vapid_private_key is not None and bool(settings.vapid_subject)
+    subscriptions: dict[int, list[PushSubscription]] = {}
+    if push:
+        for sub in session.scalars(select(PushSubscription).order_by(PushSubscription.id)):
+            subscriptions.setdefault(sub.user_id, []).append(sub)
     targets = []
     for enrolment, user, last_at in session.execute(
             select(Enrolment, User, latest.c.last_at)
@@ -42,10 +50,19 @@ def plan_checkin_reminders(session: Session, now: datetime) -> int:
             .where(Enrolment.withdrawn_at.is_(None))):
         schedule = rules.schedule(followup._enrolment_facts(session, enrolment))
         lang = user.lang if user.lang in ("en", "ru") else "en"
-        targets.append(ReminderTarget(
-            enrolment_key=f"enrolment-{enrolment.id}", schedule=schedule,
-            last_checkin_at=last_at, channel="email", recipient=user.email, lang=lang,
-            link=f"{base}/{lang}/me/checkin"))
+        link = f"{base}/{lang}/me/checkin"
+        # A patient who turned on push on a phone gets the reminder there (each subscribed
+        # browser) instead of by email; email when push is not set up on this server.
+        for sub in subscriptions.get(user.id, []):
+            targets.append(ReminderTarget(
+                enrolment_key=f"enrolment-{enrolment.id}-push-{sub.id}", schedule=schedule,
+                last_checkin_at=last_at, channel="webpush",
+                recipient=json.dumps(sub.subscription_info()), lang=lang, link=link))
+        if not subscriptions.get(user.id):
+            targets.append(ReminderTarget(
+                enrolment_key=f"enrolment-{enrolment.id}", schedule=schedule,
+                last_checkin_at=last_at, channel="email", recipient=user.email, lang=lang,
+                link=link))
     return int(plan_reminders(session, targets, now))
 
 

@@ -54,6 +54,10 @@ class EnrolmentFacts:
     checkin_time: str | None
     interval_days: int | None
     enrolled_at: datetime
+    # The clinician's length of the dose questions (0: no anticoagulant or prophylaxis; None:
+    # the programme's) and the patient's quiet hours ("HH:MM" each; None: 22:00-08:00).
+    doses_until_day: int | None = None
+    quiet_hours: tuple[str, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -112,11 +116,45 @@ def check_time_zone(name: str) -> str:
     return name
 
 
+def _clock(text: str) -> time:
+    hours, _, minutes = text.partition(":")
+    return time(int(hours), int(minutes))
+
+
+def check_clock(field: str, text: str) -> str:
+    """A local time of day as ``HH:MM``; InputError naming ``field`` if it is not one."""
+    hours, _, minutes = text.strip().partition(":")
+    if not (hours.isdigit() and minutes.isdigit() and int(hours) < 24 and int(minutes) < 60
+            and len(minutes) == 2 and len(hours) <= 2):
+        raise InputError(field, "enter a time as HH:MM, e.g. 09:00")
+    return f"{int(hours):02d}:{minutes}"
+
+
+def programme_doses(programme_id: str) -> tuple[bool, int | None]:
+    """Whether a programme asks about anticoagulant or prophylaxis doses, and until which day
+    (None: throughout)."""
+    item = core.get_programme(programme_id)
+    return "doses" in item.questions, item.doses_until_day
+
+
+def check_doses_until_day(days: int | None) -> int | None:
+    """The clinician's length of the dose questions in days from day 0 (0: the patient takes
+    no anticoagulant or prophylaxis; None: the programme's); InputError
+    (``doses_until_day``) outside 0-3650 (the core's ``Schedule`` range)."""
+    if days is not None and not 0 <= days <= 3650:
+        raise InputError("doses_until_day", "enter a day from 0 (none taken) to 3650, or leave "
+                                            "it empty for the programme's length")
+    return days
+
+
 def schedule(enrolment: EnrolmentFacts) -> core.Schedule:
     """The core's ``Schedule`` for an enrolment."""
-    hours, _, minutes = (enrolment.checkin_time or "09:00").partition(":")
+    quiet = core.Schedule.quiet_hours if enrolment.quiet_hours is None else core.QuietHours(
+        _clock(enrolment.quiet_hours[0]), _clock(enrolment.quiet_hours[1]))
     result = core.Schedule(core.get_programme(enrolment.programme_id), enrolment.index_date,
-                           enrolment.time_zone, checkin_time=time(int(hours), int(minutes)))
+                           enrolment.time_zone,
+                           checkin_time=_clock(enrolment.checkin_time or "09:00"),
+                           quiet_hours=quiet, doses_until_day=enrolment.doses_until_day)
     if enrolment.interval_days:
         # The clinician's adjustment: from today to the end, every N days.
         day = int(result.day_of(enrolment.enrolled_at))

@@ -51,10 +51,30 @@ class User(Base):
     lang: Mapped[str] = mapped_column(String(8), default="en")
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     reminder_time: Mapped[str | None] = mapped_column(String(5), nullable=True)  # "HH:MM"
+    # The patient's quiet hours ("HH:MM" local, may wrap midnight); None: 22:00-08:00.
+    quiet_start: Mapped[str | None] = mapped_column(String(5), nullable=True)
+    quiet_end: Mapped[str | None] = mapped_column(String(5), nullable=True)
     totp_secret: Mapped[str | None] = mapped_column(String(64), nullable=True)
     failed_signins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class PushSubscription(Base):
+    """A browser's Web Push subscription (the PushSubscription's endpoint and keys)."""
+
+    __tablename__ = "push_subscriptions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    endpoint: Mapped[str] = mapped_column(String(1000), unique=True)
+    p256dh: Mapped[str] = mapped_column(String(200))
+    auth: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    def subscription_info(self) -> dict[str, Any]:
+        """As ``pywebpush`` and the browser's ``PushSubscription.toJSON()`` spell it."""
+        return {"endpoint": self.endpoint, "keys": {"p256dh": self.p256dh, "auth": self.auth}}
 
 
 class Membership(Base):
@@ -121,6 +141,7 @@ class Invitation(Base):
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     used_by: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), nullable=True)
+    doses_until_day: Mapped[int | None] = mapped_column(Integer, nullable=True)  # see Enrolment
 
 
 class PasswordReset(Base):
@@ -149,6 +170,9 @@ class Enrolment(Base):
     programme_id: Mapped[str] = mapped_column(String(64))
     start_date: Mapped[str] = mapped_column(String(10))  # ISO date, the programme's day 0
     interval_days: Mapped[int | None] = mapped_column(Integer, nullable=True)  # clinician's
+    # Days from day 0 during which the dose questions are asked (clinician's; 0: the patient
+    # takes no anticoagulant or prophylaxis; None: the programme's own length).
+    doses_until_day: Mapped[int | None] = mapped_column(Integer, nullable=True)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime())
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     # The patient's latest check-in, kept here by the service so that the worklist orders by

@@ -346,6 +346,22 @@ async def join(request: Request, lang: str) -> Response:
     return response
 
 
+def _doses_until_day(form: FormData) -> int | None:
+    """The enrolment's dose questions: ``doses`` = ``programme`` (the programme's length),
+    ``none`` (no anticoagulant or prophylaxis: 0) or ``until`` with ``doses_until_day``."""
+    choice = _text(form, "doses", 10) or "programme"
+    if choice == "programme":
+        return None
+    if choice == "none":
+        return 0
+    if choice != "until":
+        raise InputError("doses", "choose the programme's length, none, or until a day")
+    days = convert("doses_until_day", "integer", _text(form, "doses_until_day", 5))
+    if days is None:
+        raise InputError("doses_until_day", "enter the day the dose questions stop")
+    return rules.check_doses_until_day(days)
+
+
 def _start(form: FormData) -> date:
     text = _text(form, "start_date", 10)
     if not text:
@@ -380,9 +396,12 @@ async def me(request: Request, lang: str) -> Response:
     store = request.app.state.store
     viewers = await run_in_threadpool(followup.who_can_see, store, actor)
     prefs = await run_in_threadpool(_preferences, request, actor)
+    push = {"key": _push_key(request), "devices": await run_in_threadpool(
+        followup.push_subscriptions, request.app.state.store, actor)}
     movement = {**await _movement(request, lang, actor, actor.user_id), "activity_upload": True}\
         if any(v.kind == "clinic" for v in viewers) else {}
     return render(request, lang, "fu_me.html", actor=actor, viewers=viewers, prefs=prefs,
+                  push=push,
                   programmes={p.id: p for p in rules.programmes(lang)}, invitation=None, qr=None,
                   **movement)
 
@@ -465,7 +484,8 @@ async def _movement(request: Request, lang: str, actor: Principal,
 
 @router.post("/{lang}/me/settings")
 async def my_settings(request: Request, lang: str) -> Response:
-    """Time zone, reminder time and language (reminders come at that local time)."""
+    """Time zone, reminder time, quiet hours and language (reminders come at that local
+    time, moved out of the quiet hours)."""
     actor = await signed_in(request, lang)
     if isinstance(actor, Response):
         return actor
@@ -475,7 +495,63 @@ async def my_settings(request: Request, lang: str) -> Response:
     done = await _call(request, lang, followup.set_preferences, request.app.state.store, actor,
                        time_zone=_text(form, "timezone", 64),
                        reminder_time=_text(form, "reminder_time", 5),
-                       lang=_text(form, "language", 2) or lang, now=_now(request))
+                       lang=_text(form, "language", 2) or lang, now=_now(request),
+                       quiet_start=_text(form, "quiet_start", 5),
+                       quiet_end=_text(form, "quiet_end", 5))
+    if isinstance(done, Response):
+        return done
+    return RedirectResponse(f"/{lang}/me", status_code=303)
+
+
+def _push_key(request: Request) -> str | None:
+    """The server's VAPID public key for the browser, or None if Web Push is not set up
+    (no key or subject in Settings, or the ``push`` extra is not installed)."""
+    settings = request.app.state.settings
+    if settings.vapid_private_key is None or not settings.vapid_subject:
+        return None
+    from clotwatch.errors import ConfigError
+    from clotwatch.worker.channels import WebPushChannel
+
+    try:
+        return WebPushChannel(settings.vapid_private_key.get_secret_value(),
+                              settings.vapid_subject).public_key()
+    except ConfigError:
+        return None
+
+
+@router.post("/{lang}/me/push")
+async def push_subscribe(request: Request, lang: str) -> Response:
+    """Store this browser's Web Push subscription (posted by static/push.js with the CSRF
+    token); reminders then come by push."""
+    actor = await signed_in(request, lang)
+    if isinstance(actor, Response):
+        return actor
+    form = await checked_form(request, lang)
+    if isinstance(form, Response):
+        return form
+    if _push_key(request) is None:
+        return _field_error(request, lang, InputError("endpoint", "push is not set up on this "
+                                                                  "server"))
+    done = await _call(request, lang, followup.save_push_subscription, request.app.state.store,
+                       actor, endpoint=_text(form, "endpoint", 1001),
+                       p256dh=_text(form, "p256dh", 200), auth=_text(form, "auth", 100),
+                       now=_now(request))
+    if isinstance(done, Response):
+        return done
+    return Response(status_code=204)
+
+
+@router.post("/{lang}/me/push/off")
+async def push_off(request: Request, lang: str) -> Response:
+    """Stop notifications to every browser: reminders come by email again."""
+    actor = await signed_in(request, lang)
+    if isinstance(actor, Response):
+        return actor
+    form = await checked_form(request, lang)
+    if isinstance(form, Response):
+        return form
+    done = await _call(request, lang, followup.remove_push_subscriptions,
+                       request.app.state.store, actor, _now(request))
     if isinstance(done, Response):
         return done
     return RedirectResponse(f"/{lang}/me", status_code=303)
@@ -487,7 +563,8 @@ def _preferences(request: Request, actor: Principal) -> dict[str, str]:
         if user is None:
             return {}
         return {"timezone": user.timezone, "reminder_time": user.reminder_time or "09:00",
-                "language": user.lang}
+                "language": user.lang, "quiet_start": user.quiet_start or "22:00",
+                "quiet_end": user.quiet_end or "08:00"}
 
 
 @router.post("/{lang}/me/caregivers")
@@ -505,8 +582,11 @@ async def invite_caregiver(request: Request, lang: str) -> Response:
         return issued
     viewers = await run_in_threadpool(followup.who_can_see, store, actor)
     prefs = await run_in_threadpool(_preferences, request, actor)
+    push = {"key": _push_key(request), "devices": await run_in_threadpool(
+        followup.push_subscriptions, request.app.state.store, actor)}
     link = f"{str(request.base_url).rstrip('/')}/{lang}/join?code={issued.token}"
     return render(request, lang, "fu_me.html", actor=actor, viewers=viewers, prefs=prefs,
+                  push=push,
                   programmes={p.id: p for p in rules.programmes(lang)},
                   invitation={"link": link, "code": issued.code,
                               "expires_at": issued.expires_at}, qr=_qr_svg(link))
@@ -590,8 +670,11 @@ async def checkin_signs(request: Request, lang: str) -> Response:
         except (StoreError, AccessDenied, InputError):
             stored = False  # the emergency screen is shown whatever happened to the record
         return render(request, lang, "fu_emergency.html", stored=stored)
+    ask_doses = await run_in_threadpool(followup.asks_doses, request.app.state.store, actor,
+                                        _now(request))
     return render(request, lang, "fu_checkin.html", **_triage_text(lang), signs=signs,
-                  errors={}, values={}, symptoms=followup.VILLALTA_SYMPTOMS)
+                  errors={}, values={}, symptoms=followup.VILLALTA_SYMPTOMS,
+                  ask_doses=ask_doses)
 
 
 NUMBER_FIELDS = {"calf_left_cm": "number", "calf_right_cm": "number", "leg_pain": "integer",
@@ -616,7 +699,11 @@ async def checkin_submit(request: Request, lang: str) -> Response:
     except (ValueError, AttributeError):
         return _field_error(request, lang, InputError("signs", "malformed; start again"))
     values: dict[str, Any] = {}
+    ask_doses = await run_in_threadpool(followup.asks_doses, request.app.state.store, actor,
+                                        _now(request))
     for name, kind in NUMBER_FIELDS.items():
+        if name.startswith("doses_") and not ask_doses:
+            continue  # not asked: no anticoagulant or prophylaxis, or past its last day
         try:
             values[name] = convert(name, kind, _text(form, name, 20))
         except InputError as exc:
@@ -649,7 +736,7 @@ async def checkin_submit(request: Request, lang: str) -> Response:
         return render(request, lang, "fu_checkin.html", status_code=422, **_triage_text(lang),
                       signs=signs, errors=errors,
                       values={k: _text(form, k, 20) for k in form.keys()},
-                      symptoms=followup.VILLALTA_SYMPTOMS)
+                      symptoms=followup.VILLALTA_SYMPTOMS, ask_doses=ask_doses)
     outcome = await _call(request, lang, followup.submit_checkin, request.app.state.store,
                           actor, data, _now(request))
     if isinstance(outcome, Response):
@@ -823,7 +910,8 @@ async def alert_action(request: Request, lang: str, alert_id: int) -> Response:
 
 @router.post("/{lang}/care/enrolments/{enrolment_id}")
 async def adjust_schedule(request: Request, lang: str, enrolment_id: int) -> Response:
-    """A clinician sets a patient's check-in interval (empty: the programme's own)."""
+    """A clinician sets a patient's check-in interval (empty: the programme's own) and how
+    long the dose questions apply (if the form has the ``doses`` choice)."""
     actor = await signed_in(request, lang)
     if isinstance(actor, Response):
         return actor
@@ -832,10 +920,11 @@ async def adjust_schedule(request: Request, lang: str, enrolment_id: int) -> Res
         return form
     try:
         days = convert("interval_days", "integer", _text(form, "interval_days", 5))
+        doses: int | None | bool = _doses_until_day(form) if "doses" in form else False
     except InputError as exc:
         return _field_error(request, lang, exc)
     done = await _call(request, lang, followup.set_interval, request.app.state.store, actor,
-                       enrolment_id, days, _now(request))
+                       enrolment_id, days, _now(request), doses_until_day=doses)
     if isinstance(done, Response):
         return done
     return RedirectResponse(f"/{lang}/care/patients/{_text(form, 'patient', 12)}"
@@ -869,12 +958,14 @@ async def enrol(request: Request, lang: str) -> Response:
     try:
         clinic_id = int(_text(form, "clinic", 20))
         start = _start(form)
+        doses = _doses_until_day(form)
+    except InputError as exc:  # before ValueError: InputError is one
+        return _field_error(request, lang, exc)
     except ValueError:
         return _field_error(request, lang, InputError("clinic", "choose a clinic"))
-    except InputError as exc:
-        return _field_error(request, lang, exc)
     issued = await _call(request, lang, followup.invite_patient, request.app.state.store,
-                         actor, clinic_id, _text(form, "programme", 64), start, _now(request))
+                         actor, clinic_id, _text(form, "programme", 64), start, _now(request),
+                         doses_until_day=doses)
     if isinstance(issued, Response):
         return issued
     clinics = await run_in_threadpool(followup.clinics_of, request.app.state.store, actor)

@@ -231,6 +231,17 @@ class WebPushChannel:
             raise ConfigError("CLOTWATCH_VAPID_PRIVATE_KEY: not an EC P-256 private key (PEM, "
                               "or base64url raw or DER)") from exc
 
+    def public_key(self) -> str:
+        """The VAPID public key as browsers take it (``applicationServerKey``): the
+        uncompressed P-256 point, base64url without padding."""
+        import base64
+
+        from cryptography.hazmat.primitives import serialization
+
+        raw = self._vapid.public_key.public_bytes(serialization.Encoding.X962,
+                                                  serialization.PublicFormat.UncompressedPoint)
+        return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
     def send(self, message: Message) -> None:
         from pywebpush import WebPushException, webpush
 

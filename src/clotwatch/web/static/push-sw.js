@@ -1,0 +1,19 @@
+// The service worker for check-in reminders by Web Push (registered by push.js). A message
+// is {"title", "body", "url"} (clotwatch.worker.channels.WebPushChannel); a click opens
+// the check-in.
+self.addEventListener("push", function (event) {
+  var data = {};
+  try {
+    data = event.data ? event.data.json() : {};
+  } catch (e) {
+    data = {};
+  }
+  event.waitUntil(self.registration.showNotification(data.title || "clotwatch", {
+    body: data.body || "", data: { url: data.url || "/" },
+  }));
+});
+self.addEventListener("notificationclick", function (event) {
+  event.notification.close();
+  var url = (event.notification.data && event.notification.data.url) || "/";
+  event.waitUntil(self.clients.openWindow(url));
+});
