@@ -7,43 +7,24 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
-from argon2 import PasswordHasher
 from sqlalchemy import func, inspect, select
 
 from clotwatch.core.activity import Sample
 from clotwatch.errors import InputError, StoreError
-from clotwatch.service import accounts, activity, followup
+from clotwatch.service import activity, followup
 from clotwatch.service.accounts import Principal
 from clotwatch.store import Store, current_revision, downgrade, upgrade
 from clotwatch.store.activity_models import ActivitySample
 from clotwatch.store.db import make_engine
-from clotwatch.store.followup_models import User
+
+from .followup_world import cheap_hashing, enrol_patient  # noqa: F401 (an autouse fixture)
 
 NOW = datetime(2026, 11, 24, 21, 0, tzinfo=UTC)
 PLUS1 = timezone(timedelta(hours=1))
 
 
-@pytest.fixture(autouse=True)
-def cheap_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(accounts, "HASHER",
-                        PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
-
-
 def _patient(store: Store) -> Principal:
-    clinic = followup.create_clinic(store, "Clinic", NOW)
-    with store.session() as session:
-        nurse = accounts.create_user(session, email="n@example.org", password="x" * 12,
-                                     name="Nurse", now=NOW)
-        followup.add_staff(session, clinic.id, nurse, "clinician")
-        nurse_p = accounts.principal_for(session, nurse)
-    issued = followup.invite_patient(store, nurse_p, clinic.id, "after_surgery",
-                                     date(2026, 11, 20), NOW)
-    patient = followup.accept_invitation(store, issued.code, NOW, new_account={
-        "email": "p@example.org", "password": "y" * 12, "name": "Pat"})
-    with store.session() as session:
-        user = session.get(User, patient.id)
-        assert user is not None
-        return accounts.principal_for(session, user)
+    return enrol_patient(store, NOW, "after_surgery", date(2026, 11, 20)).patient
 
 
 def _hourly(day: int, steps: int, source: str = "Pat's watch") -> list[Sample]:

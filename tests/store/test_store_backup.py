@@ -7,46 +7,27 @@ from __future__ import annotations
 import secrets
 import shutil
 import subprocess
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from argon2 import PasswordHasher
 from sqlalchemy import func, select
 
 from clotwatch.service import accounts, followup
 from clotwatch.service.followup import CheckInInput
 from clotwatch.store import Store, current_revision, open_store
-from clotwatch.store.followup_models import Alert, CheckIn, User
+from clotwatch.store.followup_models import Alert, CheckIn
 
 from .conftest import PG_ADMIN_URL
+from .followup_world import cheap_hashing, enrol_patient  # noqa: F401 (an autouse fixture)
 
 NOW = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
 SIGNS = {"short_of_breath": False, "chest_pain": True, "coughing_blood": False,
          "fainting": False, "cold_pale_numb_leg": False}
 
 
-@pytest.fixture(autouse=True)
-def cheap_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(accounts, "HASHER",
-                        PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
-
-
 def fill(store: Store) -> None:
-    clinic = followup.create_clinic(store, "Clinic", NOW)
-    with store.session() as session:
-        nurse = accounts.create_user(session, email="n@example.org", password="x" * 12,
-                                     name="Nurse", now=NOW)
-        followup.add_staff(session, clinic.id, nurse, "clinician")
-        nurse_p = accounts.principal_for(session, nurse)
-    issued = followup.invite_patient(store, nurse_p, clinic.id, "after_vte",
-                                     date(2026, 11, 1), NOW)
-    patient = followup.accept_invitation(store, issued.code, NOW, new_account={
-        "email": "p@example.org", "password": "y" * 12, "name": "Pat"})
-    with store.session() as session:
-        user = session.get(User, patient.id)
-        assert user is not None
-        principal = accounts.principal_for(session, user)
+    principal = enrol_patient(store, NOW).patient
     followup.submit_checkin(store, principal, CheckInInput(warning_signs=SIGNS), NOW)
 
 

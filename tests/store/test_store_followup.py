@@ -3,55 +3,39 @@ unique open key), cascades on account deletion, a check-in written whole or not 
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 
 import pytest
-from argon2 import PasswordHasher
 from sqlalchemy import func, select
 
 from clotwatch.errors import InputError, StoreError
-from clotwatch.service import accounts, followup, rules
+from clotwatch.service import followup, rules
 from clotwatch.service.followup import CheckInInput
 from clotwatch.store import Store
-from clotwatch.store.followup_models import Alert, AuditEntry, CheckIn, User
+from clotwatch.store.followup_models import Alert, AuditEntry, CheckIn
+
+from .followup_world import cheap_hashing, enrol_patient  # noqa: F401 (an autouse fixture)
 
 NOW = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
 SIGNS = {"short_of_breath": False, "chest_pain": False, "coughing_blood": False,
          "fainting": False, "cold_pale_numb_leg": False}
 
 
-@pytest.fixture(autouse=True)
-def cheap_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(accounts, "HASHER",
-                        PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
-
-
 def test_followup_round_trip_on_each_backend(store: Store) -> None:
-    clinic = followup.create_clinic(store, "Clinic", NOW)
-    with store.session() as session:
-        nurse = accounts.create_user(session, email="n@example.org", password="x" * 12,
-                                     name="Nurse", now=NOW)
-        followup.add_staff(session, clinic.id, nurse, "clinician")
-        nurse_p = accounts.principal_for(session, nurse)
-    issued = followup.invite_patient(store, nurse_p, clinic.id, "after_vte",
-                                     date(2026, 11, 1), NOW)
-    patient = followup.accept_invitation(store, issued.code, NOW, new_account={
-        "email": "p@example.org", "password": "y" * 12, "name": "Pat"})
-    with store.session() as session:
-        user = session.get(User, patient.id)
-        assert user is not None
-        pat = accounts.principal_for(session, user)
+    enrolled = enrol_patient(store, NOW)
+    pat = enrolled.patient
+    patient_id, clinic_id = enrolled.patient_id, enrolled.clinic_id
     data = CheckInInput(warning_signs=SIGNS, calf_left_cm=40.5, calf_right_cm=36.0)
     assert "calf_difference" in followup.submit_checkin(store, pat, data, NOW).alerts_opened
     assert followup.submit_checkin(store, pat, data, NOW).alerts_opened == ()
     # The unique open key holds in the database itself, whatever the service does.
     with pytest.raises(StoreError), store.session() as session:
-        followup.apply_decision(session, patient.id, clinic.id,
+        followup.apply_decision(session, patient_id, clinic_id,
                                 rules.Decision("calf_difference", "open", "urgent", "r"), None,
                                 NOW)
-        session.add(Alert(patient_id=patient.id, clinic_id=clinic.id,
+        session.add(Alert(patient_id=patient_id, clinic_id=clinic_id,
                           rule_id="calf_difference", severity="urgent", urgency=1,
-                          status="open", open_key=f"{patient.id}:{clinic.id}:calf_difference",
+                          status="open", open_key=f"{patient_id}:{clinic_id}:calf_difference",
                           reason={}, opened_at=NOW))
         session.flush()
     with pytest.raises(InputError):
@@ -65,4 +49,4 @@ def test_followup_round_trip_on_each_backend(store: Store) -> None:
         assert session.scalar(select(func.count(CheckIn.id))) == 0
         assert session.scalar(select(func.count(Alert.id))) == 0
         assert session.scalar(select(func.count(AuditEntry.id)).where(
-            AuditEntry.patient_id == patient.id)) == 0
+            AuditEntry.patient_id == patient_id)) == 0
