@@ -38,12 +38,15 @@ def screen_id(page: Any) -> str | None:
 def submit_and_wait(page: Any, button: Any, before: str | None) -> None:
     """Click, then wait until the page shows another screen or the result."""
     button.click()
+    # A missing screen field is not "another screen": without JavaScript the next document may
+    # still be loading (seen once in CI as a result page expected mid-navigation).
     page.wait_for_function(
         """before => { const q = document.querySelector('input[name=screen]');
-                       return (q ? q.value : null) !== before
+                       return (q !== null && q.value !== before)
                               || !!document.querySelector('.disposition')
                               || !!document.querySelector('.emergency-banner'); }""",
         arg=before)
+    page.wait_for_load_state("domcontentloaded")
 
 
 def answer_current(page: Any, plan: Mapping[str, Any], lang: str) -> dict[str, Any]:
