@@ -36,17 +36,22 @@ def screen_id(page: Any) -> str | None:
 
 
 def submit_and_wait(page: Any, button: Any, before: str | None) -> None:
-    """Click, then wait until the page shows another screen or the result."""
+    """Click, then wait until the page shows another screen or the result.
+
+    Without JavaScript a click is a whole-page navigation: wait for the next document to have
+    loaded completely, so the next click never lands on a half-parsed form. With JavaScript
+    htmx swaps the content in place: wait for another screen's field or the result."""
+    if page.evaluate("() => typeof window.htmx === 'undefined'"):
+        with page.expect_navigation(wait_until="load"):
+            button.click()
+        return
     button.click()
-    # A missing screen field is not "another screen": without JavaScript the next document may
-    # still be loading (seen once in CI as a result page expected mid-navigation).
     page.wait_for_function(
         """before => { const q = document.querySelector('input[name=screen]');
                        return (q !== null && q.value !== before)
                               || !!document.querySelector('.disposition')
                               || !!document.querySelector('.emergency-banner'); }""",
         arg=before)
-    page.wait_for_load_state("domcontentloaded")
 
 
 def answer_current(page: Any, plan: Mapping[str, Any], lang: str) -> dict[str, Any]:
