@@ -89,28 +89,51 @@ def test_enrol_join_check_in_emergency_worklist_audit_caregiver(
         patient.wait_for_url(re.compile(r"/me$"))
         accessible(patient, axe)
 
-        # A normal check-in: every warning sign "no", then the legs.
+        # A normal check-in: every warning sign "no", then the legs (none of the signs).
+        signs = ("short_of_breath", "chest_pain", "coughing_blood", "fainting",
+                 "cold_pale_numb_leg", "fast_heartbeat")
         patient.goto(f"{server.url}/{lang}/me/checkin")
         accessible(patient, axe)
-        for key in ("short_of_breath", "chest_pain", "coughing_blood", "fainting",
-                    "cold_pale_numb_leg"):
+        for key in signs:
             patient.locator(f"input[name={key}][value=false]").check()
         patient.locator("form button.primary").click()
         expect(patient.locator("#calf_left_cm")).to_be_visible()
         accessible(patient, axe)
+        patient.locator("input[name=leg_side][value=none]").check()
+        patient.locator("input[name=leg_signs_rest][value=false]").check()
         patient.fill("#calf_left_cm", "36")
         patient.fill("#calf_right_cm", "35.5")
         patient.fill("#doses_taken", "2")
         patient.fill("#doses_missed", "0")
         patient.fill("#leg_pain", "1")
         patient.locator("form button.primary").click()
-        expect(patient.locator("h1")).to_be_visible()
+        expect(patient.locator(".disposition.self_care")).to_be_visible()
         assert "/me/checkin" in patient.url and patient.locator(".emergency-banner").count() == 0
         accessible(patient, axe)
 
+        # A racing heart at rest: asked with the warning signs; the legs decide, as in
+        # `clotwatch check`. Legs ruled out: seen today. Legs "don't know": emergency.
+        for side, screen in (("none", ".disposition.urgent"), ("unknown", ".emergency-banner")):
+            patient.goto(f"{server.url}/{lang}/me/checkin")
+            for key in signs:
+                value = "true" if key == "fast_heartbeat" else "false"
+                patient.locator(f"input[name={key}][value={value}]").check()
+            patient.locator("form button.primary").click()
+            expect(patient.locator("#calf_left_cm")).to_be_visible()
+            patient.locator(f"input[name=leg_side][value={side}]").check()
+            patient.locator("input[name=leg_signs_rest][value=false]").check()
+            patient.fill("#doses_taken", "2")
+            patient.fill("#doses_missed", "0")
+            patient.locator("form button.primary").click()
+            expect(patient.locator(screen)).to_be_visible()
+            accessible(patient, axe)
+            if side == "none":
+                assert patient.locator(".emergency-banner").count() == 0
+                shoot(patient, f"followup-racing-heart-same-day-{lang}")
+
         # Chest pain: the emergency screen at once, before anything else is asked.
         patient.goto(f"{server.url}/{lang}/me/checkin")
-        for key in ("short_of_breath", "coughing_blood", "fainting", "cold_pale_numb_leg"):
+        for key in signs:
             patient.locator(f"input[name={key}][value=false]").check()
         patient.locator("input[name=chest_pain][value=true]").check()
         patient.locator("form button.primary").click()

@@ -22,7 +22,8 @@ from .conftest import Clock, World, fresh_db, make_world
 
 ALL = frozenset(accounts.SCOPES)
 SIGNS = {"short_of_breath": False, "chest_pain": False, "coughing_blood": False,
-         "fainting": False, "cold_pale_numb_leg": False}
+         "fainting": False, "cold_pale_numb_leg": False,
+         "fast_heartbeat": False}
 
 
 def token(world: World, name: str, scopes: frozenset[str] = ALL) -> dict[str, str]:

@@ -166,7 +166,7 @@ def test_web_enrolment_without_anticoagulant_hides_the_dose_questions(
     client.cookies.clear()
     sign_in(client, "dave@example.org", PASSWORD)
     signs = {"short_of_breath": "false", "chest_pain": "false", "coughing_blood": "false",
-             "fainting": "false", "cold_pale_numb_leg": "false"}
+             "fainting": "false", "cold_pale_numb_leg": "false", "fast_heartbeat": "false"}
     form = post(client, "/en/me/checkin/signs", signs, token_from="/en/me/checkin")
     assert "Doses missed" not in form.text and "Leg pain now" in form.text
     web_checkin(client, signs, leg_pain="2")

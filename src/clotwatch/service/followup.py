@@ -435,11 +435,17 @@ def has_warning_sign(warning_signs: Mapping[str, bool | None]) -> bool:
 
 @dataclass(frozen=True)
 class CheckInOutcome:
-    """What a check-in led to: the emergency screen first if a warning sign was reported."""
+    """What a check-in led to: the emergency screen first if a warning sign was reported.
+
+    ``disposition`` is what the person is told: the triage's disposition on the check-in's
+    facts (``rules.checkin_triage``; the most urgent over the patient's enrolments), and
+    ``triage_answers`` those facts (``clotwatch.triage.assess`` words the result)."""
 
     checkin_id: int
     emergency: bool
     alerts_opened: tuple[str, ...]
+    disposition: str = "soon"
+    triage_answers: Mapping[str, Any] = field(default_factory=dict)
 
 
 def _checkin_dict(row: CheckIn) -> dict[str, Any]:
@@ -505,16 +511,25 @@ def submit_checkin(store: Store, actor: Principal, data: CheckInInput,
         current = _checkin_dict(row)
         rules.validate(current)
         opened: list[str] = []
+        told: tuple[str, dict[str, Any]] | None = None
         for enrolment in enrolments:
+            enrolment_facts = _enrolment_facts(session, enrolment)
+            found = rules.checkin_triage(enrolment_facts, current)
+            if told is None or rules.LEVEL_RANK[found[0]] > rules.LEVEL_RANK[told[0]]:
+                told = found
             decisions = rules.evaluate(
-                _enrolment_facts(session, enrolment), current, previous,
+                enrolment_facts, current, previous,
                 _open_alerts(session, actor.user_id, enrolment.clinic_id), now)
             for decision in decisions:
                 if apply_decision(session, actor.user_id, enrolment.clinic_id, decision,
                                   row.id, now):
                     opened.append(decision.rule_id)
         audit(session, actor, actor.user_id, "create", f"check-in {row.id}", now)
-        return CheckInOutcome(row.id, emergency, tuple(dict.fromkeys(opened)))
+        assert told is not None  # write_checkin: an enrolled patient
+        disposition, answers = told
+        row.warning_sign = emergency or disposition == "emergency"
+        return CheckInOutcome(row.id, emergency or disposition == "emergency",
+                              tuple(dict.fromkeys(opened)), disposition, answers)
 
 
 VILLALTA_ITEMS = ("pain", "cramps", "heaviness", "paresthesia", "pruritus", "pretibial_edema",

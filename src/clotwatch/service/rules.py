@@ -16,10 +16,11 @@ from datetime import date, datetime, time
 from typing import Any, cast
 
 from clotwatch import followup as core
-from clotwatch.core.triage.rules import Level
+from clotwatch.core.triage.rules import LEVELS, Level
 from clotwatch.errors import InputError
 
 URGENCY = {"emergency": 0, "urgent": 1, "soon": 2}  # the worklist's order (0 first)
+LEVEL_RANK: dict[str, int] = {level: n for n, level in enumerate(LEVELS)}  # self_care 0..3
 
 
 @dataclass(frozen=True)
@@ -176,6 +177,17 @@ def core_checkin(stored: Mapping[str, Any]) -> core.CheckIn:
            "leg_pain": stored.get("leg_pain"), "doses_missed": stored.get("doses_missed"),
            "villalta": villalta, "kind": stored.get("kind", "patient")}
     return core.validate_checkin(raw, datetime.fromisoformat(stored["at"]))
+
+
+def checkin_triage(enrolment: EnrolmentFacts,
+                   checkin: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
+    """What the person is told after this check-in in this enrolment: the triage's
+    disposition on the check-in's facts (the core's ``checkin_triage``) and those facts (the
+    triage answers, for ``clotwatch.triage.assess`` to word the result)."""
+    found = schedule(enrolment)
+    ck = core_checkin(checkin)
+    level, _hits = core.checkin_triage(found, ck)
+    return level, core.triage_answers(found, ck)
 
 
 def validate(stored: Mapping[str, Any]) -> None:

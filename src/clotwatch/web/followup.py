@@ -19,6 +19,7 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 
+from clotwatch import followup as followup_core
 from clotwatch.errors import InputError, StoreError
 from clotwatch.service import accounts, activity, followup, notify, rules
 from clotwatch.service.accounts import Principal
@@ -33,9 +34,13 @@ from clotwatch.web.routes import PageRoute, checked_form, not_found
 
 router = APIRouter(include_in_schema=False, route_class=PageRoute)
 SESSION_COOKIE = "cw_session"
-WARNING_KEYS = ("short_of_breath", "chest_pain", "coughing_blood", "fainting",
-                "cold_pale_numb_leg")
-LEG_KEYS = ("leg_side", "swelling", "warmth", "redness")
+# The triage questions a check-in asks, declared once in the core (``clotwatch check`` asks
+# the same first): the warning signs (step 1), which leg, and the leg findings asked as one
+# group: the ticked ones "yes", the others "no" or "don't know" as the person says
+# (``leg_signs_rest``), never "no" by silence.
+WARNING_KEYS = followup_core.WARNING_KEYS
+LEG_KEYS = ("leg_side",)
+LEG_SIGNS = followup_core.LEG_SIGNS
 
 
 # --- who is asking --------------------------------------------------------------------------
@@ -625,11 +630,18 @@ def _triage_text(lang: str) -> dict[str, Any]:
     from clotwatch import triage
 
     t = triage.translator(lang)
+    _ = gettext(lang)
     questions = {q.id: q for q in triage.QUESTIONS}
+    items = {k: t(group.item_id(k)) for group in (triage.SCREENS_BY_ID["leg_signs"],
+                                                  triage.SCREENS_BY_ID["leg_history"])
+             if isinstance(group, triage.Group) for k in group.keys}
+    items["leg_pain"] = _("Pain, aching, tightness or tenderness in a leg")
+    items["cramp"] = _("A cramp: a leg muscle that suddenly tightens up hard by itself")
     return {"warning": [(k, t(questions[k].text_id)) for k in WARNING_KEYS],
             "leg": [(k, t(questions[k].text_id),
                      [(o, t(questions[k].option_id(o))) for o in questions[k].options
                       if not isinstance(o, bool)]) for k in LEG_KEYS],
+            "leg_signs": [(k, items[k]) for k in LEG_SIGNS],
             "yes": t("answer.yes"), "no": t("answer.no"), "dont_know": t("answer.dont_know")}
 
 
@@ -713,9 +725,20 @@ async def checkin_submit(request: Request, lang: str) -> Response:
         raw = _text(form, key, 20)
         if raw:
             try:
-                leg[key] = convert(key, "enum" if key == "leg_side" else "bool", raw)
+                leg[key] = convert(key, "enum", raw)
             except InputError as exc:
                 errors[key] = exc.reason
+    rest = _text(form, "leg_signs_rest", 20)
+    if rest not in ("", "false", "unknown"):
+        errors["leg_signs_rest"] = "choose: I don't have them, or don't know"
+    for key in LEG_SIGNS:
+        # "sign.<key>": the form's leg_pain is the 0-10 score, the triage's is yes/no.
+        raw = _text(form, f"sign.{key}", 20) or ("false" if rest == "false" else "")
+        if raw:
+            try:
+                leg[key] = convert(key, "bool", raw)
+            except InputError as exc:
+                errors["leg_signs_rest"] = f"{key}: {exc.reason}"
     symptoms: dict[str, int | None] = {}
     for item in followup.VILLALTA_SYMPTOMS:
         try:
@@ -745,7 +768,21 @@ async def checkin_submit(request: Request, lang: str) -> Response:
         return render(request, lang, "fu_emergency.html", stored=True)
     told = [text for text in (rules.rule_text(r, lang).patient for r in outcome.alerts_opened)
             if text]
-    return render(request, lang, "fu_checkin_done.html", outcome=outcome, told=told)
+    return render(request, lang, "fu_checkin_done.html", outcome=outcome, told=told,
+                  result=_told(outcome, lang))
+
+
+def _told(outcome: followup.CheckInOutcome, lang: str) -> dict[str, Any]:
+    """What ``clotwatch check`` says on the check-in's facts: the triage's result, worded by
+    the triage itself (the disposition is the service's, which is the same ``decide``)."""
+    from clotwatch import triage
+
+    result = triage.assess(dict(outcome.triage_answers), lang=lang)
+    t = triage.translator(lang)
+    return {"disposition": outcome.disposition, "label": t(f"disposition.{outcome.disposition}"),
+            "headline": result["headline"],
+            "reasons": list(dict.fromkeys(r["text"] for r in result["reasons"])),
+            "safety_net": list(result.get("safety_net") or ())}
 
 
 @router.get("/{lang}/me/audit")

@@ -8,12 +8,17 @@ the ``followup`` message catalogues and is the public entry point for the servic
 - ``validate_checkin(raw, at) -> CheckIn``: InputError(field, reason) on bad input.
 - ``RULES`` and ``evaluate(schedule, checkin, history, open_alerts, now, enrolled_at)`` ->
   ``Decision``s (open / keep / raise / clear / resolve / escalate).
+- ``checkin_triage(schedule, checkin)``: what the person is told, the triage's disposition on
+  the check-in's facts (``triage_answers``).
 """
 
 from __future__ import annotations
 
 from clotwatch.core.followup.checkin import (
+    LEG_SIGNS,
+    TRIAGE_QUESTIONS,
     VILLALTA_SYMPTOMS,
+    WARNING_KEYS,
     CheckIn,
     validate_checkin,
 )
@@ -33,18 +38,21 @@ from clotwatch.core.followup.rules import (
     Decision,
     Finding,
     OpenAlert,
+    checkin_triage,
     context_answers,
     escalation,
     evaluate,
+    triage_answers,
 )
 from clotwatch.core.followup.schedule import Adjustment, QuietHours, Schedule, zone
 from clotwatch.core.followup.sources import SOURCES, Source
 
 __all__ = [
-    "ACKNOWLEDGE_WITHIN", "ACTIONS", "PROGRAMMES", "QUESTION_GROUPS", "REASON_IDS", "RULES",
-    "SOURCES", "VILLALTA_SYMPTOMS", "Adjustment", "AlertRule", "CheckIn", "Decision", "Finding",
-    "OpenAlert", "Phase", "Programme", "QuietHours", "Schedule", "Source", "context_answers",
-    "escalation", "evaluate", "get_programme", "message_ids", "validate_checkin", "zone",
+    "ACKNOWLEDGE_WITHIN", "ACTIONS", "LEG_SIGNS", "PROGRAMMES", "QUESTION_GROUPS", "REASON_IDS",
+    "RULES", "SOURCES", "TRIAGE_QUESTIONS", "VILLALTA_SYMPTOMS", "WARNING_KEYS", "Adjustment",
+    "AlertRule", "CheckIn", "Decision", "Finding", "OpenAlert", "Phase", "Programme",
+    "QuietHours", "Schedule", "Source", "checkin_triage", "context_answers", "escalation",
+    "evaluate", "get_programme", "message_ids", "triage_answers", "validate_checkin", "zone",
 ]
 
 # Messages the worker sends (reminders, alert notifications, escalations). Notifications carry

@@ -22,11 +22,18 @@ from types import MappingProxyType
 from typing import Any, Literal
 
 from clotwatch.core.errors import InputError
-from clotwatch.core.followup.checkin import VILLALTA, VILLALTA_SYMPTOMS, CheckIn
+from clotwatch.core.followup.checkin import (
+    TRIAGE_QUESTIONS,
+    VILLALTA,
+    VILLALTA_SYMPTOMS,
+    CheckIn,
+)
 from clotwatch.core.followup.schedule import Schedule
 from clotwatch.core.instruments import evaluate as evaluate_instrument
+from clotwatch.core.triage.bounds import decide
+from clotwatch.core.triage.keys import KEYS as TRIAGE_KEYS
 from clotwatch.core.triage.rules import (
-    WARNING_SIGNS,
+    EMERGENCY_KEYS,
     WELLS_CALF_CM,
     Hit,
     Level,
@@ -79,11 +86,12 @@ class Context:
 
     @cached_property
     def triage(self) -> tuple[Level, list[Hit]]:
-        """The triage rules applied once to the check-in's answers (with the programme's
-        context answers), shared by the rules that read them."""
+        """The triage rules applied once to the check-in's facts (``triage_answers``), shared
+        by the rules that read them. ``apply_rules``, not ``decide``: the alert rules read the
+        emergency and same-day hits, which are the same in both (``decide`` differs only in
+        raising self-care to "soon"), and ``checkin_triage`` is what the person is told."""
         assert self.checkin is not None
-        answers = {**context_answers(self.schedule, self.day), **self.checkin.answers}
-        return apply_rules(answers)
+        return apply_rules(triage_answers(self.schedule, self.checkin))
 
 
 @dataclass(frozen=True)
@@ -161,6 +169,36 @@ def context_answers(schedule: Schedule, day: float) -> dict[str, Any]:
     return {}
 
 
+_CALF_KEY_MAX = float(TRIAGE_KEYS["calf_difference_cm"].maximum or WELLS_CALF_CM)
+
+
+def triage_answers(schedule: Schedule, checkin: CheckIn) -> dict[str, Any]:
+    """The triage facts of a check-in: the programme's context answers, the check-in's own
+    answers (they win), and the calf difference when both calves were measured (the triage's
+    ``calf_difference_cm``; a difference above the key's range, 30 cm, is given as 30: every
+    rule reading it compares with 2 or 3 cm)."""
+    answers = {**context_answers(schedule, schedule.day_of(checkin.at)), **checkin.answers}
+    diff = checkin.calf_difference_cm
+    if diff is not None and answers.get("calf_difference_cm") is None:
+        answers["calf_difference_cm"] = min(diff, _CALF_KEY_MAX)
+    return answers
+
+
+def checkin_triage(schedule: Schedule, checkin: CheckIn) -> tuple[Level, list[Hit]]:
+    """What the person is told after a check-in: the triage's disposition and hits on the
+    check-in's facts (``clotwatch.core.triage.decide`` on ``triage_answers``), what
+    ``clotwatch check`` says on the same answers. The alert levels follow it: an emergency
+    opens the ``warning_sign`` alert at emergency, a same-day disposition a same-day alert.
+
+    One difference, below same-day only: the triage's self-care check covers the questions
+    the check-in asks (``TRIAGE_QUESTIONS``), not the person's risk profile (sex, age,
+    pregnancy, clotting disorder, cancer ...), which the care team assessed when it enrolled
+    them and the programme gives as context. Without it every calm check-in would be "soon"
+    ("book an appointment") for want of answers the check-in never asks. An unanswered
+    check-in question still keeps self-care away ("don't know" is never read as "no")."""
+    return decide(triage_answers(schedule, checkin), asked=TRIAGE_QUESTIONS)
+
+
 def _triage(ctx: Context) -> tuple[Level, list[Hit]]:
     return ctx.triage
 
@@ -168,9 +206,11 @@ def _triage(ctx: Context) -> tuple[Level, list[Hit]]:
 # --- the rules ----------------------------------------------------------------------------------
 
 def _warning_sign(ctx: Context) -> Finding | None:
-    """Breathlessness, chest pain, coughing blood, fainting, a racing heart with leg symptoms,
-    a cold pale numb leg: the triage emergency rules. An unanswered ("don't know") warning sign
-    is never read as "no": a ``soon`` alert asks the team to call the patient."""
+    """Breathlessness, chest pain, coughing blood, fainting, a racing heart with leg symptoms
+    (or legs not ruled out), a cold pale numb leg: the triage emergency rules. An unanswered
+    ("don't know") warning sign, a racing heart or a cold pale numb leg included (the triage's
+    ``EMERGENCY_KEYS``), is never read as "no": a ``soon`` alert asks the team to call the
+    patient."""
     c = ctx.checkin
     assert c is not None
     _, hits = _triage(ctx)
@@ -180,7 +220,7 @@ def _warning_sign(ctx: Context) -> Finding | None:
                        {"keys": sorted({h.key for h in emergency}),
                         "triage_rules": sorted({h.rule for h in emergency})})
     if c.kind == "patient":
-        unknown = [k for k in WARNING_SIGNS if c.answers.get(k) is None]
+        unknown = [k for k in EMERGENCY_KEYS if c.answers.get(k) is None]
         if unknown:
             return Finding("soon", "alert.warning_sign.unknown", {"keys": unknown})
     return None
@@ -190,7 +230,8 @@ def _same_day_signs(ctx: Context) -> Finding | None:
     """DVT signs in one leg, and the other same-day findings of the triage rules (a racing
     heart without leg symptoms, a leg that may be infected, swelling in pregnancy)."""
     _, hits = _triage(ctx)
-    urgent = [h for h in hits if h.level == "urgent"]
+    # The Wells 3 cm item has its own alert (calf_difference), at the same level.
+    urgent = [h for h in hits if h.level == "urgent" and h.rule != "calf_swelling_3cm"]
     if not urgent:
         return None
     return Finding("urgent", "alert.same_day_signs.reason",
