@@ -401,8 +401,7 @@ async def me(request: Request, lang: str) -> Response:
     store = request.app.state.store
     viewers = await run_in_threadpool(followup.who_can_see, store, actor)
     prefs = await run_in_threadpool(_preferences, request, actor)
-    push = {"key": _push_key(request), "devices": await run_in_threadpool(
-        followup.push_subscriptions, request.app.state.store, actor)}
+    push = await _push_state(request, actor)
     movement = {**await _movement(request, lang, actor, actor.user_id), "activity_upload": True}\
         if any(v.kind == "clinic" for v in viewers) else {}
     return render(request, lang, "fu_me.html", actor=actor, viewers=viewers, prefs=prefs,
@@ -524,6 +523,13 @@ def _push_key(request: Request) -> str | None:
         return None
 
 
+async def _push_state(request: Request, actor: Principal) -> dict[str, Any]:
+    """What the push box of a page needs: the server's key (None: not set up) and how many
+    of the account's browsers receive notifications."""
+    return {"key": _push_key(request), "devices": await run_in_threadpool(
+        followup.push_subscriptions, request.app.state.store, actor)}
+
+
 @router.post("/{lang}/me/push")
 async def push_subscribe(request: Request, lang: str) -> Response:
     """Store this browser's Web Push subscription (posted by static/push.js with the CSRF
@@ -559,7 +565,7 @@ async def push_off(request: Request, lang: str) -> Response:
                        request.app.state.store, actor, _now(request))
     if isinstance(done, Response):
         return done
-    return RedirectResponse(f"/{lang}/me", status_code=303)
+    return RedirectResponse(_safe_next(_text(form, "next", 200), lang), status_code=303)
 
 
 def _preferences(request: Request, actor: Principal) -> dict[str, str]:
@@ -587,8 +593,7 @@ async def invite_caregiver(request: Request, lang: str) -> Response:
         return issued
     viewers = await run_in_threadpool(followup.who_can_see, store, actor)
     prefs = await run_in_threadpool(_preferences, request, actor)
-    push = {"key": _push_key(request), "devices": await run_in_threadpool(
-        followup.push_subscriptions, request.app.state.store, actor)}
+    push = await _push_state(request, actor)
     link = f"{str(request.base_url).rstrip('/')}/{lang}/join?code={issued.token}"
     return render(request, lang, "fu_me.html", actor=actor, viewers=viewers, prefs=prefs,
                   push=push,
@@ -867,7 +872,8 @@ async def worklist(request: Request, lang: str, programme: str = "") -> Response
     if isinstance(rows, Response):
         return rows
     return render(request, lang, "fu_worklist.html", actor=actor, rows=rows, programme=programme,
-                  programmes=rules.programmes(lang), now=_now(request))
+                  programmes=rules.programmes(lang), now=_now(request),
+                  push=await _push_state(request, actor))
 
 
 @router.get("/{lang}/care/patients/{patient_id}")
