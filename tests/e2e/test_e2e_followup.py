@@ -199,7 +199,8 @@ def test_enrol_join_check_in_emergency_worklist_audit_caregiver(
 # tests/followup/test_followup_push.py.
 PUSH_STUB = """
 (() => {
-  const p256dh = "BPp1AZ7Yzse5S0jo8y6zKu7fM4CqGYyuo6cz24u3KhZYI0a13ZiKCEcHwItJvJk1YFS66wx7_xzuvwn5j1kjs3E";
+  const p256dh = "BPp1AZ7Yzse5S0jo8y6zKu7fM4CqGYyuo6cz24u3KhZYI0a13ZiKCEcHwItJvJk1" +
+    "YFS66wx7_xzuvwn5j1kjs3E";
   window.__push = {key: null, subscribed: 0};
   if (!("PushManager" in window)) { window.PushManager = function () {}; }
   const fake = {
