@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from typing import Any, cast
 
 from clotwatch import followup as core
@@ -195,18 +195,30 @@ def validate(stored: Mapping[str, Any]) -> None:
     core_checkin(stored)
 
 
+def escalation_windows(emergency_minutes: int | None,
+                       urgent_minutes: int | None) -> dict[str, timedelta] | None:
+    """A clinic's escalation windows (the core's ``acknowledge_windows``; InputError naming
+    the field), or None when the clinic keeps clotwatch's defaults."""
+    if emergency_minutes is None and urgent_minutes is None:
+        return None
+    return {str(level): window for level, window
+            in core.acknowledge_windows(emergency_minutes, urgent_minutes).items()}
+
+
 def evaluate(enrolment: EnrolmentFacts, checkin: Mapping[str, Any] | None,
              history: Sequence[Mapping[str, Any]], open_alerts: Mapping[str, OpenAlertFacts],
-             now: datetime) -> list[Decision]:
+             now: datetime, windows: Mapping[str, timedelta] | None = None) -> list[Decision]:
     """The decisions for one enrolment: on a new check-in, or (``checkin`` None) with time
-    alone (stale data, escalations). ``history``: earlier check-ins, any order."""
+    alone (stale data, escalations). ``history``: earlier check-ins, any order; ``windows``
+    the clinic's escalation windows (``escalation_windows``; None: the defaults)."""
     found = core.evaluate(
         schedule(enrolment), core_checkin(checkin) if checkin is not None else None,
         [core_checkin(h) for h in history],
         # A stored level was written from one of the core's decisions: it is a core Level.
         {rule: core.OpenAlert(rule, cast(Level, a.level), a.opened_at, a.acknowledged_at,
                               a.escalated_at)
-         for rule, a in open_alerts.items()}, now, enrolment.enrolled_at)
+         for rule, a in open_alerts.items()}, now, enrolment.enrolled_at,
+        None if windows is None else {cast(Level, k): v for k, v in windows.items()})
     return [Decision(d.rule, d.action, d.level, d.reason, dict(d.evidence)) for d in found]
 
 

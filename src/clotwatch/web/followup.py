@@ -1065,6 +1065,19 @@ async def clinic_update(request: Request, lang: str, clinic_id: int) -> Response
         return render(request, lang, "fu_clinic.html", actor=actor, clinic=clinic,
                       issued={"link": link, "code": issued.code,
                               "expires_at": issued.expires_at}, qr=_qr_svg(link))
+    if _text(form, "action", 20) == "escalation":
+        windows: dict[str, int | None] = {}
+        for name in ("escalate_emergency_minutes", "escalate_urgent_minutes"):
+            try:
+                windows[name] = convert(name, "integer", _text(form, name, 10))
+            except InputError as exc:
+                return _field_error(request, lang, exc)
+        done = await _call(request, lang, followup.set_escalation_windows, store, actor,
+                           clinic_id, windows["escalate_emergency_minutes"],
+                           windows["escalate_urgent_minutes"], now)
+        if isinstance(done, Response):
+            return done
+        return RedirectResponse(f"/{lang}/clinic/{clinic_id}", status_code=303)
     done = await _call(request, lang, followup.set_require_totp, store, actor, clinic_id,
                        _text(form, "require_totp", 5) == "true", now)
     if isinstance(done, Response):

@@ -31,6 +31,7 @@ from clotwatch.core.followup.programmes import (
 )
 from clotwatch.core.followup.rules import (
     ACKNOWLEDGE_WITHIN,
+    ACKNOWLEDGE_WITHIN_MINUTES,
     ACTIONS,
     REASON_IDS,
     RULES,
@@ -38,6 +39,7 @@ from clotwatch.core.followup.rules import (
     Decision,
     Finding,
     OpenAlert,
+    acknowledge_windows,
     checkin_triage,
     context_answers,
     escalation,
@@ -48,11 +50,12 @@ from clotwatch.core.followup.schedule import Adjustment, QuietHours, Schedule, z
 from clotwatch.core.followup.sources import SOURCES, Source
 
 __all__ = [
-    "ACKNOWLEDGE_WITHIN", "ACTIONS", "LEG_SIGNS", "PROGRAMMES", "QUESTION_GROUPS", "REASON_IDS",
-    "RULES", "SOURCES", "TRIAGE_QUESTIONS", "VILLALTA_SYMPTOMS", "WARNING_KEYS", "Adjustment",
-    "AlertRule", "CheckIn", "Decision", "Finding", "OpenAlert", "Phase", "Programme",
-    "QuietHours", "Schedule", "Source", "checkin_triage", "context_answers", "escalation",
-    "evaluate", "get_programme", "message_ids", "triage_answers", "validate_checkin", "zone",
+    "ACKNOWLEDGE_WITHIN", "ACKNOWLEDGE_WITHIN_MINUTES", "ACTIONS", "LEG_SIGNS", "PROGRAMMES",
+    "QUESTION_GROUPS", "REASON_IDS", "RULES", "SOURCES", "TRIAGE_QUESTIONS",
+    "VILLALTA_SYMPTOMS", "WARNING_KEYS", "Adjustment", "AlertRule", "CheckIn", "Decision",
+    "Finding", "OpenAlert", "Phase", "Programme", "QuietHours", "Schedule", "Source",
+    "acknowledge_windows", "checkin_triage", "context_answers", "escalation", "evaluate",
+    "get_programme", "message_ids", "triage_answers", "validate_checkin", "zone",
 ]
 
 # Messages the worker sends (reminders, alert notifications, escalations). Notifications carry

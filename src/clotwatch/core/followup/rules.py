@@ -52,6 +52,44 @@ ACKNOWLEDGE_WITHIN: Mapping[Level, timedelta] = MappingProxyType({
     "emergency": timedelta(minutes=15),
     "urgent": timedelta(hours=4),
 })
+# The range within which a clinic may set its own windows (minutes), and the field each is
+# named by in errors. clotwatch's own bounds (no guideline gives them): an emergency reaches an
+# admin within the hour and not before 5 minutes (a window shorter than a phone call would
+# escalate alerts the team is already acting on); a same-day finding within 30 minutes to 12
+# hours (the working day), and never sooner than an emergency.
+ACKNOWLEDGE_WITHIN_MINUTES: Mapping[Level, tuple[int, int]] = MappingProxyType({
+    "emergency": (5, 60),
+    "urgent": (30, 12 * 60),
+})
+WINDOW_FIELDS: Mapping[Level, str] = MappingProxyType({
+    "emergency": "escalate_emergency_minutes",
+    "urgent": "escalate_urgent_minutes",
+})
+
+
+def acknowledge_windows(emergency_minutes: int | None,
+                        urgent_minutes: int | None) -> dict[Level, timedelta]:
+    """A clinic's escalation windows (``evaluate(..., acknowledge_within=...)``) from its
+    settings in minutes, None for clotwatch's default; ``InputError`` naming the field
+    (``escalate_emergency_minutes``, ``escalate_urgent_minutes``) outside
+    ``ACKNOWLEDGE_WITHIN_MINUTES`` or when the same-day window is the shorter."""
+    windows: dict[Level, timedelta] = dict(ACKNOWLEDGE_WITHIN)
+    given: tuple[tuple[Level, int | None], ...] = (("emergency", emergency_minutes),
+                                                   ("urgent", urgent_minutes))
+    for level, value in given:
+        if value is None:
+            continue
+        lo, hi = ACKNOWLEDGE_WITHIN_MINUTES[level]
+        if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
+            raise InputError(WINDOW_FIELDS[level], f"enter whole minutes from {lo} to {hi}, or "
+                                                   "leave it empty for the default")
+        windows[level] = timedelta(minutes=value)
+    if windows["urgent"] < windows["emergency"]:
+        raise InputError(WINDOW_FIELDS["urgent"], "a same-day alert cannot escalate sooner "
+                                                  "than an emergency")
+    return windows
+
+
 # A rise in the calf difference (against its smallest value in the programme) that is worth a
 # look: clotwatch's own threshold (no source gives one), a third of the Wells 3 cm item.
 CALF_RISE_CM = 1.0
