@@ -173,3 +173,30 @@ def test_a_calm_checkin_is_self_care_and_a_skipped_question_is_not() -> None:
                        "answers": {k: v for k, v in calm["answers"].items() if k != key}}
             assert told(pid, skipped) == "soon" and told(
                 pid, with_answers(calm, **{key: None})) == "soon", (pid, key)
+
+
+VILLALTA_ITEMS = ("pain", "cramps", "heaviness", "paresthesia", "pruritus", "pretibial_edema",
+                  "skin_induration", "hyperpigmentation", "redness", "venous_ectasia",
+                  "pain_on_calf_compression")
+
+
+@settings(max_examples=100, deadline=None)
+@given(checkins(), st.sampled_from(["patient", "visit"]),
+       st.dictionaries(st.sampled_from(VILLALTA_ITEMS), st.none() | st.integers(0, 3)),
+       st.none() | st.booleans(), st.none() | st.integers(0, 10),
+       st.none() | st.integers(0, 10))
+def test_the_history_rebuilt_without_validation_equals_the_validated_one(
+        case: tuple[str, dict[str, Any], dict[str, Any]], kind: str,
+        villalta: dict[str, int | None], ulcer: bool | None, pain: int | None,
+        missed: int | None) -> None:
+    """``stored_checkin`` (the history, trusted: the store validated it when it wrote it)
+    gives exactly what ``core_checkin`` (validating) gives for a stored row."""
+    _, stored, _ = case
+    if kind == "patient":
+        villalta = {k: v for k, v in villalta.items() if k in VILLALTA_ITEMS[:5]}
+    answers = dict(stored["answers"])
+    if ulcer is not None:
+        answers["venous_ulcer"] = ulcer
+    row = {**stored, "kind": kind, "villalta_symptoms": villalta, "answers": answers,
+           "leg_pain": pain, "doses_missed": missed}
+    assert rules.stored_checkin(row) == rules.core_checkin(row)

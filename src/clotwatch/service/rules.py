@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from datetime import date, datetime, time, timedelta
 from typing import Any, cast
 
@@ -179,6 +180,33 @@ def core_checkin(stored: Mapping[str, Any]) -> core.CheckIn:
     return core.validate_checkin(raw, datetime.fromisoformat(stored["at"]))
 
 
+def stored_checkin(stored: Mapping[str, Any]) -> core.CheckIn:
+    """A check-in the store wrote as the core's ``CheckIn``, without validating it again.
+
+    Every stored check-in was validated by ``core_checkin`` (``validate``) in the transaction
+    that wrote it, so the history a new check-in is evaluated with is only rebuilt: re-running
+    the validation on 60 earlier rows was nine tenths of a check-in's rule evaluation
+    (docs/benchmarks.md). The result equals ``core_checkin``'s for any stored row (a test
+    checks it); a new check-in still goes through ``core_checkin``."""
+    get = stored.get
+    answers = dict(get("answers") or ())
+    ulcer = answers.pop("venous_ulcer", None)
+    villalta = {k: v for k, v in (get("villalta_symptoms") or {}).items() if v is not None}
+    if ulcer is not None:
+        villalta["venous_ulcer"] = ulcer
+    at = stored["at"]
+    left, right, pain, missed = (get("calf_left_cm"), get("calf_right_cm"), get("leg_pain"),
+                                 get("doses_missed"))
+    return core.CheckIn(
+        at=at if isinstance(at, datetime) else datetime.fromisoformat(at),
+        answers=MappingProxyType(answers),
+        calf_left_cm=None if left is None else float(left),
+        calf_right_cm=None if right is None else float(right),
+        leg_pain=None if pain is None else int(pain),
+        doses_missed=None if missed is None else int(missed),
+        villalta=MappingProxyType(villalta), kind=get("kind", "patient"))
+
+
 def checkin_triage(enrolment: EnrolmentFacts,
                    checkin: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
     """What the person is told after this check-in in this enrolment: the triage's
@@ -213,7 +241,7 @@ def evaluate(enrolment: EnrolmentFacts, checkin: Mapping[str, Any] | None,
     the clinic's escalation windows (``escalation_windows``; None: the defaults)."""
     found = core.evaluate(
         schedule(enrolment), core_checkin(checkin) if checkin is not None else None,
-        [core_checkin(h) for h in history],
+        [stored_checkin(h) for h in history],
         # A stored level was written from one of the core's decisions: it is a core Level.
         {rule: core.OpenAlert(rule, cast(Level, a.level), a.opened_at, a.acknowledged_at,
                               a.escalated_at)
