@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from types import MappingProxyType
 from datetime import date, datetime, time, timedelta
+from types import MappingProxyType
 from typing import Any, cast
 
 from clotwatch import followup as core

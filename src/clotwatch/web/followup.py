@@ -806,17 +806,7 @@ async def my_audit(request: Request, lang: str) -> Response:
 @router.get("/{lang}/me/export.json")
 async def my_export(request: Request, lang: str) -> Response:
     """All the patient's data as JSON (a download)."""
-    actor = await signed_in(request, lang)
-    if isinstance(actor, Response):
-        return actor
-    data = await _call(request, lang, followup.export, request.app.state.store, actor,
-                       _now(request))
-    if isinstance(data, Response):
-        return data
-    return Response(json.dumps(data, ensure_ascii=False, indent=1),
-                    media_type="application/json",
-                    headers={"Content-Disposition": 'attachment; filename="clotwatch.json"',
-                             "Cache-Control": "no-store"})
+    return await _export(request, lang, "application/json", "clotwatch.json", dict)
 
 
 @router.get("/{lang}/me/export.fhir.json")
@@ -824,6 +814,13 @@ async def my_export_fhir(request: Request, lang: str) -> Response:
     """All the patient's data as a FHIR R4 Bundle (a download)."""
     from clotwatch.fhir import followup_export
 
+    return await _export(request, lang, "application/fhir+json", "clotwatch-fhir.json",
+                         followup_export.bundle)
+
+
+async def _export(request: Request, lang: str, media_type: str, filename: str,
+                  shape: Callable[[dict[str, Any]], dict[str, Any]]) -> Response:
+    """The signed-in patient's data (``followup.export``, audited) as a download."""
     actor = await signed_in(request, lang)
     if isinstance(actor, Response):
         return actor
@@ -831,11 +828,9 @@ async def my_export_fhir(request: Request, lang: str) -> Response:
                        _now(request))
     if isinstance(data, Response):
         return data
-    bundle = followup_export.bundle(data)
-    return Response(json.dumps(bundle, ensure_ascii=False, indent=1),
-                    media_type="application/fhir+json",
-                    headers={"Content-Disposition":
-                             'attachment; filename="clotwatch-fhir.json"',
+    return Response(json.dumps(shape(data), ensure_ascii=False, indent=1),
+                    media_type=media_type,
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"',
                              "Cache-Control": "no-store"})
 
 
@@ -1019,6 +1014,13 @@ async def enrol(request: Request, lang: str) -> Response:
                   qr=_qr_svg(link))
 
 
+def _clinic(store: Any, clinic_id: int) -> Clinic | None:
+    """The clinic row for its admin's page (the route checked the admin role)."""
+    with store.session() as session:
+        clinic: Clinic | None = session.get(Clinic, clinic_id)
+        return clinic
+
+
 @router.get("/{lang}/clinic/{clinic_id}")
 async def clinic_settings(request: Request, lang: str, clinic_id: int) -> Response:
     """A clinic admin's page: the join code, TOTP requirement, staff invitations."""
@@ -1028,12 +1030,7 @@ async def clinic_settings(request: Request, lang: str, clinic_id: int) -> Respon
     if actor.staff.get(clinic_id) != "admin":
         return _denied(request, lang, 404)
 
-    def load() -> Clinic | None:
-        with request.app.state.store.session() as session:
-            clinic: Clinic | None = session.get(Clinic, clinic_id)
-            return clinic
-
-    clinic = await run_in_threadpool(load)
+    clinic = await run_in_threadpool(_clinic, request.app.state.store, clinic_id)
     if clinic is None:
         return not_found(request, lang)
     return render(request, lang, "fu_clinic.html", actor=actor, clinic=clinic, issued=None, qr=None)
@@ -1055,13 +1052,8 @@ async def clinic_update(request: Request, lang: str, clinic_id: int) -> Response
         if isinstance(issued, Response):
             return issued
 
-        def load() -> Clinic | None:
-            with store.session() as session:
-                clinic: Clinic | None = session.get(Clinic, clinic_id)
-                return clinic
-
         link = f"{str(request.base_url).rstrip('/')}/{lang}/join?code={issued.token}"
-        clinic = await run_in_threadpool(load)
+        clinic = await run_in_threadpool(_clinic, store, clinic_id)
         return render(request, lang, "fu_clinic.html", actor=actor, clinic=clinic,
                       issued={"link": link, "code": issued.code,
                               "expires_at": issued.expires_at}, qr=_qr_svg(link))
