@@ -101,6 +101,8 @@ def test_the_checkin_tells_what_the_triage_says_and_the_alerts_follow(
         assert (level, full.disposition) == ("self_care", "soon"), (level, full.disposition)
         assert raised and not raised & set(TRIAGE_QUESTIONS), raised
     assert level == decide(facts(pid, stored), asked=TRIAGE_QUESTIONS)[0]
+    # What the page and the API word (the triage's result) has that same disposition.
+    assert triage.assess(answers, asked=TRIAGE_QUESTIONS)["disposition"] == level
     # The alert levels follow: an emergency opens the emergency alert, a same-day disposition
     # a same-day alert, anything lower neither.
     decisions = rules.evaluate(enrolment(pid), stored, [], {},

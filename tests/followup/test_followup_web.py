@@ -155,6 +155,10 @@ def test_a_calm_checkin_is_self_care_and_an_unsure_one_is_not(
     sign_in(client, "alice@example.org", PASSWORD)
     calm = checkin(client, NO_SIGNS, leg_side="none", leg_signs_rest="false", doses_missed="0")
     assert 'class="disposition self_care"' in calm.text  # type: ignore[attr-defined]
+    from clotwatch import triage
+
+    headline = triage.translator("en")("headline.self_care_no_symptoms")
+    assert headline in calm.text.replace("&#39;", "'")  # type: ignore[attr-defined]
     assert "Nothing you reported needs" in calm.text  # type: ignore[attr-defined]
     unsure = checkin(client, NO_SIGNS, leg_side="none", leg_signs_rest="unknown",
                      **{"sign.swelling": "true"})

@@ -219,13 +219,15 @@ async def checkin(body: CheckInIn,
         outcome = await _call(followup.submit_checkin, store, actor, data, now)
     except InputError as exc:
         raise LocatedInputError(exc, ("body",)) from None
+    from clotwatch import followup as core
     from clotwatch import triage
 
     return _json({"id": outcome.checkin_id, "emergency": outcome.emergency,
                   "alerts_opened": list(outcome.alerts_opened),
                   "advice": EMERGENCY_ADVICE if outcome.emergency else None,
                   "disposition": outcome.disposition,
-                  "triage": triage.assess(dict(outcome.triage_answers))}, 201)
+                  "triage": triage.assess(dict(outcome.triage_answers),
+                                          asked=core.TRIAGE_QUESTIONS)}, 201)
 
 
 @router.get("/patients/{patient_id}", responses={**AUTH, 404: {"description": "not found"}})

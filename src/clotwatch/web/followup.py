@@ -782,7 +782,8 @@ def _told(outcome: followup.CheckInOutcome, lang: str) -> dict[str, Any]:
     the triage itself (the disposition is the service's, which is the same ``decide``)."""
     from clotwatch import triage
 
-    result = triage.assess(dict(outcome.triage_answers), lang=lang)
+    result = triage.assess(dict(outcome.triage_answers), lang=lang,
+                           asked=followup_core.TRIAGE_QUESTIONS)
     t = triage.translator(lang)
     return {"disposition": outcome.disposition, "label": t(f"disposition.{outcome.disposition}"),
             "headline": result["headline"],
