@@ -134,6 +134,48 @@ def test_a_code_the_source_holds_may_not_be_kept_by_hand() -> None:
     assert {p["code"] for p in KEPT["products"]}.isdisjoint(EXTRACT)
 
 
+def test_build_leaves_out_invalid_products_and_those_outside_the_scope() -> None:
+    ee = (("4124", "Ethinyl Estradiol"),)
+    extract = {
+        "1": rxnorm_build.SourceProduct("1", "Clinical Drug", "EE tablet", "", ee),
+        "2": rxnorm_build.SourceProduct("2", "Clinical Drug", "EE old", "U", ee),
+        "3": rxnorm_build.SourceProduct("3", "Clinical Drug", "other", "", (("5", "Other"),)),
+    }
+    doc = rxnorm_build.build(extract, {"sources": "x", "products": []}, META,
+                             {"ethinyl estradiol"})
+    assert [(p["code"], p["ingredients"]) for p in doc["products"]] == [
+        ("1", ["ethinyl estradiol"])]
+
+
+def test_the_extract_query_keeps_rxnorm_products_with_their_rxnorm_ingredients() -> None:
+    import duckdb
+
+    con = duckdb.connect()
+    con.execute("CREATE TABLE vocabulary (vocabulary_id TEXT, vocabulary_version TEXT)")
+    con.execute("INSERT INTO vocabulary VALUES ('RxNorm', 'RxNorm 20181203'), ('ATC', 'x')")
+    con.execute("CREATE TABLE concept (concept_id INT, concept_name TEXT, vocabulary_id TEXT, "
+                "concept_class_id TEXT, concept_code TEXT, invalid_reason TEXT)")
+    con.execute("""INSERT INTO concept VALUES
+        (1, 'Ethinyl Estradiol', 'RxNorm', 'Ingredient', '4124', NULL),
+        (2, 'drospirenone', 'RxNorm', 'Ingredient', '11636', NULL),
+        (3, 'Yaz pack', 'RxNorm', 'Branded Pack', '748856', NULL),
+        (4, 'drospirenone / EE Oral Tablet', 'RxNorm', 'Clinical Drug', '748800', 'U'),
+        (5, 'G03AA12', 'ATC', 'ATC 5th', 'G03AA12', NULL),
+        (6, 'Estrogens', 'RxNorm', 'Ingredient', '9999', NULL)""")
+    con.execute("CREATE TABLE concept_ancestor (ancestor_concept_id INT, "
+                "descendant_concept_id INT, min_levels_of_separation INT)")
+    con.execute("""INSERT INTO concept_ancestor VALUES
+        (1, 3, 3), (2, 3, 3), (1, 4, 2), (5, 3, 1), (6, 1, 1), (1, 1, 0)""")
+    version, rows = rxnorm_build.extract_rows(con)
+    assert version == "RxNorm 20181203"
+    # the ATC class and the ingredient-to-ingredient link are not product-ingredient pairs;
+    # an updated (invalid) product is kept in the extract and left out by ``build``
+    assert rows == [("748800", "Clinical Drug", "drospirenone / EE Oral Tablet", "U", "4124",
+                     "Ethinyl Estradiol"),
+                    ("748856", "Branded Pack", "Yaz pack", "", "4124", "Ethinyl Estradiol"),
+                    ("748856", "Branded Pack", "Yaz pack", "", "11636", "drospirenone")]
+
+
 @pytest.mark.parametrize(("code", "codeset_id", "expected"), [
     ("748856", "estrogen", True),       # Yaz: through ethinyl estradiol
     ("749882", "estrogen", True),       # Norinyl 1+50: through mestranol (source only)

