@@ -23,6 +23,7 @@ TABLE = json.loads((FHIR / "rxnorm_products.json").read_text(encoding="utf-8"))
 META = json.loads((FHIR / "rxnorm_source" / "source.json").read_text(encoding="utf-8"))
 KEPT = json.loads((FHIR / "rxnorm_source" / "not_in_source.json").read_text(encoding="utf-8"))
 EXTRACT_PATH = FHIR / "rxnorm_source" / "eunomia_rxnorm.csv"
+VALUE_SETS_PATH = FHIR / "rxnorm_source" / "ecqm_value_sets.csv"
 MEDICATION_SETS = ("anticoagulant", "antineoplastic", "antiplatelet_nsaid", "estrogen",
                    "vte_prophylaxis_drug")
 
@@ -174,6 +175,70 @@ def test_the_extract_query_keeps_rxnorm_products_with_their_rxnorm_ingredients()
                      "Ethinyl Estradiol"),
                     ("748856", "Branded Pack", "Yaz pack", "", "4124", "Ethinyl Estradiol"),
                     ("748856", "Branded Pack", "Yaz pack", "", "11636", "drospirenone")]
+
+
+def _value_sets() -> dict[str, list[dict[str, str]]]:
+    out: dict[str, list[dict[str, str]]] = {}
+    with VALUE_SETS_PATH.open(encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle):
+            out.setdefault(row["rxcui"], []).append(row)
+    return out
+
+
+# Value sets whose definition holds anticoagulants only ("Anticoagulant Medications",
+# 2.16.840.1.113762.1.4.1206.19, also holds clopidogrel and prasugrel: not one of them).
+ANTICOAGULANT_SETS = {
+    "2.16.840.1.113762.1.4.1248.22",     # Anticoagulants for All Indications
+    "2.16.840.1.113883.3.3157.4045",     # Oral Anticoagulant Medications
+    "2.16.840.1.113883.3.117.1.7.1.134",  # Oral Factor Xa Inhibitor for VTE Prophylaxis ...
+    "2.16.840.1.113883.3.117.1.7.1.219",  # Low Molecular Weight Heparin for VTE Prophylaxis
+    "2.16.840.1.113762.1.4.1110.50",     # Rivaroxaban for VTE Prophylaxis
+}
+CHEMOTHERAPY_SETS = {"2.16.840.1.113762.1.4.1248.355"}  # Chemotherapy Agents for Adv. Cancer
+
+
+def test_kept_products_name_the_published_value_sets_that_list_them() -> None:
+    assert hashlib.sha256(VALUE_SETS_PATH.read_bytes()).hexdigest() == \
+        META["value_sets"]["extract_sha256"]
+    value_sets = _value_sets()
+    anticoagulants = {n.lower() for n in codeset("anticoagulant").names}
+    chemotherapy = {n.lower() for n in codeset("antineoplastic").names}
+    unconfirmed = []
+    for p in TABLE["products"]:
+        if p["basis"] != "not in source":
+            continue
+        rows = value_sets.get(p["code"], [])
+        assert p["value_sets"] == sorted({f"{r['value_set']} ({r['oid']})" for r in rows})
+        for r in rows:  # the published expansion shows the code under the table's name
+            assert r["display"] == p["name"], (p["code"], r["display"])
+        oids = {r["oid"] for r in rows}
+        if anticoagulants & set(p["ingredients"]) and not oids & ANTICOAGULANT_SETS:
+            unconfirmed.append(p["code"])
+        if chemotherapy & set(p["ingredients"]):
+            assert oids & CHEMOTHERAPY_SETS, p["code"]
+    # Eliquis 1364447 and heparin 314659 are listed only in "Anticoagulant Medications";
+    # docs/fhir.md says so.
+    assert sorted(unconfirmed) == ["1364447", "314659"]
+    # The source agrees with the value sets where both speak: warfarin 855332 is in "Warfarin".
+    assert any(r["value_set"] == "Warfarin" for r in value_sets["855332"])
+    assert BY_CODE["855332"]["ingredients"] == ["warfarin"]
+
+
+def test_value_sets_are_read_from_the_published_module_form() -> None:
+    text = (
+        "class Warfarin(ValueSet):\n"
+        '    """\n    **Clinical Focus:** warfarin\n    """\n\n'
+        '    VALUE_SET_NAME = "Warfarin"\n'
+        '    OID = "2.16.840.1.113883.3.117.1.7.1.232"\n'
+        '    EXPANSION_VERSION = "eCQM Update 2025-05-08"\n\n'
+        "    RXNORM = {\n"
+        '        "855332",  # warfarin sodium 5 MG Oral Tablet\n'
+        "    }\n\n"
+        '    SNOMEDCT = {\n        "123",  # not RxNorm\n    }\n'
+    )
+    assert rxnorm_build.parse_value_sets(text) == [
+        ("2.16.840.1.113883.3.117.1.7.1.232", "Warfarin", "eCQM Update 2025-05-08", "855332",
+         "warfarin sodium 5 MG Oral Tablet")]
 
 
 @pytest.mark.parametrize(("code", "codeset_id", "expected"), [

