@@ -114,16 +114,21 @@ def test_no_source_product_with_an_ingredient_the_code_sets_name_is_left_out() -
 def test_every_hand_entered_code_is_kept_and_the_source_agrees_with_it() -> None:
     for code, (tty, ingredients) in HAND_TABLE.items():
         row = BY_CODE[code]
-        assert row["tty"] == TTY_CORRECTED.get(code, tty), code
         if row["basis"] == "source":
+            assert row["tty"] == TTY_CORRECTED.get(code, tty), code
             assert set(row["ingredients"]) - {INERT} == set(ingredients), code
+        elif row["basis"] == "value set":  # a value set gives no term type
+            assert row["tty"] == "drug" and row["ingredients"] == list(ingredients), code
         else:
             assert row["basis"] == "not in source"
+            assert row["tty"] == TTY_CORRECTED.get(code, tty), code
             assert code not in EXTRACT
             assert sorted(row["ingredients"]) == sorted(ingredients), code
             assert "Seen in" in row["evidence"], code
-    covered = [c for c in HAND_TABLE if BY_CODE[c]["basis"] == "source"]
-    assert len(covered) == 23  # the other 13 are named in docs/fhir.md
+    basis = [BY_CODE[c]["basis"] for c in HAND_TABLE]
+    # 23 from the source, rivaroxaban 1232086 from its value set; the other 12 are named in
+    # docs/fhir.md
+    assert (basis.count("source"), basis.count("value set")) == (23, 1)
 
 
 def test_a_code_the_source_holds_may_not_be_kept_by_hand() -> None:
@@ -224,6 +229,43 @@ def test_kept_products_name_the_published_value_sets_that_list_them() -> None:
     assert BY_CODE["855332"]["ingredients"] == ["warfarin"]
 
 
+# The value sets defined by one ingredient, as their published definitions say.
+DEFINED_BY = {
+    "2.16.840.1.113883.3.117.1.7.1.232": "warfarin",   # Warfarin
+    "2.16.840.1.113762.1.4.1110.50": "rivaroxaban",    # Rivaroxaban for VTE Prophylaxis
+    "2.16.840.1.113883.3.117.1.7.1.218": "heparin",    # Unfractionated Heparin
+    "2.16.840.1.113762.1.4.1045.39": "heparin",        # Low Dose Unfractionated Heparin ...
+}
+
+
+def test_value_set_products_have_the_ingredient_their_value_set_is_defined_by() -> None:
+    value_sets = _value_sets()
+    members = {r["rxcui"] for rows in value_sets.values() for r in rows
+               if r["oid"] in DEFINED_BY}
+    rows_by_basis = [p for p in TABLE["products"] if p["basis"] == "value set"]
+    assert {p["code"] for p in rows_by_basis} == members - set(EXTRACT)
+    assert len(rows_by_basis) >= 30
+    for p in rows_by_basis:
+        defined = [r for r in value_sets[p["code"]] if r["oid"] in DEFINED_BY]
+        assert p["ingredients"] == sorted({DEFINED_BY[r["oid"]] for r in defined})
+        assert {r["display"] for r in defined} == {p["name"]}
+        assert p["tty"] == "drug"
+        assert p["value_sets"] == sorted({f"{r['value_set']} ({r['oid']})"
+                                          for r in value_sets[p["code"]]})
+    # where the OMOP source holds a member too, the two agree on the ingredient
+    for code in members & set(EXTRACT):
+        defined = {DEFINED_BY[r["oid"]] for r in value_sets[code] if r["oid"] in DEFINED_BY}
+        assert defined <= set(BY_CODE[code]["ingredients"]), code
+
+
+def test_a_code_an_ingredient_value_set_lists_may_not_be_kept_by_hand() -> None:
+    kept = {"sources": "x", "products": [{"code": "1114198", "tty": "SCD", "name": "r",
+                                          "ingredients": ["rivaroxaban"], "evidence": "x"}]}
+    with pytest.raises(ValueError, match="1114198 is in a value set"):
+        rxnorm_build.build(rxnorm_build.read_extract(), kept, META, {"rivaroxaban"},
+                           rxnorm_build.read_value_sets())
+
+
 def test_value_sets_are_read_from_the_published_module_form() -> None:
     text = (
         "class Warfarin(ValueSet):\n"
@@ -249,6 +291,8 @@ def test_value_sets_are_read_from_the_published_module_form() -> None:
     ("1366343", "estrogen", False),     # levonorgestrel implant
     ("855332", "anticoagulant", True),  # warfarin
     ("1364445", "anticoagulant", True),  # apixaban (kept, not in source)
+    ("1114198", "anticoagulant", True),  # rivaroxaban 10 MG (from its value set)
+    ("1361615", "vte_prophylaxis_drug", True),  # heparin 5000 UNT/ML (from its value set)
     ("309362", "anticoagulant", False),  # clopidogrel: antiplatelet
     ("309362", "antiplatelet_nsaid", True),
 ])

@@ -32,7 +32,10 @@ Two steps, both run by ``scripts/rxnorm-products`` (see docs/fhir.md):
     ``rxnorm_source/ecqm_value_sets.csv``: every membership of a product of the table in a
     value set there. ``build`` names, for each kept product, the published value sets
     that list it (e.g. "Oral Factor Xa Inhibitor for VTE Prophylaxis or VTE Treatment").
-    Value-set membership confirms a product's drug class, not its ingredients.
+    Value-set membership confirms a product's drug class, not its ingredients, except for the
+    value sets defined by one ingredient (``INGREDIENT_VALUE_SETS``: warfarin, rivaroxaban,
+    unfractionated heparin): their members that the OMOP source lacks join the table with that
+    ingredient (``"basis": "value set"``; a value set gives no term type, so ``"tty": "drug"``).
 
 This module is a maintenance tool: nothing at run time imports it (``codes.py`` reads the JSON).
 """
@@ -81,6 +84,25 @@ TTY_OF_CLASS: Mapping[str, str] = {
     "Precise Ingredient": "PIN",
 }
 
+# eCQM value sets defined by one ingredient (their published definitions, quoted): a member is a
+# product of that ingredient. Used for products the OMOP source lacks ("basis": "value set").
+INGREDIENT_VALUE_SETS: Mapping[str, tuple[str, str]] = {
+    "2.16.840.1.113883.3.117.1.7.1.232": (
+        "warfarin", "Warfarin: 'medications of warfarin'; 'single ingredient drug forms "
+        "consistent with oral administration'"),
+    "2.16.840.1.113762.1.4.1110.50": (
+        "rivaroxaban", "Rivaroxaban for VTE Prophylaxis: 'medications of rivaroxaban'; "
+        "'a medication for oral forms of rivaroxaban'"),
+    "2.16.840.1.113883.3.117.1.7.1.218": (
+        "heparin", "Unfractionated Heparin: 'continuous infusion of heparin formulations'"),
+    "2.16.840.1.113762.1.4.1045.39": (
+        "heparin", "Low Dose Unfractionated Heparin for VTE Prophylaxis: heparin 'that could "
+        "reasonably be used to achieve a dose of at least 5000 units when administered "
+        "subcutaneously'"),
+}
+# A value set does not give a product's RxNorm term type.
+VALUE_SET_TTY = "drug"
+
 # OMOP keeps concept names to 255 characters; a longer RxNorm name (some packs) arrives cut.
 OMOP_NAME_LIMIT = 255
 
@@ -101,10 +123,13 @@ NOTE = (
     "descends from in the OMOP drug hierarchy, which OHDSI builds from RxNorm's relationships "
     "(has_ingredient, consists_of, contains, tradename_of, quantified_form_of); a name the OMOP "
     "vocabulary cut at 255 characters ends in '\u2026'. The source is a subset (the products of "
-    "OHDSI's Eunomia test population, RxNorm release 2018-12-03): products that real records "
-    "were seen to send but the source lacks are kept with 'basis': 'not in source' and the "
-    "evidence found for each (rxnorm_source/not_in_source.json). A product missing here is "
-    "reported as 'not recognised', never as absent."
+    "OHDSI's Eunomia test population, RxNorm release 2018-12-03). Products it lacks that a CMS "
+    "eCQM value set defined by one ingredient lists (warfarin, rivaroxaban, unfractionated "
+    "heparin) have 'basis': 'value set', that ingredient, and 'tty': 'drug' (a value set gives "
+    "no term type). Products that real records were seen to send but neither lists are kept "
+    "with 'basis': 'not in source' and the evidence found for each "
+    "(rxnorm_source/not_in_source.json). A product missing here is reported as 'not "
+    "recognised', never as absent."
 )
 
 
@@ -164,6 +189,27 @@ def value_set_evidence(rows: Iterable[Mapping[str, str]]) -> list[str]:
     return sorted({f"{r['value_set']} ({r['oid']})" for r in rows})
 
 
+def value_set_products(value_sets: Mapping[str, list[dict[str, str]]],
+                       extract: Mapping[str, SourceProduct]) -> dict[str, dict[str, Any]]:
+    """Table rows for the members of ingredient-defined value sets that the source lacks (the
+    source wins for the others; tests/fhir/test_rxnorm_products.py checks that the two agree)."""
+    out: dict[str, dict[str, Any]] = {}
+    for code, rows in value_sets.items():
+        if code in extract:
+            continue
+        defined = [r for r in rows if r["oid"] in INGREDIENT_VALUE_SETS]
+        if not defined:
+            continue
+        ingredients = sorted({INGREDIENT_VALUE_SETS[r["oid"]][0] for r in defined})
+        names = {r["display"] for r in defined}
+        if len(names) != 1:
+            raise ValueError(f"value sets name {code} differently: {sorted(names)}")
+        out[code] = {"code": code, "tty": VALUE_SET_TTY, "name": names.pop(),
+                     "ingredients": ingredients, "basis": "value set",
+                     "value_sets": value_set_evidence(rows)}
+    return out
+
+
 def medication_ingredients(codesets: Path = CODESETS) -> frozenset[str]:
     """Every ingredient name that a medication code set lists, and the progestogen-only ones."""
     names: set[str] = set(PROGESTOGEN_ONLY)
@@ -210,12 +256,16 @@ def build(extract: Mapping[str, SourceProduct], not_in_source: Mapping[str, Any]
         entry = source_entry(product)
         if wanted.intersection(entry["ingredients"]):
             products.append(entry)
+    by_value_set = value_set_products(value_sets or {}, extract)
     kept: list[dict[str, Any]] = []
     for raw in not_in_source["products"]:
         code = raw["code"]
         if code in extract:
             raise ValueError(f"{NOT_IN_SOURCE.name}: {code} is in the source, which wins: "
                              "remove it from the file")
+        if code in by_value_set:
+            raise ValueError(f"{NOT_IN_SOURCE.name}: {code} is in a value set defined by its "
+                             "ingredient, which wins: remove it from the file")
         missing = {"code", "tty", "name", "ingredients", "evidence"} - raw.keys()
         if missing:
             raise ValueError(f"{NOT_IN_SOURCE.name}: {code} lacks {sorted(missing)}")
@@ -225,7 +275,8 @@ def build(extract: Mapping[str, SourceProduct], not_in_source: Mapping[str, Any]
         if value_sets is not None:
             row["value_sets"] = value_set_evidence(value_sets.get(code, ()))
         kept.append(row)
-    codes = [p["code"] for p in products + kept]
+    from_value_sets = [by_value_set[c] for c in sorted(by_value_set, key=_rxcui_key)]
+    codes = [p["code"] for p in products + from_value_sets + kept]
     if len(codes) != len(set(codes)):
         raise ValueError("a product code is listed twice")
     return {
@@ -236,9 +287,11 @@ def build(extract: Mapping[str, SourceProduct], not_in_source: Mapping[str, Any]
         "sources": [
             f"{meta['name']}; {meta['rxnorm_version']}; obtained from {meta['obtained_from']}; "
             f"licence: {meta['licence']}",
+            "CMS eCQM value sets defined by one ingredient (VSAC expansion 2025-05-08, via "
+            "PyPI canvas 0.261.0): " + "; ".join(d for _, d in INGREDIENT_VALUE_SETS.values()),
             str(not_in_source["sources"]),
         ],
-        "products": products + kept,
+        "products": products + from_value_sets + kept,
     }
 
 
@@ -336,8 +389,8 @@ def parse_value_sets(text: str) -> list[tuple[str, str, str, str, str]]:
 
 
 def extract_value_sets(module: Path) -> None:
-    """Write the value-set extract: every membership of a product of the table in a value set
-    of ``module``."""
+    """Write the value-set extract: every membership of a product of the table, and of every
+    member of an ingredient-defined value set, in a value set of ``module``."""
     meta = json.loads(SOURCE_META.read_text(encoding="utf-8"))
     vs_meta = meta["value_sets"]
     digest = sha256(module)
@@ -348,6 +401,7 @@ def extract_value_sets(module: Path) -> None:
     kept = json.loads(NOT_IN_SOURCE.read_text(encoding="utf-8"))
     table = build(read_extract(), kept, meta, medication_ingredients())
     codes = {p["code"] for p in table["products"]}
+    codes |= {r[3] for r in rows if r[0] in INGREDIENT_VALUE_SETS}
     chosen = sorted((r for r in rows if r[3] in codes), key=lambda r: (r[0], _rxcui_key(r[3])))
     wanted = {r[0] for r in chosen}
     with VALUE_SETS.open("w", encoding="utf-8", newline="") as handle:
