@@ -285,7 +285,7 @@ def plan_movement_alerts(session: Session, now: datetime) -> int:
         facts = facts_of.get(user.id)
         if facts is None:
             row = _row(session, user.id, now)
-            with_days = row.checked_at is None or (received > row.checked_at
+            with_days = row.checked_at is None or (received >= row.checked_at
                                                    and now - row.checked_at >= RECHECK)
             facts = activity_facts(session, user, last_end, now, with_days)
             if with_days:
