@@ -110,7 +110,7 @@ class Journey:
 def check_journey(depart: datetime, arrive: datetime, every_minutes: object,
                   now: datetime) -> Journey:
     """The journey if it is usable; InputError naming the field otherwise."""
-    from clotwatch.core.travel.plan import MAX_JOURNEY_HOURS
+    from clotwatch.core.travel.plan import MAX_JOURNEY_HOURS, MOVE_FROM_HOURS
 
     for name, value in (("depart", depart), ("arrive", arrive)):
         if not isinstance(value, datetime) or value.utcoffset() is None:
@@ -119,6 +119,9 @@ def check_journey(depart: datetime, arrive: datetime, every_minutes: object,
         raise InputError("arrive", "must be after the departure")
     if arrive - depart > timedelta(hours=MAX_JOURNEY_HOURS):
         raise InputError("hours", f"at most {MAX_JOURNEY_HOURS} hours")
+    if arrive - depart < timedelta(hours=MOVE_FROM_HOURS):
+        raise InputError("hours", f"a journey under {MOVE_FROM_HOURS} hours needs no plan to "
+                                  "move (BSH 2011): the usual reminders apply")
     if arrive <= now:
         raise InputError("arrive", "this journey is over")
     every = _whole("move_every", every_minutes, *JOURNEY_EVERY_RANGE, "minutes")
