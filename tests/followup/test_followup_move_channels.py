@@ -185,3 +185,16 @@ def test_a_journey_is_checked_naming_the_field(world: World) -> None:
     with pytest.raises(followup.AccessDenied):       # a clinician has no journeys of theirs
         movement.add_journey(world.store, world.principal("clin_a"),
                              movement.check_journey(now, now + timedelta(hours=3), 60, now), now)
+
+
+def test_the_export_holds_the_settings_and_the_journey(world: World) -> None:
+    now = world.clock()
+    assert followup.export(world.store, world.principal("alice"), now)["movement_settings"] \
+        is None
+    _set(world, threshold=90, channel="app")
+    movement.add_journey(world.store, world.principal("alice"),
+                         movement.check_journey(now, now + timedelta(hours=5), 45, now), now)
+    data = followup.export(world.store, world.principal("alice"), now)["movement_settings"]
+    assert (data["threshold_minutes"], data["channel"], data["journey_every_minutes"]) == \
+        (90, "app", 45)
+    assert data["journey_arrive"] == (now + timedelta(hours=5)).isoformat()
