@@ -93,6 +93,17 @@ def test_three_low_days_open_one_immobility_alert_on_the_worklist(store: Store,
     assert shown["reason_text"].startswith("Several days in a row below half")
 
 
+def test_the_daily_figures_wait_for_a_pass_with_budget(store: Store, pat: Enrolled,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    days = dict(enumerate(BASELINE)) | {7: 2400, 8: 900, 9: 800, 10: 1000, 11: 2000}
+    now = datetime(2026, 11, 13, 17, tzinfo=UTC)
+    _send(store, pat.patient, days, now)
+    monkeypatch.setattr(movement, "DAYS_PER_PASS", 0)
+    assert _plan(store, now) == 0 and _alerts(store, "immobile") == []
+    monkeypatch.setattr(movement, "DAYS_PER_PASS", 1)
+    assert _plan(store, now + timedelta(minutes=1)) == 1
+
+
 def test_a_day_without_data_between_low_days_opens_nothing(store: Store,
                                                            pat: Enrolled) -> None:
     days = dict(enumerate(BASELINE)) | {7: 2400, 8: 900, 10: 800, 11: 1000, 12: 2000}

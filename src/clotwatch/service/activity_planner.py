@@ -27,8 +27,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from clotwatch.core.activity import DEFAULT_WAKING, LONG_BOUT_MINUTES, Tally, nudge_due
-from clotwatch.service.activity import stored_sample, zone_or_utc
-from clotwatch.service.movement import DEFAULT_GAP
+from clotwatch.service.activity import zone_or_utc
+from clotwatch.service.movement import DEFAULT_GAP, samples_between
 from clotwatch.service.notify import public_url
 from clotwatch.store.activity_models import ActivitySample
 from clotwatch.store.followup_models import Enrolment, PushSubscription, User
@@ -96,11 +96,8 @@ def plan_move_reminders(session: Session, now: datetime) -> int:
         day_start = datetime.combine(local_now.date(), datetime.min.time(),
                                      local_now.tzinfo).astimezone(UTC)
         tally = Tally()
-        for row in session.scalars(select(ActivitySample).where(
-                ActivitySample.patient_id == user.id,
-                ActivitySample.end_at > day_start - timedelta(days=1),
-                ActivitySample.start_at < now)):
-            tally.add_valid(stored_sample(row))
+        for sample in samples_between(session, user.id, day_start - timedelta(days=1), now):
+            tally.add_valid(sample)
         spell = tally.still_spell(local_now, DEFAULT_WAKING, known_until=last)
         prefix = f"move:{user.id}:"
         sent = [t for t in (session.scalar(select(func.max(OutboxMessage.created_at)).where(

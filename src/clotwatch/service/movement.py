@@ -18,20 +18,21 @@ movement alerts (issue #9).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from datetime import UTC, date, datetime, timedelta, timezone
+from typing import Any, cast
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from clotwatch.core.activity import DEFAULT_WAKING, LONG_BOUT_MINUTES, Tally
+from clotwatch.core.activity import DEFAULT_WAKING, LONG_BOUT_MINUTES, Kind, Sample, Tally
 from clotwatch.core.followup import PROGRAMMES, ActivityFacts, baseline_of
 from clotwatch.core.followup.movement import BASELINE_DAYS, IMMOBILE_DAYS
 from clotwatch.errors import InputError
 from clotwatch.service import policy, rules
 from clotwatch.service.accounts import Principal
-from clotwatch.service.activity import stored_sample, zone_or_utc
+from clotwatch.service.activity import zone_or_utc
 from clotwatch.service.followup import (
     NotFound,
     _enrolment_facts,
@@ -57,6 +58,10 @@ GAP_RANGE = (30, 720)
 JOURNEY_EVERY_RANGE = (15, 120)
 #: The daily figures of one patient are recomputed at most this often (new data only).
 RECHECK = timedelta(hours=1)
+#: At most this many patients' daily figures are recomputed in one pass (about 30 ms each with
+#: 10-minute samples; docs/activity.md): the rest wait for the next pass, the longest-unchecked
+#: first, so one pass never holds the worker for long.
+DAYS_PER_PASS = 100
 MOVEMENT_RULES = ("immobile", "wearable_stale")
 
 
@@ -232,13 +237,25 @@ def current_notice(store: Store, actor: Principal, now: datetime,
 
 # --- the care team's movement alerts ------------------------------------------------------------
 
+def samples_between(session: Session, patient_id: int, since: datetime,
+                    until: datetime) -> Iterator[Sample]:
+    """The patient's stored samples that overlap ``(since, until)``, each in its own UTC
+    offset (plain columns, not ORM objects: the planners read many of them on every pass)."""
+    for source, kind, start, end, offset, steps in session.execute(select(
+            ActivitySample.source, ActivitySample.kind, ActivitySample.start_at,
+            ActivitySample.end_at, ActivitySample.utc_offset_minutes, ActivitySample.steps)
+            .where(ActivitySample.patient_id == patient_id, ActivitySample.end_at > since,
+                   ActivitySample.start_at < until)):
+        zone = timezone(timedelta(minutes=offset))
+        yield Sample(source, cast(Kind, kind), start.astimezone(zone), end.astimezone(zone),
+                     steps)  # the table's check constraint holds kind to the four kinds
+
+
 def _daily(session: Session, patient_id: int, since: datetime, until: datetime,
            now: datetime) -> list[tuple[date, int | None]]:
     tally = Tally()
-    for row in session.scalars(select(ActivitySample).where(
-            ActivitySample.patient_id == patient_id, ActivitySample.end_at > since,
-            ActivitySample.start_at < until).order_by(ActivitySample.start_at)):
-        tally.add_valid(stored_sample(row))
+    for sample in samples_between(session, patient_id, since, until):
+        tally.add_valid(sample)
     days = tally.summary(now=now, waking=DEFAULT_WAKING)["days"]
     return [(date.fromisoformat(d["date"]), d["steps"]) for d in days]
 
@@ -278,21 +295,27 @@ def plan_movement_alerts(session: Session, now: datetime) -> int:
                      func.max(ActivitySample.received_at).label("received"))
               .group_by(ActivitySample.patient_id).subquery())
     changed = 0
+    budget = DAYS_PER_PASS
     facts_of: dict[int, ActivityFacts] = {}
     for enrolment, user, last_end, received in list(session.execute(
             select(Enrolment, User, latest.c.end, latest.c.received)
             .join(User, User.id == Enrolment.patient_id)
             .join(latest, latest.c.patient_id == Enrolment.patient_id)
+            .outerjoin(MovementSettings, MovementSettings.user_id == Enrolment.patient_id)
             .where(Enrolment.withdrawn_at.is_(None),
-                   Enrolment.programme_id.in_(programmes)))):
+                   Enrolment.programme_id.in_(programmes))
+            # the longest-unchecked first, so that the budget never starves anyone
+            .order_by(MovementSettings.checked_at.is_not(None), MovementSettings.checked_at,
+                      Enrolment.id))):
         facts = facts_of.get(user.id)
         if facts is None:
             row = _row(session, user.id, now)
-            with_days = row.checked_at is None or (received >= row.checked_at
-                                                   and now - row.checked_at >= RECHECK)
+            with_days = budget > 0 and (row.checked_at is None or (
+                received >= row.checked_at and now - row.checked_at >= RECHECK))
             facts = activity_facts(session, user, last_end, now, with_days)
             if with_days:
                 row.checked_at = now
+                budget -= 1
             facts_of[user.id] = facts
         history = [] if enrolment.last_checkin_at is None else [
             {"id": 0, "at": enrolment.last_checkin_at.isoformat(), "answers": {},
