@@ -15,7 +15,7 @@ from clotwatch.api import create_app
 from clotwatch.config import Settings
 from clotwatch.core.activity import Sample
 from clotwatch.core.travel import RISK_FACTORS
-from clotwatch.service import activity, movement
+from clotwatch.service import activity, followup, movement
 from clotwatch.service.activity_planner import plan_move_reminders
 
 from .conftest import PASSWORD, Clock, World, fresh_db, make_world
@@ -87,10 +87,14 @@ def test_a_journey_from_the_travel_plan(app_world: tuple[World, TestClient]) -> 
                                            "arrive": "2026-11-24T23:30:00+01:00",
                                            "move_every": "60"},
                 token_from="/en/travel").status_code == 303
+    followup.set_preferences(world.store, world.principal("alice"), time_zone="Europe/Paris",
+                             reminder_time="", lang="en", now=world.clock())
     during = datetime(2026, 11, 24, 15, tzinfo=UTC)
     world.clock.now = during
     page = client.get("/en/me").text
-    assert "During your journey (2026-11-24 13:00 UTC to 2026-11-24 22:30 UTC)" in page
+    # shown in her own time zone
+    assert "During your journey (2026-11-24 14:00 (UTC+01:00) to 2026-11-24 23:30 " \
+           "(UTC+01:00))" in page
     assert "a reminder after 60 minutes still" in page
     assert post(client, "/en/me/journey/off", {}, token_from="/en/me").status_code == 303
     assert "During your journey" not in client.get("/en/me").text

@@ -141,12 +141,22 @@ def _row(session: Session, user_id: int, now: datetime) -> MovementSettings:
     return row
 
 
-def _view(row: MovementSettings | None, now: datetime) -> dict[str, Any]:
+def _local(moment: datetime, zone_name: str) -> str:
+    """``2026-12-20 10:00 (UTC+01:00)``: a time in the person's zone, as people read it."""
+    local = moment.astimezone(zone_or_utc(zone_name))
+    offset = local.strftime("%z")
+    return f"{local:%Y-%m-%d %H:%M} (UTC{offset[:3]}:{offset[3:]})"
+
+
+def _view(row: MovementSettings | None, now: datetime, zone_name: str = "UTC"
+          ) -> dict[str, Any]:
     journey = None
     if row is not None and row.journey_arrive is not None and row.journey_arrive > now \
             and row.journey_depart is not None:
         journey = {"depart": row.journey_depart.isoformat(),
                    "arrive": row.journey_arrive.isoformat(),
+                   "depart_local": _local(row.journey_depart, zone_name),
+                   "arrive_local": _local(row.journey_arrive, zone_name),
                    "every_minutes": row.journey_every_minutes}
     return {"threshold_minutes": row.threshold_minutes if row else None,
             "gap_minutes": row.gap_minutes if row else None,
@@ -167,7 +177,9 @@ def movement_settings(store: Store, actor: Principal, patient_id: int,
     with store.session() as session:
         if session.get(User, patient_id) is None or not _may_set(session, actor, patient_id):
             raise NotFound("no such patient")
-        view = _view(session.get(MovementSettings, patient_id), now)
+        user = session.get(User, patient_id)
+        view = _view(session.get(MovementSettings, patient_id), now,
+                     user.timezone if user is not None else "UTC")
         audit(session, actor, patient_id, "read", "movement settings", now)
         return view
 
@@ -198,7 +210,8 @@ def set_movement(store: Store, actor: Principal, patient_id: int, now: datetime,
         row.updated_at = now
         audit(session, actor, patient_id, "update",
               "movement settings: " + ", ".join(sorted(values)), now)
-        return _view(row, now)
+        user = session.get(User, patient_id)
+        return _view(row, now, user.timezone if user is not None else "UTC")
 
 
 def add_journey(store: Store, actor: Principal, journey: Journey, now: datetime) -> None:
