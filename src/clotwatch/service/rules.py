@@ -235,10 +235,12 @@ def escalation_windows(emergency_minutes: int | None,
 
 def evaluate(enrolment: EnrolmentFacts, checkin: Mapping[str, Any] | None,
              history: Sequence[Mapping[str, Any]], open_alerts: Mapping[str, OpenAlertFacts],
-             now: datetime, windows: Mapping[str, timedelta] | None = None) -> list[Decision]:
+             now: datetime, windows: Mapping[str, timedelta] | None = None, *,
+             activity: core.ActivityFacts | None = None) -> list[Decision]:
     """The decisions for one enrolment: on a new check-in, or (``checkin`` None) with time
     alone (stale data, escalations). ``history``: earlier check-ins, any order; ``windows``
-    the clinic's escalation windows (``escalation_windows``; None: the defaults)."""
+    the clinic's escalation windows (``escalation_windows``; None: the defaults);
+    ``activity``: the patient's step figures for the movement rules (skipped without them)."""
     found = core.evaluate(
         schedule(enrolment), core_checkin(checkin) if checkin is not None else None,
         [stored_checkin(h) for h in history],
@@ -246,7 +248,8 @@ def evaluate(enrolment: EnrolmentFacts, checkin: Mapping[str, Any] | None,
         {rule: core.OpenAlert(rule, cast(Level, a.level), a.opened_at, a.acknowledged_at,
                               a.escalated_at)
          for rule, a in open_alerts.items()}, now, enrolment.enrolled_at,
-        None if windows is None else {cast(Level, k): v for k, v in windows.items()})
+        None if windows is None else {cast(Level, k): v for k, v in windows.items()},
+        activity=activity)
     return [Decision(d.rule, d.action, d.level, d.reason, dict(d.evidence)) for d in found]
 
 

@@ -22,6 +22,7 @@ from clotwatch.core.followup.checkin import (
     CheckIn,
     validate_checkin,
 )
+from clotwatch.core.followup.movement import ActivityFacts, baseline_of
 from clotwatch.core.followup.programmes import (
     PROGRAMMES,
     QUESTION_GROUPS,
@@ -52,10 +53,11 @@ from clotwatch.core.followup.sources import SOURCES, Source
 __all__ = [
     "ACKNOWLEDGE_WITHIN", "ACKNOWLEDGE_WITHIN_MINUTES", "ACTIONS", "LEG_SIGNS", "PROGRAMMES",
     "QUESTION_GROUPS", "REASON_IDS", "RULES", "SOURCES", "TRIAGE_QUESTIONS",
-    "VILLALTA_SYMPTOMS", "WARNING_KEYS", "Adjustment", "AlertRule", "CheckIn", "Decision",
-    "Finding", "OpenAlert", "Phase", "Programme", "QuietHours", "Schedule", "Source",
-    "acknowledge_windows", "checkin_triage", "context_answers", "escalation", "evaluate",
-    "get_programme", "message_ids", "triage_answers", "validate_checkin", "zone",
+    "VILLALTA_SYMPTOMS", "WARNING_KEYS", "ActivityFacts", "Adjustment", "AlertRule", "CheckIn",
+    "Decision", "Finding", "OpenAlert", "Phase", "Programme", "QuietHours", "Schedule",
+    "Source", "acknowledge_windows", "baseline_of", "checkin_triage", "context_answers",
+    "escalation", "evaluate", "get_programme", "message_ids", "triage_answers",
+    "validate_checkin", "zone",
 ]
 
 # Messages the worker sends (reminders, alert notifications, escalations). Notifications carry

@@ -3,7 +3,7 @@ may stay unacknowledged before the clinic's admins are told. NULL: clotwatch's d
 (15 minutes, 4 hours; ``clotwatch.core.followup.ACKNOWLEDGE_WITHIN``).
 
 Revision ID: 0008_h12_escalation_windows
-Revises: 0007_followup_settings
+Revises: 0008_h9care_movement (chained after main's 0008 when main was merged in)
 Create Date: 2026-11-30
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0008_h12_escalation_windows"
-down_revision = "0007_followup_settings"
+down_revision = "0008_h9care_movement"
 branch_labels = None
 depends_on = None
 
