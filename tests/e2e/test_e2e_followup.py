@@ -223,14 +223,14 @@ PUSH_STUB = """
 
 @pytest.mark.parametrize("lang", ["en", "ru"])
 def test_the_push_button_subscribes_this_browser_for_alerts(
-        browser: Any, push_server: Any, lang: str) -> None:
+        browser: Any, push_server: Any, axe: Any, lang: str) -> None:
     clinic = admin(push_server, "create-clinic", "--name", f"Push ward {lang}", "--json")
     clinic_id = re.search(r'"id": (\d+)', clinic).group(1)  # type: ignore[union-attr]
     nurse = f"push-nurse-{lang}@example.org"
     admin(push_server, "add-clinician", "--clinic", clinic_id, "--email", nurse, "--name",
           f"Nurse {lang}", "--password-file", "-")
     for permission, works in (("granted", True), ("denied", False)):
-        ctx = browser.new_context(viewport={"width": 390, "height": 844})
+        ctx = browser.new_context(viewport={"width": 390, "height": 844}, bypass_csp=True)
         ctx.set_default_timeout(15_000)
         if permission == "granted":
             ctx.grant_permissions(["notifications"], origin=push_server.url)
@@ -246,6 +246,7 @@ def test_the_push_button_subscribes_this_browser_for_alerts(
             status = box.locator("[data-push-status]")
             expect(status).to_have_text(box.get_attribute(
                 "data-done" if works else "data-failed") or "")
+            accessible(page, axe)
             registered = page.evaluate(
                 "navigator.serviceWorker.getRegistration('/static/')"
                 ".then(r => r ? r.active || r.installing || r.waiting ? 1 : 0 : 0)")
