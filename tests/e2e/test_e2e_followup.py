@@ -121,11 +121,15 @@ def test_enrol_join_check_in_emergency_worklist_audit_caregiver(
                 patient.locator(f"input[name={key}][value={value}]").check()
             patient.locator("form button.primary").click()
             expect(patient.locator("#calf_left_cm")).to_be_visible()
+            # A doctor today whatever the legs: said before they are asked.
+            expect(patient.locator(".disposition.urgent")).to_be_visible()
+            accessible(patient, axe)
             patient.locator(f"input[name=leg_side][value={side}]").check()
             patient.locator("input[name=leg_signs_rest][value=false]").check()
             patient.fill("#doses_taken", "2")
             patient.fill("#doses_missed", "0")
             patient.locator("form button.primary").click()
+            expect(patient.locator("#calf_left_cm")).to_have_count(0)
             expect(patient.locator(screen)).to_be_visible()
             accessible(patient, axe)
             if side == "none":

@@ -202,3 +202,16 @@ def test_the_history_rebuilt_without_validation_equals_the_validated_one(
     row = {**stored, "kind": kind, "villalta_symptoms": villalta, "answers": answers,
            "leg_pain": pain, "doses_missed": missed}
     assert rules.stored_checkin(row) == rules.core_checkin(row)
+
+
+@settings(max_examples=150, deadline=None)
+@given(checkins())
+def test_what_step_one_says_is_never_more_than_the_whole_checkin_tells(
+        case: tuple[str, dict[str, Any], dict[str, Any]]) -> None:
+    """After the warning signs the page may say "a doctor today" (``least_told``) before the
+    legs are asked: whatever the rest of the check-in says, it never tells less."""
+    from clotwatch.followup import least_told
+
+    pid, stored, asked = case
+    signs = {k: (None if asked[k] is SKIPPED else asked[k]) for k in WARNING_KEYS}
+    assert rank(told(pid, stored)) >= rank(least_told(signs)[0])

@@ -124,11 +124,17 @@ def test_a_racing_heart_is_told_as_the_triage_tells_it(world_app: tuple[World, T
     from clotwatch import triage
 
     world, client = world_app
+    t = triage.translator(lang)
     sign_in(client, "alice@example.org", PASSWORD)
     racing = {**NO_SIGNS, "fast_heartbeat": "true"}
     step2 = post(client, f"/{lang}/me/checkin/signs", racing, token_from=f"/{lang}/me/checkin")
     assert step2.status_code == 200 and 'name="leg_side"' in step2.text
     assert "emergency-banner" not in step2.text   # the leg decides, as in clotwatch check
+    # ... but a doctor today whatever the legs: said before they are asked.
+    assert 'class="disposition urgent"' in step2.text
+    assert t("headline.urgent") in step2.text.replace("&#39;", "'")
+    calm = post(client, f"/{lang}/me/checkin/signs", NO_SIGNS, token_from=f"/{lang}/me/checkin")
+    assert calm.status_code == 200 and 'class="disposition' not in calm.text
     hidden = re.search(r'name="signs" value="([^"]+)"', step2.text)
     assert hidden
     raw = hidden.group(1).replace("&#34;", '"').replace("&quot;", '"')
@@ -136,7 +142,6 @@ def test_a_racing_heart_is_told_as_the_triage_tells_it(world_app: tuple[World, T
                     {"signs": raw, "leg_side": "none", "leg_signs_rest": "false",
                      "doses_taken": "1", "doses_missed": "0"},
                     token_from=f"/{lang}/me/checkin")
-    t = triage.translator(lang)
     assert same_day.status_code == 200 and 'class="disposition urgent"' in same_day.text
     assert t("reason.fast_heartbeat_alone") in same_day.text.replace("&#39;", "'")
     assert "emergency-banner" not in same_day.text

@@ -692,9 +692,20 @@ async def checkin_signs(request: Request, lang: str) -> Response:
         return render(request, lang, "fu_emergency.html", stored=stored)
     ask_doses = await run_in_threadpool(followup.asks_doses, request.app.state.store, actor,
                                         _now(request))
+    # A finding that needs a doctor today whatever the legs (a racing heart at rest): said
+    # now, in the triage's words, before the leg questions decide whether it is an emergency.
+    floor, hits = followup_core.least_told(signs)
+    today = None
+    if floor == "urgent":
+        from clotwatch import triage
+
+        t = triage.translator(lang)
+        today = {"headline": t("headline.urgent"),
+                 "reasons": list(dict.fromkeys(t(h.message) for h in hits
+                                               if h.level == "urgent"))}
     return render(request, lang, "fu_checkin.html", **_triage_text(lang), signs=signs,
                   errors={}, values={}, symptoms=followup.VILLALTA_SYMPTOMS,
-                  ask_doses=ask_doses)
+                  ask_doses=ask_doses, today=today)
 
 
 NUMBER_FIELDS = {"calf_left_cm": "number", "calf_right_cm": "number", "leg_pain": "integer",

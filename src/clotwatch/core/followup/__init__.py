@@ -45,6 +45,7 @@ from clotwatch.core.followup.rules import (
     context_answers,
     escalation,
     evaluate,
+    least_told,
     triage_answers,
 )
 from clotwatch.core.followup.schedule import Adjustment, QuietHours, Schedule, zone
@@ -56,7 +57,7 @@ __all__ = [
     "VILLALTA_SYMPTOMS", "WARNING_KEYS", "ActivityFacts", "Adjustment", "AlertRule", "CheckIn",
     "Decision", "Finding", "OpenAlert", "Phase", "Programme", "QuietHours", "Schedule",
     "Source", "acknowledge_windows", "baseline_of", "checkin_triage", "context_answers",
-    "escalation", "evaluate", "get_programme", "message_ids", "triage_answers",
+    "escalation", "evaluate", "get_programme", "least_told", "message_ids", "triage_answers",
     "validate_checkin", "zone",
 ]
 

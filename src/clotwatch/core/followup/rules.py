@@ -23,6 +23,7 @@ from typing import Any, Literal
 
 from clotwatch.core.errors import InputError
 from clotwatch.core.followup.checkin import (
+    LEG_SIGNS,
     TRIAGE_QUESTIONS,
     VILLALTA,
     VILLALTA_SYMPTOMS,
@@ -241,6 +242,16 @@ def checkin_triage(schedule: Schedule, checkin: CheckIn) -> tuple[Level, list[Hi
     ("book an appointment") for want of answers the check-in never asks. An unanswered
     check-in question still keeps self-care away ("don't know" is never read as "no")."""
     return decide(triage_answers(schedule, checkin), asked=TRIAGE_QUESTIONS)
+
+
+def least_told(warning_signs: Mapping[str, Any]) -> tuple[Level, list[Hit]]:
+    """After the warning signs (step 1), the least the check-in can still tell: the triage on
+    those answers with every other check-in question answered the reassuring way (no leg has
+    symptoms, no leg sign), before the programme's own risk factor (which only raises). A
+    racing heart at rest gives "urgent": whatever the legs, a doctor today, so the check-in can
+    say so before it asks about the legs."""
+    calm: dict[str, Any] = {**dict.fromkeys(LEG_SIGNS, False), "leg_side": "none"}
+    return decide({**calm, **warning_signs}, asked=TRIAGE_QUESTIONS)
 
 
 def _triage(ctx: Context) -> tuple[Level, list[Hit]]:
