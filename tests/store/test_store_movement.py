@@ -1,5 +1,5 @@
 """The care team's movement alerts and the reminder settings, on SQLite and PostgreSQL
-(migration 0008_h9care_movement): the worker's planner opens an immobility alert once (one open
+(migration 0008_movement): the worker's planner opens an immobility alert once (one open
 per patient and rule, with its history, on the worklist and the patient page) when three
 complete days are below half the patient's first-week median, never when a day between them has
 no data; a stale-wearable alert opens after 48 hours without data and resolves itself when data

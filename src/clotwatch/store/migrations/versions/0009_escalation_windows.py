@@ -2,8 +2,8 @@
 may stay unacknowledged before the clinic's admins are told. NULL: clotwatch's defaults
 (15 minutes, 4 hours; ``clotwatch.core.followup.ACKNOWLEDGE_WITHIN``).
 
-Revision ID: 0008_h12_escalation_windows
-Revises: 0008_h9care_movement (chained after main's 0008 when main was merged in)
+Revision ID: 0009_escalation_windows
+Revises: 0008_movement
 Create Date: 2026-11-30
 """
 
@@ -12,8 +12,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0008_h12_escalation_windows"
-down_revision = "0008_h9care_movement"
+revision = "0009_escalation_windows"
+down_revision = "0008_movement"
 branch_labels = None
 depends_on = None
 

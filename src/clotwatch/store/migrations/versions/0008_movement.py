@@ -1,7 +1,7 @@
 """Reminders to move set by the person or their clinician, journeys, movement-alert checks
 (issue #9): the ``movement_settings`` table.
 
-Revision ID: 0008_h9care_movement
+Revision ID: 0008_movement
 Revises: 0007_followup_settings
 Create Date: 2026-11-30
 """
@@ -11,7 +11,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0008_h9care_movement"
+revision = "0008_movement"
 down_revision = "0007_followup_settings"
 branch_labels = None
 depends_on = None
