@@ -81,7 +81,9 @@ class ContextRules:
         object.__setattr__(self, "_compiled", compiled)
 
     def hits(self, text: str) -> list[_Hit]:
-        """Cues found in ``text``; where two overlap the longer wins, pseudo first."""
+        """Cues found in ``text``; where two overlap the longer wins, pseudo first. Two
+        non-pseudo cues on exactly the same words are both kept: a phrase listed as a forward
+        and as a backward trigger ("years ago") works in both directions."""
         found = [
             _Hit(cue, m.start(), m.end())
             for cue, rx in self._compiled
@@ -91,7 +93,15 @@ class ContextRules:
         found.sort(key=lambda h: (-(h.end - h.start), h.cue.direction != "pseudo", h.start))
         kept: list[_Hit] = []
         for h in found:
-            if all(h.end <= k.start or h.start >= k.end for k in kept):
+            if all(
+                h.end <= k.start
+                or h.start >= k.end
+                or (
+                    (h.start, h.end) == (k.start, k.end)
+                    and "pseudo" not in (h.cue.direction, k.cue.direction)
+                )
+                for k in kept
+            ):
                 kept.append(h)
         return sorted((h for h in kept if h.cue.direction != "pseudo"), key=lambda h: h.start)
 

@@ -100,7 +100,21 @@ def _drinks(m: re.Match[str]) -> tuple[float | None, str, str | None]:
     raw = m.group("n").lower()
     n = float(_WORD_NUMBERS[raw]) if raw in _WORD_NUMBERS else _f(raw)
     per = m.group("per").lower()
-    return (n * 7 if per.startswith("d") else n), "drinks/week", None
+    return (n * 7 if per.startswith(("d", "n")) else n), "drinks/week", None
+
+
+# "AST and ALT were 4 times the normal value", "bilirubin 2.5 x ULN", "three-fold the upper
+# limit of normal": a multiple of the upper limit of normal.
+_ULN = (
+    r"(?P<n>\d+(?:\.\d+)?|" + "|".join(_WORD_NUMBERS) + r")\s*(?:-?\s*fold|times|x|×)\s*"
+    r"(?:higher than |above |over |greater than |the )*(?:the )?(?:upper limits? of normal|ULN|"
+    r"normal(?: values?| range| limits?| levels?)?)"
+)
+
+
+def _uln(m: re.Match[str]) -> tuple[float | None, str, str | None]:
+    raw = m.group("n").lower()
+    return (float(_WORD_NUMBERS[raw]) if raw in _WORD_NUMBERS else _f(raw)), "x ULN", None
 
 
 def _bp(m: re.Match[str]) -> tuple[float | None, str, str | None]:
@@ -142,6 +156,11 @@ PATTERNS: tuple[tuple[str, str, _Conv], ...] = (
         _plain("kg/m2"),
     ),
     (
+        "bmi",
+        r"(?:\bBMI\b|body mass index)[^\d\n;]{0,60}?(?P<n>\d{2}(?:\.\d+)?)\s*kg\s*/\s*m",
+        _plain("kg/m2"),
+    ),
+    (
         "ddimer",
         r"\bD-?dimers?\b[^\d\n;]{0,40}?(?P<n>\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)\s*"
         r"(?P<mass>" + _MASS + r")?\s*(?:\(?(?P<basis>FEU|DDU)\)?)?",
@@ -161,10 +180,23 @@ PATTERNS: tuple[tuple[str, str, _Conv], ...] = (
     ),
     (
         "systolic_bp",
-        r"(?:\bBP\b|blood pressure)[^\d\n.;]{0,30}?(?P<sys>\d{2,3})\s*/\s*\d{2,3}",
+        r"(?:\bBP\b|blood pressure|(?<!pulmonary )(?<!portal )(?<!intracranial )"
+        r"(?:hypertension|hypertensive))[^\d\n.;]{0,60}?"
+        r"(?P<sys>\d{2,3})\s*/\s*\d{2,3}",
         _bp,
     ),
     ("systolic_bp", r"\b(?P<sys>\d{2,3})\s*/\s*\d{2,3}\s*mm ?hg\b", _bp),
+    (
+        "systolic_bp",
+        r"\bsystolic (?:blood )?(?:pressures?|BP|readings?)[^\d\n.;/]{0,30}?"
+        r"(?P<sys>\d{2,3})(?![\d.]|\s*(?:/|%))",
+        _bp,
+    ),
+    (
+        "systolic_bp",
+        r"\b(?P<sys>\d{2,3})\s*mm ?hg\s+(?:for the |of |in )?(?:the )?systolic\b",
+        _bp,
+    ),
     (
         "creatinine",
         r"\bcreatinine\b[^\d\n;]{0,30}?(?P<n>\d+(?:\.\d+)?)\s*(?P<u>mg/dl|[uµμ]mol/l)",
@@ -173,9 +205,27 @@ PATTERNS: tuple[tuple[str, str, _Conv], ...] = (
     (
         "alcohol_drinks",
         r"(?P<n>\d+|" + "|".join(_WORD_NUMBERS) + r")\s*(?:alcoholic\s+|standard\s+)?"
-        r"(?:drinks|units|beers|glasses of wine|glasses)(?:\s+of\s+\w+)?\s*"
+        r"(?:drinks|units|beers|beverages|glasses of wine|glasses)(?:\s+of\s+\w+)?\s*"
         r"(?:per|a|/|each|every)\s*(?P<per>week|wk|day|d|night)\b",
         _drinks,
+    ),
+    (
+        "alcohol_drinks",
+        r"\b(?P<per>weekly|daily|nightly)\b[^\d\n.;]{0,25}?(?P<n>\d+|"
+        + "|".join(_WORD_NUMBERS) + r")\s*(?:alcoholic\s+|standard\s+)?"
+        r"(?:drinks|units|beers|beverages|glasses)\b",
+        _drinks,
+    ),
+    (
+        "bilirubin_uln",
+        r"\bbilirubin\b[^\d\n.;]{0,40}?" + _ULN,
+        _uln,
+    ),
+    (
+        "liver_enzyme_uln",
+        r"\b(?:AST|ALT|transaminases?|aminotransferases?|alkaline phosphatase|ALP|liver "
+        r"enzymes)\b[^\d\n.;]{0,40}?" + _ULN,
+        _uln,
     ),
 )
 _COMPILED = tuple((k, re.compile(p, re.IGNORECASE), c) for k, p, c in PATTERNS)
@@ -188,9 +238,12 @@ _NEEDS: dict[str, tuple[str, ...]] = {
     "bmi": ("bmi", "body mass"),
     "ddimer": ("dimer",),
     "calf_difference": ("calf",),
-    "systolic_bp": ("/",),
+    "systolic_bp": ("/", "systolic"),
     "creatinine": ("creatinine",),
-    "alcohol_drinks": ("drink", "unit", "beer", "glass"),
+    "alcohol_drinks": ("drink", "unit", "beer", "glass", "beverage"),
+    "bilirubin_uln": ("bilirubin",),
+    "liver_enzyme_uln": ("ast", "alt", "transaminase", "aminotransferase", "phosphatase",
+                         "alp", "liver enzyme"),
 }
 _WEIGHT = re.compile(r"\b(?:weight|weighed|weighing|wt)\b[^\d\n;]{0,20}?(\d+(?:\.\d+)?)\s*kg\b",
                      re.IGNORECASE)

@@ -45,6 +45,11 @@ def _input_rule(where: str, raw: dict[str, Any], concepts: set[str]) -> InputRul
         dated=tuple(raw.get("dated", ())),
         options=tuple((o, tuple(cs)) for o, cs in raw.get("options", ())),
         if_negated=raw.get("if_negated"),
+        historical_within_days=raw.get("historical_within_days"),
+        current_overrides=tuple(raw.get("current_overrides", ())),
+        measure_overrides_history=bool(raw.get("measure_overrides_history", False)),
+        distinct_from=tuple(raw.get("distinct_from", ())),
+        measures_all={k: dict(v) for k, v in raw.get("measures_all", {}).items()},
         source=raw.get("source", ""),
     )
     for c in rule.concept_ids():
@@ -73,7 +78,7 @@ def load_rules(lang: str = "en") -> RuleSet:
     raw_concepts = _read(lang, "concepts.json")["concepts"]
     concepts = {
         cid: Concept(cid, tuple(c["patterns"]), c.get("source", ""),
-                     tuple(c.get("case_sensitive", ())))
+                     tuple(c.get("case_sensitive", ())), bool(c.get("persistent", False)))
         for cid, c in raw_concepts.items()
     }
     instruments: dict[str, dict[str, InputRule]] = {}
