@@ -43,8 +43,13 @@ def run() -> tuple[Any, Any, int]:
     return nm.run(directory)  # type: ignore[no-any-return]
 
 
-def test_report_is_current(run: tuple[Any, Any, int]) -> None:
-    assert nm.REPORT.read_text(encoding="utf-8") == nm.render(*run), (
+@pytest.fixture(scope="module")
+def holdouts(run: tuple[Any, Any, int]) -> Any:
+    return nm.holdouts(nm.data_dir())
+
+
+def test_report_is_current(run: tuple[Any, Any, int], holdouts: Any) -> None:
+    assert nm.REPORT.read_text(encoding="utf-8") == nm.render(*run, holdouts), (
         "docs/validation/notes.md is stale: run python benchmarks/notes_medcalc.py --write"
     )
 
@@ -63,3 +68,7 @@ def test_accuracy_floors(run: tuple[Any, Any, int]) -> None:
     assert exact >= MIN_EXACT_CORRECTED
     assert in_range >= MIN_CORRECTED_IN_RANGE
     assert tp / (tp + fp) >= MIN_PRECISION
+
+
+def test_held_out_notes_never_answer_a_denied_finding_yes(holdouts: Any) -> None:
+    assert all(h.negated_yes == 0 for h in holdouts)

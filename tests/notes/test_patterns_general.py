@@ -169,3 +169,21 @@ def test_forward_and_backward_cue_on_the_same_words_both_apply() -> None:
     # "years ago" is a forward and a backward history trigger: the cancer before it is past
     note = "Breast cancer diagnosed five years ago, treated with surgery."
     assert "malignancy" not in _inputs(note, "wells-pe")
+
+
+@pytest.mark.parametrize(
+    ("note", "instrument", "item"),
+    [
+        ("He has no history of major bleeding episodes.", "has-bled", "bleeding_history"),
+        ("She denies any history of major bleeding.", "has-bled", "bleeding_history"),
+        ("No episodes of bleeding requiring transfusion.", "has-bled", "bleeding_history"),
+        ("There is no history of paraplegia.", "wells-dvt", "paralysis_or_cast"),
+    ],
+)
+def test_a_denial_that_runs_into_the_finding_still_denies_it(
+    note: str, instrument: str, item: str
+) -> None:
+    # the cue ("no history of") and the finding ("history of major bleeding") share words
+    got = extract(note, instrument)
+    assert got["inputs"].get(item) is not True
+    assert all(e["value"] is not True for e in got["evidence"] if e["input"] == item)
