@@ -254,7 +254,7 @@ class Document:
         self._starts = [s.start for s in self.sentences]
         self._hits: dict[int, Any] = {}
         self._mentions: dict[str, list[_Mention]] = {}
-        self._measures: list[Measurement] | None = None
+        self._measures: dict[str, list[Measurement]] = {}
 
     def sentence_at(self, pos: int) -> Sentence | None:
         lo, hi = 0, len(self._starts)
@@ -341,10 +341,14 @@ class Document:
             return best[1], False
         return None, bool(_YEAR.search(sent.text))
 
-    def measures(self) -> list[Measurement]:
-        if self._measures is None:
-            self._measures = measurements(self.text)
-        return self._measures
+    def measures(self, kind: str) -> list[Measurement]:
+        """The numbers of one kind (found once per note and kind: an instrument that asks
+        for no blood pressure does not pay for finding one)."""
+        found = self._measures.get(kind)
+        if found is None:
+            found = measurements(self.text, (kind,), self.lower)
+            self._measures[kind] = found
+        return found
 
 
 def _quote(text: str, limit: int = 120) -> str:
@@ -514,9 +518,7 @@ class _Reader:
 
     def _measure(self) -> tuple[Any, Evidence | None]:
         rule, inp = self.rule, self.inp
-        for ms in self.note.measures():
-            if ms.kind != rule.measure:
-                continue
+        for ms in self.note.measures(rule.measure or ""):
             if ms.value is None:
                 self.why_not.append(f"{ms.text!r}: {ms.qualifier}")
                 continue
@@ -554,7 +556,9 @@ class _Reader:
         """Evidence when every number of ``measures_all`` is in the note and past its
         threshold (in sentences that are the patient's and not conditional), else None."""
         found: dict[str, Measurement] = {}
-        for ms in self.note.measures():
+        numbers = sorted((m for k in self.rule.measures_all for m in self.note.measures(k)),
+                         key=lambda m: m.start)
+        for ms in numbers:
             th = self.rule.measures_all.get(ms.kind)
             if th is None or ms.kind in found or ms.value is None:
                 continue

@@ -11,7 +11,7 @@ DDU is kept but has no converted value, because the two differ two-fold.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
 from clotwatch.core.errors import InputError
@@ -117,7 +117,12 @@ def _uln(m: re.Match[str]) -> tuple[float | None, str, str | None]:
     return (float(_WORD_NUMBERS[raw]) if raw in _WORD_NUMBERS else _f(raw)), "x ULN", None
 
 
+_NOT_SYSTEMIC = ("pulmonary ", "portal ", "intracranial ")
+
+
 def _bp(m: re.Match[str]) -> tuple[float | None, str, str | None]:
+    if m.string[max(0, m.start() - 13) : m.start()].lower().endswith(_NOT_SYSTEMIC):
+        return None, "mmHg", "not the systemic blood pressure (pulmonary, portal or intracranial)"
     return _f(m.group("sys")), "mmHg", None
 
 
@@ -180,8 +185,7 @@ PATTERNS: tuple[tuple[str, str, _Conv], ...] = (
     ),
     (
         "systolic_bp",
-        r"(?:\bBP\b|blood pressure|(?<!pulmonary )(?<!portal )(?<!intracranial )"
-        r"(?:hypertension|hypertensive))[^\d\n.;]{0,60}?"
+        r"(?:\bBP\b|blood pressure|hypertensi(?:on|ve))[^\d\n.;]{0,60}?"
         r"(?P<sys>\d{2,3})\s*/\s*\d{2,3}",
         _bp,
     ),
@@ -252,11 +256,15 @@ _HEIGHT = re.compile(
 )
 
 
-def measurements(text: str) -> list[Measurement]:
-    """Every number with a unit the rules know, in order of appearance."""
+def measurements(text: str, kinds: Collection[str] | None = None,
+                 lower: str | None = None) -> list[Measurement]:
+    """Every number with a unit the rules know (or only those of ``kinds``), in order of
+    appearance. ``lower`` may pass ``text.lower()`` when the caller has it."""
     out: list[Measurement] = []
-    lower = text.lower()
-    present = {k for k, words in _NEEDS.items() if any(w in lower for w in words)}
+    if lower is None or len(lower) != len(text):
+        lower = text.lower()
+    present = {k for k, words in _NEEDS.items()
+               if (kinds is None or k in kinds) and any(w in lower for w in words)}
     for kind, rx, conv in _COMPILED:
         if kind not in present:
             continue
@@ -265,7 +273,7 @@ def measurements(text: str) -> list[Measurement]:
                 continue
             value, unit, qualifier = conv(m)
             out.append(Measurement(kind, value, unit, m.start(), m.end(), m.group(0), qualifier))
-    if not any(o.kind == "bmi" for o in out):
+    if (kinds is None or "bmi" in kinds) and not any(o.kind == "bmi" for o in out):
         w, h = _WEIGHT.search(text), _HEIGHT.search(text)
         if w and h and abs(w.start() - h.start()) < 200:
             metres = _f(h.group(1)) / (100 if h.group(2).lower() == "cm" else 1)
