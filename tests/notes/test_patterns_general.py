@@ -187,3 +187,19 @@ def test_a_denial_that_runs_into_the_finding_still_denies_it(
     got = extract(note, instrument)
     assert got["inputs"].get(item) is not True
     assert all(e["value"] is not True for e in got["evidence"] if e["input"] == item)
+
+
+def test_respectively_pairs_names_and_values_in_order() -> None:
+    got = {m.kind: (m.value, m.qualifier) for m in measurements(
+        "HR, temperature and SpO2 were 112, 38.2 and 91% on 4 L, respectively.")}
+    assert got["heart_rate"] == (112.0, None)
+    assert got["spo2"] == (91.0, "on oxygen")  # the temperature keeps the places aligned
+    assert not measurements("Her children are 3 and 5, respectively.")
+    # names and values that do not pair up are left alone
+    assert "spo2" not in {m.kind for m in measurements(
+        "Pulse and SpO2 were recorded; 88 respectively.")}
+
+
+def test_cerebrovascular_insult_is_a_stroke() -> None:
+    note = "A recent cerebrovascular insult two weeks ago prolonged his stay."
+    assert _inputs(note, "caprini-2005").get("stroke_past_month") is True

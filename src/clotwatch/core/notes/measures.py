@@ -256,6 +256,87 @@ _HEIGHT = re.compile(
 )
 
 
+# "HR, BP and SpO2 were 112, 150/90 mmHg and 91%, respectively": names, then values in order.
+_BOUNDARY = re.compile(r"[;\n]|\.(?!\d)")
+_VERB = re.compile(r"\b(?:were|was|are|is|measured(?: at)?|read|of)\b|:", re.IGNORECASE)
+_SPLIT = re.compile(r",\s*(?:and\s+)?|\s+and\s+", re.IGNORECASE)
+_VITALS: tuple[tuple[re.Pattern[str], str | None], ...] = (
+    (re.compile(_HR_WORDS, re.IGNORECASE), "heart_rate"),
+    (re.compile(_SPO2_WORDS, re.IGNORECASE), "spo2"),
+    (re.compile(r"\bBP\b|blood pressure|systolic", re.IGNORECASE), "systolic_bp"),
+    (re.compile(r"\bBMI\b|body mass index", re.IGNORECASE), "bmi"),
+    (re.compile(r"temperature|\btemp\b|respiratory rate|\bRR\b|respirations|weight|height",
+                re.IGNORECASE), None),
+)
+
+
+_VITAL_KINDS = frozenset({"heart_rate", "spo2", "systolic_bp", "bmi"})
+
+
+def _chunks(text: str, lower: str) -> list[tuple[int, str]]:
+    """Each clause that ends in "respectively", from the last boundary before it."""
+    out: list[tuple[int, str]] = []
+    at = lower.find("respectively")
+    while at >= 0:
+        end = at + len("respectively")
+        start = max(0, at - 300)
+        for b in _BOUNDARY.finditer(text, start, at):
+            start = b.end()
+        out.append((start, text[start:end]))
+        at = lower.find("respectively", end)
+    return out
+
+
+def _respectively(text: str, lower: str, kinds: Collection[str] | None) -> list[Measurement]:
+    out: list[Measurement] = []
+    for base, chunk in _chunks(text, lower):
+        digit = re.search(r"(?<!\w)\d", chunk)  # a number, not the 2 of "SpO2"
+        if digit is None:
+            continue
+        verbs = list(_VERB.finditer(chunk, 0, digit.start()))
+        if not verbs:
+            continue
+        verb = verbs[-1]
+        names = [n for n in _SPLIT.split(chunk[: verb.start()]) if n.strip()]
+        kinds_named: list[str | None] = []
+        for name in reversed(names):
+            kind = next((k for rx, k in _VITALS if rx.search(name)), "")
+            if kind == "":
+                break
+            kinds_named.insert(0, kind)
+        values: list[tuple[int, str]] = []
+        pos = verb.end()
+        for item in _SPLIT.split(chunk[verb.end():]):
+            at = chunk.find(item, pos)
+            pos = at + len(item)
+            core = re.sub(r"[\s,]*\brespectively\b.*$", "", item, flags=re.IGNORECASE)
+            lead = len(core) - len(core.lstrip())
+            if re.search(r"\d", core):
+                values.append((base + at + lead, core.strip()))
+        if len(kinds_named) < 2 or len(kinds_named) != len(values):
+            continue
+        for kind, (start, item) in zip(kinds_named, values, strict=True):
+            if kind is None or (kinds is not None and kind not in kinds):
+                continue
+            pattern = r"(\d{2,3})\s*/\s*\d{2,3}" if kind == "systolic_bp" else r"\d+(?:\.\d+)?"
+            num = re.search(pattern, item)
+            if num is None:
+                continue
+            value = _f(num.group(1) if kind == "systolic_bp" else num.group(0))
+            end = start + len(item.rstrip())
+            qualifier = None
+            if kind == "spo2":
+                after = item[num.end():] + text[end : end + 40]
+                if _OXYGEN.search(after) and not re.search(
+                    r"\b(?:room air|ambient air|RA)\b", after[:20], re.IGNORECASE
+                ):
+                    qualifier = "on oxygen"
+            unit = {"heart_rate": "beats/min", "spo2": "%", "systolic_bp": "mmHg",
+                    "bmi": "kg/m2"}[kind]
+            out.append(Measurement(kind, value, unit, start, end, text[start:end], qualifier))
+    return out
+
+
 def measurements(text: str, kinds: Collection[str] | None = None,
                  lower: str | None = None) -> list[Measurement]:
     """Every number with a unit the rules know (or only those of ``kinds``), in order of
@@ -273,6 +354,10 @@ def measurements(text: str, kinds: Collection[str] | None = None,
                 continue
             value, unit, qualifier = conv(m)
             out.append(Measurement(kind, value, unit, m.start(), m.end(), m.group(0), qualifier))
+    if (kinds is None or not _VITAL_KINDS.isdisjoint(kinds)) and "respectively" in lower:
+        for r in _respectively(text, lower, kinds):
+            if not any(o.kind == r.kind and o.start < r.end and r.start < o.end for o in out):
+                out.append(r)
     if (kinds is None or "bmi" in kinds) and not any(o.kind == "bmi" for o in out):
         w, h = _WEIGHT.search(text), _HEIGHT.search(text)
         if w and h and abs(w.start() - h.start()) < 200:
