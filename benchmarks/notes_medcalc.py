@@ -637,8 +637,8 @@ def render(results: list[RowResult], tallies: dict[str, dict[str, Tally]],
         "HAS-BLED *H* is any history of hypertension in the benchmark but uncontrolled "
         "hypertension (systolic > 160 mmHg) in Pisters 2010 and in clotwatch; Caprini *major "
         "surgery in the last month* is the current operation counted a second time by the "
-        "benchmark (docs/validation/medcalc-bench.md), and clotwatch does not count an "
-        "operation the note does not date.",
+        "benchmark (docs/validation/medcalc-bench.md): clotwatch counts an operation once, by "
+        "its type, and does not count one the note does not date.",
         "",
         *_published_section(results),
         *_convention_section(results),
