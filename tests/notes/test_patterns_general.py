@@ -203,3 +203,19 @@ def test_respectively_pairs_names_and_values_in_order() -> None:
 def test_cerebrovascular_insult_is_a_stroke() -> None:
     note = "A recent cerebrovascular insult two weeks ago prolonged his stay."
     assert _inputs(note, "caprini-2005").get("stroke_past_month") is True
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        ({"measure": "pulse_pressure", "source": "s"}, "unknown measure"),
+        ({"measures_all": {"bilirubin_uln": {"over": 2}}, "source": "s"}, "unknown threshold"),
+        ({"concepts": ["no_such_concept"], "source": "s"}, "unknown concept"),
+        ({"concepts": ["stroke"]}, "general pattern"),
+    ],
+)
+def test_rule_files_are_checked_when_loaded(raw: dict[str, Any], message: str) -> None:
+    from clotwatch.notes.rules import _input_rule
+
+    with pytest.raises(ValueError, match=message):
+        _input_rule("en/instruments/x.json: y", raw, {"stroke"})

@@ -34,6 +34,7 @@ from clotwatch.core.notes.text import Section, Sentence, sentences
 
 STATUSES = ("present", "negated", "historical", "hypothetical", "family", "uncertain")
 HISTORICAL_DAYS = 14  # Harkema 2009: "historical" is more than two weeks before the encounter
+THRESHOLD_KEYS = ("at_least", "above", "below", "at_most")
 
 
 @dataclass(frozen=True)
