@@ -32,6 +32,10 @@ def _inputs(note: str, instrument: str) -> dict[str, Any]:
         ("History of uncontrolled hypertension. BP today 128/80.", False),
         ("Hypertension, well controlled on ramipril.", False),
         ("Treated hypertension.", None),  # treated is not uncontrolled; unknown stays missing
+        ("She has high blood pressure on medication.", None),  # treated, not uncontrolled
+        ("His BP was not controlled on two drugs.", True),
+        ("BP has been poorly controlled.", True),
+        ("Blood pressure remains not well controlled.", True),
         ("If systolic pressure rises above 170 mmHg, call the registrar.", None),
     ],
 )
@@ -138,7 +142,7 @@ def test_caprini_wordings() -> None:
     got = _inputs(
         "Admitted after elective lower extremity arthroplasty. PMH of Factor V. "
         "Body mass index, in the normal range, is 23 kg/m2. He is able to walk unaided. "
-        "Possible complications of her protein C deficiency were discussed.",
+        "She has protein C deficiency.",
         "caprini-2005",
     )
     assert got["surgery_type"] == "elective_lower_extremity_arthroplasty"
@@ -219,3 +223,9 @@ def test_rule_files_are_checked_when_loaded(raw: dict[str, Any], message: str) -
 
     with pytest.raises(ValueError, match=message):
         _input_rule("en/instruments/x.json: y", raw, {"stroke"})
+
+
+def test_possible_complications_stay_doubtful() -> None:
+    # the complications of a treatment, discussed, are not the patient's events
+    note = "We discussed possible complications of warfarin, including major bleeding."
+    assert _inputs(note, "has-bled").get("bleeding_history") is not True
