@@ -229,3 +229,29 @@ def test_possible_complications_stay_doubtful() -> None:
     # the complications of a treatment, discussed, are not the patient's events
     note = "We discussed possible complications of warfarin, including major bleeding."
     assert _inputs(note, "has-bled").get("bleeding_history") is not True
+
+
+@pytest.mark.parametrize(
+    ("note", "instrument", "item"),
+    [
+        ("Her legs are not swollen.", "caprini-2005", "swollen_legs"),
+        ("The legs show no swelling.", "caprini-2005", "swollen_legs"),
+        ("Lower extremities without any swelling.", "caprini-2005", "swollen_legs"),
+        ("Swelling was not noted in the legs.", "caprini-2005", "swollen_legs"),
+        ("Edema is absent in both legs.", "caprini-2005", "swollen_legs"),
+        ("He had no chemotherapy.", "wells-pe", "malignancy"),
+    ],
+)
+def test_a_denial_inside_the_matched_words_denies_the_finding(
+    note: str, instrument: str, item: str
+) -> None:
+    # concept patterns allow a few words between a body part and a finding; a denial among
+    # those words must not be read past
+    assert _inputs(note, instrument).get(item) is not True
+
+
+def test_a_negation_that_is_part_of_the_meaning_is_kept() -> None:
+    assert _inputs("He walks without aid.", "caprini-2005").get("mobility") == "ambulatory"
+    assert _inputs("Hypertension, not well controlled.", "has-bled").get("hypertension") is True
+    assert "mobility" not in _inputs("She is able to walk no more than five metres.",
+                                     "caprini-2005")

@@ -48,6 +48,10 @@ class Concept:
     # A lasting state ("paraplegia since 1987"): a past-history mention of it still holds now,
     # so it answers an input that accepts only present findings.
     persistent: bool = False
+    # Its own words may hold a negation that is part of its meaning ("not well controlled",
+    # "walks without aid"). For every other concept a denial inside the matched words denies
+    # the mention ("legs are not swollen", "the legs show no swelling").
+    negation_inside: bool = False
 
     def prefixes(self) -> tuple[frozenset[str], frozenset[str]] | None:
         """Strings (lower-case, then case-sensitive) one of which every match starts with, or
@@ -278,6 +282,20 @@ class Document:
         return modifiers(sent.text, start - sent.start, end - sent.start, self.rules.context,
                          hits=hits)
 
+    def inner_denial(self, sent: Sentence, start: int, end: int
+                     ) -> tuple[tuple[str, ...], str] | None:
+        """A denial cue inside ``[start, end)`` (its categories and words), if any."""
+        hits = self._hits.get(sent.start)
+        if hits is None:
+            hits = self.rules.context.hits(sent.text)
+            self._hits[sent.start] = hits
+        a, b = start - sent.start, end - sent.start
+        for h in hits:
+            if (h.start >= a and h.end <= b and "negated" in h.cue.categories
+                    and h.cue.direction in ("forward", "backward", "bidirectional")):
+                return h.cue.categories, sent.text[h.start : h.end]
+        return None
+
     def assertion(self, sent: Sentence, start: int, end: int) -> tuple[str, frozenset[str],
                                                                        str | None]:
         mods = self.modifiers(sent, start, end)
@@ -298,6 +316,11 @@ class Document:
             if sent is None:
                 continue
             st, cats, cue = self.assertion(sent, m.start(), m.end())
+            if not self.rules.concepts[concept].negation_inside:
+                inner = self.inner_denial(sent, m.start(), m.end())
+                if inner is not None:
+                    cats = cats | frozenset(inner[0])
+                    st, cue = status(cats), inner[1]
             days, by_year = self._when(sent, m.start())
             found.append(_Mention(concept, m.start(), m.end(), sent, st, cats, cue, days,
                                   by_year))

@@ -90,7 +90,8 @@ def load_rules(lang: str = "en") -> RuleSet:
     raw_concepts = _read(lang, "concepts.json")["concepts"]
     concepts = {
         cid: Concept(cid, tuple(c["patterns"]), c.get("source", ""),
-                     tuple(c.get("case_sensitive", ())), bool(c.get("persistent", False)))
+                     tuple(c.get("case_sensitive", ())), bool(c.get("persistent", False)),
+                     bool(c.get("negation_inside", False)))
         for cid, c in raw_concepts.items()
     }
     instruments: dict[str, dict[str, InputRule]] = {}
