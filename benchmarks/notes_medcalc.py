@@ -615,7 +615,10 @@ def render(results: list[RowResult], tallies: dict[str, dict[str, Tally]],
     )
     out += [
         "",
-        f"Negated evidence answered as yes: **{negated_yes}** (must be 0; checked by the test).",
+        f"Negated evidence answered as yes: **{negated_yes}** (must be 0; checked by the test). "
+        "A second check (tests/notes/test_notes_medcalc.py): every yes finding read from these "
+        "notes, quoted back inside a denial (\"He denies ...\", \"There is no ...\", \"No "
+        "evidence of ...\"), is not yes.",
         "",
         "The Caprini original labels are known to be wrong (the benchmark's code drops items and "
         "gives BMI > 25 two points; see docs/validation/medcalc-bench.md), so exact agreement "
