@@ -255,3 +255,11 @@ def test_a_negation_that_is_part_of_the_meaning_is_kept() -> None:
     assert _inputs("Hypertension, not well controlled.", "has-bled").get("hypertension") is True
     assert "mobility" not in _inputs("She is able to walk no more than five metres.",
                                      "caprini-2005")
+
+
+def test_bed_phrases_with_a_possessive_or_a_duration() -> None:
+    assert _inputs("She remained confined to her bed.", "wells-pe").get(
+        "immobilization_or_surgery") is True
+    assert _inputs("He has been in bed for two weeks.", "caprini-2005")["mobility"] == (
+        "confined_over_72h")
+    assert "immobilization_or_surgery" not in _inputs("She denies any days in bed.", "wells-pe")
