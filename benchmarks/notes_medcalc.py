@@ -117,6 +117,13 @@ PUBLISHED: tuple[tuple[str, str, str, str], ...] = (
         "tool_call_benchmark_summary_*_v4.json",
     ),
 )
+# Per-calculator figures read from a public per-row results file (the Verified repository's
+# evaluation/outputs/tool_call_benchmark_results_claude_sonnet46_v4.jsonl, rows by hand): only
+# Wells PE was tallied; the other calculators' rows are in the same file, not tallied here.
+PER_CALCULATOR = {
+    "wells-pe": "20/20 (100%): Claude Sonnet 4.6 calling the benchmark's own calculator code, "
+                "Verified split (its own labels)",
+}
 # MedCalc-Bench's categories of the five calculators (the test CSV's Category column).
 CATEGORY = {"wells-dvt": "risk", "wells-pe": "risk", "has-bled": "risk",
             "caprini-2005": "risk", "perc": "diagnosis"}
@@ -434,8 +441,9 @@ def _published_section(results: list[RowResult]) -> list[str]:
         "and repository, the 2026 audit and the MedCalc-Bench-Verified repository); the "
         "closest are MedCalc-Bench's categories, which mix these calculators with others and "
         "come from the Verified split (other notes and labels for Wells DVT and Caprini). "
-        "So the comparison is by category and is not like-for-like; the per-calculator "
-        "column says *not published*.",
+        "One public per-row results file (models that extract the inputs and call the "
+        "benchmark's own calculator code, Verified split) was tallied by hand for Wells PE only. "
+        "So the comparison is by category and is not like-for-like.",
         "",
         "| Calculator | Category | Ours vs original | Ours vs corrected "
         "| Published for this calculator | Best published for its category |",
@@ -445,8 +453,9 @@ def _published_section(results: list[RowResult]) -> list[str]:
         rows = [r for r in results if r.instrument == iid]
         o, no = _exact(rows, "label")
         c, nc = _exact(rows, "corrected")
+        per = PER_CALCULATOR.get(iid, "not published; per-row file exists, not tallied")
         out.append(f"| {NAMES[iid]} | {CATEGORY[iid]} | {_pct(o, no)} | {_pct(c, nc)} | "
-                   f"not published | {BEST_BY_CATEGORY[CATEGORY[iid]]} |")
+                   f"{per} | {BEST_BY_CATEGORY[CATEGORY[iid]]} |")
     for cat in ("risk", "diagnosis"):
         rows = [r for r in results if CATEGORY[r.instrument] == cat]
         o, no = _exact(rows, "label")
@@ -464,7 +473,8 @@ def _published_section(results: list[RowResult]) -> list[str]:
         "Not found: per-calculator accuracy in the MedCalc-Bench paper (its Table 2 is by "
         "category) or in the audits; the MedCalc-Bench repository's per-row model outputs "
         "(`outputs/*.jsonl`) are not committed; the tool-calling per-row files of the Verified "
-        "repository are on the Verified notes and labels, which differ from these rows.",
+        "repository are on the Verified notes and labels (its Wells PE rows carry other labels "
+        "than these v1.0 rows); only its Wells PE rows were tallied.",
         "",
     ]
     return out
