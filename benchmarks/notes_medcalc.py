@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import ast
 import csv
+import json
 import re
 import sys
 from collections import defaultdict
@@ -41,8 +42,11 @@ from medcalc_bench import (  # noqa: E402  (benchmark scripts import each other 
     map_entities,
 )
 
+from clotwatch.core.notes import Concept, InputRule, RuleSet  # noqa: E402
+from clotwatch.core.notes import extract as core_extract  # noqa: E402
 from clotwatch.instruments import INSTRUMENTS, evaluate  # noqa: E402
 from clotwatch.notes import note_result  # noqa: E402
+from clotwatch.notes.rules import load_rules  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 # A broad net for the manual review: any yes answer whose sentence holds one of these words is
@@ -62,32 +66,70 @@ NAMES = {
     "caprini-2005": "Caprini 2005",
 }
 
-# Published figures for language models on MedCalc-Bench. They cover all 55 calculators (the
-# papers do not break these five out in their abstracts), so they set the scale, not a
-# like-for-like comparison.
-PUBLISHED: tuple[tuple[str, str, str], ...] = (
+# Published figures for language models on MedCalc-Bench, as found (docs/validation/notes.md says
+# where each comes from and which could not be found). None is broken out per calculator for
+# these five calculators; the closest are per category ("risk": Wells PE, Wells DVT, HAS-BLED,
+# Caprini; "diagnosis": PERC; each category also holds other calculators).
+PUBLISHED: tuple[tuple[str, str, str, str], ...] = (
     (
-        "GPT-4, one-shot chain of thought, all 55 calculators, original labels",
-        "50.9%",
+        "GPT-4, one-shot chain of thought",
+        "v1.0 test, all 55 calculators, original labels",
+        "50.9% overall",
         "Khandekar N et al. MedCalc-Bench. NeurIPS 2024 Datasets and Benchmarks; "
-        "arXiv:2406.12036",
+        "arXiv:2406.12036 (Table 2 gives categories, not calculators)",
     ),
     (
         "Frontier LLMs, original vs physician-corrected labels",
+        "v1.0 test, 887 corrected labels",
         "original labels underestimate accuracy by 16-23 points; at least 27% of test "
         "labels likely wrong or incomputable",
         "Ye J et al. Scalable stewardship of an LLM-assisted clinical benchmark with "
         "physician oversight. arXiv:2512.19691 (2025)",
     ),
     (
-        "Best direct prompting (HELM MedHELM), Verified split; RL with verifiable rewards; "
-        "open-book prompting; GPT-5.2-Thinking",
-        "34.8%; 74%; 81-85%; 95-97%",
-        "MedCalc-Bench doesn't measure what you think: a benchmark audit. arXiv:2603.02222 "
-        "(2026)",
+        "Best direct prompting (HELM MedHELM); RL with verifiable rewards; open-book "
+        "prompting (GLM-4.6V, GLM-4.7); GPT-5.2-Thinking",
+        "Verified split, all calculators",
+        "34.8%; 74%; 81-85%; 95-97% overall",
+        "Krohn-Grimberghe A. MedCalc-Bench doesn't measure what you think: a benchmark audit. "
+        "arXiv:2603.02222 (2026)",
+    ),
+    (
+        "GLM-4.6V, open-book (calculator specification in the prompt)",
+        "Verified split, by category",
+        "risk 63.3%, diagnosis 78.3% (overall 81.5%)",
+        "MedCalc-Bench-Verified repository, evaluation/results/"
+        "results_glm-4.6v_calc_spec_full.json (the run behind arXiv:2603.02222's 81-85%)",
+    ),
+    (
+        "GLM-4.6V, encounter chain of thought",
+        "Verified split, by category",
+        "risk 61.3%, diagnosis 83.3% (overall 82.0%)",
+        "MedCalc-Bench-Verified repository, evaluation/results/"
+        "results_glm-4.6v_encounter_cot_full_v2.json",
+    ),
+    (
+        "Claude Sonnet 4.6; GPT-5-mini (extract the inputs, then call the benchmark's own "
+        "calculator code as a tool)",
+        "Verified split, all 55 calculators x 20 rows",
+        "98.6%; 98.4% overall (per-row files exist; not broken out here)",
+        "MedCalc-Bench-Verified repository, evaluation/outputs/"
+        "tool_call_benchmark_summary_*_v4.json",
     ),
 )
-
+# Per-calculator figures read from a public per-row results file (the Verified repository's
+# evaluation/outputs/tool_call_benchmark_results_claude_sonnet46_v4.jsonl, rows by hand): only
+# Wells PE was tallied; the other calculators' rows are in the same file, not tallied here.
+PER_CALCULATOR = {
+    "wells-pe": "20/20 (100%): Claude Sonnet 4.6 calling the benchmark's own calculator code, "
+                "Verified split (its own labels)",
+}
+# MedCalc-Bench's categories of the five calculators (the test CSV's Category column).
+CATEGORY = {"wells-dvt": "risk", "wells-pe": "risk", "has-bled": "risk",
+            "caprini-2005": "risk", "perc": "diagnosis"}
+# The best figure found for each category, for the comparison table (see PUBLISHED).
+BEST_BY_CATEGORY = {"risk": "63.3% (GLM-4.6V open-book, Verified)",
+                    "diagnosis": "83.3% (GLM-4.6V encounter CoT, Verified)"}
 
 @dataclass
 class Tally:
@@ -114,6 +156,9 @@ class RowResult:
     high: float
     label: float | None
     corrected: float | None
+    bench_total: float = 0.0  # the same note read with the benchmark's conventions
+    entity_paper: float | None = None  # the row's entities scored with the paper's reading
+    entity_bench: float | None = None  # the row's entities scored as the benchmark does
 
 
 def _match(inp_kind: str, ours: Any, theirs: Any) -> bool:
@@ -148,23 +193,7 @@ def run(directory: Path) -> tuple[list[RowResult], dict[str, dict[str, Tally]], 
             )
             entities = ast.literal_eval(r["Relevant Entities"])
             theirs = map_entities(iid, entities, absent_false=True)
-            for inp in inst.inputs:
-                zero = {o.value for o in inp.options if o.points == 0}
-                t = tallies[iid][inp.id]
-                a, b = ours.get(inp.id), theirs.get(inp.id)
-                a_pos = _positive(inp.kind, a, zero)
-                b_pos = _positive(inp.kind, b, zero)
-                if a_pos and b_pos and _match(inp.kind, a, b):
-                    t.tp += 1
-                    continue
-                if a_pos:
-                    t.fp += 1
-                    t.rows_fp.append(r["Unique ID"])
-                if b_pos:
-                    t.fn += 1
-                    t.rows_fn.append(r["Unique ID"])
-                    if a is False or (inp.kind == "enum" and a in zero):
-                        t.false_no += 1
+            _tally(iid, ours, theirs, tallies[iid], r["Unique ID"])
             review = [
                 (e.input, r["Patient Note"][e.start : e.end], " ".join(e.text.split()))
                 for e in res.extraction.evidence
@@ -176,13 +205,175 @@ def run(directory: Path) -> tuple[list[RowResult], dict[str, dict[str, Tally]], 
             ref = {c.input: c.points for c in evaluate(inst, theirs).contributions}
             differs = [c.input for c in mine.contributions if c.points != ref.get(c.input, 0)]
             low, high = (float(x) for x in res.result.total_range)
-            results.append(
-                RowResult(
-                    r["Unique ID"], iid, review, differs, total, low, high,
-                    _num(r["Ground Truth Answer"]), _num(r["Corrected GT (Ye et al. 2025)"]),
-                )
+            row = RowResult(
+                r["Unique ID"], iid, review, differs, total, low, high,
+                _num(r["Ground Truth Answer"]), _num(r["Corrected GT (Ye et al. 2025)"]),
             )
+            row.bench_total = _bench_convention_total(r["Patient Note"], iid)
+            if iid in CONVENTION_INPUTS:
+                row.entity_bench = float(evaluate(inst, theirs).total or 0)
+                paper = dict(theirs)
+                key = CONVENTION_INPUTS[iid]
+                paper[key] = bool(ours.get(key, False))  # the paper's reading, from the note
+                row.entity_paper = float(evaluate(inst, paper).total or 0)
+            results.append(row)
     return results, tallies, negated_yes
+
+
+def _tally(iid: str, ours: Mapping[str, Any], theirs: Mapping[str, Any],
+           tallies: dict[str, Tally], row_id: str) -> None:
+    """Count one row's inputs: ours against the reference answers."""
+    for inp in INSTRUMENTS[iid].inputs:
+        zero = {o.value for o in inp.options if o.points == 0}
+        t = tallies[inp.id]
+        a, b = ours.get(inp.id), theirs.get(inp.id)
+        a_pos = _positive(inp.kind, a, zero)
+        b_pos = _positive(inp.kind, b, zero)
+        if a_pos and b_pos and _match(inp.kind, a, b):
+            t.tp += 1
+            continue
+        if a_pos:
+            t.fp += 1
+            t.rows_fp.append(row_id)
+        if b_pos:
+            t.fn += 1
+            t.rows_fn.append(row_id)
+            if a is False or (inp.kind == "enum" and a in zero):
+                t.false_no += 1
+
+
+# The two items where MedCalc-Bench's convention and the primary paper differ (docs/notes.md):
+# Wells DVT "alternative diagnosis at least as likely" (a clinician's judgement, Wells 1997/2003;
+# the benchmark marks it yes unless the note names DVT as most likely) and HAS-BLED "H"
+# (uncontrolled, systolic > 160 mmHg, Pisters 2010; the benchmark counts any hypertension).
+CONVENTION_INPUTS = {"wells-dvt": "alternative_diagnosis_likely", "has-bled": "hypertension"}
+
+
+def _bench_rules() -> RuleSet:
+    """The note rules with the benchmark's two conventions, for the comparison only (never
+    used by clotwatch itself): any hypertension answers HAS-BLED's H."""
+    rules = load_rules()
+    concepts = dict(rules.concepts)
+    concepts["hypertension_any"] = Concept(
+        "hypertension_any",
+        (r"(?<!pulmonary )(?<!portal )(?<!intracranial )(?:hypertension|hypertensive|HTN|"
+         r"high blood pressure)",),
+        "MedCalc-Bench convention: any hypertension",
+    )
+    instruments = {k: dict(v) for k, v in rules.instruments.items()}
+    instruments["has-bled"]["hypertension"] = InputRule(
+        concepts=("hypertension_any",), accept=("present", "historical"),
+        source="MedCalc-Bench convention: any hypertension, now or before",
+    )
+    return RuleSet(rules.language, concepts, instruments, rules.context, rules.sections)
+
+
+_BENCH_RULES: list[RuleSet] = []
+
+
+def _bench_convention_total(note: str, iid: str) -> float:
+    """The exact score of ``note`` read with the benchmark's conventions."""
+    if not _BENCH_RULES:
+        _BENCH_RULES.append(_bench_rules())
+    inst = INSTRUMENTS[iid]
+    answers = dict(core_extract(note, inst, _BENCH_RULES[0]).inputs)
+    if iid == "wells-dvt":
+        answers.setdefault("alternative_diagnosis_likely", True)
+    return float(evaluate(inst, _benchmark_fill(iid, answers)).total or 0)
+
+
+VIGNETTES = REPO.parent / "shared" / "vignettes" / "dev.json"
+# Entity names of the Verified release that v1.0 spells differently (for map_entities).
+VERIFIED_KEYS = {"Hypertension": "Hypertension history"}
+ONE_SHOT = "verified-one-shot.csv"
+# Triage vignette answers (keys of ../shared/contracts/triage.md) that say the same as an
+# instrument input. Only these; a story's "false" is the person's own "no". (Age is left out:
+# the answers give it, most stories do not.)
+VIGNETTE_MAP: dict[str, dict[str, Any]] = {
+    "wells-dvt": {
+        "active_cancer": "active_cancer",
+        "previous_dvt": "previous_clot",
+        "paralysis_or_cast": "leg_cast_or_immobilised",
+        "bedridden_or_major_surgery": lambda a: bool(
+            a.get("recent_surgery") or (a.get("bedridden_days") or 0) > 3),
+        "calf_swelling_3cm": lambda a: (a.get("calf_difference_cm") or 0) >= 3,
+    },
+    "perc": {
+        "hemoptysis": "coughing_blood",
+        "estrogen_use": "hormones",
+        "previous_vte": "previous_clot",
+        "recent_surgery_or_trauma": "recent_surgery",
+    },
+    "caprini-2005": {
+        "varicose_veins": "varicose_veins",
+        "family_history_thrombosis": "family_history_clots",
+    },
+}
+
+
+@dataclass
+class Holdout:
+    """Notes no rule was written from: per-input tallies, and exact scores where labelled."""
+
+    name: str
+    notes: int
+    tallies: dict[str, dict[str, Tally]]
+    exact: list[tuple[str, str, float, float, float, float]]  # row, iid, ours, low, high, GT
+    negated_yes: int = 0
+
+
+def holdout_one_shot(directory: Path) -> Holdout:
+    """The five MedCalc-Bench-Verified one-shot notes of these calculators."""
+    out = Holdout("MedCalc-Bench-Verified one-shot notes", 0, defaultdict(lambda: defaultdict(
+        Tally)), [])
+    path = directory / ONE_SHOT
+    if not path.exists():
+        return out
+    with open(path, newline="", encoding="utf-8") as fh:
+        for r in csv.DictReader(fh):
+            iid = CALCULATORS.get(r["Calculator Name"])
+            if iid is None:
+                continue
+            res = note_result(r["Patient Note"], iid)
+            ours = res.extraction.inputs
+            out.negated_yes += sum(1 for e in res.extraction.evidence
+                                   if e.status == "negated" and e.value is True)
+            entities = ast.literal_eval(r["Relevant Entities"])
+            for new_key, v1_key in VERIFIED_KEYS.items():
+                if new_key in entities and v1_key not in entities:
+                    entities[v1_key] = entities.pop(new_key)
+            theirs = map_entities(iid, entities, absent_false=True)
+            _tally(iid, ours, theirs, out.tallies[iid], r["Row Number"])
+            mine = float(evaluate(INSTRUMENTS[iid], _benchmark_fill(iid, ours)).total or 0)
+            low, high = (float(x) for x in res.result.total_range)
+            out.exact.append((r["Row Number"], iid, mine, low, high,
+                              float(r["Ground Truth Answer"])))
+            out.notes += 1
+    return out
+
+
+def holdout_vignettes(path: Path = VIGNETTES) -> Holdout:
+    """The triage development vignettes (lay stories), read for three instruments."""
+    out = Holdout("triage development vignettes (../shared/vignettes/dev.json)", 0,
+                  defaultdict(lambda: defaultdict(Tally)), [])
+    if not path.exists():
+        return out
+    cases = json.loads(path.read_text(encoding="utf-8"))["cases"]
+    for case in cases:
+        out.notes += 1
+        answers = case["answers"]
+        for iid, mapping in VIGNETTE_MAP.items():
+            res = note_result(case["story"], iid)
+            out.negated_yes += sum(1 for e in res.extraction.evidence
+                                   if e.status == "negated" and e.value is True)
+            ours = {k: v for k, v in res.extraction.inputs.items() if k in mapping}
+            theirs: dict[str, Any] = {}
+            for inp_id, src in mapping.items():
+                value = src(answers) if callable(src) else answers.get(src)
+                if value is not None:
+                    theirs[inp_id] = value
+            _tally(iid, ours, theirs, out.tallies[iid], case["id"])
+    return out
 
 
 def _benchmark_fill(iid: str, answers: Mapping[str, Any]) -> dict[str, Any]:
@@ -229,8 +420,171 @@ def _same(a: float, b: float | None) -> bool:
     return b is not None and abs(a - b) < 1e-9
 
 
+def holdouts(directory: Path) -> tuple[Holdout, ...]:
+    """Every held-out set that is present."""
+    return tuple(h for h in (holdout_one_shot(directory), holdout_vignettes()) if h.notes)
+
+
+def _exact(rows: list[RowResult], label: str, total: str = "total") -> tuple[int, int]:
+    graded = [r for r in rows if getattr(r, label) is not None]
+    return sum(_same(getattr(r, total), getattr(r, label)) for r in graded), len(graded)
+
+
+def _published_section(results: list[RowResult]) -> list[str]:
+    out = [
+        "## Against the published figures",
+        "",
+        "Exact-score accuracy here (the note alone, the benchmark's absent-is-no convention) "
+        "beside the best published language-model figure found for the same calculator. No "
+        "publication or public results file found breaks these five calculators out one by "
+        "one (searched: the MedCalc-Bench paper and repository, the physician audit's paper "
+        "and repository, the 2026 audit and the MedCalc-Bench-Verified repository); the "
+        "closest are MedCalc-Bench's categories, which mix these calculators with others and "
+        "come from the Verified split (other notes and labels for Wells DVT and Caprini). "
+        "One public per-row results file (models that extract the inputs and call the "
+        "benchmark's own calculator code, Verified split) was tallied by hand for Wells PE only. "
+        "So the comparison is by category and is not like-for-like.",
+        "",
+        "| Calculator | Category | Ours vs original | Ours vs corrected "
+        "| Published for this calculator | Best published for its category |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    for iid in ORDER:
+        rows = [r for r in results if r.instrument == iid]
+        o, no = _exact(rows, "label")
+        c, nc = _exact(rows, "corrected")
+        per = PER_CALCULATOR.get(iid, "not published; per-row file exists, not tallied")
+        out.append(f"| {NAMES[iid]} | {CATEGORY[iid]} | {_pct(o, no)} | {_pct(c, nc)} | "
+                   f"{per} | {BEST_BY_CATEGORY[CATEGORY[iid]]} |")
+    for cat in ("risk", "diagnosis"):
+        rows = [r for r in results if CATEGORY[r.instrument] == cat]
+        o, no = _exact(rows, "label")
+        c, nc = _exact(rows, "corrected")
+        out.append(f"| **{cat} (these calculators)** | {cat} | {_pct(o, no)} | {_pct(c, nc)} "
+                   f"| | {BEST_BY_CATEGORY[cat]} |")
+    out += [
+        "",
+        "Published figures found (none per calculator):",
+        "",
+        "| System | Split and scope | Accuracy | Source |",
+        "| --- | --- | --- | --- |",
+        *[f"| {a} | {b} | {c} | {d} |" for a, b, c, d in PUBLISHED],
+        "",
+        "Not found: per-calculator accuracy in the MedCalc-Bench paper (its Table 2 is by "
+        "category) or in the audits; the MedCalc-Bench repository's per-row model outputs "
+        "(`outputs/*.jsonl`) are not committed; the tool-calling per-row files of the Verified "
+        "repository are on the Verified notes and labels (its Wells PE rows carry other labels "
+        "than these v1.0 rows); only its Wells PE rows were tallied.",
+        "",
+    ]
+    return out
+
+
+def _convention_section(results: list[RowResult]) -> list[str]:
+    out = [
+        "## The two conventions: the primary paper and the benchmark",
+        "",
+        "Two items are defined differently by MedCalc-Bench and by the primary publication. "
+        "clotwatch follows the paper and does not change: Wells DVT *alternative diagnosis at "
+        "least as likely* is the clinician's judgement (Wells 1997, 2003), answered only when "
+        "a note states it; HAS-BLED *H* is uncontrolled hypertension, systolic over 160 mmHg "
+        "(Pisters 2010, doi:10.1378/chest.10-0134). MedCalc-Bench marks the alternative "
+        "diagnosis yes unless the note names DVT as most likely, and counts any history of "
+        "hypertension. For comparison only, the same notes read with the benchmark's "
+        "conventions (benchmark code: `_bench_rules`):",
+        "",
+        "| Calculator | Convention | Exact vs original | Exact vs corrected |",
+        "| --- | --- | --- | --- |",
+    ]
+    for iid in CONVENTION_INPUTS:
+        rows = [r for r in results if r.instrument == iid]
+        for name, total in (("paper (clotwatch)", "total"), ("benchmark", "bench_total")):
+            o, no = _exact(rows, "label", total)
+            c, nc = _exact(rows, "corrected", total)
+            out.append(f"| {NAMES[iid]} | {name} | {_pct(o, no)} | {_pct(c, nc)} |")
+    allo = _exact(results, "label", "bench_total")
+    allc = _exact(results, "corrected", "bench_total")
+    out += [
+        f"| **All five** | benchmark | {_pct(*allo)} | {_pct(*allc)} |",
+        "",
+        "Do the corrected labels (Ye et al.) follow the paper? Scoring each row's own "
+        "entities twice, once as the benchmark reads the item and once with the paper's "
+        "reading from the note, and asking which total the corrected label equals:",
+        "",
+        "| Calculator | Rows with a corrected label | Equals the benchmark reading "
+        "| Equals the paper reading | Both (item does not change the total) |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for iid in CONVENTION_INPUTS:
+        rows = [r for r in results if r.instrument == iid and r.corrected is not None]
+        bench = sum(r.entity_bench is not None and _same(r.entity_bench, r.corrected)
+                    for r in rows)
+        paper = sum(r.entity_paper is not None and _same(r.entity_paper, r.corrected)
+                    for r in rows)
+        both = sum(r.entity_bench is not None and r.entity_paper is not None
+                   and _same(r.entity_bench, r.corrected)
+                   and _same(r.entity_paper, r.corrected) for r in rows)
+        out.append(f"| {NAMES[iid]} | {len(rows)} | {bench} | {paper} | {both} |")
+    out += [
+        "",
+        "Where the corrected label equals the benchmark reading and not the paper's, the "
+        "audit kept the benchmark's convention for that item; clotwatch keeps the paper's "
+        "and reports both figures above rather than change a clinical definition.",
+        "",
+    ]
+    return out
+
+
+def _holdout_section(holdouts: tuple[Holdout, ...]) -> list[str]:
+    out = [
+        "## Held-out notes",
+        "",
+        "Notes that no rule was written or changed from (the rules were changed by general "
+        "pattern after reading the misses of the 100 test rows above; these sets were not "
+        "looked at while doing so, and their misses below were left as they are so that they "
+        "stay held out). One exception, because it broke the rule that a denied finding is "
+        "never present: the one-shot HAS-BLED note's \"no history of major bleeding "
+        "episodes\" was read as yes, since the denial (\"no history of\") and the finding "
+        "(\"history of major bleeding\") share words; a cue that runs into a finding now "
+        "modifies it (core/notes/context.py). Before this round of changes the one-shot notes "
+        "gave precision 16/19 and recall 16/19, the vignettes 10/10 and 10/15 (docs/notes.md). "
+        "The vignettes' one gain since (D24, \"ten days in bed\") comes from immobilisation "
+        "phrases added after their misses had been seen, so it is not a held-out result.",
+        "",
+    ]
+    if not holdouts:
+        return [*out, "No held-out set is present on this machine.", ""]
+    for h in holdouts:
+        tp = sum(t.tp for d in h.tallies.values() for t in d.values())
+        fp = sum(t.fp for d in h.tallies.values() for t in d.values())
+        fn = sum(t.fn for d in h.tallies.values() for t in d.values())
+        wrong_no = sum(t.false_no for d in h.tallies.values() for t in d.values())
+        out += [
+            f"**{h.name}** ({h.notes} notes): precision {_pct(tp, tp + fp)}, recall "
+            f"{_pct(tp, tp + fn)}, wrong no {wrong_no}, negated evidence answered yes "
+            f"{h.negated_yes}.",
+            "",
+        ]
+        misses = [f"{NAMES.get(iid, iid)} {i} ({', '.join(t.rows_fn)})"
+                  for iid, d in h.tallies.items() for i, t in d.items() if t.rows_fn]
+        extra = [f"{NAMES.get(iid, iid)} {i} ({', '.join(t.rows_fp)})"
+                 for iid, d in h.tallies.items() for i, t in d.items() if t.rows_fp]
+        if misses:
+            out += [f"Missed: {'; '.join(misses)}.", ""]
+        if extra:
+            out += [f"Yes where the reference says no: {'; '.join(extra)}.", ""]
+        if h.exact:
+            out += ["| Row | Calculator | Ours (exact) | Our range | Label |",
+                    "| --- | --- | --- | --- | --- |"]
+            out += [f"| {row} | {NAMES[iid]} | {t:g} | {lo:g} to {hi:g} | {gt:g} |"
+                    for row, iid, t, lo, hi, gt in h.exact]
+            ok = sum(_same(t, gt) for _, _, t, _, _, gt in h.exact)
+            out += ["", f"Exact: {_pct(ok, len(h.exact))}.", ""]
+    return out
+
+
 def render(results: list[RowResult], tallies: dict[str, dict[str, Tally]],
-           negated_yes: int) -> str:
+           negated_yes: int, holdouts: tuple[Holdout, ...] = ()) -> str:
     """The Markdown report."""
     out = [
         "# Note extraction on MedCalc-Bench",
@@ -273,7 +627,10 @@ def render(results: list[RowResult], tallies: dict[str, dict[str, Tally]],
     )
     out += [
         "",
-        f"Negated evidence answered as yes: **{negated_yes}** (must be 0; checked by the test).",
+        f"Negated evidence answered as yes: **{negated_yes}** (must be 0; checked by the test). "
+        "A second check (tests/notes/test_notes_medcalc.py): every yes finding read from these "
+        "notes, quoted back inside a denial (\"He denies ...\", \"There is no ...\", \"No "
+        "evidence of ...\"), is not yes.",
         "",
         "The Caprini original labels are known to be wrong (the benchmark's code drops items and "
         "gives BMI > 25 two points; see docs/validation/medcalc-bench.md), so exact agreement "
@@ -295,21 +652,11 @@ def render(results: list[RowResult], tallies: dict[str, dict[str, Tally]],
         "HAS-BLED *H* is any history of hypertension in the benchmark but uncontrolled "
         "hypertension (systolic > 160 mmHg) in Pisters 2010 and in clotwatch; Caprini *major "
         "surgery in the last month* is the current operation counted a second time by the "
-        "benchmark (docs/validation/medcalc-bench.md), and clotwatch does not count an "
-        "operation the note does not date.",
+        "benchmark (docs/validation/medcalc-bench.md): clotwatch counts an operation once, by "
+        "its type, and does not count one the note does not date.",
         "",
-        "## Published figures for language models",
-        "",
-        "| System | Accuracy | Source |",
-        "| --- | --- | --- |",
-    ]
-    out += [f"| {a} | {b} | {c} |" for a, b, c in PUBLISHED]
-    out += [
-        "",
-        "These figures are over all 55 calculators (most of them equations on lab values), "
-        "so they are a scale, not a like-for-like comparison with the five rule-based scores "
-        "here.",
-        "",
+        *_published_section(results),
+        *_convention_section(results),
         "## Per-input precision and recall against the benchmark's entities",
         "",
         "A *positive* is a yes (or a number, or a non-zero option). Precision: of our "
@@ -340,6 +687,7 @@ def render(results: list[RowResult], tallies: dict[str, dict[str, Tally]],
         f"| **All** | | {tp} | {fp} | {fn} | {_pct(tp, tp + fp)} | {_pct(tp, tp + fn)} | "
         f"{sum(t.false_no for d in tallies.values() for t in d.values())} |",
         "",
+        *_holdout_section(holdouts),
         "## Yes answers next to a negation word (manual review)",
         "",
         "Every yes answer whose sentence also contains a negation word (no, not, denies, "
@@ -373,7 +721,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--write", action="store_true", help=f"rewrite {REPORT}")
     args = parser.parse_args(argv)
-    text = render(*run(data_dir()))
+    directory = data_dir()
+    text = render(*run(directory), holdouts(directory))
     if args.write:
         REPORT.write_text(text, encoding="utf-8")
         print(f"wrote {REPORT.relative_to(REPO)}")

@@ -128,6 +128,14 @@ class Settings(BaseSettings):
     webhook_allow_http: bool = False
     vapid_private_key: SecretStr | None = None
     vapid_subject: str | None = Field(None, pattern=r"^(mailto:|https://)\S+$")
+    # The optional local language model for `clotwatch notes extract --model` (docs/notes.md):
+    # an OpenAI-compatible endpoint ("http://127.0.0.1:8080/v1") and the model's name. Off
+    # while unset; only loopback addresses unless notes_llm_allow_remote (the note is sent).
+    notes_llm_url: str | None = Field(None, pattern=r"^https?://[^/?#\s]+(/[^?#\s]*)?$")
+    notes_llm_model: str | None = Field(None, min_length=1, max_length=200)
+    notes_llm_api_key: SecretStr | None = None
+    notes_llm_timeout: float = Field(60.0, gt=0, le=600)
+    notes_llm_allow_remote: bool = False
     worker_batch: int = Field(50, ge=1, le=1000)
     worker_lease_seconds: int = Field(120, ge=5, le=3600)
 

@@ -15,9 +15,9 @@ import pytest
 BENCH = Path(__file__).resolve().parents[2] / "benchmarks"
 
 # Today's figures (docs/validation/notes.md); a rule change that lowers them fails here.
-MIN_EXACT_CORRECTED = 0.51  # 32/62
-MIN_CORRECTED_IN_RANGE = 0.95  # 59/62
-MIN_PRECISION = 0.96  # 319/329
+MIN_EXACT_CORRECTED = 0.67  # 42/62
+MIN_CORRECTED_IN_RANGE = 0.96  # 60/62
+MIN_PRECISION = 0.98  # 339/343
 
 
 def _load() -> ModuleType:
@@ -43,8 +43,13 @@ def run() -> tuple[Any, Any, int]:
     return nm.run(directory)  # type: ignore[no-any-return]
 
 
-def test_report_is_current(run: tuple[Any, Any, int]) -> None:
-    assert nm.REPORT.read_text(encoding="utf-8") == nm.render(*run), (
+@pytest.fixture(scope="module")
+def holdouts(run: tuple[Any, Any, int]) -> Any:
+    return nm.holdouts(nm.data_dir())
+
+
+def test_report_is_current(run: tuple[Any, Any, int], holdouts: Any) -> None:
+    assert nm.REPORT.read_text(encoding="utf-8") == nm.render(*run, holdouts), (
         "docs/validation/notes.md is stale: run python benchmarks/notes_medcalc.py --write"
     )
 
@@ -63,3 +68,43 @@ def test_accuracy_floors(run: tuple[Any, Any, int]) -> None:
     assert exact >= MIN_EXACT_CORRECTED
     assert in_range >= MIN_CORRECTED_IN_RANGE
     assert tp / (tp + fp) >= MIN_PRECISION
+
+
+def test_held_out_notes_never_answer_a_denied_finding_yes(holdouts: Any) -> None:
+    assert all(h.negated_yes == 0 for h in holdouts)
+
+
+def test_every_yes_found_is_denied_when_the_same_words_are_denied() -> None:
+    """Each finding read as yes on the benchmark notes, quoted back inside a denial ("He
+    denies ...", "There is no ...", "No evidence of ..."), is not yes: no concept's words can
+    swallow the denial before them. Measured numbers are left out on purpose (a value is not
+    denied in clinical writing; docs/notes.md)."""
+    import csv
+
+    from clotwatch.instruments import INSTRUMENTS
+    from clotwatch.notes import note_result
+
+    try:
+        directory = nm.data_dir()
+    except FileNotFoundError:  # pragma: no cover - the shared data is on the build machine
+        pytest.skip("MedCalc-Bench data not available")
+    failures = []
+    checked = 0
+    with open(directory / nm.CSV_NAME, newline="", encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            iid = nm.CALCULATORS[row["Calculator Name"]]
+            kinds = {i.id: i.kind for i in INSTRUMENTS[iid].inputs}
+            res = note_result(row["Patient Note"], iid)
+            for ev in res.extraction.evidence:
+                quote = " ".join(row["Patient Note"][ev.start : ev.end].split())
+                if ev.value is not True or kinds[ev.input] != "bool" or any(
+                    ch.isdigit() for ch in quote
+                ):
+                    continue
+                for template in ("He denies {}.", "There is no {}.", "No evidence of {}."):
+                    checked += 1
+                    note = template.format(quote)
+                    if note_result(note, iid).extraction.inputs.get(ev.input) is True:
+                        failures.append((iid, ev.input, note))
+    assert checked > 300
+    assert failures == []

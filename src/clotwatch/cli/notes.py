@@ -20,7 +20,8 @@ examples:
 Every answer points at the words it came from (sentence and character span) with its status:
 present, negated, historical, hypothetical, family or uncertain. A denied, past, hypothetical
 or relative's finding is never read as present; an input the note does not answer stays
-missing with the reason, and the score is then a range. Offline: nothing leaves the machine.
+missing with the reason, and the score is then a range. Offline: nothing leaves the machine
+(with --model, the note goes to the configured local model; see docs/notes.md).
 Instruments: wells-dvt, wells-pe, perc, geneva-revised, caprini-2005, padua, has-bled.
 """
 
@@ -57,6 +58,12 @@ def register(sub: Any) -> None:
     e.add_argument("--instrument", required=True, metavar="ID", help="instrument id")
     e.add_argument("--json", action="store_true", help="machine output (one JSON object)")
     e.add_argument("--lang", default="en", help="language of the rules (default: en)")
+    e.add_argument(
+        "--model", action="store_true",
+        help="also ask the local language model (CLOTWATCH_NOTES_LLM_URL and _MODEL) about "
+        "the inputs the rules leave missing; each of its answers is checked against the "
+        "note and refused unless the quoted words are there and not denied",
+    )
     e.set_defaults(handler=_extract)
     p.set_defaults(handler=lambda _args: (p.print_help(), 0)[1])
 
@@ -87,10 +94,39 @@ def _extract(args: argparse.Namespace) -> int:
         res = note_result(text, args.instrument, args.lang)
     except InputError as exc:
         fail(str(exc))
+    if args.model:
+        return _with_model(res, args.json)
     if args.json:
         dump_json(res.to_dict())
     else:
         show(res)
+    return 0
+
+
+def _with_model(res: NoteResult, as_json: bool) -> int:
+    """The rules' result completed by the configured model (never without checking)."""
+    from clotwatch.config import load_settings
+    from clotwatch.core.errors import InputError
+    from clotwatch.errors import ConfigError
+    from clotwatch.notes.llm import ModelConfig, with_model
+
+    try:
+        config = ModelConfig.from_settings(load_settings())
+        config.check_address()
+    except (InputError, ConfigError) as exc:
+        fail(str(exc))
+    outcome = with_model(res, config)
+    if as_json:
+        dump_json(outcome.to_dict())
+        return 0
+    show(outcome.result)
+    if outcome.error:
+        print(f"model: {outcome.error}; the rules' answers only", file=sys.stderr)
+    for e in outcome.accepted:
+        print(f"model: {e.input} = {e.value} ({e.status}), checked against the note",
+              file=sys.stderr)
+    for r in outcome.refused:
+        print(f"model: refused {r.input}: {r.reason}", file=sys.stderr)
     return 0
 
 

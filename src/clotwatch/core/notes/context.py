@@ -81,7 +81,9 @@ class ContextRules:
         object.__setattr__(self, "_compiled", compiled)
 
     def hits(self, text: str) -> list[_Hit]:
-        """Cues found in ``text``; where two overlap the longer wins, pseudo first."""
+        """Cues found in ``text``; where two overlap the longer wins, pseudo first. Two
+        non-pseudo cues on exactly the same words are both kept: a phrase listed as a forward
+        and as a backward trigger ("years ago") works in both directions."""
         found = [
             _Hit(cue, m.start(), m.end())
             for cue, rx in self._compiled
@@ -91,7 +93,15 @@ class ContextRules:
         found.sort(key=lambda h: (-(h.end - h.start), h.cue.direction != "pseudo", h.start))
         kept: list[_Hit] = []
         for h in found:
-            if all(h.end <= k.start or h.start >= k.end for k in kept):
+            if all(
+                h.end <= k.start
+                or h.start >= k.end
+                or (
+                    (h.start, h.end) == (k.start, k.end)
+                    and "pseudo" not in (h.cue.direction, k.cue.direction)
+                )
+                for k in kept
+            ):
                 kept.append(h)
         return sorted((h for h in kept if h.cue.direction != "pseudo"), key=lambda h: h.start)
 
@@ -144,20 +154,29 @@ def modifiers(
             continue
         if excepted and cue.direction == "backward" and h.start >= target_end:
             continue
-        # A cue inside the finding's own words ("no-reflow") does not modify it.
-        if h.start < target_end and h.end > target_start:
+        # A cue inside the finding's own words ("no-reflow") does not modify it; one that
+        # begins before the finding and runs into it ("no history of" over the finding
+        # "history of major bleeding") does, as does one that begins in it and runs past
+        # its end: the two share words, but the cue is not part of the finding.
+        before = h.start < target_start
+        after = h.end > target_end
+        if h.start < target_end and h.end > target_start and not (before or after):
             continue
         kept: tuple[str, ...] = ()
-        if cue.direction in ("forward", "bidirectional") and h.end <= target_start:
-            gap = sentence[h.end : target_start]
+        if cue.direction in ("forward", "bidirectional") and (
+            h.end <= target_start or (before and h.end < target_end)
+        ):
+            gap = sentence[h.end : target_start] if h.end <= target_start else ""
             if cue.max_words is None or _words(gap) <= cue.max_words:
                 # Each category of the cue keeps its scope unless a terminator for it lies
                 # between: "denies history of HF, any recent sepsis" stays denied although
                 # "recent" ends the history part.
                 kept = tuple(c for c in cue.categories
                              if not _blocked(found, h.end, target_start, (c,)))
-        if not kept and cue.direction in ("backward", "bidirectional") and h.start >= target_end:
-            gap = sentence[target_end : h.start]
+        if not kept and cue.direction in ("backward", "bidirectional") and (
+            h.start >= target_end or (after and h.start > target_start)
+        ):
+            gap = sentence[target_end : h.start] if h.start >= target_end else ""
             if (cue.max_words is None or _words(gap) <= cue.max_words) and not _blocked(
                 found, target_end, h.start, ()
             ):

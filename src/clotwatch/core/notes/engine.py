@@ -34,6 +34,7 @@ from clotwatch.core.notes.text import Section, Sentence, sentences
 
 STATUSES = ("present", "negated", "historical", "hypothetical", "family", "uncertain")
 HISTORICAL_DAYS = 14  # Harkema 2009: "historical" is more than two weeks before the encounter
+THRESHOLD_KEYS = ("at_least", "above", "below", "at_most")
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,13 @@ class Concept:
     patterns: tuple[str, ...]
     source: str = ""
     case_sensitive: tuple[str, ...] = ()  # abbreviations such as "PE", "HIT", "ASA"
+    # A lasting state ("paraplegia since 1987"): a past-history mention of it still holds now,
+    # so it answers an input that accepts only present findings.
+    persistent: bool = False
+    # Its own words may hold a negation that is part of its meaning ("not well controlled",
+    # "walks without aid"). For every other concept a denial inside the matched words denies
+    # the mention ("legs are not swollen", "the legs show no swelling").
+    negation_inside: bool = False
 
     def prefixes(self) -> tuple[frozenset[str], frozenset[str]] | None:
         """Strings (lower-case, then case-sensitive) one of which every match starts with, or
@@ -84,11 +92,26 @@ class InputRule:
     dated: tuple[str, ...] = ()  # concepts (events) that need a date to meet within_days
     options: tuple[tuple[str, tuple[str, ...]], ...] = ()
     if_negated: str | None = None
+    # A past mention dated within this many days answers yes ("diagnosed four months ago"
+    # for "treatment within 6 months").
+    historical_within_days: int | None = None
+    # Concepts whose current mention outranks a yes that rests only on past mentions ("a
+    # history of uncontrolled hypertension, although now well controlled").
+    current_overrides: tuple[str, ...] = ()
+    # A measured value (taken now) outranks a yes that rests only on past mentions.
+    measure_overrides_history: bool = False
+    # Inputs whose evidence may not answer this one too: the same words are one fact ("recent
+    # laparoscopic surgery" is the surgery type, not also an earlier operation).
+    distinct_from: tuple[str, ...] = ()
+    # Numbers that must all be present and meet their thresholds for a yes, none of them
+    # alone ({"bilirubin_uln": {"above": 2}, "liver_enzyme_uln": {"above": 3}}).
+    measures_all: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
     source: str = ""
 
     def concept_ids(self) -> set[str]:
         """Every concept this rule looks for."""
         ids = set(self.concepts) | set(self.false_concepts) | set(self.negated_concepts)
+        ids.update(self.current_overrides)
         ids.update(self.dated)
         ids.update(c for group in self.all_of for c in group)
         ids.update(c for _, cs in self.options for c in cs)
@@ -236,7 +259,7 @@ class Document:
         self._starts = [s.start for s in self.sentences]
         self._hits: dict[int, Any] = {}
         self._mentions: dict[str, list[_Mention]] = {}
-        self._measures: list[Measurement] | None = None
+        self._measures: dict[str, list[Measurement]] = {}
 
     def sentence_at(self, pos: int) -> Sentence | None:
         lo, hi = 0, len(self._starts)
@@ -259,6 +282,20 @@ class Document:
         return modifiers(sent.text, start - sent.start, end - sent.start, self.rules.context,
                          hits=hits)
 
+    def inner_denial(self, sent: Sentence, start: int, end: int
+                     ) -> tuple[tuple[str, ...], str] | None:
+        """A denial cue inside ``[start, end)`` (its categories and words), if any."""
+        hits = self._hits.get(sent.start)
+        if hits is None:
+            hits = self.rules.context.hits(sent.text)
+            self._hits[sent.start] = hits
+        a, b = start - sent.start, end - sent.start
+        for h in hits:
+            if (h.start >= a and h.end <= b and "negated" in h.cue.categories
+                    and h.cue.direction in ("forward", "backward", "bidirectional")):
+                return h.cue.categories, sent.text[h.start : h.end]
+        return None
+
     def assertion(self, sent: Sentence, start: int, end: int) -> tuple[str, frozenset[str],
                                                                        str | None]:
         mods = self.modifiers(sent, start, end)
@@ -279,6 +316,11 @@ class Document:
             if sent is None:
                 continue
             st, cats, cue = self.assertion(sent, m.start(), m.end())
+            if not self.rules.concepts[concept].negation_inside:
+                inner = self.inner_denial(sent, m.start(), m.end())
+                if inner is not None:
+                    cats = cats | frozenset(inner[0])
+                    st, cue = status(cats), inner[1]
             days, by_year = self._when(sent, m.start())
             found.append(_Mention(concept, m.start(), m.end(), sent, st, cats, cue, days,
                                   by_year))
@@ -323,10 +365,14 @@ class Document:
             return best[1], False
         return None, bool(_YEAR.search(sent.text))
 
-    def measures(self) -> list[Measurement]:
-        if self._measures is None:
-            self._measures = measurements(self.text)
-        return self._measures
+    def measures(self, kind: str) -> list[Measurement]:
+        """The numbers of one kind (found once per note and kind: an instrument that asks
+        for no blood pressure does not pay for finding one)."""
+        found = self._measures.get(kind)
+        if found is None:
+            found = measurements(self.text, (kind,), self.lower)
+            self._measures[kind] = found
+        return found
 
 
 def _quote(text: str, limit: int = 120) -> str:
@@ -375,6 +421,20 @@ class _Reader:
         return None
 
     def _accepted(self, m: _Mention) -> bool:
+        if (
+            m.status == "historical"
+            and self.rule.historical_within_days is not None
+            and m.days_ago is not None
+            and m.days_ago <= self.rule.historical_within_days
+        ):
+            return True
+        if (
+            m.status == "historical"
+            and "present" in self.rule.accept
+            and self.note.rules.concepts[m.concept].persistent
+            and "negated" not in m.categories
+        ):
+            return True
         if m.status in self.rule.accept:
             recent = self._recent(m)
             if recent is False and m.days_ago is not None:
@@ -431,12 +491,19 @@ class _Reader:
 
     def read(self) -> tuple[Any, Evidence | None]:
         rule, inp = self.rule, self.inp
+        if rule.measures_all:
+            combined = self._measures_all()
+            if combined is not None:
+                return True, combined
         measured: tuple[Any, Evidence | None] = (None, None)
         if rule.measure:
             measured = self._measure()
             if measured[0] is not None and (inp.kind != "bool" or measured[0] is True):
                 return measured
         value, ev = self._read_concepts()
+        if measured[0] is not None and value is True and ev is not None:
+            if rule.measure_overrides_history and ev.status != "present":
+                return measured
         if value is True or measured[0] is None:
             return value, ev
         return measured
@@ -454,6 +521,12 @@ class _Reader:
                     return False, ev
             return None, None
         value, ev = self._bool_from(rule.concepts)
+        if value is True and ev is not None and ev.status != "present":
+            # Only past mentions say yes: a current statement to the contrary wins.
+            for c in rule.current_overrides:
+                for m in self.note.mentions(c):
+                    if m.status == "present":
+                        return False, self._evidence(False, m)
         if value is True:
             return value, ev
         for c in rule.false_concepts:
@@ -469,9 +542,7 @@ class _Reader:
 
     def _measure(self) -> tuple[Any, Evidence | None]:
         rule, inp = self.rule, self.inp
-        for ms in self.note.measures():
-            if ms.kind != rule.measure:
-                continue
+        for ms in self.note.measures(rule.measure or ""):
             if ms.value is None:
                 self.why_not.append(f"{ms.text!r}: {ms.qualifier}")
                 continue
@@ -504,6 +575,37 @@ class _Reader:
                     value = int(value)
             return value, Evidence(inp.id, value, "present", sent.text, ms.start, ms.end, cue)
         return None, None
+
+    def _measures_all(self) -> Evidence | None:
+        """Evidence when every number of ``measures_all`` is in the note and past its
+        threshold (in sentences that are the patient's and not conditional), else None."""
+        found: dict[str, Measurement] = {}
+        numbers = sorted((m for k in self.rule.measures_all for m in self.note.measures(k)),
+                         key=lambda m: m.start)
+        for ms in numbers:
+            th = self.rule.measures_all.get(ms.kind)
+            if th is None or ms.kind in found or ms.value is None:
+                continue
+            sent = self.note.sentence_at(ms.start)
+            if sent is None:
+                continue
+            _, cats, _ = self.note.assertion(sent, ms.start, ms.end)
+            if cats & {"hypothetical", "family"}:
+                continue
+            if _threshold(ms.value, th):
+                found[ms.kind] = ms
+        if len(found) < len(self.rule.measures_all):
+            if found:
+                self.why_not.append(
+                    "only " + " and ".join(_quote(m.text) for m in found.values())
+                    + " of the numbers this item needs together"
+                )
+            return None
+        first = min(found.values(), key=lambda m: m.start)
+        last = max(found.values(), key=lambda m: m.end)
+        sent = self.note.sentence_at(first.start)
+        text = sent.text if sent is not None else first.text
+        return Evidence(self.inp.id, True, "present", text, first.start, last.end)
 
     def _enum(self) -> tuple[Any, Evidence | None]:
         best: tuple[float, str, Evidence] | None = None
@@ -560,6 +662,15 @@ def extract(text: str | Document, instrument: Instrument, rules: RuleSet) -> Ext
             if reader.why_not:
                 reason = "; ".join(dict.fromkeys(reader.why_not))
             missing.append(Missing(inp.id, reason))
+            continue
+        same = next(
+            (o for o in evidence if o.input in rule.distinct_from
+             and o.start < ev.end and ev.start < o.end),
+            None,
+        )
+        if same is not None and value is not False:
+            missing.append(Missing(inp.id, f"{note.text[ev.start:ev.end]!r} already answers "
+                                           f"{same.input}; no other mention answers this"))
             continue
         inputs[inp.id] = value
         evidence.append(ev)

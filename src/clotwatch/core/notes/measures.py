@@ -11,7 +11,7 @@ DDU is kept but has no converted value, because the two differ two-fold.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
 from clotwatch.core.errors import InputError
@@ -100,10 +100,29 @@ def _drinks(m: re.Match[str]) -> tuple[float | None, str, str | None]:
     raw = m.group("n").lower()
     n = float(_WORD_NUMBERS[raw]) if raw in _WORD_NUMBERS else _f(raw)
     per = m.group("per").lower()
-    return (n * 7 if per.startswith("d") else n), "drinks/week", None
+    return (n * 7 if per.startswith(("d", "n")) else n), "drinks/week", None
+
+
+# "AST and ALT were 4 times the normal value", "bilirubin 2.5 x ULN", "three-fold the upper
+# limit of normal": a multiple of the upper limit of normal.
+_ULN = (
+    r"(?P<n>\d+(?:\.\d+)?|" + "|".join(_WORD_NUMBERS) + r")\s*(?:-?\s*fold|times|x|×)\s*"
+    r"(?:higher than |above |over |greater than |the )*(?:the )?(?:upper limits? of normal|ULN|"
+    r"normal(?: values?| range| limits?| levels?)?)"
+)
+
+
+def _uln(m: re.Match[str]) -> tuple[float | None, str, str | None]:
+    raw = m.group("n").lower()
+    return (float(_WORD_NUMBERS[raw]) if raw in _WORD_NUMBERS else _f(raw)), "x ULN", None
+
+
+_NOT_SYSTEMIC = ("pulmonary ", "portal ", "intracranial ")
 
 
 def _bp(m: re.Match[str]) -> tuple[float | None, str, str | None]:
+    if m.string[max(0, m.start() - 13) : m.start()].lower().endswith(_NOT_SYSTEMIC):
+        return None, "mmHg", "not the systemic blood pressure (pulmonary, portal or intracranial)"
     return _f(m.group("sys")), "mmHg", None
 
 
@@ -142,6 +161,11 @@ PATTERNS: tuple[tuple[str, str, _Conv], ...] = (
         _plain("kg/m2"),
     ),
     (
+        "bmi",
+        r"(?:\bBMI\b|body mass index)[^\d\n;]{0,60}?(?P<n>\d{2}(?:\.\d+)?)\s*kg\s*/\s*m",
+        _plain("kg/m2"),
+    ),
+    (
         "ddimer",
         r"\bD-?dimers?\b[^\d\n;]{0,40}?(?P<n>\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)\s*"
         r"(?P<mass>" + _MASS + r")?\s*(?:\(?(?P<basis>FEU|DDU)\)?)?",
@@ -161,10 +185,22 @@ PATTERNS: tuple[tuple[str, str, _Conv], ...] = (
     ),
     (
         "systolic_bp",
-        r"(?:\bBP\b|blood pressure)[^\d\n.;]{0,30}?(?P<sys>\d{2,3})\s*/\s*\d{2,3}",
+        r"(?:\bBP\b|blood pressure|hypertensi(?:on|ve))[^\d\n.;]{0,60}?"
+        r"(?P<sys>\d{2,3})\s*/\s*\d{2,3}",
         _bp,
     ),
     ("systolic_bp", r"\b(?P<sys>\d{2,3})\s*/\s*\d{2,3}\s*mm ?hg\b", _bp),
+    (
+        "systolic_bp",
+        r"\bsystolic (?:blood )?(?:pressures?|BP|readings?)[^\d\n.;/]{0,30}?"
+        r"(?P<sys>\d{2,3})(?![\d.]|\s*(?:/|%))",
+        _bp,
+    ),
+    (
+        "systolic_bp",
+        r"\b(?P<sys>\d{2,3})\s*mm ?hg\s+(?:for the |of |in )?(?:the )?systolic\b",
+        _bp,
+    ),
     (
         "creatinine",
         r"\bcreatinine\b[^\d\n;]{0,30}?(?P<n>\d+(?:\.\d+)?)\s*(?P<u>mg/dl|[uµμ]mol/l)",
@@ -173,9 +209,27 @@ PATTERNS: tuple[tuple[str, str, _Conv], ...] = (
     (
         "alcohol_drinks",
         r"(?P<n>\d+|" + "|".join(_WORD_NUMBERS) + r")\s*(?:alcoholic\s+|standard\s+)?"
-        r"(?:drinks|units|beers|glasses of wine|glasses)(?:\s+of\s+\w+)?\s*"
+        r"(?:drinks|units|beers|beverages|glasses of wine|glasses)(?:\s+of\s+\w+)?\s*"
         r"(?:per|a|/|each|every)\s*(?P<per>week|wk|day|d|night)\b",
         _drinks,
+    ),
+    (
+        "alcohol_drinks",
+        r"\b(?P<per>weekly|daily|nightly)\b[^\d\n.;]{0,25}?(?P<n>\d+|"
+        + "|".join(_WORD_NUMBERS) + r")\s*(?:alcoholic\s+|standard\s+)?"
+        r"(?:drinks|units|beers|beverages|glasses)\b",
+        _drinks,
+    ),
+    (
+        "bilirubin_uln",
+        r"\bbilirubin\b[^\d\n.;]{0,40}?" + _ULN,
+        _uln,
+    ),
+    (
+        "liver_enzyme_uln",
+        r"\b(?:AST|ALT|transaminases?|aminotransferases?|alkaline phosphatase|ALP|liver "
+        r"enzymes)\b[^\d\n.;]{0,40}?" + _ULN,
+        _uln,
     ),
 )
 _COMPILED = tuple((k, re.compile(p, re.IGNORECASE), c) for k, p, c in PATTERNS)
@@ -188,9 +242,12 @@ _NEEDS: dict[str, tuple[str, ...]] = {
     "bmi": ("bmi", "body mass"),
     "ddimer": ("dimer",),
     "calf_difference": ("calf",),
-    "systolic_bp": ("/",),
+    "systolic_bp": ("/", "systolic"),
     "creatinine": ("creatinine",),
-    "alcohol_drinks": ("drink", "unit", "beer", "glass"),
+    "alcohol_drinks": ("drink", "unit", "beer", "glass", "beverage"),
+    "bilirubin_uln": ("bilirubin",),
+    "liver_enzyme_uln": ("ast", "alt", "transaminase", "aminotransferase", "phosphatase",
+                         "alp", "liver enzyme"),
 }
 _WEIGHT = re.compile(r"\b(?:weight|weighed|weighing|wt)\b[^\d\n;]{0,20}?(\d+(?:\.\d+)?)\s*kg\b",
                      re.IGNORECASE)
@@ -199,11 +256,96 @@ _HEIGHT = re.compile(
 )
 
 
-def measurements(text: str) -> list[Measurement]:
-    """Every number with a unit the rules know, in order of appearance."""
+# "HR, BP and SpO2 were 112, 150/90 mmHg and 91%, respectively": names, then values in order.
+_BOUNDARY = re.compile(r"[;\n]|\.(?!\d)")
+_VERB = re.compile(r"\b(?:were|was|are|is|measured(?: at)?|read|of)\b|:", re.IGNORECASE)
+_SPLIT = re.compile(r",\s*(?:and\s+)?|\s+and\s+", re.IGNORECASE)
+_VITALS: tuple[tuple[re.Pattern[str], str | None], ...] = (
+    (re.compile(_HR_WORDS, re.IGNORECASE), "heart_rate"),
+    (re.compile(_SPO2_WORDS, re.IGNORECASE), "spo2"),
+    (re.compile(r"\bBP\b|blood pressure|systolic", re.IGNORECASE), "systolic_bp"),
+    (re.compile(r"\bBMI\b|body mass index", re.IGNORECASE), "bmi"),
+    (re.compile(r"temperature|\btemp\b|respiratory rate|\bRR\b|respirations|weight|height",
+                re.IGNORECASE), None),
+)
+
+
+_VITAL_KINDS = frozenset({"heart_rate", "spo2", "systolic_bp", "bmi"})
+
+
+def _chunks(text: str, lower: str) -> list[tuple[int, str]]:
+    """Each clause that ends in "respectively", from the last boundary before it."""
+    out: list[tuple[int, str]] = []
+    at = lower.find("respectively")
+    while at >= 0:
+        end = at + len("respectively")
+        start = max(0, at - 300)
+        for b in _BOUNDARY.finditer(text, start, at):
+            start = b.end()
+        out.append((start, text[start:end]))
+        at = lower.find("respectively", end)
+    return out
+
+
+def _respectively(text: str, lower: str, kinds: Collection[str] | None) -> list[Measurement]:
     out: list[Measurement] = []
-    lower = text.lower()
-    present = {k for k, words in _NEEDS.items() if any(w in lower for w in words)}
+    for base, chunk in _chunks(text, lower):
+        digit = re.search(r"(?<!\w)\d", chunk)  # a number, not the 2 of "SpO2"
+        if digit is None:
+            continue
+        verbs = list(_VERB.finditer(chunk, 0, digit.start()))
+        if not verbs:
+            continue
+        verb = verbs[-1]
+        names = [n for n in _SPLIT.split(chunk[: verb.start()]) if n.strip()]
+        kinds_named: list[str | None] = []
+        for name in reversed(names):
+            kind = next((k for rx, k in _VITALS if rx.search(name)), "")
+            if kind == "":
+                break
+            kinds_named.insert(0, kind)
+        values: list[tuple[int, str]] = []
+        pos = verb.end()
+        for item in _SPLIT.split(chunk[verb.end():]):
+            at = chunk.find(item, pos)
+            pos = at + len(item)
+            core = re.sub(r"[\s,]*\brespectively\b.*$", "", item, flags=re.IGNORECASE)
+            lead = len(core) - len(core.lstrip())
+            if re.search(r"\d", core):
+                values.append((base + at + lead, core.strip()))
+        if len(kinds_named) < 2 or len(kinds_named) != len(values):
+            continue
+        for kind, (start, item) in zip(kinds_named, values, strict=True):
+            if kind is None or (kinds is not None and kind not in kinds):
+                continue
+            pattern = r"(\d{2,3})\s*/\s*\d{2,3}" if kind == "systolic_bp" else r"\d+(?:\.\d+)?"
+            num = re.search(pattern, item)
+            if num is None:
+                continue
+            value = _f(num.group(1) if kind == "systolic_bp" else num.group(0))
+            end = start + len(item.rstrip())
+            qualifier = None
+            if kind == "spo2":
+                after = item[num.end():] + text[end : end + 40]
+                if _OXYGEN.search(after) and not re.search(
+                    r"\b(?:room air|ambient air|RA)\b", after[:20], re.IGNORECASE
+                ):
+                    qualifier = "on oxygen"
+            unit = {"heart_rate": "beats/min", "spo2": "%", "systolic_bp": "mmHg",
+                    "bmi": "kg/m2"}[kind]
+            out.append(Measurement(kind, value, unit, start, end, text[start:end], qualifier))
+    return out
+
+
+def measurements(text: str, kinds: Collection[str] | None = None,
+                 lower: str | None = None) -> list[Measurement]:
+    """Every number with a unit the rules know (or only those of ``kinds``), in order of
+    appearance. ``lower`` may pass ``text.lower()`` when the caller has it."""
+    out: list[Measurement] = []
+    if lower is None or len(lower) != len(text):
+        lower = text.lower()
+    present = {k for k, words in _NEEDS.items()
+               if (kinds is None or k in kinds) and any(w in lower for w in words)}
     for kind, rx, conv in _COMPILED:
         if kind not in present:
             continue
@@ -212,7 +354,11 @@ def measurements(text: str) -> list[Measurement]:
                 continue
             value, unit, qualifier = conv(m)
             out.append(Measurement(kind, value, unit, m.start(), m.end(), m.group(0), qualifier))
-    if not any(o.kind == "bmi" for o in out):
+    if (kinds is None or not _VITAL_KINDS.isdisjoint(kinds)) and "respectively" in lower:
+        for r in _respectively(text, lower, kinds):
+            if not any(o.kind == r.kind and o.start < r.end and r.start < o.end for o in out):
+                out.append(r)
+    if (kinds is None or "bmi" in kinds) and not any(o.kind == "bmi" for o in out):
         w, h = _WEIGHT.search(text), _HEIGHT.search(text)
         if w and h and abs(w.start() - h.start()) < 200:
             metres = _f(h.group(1)) / (100 if h.group(2).lower() == "cm" else 1)

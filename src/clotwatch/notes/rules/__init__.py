@@ -17,7 +17,8 @@ from typing import Any
 from clotwatch.core.errors import InputError
 from clotwatch.core.instruments import INSTRUMENTS
 from clotwatch.core.notes import Concept, ContextRules, Cue, InputRule, RuleSet, Section
-from clotwatch.core.notes.engine import STATUSES
+from clotwatch.core.notes.engine import STATUSES, THRESHOLD_KEYS
+from clotwatch.core.notes.measures import PATTERNS
 
 LANGUAGES = ("en",)
 _RULE_KEYS = set(InputRule.__dataclass_fields__) - {"source"} | {"source"}
@@ -45,11 +46,27 @@ def _input_rule(where: str, raw: dict[str, Any], concepts: set[str]) -> InputRul
         dated=tuple(raw.get("dated", ())),
         options=tuple((o, tuple(cs)) for o, cs in raw.get("options", ())),
         if_negated=raw.get("if_negated"),
+        historical_within_days=raw.get("historical_within_days"),
+        current_overrides=tuple(raw.get("current_overrides", ())),
+        measure_overrides_history=bool(raw.get("measure_overrides_history", False)),
+        distinct_from=tuple(raw.get("distinct_from", ())),
+        measures_all={k: dict(v) for k, v in raw.get("measures_all", {}).items()},
         source=raw.get("source", ""),
     )
     for c in rule.concept_ids():
         if c not in concepts:
             raise ValueError(f"{where}: unknown concept {c!r}")
+    known = {kind for kind, _, _ in PATTERNS} | {"bmi"}
+    for kind in (*([rule.measure] if rule.measure else []), *rule.measures_all):
+        if kind not in known:
+            raise ValueError(f"{where}: unknown measure {kind!r}")
+    for th in (rule.threshold, *rule.measures_all.values()):
+        for key in th:
+            if key not in THRESHOLD_KEYS:
+                raise ValueError(f"{where}: unknown threshold {key!r}")
+    for other in rule.distinct_from:
+        if not isinstance(other, str):
+            raise ValueError(f"{where}: distinct_from names inputs")
     for s in (*rule.accept, *rule.negation_needs):
         if s not in STATUSES:
             raise ValueError(f"{where}: unknown status {s!r}")
@@ -73,7 +90,8 @@ def load_rules(lang: str = "en") -> RuleSet:
     raw_concepts = _read(lang, "concepts.json")["concepts"]
     concepts = {
         cid: Concept(cid, tuple(c["patterns"]), c.get("source", ""),
-                     tuple(c.get("case_sensitive", ())))
+                     tuple(c.get("case_sensitive", ())), bool(c.get("persistent", False)),
+                     bool(c.get("negation_inside", False)))
         for cid, c in raw_concepts.items()
     }
     instruments: dict[str, dict[str, InputRule]] = {}
