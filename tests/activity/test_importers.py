@@ -354,3 +354,104 @@ def test_counting_reader_reports_bytes_for_progress() -> None:
     reader = CountingReader(io.BytesIO(b"a\nbb\n"), seen.append)
     assert reader.readline() == b"a\n" and reader.read() == b"bb\n"
     assert sum(seen) == 5
+
+
+def _apple_tricky_export() -> str:
+    """Step records whose times repeat (so the fast path's remembered dates and times are
+    used) mixed with every case the fast path must hand to the checked path."""
+    head = (SAME_DAY / "apple_export.xml").read_text()
+    head = head[:head.index(" <Record")]
+    rows = []
+    good = [("2026-03-28", "+0100"), ("2026-03-29", "+0200"), ("2026-03-30", "+0200")]
+    for day, offset in good:
+        for hour in range(7, 12):
+            for source, model in (("Watch", "Watch"), ("Phone", "iPhone")):
+                rows.append((source, model, f"{day} {hour:02d}:00:00 {offset}",
+                             f"{day} {hour:02d}:30:00 {offset}", str(hour * 10)))
+    rows += [
+        ("Watch", "Watch", "2026-03-29 01:50:00 +0100", "2026-03-29 03:10:00 +0200", "90"),
+        ("Watch", "Watch", "2026-03-28 07:00:00 +0100", "2026-03-28 07:30:00 +0100", "12.0"),
+        ("Watch", "Watch", "2026-03-28 08:00:00 +0100", "2026-03-28 08:30:00 +0100", "-4"),
+        ("Watch", "Watch", "2026-03-28 09:30:00 +0100", "2026-03-28 09:00:00 +0100", "5"),
+        ("Watch", "Watch", "2026-03-28 10:00:00 +0100", "2026-03-28 10:00:00 +0100", "5"),
+        ("", "Watch", "2026-03-28 10:00:00 +0100", "2026-03-28 10:30:00 +0100", "5"),
+        ("Watch", "Watch", "2026-03-28 10:00:00 +0100", "2026-03-28 10:30:00 +0100", "many"),
+        ("Watch", "Watch", "2026-03-28T10:00:00 +0100", "2026-03-28 10:30:00 +0100", "5"),
+        ("Watch", "Watch", "2026-03-28 10:00:00 +01:00", "2026-03-28 10:30:00 +0100", "5"),
+        ("Watch", "Watch", "1970-03-28 10:00:00 +0100", "1970-03-28 10:30:00 +0100", "5"),
+        ("Watch", "Watch", "2026-02-30 10:00:00 +0100", "2026-02-30 10:30:00 +0100", "5"),
+        ("Watch", "Watch", "2026-03-28 11:00:00 -0330", "2026-03-28 11:20:00 -0330", "7"),
+        ("Watch", "Watch", "2026-03-28 11:00:00 -0330", "2026-03-28 11:20:00 -0330", "7"),
+        # Later on the wall clock, but earlier in time: refused.
+        ("Watch", "Watch", "2026-03-28 11:00:00 -0330", "2026-03-28 11:20:00 +0100", "7"),
+    ]
+    records = "".join(
+        f' <Record type="HKQuantityTypeIdentifierStepCount" sourceName="{s}" device="&lt;'
+        f'&lt;HKDevice: 0x1&gt;, name:X, model:{m}, software:1&gt;" unit="count" '
+        f'startDate="{a}" endDate="{b}" value="{v}"/>\n' for s, m, a, b, v in rows)
+    return head + records + "</HealthData>\n"
+
+
+def test_apple_fast_path_gives_exactly_what_the_checked_path_gives(tmp_path: Path) -> None:
+    # The summary reads Apple's times straight to wall-clock seconds (no datetime a record);
+    # every record must come out as the checked path reads it, and every odd one refused or
+    # accepted the same way, with the same place and reason.
+    from clotwatch.activity import apple
+    from clotwatch.activity.common import Refused
+    from clotwatch.core.activity import Sample, WallSample, wall_seconds
+
+    path = tmp_path / "export.xml"
+    path.write_text(_apple_tricky_export())
+
+    def items(fast: bool) -> list[tuple[object, ...]]:
+        ctx = ReadContext(zone=ZoneInfo("UTC"), zone_name="UTC", wall_samples=fast)
+        out: list[tuple[object, ...]] = []
+        kinds = set()
+        with path.open("rb") as stream:
+            for item in apple.read(stream, str(path), ctx):
+                kinds.add(type(item))
+                if isinstance(item, Sample):
+                    out.append((item.source, item.kind, wall_seconds(item.start),
+                                wall_seconds(item.end), item.steps))
+                elif isinstance(item, WallSample):
+                    out.append(tuple(item))
+                else:
+                    out.append(("refused", item.place, item.reason))
+        assert (WallSample in kinds) is fast
+        assert Refused in kinds
+        return out
+
+    checked = items(False)
+    assert items(True) == checked
+    assert len(checked) == 44
+    tally = Tally()
+    entries, _ = plan([str(path)])
+    read_into(tally, entries, ReadContext(zone=ZoneInfo("UTC"), zone_name="UTC"))
+    slow = Tally()
+    for entry in entries:
+        with entry.opener() as stream:
+            for item in apple.read(stream, entry.name, ReadContext(ZoneInfo("UTC"), "UTC")):
+                if isinstance(item, Refused):
+                    slow.refused(entry.name, item.place, item.reason)
+                else:
+                    slow.add(item)  # type: ignore[arg-type]
+    assert tally.summary() == slow.summary()
+
+
+def test_an_upload_collects_every_apple_record_with_its_times(tmp_path: Path) -> None:
+    # The web upload stores samples with their offsets, so it must never be given the
+    # summary's wall-clock samples: all 30 good records of the export arrive as Samples.
+    from clotwatch.core.activity import Sample
+    from clotwatch.service.activity import _Collect
+
+    text = _apple_tricky_export()
+    good = text[:text.index('startDate="2026-03-29 01:50')]
+    path = tmp_path / "export.xml"
+    path.write_text(good[:good.rindex(" <Record")] + "</HealthData>\n")
+    collected = _Collect(1000)
+    entries, _ = plan([str(path)])
+    read_into(collected, entries, ReadContext(zone=ZoneInfo("UTC"), zone_name="UTC"))
+    assert collected.errors == []
+    assert len(collected.samples) == 30
+    assert all(type(s) is Sample and s.start.utcoffset() is not None
+               for s in collected.samples)

@@ -19,7 +19,7 @@ from typing import IO
 
 from clotwatch.activity import apple, csvfile, fhir, fitbit, garmin, googlefit, omh
 from clotwatch.activity.common import CountingReader, ReadContext, Refused, Unreadable
-from clotwatch.core.activity import Tally
+from clotwatch.core.activity import Tally, WallSample
 
 __all__ = ["FORMATS", "Entry", "ReadContext", "Unreadable", "detect", "local_zone", "plan",
            "read_into"]
@@ -146,10 +146,15 @@ def read_into(tally: Tally, entries: Sequence[Entry], ctx: ReadContext,
             raise Unreadable(f"{entry.name}: cannot read it ({exc.strerror or exc})") from None
         stream = CountingReader(raw, on_bytes)
         add = tally.add_valid
+        add_wall = tally.add_wall
         refused = tally.refused
+        ctx.wall_samples = tally.takes_wall_samples
         try:
             for item in entry.module.read(stream, entry.name, ctx):
-                if item.__class__ is Refused:
+                cls = item.__class__
+                if cls is WallSample:
+                    add_wall(item)
+                elif cls is Refused:
                     refused(entry.name, item.place, item.reason)
                 else:
                     add(item)

@@ -25,7 +25,14 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from clotwatch.core.activity import DEFAULT_WAKING, Sample, Tally, Waking, check_sample
+from clotwatch.core.activity import (
+    DEFAULT_WAKING,
+    Sample,
+    Tally,
+    Waking,
+    WallSample,
+    check_sample,
+)
 from clotwatch.errors import InputError
 from clotwatch.service import policy
 from clotwatch.service.accounts import Principal
@@ -133,6 +140,10 @@ def _insert(session: Session, actor: Principal, samples: Sequence[Sample],
 class _Collect(Tally):
     """A Tally that keeps the samples an importer gives (to store them), up to a limit."""
 
+    #: Stored samples need their times with offsets: importers must give Sample, not
+    #: WallSample (``add_wall`` refuses them, so none is ever lost silently).
+    takes_wall_samples = False
+
     def __init__(self, limit: int) -> None:
         super().__init__()
         self.samples: list[Sample] = []
@@ -143,6 +154,9 @@ class _Collect(Tally):
             raise InputError("file", f"more than {self.limit:,} step records; upload a "
                                      "shorter export, or send the samples through the API")
         self.samples.append(sample)
+
+    def add_wall(self, sample: WallSample) -> None:
+        raise TypeError("an importer gave wall-clock samples to a store collector")
 
 
 def check_upload_allowed(store: Store, actor: Principal) -> None:
