@@ -455,3 +455,40 @@ def test_an_upload_collects_every_apple_record_with_its_times(tmp_path: Path) ->
     assert len(collected.samples) == 30
     assert all(type(s) is Sample and s.start.utcoffset() is not None
                for s in collected.samples)
+
+
+@pytest.mark.parametrize("chunk", [97, 1000, 64 * 1024])
+def test_apple_refused_records_name_their_line_whatever_the_chunks(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk: int) -> None:
+    # The parser is fed the file in chunks and is not told where a tag is; the line of a
+    # refused record is found from the chunks read, also when its tag is split between two.
+    from clotwatch.activity import apple
+
+    monkeypatch.setattr(apple, "CHUNK_BYTES", chunk)
+    text = _apple_tricky_export()
+    path = tmp_path / "export.xml"
+    path.write_text(text)
+    out = summarize(path)
+    marks = ['value="-4"', 'startDate="2026-03-28 09:30:00', 'endDate="2026-03-28 10:00:00',
+             'sourceName=""', 'value="many"', "+01:00", "1970-03-28", "2026-02-30",
+             'endDate="2026-03-28 11:20:00 +0100"']
+    expected = [f"line {number}" for number, line in enumerate(text.splitlines(), 1)
+                if any(mark in line for mark in marks)]
+    assert len(expected) == 9
+    assert [e["place"] for e in out["errors"]] == expected
+
+
+def test_apple_refused_record_after_a_commented_record_is_named_by_its_number(
+        tmp_path: Path) -> None:
+    # A "<Record" inside a comment is not a record: the line cannot be trusted, so the place
+    # is the record's number (the n-th Record element), never a wrong line.
+    text = (SAME_DAY / "apple_export.xml").read_text()
+    first = text.index(" <Record")
+    text = text[:first] + " <!-- <Record type=\"x\"/> -->\n" + text[first:]
+    text = text.replace('value="1050"', 'value="-1050"')
+    path = tmp_path / "export.xml"
+    path.write_text(text)
+    out = summarize(path)
+    after = text[text.index("-->", first):]
+    number = after[:after.index('value="-1050"')].count("<Record")
+    assert [e["place"] for e in out["errors"]] == [f"record {number}"]

@@ -10,9 +10,10 @@ cleared with its earlier siblings once read), no DTD loaded, no entity expanded,
 from __future__ import annotations
 
 import re
+from collections import deque
 from collections.abc import Iterator
 from datetime import datetime
-from typing import IO
+from typing import IO, Any, NamedTuple, cast
 
 from clotwatch.activity.common import (
     FirstBadGuard,
@@ -65,52 +66,161 @@ def device_kind(source: str, device: str | None) -> Kind:
     return guess_kind(source, device)
 
 
+NEWLINE = b"\n"
+#: How much of the file is given to the parser at a time.
+CHUNK_BYTES = 64 * 1024
+
+
 def read(stream: IO[bytes], name: str, ctx: ReadContext) -> Iterator[Item]:
-    """Yield each step record of an Apple Health export as it streams."""
+    """Yield each step record of an Apple Health export as it streams.
+
+    lxml's parser is fed the file a chunk at a time with a *target*: it calls
+    :meth:`_Target.start` for each start tag and builds no tree, so nothing has to be cleared
+    and memory stays flat (about a third less work per record than ``iterparse``). A
+    target is not told where a tag is, so a refused record's line is found afterwards from
+    the chunks still held (:class:`_Places`).
+    """
     from lxml import etree
 
-    kinds: dict[tuple[str, str | None], Kind] = {}
+    target = _Target(_WallTimes() if ctx.wall_samples else None)
+    parser = etree.XMLParser(target=cast(Any, target), resolve_entities=False, no_network=True,
+                             load_dtd=False, huge_tree=False, remove_comments=True)
     guard = FirstBadGuard("an Apple Health export")
-    parser = etree.iterparse(
-        stream, events=("end",), tag="Record", resolve_entities=False, no_network=True,
-        load_dtd=False, huge_tree=False, remove_comments=True,
-    )
-    seen_any = False
-    wall = _WallTimes() if ctx.wall_samples else None
-    try:
-        for _event, element in parser:
-            seen_any = True
-            attrib = element.attrib
-            if attrib.get("type") == STEP_TYPE:
-                item: Item | None = None
-                if wall is not None:
-                    item = _wall_record(attrib, wall, kinds)
-                if item is None:
-                    item = _record(attrib, element.sourceline, kinds)
-                    if isinstance(item, Refused):
-                        guard.failed(item)
-                    elif not guard.good:
-                        guard.ok()
-                elif not guard.good:
+    places = _Places()
+    items = target.items
+    while True:
+        chunk = stream.read(CHUNK_BYTES)
+        failure = None
+        try:
+            if chunk:
+                places.add(chunk)
+                parser.feed(chunk)
+            else:
+                parser.close()
+        except etree.XMLSyntaxError as exc:
+            failure = exc
+        for item in items:
+            if isinstance(item, _Bad):
+                refused = Refused(places.place(item.record, item.attrib), item.reason)
+                guard.failed(refused)
+                yield refused
+            else:
+                if not guard.good:
                     guard.ok()
                 yield item
-            element.clear(keep_tail=False)
-            parent = element.getparent()
-            if parent is not None:
-                while element.getprevious() is not None:
-                    del parent[0]
-    except etree.XMLSyntaxError as exc:
-        line = exc.lineno if exc.lineno else "?"
-        if not seen_any:
-            raise Unreadable(f"not well-formed XML (line {line}: {exc.msg})") from None
-        # The records before the break were good; the rest cannot be read (contract: a bad
-        # record is reported with its place, the rest of the file is used as far as it can be).
-        yield Refused(f"line {line}", f"XML not well-formed ({exc.msg}); the rest of the file "
-                      "could not be read")
+        items.clear()
+        if failure is not None:
+            line = failure.lineno if failure.lineno else "?"
+            if not target.records:
+                raise Unreadable(f"not well-formed XML (line {line}: {failure.msg})")
+            # The records before the break were good; the rest cannot be read (contract: a
+            # bad record is reported with its place, the rest of the file is used as far as
+            # it can be).
+            yield Refused(f"line {line}", f"XML not well-formed ({failure.msg}); the rest of "
+                          "the file could not be read")
+            return
+        if not chunk:
+            return
 
 
-def _record(attrib: dict[str, str], line: int | None,
-            kinds: dict[tuple[str, str | None], Kind]) -> Item:
+class _Bad(NamedTuple):
+    """A refused step record, until its place is known: the how-manyth Record it is."""
+
+    record: int
+    attrib: dict[str, str]
+    reason: str
+
+
+class _Target:
+    """The parser's target: turns each step Record's attributes into an item."""
+
+    def __init__(self, wall: _WallTimes | None) -> None:
+        self.wall = wall
+        self.kinds: dict[tuple[str, str | None], Kind] = {}
+        self.items: list[Sample | WallSample | _Bad] = []
+        self.records = 0
+
+    def start(self, tag: str, attrib: dict[str, str]) -> None:
+        if tag != "Record":
+            return
+        self.records += 1
+        if attrib.get("type") != STEP_TYPE:
+            return
+        if self.wall is not None:
+            fast = _wall_record(attrib, self.wall, self.kinds)
+            if fast is not None:
+                self.items.append(fast)
+                return
+        item = _record(attrib, self.kinds)
+        if isinstance(item, str):
+            self.items.append(_Bad(self.records, dict(attrib), item))
+        else:
+            self.items.append(item)
+
+    def close(self) -> None:
+        return None
+
+
+class _Places:
+    """Where the n-th ``<Record`` of the file is, as "line N", from the last chunks read.
+
+    Every chunk's ``<Record`` tags and newlines are counted as it is read (two C-level
+    counts); the last 256 KB or more are kept, so the line of a refused record (always in them:
+    the parser is never more than a tag behind what it was given) is found by looking for
+    its tag and checking that it is the same record. When the check fails (a ``<Record``
+    inside a comment, say) the place is "record N", the n-th Record element of the file.
+    """
+
+    #: Chunks are kept while the older ones hold less than this (a tag is well under it).
+    KEEP_BYTES = 256 * 1024
+
+    def __init__(self) -> None:
+        self.kept: deque[tuple[int, int, bytes]] = deque()
+        self.kept_bytes = 0
+        self.records = 0  # "<Record" seen starting before the next chunk
+        self.lines = 0  # newlines before the next chunk
+        self.tail = b""
+
+    def add(self, chunk: bytes) -> None:
+        # A "<Record" split across two chunks starts in the earlier one.
+        split = (self.tail + chunk[:6]).count(b"<Record") if self.tail else 0
+        self.records += split
+        self.kept.append((self.records, self.lines, chunk))
+        self.kept_bytes += len(chunk)
+        while len(self.kept) > 2 and self.kept_bytes - len(self.kept[0][2]) >= self.KEEP_BYTES:
+            self.kept_bytes -= len(self.kept.popleft()[2])
+        self.records += chunk.count(b"<Record")
+        self.lines += chunk.count(NEWLINE)
+        self.tail = chunk[-6:]
+
+    def place(self, record: int, attrib: dict[str, str]) -> str:
+        kept = list(self.kept)
+        for index, (before, lines, data) in enumerate(kept):
+            if index + 1 < len(kept):
+                if record > kept[index + 1][0]:
+                    continue
+                # The tag may run on into the next chunks.
+                data = b"".join([data, *(later[2] for later in kept[index + 1:])])
+            if record <= before:
+                break
+            at = -1
+            for _ in range(record - before):
+                at = data.find(b"<Record", at + 1)
+                if at < 0:
+                    break
+            if at < 0:
+                break
+            tag = data[at:data.find(b">", at)]
+            if all(f'{key}="{attrib[key]}"'.encode() in tag
+                   for key in ("startDate", "endDate") if key in attrib):
+                return f"line {lines + data.count(NEWLINE, 0, at) + 1}"
+            break
+        return f"record {record}"
+
+
+def _record(attrib: dict[str, str],
+            kinds: dict[tuple[str, str | None], Kind]) -> Sample | str:
+    """A checked sample from a step record's attributes, or why it is refused."""
     source = attrib.get("sourceName") or ""
     device = attrib.get("device")
     try:
@@ -122,14 +232,15 @@ def _record(attrib: dict[str, str], line: int | None,
         except (TypeError, ValueError):
             steps = parse_count(raw)
     except InputError as exc:
-        return Refused(_place(line), str(exc))
+        return str(exc)
     key = (source, device)
     kind = kinds.get(key)
     if kind is None:
         kind = kinds[key] = device_kind(source, device)
     if steps >= 0 and end > start and source and YEARS[0] <= start.year and end.year <= YEARS[1]:
         return Sample(source, kind, start, end, steps)
-    return make(source, kind, start, end, steps, _place(line))
+    item = make(source, kind, start, end, steps, "")
+    return item.reason if isinstance(item, Refused) else cast(Sample, item)
 
 
 class _WallTimes:
@@ -206,7 +317,3 @@ def _wall_record(attrib: dict[str, str], wall: _WallTimes,
     if kind is None:
         kind = kinds[key] = device_kind(source, device)
     return WallSample(source, kind, start, end, steps)
-
-
-def _place(line: int | None) -> str:
-    return f"line {line}" if line else "record"
