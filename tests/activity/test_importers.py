@@ -441,7 +441,6 @@ def test_apple_fast_path_gives_exactly_what_the_checked_path_gives(tmp_path: Pat
 def test_an_upload_collects_every_apple_record_with_its_times(tmp_path: Path) -> None:
     # The web upload stores samples with their offsets, so it must never be given the
     # summary's wall-clock samples: all 30 good records of the export arrive as Samples.
-    from clotwatch.core.activity import Sample
     from clotwatch.service.activity import _Collect
 
     text = _apple_tricky_export()
@@ -452,9 +451,15 @@ def test_an_upload_collects_every_apple_record_with_its_times(tmp_path: Path) ->
     entries, _ = plan([str(path)])
     read_into(collected, entries, ReadContext(zone=ZoneInfo("UTC"), zone_name="UTC"))
     assert collected.errors == []
-    assert len(collected.samples) == 30
-    assert all(type(s) is Sample and s.start.utcoffset() is not None
-               for s in collected.samples)
+    assert len(collected) == 30
+    rows = collected.rows(7, datetime(2026, 4, 1, tzinfo=ZoneInfo("UTC")), 0, 100)
+    # 2026-03-28 07:00 +0100 is 06:00 UTC; 2026-03-29 is in summer time (+0200).
+    first, later = rows[0], rows[10]
+    assert (first["start_at"].isoformat(), first["utc_offset_minutes"]) == (
+        "2026-03-28T06:00:00+00:00", 60)
+    assert (later["start_at"].isoformat(), later["utc_offset_minutes"]) == (
+        "2026-03-29T05:00:00+00:00", 120)
+    assert {r["source"] for r in rows} == {"Watch", "Phone"} and rows[1]["kind"] == "phone"
 
 
 @pytest.mark.parametrize("chunk", [97, 1000, 64 * 1024])
