@@ -187,34 +187,49 @@ def figures(wall: float, latencies: list[float], samples: int) -> dict[str, floa
 
 
 def profile(url: str, batches: int) -> None:
-    """The request path in process, under cProfile: where a batch's time goes."""
+    """The request's work in process (no HTTP), stage by stage, then under cProfile: parsing
+    and validating the body as FastAPI does, checking the batch, storing it."""
     import cProfile
     import pstats
 
-    from fastapi.testclient import TestClient
+    from clotwatch.api.activity import BatchIn
+    from clotwatch.core.activity import Sample
+    from clotwatch.service import accounts, activity
+    from clotwatch.store import open_store
 
-    from clotwatch.api import create_app
-    from clotwatch.config import Settings
-
-    tokens = seed(url, batches)
+    tokens = seed(url, batches * 2)
     bodies = [day_body(d, batches) for d in range(batches)]
-    app = create_app(Settings(data_dir=Path(tempfile.mkdtemp()), database_url=url,
-                              secret_key="benchmark-secret-key-0123456789"))
-    with TestClient(app) as client:
-        client.post("/api/v1/activity", content=bodies[0], headers={
-            "Authorization": f"Bearer {tokens[0]}", "Content-Type": "application/json"})
-        profiler = cProfile.Profile()
-        profiler.enable()
+    store = open_store(url)
+    with store.session() as session:
+        actors = [accounts.token_principal(session, t, NOW) for t in tokens]
+    stages = {"json + pydantic": 0.0, "to Sample": 0.0, "check_batch": 0.0, "store": 0.0}
+
+    def one(actor: Any, body: bytes) -> None:
         t0 = time.perf_counter()
-        for n in range(1, batches):
-            response = client.post("/api/v1/activity", content=bodies[n], headers={
-                "Authorization": f"Bearer {tokens[n]}", "Content-Type": "application/json"})
-            assert response.status_code == 200, response.text
-        elapsed = time.perf_counter() - t0
-        profiler.disable()
-    print(f"{batches - 1} batches of {MINUTES} samples: {elapsed / (batches - 1) * 1000:.0f} ms "
-          "a batch under the profiler")
-    pstats.Stats(profiler).sort_stats("cumulative").print_stats(35)
+        batch = BatchIn.model_validate(json.loads(body))
+        t1 = time.perf_counter()
+        samples = [Sample(s.source, s.kind, s.start, s.end, s.steps) for s in batch.samples]
+        t2 = time.perf_counter()
+        activity.check_batch(samples)
+        t3 = time.perf_counter()
+        activity.store_samples(store, actor, samples, NOW)
+        t4 = time.perf_counter()
+        for name, seconds in zip(stages, (t1 - t0, t2 - t1, t3 - t2, t4 - t3), strict=True):
+            stages[name] += seconds
+
+    for n, body in enumerate(bodies):
+        one(actors[n], body)
+    total = sum(stages.values())
+    print(f"{batches} batches of {MINUTES} samples, {total / batches * 1000:.0f} ms a batch:")
+    for name, seconds in stages.items():
+        print(f"  {name:16s} {seconds / batches * 1000:7.1f} ms  {seconds / total:5.1%}")
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for n, body in enumerate(bodies):
+        one(actors[batches + n], body)
+    profiler.disable()
+    pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
+    store.dispose()
 
 
 def main() -> int:
