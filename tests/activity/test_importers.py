@@ -23,6 +23,7 @@ FILES = {
     "apple-health": "apple_export.xml",
     "google-fit": "2026-11-02.csv",
     "fitbit": "steps-2026-11-02.json",
+    "fitbit-takeout": "steps_2026-11-01.csv",
     "garmin-fit": "monitoring.fit",
     "fhir": "fhir_bundle.json",
     "open-mhealth": "omh_step_count.json",
@@ -63,8 +64,8 @@ def test_all_formats_together_still_give_the_golden_day() -> None:
     assert out["duplicates_ignored"] == 3 * 4  # four files, one kept
     assert [(s["name"], s["kind"]) for s in out["sources"]] == [
         ("Ann's Apple Watch", "watch"), ("Ann’s Apple Watch", "watch"),
-        ("Garmin Fr945", "watch"), ("Fitbit", "band"), ("Ann’s iPhone", "phone"),
-        ("Google Fit", "phone")]
+        ("Garmin Fr945", "watch"), ("Fitbit", "band"), ("Fitbit Charge 6", "band"),
+        ("Ann’s iPhone", "phone"), ("Google Fit", "phone"), ("Phone Health Connect", "phone")]
 
 
 def test_a_folder_is_walked_and_the_apple_sources_are_named_and_kinded() -> None:
@@ -497,3 +498,27 @@ def test_apple_refused_record_after_a_commented_record_is_named_by_its_number(
     after = text[text.index("-->", first):]
     number = after[:after.index('value="-1050"')].count("<Record")
     assert [e["place"] for e in out["errors"]] == [f"record {number}"]
+
+
+def test_fitbit_takeout_utc_times_are_counted_on_the_persons_clock(tmp_path: Path) -> None:
+    # The Takeout CSV writes UTC instants: they are placed in the --tz zone (the summary says
+    # which), so the same file read for someone in Moscow gives their own day; a real offset
+    # is kept; bad rows are listed with their line.
+    out = summarize(SAME_DAY / "steps_2026-11-01.csv")
+    assert out["times_without_offset_read_in"] == "Europe/Paris"
+    moscow = summarize(SAME_DAY / "steps_2026-11-01.csv", zone="Europe/Moscow")
+    assert moscow["days"][0]["steps"] == 4950
+    # In Moscow the walks are at 09:30, 10:00, 14:00 and 20:15: 07:00-09:30 and 20:30-23:00
+    # are spells of 2 hours or more too.
+    assert moscow["days"][0]["still_bouts_120"] == 4
+    path = tmp_path / "steps_2026-11-01.csv"
+    path.write_text("timestamp,steps,data source\n"
+                    "2026-11-02T09:00:00+03:00,120,MobileTrack\n"
+                    "2026-11-02T09:01:00Z,-3,MobileTrack\n"
+                    "yesterday,5,MobileTrack\n"
+                    "2026-11-02T09:03:00Z,12.5,MobileTrack\n")
+    out = summarize(path)
+    assert out["sources"] == [{"name": "MobileTrack", "kind": "phone", "samples": 1}]
+    assert out["days"][0]["date"] == "2026-11-02" and out["days"][0]["steps"] == 120
+    assert [(e["place"], e["reason"].split(":")[0]) for e in out["errors"]] == [
+        ("line 3", "steps"), ("line 4", "timestamp"), ("line 5", "steps")]

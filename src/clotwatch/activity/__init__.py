@@ -17,7 +17,16 @@ from pathlib import Path
 from types import ModuleType
 from typing import IO
 
-from clotwatch.activity import apple, csvfile, fhir, fitbit, garmin, googlefit, omh
+from clotwatch.activity import (
+    apple,
+    csvfile,
+    fhir,
+    fitbit,
+    fitbit_takeout,
+    garmin,
+    googlefit,
+    omh,
+)
 from clotwatch.activity.common import CountingReader, ReadContext, Refused, Unreadable
 from clotwatch.core.activity import Tally, WallSample
 
@@ -25,7 +34,8 @@ __all__ = ["FORMATS", "Entry", "ReadContext", "Unreadable", "detect", "local_zon
            "read_into"]
 
 #: In the order they are tried; the first whose ``sniff`` accepts the file's start reads it.
-FORMATS: tuple[ModuleType, ...] = (apple, garmin, fhir, omh, fitbit, googlefit, csvfile)
+FORMATS: tuple[ModuleType, ...] = (apple, garmin, fhir, omh, fitbit, fitbit_takeout, googlefit,
+                                   csvfile)
 HEAD_BYTES = 16 * 1024
 
 

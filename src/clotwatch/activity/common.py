@@ -137,8 +137,8 @@ _KIND_WORDS: tuple[tuple[Kind, re.Pattern[str]], ...] = (
                          r"garmin|suunto|polar|coros|amazfit", re.I)),
     ("band", re.compile(r"band|fitbit|charge|inspire|vivosmart|vivofit|whoop|oura|ring|"
                         r"tracker|pedometer", re.I)),
-    ("phone", re.compile(r"phone|pixel|galaxy|android|google fit|samsung health|health connect",
-                         re.I)),
+    ("phone", re.compile(r"phone|pixel|galaxy|android|google fit|samsung health|health connect|"
+                         r"mobiletrack", re.I)),
 )
 
 
