@@ -78,6 +78,12 @@ MATRIX: dict[tuple[str, str], tuple[str, dict[str, object]]] = {
     # Any account may have its own browser's push subscription (only patients get reminders).
     ("POST", "/{lang}/me/push"): ("LYYYYYYYY", PUSH_SUBSCRIPTION),
     ("POST", "/{lang}/me/push/off"): ("LYYYYYYYY", {}),
+    # reminders to move (issue #9): any account its own; a journey for an enrolled patient
+    ("POST", "/{lang}/me/movement"): ("LYYYYYYYY", {"move_threshold": "90"}),
+    ("POST", "/{lang}/me/journey"): ("LYYNNNNNN", {"depart": "2030-01-01T09:00:00+00:00",
+                                                   "arrive": "2030-01-01T15:00:00+00:00",
+                                                   "move_every": "60"}),
+    ("POST", "/{lang}/me/journey/off"): ("LYYYYYYYY", {}),
     ("GET", "/{lang}/me/checkin"): ("LYYYYYYYY", {}),
     ("POST", "/{lang}/me/checkin/signs"): ("LYYYYYYYY", SIGNS),
     ("POST", "/{lang}/me/checkin"): ("LYYNNNNNN", {"signs": '{"chest_pain": false}'}),
@@ -91,6 +97,9 @@ MATRIX: dict[tuple[str, str], tuple[str, dict[str, object]]] = {
     ("POST", "/{lang}/care/patients/{patient_id}/visit"): ("LNNNNYNYN",
                                                             {"villalta.pain": "1"}),
     ("POST", "/{lang}/care/enrolments/{enrolment_id}"): ("LNNNNYNYN", {"interval_days": "3"}),
+    # the threshold of alice's reminders to move: her clinic's staff (and alice herself)
+    ("POST", "/{lang}/care/patients/{patient_id}/movement"): ("LYNNNYNYN",
+                                                               {"move_threshold": "90"}),
     ("GET", "/{lang}/care/enrol"): ("LNNNNYYYY", {}),
     ("POST", "/{lang}/care/enrol"): ("LNNNNYNYN", {"programme": "after_surgery",
                                                    "start_date": "2026-11-20"}),

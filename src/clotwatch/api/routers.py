@@ -19,5 +19,6 @@ ROUTERS: tuple[str, ...] = (
     "clotwatch.web.notes:router",
     "clotwatch.web.followup:router",
     "clotwatch.web.travel:router",
+    "clotwatch.web.movement:router",
     "clotwatch.web.routes:router",
 )

@@ -1040,6 +1040,7 @@ def export(store: Store, actor: Principal, now: datetime) -> dict[str, Any]:
                 select(AuditEntry).where(AuditEntry.patient_id == user.id)
                 .order_by(AuditEntry.at))],
             "activity_samples": _activity_samples(session, user.id),
+            "movement_settings": _movement_settings(session, user.id),
         }
         audit(session, actor, actor.user_id, "export", "all follow-up data", now)
         return data
@@ -1059,6 +1060,20 @@ def _activity_samples(session: Session, patient_id: int) -> list[dict[str, Any]]
                      "start": row.start_at.astimezone(zone).isoformat(),
                      "end": row.end_at.astimezone(zone).isoformat(), "steps": row.steps})
     return rows
+
+
+def _movement_settings(session: Session, patient_id: int) -> dict[str, Any] | None:
+    """The patient's reminders-to-move settings and journey (issue #9), if any."""
+    from clotwatch.store.movement_models import MovementSettings
+
+    row = session.get(MovementSettings, patient_id)
+    if row is None:
+        return None
+    return {name: (value.isoformat() if isinstance(value, datetime) else value)
+            for name in ("threshold_minutes", "gap_minutes", "channel", "notice_at",
+                         "journey_depart", "journey_arrive", "journey_every_minutes",
+                         "updated_at")
+            for value in (getattr(row, name),)}
 
 
 def delete_account(store: Store, actor: Principal, password: str, now: datetime) -> None:

@@ -65,6 +65,19 @@ def record_visit(actor: Principal, patient: PatientFacts) -> bool:
             and bool(actor.clinics_with(*STAFF_ROLES) & patient.clinics))
 
 
+def set_movement(actor: Principal, patient: PatientFacts) -> bool:
+    """Read and change the reminders to move (issue #9): the person, for themself, or staff of
+    a clinic they are enrolled with (the threshold only), in a browser."""
+    return actor.scopes is None and (actor.user_id == patient.patient_id
+                                     or bool(actor.clinics_with(*STAFF_ROLES) & patient.clinics))
+
+
+def own_movement(actor: Principal, patient: PatientFacts) -> bool:
+    """Add a journey whose plan the reminders to move follow: the patient, for themself, in a
+    browser, while enrolled somewhere."""
+    return actor.scopes is None and actor.user_id == patient.patient_id and bool(patient.clinics)
+
+
 def own_data(actor: Principal, patient: PatientFacts) -> bool:
     """Export, delete, withdraw, manage caregivers, read the audit log: the patient only."""
     return actor.user_id == patient.patient_id and actor.has_scope("export")

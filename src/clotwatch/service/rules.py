@@ -185,16 +185,17 @@ def validate(stored: Mapping[str, Any]) -> None:
 
 def evaluate(enrolment: EnrolmentFacts, checkin: Mapping[str, Any] | None,
              history: Sequence[Mapping[str, Any]], open_alerts: Mapping[str, OpenAlertFacts],
-             now: datetime) -> list[Decision]:
+             now: datetime, *, activity: core.ActivityFacts | None = None) -> list[Decision]:
     """The decisions for one enrolment: on a new check-in, or (``checkin`` None) with time
-    alone (stale data, escalations). ``history``: earlier check-ins, any order."""
+    alone (stale data, escalations). ``history``: earlier check-ins, any order; ``activity``:
+    the patient's step figures for the movement rules (skipped without them)."""
     found = core.evaluate(
         schedule(enrolment), core_checkin(checkin) if checkin is not None else None,
         [core_checkin(h) for h in history],
         # A stored level was written from one of the core's decisions: it is a core Level.
         {rule: core.OpenAlert(rule, cast(Level, a.level), a.opened_at, a.acknowledged_at,
                               a.escalated_at)
-         for rule, a in open_alerts.items()}, now, enrolment.enrolled_at)
+         for rule, a in open_alerts.items()}, now, enrolment.enrolled_at, activity=activity)
     return [Decision(d.rule, d.action, d.level, d.reason, dict(d.evidence)) for d in found]
 
 

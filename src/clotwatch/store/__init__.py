@@ -7,6 +7,7 @@ are both supported and both tested.
 from clotwatch.store import (
     activity_models,  # noqa: F401  (registers the step samples table)
     followup_models,  # noqa: F401  (registers the follow-up tables)
+    movement_models,  # noqa: F401  (registers the reminders-to-move settings)
 )
 from clotwatch.store.db import Store, open_store
 from clotwatch.store.limits import StoreRateLimiter, StoreReplayCache

@@ -400,10 +400,13 @@ async def me(request: Request, lang: str) -> Response:
         followup.push_subscriptions, request.app.state.store, actor)}
     movement = {**await _movement(request, lang, actor, actor.user_id), "activity_upload": True}\
         if any(v.kind == "clinic" for v in viewers) else {}
+    from clotwatch.web import movement as move_web
+
+    moving = await move_web.section(request, actor, actor.user_id) if movement else {}
     return render(request, lang, "fu_me.html", actor=actor, viewers=viewers, prefs=prefs,
                   push=push,
                   programmes={p.id: p for p in rules.programmes(lang)}, invitation=None, qr=None,
-                  **movement)
+                  **movement, **moving)
 
 
 @router.post("/{lang}/me/activity")
@@ -880,10 +883,14 @@ async def patient_page(request: Request, lang: str, patient_id: int) -> Response
         return record
     _ = gettext(lang)
     movement = await _movement(request, lang, actor, patient_id)
+    from clotwatch.web import movement as move_web
+
+    moving = await move_web.section(request, actor, patient_id) \
+        if actor.user_id != patient_id else {}
     return render(request, lang, "fu_patient.html", actor=actor, record=record,
                   villalta_items=[(k, _(v)) for k, v in VILLALTA_LABELS.items()],
                   charts=charts.for_record(record, gettext(lang)),
-                  programmes={p.id: p for p in rules.programmes(lang)}, **movement)
+                  programmes={p.id: p for p in rules.programmes(lang)}, **movement, **moving)
 
 
 VILLALTA_LABELS = {

@@ -90,25 +90,52 @@ async def form(request: Request, lang: str) -> Response:
     return _form_page(request, lang, {}, {})
 
 
-@router.post("/{lang}/travel")
-async def plan(request: Request, lang: str) -> Response:
-    """The plan for the posted journey."""
+async def _posted_plan(request: Request, lang: str
+                       ) -> tuple[dict[str, Any], dict[str, str]] | Response:
+    """The plan for the posted form and its raw values, or the page to answer with instead
+    (the form again with its errors, or a refused token). One reading for the plan page and
+    its calendar file."""
     posted = await checked_form(request, lang)
     if isinstance(posted, Response):
         return posted
     args, values, errors = read_form(posted)
     if not errors:
         try:
-            result = _plan(request, lang, args)
+            return _plan(request, lang, args), values
         except InputError as exc:
             errors[exc.field or "_form"] = exc.reason
-    if errors:
-        return _form_page(request, lang, values, errors, status=422)
-    from clotwatch.core.travel import RISK_FACTORS
+    return _form_page(request, lang, values, errors, status=422)
 
+
+def _signed_in(request: Request) -> bool:
+    """Whether someone is signed in (the plan then offers to follow the journey with their
+    reminders to move; the service decides whether they may)."""
+    from clotwatch.web.followup import SESSION_COOKIE, _session_principal
+
+    if not request.cookies.get(SESSION_COOKIE):
+        return False
+    found = _session_principal(request)
+    return found is not None and found[1]
+
+
+@router.post("/{lang}/travel")
+async def plan(request: Request, lang: str) -> Response:
+    """The plan for the posted journey."""
+    from starlette.concurrency import run_in_threadpool
+
+    from clotwatch.core.travel import RISK_FACTORS
+    from clotwatch.core.travel.plan import DEFAULT_MOVE_EVERY_MINUTES, MOVE_FROM_HOURS
+
+    found = await _posted_plan(request, lang)
+    if isinstance(found, Response):
+        return found
+    result, values = found
+    follow = result["journey"]["hours"] >= MOVE_FROM_HOURS \
+        and await run_in_threadpool(_signed_in, request)
     return render(request, lang, "travel_plan.html", plan=result, values=values,
                   factors=RISK_FACTORS, depart=_when(result["journey"]["depart"]),
-                  arrive=_when(result["journey"]["arrive"]))
+                  arrive=_when(result["journey"]["arrive"]), follow_journey=follow,
+                  move_every=DEFAULT_MOVE_EVERY_MINUTES)
 
 
 def _when(iso: str) -> str:
@@ -123,17 +150,10 @@ async def calendar_file(request: Request, lang: str) -> Response:
     """The plan's reminders as a calendar file, from the same form."""
     from clotwatch.service.travel import calendar
 
-    posted = await checked_form(request, lang)
-    if isinstance(posted, Response):
-        return posted
-    args, values, errors = read_form(posted)
-    if not errors:
-        try:
-            result = _plan(request, lang, args)
-        except InputError as exc:
-            errors[exc.field or "_form"] = exc.reason
-    if errors:
-        return _form_page(request, lang, values, errors, status=422)
+    found = await _posted_plan(request, lang)
+    if isinstance(found, Response):
+        return found
+    result, _values = found
     _ = gettext(lang)
     body = calendar(result, now=request.app.state.clock(), title=_("Journey"),
                     after_title=_("Check your legs after the journey"))

@@ -17,6 +17,7 @@ from clotwatch.core.followup.checkin import (
     CheckIn,
     validate_checkin,
 )
+from clotwatch.core.followup.movement import ActivityFacts, baseline_of
 from clotwatch.core.followup.programmes import (
     PROGRAMMES,
     QUESTION_GROUPS,
@@ -42,9 +43,10 @@ from clotwatch.core.followup.sources import SOURCES, Source
 
 __all__ = [
     "ACKNOWLEDGE_WITHIN", "ACTIONS", "PROGRAMMES", "QUESTION_GROUPS", "REASON_IDS", "RULES",
-    "SOURCES", "VILLALTA_SYMPTOMS", "Adjustment", "AlertRule", "CheckIn", "Decision", "Finding",
-    "OpenAlert", "Phase", "Programme", "QuietHours", "Schedule", "Source", "context_answers",
-    "escalation", "evaluate", "get_programme", "message_ids", "validate_checkin", "zone",
+    "SOURCES", "VILLALTA_SYMPTOMS", "ActivityFacts", "Adjustment", "AlertRule", "CheckIn",
+    "Decision", "Finding", "OpenAlert", "Phase", "Programme", "QuietHours", "Schedule",
+    "Source", "baseline_of", "context_answers", "escalation", "evaluate", "get_programme",
+    "message_ids", "validate_checkin", "zone",
 ]
 
 # Messages the worker sends (reminders, alert notifications, escalations). Notifications carry

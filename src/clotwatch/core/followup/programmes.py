@@ -112,9 +112,12 @@ PROGRAMMES: dict[str, Programme] = {p.id: p for p in (
         index_event="operation or discharge from hospital",
         phases=(Phase(0, 28, 1), Phase(28, 84, 7)),
         questions=(*_BASE_QUESTIONS, "doses"),
-        rules=(*_BASE_RULES, "missed_doses"),
+        rules=(*_BASE_RULES, "missed_doses", "immobile", "wearable_stale"),
         sources=("nice_ng89", "wells_dvt_2003"),
-        thresholds={"prophylaxis_days": 28, "risk_window_days": 84},
+        # immobile_* and wearable_stale_hours: clotwatch.core.followup.movement (Lebleu 2021
+        # for the expected rise of steps; the cut-offs are clotwatch's own).
+        thresholds={"prophylaxis_days": 28, "risk_window_days": 84, "immobile_fraction": 0.5,
+                    "immobile_days": 3, "wearable_stale_hours": 48},
         doses_until_day=28,
     ),
     # NICE NG158 1.6: anticoagulation for at least 3 months (90 days) then review; Villalta for

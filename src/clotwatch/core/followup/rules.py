@@ -23,6 +23,7 @@ from typing import Any, Literal
 
 from clotwatch.core.errors import InputError
 from clotwatch.core.followup.checkin import VILLALTA, VILLALTA_SYMPTOMS, CheckIn
+from clotwatch.core.followup.movement import ActivityFacts, immobile_run, wearable_stale
 from clotwatch.core.followup.schedule import Schedule
 from clotwatch.core.instruments import evaluate as evaluate_instrument
 from clotwatch.core.triage.rules import (
@@ -71,6 +72,8 @@ class Context:
     history: tuple[CheckIn, ...]     # earlier check-ins, oldest first
     now: datetime
     enrolled_at: datetime
+    # The patient's step figures for the movement rules (None: not given to this evaluation).
+    activity: ActivityFacts | None = None
 
     @cached_property
     def day(self) -> float:
@@ -96,6 +99,9 @@ class AlertRule:
     check: Callable[[Context], Finding | None]
     needs_checkin: bool = True           # False: evaluated on every sweep (time-based)
     auto_resolve: bool = False
+    # The step data it reads: "" none; "last_data": ``ActivityFacts.last_data_at``; "days":
+    # the daily figures too. Without them the rule is skipped (neither opened nor cleared).
+    needs_activity: str = ""
     acknowledge_within: Mapping[Level, timedelta] = field(
         default_factory=lambda: dict(ACKNOWLEDGE_WITHIN))
 
@@ -287,6 +293,34 @@ def _stale(ctx: Context) -> Finding | None:
     return None
 
 
+def _immobile(ctx: Context) -> Finding | None:
+    """Steps far below the patient's own baseline for several days after an operation
+    (``clotwatch.core.followup.movement``; a day without data is never a low day)."""
+    assert ctx.activity is not None
+    evidence = immobile_run(ctx.activity, ctx.schedule.programme.thresholds,
+                            ctx.schedule.index_date)
+    return None if evidence is None else Finding("soon", "alert.immobile.reason", evidence)
+
+
+def _wearable_stale(ctx: Context) -> Finding | None:
+    """No step data for longer than the programme expects, from a patient whose device has
+    sent data before, while the programme runs."""
+    assert ctx.activity is not None
+    if ctx.now >= ctx.schedule.end:
+        return None
+    evidence = wearable_stale(ctx.activity, ctx.schedule.programme.thresholds, ctx.now)
+    return None if evidence is None else Finding("soon", "alert.wearable_stale.reason",
+                                                 evidence)
+
+
+def _activity_ready(rule: AlertRule, activity: ActivityFacts | None) -> bool:
+    if not rule.needs_activity:
+        return True
+    if activity is None:
+        return False
+    return rule.needs_activity != "days" or activity.days is not None
+
+
 RULES: dict[str, AlertRule] = {r.id: r for r in (
     AlertRule("warning_sign", ("nhs_dvt", "nhs_pe", "nhs_pad", "safety_unknown"),
               ("soon", "emergency"), _warning_sign),
@@ -299,6 +333,10 @@ RULES: dict[str, AlertRule] = {r.id: r for r in (
               _missed_doses),
     AlertRule("stale", ("clotwatch_followup",), ("soon",), _stale, needs_checkin=False,
               auto_resolve=True),
+    AlertRule("immobile", ("lebleu_2021", "clotwatch_movement"), ("soon",), _immobile,
+              needs_checkin=False, needs_activity="days"),
+    AlertRule("wearable_stale", ("clotwatch_movement",), ("soon",), _wearable_stale,
+              needs_checkin=False, auto_resolve=True, needs_activity="last_data"),
 )}
 
 # Every reason message id a rule can produce (a test checks that no other is produced).
@@ -306,7 +344,7 @@ REASON_IDS = (
     "alert.warning_sign.reason", "alert.warning_sign.unknown", "alert.same_day_signs.reason",
     "alert.calf_difference.reason", "alert.calf_rising.reason", "alert.villalta.pts",
     "alert.villalta.severe", "alert.missed_doses.reason", "alert.missed_doses.unknown",
-    "alert.stale.reason",
+    "alert.stale.reason", "alert.immobile.reason", "alert.wearable_stale.reason",
 )
 
 
@@ -319,7 +357,8 @@ def _escalate_at(rule: AlertRule, level: Level, since: datetime,
 def evaluate(schedule: Schedule, checkin: CheckIn | None, history: Sequence[CheckIn],
              open_alerts: Mapping[str, OpenAlert], now: datetime,
              enrolled_at: datetime,
-             acknowledge_within: Mapping[Level, timedelta] | None = None
+             acknowledge_within: Mapping[Level, timedelta] | None = None,
+             activity: ActivityFacts | None = None,
              ) -> tuple[Decision, ...]:
     """What should happen to each of the programme's alerts, given the data and ``now``.
 
@@ -333,13 +372,15 @@ def evaluate(schedule: Schedule, checkin: CheckIn | None, history: Sequence[Chec
         if value.tzinfo is None or value.utcoffset() is None:
             raise InputError(name, "must be a timezone-aware datetime")
     ctx = Context(schedule, checkin, tuple(sorted(history, key=lambda c: c.at)), now,
-                  enrolled_at)
+                  enrolled_at, activity)
     decisions: list[Decision] = []
     escalated: set[str] = set()
     for rule_id in schedule.programme.rules:
         rule = RULES[rule_id]
         current = open_alerts.get(rule_id)
         if rule.needs_checkin and checkin is None:
+            continue
+        if not _activity_ready(rule, activity):
             continue
         finding = rule.check(ctx)
         if finding is None:

@@ -78,6 +78,22 @@ _OWN = (
            "calf swelling at least 3 cm larger than the other side (NICE NG158 Table 1)",
            "NICE NG158 Table 1 text: 'Calf swelling at least 3 cm larger than asymptomatic "
            "side'"),
+    Source("lebleu_2021",
+           "Lebleu J et al. Predicting physical activity recovery after hip and knee "
+           "arthroplasty? A longitudinal cohort study. Braz J Phys Ther 2021;25(1):30-39. "
+           "doi:10.1016/j.bjpt.2019.12.002. PMID 31874729",
+           "https://doi.org/10.1016/j.bjpt.2019.12.002",
+           "Results: 132 patients wearing a fitness tracker from a week before to 3 months "
+           "after TKA/THA; daily steps rose week by week and reached the pre-operative level "
+           "at week 7",
+           "checked against the abstract and highlights (PMC7817856): 'Patients reached their "
+           "pre-operative PA level at week 7'. The paper gives no alert cut-off: the "
+           "immobility thresholds are clotwatch_movement's"),
+    Source("clotwatch_movement",
+           "clotwatch movement-alert decision (no published cut-off: half the patient's own "
+           "baseline for 3 days in a row; 48 hours without step data; the reasoning is in "
+           "clotwatch.core.followup.movement and docs/follow-up.md, for a clinic to review)",
+           "docs/follow-up.md"),
     Source("clotwatch_followup",
            "clotwatch follow-up decision (no published threshold; written down in "
            "docs/follow-up.md so that a clinic can review and change it)",
