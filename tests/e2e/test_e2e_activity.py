@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from .test_e2e_followup import admin, sign_in
+from .test_e2e_followup import accessible, admin, sign_in
 
 PASSWORD = "a long test password"
 GOLDEN = Path(__file__).resolve().parents[1] / "activity" / "data" / "same_day"
@@ -67,14 +67,15 @@ def _row(page: Any, chart: str, day: str) -> list[str]:
 
 @pytest.mark.parametrize("lang", ["en", "ru"])
 def test_upload_progress_refusal_and_the_movement_charts(
-        browser: Any, server: Any, shoot: Any, tmp_path: Path, lang: str) -> None:
+        browser: Any, server: Any, axe: Any, shoot: Any, tmp_path: Path, lang: str) -> None:
     clinic = admin(server, "create-clinic", "--name", f"Steps {lang}", "--json")
     clinic_id = re.search(r'"id": (\d+)', clinic).group(1)  # type: ignore[union-attr]
     nurse = f"steps-nurse-{lang}@example.org"
     admin(server, "add-clinician", "--clinic", clinic_id, "--email", nurse, "--name",
           f"Nurse {lang}", "--password-file", "-")
-    staff_ctx = browser.new_context(viewport={"width": 1100, "height": 900})
-    patient_ctx = browser.new_context(viewport={"width": 390, "height": 844})
+    # bypass_csp: axe-core is injected into the pages (as in the follow-up test).
+    staff_ctx = browser.new_context(viewport={"width": 1100, "height": 900}, bypass_csp=True)
+    patient_ctx = browser.new_context(viewport={"width": 390, "height": 844}, bypass_csp=True)
     try:
         staff = staff_ctx.new_page()
         staff.set_default_timeout(20_000)
@@ -106,6 +107,7 @@ def test_upload_progress_refusal_and_the_movement_charts(
         patient.locator("form[data-upload-progress] button[type=submit]").click()
         expect(patient.locator("main")).to_contain_text("line 3")
         expect(patient.locator("main")).to_contain_text("nothing was stored")
+        accessible(patient, axe)
         shoot(patient, f"activity-upload-refused-{lang}")
 
         # A larger upload, the network slowed down: the progress bar moves while it is sent.
@@ -117,7 +119,7 @@ def test_upload_progress_refusal_and_the_movement_charts(
         cdp.send("Network.enable")
         cdp.send("Network.emulateNetworkConditions", {
             "offline": False, "latency": 20, "downloadThroughput": 10_000_000,
-            "uploadThroughput": 250_000})
+            "uploadThroughput": 160_000})
         patient.set_input_files("#activity-file", str(big))
         patient.locator("form[data-upload-progress] button[type=submit]").click()
         progress = patient.locator("#activity-progress")
@@ -126,6 +128,7 @@ def test_upload_progress_refusal_and_the_movement_charts(
         expect(status).to_contain_text(re.compile(r"\d+% \(0\.\d (of|из) 0\.8 (MB|МБ)\)"))
         value = float(progress.evaluate("p => p.value"))
         assert 0 < value < 100, value
+        accessible(patient, axe)  # the page with the progress bar showing
         shoot(patient, f"activity-upload-progress-{lang}")
         cdp.send("Network.emulateNetworkConditions", {
             "offline": False, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1})
@@ -146,6 +149,7 @@ def test_upload_progress_refusal_and_the_movement_charts(
         assert _row(patient, "chart-steps-t", yesterday.isoformat())[0] in ("4,950", "4 950",
                                                                            "4\u00a0950")
         assert _row(patient, "chart-still-t", yesterday.isoformat())[:2] == ["345", "3"]
+        accessible(patient, axe)
         patient.locator("#activity-h").scroll_into_view_if_needed()
         shoot(patient, f"activity-charts-patient-{lang}")
 
@@ -157,6 +161,7 @@ def test_upload_progress_refusal_and_the_movement_charts(
             _row(patient, "chart-steps-t", yesterday.isoformat())
         assert _row(staff, "chart-still-t", yesterday.isoformat()) == \
             _row(patient, "chart-still-t", yesterday.isoformat())
+        accessible(staff, axe)
         staff.locator("#activity-h").scroll_into_view_if_needed()
         shoot(staff, f"activity-charts-clinician-{lang}")
     finally:
