@@ -3,8 +3,9 @@
 The export's internal DTD declares ``<!ELEMENT HealthData (ExportDate,Me,(Record|...)*)>`` and
 ``<!ATTLIST Record type ... unit ... value ... sourceName ... device ... startDate ...
 endDate ...>``; times are written ``2026-11-02 08:00:00 +0100``. Real exports are hundreds of MB
-to several GB, so the file is streamed with lxml's iterparse (only ``Record`` elements, each
-cleared with its earlier siblings once read), no DTD loaded, no entity expanded, no network.
+to several GB, so the file is streamed: lxml's parser is fed it a chunk at a time and calls a
+target for each start tag (no tree is built), no DTD loaded, no entity expanded, no network.
+For a summary the times are read straight to wall-clock seconds (:class:`_WallTimes`).
 """
 
 from __future__ import annotations
