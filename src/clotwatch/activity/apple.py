@@ -194,24 +194,37 @@ class _Places:
         self.lines += chunk.count(NEWLINE)
         self.tail = chunk[-6:]
 
+    #: How far past its chunk a tag is looked for (a Record start tag is well under 1 KB).
+    TAG_BYTES = 16 * 1024
+
     def place(self, record: int, attrib: dict[str, str]) -> str:
-        kept = list(self.kept)
+        """"line N" of the ``record``-th ``<Record`` if it is in the kept chunks and is the
+        record with these attributes, else "record N". Costs one chunk's search, not a copy
+        of the chunks, so a file with many refused records stays fast."""
+        kept = self.kept
         for index, (before, lines, data) in enumerate(kept):
-            if index + 1 < len(kept):
-                if record > kept[index + 1][0]:
-                    continue
-                # The tag may run on into the next chunks.
-                data = b"".join([data, *(later[2] for later in kept[index + 1:])])
+            if index + 1 < len(kept) and record > kept[index + 1][0]:
+                continue
             if record <= before:
                 break
+            # The tag starts in this chunk; it may run on into the next one(s).
+            parts = [data]
+            size = 0
+            for later in list(kept)[index + 1:]:
+                if size >= self.TAG_BYTES:
+                    break
+                parts.append(later[2][:self.TAG_BYTES - size])
+                size += len(parts[-1])
+            text = b"".join(parts) if size else data
             at = -1
             for _ in range(record - before):
-                at = data.find(b"<Record", at + 1)
+                at = text.find(b"<Record", at + 1)
                 if at < 0:
                     break
-            if at < 0:
+            end = text.find(b">", at) if at >= 0 else -1
+            if at < 0 or at >= len(data) or end < 0:
                 break
-            tag = data[at:data.find(b">", at)]
+            tag = text[at:end]
             if all(f'{key}="{attrib[key]}"'.encode() in tag
                    for key in ("startDate", "endDate") if key in attrib):
                 return f"line {lines + data.count(NEWLINE, 0, at) + 1}"
