@@ -1,7 +1,8 @@
 """Step data in the browser (issue #9): a follow-up patient uploads an Apple Health export.zip
 from their page, sees the progress of a larger upload, gets a clear refusal for a bad file,
 and then sees their movement charts with data tables that give the day's figures; their
-clinician sees the same charts on the patient's page. In English and in Russian.
+clinician sees the same charts on the patient's page; without JavaScript the plain form
+works. In English and in Russian.
 
 The export is the golden day of tests/activity/data/same_day (4,950 steps; the longest still
 spell 345 minutes; 3 spells of 2 hours or more), moved to yesterday so that it falls inside
@@ -164,6 +165,24 @@ def test_upload_progress_refusal_and_the_movement_charts(
         accessible(staff, axe)
         staff.locator("#activity-h").scroll_into_view_if_needed()
         shoot(staff, f"activity-charts-clinician-{lang}")
+
+        # Without JavaScript the same form posts as a plain page: the export sent again is
+        # all duplicates, and the page says so.
+        plain_ctx = browser.new_context(viewport={"width": 390, "height": 844},
+                                        java_script_enabled=False)
+        try:
+            plain = plain_ctx.new_page()
+            plain.set_default_timeout(20_000)
+            sign_in(plain, server.url, lang, f"walker-{lang}@example.org")
+            plain.goto(f"{server.url}/{lang}/me")
+            plain.set_input_files("#activity-file", str(_export_for(yesterday, tmp_path)))
+            with plain.expect_navigation():
+                plain.locator("form[data-upload-progress] button[type=submit]").click()
+            expect(plain.locator("main")).to_contain_text(re.compile(
+                r"0 new samples stored, 7 already|сохранено: 0; уже были сохранены: 7"))
+            assert plain.locator("#activity-progress").count() == 0
+        finally:
+            plain_ctx.close()
     finally:
         staff_ctx.close()
         patient_ctx.close()
