@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import random
 import statistics
@@ -60,8 +61,38 @@ def main() -> int:
     def triage_only() -> object:
         return apply_rules(answers)
 
+    # The service's path (clotwatch.service.rules.evaluate): the history comes as stored rows
+    # (service.followup._checkin_dict) and is turned back into CheckIns on every check-in.
+    # "before": every stored row re-validated (core_checkin), as until issue 12's follow-up;
+    # "after": rows the store wrote are rebuilt without validation (stored_checkin).
+    from clotwatch.core.followup import OpenAlert as CoreOpenAlert
+    from clotwatch.service import rules as service
+
+    def stored(c: object, i: int) -> dict:
+        return {"id": i, "at": c.at.isoformat(), "answers": dict(c.answers),  # type: ignore[attr-defined]
+                "calf_left_cm": c.calf_left_cm, "calf_right_cm": c.calf_right_cm,  # type: ignore[attr-defined]
+                "leg_pain": c.leg_pain, "doses_missed": c.doses_missed,  # type: ignore[attr-defined]
+                "villalta_symptoms": dict(c.villalta), "kind": c.kind}  # type: ignore[attr-defined]
+
+    rows = [stored(c, i) for i, c in enumerate(history)]
+    current = stored(new, len(history))
+    enrolment = service.EnrolmentFacts("after_vte", INDEX, "Europe/London", None, None, START)
+    open_facts = {"missed_doses": service.OpenAlertFacts("missed_doses", "soon", START, None,
+                                                         None)}
+    core_open = {"missed_doses": CoreOpenAlert("missed_doses", "soon", START)}
+
+    def service_after() -> object:
+        return service.evaluate(enrolment, current, rows, open_facts, new.at)
+
+    def service_before() -> object:
+        return evaluate(service.schedule(enrolment), service.core_checkin(current),
+                        [service.core_checkin(r) for r in rows], core_open, new.at, START)
+
+    assert [d.rule_id for d in service_after()] == [d.rule for d in service_before()]  # type: ignore[attr-defined]
     results = {}
-    for name, fn in (("evaluate", followup), ("triage apply_rules", triage_only)):
+    for name, fn in (("evaluate", followup), ("triage apply_rules", triage_only),
+                     ("service, rows re-validated (before)", service_before),
+                     ("service, rows trusted (after)", service_after)):
         timer = timeit.Timer(fn)
         number, _ = timer.autorange()
         runs = [t / number for t in timer.repeat(args.repeat, number)]
@@ -69,16 +100,20 @@ def main() -> int:
                          "best_us": min(runs) * 1e6, "per_second": 1 / statistics.median(runs)}
     ratio = results["evaluate"]["median_us"] / results["triage apply_rules"]["median_us"]
     meta = {"python": platform.python_version(), "machine": platform.machine(),
-            "history_days": args.history_days, "ratio": ratio}
+            "history_days": args.history_days, "ratio": ratio,
+            "service_before_over_after": results["service, rows re-validated (before)"][
+                "median_us"] / results["service, rows trusted (after)"]["median_us"],
+            "load_average": os.getloadavg()[0]}
     if args.json:
         json.dump({"results": results, **meta}, sys.stdout, indent=2)
         print()
         return 0
     print(f"Python {meta['python']} on {meta['machine']}; history {args.history_days} days")
     for name, r in results.items():
-        print(f"{name:>20}: median {r['median_us']:8.1f} us  best {r['best_us']:8.1f} us  "
+        print(f"{name:>36}: median {r['median_us']:8.1f} us  best {r['best_us']:8.1f} us  "
               f"({r['per_second']:,.0f}/s)")
-    print(f"evaluate / triage = {ratio:.2f}")
+    print(f"evaluate / triage = {ratio:.2f}; service before / after = "
+          f"{meta['service_before_over_after']:.2f}; load average {meta['load_average']:.1f}")
     return 0
 
 

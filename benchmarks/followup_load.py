@@ -43,7 +43,7 @@ from _server import start_server  # benchmarks/ is on sys.path when a script run
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 SIGNS = {"short_of_breath": False, "chest_pain": False, "coughing_blood": False,
-         "fainting": False, "cold_pale_numb_leg": False}
+         "fainting": False, "cold_pale_numb_leg": False, "fast_heartbeat": False}
 
 
 def seed(url: str, patients: int, days: int) -> dict[str, Any]:

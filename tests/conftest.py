@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -33,3 +34,95 @@ def data_dir(tmp_path: Path, migrated_sqlite: Path) -> Path:
     directory.mkdir(mode=0o700)
     shutil.copyfile(migrated_sqlite, directory / DB_FILE)
     return directory
+
+
+class PushService:
+    """A local stand-in for a Web Push service: records each request (headers, body) and
+    answers ``status`` (201; 404 or 410 for a subscription that is gone)."""
+
+    def __init__(self, endpoint: str) -> None:
+        self.endpoint = endpoint
+        self.received: list[tuple[dict[str, str], bytes]] = []
+        self.status = 201
+
+
+@pytest.fixture
+def push_service() -> Any:
+    """``PushService`` on a free local port (plain http: enqueue refuses it, so tests write
+    the outbox row or the subscription directly)."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    holder: list[PushService] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802
+            service = holder[0]
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            service.received.append(({k.lower(): v for k, v in self.headers.items()}, body))
+            self.send_response(service.status)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    holder.append(PushService(f"http://127.0.0.1:{server.server_address[1]}/push/abc"))
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02},
+                              daemon=True)
+    thread.start()
+    try:
+        yield holder[0]
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def b64url(data: bytes) -> str:
+    import base64
+
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+class PushBrowser:
+    """A subscriber as a browser's PushManager makes one: a P-256 key pair and an auth secret;
+    ``decrypt`` reads a push message as the browser would (RFC 8291 aes128gcm)."""
+
+    def __init__(self) -> None:
+        from cryptography.hazmat.primitives import serialization
+        from cryptography.hazmat.primitives.asymmetric import ec
+
+        self.key = ec.generate_private_key(ec.SECP256R1())
+        self.auth = b"fedcba9876543210"
+        self.p256dh = b64url(self.key.public_key().public_bytes(
+            serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint))
+
+    def subscription(self, endpoint: str) -> dict[str, Any]:
+        return {"endpoint": endpoint, "keys": {"p256dh": self.p256dh,
+                                               "auth": b64url(self.auth)}}
+
+    def decrypt(self, body: bytes) -> Any:
+        import json
+
+        import http_ece
+
+        return json.loads(http_ece.decrypt(body, private_key=self.key, auth_secret=self.auth,
+                                           version="aes128gcm"))
+
+
+@pytest.fixture(scope="session")
+def vapid_pem() -> str:
+    """A VAPID private key (PEM), made once per session."""
+    from py_vapid import Vapid02
+
+    vapid = Vapid02()
+    vapid.generate_keys()
+    return str(vapid.private_pem().decode())
+
+
+@pytest.fixture
+def push_browser() -> type[PushBrowser]:
+    """``PushBrowser``: call it for a new subscriber (root conftest helpers are not
+    importable under --import-mode=importlib, so they come as fixtures)."""
+    return PushBrowser

@@ -17,7 +17,7 @@ Russian. This is the interface the CLI, the web questionnaire and the API build 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from clotwatch.core import triage as _core
@@ -170,11 +170,14 @@ def validate(people: int, seed: int, *, pairs_every: int = 1) -> dict[str, Any]:
     return run(people, random.Random(seed), pairs_every=pairs_every).as_dict()
 
 
-def assess(answers: Mapping[str, Any], lang: str = "en") -> dict[str, Any]:
+def assess(answers: Mapping[str, Any], lang: str = "en",
+           asked: Iterable[str] | None = None) -> dict[str, Any]:
     """Triage ``answers`` (contract ``clotwatch.triage/1``) into the result, text in ``lang``.
 
     Raises ``clotwatch.errors.InputError(key, reason)`` on an unknown key, a wrong type, a value
     out of range, or an unsupported language (key ``lang``). ``answers`` is not modified.
+    ``asked`` limits the self-care check to those keys (``decide``; the follow-up check-in
+    passes its own questions); default: every key.
     """
     check_language(lang)
-    return _core.render(evaluate(answers), translator(lang), lang)
+    return _core.render(evaluate(answers, asked), translator(lang), lang)

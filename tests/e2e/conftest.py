@@ -62,13 +62,30 @@ def free_port() -> int:
 @pytest.fixture(scope="session")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """`clotwatch serve` with a fresh data directory (SQLite) on a free port."""
+    yield from _serve(tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def push_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """Another `clotwatch serve`, with Web Push set up (a VAPID key made for the session):
+    started only by the tests that ask for it."""
+    from py_vapid import Vapid02
+
+    vapid = Vapid02()
+    vapid.generate_keys()
+    yield from _serve(tmp_path_factory,
+                      CLOTWATCH_VAPID_PRIVATE_KEY=vapid.private_pem().decode(),
+                      CLOTWATCH_VAPID_SUBJECT="mailto:team@clinic.example")
+
+
+def _serve(tmp_path_factory: pytest.TempPathFactory, **extra: str) -> Iterator[Server]:
     data = tmp_path_factory.mktemp("serve-data")
     log_path = data / "server.log"
     port = free_port()
     env = {k: v for k, v in os.environ.items()
            if not k.startswith("CLOTWATCH_") and k not in ("DATABASE_URL",)}
     env.update(CLOTWATCH_DATA_DIR=str(data), CLOTWATCH_PORT=str(port),
-               CLOTWATCH_SHARE_LOOKUPS_PER_MINUTE="60", CLOTWATCH_LOG_LEVEL="info")
+               CLOTWATCH_SHARE_LOOKUPS_PER_MINUTE="60", CLOTWATCH_LOG_LEVEL="info", **extra)
     with log_path.open("wb") as log:
         process = subprocess.Popen([sys.executable, "-m", "clotwatch.cli", "serve"], env=env,
                                    stdout=log, stderr=subprocess.STDOUT)

@@ -9,6 +9,7 @@ runs on every follow-up page on the way (no serious or critical violations).
 
 from __future__ import annotations
 
+import base64
 import os
 import re
 import subprocess
@@ -89,28 +90,55 @@ def test_enrol_join_check_in_emergency_worklist_audit_caregiver(
         patient.wait_for_url(re.compile(r"/me$"))
         accessible(patient, axe)
 
-        # A normal check-in: every warning sign "no", then the legs.
+        # A normal check-in: every warning sign "no", then the legs (none of the signs).
+        signs = ("short_of_breath", "chest_pain", "coughing_blood", "fainting",
+                 "cold_pale_numb_leg", "fast_heartbeat")
         patient.goto(f"{server.url}/{lang}/me/checkin")
         accessible(patient, axe)
-        for key in ("short_of_breath", "chest_pain", "coughing_blood", "fainting",
-                    "cold_pale_numb_leg"):
+        for key in signs:
             patient.locator(f"input[name={key}][value=false]").check()
         patient.locator("form button.primary").click()
         expect(patient.locator("#calf_left_cm")).to_be_visible()
         accessible(patient, axe)
+        patient.locator("input[name=leg_side][value=none]").check()
+        patient.locator("input[name=leg_signs_rest][value=false]").check()
         patient.fill("#calf_left_cm", "36")
         patient.fill("#calf_right_cm", "35.5")
         patient.fill("#doses_taken", "2")
         patient.fill("#doses_missed", "0")
         patient.fill("#leg_pain", "1")
         patient.locator("form button.primary").click()
-        expect(patient.locator("h1")).to_be_visible()
+        expect(patient.locator(".disposition.self_care")).to_be_visible()
         assert "/me/checkin" in patient.url and patient.locator(".emergency-banner").count() == 0
         accessible(patient, axe)
 
+        # A racing heart at rest: asked with the warning signs; the legs decide, as in
+        # `clotwatch check`. Legs ruled out: seen today. Legs "don't know": emergency.
+        for side, screen in (("none", ".disposition.urgent"), ("unknown", ".emergency-banner")):
+            patient.goto(f"{server.url}/{lang}/me/checkin")
+            for key in signs:
+                value = "true" if key == "fast_heartbeat" else "false"
+                patient.locator(f"input[name={key}][value={value}]").check()
+            patient.locator("form button.primary").click()
+            expect(patient.locator("#calf_left_cm")).to_be_visible()
+            # A doctor today whatever the legs: said before they are asked.
+            expect(patient.locator(".disposition.urgent")).to_be_visible()
+            accessible(patient, axe)
+            patient.locator(f"input[name=leg_side][value={side}]").check()
+            patient.locator("input[name=leg_signs_rest][value=false]").check()
+            patient.fill("#doses_taken", "2")
+            patient.fill("#doses_missed", "0")
+            patient.locator("form button.primary").click()
+            expect(patient.locator("#calf_left_cm")).to_have_count(0)
+            expect(patient.locator(screen)).to_be_visible()
+            accessible(patient, axe)
+            if side == "none":
+                assert patient.locator(".emergency-banner").count() == 0
+                shoot(patient, f"followup-racing-heart-same-day-{lang}")
+
         # Chest pain: the emergency screen at once, before anything else is asked.
         patient.goto(f"{server.url}/{lang}/me/checkin")
-        for key in ("short_of_breath", "coughing_blood", "fainting", "cold_pale_numb_leg"):
+        for key in signs:
             patient.locator(f"input[name={key}][value=false]").check()
         patient.locator("input[name=chest_pain][value=true]").check()
         patient.locator("form button.primary").click()
@@ -160,4 +188,82 @@ def test_enrol_join_check_in_emergency_worklist_audit_caregiver(
         accessible(carer, axe)
     finally:
         for ctx in (staff_ctx, patient_ctx, carer_ctx):
+            ctx.close()
+
+
+# What headless Chromium cannot do here: reach a real push service (subscribing needs the
+# browser vendor's push service and its keys, which Debian's chromium does not have offline),
+# and show a real notification. So PushManager.subscribe is stubbed in the page: it records
+# the applicationServerKey it is given and answers a subscription as a browser would (a
+# P-256 point and an auth secret). Everything else is real: the page's button, the
+# notification permission (granted, or denied), the service worker's registration
+# (static/push-sw.js), push.js reading the key, and its POST with the CSRF token reaching the
+# server, which stores the subscription (the page then counts it). The worker's side (VAPID
+# signing, encryption, a gone subscription pruned) is tested in tests/worker and
+# tests/followup/test_followup_push.py.
+PUSH_STUB = """
+(() => {
+  const p256dh = "BPp1AZ7Yzse5S0jo8y6zKu7fM4CqGYyuo6cz24u3KhZYI0a13ZiKCEcHwItJvJk1" +
+    "YFS66wx7_xzuvwn5j1kjs3E";
+  window.__push = {key: null, subscribed: 0};
+  if (!("PushManager" in window)) { window.PushManager = function () {}; }
+  const fake = {
+    subscribe(options) {
+      if (Notification.permission !== "granted") {
+        return Promise.reject(new DOMException("permission denied", "NotAllowedError"));
+      }
+      window.__push.key = Array.from(new Uint8Array(options.applicationServerKey));
+      window.__push.subscribed += 1;
+      return Promise.resolve({toJSON: () => ({
+        endpoint: "https://push.example/send/e2e-" + window.__push.subscribed,
+        keys: {p256dh: p256dh, auth: "MDEyMzQ1Njc4OWFiY2RlZg"}})});
+    },
+  };
+  Object.defineProperty(ServiceWorkerRegistration.prototype, "pushManager",
+                        {get() { return fake; }, configurable: true});
+})();
+"""
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+def test_the_push_button_subscribes_this_browser_for_alerts(
+        browser: Any, push_server: Any, axe: Any, lang: str) -> None:
+    clinic = admin(push_server, "create-clinic", "--name", f"Push ward {lang}", "--json")
+    clinic_id = re.search(r'"id": (\d+)', clinic).group(1)  # type: ignore[union-attr]
+    nurse = f"push-nurse-{lang}@example.org"
+    admin(push_server, "add-clinician", "--clinic", clinic_id, "--email", nurse, "--name",
+          f"Nurse {lang}", "--password-file", "-")
+    for permission, works in (("granted", True), ("denied", False)):
+        ctx = browser.new_context(viewport={"width": 390, "height": 844}, bypass_csp=True)
+        ctx.set_default_timeout(15_000)
+        if permission == "granted":
+            ctx.grant_permissions(["notifications"], origin=push_server.url)
+        ctx.add_init_script(PUSH_STUB)
+        try:
+            page = ctx.new_page()
+            sign_in(page, push_server.url, lang, nurse)
+            page.goto(f"{push_server.url}/{lang}/care")
+            box = page.locator("[data-push-key]")
+            expect(box).to_be_visible()   # push.js un-hides it: this browser can push
+            key = box.get_attribute("data-push-key")
+            box.locator("button").click()
+            status = box.locator("[data-push-status]")
+            expect(status).to_have_text(box.get_attribute(
+                "data-done" if works else "data-failed") or "")
+            accessible(page, axe)
+            registered = page.evaluate(
+                "navigator.serviceWorker.getRegistration('/static/')"
+                ".then(r => r ? r.active || r.installing || r.waiting ? 1 : 0 : 0)")
+            assert registered == 1   # the real service worker was registered
+            if works:
+                # The server's VAPID key went to subscribe(), the POST reached the server.
+                sent = page.evaluate("window.__push.key")
+                raw = base64.urlsafe_b64decode((key or "") + "=" * (-len(key or "") % 4))
+                assert sent == list(raw) and len(raw) == 65
+                page.reload()
+                expect(page.locator("form[action$='/me/push/off'] button")).to_be_visible()
+                assert "1" in page.locator("#push-heading + p").inner_text()
+            else:
+                assert page.evaluate("window.__push.subscribed") == 0
+        finally:
             ctx.close()

@@ -22,7 +22,8 @@ from .conftest import Clock, World, fresh_db, make_world
 
 ALL = frozenset(accounts.SCOPES)
 SIGNS = {"short_of_breath": False, "chest_pain": False, "coughing_blood": False,
-         "fainting": False, "cold_pale_numb_leg": False}
+         "fainting": False, "cold_pale_numb_leg": False,
+         "fast_heartbeat": False}
 
 
 def token(world: World, name: str, scopes: frozenset[str] = ALL) -> dict[str, str]:
@@ -68,6 +69,38 @@ def test_checkin_worklist_and_acknowledge(api: tuple[World, TestClient]) -> None
     done = client.post(f"/api/v1/followup/alerts/{alert_id}/acknowledge",
                        json={"note": "seen"}, headers=clinician)
     assert done.status_code == 200 and done.json()["status"] == "acknowledged"
+
+
+def test_the_answer_says_what_the_triage_says(api: tuple[World, TestClient]) -> None:
+    """The app is told what the web check-in and clotwatch check tell: a racing heart with the
+    legs ruled out is same day; an app that does not send the racing heart (older apps) has
+    it as not ruled out: a "soon" alert asks the team to call."""
+    world, client = api
+    alice = token(world, "alice")
+    calm_legs = {"leg_side": "none", "swelling": False, "warmth": False, "redness": False,
+                 "leg_signs": dict.fromkeys(
+                     ("leg_pain", "cramp", "pain_on_toes_up", "getting_worse",
+                      "worse_walking_standing", "hard_tender_vein", "new_visible_veins",
+                      "fever", "leg_ulcer", "chronic_skin_changes", "recurrent_cramps"), False),
+                 "doses_missed": 0}
+    calm = client.post("/api/v1/followup/checkins", headers=alice,
+                       json={"warning_signs": SIGNS, **calm_legs})
+    assert calm.status_code == 201, calm.text
+    assert calm.json()["disposition"] == "self_care" == calm.json()["triage"]["disposition"]
+    racing = client.post("/api/v1/followup/checkins", headers=alice,
+                         json={"warning_signs": {**SIGNS, "fast_heartbeat": True},
+                               **calm_legs})
+    assert racing.json()["disposition"] == "urgent" and racing.json()["emergency"] is False
+    assert "same_day_signs" in racing.json()["alerts_opened"]
+    older = {k: v for k, v in SIGNS.items() if k != "fast_heartbeat"}
+    unsure = client.post("/api/v1/followup/checkins", headers=alice,
+                         json={"warning_signs": older, **calm_legs})
+    assert unsure.json()["disposition"] == "soon"
+    assert "warning_sign" in unsure.json()["alerts_opened"]
+    bad = client.post("/api/v1/followup/checkins", headers=alice,
+                      json={"warning_signs": SIGNS, "leg_signs": {"cramp": "maybe"}})
+    assert bad.status_code == 422
+    assert bad.json()["detail"][0]["loc"][:3] == ["body", "leg_signs", "cramp"]
 
 
 def test_bad_values_are_422_naming_the_field(api: tuple[World, TestClient]) -> None:

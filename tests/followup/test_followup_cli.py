@@ -54,3 +54,24 @@ def test_bad_input_exits_2_naming_the_field(tmp_path: Path,
     assert main(["admin", "add-clinician", "--clinic", "9", "--email", "b@example.org",
                  "--password-file", str(secret)]) == 2
     assert "clinic: no clinic with id 9" in capsys.readouterr().err
+
+
+def test_set_escalation_windows(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["admin", "create-clinic", "--name", "Ward 8", "--json"]) == 0
+    capsys.readouterr()
+    assert main(["admin", "set-escalation", "--clinic", "1", "--emergency-minutes", "10",
+                 "--same-day-minutes", "120"]) == 0
+    assert "after 10 min, same-day alerts after 120 min" in capsys.readouterr().out
+    # Only one given: the other stays; "default" returns to clotwatch's.
+    assert main(["admin", "set-escalation", "--clinic", "1", "--emergency-minutes",
+                 "default"]) == 0
+    assert "after 15 min, same-day alerts after 120 min" in capsys.readouterr().out
+    for args, field in ((["--emergency-minutes", "61"], "escalate_emergency_minutes"),
+                        (["--same-day-minutes", "29"], "escalate_urgent_minutes"),
+                        (["--same-day-minutes", "soon"], "escalate_urgent_minutes"),
+                        (["--emergency-minutes", "60", "--same-day-minutes", "45"],
+                         "escalate_urgent_minutes")):
+        assert main(["admin", "set-escalation", "--clinic", "1", *args]) == 2
+        assert f"error: {field}:" in capsys.readouterr().err
+    assert main(["admin", "set-escalation", "--clinic", "9", "--emergency-minutes", "5"]) == 2
+    assert "error: clinic:" in capsys.readouterr().err

@@ -6,19 +6,12 @@ from __future__ import annotations
 
 import base64
 import json
-import threading
-from collections.abc import Iterator
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-import http_ece
 import pytest
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec
 from fastapi.testclient import TestClient
-from py_vapid import Vapid02
 from sqlalchemy import select
 
 from clotwatch.api import create_app
@@ -38,23 +31,6 @@ def _b64(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
 
-@pytest.fixture(scope="module")
-def vapid_pem() -> str:
-    vapid = Vapid02()
-    vapid.generate_keys()
-    return str(vapid.private_pem().decode())
-
-
-class Browser:
-    """A subscriber: its P-256 key pair and auth secret, as a browser's PushManager makes."""
-
-    def __init__(self) -> None:
-        self.key = ec.generate_private_key(ec.SECP256R1())
-        self.auth = b"fedcba9876543210"
-        self.p256dh = _b64(self.key.public_key().public_bytes(
-            serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint))
-
-
 def _app(tmp_path: Path, clock: Clock, template: Path, **settings: Any) -> Any:
     return create_app(Settings(data_dir=tmp_path / "data",
                                database_url=fresh_db(template, tmp_path), **settings),
@@ -62,7 +38,8 @@ def _app(tmp_path: Path, clock: Clock, template: Path, **settings: Any) -> Any:
 
 
 def test_the_button_and_route_store_the_subscription(
-        tmp_path: Path, clock: Clock, migrated_template: Path, vapid_pem: str) -> None:
+        tmp_path: Path, clock: Clock, migrated_template: Path, vapid_pem: str,
+        push_browser: Any) -> None:
     app = _app(tmp_path, clock, migrated_template, vapid_private_key=vapid_pem,
                vapid_subject="mailto:team@clinic.example")
     with TestClient(app) as client:
@@ -74,7 +51,7 @@ def test_the_button_and_route_store_the_subscription(
         assert len(base64.urlsafe_b64decode(key + "=")) == 65  # uncompressed P-256 point
         assert client.get("/static/push.js").status_code == 200
         assert "showNotification" in client.get("/static/push-sw.js").text
-        browser = Browser()
+        browser = push_browser()
         form = {"endpoint": "https://push.example/send/xyz", "p256dh": browser.p256dh,
                 "auth": _b64(browser.auth)}
         assert client.post("/en/me/push", data=form).status_code == 403  # no CSRF token
@@ -98,7 +75,7 @@ def test_the_button_and_route_store_the_subscription(
 
 
 def test_without_a_vapid_key_the_page_says_push_is_not_set_up(
-        tmp_path: Path, clock: Clock, migrated_template: Path) -> None:
+        tmp_path: Path, clock: Clock, migrated_template: Path, push_browser: Any) -> None:
     app = _app(tmp_path, clock, migrated_template)
     with TestClient(app) as client:
         make_world(app.state.store, clock)
@@ -106,15 +83,15 @@ def test_without_a_vapid_key_the_page_says_push_is_not_set_up(
         page = client.get("/en/me").text
         assert "data-push-key" not in page and "push.js" not in page
         assert "not set up on this server" in page
-        browser = Browser()
+        browser = push_browser()
         response = post(client, "/en/me/push", {"endpoint": "https://push.example/a",
                                                 "p256dh": browser.p256dh,
                                                 "auth": _b64(browser.auth)}, token_from="/en/me")
         assert response.status_code == 422
 
 
-def test_a_bad_subscription_names_its_field(world: World) -> None:
-    browser = Browser()
+def test_a_bad_subscription_names_its_field(world: World, push_browser: Any) -> None:
+    browser = push_browser()
     with pytest.raises(InputError) as caught:
         followup.save_push_subscription(world.store, world.principal("alice"),
                                         endpoint="https://push.example/a",
@@ -123,41 +100,14 @@ def test_a_bad_subscription_names_its_field(world: World) -> None:
     assert caught.value.field == "keys.p256dh"
 
 
-@pytest.fixture
-def push_service() -> Iterator[tuple[list[tuple[dict[str, str], bytes]], str]]:
-    """A local stand-in for the push service (as in tests/worker/test_worker_webpush.py)."""
-    received: list[tuple[dict[str, str], bytes]] = []
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802
-            body = self.rfile.read(int(self.headers["Content-Length"]))
-            received.append(({k.lower(): v for k, v in self.headers.items()}, body))
-            self.send_response(201)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02},
-                              daemon=True)
-    thread.start()
-    try:
-        yield received, f"http://127.0.0.1:{server.server_address[1]}/push/abc"
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
 def test_the_planned_reminder_goes_by_web_push_and_decrypts(
-        world: World, vapid_pem: str, monkeypatch: pytest.MonkeyPatch,
-        push_service: tuple[list[tuple[dict[str, str], bytes]], str]) -> None:
-    received, local_endpoint = push_service
+        world: World, vapid_pem: str, monkeypatch: pytest.MonkeyPatch, push_service: Any,
+        push_browser: Any) -> None:
+    received, local_endpoint = push_service.received, push_service.endpoint
     monkeypatch.setenv("CLOTWATCH_VAPID_PRIVATE_KEY", vapid_pem)
     monkeypatch.setenv("CLOTWATCH_VAPID_SUBJECT", "mailto:team@clinic.example")
     monkeypatch.setenv("CLOTWATCH_PUBLIC_URL", "https://clinic.example")
-    browser = Browser()
+    browser = push_browser()
     followup.save_push_subscription(world.store, world.principal("alice"),
                                     endpoint="https://push.example/send/alice",
                                     p256dh=browser.p256dh, auth=_b64(browser.auth),
@@ -188,7 +138,93 @@ def test_the_planned_reminder_goes_by_web_push_and_decrypts(
     assert Worker(world.store, {"webpush": channel}, clock=lambda: due).run_once().sent == 1
     [(headers, body)] = received
     assert headers["content-encoding"] == "aes128gcm"
-    text = json.loads(http_ece.decrypt(body, private_key=browser.key, auth_secret=browser.auth,
-                                       version="aes128gcm"))
+    text = browser.decrypt(body)
     assert text["url"] == "https://clinic.example/en/me/checkin"
     assert text["title"]
+
+
+def _subscribe(world: World, who: str, endpoint: str, browser: Any) -> None:
+    """A stored subscription (written directly: the local push service is plain http, which
+    ``save_push_subscription`` refuses)."""
+    with world.store.session() as session:
+        session.add(PushSubscription(user_id=world.users[who], endpoint=endpoint,
+                                     p256dh=browser.p256dh, auth=_b64(browser.auth),
+                                     created_at=world.clock()))
+
+
+@pytest.mark.parametrize("status", [410, 404])
+def test_a_subscription_the_push_service_reports_gone_is_pruned(
+        world: World, vapid_pem: str, push_service: Any, push_browser: Any,
+        status: int) -> None:
+    push_service.status = status
+    browser = push_browser()
+    _subscribe(world, "alice", push_service.endpoint, browser)
+    _subscribe(world, "alice", "https://push.example/other-phone", push_browser())
+    now = world.clock()
+    with world.store.session() as session:
+        session.add(OutboxMessage(
+            channel="webpush", recipient=json.dumps(browser.subscription(push_service.endpoint)),
+            template="notify.reminder", lang="en", payload={"link": "https://x.example/c"},
+            idempotency_key="reminder:gone", status="pending", due_at=now, attempts=0,
+            max_attempts=3, created_at=now))
+    followup_worker.register()
+    from clotwatch.worker.gone import default_gone_handlers
+
+    assert followup_worker.prune_push_subscription in default_gone_handlers()
+    channel = WebPushChannel(vapid_pem, "mailto:team@clinic.example")
+    stats = Worker(world.store, {"webpush": channel}, clock=lambda: now,
+                   gone_handlers=default_gone_handlers()).run_once()
+    assert stats.failed == 1 and len(push_service.received) == 1
+    with world.store.session() as session:
+        left = [r.endpoint for r in session.scalars(select(PushSubscription))]
+    assert left == ["https://push.example/other-phone"]   # only the gone one
+    # Nothing else is touched by an address the handler does not know.
+    with world.store.session() as session:
+        assert followup_worker.prune_push_subscription(session, "webpush", "not json") == 0
+        assert followup_worker.prune_push_subscription(session, "email", "a@b.example") == 0
+
+
+def test_alert_notifications_reach_clinicians_by_push_in_their_language(
+        world: World, vapid_pem: str, monkeypatch: pytest.MonkeyPatch,
+        push_browser: Any) -> None:
+    from clotwatch.store.followup_models import User
+
+    monkeypatch.setenv("CLOTWATCH_VAPID_PRIVATE_KEY", vapid_pem)
+    monkeypatch.setenv("CLOTWATCH_VAPID_SUBJECT", "mailto:team@clinic.example")
+    monkeypatch.setenv("CLOTWATCH_PUBLIC_URL", "https://clinic.example")
+    with world.store.session() as session:
+        clinician = session.get(User, world.users["clin_a"])
+        assert clinician is not None
+        clinician.lang = "ru"
+    followup.save_push_subscription(world.store, world.principal("clin_a"),
+                                    endpoint="https://push.example/send/nurse",
+                                    p256dh=push_browser().p256dh,
+                                    auth=_b64(b"0123456789abcdef"), now=world.clock())
+    signs = {k: False for k in ("short_of_breath", "chest_pain", "coughing_blood", "fainting",
+                                "cold_pale_numb_leg", "fast_heartbeat")}
+    followup.submit_checkin(world.store, world.principal("alice"),
+                            followup.CheckInInput(warning_signs={**signs, "chest_pain": True}),
+                            world.clock())
+    with world.store.session() as session:
+        sent = [(m.channel, m.recipient, m.lang, m.payload["link"]) for m in session.scalars(
+            select(OutboxMessage).where(OutboxMessage.template == "notify.alert"))]
+    nurse = [row for row in sent if "nurse" in row[1] or row[1] == "clin_a@example.org"]
+    assert sorted((c, lang, link) for c, _r, lang, link in nurse) == [
+        ("email", "ru", "https://clinic.example/ru/care"),
+        ("webpush", "ru", "https://clinic.example/ru/care")]
+    admin = [row for row in sent if row[1] == "admin_a@example.org"]
+    assert [(c, lang, link) for c, _r, lang, link in admin] == [
+        ("email", "en", "https://clinic.example/en/care")]
+
+
+def test_the_worklist_offers_alert_notifications_on_this_browser(
+        tmp_path: Path, clock: Clock, migrated_template: Path, vapid_pem: str) -> None:
+    app = _app(tmp_path, clock, migrated_template, vapid_private_key=vapid_pem,
+               vapid_subject="mailto:team@clinic.example")
+    with TestClient(app) as client:
+        make_world(app.state.store, clock)
+        sign_in(client, "clin_a@example.org", PASSWORD)
+        page = client.get("/en/care").text
+        assert 'data-action="/en/me/push"' in page and "Send alerts to this browser" in page
+        ru = client.get("/ru/care").text
+        assert "Присылать тревоги в этот браузер" in ru

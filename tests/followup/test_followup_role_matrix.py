@@ -46,7 +46,8 @@ ROLES = ("anon", "alice", "bob", "carol", "dave", "clin_a", "clin_b", "admin_a",
 PREFIXES = ("/{lang}/account", "/{lang}/me", "/{lang}/care", "/{lang}/clinic", "/{lang}/join",
             "/api/v1/followup", "/api/v1/activity")
 SIGNS = {"short_of_breath": "false", "chest_pain": "false", "coughing_blood": "false",
-         "fainting": "false", "cold_pale_numb_leg": "false"}
+         "fainting": "false", "cold_pale_numb_leg": "false",
+         "fast_heartbeat": "false"}
 API_SIGNS = {k: False for k in SIGNS}
 VAPID_PEM = Vapid02()
 VAPID_PEM.generate_keys()

@@ -14,7 +14,8 @@ from clotwatch.service.policy import AccessDenied
 from .conftest import World
 
 NO_SIGNS = {"short_of_breath": False, "chest_pain": False, "coughing_blood": False,
-            "fainting": False, "cold_pale_numb_leg": False}
+            "fainting": False, "cold_pale_numb_leg": False,
+         "fast_heartbeat": False}
 
 
 def checkin(world: World, who: str = "alice", **values: object) -> followup.CheckInOutcome:

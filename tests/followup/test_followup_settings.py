@@ -166,7 +166,7 @@ def test_web_enrolment_without_anticoagulant_hides_the_dose_questions(
     client.cookies.clear()
     sign_in(client, "dave@example.org", PASSWORD)
     signs = {"short_of_breath": "false", "chest_pain": "false", "coughing_blood": "false",
-             "fainting": "false", "cold_pale_numb_leg": "false"}
+             "fainting": "false", "cold_pale_numb_leg": "false", "fast_heartbeat": "false"}
     form = post(client, "/en/me/checkin/signs", signs, token_from="/en/me/checkin")
     assert "Doses missed" not in form.text and "Leg pain now" in form.text
     web_checkin(client, signs, leg_pain="2")
@@ -195,3 +195,47 @@ def test_web_quiet_hours_are_saved_and_a_bad_one_names_its_field(
     with world.store.session() as session:
         facts = followup._enrolment_facts(session, _enrolment(world, "alice"))
     assert facts.quiet_hours == ("23:00", "07:30")
+
+
+def test_a_clinic_sets_its_escalation_windows(world: World) -> None:
+    from clotwatch.followup import acknowledge_windows
+    from clotwatch.service.policy import AccessDenied
+
+    with pytest.raises(AccessDenied):
+        followup.set_escalation_windows(world.store, world.principal("clin_a"), world.clinic_a,
+                                        30, None, world.clock())
+    for values, field in (((4, None), "escalate_emergency_minutes"),
+                          ((None, 721), "escalate_urgent_minutes"),
+                          ((30, 20), "escalate_urgent_minutes")):
+        with pytest.raises(InputError) as caught:
+            followup.set_escalation_windows(world.store, world.principal("admin_a"),
+                                            world.clinic_a, *values, world.clock())
+        assert caught.value.field == field
+    assert acknowledge_windows(None, None)["emergency"].total_seconds() == 15 * 60
+    followup.set_escalation_windows(world.store, world.principal("admin_a"), world.clinic_a,
+                                    30, 60, world.clock())
+    checkin(world, chest_pain=True)      # an emergency alert: escalates after 30 minutes now
+    world.clock.advance(minutes=16)
+    assert followup.tick(world.store, world.clock())["escalated"] == 0
+    world.clock.advance(minutes=15)
+    assert followup.tick(world.store, world.clock())["escalated"] == 1
+    # bob's clinic keeps the defaults: 15 minutes.
+    checkin(world, "bob", chest_pain=True)
+    world.clock.advance(minutes=16)
+    assert followup.tick(world.store, world.clock())["escalated"] == 1
+
+
+def test_the_clinic_page_sets_the_windows_and_names_a_bad_field(
+        world_app: tuple[World, TestClient]) -> None:
+    world, client = world_app
+    sign_in(client, "admin_a@example.org", PASSWORD)
+    page = f"/en/clinic/{world.clinic_a}"
+    form = {"action": "escalation", "escalate_emergency_minutes": "20",
+            "escalate_urgent_minutes": ""}
+    assert post(client, page, form, token_from=page).status_code == 303
+    shown = client.get(page).text
+    assert 'name="escalate_emergency_minutes"' in shown and 'value="20"' in shown
+    bad = post(client, page, {**form, "escalate_urgent_minutes": "9999"}, token_from=page)
+    assert bad.status_code == 422 and "escalate_urgent_minutes" in bad.text
+    bad = post(client, page, {**form, "escalate_emergency_minutes": "ten"}, token_from=page)
+    assert bad.status_code == 422 and "escalate_emergency_minutes" in bad.text

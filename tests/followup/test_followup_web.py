@@ -19,7 +19,8 @@ from .conftest import PASSWORD, Clock, World, fresh_db, make_world
 from .webflow import post, sign_in
 
 NO_SIGNS = {"short_of_breath": "false", "chest_pain": "false", "coughing_blood": "false",
-            "fainting": "false", "cold_pale_numb_leg": "false"}
+            "fainting": "false", "cold_pale_numb_leg": "false",
+         "fast_heartbeat": "false"}
 
 
 @pytest.fixture
@@ -104,6 +105,72 @@ def test_patient_checkin_then_emergency_then_worklist_and_audit(
     sign_in(client, "alice@example.org", PASSWORD)
     audit = client.get("/en/me/audit")
     assert "clin_a" in audit.text and "read: follow-up record" in audit.text
+
+
+def _alerts(world: World) -> dict[str, str]:
+    from clotwatch.service import followup
+
+    record = followup.patient_record(world.store, world.principal("clin_a"),
+                                     world.users["alice"], world.clock())
+    return {a["rule_id"]: a["severity"] for a in record["alerts"]}
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+def test_a_racing_heart_is_told_as_the_triage_tells_it(world_app: tuple[World, TestClient],
+                                                       lang: str) -> None:
+    """Step 1 asks it with the other warning signs; with the legs ruled out the person is told
+    to be seen today (and a same-day alert opens), with the legs not ruled out ("don't know")
+    the emergency screen shows (and the emergency alert opens): the triage's own answers."""
+    from clotwatch import triage
+
+    world, client = world_app
+    t = triage.translator(lang)
+    sign_in(client, "alice@example.org", PASSWORD)
+    racing = {**NO_SIGNS, "fast_heartbeat": "true"}
+    step2 = post(client, f"/{lang}/me/checkin/signs", racing, token_from=f"/{lang}/me/checkin")
+    assert step2.status_code == 200 and 'name="leg_side"' in step2.text
+    assert "emergency-banner" not in step2.text   # the leg decides, as in clotwatch check
+    # ... but a doctor today whatever the legs: said before they are asked.
+    assert 'class="disposition urgent"' in step2.text
+    assert t("headline.urgent") in step2.text.replace("&#39;", "'")
+    calm = post(client, f"/{lang}/me/checkin/signs", NO_SIGNS, token_from=f"/{lang}/me/checkin")
+    assert calm.status_code == 200 and 'class="disposition' not in calm.text
+    hidden = re.search(r'name="signs" value="([^"]+)"', step2.text)
+    assert hidden
+    raw = hidden.group(1).replace("&#34;", '"').replace("&quot;", '"')
+    same_day = post(client, f"/{lang}/me/checkin",
+                    {"signs": raw, "leg_side": "none", "leg_signs_rest": "false",
+                     "doses_taken": "1", "doses_missed": "0"},
+                    token_from=f"/{lang}/me/checkin")
+    assert same_day.status_code == 200 and 'class="disposition urgent"' in same_day.text
+    assert t("reason.fast_heartbeat_alone") in same_day.text.replace("&#39;", "'")
+    assert "emergency-banner" not in same_day.text
+    assert _alerts(world) == {"same_day_signs": "urgent"}
+    unsure = post(client, f"/{lang}/me/checkin",
+                  {"signs": raw, "leg_side": "unknown", "leg_signs_rest": "false",
+                   "doses_taken": "1", "doses_missed": "0"},
+                  token_from=f"/{lang}/me/checkin")
+    assert unsure.status_code == 200 and "emergency-banner" in unsure.text
+    assert _alerts(world) == {"same_day_signs": "urgent", "warning_sign": "emergency"}
+
+
+def test_a_calm_checkin_is_self_care_and_an_unsure_one_is_not(
+        world_app: tuple[World, TestClient]) -> None:
+    _, client = world_app
+    sign_in(client, "alice@example.org", PASSWORD)
+    calm = checkin(client, NO_SIGNS, leg_side="none", leg_signs_rest="false", doses_missed="0")
+    assert 'class="disposition self_care"' in calm.text  # type: ignore[attr-defined]
+    from clotwatch import triage
+
+    headline = triage.translator("en")("headline.self_care_no_symptoms")
+    assert headline in calm.text.replace("&#39;", "'")  # type: ignore[attr-defined]
+    assert "Nothing you reported needs" in calm.text  # type: ignore[attr-defined]
+    unsure = checkin(client, NO_SIGNS, leg_side="none", leg_signs_rest="unknown",
+                     **{"sign.swelling": "true"})
+    assert 'class="disposition self_care"' not in unsure.text  # type: ignore[attr-defined]
+    bad = checkin(client, NO_SIGNS, leg_signs_rest="maybe")
+    assert bad.status_code == 422  # type: ignore[attr-defined]
+    assert 'id="leg_signs_rest-error"' in bad.text  # type: ignore[attr-defined]
 
 
 def test_a_bad_value_is_named_and_nothing_saved(world_app: tuple[World, TestClient]) -> None:

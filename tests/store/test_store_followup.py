@@ -18,7 +18,8 @@ from .followup_world import cheap_hashing, enrol_patient  # noqa: F401 (an autou
 
 NOW = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
 SIGNS = {"short_of_breath": False, "chest_pain": False, "coughing_blood": False,
-         "fainting": False, "cold_pale_numb_leg": False}
+         "fainting": False, "cold_pale_numb_leg": False,
+         "fast_heartbeat": False}
 
 
 def test_followup_round_trip_on_each_backend(store: Store) -> None:

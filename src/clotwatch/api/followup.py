@@ -81,6 +81,28 @@ class WarningSignsIn(BaseModel):
     coughing_blood: bool | None
     fainting: bool | None
     cold_pale_numb_leg: bool | None
+    fast_heartbeat: bool | None = Field(
+        None, description="a racing or pounding heart at rest; absent or null: don't know "
+                          "(the triage: an emergency unless the legs are ruled out)")
+
+
+class LegSignsIn(BaseModel):
+    """The other leg findings the triage reads before it can say that nothing needs a doctor
+    (its vocabulary, ``clotwatch.triage/1``: ``leg_pain`` here is yes/no, the 0-10 score is the
+    check-in's ``leg_pain``); absent or null: don't know, never "no"."""
+
+    model_config = ConfigDict(extra="forbid")
+    leg_pain: bool | None = None
+    cramp: bool | None = None
+    pain_on_toes_up: bool | None = None
+    getting_worse: bool | None = None
+    worse_walking_standing: bool | None = None
+    hard_tender_vein: bool | None = None
+    new_visible_veins: bool | None = None
+    fever: bool | None = None
+    leg_ulcer: bool | None = None
+    chronic_skin_changes: bool | None = None
+    recurrent_cramps: bool | None = None
 
 
 class VillaltaSymptomsIn(BaseModel):
@@ -103,6 +125,7 @@ class CheckInIn(BaseModel):
     swelling: bool | None = None
     warmth: bool | None = None
     redness: bool | None = None
+    leg_signs: LegSignsIn = Field(default_factory=lambda: LegSignsIn.model_validate({}))
     calf_left_cm: float | None = Field(None, ge=15, le=80)
     calf_right_cm: float | None = Field(None, ge=15, le=80)
     leg_pain: int | None = Field(None, ge=0, le=10)
@@ -116,12 +139,16 @@ class CheckInIn(BaseModel):
 
 
 class CheckInOut(BaseModel):
-    """What a check-in led to. ``emergency`` true: show the emergency screen first."""
+    """What a check-in led to. ``emergency`` true: show the emergency screen first.
+    ``disposition`` is what to tell the person: the triage's disposition on the check-in's
+    facts (``clotwatch check`` says the same on the same answers), ``triage`` its result."""
 
     id: int
     emergency: bool
     alerts_opened: list[str]
     advice: str | None
+    disposition: Literal["emergency", "urgent", "soon", "self_care"]
+    triage: dict[str, Any]
 
 
 class AlertActionIn(BaseModel):
@@ -181,7 +208,8 @@ async def checkin(body: CheckInIn,
     data = CheckInInput(
         warning_signs=body.warning_signs.model_dump(),
         leg={k: v for k, v in (("leg_side", body.leg_side), ("swelling", body.swelling),
-                               ("warmth", body.warmth), ("redness", body.redness))
+                               ("warmth", body.warmth), ("redness", body.redness),
+                               *body.leg_signs.model_dump().items())
              if v is not None},
         calf_left_cm=body.calf_left_cm, calf_right_cm=body.calf_right_cm,
         leg_pain=body.leg_pain, doses_taken=body.doses_taken, doses_missed=body.doses_missed,
@@ -191,9 +219,15 @@ async def checkin(body: CheckInIn,
         outcome = await _call(followup.submit_checkin, store, actor, data, now)
     except InputError as exc:
         raise LocatedInputError(exc, ("body",)) from None
+    from clotwatch import followup as core
+    from clotwatch import triage
+
     return _json({"id": outcome.checkin_id, "emergency": outcome.emergency,
                   "alerts_opened": list(outcome.alerts_opened),
-                  "advice": EMERGENCY_ADVICE if outcome.emergency else None}, 201)
+                  "advice": EMERGENCY_ADVICE if outcome.emergency else None,
+                  "disposition": outcome.disposition,
+                  "triage": triage.assess(dict(outcome.triage_answers),
+                                          asked=core.TRIAGE_QUESTIONS)}, 201)
 
 
 @router.get("/patients/{patient_id}", responses={**AUTH, 404: {"description": "not found"}})

@@ -46,6 +46,13 @@ def register(sub: Any) -> None:
                        "checkins:read, checkins:write, worklist:read, alerts:write, export")
     token.add_argument("--days", type=int, help="expire after this many days (default never)")
     token.set_defaults(handler=_create_token)
+    windows = actions.add_parser(
+        "set-escalation", help="set how long an emergency or same-day alert may stay "
+        "unacknowledged before the clinic's admins are told")
+    windows.add_argument("--clinic", type=int, required=True, help="the clinic's id")
+    windows.add_argument("--emergency-minutes", help="5 to 60, or 'default' (15)")
+    windows.add_argument("--same-day-minutes", help="30 to 720, or 'default' (240)")
+    windows.set_defaults(handler=_set_escalation)
     tick = actions.add_parser("tick", help="open stale-data alerts and escalate unacknowledged "
                               "urgent ones now (the worker does this every minute)")
     tick.set_defaults(handler=_tick)
@@ -169,6 +176,43 @@ def _create_token(args: argparse.Namespace) -> int:
             session, user, args.name, scopes, _now(),
             timedelta(days=args.days) if args.days else None)
     print(token)
+    store.dispose()
+    return 0
+
+
+def _minutes(field: str, text: str | None, current: int | None) -> int | None:
+    from clotwatch.errors import InputError
+
+    if text is None:
+        return current           # not given: unchanged
+    if text.strip().lower() == "default":
+        return None
+    try:
+        return int(text)
+    except ValueError:
+        raise InputError(field, f"expected whole minutes or 'default', got {text!r}") from None
+
+
+@_guard
+def _set_escalation(args: argparse.Namespace) -> int:
+    from clotwatch.errors import InputError
+    from clotwatch.followup import acknowledge_windows
+    from clotwatch.service import followup
+    from clotwatch.store.followup_models import Clinic
+
+    store = _store()
+    with store.session() as session:
+        clinic = session.get(Clinic, args.clinic)
+        if clinic is None:
+            raise InputError("clinic", f"no clinic {args.clinic}")
+        current = (clinic.escalate_emergency_minutes, clinic.escalate_urgent_minutes)
+    emergency = _minutes("escalate_emergency_minutes", args.emergency_minutes, current[0])
+    urgent = _minutes("escalate_urgent_minutes", args.same_day_minutes, current[1])
+    followup.set_escalation_windows_by_operator(store, args.clinic, emergency, urgent, _now())
+    windows = acknowledge_windows(emergency, urgent)
+    print(f"clinic {args.clinic}: emergency alerts escalate after "
+          f"{windows['emergency'].total_seconds() / 60:g} min, same-day alerts after "
+          f"{windows['urgent'].total_seconds() / 60:g} min")
     store.dispose()
     return 0
 

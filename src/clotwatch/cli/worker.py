@@ -70,6 +70,7 @@ def _run(args: argparse.Namespace) -> int:
     from clotwatch.service import followup_worker
     from clotwatch.store import open_store
     from clotwatch.worker import outbox
+    from clotwatch.worker.gone import default_gone_handlers
     from clotwatch.worker.planners import default_planners
     from clotwatch.worker.runner import Worker
 
@@ -113,7 +114,7 @@ def _run(args: argparse.Namespace) -> int:
                   file=sys.stderr)
         worker = Worker(store, channels, batch=args.batch or settings.worker_batch,
                         lease=timedelta(seconds=args.lease or settings.worker_lease_seconds),
-                        planners=default_planners())
+                        planners=default_planners(), gone_handlers=default_gone_handlers())
         if args.once:
             stats = worker.run_once()
         else:

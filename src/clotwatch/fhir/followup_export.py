@@ -19,13 +19,21 @@ import uuid
 from typing import Any
 
 from clotwatch.core.errors import MappingError
+from clotwatch.core.followup import LEG_SIGNS, WARNING_KEYS
 
 SYSTEM = "urn:clotwatch:followup"
 UCUM = "http://unitsofmeasure.org"
 CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-category"
 QUESTIONNAIRE_URL = "urn:clotwatch:questionnaire:followup-checkin"
-WARNING = ("short_of_breath", "chest_pain", "coughing_blood", "fainting", "cold_pale_numb_leg")
-BOOLEAN_ITEMS = (*WARNING, "swelling", "warmth", "redness", "venous_ulcer")
+# The check-in's yes/no questions (the core declares them once): the warning signs, the leg
+# signs, the venous ulcer. The yes/no "leg pain" is linkId "sign.leg_pain": "leg_pain" is the
+# 0-10 score.
+WARNING = WARNING_KEYS
+BOOLEAN_ITEMS = (*WARNING_KEYS, *LEG_SIGNS, "venous_ulcer")
+
+
+def _link(key: str) -> str:
+    return "sign.leg_pain" if key == "leg_pain" else key
 NUMBER_ITEMS = {"calf_left_cm": ("decimal", "Left calf circumference (cm)"),
                 "calf_right_cm": ("decimal", "Right calf circumference (cm)"),
                 "leg_pain": ("integer", "Leg pain (0-10)"),
@@ -43,8 +51,8 @@ def _urn(namespace: uuid.UUID, resource_type: str, resource_id: str) -> str:
 
 def questionnaire() -> dict[str, Any]:
     """The check-in Questionnaire."""
-    items: list[dict[str, Any]] = [{"linkId": k, "text": k.replace("_", " "), "type": "boolean"}
-                                   for k in BOOLEAN_ITEMS]
+    items: list[dict[str, Any]] = [{"linkId": _link(k), "text": k.replace("_", " "),
+                                    "type": "boolean"} for k in BOOLEAN_ITEMS]
     items.append({"linkId": "leg_side", "text": "Which leg", "type": "choice",
                   "answerOption": [{"valueCoding": {"system": SYSTEM, "code": c}}
                                    for c in ("left", "right", "both", "none")]})
@@ -71,7 +79,7 @@ def response(checkin: dict[str, Any], patient_ref: str) -> dict[str, Any]:
     items: list[dict[str, Any]] = []
     for key in BOOLEAN_ITEMS:
         if key in answers:
-            item: dict[str, Any] = {"linkId": key}
+            item: dict[str, Any] = {"linkId": _link(key)}
             if answers[key] is not None:
                 item["answer"] = [_answer("boolean", answers[key])]
             items.append(item)

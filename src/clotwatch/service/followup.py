@@ -131,6 +131,52 @@ def set_require_totp(store: Store, actor: Principal, clinic_id: int, required: b
               now)
 
 
+def _windows_of(clinic: Clinic | None) -> dict[str, timedelta] | None:
+    """The clinic's escalation windows for the rules (None: clotwatch's defaults)."""
+    if clinic is None:
+        return None
+    try:
+        return rules.escalation_windows(clinic.escalate_emergency_minutes,
+                                        clinic.escalate_urgent_minutes)
+    except InputError:
+        return None  # only written through _set_windows; a value edited in by hand: defaults
+
+
+def _set_windows(session: Session, clinic_id: int, emergency_minutes: int | None,
+                 urgent_minutes: int | None) -> Clinic:
+    rules.escalation_windows(emergency_minutes, urgent_minutes)  # InputError naming the field
+    clinic = session.get(Clinic, clinic_id)
+    if clinic is None:
+        raise NotFound("no such clinic")
+    clinic.escalate_emergency_minutes = emergency_minutes
+    clinic.escalate_urgent_minutes = urgent_minutes
+    return clinic
+
+
+def set_escalation_windows(store: Store, actor: Principal, clinic_id: int,
+                           emergency_minutes: int | None, urgent_minutes: int | None,
+                           now: datetime) -> None:
+    """A clinic admin sets how long an emergency and a same-day alert may stay
+    unacknowledged before the clinic's admins are told (None: clotwatch's default, 15 and
+    240 minutes). InputError naming the field outside the allowed range
+    (``clotwatch.core.followup.ACKNOWLEDGE_WITHIN_MINUTES``). Applies to open alerts too."""
+    require(policy.manage_clinic(actor, clinic_id))
+    with store.session() as session:
+        _set_windows(session, clinic_id, emergency_minutes, urgent_minutes)
+        audit(session, actor, None, "update", f"clinic {clinic_id}: escalation windows "
+              f"{emergency_minutes}/{urgent_minutes} min", now)
+
+
+def set_escalation_windows_by_operator(store: Store, clinic_id: int,
+                                       emergency_minutes: int | None,
+                                       urgent_minutes: int | None, now: datetime) -> None:
+    """``set_escalation_windows`` for the server's operator (``clotwatch admin``)."""
+    with store.session() as session:
+        _set_windows(session, clinic_id, emergency_minutes, urgent_minutes)
+        audit(session, None, None, "update", f"clinic {clinic_id}: escalation windows "
+              f"{emergency_minutes}/{urgent_minutes} min (clotwatch admin)", now)
+
+
 # --- invitations ----------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -435,11 +481,17 @@ def has_warning_sign(warning_signs: Mapping[str, bool | None]) -> bool:
 
 @dataclass(frozen=True)
 class CheckInOutcome:
-    """What a check-in led to: the emergency screen first if a warning sign was reported."""
+    """What a check-in led to: the emergency screen first if a warning sign was reported.
+
+    ``disposition`` is what the person is told: the triage's disposition on the check-in's
+    facts (``rules.checkin_triage``; the most urgent over the patient's enrolments), and
+    ``triage_answers`` those facts (``clotwatch.triage.assess`` words the result)."""
 
     checkin_id: int
     emergency: bool
     alerts_opened: tuple[str, ...]
+    disposition: str = "soon"
+    triage_answers: Mapping[str, Any] = field(default_factory=dict)
 
 
 def _checkin_dict(row: CheckIn) -> dict[str, Any]:
@@ -505,16 +557,26 @@ def submit_checkin(store: Store, actor: Principal, data: CheckInInput,
         current = _checkin_dict(row)
         rules.validate(current)
         opened: list[str] = []
+        told: tuple[str, dict[str, Any]] | None = None
         for enrolment in enrolments:
+            enrolment_facts = _enrolment_facts(session, enrolment)
+            found = rules.checkin_triage(enrolment_facts, current)
+            if told is None or rules.LEVEL_RANK[found[0]] > rules.LEVEL_RANK[told[0]]:
+                told = found
             decisions = rules.evaluate(
-                _enrolment_facts(session, enrolment), current, previous,
-                _open_alerts(session, actor.user_id, enrolment.clinic_id), now)
+                enrolment_facts, current, previous,
+                _open_alerts(session, actor.user_id, enrolment.clinic_id), now,
+                _windows_of(session.get(Clinic, enrolment.clinic_id)))
             for decision in decisions:
                 if apply_decision(session, actor.user_id, enrolment.clinic_id, decision,
                                   row.id, now):
                     opened.append(decision.rule_id)
         audit(session, actor, actor.user_id, "create", f"check-in {row.id}", now)
-        return CheckInOutcome(row.id, emergency, tuple(dict.fromkeys(opened)))
+        assert told is not None  # write_checkin: an enrolled patient
+        disposition, answers = told
+        row.warning_sign = emergency or disposition == "emergency"
+        return CheckInOutcome(row.id, emergency or disposition == "emergency",
+                              tuple(dict.fromkeys(opened)), disposition, answers)
 
 
 VILLALTA_ITEMS = ("pain", "cramps", "heaviness", "paresthesia", "pruritus", "pretibial_edema",
@@ -560,7 +622,8 @@ def record_visit(store: Store, actor: Principal, patient_id: int,
         for enrolment in enrolments:
             for decision in rules.evaluate(
                     _enrolment_facts(session, enrolment), current, previous,
-                    _open_alerts(session, patient_id, enrolment.clinic_id), now):
+                    _open_alerts(session, patient_id, enrolment.clinic_id), now,
+                    _windows_of(session.get(Clinic, enrolment.clinic_id))):
                 if apply_decision(session, patient_id, enrolment.clinic_id, decision, row.id,
                                   now):
                     opened.append(decision.rule_id)
@@ -730,7 +793,8 @@ def alert_view(session: Session, alert: Alert, now: datetime,
 def sweep(session: Session, now: datetime) -> dict[str, int]:
     """What time alone brings, in the caller's transaction: for each active enrolment, the
     rules without a check-in (stale data) and the escalation of open alerts not acknowledged
-    in time. Three queries for all enrolments (enrolments with their patients, open alerts);
+    in time. Four queries for all enrolments (clinics' escalation windows, enrolments with
+    their patients, open alerts);
     the time-based rules read only when the latest check-in was (kept on the enrolment)."""
     counts = {"opened": 0, "escalated": 0, "resolved": 0}
     open_alerts: dict[tuple[int, int], dict[str, rules.OpenAlertFacts]] = {}
@@ -738,6 +802,7 @@ def sweep(session: Session, now: datetime) -> dict[str, int]:
         open_alerts.setdefault((a.patient_id, a.clinic_id), {})[a.rule_id] = \
             rules.OpenAlertFacts(a.rule_id, a.severity, a.opened_at, a.acknowledged_at,
                                  a.escalated_at)
+    windows = {c.id: _windows_of(c) for c in session.scalars(select(Clinic))}
     for enrolment, user in list(session.execute(
             select(Enrolment, User).join(User, User.id == Enrolment.patient_id)
             .where(Enrolment.withdrawn_at.is_(None)))):
@@ -747,7 +812,8 @@ def sweep(session: Session, now: datetime) -> dict[str, int]:
              "villalta_symptoms": {}, "kind": "patient"}]
         for decision in rules.evaluate(
                 facts, None, history,
-                open_alerts.get((enrolment.patient_id, enrolment.clinic_id), {}), now):
+                open_alerts.get((enrolment.patient_id, enrolment.clinic_id), {}), now,
+                windows.get(enrolment.clinic_id)):
             opened = apply_decision(session, enrolment.patient_id, enrolment.clinic_id,
                                     decision, None, now)
             counts["opened"] += opened

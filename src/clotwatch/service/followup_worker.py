@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from clotwatch.config import load_settings
 from clotwatch.service import followup, notify, rules
 from clotwatch.store.followup_models import CheckIn, Enrolment, PushSubscription, User
+from clotwatch.worker.gone import register_gone_handler
 from clotwatch.worker.planners import register_planner
 from clotwatch.worker.reminders import ReminderTarget, plan_reminders
 
@@ -66,7 +67,27 @@ def plan_checkin_reminders(session: Session, now: datetime) -> int:
     return int(plan_reminders(session, targets, now))
 
 
+def prune_push_subscription(session: Session, channel: str, recipient: str) -> int:
+    """A Web Push subscription the push service reported gone (404/410): delete it, so that
+    reminders go by email again and alerts stop going to it (``clotwatch.worker.gone``)."""
+    if channel != "webpush":
+        return 0
+    try:
+        endpoint = json.loads(recipient).get("endpoint")
+    except (ValueError, AttributeError):
+        return 0
+    if not isinstance(endpoint, str):
+        return 0
+    rows = list(session.scalars(select(PushSubscription).where(
+        PushSubscription.endpoint == endpoint)))
+    for row in rows:
+        session.delete(row)
+    return len(rows)
+
+
 def register() -> None:
-    """Add the follow-up planners to ``clotwatch worker`` (idempotent)."""
+    """Add the follow-up planners and the gone-subscription handler to ``clotwatch worker``
+    (idempotent)."""
     register_planner(plan_checkin_reminders)
     register_planner(sweep_alerts)
+    register_gone_handler(prune_push_subscription)

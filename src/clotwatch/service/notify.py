@@ -51,16 +51,39 @@ def alert_decision(session: Session, *, alert_id: int, rule_id: str, action: str
     from clotwatch.followup import Decision
 
     staff = list(session.execute(select(User, Membership.role).join(
-        Membership, Membership.user_id == User.id).where(Membership.clinic_id == clinic_id)))
+        Membership, Membership.user_id == User.id).where(Membership.clinic_id == clinic_id)
+        .order_by(User.id)))
+    browsers = push_recipients(session, [u.id for u, _r in staff])
 
-    def recipient(user: User) -> alerts.Recipient:
-        return alerts.Recipient("email", user.email, _lang(user))
+    def recipients(user: User) -> list[alerts.Recipient]:
+        # Email always; Web Push too, to each browser the person turned it on in (an alert
+        # that matters is not left to one channel).
+        return [alerts.Recipient("email", user.email, _lang(user)),
+                *(alerts.Recipient("webpush", address, _lang(user))
+                  for address in browsers.get(user.id, ()))]
 
     # action and level come from one of the core's decisions (``rules.evaluate``).
     decision = Decision(rule_id, cast(Action, action), cast(Level, level), "")
-    alerts.notify(session, decision, alert_id, f"{public_url()}/en/care",
-                  [recipient(u) for u, _r in staff],
-                  [recipient(u) for u, role in staff if role == "admin"], now)
+    alerts.notify(session, decision, alert_id, f"{public_url()}/{{lang}}/care",
+                  [r for u, _r in staff for r in recipients(u)],
+                  [r for u, role in staff if role == "admin" for r in recipients(u)], now)
+
+
+def push_recipients(session: Session, user_ids: list[int]) -> dict[int, list[str]]:
+    """Each user's Web Push subscriptions (the ``webpush`` channel's recipient JSON), when the
+    server has Web Push set up (VAPID key and subject); none otherwise."""
+    import json
+
+    from clotwatch.store.followup_models import PushSubscription
+
+    settings = load_settings()
+    if settings.vapid_private_key is None or not settings.vapid_subject or not user_ids:
+        return {}
+    found: dict[int, list[str]] = {}
+    for sub in session.scalars(select(PushSubscription).where(
+            PushSubscription.user_id.in_(user_ids)).order_by(PushSubscription.id)):
+        found.setdefault(sub.user_id, []).append(json.dumps(sub.subscription_info()))
+    return found
 
 
 def password_reset(session: Session, *, user: User, link: str, subject: str, body: str,

@@ -12,14 +12,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
+from types import MappingProxyType
 from typing import Any, cast
 
 from clotwatch import followup as core
-from clotwatch.core.triage.rules import Level
+from clotwatch.core.triage.rules import LEVELS, Level
 from clotwatch.errors import InputError
 
 URGENCY = {"emergency": 0, "urgent": 1, "soon": 2}  # the worklist's order (0 first)
+LEVEL_RANK: dict[str, int] = {level: n for n, level in enumerate(LEVELS)}  # self_care 0..3
 
 
 @dataclass(frozen=True)
@@ -178,24 +180,76 @@ def core_checkin(stored: Mapping[str, Any]) -> core.CheckIn:
     return core.validate_checkin(raw, datetime.fromisoformat(stored["at"]))
 
 
+def stored_checkin(stored: Mapping[str, Any]) -> core.CheckIn:
+    """A check-in the store wrote as the core's ``CheckIn``, without validating it again.
+
+    Every stored check-in was validated by ``core_checkin`` (``validate``) in the transaction
+    that wrote it, so the history a new check-in is evaluated with is only rebuilt: re-running
+    the validation on 60 earlier rows was nine tenths of a check-in's rule evaluation
+    (docs/benchmarks.md). The result equals ``core_checkin``'s for any stored row (a test
+    checks it); a new check-in still goes through ``core_checkin``."""
+    get = stored.get
+    answers = dict(get("answers") or ())
+    ulcer = answers.pop("venous_ulcer", None)
+    villalta = {k: v for k, v in (get("villalta_symptoms") or {}).items() if v is not None}
+    if ulcer is not None:
+        villalta["venous_ulcer"] = ulcer
+    at = stored["at"]
+    left, right, pain, missed = (get("calf_left_cm"), get("calf_right_cm"), get("leg_pain"),
+                                 get("doses_missed"))
+    return core.CheckIn(
+        at=at if isinstance(at, datetime) else datetime.fromisoformat(at),
+        answers=MappingProxyType(answers),
+        calf_left_cm=None if left is None else float(left),
+        calf_right_cm=None if right is None else float(right),
+        leg_pain=None if pain is None else int(pain),
+        doses_missed=None if missed is None else int(missed),
+        villalta=MappingProxyType(villalta), kind=get("kind", "patient"))
+
+
+def checkin_triage(enrolment: EnrolmentFacts,
+                   checkin: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
+    """What the person is told after this check-in in this enrolment: the triage's
+    disposition on the check-in's facts (the core's ``checkin_triage``) and those facts (the
+    triage answers, for ``clotwatch.triage.assess`` to word the result)."""
+    found = schedule(enrolment)
+    ck = core_checkin(checkin)
+    level, _hits = core.checkin_triage(found, ck)
+    return level, core.triage_answers(found, ck)
+
+
 def validate(stored: Mapping[str, Any]) -> None:
     """InputError naming the field if the core would not accept this check-in."""
     core_checkin(stored)
 
 
+def escalation_windows(emergency_minutes: int | None,
+                       urgent_minutes: int | None) -> dict[str, timedelta] | None:
+    """A clinic's escalation windows (the core's ``acknowledge_windows``; InputError naming
+    the field), or None when the clinic keeps clotwatch's defaults."""
+    if emergency_minutes is None and urgent_minutes is None:
+        return None
+    return {str(level): window for level, window
+            in core.acknowledge_windows(emergency_minutes, urgent_minutes).items()}
+
+
 def evaluate(enrolment: EnrolmentFacts, checkin: Mapping[str, Any] | None,
              history: Sequence[Mapping[str, Any]], open_alerts: Mapping[str, OpenAlertFacts],
-             now: datetime, *, activity: core.ActivityFacts | None = None) -> list[Decision]:
+             now: datetime, windows: Mapping[str, timedelta] | None = None, *,
+             activity: core.ActivityFacts | None = None) -> list[Decision]:
     """The decisions for one enrolment: on a new check-in, or (``checkin`` None) with time
-    alone (stale data, escalations). ``history``: earlier check-ins, any order; ``activity``:
-    the patient's step figures for the movement rules (skipped without them)."""
+    alone (stale data, escalations). ``history``: earlier check-ins, any order; ``windows``
+    the clinic's escalation windows (``escalation_windows``; None: the defaults);
+    ``activity``: the patient's step figures for the movement rules (skipped without them)."""
     found = core.evaluate(
         schedule(enrolment), core_checkin(checkin) if checkin is not None else None,
-        [core_checkin(h) for h in history],
+        [stored_checkin(h) for h in history],
         # A stored level was written from one of the core's decisions: it is a core Level.
         {rule: core.OpenAlert(rule, cast(Level, a.level), a.opened_at, a.acknowledged_at,
                               a.escalated_at)
-         for rule, a in open_alerts.items()}, now, enrolment.enrolled_at, activity=activity)
+         for rule, a in open_alerts.items()}, now, enrolment.enrolled_at,
+        None if windows is None else {cast(Level, k): v for k, v in windows.items()},
+        activity=activity)
     return [Decision(d.rule, d.action, d.level, d.reason, dict(d.evidence)) for d in found]
 
 

@@ -37,6 +37,9 @@ class Clinic(Base):
     join_code: Mapped[str] = mapped_column(String(32), unique=True)
     require_totp: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # The clinic's escalation windows in minutes (NULL: clotwatch's defaults, 15 and 240).
+    escalate_emergency_minutes: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    escalate_urgent_minutes: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
 class User(Base):

@@ -19,6 +19,7 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 
+from clotwatch import followup as followup_core
 from clotwatch.errors import InputError, StoreError
 from clotwatch.service import accounts, activity, followup, notify, rules
 from clotwatch.service.accounts import Principal
@@ -33,9 +34,13 @@ from clotwatch.web.routes import PageRoute, checked_form, not_found
 
 router = APIRouter(include_in_schema=False, route_class=PageRoute)
 SESSION_COOKIE = "cw_session"
-WARNING_KEYS = ("short_of_breath", "chest_pain", "coughing_blood", "fainting",
-                "cold_pale_numb_leg")
-LEG_KEYS = ("leg_side", "swelling", "warmth", "redness")
+# The triage questions a check-in asks, declared once in the core (``clotwatch check`` asks
+# the same first): the warning signs (step 1), which leg, and the leg findings asked as one
+# group: the ticked ones "yes", the others "no" or "don't know" as the person says
+# (``leg_signs_rest``), never "no" by silence.
+WARNING_KEYS = followup_core.WARNING_KEYS
+LEG_KEYS = ("leg_side",)
+LEG_SIGNS = followup_core.LEG_SIGNS
 
 
 # --- who is asking --------------------------------------------------------------------------
@@ -396,8 +401,7 @@ async def me(request: Request, lang: str) -> Response:
     store = request.app.state.store
     viewers = await run_in_threadpool(followup.who_can_see, store, actor)
     prefs = await run_in_threadpool(_preferences, request, actor)
-    push = {"key": _push_key(request), "devices": await run_in_threadpool(
-        followup.push_subscriptions, request.app.state.store, actor)}
+    push = await _push_state(request, actor)
     movement = {**await _movement(request, lang, actor, actor.user_id), "activity_upload": True}\
         if any(v.kind == "clinic" for v in viewers) else {}
     from clotwatch.web import movement as move_web
@@ -557,6 +561,13 @@ def _push_key(request: Request) -> str | None:
         return None
 
 
+async def _push_state(request: Request, actor: Principal) -> dict[str, Any]:
+    """What the push box of a page needs: the server's key (None: not set up) and how many
+    of the account's browsers receive notifications."""
+    return {"key": _push_key(request), "devices": await run_in_threadpool(
+        followup.push_subscriptions, request.app.state.store, actor)}
+
+
 @router.post("/{lang}/me/push")
 async def push_subscribe(request: Request, lang: str) -> Response:
     """Store this browser's Web Push subscription (posted by static/push.js with the CSRF
@@ -592,7 +603,7 @@ async def push_off(request: Request, lang: str) -> Response:
                        request.app.state.store, actor, _now(request))
     if isinstance(done, Response):
         return done
-    return RedirectResponse(f"/{lang}/me", status_code=303)
+    return RedirectResponse(_safe_next(_text(form, "next", 200), lang), status_code=303)
 
 
 def _preferences(request: Request, actor: Principal) -> dict[str, str]:
@@ -620,8 +631,7 @@ async def invite_caregiver(request: Request, lang: str) -> Response:
         return issued
     viewers = await run_in_threadpool(followup.who_can_see, store, actor)
     prefs = await run_in_threadpool(_preferences, request, actor)
-    push = {"key": _push_key(request), "devices": await run_in_threadpool(
-        followup.push_subscriptions, request.app.state.store, actor)}
+    push = await _push_state(request, actor)
     link = f"{str(request.base_url).rstrip('/')}/{lang}/join?code={issued.token}"
     return render(request, lang, "fu_me.html", actor=actor, viewers=viewers, prefs=prefs,
                   push=push,
@@ -663,11 +673,18 @@ def _triage_text(lang: str) -> dict[str, Any]:
     from clotwatch import triage
 
     t = triage.translator(lang)
+    _ = gettext(lang)
     questions = {q.id: q for q in triage.QUESTIONS}
+    items = {k: t(group.item_id(k)) for group in (triage.SCREENS_BY_ID["leg_signs"],
+                                                  triage.SCREENS_BY_ID["leg_history"])
+             if isinstance(group, triage.Group) for k in group.keys}
+    items["leg_pain"] = _("Pain, aching, tightness or tenderness in a leg")
+    items["cramp"] = _("A cramp: a leg muscle that suddenly tightens up hard by itself")
     return {"warning": [(k, t(questions[k].text_id)) for k in WARNING_KEYS],
             "leg": [(k, t(questions[k].text_id),
                      [(o, t(questions[k].option_id(o))) for o in questions[k].options
                       if not isinstance(o, bool)]) for k in LEG_KEYS],
+            "leg_signs": [(k, items[k]) for k in LEG_SIGNS],
             "yes": t("answer.yes"), "no": t("answer.no"), "dont_know": t("answer.dont_know")}
 
 
@@ -710,9 +727,20 @@ async def checkin_signs(request: Request, lang: str) -> Response:
         return render(request, lang, "fu_emergency.html", stored=stored)
     ask_doses = await run_in_threadpool(followup.asks_doses, request.app.state.store, actor,
                                         _now(request))
+    # A finding that needs a doctor today whatever the legs (a racing heart at rest): said
+    # now, in the triage's words, before the leg questions decide whether it is an emergency.
+    floor, hits = followup_core.least_told(signs)
+    today = None
+    if floor == "urgent":
+        from clotwatch import triage
+
+        t = triage.translator(lang)
+        today = {"headline": t("headline.urgent"),
+                 "reasons": list(dict.fromkeys(t(h.message) for h in hits
+                                               if h.level == "urgent"))}
     return render(request, lang, "fu_checkin.html", **_triage_text(lang), signs=signs,
                   errors={}, values={}, symptoms=followup.VILLALTA_SYMPTOMS,
-                  ask_doses=ask_doses)
+                  ask_doses=ask_doses, today=today)
 
 
 NUMBER_FIELDS = {"calf_left_cm": "number", "calf_right_cm": "number", "leg_pain": "integer",
@@ -751,9 +779,20 @@ async def checkin_submit(request: Request, lang: str) -> Response:
         raw = _text(form, key, 20)
         if raw:
             try:
-                leg[key] = convert(key, "enum" if key == "leg_side" else "bool", raw)
+                leg[key] = convert(key, "enum", raw)
             except InputError as exc:
                 errors[key] = exc.reason
+    rest = _text(form, "leg_signs_rest", 20)
+    if rest not in ("", "false", "unknown"):
+        errors["leg_signs_rest"] = "choose: I don't have them, or don't know"
+    for key in LEG_SIGNS:
+        # "sign.<key>": the form's leg_pain is the 0-10 score, the triage's is yes/no.
+        raw = _text(form, f"sign.{key}", 20) or ("false" if rest == "false" else "")
+        if raw:
+            try:
+                leg[key] = convert(key, "bool", raw)
+            except InputError as exc:
+                errors["leg_signs_rest"] = f"{key}: {exc.reason}"
     symptoms: dict[str, int | None] = {}
     for item in followup.VILLALTA_SYMPTOMS:
         try:
@@ -783,7 +822,22 @@ async def checkin_submit(request: Request, lang: str) -> Response:
         return render(request, lang, "fu_emergency.html", stored=True)
     told = [text for text in (rules.rule_text(r, lang).patient for r in outcome.alerts_opened)
             if text]
-    return render(request, lang, "fu_checkin_done.html", outcome=outcome, told=told)
+    return render(request, lang, "fu_checkin_done.html", outcome=outcome, told=told,
+                  result=_told(outcome, lang))
+
+
+def _told(outcome: followup.CheckInOutcome, lang: str) -> dict[str, Any]:
+    """What ``clotwatch check`` says on the check-in's facts: the triage's result, worded by
+    the triage itself (the disposition is the service's, which is the same ``decide``)."""
+    from clotwatch import triage
+
+    result = triage.assess(dict(outcome.triage_answers), lang=lang,
+                           asked=followup_core.TRIAGE_QUESTIONS)
+    t = triage.translator(lang)
+    return {"disposition": outcome.disposition, "label": t(f"disposition.{outcome.disposition}"),
+            "headline": result["headline"],
+            "reasons": list(dict.fromkeys(r["text"] for r in result["reasons"])),
+            "safety_net": list(result.get("safety_net") or ())}
 
 
 @router.get("/{lang}/me/audit")
@@ -802,17 +856,7 @@ async def my_audit(request: Request, lang: str) -> Response:
 @router.get("/{lang}/me/export.json")
 async def my_export(request: Request, lang: str) -> Response:
     """All the patient's data as JSON (a download)."""
-    actor = await signed_in(request, lang)
-    if isinstance(actor, Response):
-        return actor
-    data = await _call(request, lang, followup.export, request.app.state.store, actor,
-                       _now(request))
-    if isinstance(data, Response):
-        return data
-    return Response(json.dumps(data, ensure_ascii=False, indent=1),
-                    media_type="application/json",
-                    headers={"Content-Disposition": 'attachment; filename="clotwatch.json"',
-                             "Cache-Control": "no-store"})
+    return await _export(request, lang, "application/json", "clotwatch.json", dict)
 
 
 @router.get("/{lang}/me/export.fhir.json")
@@ -820,6 +864,13 @@ async def my_export_fhir(request: Request, lang: str) -> Response:
     """All the patient's data as a FHIR R4 Bundle (a download)."""
     from clotwatch.fhir import followup_export
 
+    return await _export(request, lang, "application/fhir+json", "clotwatch-fhir.json",
+                         followup_export.bundle)
+
+
+async def _export(request: Request, lang: str, media_type: str, filename: str,
+                  shape: Callable[[dict[str, Any]], dict[str, Any]]) -> Response:
+    """The signed-in patient's data (``followup.export``, audited) as a download."""
     actor = await signed_in(request, lang)
     if isinstance(actor, Response):
         return actor
@@ -827,11 +878,9 @@ async def my_export_fhir(request: Request, lang: str) -> Response:
                        _now(request))
     if isinstance(data, Response):
         return data
-    bundle = followup_export.bundle(data)
-    return Response(json.dumps(bundle, ensure_ascii=False, indent=1),
-                    media_type="application/fhir+json",
-                    headers={"Content-Disposition":
-                             'attachment; filename="clotwatch-fhir.json"',
+    return Response(json.dumps(shape(data), ensure_ascii=False, indent=1),
+                    media_type=media_type,
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"',
                              "Cache-Control": "no-store"})
 
 
@@ -868,7 +917,8 @@ async def worklist(request: Request, lang: str, programme: str = "") -> Response
     if isinstance(rows, Response):
         return rows
     return render(request, lang, "fu_worklist.html", actor=actor, rows=rows, programme=programme,
-                  programmes=rules.programmes(lang), now=_now(request))
+                  programmes=rules.programmes(lang), now=_now(request),
+                  push=await _push_state(request, actor))
 
 
 @router.get("/{lang}/care/patients/{patient_id}")
@@ -1018,6 +1068,13 @@ async def enrol(request: Request, lang: str) -> Response:
                   qr=_qr_svg(link))
 
 
+def _clinic(store: Any, clinic_id: int) -> Clinic | None:
+    """The clinic row for its admin's page (the route checked the admin role)."""
+    with store.session() as session:
+        clinic: Clinic | None = session.get(Clinic, clinic_id)
+        return clinic
+
+
 @router.get("/{lang}/clinic/{clinic_id}")
 async def clinic_settings(request: Request, lang: str, clinic_id: int) -> Response:
     """A clinic admin's page: the join code, TOTP requirement, staff invitations."""
@@ -1027,12 +1084,7 @@ async def clinic_settings(request: Request, lang: str, clinic_id: int) -> Respon
     if actor.staff.get(clinic_id) != "admin":
         return _denied(request, lang, 404)
 
-    def load() -> Clinic | None:
-        with request.app.state.store.session() as session:
-            clinic: Clinic | None = session.get(Clinic, clinic_id)
-            return clinic
-
-    clinic = await run_in_threadpool(load)
+    clinic = await run_in_threadpool(_clinic, request.app.state.store, clinic_id)
     if clinic is None:
         return not_found(request, lang)
     return render(request, lang, "fu_clinic.html", actor=actor, clinic=clinic, issued=None, qr=None)
@@ -1054,16 +1106,24 @@ async def clinic_update(request: Request, lang: str, clinic_id: int) -> Response
         if isinstance(issued, Response):
             return issued
 
-        def load() -> Clinic | None:
-            with store.session() as session:
-                clinic: Clinic | None = session.get(Clinic, clinic_id)
-                return clinic
-
         link = f"{str(request.base_url).rstrip('/')}/{lang}/join?code={issued.token}"
-        clinic = await run_in_threadpool(load)
+        clinic = await run_in_threadpool(_clinic, store, clinic_id)
         return render(request, lang, "fu_clinic.html", actor=actor, clinic=clinic,
                       issued={"link": link, "code": issued.code,
                               "expires_at": issued.expires_at}, qr=_qr_svg(link))
+    if _text(form, "action", 20) == "escalation":
+        windows: dict[str, int | None] = {}
+        for name in ("escalate_emergency_minutes", "escalate_urgent_minutes"):
+            try:
+                windows[name] = convert(name, "integer", _text(form, name, 10))
+            except InputError as exc:
+                return _field_error(request, lang, exc)
+        done = await _call(request, lang, followup.set_escalation_windows, store, actor,
+                           clinic_id, windows["escalate_emergency_minutes"],
+                           windows["escalate_urgent_minutes"], now)
+        if isinstance(done, Response):
+            return done
+        return RedirectResponse(f"/{lang}/clinic/{clinic_id}", status_code=303)
     done = await _call(request, lang, followup.set_require_totp, store, actor, clinic_id,
                        _text(form, "require_totp", 5) == "true", now)
     if isinstance(done, Response):

@@ -39,7 +39,8 @@ def notify(session: Session, decision: Decision, alert_id: str | int, link: str,
 
     Keys: ``alert:<id>:<level>:<recipient no>`` for an opened or raised alert (one notification
     per level reached), ``alert:<id>:escalate:<recipient no>`` for an escalation. Calling again
-    for the same decision queues nothing new.
+    for the same decision queues nothing new. ``{lang}`` in ``link`` becomes each recipient's
+    language (``https://clinic.example/{lang}/care``: each clinician opens their own language).
     """
     template: str
     tag: str
@@ -52,7 +53,8 @@ def notify(session: Session, decision: Decision, alert_id: str | int, link: str,
     created = 0
     for n, person in enumerate(who):
         created += enqueue(session, person.channel, person.address, template,
-                           {"link": link, "level": decision.level}, now,
+                           {"link": link.replace("{lang}", person.lang),
+                            "level": decision.level}, now,
                            f"alert:{alert_id}:{tag}:{n}:{person.channel}", lang=person.lang,
                            now=now)
     return created

@@ -36,6 +36,12 @@ class PermanentError(DeliveryError):
     """Never worth retrying (bad address, gone subscription, 4xx)."""
 
 
+class RecipientGone(PermanentError):
+    """The recipient no longer exists (a Web Push subscription the push service reports gone,
+    HTTP 404 or 410): the message fails at once and the worker's gone handlers
+    (``clotwatch.worker.gone``) stop further messages to it."""
+
+
 @dataclass(frozen=True)
 class Message:
     """A rendered message ready to send."""
@@ -255,7 +261,7 @@ class WebPushChannel:
         except WebPushException as exc:
             code = getattr(getattr(exc, "response", None), "status_code", None)
             if code in (404, 410):
-                raise PermanentError(f"subscription gone (HTTP {code})") from exc
+                raise RecipientGone(f"subscription gone (HTTP {code})") from exc
             if code is not None and 400 <= code < 500 and code not in (408, 429):
                 raise PermanentError(f"HTTP {code}") from exc
             raise TemporaryError(f"WebPushException {code}") from exc

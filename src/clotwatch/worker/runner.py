@@ -22,7 +22,9 @@ from clotwatch.worker.channels import (
     DeliveryError,
     Message,
     PermanentError,
+    RecipientGone,
 )
+from clotwatch.worker.gone import GoneHandler
 
 log = logging.getLogger("clotwatch.worker")
 
@@ -98,6 +100,9 @@ class Worker:
     # Called after a message is handed over and before it is marked sent (tests use it to stop
     # a worker at the worst moment; nothing else should).
     after_send: Callable[[Message], None] | None = None
+    # Called (each in its own transaction) when a channel reports a recipient gone for good
+    # (``clotwatch.worker.gone``: the follow-up prunes a dead Web Push subscription).
+    gone_handlers: Sequence[GoneHandler] = ()
     _stop: threading.Event = field(default_factory=threading.Event)
     _planned_at: datetime | None = None
 
@@ -155,6 +160,8 @@ class Worker:
             stats.failed += 1
             log.warning("failed outbox=%d channel=%s attempt=%d error=%s", c.id, c.channel,
                         c.attempts, exc)
+            if isinstance(exc, RecipientGone):
+                self._gone(c)
             return
         except (DeliveryError, OSError) as exc:
             error = str(exc) if isinstance(exc, DeliveryError) else type(exc).__name__
@@ -181,6 +188,20 @@ class Worker:
             stats.lost += 1
             log.warning("sent but the claim was lost (a duplicate is possible) outbox=%d "
                         "channel=%s", c.id, c.channel)
+
+    def _gone(self, c: outbox.Claimed) -> None:
+        """Tell the gone handlers; a handler's failure is logged, never lost mail."""
+        for handler in self.gone_handlers:
+            try:
+                with self.store.session() as session:
+                    removed = handler(session, c.channel, c.recipient)
+            except (StoreError, ValueError) as exc:
+                log.warning("gone handler failed outbox=%d channel=%s error=%s", c.id,
+                            c.channel, type(exc).__name__)
+                continue
+            if removed:
+                log.info("recipient gone, removed outbox=%d channel=%s rows=%d", c.id,
+                         c.channel, removed)
 
     def run(self, poll: float = 1.0) -> Stats:
         """Loop until ``stop()``: a pass, then wait ``poll`` seconds when nothing was due."""

@@ -42,7 +42,31 @@ def test_an_unknown_warning_sign_is_not_read_as_no() -> None:
     assert d.evidence["keys"] == ["chest_pain"]
     # Not answered at all is unknown too.
     d = _decide(checkin(2, answers={}))["warning_sign"]
-    assert d.level == "soon" and len(d.evidence["keys"]) == 4
+    assert d.level == "soon" and set(d.evidence["keys"]) == {
+        "short_of_breath", "chest_pain", "coughing_blood", "fainting", "fast_heartbeat",
+        "cold_pale_numb_leg"}
+    # A racing heart or a cold pale numb leg left unanswered is a warning sign not ruled out.
+    for key in ("fast_heartbeat", "cold_pale_numb_leg"):
+        d = _decide(checkin(2, answers={**NO_WARNING, "leg_side": "none", key: None}))[
+            "warning_sign"]
+        assert (d.level, d.evidence["keys"]) == ("soon", [key])
+
+
+def test_a_racing_heart_follows_the_triage_emergency_with_legs_same_day_without() -> None:
+    # Leg symptoms, or legs not ruled out ("don't know" is never "no"): emergency.
+    for legs in ({"leg_side": "left"}, {}, {"leg_side": None}, {"leg_side": "none",
+                                                                 "swelling": True}):
+        ck = checkin(2, answers={**NO_WARNING, "fast_heartbeat": True, **legs})
+        found = _decide(ck)
+        assert (found["warning_sign"].action, found["warning_sign"].level) == \
+            ("open", "emergency"), legs
+        assert "fast_heartbeat" in found["warning_sign"].evidence["keys"]
+    # Legs ruled out: same day, the same-day alert, and no emergency alert.
+    ck = checkin(2, answers={**NO_WARNING, "fast_heartbeat": True, "leg_side": "none"})
+    found = _decide(ck)
+    assert "warning_sign" not in found
+    assert (found["same_day_signs"].action, found["same_day_signs"].level) == ("open", "urgent")
+    assert found["same_day_signs"].evidence["triage_rules"] == ["racing_heart_alone"]
 
 
 def test_dvt_signs_in_one_leg_are_the_triage_same_day_rule() -> None:

@@ -8,12 +8,17 @@ the ``followup`` message catalogues and is the public entry point for the servic
 - ``validate_checkin(raw, at) -> CheckIn``: InputError(field, reason) on bad input.
 - ``RULES`` and ``evaluate(schedule, checkin, history, open_alerts, now, enrolled_at)`` ->
   ``Decision``s (open / keep / raise / clear / resolve / escalate).
+- ``checkin_triage(schedule, checkin)``: what the person is told, the triage's disposition on
+  the check-in's facts (``triage_answers``).
 """
 
 from __future__ import annotations
 
 from clotwatch.core.followup.checkin import (
+    LEG_SIGNS,
+    TRIAGE_QUESTIONS,
     VILLALTA_SYMPTOMS,
+    WARNING_KEYS,
     CheckIn,
     validate_checkin,
 )
@@ -27,6 +32,7 @@ from clotwatch.core.followup.programmes import (
 )
 from clotwatch.core.followup.rules import (
     ACKNOWLEDGE_WITHIN,
+    ACKNOWLEDGE_WITHIN_MINUTES,
     ACTIONS,
     REASON_IDS,
     RULES,
@@ -34,19 +40,25 @@ from clotwatch.core.followup.rules import (
     Decision,
     Finding,
     OpenAlert,
+    acknowledge_windows,
+    checkin_triage,
     context_answers,
     escalation,
     evaluate,
+    least_told,
+    triage_answers,
 )
 from clotwatch.core.followup.schedule import Adjustment, QuietHours, Schedule, zone
 from clotwatch.core.followup.sources import SOURCES, Source
 
 __all__ = [
-    "ACKNOWLEDGE_WITHIN", "ACTIONS", "PROGRAMMES", "QUESTION_GROUPS", "REASON_IDS", "RULES",
-    "SOURCES", "VILLALTA_SYMPTOMS", "ActivityFacts", "Adjustment", "AlertRule", "CheckIn",
+    "ACKNOWLEDGE_WITHIN", "ACKNOWLEDGE_WITHIN_MINUTES", "ACTIONS", "LEG_SIGNS", "PROGRAMMES",
+    "QUESTION_GROUPS", "REASON_IDS", "RULES", "SOURCES", "TRIAGE_QUESTIONS",
+    "VILLALTA_SYMPTOMS", "WARNING_KEYS", "ActivityFacts", "Adjustment", "AlertRule", "CheckIn",
     "Decision", "Finding", "OpenAlert", "Phase", "Programme", "QuietHours", "Schedule",
-    "Source", "baseline_of", "context_answers", "escalation", "evaluate", "get_programme",
-    "message_ids", "validate_checkin", "zone",
+    "Source", "acknowledge_windows", "baseline_of", "checkin_triage", "context_answers",
+    "escalation", "evaluate", "get_programme", "least_told", "message_ids", "triage_answers",
+    "validate_checkin", "zone",
 ]
 
 # Messages the worker sends (reminders, alert notifications, escalations). Notifications carry

@@ -30,6 +30,16 @@ CALF_CM_RANGE = (15.0, 90.0)
 LEG_PAIN_RANGE = (0, 10)
 MAX_MISSED_DOSES = 100
 KNOWN_FIELDS = ("answers", "calf_cm", "leg_pain", "doses_missed", "villalta", "kind")
+# The triage questions a check-in asks (the triage's vocabulary): its warning-signs screen, in
+# its order, then which leg, then the leg findings the triage reads before it can say that
+# nothing needs a doctor (its self-care check), and the calf measurements (``calf_cm``, as the
+# triage's ``calf_difference_cm``). ``clotwatch check`` asks the same questions first.
+WARNING_KEYS = ("short_of_breath", "chest_pain", "coughing_blood", "fainting",
+                "cold_pale_numb_leg", "fast_heartbeat")
+LEG_SIGNS = ("leg_pain", "cramp", "swelling", "warmth", "redness", "pain_on_toes_up",
+             "getting_worse", "worse_walking_standing", "hard_tender_vein", "new_visible_veins",
+             "fever", "leg_ulcer", "chronic_skin_changes", "recurrent_cramps")
+TRIAGE_QUESTIONS = (*WARNING_KEYS, "leg_side", *LEG_SIGNS, "calf_difference_cm")
 
 @dataclass(frozen=True)
 class CheckIn:

@@ -22,12 +22,20 @@ from types import MappingProxyType
 from typing import Any, Literal
 
 from clotwatch.core.errors import InputError
-from clotwatch.core.followup.checkin import VILLALTA, VILLALTA_SYMPTOMS, CheckIn
+from clotwatch.core.followup.checkin import (
+    LEG_SIGNS,
+    TRIAGE_QUESTIONS,
+    VILLALTA,
+    VILLALTA_SYMPTOMS,
+    CheckIn,
+)
 from clotwatch.core.followup.movement import ActivityFacts, immobile_run, wearable_stale
 from clotwatch.core.followup.schedule import Schedule
 from clotwatch.core.instruments import evaluate as evaluate_instrument
+from clotwatch.core.triage.bounds import decide
+from clotwatch.core.triage.keys import KEYS as TRIAGE_KEYS
 from clotwatch.core.triage.rules import (
-    WARNING_SIGNS,
+    EMERGENCY_KEYS,
     WELLS_CALF_CM,
     Hit,
     Level,
@@ -46,6 +54,44 @@ ACKNOWLEDGE_WITHIN: Mapping[Level, timedelta] = MappingProxyType({
     "emergency": timedelta(minutes=15),
     "urgent": timedelta(hours=4),
 })
+# The range within which a clinic may set its own windows (minutes), and the field each is
+# named by in errors. clotwatch's own bounds (no guideline gives them): an emergency reaches an
+# admin within the hour and not before 5 minutes (a window shorter than a phone call would
+# escalate alerts the team is already acting on); a same-day finding within 30 minutes to 12
+# hours (the working day), and never sooner than an emergency.
+ACKNOWLEDGE_WITHIN_MINUTES: Mapping[Level, tuple[int, int]] = MappingProxyType({
+    "emergency": (5, 60),
+    "urgent": (30, 12 * 60),
+})
+WINDOW_FIELDS: Mapping[Level, str] = MappingProxyType({
+    "emergency": "escalate_emergency_minutes",
+    "urgent": "escalate_urgent_minutes",
+})
+
+
+def acknowledge_windows(emergency_minutes: int | None,
+                        urgent_minutes: int | None) -> dict[Level, timedelta]:
+    """A clinic's escalation windows (``evaluate(..., acknowledge_within=...)``) from its
+    settings in minutes, None for clotwatch's default; ``InputError`` naming the field
+    (``escalate_emergency_minutes``, ``escalate_urgent_minutes``) outside
+    ``ACKNOWLEDGE_WITHIN_MINUTES`` or when the same-day window is the shorter."""
+    windows: dict[Level, timedelta] = dict(ACKNOWLEDGE_WITHIN)
+    given: tuple[tuple[Level, int | None], ...] = (("emergency", emergency_minutes),
+                                                   ("urgent", urgent_minutes))
+    for level, value in given:
+        if value is None:
+            continue
+        lo, hi = ACKNOWLEDGE_WITHIN_MINUTES[level]
+        if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
+            raise InputError(WINDOW_FIELDS[level], f"enter whole minutes from {lo} to {hi}, or "
+                                                   "leave it empty for the default")
+        windows[level] = timedelta(minutes=value)
+    if windows["urgent"] < windows["emergency"]:
+        raise InputError(WINDOW_FIELDS["urgent"], "a same-day alert cannot escalate sooner "
+                                                  "than an emergency")
+    return windows
+
+
 # A rise in the calf difference (against its smallest value in the programme) that is worth a
 # look: clotwatch's own threshold (no source gives one), a third of the Wells 3 cm item.
 CALF_RISE_CM = 1.0
@@ -82,11 +128,12 @@ class Context:
 
     @cached_property
     def triage(self) -> tuple[Level, list[Hit]]:
-        """The triage rules applied once to the check-in's answers (with the programme's
-        context answers), shared by the rules that read them."""
+        """The triage rules applied once to the check-in's facts (``triage_answers``), shared
+        by the rules that read them. ``apply_rules``, not ``decide``: the alert rules read the
+        emergency and same-day hits, which are the same in both (``decide`` differs only in
+        raising self-care to "soon"), and ``checkin_triage`` is what the person is told."""
         assert self.checkin is not None
-        answers = {**context_answers(self.schedule, self.day), **self.checkin.answers}
-        return apply_rules(answers)
+        return apply_rules(triage_answers(self.schedule, self.checkin))
 
 
 @dataclass(frozen=True)
@@ -167,6 +214,46 @@ def context_answers(schedule: Schedule, day: float) -> dict[str, Any]:
     return {}
 
 
+_CALF_KEY_MAX = float(TRIAGE_KEYS["calf_difference_cm"].maximum or WELLS_CALF_CM)
+
+
+def triage_answers(schedule: Schedule, checkin: CheckIn) -> dict[str, Any]:
+    """The triage facts of a check-in: the programme's context answers, the check-in's own
+    answers (they win), and the calf difference when both calves were measured (the triage's
+    ``calf_difference_cm``; a difference above the key's range, 30 cm, is given as 30: every
+    rule reading it compares with 2 or 3 cm)."""
+    answers = {**context_answers(schedule, schedule.day_of(checkin.at)), **checkin.answers}
+    diff = checkin.calf_difference_cm
+    if diff is not None and answers.get("calf_difference_cm") is None:
+        answers["calf_difference_cm"] = min(diff, _CALF_KEY_MAX)
+    return answers
+
+
+def checkin_triage(schedule: Schedule, checkin: CheckIn) -> tuple[Level, list[Hit]]:
+    """What the person is told after a check-in: the triage's disposition and hits on the
+    check-in's facts (``clotwatch.core.triage.decide`` on ``triage_answers``), what
+    ``clotwatch check`` says on the same answers. The alert levels follow it: an emergency
+    opens the ``warning_sign`` alert at emergency, a same-day disposition a same-day alert.
+
+    One difference, below same-day only: the triage's self-care check covers the questions
+    the check-in asks (``TRIAGE_QUESTIONS``), not the person's risk profile (sex, age,
+    pregnancy, clotting disorder, cancer ...), which the care team assessed when it enrolled
+    them and the programme gives as context. Without it every calm check-in would be "soon"
+    ("book an appointment") for want of answers the check-in never asks. An unanswered
+    check-in question still keeps self-care away ("don't know" is never read as "no")."""
+    return decide(triage_answers(schedule, checkin), asked=TRIAGE_QUESTIONS)
+
+
+def least_told(warning_signs: Mapping[str, Any]) -> tuple[Level, list[Hit]]:
+    """After the warning signs (step 1), the least the check-in can still tell: the triage on
+    those answers with every other check-in question answered the reassuring way (no leg has
+    symptoms, no leg sign), before the programme's own risk factor (which only raises). A
+    racing heart at rest gives "urgent": whatever the legs, a doctor today, so the check-in can
+    say so before it asks about the legs."""
+    calm: dict[str, Any] = {**dict.fromkeys(LEG_SIGNS, False), "leg_side": "none"}
+    return decide({**calm, **warning_signs}, asked=TRIAGE_QUESTIONS)
+
+
 def _triage(ctx: Context) -> tuple[Level, list[Hit]]:
     return ctx.triage
 
@@ -174,9 +261,11 @@ def _triage(ctx: Context) -> tuple[Level, list[Hit]]:
 # --- the rules ----------------------------------------------------------------------------------
 
 def _warning_sign(ctx: Context) -> Finding | None:
-    """Breathlessness, chest pain, coughing blood, fainting, a racing heart with leg symptoms,
-    a cold pale numb leg: the triage emergency rules. An unanswered ("don't know") warning sign
-    is never read as "no": a ``soon`` alert asks the team to call the patient."""
+    """Breathlessness, chest pain, coughing blood, fainting, a racing heart with leg symptoms
+    (or legs not ruled out), a cold pale numb leg: the triage emergency rules. An unanswered
+    ("don't know") warning sign, a racing heart or a cold pale numb leg included (the triage's
+    ``EMERGENCY_KEYS``), is never read as "no": a ``soon`` alert asks the team to call the
+    patient."""
     c = ctx.checkin
     assert c is not None
     _, hits = _triage(ctx)
@@ -186,7 +275,7 @@ def _warning_sign(ctx: Context) -> Finding | None:
                        {"keys": sorted({h.key for h in emergency}),
                         "triage_rules": sorted({h.rule for h in emergency})})
     if c.kind == "patient":
-        unknown = [k for k in WARNING_SIGNS if c.answers.get(k) is None]
+        unknown = [k for k in EMERGENCY_KEYS if c.answers.get(k) is None]
         if unknown:
             return Finding("soon", "alert.warning_sign.unknown", {"keys": unknown})
     return None
@@ -196,7 +285,8 @@ def _same_day_signs(ctx: Context) -> Finding | None:
     """DVT signs in one leg, and the other same-day findings of the triage rules (a racing
     heart without leg symptoms, a leg that may be infected, swelling in pregnancy)."""
     _, hits = _triage(ctx)
-    urgent = [h for h in hits if h.level == "urgent"]
+    # The Wells 3 cm item has its own alert (calf_difference), at the same level.
+    urgent = [h for h in hits if h.level == "urgent" and h.rule != "calf_swelling_3cm"]
     if not urgent:
         return None
     return Finding("urgent", "alert.same_day_signs.reason",

@@ -365,17 +365,23 @@ def unknown_free(answers: Mapping[str, Any]) -> frozenset[str]:
 UNKNOWN_CAN_RAISE = "unknown_can_raise"
 
 
-def decide(answers: Mapping[str, Any]) -> tuple[Level, list[Hit]]:
+def decide(answers: Mapping[str, Any],
+           asked: Iterable[str] | None = None) -> tuple[Level, list[Hit]]:
     """The disposition and the hits: every rule, then the self-care check.
 
     ``self_care`` needs every key that could raise it answered: when some unknown key's answer
     could raise self-care, the result is ``soon`` and names those keys (an unknown answer is
-    never read as "no").
+    never read as "no"). ``asked`` limits the self-care check to those keys (default: every
+    key): a caller that asks a fixed set of questions and knows the rest another way (the
+    follow-up check-in: the care team assessed the person's risk at enrolment) passes its
+    questions. The rules and every level above self-care are the same whatever ``asked`` is.
     """
     level, hits = apply_rules(answers)
     if level != "self_care":
         return level, hits
     free = unknown_free(answers)
+    if asked is not None:
+        free = free & frozenset(asked)
     high, witness = upper(answers, free, above=0)
     if high <= 0:
         return level, hits

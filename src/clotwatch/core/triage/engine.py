@@ -7,7 +7,7 @@ gettext catalogues), so that this package stays free of I/O.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -88,10 +88,11 @@ def _unanswered(answers: Mapping[str, Any], level: Level, hits: list[Hit]) -> tu
     return tuple(k for k in order if k in keys)
 
 
-def evaluate(answers: Mapping[str, Any]) -> Assessment:
-    """Validate the answers and decide: disposition, reasons, causes, advice, open questions."""
+def evaluate(answers: Mapping[str, Any], asked: Iterable[str] | None = None) -> Assessment:
+    """Validate the answers and decide: disposition, reasons, causes, advice, open questions.
+    ``asked`` limits the self-care check to those keys (``decide``; default: every key)."""
     clean = validate_answers(answers)
-    level, hits = decide(clean)
+    level, hits = decide(clean, asked)
     facts = Facts(clean)
     causes = tuple((c, tuple(f), tuple(a)) for c, f, a in possible_causes(facts))
     unanswered = () if level == "emergency" else _unanswered(clean, level, hits)

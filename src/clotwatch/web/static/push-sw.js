@@ -1,6 +1,7 @@
-// The service worker for check-in reminders by Web Push (registered by push.js). A message
-// is {"title", "body", "url"} (clotwatch.worker.channels.WebPushChannel); a click opens
-// the check-in.
+// The service worker for Web Push (registered by push.js): check-in reminders and alert
+// notifications. A message is {"title", "body", "url"}
+// (clotwatch.worker.channels.WebPushChannel); a click opens its link (the check-in, the
+// worklist).
 self.addEventListener("push", function (event) {
   var data = {};
   try {

@@ -1,5 +1,7 @@
-// Web Push for check-in reminders (issue #12). Progressive enhancement: the button on
-// /{lang}/me is shown only if the server has a VAPID key and this browser can push. It
+// Web Push (issue #12): check-in reminders on /{lang}/me, same-day and emergency alert
+// notifications on the worklist /{lang}/care (templates/_fu_push.html). Progressive
+// enhancement: the button is shown only if the server has a VAPID key and this browser can
+// push. It
 // registers the service worker (push-sw.js), asks for permission, subscribes with the
 // server's public key and POSTs the subscription (endpoint and keys) with the page's CSRF
 // token. No inline script: the Content-Security-Policy forbids it.
