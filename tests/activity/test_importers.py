@@ -23,6 +23,7 @@ FILES = {
     "apple-health": "apple_export.xml",
     "google-fit": "2026-11-02.csv",
     "fitbit": "steps-2026-11-02.json",
+    "fitbit-takeout": "steps_2026-11-01.csv",
     "garmin-fit": "monitoring.fit",
     "fhir": "fhir_bundle.json",
     "open-mhealth": "omh_step_count.json",
@@ -63,8 +64,8 @@ def test_all_formats_together_still_give_the_golden_day() -> None:
     assert out["duplicates_ignored"] == 3 * 4  # four files, one kept
     assert [(s["name"], s["kind"]) for s in out["sources"]] == [
         ("Ann's Apple Watch", "watch"), ("Ann’s Apple Watch", "watch"),
-        ("Garmin Fr945", "watch"), ("Fitbit", "band"), ("Ann’s iPhone", "phone"),
-        ("Google Fit", "phone")]
+        ("Garmin Fr945", "watch"), ("Fitbit", "band"), ("Fitbit Charge 6", "band"),
+        ("Ann’s iPhone", "phone"), ("Google Fit", "phone"), ("Phone Health Connect", "phone")]
 
 
 def test_a_folder_is_walked_and_the_apple_sources_are_named_and_kinded() -> None:
@@ -354,3 +355,170 @@ def test_counting_reader_reports_bytes_for_progress() -> None:
     reader = CountingReader(io.BytesIO(b"a\nbb\n"), seen.append)
     assert reader.readline() == b"a\n" and reader.read() == b"bb\n"
     assert sum(seen) == 5
+
+
+def _apple_tricky_export() -> str:
+    """Step records whose times repeat (so the fast path's remembered dates and times are
+    used) mixed with every case the fast path must hand to the checked path."""
+    head = (SAME_DAY / "apple_export.xml").read_text()
+    head = head[:head.index(" <Record")]
+    rows = []
+    good = [("2026-03-28", "+0100"), ("2026-03-29", "+0200"), ("2026-03-30", "+0200")]
+    for day, offset in good:
+        for hour in range(7, 12):
+            for source, model in (("Watch", "Watch"), ("Phone", "iPhone")):
+                rows.append((source, model, f"{day} {hour:02d}:00:00 {offset}",
+                             f"{day} {hour:02d}:30:00 {offset}", str(hour * 10)))
+    rows += [
+        ("Watch", "Watch", "2026-03-29 01:50:00 +0100", "2026-03-29 03:10:00 +0200", "90"),
+        ("Watch", "Watch", "2026-03-28 07:00:00 +0100", "2026-03-28 07:30:00 +0100", "12.0"),
+        ("Watch", "Watch", "2026-03-28 08:00:00 +0100", "2026-03-28 08:30:00 +0100", "-4"),
+        ("Watch", "Watch", "2026-03-28 09:30:00 +0100", "2026-03-28 09:00:00 +0100", "5"),
+        ("Watch", "Watch", "2026-03-28 10:00:00 +0100", "2026-03-28 10:00:00 +0100", "5"),
+        ("", "Watch", "2026-03-28 10:00:00 +0100", "2026-03-28 10:30:00 +0100", "5"),
+        ("Watch", "Watch", "2026-03-28 10:00:00 +0100", "2026-03-28 10:30:00 +0100", "many"),
+        ("Watch", "Watch", "2026-03-28T10:00:00 +0100", "2026-03-28 10:30:00 +0100", "5"),
+        ("Watch", "Watch", "2026-03-28 10:00:00 +01:00", "2026-03-28 10:30:00 +0100", "5"),
+        ("Watch", "Watch", "1970-03-28 10:00:00 +0100", "1970-03-28 10:30:00 +0100", "5"),
+        ("Watch", "Watch", "2026-02-30 10:00:00 +0100", "2026-02-30 10:30:00 +0100", "5"),
+        ("Watch", "Watch", "2026-03-28 11:00:00 -0330", "2026-03-28 11:20:00 -0330", "7"),
+        ("Watch", "Watch", "2026-03-28 11:00:00 -0330", "2026-03-28 11:20:00 -0330", "7"),
+        # Later on the wall clock, but earlier in time: refused.
+        ("Watch", "Watch", "2026-03-28 11:00:00 -0330", "2026-03-28 11:20:00 +0100", "7"),
+    ]
+    records = "".join(
+        f' <Record type="HKQuantityTypeIdentifierStepCount" sourceName="{s}" device="&lt;'
+        f'&lt;HKDevice: 0x1&gt;, name:X, model:{m}, software:1&gt;" unit="count" '
+        f'startDate="{a}" endDate="{b}" value="{v}"/>\n' for s, m, a, b, v in rows)
+    return head + records + "</HealthData>\n"
+
+
+def test_apple_fast_path_gives_exactly_what_the_checked_path_gives(tmp_path: Path) -> None:
+    # The summary reads Apple's times straight to wall-clock seconds (no datetime a record);
+    # every record must come out as the checked path reads it, and every odd one refused or
+    # accepted the same way, with the same place and reason.
+    from clotwatch.activity import apple
+    from clotwatch.activity.common import Refused
+    from clotwatch.core.activity import Sample, WallSample, wall_seconds
+
+    path = tmp_path / "export.xml"
+    path.write_text(_apple_tricky_export())
+
+    def items(fast: bool) -> list[tuple[object, ...]]:
+        ctx = ReadContext(zone=ZoneInfo("UTC"), zone_name="UTC", wall_samples=fast)
+        out: list[tuple[object, ...]] = []
+        kinds = set()
+        with path.open("rb") as stream:
+            for item in apple.read(stream, str(path), ctx):
+                kinds.add(type(item))
+                if isinstance(item, Sample):
+                    out.append((item.source, item.kind, wall_seconds(item.start),
+                                wall_seconds(item.end), item.steps))
+                elif isinstance(item, WallSample):
+                    out.append(tuple(item))
+                else:
+                    out.append(("refused", item.place, item.reason))
+        assert (WallSample in kinds) is fast
+        assert Refused in kinds
+        return out
+
+    checked = items(False)
+    assert items(True) == checked
+    assert len(checked) == 44
+    tally = Tally()
+    entries, _ = plan([str(path)])
+    read_into(tally, entries, ReadContext(zone=ZoneInfo("UTC"), zone_name="UTC"))
+    slow = Tally()
+    for entry in entries:
+        with entry.opener() as stream:
+            for item in apple.read(stream, entry.name, ReadContext(ZoneInfo("UTC"), "UTC")):
+                if isinstance(item, Refused):
+                    slow.refused(entry.name, item.place, item.reason)
+                else:
+                    slow.add(item)  # type: ignore[arg-type]
+    assert tally.summary() == slow.summary()
+
+
+def test_an_upload_collects_every_apple_record_with_its_times(tmp_path: Path) -> None:
+    # The web upload stores samples with their offsets, so it must never be given the
+    # summary's wall-clock samples: all 30 good records of the export arrive as Samples.
+    from clotwatch.service.activity import _Collect
+
+    text = _apple_tricky_export()
+    good = text[:text.index('startDate="2026-03-29 01:50')]
+    path = tmp_path / "export.xml"
+    path.write_text(good[:good.rindex(" <Record")] + "</HealthData>\n")
+    collected = _Collect(1000)
+    entries, _ = plan([str(path)])
+    read_into(collected, entries, ReadContext(zone=ZoneInfo("UTC"), zone_name="UTC"))
+    assert collected.errors == []
+    assert len(collected) == 30
+    rows = collected.rows(7, datetime(2026, 4, 1, tzinfo=ZoneInfo("UTC")), 0, 100)
+    # 2026-03-28 07:00 +0100 is 06:00 UTC; 2026-03-29 is in summer time (+0200).
+    first, later = rows[0], rows[10]
+    assert (first["start_at"].isoformat(), first["utc_offset_minutes"]) == (
+        "2026-03-28T06:00:00+00:00", 60)
+    assert (later["start_at"].isoformat(), later["utc_offset_minutes"]) == (
+        "2026-03-29T05:00:00+00:00", 120)
+    assert {r["source"] for r in rows} == {"Watch", "Phone"} and rows[1]["kind"] == "phone"
+
+
+@pytest.mark.parametrize("chunk", [97, 1000, 64 * 1024])
+def test_apple_refused_records_name_their_line_whatever_the_chunks(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk: int) -> None:
+    # The parser is fed the file in chunks and is not told where a tag is; the line of a
+    # refused record is found from the chunks read, also when its tag is split between two.
+    from clotwatch.activity import apple
+
+    monkeypatch.setattr(apple, "CHUNK_BYTES", chunk)
+    text = _apple_tricky_export()
+    path = tmp_path / "export.xml"
+    path.write_text(text)
+    out = summarize(path)
+    marks = ['value="-4"', 'startDate="2026-03-28 09:30:00', 'endDate="2026-03-28 10:00:00',
+             'sourceName=""', 'value="many"', "+01:00", "1970-03-28", "2026-02-30",
+             'endDate="2026-03-28 11:20:00 +0100"']
+    expected = [f"line {number}" for number, line in enumerate(text.splitlines(), 1)
+                if any(mark in line for mark in marks)]
+    assert len(expected) == 9
+    assert [e["place"] for e in out["errors"]] == expected
+
+
+def test_apple_refused_record_after_a_commented_record_is_named_by_its_number(
+        tmp_path: Path) -> None:
+    # A "<Record" inside a comment is not a record: the line cannot be trusted, so the place
+    # is the record's number (the n-th Record element), never a wrong line.
+    text = (SAME_DAY / "apple_export.xml").read_text()
+    first = text.index(" <Record")
+    text = text[:first] + " <!-- <Record type=\"x\"/> -->\n" + text[first:]
+    text = text.replace('value="1050"', 'value="-1050"')
+    path = tmp_path / "export.xml"
+    path.write_text(text)
+    out = summarize(path)
+    after = text[text.index("-->", first):]
+    number = after[:after.index('value="-1050"')].count("<Record")
+    assert [e["place"] for e in out["errors"]] == [f"record {number}"]
+
+
+def test_fitbit_takeout_utc_times_are_counted_on_the_persons_clock(tmp_path: Path) -> None:
+    # The Takeout CSV writes UTC instants: they are placed in the --tz zone (the summary says
+    # which), so the same file read for someone in Moscow gives their own day; a real offset
+    # is kept; bad rows are listed with their line.
+    out = summarize(SAME_DAY / "steps_2026-11-01.csv")
+    assert out["times_without_offset_read_in"] == "Europe/Paris"
+    moscow = summarize(SAME_DAY / "steps_2026-11-01.csv", zone="Europe/Moscow")
+    assert moscow["days"][0]["steps"] == 4950
+    # In Moscow the walks are at 09:30, 10:00, 14:00 and 20:15: 07:00-09:30 and 20:30-23:00
+    # are spells of 2 hours or more too.
+    assert moscow["days"][0]["still_bouts_120"] == 4
+    path = tmp_path / "steps_2026-11-01.csv"
+    path.write_text("timestamp,steps,data source\n"
+                    "2026-11-02T09:00:00+03:00,120,MobileTrack\n"
+                    "2026-11-02T09:01:00Z,-3,MobileTrack\n"
+                    "yesterday,5,MobileTrack\n"
+                    "2026-11-02T09:03:00Z,12.5,MobileTrack\n")
+    out = summarize(path)
+    assert out["sources"] == [{"name": "MobileTrack", "kind": "phone", "samples": 1}]
+    assert out["days"][0]["date"] == "2026-11-02" and out["days"][0]["steps"] == 120
+    assert [(e["place"], e["reason"].split(":")[0]) for e in out["errors"]] == [
+        ("line 3", "steps"), ("line 4", "timestamp"), ("line 5", "steps")]

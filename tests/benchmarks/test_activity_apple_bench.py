@@ -31,6 +31,7 @@ def test_baselines_and_summary_read_the_same_step_records(tmp_path: Path) -> Non
     shape = bench.generate(path, 400_000)
     assert bench.bare_lxml(str(path)) == shape["step_records"]
     assert bench.bare_stdlib(str(path)) == shape["step_records"]
+    assert bench.bare_target(str(path)) == shape["step_records"]
     tally = Tally()
     entries, _ = plan([str(path)])
     read_into(tally, entries, ReadContext(zone=ZoneInfo("UTC"), zone_name="UTC"))

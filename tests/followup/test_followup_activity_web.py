@@ -108,7 +108,12 @@ def test_upload_stores_the_file_once_and_refuses_a_bad_one_whole(
 
         from clotwatch.store.activity_models import ActivitySample
         count = session.scalar(select(func.count()).select_from(ActivitySample))
-    assert count and count > 0
+    # Every step record of the file is stored (the summary's fast path, which gives no
+    # datetimes, must not be the one an upload takes).
+    records = {(m["source"], m["start"], m["end"]) for m in re.finditer(
+        r'type="HKQuantityTypeIdentifierStepCount" sourceName="(?P<source>[^"]*)"[^>]*?'
+        r'startDate="(?P<start>[^"]*)" endDate="(?P<end>[^"]*)"', apple.decode())}
+    assert count == len(records) > 5
     again = _upload(client, "export.xml", apple)
     assert f"0 new samples stored, {count} already stored" in again.text
     bad = b"start,end,steps\n2026-11-03T08:00:00+01:00,2026-11-03T08:15:00+01:00,10\n" \
@@ -120,3 +125,40 @@ def test_upload_stores_the_file_once_and_refuses_a_bad_one_whole(
     assert junk.status_code == 422 and "file:" in junk.text
     with world.store.session() as session:
         assert session.scalar(select(func.count()).select_from(ActivitySample)) == count
+
+
+def test_an_upload_past_the_limit_is_refused_while_it_streams(
+        app_world: tuple[World, TestClient], monkeypatch: pytest.MonkeyPatch) -> None:
+    # A body sent without a length (chunked) is counted as it arrives and refused once it
+    # passes the limit, with a message naming the limit; nothing is stored. (The test client
+    # sends the whole body whatever the app does, so when reading stops is not seen here.)
+    from .webflow import csrf_token
+
+    world, client = app_world
+    sign_in(client, "alice@example.org", PASSWORD)
+    monkeypatch.setattr(activity, "MAX_UPLOAD_BYTES", 100_000)
+    token = csrf_token(client, "/en/me")
+    boundary = "cwboundary"
+    head = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\n"
+            f"{token}\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; "
+            f"filename=\"steps.csv\"\r\nContent-Type: text/csv\r\n\r\nstart,end,steps\r\n")
+    row = b"2026-11-03T08:00:00+01:00,2026-11-03T08:15:00+01:00,10\r\n"
+
+    def body() -> Iterator[bytes]:
+        yield head.encode()
+        for _ in range(20):  # 20 x 64 KB: 1.3 MB, far past the limit
+            yield row * 1150
+        yield f"\r\n--{boundary}--\r\n".encode()
+
+    response = client.post("/en/me/activity", content=body(), headers={
+        "Content-Type": f"multipart/form-data; boundary={boundary}"})
+    assert response.status_code == 413
+    assert "file: larger than 0.1 MB, the most one upload can be" in response.text
+    with world.store.session() as session:
+        from sqlalchemy import func, select
+
+        from clotwatch.store.activity_models import ActivitySample
+        assert session.scalar(select(func.count()).select_from(ActivitySample)) == 0
+    russian = client.post("/ru/me/activity", content=body(), headers={
+        "Content-Type": f"multipart/form-data; boundary={boundary}"})
+    assert russian.status_code == 413 and "file:" in russian.text

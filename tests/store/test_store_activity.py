@@ -115,3 +115,31 @@ def test_0006_goes_down_and_up(empty_db_url: str) -> None:
         assert "activity_samples" in inspect(engine).get_table_names()
     finally:
         engine.dispose()
+
+
+def test_an_upload_is_stored_in_chunks_with_repeats_and_offsets_kept(
+        store: Store, tmp_path: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The upload path: rows go in chunks (PostgreSQL: one JSON parameter per statement); a
+    # sample repeated in the file, even inside one chunk, is stored once; the offset and the
+    # instants come back as given; and the figures are those of the samples.
+    from pathlib import Path
+
+    monkeypatch.setattr(activity, "INSERT_CHUNK", 5)
+    monkeypatch.setattr(activity, "PG_INSERT_CHUNK", 5)
+    pat = _patient(store)
+    lines = ["start,end,steps,source"]
+    for sample in _hourly(21, 100) + _hourly(21, 100)[:3] + _hourly(22, 50):
+        lines.append(f"{sample.start.isoformat()},{sample.end.isoformat()},{sample.steps},"
+                     "Pat's watch")
+    path = Path(str(tmp_path)) / "steps.csv"
+    path.write_text("\n".join(lines) + "\n")
+    result = activity.import_file(store, pat, str(path), "steps.csv", NOW)
+    assert (result.received, result.stored, result.duplicates) == (27, 24, 3)
+    assert _count(store) == 24
+    with store.session() as session:
+        first = session.scalars(select(ActivitySample).order_by(ActivitySample.start_at)
+                                .limit(1)).one()
+        assert first.start_at == datetime(2026, 11, 21, 7, tzinfo=UTC)
+        assert first.utc_offset_minutes == 60 and first.kind == "watch"
+    again = activity.import_file(store, pat, str(path), "steps.csv", NOW)
+    assert (again.stored, again.duplicates) == (0, 27)

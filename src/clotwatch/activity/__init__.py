@@ -17,15 +17,25 @@ from pathlib import Path
 from types import ModuleType
 from typing import IO
 
-from clotwatch.activity import apple, csvfile, fhir, fitbit, garmin, googlefit, omh
+from clotwatch.activity import (
+    apple,
+    csvfile,
+    fhir,
+    fitbit,
+    fitbit_takeout,
+    garmin,
+    googlefit,
+    omh,
+)
 from clotwatch.activity.common import CountingReader, ReadContext, Refused, Unreadable
-from clotwatch.core.activity import Tally
+from clotwatch.core.activity import Tally, WallSample
 
 __all__ = ["FORMATS", "Entry", "ReadContext", "Unreadable", "detect", "local_zone", "plan",
            "read_into"]
 
 #: In the order they are tried; the first whose ``sniff`` accepts the file's start reads it.
-FORMATS: tuple[ModuleType, ...] = (apple, garmin, fhir, omh, fitbit, googlefit, csvfile)
+FORMATS: tuple[ModuleType, ...] = (apple, garmin, fhir, omh, fitbit, fitbit_takeout, googlefit,
+                                   csvfile)
 HEAD_BYTES = 16 * 1024
 
 
@@ -146,10 +156,15 @@ def read_into(tally: Tally, entries: Sequence[Entry], ctx: ReadContext,
             raise Unreadable(f"{entry.name}: cannot read it ({exc.strerror or exc})") from None
         stream = CountingReader(raw, on_bytes)
         add = tally.add_valid
+        add_wall = tally.add_wall
         refused = tally.refused
+        ctx.wall_samples = tally.takes_wall_samples
         try:
             for item in entry.module.read(stream, entry.name, ctx):
-                if item.__class__ is Refused:
+                cls = item.__class__
+                if cls is WallSample:
+                    add_wall(item)
+                elif cls is Refused:
                     refused(entry.name, item.place, item.reason)
                 else:
                     add(item)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from typing import IO, NamedTuple
 
-from clotwatch.core.activity import Kind, Sample, check_sample
+from clotwatch.core.activity import Kind, Sample, WallSample, check_sample
 from clotwatch.core.errors import InputError
 
 #: A file whose first records are all bad is not a step file: stop instead of reading 2 GB.
@@ -34,7 +34,7 @@ class Refused(NamedTuple):
     reason: str
 
 
-Item = Sample | Refused
+Item = Sample | WallSample | Refused
 
 
 class Unreadable(Exception):
@@ -51,6 +51,9 @@ class ReadContext:
     notes: list[str] = field(default_factory=list)
     #: The first bytes of the file being read (set by the dispatcher before ``read``).
     head: bytes = b""
+    #: Readers may yield WallSample (wall-clock seconds) instead of Sample: set by
+    #: ``read_into`` when its tally takes them (a summary), not when samples are stored.
+    wall_samples: bool = False
 
     def localize(self, moment: datetime) -> datetime:
         """Give a time without an offset the --tz zone (contract, "Samples")."""
@@ -134,8 +137,8 @@ _KIND_WORDS: tuple[tuple[Kind, re.Pattern[str]], ...] = (
                          r"garmin|suunto|polar|coros|amazfit", re.I)),
     ("band", re.compile(r"band|fitbit|charge|inspire|vivosmart|vivofit|whoop|oura|ring|"
                         r"tracker|pedometer", re.I)),
-    ("phone", re.compile(r"phone|pixel|galaxy|android|google fit|samsung health|health connect",
-                         re.I)),
+    ("phone", re.compile(r"phone|pixel|galaxy|android|google fit|samsung health|health connect|"
+                         r"mobiletrack", re.I)),
 )
 
 

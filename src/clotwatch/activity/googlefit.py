@@ -91,8 +91,10 @@ def _cells(text: str, place: str) -> list[str] | Refused:
         return Refused(place, f"malformed CSV: {exc}")
 
 
-def _interval_rows(next_line, day: date, at: tuple[int, int, int],  # type: ignore[no-untyped-def]
-                   ctx: ReadContext) -> Iterator[Item | None]:
+def _data_rows(next_line, width: int  # type: ignore[no-untyped-def]
+               ) -> Iterator[tuple[str, list[str]] | Refused]:
+    """(place, cells) for each non-blank data line that has at least ``width`` cells, or a
+    Refused naming the line (what both kinds of file share)."""
     while (got := next_line()) is not None:
         number, text = got
         if not text.strip():
@@ -101,10 +103,21 @@ def _interval_rows(next_line, day: date, at: tuple[int, int, int],  # type: igno
         row = _cells(text, place)
         if isinstance(row, Refused):
             yield row
+        elif width > len(row):
+            yield Refused(place, str(InputError(
+                "row", f"{len(row)} cells, expected at least {width}")))
+        else:
+            yield place, row
+
+
+def _interval_rows(next_line, day: date, at: tuple[int, int, int],  # type: ignore[no-untyped-def]
+                   ctx: ReadContext) -> Iterator[Item | None]:
+    for got in _data_rows(next_line, max(at) + 1):
+        if isinstance(got, Refused):
+            yield got
             continue
+        place, row = got
         try:
-            if max(at) >= len(row):
-                raise InputError("row", f"{len(row)} cells, expected at least {max(at) + 1}")
             steps_text = row[at[2]].strip()
             if not steps_text:
                 yield None  # no step data in this interval
@@ -131,18 +144,12 @@ def _time_of_day(day: date, text: str, field_name: str, ctx: ReadContext) -> dat
 
 def _daily_rows(next_line, at: tuple[int, int],  # type: ignore[no-untyped-def]
                 ctx: ReadContext) -> Iterator[Item | None]:
-    while (got := next_line()) is not None:
-        number, text = got
-        if not text.strip():
+    for got in _data_rows(next_line, max(at) + 1):
+        if isinstance(got, Refused):
+            yield got
             continue
-        place = f"line {number}"
-        row = _cells(text, place)
-        if isinstance(row, Refused):
-            yield row
-            continue
+        place, row = got
         try:
-            if max(at) >= len(row):
-                raise InputError("row", f"{len(row)} cells, expected at least {max(at) + 1}")
             steps_text = row[at[1]].strip()
             if not steps_text:
                 yield None

@@ -16,11 +16,12 @@ examples:
   clotwatch activity summary monitor/*.fit --waking 06:30-22:00 --json
 
 Formats are recognised from their content: Apple Health export.zip/export.xml, Google Fit
-Takeout daily activity metrics CSV, Fitbit steps JSON, Garmin .fit monitoring files, FHIR R4
-step Observations (Bundle or NDJSON), Open mHealth / IEEE 1752.1 step-count JSON, and a plain
-CSV with start,end,steps[,source]. The figures follow contracts/activity.md: where a watch
-and a phone counted the same minute, only one counts; the same data read twice counts once;
-a day with no data is shown as no data, never as 0 steps. docs/activity.md explains them.
+Takeout daily activity metrics CSV, Fitbit steps JSON or its Google Takeout steps CSV, Garmin
+.fit monitoring files, FHIR R4 step Observations (Bundle or NDJSON), Open mHealth / IEEE
+1752.1 step-count JSON, and a plain CSV with start,end,steps[,source]. The figures follow
+contracts/activity.md: where a watch and a phone counted the same minute, only one counts; the
+same data read twice counts once; a day with no data is shown as no data, never as 0 steps.
+docs/activity.md explains them.
 """
 
 #: Show a progress bar (on stderr, at a terminal) when there is at least this much to read.

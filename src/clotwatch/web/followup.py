@@ -421,12 +421,47 @@ async def upload_activity(request: Request, lang: str) -> Response:
     if isinstance(actor, Response):
         return actor
     _ = gettext(lang)
+
+    def too_large() -> Response:
+        return render(
+            request, lang, "error.html", status_code=413, title=_("Please check"),
+            message=_("file: larger than {mb} MB, the most one upload can be. Export a "
+                      "shorter period, or let the app send the samples through the API.",
+                      mb=f"{activity.MAX_UPLOAD_BYTES / 1_000_000:g}"))
+
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > activity.MAX_UPLOAD_BYTES:
-        return render(request, lang, "error.html", status_code=413, title=_("Please check"),
-                      message=f"file: {activity.MAX_UPLOAD_BYTES // 1_000_000} MB at most")
-    async with request.form(max_files=1, max_fields=10) as form:  # closes the spooled file
-        return await _stored_upload(request, lang, actor, form)
+        return too_large()
+    # The body streams to a temporary file as it arrives (Starlette spools each file part to
+    # disk past 1 MB); a body without a length, or longer than it said, is counted as it
+    # comes and refused as soon as it passes the limit, not after it has all arrived.
+    limited = Request(request.scope, _limited_receive(request.receive,
+                                                      activity.MAX_UPLOAD_BYTES + 64 * 1024))
+    try:
+        async with limited.form(max_files=1, max_fields=10) as form:  # closes the spooled file
+            return await _stored_upload(request, lang, actor, form)
+    except _BodyTooLarge:
+        return too_large()
+
+
+class _BodyTooLarge(Exception):
+    """The request body went past the upload limit while it was being read."""
+
+
+def _limited_receive(receive: Any, limit: int) -> Any:
+    """``receive`` that raises _BodyTooLarge once more than ``limit`` body bytes came."""
+    seen = 0
+
+    async def limited() -> Any:
+        nonlocal seen
+        message = await receive()
+        if message.get("type") == "http.request":
+            seen += len(message.get("body", b""))
+            if seen > limit:
+                raise _BodyTooLarge
+        return message
+
+    return limited
 
 
 async def _stored_upload(request: Request, lang: str, actor: Principal,

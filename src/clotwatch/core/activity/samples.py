@@ -35,6 +35,20 @@ class Sample(NamedTuple):
     steps: int
 
 
+class WallSample(NamedTuple):
+    """A sample already reduced to what the summary counts: its local wall-clock times as
+    seconds since 1970-01-01 00:00 (:func:`wall_seconds`). An importer whose format gives
+    the wall time directly (Apple Health) yields these to a :class:`Tally` so that no
+    datetime is built per record; it must have checked everything :func:`check_sample`
+    checks (start and end in the same UTC offset, end after start, years, a count >= 0)."""
+
+    source: str
+    kind: Kind
+    start: float
+    end: float
+    steps: int
+
+
 def wall_seconds(moment: datetime) -> float:
     """Seconds since 1970-01-01 00:00 of ``moment``'s local wall-clock reading (offset ignored)."""
     return (

@@ -30,6 +30,7 @@ import math
 from array import array
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
+from itertools import compress
 from typing import Any, NamedTuple
 
 from clotwatch.core.activity.samples import (
@@ -38,6 +39,7 @@ from clotwatch.core.activity.samples import (
     Kind,
     Sample,
     Waking,
+    WallSample,
     check_sample,
     wall_seconds,
 )
@@ -76,6 +78,9 @@ class _Bucket:
 class Tally:
     """Collects samples and rejected records; :meth:`summary` gives the contract's figures."""
 
+    #: Importers may give this tally WallSample (``add_wall``) instead of Sample.
+    takes_wall_samples = True
+
     def __init__(self) -> None:
         self._source_ids: dict[tuple[str, str], int] = {}
         self._source_list: list[tuple[str, Kind]] = []
@@ -96,6 +101,23 @@ class Tally:
         """Count a sample that has already passed :func:`check_sample` (importers' fast path)."""
         self.samples_read += 1
         self._add_checked(sample)
+
+    def add_wall(self, sample: WallSample) -> None:
+        """Count a checked sample given in wall-clock seconds (importers' fastest path)."""
+        self.samples_read += 1
+        source, kind, start, end, steps = sample
+        source_id = self._source_ids.get((source, kind))
+        if source_id is None:
+            source_id = self._source_ids[(source, kind)] = len(self._source_list)
+            self._source_list.append((source, kind))
+        day = int(start // _DAY)
+        bucket = self._buckets.get(day)
+        if bucket is None:
+            bucket = self._buckets[day] = _Bucket()
+        bucket.starts.append(start)
+        bucket.ends.append(end)
+        bucket.steps.append(steps)
+        bucket.sources.append(source_id)
 
     def add_all(self, samples: Iterable[Sample]) -> None:
         """Add every sample (each must be valid)."""
@@ -232,16 +254,15 @@ class Tally:
         for bucket_day in self._buckets:
             if bucket_day <= day:
                 running.extend(s for s in self._distinct(bucket_day)[0] if s[2] > day_start)
-        found = _day_minutes(running, day_start, self._priority()[1])
+        grid = _day_grid(running, day_start, self._priority()[1])
         now_minute = int((now_s - day_start) // 60)
-        if found is None or not waking.start <= now_minute < waking.end:
+        if grid is None or not waking.start <= now_minute < waking.end:
             return None
         end_minute = now_minute
         if known_until is not None:
             end_minute = min(end_minute, int((wall_seconds(known_until) - day_start) // 60))
-        counted = found[0]
-        last_active = max((m for m, v in counted.items()
-                           if v > 0 and waking.start <= m < end_minute), default=waking.start - 1)
+        window = grid.active[waking.start:max(waking.start, end_minute)]
+        last_active = waking.start + window.rfind(1)  # waking.start - 1 when none
         minutes = max(0, end_minute - last_active - 1)
         since = now - timedelta(seconds=now_s - (day_start + (last_active + 1) * 60))
         return StillSpell(minutes, since)
@@ -266,61 +287,96 @@ def _no_data(iso: str) -> dict[str, Any]:
     return {"date": iso, "steps": None, "longest_still_minutes": None, "still_bouts_120": None}
 
 
-def _day_minutes(
-    running: list[list[Any]], day_start: float, rank: list[int]
-) -> tuple[dict[int, float], dict[int, set[int]], set[int]] | None:
-    """(counted steps by minute of the day, minutes each source counts in, minutes covered by
-    more than one source) from the samples that touch the day; None when none does.
+class _DayGrid(NamedTuple):
+    """One day's minutes after the priority rule (rule 2), as bytes with one byte a minute."""
 
-    Sparse: only the minutes some sample covers are held (minute -> share, per source), so a
-    day costs in proportion to its data, not to 1,440 minutes per source.
+    #: 1 where the counted (winning) source has steps in the minute, else 0.
+    active: bytes
+    #: The day's counted steps (unrounded).
+    total: float
+    #: For each source id: 1 in each minute where that source is the one counted.
+    won: dict[int, bytes]
+    #: How many minutes more than one source covers.
+    shared: int
+    #: The sources that count in every minute they cover.
+    whole: set[int]
+
+
+_ONES = b"\x01" * _MINUTES
+
+
+def _day_grid(running: list[list[Any]], day_start: float, rank: list[int]) -> _DayGrid | None:
+    """The counted minutes of the day from the samples that touch it; None when none does.
+
+    Per source: the steps of each minute (a list of 1,440 floats), which minutes it covers and
+    in which it has steps (1,440 bytes each). Whole runs of minutes are written by slices, so
+    a sample costs a few C calls, not one Python step per minute; the sources are then merged
+    in priority order with bytes-wide AND/OR on integers.
     """
     day_end = day_start + _DAY
-    minutes: dict[int, dict[int, float]] = {}  # source -> {minute of the day: steps}
+    grids: dict[int, tuple[list[float], bytearray, bytearray]] = {}
     for sample in running:
         source, start, end, steps = sample[0], sample[1], sample[2], sample[3]
         lo = start if start > day_start else day_start
         hi = end if end < day_end else day_end
         if hi <= lo:
             continue
-        row = minutes.get(source)
-        if row is None:
-            row = minutes[source] = {}
-        get = row.get
+        grid = grids.get(source)
+        if grid is None:
+            grid = grids[source] = ([0.0] * _MINUTES, bytearray(_MINUTES), bytearray(_MINUTES))
+        values, covered, stepped = grid
         offset_lo = lo - day_start
         offset_hi = hi - day_start
         first = int(offset_lo // 60)
-        last = min(_MINUTES, int(math.ceil(offset_hi / 60)))
+        last = math.ceil(offset_hi / 60)  # at most 1,440: hi <= day_end
+        n = last - first
+        fresh = covered.find(1, first, last) == -1
         if offset_lo == first * 60 and offset_hi == last * 60 and start == lo and end == hi:
-            # Whole minutes (the common case): an equal share per minute (rule 1).
-            share = steps / (last - first)
-            covered = range(first, last)
-            if row.keys().isdisjoint(covered):
-                row.update(dict.fromkeys(covered, share))
+            # Whole minutes (common): an equal share per minute (rule 1).
+            share = steps / n
+            if fresh:
+                values[first:last] = [share] * n
             else:
-                for m in covered:
-                    row[m] = get(m, 0.0) + share
-            continue
-        rate = steps / (end - start)
-        for m in range(first, last):
-            m_start = m * 60
-            part = min(offset_hi, m_start + 60) - max(offset_lo, m_start)
-            if part > 0:
-                row[m] = get(m, 0.0) + rate * part
-    if not minutes:
+                for m in range(first, last):
+                    values[m] += share
+        else:
+            rate = steps / (end - start)
+            if fresh and n > 2:
+                # Partial first and last minutes, whole minutes between them.
+                values[first + 1:last - 1] = [rate * 60] * (n - 2)
+                for m in (first, last - 1):
+                    m_start = m * 60
+                    values[m] = rate * (min(offset_hi, m_start + 60) - max(offset_lo, m_start))
+            else:
+                for m in range(first, last):
+                    m_start = m * 60
+                    part = min(offset_hi, m_start + 60) - max(offset_lo, m_start)
+                    if part > 0:
+                        values[m] += rate * part
+        covered[first:last] = _ONES[:n]
+        if steps > 0:
+            stepped[first:last] = _ONES[:n]
+    if not grids:
         return None
-    counted: dict[int, float] = {}
-    won: dict[int, set[int]] = {}  # source -> the minutes it counts in
-    shared: set[int] = set()
-    for source in sorted(minutes, key=rank.__getitem__):
-        row = minutes[source]
-        taken = row.keys() & counted.keys()
-        shared |= taken
-        mine = row.keys() - taken if taken else set(row)
-        won[source] = mine
-        for m in mine:
-            counted[m] = row[m]
-    return counted, won, shared
+    taken = shared = active = 0
+    parts: list[float] = []
+    won: dict[int, bytes] = {}
+    whole: set[int] = set()
+    for source in sorted(grids, key=rank.__getitem__):
+        values, covered, stepped = grids[source]
+        mine = int.from_bytes(covered, "little")
+        if taken and mine & taken:
+            shared |= mine & taken
+            mine &= ~taken
+        else:
+            whole.add(source)
+        taken |= mine
+        active |= mine & int.from_bytes(stepped, "little")
+        mask = mine.to_bytes(_MINUTES, "little")
+        won[source] = mask
+        parts.extend(compress(values, mask))
+    return _DayGrid(active.to_bytes(_MINUTES, "little"), math.fsum(parts), won,
+                    shared.bit_count(), whole)
 
 
 def _count_day(
@@ -332,46 +388,40 @@ def _count_day(
 ) -> tuple[dict[str, Any] | None, int]:
     """One day's figures from the samples that touch it (None when none does)."""
     day_end = day_start + _DAY
-    found = _day_minutes(running, day_start, rank)
-    if found is None:
+    grid = _day_grid(running, day_start, rank)
+    if grid is None:
         return None, 0
-    counted, won, shared = found
-    # A sample is used when its source counts in at least one minute it covers.
+    won = grid.won
+    # A sample is used when its source counts in at least one minute it covers (every
+    # sample of a source that lost no minute, such as the highest-priority one, is used).
+    whole = grid.whole
     for sample in running:
         if sample[4]:
+            continue
+        if sample[0] in whole:
+            if sample[2] > day_start and sample[1] < day_end:
+                sample[4] = True
             continue
         lo = max(sample[1], day_start) - day_start
         hi = min(sample[2], day_end) - day_start
         if hi <= 0 or lo >= _DAY:
             continue
-        covered = range(int(lo // 60), min(_MINUTES, int(math.ceil(hi / 60))))
-        if not won[sample[0]].isdisjoint(covered):
+        mask = won[sample[0]]
+        if mask.find(1, int(lo // 60), min(_MINUTES, int(math.ceil(hi / 60)))) != -1:
             sample[4] = True
-    total = math.fsum(counted.values())
     wake_start = waking.start
     wake_end = waking.end
     if now_s < day_end:
         wake_end = min(wake_end, max(0, int((now_s - day_start) // 60)))
-    longest = bouts = 0
-    previous = wake_start - 1  # the last minute with steps (or just before waking hours)
-    active = [m for m, v in counted.items() if v > 0 and wake_start <= m < wake_end]
-    active.sort()
-    for m in active:
-        run = m - previous - 1
-        if run > longest:
-            longest = run
-        if run >= LONG_BOUT_MINUTES:
-            bouts += 1
-        previous = m
-    run = max(0, wake_end - previous - 1)
-    if run > longest:
-        longest = run
-    if run >= LONG_BOUT_MINUTES:
-        bouts += 1
+    # Still bouts: the runs of still (0) minutes between minutes with steps, inside waking
+    # hours (minutes at or after ``now`` are cut off: not yet known, never still).
+    runs = [len(run) for run in grid.active[wake_start:wake_end].split(b"\x01")]
+    longest = max(runs)
+    bouts = sum(1 for run in runs if run >= LONG_BOUT_MINUTES)
     return (
-        {"steps": int(math.floor(total + 0.5)), "longest_still_minutes": longest,
+        {"steps": int(math.floor(grid.total + 0.5)), "longest_still_minutes": longest,
          "still_bouts_120": bouts},
-        len(shared),
+        grid.shared,
     )
 
 

@@ -48,3 +48,51 @@ function fillBrowserZone() {
 }
 fillBrowserZone();
 document.addEventListener("htmx:afterSettle", fillBrowserZone);
+// Upload progress (the step-data upload): htmx sends the boosted form with XMLHttpRequest and
+// reports the bytes sent; show them in the form's <progress>, then say the server is checking
+// the file. Without JavaScript the form posts as usual and the next page gives the result.
+function uploadProgressParts(form) {
+  var box = form.querySelector(".upload-progress");
+  if (!box) {
+    return null;
+  }
+  return { box: box, bar: box.querySelector("progress"), text: box.querySelector("[role=status]") };
+}
+document.addEventListener("htmx:beforeRequest", function (event) {
+  var form = event.target;
+  if (!form || !form.matches || !form.matches("form[data-upload-progress]")) {
+    return;
+  }
+  var parts = uploadProgressParts(form);
+  if (parts) {
+    parts.box.hidden = false;
+    parts.bar.value = 0;
+    parts.text.textContent = "";
+    form.removeAttribute("data-sent");
+  }
+});
+document.addEventListener("htmx:xhr:progress", function (event) {
+  var form = event.target;
+  if (!form || !form.matches || !form.matches("form[data-upload-progress]")) {
+    return;
+  }
+  var parts = uploadProgressParts(form);
+  var loaded = event.detail.loaded;
+  var total = event.detail.total;
+  // htmx reports the response's download too: only the upload (until it is all sent) counts.
+  if (!parts || !total || form.hasAttribute("data-sent")) {
+    return;
+  }
+  var percent = Math.min(100, Math.floor((loaded / total) * 100));
+  parts.bar.value = percent;
+  if (loaded >= total) {
+    form.setAttribute("data-sent", "");
+    parts.text.textContent = parts.text.getAttribute("data-checking");
+    parts.bar.removeAttribute("value"); // indeterminate while the server works
+  } else {
+    var mb = function (bytes) { return (bytes / 1e6).toFixed(1); };
+    parts.text.textContent = parts.text.getAttribute("data-sending")
+      .replace("{percent}", String(percent)).replace("{done}", mb(loaded))
+      .replace("{total}", mb(total));
+  }
+});
