@@ -24,6 +24,7 @@ from clotwatch.fhir.bundle import (
     looks_stu3,
     read_bundle,
     read_resource,
+    read_view,
 )
 from clotwatch.fhir.conditions import (
     CONDITION_RULES,
@@ -129,4 +130,5 @@ def _patient(d: Derivation, patient: Any) -> None:
 
 
 __all__ = ["CONDITION_RULES", "ConditionRule", "Derivation", "Finding", "Medicine", "ReadBundle",
-           "derive", "load_bundle", "looks_stu3", "medicine_of", "read_bundle", "read_resource"]
+           "derive", "load_bundle", "looks_stu3", "medicine_of", "read_bundle", "read_resource",
+           "read_view"]
