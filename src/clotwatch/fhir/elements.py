@@ -30,6 +30,8 @@ from datetime import UTC, date, datetime, timedelta, timezone
 from functools import cache
 from typing import Any
 
+Reader = Callable[[Any], Any]
+
 
 class Unsure(Exception):
     """A value not in a form whose R4B reading is known: the R4B model decides."""
@@ -71,59 +73,73 @@ class ViewBundle(Node):
 
 # --- what the R4B models allow and require, taken from the models themselves -------------
 
-class _Shape:
-    __slots__ = ("allowed", "choices", "required")
+class _Spec:
+    """How to read one kind of object: the R4B model's element names (JSON keys), required
+    elements and choice groups, and the elements read (key -> attribute, reader)."""
 
-    def __init__(self, allowed: frozenset[str], required: tuple[str, ...],
-                 choices: tuple[tuple[tuple[str, ...], bool], ...]) -> None:
-        self.allowed = allowed
-        self.required = required
-        self.choices = choices
+    __slots__ = ("allowed", "cls", "defaults", "group_of", "needed", "reads", "required")
+
+    def __init__(self, model_name: str, reads: dict[str, Reader], cls: type[Node],
+                 defaults: dict[str, Any]) -> None:
+        from fhir.resources.R4B import get_fhir_model_class
+
+        model = get_fhir_model_class(model_name)
+        allowed = {"resourceType"}
+        required = []
+        group_of: dict[str, str] = {}
+        needed = set()
+        for name, f in model.model_fields.items():
+            key = f.alias or name
+            allowed.add(key)
+            extra = f.json_schema_extra if isinstance(f.json_schema_extra, dict) else {}
+            if f.is_required() or extra.get("element_required"):
+                required.append(key)
+            group = extra.get("one_of_many")
+            if isinstance(group, str):
+                group_of[key] = group
+                if extra.get("one_of_many_required"):
+                    needed.add(group)
+        self.allowed = frozenset(allowed)
+        self.required = tuple(required)
+        self.group_of = group_of
+        self.needed = frozenset(needed)
+        self.reads = {key: (ATTRIBUTE.get(key, key), reader) for key, reader in reads.items()}
+        self.cls = cls
+        self.defaults = {**defaults, **{attr: None for attr, _ in self.reads.values()}}
 
 
-@cache
-def _shape(model_name: str) -> _Shape:
-    """Element names (JSON keys), required elements and choice groups of an R4B model."""
-    from fhir.resources.R4B import get_fhir_model_class
-
-    model = get_fhir_model_class(model_name)
-    allowed = {"resourceType"}
-    required = []
-    groups: dict[str, tuple[list[str], bool]] = {}
-    for name, f in model.model_fields.items():
-        key = f.alias or name
-        allowed.add(key)
-        extra = f.json_schema_extra if isinstance(f.json_schema_extra, dict) else {}
-        if f.is_required() or extra.get("element_required"):
-            required.append(key)
-        group = extra.get("one_of_many")
-        if isinstance(group, str):
-            members, needed = groups.setdefault(group, ([], False))
-            members.append(key)
-            groups[group] = (members, needed or bool(extra.get("one_of_many_required")))
-    return _Shape(frozenset(allowed), tuple(required),
-                  tuple((tuple(m), r) for m, r in groups.values()))
-
-
-def _checked(value: Any, model_name: str) -> dict[str, Any]:
-    """``value`` as an object of this model's shape: known element names only, required
-    elements present, at most one value of each choice group (Unsure otherwise)."""
+def _read_object(value: Any, spec: _Spec) -> Any:
+    """The elements ``spec`` reads of an object of its model: known element names only,
+    required elements present, at most one value of a choice group, and each element read
+    in a form whose R4B reading is known (Unsure otherwise)."""
     if type(value) is not dict or not value:
         raise Unsure
-    shape = _shape(model_name)
-    if not value.keys() <= shape.allowed:
-        raise Unsure
-    for key in shape.required:
+    values = dict(spec.defaults)
+    reads = spec.reads
+    group_of = spec.group_of
+    seen: set[str] = set()
+    for key, item in value.items():
+        read = reads.get(key)
+        if read is None:
+            if key not in spec.allowed:
+                raise Unsure
+        elif item is None:  # an explicit null: what R4B makes of it is its own business
+            raise Unsure
+        else:
+            values[read[0]] = read[1](item)
+        group = group_of.get(key)
+        if group is not None:
+            if group in seen:
+                raise Unsure
+            seen.add(group)
+    for key in spec.required:
         if value.get(key) is None:
             raise Unsure
-    for members, needed in shape.choices:
-        present = 0
-        for key in members:
-            if key in value:
-                present += 1
-        if present > 1 or (needed and not present):
-            raise Unsure
-    return value
+    if spec.needed and not spec.needed <= seen:
+        raise Unsure
+    node = object.__new__(spec.cls)
+    node.__dict__ = values
+    return node
 
 
 # --- primitive datatypes (FHIR R4, https://hl7.org/fhir/R4/datatypes.html) ----------------
@@ -216,50 +232,40 @@ def read_datetime(value: Any) -> date | datetime:
 
 # --- complex datatypes ----------------------------------------------------------------------
 
-Reader = Callable[[Any], Any]
+_SPECS: dict[str, _Spec] = {}
 
 
-def _get(obj: dict[str, Any], key: str, reader: Reader) -> Any:
-    value = obj.get(key)
-    if value is None:
-        if key in obj:  # an explicit null: what R4B makes of it is its own business
-            raise Unsure
-        return None
-    return reader(value)
+def _spec(name: str) -> _Spec:
+    """The reading spec of a datatype, backbone element or resource type (built once)."""
+    found = _SPECS.get(name)
+    if found is None:
+        if name in READS:
+            found = _Spec(name, READS[name], ResourceView, {"resource_type": name, "id": None})
+        else:
+            model, reads = ELEMENT_READS[name]
+            found = _Spec(model, reads, Node, {})
+        _SPECS[name] = found
+    return found
 
 
-def _node(obj: Any, model: str, reads: dict[str, Reader]) -> Node:
-    obj = _checked(obj, model)
-    return Node(**{k: _get(obj, k, r) for k, r in reads.items()})
+def read_coding(value: Any) -> Any:
+    return _read_object(value, _spec("Coding"))
 
 
-def read_coding(value: Any) -> Node:
-    return _node(value, "Coding", _CODING)
+def read_concept(value: Any) -> Any:
+    return _read_object(value, _spec("CodeableConcept"))
 
 
-def read_concept(value: Any) -> Node:
-    obj = _checked(value, "CodeableConcept")
-    codings = obj.get("coding")
-    if codings is None:
-        if "coding" in obj:
-            raise Unsure
-    elif type(codings) is not list:
-        raise Unsure
-    else:
-        codings = [read_coding(c) for c in codings]
-    return Node(coding=codings, text=_get(obj, "text", read_string))
+def read_quantity(value: Any) -> Any:
+    return _read_object(value, _spec("Quantity"))
 
 
-def read_quantity(value: Any) -> Node:
-    return _node(value, "Quantity", _QUANTITY)
+def read_period(value: Any) -> Any:
+    return _read_object(value, _spec("Period"))
 
 
-def read_period(value: Any) -> Node:
-    return _node(value, "Period", _PERIOD)
-
-
-def read_reference(value: Any) -> Node:
-    return _node(value, "Reference", _REFERENCE)
+def read_reference(value: Any) -> Any:
+    return _read_object(value, _spec("Reference"))
 
 
 def _list(reader: Reader) -> Reader:
@@ -270,20 +276,12 @@ def _list(reader: Reader) -> Reader:
     return read
 
 
-_CODING: dict[str, Reader] = {"system": read_uri, "code": read_code, "display": read_string}
-_QUANTITY: dict[str, Reader] = {"value": read_decimal, "unit": read_string,
-                                "system": read_uri, "code": read_code}
-_PERIOD: dict[str, Reader] = {"start": read_datetime, "end": read_datetime}
-_REFERENCE: dict[str, Reader] = {"reference": read_string, "display": read_string}
+def _component(value: Any) -> Any:
+    return _read_object(value, _spec("ObservationComponent"))
 
 
-def _component(value: Any) -> Node:
-    return _node(value, "ObservationComponent",
-                 {"code": read_concept, "valueQuantity": read_quantity})
-
-
-def _reference_range(value: Any) -> Node:
-    return _node(value, "ObservationReferenceRange", {"high": read_quantity})
+def _reference_range(value: Any) -> Any:
+    return _read_object(value, _spec("ObservationReferenceRange"))
 
 
 @cache
@@ -308,7 +306,7 @@ def _contained(value: Any) -> list[Any]:
         if type(rtype) is not str or not rtype:
             raise Unsure
         if rtype == "Medication":
-            out.append(_resource(item, rtype))
+            out.append(_read_object(item, _spec(rtype)))
             continue
         if not _is_resource_type(rtype):
             raise Unsure
@@ -340,14 +338,21 @@ READS: dict[str, dict[str, Reader]] = {
     "Encounter": {**_SUBJECT, "status": read_code, "class": read_coding,
                   "period": read_period},
 }
+for _reads in READS.values():
+    _reads["id"] = read_id
+# Datatypes and backbone elements: (R4B model, the elements read).
+ELEMENT_READS: dict[str, tuple[str, dict[str, Reader]]] = {
+    "Coding": ("Coding", {"system": read_uri, "code": read_code, "display": read_string}),
+    "CodeableConcept": ("CodeableConcept", {"coding": _list(read_coding), "text": read_string}),
+    "Quantity": ("Quantity", {"value": read_decimal, "unit": read_string, "system": read_uri,
+                              "code": read_code}),
+    "Period": ("Period", {"start": read_datetime, "end": read_datetime}),
+    "Reference": ("Reference", {"reference": read_string, "display": read_string}),
+    "ObservationComponent": ("ObservationComponent", {"code": read_concept,
+                                                      "valueQuantity": read_quantity}),
+    "ObservationReferenceRange": ("ObservationReferenceRange", {"high": read_quantity}),
+}
 ATTRIBUTE = {"class": "class_fhir"}  # JSON name -> R4B attribute name, where they differ
-
-
-def _resource(obj: dict[str, Any], rtype: str) -> ResourceView:
-    reads = READS[rtype]
-    obj = _checked(obj, rtype)
-    return ResourceView(resource_type=rtype, id=_get(obj, "id", read_id),
-                        **{ATTRIBUTE.get(k, k): _get(obj, k, r) for k, r in reads.items()})
 
 
 def view(resource: Any) -> ResourceView | None:
@@ -359,6 +364,7 @@ def view(resource: Any) -> ResourceView | None:
     if rtype not in READS:
         return None
     try:
-        return _resource(resource, rtype)
+        found: ResourceView = _read_object(resource, _spec(rtype))
     except Unsure:
         return None
+    return found
