@@ -1,5 +1,6 @@
 """Reading a Bundle: strict (``load_bundle``) and lenient, resource by resource
-(``read_bundle``, ``read_resource``); FHIR STU3 recognised and named.
+(``read_bundle``: ``read_view`` for each, the elements ``derive`` uses; ``read_resource``: the
+whole R4B model); FHIR STU3 recognised and named.
 
 A new resource type to read (e.g. DocumentReference for notes) is added to ``USED_TYPES``.
 """

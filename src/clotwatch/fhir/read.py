@@ -1,6 +1,7 @@
 """Read one patient's FHIR R4 Bundle and derive instrument inputs from it.
 
-Every resource is parsed and validated with the fhir.resources R4B models. A finding is
+Each resource is read on its own (``bundle.read_bundle``): the elements used, checked per
+FHIR R4 datatype, or the whole fhir.resources R4B model when a form is unusual. A finding is
 derived only from positive evidence (an active Condition, a recent Observation, a current
 medication); the absence of a record is never read as "no", so such inputs stay ``None``
 with the reason why.
