@@ -16,7 +16,8 @@ date, a leap second, a decimal given as a string, an unknown element name, an ex
 ``view`` answer ``None`` and the caller validate that one resource with its R4B model, as
 before: the same value, or the same problem named by its path. What is not checked any more:
 the elements clotwatch does not read (a bad ``note`` or ``dosageInstruction``, a bad contained
-resource other than a Medication); they are not used either.
+resource other than a Medication); they are not used either. The Patient is not read here: it
+is always validated whole by its model (it says whose data the rest is; one a call).
 
 ``tests/fhir/test_fhir_elements.py`` feeds valid and malformed forms of every element read
 here through both readers and checks the same findings and the same problems.
