@@ -12,7 +12,7 @@ counted) and sends the calls one at a time over one keep-alive connection (httpx
   templates as a FHIR server answers them (the 10 most recent heart rates and SpO2s, the 3 most
   recent weights, heights, BMIs and D-dimers, out of 336 hourly vital signs), 6 active
   MedicationRequests, 3 MedicationStatements and 4 Procedures. The server verifies the JWT,
-  checks the replay cache, validates every resource with the fhir.resources R4B models,
+  checks the replay cache, reads every resource (the elements used, per FHIR R4 datatype),
   derives the instrument inputs, scores Padua, Caprini and Wells DVT and builds three cards.
   ``--ignore-count`` plays an EHR that ignores ``_count`` and sends all 336 vital signs.
 - Baseline: ``GET /cds-services`` (discovery) on the same server: the same middleware and
