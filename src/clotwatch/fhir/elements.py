@@ -149,9 +149,10 @@ _ID = re.compile(r"[A-Za-z0-9\-.]+")  # R4B's id pattern (no length limit there)
 _CODE = re.compile(r"[!-~]+(?: [!-~]+)*")  # printable ASCII, single spaces: a subset of R4's
 _STRING = re.compile(r"[ \r\n\t\S]")  # R4B searches this; Python's \S is the narrower one
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
-_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
-_DATETIME = re.compile(
-    r"(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?(Z|([+-])(\d{2}):(\d{2}))")
+# ASCII digits only ([0-9], as R4's patterns; Python's \d would take other scripts' digits).
+_DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
+_DATETIME = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})"
+                       r"(?:\.([0-9]{1,6}))?(Z|([+-])([0-9]{2}):([0-9]{2}))")
 _MAX_EXACT_INT = 2 ** 53
 
 
