@@ -12,14 +12,16 @@ counted) and sends the calls one at a time over one keep-alive connection (httpx
   templates as a FHIR server answers them (the 10 most recent heart rates and SpO2s, the 3 most
   recent weights, heights, BMIs and D-dimers, out of 336 hourly vital signs), 6 active
   MedicationRequests, 3 MedicationStatements and 4 Procedures. The server verifies the JWT,
-  checks the replay cache, validates every resource with the fhir.resources R4B models,
+  checks the replay cache, reads every resource (the elements used, per FHIR R4 datatype),
   derives the instrument inputs, scores Padua, Caprini and Wells DVT and builds three cards.
   ``--ignore-count`` plays an EHR that ignores ``_count`` and sends all 336 vital signs.
 - Baseline: ``GET /cds-services`` (discovery) on the same server: the same middleware and
   router, no work.
 
 Rounds alternate between the two; latencies are pooled per endpoint. Goal: patient-view p99 <
-50 ms (the CDS Hooks specification asks for about 500 ms).
+50 ms (the CDS Hooks specification asks for about 500 ms). Also the servers' own CPU time per
+call (user + system of the server process and its workers, from ``/proc``), per endpoint: on
+a loaded machine a steadier figure than the latencies.
 
 ``--concurrency N`` (issue 13) sends the calls of each round from N threads at once, each with
 its own keep-alive connection, as an EHR with many clinicians would; discovery gets the same
@@ -29,8 +31,17 @@ concurrency in the same run, so the queueing both see is the baseline.
 with its own database) at once and runs each round on each in turn, so the servers meet the
 same machine load; each has its own discovery baseline.
 
+``--baseline-src DIR`` also starts each server from another checkout's ``src`` (e.g. a
+``git archive`` of main: before a change), measured in the same rounds: before and after in
+one run, under the same load.
+
+``--notes same|new`` adds a 3 KB admission note (a DocumentReference in the ``notes`` prefetch):
+``same`` sends one note on every call (a chart opened again: the extraction cache answers),
+``new`` a different note on every call (one sentence differs: extraction runs every time).
+
 Usage: .venv/bin/python benchmarks/cds_patient_view.py [--requests N] [--seconds S]
-       [--ignore-count] [--concurrency N] [--workers N [N ...]] [--json]
+       [--ignore-count] [--concurrency N] [--workers N [N ...]] [--baseline-src DIR]
+       [--notes same|new] [--json]
 """
 
 from __future__ import annotations
@@ -210,11 +221,15 @@ def _observation_searches(observations: list[dict[str, Any]],
 
 # --- the server -----------------------------------------------------------------------------
 
-def start(data_dir: str, workers: int) -> tuple[subprocess.Popen[bytes], int]:
-    """``clotwatch serve --workers N`` on a free port, with this run's data dir and trust."""
+def start(data_dir: str, workers: int,
+          src: str | None = None) -> tuple[subprocess.Popen[bytes], int]:
+    """``clotwatch serve --workers N`` on a free port, with this run's data dir and trust
+    (from the checkout ``src`` when given, else the installed clotwatch)."""
     def command(port: int) -> tuple[list[str], dict[str, str]]:
         env = {k: v for k, v in os.environ.items()
                if not k.startswith("CLOTWATCH_") and k != "DATABASE_URL"}
+        if src:
+            env["PYTHONPATH"] = src
         env.update(CLOTWATCH_DATA_DIR=data_dir, CLOTWATCH_PORT=str(port),
                    CLOTWATCH_CDS_TRUST_FILE=str(Path(data_dir) / "trust.json"),
                    CLOTWATCH_CDS_BASE_URL=f"http://127.0.0.1:{port}",
@@ -222,6 +237,29 @@ def start(data_dir: str, workers: int) -> tuple[subprocess.Popen[bytes], int]:
         return ([sys.executable, "-m", "clotwatch.cli", "serve", "--workers", str(workers)],
                 env)
     return start_command(command, f"clotwatch ({workers} worker(s))")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process and its descendants (Linux ``/proc``)."""
+    parents: dict[int, int] = {}
+    times: dict[int, float] = {}
+    tick = os.sysconf("SC_CLK_TCK")
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path("/proc", entry, "stat").read_text()
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2:].split()
+        parents[int(entry)] = int(fields[1])
+        times[int(entry)] = (int(fields[11]) + int(fields[12])) / tick
+    total, todo = 0.0, [pid]
+    while todo:
+        current = todo.pop()
+        total += times.get(current, 0.0)
+        todo.extend(child for child, parent in parents.items() if parent == current)
+    return total
 
 
 # --- the EHR --------------------------------------------------------------------------------
@@ -313,33 +351,71 @@ def _warm(base: str, path: str, key: Any, payload: bytes, workers: int) -> list[
     return cards
 
 
+NOTE = (
+    "HPI: 71-year-old man admitted with community-acquired pneumonia, now day 5 on the ward. "
+    "Known non-small cell lung cancer on chemotherapy. Previous DVT of the left leg in 2019. "
+    "Reduced mobility, mostly in bed since admission. Denies chest pain or haemoptysis. "
+    "PMH: COPD, hypertension, type 2 diabetes, chronic kidney disease stage 3. Exam: HR 92, "
+    "BP 138/84 mmHg, SpO2 95% on 2 L, BMI 30.3 kg/m2. Calves soft and non-tender. "
+) * 6
+
+
+def note_resource(serial: int | None) -> dict[str, Any]:
+    """A 3 KB admission note as a DocumentReference; ``serial`` makes its text differ."""
+    import base64
+
+    text = NOTE[:2900] + (f" Seen on ward round {serial}." if serial is not None else "")
+    return {"resourceType": "DocumentReference", "id": "note-1", "status": "current",
+            "subject": {"reference": f"Patient/{PATIENT_ID}"},
+            "content": [{"attachment": {"contentType": "text/plain; charset=utf-8",
+                                        "data": base64.b64encode(text.encode()).decode()}}]}
+
+
 def run(requests: int, seconds: float, rounds: int, honour_count: bool,
-        concurrency: int = 1, workers: tuple[int, ...] = (1,)) -> dict[str, Any]:
+        concurrency: int = 1, workers: tuple[int, ...] = (1,),
+        baseline_src: str | None = None, notes: str | None = None) -> dict[str, Any]:
     path = f"/cds-services/{SERVICE}"
     body = {"hook": "patient-view", "hookInstance": str(uuid.uuid4()),
             "context": {"userId": "Practitioner/bench", "patientId": PATIENT_ID},
             "prefetch": realistic_prefetch(datetime.now(UTC), honour_count)}
-    payload = json.dumps(body).encode()
+    serial = iter(range(10 ** 9))
+
+    def payload_of(number: int | None) -> bytes:
+        if notes is None:
+            return json.dumps(body).encode()
+        prefetch = dict(body["prefetch"]) | {"notes": _searchset([note_resource(number)])}
+        return json.dumps(body | {"prefetch": prefetch}).encode()
+
+    payload = payload_of(None)
     per_round = max(1, requests // rounds)
+    specs = [("this", w, None) for w in workers] + (
+        [("baseline", w, baseline_src) for w in workers] if baseline_src else [])
+    labels = [f"{name} {w}w" for name, w, _ in specs]
+    label_workers = {label: w for label, (_, w, _) in zip(labels, specs, strict=True)}
     with tempfile.TemporaryDirectory(prefix="clotwatch-cds-bench-") as tmp:
-        servers: list[tuple[int, subprocess.Popen[bytes], str, Any]] = []
-        measured: dict[int, list[float]] = {w: [] for w in workers}
-        baseline: dict[int, list[float]] = {w: [] for w in workers}
+        servers: list[tuple[str, subprocess.Popen[bytes], str, Any]] = []
+        measured: dict[str, list[float]] = {label: [] for label in labels}
+        baseline: dict[str, list[float]] = {label: [] for label in labels}
+        cpu: dict[str, dict[str, float]] = {label: {"patient_view": 0.0, "discovery": 0.0}
+                                             for label in labels}
         try:
-            for i, w in enumerate(workers):
+            for i, (label, (_name, w, src)) in enumerate(zip(labels, specs, strict=True)):
                 data_dir = str(Path(tmp, f"server-{i}"))
                 Path(data_dir).mkdir()
                 key = make_key(data_dir)
-                proc, port = start(data_dir, w)
-                servers.append((w, proc, f"http://127.0.0.1:{port}", key))
-            cards = [_warm(base, path, key, payload, w) for w, _, base, key in servers][0]
+                proc, port = start(data_dir, w, src)
+                servers.append((label, proc, f"http://127.0.0.1:{port}", key))
+            cards = [_warm(base, path, key, payload, label_workers[label])
+                     for label, _, base, key in servers][0]
 
             def discovery(c: Any) -> None:
                 c.get("/cds-services").raise_for_status()
 
             def patient_view(token: str) -> Any:
+                sent = payload if notes != "new" else payload_of(next(serial))
+
                 def call(c: Any) -> None:
-                    response = c.post(path, content=payload, headers={
+                    response = c.post(path, content=sent, headers={
                         "Authorization": f"Bearer {token}",
                         "Content-Type": "application/json"})
                     if response.status_code != 200:
@@ -351,27 +427,37 @@ def run(requests: int, seconds: float, rounds: int, honour_count: bool,
             for _ in range(rounds):
                 if time.perf_counter() > deadline:
                     break
-                for w, _, base, key in servers:
+                for label, proc, base, key in servers:
                     signed = tokens(key, base + path, per_round)
-                    baseline[w] += _timed_calls(base, [discovery] * per_round, concurrency)
-                    measured[w] += _timed_calls(base, [patient_view(t) for t in signed],
-                                                concurrency)
+                    calls = [patient_view(t) for t in signed]  # payloads made before timing
+                    before = cpu_seconds(proc.pid)
+                    baseline[label] += _timed_calls(base, [discovery] * per_round, concurrency)
+                    middle = cpu_seconds(proc.pid)
+                    measured[label] += _timed_calls(base, calls, concurrency)
+                    cpu[label]["discovery"] += middle - before
+                    cpu[label]["patient_view"] += cpu_seconds(proc.pid) - middle
         finally:
             for _, proc, _, _ in servers:
                 proc.terminate()
                 proc.wait(timeout=20)
-    resources = 1 + sum(len(v["entry"]) for k, v in body["prefetch"].items() if k != "patient")
-    first = workers[0]
+    prefetch = json.loads(payload)["prefetch"]
+    resources = 1 + sum(len(v["entry"]) for k, v in prefetch.items() if k != "patient")
+    first = labels[0]
+
+    def part(label: str) -> dict[str, Any]:
+        return {"patient_view": summary(measured[label]),
+                "baseline_discovery": summary(baseline[label]),
+                "cpu_ms_per_call": {k: round(v * 1000 / max(1, len(measured[label])), 2)
+                                    for k, v in cpu[label].items()},
+                "met": percentile(measured[label], 99) < 50}
+
     result: dict[str, Any] = {
-        "patient_view": summary(measured[first]), "baseline_discovery": summary(baseline[first]),
-        "prefetch_resources": resources, "prefetch_kb": round(len(payload) / 1024, 1),
+        **part(first), "prefetch_resources": resources,
+        "prefetch_kb": round(len(payload) / 1024, 1), "notes": notes,
         "cards": cards, "concurrency": concurrency, "goal_p99_ms": 50,
-        "met": percentile(measured[first], 99) < 50, "workers": first}
-    if len(workers) > 1:
-        result["by_workers"] = {
-            str(w): {"patient_view": summary(measured[w]),
-                     "baseline_discovery": summary(baseline[w]),
-                     "met": percentile(measured[w], 99) < 50} for w in workers}
+        "workers": workers[0]}
+    if len(labels) > 1:
+        result["by_server"] = {label: part(label) for label in labels}
     return result
 
 
@@ -389,10 +475,15 @@ def main() -> None:
     parser.add_argument("--workers", type=int, nargs="+", default=[1], metavar="N",
                         help="server worker processes; several values: one server each, "
                         "measured in the same rounds (default 1)")
+    parser.add_argument("--baseline-src", metavar="DIR",
+                        help="also run each server from this checkout's src (before a change)")
+    parser.add_argument("--notes", choices=("same", "new"),
+                        help="a 3 KB note in the prefetch: the same on every call, or a new one")
     parser.add_argument("--json", action="store_true", help="print JSON only")
     args = parser.parse_args()
     result = run(args.requests, args.seconds, args.rounds, not args.ignore_count,
-                 max(1, args.concurrency), tuple(max(1, w) for w in args.workers))
+                 max(1, args.concurrency), tuple(max(1, w) for w in args.workers),
+                 args.baseline_src, args.notes)
     result["load_average"] = [round(x, 2) for x in os.getloadavg()]
     result["ehr_honours_count"] = not args.ignore_count
     result["machine"] = {"cpus": os.cpu_count(), "python": sys.version.split()[0]}
@@ -400,15 +491,17 @@ def main() -> None:
         print(json.dumps(result, indent=1))
         return
     print(f"prefetch: {result['prefetch_resources']} resources, {result['prefetch_kb']} KB; "
-          f"{result['concurrency']} call(s) in flight")
-    by_workers = result.get("by_workers") or {str(result["workers"]): result}
-    for w, part in by_workers.items():
-        for name in ("baseline_discovery", "patient_view"):
+          f"{result['concurrency']} call(s) in flight; notes: {result['notes'] or 'none'}")
+    by_server = result.get("by_server") or {f"this {result['workers']}w": result}
+    for label, part in by_server.items():
+        for name, cpu_key in (("baseline_discovery", "discovery"),
+                              ("patient_view", "patient_view")):
             r = part[name]
-            print(f"{w} worker(s) {name:20s} n={r['n']:5d}  p50 {r['p50_ms']:7.2f} ms  "
+            print(f"{label:12s} {name:20s} n={r['n']:5d}  p50 {r['p50_ms']:7.2f} ms  "
                   f"p90 {r['p90_ms']:7.2f} ms  p99 {r['p99_ms']:7.2f} ms  "
-                  f"max {r['max_ms']:7.2f} ms")
-        print(f"{w} worker(s) goal p99 < 50 ms: {'met' if part['met'] else 'missed'}")
+                  f"max {r['max_ms']:7.2f} ms  CPU {part['cpu_ms_per_call'][cpu_key]:6.2f} "
+                  "ms/call")
+        print(f"{label:12s} goal p99 < 50 ms: {'met' if part['met'] else 'missed'}")
     print("cards:", *result["cards"], sep="\n  ")
     print("load average (1, 5, 15 min) at the end:", *result["load_average"])
 

@@ -4,6 +4,7 @@ shape: a 4xx naming the reason, never a 500, and refused before any model reads 
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -103,3 +104,32 @@ def test_shape_counts_keys_and_values() -> None:
     # larger limit; both are checked before /api/
     assert [lim.prefix for lim in LIMITS] == ["/cds-services", "/api/v1/triage",
                                               "/api/v1/activity", "/api/"]
+
+
+def test_the_fast_count_answers_as_the_walk_of_every_value() -> None:
+    """``check_shape`` counts a body within the limits by its arrays and objects only; it
+    must answer what the value-by-value walk answers, at and around each limit."""
+    import random
+
+    from clotwatch.api.limits import _walk
+
+    rng = random.Random(13)
+
+    def value(depth: int) -> Any:
+        r = rng.random()
+        if depth > 7 or r < 0.4:
+            return rng.choice([1, "x", None, True, 2.5])
+        if r < 0.7:
+            return [value(depth + 1) for _ in range(rng.randint(0, 4))]
+        return {f"k{i}": value(depth + 1) for i in range(rng.randint(0, 4))}
+
+    limits = [Limit("/x", 1, values, depth) for values, depth in
+              ((1, 1), (3, 2), (5, 3), (20, 4), (50, 6), (1000, 64))]
+    within = 0
+    for _ in range(2000):
+        v = value(0)
+        for limit in limits:
+            expected = _walk(v, limit)
+            assert check_shape(v, limit) == expected, (v, limit)
+            within += expected is None
+    assert within > 2000

@@ -355,6 +355,35 @@ def hook_body(caller: Annotated[Caller, Depends(authenticate)],
     return _validated(HookRequestIn, _json_body(raw))
 
 
+@dataclass(frozen=True)
+class AuthenticatedCall:
+    """A hook call's verified caller and its body, read in that order."""
+
+    caller: Caller
+    body: HookRequestIn
+
+
+def authenticated_call(request: Request, raw: Annotated[bytes, Depends(raw_body)],
+                       authorization: Annotated[str | None, Header(
+                           description="Bearer JWT signed by the EHR (ES384 or RS384)")] = None,
+                       ) -> AuthenticatedCall:
+    """``authenticate`` then ``hook_body`` in one step: one trip to the thread pool for both
+    (each sync dependency is one; issue 13: CPU per call), the caller still checked before
+    the body is parsed (401 comes first; the bytes were read and size-checked already)."""
+    caller = authenticate(request, authorization)
+    return AuthenticatedCall(caller, hook_body(caller, raw))
+
+
+async def settings_of(request: Request) -> Settings:
+    """The app's settings (``async``: read on the event loop, no thread-pool trip)."""
+    return get_settings(request)
+
+
+async def now_of(request: Request) -> datetime:
+    """Now, from the app's clock (``async``, as ``settings_of``)."""
+    return get_now(request)
+
+
 def feedback_body(caller: Annotated[Caller, Depends(authenticate)],
                   raw: Annotated[bytes, Depends(raw_body)]) -> FeedbackIn:
     """The feedback body, parsed only once the caller is authenticated."""
@@ -418,12 +447,12 @@ def discovery() -> dict[str, Any]:
                         412: {"description": "required prefetch data cannot be had"},
                         422: {"description": "malformed request or prefetch"}})
 def call_service(service_id: ServiceId, request: Request,
-                 caller: Annotated[Caller, Depends(authenticate)],
-                 body: Annotated[HookRequestIn, Depends(hook_body)],
-                 settings: Annotated[Settings, Depends(get_settings)],
-                 now: Annotated[datetime, Depends(get_now)]) -> Any:
+                 authenticated: Annotated[AuthenticatedCall, Depends(authenticated_call)],
+                 settings: Annotated[Settings, Depends(settings_of)],
+                 now: Annotated[datetime, Depends(now_of)]) -> Any:
     """Cards computed from the prefetch (Wells/Caprini/Padua for patient-view; VTE and
     bleeding risk for anticoagulant orders). Decision support, not a diagnosis."""
+    body = authenticated.body
     try:
         svc = cds.service(service_id)
     except cds.UnknownService as exc:

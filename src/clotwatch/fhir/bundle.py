@@ -1,5 +1,6 @@
 """Reading a Bundle: strict (``load_bundle``) and lenient, resource by resource
-(``read_bundle``, ``read_resource``); FHIR STU3 recognised and named.
+(``read_bundle``: ``read_view`` for each, the elements ``derive`` uses; ``read_resource``: the
+whole R4B model); FHIR STU3 recognised and named.
 
 A new resource type to read (e.g. DocumentReference for notes) is added to ``USED_TYPES``.
 """
@@ -127,7 +128,11 @@ def read_resource(resource: Any, where: str) -> tuple[Any, str | None]:
 
 @dataclass
 class ReadBundle:
-    """A Bundle of the resources clotwatch reads, and the problems of those it could not."""
+    """A Bundle of the resources clotwatch reads, and the problems of those it could not.
+
+    ``bundle`` has ``type`` and ``entry`` (each with ``fullUrl`` and ``resource``), as an R4B
+    ``Bundle`` does: a ``ViewBundle`` of element views (``clotwatch.fhir.elements``) and R4B
+    models, or the R4B ``Bundle`` that was given."""
 
     bundle: Any
     problems: list[str]
@@ -136,18 +141,35 @@ class ReadBundle:
 READ_TYPES = frozenset({"Patient", "Medication", *USED_TYPES})
 
 
-def read_bundle(data: Any, where: str = "Bundle") -> ReadBundle:
-    """The resources clotwatch reads, each validated on its own (R4B).
+def read_view(resource: Any, where: str) -> tuple[Any, str | None]:
+    """One resource as ``derive`` reads it: the elements it uses, each checked against its
+    FHIR R4 datatype (``elements.view``); a value in any other form (or an element name R4B
+    does not know) sends the resource to its R4B model (``read_resource``), whose answer --
+    the model, or the problem by its path -- is the one given, as before this fast path."""
+    from clotwatch.fhir.elements import view
+
+    found = view(resource)
+    if found is not None:
+        return found, None
+    return read_resource(resource, where)
+
+
+def read_bundle(data: Any, where: str = "Bundle", *, full: bool = False) -> ReadBundle:
+    """The resources clotwatch reads, each read on its own (``read_view``; ``full=True``:
+    each validated whole with its R4B model, as before the fast path).
 
     Resources of other types are not validated (nor used): a DocumentReference with bad base64
-    does not fail the Bundle. A resource clotwatch reads that is invalid is left out and named
-    in ``problems`` by its path; the rest is used. A whole Bundle that looks like FHIR STU3 is
-    refused with that reason (MappingError).
+    does not fail the Bundle. A resource clotwatch reads that is invalid in an element it
+    reads is left out and named in ``problems`` by its path; the rest is used. A whole Bundle
+    that looks like FHIR STU3 is refused with that reason (MappingError).
     """
-    from fhir.resources.R4B.bundle import Bundle, BundleEntry
+    from fhir.resources.R4B.bundle import Bundle
 
-    if isinstance(data, Bundle):
+    from clotwatch.fhir.elements import Entry, ViewBundle
+
+    if isinstance(data, (Bundle, ViewBundle)):
         return ReadBundle(data, [])
+    read = read_resource if full else read_view
     data = _bundle_dict(data)
     entries = data.get("entry")
     if entries is None:
@@ -172,7 +194,7 @@ def read_bundle(data: Any, where: str = "Bundle") -> ReadBundle:
             if resource.get("resourceType") not in READ_TYPES:
                 continue
             at += f"({resource.get('resourceType')})"
-        model, problem = read_resource(resource, f"{at}.resource")
+        model, problem = read(resource, f"{at}.resource")
         if problem is not None:
             rtype = resource.get("resourceType") if isinstance(resource, Mapping) else None
             if rtype == "Patient":
@@ -180,13 +202,13 @@ def read_bundle(data: Any, where: str = "Bundle") -> ReadBundle:
             problems.append(problem)
             continue
         full_url = entry.get("fullUrl")
-        kept.append(BundleEntry.model_construct(
-            fullUrl=full_url if isinstance(full_url, str) else None, resource=model))
+        kept.append(Entry(fullUrl=full_url if isinstance(full_url, str) else None,
+                          resource=model))
     if stu3:
         raise MappingError(f"this looks like FHIR STU3 ({stu3[0]}); clotwatch reads FHIR R4: "
                            "convert the Bundle to R4 first")
     bundle_type = data.get("type") if isinstance(data.get("type"), str) else "collection"
-    return ReadBundle(Bundle.model_construct(type=bundle_type, entry=kept), problems)
+    return ReadBundle(ViewBundle(type=bundle_type, entry=kept), problems)
 
 
 def _check_entry_types(data: Mapping[str, Any]) -> None:

@@ -4,11 +4,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from clotwatch.fhir.codes import codeset
+from clotwatch.fhir.matching import names_of, names_of_kind
 from clotwatch.fhir.records import (
     ACTIVE,
     NOT_EVIDENCE,
@@ -75,24 +75,18 @@ CONDITION_RULES: tuple[ConditionRule, ...] = (
 
 @dataclass(frozen=True)
 class _Evidence:
-    """A Condition usable as evidence: its codings, whether active, and its onset."""
+    """A Condition usable as evidence: its codings, whether active, and its onset; ``sets``:
+    the code sets its codings fall in (``matching.names_of``, all sets in one pass)."""
 
     resource: Any
     codings: list[Any]
     active: bool
     onset: datetime | None
-    _coded: dict[str, bool] = field(default_factory=dict, compare=False, repr=False)
+    sets: frozenset[str] = frozenset()
 
     def coded(self, *names: str) -> bool:
-        """Whether a coding falls in any of these code sets (each looked up once)."""
-        for name in names:
-            hit = self._coded.get(name)
-            if hit is None:
-                hit = codeset(name).match(self.codings) is not None
-                self._coded[name] = hit
-            if hit:
-                return True
-        return False
+        """Whether a coding falls in any of these code sets."""
+        return any(name in self.sets for name in names)
 
 
 def _condition_evidence(d: Derivation, conditions: list[Any]) -> list[_Evidence]:
@@ -106,7 +100,7 @@ def _condition_evidence(d: Derivation, conditions: list[Any]) -> list[_Evidence]
         onset = _when(c, "onsetDateTime", "onsetPeriod", "recordedDate")
         if onset is not None and onset > d.now:
             continue
-        out.append(_Evidence(c, codings, _active_at(c, d.now), onset))
+        out.append(_Evidence(c, codings, _active_at(c, d.now), onset, names_of(codings)))
     return out
 
 
@@ -122,10 +116,8 @@ def _active_at(condition: Any, now: datetime) -> bool:
 
 def _unrecognised(evidence: list[_Evidence]) -> list[_Evidence]:
     """Conditions whose codes fall in none of the condition code sets."""
-    from clotwatch.fhir.codes import all_codesets
-
-    names = [cs.id for cs in all_codesets() if cs.kind == "condition"]
-    return [e for e in evidence if not e.coded(*names)]
+    names = names_of_kind("condition")
+    return [e for e in evidence if not e.sets & names]
 
 
 def _none_reason(label: str, unknown: list[_Evidence]) -> str:

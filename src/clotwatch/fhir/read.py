@@ -1,6 +1,7 @@
 """Read one patient's FHIR R4 Bundle and derive instrument inputs from it.
 
-Every resource is parsed and validated with the fhir.resources R4B models. A finding is
+Each resource is read on its own (``bundle.read_bundle``): the elements used, checked per
+FHIR R4 datatype, or the whole fhir.resources R4B model when a form is unusual. A finding is
 derived only from positive evidence (an active Condition, a recent Observation, a current
 medication); the absence of a record is never read as "no", so such inputs stay ``None``
 with the reason why.
@@ -24,6 +25,7 @@ from clotwatch.fhir.bundle import (
     looks_stu3,
     read_bundle,
     read_resource,
+    read_view,
 )
 from clotwatch.fhir.conditions import (
     CONDITION_RULES,
@@ -129,4 +131,5 @@ def _patient(d: Derivation, patient: Any) -> None:
 
 
 __all__ = ["CONDITION_RULES", "ConditionRule", "Derivation", "Finding", "Medicine", "ReadBundle",
-           "derive", "load_bundle", "looks_stu3", "medicine_of", "read_bundle", "read_resource"]
+           "derive", "load_bundle", "looks_stu3", "medicine_of", "read_bundle", "read_resource",
+           "read_view"]

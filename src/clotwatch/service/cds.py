@@ -312,7 +312,8 @@ def _read(key: str, value: Any, template: str | None, notes: list[str]) -> list[
     """The entries of one prefetch value, each resource read on its own: an invalid one is
     named in ``notes`` by its path and left out; InputError names the key when the value is
     not a resource or a Bundle at all."""
-    from clotwatch.fhir.read import read_bundle, read_resource
+    from clotwatch.fhir.elements import Entry
+    from clotwatch.fhir.read import read_bundle, read_view
 
     where = f"prefetch.{key}"
     if not isinstance(value, Mapping):
@@ -321,12 +322,10 @@ def _read(key: str, value: Any, template: str | None, notes: list[str]) -> list[
     if key == "patient":
         if kind != "Patient":
             raise InputError(where, f"must be a Patient resource, not {kind!r}")
-        model, problem = read_resource(value, where)
+        model, problem = read_view(value, where)
         if problem is not None:
             raise InputError(where, problem)
-        from fhir.resources.R4B.bundle import BundleEntry
-
-        return [BundleEntry.model_construct(resource=model)]
+        return [Entry(fullUrl=None, resource=model)]
     if kind != "Bundle":
         raise InputError(where, f"must be a searchset Bundle, not {kind!r}")
     try:
@@ -342,9 +341,8 @@ def _read(key: str, value: Any, template: str | None, notes: list[str]) -> list[
 def patient_data(call: HookCall, gathered: Gathered, now: datetime,
                  templates: Mapping[str, str] | None = None) -> Any:
     """The Derivation (``clotwatch.fhir.derive``) of the gathered prefetch data."""
-    from fhir.resources.R4B.bundle import Bundle
-
     from clotwatch.fhir import derive
+    from clotwatch.fhir.elements import ViewBundle
 
     patient_id = str(call.context.get("patientId") or "")
     entries: list[Any] = []
@@ -363,8 +361,8 @@ def patient_data(call: HookCall, gathered: Gathered, now: datetime,
             if key != "patient" and resource.get_resource_type() == "Patient":
                 continue  # an _include of the patient: the 'patient' key has it
             entries.append(entry)
-    # Entries were validated above; the collection is assembled without validating twice.
-    combined = Bundle.model_construct(type="collection", entry=entries)
+    # Entries were read above; the collection is assembled without reading them twice.
+    combined = ViewBundle(type="collection", entry=entries)
     try:
         derivation = derive(combined, now)
     except MappingError as exc:
