@@ -13,23 +13,11 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from clotwatch.api import create_app
-from clotwatch.config import Settings
 from clotwatch.core.activity import Sample
 from clotwatch.service import activity
 
-from .conftest import PASSWORD, Clock, World, fresh_db, make_world
+from .conftest import PASSWORD, World
 from .webflow import sign_in
-
-
-@pytest.fixture
-def app_world(tmp_path: Path, clock: Clock,
-              migrated_template: Path) -> Iterator[tuple[World, TestClient]]:
-    app = create_app(Settings(data_dir=tmp_path / "d",
-                              database_url=fresh_db(migrated_template, tmp_path)),
-                     clock=clock, migrate=True)
-    with TestClient(app) as client:
-        yield make_world(app.state.store, clock), client
 
 
 def _store_fortnight(world: World) -> None:

@@ -4,32 +4,17 @@ field, and a journey added from the travel plan, in English and Russian."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
-import pytest
 from fastapi.testclient import TestClient
 
-from clotwatch.api import create_app
-from clotwatch.config import Settings
 from clotwatch.core.activity import Sample
 from clotwatch.core.travel import RISK_FACTORS
 from clotwatch.service import activity, followup, movement
 from clotwatch.service.activity_planner import plan_move_reminders
 
-from .conftest import PASSWORD, Clock, World, fresh_db, make_world
+from .conftest import PASSWORD, World
 from .webflow import post, sign_in
-
-
-@pytest.fixture
-def app_world(tmp_path: Path, clock: Clock,
-              migrated_template: Path) -> Iterator[tuple[World, TestClient]]:
-    app = create_app(Settings(data_dir=tmp_path / "d",
-                              database_url=fresh_db(migrated_template, tmp_path)),
-                     clock=clock, migrate=True)
-    with TestClient(app) as client:
-        yield make_world(app.state.store, clock), client
 
 
 def test_the_person_sets_their_reminders_and_sees_the_notice(
