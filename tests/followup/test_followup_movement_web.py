@@ -4,6 +4,7 @@ field, and a journey added from the travel plan, in English and Russian."""
 
 from __future__ import annotations
 
+import html
 from datetime import UTC, datetime, timedelta
 
 from fastapi.testclient import TestClient
@@ -83,3 +84,28 @@ def test_a_journey_from_the_travel_plan(app_world: tuple[World, TestClient]) -> 
     assert "a reminder after 60 minutes still" in page
     assert post(client, "/en/me/journey/off", {}, token_from="/en/me").status_code == 303
     assert "During your journey" not in client.get("/en/me").text
+
+
+def test_a_refused_setting_is_worded_in_the_page_language(
+        app_world: tuple[World, TestClient]) -> None:
+    # The service's reason, through the web catalogue: Russian on /ru, English on /en, and
+    # the field still named.
+    _, client = app_world
+    sign_in(client, "alice@example.org", PASSWORD)
+    low, high = movement.THRESHOLD_RANGE
+    said = {lang: html.unescape(post(client, f"/{lang}/me/movement", {"move_threshold": "10"},
+                                     token_from="/en/me").text) for lang in ("en", "ru")}
+    assert f"move_threshold: enter a whole number of minutes from {low} to {high}" in said["en"]
+    assert f"move_threshold: введите целое число минут от {low} до {high}" in said["ru"]
+    assert "enter a whole" not in said["ru"]
+    channel = post(client, "/ru/me/movement", {"move_channel": "fax"}, token_from="/en/me")
+    assert channel.status_code == 422
+    assert "move_channel: выберите email, webpush, app или off" in channel.text
+    journey = {"depart": "2026-11-24T14:00:00+01:00", "arrive": "2026-11-24T12:00:00+01:00",
+               "move_every": "60"}
+    assert "arrive: must be after the departure" in post(
+        client, "/en/me/journey", journey, token_from="/en/me").text
+    assert "arrive: должно быть позже отправления" in post(
+        client, "/ru/me/journey", journey, token_from="/en/me").text
+    assert "depart: это не дата и время" in post(
+        client, "/ru/me/journey", {**journey, "depart": "soon"}, token_from="/en/me").text

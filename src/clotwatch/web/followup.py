@@ -29,6 +29,7 @@ from clotwatch.store.followup_models import Clinic, User
 from clotwatch.web import activity_charts, charts, csrf
 from clotwatch.web.forms import convert
 from clotwatch.web.i18n import gettext
+from clotwatch.web.reasons import reason_text
 from clotwatch.web.render import render
 from clotwatch.web.routes import PageRoute, checked_form, not_found
 
@@ -82,9 +83,11 @@ def _denied(request: Request, lang: str, status: int = 404) -> Response:
 
 
 def _field_error(request: Request, lang: str, exc: InputError) -> Response:
+    """The 422 page naming the field and the reason (in the page's language: web.reasons)."""
     _ = gettext(lang)
+    reason = reason_text(exc.reason, lang)
     return render(request, lang, "error.html", status_code=422, title=_("Please check"),
-                  message=f"{exc.field}: {exc.reason}" if exc.field else exc.reason)
+                  message=f"{exc.field}: {reason}" if exc.field else reason)
 
 
 def _text(form: FormData, name: str, limit: int = 500) -> str:
