@@ -99,15 +99,17 @@ def test_upload_progress_refusal_and_the_movement_charts(
         expect(patient.locator("#activity-file")).to_be_visible()
         assert patient.locator("#chart-steps-t").count() == 0  # no data yet
 
-        # A bad file: refused whole, with the record and the reason.
+        # A bad file: refused whole, with the record and the reason, in the page's language.
         bad = tmp_path / "steps.csv"
         bad.write_text("start,end,steps\n"
                        "2026-11-03T08:00:00+01:00,2026-11-03T08:15:00+01:00,10\n"
                        "2026-11-03T09:00:00+01:00,2026-11-03T08:15:00+01:00,10\n")
         patient.set_input_files("#activity-file", str(bad))
         patient.locator("form[data-upload-progress] button[type=submit]").click()
-        expect(patient.locator("main")).to_contain_text("line 3")
-        expect(patient.locator("main")).to_contain_text("nothing was stored")
+        line, nothing = {"en": ("line 3", "nothing was stored"),
+                         "ru": ("строка 3", "ничего не сохранено")}[lang]
+        expect(patient.locator("main")).to_contain_text(line)
+        expect(patient.locator("main")).to_contain_text(nothing)
         accessible(patient, axe)
         shoot(patient, f"activity-upload-refused-{lang}")
 

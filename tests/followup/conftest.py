@@ -9,15 +9,20 @@ and the personas every test uses (as healthchecks does: alice, bob, charlie ...)
 from __future__ import annotations
 
 import shutil
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from argon2 import PasswordHasher
+from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from clotwatch.api import create_app
+from clotwatch.config import Settings
 from clotwatch.service import accounts, followup
 from clotwatch.service.accounts import Principal
 from clotwatch.store import Store, open_store, upgrade
@@ -127,3 +132,41 @@ def make_world(store: Store, clock: Clock) -> World:
 @pytest.fixture
 def world(store: Store, clock: Clock) -> World:
     return make_world(store, clock)
+
+
+@pytest.fixture
+def app_world(tmp_path: Path, clock: Clock,
+              migrated_template: Path) -> Iterator[tuple[World, TestClient]]:
+    """The web app (pages and API) on a fresh copy of the template, with the personas."""
+    app = create_app(Settings(data_dir=tmp_path / "data",
+                              database_url=fresh_db(migrated_template, tmp_path)),
+                     clock=clock, migrate=True)
+    with TestClient(app) as client:
+        yield make_world(app.state.store, clock), client
+
+
+@pytest.fixture
+def world_app(app_world: tuple[World, TestClient]) -> tuple[World, TestClient]:
+    """``app_world`` by the name the page tests use."""
+    return app_world
+
+
+@pytest.fixture
+def api(app_world: tuple[World, TestClient]) -> tuple[World, TestClient]:
+    """``app_world`` by the name the API tests use."""
+    return app_world
+
+
+def fuzz_app(prefix: str) -> tuple[Any, World]:
+    """An app and its personas for Schemathesis, made when the test module is imported (the
+    schema needs the app before any fixture runs): a database in a new temporary folder
+    named ``prefix``..., with test-sized password hashing while the personas are made."""
+    real, accounts.HASHER = accounts.HASHER, PasswordHasher(time_cost=1, memory_cost=1024,
+                                                            parallelism=1)
+    try:
+        data = Path(tempfile.mkdtemp(prefix=prefix))
+        app = create_app(Settings(data_dir=data, database_url=f"sqlite:///{data}/f.db"),
+                         clock=Clock(), migrate=True)
+        return app, make_world(app.state.store, Clock())
+    finally:
+        accounts.HASHER = real

@@ -4,8 +4,6 @@ or hostile bodies."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,11 +13,9 @@ from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from sqlalchemy import func, select
 
-from clotwatch.api import create_app
-from clotwatch.config import Settings
 from clotwatch.store.activity_models import ActivitySample
 
-from .conftest import Clock, World, fresh_db, make_world
+from .conftest import World, fuzz_app
 from .test_followup_api import token
 
 URL = "/api/v1/activity"
@@ -31,16 +27,6 @@ def batch(n: int = 3, day: int = 23, steps: int = 120) -> dict[str, Any]:
                          "start": f"2026-11-{day}T{9 + h:02d}:00:00+01:00",
                          "end": f"2026-11-{day}T{9 + h:02d}:30:00+01:00", "steps": steps}
                         for h in range(n)]}
-
-
-@pytest.fixture
-def api(tmp_path: Path, clock: Clock,
-        migrated_template: Path) -> Iterator[tuple[World, TestClient]]:
-    app = create_app(Settings(data_dir=tmp_path / "d",
-                              database_url=fresh_db(migrated_template, tmp_path)),
-                     clock=clock, migrate=True)
-    with TestClient(app) as client:
-        yield make_world(app.state.store, clock), client
 
 
 def stored(world: World) -> int:
@@ -130,22 +116,8 @@ def test_raw_junk_and_a_too_large_body(api: tuple[World, TestClient]) -> None:
 # --- Schemathesis, with a patient's token so the fuzzed bodies reach the store ---------------
 
 def _fuzz_app() -> tuple[object, dict[str, str]]:
-    import tempfile
-
-    from argon2 import PasswordHasher
-
-    from clotwatch.service import accounts
-
-    real, accounts.HASHER = accounts.HASHER, PasswordHasher(time_cost=1, memory_cost=1024,
-                                                            parallelism=1)
-    try:
-        data = Path(tempfile.mkdtemp(prefix="clotwatch-act-fuzz-"))
-        app = create_app(Settings(data_dir=data, database_url=f"sqlite:///{data}/f.db"),
-                         clock=Clock(), migrate=True)
-        world = make_world(app.state.store, Clock())
-        return app, token(world, "alice", WRITE)
-    finally:
-        accounts.HASHER = real
+    app, world = fuzz_app("clotwatch-act-fuzz-")
+    return app, token(world, "alice", WRITE)
 
 
 _APP, _HEADERS = _fuzz_app()

@@ -3,22 +3,16 @@ Schemathesis (with a valid token, so the routes behind authentication are fuzzed
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
 import schemathesis
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from sqlalchemy import select
 
-from clotwatch.api import create_app
-from clotwatch.config import Settings
 from clotwatch.service import accounts
 from clotwatch.store.followup_models import User
 
-from .conftest import Clock, World, fresh_db, make_world
+from .conftest import World, fuzz_app
 
 ALL = frozenset(accounts.SCOPES)
 SIGNS = {"short_of_breath": False, "chest_pain": False, "coughing_blood": False,
@@ -31,16 +25,6 @@ def token(world: World, name: str, scopes: frozenset[str] = ALL) -> dict[str, st
         user = session.scalars(select(User).where(User.id == world.users[name])).one()
         raw = accounts.create_api_token(session, user, "test", scopes, world.clock())
     return {"Authorization": f"Bearer {raw}"}
-
-
-@pytest.fixture
-def api(tmp_path: Path, clock: Clock,
-        migrated_template: Path) -> Iterator[tuple[World, TestClient]]:
-    settings_ = Settings(data_dir=tmp_path / "d",
-                         database_url=fresh_db(migrated_template, tmp_path))
-    app = create_app(settings_, clock=clock, migrate=True)
-    with TestClient(app) as client:
-        yield make_world(app.state.store, clock), client
 
 
 def test_no_token_is_401_and_a_missing_scope_403(api: tuple[World, TestClient]) -> None:
@@ -132,20 +116,8 @@ def test_fhir_export_over_the_api(api: tuple[World, TestClient]) -> None:
 # --- Schemathesis over the follow-up routes, authorised --------------------------------------
 
 def _fuzz_app() -> tuple[object, dict[str, str]]:
-    import tempfile
-
-    from argon2 import PasswordHasher
-
-    real, accounts.HASHER = accounts.HASHER, PasswordHasher(time_cost=1, memory_cost=1024,
-                                                            parallelism=1)
-    try:
-        data = Path(tempfile.mkdtemp(prefix="clotwatch-fu-fuzz-"))
-        app = create_app(Settings(data_dir=data, database_url=f"sqlite:///{data}/f.db"),
-                         clock=Clock(), migrate=True)
-        world = make_world(app.state.store, Clock())
-        return app, token(world, "clin_a")
-    finally:
-        accounts.HASHER = real
+    app, world = fuzz_app("clotwatch-fu-fuzz-")
+    return app, token(world, "clin_a")
 
 
 _APP, _HEADERS = _fuzz_app()

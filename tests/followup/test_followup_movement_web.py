@@ -4,32 +4,18 @@ field, and a journey added from the travel plan, in English and Russian."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import html
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
-import pytest
 from fastapi.testclient import TestClient
 
-from clotwatch.api import create_app
-from clotwatch.config import Settings
 from clotwatch.core.activity import Sample
 from clotwatch.core.travel import RISK_FACTORS
 from clotwatch.service import activity, followup, movement
 from clotwatch.service.activity_planner import plan_move_reminders
 
-from .conftest import PASSWORD, Clock, World, fresh_db, make_world
+from .conftest import PASSWORD, World
 from .webflow import post, sign_in
-
-
-@pytest.fixture
-def app_world(tmp_path: Path, clock: Clock,
-              migrated_template: Path) -> Iterator[tuple[World, TestClient]]:
-    app = create_app(Settings(data_dir=tmp_path / "d",
-                              database_url=fresh_db(migrated_template, tmp_path)),
-                     clock=clock, migrate=True)
-    with TestClient(app) as client:
-        yield make_world(app.state.store, clock), client
 
 
 def test_the_person_sets_their_reminders_and_sees_the_notice(
@@ -98,3 +84,28 @@ def test_a_journey_from_the_travel_plan(app_world: tuple[World, TestClient]) -> 
     assert "a reminder after 60 minutes still" in page
     assert post(client, "/en/me/journey/off", {}, token_from="/en/me").status_code == 303
     assert "During your journey" not in client.get("/en/me").text
+
+
+def test_a_refused_setting_is_worded_in_the_page_language(
+        app_world: tuple[World, TestClient]) -> None:
+    # The service's reason, through the web catalogue: Russian on /ru, English on /en, and
+    # the field still named.
+    _, client = app_world
+    sign_in(client, "alice@example.org", PASSWORD)
+    low, high = movement.THRESHOLD_RANGE
+    said = {lang: html.unescape(post(client, f"/{lang}/me/movement", {"move_threshold": "10"},
+                                     token_from="/en/me").text) for lang in ("en", "ru")}
+    assert f"move_threshold: enter a whole number of minutes from {low} to {high}" in said["en"]
+    assert f"move_threshold: введите целое число минут от {low} до {high}" in said["ru"]
+    assert "enter a whole" not in said["ru"]
+    channel = post(client, "/ru/me/movement", {"move_channel": "fax"}, token_from="/en/me")
+    assert channel.status_code == 422
+    assert "move_channel: выберите email, webpush, app или off" in channel.text
+    journey = {"depart": "2026-11-24T14:00:00+01:00", "arrive": "2026-11-24T12:00:00+01:00",
+               "move_every": "60"}
+    assert "arrive: must be after the departure" in post(
+        client, "/en/me/journey", journey, token_from="/en/me").text
+    assert "arrive: должно быть позже отправления" in post(
+        client, "/ru/me/journey", journey, token_from="/en/me").text
+    assert "depart: это не дата и время" in post(
+        client, "/ru/me/journey", {**journey, "depart": "soon"}, token_from="/en/me").text

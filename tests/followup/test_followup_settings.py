@@ -4,35 +4,21 @@ enrolment or on the patient page) and the patient's own quiet hours for reminder
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from datetime import date, time
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from clotwatch.api import create_app
-from clotwatch.config import Settings
 from clotwatch.errors import InputError
 from clotwatch.service import followup, followup_worker, rules
 from clotwatch.store.followup_models import Enrolment
 from clotwatch.store.outbox import OutboxMessage
 
-from .conftest import PASSWORD, Clock, World, fresh_db, make_world
+from .conftest import PASSWORD, World
 from .test_followup_service import checkin
 from .test_followup_web import checkin as web_checkin
 from .webflow import post, sign_in
-
-
-@pytest.fixture
-def world_app(tmp_path: Path, clock: Clock,
-              migrated_template: Path) -> Iterator[tuple[World, TestClient]]:
-    settings = Settings(data_dir=tmp_path / "data",
-                        database_url=fresh_db(migrated_template, tmp_path))
-    app = create_app(settings, clock=clock, migrate=True)
-    with TestClient(app) as client:
-        yield make_world(app.state.store, clock), client
 
 
 def _enrol_dave(world: World, doses_until_day: int | None) -> None:

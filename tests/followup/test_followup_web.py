@@ -5,33 +5,17 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
-from pathlib import Path
 
 import pyotp
 import pytest
 from fastapi.testclient import TestClient
 
-from clotwatch.api import create_app
-from clotwatch.config import Settings
-
-from .conftest import PASSWORD, Clock, World, fresh_db, make_world
+from .conftest import PASSWORD, Clock, World
 from .webflow import post, sign_in
 
 NO_SIGNS = {"short_of_breath": "false", "chest_pain": "false", "coughing_blood": "false",
             "fainting": "false", "cold_pale_numb_leg": "false",
          "fast_heartbeat": "false"}
-
-
-@pytest.fixture
-def world_app(tmp_path: Path, clock: Clock,
-              migrated_template: Path) -> Iterator[tuple[World, TestClient]]:
-    settings = Settings(data_dir=tmp_path / "data",
-                        database_url=fresh_db(migrated_template, tmp_path))
-    app = create_app(settings, clock=clock, migrate=True)
-    with TestClient(app) as client:
-        world = make_world(app.state.store, clock)
-        yield world, client
 
 
 def checkin(client: TestClient, signs: dict[str, str], **values: str) -> object:

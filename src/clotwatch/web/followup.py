@@ -29,6 +29,7 @@ from clotwatch.store.followup_models import Clinic, User
 from clotwatch.web import activity_charts, charts, csrf
 from clotwatch.web.forms import convert
 from clotwatch.web.i18n import gettext
+from clotwatch.web.reasons import reason_text
 from clotwatch.web.render import render
 from clotwatch.web.routes import PageRoute, checked_form, not_found
 
@@ -82,9 +83,11 @@ def _denied(request: Request, lang: str, status: int = 404) -> Response:
 
 
 def _field_error(request: Request, lang: str, exc: InputError) -> Response:
+    """The 422 page naming the field and the reason (in the page's language: web.reasons)."""
     _ = gettext(lang)
+    reason = reason_text(exc.reason, lang)
     return render(request, lang, "error.html", status_code=422, title=_("Please check"),
-                  message=f"{exc.field}: {exc.reason}" if exc.field else exc.reason)
+                  message=f"{exc.field}: {reason}" if exc.field else reason)
 
 
 def _text(form: FormData, name: str, limit: int = 500) -> str:
@@ -107,6 +110,33 @@ async def _call(request: Request, page_lang: str, fn: Callable[..., Any], *args:
         return _denied(request, page_lang, 403)
     except InputError as exc:
         return _field_error(request, page_lang, exc)
+
+
+async def signed_form(request: Request, lang: str) -> tuple[Principal, FormData] | Response:
+    """The signed-in principal and the posted, CSRF-checked form; or the page to show instead
+    (the redirect to sign in, or the 403 of an expired form), in that order."""
+    actor = await signed_in(request, lang)
+    if isinstance(actor, Response):
+        return actor
+    form = await checked_form(request, lang)
+    if isinstance(form, Response):
+        return form
+    return actor, form
+
+
+async def form_action(request: Request, lang: str, act: Callable[[Principal, FormData], Any],
+                      then: str | Callable[[FormData], str]) -> Response:
+    """A posted form that changes something and goes back: ``signed_form``, then
+    ``act(actor, form)`` in the thread pool (its NotFound, AccessDenied and InputError become
+    their pages, as ``_call``), then a 303 to ``then`` (or ``then(form)``)."""
+    found = await signed_form(request, lang)
+    if isinstance(found, Response):
+        return found
+    actor, form = found
+    done = await _call(request, lang, act, actor, form)
+    if isinstance(done, Response):
+        return done
+    return RedirectResponse(then if isinstance(then, str) else then(form), status_code=303)
 
 
 # --- sign-in, second factor, sign-out, reset -----------------------------------------------
@@ -528,21 +558,13 @@ async def _movement(request: Request, lang: str, actor: Principal,
 async def my_settings(request: Request, lang: str) -> Response:
     """Time zone, reminder time, quiet hours and language (reminders come at that local
     time, moved out of the quiet hours)."""
-    actor = await signed_in(request, lang)
-    if isinstance(actor, Response):
-        return actor
-    form = await checked_form(request, lang)
-    if isinstance(form, Response):
-        return form
-    done = await _call(request, lang, followup.set_preferences, request.app.state.store, actor,
-                       time_zone=_text(form, "timezone", 64),
-                       reminder_time=_text(form, "reminder_time", 5),
-                       lang=_text(form, "language", 2) or lang, now=_now(request),
-                       quiet_start=_text(form, "quiet_start", 5),
-                       quiet_end=_text(form, "quiet_end", 5))
-    if isinstance(done, Response):
-        return done
-    return RedirectResponse(f"/{lang}/me", status_code=303)
+    store = request.app.state.store
+    return await form_action(request, lang, lambda actor, form: followup.set_preferences(
+        store, actor, time_zone=_text(form, "timezone", 64),
+        reminder_time=_text(form, "reminder_time", 5),
+        lang=_text(form, "language", 2) or lang, now=_now(request),
+        quiet_start=_text(form, "quiet_start", 5), quiet_end=_text(form, "quiet_end", 5)),
+        then=f"/{lang}/me")
 
 
 def _push_key(request: Request) -> str | None:
@@ -572,12 +594,10 @@ async def _push_state(request: Request, actor: Principal) -> dict[str, Any]:
 async def push_subscribe(request: Request, lang: str) -> Response:
     """Store this browser's Web Push subscription (posted by static/push.js with the CSRF
     token); reminders then come by push."""
-    actor = await signed_in(request, lang)
-    if isinstance(actor, Response):
-        return actor
-    form = await checked_form(request, lang)
-    if isinstance(form, Response):
-        return form
+    found = await signed_form(request, lang)
+    if isinstance(found, Response):
+        return found
+    actor, form = found
     if _push_key(request) is None:
         return _field_error(request, lang, InputError("endpoint", "push is not set up on this "
                                                                   "server"))
@@ -593,17 +613,11 @@ async def push_subscribe(request: Request, lang: str) -> Response:
 @router.post("/{lang}/me/push/off")
 async def push_off(request: Request, lang: str) -> Response:
     """Stop notifications to every browser: reminders come by email again."""
-    actor = await signed_in(request, lang)
-    if isinstance(actor, Response):
-        return actor
-    form = await checked_form(request, lang)
-    if isinstance(form, Response):
-        return form
-    done = await _call(request, lang, followup.remove_push_subscriptions,
-                       request.app.state.store, actor, _now(request))
-    if isinstance(done, Response):
-        return done
-    return RedirectResponse(_safe_next(_text(form, "next", 200), lang), status_code=303)
+    store = request.app.state.store
+    return await form_action(
+        request, lang,
+        lambda actor, form: followup.remove_push_subscriptions(store, actor, _now(request)),
+        then=lambda form: _safe_next(_text(form, "next", 200), lang))
 
 
 def _preferences(request: Request, actor: Principal) -> dict[str, str]:
@@ -619,12 +633,10 @@ def _preferences(request: Request, actor: Principal) -> dict[str, str]:
 @router.post("/{lang}/me/caregivers")
 async def invite_caregiver(request: Request, lang: str) -> Response:
     """The patient invites a caregiver: a link, a code and a QR to hand over."""
-    actor = await signed_in(request, lang)
-    if isinstance(actor, Response):
-        return actor
-    form = await checked_form(request, lang)
-    if isinstance(form, Response):
-        return form
+    found = await signed_form(request, lang)
+    if isinstance(found, Response):
+        return found
+    actor, form = found
     store = request.app.state.store
     issued = await _call(request, lang, followup.invite_caregiver, store, actor, _now(request))
     if isinstance(issued, Response):
@@ -643,21 +655,16 @@ async def invite_caregiver(request: Request, lang: str) -> Response:
 @router.post("/{lang}/me/withdraw")
 async def withdraw(request: Request, lang: str) -> Response:
     """The patient withdraws a clinic's or a caregiver's access."""
-    actor = await signed_in(request, lang)
-    if isinstance(actor, Response):
-        return actor
-    form = await checked_form(request, lang)
-    if isinstance(form, Response):
-        return form
-    try:
-        item = int(_text(form, "id", 20))
-    except ValueError:
-        return _field_error(request, lang, InputError("id", "not a number"))
-    done = await _call(request, lang, followup.withdraw, request.app.state.store, actor,
-                       _text(form, "kind", 20), item, _now(request))
-    if isinstance(done, Response):
-        return done
-    return RedirectResponse(f"/{lang}/me", status_code=303)
+    store = request.app.state.store
+
+    def act(actor: Principal, form: FormData) -> None:
+        try:
+            item = int(_text(form, "id", 20))
+        except ValueError:
+            raise InputError("id", "not a number") from None
+        followup.withdraw(store, actor, _text(form, "kind", 20), item, _now(request))
+
+    return await form_action(request, lang, act, then=f"/{lang}/me")
 
 
 @router.get("/{lang}/me/checkin")
@@ -707,12 +714,10 @@ def _read_signs(form: FormData) -> tuple[dict[str, bool | None], dict[str, str]]
 async def checkin_signs(request: Request, lang: str) -> Response:
     """A warning sign: the emergency screen at once (and the check-in is stored, opening the
     care team's alert, after the screen's content is decided). Otherwise step 2."""
-    actor = await signed_in(request, lang)
-    if isinstance(actor, Response):
-        return actor
-    form = await checked_form(request, lang)
-    if isinstance(form, Response):
-        return form
+    found = await signed_form(request, lang)
+    if isinstance(found, Response):
+        return found
+    actor, form = found
     signs, errors = _read_signs(form)
     if errors:
         return render(request, lang, "fu_checkin_signs.html", status_code=422,
@@ -750,12 +755,10 @@ NUMBER_FIELDS = {"calf_left_cm": "number", "calf_right_cm": "number", "leg_pain"
 @router.post("/{lang}/me/checkin")
 async def checkin_submit(request: Request, lang: str) -> Response:
     """Step 2: the measurements and symptoms; stored in one transaction with its alerts."""
-    actor = await signed_in(request, lang)
-    if isinstance(actor, Response):
-        return actor
-    form = await checked_form(request, lang)
-    if isinstance(form, Response):
-        return form
+    found = await signed_form(request, lang)
+    if isinstance(found, Response):
+        return found
+    actor, form = found
     errors: dict[str, str] = {}
     try:
         raw_signs = json.loads(_text(form, "signs", 1000) or "{}")
@@ -887,12 +890,10 @@ async def _export(request: Request, lang: str, media_type: str, filename: str,
 @router.post("/{lang}/me/delete")
 async def delete_me(request: Request, lang: str) -> Response:
     """Delete the account and every stored datum (the password confirms)."""
-    actor = await signed_in(request, lang)
-    if isinstance(actor, Response):
-        return actor
-    form = await checked_form(request, lang)
-    if isinstance(form, Response):
-        return form
+    found = await signed_form(request, lang)
+    if isinstance(found, Response):
+        return found
+    actor, form = found
     done = await _call(request, lang, followup.delete_account, request.app.state.store, actor,
                        _text(form, "password", 300), _now(request))
     if isinstance(done, Response):
@@ -955,34 +956,24 @@ VILLALTA_LABELS = {
 @router.post("/{lang}/care/patients/{patient_id}/visit")
 async def visit(request: Request, lang: str, patient_id: int) -> Response:
     """A clinician records the Villalta rating of a visit (symptoms and signs)."""
-    actor = await signed_in(request, lang)
-    if isinstance(actor, Response):
-        return actor
-    form = await checked_form(request, lang)
-    if isinstance(form, Response):
-        return form
-    try:
+    store = request.app.state.store
+
+    def act(actor: Principal, form: FormData) -> None:
         grades = {item: convert(f"villalta.{item}", "integer", _text(form, f"villalta.{item}", 5))
                   for item in followup.VILLALTA_ITEMS}
         ulcer = convert("venous_ulcer", "bool", _text(form, "venous_ulcer", 10))
-    except InputError as exc:
-        return _field_error(request, lang, exc)
-    done = await _call(request, lang, followup.record_visit, request.app.state.store, actor,
-                       patient_id, grades, ulcer, _now(request))
-    if isinstance(done, Response):
-        return done
-    return RedirectResponse(f"/{lang}/care/patients/{patient_id}", status_code=303)
+        followup.record_visit(store, actor, patient_id, grades, ulcer, _now(request))
+
+    return await form_action(request, lang, act, then=f"/{lang}/care/patients/{patient_id}")
 
 
 @router.post("/{lang}/care/alerts/{alert_id}")
 async def alert_action(request: Request, lang: str, alert_id: int) -> Response:
     """Acknowledge, snooze or resolve one alert; htmx swaps the alert in place."""
-    actor = await signed_in(request, lang)
-    if isinstance(actor, Response):
-        return actor
-    form = await checked_form(request, lang)
-    if isinstance(form, Response):
-        return form
+    found = await signed_form(request, lang)
+    if isinstance(found, Response):
+        return found
+    actor, form = found
     hours_text = _text(form, "hours", 10)
     try:
         hours = float(hours_text) if hours_text else None
@@ -1004,24 +995,19 @@ async def alert_action(request: Request, lang: str, alert_id: int) -> Response:
 async def adjust_schedule(request: Request, lang: str, enrolment_id: int) -> Response:
     """A clinician sets a patient's check-in interval (empty: the programme's own) and how
     long the dose questions apply (if the form has the ``doses`` choice)."""
-    actor = await signed_in(request, lang)
-    if isinstance(actor, Response):
-        return actor
-    form = await checked_form(request, lang)
-    if isinstance(form, Response):
-        return form
-    try:
+    store = request.app.state.store
+
+    def act(actor: Principal, form: FormData) -> None:
         days = convert("interval_days", "integer", _text(form, "interval_days", 5))
         doses: int | None | bool = _doses_until_day(form) if "doses" in form else False
-    except InputError as exc:
-        return _field_error(request, lang, exc)
-    done = await _call(request, lang, followup.set_interval, request.app.state.store, actor,
-                       enrolment_id, days, _now(request), doses_until_day=doses)
-    if isinstance(done, Response):
-        return done
-    return RedirectResponse(f"/{lang}/care/patients/{_text(form, 'patient', 12)}"
-                            if _text(form, "patient", 12).isdigit() else f"/{lang}/care",
-                            status_code=303)
+        followup.set_interval(store, actor, enrolment_id, days, _now(request),
+                              doses_until_day=doses)
+
+    def back(form: FormData) -> str:
+        patient = _text(form, "patient", 12)
+        return f"/{lang}/care/patients/{patient}" if patient.isdigit() else f"/{lang}/care"
+
+    return await form_action(request, lang, act, then=back)
 
 
 @router.get("/{lang}/care/enrol")
@@ -1041,12 +1027,10 @@ async def enrol_form(request: Request, lang: str) -> Response:
 @router.post("/{lang}/care/enrol")
 async def enrol(request: Request, lang: str) -> Response:
     """Issue the invitation: link, code and QR, single-use, for seven days."""
-    actor = await signed_in(request, lang)
-    if isinstance(actor, Response):
-        return actor
-    form = await checked_form(request, lang)
-    if isinstance(form, Response):
-        return form
+    found = await signed_form(request, lang)
+    if isinstance(found, Response):
+        return found
+    actor, form = found
     try:
         clinic_id = int(_text(form, "clinic", 20))
         start = _start(form)
@@ -1093,12 +1077,10 @@ async def clinic_settings(request: Request, lang: str, clinic_id: int) -> Respon
 @router.post("/{lang}/clinic/{clinic_id}")
 async def clinic_update(request: Request, lang: str, clinic_id: int) -> Response:
     """Require TOTP, or invite a clinician or admin."""
-    actor = await signed_in(request, lang)
-    if isinstance(actor, Response):
-        return actor
-    form = await checked_form(request, lang)
-    if isinstance(form, Response):
-        return form
+    found = await signed_form(request, lang)
+    if isinstance(found, Response):
+        return found
+    actor, form = found
     store, now = request.app.state.store, _now(request)
     if _text(form, "action", 20) == "invite":
         issued = await _call(request, lang, followup.invite_staff, store, actor, clinic_id,

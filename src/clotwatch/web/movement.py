@@ -12,15 +12,15 @@ from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from clotwatch.errors import InputError
 from clotwatch.service import movement
 from clotwatch.service.accounts import Principal
 from clotwatch.service.followup import NotFound
-from clotwatch.web.followup import _call, _now, _text, signed_in
-from clotwatch.web.routes import PageRoute, checked_form
+from clotwatch.web.followup import _now, _text, form_action
+from clotwatch.web.routes import PageRoute
 
 router = APIRouter(include_in_schema=False, route_class=PageRoute)
 
@@ -43,35 +43,20 @@ async def section(request: Request, actor: Principal, patient_id: int) -> dict[s
 @router.post("/{lang}/me/movement")
 async def my_movement(request: Request, lang: str) -> Response:
     """The person's threshold, gap and channel (each checked; nothing stored on a bad one)."""
-    actor = await signed_in(request, lang)
-    if isinstance(actor, Response):
-        return actor
-    form = await checked_form(request, lang)
-    if isinstance(form, Response):
-        return form
-    done = await _call(request, lang, movement.set_movement, request.app.state.store, actor,
-                       actor.user_id, _now(request), threshold=_text(form, "move_threshold", 10),
-                       gap=_text(form, "move_gap", 10), channel=_text(form, "move_channel", 10))
-    if isinstance(done, Response):
-        return done
-    return RedirectResponse(f"/{lang}/me#movement-settings-h", status_code=303)
+    store = request.app.state.store
+    return await form_action(request, lang, lambda actor, form: movement.set_movement(
+        store, actor, actor.user_id, _now(request), threshold=_text(form, "move_threshold", 10),
+        gap=_text(form, "move_gap", 10), channel=_text(form, "move_channel", 10)),
+        then=f"/{lang}/me#movement-settings-h")
 
 
 @router.post("/{lang}/care/patients/{patient_id}/movement")
 async def patient_movement(request: Request, lang: str, patient_id: int) -> Response:
     """A clinician of the patient's clinic sets the threshold."""
-    actor = await signed_in(request, lang)
-    if isinstance(actor, Response):
-        return actor
-    form = await checked_form(request, lang)
-    if isinstance(form, Response):
-        return form
-    done = await _call(request, lang, movement.set_movement, request.app.state.store, actor,
-                       patient_id, _now(request), threshold=_text(form, "move_threshold", 10))
-    if isinstance(done, Response):
-        return done
-    return RedirectResponse(f"/{lang}/care/patients/{patient_id}#movement-settings-h",
-                            status_code=303)
+    store = request.app.state.store
+    return await form_action(request, lang, lambda actor, form: movement.set_movement(
+        store, actor, patient_id, _now(request), threshold=_text(form, "move_threshold", 10)),
+        then=f"/{lang}/care/patients/{patient_id}#movement-settings-h")
 
 
 def _moment(field: str, text: str) -> datetime:
@@ -96,30 +81,15 @@ def _journey(request: Request, actor: Principal, depart: str, arrive: str,
 async def add_journey(request: Request, lang: str) -> Response:
     """A journey from the travel plan: the reminders to move follow its cadence while it
     lasts."""
-    actor = await signed_in(request, lang)
-    if isinstance(actor, Response):
-        return actor
-    form = await checked_form(request, lang)
-    if isinstance(form, Response):
-        return form
-    done = await _call(request, lang, _journey, request, actor, _text(form, "depart", 40),
-                       _text(form, "arrive", 40), _text(form, "move_every", 10))
-    if isinstance(done, Response):
-        return done
-    return RedirectResponse(f"/{lang}/me#movement-settings-h", status_code=303)
+    return await form_action(request, lang, lambda actor, form: _journey(
+        request, actor, _text(form, "depart", 40), _text(form, "arrive", 40),
+        _text(form, "move_every", 10)), then=f"/{lang}/me#movement-settings-h")
 
 
 @router.post("/{lang}/me/journey/off")
 async def remove_journey(request: Request, lang: str) -> Response:
     """Forget the journey: the usual reminders again."""
-    actor = await signed_in(request, lang)
-    if isinstance(actor, Response):
-        return actor
-    form = await checked_form(request, lang)
-    if isinstance(form, Response):
-        return form
-    done = await _call(request, lang, movement.remove_journey, request.app.state.store, actor,
-                       _now(request))
-    if isinstance(done, Response):
-        return done
-    return RedirectResponse(f"/{lang}/me#movement-settings-h", status_code=303)
+    store = request.app.state.store
+    return await form_action(
+        request, lang, lambda actor, form: movement.remove_journey(store, actor, _now(request)),
+        then=f"/{lang}/me#movement-settings-h")
