@@ -264,3 +264,33 @@ def test_bed_phrases_with_a_possessive_or_a_duration() -> None:
         "confined_over_72h")
     assert _inputs("She denies any days in bed.", "wells-pe").get(
         "immobilization_or_surgery") is not True
+
+
+# --- Treatment for a past event implies the event ---------------------------------------------
+
+@pytest.mark.parametrize(
+    ("note", "expected"),
+    [
+        ("He is on a blood thinner after a pulmonary embolism.", True),
+        ("She takes warfarin for a DVT.", True),
+        ("Remains on lifelong apixaban since her PE.", True),
+        ("She is anticoagulated for a prior DVT.", True),
+        ("Chronically anticoagulated following a DVT.", True),
+        # a denial of the treatment is not a denial of the event it followed
+        ("He is no longer on a blood thinner after his PE.", True),
+        ("Stopped warfarin since the DVT.", True),
+        # today's treatment, prophylaxis, a plan or a doubt is not a previous event
+        ("Started on apixaban for DVT.", None),
+        ("Discharged on rivaroxaban for the DVT.", None),
+        ("On apixaban for DVT prophylaxis.", None),
+        ("Will need a blood thinner if a PE is found.", None),
+        ("On warfarin for suspected DVT.", None),
+        # the treatment words do not reach another event far along the sentence
+        ("She takes warfarin for atrial fibrillation and her mother had a DVT.", None),
+        # a denied event stays denied
+        ("No history of DVT or PE; on warfarin for atrial fibrillation.", False),
+    ],
+)
+def test_treatment_for_a_past_event_implies_the_event(note: str, expected: bool | None) -> None:
+    assert _inputs(note, "wells-pe").get("previous_vte") is expected
+    assert _inputs(note, "perc").get("previous_vte") is expected
