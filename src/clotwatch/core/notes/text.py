@@ -5,8 +5,8 @@ clinical text breaks at sentence punctuation followed by a capital or a digit, a
 and at list items or section headings that start a line, but not after abbreviations ("Dr.",
 "e.g.", "approx.") or inside decimals ("3.5 cm"). A full stop with no space after it still ends
 a sentence when a word follows ("(PE).The patient", "normal.Her mother"), unless the word before
-is an abbreviation, an initial or a dotted form ("i.v.", "U.S."). Offsets always point into the note as given,
-so the evidence shown to a clinician is the note's own words.
+is an abbreviation, an initial or a dotted form ("i.v.", "U.S."). Offsets always point into
+the note as given, so the evidence shown to a clinician is the note's own words.
 
 Section headings ("Family history:", "PMH:") carry a ConText category over the lines below
 them until the next heading or blank line (the idea of medspaCy's sectionizer, Eyre H et al.,
