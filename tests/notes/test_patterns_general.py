@@ -294,3 +294,41 @@ def test_bed_phrases_with_a_possessive_or_a_duration() -> None:
 def test_treatment_for_a_past_event_implies_the_event(note: str, expected: bool | None) -> None:
     assert _inputs(note, "wells-pe").get("previous_vte") is expected
     assert _inputs(note, "perc").get("previous_vte") is expected
+
+
+# --- The reason for this presentation is recent; the person is some time after an event ------
+
+@pytest.mark.parametrize(
+    ("note", "expected"),
+    [
+        ("Came to the hospital after a fall, resulting in a fracture of her hip.", True),
+        ("He presents with a left femoral shaft fracture.", True),
+        ("Admitted following a fall with a tibial fracture.", True),
+        # an explicit date still wins; a denial, a past or another sentence does not count
+        ("He presents with a hip fracture sustained 3 months ago.", None),
+        ("She presents with leg pain and has no history of hip fracture.", False),
+        ("She presented with chest pain. She once had a hip fracture.", None),
+        ("Presents with calf pain, fever and a cough productive of green sputum for a week, "
+         "and she mentions a hip fracture.", None),  # too far from the presenting words
+        ("Presents after a fall; X-ray to rule out hip fracture.", None),
+    ],
+)
+def test_the_reason_for_this_presentation_is_recent(note: str, expected: bool | None) -> None:
+    assert _inputs(note, "caprini-2005").get("hip_pelvis_leg_fracture") is expected
+
+
+@pytest.mark.parametrize(
+    ("note", "expected"),
+    [
+        ("61-year-old man ten days after knee surgery with a painful left calf.", True),
+        ("She is now 3 weeks post hip replacement.", True),
+        ("She presented 10 days after a hip replacement with calf pain.", True),
+        # too long ago for the 12-week window: unknown, never a 'no' from the time alone
+        ("A woman five months after knee surgery.", None),
+        # dated from another event, not from today
+        ("He developed a rash ten days after knee surgery.", None),
+        ("The wound broke down ten days after knee surgery in 2019.", None),
+    ],
+)
+def test_the_person_is_some_time_after_an_event(note: str, expected: bool | None) -> None:
+    assert _inputs(note, "wells-dvt").get("bedridden_or_major_surgery") is expected

@@ -223,12 +223,31 @@ _AGO = re.compile(
     r"|\b(?:within|in|during|over) the (?:past|last|previous)\s+(?P<n3>\d+|one|two|three|four|"
     r"five|six|seven|eight|nine|ten|eleven|twelve|few|several)\s+(?P<u3>hour|day|week|month)s?\b"
     r"|\b(?P<today>yesterday|today|this morning|tonight|overnight)\b"
-    r"|\b(?:post-?operative day|POD)\s*#?\s*(?P<pod>\d+)\b",
+    r"|\b(?:post-?operative day|POD)\s*#?\s*(?P<pod>\d+)\b"
+    # The person, now, is some time after an event: "a 61-year-old man ten days after knee
+    # surgery", "she is now 3 weeks post hip replacement". Only after the person or a 'now'
+    # word: "developed a DVT ten days after surgery" dates the DVT from the surgery, not today.
+    r"|\b(?:man|woman|male|female|patient|boy|girl|gentleman|lady|presents?|presented|"
+    r"presenting|admitted|is|now|currently|today)\s+(?:now\s+)?(?P<n4>\d+(?:\.\d+)?|an?|one|two|three|four|five|six|seven|"
+    r"eight|nine|ten|eleven|twelve|few|several)\s+(?P<u4>day|week|month)s?\s+"
+    r"(?:after|following|post|out from)\b",
     re.IGNORECASE,
 )
 _YEAR = re.compile(r"\b(?:in|since)\s+(?:\w+\s+)?(?:19|20)\d\d\b", re.IGNORECASE)
 _RECENT = re.compile(r"\b(?:recent(?:ly)?|just (?:had|underwent)|post-?op(?:erative(?:ly)?)?)\b",
                      re.IGNORECASE)
+# The reason for this presentation is recent: "came to the hospital after a fall, resulting in
+# a hip fracture", "presents with a femoral shaft fracture", "admitted following a collision".
+# The event must follow the phrase within PRESENTING_WORDS words (clotwatch's own limit, so that
+# a later clause of a long sentence is not dated by it); an explicit date still wins.
+_PRESENTING = re.compile(
+    r"\b(?:presents?|presented|presenting|came|comes|admitted|brought(?: in)?|arrived|arrives)"
+    r"(?:\s+(?:to|in|at|into)\s+(?:the\s+|our\s+)?(?:hospital|emergency (?:department|room)|"
+    r"ED|ER|A&E|casualty|clinic|surgery|office))?\s+(?:after|following|with|due to|because of)\b",
+    re.IGNORECASE,
+)
+PRESENTING_WORDS = 8
+_WORDS = re.compile(r"[A-Za-z0-9]+")
 
 
 def _days(m: re.Match[str]) -> float:
@@ -238,6 +257,10 @@ def _days(m: re.Match[str]) -> float:
         return 1.0
     if m.group("u2"):
         return _UNIT_DAYS[m.group("u2").lower()]
+    if m.group("u4"):
+        raw4 = m.group("n4").lower()
+        n4 = float(_NUMBER_WORDS[raw4]) if raw4 in _NUMBER_WORDS else float(raw4)
+        return n4 * _UNIT_DAYS[m.group("u4").lower()]
     if m.group("u3"):
         raw3 = m.group("n3").lower()
         n3 = float(_NUMBER_WORDS[raw3]) if raw3 in _NUMBER_WORDS else float(raw3)
@@ -398,6 +421,16 @@ class _Reader:
     def _evidence(self, value: Any, m: _Mention) -> Evidence:
         return Evidence(self.inp.id, value, m.status, m.sentence.text, m.start, m.end, m.cue)
 
+    @staticmethod
+    def _presenting(m: _Mention) -> bool:
+        """Whether the mention is what this presentation came with or after."""
+        at = m.start - m.sentence.start
+        return any(
+            p.end() <= at
+            and len(_WORDS.findall(m.sentence.text[p.end() : at])) <= PRESENTING_WORDS
+            for p in _PRESENTING.finditer(m.sentence.text)
+        )
+
     def _recent(self, m: _Mention) -> bool | None:
         """Within the rule's window? None when the note gives no time and no history cue."""
         if self.rule.within_days is None:
@@ -410,6 +443,8 @@ class _Reader:
                 "not known"
             )
             return False
+        if m.concept in self.rule.dated and self._presenting(m):
+            return True
         if m.concept in self.rule.dated and not _RECENT.search(m.sentence.text):
             # "within 4 weeks" cannot be answered by an undated operation: in a narrative it
             # is as often the treatment that followed, or a consultation, as a risk factor.
