@@ -576,9 +576,10 @@ def _holdout_section(holdouts: tuple[Holdout, ...]) -> list[str]:
         "misses listed here before it (one-shot row 31's family history, lost to a denial "
         "carried over a full stop with no space after it, \"(PE).The patient\"; vignette "
         "D26's \"on a blood thinner after a pulmonary embolism\"; D03's \"61-year-old man ten "
-        "days after knee surgery\"), by the general patterns \"a full stop glued to a "
-        "capitalised word ends the sentence\", \"ongoing treatment after or for an event "
-        "implies the event\" and \"the person, now, is some time after an event\". Before "
+        "days after knee surgery\"; row 31's \"in bed for the past 4 days\"), by the general "
+        "patterns \"a full stop glued to a capitalised word ends the sentence\", \"ongoing "
+        "treatment after or for an event implies the event\", \"the person, now, is some "
+        "time after an event\" and \"a stay in bed with its duration\". Before "
         "that round: one-shot notes precision 17/18, recall 17/19, one wrong no; vignettes "
         "11/11 and 11/15. D26's Wells DVT *previously documented DVT* stays missing: the "
         "note names a previous pulmonary embolism, not a DVT (Wells 2003).",

@@ -332,3 +332,52 @@ def test_the_reason_for_this_presentation_is_recent(note: str, expected: bool | 
 )
 def test_the_person_is_some_time_after_an_event(note: str, expected: bool | None) -> None:
     assert _inputs(note, "wells-dvt").get("bedridden_or_major_surgery") is expected
+
+
+# --- A stay in bed counts with its duration: more than three days ------------------------------
+
+@pytest.mark.parametrize(
+    ("note", "wells_pe", "caprini"),
+    [
+        ("He has been in bed for the past 4 days.", True, "confined_over_72h"),
+        ("Ten days in bed after the flu.", True, "confined_over_72h"),
+        ("In bed for a week.", True, "confined_over_72h"),
+        # a stay in bed shorter than the instruments' three days does not answer
+        ("He has been in bed for two days.", None, None),
+        ("Two days in bed with a cold.", None, None),
+        # denied or conditional
+        ("He has not been in bed for the past 4 days.", None, None),
+        ("If he stays in bed for the past 4 days, call.", None, None),
+    ],
+)
+def test_a_stay_in_bed_needs_more_than_three_days(
+    note: str, wells_pe: bool | None, caprini: str | None
+) -> None:
+    assert _inputs(note, "wells-pe").get("immobilization_or_surgery") is wells_pe
+    assert _inputs(note, "caprini-2005").get("mobility") == caprini
+
+
+# --- An either-or item is no only when each part is denied -------------------------------------
+
+@pytest.mark.parametrize(
+    ("note", "instrument", "input_id", "expected"),
+    [
+        ("He is not bedridden.", "wells-pe", "immobilization_or_surgery", None),
+        ("No recent surgery.", "wells-pe", "immobilization_or_surgery", None),
+        ("No recent surgery or immobilisation.", "wells-pe", "immobilization_or_surgery", False),
+        ("No history of DVT.", "wells-pe", "previous_vte", None),
+        ("Denies any previous pulmonary embolism.", "caprini-2005", "history_of_vte", None),
+        ("No history of DVT or PE.", "perc", "previous_vte", False),
+        ("Denies previous DVT. No prior pulmonary embolism.", "geneva-revised", "previous_vte",
+         False),
+        ("No recent trauma.", "perc", "recent_surgery_or_trauma", None),
+        ("No heart failure.", "padua", "heart_or_respiratory_failure", None),
+        # one part present is yes, whatever the other
+        ("Not bedridden; laparotomy 10 days ago.", "wells-pe", "immobilization_or_surgery",
+         True),
+    ],
+)
+def test_an_either_or_item_is_no_only_when_each_part_is_denied(
+    note: str, instrument: str, input_id: str, expected: bool | None
+) -> None:
+    assert _inputs(note, instrument).get(input_id) is expected

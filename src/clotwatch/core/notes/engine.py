@@ -106,6 +106,9 @@ class InputRule:
     # Numbers that must all be present and meet their thresholds for a yes, none of them
     # alone ({"bilirubin_uln": {"above": 2}, "liver_enzyme_uln": {"above": 3}}).
     measures_all: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
+    # An either-or item ("immobilisation or surgery", "previous DVT or PE") is answered no
+    # only when each of its concepts is denied: "not bedridden" says nothing about surgery.
+    deny_each: bool = False
     source: str = ""
 
     def concept_ids(self) -> set[str]:
@@ -509,17 +512,27 @@ class _Reader:
             need.add("family")
         return need <= m.categories
 
-    def _bool_from(self, concepts: Iterable[str]) -> tuple[bool | None, Evidence | None]:
+    def _bool_from(self, concepts: Iterable[str], *, deny_each: bool = False
+                   ) -> tuple[bool | None, Evidence | None]:
         yes: Evidence | None = None
         no: Evidence | None = None
+        undenied: list[str] = []
         for c in concepts:
+            denied = False
             for m in self.note.mentions(c):
                 if self._accepted(m):
                     yes = yes or self._evidence(True, m)
                 elif self._denied(m):
                     no = no or self._evidence(False, m)
+                    denied = True
+            if not denied:
+                undenied.append(c)
         if yes is not None:
             return True, yes
+        if no is not None and deny_each and undenied:
+            self.why_not.append(
+                f"the note denies only part of this item (not: {', '.join(undenied)})")
+            return None, None
         if no is not None:
             return False, no
         return None, None
@@ -555,7 +568,7 @@ class _Reader:
                 if v is False:
                     return False, ev
             return None, None
-        value, ev = self._bool_from(rule.concepts)
+        value, ev = self._bool_from(rule.concepts, deny_each=rule.deny_each)
         if value is True and ev is not None and ev.status != "present":
             # Only past mentions say yes: a current statement to the contrary wins.
             for c in rule.current_overrides:
