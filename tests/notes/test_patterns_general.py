@@ -368,6 +368,9 @@ def test_a_stay_in_bed_needs_more_than_three_days(
         ("No history of DVT.", "wells-pe", "previous_vte", None),
         ("Denies any previous pulmonary embolism.", "caprini-2005", "history_of_vte", None),
         ("No history of DVT or PE.", "perc", "previous_vte", False),
+        # the umbrella term names both parts
+        ("No history of VTE.", "wells-pe", "previous_vte", False),
+        ("No prior venous thromboembolism.", "caprini-2005", "history_of_vte", False),
         ("Denies previous DVT. No prior pulmonary embolism.", "geneva-revised", "previous_vte",
          False),
         ("No recent trauma.", "perc", "recent_surgery_or_trauma", None),
