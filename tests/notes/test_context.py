@@ -127,3 +127,54 @@ def test_sentence_offsets_point_into_the_note() -> None:
         assert text[s.start : s.end] == s.text
     assert [s.text for s in sentences(text)] == ["First line.", "- bullet one", "- bullet two",
                                                  "Last."]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a full stop, "?" or "!" glued to the next capitalised word ends the sentence
+        ("Denies chest pain or pulmonary embolism (PE).The patient is well.",
+         ["Denies chest pain or pulmonary embolism (PE).", "The patient is well."]),
+        ("No leg swelling.Her mother had a clot.", ["No leg swelling.", "Her mother had a clot."]),
+        ("HR 112.Calf tender.", ["HR 112.", "Calf tender."]),
+        ("Any haemoptysis?None reported.", ["Any haemoptysis?", "None reported."]),
+        # not after an abbreviation, an initial or a dotted form, nor inside a number
+        ("Seen by Dr.Smith today.", ["Seen by Dr.Smith today."]),
+        ("Anticoagulant, e.g.Apixaban, advised.", ["Anticoagulant, e.g.Apixaban, advised."]),
+        ("Warfarin vs.Heparin discussed.", ["Warfarin vs.Heparin discussed."]),
+        ("Given 1 g i.v.Paracetamol later.", ["Given 1 g i.v.Paracetamol later."]),
+        ("Letter from J.Smith received.", ["Letter from J.Smith received."]),
+        ("Calf 2.5 cm larger.D-dimer 0.9 mg/L.", ["Calf 2.5 cm larger.", "D-dimer 0.9 mg/L."]),
+        ("Trip to the U.S.A. last month.", ["Trip to the U.S.A. last month."]),
+        ("Ref No. 5 attached.", ["Ref No. 5 attached."]),  # "No." before a number
+        # a unit or the answer "No." before a capital ends the sentence
+        ("Calf 3 cm. Haemoptysis today.", ["Calf 3 cm.", "Haemoptysis today."]),
+        ("Swelling? No. Haemoptysis today.", ["Swelling?", "No.", "Haemoptysis today."]),
+    ],
+)
+def test_sentence_ends_at_punctuation_without_a_space(text: str, expected: list[str]) -> None:
+    got = sentences(text)
+    assert [s.text for s in got] == expected
+    assert all(text[s.start : s.end] == s.text for s in got)
+
+
+@pytest.mark.parametrize(
+    ("note", "instrument", "absent", "expected"),
+    [
+        # a denial does not reach through a glued full stop into the next sentence
+        ("Denies history of DVT or PE.Her mother had a DVT.", "caprini-2005",
+         "family_history_thrombosis", True),
+        ("No family history of clots.The patient had a DVT in 2015.", "caprini-2005",
+         "history_of_vte", True),
+        ("Denies haemoptysis.Left calf swollen compared with the right.", "perc",
+         "unilateral_leg_swelling", True),
+        ("No calf swelling over 3 cm. Haemoptysis this morning.", "perc", "hemoptysis", True),
+        ("Leg swelling? No. Haemoptysis this morning.", "perc", "hemoptysis", True),
+        # and a denial still denies within its own sentence
+        ("She denies haemoptysis.HR 88.", "perc", "hemoptysis", False),
+    ],
+)
+def test_denial_stops_at_a_glued_full_stop(
+    note: str, instrument: str, absent: str, expected: bool
+) -> None:
+    assert extract(note, instrument)["inputs"].get(absent) is expected

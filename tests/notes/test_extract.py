@@ -39,11 +39,12 @@ def test_perc_reads_numbers_negation_history_family_and_laterality() -> None:
         "heart_rate": 112.0,
         "spo2": 93.0,
         "hemoptysis": False,  # "denies"
-        "previous_vte": False,  # "No history of DVT"; the mother's PE is not hers
         "unilateral_leg_swelling": True,  # "swollen, tender left calf"
         "recent_surgery_or_trauma": True,  # s/p TKA 10 days ago
     }
-    assert [m["input"] for m in r["missing"]] == ["estrogen_use"]
+    # "No history of DVT" says nothing of a previous PE (the mother's PE is not hers): the
+    # either-or item stays missing rather than "no"
+    assert [m["input"] for m in r["missing"]] == ["estrogen_use", "previous_vte"]
     assert r["result"]["total"] == 5 and r["result"]["category"] == "positive"
 
 
@@ -61,7 +62,7 @@ def test_caprini_counts_previous_cancer_and_a_relatives_clot() -> None:
     r = extract(NOTE, "caprini-2005")
     assert r["inputs"]["malignancy"] is True
     assert r["inputs"]["family_history_thrombosis"] is True
-    assert r["inputs"]["history_of_vte"] is False
+    assert "history_of_vte" not in r["inputs"]  # a DVT denied, a PE of her own not mentioned
     assert r["inputs"]["surgery_type"] == "elective_lower_extremity_arthroplasty"
     assert r["inputs"]["sex"] == "female"
 

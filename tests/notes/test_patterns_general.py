@@ -264,3 +264,123 @@ def test_bed_phrases_with_a_possessive_or_a_duration() -> None:
         "confined_over_72h")
     assert _inputs("She denies any days in bed.", "wells-pe").get(
         "immobilization_or_surgery") is not True
+
+
+# --- Treatment for a past event implies the event ---------------------------------------------
+
+@pytest.mark.parametrize(
+    ("note", "expected"),
+    [
+        ("He is on a blood thinner after a pulmonary embolism.", True),
+        ("She takes warfarin for a DVT.", True),
+        ("Remains on lifelong apixaban since her PE.", True),
+        ("She is anticoagulated for a prior DVT.", True),
+        ("Chronically anticoagulated following a DVT.", True),
+        # a denial of the treatment is not a denial of the event it followed
+        ("He is no longer on a blood thinner after his PE.", True),
+        ("Stopped warfarin since the DVT.", True),
+        # today's treatment, prophylaxis, a plan or a doubt is not a previous event
+        ("Started on apixaban for DVT.", None),
+        ("Discharged on rivaroxaban for the DVT.", None),
+        ("On apixaban for DVT prophylaxis.", None),
+        ("Will need a blood thinner if a PE is found.", None),
+        ("On warfarin for suspected DVT.", None),
+        # the treatment words do not reach another event far along the sentence
+        ("She takes warfarin for atrial fibrillation and her mother had a DVT.", None),
+        # a denied event stays denied
+        ("No history of DVT or PE; on warfarin for atrial fibrillation.", False),
+    ],
+)
+def test_treatment_for_a_past_event_implies_the_event(note: str, expected: bool | None) -> None:
+    assert _inputs(note, "wells-pe").get("previous_vte") is expected
+    assert _inputs(note, "perc").get("previous_vte") is expected
+
+
+# --- The reason for this presentation is recent; the person is some time after an event ------
+
+@pytest.mark.parametrize(
+    ("note", "expected"),
+    [
+        ("Came to the hospital after a fall, resulting in a fracture of her hip.", True),
+        ("He presents with a left femoral shaft fracture.", True),
+        ("Admitted following a fall with a tibial fracture.", True),
+        # an explicit date still wins; a denial, a past or another sentence does not count
+        ("He presents with a hip fracture sustained 3 months ago.", None),
+        ("She presents with leg pain and has no history of hip fracture.", False),
+        ("She presented with chest pain. She once had a hip fracture.", None),
+        ("Presents with calf pain, fever and a cough productive of green sputum for a week, "
+         "and she mentions a hip fracture.", None),  # too far from the presenting words
+        ("Presents after a fall; X-ray to rule out hip fracture.", None),
+    ],
+)
+def test_the_reason_for_this_presentation_is_recent(note: str, expected: bool | None) -> None:
+    assert _inputs(note, "caprini-2005").get("hip_pelvis_leg_fracture") is expected
+
+
+@pytest.mark.parametrize(
+    ("note", "expected"),
+    [
+        ("61-year-old man ten days after knee surgery with a painful left calf.", True),
+        ("She is now 3 weeks post hip replacement.", True),
+        ("She presented 10 days after a hip replacement with calf pain.", True),
+        # too long ago for the 12-week window: unknown, never a 'no' from the time alone
+        ("A woman five months after knee surgery.", None),
+        # dated from another event, not from today
+        ("He developed a rash ten days after knee surgery.", None),
+        ("The wound broke down ten days after knee surgery in 2019.", None),
+    ],
+)
+def test_the_person_is_some_time_after_an_event(note: str, expected: bool | None) -> None:
+    assert _inputs(note, "wells-dvt").get("bedridden_or_major_surgery") is expected
+
+
+# --- A stay in bed counts with its duration: more than three days ------------------------------
+
+@pytest.mark.parametrize(
+    ("note", "wells_pe", "caprini"),
+    [
+        ("He has been in bed for the past 4 days.", True, "confined_over_72h"),
+        ("Ten days in bed after the flu.", True, "confined_over_72h"),
+        ("In bed for a week.", True, "confined_over_72h"),
+        # a stay in bed shorter than the instruments' three days does not answer
+        ("He has been in bed for two days.", None, None),
+        ("Two days in bed with a cold.", None, None),
+        # denied or conditional
+        ("He has not been in bed for the past 4 days.", None, None),
+        ("If he stays in bed for the past 4 days, call.", None, None),
+    ],
+)
+def test_a_stay_in_bed_needs_more_than_three_days(
+    note: str, wells_pe: bool | None, caprini: str | None
+) -> None:
+    assert _inputs(note, "wells-pe").get("immobilization_or_surgery") is wells_pe
+    assert _inputs(note, "caprini-2005").get("mobility") == caprini
+
+
+# --- An either-or item is no only when each part is denied -------------------------------------
+
+@pytest.mark.parametrize(
+    ("note", "instrument", "input_id", "expected"),
+    [
+        ("He is not bedridden.", "wells-pe", "immobilization_or_surgery", None),
+        ("No recent surgery.", "wells-pe", "immobilization_or_surgery", None),
+        ("No recent surgery or immobilisation.", "wells-pe", "immobilization_or_surgery", False),
+        ("No history of DVT.", "wells-pe", "previous_vte", None),
+        ("Denies any previous pulmonary embolism.", "caprini-2005", "history_of_vte", None),
+        ("No history of DVT or PE.", "perc", "previous_vte", False),
+        # the umbrella term names both parts
+        ("No history of VTE.", "wells-pe", "previous_vte", False),
+        ("No prior venous thromboembolism.", "caprini-2005", "history_of_vte", False),
+        ("Denies previous DVT. No prior pulmonary embolism.", "geneva-revised", "previous_vte",
+         False),
+        ("No recent trauma.", "perc", "recent_surgery_or_trauma", None),
+        ("No heart failure.", "padua", "heart_or_respiratory_failure", None),
+        # one part present is yes, whatever the other
+        ("Not bedridden; laparotomy 10 days ago.", "wells-pe", "immobilization_or_surgery",
+         True),
+    ],
+)
+def test_an_either_or_item_is_no_only_when_each_part_is_denied(
+    note: str, instrument: str, input_id: str, expected: bool | None
+) -> None:
+    assert _inputs(note, instrument).get(input_id) is expected

@@ -44,3 +44,12 @@ def test_note_errors_and_csrf(client: TestClient, token: str) -> None:
 def test_russian_page_words_the_status(client: TestClient, token: str) -> None:
     r = client.post("/ru/calculators/perc/note", data={"csrf_token": token, "note": NOTE})
     assert r.status_code == 200 and "Из записи" in r.text and "отрицается" in r.text
+
+
+def test_no_model_is_offered_unless_one_is_configured(client: TestClient, token: str) -> None:
+    assert 'name="use_model"' not in client.get("/en/calculators/wells-dvt").text
+    # asking anyway is refused with the setting named, and nothing is filled
+    r = client.post("/en/calculators/wells-dvt/note",
+                    data={"csrf_token": token, "note": NOTE, "use_model": "on"})
+    assert r.status_code == 422 and "CLOTWATCH_NOTES_LLM_URL" in r.text
+    assert 'value="true" checked' not in r.text

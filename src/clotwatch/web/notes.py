@@ -63,13 +63,50 @@ async def from_note(request: Request, lang: str, instrument_id: str) -> Response
         return form
     raw = form.get("note")
     text = raw if isinstance(raw, str) else ""
+    ask_model = form.get("use_model") == "on"
+    errors: dict[str, str] = {}
+    outcome = None
     try:
         res = note_result(text, inst.id)
     except InputError as exc:
+        errors["note"] = exc.reason
+    else:
+        if ask_model:
+            try:
+                outcome = await _ask_model(request, res)
+            except InputError as exc:  # no model configured, or not on this machine
+                errors["use_model"] = str(exc)
+            else:
+                res = outcome.result
+    if errors:
         return render(request, lang, "calculator.html", status_code=422, inst=inst,
-                      values={}, errors={"note": exc.reason}, result=None,
+                      values={}, errors=errors, result=None,
                       meanings=meanings(inst, lang), note_text=text)
     values = {k: form_value(v) for k, v in res.extraction.inputs.items()}
     return render(request, lang, "calculator.html", inst=inst, values=values, errors={},
                   result=None, meanings=meanings(inst, lang), note_text=text,
-                  note_evidence=evidence_view(res))
+                  note_evidence=evidence_view(res),
+                  note_model_outcome=model_view(outcome) if outcome is not None else None)
+
+
+async def _ask_model(request: Request, res: Any) -> Any:
+    """The rules' result completed by the configured local model, every claim checked
+    against the note (clotwatch.notes.llm). InputError when no model is configured or its
+    address is not this machine; the adapter is imported only here (off by default)."""
+    from starlette.concurrency import run_in_threadpool
+
+    from clotwatch.notes.llm import ModelConfig, with_model
+
+    config = ModelConfig.from_settings(request.app.state.settings)
+    config.check_address()
+    return await run_in_threadpool(with_model, res, config)
+
+
+def model_view(outcome: Any) -> dict[str, Any]:
+    """What the page says about the model: kept answers, refused claims, or its error."""
+    return {
+        "name": outcome.model,
+        "error": outcome.error,
+        "accepted": [e.input for e in outcome.accepted],
+        "refused": [{"input": r.input, "reason": r.reason} for r in outcome.refused],
+    }

@@ -45,6 +45,14 @@ def other_language_paths(request: Request, lang: str) -> dict[str, str]:
     return {code: f"/{code}{rest or '/'}" for code in LANGUAGES}
 
 
+def note_model(settings: Any) -> str | None:
+    """The local language model's name when one is configured for the note box, else None
+    (docs/notes.md: off by default; the box then offers no model)."""
+    if settings.notes_llm_url and settings.notes_llm_model:
+        return str(settings.notes_llm_model)
+    return None
+
+
 def render(request: Request, lang: str, template: str, *, status_code: int = 200,
            **context: Any) -> HTMLResponse:
     """Render ``template`` in ``lang``, with a CSRF token (setting its cookie if new)."""
@@ -58,7 +66,8 @@ def render(request: Request, lang: str, template: str, *, status_code: int = 200
         language_paths=other_language_paths(request, lang),
         csrf_field=csrf.FIELD, csrf_token=csrf.token_for(secret, cookie),
         disclaimer=DISCLAIMER, version=__version__,
-        share_days=request.app.state.settings.share_ttl_days, **context,
+        share_days=request.app.state.settings.share_ttl_days,
+        note_model=note_model(request.app.state.settings), **context,
     )
     response = HTMLResponse(page, status_code=status_code)
     if fresh:

@@ -106,6 +106,9 @@ class InputRule:
     # Numbers that must all be present and meet their thresholds for a yes, none of them
     # alone ({"bilirubin_uln": {"above": 2}, "liver_enzyme_uln": {"above": 3}}).
     measures_all: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
+    # An either-or item ("immobilisation or surgery", "previous DVT or PE") is answered no
+    # only when each of its concepts is denied: "not bedridden" says nothing about surgery.
+    deny_each: bool = False
     source: str = ""
 
     def concept_ids(self) -> set[str]:
@@ -223,12 +226,31 @@ _AGO = re.compile(
     r"|\b(?:within|in|during|over) the (?:past|last|previous)\s+(?P<n3>\d+|one|two|three|four|"
     r"five|six|seven|eight|nine|ten|eleven|twelve|few|several)\s+(?P<u3>hour|day|week|month)s?\b"
     r"|\b(?P<today>yesterday|today|this morning|tonight|overnight)\b"
-    r"|\b(?:post-?operative day|POD)\s*#?\s*(?P<pod>\d+)\b",
+    r"|\b(?:post-?operative day|POD)\s*#?\s*(?P<pod>\d+)\b"
+    # The person, now, is some time after an event: "a 61-year-old man ten days after knee
+    # surgery", "she is now 3 weeks post hip replacement". Only after the person or a 'now'
+    # word: "developed a DVT ten days after surgery" dates the DVT from the surgery, not today.
+    r"|\b(?:man|woman|male|female|patient|boy|girl|gentleman|lady|presents?|presented|"
+    r"presenting|admitted|is|now|currently|today)\s+(?:now\s+)?(?P<n4>\d+(?:\.\d+)?|an?|one|two|three|four|five|six|seven|"
+    r"eight|nine|ten|eleven|twelve|few|several)\s+(?P<u4>day|week|month)s?\s+"
+    r"(?:after|following|post|out from)\b",
     re.IGNORECASE,
 )
 _YEAR = re.compile(r"\b(?:in|since)\s+(?:\w+\s+)?(?:19|20)\d\d\b", re.IGNORECASE)
 _RECENT = re.compile(r"\b(?:recent(?:ly)?|just (?:had|underwent)|post-?op(?:erative(?:ly)?)?)\b",
                      re.IGNORECASE)
+# The reason for this presentation is recent: "came to the hospital after a fall, resulting in
+# a hip fracture", "presents with a femoral shaft fracture", "admitted following a collision".
+# The event must follow the phrase within PRESENTING_WORDS words (clotwatch's own limit, so that
+# a later clause of a long sentence is not dated by it); an explicit date still wins.
+_PRESENTING = re.compile(
+    r"\b(?:presents?|presented|presenting|came|comes|admitted|brought(?: in)?|arrived|arrives)"
+    r"(?:\s+(?:to|in|at|into)\s+(?:the\s+|our\s+)?(?:hospital|emergency (?:department|room)|"
+    r"ED|ER|A&E|casualty|clinic|surgery|office))?\s+(?:after|following|with|due to|because of)\b",
+    re.IGNORECASE,
+)
+PRESENTING_WORDS = 8
+_WORDS = re.compile(r"[A-Za-z0-9]+")
 
 
 def _days(m: re.Match[str]) -> float:
@@ -238,6 +260,10 @@ def _days(m: re.Match[str]) -> float:
         return 1.0
     if m.group("u2"):
         return _UNIT_DAYS[m.group("u2").lower()]
+    if m.group("u4"):
+        raw4 = m.group("n4").lower()
+        n4 = float(_NUMBER_WORDS[raw4]) if raw4 in _NUMBER_WORDS else float(raw4)
+        return n4 * _UNIT_DAYS[m.group("u4").lower()]
     if m.group("u3"):
         raw3 = m.group("n3").lower()
         n3 = float(_NUMBER_WORDS[raw3]) if raw3 in _NUMBER_WORDS else float(raw3)
@@ -398,6 +424,16 @@ class _Reader:
     def _evidence(self, value: Any, m: _Mention) -> Evidence:
         return Evidence(self.inp.id, value, m.status, m.sentence.text, m.start, m.end, m.cue)
 
+    @staticmethod
+    def _presenting(m: _Mention) -> bool:
+        """Whether the mention is what this presentation came with or after."""
+        at = m.start - m.sentence.start
+        return any(
+            p.end() <= at
+            and len(_WORDS.findall(m.sentence.text[p.end() : at])) <= PRESENTING_WORDS
+            for p in _PRESENTING.finditer(m.sentence.text)
+        )
+
     def _recent(self, m: _Mention) -> bool | None:
         """Within the rule's window? None when the note gives no time and no history cue."""
         if self.rule.within_days is None:
@@ -410,6 +446,8 @@ class _Reader:
                 "not known"
             )
             return False
+        if m.concept in self.rule.dated and self._presenting(m):
+            return True
         if m.concept in self.rule.dated and not _RECENT.search(m.sentence.text):
             # "within 4 weeks" cannot be answered by an undated operation: in a narrative it
             # is as often the treatment that followed, or a consultation, as a risk factor.
@@ -474,17 +512,27 @@ class _Reader:
             need.add("family")
         return need <= m.categories
 
-    def _bool_from(self, concepts: Iterable[str]) -> tuple[bool | None, Evidence | None]:
+    def _bool_from(self, concepts: Iterable[str], *, deny_each: bool = False
+                   ) -> tuple[bool | None, Evidence | None]:
         yes: Evidence | None = None
         no: Evidence | None = None
+        undenied: list[str] = []
         for c in concepts:
+            denied = False
             for m in self.note.mentions(c):
                 if self._accepted(m):
                     yes = yes or self._evidence(True, m)
                 elif self._denied(m):
                     no = no or self._evidence(False, m)
+                    denied = True
+            if not denied:
+                undenied.append(c)
         if yes is not None:
             return True, yes
+        if no is not None and deny_each and undenied:
+            self.why_not.append(
+                f"the note denies only part of this item (not: {', '.join(undenied)})")
+            return None, None
         if no is not None:
             return False, no
         return None, None
@@ -520,7 +568,7 @@ class _Reader:
                 if v is False:
                     return False, ev
             return None, None
-        value, ev = self._bool_from(rule.concepts)
+        value, ev = self._bool_from(rule.concepts, deny_each=rule.deny_each)
         if value is True and ev is not None and ev.status != "present":
             # Only past mentions say yes: a current statement to the contrary wins.
             for c in rule.current_overrides:

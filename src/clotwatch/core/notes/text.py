@@ -3,8 +3,10 @@
 Rule-based, in the spirit of RuSH (Shi J et al., AMIA Annu Symp Proc 2016, PMID:28269908):
 clinical text breaks at sentence punctuation followed by a capital or a digit, at blank lines
 and at list items or section headings that start a line, but not after abbreviations ("Dr.",
-"e.g.", "approx.") or inside decimals ("3.5 cm"). Offsets always point into the note as given,
-so the evidence shown to a clinician is the note's own words.
+"e.g.", "approx.") or inside decimals ("3.5 cm"). A full stop with no space after it still ends
+a sentence when a word follows ("(PE).The patient", "normal.Her mother"), unless the word before
+is an abbreviation, an initial or a dotted form ("i.v.", "U.S."). Offsets always point into
+the note as given, so the evidence shown to a clinician is the note's own words.
 
 Section headings ("Family history:", "PMH:") carry a ConText category over the lines below
 them until the next heading or blank line (the idea of medspaCy's sectionizer, Eyre H et al.,
@@ -20,13 +22,22 @@ from dataclasses import dataclass
 ABBREVIATIONS = frozenset(
     {
         "dr", "mr", "mrs", "ms", "prof", "vs", "v", "e.g", "i.e", "etc", "approx", "appt",
-        "fig", "no", "nos", "st", "pt", "pts", "hx", "dx", "tx", "rx", "sx", "yr", "yrs", "mo",
-        "wk", "wks", "min", "max", "mg", "ml", "cm", "mm", "kg", "b.i.d", "t.i.d", "q.d",
+        "fig", "st", "pt", "pts", "hx", "dx", "tx", "rx", "sx", "b.i.d", "t.i.d", "q.d",
         "p.o", "a.m", "p.m", "ca", "al", "resp", "temp", "cf", "incl",
     }
 )
+# Units ("cm", "mg", "kg", "yrs") are not listed: before a capital they end the sentence
+# ("calf 3 cm. No haemoptysis" must not carry the denial back or forward). "No." is "number"
+# only before a digit ("No. 5"); before a word it is the answer "No." and ends the sentence.
+NUMERO = frozenset({"no", "nos"})
 
 _BREAK = re.compile(r"[.!?]+[\"')\]]*(?=\s+[\"'(\[]?[A-Z0-9])|\n[ \t]*\n|;(?=\s)")
+# Sentence punctuation glued to the next sentence: after a word, a number or a closing bracket,
+# before a capitalised word ("(PE).The", "denied.Her", "cm.D-dimer"); not "2.5", "U.S.A",
+# "e.g.Heparin".
+_GLUED = re.compile(
+    r"(?<=[A-Za-z0-9)\]\"'])[.!?]+[\"')\]]*(?=[\"'(\[]?[A-Z](?:[a-z]|-[a-z]))"
+)
 _LINE_START = re.compile(r"\n(?=[ \t]*(?:[-*\u2022]|\d{1,2}[.)]\s|[A-Z][A-Za-z /&]{1,40}:))")
 _WORD_BEFORE = re.compile(r"([A-Za-z][A-Za-z.]*)$")
 _HEADING = re.compile(r"^[ \t]*([A-Za-z][A-Za-z /&]{1,40}):", re.MULTILINE)
@@ -58,8 +69,16 @@ def _is_abbreviation(text: str, dot: int) -> bool:
     if len(raw) > 1 and raw.isupper():
         return False  # "PT." (physical therapy), "ED.", "ICU.": acronyms end sentences
     word = raw.lower()
+    if word in NUMERO:
+        return text[dot + 1 : dot + 3].lstrip()[:1].isdigit()
     # A single capital letter before a dot is an initial ("J. Smith").
     return word in ABBREVIATIONS or (len(word) == 1 and text[dot - 1].isupper())
+
+
+def _is_dotted(text: str, dot: int) -> bool:
+    """The word before ``dot`` has dots inside it ("i.v", "U.S", "p.r.n"): an abbreviation."""
+    m = _WORD_BEFORE.search(text, max(0, dot - 40), dot)
+    return m is not None and "." in m.group(1).strip(".")
 
 
 def _cuts(text: str) -> list[int]:
@@ -67,6 +86,12 @@ def _cuts(text: str) -> list[int]:
     for m in _BREAK.finditer(text):
         if text[m.start()] == "." and m.end() - m.start() == 1 and _is_abbreviation(
             text, m.start()
+        ):
+            continue
+        cuts.add(m.end())
+    for m in _GLUED.finditer(text):
+        if text[m.start()] == "." and (
+            _is_abbreviation(text, m.start()) or _is_dotted(text, m.start())
         ):
             continue
         cuts.add(m.end())

@@ -51,6 +51,7 @@ def _input_rule(where: str, raw: dict[str, Any], concepts: set[str]) -> InputRul
         measure_overrides_history=bool(raw.get("measure_overrides_history", False)),
         distinct_from=tuple(raw.get("distinct_from", ())),
         measures_all={k: dict(v) for k, v in raw.get("measures_all", {}).items()},
+        deny_each=bool(raw.get("deny_each", False)),
         source=raw.get("source", ""),
     )
     for c in rule.concept_ids():
