@@ -313,6 +313,7 @@ def _read(key: str, value: Any, template: str | None, notes: list[str]) -> list[
     named in ``notes`` by its path and left out; InputError names the key when the value is
     not a resource or a Bundle at all."""
     from clotwatch.fhir.elements import Entry
+    from clotwatch.fhir.modifiers import not_understood
     from clotwatch.fhir.read import read_bundle, read_view
 
     where = f"prefetch.{key}"
@@ -325,7 +326,7 @@ def _read(key: str, value: Any, template: str | None, notes: list[str]) -> list[
         model, problem = read_view(value, where)
         if problem is not None:
             raise InputError(where, problem)
-        return [Entry(fullUrl=None, resource=model)]
+        return [Entry(fullUrl=None, resource=model, modifiers=not_understood(value))]
     if kind != "Bundle":
         raise InputError(where, f"must be a searchset Bundle, not {kind!r}")
     try:
@@ -425,7 +426,8 @@ def invoke(service_id: str, call: HookCall, *, now: datetime, base_url: str,
             return {"cards": []}  # not an anticoagulant order: nothing to say
         if not any(d.selected for d in drafts):
             return {"cards": [cards.unreadable_draft_card(
-                where=u.where, reason=u.reason, label=u.label, base_url=base_url.rstrip("/"))
+                where=u.where, reason=u.reason, label=u.label, base_url=base_url.rstrip("/"),
+                modified=u.modified)
                 for u in unreadable]}
     gathered = gather(svc, call, fetch)
     derivation = patient_data(call, gathered, now, svc.prefetch)
@@ -440,7 +442,8 @@ def invoke(service_id: str, call: HookCall, *, now: datetime, base_url: str,
                           for i in svc.instruments]}
     return {"cards": _order_cards(call, drafts, derivation, scored, notes, base_url) + [
         cards.unreadable_draft_card(where=u.where, reason=u.reason, label=u.label,
-                                    base_url=base_url) for u in unreadable]}
+                                    base_url=base_url, modified=u.modified)
+        for u in unreadable]}
 
 
 def _order_cards(call: HookCall, drafts: list[Draft], derivation: Any,
@@ -514,6 +517,7 @@ class UnreadableDraft:
     where: str
     reason: str
     label: str
+    modified: bool = False  # valid, but carries a modifier extension not understood
 
 
 def anticoagulant_drafts(call: HookCall) -> tuple[list[Draft], list[UnreadableDraft]]:
@@ -525,6 +529,7 @@ def anticoagulant_drafts(call: HookCall) -> tuple[list[Draft], list[UnreadableDr
     from types import SimpleNamespace
 
     from clotwatch.fhir import codeset
+    from clotwatch.fhir.modifiers import not_understood, unused_reason
     from clotwatch.fhir.read import medicine_of, read_resource
 
     raw = call.context.get("draftOrders")
@@ -546,10 +551,17 @@ def anticoagulant_drafts(call: HookCall) -> tuple[list[Draft], list[UnreadableDr
         if isinstance(e, Mapping) and isinstance(e.get("resource"), Mapping)]
     # A draft may name its medicine by reference to a Medication in the same Bundle.
     medications: dict[str, Any] = {}
+    unsafe_medications: dict[str, tuple[str, tuple[str, ...]]] = {}
     for index, resource, full_url in resources:
         if resource.get("resourceType") == "Medication":
             model, _problem = read_resource(resource, f"context.draftOrders.entry[{index}]")
-            if model is not None:
+            med_modifiers = not_understood(resource) if model is not None else ()
+            if model is not None and med_modifiers:
+                why = (f"Medication/{model.id}", med_modifiers)
+                unsafe_medications[f"Medication/{model.id}"] = why
+                if isinstance(full_url, str):
+                    unsafe_medications[full_url] = why
+            elif model is not None:
                 medications[f"Medication/{model.id}"] = model
                 if isinstance(full_url, str):
                     medications[full_url] = model
@@ -568,6 +580,18 @@ def anticoagulant_drafts(call: HookCall) -> tuple[list[Draft], list[UnreadableDr
             raise InputError(f"{where}.subject",
                              f"is {subject!r}, not the patient in context ({patient_ref})")
         model, problem = read_resource(resource, where)
+        modifiers = not_understood(resource)
+        reference = resource.get("medicationReference")
+        target = reference.get("reference") if isinstance(reference, Mapping) else None
+        via = unsafe_medications.get(target) if isinstance(target, str) else None
+        modified = bool(modifiers or via) and problem is None
+        if modified:
+            # FHIR R4 Extensibility: an order carrying a modifier extension clotwatch does not
+            # understand is not read as if it were absent; the draft is named, not checked.
+            ref = f"MedicationRequest/{resource.get('id')}"
+            problem = (unused_reason(ref, modifiers) if modifiers or via is None
+                       else unused_reason(ref, via[1], via=via[0]))
+            model = None
         if (problem is not None or model is None) and not chosen:
             continue
         if problem is not None or model is None:
@@ -583,7 +607,8 @@ def anticoagulant_drafts(call: HookCall) -> tuple[list[Draft], list[UnreadableDr
             if maybe:
                 label = text or next((str(c.display) for c in codings if c.display), None) \
                     or f"MedicationRequest/{resource.get('id')}"
-                unreadable.append(UnreadableDraft(where, str(problem), str(label)))
+                unreadable.append(UnreadableDraft(where, str(problem), str(label),
+                                                  modified=modified))
             continue
         if subject is None:
             raise InputError(f"{where}.subject", "is required (the patient the order is for)")
