@@ -203,3 +203,13 @@ def test_unknown_never_lowers_the_score_range_includes_the_yes() -> None:
     low, high = unsafe.to_dict()["total_range"]
     assert low <= yes.total <= high
     assert high >= yes.to_dict()["total_range"][1]
+
+
+def test_the_scan_finds_one_in_json_the_fast_check_cannot_serialise() -> None:
+    # a lone surrogate or a huge integer elsewhere in the resource: walked, still found
+    for odd in ("\ud800", 2 ** 80):
+        resource = with_modifier(cancer())
+        resource["note"] = [{"text": odd}]
+        assert mod.not_understood(resource) == (NEGATED,)
+    assert mod.not_understood({"note": [{"text": "modifierExtension"}]}) == ()
+    assert mod.not_understood({"modifierExtension": [{"valueBoolean": True}]}) == (mod.NO_URL,)
