@@ -1319,3 +1319,26 @@ def test_a_condition_with_a_modifier_is_named_among_the_missing_items(caller: Ca
     plain_total = int(re.search(r"(\d+) points from the record", plain_padua).group(1))
     low, high = (int(x) for x in re.search(r"between (\d+) and (\d+)", padua["detail"]).groups())
     assert low < plain_total <= high
+
+
+def test_a_session_draft_with_a_modifier_beside_a_selected_anticoagulant_gets_the_warning(
+        caller: Caller) -> None:
+    prefetch = full_prefetch() | {"medications": searchset([], "MedicationRequest"),
+                                  "medication_statements": searchset([], "MedicationStatement")}
+    earlier = draft(ENOXAPARIN, "draft-enox")
+    plain = order_request("order-select", [draft(APIXABAN_SCD_ONLY), earlier], prefetch,
+                          selections=["MedicationRequest/draft-1"])
+    assert _critical(caller.post(SELECT, plain).json()["cards"])  # two anticoagulants drafted
+    body = order_request("order-select", [draft(APIXABAN_SCD_ONLY), _with_modifier(earlier)],
+                         copy.deepcopy(prefetch), selections=["MedicationRequest/draft-1"])
+    response = caller.post(SELECT, body)
+    assert response.status_code == 200, response.text
+    cards = response.json()["cards"]
+    assert_cards_well_formed(cards)
+    assert not [c for c in cards if c["indicator"] == "critical"]
+    warning = cards[0]
+    assert warning["indicator"] == "warning"
+    assert warning["summary"].startswith("Check for a second anticoagulant")
+    assert ("MedicationRequest/draft-enox carries a modifier extension clotwatch does not "
+            f"understand ({NOT_GIVEN}); it was not used") in warning["detail"]
+    assert any(c["summary"].startswith("HAS-BLED") for c in cards)  # the selected one: checked

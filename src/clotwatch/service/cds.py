@@ -419,9 +419,14 @@ def invoke(service_id: str, call: HookCall, *, now: datetime, base_url: str,
                                  f"not {call.hook!r}")
     base_url = base_url.rstrip("/")
     drafts: list[Draft] = []
+    session_doubts: list[UnreadableDraft] = []
     unreadable: list[UnreadableDraft] = []
     if svc.hook in ("order-select", "order-sign"):
         drafts, unreadable = anticoagulant_drafts(call)
+        # A draft of the session (not selected) carrying a modifier extension: a possible
+        # second anticoagulant, said beside the selected one's cards; it is not carded alone.
+        session_doubts = [u for u in unreadable if not u.selected]
+        unreadable = [u for u in unreadable if u.selected]
         if not any(d.selected for d in drafts) and not unreadable:
             return {"cards": []}  # not an anticoagulant order: nothing to say
         if not any(d.selected for d in drafts):
@@ -440,7 +445,14 @@ def invoke(service_id: str, call: HookCall, *, now: datetime, base_url: str,
     if svc.hook == "patient-view":
         return {"cards": [cards.score_card(_view(scored[i]), base_url=base_url, notes=notes)
                           for i in svc.instruments]}
-    return {"cards": _order_cards(call, drafts, derivation, scored, notes, base_url) + [
+    doubts = []
+    if session_doubts:
+        first = next(d for d in drafts if d.selected)
+        doubts.append(cards.possible_anticoagulant_card(
+            draft_label=first.label, reason="; ".join(u.reason for u in session_doubts),
+            orders=[f"draft order {u.label}" for u in session_doubts], base_url=base_url))
+    return {"cards": doubts + _order_cards(call, drafts, derivation, scored, notes,
+                                           base_url) + [
         cards.unreadable_draft_card(where=u.where, reason=u.reason, label=u.label,
                                     base_url=base_url, modified=u.modified)
         for u in unreadable]}
@@ -518,6 +530,7 @@ class UnreadableDraft:
     reason: str
     label: str
     modified: bool = False  # valid, but carries a modifier extension not understood
+    selected: bool = True  # order-select: one of context.selections (else: earlier in session)
 
 
 def anticoagulant_drafts(call: HookCall) -> tuple[list[Draft], list[UnreadableDraft]]:
@@ -580,7 +593,7 @@ def anticoagulant_drafts(call: HookCall) -> tuple[list[Draft], list[UnreadableDr
             raise InputError(f"{where}.subject",
                              f"is {subject!r}, not the patient in context ({patient_ref})")
         model, problem = read_resource(resource, where)
-        modifiers = not_understood(resource)
+        modifiers = not_understood(resource) if problem is None else ()
         reference = resource.get("medicationReference")
         target = reference.get("reference") if isinstance(reference, Mapping) else None
         via = unsafe_medications.get(target) if isinstance(target, str) else None
@@ -592,7 +605,7 @@ def anticoagulant_drafts(call: HookCall) -> tuple[list[Draft], list[UnreadableDr
             problem = (unused_reason(ref, modifiers) if modifiers or via is None
                        else unused_reason(ref, via[1], via=via[0]))
             model = None
-        if (problem is not None or model is None) and not chosen:
+        if (problem is not None or model is None) and not chosen and not modified:
             continue
         if problem is not None or model is None:
             concept = resource.get("medicationCodeableConcept")
@@ -608,7 +621,7 @@ def anticoagulant_drafts(call: HookCall) -> tuple[list[Draft], list[UnreadableDr
                 label = text or next((str(c.display) for c in codings if c.display), None) \
                     or f"MedicationRequest/{resource.get('id')}"
                 unreadable.append(UnreadableDraft(where, str(problem), str(label),
-                                                  modified=modified))
+                                                  modified=modified, selected=chosen))
             continue
         if subject is None:
             raise InputError(f"{where}.subject", "is required (the patient the order is for)")
