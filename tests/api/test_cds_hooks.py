@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import base64
+import copy
 import json
+import re
 import threading
 import uuid
 from collections.abc import Iterator
@@ -1250,3 +1252,93 @@ def test_one_anticoagulant_alone_is_not_critical(caller: Caller) -> None:
                                                _no_active_anticoagulant()))
     assert response.status_code == 200
     assert not [c for c in response.json()["cards"] if c["indicator"] == "critical"]
+
+
+# --- modifier extensions clotwatch does not understand (issue 13) ----------------------------
+# FHIR R4, Extensibility (https://hl7.org/fhir/R4/extensibility.html#modifierExtension): an
+# element or resource carrying a modifier extension the reader does not understand must not be
+# processed as if the extension were absent. clotwatch understands none.
+
+NOT_GIVEN = "http://example.org/fhir/StructureDefinition/not-given"
+
+
+def _with_modifier(resource: dict[str, Any]) -> dict[str, Any]:
+    return {**resource, "modifierExtension": [{"url": NOT_GIVEN, "valueBoolean": True}]}
+
+
+def test_an_active_order_with_a_modifier_gets_the_unidentified_order_warning(
+        caller: Caller) -> None:
+    prefetch = _prefetch_without_apixaban(include=True)
+    plain = caller.post(SIGN, order_request("order-sign", [draft(APIXABAN_SCD_ONLY)], prefetch))
+    assert _critical(plain.json()["cards"])  # without the extension: a second anticoagulant
+    for entry in prefetch["medications"]["entry"]:
+        if entry["resource"]["resourceType"] == "MedicationRequest":
+            entry["resource"] = _with_modifier(entry["resource"])
+    response = caller.post(SIGN, order_request("order-sign", [draft(APIXABAN_SCD_ONLY)],
+                                               prefetch))
+    assert response.status_code == 200, response.text
+    cards = response.json()["cards"]
+    assert_cards_well_formed(cards)
+    assert not [c for c in cards if c["indicator"] == "critical"]
+    warning = cards[0]
+    assert warning["indicator"] == "warning"
+    assert warning["summary"].startswith("Check for a second anticoagulant")
+    assert ("MedicationRequest/mr-enox-1 carries a modifier extension clotwatch does not "
+            f"understand ({NOT_GIVEN}); it was not used") in warning["detail"]
+    assert "mr-enox-2" in warning["detail"]
+
+
+def test_a_draft_order_with_a_modifier_is_named_and_not_checked(caller: Caller) -> None:
+    body = order_request("order-select", [_with_modifier(draft(ENOXAPARIN))],
+                         selections=["MedicationRequest/draft-1"])
+    response = caller.post(SELECT, body)
+    assert response.status_code == 200, response.text
+    cards = response.json()["cards"]
+    assert_cards_well_formed(cards)
+    assert [c["indicator"] for c in cards] == ["warning"]
+    assert cards[0]["summary"].startswith("Not checked: the draft order")
+    assert "carries a modifier extension clotwatch does not understand" in cards[0]["detail"]
+    assert NOT_GIVEN in cards[0]["detail"]
+
+
+def test_a_condition_with_a_modifier_is_named_among_the_missing_items(caller: Caller) -> None:
+    prefetch = full_prefetch()
+    plain = caller.post(VIEW, view_request(copy.deepcopy(prefetch))).json()["cards"]
+    plain_padua = next(c for c in plain if c["summary"].startswith("Padua"))["detail"]
+    assert "active Condition: malignant neoplasm" in plain_padua  # counted: yes
+    for entry in prefetch["conditions"]["entry"]:
+        if entry["resource"]["id"] == "ca":
+            entry["resource"] = _with_modifier(entry["resource"])
+    response = caller.post(VIEW, view_request(prefetch))
+    assert response.status_code == 200, response.text
+    padua = next(c for c in response.json()["cards"] if c["summary"].startswith("Padua"))
+    assert ("Condition/ca carries a modifier extension clotwatch does not understand "
+            f"({NOT_GIVEN}); it was not used") in padua["detail"]
+    assert "active Condition: malignant neoplasm" not in padua["detail"]
+    # unknown never lowers: the range still reaches the score the record gave with the yes
+    plain_total = int(re.search(r"(\d+) points from the record", plain_padua).group(1))
+    low, high = (int(x) for x in re.search(r"between (\d+) and (\d+)", padua["detail"]).groups())
+    assert low < plain_total <= high
+
+
+def test_a_session_draft_with_a_modifier_beside_a_selected_anticoagulant_gets_the_warning(
+        caller: Caller) -> None:
+    prefetch = full_prefetch() | {"medications": searchset([], "MedicationRequest"),
+                                  "medication_statements": searchset([], "MedicationStatement")}
+    earlier = draft(ENOXAPARIN, "draft-enox")
+    plain = order_request("order-select", [draft(APIXABAN_SCD_ONLY), earlier], prefetch,
+                          selections=["MedicationRequest/draft-1"])
+    assert _critical(caller.post(SELECT, plain).json()["cards"])  # two anticoagulants drafted
+    body = order_request("order-select", [draft(APIXABAN_SCD_ONLY), _with_modifier(earlier)],
+                         copy.deepcopy(prefetch), selections=["MedicationRequest/draft-1"])
+    response = caller.post(SELECT, body)
+    assert response.status_code == 200, response.text
+    cards = response.json()["cards"]
+    assert_cards_well_formed(cards)
+    assert not [c for c in cards if c["indicator"] == "critical"]
+    warning = cards[0]
+    assert warning["indicator"] == "warning"
+    assert warning["summary"].startswith("Check for a second anticoagulant")
+    assert ("MedicationRequest/draft-enox carries a modifier extension clotwatch does not "
+            f"understand ({NOT_GIVEN}); it was not used") in warning["detail"]
+    assert any(c["summary"].startswith("HAS-BLED") for c in cards)  # the selected one: checked

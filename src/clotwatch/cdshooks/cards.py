@@ -323,15 +323,19 @@ def possible_anticoagulant_card(*, draft_label: str, reason: str, orders: Sequen
 
 
 def unreadable_draft_card(*, where: str, reason: str, label: str,
-                          base_url: str) -> dict[str, Any]:
+                          base_url: str, modified: bool = False) -> dict[str, Any]:
     """A warning card: a draft order that may be an anticoagulant could not be read (not
-    valid FHIR R4), so it was not checked; the other drafts were."""
+    valid FHIR R4, or, ``modified``, carrying a modifier extension clotwatch does not
+    understand, which FHIR forbids reading as if it were absent), so it was not checked; the
+    other drafts were."""
+    why = ("carries a modifier extension clotwatch does not understand (it may change what the "
+           "order means)" if modified else "is not valid FHIR R4")
     return {
         "uuid": new_uuid(),
         "summary": short_summary(f"Not checked: the draft order {label} could not be read"),
         "indicator": "warning",
         "detail": "\n".join([
-            f"The draft order {label} ({where}) is not valid FHIR R4, so clotwatch did not "
+            f"The draft order {label} ({where}) {why}, so clotwatch did not "
             f"check it for VTE or bleeding risk or for a second anticoagulant: {reason}.",
             "",
             "Other draft orders of this call were checked on their own.",

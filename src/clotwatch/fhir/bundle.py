@@ -166,6 +166,7 @@ def read_bundle(data: Any, where: str = "Bundle", *, full: bool = False) -> Read
     from fhir.resources.R4B.bundle import Bundle
 
     from clotwatch.fhir.elements import Entry, ViewBundle
+    from clotwatch.fhir.modifiers import not_understood
 
     if isinstance(data, (Bundle, ViewBundle)):
         return ReadBundle(data, [])
@@ -203,7 +204,7 @@ def read_bundle(data: Any, where: str = "Bundle", *, full: bool = False) -> Read
             continue
         full_url = entry.get("fullUrl")
         kept.append(Entry(fullUrl=full_url if isinstance(full_url, str) else None,
-                          resource=model))
+                          resource=model, modifiers=not_understood(resource)))
     if stu3:
         raise MappingError(f"this looks like FHIR STU3 ({stu3[0]}); clotwatch reads FHIR R4: "
                            "convert the Bundle to R4 first")

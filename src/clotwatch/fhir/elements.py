@@ -59,10 +59,13 @@ class ResourceView(Node):
 
 
 class Entry(Node):
-    """A Bundle entry of views (``fullUrl``, ``resource``), as ``BundleEntry`` is read."""
+    """A Bundle entry of views (``fullUrl``, ``resource``), as ``BundleEntry`` is read;
+    ``modifiers``: the modifier extensions in the resource clotwatch does not understand
+    (``clotwatch.fhir.modifiers``), found when it was read."""
 
     fullUrl: str | None
     resource: Any
+    modifiers: tuple[str, ...] = ()
 
 
 class ViewBundle(Node):

@@ -313,6 +313,7 @@ def _read(key: str, value: Any, template: str | None, notes: list[str]) -> list[
     named in ``notes`` by its path and left out; InputError names the key when the value is
     not a resource or a Bundle at all."""
     from clotwatch.fhir.elements import Entry
+    from clotwatch.fhir.modifiers import not_understood
     from clotwatch.fhir.read import read_bundle, read_view
 
     where = f"prefetch.{key}"
@@ -325,7 +326,7 @@ def _read(key: str, value: Any, template: str | None, notes: list[str]) -> list[
         model, problem = read_view(value, where)
         if problem is not None:
             raise InputError(where, problem)
-        return [Entry(fullUrl=None, resource=model)]
+        return [Entry(fullUrl=None, resource=model, modifiers=not_understood(value))]
     if kind != "Bundle":
         raise InputError(where, f"must be a searchset Bundle, not {kind!r}")
     try:
@@ -418,14 +419,20 @@ def invoke(service_id: str, call: HookCall, *, now: datetime, base_url: str,
                                  f"not {call.hook!r}")
     base_url = base_url.rstrip("/")
     drafts: list[Draft] = []
+    session_doubts: list[UnreadableDraft] = []
     unreadable: list[UnreadableDraft] = []
     if svc.hook in ("order-select", "order-sign"):
         drafts, unreadable = anticoagulant_drafts(call)
+        # A draft of the session (not selected) carrying a modifier extension: a possible
+        # second anticoagulant, said beside the selected one's cards; it is not carded alone.
+        session_doubts = [u for u in unreadable if not u.selected]
+        unreadable = [u for u in unreadable if u.selected]
         if not any(d.selected for d in drafts) and not unreadable:
             return {"cards": []}  # not an anticoagulant order: nothing to say
         if not any(d.selected for d in drafts):
             return {"cards": [cards.unreadable_draft_card(
-                where=u.where, reason=u.reason, label=u.label, base_url=base_url.rstrip("/"))
+                where=u.where, reason=u.reason, label=u.label, base_url=base_url.rstrip("/"),
+                modified=u.modified)
                 for u in unreadable]}
     gathered = gather(svc, call, fetch)
     derivation = patient_data(call, gathered, now, svc.prefetch)
@@ -438,9 +445,17 @@ def invoke(service_id: str, call: HookCall, *, now: datetime, base_url: str,
     if svc.hook == "patient-view":
         return {"cards": [cards.score_card(_view(scored[i]), base_url=base_url, notes=notes)
                           for i in svc.instruments]}
-    return {"cards": _order_cards(call, drafts, derivation, scored, notes, base_url) + [
+    doubts = []
+    if session_doubts:
+        first = next(d for d in drafts if d.selected)
+        doubts.append(cards.possible_anticoagulant_card(
+            draft_label=first.label, reason="; ".join(u.reason for u in session_doubts),
+            orders=[f"draft order {u.label}" for u in session_doubts], base_url=base_url))
+    return {"cards": doubts + _order_cards(call, drafts, derivation, scored, notes,
+                                           base_url) + [
         cards.unreadable_draft_card(where=u.where, reason=u.reason, label=u.label,
-                                    base_url=base_url) for u in unreadable]}
+                                    base_url=base_url, modified=u.modified)
+        for u in unreadable]}
 
 
 def _order_cards(call: HookCall, drafts: list[Draft], derivation: Any,
@@ -514,6 +529,8 @@ class UnreadableDraft:
     where: str
     reason: str
     label: str
+    modified: bool = False  # valid, but carries a modifier extension not understood
+    selected: bool = True  # order-select: one of context.selections (else: earlier in session)
 
 
 def anticoagulant_drafts(call: HookCall) -> tuple[list[Draft], list[UnreadableDraft]]:
@@ -525,6 +542,7 @@ def anticoagulant_drafts(call: HookCall) -> tuple[list[Draft], list[UnreadableDr
     from types import SimpleNamespace
 
     from clotwatch.fhir import codeset
+    from clotwatch.fhir.modifiers import not_understood, unused_reason
     from clotwatch.fhir.read import medicine_of, read_resource
 
     raw = call.context.get("draftOrders")
@@ -546,10 +564,17 @@ def anticoagulant_drafts(call: HookCall) -> tuple[list[Draft], list[UnreadableDr
         if isinstance(e, Mapping) and isinstance(e.get("resource"), Mapping)]
     # A draft may name its medicine by reference to a Medication in the same Bundle.
     medications: dict[str, Any] = {}
+    unsafe_medications: dict[str, tuple[str, tuple[str, ...]]] = {}
     for index, resource, full_url in resources:
         if resource.get("resourceType") == "Medication":
             model, _problem = read_resource(resource, f"context.draftOrders.entry[{index}]")
-            if model is not None:
+            med_modifiers = not_understood(resource) if model is not None else ()
+            if model is not None and med_modifiers:
+                why = (f"Medication/{model.id}", med_modifiers)
+                unsafe_medications[f"Medication/{model.id}"] = why
+                if isinstance(full_url, str):
+                    unsafe_medications[full_url] = why
+            elif model is not None:
                 medications[f"Medication/{model.id}"] = model
                 if isinstance(full_url, str):
                     medications[full_url] = model
@@ -568,7 +593,19 @@ def anticoagulant_drafts(call: HookCall) -> tuple[list[Draft], list[UnreadableDr
             raise InputError(f"{where}.subject",
                              f"is {subject!r}, not the patient in context ({patient_ref})")
         model, problem = read_resource(resource, where)
-        if (problem is not None or model is None) and not chosen:
+        modifiers = not_understood(resource) if problem is None else ()
+        reference = resource.get("medicationReference")
+        target = reference.get("reference") if isinstance(reference, Mapping) else None
+        via = unsafe_medications.get(target) if isinstance(target, str) else None
+        modified = bool(modifiers or via) and problem is None
+        if modified:
+            # FHIR R4 Extensibility: an order carrying a modifier extension clotwatch does not
+            # understand is not read as if it were absent; the draft is named, not checked.
+            ref = f"MedicationRequest/{resource.get('id')}"
+            problem = (unused_reason(ref, modifiers) if modifiers or via is None
+                       else unused_reason(ref, via[1], via=via[0]))
+            model = None
+        if (problem is not None or model is None) and not chosen and not modified:
             continue
         if problem is not None or model is None:
             concept = resource.get("medicationCodeableConcept")
@@ -583,7 +620,8 @@ def anticoagulant_drafts(call: HookCall) -> tuple[list[Draft], list[UnreadableDr
             if maybe:
                 label = text or next((str(c.display) for c in codings if c.display), None) \
                     or f"MedicationRequest/{resource.get('id')}"
-                unreadable.append(UnreadableDraft(where, str(problem), str(label)))
+                unreadable.append(UnreadableDraft(where, str(problem), str(label),
+                                                  modified=modified, selected=chosen))
             continue
         if subject is None:
             raise InputError(f"{where}.subject", "is required (the patient the order is for)")
