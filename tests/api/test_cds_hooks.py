@@ -83,11 +83,13 @@ def ehr() -> Ehr:
 
 
 @pytest.fixture
-def settings(tmp_path: Path, ehr: Ehr) -> Settings:
+def settings(tmp_path: Path, data_dir: Path, ehr: Ehr) -> Settings:
+    # data_dir (tests/conftest.py): tmp_path / "data" holding a copy of the database migrated
+    # once per session, rather than every migration applied again for each test.
     trust = tmp_path / "cds-trust.json"
     (tmp_path / "ehr-jwks.json").write_text(json.dumps(ehr.jwks()))
     trust.write_text(json.dumps({"issuers": [{"iss": EHR, "jwks_file": "ehr-jwks.json"}]}))
-    return Settings(data_dir=tmp_path / "data", cds_trust_file=trust, cds_base_url=BASE)
+    return Settings(data_dir=data_dir, cds_trust_file=trust, cds_base_url=BASE)
 
 
 @pytest.fixture
