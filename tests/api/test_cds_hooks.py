@@ -545,7 +545,9 @@ class FakeFhirServer:
                 pass
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        # A short poll: shutdown() waits for the loop to notice (up to 0.5 s by default).
+        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.01,),
+                                       daemon=True)
 
     @property
     def url(self) -> str:
@@ -1196,7 +1198,7 @@ def test_a_hook_call_paging_through_a_hostile_fhir_server_keeps_the_token(
     servers = {name: ThreadingHTTPServer(("127.0.0.1", 0), handler(name))
                for name in ("ehr", "attacker")}
     for server in servers.values():
-        threading.Thread(target=server.serve_forever, daemon=True).start()
+        threading.Thread(target=server.serve_forever, args=(0.01,), daemon=True).start()
     try:
         ehr_port = servers["ehr"].server_address[1]
         evil = f"127.0.0.1:{servers['attacker'].server_address[1]}"
