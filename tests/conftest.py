@@ -17,6 +17,26 @@ import pytest
 DB_FILE = "clotwatch.sqlite3"  # config.Settings.effective_database_url's file name
 
 
+@pytest.hookimpl(trylast=True)  # after tests/e2e/conftest.py has marked the browser group
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under ``./test`` (``--dist loadgroup``): the tests of each xdist group first.
+
+    The scheduler hands out work units in collection order (groups with more tests first,
+    ties in collection order), one unit to each worker to begin with. A group is one unit
+    that runs on one worker from start to end, so the long ones (the browser tests, the Spark
+    tests) must start at once and on different workers; one that came up late in the order
+    (tests/population sorts after almost everything) would run alone at the end while the
+    other worker idles. Only the order changes, and only under loadgroup.
+    """
+    if not getattr(config.option, "loadgroup", False):
+        return
+
+    def group(item: pytest.Item) -> int:
+        return 0 if item.get_closest_marker("xdist_group") else 1
+
+    items.sort(key=group)  # stable: the order within and outside the groups is kept
+
+
 @pytest.fixture(scope="session")
 def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One SQLite database with every migration applied, made once per session."""

@@ -11,6 +11,13 @@ import pytest
 from fastapi.testclient import TestClient
 
 
+@pytest.fixture
+def client(shared_client: TestClient) -> TestClient:
+    """One app for the module (tests/api/conftest.py): no test here moves the clock or depends
+    on what another stored."""
+    return shared_client
+
+
 def _spec(client: TestClient) -> dict[str, Any]:
     spec: dict[str, Any] = client.get("/api/v1/openapi.json").json()
     return spec

@@ -11,6 +11,14 @@ from fastapi.testclient import TestClient
 
 from clotwatch.api.limits import LIMITS, Limit, check_shape
 
+
+@pytest.fixture
+def client(shared_client: TestClient) -> TestClient:
+    """One app for the module (tests/api/conftest.py): no test here moves the clock or depends
+    on what another stored."""
+    return shared_client
+
+
 ROUTES = ["/api/v1/assessments", "/api/v1/instruments/wells-dvt/evaluate"]
 CDS_ROUTES = ["/cds-services/clotwatch-vte-risk", "/cds-services/clotwatch-vte-risk/feedback"]
 NOT_JSON = [b'{"answers": {"heart_rate": NaN}}', b'{"answers": {"heart_rate": Infinity}}',

@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+import pytest
 from fastapi.testclient import TestClient
 
 from clotwatch import instruments
+
+
+@pytest.fixture
+def client(shared_client: TestClient) -> TestClient:
+    """One app for the module (tests/api/conftest.py): no test here moves the clock or depends
+    on what another stored."""
+    return shared_client
 
 
 def test_every_instrument_is_listed_with_its_citation(client: TestClient) -> None:

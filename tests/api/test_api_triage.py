@@ -9,6 +9,14 @@ from fastapi.testclient import TestClient
 
 from clotwatch import triage
 
+
+@pytest.fixture
+def client(shared_client: TestClient) -> TestClient:
+    """One app for the module (tests/api/conftest.py): no test here moves the clock or depends
+    on what another stored."""
+    return shared_client
+
+
 SWOLLEN = {"leg_side": "right", "leg_pain": True, "swelling": True, "warmth": True,
            "short_of_breath": False, "chest_pain": False}
 

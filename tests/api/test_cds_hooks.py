@@ -85,11 +85,13 @@ def ehr() -> Ehr:
 
 
 @pytest.fixture
-def settings(tmp_path: Path, ehr: Ehr) -> Settings:
+def settings(tmp_path: Path, data_dir: Path, ehr: Ehr) -> Settings:
+    # data_dir (tests/conftest.py): tmp_path / "data" holding a copy of the database migrated
+    # once per session, rather than every migration applied again for each test.
     trust = tmp_path / "cds-trust.json"
     (tmp_path / "ehr-jwks.json").write_text(json.dumps(ehr.jwks()))
     trust.write_text(json.dumps({"issuers": [{"iss": EHR, "jwks_file": "ehr-jwks.json"}]}))
-    return Settings(data_dir=tmp_path / "data", cds_trust_file=trust, cds_base_url=BASE)
+    return Settings(data_dir=data_dir, cds_trust_file=trust, cds_base_url=BASE)
 
 
 @pytest.fixture
@@ -545,7 +547,9 @@ class FakeFhirServer:
                 pass
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        # A short poll: shutdown() waits for the loop to notice (up to 0.5 s by default).
+        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.01,),
+                                       daemon=True)
 
     @property
     def url(self) -> str:
@@ -1196,7 +1200,7 @@ def test_a_hook_call_paging_through_a_hostile_fhir_server_keeps_the_token(
     servers = {name: ThreadingHTTPServer(("127.0.0.1", 0), handler(name))
                for name in ("ehr", "attacker")}
     for server in servers.values():
-        threading.Thread(target=server.serve_forever, daemon=True).start()
+        threading.Thread(target=server.serve_forever, args=(0.01,), daemon=True).start()
     try:
         ehr_port = servers["ehr"].server_address[1]
         evil = f"127.0.0.1:{servers['attacker'].server_address[1]}"

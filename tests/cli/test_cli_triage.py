@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import subprocess
@@ -10,12 +11,28 @@ from pathlib import Path
 
 import pytest
 
+from clotwatch.cli import main
+
 ENV = {**os.environ, "COLUMNS": "120", "NO_COLOR": "1"}
 
 
 def clotwatch(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "clotwatch.cli", *args], input=stdin,
                           capture_output=True, text=True, env=ENV, timeout=120)
+
+
+def in_process(*args: str, stdin: str, capsys: pytest.CaptureFixture[str],
+               monkeypatch: pytest.MonkeyPatch) -> subprocess.CompletedProcess[str]:
+    """``clotwatch ARGS`` through ``main()`` in this process: the same exit code, stdout and
+    stderr, without starting an interpreter (the refusals below differ only in their input;
+    the subprocess tests here run the installed command itself, exit 2 included)."""
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(stdin.encode("utf-8"))))
+    try:
+        code = main(list(args))
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else 1
+    out, err = capsys.readouterr()
+    return subprocess.CompletedProcess(list(args), code, out, err)
 
 
 def test_json_result_follows_the_contract() -> None:
@@ -46,8 +63,10 @@ def test_json_result_in_russian_from_a_file(tmp_path: Path) -> None:
     ('{"age_years": 130}', "age_years"),
     ('{"leg_side": "middle"}', "leg_side"),
 ])
-def test_bad_answers_exit_2_with_one_line_naming_the_key(answers: str, key: str) -> None:
-    run = clotwatch("triage", "--json", stdin=answers)
+def test_bad_answers_exit_2_with_one_line_naming_the_key(
+        answers: str, key: str, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    run = in_process("triage", "--json", stdin=answers, capsys=capsys, monkeypatch=monkeypatch)
     assert run.returncode == 2
     assert run.stdout == ""
     lines = run.stderr.strip().splitlines()
@@ -55,8 +74,9 @@ def test_bad_answers_exit_2_with_one_line_naming_the_key(answers: str, key: str)
 
 
 @pytest.mark.parametrize("stdin", ["not json", "[1, 2]"])
-def test_malformed_input_exits_2_with_one_line(stdin: str) -> None:
-    run = clotwatch("triage", "--json", stdin=stdin)
+def test_malformed_input_exits_2_with_one_line(stdin: str, capsys: pytest.CaptureFixture[str],
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    run = in_process("triage", "--json", stdin=stdin, capsys=capsys, monkeypatch=monkeypatch)
     assert run.returncode == 2 and run.stdout == ""
     assert len(run.stderr.strip().splitlines()) == 1
 

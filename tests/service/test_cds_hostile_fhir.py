@@ -49,7 +49,8 @@ def _serve(server: Server) -> tuple[ThreadingHTTPServer, threading.Thread]:
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.port = int(httpd.server_address[1])
     server.base = f"http://127.0.0.1:{server.port}"
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    # A short poll: shutdown() waits for the loop to notice (up to 0.5 s by default).
+    thread = threading.Thread(target=httpd.serve_forever, args=(0.01,), daemon=True)
     thread.start()
     return httpd, thread
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -53,8 +54,16 @@ def empty_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
 
 
 @pytest.fixture
-def store(empty_db_url: str) -> Iterator[Store]:
-    """A migrated, empty store on each backend."""
+def store(empty_db_url: str, migrated_sqlite: Path) -> Iterator[Store]:
+    """A migrated, empty store on each backend.
+
+    SQLite: a copy of the database migrated once per session (tests/conftest.py), as the web
+    and API tests have; upgrade() then finds it at head. The migrations themselves are tested
+    here from an empty database on both backends (test_store_migrations and the per-migration
+    tests take ``empty_db_url``).
+    """
+    if empty_db_url.startswith("sqlite:///"):
+        shutil.copyfile(migrated_sqlite, empty_db_url.removeprefix("sqlite:///"))
     upgrade(empty_db_url)
     opened = open_store(empty_db_url)
     try:

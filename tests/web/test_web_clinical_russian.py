@@ -13,6 +13,14 @@ from clotwatch.instruments import INSTRUMENTS
 from clotwatch.web.i18n import clinical
 from clotwatch.web.render import capfirst
 
+
+@pytest.fixture
+def client(shared_client: TestClient) -> TestClient:
+    """One app for the module (tests/web/conftest.py): these tests read pages and calculate,
+    and none depends on what another stored."""
+    return shared_client
+
+
 SAME_IN_BOTH = {"%", "< 500", "< 1000", "< 1200"}
 RU = clinical("ru")
 

@@ -9,6 +9,14 @@ import pytest
 from fastapi.testclient import TestClient
 
 
+@pytest.fixture
+def client(shared_client: TestClient) -> TestClient:
+    """One app for the module (tests/web/conftest.py): these tests read pages and calculate,
+    and none depends on what another stored."""
+    return shared_client
+
+
+
 def _h1(html: str) -> str:
     match = re.search(r"<h1>(.*?)</h1>", html)
     assert match, html[:300]

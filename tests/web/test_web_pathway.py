@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from fastapi.testclient import TestClient
+
+
+@pytest.fixture
+def client(shared_client: TestClient) -> TestClient:
+    """One app for the module (tests/web/conftest.py): these tests read pages and calculate,
+    and none depends on what another stored."""
+    return shared_client
+
 
 
 def _section(html: str) -> str:

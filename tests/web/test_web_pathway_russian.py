@@ -14,6 +14,14 @@ from clotwatch.service.pathway import next_step
 from clotwatch.web.i18n import clinical
 from clotwatch.web.render import capfirst
 
+
+@pytest.fixture
+def client(shared_client: TestClient) -> TestClient:
+    """One app for the module (tests/web/conftest.py): these tests read pages and calculate,
+    and none depends on what another stored."""
+    return shared_client
+
+
 RU = clinical("ru")
 SCENARIOS = [
     ("dvt", {}),

@@ -14,6 +14,14 @@ from clotwatch.core.pathway import inputs_for
 from clotwatch.errors import InputError
 from clotwatch.web.pathway import parse_zone, zoned
 
+
+@pytest.fixture
+def client(shared_client: TestClient) -> TestClient:
+    """One app for the module (tests/web/conftest.py): these tests read pages and calculate,
+    and none depends on what another stored."""
+    return shared_client
+
+
 LIKELY_24H = {"age": "64", "pregnant": "false", "wells_dvt_category": "likely",
               "ultrasound_within_4h": "false"}
 

@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+import pytest
 from fastapi.testclient import TestClient
 
 from clotwatch.core.travel import RISK_FACTORS
+
+
+@pytest.fixture
+def client(shared_client: TestClient) -> TestClient:
+    """One app for the module (tests/web/conftest.py): these tests read pages and calculate,
+    and none depends on what another stored."""
+    return shared_client
+
 
 
 def _form(token: str, **overrides: str) -> dict[str, str]:
