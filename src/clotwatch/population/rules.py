@@ -37,7 +37,12 @@ CODESETS = ("inpatient_encounter", "cancer", "dvt", "pe", "pregnancy", "obstetri
             "mental_disorder", "stroke_principal", "comfort_measures", "surgical_procedure",
             "vte_prophylaxis_drug", "vte_prophylaxis_mechanical", "anticoagulant", "estrogen",
             "patient_refusal", "vte_risk_assessment", "icu_location", "bleeding", "bmi",
-            "body_weight", "body_height")
+            "body_weight", "body_height",
+            # CMS108FHIR v0.2.003 value sets (scripts/cms108-codesets)
+            "heparin_low_dose", "oral_factor_xa", "heparin_infusion", "anticoagulant_therapeutic",
+            "route_subcutaneous", "route_intravenous", "emergency_department_visit",
+            "observation_services", "vte_selected_surgery", "hip_knee_replacement",
+            "atrial_fibrillation", "medical_reason", "vte_low_risk")
 
 
 def _lit(s: str | None) -> str:
@@ -77,14 +82,17 @@ def names_pattern(codeset_id: str) -> str:
     return _lit(f"(^|[^a-z0-9])({alts})([^a-z0-9]|$)")
 
 
-MED_CODESETS = ("vte_prophylaxis_drug", "anticoagulant", "estrogen")
+# Matched through ingredient names too (clotwatch.fhir's own sets); the CMS108 medicine value
+# sets are RxNorm products and are matched by code only.
+MED_CODESETS = ("anticoagulant", "estrogen")
 
 
 def med_name_matches_sql() -> str:
     """``UNION ALL`` arms matching medicine texts against each code set's names."""
     return "\n".join(
         f"UNION ALL SELECT m.id, m.kind, m.patient_id, m.encounter_id, m.status, m.t, "
-        f"m.reason_system, m.reason_code, m.reason_text, {_lit(cs)} FROM med_rows m "
+        f"m.reason_system, m.reason_code, m.reason_text, m.route_snomed, {_lit(cs)} "
+        f"FROM med_rows m "
         f"WHERE cw_regexp(lower(coalesce(m.text, '')), {names_pattern(cs)})"
         for cs in MED_CODESETS)
 

@@ -30,7 +30,8 @@ from clotwatch.population.checks import Problems, check_export
 from clotwatch.population.source import Export
 
 VIEW_NAMES = ("patient", "encounter", "encounter_location", "encounter_diagnosis", "condition",
-              "observation", "procedure", "medication_request", "medication_administration")
+              "observation", "procedure", "medication_request", "medication_administration",
+              "location", "encounter_type", "encounter_procedure")
 
 # Columns of encounters.csv / .parquet, in order (the list first).
 ENCOUNTER_COLUMNS = (

@@ -17,14 +17,56 @@ enc AS (
     AND cw_ts(e.period_start) <= cw_ts({{AS_OF}})
     AND ({{SINCE}} IS NULL OR cw_ts(e.period_start) >= cw_ts({{SINCE}}))
 ),
+-- The arrival (CMS108FHIR v0.2.003 FromDayOfStartOfHospitalizationToDayAfterAdmission, with
+-- CQMCommon 2.2.000 hospitalizationWithObservation()): the start of the last finished
+-- observation stay (Encounter.type in observation_services) that ended 1 hour or less before
+-- the admission, and before that of the last finished emergency department visit
+-- (emergency_department_visit) that ended 1 hour or less before the observation stay, or
+-- the admission when there was none. Ties on the end are broken by the encounter id.
+visit AS (
+  SELECT t.encounter_id, t.patient_id, cw_ts(t.period_start) AS v_start,
+         cw_ts(t.period_end) AS v_end,
+         max(CASE WHEN k.codeset = 'observation_services' THEN TRUE END) AS obs,
+         max(CASE WHEN k.codeset = 'emergency_department_visit' THEN TRUE END) AS ed
+  FROM v_encounter_type t
+  JOIN codes k ON k.codeset IN ('emergency_department_visit', 'observation_services')
+               AND k.system = t.system AND k.code = upper(t.code)
+  WHERE t.status = 'finished' AND cw_ts(t.period_start) IS NOT NULL
+    AND cw_ts(t.period_end) IS NOT NULL
+  GROUP BY t.encounter_id, t.patient_id, t.period_start, t.period_end
+),
+obs_visit AS (
+  SELECT enc.encounter_id,
+         max_by(v.v_start, cw_ts_text(v.v_end) || v.encounter_id) AS obs_start,
+         max_by(v.encounter_id, cw_ts_text(v.v_end) || v.encounter_id) AS obs_id
+  FROM enc JOIN visit v ON v.patient_id = enc.patient_id AND v.obs
+  WHERE v.v_end <= enc.admitted AND cw_seconds(enc.admitted) - cw_seconds(v.v_end) <= 3600
+  GROUP BY enc.encounter_id
+),
+ed_visit AS (
+  SELECT x.encounter_id,
+         max_by(v.v_start, cw_ts_text(v.v_end) || v.encounter_id) AS ed_start,
+         max_by(v.encounter_id, cw_ts_text(v.v_end) || v.encounter_id) AS ed_id
+  FROM (SELECT enc.encounter_id, enc.patient_id, coalesce(o.obs_start, enc.admitted) AS v_from
+        FROM enc LEFT JOIN obs_visit o ON o.encounter_id = enc.encounter_id) x
+  JOIN visit v ON v.patient_id = x.patient_id AND v.ed
+  WHERE v.v_end <= x.v_from AND cw_seconds(x.v_from) - cw_seconds(v.v_end) <= 3600
+  GROUP BY x.encounter_id
+),
 -- The reference time of the risk assessment: 24 h after admission (NICE NG89 1.1.1: assess
 -- on admission; CMS108 allows the day after), never later than --as-of.
 e AS (
   SELECT enc.*,
          CASE WHEN cw_seconds(admitted) + 86400 > cw_seconds(cw_ts({{AS_OF}}))
               THEN cw_ts({{AS_OF}}) ELSE cw_ts_add_day(admitted) END AS t_ref,
-         cw_days(coalesce(discharge_day, cw_date({{AS_OF}})), admit_day) AS los_days
+         cw_days(coalesce(discharge_day, cw_date({{AS_OF}})), admit_day) AS los_days,
+         coalesce(ed.ed_start, o.obs_start, enc.admitted) AS arrived,
+         cw_date_of(coalesce(ed.ed_start, o.obs_start, enc.admitted)) AS arrival_day,
+         coalesce(ed.ed_id, o.obs_id) AS arrival_encounter,
+         coalesce(enc.discharged_at, cw_ts({{AS_OF}})) AS stay_end
   FROM enc
+  LEFT JOIN obs_visit o ON o.encounter_id = enc.encounter_id
+  LEFT JOIN ed_visit ed ON ed.encounter_id = enc.encounter_id
 ),
 pat AS (
   SELECT patient_id, max(gender) AS gender, max(birth_date) AS birth_date
@@ -33,7 +75,8 @@ pat AS (
 -- Conditions that count as evidence (clotwatch.fhir.read: not refuted/unconfirmed/...).
 cond_hits AS (
   SELECT c.condition_id, c.patient_id, c.encounter_id, k.codeset,
-         coalesce(c.clinical_status IN {{ACTIVE}}, FALSE) AS active, cw_ts(c.onset) AS onset
+         coalesce(c.clinical_status IN {{ACTIVE}}, FALSE) AS active, cw_ts(c.onset) AS onset,
+         c.clinical_status, c.verification_status
   FROM v_condition c
   JOIN codes k ON k.system = c.system AND (
        k.code = upper(c.code)
@@ -69,7 +112,7 @@ dx_f AS (
 obs AS (
   SELECT o.observation_id, o.patient_id, o.encounter_id, o.status, cw_ts(o.effective) AS t,
          o.value, coalesce(CASE WHEN o.unit_system LIKE '%unitsofmeasure.org' THEN o.unit_code END,
-                           o.unit) AS unit_key, o.answer_text, k.codeset
+                           o.unit) AS unit_key, o.answer_snomed, k.codeset
   FROM v_observation o JOIN codes k ON k.system = o.system AND k.code = upper(o.code)
 ),
 body AS (
@@ -79,109 +122,186 @@ body AS (
     max_by(CASE WHEN o.codeset = 'body_weight' THEN o.value * {{WEIGHT_FACTOR}} END,
            CASE WHEN o.codeset = 'body_weight' AND {{WEIGHT_FACTOR}} IS NOT NULL THEN o.t END) AS weight,
     max_by(CASE WHEN o.codeset = 'body_height' THEN o.value * {{HEIGHT_FACTOR}} END,
-           CASE WHEN o.codeset = 'body_height' AND {{HEIGHT_FACTOR}} IS NOT NULL THEN o.t END) AS height,
-    min(CASE WHEN o.codeset = 'vte_risk_assessment'
-             AND cw_regexp(lower(coalesce(o.answer_text, '')), '(^|[^a-z])low risk')
-             AND cw_date_of(o.t) <= cw_add_days(e.admit_day, 1)
-        THEN o.observation_id END) AS low_risk_obs
+           CASE WHEN o.codeset = 'body_height' AND {{HEIGHT_FACTOR}} IS NOT NULL THEN o.t END) AS height
   FROM e JOIN obs o ON o.patient_id = e.patient_id
   WHERE o.status IN {{OBS_OK}} AND o.t IS NOT NULL AND o.t <= e.t_ref
     AND cw_seconds(e.t_ref) - cw_seconds(o.t) <= 365 * 86400
   GROUP BY e.encounter_id
 ),
--- Procedures: surgery (category), mechanical prophylaxis and comfort measures (code or name).
+-- CMS108 "Low Risk Indicator For VTE": the risk assessment (LOINC 72136-5) answered with a
+-- code of vte_low_risk (final, amended or corrected), from the day of arrival to the day after
+-- admission (the answer's text is not read).
+low_risk AS (
+  SELECT e.encounter_id, min(o.observation_id) AS low_risk_obs
+  FROM e JOIN obs o ON o.patient_id = e.patient_id AND o.codeset = 'vte_risk_assessment'
+  JOIN codes k ON k.codeset = 'vte_low_risk' AND k.system = 'http://snomed.info/sct'
+               AND k.code = upper(o.answer_snomed)
+  WHERE o.status IN {{OBS_OK}} AND cw_date_of(o.t) >= e.arrival_day
+    AND cw_date_of(o.t) <= cw_add_days(e.admit_day, 1)
+  GROUP BY e.encounter_id
+),
+-- Procedures, by code (never by name): surgery (category), mechanical prophylaxis, comfort
+-- measures, SCIP VTE selected surgery, hip or knee replacement; with the status reason of a
+-- procedure not done.
 proc AS (
-  SELECT p.procedure_id, p.patient_id, p.encounter_id, p.status,
-         cw_ts(p.performed_start) AS t_start, cw_ts(p.performed_end) AS t_end,
+  SELECT p.procedure_id, p.patient_id, p.encounter_id, p.status, p.reason_system,
+         p.reason_code, cw_ts(p.performed_start) AS t_start, cw_ts(p.performed_end) AS t_end,
          max(CASE WHEN ks.codeset = 'surgical_procedure' THEN TRUE END) AS surgical,
-         max(CASE WHEN kc.codeset = 'comfort_measures'
-                   OR cw_regexp(lower(coalesce(p.text, '')), {{NAMES:comfort_measures}})
-             THEN TRUE END) AS comfort,
-         max(CASE WHEN cw_regexp(lower(coalesce(p.text, '')), {{NAMES:vte_prophylaxis_mechanical}})
-             THEN TRUE END) AS mechanical
+         max(CASE WHEN kc.codeset = 'comfort_measures' THEN TRUE END) AS comfort,
+         max(CASE WHEN kc.codeset = 'vte_prophylaxis_mechanical' THEN TRUE END) AS mechanical,
+         max(CASE WHEN kc.codeset = 'vte_selected_surgery' THEN TRUE END) AS selected_surgery,
+         max(CASE WHEN kc.codeset = 'hip_knee_replacement' THEN TRUE END) AS hip_knee
   FROM v_procedure p
   LEFT JOIN codes ks ON ks.codeset = 'surgical_procedure' AND ks.system = p.category_system
                     AND ks.code = upper(p.category_code)
-  LEFT JOIN codes kc ON kc.codeset = 'comfort_measures' AND kc.system = p.system AND (
-       kc.code = upper(p.code)
+  LEFT JOIN codes kc ON kc.codeset IN ('comfort_measures', 'vte_prophylaxis_mechanical',
+                                       'vte_selected_surgery', 'hip_knee_replacement')
+                    AND kc.system = p.system AND (kc.code = upper(p.code)
     OR (kc.prefix IS NOT NULL AND substr(upper(p.code), 1, length(kc.prefix)) = kc.prefix))
-  WHERE p.status = 'completed'
-  GROUP BY p.procedure_id, p.patient_id, p.encounter_id, p.status, p.performed_start,
-           p.performed_end
+  WHERE p.status IN ('completed', 'in-progress', 'not-done')
+  GROUP BY p.procedure_id, p.patient_id, p.encounter_id, p.status, p.reason_system,
+           p.reason_code, p.performed_start, p.performed_end
 ),
 proc_f AS (
   SELECT e.encounter_id,
     -- surgery during this stay (linked, or performed between admission and discharge)
-    max(CASE WHEN p.surgical AND (p.encounter_id = e.encounter_id OR (p.t_start >= e.admitted
-             AND (e.discharged_at IS NULL OR p.t_start <= e.discharged_at))) THEN cw_date_of(p.t_end) END)
+    max(CASE WHEN p.status = 'completed' AND p.surgical AND (p.encounter_id = e.encounter_id
+             OR (p.t_start >= e.admitted AND (e.discharged_at IS NULL
+                 OR p.t_start <= e.discharged_at))) THEN cw_date_of(p.t_end) END)
         AS surgery_end_day,
-    min(CASE WHEN p.surgical AND (p.encounter_id = e.encounter_id OR (p.t_start >= e.admitted
-             AND (e.discharged_at IS NULL OR p.t_start <= e.discharged_at))) THEN p.procedure_id END)
+    min(CASE WHEN p.status = 'completed' AND p.surgical AND (p.encounter_id = e.encounter_id
+             OR (p.t_start >= e.admitted AND (e.discharged_at IS NULL
+                 OR p.t_start <= e.discharged_at))) THEN p.procedure_id END)
         AS surgery_id,
     -- clotwatch.fhir.read: a completed surgical Procedure within 30 days before now
-    max(CASE WHEN p.surgical AND coalesce(p.t_end, p.t_start) <= e.t_ref
+    max(CASE WHEN p.status = 'completed' AND p.surgical AND coalesce(p.t_end, p.t_start) <= e.t_ref
              AND cw_seconds(e.t_ref) - cw_seconds(coalesce(p.t_end, p.t_start)) <= 30 * 86400
         THEN TRUE END) AS surgery_1_month,
-    min(CASE WHEN p.comfort AND cw_date_of(p.t_start) <= cw_add_days(e.admit_day, 1)
-             AND p.t_start >= cw_ts_sub_day(e.admitted) THEN p.procedure_id END) AS comfort_id,
-    min(CASE WHEN p.mechanical AND p.t_start >= e.admitted
-             AND (e.discharged_at IS NULL OR p.t_start <= e.discharged_at) THEN p.t_start END)
-        AS mechanical_at,
-    min_by(CASE WHEN p.mechanical AND p.t_start >= e.admitted THEN p.procedure_id END,
-           CASE WHEN p.mechanical AND p.t_start >= e.admitted THEN p.t_start END) AS mechanical_id
+    -- CMS108: comfort measures (completed or in progress) from the day of arrival to the day
+    -- after admission
+    min(CASE WHEN p.comfort AND p.status IN ('completed', 'in-progress')
+             AND cw_date_of(p.t_start) >= e.arrival_day
+             AND cw_date_of(p.t_start) <= cw_add_days(e.admit_day, 1) THEN p.procedure_id END)
+        AS comfort_id,
+    -- mechanical prophylaxis applied (completed) from the arrival to the discharge
+    min(CASE WHEN p.mechanical AND p.status = 'completed' AND p.t_start >= e.arrived
+             AND p.t_start <= e.stay_end THEN p.t_start END) AS mechanical_at,
+    min_by(CASE WHEN p.mechanical AND p.status = 'completed' AND p.t_start >= e.arrived
+                AND p.t_start <= e.stay_end THEN p.procedure_id END,
+           CASE WHEN p.mechanical AND p.status = 'completed' AND p.t_start >= e.arrived
+                AND p.t_start <= e.stay_end THEN cw_ts_text(p.t_start) || p.procedure_id END)
+        AS mechanical_id,
+    -- mechanical prophylaxis not done, with the patient's refusal / a medical reason
+    min(CASE WHEN p.mechanical AND p.status = 'not-done' AND kr.codeset = 'patient_refusal'
+             AND cw_date_of(p.t_start) >= e.arrival_day
+             AND cw_date_of(p.t_start) <= cw_add_days(e.admit_day, 1) THEN p.procedure_id END)
+        AS mech_refusal_id,
+    min(CASE WHEN p.mechanical AND p.status = 'not-done' AND kr.codeset = 'medical_reason'
+             AND cw_date_of(p.t_start) >= e.arrival_day
+             AND cw_date_of(p.t_start) <= cw_add_days(e.admit_day, 1) THEN p.procedure_id END)
+        AS mech_medical_reason_id,
+    -- CMS108 oral factor Xa condition: a hip or knee replacement started by the end of the stay
+    min(CASE WHEN p.hip_knee AND p.status = 'completed' AND p.t_start <= e.stay_end
+        THEN p.procedure_id END) AS hip_knee_id
   FROM e JOIN proc p ON p.patient_id = e.patient_id
+  LEFT JOIN codes kr ON kr.codeset IN ('patient_refusal', 'medical_reason')
+                    AND kr.system = p.reason_system AND kr.code = upper(p.reason_code)
   GROUP BY e.encounter_id
 ),
--- Medicines: matched by code or by ingredient name, as clotwatch.fhir.codes.CodeSet.match.
+-- CMS108 "Encounter with Principal Procedure of Selected Surgery": the procedure of rank 1
+-- (QI-Core encounter-procedure extension) is a completed SCIP VTE selected surgery that ended
+-- during the stay.
+principal_f AS (
+  SELECT e.encounter_id, min(p.procedure_id) AS selected_surgery_id
+  FROM e JOIN v_encounter_procedure ep ON ep.encounter_id = e.encounter_id AND ep.rank = 1
+  JOIN proc p ON p.procedure_id = ep.procedure_id AND p.patient_id = e.patient_id
+  WHERE p.selected_surgery AND p.status = 'completed' AND p.t_end >= e.admitted
+    AND p.t_end <= e.stay_end
+  GROUP BY e.encounter_id
+),
+-- Medicines, by code (the CMS108 value sets are RxNorm products: strength and form decide),
+-- with the route's SNOMED CT code; anticoagulant and estrogen also through their ingredient
+-- names, as clotwatch.fhir.codes.CodeSet.match.
 med_rows AS (
   SELECT administration_id AS id, 'administration' AS kind, patient_id, encounter_id, status,
-         cw_ts(effective) AS t, system, code, text, reason_system, reason_code, reason_text
+         cw_ts(effective) AS t, system, code, text, reason_system, reason_code, reason_text,
+         route_snomed
   FROM v_medication_administration
   UNION ALL
   SELECT request_id, 'request', patient_id, encounter_id, status, cw_ts(authored), system, code,
-         text, reason_system, reason_code, reason_text
+         text, reason_system, reason_code, reason_text, CAST(NULL AS STRING)
   FROM v_medication_request
 ),
--- Medicines: matched by code or by ingredient name, as clotwatch.fhir.codes.CodeSet.match
--- (one pattern per code set, so each text is searched once per code set).
 med_match AS (
   SELECT DISTINCT * FROM (
     SELECT m.id, m.kind, m.patient_id, m.encounter_id, m.status, m.t, m.reason_system,
-           m.reason_code, m.reason_text, k.codeset
+           m.reason_code, m.reason_text, m.route_snomed, k.codeset
     FROM med_rows m
     JOIN codes k ON k.system = m.system AND (k.code = upper(m.code)
          OR (k.prefix IS NOT NULL AND substr(upper(m.code), 1, length(k.prefix)) = k.prefix))
-    WHERE k.codeset IN ('vte_prophylaxis_drug', 'anticoagulant', 'estrogen')
+    WHERE k.codeset IN ('vte_prophylaxis_drug', 'heparin_low_dose', 'oral_factor_xa',
+                        'heparin_infusion', 'anticoagulant_therapeutic', 'anticoagulant',
+                        'estrogen')
     {{MED_NAME_MATCHES}}
   ) x
 ),
 med AS (
   SELECT m.*,
-    -- a prophylaxis drug (heparins, fondaparinux, warfarin) is not "an anticoagulant given"
-    coalesce(max(CASE WHEN m.codeset = 'vte_prophylaxis_drug' THEN TRUE END)
+    -- CMS108 "Pharmacological ... VTE Prophylaxis Received": low-dose heparin only by the
+    -- subcutaneous route; LMWH, fondaparinux, warfarin, rivaroxaban whatever the route
+    coalesce(m.codeset = 'vte_prophylaxis_drug' OR (m.codeset = 'heparin_low_dose'
+        AND kroute.codeset = 'route_subcutaneous'), FALSE) AS prophylactic,
+    -- a prophylaxis medicine (any product of the measure's prophylaxis value sets)
+    coalesce(max(CASE WHEN m.codeset IN ('vte_prophylaxis_drug', 'heparin_low_dose') THEN TRUE END)
              OVER (PARTITION BY m.kind, m.id), FALSE) AS prophylaxis_drug,
-    CASE WHEN kr.codeset IS NOT NULL OR cw_regexp(lower(coalesce(m.reason_text, '')),
-         '(^|[^a-z])(refused|refusal|declined)') THEN TRUE END AS refused
+    -- CMS108 "Low Risk Indicator For VTE": heparin infusion given intravenously, a direct
+    -- thrombin or glycoprotein IIb/IIIa inhibitor
+    coalesce(m.codeset = 'anticoagulant_therapeutic' OR (m.codeset = 'heparin_infusion'
+        AND kroute.codeset = 'route_intravenous'), FALSE) AS therapeutic,
+    CASE WHEN kr.codeset = 'patient_refusal' THEN TRUE END AS refused,
+    CASE WHEN kr.codeset = 'medical_reason' THEN TRUE END AS medical_reason
   FROM med_match m
-  LEFT JOIN codes kr ON kr.codeset = 'patient_refusal' AND kr.system = m.reason_system
-                    AND kr.code = upper(m.reason_code)
+  LEFT JOIN codes kr ON kr.codeset IN ('patient_refusal', 'medical_reason')
+                    AND kr.system = m.reason_system AND kr.code = upper(m.reason_code)
+  LEFT JOIN codes kroute ON kroute.codeset IN ('route_subcutaneous', 'route_intravenous')
+                        AND kroute.system = 'http://snomed.info/sct'
+                        AND kroute.code = upper(m.route_snomed)
 ),
 med_f AS (
   SELECT e.encounter_id,
-    min(CASE WHEN m.kind = 'administration' AND m.codeset = 'vte_prophylaxis_drug'
-             AND m.status IN ('completed', 'in-progress') AND m.t >= e.admitted
-             AND (e.discharged_at IS NULL OR m.t <= e.discharged_at) THEN m.t END) AS drug_at,
-    min_by(CASE WHEN m.kind = 'administration' AND m.codeset = 'vte_prophylaxis_drug'
-             AND m.status IN ('completed', 'in-progress') AND m.t >= e.admitted THEN m.id END,
-           CASE WHEN m.kind = 'administration' AND m.codeset = 'vte_prophylaxis_drug'
-             AND m.status IN ('completed', 'in-progress') AND m.t >= e.admitted THEN m.t END)
+    min(CASE WHEN m.kind = 'administration' AND m.prophylactic AND m.status = 'completed'
+             AND m.t >= e.arrived AND m.t <= e.stay_end THEN m.t END) AS drug_at,
+    min_by(CASE WHEN m.kind = 'administration' AND m.prophylactic AND m.status = 'completed'
+                AND m.t >= e.arrived AND m.t <= e.stay_end THEN m.id END,
+           CASE WHEN m.kind = 'administration' AND m.prophylactic AND m.status = 'completed'
+                AND m.t >= e.arrived AND m.t <= e.stay_end THEN cw_ts_text(m.t) || m.id END)
         AS drug_id,
-    min(CASE WHEN m.refused AND m.codeset = 'vte_prophylaxis_drug' AND m.t >= e.admitted
-             AND cw_date_of(m.t) <= cw_add_days(e.admit_day, 1) THEN m.id END) AS refusal_id,
-    min(CASE WHEN NOT coalesce(m.refused, FALSE) AND m.codeset = 'vte_prophylaxis_drug'
-             AND m.status IN ('not-done', 'cancelled', 'stopped') AND m.reason_code IS NOT NULL
-             AND m.t >= e.admitted AND cw_date_of(m.t) <= cw_add_days(e.admit_day, 1)
-        THEN m.id END) AS medical_reason_id,
+    -- a prophylaxis medicine given that CMS108 does not count (low-dose heparin without the
+    -- subcutaneous route): reported, never counted
+    min(CASE WHEN m.kind = 'administration' AND m.codeset = 'heparin_low_dose'
+             AND NOT m.prophylactic AND m.status = 'completed' AND m.t >= e.arrived
+             AND m.t <= e.stay_end THEN m.id END) AS uncounted_heparin_id,
+    -- CMS108 oral factor Xa inhibitor given on the day of or the day after admission (or of
+    -- or after a surgery that ended the day after admission: see populations.sql)
+    min(CASE WHEN m.kind = 'administration' AND m.codeset = 'oral_factor_xa'
+             AND m.status = 'completed' AND cw_date_of(m.t) >= e.admit_day
+             AND cw_date_of(m.t) <= cw_add_days(e.admit_day, 1) THEN m.id END) AS oral_xa_id,
+    min(CASE WHEN m.kind = 'administration' AND m.codeset = 'oral_factor_xa'
+             AND m.status = 'completed' AND cw_date_of(m.t) = cw_add_days(e.admit_day, 2)
+        THEN m.id END) AS oral_xa_day2_id,
+    min(CASE WHEN m.refused AND m.prophylaxis_drug AND cw_date_of(m.t) >= e.arrival_day
+             AND cw_date_of(m.t) <= cw_add_days(e.admit_day, 1)
+        THEN CASE WHEN m.kind = 'administration' THEN 'MedicationAdministration/' ELSE 'MedicationRequest/' END || m.id END) AS refusal_id,
+    min(CASE WHEN m.medical_reason AND m.prophylaxis_drug
+             AND m.status IN ('not-done', 'cancelled', 'stopped')
+             AND cw_date_of(m.t) >= e.arrival_day
+             AND cw_date_of(m.t) <= cw_add_days(e.admit_day, 1)
+        THEN CASE WHEN m.kind = 'administration' THEN 'MedicationAdministration/' ELSE 'MedicationRequest/' END || m.id END) AS medical_reason_id,
+    min(CASE WHEN m.kind = 'administration' AND m.therapeutic AND m.status = 'completed'
+             AND cw_date_of(m.t) >= e.arrival_day
+             AND cw_date_of(m.t) <= cw_add_days(e.admit_day, 1) THEN m.id END) AS therapeutic_id,
+    -- contraindication column: an anticoagulant other than a prophylaxis medicine given by
+    -- the day after admission
     min(CASE WHEN m.kind = 'administration' AND m.codeset = 'anticoagulant'
              AND NOT m.prophylaxis_drug
              AND m.status IN ('completed', 'in-progress') AND m.t >= e.admitted
@@ -194,21 +314,54 @@ med_f AS (
   FROM e JOIN med m ON m.patient_id = e.patient_id
   GROUP BY e.encounter_id
 ),
+-- CMS108 conditions for an oral factor Xa inhibitor to count: atrial fibrillation or flutter
+-- (active, confirmed, onset by the end of the stay, or a diagnosis of the stay), or a prior
+-- VTE (inactive, in remission or resolved, confirmed, onset before admission).
+xa_f AS (
+  SELECT e.encounter_id,
+    min(CASE WHEN h.codeset = 'atrial_fibrillation' AND (h.encounter_id = e.encounter_id
+             OR (h.active AND h.verification_status = 'confirmed'
+                 AND (h.onset IS NULL OR h.onset <= e.stay_end))) THEN h.condition_id END)
+        AS af_id,
+    min(CASE WHEN h.codeset IN ('dvt', 'pe')
+             AND h.clinical_status IN ('inactive', 'remission', 'resolved')
+             AND h.verification_status = 'confirmed' AND h.onset < e.admitted
+        THEN h.condition_id END) AS prior_vte_id
+  FROM e JOIN cond_hits h ON h.patient_id = e.patient_id
+  WHERE h.codeset IN ('atrial_fibrillation', 'dvt', 'pe')
+  GROUP BY e.encounter_id
+),
+af_dx AS (
+  SELECT d.encounter_id, min(h.condition_id) AS af_dx_id
+  FROM v_encounter_diagnosis d JOIN cond_hits h ON h.condition_id = d.condition_id
+  WHERE h.codeset = 'atrial_fibrillation'
+  GROUP BY d.encounter_id
+),
+-- Locations: an ICU is a Location whose type is in icu_location (CMS108 "Encounter with ICU
+-- Location Stay 1 Day or More": entered on or after the admission, on its day or the day
+-- after, for 1 day or more); the ward shown is the last location that is not an ICU.
+loc AS (
+  SELECT l.encounter_id, l.location_id, l.location, l.location_start, l.location_end,
+         l.location_index,
+         coalesce(max(CASE WHEN k.codeset IS NOT NULL THEN TRUE END), FALSE) AS icu
+  FROM v_encounter_location l
+  LEFT JOIN v_location t ON t.location_id = l.location_id
+  LEFT JOIN codes k ON k.codeset = 'icu_location' AND k.system = t.system
+                   AND k.code = upper(t.code)
+  GROUP BY l.encounter_id, l.location_id, l.location, l.location_start, l.location_end,
+           l.location_index
+),
 loc_f AS (
   SELECT e.encounter_id,
     min_by(l.location, l.location_index) AS first_location,
-    max_by(CASE WHEN NOT cw_regexp(lower(coalesce(l.location, '')),
-                '(^|[^a-z])(intensive care|icu|critical care|ccu)([^a-z]|$)') THEN l.location END,
-           CASE WHEN NOT cw_regexp(lower(coalesce(l.location, '')),
-                '(^|[^a-z])(intensive care|icu|critical care|ccu)([^a-z]|$)') THEN l.location_index END)
-        AS ward,
-    min(CASE WHEN cw_regexp(lower(coalesce(l.location, '')),
-                '(^|[^a-z])(intensive care|icu|critical care|ccu)([^a-z]|$)')
+    max_by(CASE WHEN NOT l.icu THEN l.location END,
+           CASE WHEN NOT l.icu THEN l.location_index END) AS ward,
+    min(CASE WHEN l.icu AND cw_ts(l.location_start) >= e.admitted
              AND cw_date(l.location_start) <= cw_add_days(e.admit_day, 1)
              AND cw_days(coalesce(cw_date(l.location_end), cw_date({{AS_OF}})),
                          cw_date(l.location_start)) >= 1
-        THEN l.location END) AS icu_location
-  FROM e JOIN v_encounter_location l ON l.encounter_id = e.encounter_id
+        THEN coalesce(l.location_id, l.location) END) AS icu_location
+  FROM e JOIN loc l ON l.encounter_id = e.encounter_id
   GROUP BY e.encounter_id
 )
 SELECT
@@ -241,13 +394,19 @@ SELECT
   coalesce(m.on_anticoagulant, CASE WHEN m.anticoagulant_id IS NOT NULL THEN TRUE END)
       AS anticoagulated,
   d.vte_dx, d.obstetric_dx, d.principal_mental_or_stroke, d.bleeding_dx, pr.comfort_id,
-  l.icu_location, b.low_risk_obs, m.refusal_id, m.medical_reason_id, m.anticoagulant_id,
-  m.drug_at, pr.mechanical_at, e.admit_day
+  l.icu_location, lr.low_risk_obs, m.refusal_id, pr.mech_refusal_id, m.medical_reason_id,
+  pr.mech_medical_reason_id, m.therapeutic_id, m.oral_xa_id, m.oral_xa_day2_id, coalesce(x.af_id, ad.af_dx_id) AS af_id, x.prior_vte_id,
+  pr.hip_knee_id, pf.selected_surgery_id, m.uncounted_heparin_id,
+  m.drug_at, pr.mechanical_at, e.admit_day, e.arrival_day, e.arrival_encounter
 FROM e
 LEFT JOIN pat p ON p.patient_id = e.patient_id
 LEFT JOIN cond_f cf ON cf.encounter_id = e.encounter_id
 LEFT JOIN dx_f d ON d.encounter_id = e.encounter_id
 LEFT JOIN body b ON b.encounter_id = e.encounter_id
+LEFT JOIN low_risk lr ON lr.encounter_id = e.encounter_id
 LEFT JOIN proc_f pr ON pr.encounter_id = e.encounter_id
+LEFT JOIN principal_f pf ON pf.encounter_id = e.encounter_id
 LEFT JOIN med_f m ON m.encounter_id = e.encounter_id
+LEFT JOIN xa_f x ON x.encounter_id = e.encounter_id
+LEFT JOIN af_dx ad ON ad.encounter_id = e.encounter_id
 LEFT JOIN loc_f l ON l.encounter_id = e.encounter_id
