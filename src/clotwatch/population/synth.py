@@ -590,7 +590,8 @@ class _Patient:
         if self.anticoagulated or bleeding or low_risk:
             fate = rng.choice(("none", fate))
         if fate in ("on_time", "late", "refused", "withheld"):
-            drug, route = ENOXAPARIN_40, SUBCUT
+            drug = ENOXAPARIN_40
+            route: tuple[str, str] | None = SUBCUT
             kind = rng.random()
             if surgical and proc in ("52734007", "609588000") and kind < 0.3:
                 drug, route = RIVAROXABAN_10, None
