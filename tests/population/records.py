@@ -110,6 +110,14 @@ def situations() -> list[dict[str, Any]]:
                                          "text": "Low risk"}})
     out.append(surgery("p-surgical", "surgical", "e-surgical", "2026-03-03T08:00:00Z",
                        "2026-03-03T10:00:00Z"))
+    # general anesthesia (SNOMED CT 50697003, CMS108 "General or Neuraxial Anesthesia") ending
+    # the day after admission: prophylaxis the day after it counts
+    out.append({"resourceType": "Procedure", "id": "p-anesthesia", "status": "completed",
+                "code": {"coding": [{"system": SCT, "code": "50697003"}]},
+                "subject": {"reference": "Patient/surgical"},
+                "encounter": {"reference": "Encounter/e-surgical"},
+                "performedPeriod": {"start": "2026-03-03T07:45:00Z",
+                                    "end": "2026-03-03T10:15:00Z"}})
     out.append(enoxaparin("a-surgical", "surgical", "e-surgical", "2026-03-04T18:00:00Z"))
     out.append({"resourceType": "Procedure", "id": "p-comfort", "status": "completed",
                 "code": {"coding": [{"system": SCT, "code": "133918004"}]},

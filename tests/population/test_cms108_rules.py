@@ -19,7 +19,10 @@ VSAC expands them (clotwatch.fhir code sets made by scripts/cms108-codesets):
 - "Encounter with ICU Location Stay 1 Day or More": Location.type in "Intensive Care Unit",
   entered on the day of or the day after admission, for 1 day or more;
 - "No VTE Prophylaxis Due to Medical Reason": a medicine AND mechanical prophylaxis not given
-  for a medical reason.
+  for a medical reason, in the same window;
+- "... on Day of or Day After Procedure": a general or neuraxial anesthesia ending the day after
+  admission extends every window to the day after its end;
+- principalDiagnosis() (CQMCommon 2.2.000): the diagnosis of rank 1 with the role "billing".
 """
 
 from __future__ import annotations
@@ -218,6 +221,46 @@ def situations() -> list[dict[str, Any]]:
                             "2026-03-02T12:00:00Z", status="not-done"))
     out[-1]["statusReason"] = [{"text": "patient refused"}]
 
+    # -- general or neuraxial anesthesia ending the day after admission ---------------------
+    anesthesia = "50697003"  # Administration of general anesthetic
+    for pid, end, dose in (("anes-day1", "2026-03-03T11:00:00Z", "2026-03-04T20:00:00Z"),
+                           ("anes-day0", "2026-03-02T15:00:00Z", "2026-03-04T20:00:00Z"),
+                           ("anes-day3", "2026-03-03T11:00:00Z", "2026-03-05T01:00:00Z")):
+        add(pid, proc(f"p-{pid}", pid, anesthesia, "2026-03-02T13:00:00Z"
+                      if pid == "anes-day0" else "2026-03-03T08:00:00Z", end),
+            med(f"a-{pid}", pid, ENOXAPARIN_40, dose, SUBCUT))
+    # medical reasons in the anesthesia's window (both on the day after it)
+    add("anes-medical",
+        proc("p-anes-medical", "anes-medical", anesthesia, "2026-03-03T08:00:00Z",
+             "2026-03-03T11:00:00Z"),
+        med("a-anes-medical", "anes-medical", ENOXAPARIN_40, "2026-03-04T12:00:00Z",
+            status="not-done", reason="183966005"),
+        proc("p-anes-medical-ipc", "anes-medical", "443448006", "2026-03-04T12:00:00Z",
+             status="not-done", reason="183932001"))
+    # medical reasons in different windows: the medicine's on arrival, the device's two days on
+    add("split-medical",
+        proc("p-split-anes", "split-medical", anesthesia, "2026-03-03T08:00:00Z",
+             "2026-03-03T11:00:00Z"),
+        med("a-split-medical", "split-medical", ENOXAPARIN_40, "2026-03-02T12:00:00Z",
+            status="not-done", reason="183966005"),
+        proc("p-split-ipc", "split-medical", "443448006", "2026-03-04T12:00:00Z",
+             status="not-done", reason="183932001"))
+
+    # -- INR above 3.0 (LOINC 6301-6 in CMS108's "INR" value set), by its issued time ---------
+    for pid, value in (("inr-3.1", 3.1), ("inr-3.0", 3.0)):
+        add(pid, {"resourceType": "Observation", "id": f"o-{pid}", "status": "final",
+                  "code": {"coding": [{"system": records.LOINC, "code": "6301-6"}]},
+                  "subject": {"reference": f"Patient/{pid}"},
+                  "effectiveDateTime": "2026-03-02T11:00:00Z", "issued": "2026-03-02T12:00:00Z",
+                  "valueQuantity": {"value": value, "unit": "{INR}"}})
+
+    # -- principal diagnosis: rank 1 with the role "billing" (CQMCommon principalDiagnosis) --
+    role = "http://terminology.hl7.org/CodeSystem/diagnosis-role"
+    for pid, use in (("stroke-billing", "billing"), ("stroke-admission", "AD")):
+        add(pid, condition(f"c-{pid}", pid, "I63.9", ADMIT, f"e-{pid}"),
+            diagnosis=[{"condition": {"reference": f"Condition/c-{pid}"}, "rank": 1,
+                        "use": {"coding": [{"system": role, "code": use}]}}])
+
     # -- ICU: the Location's type decides, never its name ------------------------------------
     def icu_stay(pid: str, loc_id: str, start: str, end: str, name: str) -> None:
         out.append(patient(pid))
@@ -311,8 +354,8 @@ def test_comfort_measures_count_from_the_arrival(rows: dict[str, dict[str, str]]
     ("heparin-sc", "prophylaxis by the end of the day after admission"),
     ("rivaroxaban", "prophylaxis by the end of the day after admission"),
     ("ipc", "prophylaxis by the end of the day after admission"),
-    ("drip-iv", "anticoagulant given by the day after admission"),
-    ("dabigatran", "anticoagulant given by the day after admission"),
+    ("drip-iv", "anticoagulant given"),
+    ("dabigatran", "anticoagulant given"),
     ("apixaban-af", "oral factor Xa inhibitor with atrial fibrillation, prior VTE or hip/knee "
                     "replacement"),
     ("apixaban-prior-vte", "oral factor Xa inhibitor with atrial fibrillation, prior VTE or "
@@ -322,6 +365,9 @@ def test_comfort_measures_count_from_the_arrival(rows: dict[str, dict[str, str]]
     ("lowrisk-coded", "low risk for VTE documented"),
     ("medical-both", "medical reason for no prophylaxis documented"),
     ("refused-ipc", "patient refused prophylaxis"),
+    ("anes-day1", "prophylaxis the day of or the day after anesthesia"),
+    ("anes-medical", "medical reason for no prophylaxis documented"),
+    ("inr-3.1", "INR above 3.0"),
 ])
 def test_what_the_measure_counts(rows: dict[str, dict[str, str]], pid: str, reason: str) -> None:
     assert rows[pid]["in_numerator"] == "true"
@@ -337,6 +383,10 @@ def test_what_the_measure_counts(rows: dict[str, dict[str, str]], pid: str, reas
     "apixaban-af-day2",  # the oral factor Xa window is the day of or the day after admission
     "ipc-text", "lowrisk-text", "refused-text",  # display text alone decides nothing
     "medical-drug-only",  # a medical reason for the medicine but not for mechanical prophylaxis
+    "split-medical",  # the two medical reasons must fall in the same window
+    "anes-day0",  # an anesthesia on the admission day opens no later window
+    "anes-day3",  # the day after the anesthesia's day is the last one
+    "inr-3.0",  # "above 3.0"
 ])
 def test_what_the_measure_does_not_count(rows: dict[str, dict[str, str]], pid: str) -> None:
     _gap(rows[pid])
@@ -352,6 +402,16 @@ def test_evidence_names_the_resources(rows: dict[str, dict[str, str]]) -> None:
     assert rows["medical-both"]["numerator_evidence"] == (
         "MedicationAdministration/a-medical-both Procedure/p-medical-both")
     assert rows["heparin-iv"]["prophylaxis_started"] == ""  # not prophylaxis per the measure
+    assert rows["anes-day1"]["numerator_evidence"] == (
+        "MedicationAdministration/a-anes-day1 Procedure/p-anes-day1")
+    assert rows["inr-3.1"]["numerator_evidence"] == "Observation/o-inr-3.1"
+
+
+def test_the_principal_diagnosis_is_rank_1_billing(rows: dict[str, dict[str, str]]) -> None:
+    row = rows["stroke-billing"]
+    assert row["exclusion_reason"] == "principal diagnosis of mental disorder or stroke"
+    assert row["exclusion_evidence"] == "Condition/c-stroke-billing"
+    assert rows["stroke-admission"]["excluded"] == "false"  # rank 1 but the admission diagnosis
 
 
 def test_icu_is_recognised_by_the_location_type(rows: dict[str, dict[str, str]]) -> None:

@@ -42,7 +42,8 @@ CODESETS = ("inpatient_encounter", "cancer", "dvt", "pe", "pregnancy", "obstetri
             "heparin_low_dose", "oral_factor_xa", "heparin_infusion", "anticoagulant_therapeutic",
             "route_subcutaneous", "route_intravenous", "emergency_department_visit",
             "observation_services", "vte_selected_surgery", "hip_knee_replacement",
-            "atrial_fibrillation", "medical_reason", "vte_low_risk")
+            "atrial_fibrillation", "medical_reason", "vte_low_risk",
+            "general_neuraxial_anesthesia", "inr")
 
 
 def _lit(s: str | None) -> str:

@@ -469,10 +469,11 @@ class _Patient:
                 {
                     "condition": self.ref("Condition", cond),
                     "rank": 1,
+                    # the principal diagnosis (CQMCommon principalDiagnosis(): rank 1, billing)
                     "use": _cc(
                         "http://terminology.hl7.org/CodeSystem/diagnosis-role",
-                        "AD",
-                        "Admission diagnosis",
+                        "billing",
+                        "Billing",
                     ),
                 }
             ],
@@ -516,6 +517,34 @@ class _Patient:
             self.observation(
                 "8302-2", "Body height", round(height, 1), "cm", admit + timedelta(hours=1), eid
             )
+        if rng.random() < 0.3:
+            # an INR on admission; above 3.0 is a CMS108 low risk indicator
+            inr = rng.uniform(3.1, 4.5) if rng.random() < 0.1 else rng.uniform(0.9, 1.4)
+            t = admit + timedelta(hours=rng.uniform(1, 6))
+            self.emit(
+                "Observation",
+                {
+                    "resourceType": "Observation",
+                    "id": _uuid(rng),
+                    "status": "final",
+                    "category": [
+                        _cc(
+                            "http://terminology.hl7.org/CodeSystem/observation-category",
+                            "laboratory",
+                            "Laboratory",
+                        )
+                    ],
+                    "code": _cc(
+                        LOINC, "6301-6", "INR in Platelet poor plasma by Coagulation assay"
+                    ),
+                    "subject": self.ref("Patient", self.pid),
+                    "encounter": self.ref("Encounter", eid),
+                    "effectiveDateTime": _iso(t - timedelta(minutes=40)),
+                    "issued": _iso(t),
+                    "valueQuantity": {"value": round(inr, 1), "unit": "{INR}", "system": UCUM,
+                                      "code": "{INR}"},
+                },
+            )
         for day in range(int(min(los, 8)) + 1):
             t = admit + timedelta(days=day, hours=2)
             self.observation("8867-4", "Heart rate", float(rng.randrange(55, 125)), "/min", t, eid)
@@ -540,6 +569,23 @@ class _Patient:
                     "subject": self.ref("Patient", self.pid),
                     "encounter": self.ref("Encounter", eid),
                     "performedPeriod": {"start": _iso(start), "end": _iso(surgery_end)},
+                },
+            )
+            # the anesthesia (CMS108 "General or Neuraxial Anesthesia"): when it ends the day
+            # after admission, the day after it still counts for prophylaxis
+            self.emit(
+                "Procedure",
+                {
+                    "resourceType": "Procedure",
+                    "id": _uuid(rng),
+                    "status": "completed",
+                    "code": _cc(SCT, "50697003", "Administration of general anesthetic"),
+                    "subject": self.ref("Patient", self.pid),
+                    "encounter": self.ref("Encounter", eid),
+                    "performedPeriod": {
+                        "start": _iso(start - timedelta(minutes=20)),
+                        "end": _iso(surgery_end + timedelta(minutes=15)),
+                    },
                 },
             )
         if rng.random() < 0.04:

@@ -17,6 +17,41 @@ enc AS (
     AND cw_ts(e.period_start) <= cw_ts({{AS_OF}})
     AND ({{SINCE}} IS NULL OR cw_ts(e.period_start) >= cw_ts({{SINCE}}))
 ),
+-- Procedures, by code (never by name): surgery (category), mechanical prophylaxis, comfort
+-- measures, SCIP VTE selected surgery, hip or knee replacement, general or neuraxial
+-- anesthesia; with the status reason of a
+-- procedure not done.
+proc AS (
+  SELECT p.procedure_id, p.patient_id, p.encounter_id, p.status, p.reason_system,
+         p.reason_code, cw_ts(p.performed_start) AS t_start, cw_ts(p.performed_end) AS t_end,
+         max(CASE WHEN ks.codeset = 'surgical_procedure' THEN TRUE END) AS surgical,
+         max(CASE WHEN kc.codeset = 'comfort_measures' THEN TRUE END) AS comfort,
+         max(CASE WHEN kc.codeset = 'vte_prophylaxis_mechanical' THEN TRUE END) AS mechanical,
+         max(CASE WHEN kc.codeset = 'vte_selected_surgery' THEN TRUE END) AS selected_surgery,
+         max(CASE WHEN kc.codeset = 'hip_knee_replacement' THEN TRUE END) AS hip_knee,
+         max(CASE WHEN kc.codeset = 'general_neuraxial_anesthesia' THEN TRUE END) AS anesthesia
+  FROM v_procedure p
+  LEFT JOIN codes ks ON ks.codeset = 'surgical_procedure' AND ks.system = p.category_system
+                    AND ks.code = upper(p.category_code)
+  LEFT JOIN codes kc ON kc.codeset IN ('comfort_measures', 'vte_prophylaxis_mechanical',
+                                       'vte_selected_surgery', 'hip_knee_replacement',
+                                       'general_neuraxial_anesthesia')
+                    AND kc.system = p.system AND (kc.code = upper(p.code)
+    OR (kc.prefix IS NOT NULL AND substr(upper(p.code), 1, length(kc.prefix)) = kc.prefix))
+  WHERE p.status IN ('completed', 'in-progress', 'not-done')
+  GROUP BY p.procedure_id, p.patient_id, p.encounter_id, p.status, p.reason_system,
+           p.reason_code, p.performed_start, p.performed_end
+),
+-- CMS108: a completed general or neuraxial anesthesia that ended on the day after admission
+-- also opens "the day of or the day after" its end for every numerator reason (and for the
+-- comfort measures exclusion); the window then ends two days after admission.
+anes AS (
+  SELECT enc.encounter_id, min(p.procedure_id) AS anesthesia_id
+  FROM enc JOIN proc p ON p.patient_id = enc.patient_id
+  WHERE p.anesthesia AND p.status = 'completed'
+    AND cw_date_of(p.t_end) = cw_add_days(enc.admit_day, 1)
+  GROUP BY enc.encounter_id
+),
 -- The arrival (CMS108FHIR v0.2.003 FromDayOfStartOfHospitalizationToDayAfterAdmission, with
 -- CQMCommon 2.2.000 hospitalizationWithObservation()): the start of the last finished
 -- observation stay (Encounter.type in observation_services) that ended 1 hour or less before
@@ -63,8 +98,12 @@ e AS (
          coalesce(ed.ed_start, o.obs_start, enc.admitted) AS arrived,
          cw_date_of(coalesce(ed.ed_start, o.obs_start, enc.admitted)) AS arrival_day,
          coalesce(ed.ed_id, o.obs_id) AS arrival_encounter,
-         coalesce(enc.discharged_at, cw_ts({{AS_OF}})) AS stay_end
+         coalesce(enc.discharged_at, cw_ts({{AS_OF}})) AS stay_end,
+         a.anesthesia_id,
+         cw_add_days(enc.admit_day, CASE WHEN a.anesthesia_id IS NULL THEN 1 ELSE 2 END)
+           AS window_end
   FROM enc
+  LEFT JOIN anes a ON a.encounter_id = enc.encounter_id
   LEFT JOIN obs_visit o ON o.encounter_id = enc.encounter_id
   LEFT JOIN ed_visit ed ON ed.encounter_id = enc.encounter_id
 ),
@@ -93,17 +132,19 @@ cond_f AS (
 ),
 -- Diagnoses of this stay: its Encounter.diagnosis list or Conditions pointing at it.
 stay_dx AS (
-  SELECT d.encounter_id, h.codeset, d.rank, h.condition_id
+  SELECT d.encounter_id, h.codeset, d.rank, d.use_code, h.condition_id
   FROM v_encounter_diagnosis d JOIN cond_hits h ON h.condition_id = d.condition_id
   UNION ALL
-  SELECT h.encounter_id, h.codeset, NULL AS rank, h.condition_id
+  SELECT h.encounter_id, h.codeset, NULL AS rank, NULL AS use_code, h.condition_id
   FROM cond_hits h WHERE h.encounter_id IS NOT NULL
 ),
 dx_f AS (
   SELECT encounter_id,
     min(CASE WHEN codeset IN ('dvt', 'pe') THEN condition_id END) AS vte_dx,
     min(CASE WHEN codeset = 'obstetrics' THEN condition_id END) AS obstetric_dx,
-    min(CASE WHEN rank = 1 AND codeset IN ('mental_disorder', 'stroke_principal')
+    -- CQMCommon 2.2.000 principalDiagnosis(): rank 1 with the role "billing"
+    min(CASE WHEN rank = 1 AND use_code = 'billing'
+             AND codeset IN ('mental_disorder', 'stroke_principal')
         THEN condition_id END) AS principal_mental_or_stroke,
     min(CASE WHEN codeset = 'bleeding' THEN condition_id END) AS bleeding_dx
   FROM stay_dx GROUP BY encounter_id
@@ -112,7 +153,8 @@ dx_f AS (
 obs AS (
   SELECT o.observation_id, o.patient_id, o.encounter_id, o.status, cw_ts(o.effective) AS t,
          o.value, coalesce(CASE WHEN o.unit_system LIKE '%unitsofmeasure.org' THEN o.unit_code END,
-                           o.unit) AS unit_key, o.answer_snomed, k.codeset
+                           o.unit) AS unit_key, o.answer_snomed, cw_ts(o.issued) AS issued,
+         k.codeset
   FROM v_observation o JOIN codes k ON k.system = o.system AND k.code = upper(o.code)
 ),
 body AS (
@@ -128,47 +170,28 @@ body AS (
     AND cw_seconds(e.t_ref) - cw_seconds(o.t) <= 365 * 86400
   GROUP BY e.encounter_id
 ),
--- CMS108 "Low Risk Indicator For VTE": the risk assessment (LOINC 72136-5) answered with a
--- code of vte_low_risk (final, amended or corrected), from the day of arrival to the day after
--- admission (the answer's text is not read).
+-- CMS108 "Low Risk Indicator For VTE" (final, amended or corrected): the risk assessment
+-- (LOINC 72136-5) answered with a code of vte_low_risk (the answer's text is not read), or an
+-- INR above 3.0 (its issued time), in the window.
 low_risk AS (
-  SELECT e.encounter_id, min(o.observation_id) AS low_risk_obs
-  FROM e JOIN obs o ON o.patient_id = e.patient_id AND o.codeset = 'vte_risk_assessment'
-  JOIN codes k ON k.codeset = 'vte_low_risk' AND k.system = 'http://snomed.info/sct'
-               AND k.code = upper(o.answer_snomed)
-  WHERE o.status IN {{OBS_OK}} AND cw_date_of(o.t) >= e.arrival_day
-    AND cw_date_of(o.t) <= cw_add_days(e.admit_day, 1)
+  SELECT e.encounter_id,
+    min(CASE WHEN o.codeset = 'vte_risk_assessment' AND k.codeset IS NOT NULL
+             AND cw_date_of(o.t) >= e.arrival_day AND cw_date_of(o.t) <= e.window_end
+        THEN o.observation_id END) AS low_risk_obs,
+    min(CASE WHEN o.codeset = 'inr' AND o.value > 3.0
+             AND cw_date_of(o.issued) >= e.arrival_day AND cw_date_of(o.issued) <= e.window_end
+        THEN o.observation_id END) AS inr_obs
+  FROM e JOIN obs o ON o.patient_id = e.patient_id
+                   AND o.codeset IN ('vte_risk_assessment', 'inr')
+  LEFT JOIN codes k ON k.codeset = 'vte_low_risk' AND k.system = 'http://snomed.info/sct'
+                   AND k.code = upper(o.answer_snomed)
+  WHERE o.status IN {{OBS_OK}}
   GROUP BY e.encounter_id
-),
--- Procedures, by code (never by name): surgery (category), mechanical prophylaxis, comfort
--- measures, SCIP VTE selected surgery, hip or knee replacement; with the status reason of a
--- procedure not done.
-proc AS (
-  SELECT p.procedure_id, p.patient_id, p.encounter_id, p.status, p.reason_system,
-         p.reason_code, cw_ts(p.performed_start) AS t_start, cw_ts(p.performed_end) AS t_end,
-         max(CASE WHEN ks.codeset = 'surgical_procedure' THEN TRUE END) AS surgical,
-         max(CASE WHEN kc.codeset = 'comfort_measures' THEN TRUE END) AS comfort,
-         max(CASE WHEN kc.codeset = 'vte_prophylaxis_mechanical' THEN TRUE END) AS mechanical,
-         max(CASE WHEN kc.codeset = 'vte_selected_surgery' THEN TRUE END) AS selected_surgery,
-         max(CASE WHEN kc.codeset = 'hip_knee_replacement' THEN TRUE END) AS hip_knee
-  FROM v_procedure p
-  LEFT JOIN codes ks ON ks.codeset = 'surgical_procedure' AND ks.system = p.category_system
-                    AND ks.code = upper(p.category_code)
-  LEFT JOIN codes kc ON kc.codeset IN ('comfort_measures', 'vte_prophylaxis_mechanical',
-                                       'vte_selected_surgery', 'hip_knee_replacement')
-                    AND kc.system = p.system AND (kc.code = upper(p.code)
-    OR (kc.prefix IS NOT NULL AND substr(upper(p.code), 1, length(kc.prefix)) = kc.prefix))
-  WHERE p.status IN ('completed', 'in-progress', 'not-done')
-  GROUP BY p.procedure_id, p.patient_id, p.encounter_id, p.status, p.reason_system,
-           p.reason_code, p.performed_start, p.performed_end
 ),
 proc_f AS (
   SELECT e.encounter_id,
-    -- surgery during this stay (linked, or performed between admission and discharge)
-    max(CASE WHEN p.status = 'completed' AND p.surgical AND (p.encounter_id = e.encounter_id
-             OR (p.t_start >= e.admitted AND (e.discharged_at IS NULL
-                 OR p.t_start <= e.discharged_at))) THEN cw_date_of(p.t_end) END)
-        AS surgery_end_day,
+    -- surgery during this stay (linked, or performed between admission and discharge): the
+    -- surgical group, scored with Caprini
     min(CASE WHEN p.status = 'completed' AND p.surgical AND (p.encounter_id = e.encounter_id
              OR (p.t_start >= e.admitted AND (e.discharged_at IS NULL
                  OR p.t_start <= e.discharged_at))) THEN p.procedure_id END)
@@ -177,11 +200,10 @@ proc_f AS (
     max(CASE WHEN p.status = 'completed' AND p.surgical AND coalesce(p.t_end, p.t_start) <= e.t_ref
              AND cw_seconds(e.t_ref) - cw_seconds(coalesce(p.t_end, p.t_start)) <= 30 * 86400
         THEN TRUE END) AS surgery_1_month,
-    -- CMS108: comfort measures (completed or in progress) from the day of arrival to the day
-    -- after admission
+    -- CMS108: comfort measures (completed or in progress) in the window
     min(CASE WHEN p.comfort AND p.status IN ('completed', 'in-progress')
              AND cw_date_of(p.t_start) >= e.arrival_day
-             AND cw_date_of(p.t_start) <= cw_add_days(e.admit_day, 1) THEN p.procedure_id END)
+             AND cw_date_of(p.t_start) <= e.window_end THEN p.procedure_id END)
         AS comfort_id,
     -- mechanical prophylaxis applied (completed) from the arrival to the discharge
     min(CASE WHEN p.mechanical AND p.status = 'completed' AND p.t_start >= e.arrived
@@ -192,14 +214,21 @@ proc_f AS (
                 AND p.t_start <= e.stay_end THEN cw_ts_text(p.t_start) || p.procedure_id END)
         AS mechanical_id,
     -- mechanical prophylaxis not done, with the patient's refusal / a medical reason
+    -- (a medical reason counts only with one for the medicine in the same window: the
+    -- admission's (arrival to the day after admission) or the anesthesia's (its day and the next))
     min(CASE WHEN p.mechanical AND p.status = 'not-done' AND kr.codeset = 'patient_refusal'
              AND cw_date_of(p.t_start) >= e.arrival_day
-             AND cw_date_of(p.t_start) <= cw_add_days(e.admit_day, 1) THEN p.procedure_id END)
+             AND cw_date_of(p.t_start) <= e.window_end THEN p.procedure_id END)
         AS mech_refusal_id,
     min(CASE WHEN p.mechanical AND p.status = 'not-done' AND kr.codeset = 'medical_reason'
              AND cw_date_of(p.t_start) >= e.arrival_day
              AND cw_date_of(p.t_start) <= cw_add_days(e.admit_day, 1) THEN p.procedure_id END)
-        AS mech_medical_reason_id,
+        AS mech_medical_reason_a,
+    min(CASE WHEN p.mechanical AND p.status = 'not-done' AND kr.codeset = 'medical_reason'
+             AND e.anesthesia_id IS NOT NULL
+             AND cw_date_of(p.t_start) >= cw_add_days(e.admit_day, 1)
+             AND cw_date_of(p.t_start) <= e.window_end THEN p.procedure_id END)
+        AS mech_medical_reason_p,
     -- CMS108 oral factor Xa condition: a hip or knee replacement started by the end of the stay
     min(CASE WHEN p.hip_knee AND p.status = 'completed' AND p.t_start <= e.stay_end
         THEN p.procedure_id END) AS hip_knee_id
@@ -281,25 +310,28 @@ med_f AS (
     min(CASE WHEN m.kind = 'administration' AND m.codeset = 'heparin_low_dose'
              AND NOT m.prophylactic AND m.status = 'completed' AND m.t >= e.arrived
              AND m.t <= e.stay_end THEN m.id END) AS uncounted_heparin_id,
-    -- CMS108 oral factor Xa inhibitor given on the day of or the day after admission (or of
-    -- or after a surgery that ended the day after admission: see populations.sql)
+    -- CMS108 oral factor Xa inhibitor given on the day of or the day after admission (or
+    -- anesthesia): from the admission day, not the arrival
     min(CASE WHEN m.kind = 'administration' AND m.codeset = 'oral_factor_xa'
              AND m.status = 'completed' AND cw_date_of(m.t) >= e.admit_day
-             AND cw_date_of(m.t) <= cw_add_days(e.admit_day, 1) THEN m.id END) AS oral_xa_id,
-    min(CASE WHEN m.kind = 'administration' AND m.codeset = 'oral_factor_xa'
-             AND m.status = 'completed' AND cw_date_of(m.t) = cw_add_days(e.admit_day, 2)
-        THEN m.id END) AS oral_xa_day2_id,
+             AND cw_date_of(m.t) <= e.window_end THEN m.id END) AS oral_xa_id,
     min(CASE WHEN m.refused AND m.prophylaxis_drug AND cw_date_of(m.t) >= e.arrival_day
-             AND cw_date_of(m.t) <= cw_add_days(e.admit_day, 1)
+             AND cw_date_of(m.t) <= e.window_end
         THEN CASE WHEN m.kind = 'administration' THEN 'MedicationAdministration/' ELSE 'MedicationRequest/' END || m.id END) AS refusal_id,
     min(CASE WHEN m.medical_reason AND m.prophylaxis_drug
              AND m.status IN ('not-done', 'cancelled', 'stopped')
              AND cw_date_of(m.t) >= e.arrival_day
              AND cw_date_of(m.t) <= cw_add_days(e.admit_day, 1)
-        THEN CASE WHEN m.kind = 'administration' THEN 'MedicationAdministration/' ELSE 'MedicationRequest/' END || m.id END) AS medical_reason_id,
+        THEN CASE WHEN m.kind = 'administration' THEN 'MedicationAdministration/' ELSE 'MedicationRequest/' END || m.id END) AS medical_reason_a,
+    min(CASE WHEN m.medical_reason AND m.prophylaxis_drug
+             AND m.status IN ('not-done', 'cancelled', 'stopped')
+             AND e.anesthesia_id IS NOT NULL
+             AND cw_date_of(m.t) >= cw_add_days(e.admit_day, 1)
+             AND cw_date_of(m.t) <= e.window_end
+        THEN CASE WHEN m.kind = 'administration' THEN 'MedicationAdministration/' ELSE 'MedicationRequest/' END || m.id END) AS medical_reason_p,
     min(CASE WHEN m.kind = 'administration' AND m.therapeutic AND m.status = 'completed'
              AND cw_date_of(m.t) >= e.arrival_day
-             AND cw_date_of(m.t) <= cw_add_days(e.admit_day, 1) THEN m.id END) AS therapeutic_id,
+             AND cw_date_of(m.t) <= e.window_end THEN m.id END) AS therapeutic_id,
     -- contraindication column: an anticoagulant other than a prophylaxis medicine given by
     -- the day after admission
     min(CASE WHEN m.kind = 'administration' AND m.codeset = 'anticoagulant'
@@ -376,7 +408,7 @@ SELECT
   CASE WHEN p.gender IN ('female', 'male') THEN p.gender END AS sex,
   coalesce(l.ward, l.first_location) AS ward,
   CASE WHEN pr.surgery_id IS NOT NULL THEN 'surgical' ELSE 'medical' END AS patient_group,
-  pr.surgery_id, cw_text_of_date(pr.surgery_end_day) AS surgery_end_day,
+  pr.surgery_id,
   round(coalesce(b.bmi_obs, b.weight / ((b.height / 100) * (b.height / 100))), 1) AS bmi,
   m.estrogen_use, pr.surgery_1_month,
   {{CONDITION_COLUMNS}},
@@ -394,8 +426,9 @@ SELECT
   coalesce(m.on_anticoagulant, CASE WHEN m.anticoagulant_id IS NOT NULL THEN TRUE END)
       AS anticoagulated,
   d.vte_dx, d.obstetric_dx, d.principal_mental_or_stroke, d.bleeding_dx, pr.comfort_id,
-  l.icu_location, lr.low_risk_obs, m.refusal_id, pr.mech_refusal_id, m.medical_reason_id,
-  pr.mech_medical_reason_id, m.therapeutic_id, m.oral_xa_id, m.oral_xa_day2_id, coalesce(x.af_id, ad.af_dx_id) AS af_id, x.prior_vte_id,
+  l.icu_location, lr.low_risk_obs, lr.inr_obs, m.refusal_id, pr.mech_refusal_id,
+  m.medical_reason_a, pr.mech_medical_reason_a, m.medical_reason_p, pr.mech_medical_reason_p,
+  m.therapeutic_id, m.oral_xa_id, e.anesthesia_id, e.window_end, coalesce(x.af_id, ad.af_dx_id) AS af_id, x.prior_vte_id,
   pr.hip_knee_id, pf.selected_surgery_id, m.uncounted_heparin_id,
   m.drug_at, pr.mechanical_at, e.admit_day, e.arrival_day, e.arrival_encounter
 FROM e
