@@ -43,7 +43,11 @@ CODESETS = ("inpatient_encounter", "cancer", "dvt", "pe", "pregnancy", "obstetri
             "route_subcutaneous", "route_intravenous", "emergency_department_visit",
             "observation_services", "vte_selected_surgery", "hip_knee_replacement",
             "atrial_fibrillation", "medical_reason", "vte_low_risk",
-            "general_neuraxial_anesthesia", "inr")
+            "general_neuraxial_anesthesia", "inr", "vte_mechanical_device",
+            "venous_thromboembolism", "obstetric_conditions", "mental_health_diagnoses",
+            "stroke_hemorrhagic_ischemic")
+# The order intents CMS108 reads (a request's intent in ...)
+ORDER_INTENTS = ("order", "original-order", "reflex-order", "filler-order", "instance-order")
 
 
 def _lit(s: str | None) -> str:
@@ -149,6 +153,7 @@ def sql_text() -> str:
         "{{ACTIVE}}": _in(ACTIVE),
         "{{NOT_EVIDENCE}}": _in(NOT_EVIDENCE),
         "{{OBS_OK}}": _in(OBS_OK),
+        "{{ORDER_INTENTS}}": _in(ORDER_INTENTS),
         "{{BMI_FACTOR}}": unit_factor_sql("bmi", "o.unit_key"),
         "{{WEIGHT_FACTOR}}": unit_factor_sql("body_weight", "o.unit_key"),
         "{{HEIGHT_FACTOR}}": unit_factor_sql("body_height", "o.unit_key"),

@@ -31,7 +31,7 @@ from clotwatch.population.source import Export
 
 VIEW_NAMES = ("patient", "encounter", "encounter_location", "encounter_diagnosis", "condition",
               "observation", "procedure", "medication_request", "medication_administration",
-              "location", "encounter_type", "encounter_procedure")
+              "location", "encounter_type", "encounter_procedure", "service_request")
 
 # Columns of encounters.csv / .parquet, in order (the list first).
 ENCOUNTER_COLUMNS = (

@@ -18,7 +18,7 @@ SELECT f.*,
          THEN 'principal diagnosis of mental disorder or stroke'
        WHEN f.selected_surgery_id IS NOT NULL
          THEN 'principal procedure is a SCIP VTE selected surgery'
-       WHEN f.comfort_id IS NOT NULL THEN 'comfort measures by the day after admission'
+       WHEN f.comfort_ref IS NOT NULL THEN 'comfort measures by the day after admission'
   END AS exclusion,
   CASE WHEN f.discharged IS NOT NULL AND f.los_days < 2 THEN 'Encounter/' || f.encounter_id
        WHEN f.icu_location IS NOT NULL
@@ -26,11 +26,11 @@ SELECT f.*,
        WHEN f.principal_mental_or_stroke IS NOT NULL THEN 'Condition/' || f.principal_mental_or_stroke
        WHEN f.selected_surgery_id IS NOT NULL
          THEN 'Encounter/' || f.encounter_id || ' Procedure/' || f.selected_surgery_id
-       WHEN f.comfort_id IS NOT NULL THEN 'Procedure/' || f.comfort_id
+       WHEN f.comfort_ref IS NOT NULL THEN f.comfort_ref
   END AS exclusion_ev,
   CASE WHEN f.prophylaxis_at IS NOT NULL
             AND cw_date_of(f.prophylaxis_at) <= cw_add_days(f.admit_day, 1)
-            AND cw_ts_text(f.prophylaxis_at) < f.admitted
+            AND cw_ts_text(f.prophylaxis_at) < f.admitted AND f.arrival_encounter IS NOT NULL
          THEN 'prophylaxis in the emergency department or observation stay before admission'
        WHEN f.prophylaxis_at IS NOT NULL
             AND cw_date_of(f.prophylaxis_at) <= cw_add_days(f.admit_day, 1)
@@ -43,7 +43,7 @@ SELECT f.*,
        WHEN f.low_risk_obs IS NOT NULL THEN 'low risk for VTE documented'
        WHEN f.inr_obs IS NOT NULL THEN 'INR above 3.0'
        WHEN f.therapeutic_id IS NOT NULL THEN 'anticoagulant given'
-       WHEN coalesce(f.refusal_id, f.mech_refusal_id) IS NOT NULL
+       WHEN coalesce(f.refusal_id, f.mech_refusal_ref) IS NOT NULL
          THEN 'patient refused prophylaxis'
        WHEN (f.medical_reason_a IS NOT NULL AND f.mech_medical_reason_a IS NOT NULL)
             OR (f.medical_reason_p IS NOT NULL AND f.mech_medical_reason_p IS NOT NULL)
@@ -51,7 +51,7 @@ SELECT f.*,
   END AS numerator,
   CASE WHEN f.prophylaxis_at IS NOT NULL
             AND cw_date_of(f.prophylaxis_at) <= cw_add_days(f.admit_day, 1)
-            AND cw_ts_text(f.prophylaxis_at) < f.admitted
+            AND cw_ts_text(f.prophylaxis_at) < f.admitted AND f.arrival_encounter IS NOT NULL
          THEN f.prophylaxis_ref || ' Encounter/' || f.arrival_encounter
        WHEN f.prophylaxis_at IS NOT NULL
             AND cw_date_of(f.prophylaxis_at) <= cw_add_days(f.admit_day, 1) THEN f.prophylaxis_ref
@@ -67,10 +67,10 @@ SELECT f.*,
        WHEN f.inr_obs IS NOT NULL THEN 'Observation/' || f.inr_obs
        WHEN f.therapeutic_id IS NOT NULL THEN 'MedicationAdministration/' || f.therapeutic_id
        WHEN f.refusal_id IS NOT NULL THEN f.refusal_id
-       WHEN f.mech_refusal_id IS NOT NULL THEN 'Procedure/' || f.mech_refusal_id
+       WHEN f.mech_refusal_ref IS NOT NULL THEN f.mech_refusal_ref
        WHEN f.medical_reason_a IS NOT NULL AND f.mech_medical_reason_a IS NOT NULL
-         THEN f.medical_reason_a || ' Procedure/' || f.mech_medical_reason_a
+         THEN f.medical_reason_a || ' ' || f.mech_medical_reason_a
        WHEN f.medical_reason_p IS NOT NULL AND f.mech_medical_reason_p IS NOT NULL
-         THEN f.medical_reason_p || ' Procedure/' || f.mech_medical_reason_p
+         THEN f.medical_reason_p || ' ' || f.mech_medical_reason_p
   END AS numerator_ev
 FROM scored f

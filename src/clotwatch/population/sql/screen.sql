@@ -24,6 +24,8 @@ enc AS (
 proc AS (
   SELECT p.procedure_id, p.patient_id, p.encounter_id, p.status, p.reason_system,
          p.reason_code, cw_ts(p.performed_start) AS t_start, cw_ts(p.performed_end) AS t_end,
+         -- a procedure not done: when it was recorded (QI-Core recorded), else its time
+         coalesce(cw_ts(p.recorded), cw_ts(p.performed_start)) AS t_noted,
          max(CASE WHEN ks.codeset = 'surgical_procedure' THEN TRUE END) AS surgical,
          max(CASE WHEN kc.codeset = 'comfort_measures' THEN TRUE END) AS comfort,
          max(CASE WHEN kc.codeset = 'vte_prophylaxis_mechanical' THEN TRUE END) AS mechanical,
@@ -40,7 +42,7 @@ proc AS (
     OR (kc.prefix IS NOT NULL AND substr(upper(p.code), 1, length(kc.prefix)) = kc.prefix))
   WHERE p.status IN ('completed', 'in-progress', 'not-done')
   GROUP BY p.procedure_id, p.patient_id, p.encounter_id, p.status, p.reason_system,
-           p.reason_code, p.performed_start, p.performed_end
+           p.reason_code, p.performed_start, p.performed_end, p.recorded
 ),
 -- CMS108: a completed general or neuraxial anesthesia that ended on the day after admission
 -- also opens "the day of or the day after" its end for every numerator reason (and for the
@@ -115,7 +117,7 @@ pat AS (
 cond_hits AS (
   SELECT c.condition_id, c.patient_id, c.encounter_id, k.codeset,
          coalesce(c.clinical_status IN {{ACTIVE}}, FALSE) AS active, cw_ts(c.onset) AS onset,
-         c.clinical_status, c.verification_status
+         c.clinical_status, c.verification_status, c.system
   FROM v_condition c
   JOIN codes k ON k.system = c.system AND (
        k.code = upper(c.code)
@@ -132,19 +134,25 @@ cond_f AS (
 ),
 -- Diagnoses of this stay: its Encounter.diagnosis list or Conditions pointing at it.
 stay_dx AS (
-  SELECT d.encounter_id, h.codeset, d.rank, d.use_code, h.condition_id
+  SELECT d.encounter_id, h.codeset, h.system, d.rank, d.use_code, h.condition_id
   FROM v_encounter_diagnosis d JOIN cond_hits h ON h.condition_id = d.condition_id
   UNION ALL
-  SELECT h.encounter_id, h.codeset, NULL AS rank, NULL AS use_code, h.condition_id
+  SELECT h.encounter_id, h.codeset, h.system, NULL AS rank, NULL AS use_code, h.condition_id
   FROM cond_hits h WHERE h.encounter_id IS NOT NULL
 ),
 dx_f AS (
   SELECT encounter_id,
-    min(CASE WHEN codeset IN ('dvt', 'pe') THEN condition_id END) AS vte_dx,
-    min(CASE WHEN codeset = 'obstetrics' THEN condition_id END) AS obstetric_dx,
+    -- CMS108's value sets (ICD-10-CM, SNOMED CT); for an export in WHO ICD-10, which they do
+    -- not cover, clotwatch's own ICD-10 ranges (a clotwatch extension, docs/population.md)
+    min(CASE WHEN codeset = 'venous_thromboembolism'
+               OR (codeset IN ('dvt', 'pe') AND system = 'http://hl7.org/fhir/sid/icd-10') THEN condition_id END) AS vte_dx,
+    min(CASE WHEN codeset = 'obstetric_conditions'
+               OR (codeset = 'obstetrics' AND system = 'http://hl7.org/fhir/sid/icd-10') THEN condition_id END)
+        AS obstetric_dx,
     -- CQMCommon 2.2.000 principalDiagnosis(): rank 1 with the role "billing"
     min(CASE WHEN rank = 1 AND use_code = 'billing'
-             AND codeset IN ('mental_disorder', 'stroke_principal')
+             AND (codeset IN ('mental_health_diagnoses', 'stroke_hemorrhagic_ischemic')
+                  OR (codeset IN ('mental_disorder', 'stroke_principal') AND system = 'http://hl7.org/fhir/sid/icd-10'))
         THEN condition_id END) AS principal_mental_or_stroke,
     min(CASE WHEN codeset = 'bleeding' THEN condition_id END) AS bleeding_dx
   FROM stay_dx GROUP BY encounter_id
@@ -206,28 +214,28 @@ proc_f AS (
              AND cw_date_of(p.t_start) <= e.window_end THEN p.procedure_id END)
         AS comfort_id,
     -- mechanical prophylaxis applied (completed) from the arrival to the discharge
-    min(CASE WHEN p.mechanical AND p.status = 'completed' AND p.t_start >= e.arrived
+    min(CASE WHEN p.mechanical AND p.status = 'completed' AND cw_date_of(p.t_start) >= e.arrival_day
              AND p.t_start <= e.stay_end THEN p.t_start END) AS mechanical_at,
-    min_by(CASE WHEN p.mechanical AND p.status = 'completed' AND p.t_start >= e.arrived
+    min_by(CASE WHEN p.mechanical AND p.status = 'completed' AND cw_date_of(p.t_start) >= e.arrival_day
                 AND p.t_start <= e.stay_end THEN p.procedure_id END,
-           CASE WHEN p.mechanical AND p.status = 'completed' AND p.t_start >= e.arrived
+           CASE WHEN p.mechanical AND p.status = 'completed' AND cw_date_of(p.t_start) >= e.arrival_day
                 AND p.t_start <= e.stay_end THEN cw_ts_text(p.t_start) || p.procedure_id END)
         AS mechanical_id,
     -- mechanical prophylaxis not done, with the patient's refusal / a medical reason
     -- (a medical reason counts only with one for the medicine in the same window: the
     -- admission's (arrival to the day after admission) or the anesthesia's (its day and the next))
     min(CASE WHEN p.mechanical AND p.status = 'not-done' AND kr.codeset = 'patient_refusal'
-             AND cw_date_of(p.t_start) >= e.arrival_day
-             AND cw_date_of(p.t_start) <= e.window_end THEN p.procedure_id END)
+             AND cw_date_of(p.t_noted) >= e.arrival_day
+             AND cw_date_of(p.t_noted) <= e.window_end THEN p.procedure_id END)
         AS mech_refusal_id,
     min(CASE WHEN p.mechanical AND p.status = 'not-done' AND kr.codeset = 'medical_reason'
-             AND cw_date_of(p.t_start) >= e.arrival_day
-             AND cw_date_of(p.t_start) <= cw_add_days(e.admit_day, 1) THEN p.procedure_id END)
+             AND cw_date_of(p.t_noted) >= e.arrival_day
+             AND cw_date_of(p.t_noted) <= cw_add_days(e.admit_day, 1) THEN p.procedure_id END)
         AS mech_medical_reason_a,
     min(CASE WHEN p.mechanical AND p.status = 'not-done' AND kr.codeset = 'medical_reason'
              AND e.anesthesia_id IS NOT NULL
-             AND cw_date_of(p.t_start) >= cw_add_days(e.admit_day, 1)
-             AND cw_date_of(p.t_start) <= e.window_end THEN p.procedure_id END)
+             AND cw_date_of(p.t_noted) >= cw_add_days(e.admit_day, 1)
+             AND cw_date_of(p.t_noted) <= e.window_end THEN p.procedure_id END)
         AS mech_medical_reason_p,
     -- CMS108 oral factor Xa condition: a hip or knee replacement started by the end of the stay
     min(CASE WHEN p.hip_knee AND p.status = 'completed' AND p.t_start <= e.stay_end
@@ -235,6 +243,44 @@ proc_f AS (
   FROM e JOIN proc p ON p.patient_id = e.patient_id
   LEFT JOIN codes kr ON kr.codeset IN ('patient_refusal', 'medical_reason')
                     AND kr.system = p.reason_system AND kr.code = upper(p.reason_code)
+  GROUP BY e.encounter_id
+),
+-- Service orders (CMS108): comfort measures ordered (active, on hold or completed, not a
+-- do-not-perform), and a mechanical prophylaxis device not ordered (doNotPerform) with the
+-- patient's refusal or a medical reason (QI-Core doNotPerformReason), at authoredOn.
+sr AS (
+  SELECT s.request_id, s.patient_id, s.status, s.do_not_perform, cw_ts(s.authored) AS t,
+         s.reason_system, s.reason_code,
+         max(CASE WHEN k.codeset = 'comfort_measures' THEN TRUE END) AS comfort,
+         max(CASE WHEN k.codeset = 'vte_mechanical_device' THEN TRUE END) AS device
+  FROM v_service_request s
+  JOIN codes k ON k.codeset IN ('comfort_measures', 'vte_mechanical_device')
+               AND k.system = s.system AND (k.code = upper(s.code)
+    OR (k.prefix IS NOT NULL AND substr(upper(s.code), 1, length(k.prefix)) = k.prefix))
+  WHERE s.intent IN {{ORDER_INTENTS}}
+  GROUP BY s.request_id, s.patient_id, s.status, s.do_not_perform, s.authored,
+           s.reason_system, s.reason_code
+),
+sr_f AS (
+  SELECT e.encounter_id,
+    min(CASE WHEN s.comfort AND s.status IN ('active', 'on-hold', 'completed')
+             AND NOT coalesce(s.do_not_perform, FALSE)
+             AND cw_date_of(s.t) >= e.arrival_day AND cw_date_of(s.t) <= e.window_end
+        THEN s.request_id END) AS comfort_order_id,
+    min(CASE WHEN s.device AND s.do_not_perform AND kr.codeset = 'patient_refusal'
+             AND cw_date_of(s.t) >= e.arrival_day AND cw_date_of(s.t) <= e.window_end
+        THEN s.request_id END) AS device_refusal_id,
+    min(CASE WHEN s.device AND s.do_not_perform AND kr.codeset = 'medical_reason'
+             AND cw_date_of(s.t) >= e.arrival_day
+             AND cw_date_of(s.t) <= cw_add_days(e.admit_day, 1) THEN s.request_id END)
+        AS device_medical_a,
+    min(CASE WHEN s.device AND s.do_not_perform AND kr.codeset = 'medical_reason'
+             AND e.anesthesia_id IS NOT NULL
+             AND cw_date_of(s.t) >= cw_add_days(e.admit_day, 1)
+             AND cw_date_of(s.t) <= e.window_end THEN s.request_id END) AS device_medical_p
+  FROM e JOIN sr s ON s.patient_id = e.patient_id
+  LEFT JOIN codes kr ON kr.codeset IN ('patient_refusal', 'medical_reason')
+                    AND kr.system = s.reason_system AND kr.code = upper(s.reason_code)
   GROUP BY e.encounter_id
 ),
 -- CMS108 "Encounter with Principal Procedure of Selected Surgery": the procedure of rank 1
@@ -252,13 +298,22 @@ principal_f AS (
 -- with the route's SNOMED CT code; anticoagulant and estrogen also through their ingredient
 -- names, as clotwatch.fhir.codes.CodeSet.match.
 med_rows AS (
+  -- an administration not done: when it was recorded (QI-Core recorded), else its time
   SELECT administration_id AS id, 'administration' AS kind, patient_id, encounter_id, status,
-         cw_ts(effective) AS t, system, code, text, reason_system, reason_code, reason_text,
-         route_snomed
+         CASE WHEN status = 'not-done' THEN coalesce(cw_ts(recorded), cw_ts(effective))
+              ELSE cw_ts(effective) END AS t,
+         system, code, text, reason_system, reason_code, reason_text, route_snomed
   FROM v_medication_administration
   UNION ALL
-  SELECT request_id, 'request', patient_id, encounter_id, status, cw_ts(authored), system, code,
-         text, reason_system, reason_code, reason_text, CAST(NULL AS STRING)
+  -- an order not placed (doNotPerform, CMS108 "MedicationNotRequested") reads as not done,
+  -- with its reasonCode
+  SELECT request_id, 'request', patient_id, encounter_id,
+         CASE WHEN do_not_perform AND intent IN {{ORDER_INTENTS}} THEN 'not-done'
+              WHEN do_not_perform THEN 'not-ordered' ELSE status END,
+         cw_ts(authored), system, code, text,
+         CASE WHEN do_not_perform THEN reason_code_system ELSE reason_system END,
+         CASE WHEN do_not_perform THEN reason_code_code ELSE reason_code END,
+         reason_text, CAST(NULL AS STRING)
   FROM v_medication_request
 ),
 med_match AS (
@@ -299,32 +354,31 @@ med AS (
 med_f AS (
   SELECT e.encounter_id,
     min(CASE WHEN m.kind = 'administration' AND m.prophylactic AND m.status = 'completed'
-             AND m.t >= e.arrived AND m.t <= e.stay_end THEN m.t END) AS drug_at,
+             AND cw_date_of(m.t) >= e.arrival_day AND m.t <= e.stay_end THEN m.t END) AS drug_at,
     min_by(CASE WHEN m.kind = 'administration' AND m.prophylactic AND m.status = 'completed'
-                AND m.t >= e.arrived AND m.t <= e.stay_end THEN m.id END,
+                AND cw_date_of(m.t) >= e.arrival_day AND m.t <= e.stay_end THEN m.id END,
            CASE WHEN m.kind = 'administration' AND m.prophylactic AND m.status = 'completed'
-                AND m.t >= e.arrived AND m.t <= e.stay_end THEN cw_ts_text(m.t) || m.id END)
+                AND cw_date_of(m.t) >= e.arrival_day AND m.t <= e.stay_end THEN cw_ts_text(m.t) || m.id END)
         AS drug_id,
     -- a prophylaxis medicine given that CMS108 does not count (low-dose heparin without the
     -- subcutaneous route): reported, never counted
     min(CASE WHEN m.kind = 'administration' AND m.codeset = 'heparin_low_dose'
-             AND NOT m.prophylactic AND m.status = 'completed' AND m.t >= e.arrived
+             AND NOT m.prophylactic AND m.status = 'completed' AND cw_date_of(m.t) >= e.arrival_day
              AND m.t <= e.stay_end THEN m.id END) AS uncounted_heparin_id,
     -- CMS108 oral factor Xa inhibitor given on the day of or the day after admission (or
     -- anesthesia): from the admission day, not the arrival
     min(CASE WHEN m.kind = 'administration' AND m.codeset = 'oral_factor_xa'
              AND m.status = 'completed' AND cw_date_of(m.t) >= e.admit_day
              AND cw_date_of(m.t) <= e.window_end THEN m.id END) AS oral_xa_id,
-    min(CASE WHEN m.refused AND m.prophylaxis_drug AND cw_date_of(m.t) >= e.arrival_day
+    min(CASE WHEN m.refused AND m.prophylaxis_drug AND m.status = 'not-done'
+             AND cw_date_of(m.t) >= e.arrival_day
              AND cw_date_of(m.t) <= e.window_end
         THEN CASE WHEN m.kind = 'administration' THEN 'MedicationAdministration/' ELSE 'MedicationRequest/' END || m.id END) AS refusal_id,
-    min(CASE WHEN m.medical_reason AND m.prophylaxis_drug
-             AND m.status IN ('not-done', 'cancelled', 'stopped')
+    min(CASE WHEN m.medical_reason AND m.prophylaxis_drug AND m.status = 'not-done'
              AND cw_date_of(m.t) >= e.arrival_day
              AND cw_date_of(m.t) <= cw_add_days(e.admit_day, 1)
         THEN CASE WHEN m.kind = 'administration' THEN 'MedicationAdministration/' ELSE 'MedicationRequest/' END || m.id END) AS medical_reason_a,
-    min(CASE WHEN m.medical_reason AND m.prophylaxis_drug
-             AND m.status IN ('not-done', 'cancelled', 'stopped')
+    min(CASE WHEN m.medical_reason AND m.prophylaxis_drug AND m.status = 'not-done'
              AND e.anesthesia_id IS NOT NULL
              AND cw_date_of(m.t) >= cw_add_days(e.admit_day, 1)
              AND cw_date_of(m.t) <= e.window_end
@@ -355,12 +409,13 @@ xa_f AS (
              OR (h.active AND h.verification_status = 'confirmed'
                  AND (h.onset IS NULL OR h.onset <= e.stay_end))) THEN h.condition_id END)
         AS af_id,
-    min(CASE WHEN h.codeset IN ('dvt', 'pe')
+    min(CASE WHEN (h.codeset = 'venous_thromboembolism'
+                   OR (h.codeset IN ('dvt', 'pe') AND h.system = 'http://hl7.org/fhir/sid/icd-10'))
              AND h.clinical_status IN ('inactive', 'remission', 'resolved')
              AND h.verification_status = 'confirmed' AND h.onset < e.admitted
         THEN h.condition_id END) AS prior_vte_id
   FROM e JOIN cond_hits h ON h.patient_id = e.patient_id
-  WHERE h.codeset IN ('atrial_fibrillation', 'dvt', 'pe')
+  WHERE h.codeset IN ('atrial_fibrillation', 'venous_thromboembolism', 'dvt', 'pe')
   GROUP BY e.encounter_id
 ),
 af_dx AS (
@@ -425,9 +480,16 @@ SELECT
   CASE WHEN d.bleeding_dx IS NOT NULL THEN TRUE END AS active_bleeding,
   coalesce(m.on_anticoagulant, CASE WHEN m.anticoagulant_id IS NOT NULL THEN TRUE END)
       AS anticoagulated,
-  d.vte_dx, d.obstetric_dx, d.principal_mental_or_stroke, d.bleeding_dx, pr.comfort_id,
-  l.icu_location, lr.low_risk_obs, lr.inr_obs, m.refusal_id, pr.mech_refusal_id,
-  m.medical_reason_a, pr.mech_medical_reason_a, m.medical_reason_p, pr.mech_medical_reason_p,
+  d.vte_dx, d.obstetric_dx, d.principal_mental_or_stroke, d.bleeding_dx,
+  coalesce('Procedure/' || pr.comfort_id, 'ServiceRequest/' || sf.comfort_order_id) AS comfort_ref,
+  l.icu_location, lr.low_risk_obs, lr.inr_obs, m.refusal_id,
+  coalesce('Procedure/' || pr.mech_refusal_id, 'ServiceRequest/' || sf.device_refusal_id)
+      AS mech_refusal_ref,
+  m.medical_reason_a, m.medical_reason_p,
+  coalesce('Procedure/' || pr.mech_medical_reason_a, 'ServiceRequest/' || sf.device_medical_a)
+      AS mech_medical_reason_a,
+  coalesce('Procedure/' || pr.mech_medical_reason_p, 'ServiceRequest/' || sf.device_medical_p)
+      AS mech_medical_reason_p,
   m.therapeutic_id, m.oral_xa_id, e.anesthesia_id, e.window_end, coalesce(x.af_id, ad.af_dx_id) AS af_id, x.prior_vte_id,
   pr.hip_knee_id, pf.selected_surgery_id, m.uncounted_heparin_id,
   m.drug_at, pr.mechanical_at, e.admit_day, e.arrival_day, e.arrival_encounter
@@ -439,6 +501,7 @@ LEFT JOIN body b ON b.encounter_id = e.encounter_id
 LEFT JOIN low_risk lr ON lr.encounter_id = e.encounter_id
 LEFT JOIN proc_f pr ON pr.encounter_id = e.encounter_id
 LEFT JOIN principal_f pf ON pf.encounter_id = e.encounter_id
+LEFT JOIN sr_f sf ON sf.encounter_id = e.encounter_id
 LEFT JOIN med_f m ON m.encounter_id = e.encounter_id
 LEFT JOIN xa_f x ON x.encounter_id = e.encounter_id
 LEFT JOIN af_dx ad ON ad.encounter_id = e.encounter_id
