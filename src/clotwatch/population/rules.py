@@ -4,7 +4,8 @@
   ``clotwatch.fhir.read.CONDITION_RULES`` (the same rules ``clotwatch fhir score`` applies to
   one patient's Bundle); which finding answers which instrument input from
   ``clotwatch.fhir.score.INPUT_MAP``; units from ``clotwatch.fhir.read.UNITS``.
-- The codes are the JSON code sets of ``clotwatch.fhir`` (``codes_sql``).
+- The codes are the JSON code sets of ``clotwatch.fhir`` (``code_rows``, loaded as the table
+  ``cw_codes`` before the SQL runs).
 - The CMS108 / VTE-1 populations and the NICE NG89 choice of instrument are in
   ``sql/screen.sql``; docs/population.md gives each rule's source.
 
@@ -66,16 +67,24 @@ def all_codesets() -> tuple[CodeSet, ...]:
     return tuple(codeset(n) for n in sorted(set(CODESETS) | set(condition_codesets())))
 
 
-def codes_sql() -> str:
-    """``SELECT codeset, system, code, prefix, lo, hi`` over every code of the code sets."""
-    rows = []
+# The table of codes the screening joins (``cw_codes``): loaded as rows, not written into the
+# SQL text (the CMS108 value sets hold about 12,000 codes; a VALUES list that long costs each
+# engine seconds to parse every time it is referenced).
+CODE_TABLE = "cw_codes"
+CODE_COLUMNS = (("codeset", "VARCHAR"), ("system", "VARCHAR"), ("code", "VARCHAR"),
+                ("prefix", "VARCHAR"), ("lo", "VARCHAR"), ("hi", "VARCHAR"))
+
+
+def code_rows() -> list[tuple[str | None, ...]]:
+    """(codeset, system, code, prefix, lo, hi) for every code of the screening's code sets;
+    codes and prefixes in upper case, as the SQL compares them."""
+    rows: list[tuple[str | None, ...]] = []
     for cs in all_codesets():
         for e in cs.codes:
             lo, hi = (e.range if e.range else (None, None))
-            rows.append(f"({_lit(cs.id)}, {_lit(e.system)}, {_lit(e.code and e.code.upper())}, "
-                        f"{_lit(e.prefix and e.prefix.upper())}, {_lit(lo)}, {_lit(hi)})")
-    return ("SELECT * FROM (VALUES " + ", ".join(rows) +
-            ") AS t(codeset, system, code, prefix, lo, hi)")
+            rows.append((cs.id, e.system, e.code and e.code.upper(),
+                         e.prefix and e.prefix.upper(), lo, hi))
+    return rows
 
 
 def names_pattern(codeset_id: str) -> str:
@@ -146,7 +155,7 @@ def sql_text() -> str:
     text = resources.files("clotwatch.population").joinpath("sql", "screen.sql").read_text(
         encoding="utf-8")
     subs = {
-        "{{CODES}}": codes_sql(),
+        "{{CODES}}": f"SELECT codeset, system, code, prefix, lo, hi FROM {CODE_TABLE}",
         "{{MED_NAME_MATCHES}}": med_name_matches_sql(),
         "{{CONDITION_FINDINGS}}": condition_findings_sql(),
         "{{CONDITION_COLUMNS}}": ", ".join(f"cf.{c}" for c in condition_concepts()),

@@ -136,6 +136,7 @@ def screen(export: Export, engine: Any, out: str | Path, *, as_of: datetime | No
     if on_error == "fail" and problems.count:
         raise InputError("data", problems.first_line())
     step("findings per encounter")
+    engine.put_rows(rules.CODE_TABLE, rules.CODE_COLUMNS, rules.code_rows())
     sql = rules.sql_text().replace("{{AS_OF}}", _lit(_iso(as_of))).replace(
         "{{SINCE}}", _lit(_iso(since)) if since else "CAST(NULL AS STRING)")
     engine.table("features", sql)

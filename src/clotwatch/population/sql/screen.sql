@@ -4,6 +4,10 @@
 -- Sources of every rule: docs/population.md.
 WITH
 codes AS ({{CODES}}),
+-- Exact codes are joined by equality (a hash join); the few prefix and range entries apart, so
+-- no row is compared with every code of its system (the measure's value sets hold thousands).
+codes_exact AS (SELECT codeset, system, code FROM codes WHERE code IS NOT NULL),
+codes_pattern AS (SELECT codeset, system, prefix, lo, hi FROM codes WHERE code IS NULL),
 -- Inpatient encounters (class in the inpatient_encounter code set) that began by --as-of.
 enc AS (
   SELECT e.encounter_id, e.patient_id, e.patient_ref, e.status,
@@ -16,6 +20,18 @@ enc AS (
     AND cw_ts(e.period_start) IS NOT NULL
     AND cw_ts(e.period_start) <= cw_ts({{AS_OF}})
     AND ({{SINCE}} IS NULL OR cw_ts(e.period_start) >= cw_ts({{SINCE}}))
+),
+proc_hits AS (
+  SELECT p.procedure_id, k.codeset FROM v_procedure p
+  JOIN codes_exact k ON k.system = p.system AND k.code = upper(p.code)
+  WHERE k.codeset IN ('comfort_measures', 'vte_prophylaxis_mechanical', 'vte_selected_surgery',
+                        'hip_knee_replacement', 'general_neuraxial_anesthesia')
+  UNION
+  SELECT p.procedure_id, k.codeset FROM v_procedure p
+  JOIN codes_pattern k ON k.system = p.system AND k.prefix IS NOT NULL
+                      AND substr(upper(p.code), 1, length(k.prefix)) = k.prefix
+  WHERE k.codeset IN ('comfort_measures', 'vte_prophylaxis_mechanical', 'vte_selected_surgery',
+                        'hip_knee_replacement', 'general_neuraxial_anesthesia')
 ),
 -- Procedures, by code (never by name): surgery (category), mechanical prophylaxis, comfort
 -- measures, SCIP VTE selected surgery, hip or knee replacement, general or neuraxial
@@ -35,11 +51,7 @@ proc AS (
   FROM v_procedure p
   LEFT JOIN codes ks ON ks.codeset = 'surgical_procedure' AND ks.system = p.category_system
                     AND ks.code = upper(p.category_code)
-  LEFT JOIN codes kc ON kc.codeset IN ('comfort_measures', 'vte_prophylaxis_mechanical',
-                                       'vte_selected_surgery', 'hip_knee_replacement',
-                                       'general_neuraxial_anesthesia')
-                    AND kc.system = p.system AND (kc.code = upper(p.code)
-    OR (kc.prefix IS NOT NULL AND substr(upper(p.code), 1, length(kc.prefix)) = kc.prefix))
+  LEFT JOIN proc_hits kc ON kc.procedure_id = p.procedure_id
   WHERE p.status IN ('completed', 'in-progress', 'not-done')
   GROUP BY p.procedure_id, p.patient_id, p.encounter_id, p.status, p.reason_system,
            p.reason_code, p.performed_start, p.performed_end, p.recorded
@@ -119,9 +131,17 @@ cond_hits AS (
          coalesce(c.clinical_status IN {{ACTIVE}}, FALSE) AS active, cw_ts(c.onset) AS onset,
          c.clinical_status, c.verification_status, c.system
   FROM v_condition c
-  JOIN codes k ON k.system = c.system AND (
-       k.code = upper(c.code)
-    OR (k.prefix IS NOT NULL AND substr(upper(c.code), 1, length(k.prefix)) = k.prefix)
+  JOIN (SELECT codeset, system, code, NULL AS prefix, NULL AS lo, NULL AS hi FROM codes_exact
+        UNION ALL SELECT codeset, system, NULL, prefix, lo, hi FROM codes_pattern) k
+    ON k.system = c.system AND k.code = upper(c.code)
+  WHERE coalesce(c.verification_status, '') NOT IN {{NOT_EVIDENCE}}
+  UNION ALL
+  SELECT c.condition_id, c.patient_id, c.encounter_id, k.codeset,
+         coalesce(c.clinical_status IN {{ACTIVE}}, FALSE), cw_ts(c.onset),
+         c.clinical_status, c.verification_status, c.system
+  FROM v_condition c
+  JOIN codes_pattern k ON k.system = c.system AND (
+       (k.prefix IS NOT NULL AND substr(upper(c.code), 1, length(k.prefix)) = k.prefix)
     OR (k.lo IS NOT NULL AND substr(upper(c.code), 1, 3) BETWEEN k.lo AND k.hi))
   WHERE coalesce(c.verification_status, '') NOT IN {{NOT_EVIDENCE}}
 ),
@@ -254,9 +274,11 @@ sr AS (
          max(CASE WHEN k.codeset = 'comfort_measures' THEN TRUE END) AS comfort,
          max(CASE WHEN k.codeset = 'vte_mechanical_device' THEN TRUE END) AS device
   FROM v_service_request s
-  JOIN codes k ON k.codeset IN ('comfort_measures', 'vte_mechanical_device')
-               AND k.system = s.system AND (k.code = upper(s.code)
-    OR (k.prefix IS NOT NULL AND substr(upper(s.code), 1, length(k.prefix)) = k.prefix))
+  JOIN (SELECT codeset, system, code, NULL AS prefix FROM codes_exact
+        UNION ALL SELECT codeset, system, NULL, prefix FROM codes_pattern) k
+    ON k.codeset IN ('comfort_measures', 'vte_mechanical_device') AND k.system = s.system
+   AND (k.code = upper(s.code)
+        OR (k.prefix IS NOT NULL AND substr(upper(s.code), 1, length(k.prefix)) = k.prefix))
   WHERE s.intent IN {{ORDER_INTENTS}}
   GROUP BY s.request_id, s.patient_id, s.status, s.do_not_perform, s.authored,
            s.reason_system, s.reason_code
@@ -321,8 +343,16 @@ med_match AS (
     SELECT m.id, m.kind, m.patient_id, m.encounter_id, m.status, m.t, m.reason_system,
            m.reason_code, m.reason_text, m.route_snomed, k.codeset
     FROM med_rows m
-    JOIN codes k ON k.system = m.system AND (k.code = upper(m.code)
-         OR (k.prefix IS NOT NULL AND substr(upper(m.code), 1, length(k.prefix)) = k.prefix))
+    JOIN codes_exact k ON k.system = m.system AND k.code = upper(m.code)
+    WHERE k.codeset IN ('vte_prophylaxis_drug', 'heparin_low_dose', 'oral_factor_xa',
+                        'heparin_infusion', 'anticoagulant_therapeutic', 'anticoagulant',
+                        'estrogen')
+    UNION ALL
+    SELECT m.id, m.kind, m.patient_id, m.encounter_id, m.status, m.t, m.reason_system,
+           m.reason_code, m.reason_text, m.route_snomed, k.codeset
+    FROM med_rows m
+    JOIN codes_pattern k ON k.system = m.system AND k.prefix IS NOT NULL
+                        AND substr(upper(m.code), 1, length(k.prefix)) = k.prefix
     WHERE k.codeset IN ('vte_prophylaxis_drug', 'heparin_low_dose', 'oral_factor_xa',
                         'heparin_infusion', 'anticoagulant_therapeutic', 'anticoagulant',
                         'estrogen')
