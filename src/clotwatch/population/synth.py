@@ -1,12 +1,18 @@
 """A synthetic, Synthea-shaped FHIR R4 Bulk Data export for screening tests and benchmarks.
 
 Every patient has one or two inpatient stays (medical or surgical) and some outpatient visits,
-with the records a VTE-1 screening reads: risk factors as Conditions, vital signs and BMI as
-Observations, operations as Procedures, prophylaxis ordered (MedicationRequest) and given on
-time, late, refused or not at all (MedicationAdministration), mechanical prophylaxis,
-contraindications (bleeding, already anticoagulated), low-risk assessments and notes
-(DocumentReference). Nothing here is a real person. The same ``n`` and ``seed`` give the same
-bytes: each patient draws from its own ``random.Random(f"{seed}:{index}")``.
+with the records a VTE-1 screening reads: risk factors as Conditions, vital signs, BMI and INR
+as Observations, operations with their anesthesia as Procedures (the operation as the stay's
+principal procedure), prophylaxis ordered (MedicationRequest) and given on time (some in the
+emergency department before admission), late, refused, withheld for a medical reason or not at
+all (MedicationAdministration: enoxaparin, low-dose heparin by the subcutaneous route or not,
+rivaroxaban; a heparin infusion), mechanical prophylaxis, contraindications (bleeding, already
+anticoagulated with apixaban), coded low-risk assessments and notes (DocumentReference); some
+stays begin with an emergency department visit (a few with an observation stay, some ending
+more than an hour before the admission), and the hospital's Locations (an ICU typed by its
+NHSN HSLOC code). The codes are those of CMS108's value sets, so every rule of the screening
+fires on a few hundred patients. Nothing here is a real person. The same ``n`` and ``seed``
+give the same bytes: each patient draws from its own ``random.Random(f"{seed}:{index}")``.
 
 The proportions are illustrative (chosen so every rule of the screening fires), not
 epidemiology.
