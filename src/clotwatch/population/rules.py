@@ -15,11 +15,10 @@ substitution), so the same text runs on both.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from importlib import resources
 
-from clotwatch.fhir.codes import CodeSet, codeset
+from clotwatch.fhir.codes import RXNORM, CodeSet, codeset, rxnorm_products
 from clotwatch.fhir.conditions import CONDITION_RULES
 from clotwatch.fhir.observations import UNITS
 from clotwatch.fhir.records import ACTIVE, NOT_EVIDENCE, OBS_OK
@@ -77,38 +76,22 @@ CODE_COLUMNS = (("codeset", "VARCHAR"), ("system", "VARCHAR"), ("code", "VARCHAR
 
 def code_rows() -> list[tuple[str | None, ...]]:
     """(codeset, system, code, prefix, lo, hi) for every code of the screening's code sets;
-    codes and prefixes in upper case, as the SQL compares them."""
+    codes and prefixes in upper case, as the SQL compares them. A set with ingredient names
+    also holds the RxNorm products whose ingredients it names (``rxnorm_products.json``), as
+    ``CodeSet.match`` recognises them; display text is never matched."""
     rows: list[tuple[str | None, ...]] = []
     for cs in all_codesets():
+        exact = set()
         for e in cs.codes:
             lo, hi = (e.range if e.range else (None, None))
             rows.append((cs.id, e.system, e.code and e.code.upper(),
                          e.prefix and e.prefix.upper(), lo, hi))
+            if e.code:
+                exact.add((e.system, e.code.upper()))
+        for product in rxnorm_products():
+            if set(product.ingredients) & set(cs.names) and (RXNORM, product.code) not in exact:
+                rows.append((cs.id, RXNORM, product.code, None, None, None))
     return rows
-
-
-def names_pattern(codeset_id: str) -> str:
-    """One word-boundary pattern matching any of a code set's names (lower case), as
-    ``CodeSet.match`` searches them; a constant, so the engine compiles it once."""
-    names = codeset(codeset_id).names
-    alts = "|".join("".join(ch if ch.isalnum() or ch == " " else f"[{ch}]" for ch in n.lower())
-                    for n in names)
-    return _lit(f"(^|[^a-z0-9])({alts})([^a-z0-9]|$)")
-
-
-# Matched through ingredient names too (clotwatch.fhir's own sets); the CMS108 medicine value
-# sets are RxNorm products and are matched by code only.
-MED_CODESETS = ("anticoagulant", "estrogen")
-
-
-def med_name_matches_sql() -> str:
-    """``UNION ALL`` arms matching medicine texts against each code set's names."""
-    return "\n".join(
-        f"UNION ALL SELECT m.id, m.kind, m.patient_id, m.encounter_id, m.status, m.t, "
-        f"m.reason_system, m.reason_code, m.reason_text, m.route_snomed, {_lit(cs)} "
-        f"FROM med_rows m "
-        f"WHERE cw_regexp(lower(coalesce(m.text, '')), {names_pattern(cs)})"
-        for cs in MED_CODESETS)
 
 
 def _in(values: Iterable[str]) -> str:
@@ -156,7 +139,6 @@ def sql_text() -> str:
         encoding="utf-8")
     subs = {
         "{{CODES}}": f"SELECT codeset, system, code, prefix, lo, hi FROM {CODE_TABLE}",
-        "{{MED_NAME_MATCHES}}": med_name_matches_sql(),
         "{{CONDITION_FINDINGS}}": condition_findings_sql(),
         "{{CONDITION_COLUMNS}}": ", ".join(f"cf.{c}" for c in condition_concepts()),
         "{{ACTIVE}}": _in(ACTIVE),
@@ -169,4 +151,4 @@ def sql_text() -> str:
     }
     for k, v in subs.items():
         text = text.replace(k, v)
-    return re.sub(r"\{\{NAMES:([a-z_]+)\}\}", lambda m: names_pattern(m.group(1)), text)
+    return text

@@ -317,8 +317,8 @@ principal_f AS (
   GROUP BY e.encounter_id
 ),
 -- Medicines, by code (the CMS108 value sets are RxNorm products: strength and form decide),
--- with the route's SNOMED CT code; anticoagulant and estrogen also through their ingredient
--- names, as clotwatch.fhir.codes.CodeSet.match.
+-- with the route's SNOMED CT code; anticoagulant and estrogen also hold the RxNorm products of
+-- their ingredients (rules.code_rows, as clotwatch.fhir.codes.CodeSet.match).
 med_rows AS (
   -- an administration not done: when it was recorded (QI-Core recorded), else its time
   SELECT administration_id AS id, 'administration' AS kind, patient_id, encounter_id, status,
@@ -356,7 +356,6 @@ med_match AS (
     WHERE k.codeset IN ('vte_prophylaxis_drug', 'heparin_low_dose', 'oral_factor_xa',
                         'heparin_infusion', 'anticoagulant_therapeutic', 'anticoagulant',
                         'estrogen')
-    {{MED_NAME_MATCHES}}
   ) x
 ),
 med AS (
