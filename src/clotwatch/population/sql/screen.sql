@@ -21,6 +21,7 @@ enc AS (
     AND cw_ts(e.period_start) <= cw_ts({{AS_OF}})
     AND ({{SINCE}} IS NULL OR cw_ts(e.period_start) >= cw_ts({{SINCE}}))
 ),
+-- The code sets each procedure's codings fall in.
 proc_hits AS (
   SELECT p.procedure_id, k.codeset FROM v_procedure p
   JOIN codes_exact k ON k.system = p.system AND k.code = upper(p.code)
@@ -35,8 +36,7 @@ proc_hits AS (
 ),
 -- Procedures, by code (never by name): surgery (category), mechanical prophylaxis, comfort
 -- measures, SCIP VTE selected surgery, hip or knee replacement, general or neuraxial
--- anesthesia; with the status reason of a
--- procedure not done.
+-- anesthesia; with the status reason of a procedure not done.
 proc AS (
   SELECT p.procedure_id, p.patient_id, p.encounter_id, p.status, p.reason_system,
          p.reason_code, cw_ts(p.performed_start) AS t_start, cw_ts(p.performed_end) AS t_end,
@@ -131,9 +131,7 @@ cond_hits AS (
          coalesce(c.clinical_status IN {{ACTIVE}}, FALSE) AS active, cw_ts(c.onset) AS onset,
          c.clinical_status, c.verification_status, c.system
   FROM v_condition c
-  JOIN (SELECT codeset, system, code, NULL AS prefix, NULL AS lo, NULL AS hi FROM codes_exact
-        UNION ALL SELECT codeset, system, NULL, prefix, lo, hi FROM codes_pattern) k
-    ON k.system = c.system AND k.code = upper(c.code)
+  JOIN codes_exact k ON k.system = c.system AND k.code = upper(c.code)
   WHERE coalesce(c.verification_status, '') NOT IN {{NOT_EVIDENCE}}
   UNION ALL
   SELECT c.condition_id, c.patient_id, c.encounter_id, k.codeset,
@@ -165,14 +163,16 @@ dx_f AS (
     -- CMS108's value sets (ICD-10-CM, SNOMED CT); for an export in WHO ICD-10, which they do
     -- not cover, clotwatch's own ICD-10 ranges (a clotwatch extension, docs/population.md)
     min(CASE WHEN codeset = 'venous_thromboembolism'
-               OR (codeset IN ('dvt', 'pe') AND system = 'http://hl7.org/fhir/sid/icd-10') THEN condition_id END) AS vte_dx,
+               OR (codeset IN ('dvt', 'pe') AND system = 'http://hl7.org/fhir/sid/icd-10')
+        THEN condition_id END) AS vte_dx,
     min(CASE WHEN codeset = 'obstetric_conditions'
-               OR (codeset = 'obstetrics' AND system = 'http://hl7.org/fhir/sid/icd-10') THEN condition_id END)
-        AS obstetric_dx,
+               OR (codeset = 'obstetrics' AND system = 'http://hl7.org/fhir/sid/icd-10')
+        THEN condition_id END) AS obstetric_dx,
     -- CQMCommon 2.2.000 principalDiagnosis(): rank 1 with the role "billing"
     min(CASE WHEN rank = 1 AND use_code = 'billing'
              AND (codeset IN ('mental_health_diagnoses', 'stroke_hemorrhagic_ischemic')
-                  OR (codeset IN ('mental_disorder', 'stroke_principal') AND system = 'http://hl7.org/fhir/sid/icd-10'))
+                  OR (codeset IN ('mental_disorder', 'stroke_principal')
+                      AND system = 'http://hl7.org/fhir/sid/icd-10'))
         THEN condition_id END) AS principal_mental_or_stroke,
     min(CASE WHEN codeset = 'bleeding' THEN condition_id END) AS bleeding_dx
   FROM stay_dx GROUP BY encounter_id
