@@ -261,6 +261,10 @@ def situations() -> list[dict[str, Any]]:
             diagnosis=[{"condition": {"reference": f"Condition/c-{pid}"}, "rank": 1,
                         "use": {"coding": [{"system": role, "code": use}]}}])
 
+    # -- no limit on the length of stay (CMS108v12's QDM 120 days is not in v0.2.003) ---------
+    out.append(patient("long-stay"))
+    out.append(stay("e-long-stay", "long-stay", "2025-10-01T09:00:00Z", "2026-03-05T09:00:00Z"))
+
     # -- ICU: the Location's type decides, never its name ------------------------------------
     def icu_stay(pid: str, loc_id: str, start: str, end: str, name: str) -> None:
         out.append(patient(pid))
@@ -405,6 +409,13 @@ def test_evidence_names_the_resources(rows: dict[str, dict[str, str]]) -> None:
     assert rows["anes-day1"]["numerator_evidence"] == (
         "MedicationAdministration/a-anes-day1 Procedure/p-anes-day1")
     assert rows["inr-3.1"]["numerator_evidence"] == "Observation/o-inr-3.1"
+
+
+def test_a_stay_over_120_days_is_in_the_initial_population(
+        rows: dict[str, dict[str, str]]) -> None:
+    row = rows["long-stay"]
+    assert row["length_of_stay_days"] == "155" and row["in_initial_population"] == "true"
+    _gap(row)
 
 
 def test_the_principal_diagnosis_is_rank_1_billing(rows: dict[str, dict[str, str]]) -> None:

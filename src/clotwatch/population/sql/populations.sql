@@ -9,7 +9,6 @@ SELECT f.*,
        WHEN f.age < 18 THEN 'under 18 at admission'
        WHEN f.vte_dx IS NOT NULL THEN 'VTE diagnosis during the stay (Condition/' || f.vte_dx || ')'
        WHEN f.obstetric_dx IS NOT NULL THEN 'obstetric condition (Condition/' || f.obstetric_dx || ')'
-       WHEN f.los_days > 120 THEN 'length of stay over 120 days'
   END AS ip_out,
   -- Denominator exclusions, in the measure's order; the first that applies is shown.
   CASE WHEN f.discharged IS NOT NULL AND f.los_days < 2 THEN 'length of stay under 2 days'
