@@ -7,7 +7,8 @@
 - The codes are the JSON code sets of ``clotwatch.fhir`` (``code_rows``, loaded as the table
   ``cw_codes`` before the SQL runs).
 - The CMS108 / VTE-1 populations and the NICE NG89 choice of instrument are in
-  ``sql/screen.sql``; docs/population.md gives each rule's source.
+  ``sql/procedures.sql``, ``sql/stays.sql`` and ``sql/screen.sql`` (run in that order,
+  ``STAGES``); docs/population.md gives each rule's source.
 
 The SQL uses a few ``cw_*`` functions that each engine defines (DuckDB as macros, Spark by
 substitution), so the same text runs on both.
@@ -133,10 +134,14 @@ def answer_columns(instrument: str) -> list[tuple[str, str]]:
     return sorted(INPUT_MAP.get(instrument, {}).items())
 
 
-def sql_text() -> str:
-    """The screening SQL with its generated parts filled in."""
-    text = resources.files("clotwatch.population").joinpath("sql", "screen.sql").read_text(
-        encoding="utf-8")
+# The screening's SQL, run in this order, each into a table the next ones read: the procedures
+# and the stays are materialised once (every finding joins them; a single query repeating them
+# made Spark's plan too large to print).
+STAGES = (("cw_procedures", "procedures.sql"), ("cw_stays", "stays.sql"),
+          ("features", "screen.sql"))
+
+
+def _fill(text: str) -> str:
     subs = {
         "{{CODES}}": f"SELECT codeset, system, code, prefix, lo, hi FROM {CODE_TABLE}",
         "{{CONDITION_FINDINGS}}": condition_findings_sql(),
@@ -152,3 +157,16 @@ def sql_text() -> str:
     for k, v in subs.items():
         text = text.replace(k, v)
     return text
+
+
+def stages() -> list[tuple[str, str]]:
+    """(table, SQL) of each stage of the screening SQL, generated parts filled in
+    (``{{AS_OF}}`` and ``{{SINCE}}`` are left to the caller)."""
+    folder = resources.files("clotwatch.population").joinpath("sql")
+    return [(table, _fill(folder.joinpath(name).read_text(encoding="utf-8")))
+            for table, name in STAGES]
+
+
+def sql_text() -> str:
+    """The findings SQL (the last stage) with its generated parts filled in."""
+    return stages()[-1][1]
