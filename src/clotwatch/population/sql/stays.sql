@@ -65,7 +65,7 @@ ed_visit AS (
   JOIN visit v ON v.patient_id = x.patient_id AND v.ed
   WHERE v.v_end <= x.v_from AND cw_seconds(x.v_from) - cw_seconds(v.v_end) <= 3600
   GROUP BY x.encounter_id
-),
+)
 -- The reference time of the risk assessment: 24 h after admission (NICE NG89 1.1.1: assess
 -- on admission; CMS108 allows the day after), never later than --as-of.
 SELECT enc.*,
