@@ -67,13 +67,10 @@ def test_input_map_names_only_real_instruments_and_inputs() -> None:
 def test_every_code_set_has_codes_and_sources() -> None:
     sets = all_codesets()
     assert len(sets) >= 14
-    # Two population-screening sets are matched by name for now (a known gap, issue #10 and
-    # docs/population.md): the ICU ward (Encounter.location rarely carries a coded Location
-    # type) and mechanical prophylaxis (its SNOMED/HCPCS codes not yet assembled offline).
-    # No other set may do without codes.
-    name_only = {"icu_location", "vte_prophylaxis_mechanical"}
+    # Every set has codes: a finding never comes from display text alone (the ICU ward and
+    # mechanical prophylaxis are coded since issue #10: CMS108's VSAC value sets).
     for cs in sets:
-        assert cs.codes or cs.id in name_only, cs.id
+        assert cs.codes, cs.id
         assert cs.sources, cs.id
 
 

@@ -44,7 +44,9 @@ def enoxaparin(aid: str, pid: str, eid: str, when: str, status: str = "completed
                refused: bool = False) -> dict[str, Any]:
     r: dict[str, Any] = {
         "resourceType": "MedicationAdministration", "id": aid, "status": status,
-        "medicationCodeableConcept": {"coding": [{"system": RX, "code": "67108",
+        # RxNorm 854235: 0.4 ML enoxaparin sodium 100 MG/ML Prefilled Syringe (40 mg), in CMS108's
+        # "Low Molecular Weight Heparin for VTE Prophylaxis" 2.16.840.1.113883.3.117.1.7.1.219
+        "medicationCodeableConcept": {"coding": [{"system": RX, "code": "854235",
                                                   "display": "enoxaparin"}]},
         "subject": {"reference": f"Patient/{pid}"}, "context": {"reference": f"Encounter/{eid}"},
         "effectiveDateTime": when}
@@ -103,9 +105,19 @@ def situations() -> list[dict[str, Any]]:
                 "code": {"coding": [{"system": LOINC, "code": "72136-5"}]},
                 "subject": {"reference": "Patient/lowrisk"},
                 "effectiveDateTime": "2026-03-02T12:00:00Z",
-                "valueCodeableConcept": {"text": "Low risk"}})
+                # SNOMED CT 723505004 |Low risk|, in CMS108's "Low Risk" value set
+                "valueCodeableConcept": {"coding": [{"system": SCT, "code": "723505004"}],
+                                         "text": "Low risk"}})
     out.append(surgery("p-surgical", "surgical", "e-surgical", "2026-03-03T08:00:00Z",
                        "2026-03-03T10:00:00Z"))
+    # general anesthesia (SNOMED CT 50697003, CMS108 "General or Neuraxial Anesthesia") ending
+    # the day after admission: prophylaxis the day after it counts
+    out.append({"resourceType": "Procedure", "id": "p-anesthesia", "status": "completed",
+                "code": {"coding": [{"system": SCT, "code": "50697003"}]},
+                "subject": {"reference": "Patient/surgical"},
+                "encounter": {"reference": "Encounter/e-surgical"},
+                "performedPeriod": {"start": "2026-03-03T07:45:00Z",
+                                    "end": "2026-03-03T10:15:00Z"}})
     out.append(enoxaparin("a-surgical", "surgical", "e-surgical", "2026-03-04T18:00:00Z"))
     out.append({"resourceType": "Procedure", "id": "p-comfort", "status": "completed",
                 "code": {"coding": [{"system": SCT, "code": "133918004"}]},

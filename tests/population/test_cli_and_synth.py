@@ -95,6 +95,6 @@ def test_observation_view_reads_the_code_sets_loinc_codes() -> None:
     """The view's filter is data too: it must list exactly the code sets' LOINC codes."""
     where = load_views()["observation"]["where"][0]["path"]
     in_view = set(re.findall(r"code = '([^']+)'", where))
-    in_sets = {e.code for n in ("bmi", "body_weight", "body_height", "vte_risk_assessment")
+    in_sets = {e.code for n in ("bmi", "body_weight", "body_height", "vte_risk_assessment", "inr")
                for e in codeset(n).codes if e.system == "http://loinc.org"}
     assert in_view == in_sets

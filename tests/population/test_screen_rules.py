@@ -2,7 +2,8 @@
 
 Expected values come from the measure's definitions (CMS108v12, eCQI Resource Center:
 prophylaxis "between the day of arrival and the day after hospital admission", or "the day of
-or the day after surgery end date"; exclusions "length of stay less than 2 days", "comfort
+or the day after surgery end date" (CMS108FHIR v0.2.003: of a general or neuraxial anesthesia that
+ended the day after admission); exclusions "length of stay less than 2 days", "comfort
 measures"; initial population "age 18 and older ... without a diagnosis of VTE") and from
 Barbar S et al. J Thromb Haemost 2010 (Padua: active cancer 3, age >= 70 1, BMI >= 30 1;
 4 or more = high risk).
@@ -86,7 +87,8 @@ def test_low_risk_documented_counts(screened: Any) -> None:
 def test_prophylaxis_the_day_after_surgery_counts(screened: Any) -> None:
     row = screened[1]["e-surgical"]
     assert row["patient_group"] == "surgical" and row["instrument"] == "caprini-2005"
-    assert row["numerator_reason"] == "prophylaxis the day of or the day after surgery"
+    assert row["numerator_reason"] == "prophylaxis the day of or the day after anesthesia"
+    assert row["numerator_evidence"] == "MedicationAdministration/a-surgical Procedure/p-anesthesia"
 
 
 def test_comfort_measures_exclude(screened: Any) -> None:

@@ -73,6 +73,11 @@ def _products() -> dict[str, Product]:
             for p in raw["products"]}
 
 
+def rxnorm_products() -> tuple[Product, ...]:
+    """Every RxNorm product ``rxnorm_products.json`` holds, in code order."""
+    return tuple(p for _, p in sorted(_products().items()))
+
+
 def rxnorm_product(code: str | None) -> Product | None:
     """The RxNorm product with this code, if the table holds it."""
     return _products().get(code.strip()) if code else None

@@ -4,9 +4,11 @@
   ``clotwatch.fhir.read.CONDITION_RULES`` (the same rules ``clotwatch fhir score`` applies to
   one patient's Bundle); which finding answers which instrument input from
   ``clotwatch.fhir.score.INPUT_MAP``; units from ``clotwatch.fhir.read.UNITS``.
-- The codes are the JSON code sets of ``clotwatch.fhir`` (``codes_sql``).
+- The codes are the JSON code sets of ``clotwatch.fhir`` (``code_rows``, loaded as the table
+  ``cw_codes`` before the SQL runs).
 - The CMS108 / VTE-1 populations and the NICE NG89 choice of instrument are in
-  ``sql/screen.sql``; docs/population.md gives each rule's source.
+  ``sql/procedures.sql``, ``sql/stays.sql`` and ``sql/screen.sql`` (run in that order,
+  ``STAGES``); docs/population.md gives each rule's source.
 
 The SQL uses a few ``cw_*`` functions that each engine defines (DuckDB as macros, Spark by
 substitution), so the same text runs on both.
@@ -14,11 +16,10 @@ substitution), so the same text runs on both.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from importlib import resources
 
-from clotwatch.fhir.codes import CodeSet, codeset
+from clotwatch.fhir.codes import RXNORM, CodeSet, codeset, rxnorm_products
 from clotwatch.fhir.conditions import CONDITION_RULES
 from clotwatch.fhir.observations import UNITS
 from clotwatch.fhir.records import ACTIVE, NOT_EVIDENCE, OBS_OK
@@ -37,7 +38,17 @@ CODESETS = ("inpatient_encounter", "cancer", "dvt", "pe", "pregnancy", "obstetri
             "mental_disorder", "stroke_principal", "comfort_measures", "surgical_procedure",
             "vte_prophylaxis_drug", "vte_prophylaxis_mechanical", "anticoagulant", "estrogen",
             "patient_refusal", "vte_risk_assessment", "icu_location", "bleeding", "bmi",
-            "body_weight", "body_height")
+            "body_weight", "body_height",
+            # CMS108FHIR v0.2.003 value sets (scripts/cms108-codesets)
+            "heparin_low_dose", "oral_factor_xa", "heparin_infusion", "anticoagulant_therapeutic",
+            "route_subcutaneous", "route_intravenous", "emergency_department_visit",
+            "observation_services", "vte_selected_surgery", "hip_knee_replacement",
+            "atrial_fibrillation", "medical_reason", "vte_low_risk",
+            "general_neuraxial_anesthesia", "inr", "vte_mechanical_device",
+            "venous_thromboembolism", "obstetric_conditions", "mental_health_diagnoses",
+            "stroke_hemorrhagic_ischemic")
+# The order intents CMS108 reads (a request's intent in ...)
+ORDER_INTENTS = ("order", "original-order", "reflex-order", "filler-order", "instance-order")
 
 
 def _lit(s: str | None) -> str:
@@ -56,37 +67,32 @@ def all_codesets() -> tuple[CodeSet, ...]:
     return tuple(codeset(n) for n in sorted(set(CODESETS) | set(condition_codesets())))
 
 
-def codes_sql() -> str:
-    """``SELECT codeset, system, code, prefix, lo, hi`` over every code of the code sets."""
-    rows = []
+# The table of codes the screening joins (``cw_codes``): loaded as rows, not written into the
+# SQL text (the CMS108 value sets hold about 12,000 codes; a VALUES list that long costs each
+# engine seconds to parse every time it is referenced).
+CODE_TABLE = "cw_codes"
+CODE_COLUMNS = (("codeset", "VARCHAR"), ("system", "VARCHAR"), ("code", "VARCHAR"),
+                ("prefix", "VARCHAR"), ("lo", "VARCHAR"), ("hi", "VARCHAR"))
+
+
+def code_rows() -> list[tuple[str | None, ...]]:
+    """(codeset, system, code, prefix, lo, hi) for every code of the screening's code sets;
+    codes and prefixes in upper case, as the SQL compares them. A set with ingredient names
+    also holds the RxNorm products whose ingredients it names (``rxnorm_products.json``), as
+    ``CodeSet.match`` recognises them; display text is never matched."""
+    rows: list[tuple[str | None, ...]] = []
     for cs in all_codesets():
+        exact = set()
         for e in cs.codes:
             lo, hi = (e.range if e.range else (None, None))
-            rows.append(f"({_lit(cs.id)}, {_lit(e.system)}, {_lit(e.code and e.code.upper())}, "
-                        f"{_lit(e.prefix and e.prefix.upper())}, {_lit(lo)}, {_lit(hi)})")
-    return ("SELECT * FROM (VALUES " + ", ".join(rows) +
-            ") AS t(codeset, system, code, prefix, lo, hi)")
-
-
-def names_pattern(codeset_id: str) -> str:
-    """One word-boundary pattern matching any of a code set's names (lower case), as
-    ``CodeSet.match`` searches them; a constant, so the engine compiles it once."""
-    names = codeset(codeset_id).names
-    alts = "|".join("".join(ch if ch.isalnum() or ch == " " else f"[{ch}]" for ch in n.lower())
-                    for n in names)
-    return _lit(f"(^|[^a-z0-9])({alts})([^a-z0-9]|$)")
-
-
-MED_CODESETS = ("vte_prophylaxis_drug", "anticoagulant", "estrogen")
-
-
-def med_name_matches_sql() -> str:
-    """``UNION ALL`` arms matching medicine texts against each code set's names."""
-    return "\n".join(
-        f"UNION ALL SELECT m.id, m.kind, m.patient_id, m.encounter_id, m.status, m.t, "
-        f"m.reason_system, m.reason_code, m.reason_text, {_lit(cs)} FROM med_rows m "
-        f"WHERE cw_regexp(lower(coalesce(m.text, '')), {names_pattern(cs)})"
-        for cs in MED_CODESETS)
+            rows.append((cs.id, e.system, e.code and e.code.upper(),
+                         e.prefix and e.prefix.upper(), lo, hi))
+            if e.code:
+                exact.add((e.system, e.code.upper()))
+        for product in rxnorm_products():
+            if set(product.ingredients) & set(cs.names) and (RXNORM, product.code) not in exact:
+                rows.append((cs.id, RXNORM, product.code, None, None, None))
+    return rows
 
 
 def _in(values: Iterable[str]) -> str:
@@ -128,22 +134,39 @@ def answer_columns(instrument: str) -> list[tuple[str, str]]:
     return sorted(INPUT_MAP.get(instrument, {}).items())
 
 
-def sql_text() -> str:
-    """The screening SQL with its generated parts filled in."""
-    text = resources.files("clotwatch.population").joinpath("sql", "screen.sql").read_text(
-        encoding="utf-8")
+# The screening's SQL, run in this order, each into a table the next ones read: the procedures
+# and the stays are materialised once (every finding joins them; a single query repeating them
+# made Spark's plan too large to print).
+STAGES = (("cw_procedures", "procedures.sql"), ("cw_stays", "stays.sql"),
+          ("features", "screen.sql"))
+
+
+def _fill(text: str) -> str:
     subs = {
-        "{{CODES}}": codes_sql(),
-        "{{MED_NAME_MATCHES}}": med_name_matches_sql(),
+        "{{CODES}}": f"SELECT codeset, system, code, prefix, lo, hi FROM {CODE_TABLE}",
         "{{CONDITION_FINDINGS}}": condition_findings_sql(),
         "{{CONDITION_COLUMNS}}": ", ".join(f"cf.{c}" for c in condition_concepts()),
         "{{ACTIVE}}": _in(ACTIVE),
         "{{NOT_EVIDENCE}}": _in(NOT_EVIDENCE),
         "{{OBS_OK}}": _in(OBS_OK),
+        "{{ORDER_INTENTS}}": _in(ORDER_INTENTS),
         "{{BMI_FACTOR}}": unit_factor_sql("bmi", "o.unit_key"),
         "{{WEIGHT_FACTOR}}": unit_factor_sql("body_weight", "o.unit_key"),
         "{{HEIGHT_FACTOR}}": unit_factor_sql("body_height", "o.unit_key"),
     }
     for k, v in subs.items():
         text = text.replace(k, v)
-    return re.sub(r"\{\{NAMES:([a-z_]+)\}\}", lambda m: names_pattern(m.group(1)), text)
+    return text
+
+
+def stages() -> list[tuple[str, str]]:
+    """(table, SQL) of each stage of the screening SQL, generated parts filled in
+    (``{{AS_OF}}`` and ``{{SINCE}}`` are left to the caller)."""
+    folder = resources.files("clotwatch.population").joinpath("sql")
+    return [(table, _fill(folder.joinpath(name).read_text(encoding="utf-8")))
+            for table, name in STAGES]
+
+
+def sql_text() -> str:
+    """The findings SQL (the last stage) with its generated parts filled in."""
+    return stages()[-1][1]

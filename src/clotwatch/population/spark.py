@@ -224,6 +224,10 @@ def session(master: str | None = None) -> Any:
                 .config("spark.sql.session.timeZone", "UTC")
                 .config("spark.sql.shuffle.partitions", "2")
                 .config("spark.driver.memory", "2g")
+                # Spark prints a plan for each cached table (its name) and each adaptive
+                # re-plan; the screening's plans, with a cached table in every finding, grew to
+                # more heap than the driver has. Those strings are never shown: keep them short.
+                .config("spark.sql.maxPlanStringLength", "100000")
                 .getOrCreate())
     _SESSION.sparkContext.setLogLevel("FATAL")
     import logging

@@ -1,12 +1,18 @@
 """A synthetic, Synthea-shaped FHIR R4 Bulk Data export for screening tests and benchmarks.
 
 Every patient has one or two inpatient stays (medical or surgical) and some outpatient visits,
-with the records a VTE-1 screening reads: risk factors as Conditions, vital signs and BMI as
-Observations, operations as Procedures, prophylaxis ordered (MedicationRequest) and given on
-time, late, refused or not at all (MedicationAdministration), mechanical prophylaxis,
-contraindications (bleeding, already anticoagulated), low-risk assessments and notes
-(DocumentReference). Nothing here is a real person. The same ``n`` and ``seed`` give the same
-bytes: each patient draws from its own ``random.Random(f"{seed}:{index}")``.
+with the records a VTE-1 screening reads: risk factors as Conditions, vital signs, BMI and INR
+as Observations, operations with their anesthesia as Procedures (the operation as the stay's
+principal procedure), prophylaxis ordered (MedicationRequest) and given on time (some in the
+emergency department before admission), late, refused, withheld for a medical reason or not at
+all (MedicationAdministration: enoxaparin, low-dose heparin by the subcutaneous route or not,
+rivaroxaban; a heparin infusion), mechanical prophylaxis, contraindications (bleeding, already
+anticoagulated with apixaban), coded low-risk assessments and notes (DocumentReference); some
+stays begin with an emergency department visit (a few with an observation stay, some ending
+more than an hour before the admission), and the hospital's Locations (an ICU typed by its
+NHSN HSLOC code). The codes are those of CMS108's value sets, so every rule of the screening
+fires on a few hundred patients. Nothing here is a real person. The same ``n`` and ``seed``
+give the same bytes: each patient draws from its own ``random.Random(f"{seed}:{index}")``.
 
 The proportions are illustrative (chosen so every rule of the screening fires), not
 epidemiology.
@@ -32,6 +38,7 @@ TYPES = (
     "MedicationRequest",
     "MedicationAdministration",
     "DocumentReference",
+    "Location",
 )
 END = datetime(2026, 6, 30, tzinfo=UTC)  # admissions fall in the year before this instant
 ICD10 = "http://hl7.org/fhir/sid/icd-10-cm"
@@ -40,6 +47,28 @@ LOINC = "http://loinc.org"
 RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
 ACT = "http://terminology.hl7.org/CodeSystem/v3-ActCode"
 UCUM = "http://unitsofmeasure.org"
+HSLOC = "https://www.cdc.gov/nhsn/cdaportal/terminology/codesystem/hsloc.html"
+QICORE_PROCEDURE = "http://hl7.org/fhir/us/qicore/StructureDefinition/qicore-encounter-procedure"
+# Codes of the CMS108FHIR v0.2.003 value sets the synthetic stays use (clotwatch.fhir code sets)
+ENOXAPARIN_40 = ("854235", "0.4 ML enoxaparin sodium 100 MG/ML Prefilled Syringe")  # LMWH
+HEPARIN_5000 = ("1659263", "1 ML heparin sodium, porcine 5000 UNT/ML Injection")  # low dose
+HEPARIN_DRIP = ("1361607", "500 ML heparin sodium, porcine 40 UNT/ML Injection")  # infusion
+RIVAROXABAN_10 = ("1114198", "rivaroxaban 10 MG Oral Tablet")
+APIXABAN_5 = ("1364445", "apixaban 5 MG Oral Tablet")  # oral factor Xa inhibitor
+SUBCUT = ("34206005", "Subcutaneous route")
+IV = ("47625008", "Intravenous route")
+# The hospital's locations: (id, name, type (system, code, display) or None). The ICU's type
+# is an NHSN HSLOC code of CMS108's "Intensive Care Unit" value set; the wards carry no type.
+LOCATIONS: tuple[tuple[str, str, tuple[str, str, str] | None], ...] = (
+    ("loc-icu", "Intensive Care Unit", (HSLOC, "1027-2", "Medical Critical Care")),
+    ("loc-4a", "Ward 4A Medicine", None),
+    ("loc-4b", "Ward 4B Medicine", None),
+    ("loc-7", "Ward 7 Cardiology", None),
+    ("loc-6", "Ward 6 Respiratory", None),
+    ("loc-5a", "Ward 5A Orthopaedics", None),
+    ("loc-5b", "Ward 5B General Surgery", None),
+)
+LOCATION_ID = {name: lid for lid, name, *_ in LOCATIONS}
 
 # (icd-10-cm, display, probability) chronic conditions, onset years before admission
 CHRONIC = (
@@ -198,14 +227,16 @@ class _Patient:
         chronic = [c for c in CHRONIC if rng.random() < c[2]]
         for code, display, _ in chronic:
             onset = first_admit - timedelta(days=rng.uniform(60, 3650))
-            self.condition(code, display, onset, "active", None)
+            # a past DVT or PE is resolved (CMS108 reads it as "prior VTE")
+            status = "resolved" if code in ("I80.20", "I26.99") else "active"
+            self.condition(code, display, onset, status, None)
         self.anticoagulated = (
             any(c[0] in ("I48.91", "I26.99") for c in chronic) and rng.random() < 0.7
         )
         if self.anticoagulated:
             self.med_request(
-                "apixaban 5 MG Oral Tablet",
-                "1364430",
+                APIXABAN_5[1],
+                APIXABAN_5[0],
                 None,
                 first_admit - timedelta(days=rng.uniform(30, 900)),
                 "active",
@@ -309,6 +340,71 @@ class _Patient:
         self.emit("MedicationRequest", r)
         return mid
 
+    def administration(
+        self,
+        drug: tuple[str, str],
+        route: tuple[str, str] | None,
+        encounter: str,
+        t: datetime,
+        request: str | None,
+        fate: str,
+    ) -> None:
+        """A MedicationAdministration: given, or not done (refused / a medical reason)."""
+        admin: dict[str, Any] = {
+            "resourceType": "MedicationAdministration",
+            "id": _uuid(self.rng),
+            "status": "not-done" if fate in ("refused", "withheld") else "completed",
+            "medicationCodeableConcept": _cc(RXNORM, drug[0], drug[1]),
+            "subject": self.ref("Patient", self.pid),
+            "context": self.ref("Encounter", encounter),
+            "effectiveDateTime": _iso(t),
+        }
+        if request:
+            admin["request"] = self.ref("MedicationRequest", request)
+        if route:
+            admin["dosage"] = {"route": _cc(SCT, route[0], route[1])}
+        if fate == "refused":
+            admin["statusReason"] = [_cc(SCT, "105480006", "Procedure declined by patient")]
+        elif fate == "withheld":
+            admin["statusReason"] = [_cc(SCT, "183966005", "Drug treatment not indicated")]
+        self.emit("MedicationAdministration", admin)
+
+    def emergency(self, admit: datetime) -> datetime:
+        """Some stays begin in the emergency department (and a few in an observation stay):
+        the arrival CMS108 counts from when the visit ends 1 hour or less before the next
+        encounter starts. Returns the arrival (the admission when there is none)."""
+        rng = self.rng
+        if rng.random() >= 0.4:
+            return admit
+        start = admit
+        if rng.random() < 0.15:
+            obs_end = admit - timedelta(minutes=rng.uniform(0, 50))
+            start = obs_end - timedelta(hours=rng.uniform(6, 30))
+            self.visit("448951000124107", "Admission to observation unit", "OBSENC", start,
+                       obs_end)
+        # ending 1 hour or less before: the arrival; otherwise (1 in 8) an earlier, separate visit
+        gap = rng.uniform(0, 55) if rng.random() < 0.875 else rng.uniform(65, 180)
+        ed_end = start - timedelta(minutes=gap)
+        ed_start = ed_end - timedelta(hours=rng.uniform(1, 9))
+        self.visit("4525004", "Emergency department patient visit", "EMER", ed_start, ed_end)
+        return ed_start if gap <= 60 else start
+
+    def visit(self, code: str, display: str, act: str, start: datetime, end: datetime) -> None:
+        """A finished emergency department visit or observation stay before an admission."""
+        self.emit(
+            "Encounter",
+            {
+                "resourceType": "Encounter",
+                "id": _uuid(self.rng),
+                "status": "finished",
+                "class": {"system": ACT, "code": act},
+                "type": [_cc(SCT, code, display)],
+                "subject": self.ref("Patient", self.pid),
+                "period": {"start": _iso(start), "end": _iso(end)},
+                "serviceProvider": {"display": "Springfield General Hospital"},
+            },
+        )
+
     def ambulatory(self, t: datetime) -> None:
         rng = self.rng
         eid = _uuid(rng)
@@ -347,10 +443,11 @@ class _Patient:
                 reason_code, reason_display = "J18.9", "Pneumonia, unspecified organism"
             ward = rng.choice(WARDS_MEDICAL)
         icu = rng.random() < 0.05
+        arrival = self.emergency(admit)
         cond = self.condition(reason_code, reason_display, admit, "active", eid)
         locations = [
             {
-                "location": {"display": ward},
+                "location": {"reference": f"Location/{LOCATION_ID[ward]}", "display": ward},
                 "status": "active" if ongoing else "completed",
                 "period": {"start": _iso(admit)},
             }
@@ -359,7 +456,7 @@ class _Patient:
             locations.insert(
                 0,
                 {
-                    "location": {"display": "Intensive Care Unit"},
+                    "location": {"reference": "Location/loc-icu", "display": "Intensive Care Unit"},
                     "status": "completed",
                     "period": {"start": _iso(admit), "end": _iso(admit + timedelta(days=1.5))},
                 },
@@ -378,10 +475,11 @@ class _Patient:
                 {
                     "condition": self.ref("Condition", cond),
                     "rank": 1,
+                    # the principal diagnosis (CQMCommon principalDiagnosis(): rank 1, billing)
                     "use": _cc(
                         "http://terminology.hl7.org/CodeSystem/diagnosis-role",
-                        "AD",
-                        "Admission diagnosis",
+                        "billing",
+                        "Billing",
                     ),
                 }
             ],
@@ -395,6 +493,13 @@ class _Patient:
             "location": locations,
             "serviceProvider": {"display": "Springfield General Hospital"},
         }
+        surgery_id = _uuid(rng) if surgical else None
+        if surgery_id:
+            # the operation is the stay's principal procedure (QI-Core encounter-procedure)
+            enc["extension"] = [{"url": QICORE_PROCEDURE, "extension": [
+                {"url": "type", "valueCodeableConcept": _cc(SCT, proc, proc_display)},
+                {"url": "rank", "valuePositiveInt": 1},
+                {"url": "procedure", "valueReference": self.ref("Procedure", surgery_id)}]}]
         self.emit("Encounter", enc)
         height = rng.gauss(162 if self.female else 176, 7)
         bmi = round(min(48.0, max(16.0, rng.gauss(28, 5.5))), 1)
@@ -418,6 +523,34 @@ class _Patient:
             self.observation(
                 "8302-2", "Body height", round(height, 1), "cm", admit + timedelta(hours=1), eid
             )
+        if rng.random() < 0.3:
+            # an INR on admission; above 3.0 is a CMS108 low risk indicator
+            inr = rng.uniform(3.1, 4.5) if rng.random() < 0.1 else rng.uniform(0.9, 1.4)
+            t = admit + timedelta(hours=rng.uniform(1, 6))
+            self.emit(
+                "Observation",
+                {
+                    "resourceType": "Observation",
+                    "id": _uuid(rng),
+                    "status": "final",
+                    "category": [
+                        _cc(
+                            "http://terminology.hl7.org/CodeSystem/observation-category",
+                            "laboratory",
+                            "Laboratory",
+                        )
+                    ],
+                    "code": _cc(
+                        LOINC, "6301-6", "INR in Platelet poor plasma by Coagulation assay"
+                    ),
+                    "subject": self.ref("Patient", self.pid),
+                    "encounter": self.ref("Encounter", eid),
+                    "effectiveDateTime": _iso(t - timedelta(minutes=40)),
+                    "issued": _iso(t),
+                    "valueQuantity": {"value": round(inr, 1), "unit": "{INR}", "system": UCUM,
+                                      "code": "{INR}"},
+                },
+            )
         for day in range(int(min(los, 8)) + 1):
             t = admit + timedelta(days=day, hours=2)
             self.observation("8867-4", "Heart rate", float(rng.randrange(55, 125)), "/min", t, eid)
@@ -435,13 +568,30 @@ class _Patient:
                 "Procedure",
                 {
                     "resourceType": "Procedure",
-                    "id": _uuid(rng),
+                    "id": surgery_id,
                     "status": "completed",
                     "category": _cc(SCT, "387713003", "Surgical procedure"),
                     "code": _cc(SCT, proc, proc_display),
                     "subject": self.ref("Patient", self.pid),
                     "encounter": self.ref("Encounter", eid),
                     "performedPeriod": {"start": _iso(start), "end": _iso(surgery_end)},
+                },
+            )
+            # the anesthesia (CMS108 "General or Neuraxial Anesthesia"): when it ends the day
+            # after admission, the day after it still counts for prophylaxis
+            self.emit(
+                "Procedure",
+                {
+                    "resourceType": "Procedure",
+                    "id": _uuid(rng),
+                    "status": "completed",
+                    "code": _cc(SCT, "50697003", "Administration of general anesthetic"),
+                    "subject": self.ref("Patient", self.pid),
+                    "encounter": self.ref("Encounter", eid),
+                    "performedPeriod": {
+                        "start": _iso(start - timedelta(minutes=20)),
+                        "end": _iso(surgery_end + timedelta(minutes=15)),
+                    },
                 },
             )
         if rng.random() < 0.04:
@@ -478,73 +628,90 @@ class _Patient:
                     "subject": self.ref("Patient", self.pid),
                     "encounter": self.ref("Encounter", eid),
                     "effectiveDateTime": _iso(admit + timedelta(hours=4)),
-                    "valueCodeableConcept": {"text": "Low risk"},
+                    "valueCodeableConcept": _cc(SCT, "723505004", "Low risk"),
                 },
             )
-        # Prophylaxis: given on time, late, refused, or none (a gap unless excused).
+        # Prophylaxis: given on time (in the emergency department for some), late, refused,
+        # withheld for a medical reason, or none (a gap unless excused); the medicine is
+        # enoxaparin 40 mg, low-dose heparin (subcutaneous, or with another or no route, which
+        # CMS108 does not count) or, after a hip or knee replacement, rivaroxaban 10 mg.
         fate = rng.choices(
-            ("on_time", "late", "refused", "none", "mechanical"), (60, 12, 6, 14, 8)
+            ("on_time", "late", "refused", "none", "mechanical", "withheld"),
+            (60, 12, 6, 14, 8, 3),
         )[0]
         if self.anticoagulated or bleeding or low_risk:
             fate = rng.choice(("none", fate))
-        if fate in ("on_time", "late", "refused"):
+        if fate in ("on_time", "late", "refused", "withheld"):
+            drug = ENOXAPARIN_40
+            route: tuple[str, str] | None = SUBCUT
+            kind = rng.random()
+            if surgical and proc in ("52734007", "609588000") and kind < 0.3:
+                drug, route = RIVAROXABAN_10, None
+            elif kind < 0.2:
+                drug = HEPARIN_5000
+                route = rng.choices((SUBCUT, IV, None), (80, 10, 10))[0]
             order_t = admit + timedelta(hours=rng.uniform(1, 10))
-            rx = self.med_request(
-                "enoxaparin sodium 40 MG/0.4ML Prefilled Syringe", "67108", eid, order_t, "active"
-            )
+            rx = self.med_request(drug[1], drug[0], eid, order_t, "active")
             given = {
                 "on_time": rng.uniform(2, 30),
                 "late": rng.uniform(56, 90),
                 "refused": rng.uniform(2, 20),
+                "withheld": rng.uniform(2, 20),
             }[fate]
             t = admit + timedelta(hours=given)
-            admin: dict[str, Any] = {
-                "resourceType": "MedicationAdministration",
-                "id": _uuid(rng),
-                "status": "not-done" if fate == "refused" else "completed",
-                "medicationCodeableConcept": _cc(
-                    RXNORM, "67108", "enoxaparin sodium 40 MG/0.4ML Prefilled Syringe"
-                ),
-                "subject": self.ref("Patient", self.pid),
-                "context": self.ref("Encounter", eid),
-                "effectiveDateTime": _iso(t),
-                "request": self.ref("MedicationRequest", rx),
-                "dosage": {
-                    "dose": {"value": 40, "unit": "mg", "system": UCUM, "code": "mg"},
-                    "route": _cc(SCT, "34206005", "Subcutaneous route"),
-                },
-            }
-            if fate == "refused":
-                admin["statusReason"] = [_cc(SCT, "105480006", "Refusal of treatment by patient")]
-            self.emit("MedicationAdministration", admin)
+            if fate == "on_time" and arrival < admit and rng.random() < 0.3:
+                t = arrival + (admit - arrival) * rng.uniform(0.3, 0.9)  # given in the ED
+            self.administration(drug, route, eid, t, rx, fate)
+            if fate == "withheld" and rng.random() < 0.8:
+                # CMS108 takes a medical reason only when mechanical prophylaxis was not
+                # applied for a medical reason too
+                self.emit(
+                    "Procedure",
+                    {
+                        "resourceType": "Procedure",
+                        "id": _uuid(rng),
+                        "status": "not-done",
+                        "statusReason": _cc(SCT, "183932001", "Procedure contraindicated"),
+                        "code": _cc(
+                            SCT,
+                            "443448006",
+                            "Application of intermittent pneumatic compression device",
+                        ),
+                        "subject": self.ref("Patient", self.pid),
+                        "encounter": self.ref("Encounter", eid),
+                        "performedDateTime": _iso(t),
+                    },
+                )
         elif fate == "mechanical":
             t = (surgery_end or admit) + timedelta(hours=rng.uniform(1, 20))
+            device = rng.choice(
+                (
+                    ("443448006", "Application of intermittent pneumatic compression device"),
+                    ("229511001", "Application of graduated compression garment"),
+                    ("442410008", "Application of venous foot pump"),
+                )
+            )
             self.emit(
                 "Procedure",
                 {
                     "resourceType": "Procedure",
                     "id": _uuid(rng),
                     "status": "completed",
-                    "code": {"text": "Intermittent pneumatic compression"},
+                    "code": _cc(SCT, device[0], device[1]),
                     "subject": self.ref("Patient", self.pid),
                     "encounter": self.ref("Encounter", eid),
                     "performedDateTime": _iso(t),
                 },
             )
         if self.anticoagulated:
-            self.emit(
-                "MedicationAdministration",
-                {
-                    "resourceType": "MedicationAdministration",
-                    "id": _uuid(rng),
-                    "status": "completed",
-                    "medicationCodeableConcept": _cc(
-                        RXNORM, "1364430", "apixaban 5 MG Oral Tablet"
-                    ),
-                    "subject": self.ref("Patient", self.pid),
-                    "context": self.ref("Encounter", eid),
-                    "effectiveDateTime": _iso(admit + timedelta(hours=rng.uniform(2, 20))),
-                },
+            # apixaban: prophylaxis in CMS108 with atrial fibrillation or a prior VTE
+            self.administration(
+                APIXABAN_5, None, eid, admit + timedelta(hours=rng.uniform(2, 20)), None, "given"
+            )
+        if rng.random() < 0.02:
+            # a heparin infusion, intravenous: an anticoagulant given (CMS108 low risk indicator)
+            self.administration(
+                HEPARIN_DRIP, IV, eid, admit + timedelta(hours=rng.uniform(1, 30)), None, "given"
             )
         note = (
             f"Admitted to {ward} with {reason_display}. VTE risk assessed on admission."
@@ -591,6 +758,12 @@ def synthesize(
         buffers[rtype].append(dumps(resource))
         counts[rtype] += 1
 
+    for lid, name, typ in LOCATIONS:
+        loc: dict[str, Any] = {"resourceType": "Location", "id": lid, "status": "active",
+                               "name": name}
+        if typ:
+            loc["type"] = [_cc(*typ)]
+        emit("Location", loc)
     try:
         for i in range(n):
             _Patient(random.Random(f"{seed}:{i}"), emit).build()

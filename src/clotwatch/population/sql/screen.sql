@@ -4,28 +4,13 @@
 -- Sources of every rule: docs/population.md.
 WITH
 codes AS ({{CODES}}),
--- Inpatient encounters (class in the inpatient_encounter code set) that began by --as-of.
-enc AS (
-  SELECT e.encounter_id, e.patient_id, e.patient_ref, e.status,
-         cw_ts(e.period_start) AS admitted, cw_ts(e.period_end) AS discharged_at,
-         cw_date(e.period_start) AS admit_day, cw_date(e.period_end) AS discharge_day
-  FROM v_encounter e
-  JOIN codes k ON k.codeset = 'inpatient_encounter' AND k.system = e.class_system
-                AND k.code = upper(e.class_code)
-  WHERE coalesce(e.status, '') NOT IN ('cancelled', 'entered-in-error', 'planned')
-    AND cw_ts(e.period_start) IS NOT NULL
-    AND cw_ts(e.period_start) <= cw_ts({{AS_OF}})
-    AND ({{SINCE}} IS NULL OR cw_ts(e.period_start) >= cw_ts({{SINCE}}))
-),
--- The reference time of the risk assessment: 24 h after admission (NICE NG89 1.1.1: assess
--- on admission; CMS108 allows the day after), never later than --as-of.
-e AS (
-  SELECT enc.*,
-         CASE WHEN cw_seconds(admitted) + 86400 > cw_seconds(cw_ts({{AS_OF}}))
-              THEN cw_ts({{AS_OF}}) ELSE cw_ts_add_day(admitted) END AS t_ref,
-         cw_days(coalesce(discharge_day, cw_date({{AS_OF}})), admit_day) AS los_days
-  FROM enc
-),
+-- Exact codes are joined by equality (a hash join); the few prefix and range entries apart, so
+-- no row is compared with every code of its system (the measure's value sets hold thousands).
+codes_exact AS (SELECT codeset, system, code FROM codes WHERE code IS NOT NULL),
+codes_pattern AS (SELECT codeset, system, prefix, lo, hi FROM codes WHERE code IS NULL),
+-- The inpatient stays (stays.sql) and procedures (procedures.sql), materialised first.
+e AS (SELECT * FROM cw_stays),
+proc AS (SELECT * FROM cw_procedures),
 pat AS (
   SELECT patient_id, max(gender) AS gender, max(birth_date) AS birth_date
   FROM v_patient GROUP BY patient_id
@@ -33,11 +18,18 @@ pat AS (
 -- Conditions that count as evidence (clotwatch.fhir.read: not refuted/unconfirmed/...).
 cond_hits AS (
   SELECT c.condition_id, c.patient_id, c.encounter_id, k.codeset,
-         coalesce(c.clinical_status IN {{ACTIVE}}, FALSE) AS active, cw_ts(c.onset) AS onset
+         coalesce(c.clinical_status IN {{ACTIVE}}, FALSE) AS active, cw_ts(c.onset) AS onset,
+         c.clinical_status, c.verification_status, c.system
   FROM v_condition c
-  JOIN codes k ON k.system = c.system AND (
-       k.code = upper(c.code)
-    OR (k.prefix IS NOT NULL AND substr(upper(c.code), 1, length(k.prefix)) = k.prefix)
+  JOIN codes_exact k ON k.system = c.system AND k.code = upper(c.code)
+  WHERE coalesce(c.verification_status, '') NOT IN {{NOT_EVIDENCE}}
+  UNION ALL
+  SELECT c.condition_id, c.patient_id, c.encounter_id, k.codeset,
+         coalesce(c.clinical_status IN {{ACTIVE}}, FALSE), cw_ts(c.onset),
+         c.clinical_status, c.verification_status, c.system
+  FROM v_condition c
+  JOIN codes_pattern k ON k.system = c.system AND (
+       (k.prefix IS NOT NULL AND substr(upper(c.code), 1, length(k.prefix)) = k.prefix)
     OR (k.lo IS NOT NULL AND substr(upper(c.code), 1, 3) BETWEEN k.lo AND k.hi))
   WHERE coalesce(c.verification_status, '') NOT IN {{NOT_EVIDENCE}}
 ),
@@ -50,17 +42,27 @@ cond_f AS (
 ),
 -- Diagnoses of this stay: its Encounter.diagnosis list or Conditions pointing at it.
 stay_dx AS (
-  SELECT d.encounter_id, h.codeset, d.rank, h.condition_id
+  SELECT d.encounter_id, h.codeset, h.system, d.rank, d.use_code, h.condition_id
   FROM v_encounter_diagnosis d JOIN cond_hits h ON h.condition_id = d.condition_id
   UNION ALL
-  SELECT h.encounter_id, h.codeset, NULL AS rank, h.condition_id
+  SELECT h.encounter_id, h.codeset, h.system, NULL AS rank, NULL AS use_code, h.condition_id
   FROM cond_hits h WHERE h.encounter_id IS NOT NULL
 ),
 dx_f AS (
   SELECT encounter_id,
-    min(CASE WHEN codeset IN ('dvt', 'pe') THEN condition_id END) AS vte_dx,
-    min(CASE WHEN codeset = 'obstetrics' THEN condition_id END) AS obstetric_dx,
-    min(CASE WHEN rank = 1 AND codeset IN ('mental_disorder', 'stroke_principal')
+    -- CMS108's value sets (ICD-10-CM, SNOMED CT); for an export in WHO ICD-10, which they do
+    -- not cover, clotwatch's own ICD-10 ranges (a clotwatch extension, docs/population.md)
+    min(CASE WHEN codeset = 'venous_thromboembolism'
+               OR (codeset IN ('dvt', 'pe') AND system = 'http://hl7.org/fhir/sid/icd-10')
+        THEN condition_id END) AS vte_dx,
+    min(CASE WHEN codeset = 'obstetric_conditions'
+               OR (codeset = 'obstetrics' AND system = 'http://hl7.org/fhir/sid/icd-10')
+        THEN condition_id END) AS obstetric_dx,
+    -- CQMCommon 2.2.000 principalDiagnosis(): rank 1 with the role "billing"
+    min(CASE WHEN rank = 1 AND use_code = 'billing'
+             AND (codeset IN ('mental_health_diagnoses', 'stroke_hemorrhagic_ischemic')
+                  OR (codeset IN ('mental_disorder', 'stroke_principal')
+                      AND system = 'http://hl7.org/fhir/sid/icd-10'))
         THEN condition_id END) AS principal_mental_or_stroke,
     min(CASE WHEN codeset = 'bleeding' THEN condition_id END) AS bleeding_dx
   FROM stay_dx GROUP BY encounter_id
@@ -69,7 +71,8 @@ dx_f AS (
 obs AS (
   SELECT o.observation_id, o.patient_id, o.encounter_id, o.status, cw_ts(o.effective) AS t,
          o.value, coalesce(CASE WHEN o.unit_system LIKE '%unitsofmeasure.org' THEN o.unit_code END,
-                           o.unit) AS unit_key, o.answer_text, k.codeset
+                           o.unit) AS unit_key, o.answer_snomed, cw_ts(o.issued) AS issued,
+         k.codeset
   FROM v_observation o JOIN codes k ON k.system = o.system AND k.code = upper(o.code)
 ),
 body AS (
@@ -79,109 +82,231 @@ body AS (
     max_by(CASE WHEN o.codeset = 'body_weight' THEN o.value * {{WEIGHT_FACTOR}} END,
            CASE WHEN o.codeset = 'body_weight' AND {{WEIGHT_FACTOR}} IS NOT NULL THEN o.t END) AS weight,
     max_by(CASE WHEN o.codeset = 'body_height' THEN o.value * {{HEIGHT_FACTOR}} END,
-           CASE WHEN o.codeset = 'body_height' AND {{HEIGHT_FACTOR}} IS NOT NULL THEN o.t END) AS height,
-    min(CASE WHEN o.codeset = 'vte_risk_assessment'
-             AND cw_regexp(lower(coalesce(o.answer_text, '')), '(^|[^a-z])low risk')
-             AND cw_date_of(o.t) <= cw_add_days(e.admit_day, 1)
-        THEN o.observation_id END) AS low_risk_obs
+           CASE WHEN o.codeset = 'body_height' AND {{HEIGHT_FACTOR}} IS NOT NULL THEN o.t END) AS height
   FROM e JOIN obs o ON o.patient_id = e.patient_id
   WHERE o.status IN {{OBS_OK}} AND o.t IS NOT NULL AND o.t <= e.t_ref
     AND cw_seconds(e.t_ref) - cw_seconds(o.t) <= 365 * 86400
   GROUP BY e.encounter_id
 ),
--- Procedures: surgery (category), mechanical prophylaxis and comfort measures (code or name).
-proc AS (
-  SELECT p.procedure_id, p.patient_id, p.encounter_id, p.status,
-         cw_ts(p.performed_start) AS t_start, cw_ts(p.performed_end) AS t_end,
-         max(CASE WHEN ks.codeset = 'surgical_procedure' THEN TRUE END) AS surgical,
-         max(CASE WHEN kc.codeset = 'comfort_measures'
-                   OR cw_regexp(lower(coalesce(p.text, '')), {{NAMES:comfort_measures}})
-             THEN TRUE END) AS comfort,
-         max(CASE WHEN cw_regexp(lower(coalesce(p.text, '')), {{NAMES:vte_prophylaxis_mechanical}})
-             THEN TRUE END) AS mechanical
-  FROM v_procedure p
-  LEFT JOIN codes ks ON ks.codeset = 'surgical_procedure' AND ks.system = p.category_system
-                    AND ks.code = upper(p.category_code)
-  LEFT JOIN codes kc ON kc.codeset = 'comfort_measures' AND kc.system = p.system AND (
-       kc.code = upper(p.code)
-    OR (kc.prefix IS NOT NULL AND substr(upper(p.code), 1, length(kc.prefix)) = kc.prefix))
-  WHERE p.status = 'completed'
-  GROUP BY p.procedure_id, p.patient_id, p.encounter_id, p.status, p.performed_start,
-           p.performed_end
+-- CMS108 "Low Risk Indicator For VTE" (final, amended or corrected): the risk assessment
+-- (LOINC 72136-5) answered with a code of vte_low_risk (the answer's text is not read), or an
+-- INR above 3.0 (its issued time), in the window.
+low_risk AS (
+  SELECT e.encounter_id,
+    min(CASE WHEN o.codeset = 'vte_risk_assessment' AND k.codeset IS NOT NULL
+             AND cw_date_of(o.t) >= e.arrival_day AND cw_date_of(o.t) <= e.window_end
+        THEN o.observation_id END) AS low_risk_obs,
+    min(CASE WHEN o.codeset = 'inr' AND o.value > 3.0
+             AND cw_date_of(o.issued) >= e.arrival_day AND cw_date_of(o.issued) <= e.window_end
+        THEN o.observation_id END) AS inr_obs
+  FROM e JOIN obs o ON o.patient_id = e.patient_id
+                   AND o.codeset IN ('vte_risk_assessment', 'inr')
+  LEFT JOIN codes k ON k.codeset = 'vte_low_risk' AND k.system = 'http://snomed.info/sct'
+                   AND k.code = upper(o.answer_snomed)
+  WHERE o.status IN {{OBS_OK}}
+  GROUP BY e.encounter_id
 ),
 proc_f AS (
   SELECT e.encounter_id,
-    -- surgery during this stay (linked, or performed between admission and discharge)
-    max(CASE WHEN p.surgical AND (p.encounter_id = e.encounter_id OR (p.t_start >= e.admitted
-             AND (e.discharged_at IS NULL OR p.t_start <= e.discharged_at))) THEN cw_date_of(p.t_end) END)
-        AS surgery_end_day,
-    min(CASE WHEN p.surgical AND (p.encounter_id = e.encounter_id OR (p.t_start >= e.admitted
-             AND (e.discharged_at IS NULL OR p.t_start <= e.discharged_at))) THEN p.procedure_id END)
+    -- surgery during this stay (linked, or performed between admission and discharge): the
+    -- surgical group, scored with Caprini
+    min(CASE WHEN p.status = 'completed' AND p.surgical AND (p.encounter_id = e.encounter_id
+             OR (p.t_start >= e.admitted AND (e.discharged_at IS NULL
+                 OR p.t_start <= e.discharged_at))) THEN p.procedure_id END)
         AS surgery_id,
     -- clotwatch.fhir.read: a completed surgical Procedure within 30 days before now
-    max(CASE WHEN p.surgical AND coalesce(p.t_end, p.t_start) <= e.t_ref
+    max(CASE WHEN p.status = 'completed' AND p.surgical AND coalesce(p.t_end, p.t_start) <= e.t_ref
              AND cw_seconds(e.t_ref) - cw_seconds(coalesce(p.t_end, p.t_start)) <= 30 * 86400
         THEN TRUE END) AS surgery_1_month,
-    min(CASE WHEN p.comfort AND cw_date_of(p.t_start) <= cw_add_days(e.admit_day, 1)
-             AND p.t_start >= cw_ts_sub_day(e.admitted) THEN p.procedure_id END) AS comfort_id,
-    min(CASE WHEN p.mechanical AND p.t_start >= e.admitted
-             AND (e.discharged_at IS NULL OR p.t_start <= e.discharged_at) THEN p.t_start END)
-        AS mechanical_at,
-    min_by(CASE WHEN p.mechanical AND p.t_start >= e.admitted THEN p.procedure_id END,
-           CASE WHEN p.mechanical AND p.t_start >= e.admitted THEN p.t_start END) AS mechanical_id
+    -- CMS108: comfort measures (completed or in progress) in the window
+    min(CASE WHEN p.comfort AND p.status IN ('completed', 'in-progress')
+             AND cw_date_of(p.t_start) >= e.arrival_day
+             AND cw_date_of(p.t_start) <= e.window_end THEN p.procedure_id END)
+        AS comfort_id,
+    -- mechanical prophylaxis applied (completed) from the arrival to the discharge
+    min(CASE WHEN p.mechanical AND p.status = 'completed' AND cw_date_of(p.t_start) >= e.arrival_day
+             AND p.t_start <= e.stay_end THEN p.t_start END) AS mechanical_at,
+    min_by(CASE WHEN p.mechanical AND p.status = 'completed' AND cw_date_of(p.t_start) >= e.arrival_day
+                AND p.t_start <= e.stay_end THEN p.procedure_id END,
+           CASE WHEN p.mechanical AND p.status = 'completed' AND cw_date_of(p.t_start) >= e.arrival_day
+                AND p.t_start <= e.stay_end THEN cw_ts_text(p.t_start) || p.procedure_id END)
+        AS mechanical_id,
+    -- mechanical prophylaxis not done, with the patient's refusal / a medical reason
+    -- (a medical reason counts only with one for the medicine in the same window: the
+    -- admission's (arrival to the day after admission) or the anesthesia's (its day and the next))
+    min(CASE WHEN p.mechanical AND p.status = 'not-done' AND kr.codeset = 'patient_refusal'
+             AND cw_date_of(p.t_noted) >= e.arrival_day
+             AND cw_date_of(p.t_noted) <= e.window_end THEN p.procedure_id END)
+        AS mech_refusal_id,
+    min(CASE WHEN p.mechanical AND p.status = 'not-done' AND kr.codeset = 'medical_reason'
+             AND cw_date_of(p.t_noted) >= e.arrival_day
+             AND cw_date_of(p.t_noted) <= cw_add_days(e.admit_day, 1) THEN p.procedure_id END)
+        AS mech_medical_reason_a,
+    min(CASE WHEN p.mechanical AND p.status = 'not-done' AND kr.codeset = 'medical_reason'
+             AND e.anesthesia_id IS NOT NULL
+             AND cw_date_of(p.t_noted) >= cw_add_days(e.admit_day, 1)
+             AND cw_date_of(p.t_noted) <= e.window_end THEN p.procedure_id END)
+        AS mech_medical_reason_p,
+    -- CMS108 oral factor Xa condition: a hip or knee replacement started by the end of the stay
+    min(CASE WHEN p.hip_knee AND p.status = 'completed' AND p.t_start <= e.stay_end
+        THEN p.procedure_id END) AS hip_knee_id
   FROM e JOIN proc p ON p.patient_id = e.patient_id
+  LEFT JOIN codes kr ON kr.codeset IN ('patient_refusal', 'medical_reason')
+                    AND kr.system = p.reason_system AND kr.code = upper(p.reason_code)
   GROUP BY e.encounter_id
 ),
--- Medicines: matched by code or by ingredient name, as clotwatch.fhir.codes.CodeSet.match.
+-- Service orders (CMS108): comfort measures ordered (active, on hold or completed, not a
+-- do-not-perform), and a mechanical prophylaxis device not ordered (doNotPerform) with the
+-- patient's refusal or a medical reason (QI-Core doNotPerformReason), at authoredOn.
+sr AS (
+  SELECT s.request_id, s.patient_id, s.status, s.do_not_perform, cw_ts(s.authored) AS t,
+         s.reason_system, s.reason_code,
+         max(CASE WHEN k.codeset = 'comfort_measures' THEN TRUE END) AS comfort,
+         max(CASE WHEN k.codeset = 'vte_mechanical_device' THEN TRUE END) AS device
+  FROM v_service_request s
+  JOIN (SELECT codeset, system, code, NULL AS prefix FROM codes_exact
+        UNION ALL SELECT codeset, system, NULL, prefix FROM codes_pattern) k
+    ON k.codeset IN ('comfort_measures', 'vte_mechanical_device') AND k.system = s.system
+   AND (k.code = upper(s.code)
+        OR (k.prefix IS NOT NULL AND substr(upper(s.code), 1, length(k.prefix)) = k.prefix))
+  WHERE s.intent IN {{ORDER_INTENTS}}
+  GROUP BY s.request_id, s.patient_id, s.status, s.do_not_perform, s.authored,
+           s.reason_system, s.reason_code
+),
+sr_f AS (
+  SELECT e.encounter_id,
+    min(CASE WHEN s.comfort AND s.status IN ('active', 'on-hold', 'completed')
+             AND NOT coalesce(s.do_not_perform, FALSE)
+             AND cw_date_of(s.t) >= e.arrival_day AND cw_date_of(s.t) <= e.window_end
+        THEN s.request_id END) AS comfort_order_id,
+    min(CASE WHEN s.device AND s.do_not_perform AND kr.codeset = 'patient_refusal'
+             AND cw_date_of(s.t) >= e.arrival_day AND cw_date_of(s.t) <= e.window_end
+        THEN s.request_id END) AS device_refusal_id,
+    min(CASE WHEN s.device AND s.do_not_perform AND kr.codeset = 'medical_reason'
+             AND cw_date_of(s.t) >= e.arrival_day
+             AND cw_date_of(s.t) <= cw_add_days(e.admit_day, 1) THEN s.request_id END)
+        AS device_medical_a,
+    min(CASE WHEN s.device AND s.do_not_perform AND kr.codeset = 'medical_reason'
+             AND e.anesthesia_id IS NOT NULL
+             AND cw_date_of(s.t) >= cw_add_days(e.admit_day, 1)
+             AND cw_date_of(s.t) <= e.window_end THEN s.request_id END) AS device_medical_p
+  FROM e JOIN sr s ON s.patient_id = e.patient_id
+  LEFT JOIN codes kr ON kr.codeset IN ('patient_refusal', 'medical_reason')
+                    AND kr.system = s.reason_system AND kr.code = upper(s.reason_code)
+  GROUP BY e.encounter_id
+),
+-- CMS108 "Encounter with Principal Procedure of Selected Surgery": the procedure of rank 1
+-- (QI-Core encounter-procedure extension) is a completed SCIP VTE selected surgery that ended
+-- during the stay.
+principal_f AS (
+  SELECT e.encounter_id, min(p.procedure_id) AS selected_surgery_id
+  FROM e JOIN v_encounter_procedure ep ON ep.encounter_id = e.encounter_id AND ep.rank = 1
+  JOIN proc p ON p.procedure_id = ep.procedure_id AND p.patient_id = e.patient_id
+  WHERE p.selected_surgery AND p.status = 'completed' AND p.t_end >= e.admitted
+    AND p.t_end <= e.stay_end
+  GROUP BY e.encounter_id
+),
+-- Medicines, by code (the CMS108 value sets are RxNorm products: strength and form decide),
+-- with the route's SNOMED CT code; anticoagulant and estrogen also hold the RxNorm products of
+-- their ingredients (rules.code_rows, as clotwatch.fhir.codes.CodeSet.match).
 med_rows AS (
+  -- an administration not done: when it was recorded (QI-Core recorded), else its time
   SELECT administration_id AS id, 'administration' AS kind, patient_id, encounter_id, status,
-         cw_ts(effective) AS t, system, code, text, reason_system, reason_code, reason_text
+         CASE WHEN status = 'not-done' THEN coalesce(cw_ts(recorded), cw_ts(effective))
+              ELSE cw_ts(effective) END AS t,
+         system, code, text, reason_system, reason_code, reason_text, route_snomed
   FROM v_medication_administration
   UNION ALL
-  SELECT request_id, 'request', patient_id, encounter_id, status, cw_ts(authored), system, code,
-         text, reason_system, reason_code, reason_text
+  -- an order not placed (doNotPerform, CMS108 "MedicationNotRequested") reads as not done,
+  -- with its reasonCode
+  SELECT request_id, 'request', patient_id, encounter_id,
+         CASE WHEN do_not_perform AND intent IN {{ORDER_INTENTS}} THEN 'not-done'
+              WHEN do_not_perform THEN 'not-ordered' ELSE status END,
+         cw_ts(authored), system, code, text,
+         CASE WHEN do_not_perform THEN reason_code_system ELSE reason_system END,
+         CASE WHEN do_not_perform THEN reason_code_code ELSE reason_code END,
+         reason_text, CAST(NULL AS STRING)
   FROM v_medication_request
 ),
--- Medicines: matched by code or by ingredient name, as clotwatch.fhir.codes.CodeSet.match
--- (one pattern per code set, so each text is searched once per code set).
 med_match AS (
   SELECT DISTINCT * FROM (
     SELECT m.id, m.kind, m.patient_id, m.encounter_id, m.status, m.t, m.reason_system,
-           m.reason_code, m.reason_text, k.codeset
+           m.reason_code, m.reason_text, m.route_snomed, k.codeset
     FROM med_rows m
-    JOIN codes k ON k.system = m.system AND (k.code = upper(m.code)
-         OR (k.prefix IS NOT NULL AND substr(upper(m.code), 1, length(k.prefix)) = k.prefix))
-    WHERE k.codeset IN ('vte_prophylaxis_drug', 'anticoagulant', 'estrogen')
-    {{MED_NAME_MATCHES}}
+    JOIN codes_exact k ON k.system = m.system AND k.code = upper(m.code)
+    WHERE k.codeset IN ('vte_prophylaxis_drug', 'heparin_low_dose', 'oral_factor_xa',
+                        'heparin_infusion', 'anticoagulant_therapeutic', 'anticoagulant',
+                        'estrogen')
+    UNION ALL
+    SELECT m.id, m.kind, m.patient_id, m.encounter_id, m.status, m.t, m.reason_system,
+           m.reason_code, m.reason_text, m.route_snomed, k.codeset
+    FROM med_rows m
+    JOIN codes_pattern k ON k.system = m.system AND k.prefix IS NOT NULL
+                        AND substr(upper(m.code), 1, length(k.prefix)) = k.prefix
+    WHERE k.codeset IN ('vte_prophylaxis_drug', 'heparin_low_dose', 'oral_factor_xa',
+                        'heparin_infusion', 'anticoagulant_therapeutic', 'anticoagulant',
+                        'estrogen')
   ) x
 ),
 med AS (
   SELECT m.*,
-    -- a prophylaxis drug (heparins, fondaparinux, warfarin) is not "an anticoagulant given"
-    coalesce(max(CASE WHEN m.codeset = 'vte_prophylaxis_drug' THEN TRUE END)
+    -- CMS108 "Pharmacological ... VTE Prophylaxis Received": low-dose heparin only by the
+    -- subcutaneous route; LMWH, fondaparinux, warfarin, rivaroxaban whatever the route
+    coalesce(m.codeset = 'vte_prophylaxis_drug' OR (m.codeset = 'heparin_low_dose'
+        AND kroute.codeset = 'route_subcutaneous'), FALSE) AS prophylactic,
+    -- a prophylaxis medicine (any product of the measure's prophylaxis value sets)
+    coalesce(max(CASE WHEN m.codeset IN ('vte_prophylaxis_drug', 'heparin_low_dose') THEN TRUE END)
              OVER (PARTITION BY m.kind, m.id), FALSE) AS prophylaxis_drug,
-    CASE WHEN kr.codeset IS NOT NULL OR cw_regexp(lower(coalesce(m.reason_text, '')),
-         '(^|[^a-z])(refused|refusal|declined)') THEN TRUE END AS refused
+    -- CMS108 "Low Risk Indicator For VTE": heparin infusion given intravenously, a direct
+    -- thrombin or glycoprotein IIb/IIIa inhibitor
+    coalesce(m.codeset = 'anticoagulant_therapeutic' OR (m.codeset = 'heparin_infusion'
+        AND kroute.codeset = 'route_intravenous'), FALSE) AS therapeutic,
+    CASE WHEN kr.codeset = 'patient_refusal' THEN TRUE END AS refused,
+    CASE WHEN kr.codeset = 'medical_reason' THEN TRUE END AS medical_reason
   FROM med_match m
-  LEFT JOIN codes kr ON kr.codeset = 'patient_refusal' AND kr.system = m.reason_system
-                    AND kr.code = upper(m.reason_code)
+  LEFT JOIN codes kr ON kr.codeset IN ('patient_refusal', 'medical_reason')
+                    AND kr.system = m.reason_system AND kr.code = upper(m.reason_code)
+  LEFT JOIN codes kroute ON kroute.codeset IN ('route_subcutaneous', 'route_intravenous')
+                        AND kroute.system = 'http://snomed.info/sct'
+                        AND kroute.code = upper(m.route_snomed)
 ),
 med_f AS (
   SELECT e.encounter_id,
-    min(CASE WHEN m.kind = 'administration' AND m.codeset = 'vte_prophylaxis_drug'
-             AND m.status IN ('completed', 'in-progress') AND m.t >= e.admitted
-             AND (e.discharged_at IS NULL OR m.t <= e.discharged_at) THEN m.t END) AS drug_at,
-    min_by(CASE WHEN m.kind = 'administration' AND m.codeset = 'vte_prophylaxis_drug'
-             AND m.status IN ('completed', 'in-progress') AND m.t >= e.admitted THEN m.id END,
-           CASE WHEN m.kind = 'administration' AND m.codeset = 'vte_prophylaxis_drug'
-             AND m.status IN ('completed', 'in-progress') AND m.t >= e.admitted THEN m.t END)
+    min(CASE WHEN m.kind = 'administration' AND m.prophylactic AND m.status = 'completed'
+             AND cw_date_of(m.t) >= e.arrival_day AND m.t <= e.stay_end THEN m.t END) AS drug_at,
+    min_by(CASE WHEN m.kind = 'administration' AND m.prophylactic AND m.status = 'completed'
+                AND cw_date_of(m.t) >= e.arrival_day AND m.t <= e.stay_end THEN m.id END,
+           CASE WHEN m.kind = 'administration' AND m.prophylactic AND m.status = 'completed'
+                AND cw_date_of(m.t) >= e.arrival_day AND m.t <= e.stay_end THEN cw_ts_text(m.t) || m.id END)
         AS drug_id,
-    min(CASE WHEN m.refused AND m.codeset = 'vte_prophylaxis_drug' AND m.t >= e.admitted
-             AND cw_date_of(m.t) <= cw_add_days(e.admit_day, 1) THEN m.id END) AS refusal_id,
-    min(CASE WHEN NOT coalesce(m.refused, FALSE) AND m.codeset = 'vte_prophylaxis_drug'
-             AND m.status IN ('not-done', 'cancelled', 'stopped') AND m.reason_code IS NOT NULL
-             AND m.t >= e.admitted AND cw_date_of(m.t) <= cw_add_days(e.admit_day, 1)
-        THEN m.id END) AS medical_reason_id,
+    -- a prophylaxis medicine given that CMS108 does not count (low-dose heparin without the
+    -- subcutaneous route): reported, never counted
+    min(CASE WHEN m.kind = 'administration' AND m.codeset = 'heparin_low_dose'
+             AND NOT m.prophylactic AND m.status = 'completed' AND cw_date_of(m.t) >= e.arrival_day
+             AND m.t <= e.stay_end THEN m.id END) AS uncounted_heparin_id,
+    -- CMS108 oral factor Xa inhibitor given on the day of or the day after admission (or
+    -- anesthesia): from the admission day, not the arrival
+    min(CASE WHEN m.kind = 'administration' AND m.codeset = 'oral_factor_xa'
+             AND m.status = 'completed' AND cw_date_of(m.t) >= e.admit_day
+             AND cw_date_of(m.t) <= e.window_end THEN m.id END) AS oral_xa_id,
+    min(CASE WHEN m.refused AND m.prophylaxis_drug AND m.status = 'not-done'
+             AND cw_date_of(m.t) >= e.arrival_day
+             AND cw_date_of(m.t) <= e.window_end
+        THEN CASE WHEN m.kind = 'administration' THEN 'MedicationAdministration/' ELSE 'MedicationRequest/' END || m.id END) AS refusal_id,
+    min(CASE WHEN m.medical_reason AND m.prophylaxis_drug AND m.status = 'not-done'
+             AND cw_date_of(m.t) >= e.arrival_day
+             AND cw_date_of(m.t) <= cw_add_days(e.admit_day, 1)
+        THEN CASE WHEN m.kind = 'administration' THEN 'MedicationAdministration/' ELSE 'MedicationRequest/' END || m.id END) AS medical_reason_a,
+    min(CASE WHEN m.medical_reason AND m.prophylaxis_drug AND m.status = 'not-done'
+             AND e.anesthesia_id IS NOT NULL
+             AND cw_date_of(m.t) >= cw_add_days(e.admit_day, 1)
+             AND cw_date_of(m.t) <= e.window_end
+        THEN CASE WHEN m.kind = 'administration' THEN 'MedicationAdministration/' ELSE 'MedicationRequest/' END || m.id END) AS medical_reason_p,
+    min(CASE WHEN m.kind = 'administration' AND m.therapeutic AND m.status = 'completed'
+             AND cw_date_of(m.t) >= e.arrival_day
+             AND cw_date_of(m.t) <= e.window_end THEN m.id END) AS therapeutic_id,
+    -- contraindication column: an anticoagulant other than a prophylaxis medicine given by
+    -- the day after admission
     min(CASE WHEN m.kind = 'administration' AND m.codeset = 'anticoagulant'
              AND NOT m.prophylaxis_drug
              AND m.status IN ('completed', 'in-progress') AND m.t >= e.admitted
@@ -194,21 +319,55 @@ med_f AS (
   FROM e JOIN med m ON m.patient_id = e.patient_id
   GROUP BY e.encounter_id
 ),
+-- CMS108 conditions for an oral factor Xa inhibitor to count: atrial fibrillation or flutter
+-- (active, confirmed, onset by the end of the stay, or a diagnosis of the stay), or a prior
+-- VTE (inactive, in remission or resolved, confirmed, onset before admission).
+xa_f AS (
+  SELECT e.encounter_id,
+    min(CASE WHEN h.codeset = 'atrial_fibrillation' AND (h.encounter_id = e.encounter_id
+             OR (h.active AND h.verification_status = 'confirmed'
+                 AND (h.onset IS NULL OR h.onset <= e.stay_end))) THEN h.condition_id END)
+        AS af_id,
+    min(CASE WHEN (h.codeset = 'venous_thromboembolism'
+                   OR (h.codeset IN ('dvt', 'pe') AND h.system = 'http://hl7.org/fhir/sid/icd-10'))
+             AND h.clinical_status IN ('inactive', 'remission', 'resolved')
+             AND h.verification_status = 'confirmed' AND h.onset < e.admitted
+        THEN h.condition_id END) AS prior_vte_id
+  FROM e JOIN cond_hits h ON h.patient_id = e.patient_id
+  WHERE h.codeset IN ('atrial_fibrillation', 'venous_thromboembolism', 'dvt', 'pe')
+  GROUP BY e.encounter_id
+),
+af_dx AS (
+  SELECT d.encounter_id, min(h.condition_id) AS af_dx_id
+  FROM v_encounter_diagnosis d JOIN cond_hits h ON h.condition_id = d.condition_id
+  WHERE h.codeset = 'atrial_fibrillation'
+  GROUP BY d.encounter_id
+),
+-- Locations: an ICU is a Location whose type is in icu_location (CMS108 "Encounter with ICU
+-- Location Stay 1 Day or More": entered on or after the admission, on its day or the day
+-- after, for 1 day or more); the ward shown is the last location that is not an ICU.
+loc AS (
+  SELECT l.encounter_id, l.location_id, l.location, l.location_start, l.location_end,
+         l.location_index,
+         coalesce(max(CASE WHEN k.codeset IS NOT NULL THEN TRUE END), FALSE) AS icu
+  FROM v_encounter_location l
+  LEFT JOIN v_location t ON t.location_id = l.location_id
+  LEFT JOIN codes k ON k.codeset = 'icu_location' AND k.system = t.system
+                   AND k.code = upper(t.code)
+  GROUP BY l.encounter_id, l.location_id, l.location, l.location_start, l.location_end,
+           l.location_index
+),
 loc_f AS (
   SELECT e.encounter_id,
     min_by(l.location, l.location_index) AS first_location,
-    max_by(CASE WHEN NOT cw_regexp(lower(coalesce(l.location, '')),
-                '(^|[^a-z])(intensive care|icu|critical care|ccu)([^a-z]|$)') THEN l.location END,
-           CASE WHEN NOT cw_regexp(lower(coalesce(l.location, '')),
-                '(^|[^a-z])(intensive care|icu|critical care|ccu)([^a-z]|$)') THEN l.location_index END)
-        AS ward,
-    min(CASE WHEN cw_regexp(lower(coalesce(l.location, '')),
-                '(^|[^a-z])(intensive care|icu|critical care|ccu)([^a-z]|$)')
+    max_by(CASE WHEN NOT l.icu THEN l.location END,
+           CASE WHEN NOT l.icu THEN l.location_index END) AS ward,
+    min(CASE WHEN l.icu AND cw_ts(l.location_start) >= e.admitted
              AND cw_date(l.location_start) <= cw_add_days(e.admit_day, 1)
              AND cw_days(coalesce(cw_date(l.location_end), cw_date({{AS_OF}})),
                          cw_date(l.location_start)) >= 1
-        THEN l.location END) AS icu_location
-  FROM e JOIN v_encounter_location l ON l.encounter_id = e.encounter_id
+        THEN coalesce(l.location_id, l.location) END) AS icu_location
+  FROM e JOIN loc l ON l.encounter_id = e.encounter_id
   GROUP BY e.encounter_id
 )
 SELECT
@@ -223,7 +382,7 @@ SELECT
   CASE WHEN p.gender IN ('female', 'male') THEN p.gender END AS sex,
   coalesce(l.ward, l.first_location) AS ward,
   CASE WHEN pr.surgery_id IS NOT NULL THEN 'surgical' ELSE 'medical' END AS patient_group,
-  pr.surgery_id, cw_text_of_date(pr.surgery_end_day) AS surgery_end_day,
+  pr.surgery_id,
   round(coalesce(b.bmi_obs, b.weight / ((b.height / 100) * (b.height / 100))), 1) AS bmi,
   m.estrogen_use, pr.surgery_1_month,
   {{CONDITION_COLUMNS}},
@@ -240,14 +399,29 @@ SELECT
   CASE WHEN d.bleeding_dx IS NOT NULL THEN TRUE END AS active_bleeding,
   coalesce(m.on_anticoagulant, CASE WHEN m.anticoagulant_id IS NOT NULL THEN TRUE END)
       AS anticoagulated,
-  d.vte_dx, d.obstetric_dx, d.principal_mental_or_stroke, d.bleeding_dx, pr.comfort_id,
-  l.icu_location, b.low_risk_obs, m.refusal_id, m.medical_reason_id, m.anticoagulant_id,
-  m.drug_at, pr.mechanical_at, e.admit_day
+  d.vte_dx, d.obstetric_dx, d.principal_mental_or_stroke, d.bleeding_dx,
+  coalesce('Procedure/' || pr.comfort_id, 'ServiceRequest/' || sf.comfort_order_id) AS comfort_ref,
+  l.icu_location, lr.low_risk_obs, lr.inr_obs, m.refusal_id,
+  coalesce('Procedure/' || pr.mech_refusal_id, 'ServiceRequest/' || sf.device_refusal_id)
+      AS mech_refusal_ref,
+  m.medical_reason_a, m.medical_reason_p,
+  coalesce('Procedure/' || pr.mech_medical_reason_a, 'ServiceRequest/' || sf.device_medical_a)
+      AS mech_medical_reason_a,
+  coalesce('Procedure/' || pr.mech_medical_reason_p, 'ServiceRequest/' || sf.device_medical_p)
+      AS mech_medical_reason_p,
+  m.therapeutic_id, m.oral_xa_id, e.anesthesia_id, e.window_end, coalesce(x.af_id, ad.af_dx_id) AS af_id, x.prior_vte_id,
+  pr.hip_knee_id, pf.selected_surgery_id, m.uncounted_heparin_id,
+  m.drug_at, pr.mechanical_at, e.admit_day, e.arrival_day, e.arrival_encounter
 FROM e
 LEFT JOIN pat p ON p.patient_id = e.patient_id
 LEFT JOIN cond_f cf ON cf.encounter_id = e.encounter_id
 LEFT JOIN dx_f d ON d.encounter_id = e.encounter_id
 LEFT JOIN body b ON b.encounter_id = e.encounter_id
+LEFT JOIN low_risk lr ON lr.encounter_id = e.encounter_id
 LEFT JOIN proc_f pr ON pr.encounter_id = e.encounter_id
+LEFT JOIN principal_f pf ON pf.encounter_id = e.encounter_id
+LEFT JOIN sr_f sf ON sf.encounter_id = e.encounter_id
 LEFT JOIN med_f m ON m.encounter_id = e.encounter_id
+LEFT JOIN xa_f x ON x.encounter_id = e.encounter_id
+LEFT JOIN af_dx ad ON ad.encounter_id = e.encounter_id
 LEFT JOIN loc_f l ON l.encounter_id = e.encounter_id
