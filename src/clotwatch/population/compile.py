@@ -204,6 +204,11 @@ class Dialect:
         """The value at ``jpath`` of ``base`` as a number (NULL when absent or not one)."""
         raise NotImplementedError
 
+    def array_at(self, base: str, jpath: str) -> str:
+        """The items of the element at ``jpath`` of ``base``, which the FHIR models say is a
+        list."""
+        return self.coll_of(self.json_at(base, jpath))
+
 
 @dataclass
 class _Ctx:
@@ -222,6 +227,8 @@ class ViewSQL:
     sql: str
     view: Mapping[str, Any] = field(default_factory=dict)
     whole: bool = False  # the query also reads the whole resource (``_resource``)
+    rows: str = ""  # per row of ``src``: the list of its view rows (structs)
+    where: str = "TRUE"  # per row of ``src``: whether the resource is in the view
 
 
 def validate(view: Any) -> None:
@@ -341,7 +348,7 @@ class Compiler:
                 jp = f"{base.jpath}.{name}"
                 if not info[0]:
                     return Val("path", "", None, info[1], base.base, jp)
-                return Val("coll", d.coll_of(d.json_at(base.base, jp)), None, info[1])
+                return Val("coll", d.array_at(base.base, jp), None, info[1])
         x = self.fresh()
         body = self.d.coll_of(self.d.child(x, name))
         return Val("coll", self.d.flatten(self.d.transform(self.to_coll(base).sql, [x], body)))
@@ -694,13 +701,16 @@ class Compiler:
     def cross(self, fields: list[tuple[str, str]], lists: list[tuple[str, list[str]]]) -> str:
         d = self.d
         params = [self.fresh() for _ in lists]
-        out_fields = list(fields)
+        # The scalar fields are computed once, outside the loops over the lists, and copied
+        # into each row (inside, they would be computed again for every item).
+        f = self.fresh() if fields else ""
+        out_fields = [(n, f"{f}.{d.quote_ident(n)}") for n, _ in fields]
         for p, (_, names) in zip(params, lists, strict=True):
             out_fields.extend((n, f"{p}.{d.quote_ident(n)}") for n in names)
         body = d.list_of([d.struct(out_fields)])
         for p, (sql, _) in reversed(list(zip(params, lists, strict=True))):
             body = d.flatten(d.transform(sql, [p], body))
-        return body
+        return self._let(d.struct(fields), f, body) if fields else body
 
     def iterate(self, node: Mapping[str, Any], ctx: _Ctx, for_each: Any, or_null: Any,
                 repeat: Any) -> str:
@@ -776,10 +786,11 @@ class Compiler:
         if rows is None:
             select = ", ".join(f"{sql} AS {d.quote_ident(n)}" for n, sql in fields)
             sql = f"SELECT {select} FROM src WHERE {where}"
+            rows = d.list_of([d.struct(fields)])
         else:
             sql = d.explode_rows(rows, where, names)
         return ViewSQL(view["resource"], tuple(columns), tuple(sorted(self.roots)), sql, view,
-                       self.whole)
+                       self.whole, rows, where)
 
     def _check(self, node: Any) -> None:
         if not isinstance(node, Mapping):

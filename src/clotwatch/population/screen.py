@@ -126,6 +126,8 @@ def screen(export: Export, engine: Any, out: str | Path, *, as_of: datetime | No
         raise InputError("data", f"{export.root}: the export holds no NDJSON files")
     views = load_views()
     step("checking the export")
+    if hasattr(engine, "plan"):  # one pass over the files: counts and view rows together
+        engine.plan(views, export)
     problems = check_export(export, engine, views, on_error)
     for name, view in views.items():
         step(f"view {name}")
