@@ -24,6 +24,7 @@ class DuckDBDialect(Dialect):
     """DuckDB 1.3+ SQL (Python-style lambdas, JSON extension)."""
 
     name = "duckdb"
+    binds = 0
 
     def lam(self, params: Sequence[str], body: str) -> str:
         body = share_extracts(body, params, params[0] + "_j")
@@ -40,14 +41,24 @@ class DuckDBDialect(Dialect):
     def null_items(self) -> str:
         return "CAST([NULL] AS JSON[])"
 
+    # JSON values here are DuckDB's own text (read_json's columns, json_extract's results):
+    # minified, so the first character tells the kind without parsing the text again.
     def coll_of(self, json: str) -> str:
-        return (f"CASE WHEN {json} IS NULL OR json_type({json}) = 'NULL' THEN {self.empty()} "
-                f"WHEN json_type({json}) = 'ARRAY' THEN json_extract({json}, '$[*]') "
+        if not _SIMPLE.match(json):
+            return self._bind(json, self.coll_of)
+        return (f"CASE WHEN {json} IS NULL OR {json} = 'null' THEN {self.empty()} "
+                f"WHEN starts_with({json}, '[') THEN json_extract({json}, '$[*]') "
                 f"ELSE [{json}] END")
 
     def child(self, item: str, name: str) -> str:
-        return (f"CASE WHEN json_type({item}) = 'OBJECT' "
+        return (f"CASE WHEN starts_with({item}, '{{') "
                 f"THEN json_extract({item}, {_q('$.' + _jsonpath_key(name))}) END")
+
+    def _bind(self, value: str, use: Any) -> str:
+        """``use(x)`` with ``x`` bound to ``value`` (evaluated once; CASE would repeat it)."""
+        self.binds += 1
+        x = f"cw_b{self.binds}"
+        return f"list_transform([{value}], lambda {x}: {use(x)})[1]"
 
     def root(self, name: str) -> str:
         return self.quote_ident(name)
@@ -57,7 +68,7 @@ class DuckDBDialect(Dialect):
 
     def json_at(self, base: str, jpath: str) -> str:
         if jpath == "$":
-            return f"CASE WHEN json_type({base}) <> 'NULL' THEN {base} END"
+            return f"CASE WHEN {base} <> 'null' THEN {base} END"
         return f"json_extract({base}, {_q(jpath)})"
 
     def str_at(self, base: str, jpath: str) -> str:
@@ -95,10 +106,13 @@ class DuckDBDialect(Dialect):
         return "[" + ", ".join(items) + "]"
 
     def json_kind(self, item: str) -> str:
-        return (f"CASE json_type({item}) WHEN 'VARCHAR' THEN 'string' WHEN 'BIGINT' THEN 'number' "
-                f"WHEN 'UBIGINT' THEN 'number' WHEN 'DOUBLE' THEN 'number' "
-                f"WHEN 'BOOLEAN' THEN 'boolean' WHEN 'OBJECT' THEN 'object' "
-                f"WHEN 'ARRAY' THEN 'array' ELSE 'null' END")
+        if not _SIMPLE.match(item):
+            return self._bind(item, self.json_kind)
+        first = f"left({item}, 1)"
+        return (f"CASE WHEN {item} IS NULL THEN 'null' WHEN {first} = '\"' THEN 'string' "
+                f"WHEN {first} = '{{' THEN 'object' WHEN {first} = '[' THEN 'array' "
+                f"WHEN {first} IN ('t', 'f') THEN 'boolean' WHEN {first} = 'n' THEN 'null' "
+                f"ELSE 'number' END")
 
     def as_str(self, item: str) -> str:
         return f"json_extract_string({item}, '$')"
@@ -156,6 +170,9 @@ class DuckDBDialect(Dialect):
 _EXTRACT = re.compile(r"json_(extract_string|extract|type)\((\"(?:[^\"]|\"\")+\"|v\d+)"
                       r"(?:, ('(?:[^']|'')*'))?\)")
 _FNS = {"extract_string": "s", "extract": "j", "type": "t"}
+# An expression cheap enough to repeat: a column, a lambda parameter, an item of either.
+_SIMPLE = re.compile(r'^(?:"(?:[^"]|"")+"|[A-Za-z_][A-Za-z0-9_]*(?:\.[a-z]\[\d+\])?'
+                     r'|\((?:[A-Za-z_][A-Za-z0-9_]*)\)\[\d+\])$')
 
 
 def share_extracts(expr: str, bases: Sequence[str], name: str) -> str:
@@ -216,6 +233,7 @@ def source_sql(files: Sequence[str], resource: str, root_fields: Sequence[str],
                          f"{DIALECT.quote_ident(f)}" for f in fields)
         return (f"SELECT json AS \"_resource\", * FROM (SELECT json, {cols} FROM "
                 f"read_json({file_list}, format = 'newline_delimited', records = false, "
+                f"columns = {{'json': 'JSON'}}, "
                 f"maximum_object_size = 67108864)) WHERE {kind}")
     columns = "{" + ", ".join(f"{_q(f)}: 'JSON'" for f in fields) + "}"
     return (f"SELECT * FROM read_json({file_list}, format = 'newline_delimited', "
