@@ -204,6 +204,10 @@ class Dialect:
         """The value at ``jpath`` of ``base`` as a number (NULL when absent or not one)."""
         raise NotImplementedError
 
+    def num_text_at(self, base: str, jpath: str) -> str:
+        """The text of the JSON number at ``jpath`` of ``base`` as written in the file."""
+        return self.num_text(self.json_at(base, jpath))
+
     def array_at(self, base: str, jpath: str) -> str:
         """The items of the element at ``jpath`` of ``base``, which the FHIR models say is a
         list."""
@@ -228,6 +232,7 @@ class ViewSQL:
     view: Mapping[str, Any] = field(default_factory=dict)
     whole: bool = False  # the query also reads the whole resource (``_resource``)
     rows: str = ""  # per row of ``src``: the list of its view rows (structs)
+    line: bool = False  # the query reads the resource's line as written (``cw_line``)
     where: str = "TRUE"  # per row of ``src``: whether the resource is in the view
 
 
@@ -255,6 +260,7 @@ class Compiler:
         self.names = (f"v{i}" for i in itertools.count())
         self.roots: set[str] = {"id"}
         self.whole = False
+        self.line = False
         self.constants: dict[str, Val] = {}
         for c in view.get("constant", []) or []:
             self.constants[c["name"]] = self._constant(c)
@@ -583,7 +589,12 @@ class Compiler:
         x = self.fresh()
         item = d.item(self.to_coll(base).sql, "0")
         fhir = base.fhir or ""
+        # the digits as written (1.0 has one decimal): from the file's text where the engine
+        # can reach it (a single element), else the item's own text
         text = d.num_text(x)
+        if base.kind == "path":
+            text = d.num_text_at(base.base, base.jpath)
+            self.line = True
         digits = (f"CASE WHEN instr({text}, '.') > 0 "
                   f"THEN length({text}) - instr({text}, '.') ELSE 0 END")
         half = f"(0.5 / power(10, {digits}))"
@@ -790,7 +801,7 @@ class Compiler:
         else:
             sql = d.explode_rows(rows, where, names)
         return ViewSQL(view["resource"], tuple(columns), tuple(sorted(self.roots)), sql, view,
-                       self.whole, rows, where)
+                       self.whole, rows, self.line, where)
 
     def _check(self, node: Any) -> None:
         if not isinstance(node, Mapping):

@@ -126,6 +126,21 @@ class DuckDBDialect(Dialect):
     def num_text(self, item: str) -> str:
         return f"CAST({item} AS VARCHAR)"
 
+    def num_text_at(self, base: str, jpath: str) -> str:
+        # DuckDB's JSON values print numbers anew (1.50 becomes 1.5), so the text comes from
+        # the line as written: the numbers after this element's name whose value is the
+        # element's value, the first of them (same value written differently at another place
+        # in one resource is the one case this can get wrong).
+        key = jpath.rsplit(".", 1)[-1] if jpath != "$" else base.strip('"').replace('""', '"')
+        if "[" in key:
+            return super().num_text_at(base, jpath)
+        ws = "[ \t\r\n]*"
+        pattern = '"' + key + '"' + ws + ":" + ws + "(-?[0-9][0-9.eE+-]*)"
+        raw = f"regexp_extract_all(cw_line, {_q(pattern)}, 1)"
+        return (f"coalesce(list_filter({raw}, lambda cw_n: TRY_CAST(cw_n AS DOUBLE) = "
+                f"{self.num_at(base, jpath)})[1], "
+                f"CAST(json_extract({base}, {_q(jpath)}) AS VARCHAR))")
+
     def num_str(self, n: str) -> str:
         return f"CAST({n} AS VARCHAR)"
 
@@ -223,11 +238,19 @@ def compile(view: Mapping[str, Any]) -> ViewSQL:  # noqa: A001 - the engine's ve
 
 
 def source_sql(files: Sequence[str], resource: str, root_fields: Sequence[str],
-               whole: bool = False) -> str:
-    """A query giving one row per ``resource`` in ``files``, its used elements as JSON."""
+               whole: bool = False, line: bool = False) -> str:
+    """A query giving one row per ``resource`` in ``files``, its used elements as JSON (and,
+    with ``line``, the line as written: ``cw_line``)."""
     fields = sorted(set(root_fields) | {"resourceType"})
     file_list = "[" + ", ".join(_q(f) for f in files) + "]"
     kind = f"json_extract_string(\"resourceType\", '$') = {_q(resource)}"
+    if line:
+        cols = ", ".join(f"json_extract(cw_line, {_q('$.' + _jsonpath_key(f))}) AS "
+                         f"{DIALECT.quote_ident(f)}" for f in fields)
+        resource_json = (", json(cw_line) AS \"_resource\"" if whole else "")
+        return (f"SELECT * FROM (SELECT cw_line, {cols}{resource_json} FROM (SELECT json AS "
+                f"cw_line FROM read_ndjson_objects({file_list}, "
+                f"maximum_object_size = 67108864))) WHERE {kind}")
     if whole:
         cols = ", ".join(f"json_extract(json, {_q('$.' + _jsonpath_key(f))}) AS "
                          f"{DIALECT.quote_ident(f)}" for f in fields)
@@ -246,7 +269,8 @@ def view_query(compiled: ViewSQL, files: Sequence[str]) -> str:
         empty = ", ".join(f"CAST(NULL AS {DIALECT.sql_type(c)}) AS {DIALECT.quote_ident(c.name)}"
                           for c in compiled.columns)
         return f"SELECT {empty} WHERE FALSE"
-    src = source_sql(files, compiled.resource, compiled.root_fields, compiled.whole)
+    src = source_sql(files, compiled.resource, compiled.root_fields, compiled.whole,
+                     compiled.line)
     return f"WITH src AS ({src}) {compiled.sql}"
 
 
@@ -351,7 +375,8 @@ class DuckDBScreening:
         may hold any type): per (file, resourceType) the count, and per view of that type
         the list of its rows, aggregated (``list``) so nothing but the rows is kept."""
         export = self._export
-        usable = {k: c for k, c in self._planned.items() if c.rows and not c.whole}
+        usable = {k: c for k, c in self._planned.items()
+                  if c.rows and not c.whole and not c.line}
         groups: list[tuple[tuple[str, ...], list[str]]] = []
         rest: list[str] = []
         for rtype, files in sorted(export.files.items(), key=lambda kv: kv[0] or ""):

@@ -111,6 +111,22 @@ class SparkDialect(Dialect):
     def num_text(self, item: str) -> str:
         return f"try_variant_get({item}, '$', 'string')"
 
+    def num_text_at(self, base: str, jpath: str) -> str:
+        # VARIANT keeps a decimal's value, not its text (1.0 is stored as 1, 1.50 as 1.5), and
+        # Spark's JSON readers print numbers anew, so the text comes from the line itself: the
+        # numbers written after this element's name whose value is the element's value; the
+        # first of them (same value, different text at another place in one resource is the
+        # one case this can get wrong).
+        if base != self.whole_resource() or "[" in jpath:
+            return super().num_text_at(base, jpath)
+        key = jpath.rsplit(".", 1)[-1]
+        ws = "[ \\t\\r\\n]*"
+        pattern = '"' + key + '"' + ws + ":" + ws + "(-?[0-9][0-9.eE+-]*)"
+        raw = f"regexp_extract_all(`cw_line`, {_q(pattern)}, 1)"
+        value = f"try_variant_get({base}, {_q(jpath)}, 'double')"
+        return (f"coalesce(get(filter({raw}, cw_n -> try_cast(cw_n AS DOUBLE) = {value}), 0), "
+                f"try_variant_get({base}, {_q(jpath)}, 'string'))")
+
     def num_str(self, n: str) -> str:
         return f"CAST({n} AS STRING)"
 
@@ -236,7 +252,7 @@ def session(master: str | None = None) -> Any:
 
 
 def _source_sql(resource: str) -> str:
-    return ("SELECT try_parse_json(value) AS `_resource` FROM lines "
+    return ("SELECT try_parse_json(value) AS `_resource`, value AS `cw_line` FROM lines "
             "WHERE length(trim(value)) > 0 AND "
             f"try_variant_get(try_parse_json(value), '$.resourceType', 'string') = {_q(resource)}")
 
