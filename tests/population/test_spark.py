@@ -25,8 +25,20 @@ from clotwatch.population.conformance import run_suite  # noqa: E402
 from clotwatch.population.duckdb import DuckDBEngine, DuckDBScreening  # noqa: E402
 from clotwatch.population.screen import screen  # noqa: E402
 from clotwatch.population.source import open_export  # noqa: E402
-from clotwatch.population.spark import SparkEngine, SparkScreening  # noqa: E402
+from clotwatch.population.spark import (  # noqa: E402
+    SMALL_DATA,
+    SparkEngine,
+    SparkScreening,
+    session,
+)
 from clotwatch.population.synth import synthesize  # noqa: E402
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _small_data_session() -> None:
+    """The one session of this worker, set for kilobytes of data (no Java code generation for
+    every view's expression, one partition)."""
+    session(conf=SMALL_DATA)
 
 
 def test_the_suite_on_spark(sof_tests: Path) -> None:

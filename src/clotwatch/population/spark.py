@@ -225,8 +225,19 @@ def to_spark_sql(sql: str) -> str:
     return sql.replace("AS STRING)", "AS STRING)").replace("VARCHAR", "STRING")
 
 
-def session(master: str | None = None) -> Any:
-    """One SparkSession per process (JVM start is slow), UTC, no UI, quiet."""
+# For a few kilobytes of data (the tests): compiling Java for every one of the large lambda
+# expressions a view becomes costs far more than interpreting them, and adaptive planning and
+# more than one partition only add per-query work.
+SMALL_DATA = {"spark.sql.codegen.wholeStage": "false",
+              "spark.sql.codegen.factoryMode": "NO_CODEGEN",
+              "spark.sql.adaptive.enabled": "false",
+              "spark.sql.shuffle.partitions": "1",
+              "spark.default.parallelism": "1"}
+
+
+def session(master: str | None = None, conf: Mapping[str, str] | None = None) -> Any:
+    """One SparkSession per process (JVM start is slow), UTC, no UI, quiet; ``conf`` is
+    applied when the session is made."""
     global _SESSION, _MASTER
     from pyspark.sql import SparkSession
 
@@ -235,12 +246,14 @@ def session(master: str | None = None) -> Any:
         return _SESSION
     if _SESSION is not None:
         _SESSION.stop()
-    _SESSION = (SparkSession.builder.master(master).appName("clotwatch")
-                .config("spark.ui.enabled", "false")
-                .config("spark.sql.session.timeZone", "UTC")
-                .config("spark.sql.shuffle.partitions", "2")
-                .config("spark.driver.memory", "2g")
-                .getOrCreate())
+    builder = (SparkSession.builder.master(master).appName("clotwatch")
+               .config("spark.ui.enabled", "false")
+               .config("spark.sql.session.timeZone", "UTC")
+               .config("spark.sql.shuffle.partitions", "2")
+               .config("spark.driver.memory", "2g"))
+    for k, v in (conf or {}).items():
+        builder = builder.config(k, v)
+    _SESSION = builder.getOrCreate()
     _SESSION.sparkContext.setLogLevel("FATAL")
     import logging
 
