@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/population_bench.py --patients 10000 100000 \\
         [--spark 10000] [--peers-python /tmp/peers/bin/python] [--workdir /tmp] [--keep]
+        [--reuse]  (with --workdir DIR: reuse DIR/export-N from an earlier --keep run)
 
 For each size: generate the export (``clotwatch population synth``, timed), measure the floor
 (DuckDB counting the lines of the same files with ``read_ndjson``, the baseline in the same
@@ -37,7 +38,9 @@ def _timed(cmd: list[str], env: dict[str, str] | None = None) -> dict[str, Any]:
                           env=env, check=False)
     wall = time.perf_counter() - t
     peak = re.search(r"Maximum resident set size \(kbytes\): (\d+)", proc.stderr)
-    out: dict[str, Any] = {"wall_s": round(wall, 2),
+    cpu = sum(float(m) for m in re.findall(r"(?:User|System) time \(seconds\): ([0-9.]+)",
+                                            proc.stderr))
+    out: dict[str, Any] = {"wall_s": round(wall, 2), "cpu_s": round(cpu, 2),
                            "peak_rss_mb": round(int(peak.group(1)) / 1024) if peak else None,
                            "exit": proc.returncode}
     if proc.returncode:
@@ -50,12 +53,18 @@ def floor(folder: Path) -> dict[str, Any]:
 
     files = sorted(str(p) for p in folder.glob("*.ndjson"))
     con = duckdb.connect()
-    t = time.perf_counter()
+    t, c = time.perf_counter(), time.process_time()
     n = con.execute(f"SELECT count(*) FROM read_ndjson({files!r})").fetchone()
-    secs = time.perf_counter() - t
+    secs, cpu = time.perf_counter() - t, time.process_time() - c
+    # A second reference: every line parsed (the count above may skip parsing).
+    t = time.perf_counter()
+    con.execute(f"SELECT count(*) FROM read_json({files!r}, format = 'newline_delimited', "
+                "columns = {'resourceType': 'VARCHAR'}) WHERE resourceType IS NOT NULL")
+    parse = time.perf_counter() - t
     con.close()
     size = sum(Path(f).stat().st_size for f in files)
-    return {"resources": int(n[0]) if n else 0, "bytes": size, "floor_s": round(secs, 2)}
+    return {"resources": int(n[0]) if n else 0, "bytes": size, "floor_s": round(secs, 2),
+            "floor_cpu_s": round(cpu, 2), "parse_all_s": round(parse, 2)}
 
 
 def main() -> None:
@@ -65,21 +74,30 @@ def main() -> None:
     ap.add_argument("--peers-python")
     ap.add_argument("--workdir", default=tempfile.gettempdir())
     ap.add_argument("--keep", action="store_true")
+    ap.add_argument("--reuse", action="store_true",
+                    help="use --workdir itself and the export-N folders already in it")
     a = ap.parse_args()
-    root = Path(tempfile.mkdtemp(prefix="clotwatch-bench-", dir=a.workdir))
+    root = (Path(a.workdir) if a.reuse else
+            Path(tempfile.mkdtemp(prefix="clotwatch-bench-", dir=a.workdir)))
     results: dict[str, Any] = {"cpus": os.cpu_count(), "load_before": os.getloadavg(),
                                "runs": []}
     try:
         for n in a.patients:
             export = root / f"export-{n}"
             run: dict[str, Any] = {"patients": n}
-            run["synth"] = _timed([*CLI, "population", "synth", str(n), str(export)])
+            if export.is_dir():  # --workdir holding an earlier --keep run: reuse its export
+                run["synth"] = "reused"
+            else:
+                run["synth"] = _timed([*CLI, "population", "synth", str(n), str(export)])
             run.update(floor(export))
             run["load"] = os.getloadavg()
+            run["load_before_duckdb"] = os.getloadavg()
             run["duckdb"] = _timed([*CLI, "population", "screen", str(export), "--out",
                                     str(root / f"out-{n}"), "--as-of", "2026-06-30", "--json"])
             run["ratio_to_floor"] = (round(run["duckdb"]["wall_s"] / run["floor_s"], 1)
                                      if run["floor_s"] else None)
+            run["ratio_to_parse_all"] = (round(run["duckdb"]["wall_s"] / run["parse_all_s"], 1)
+                                         if run["parse_all_s"] else None)
             if n in a.spark:
                 run["spark"] = _timed([*CLI, "population", "screen", str(export), "--engine",
                                        "spark", "--out", str(root / f"spark-{n}"), "--as-of",
@@ -99,7 +117,7 @@ def main() -> None:
                                                 str(data), "--out", str(root / "p.ndjson")])
             results["peers_patient_view"] = peers
     finally:
-        if not a.keep:
+        if not a.keep and not a.reuse:
             shutil.rmtree(root, ignore_errors=True)
     results["load_after"] = os.getloadavg()
     print(json.dumps(results, indent=1))

@@ -91,9 +91,14 @@ def render(results: dict[str, tuple[list[Outcome], float]], peers: dict[str, Any
               "- `repeat` is unrolled to 6 levels (DuckDB binds nested lambdas in time "
               "exponential in their depth); deeper data stops the query with an error, "
               "never a silent cut.",
-              "- Spark reads each resource into a VARIANT, which stores `1.0` as the number "
-              "`1`: the precision that `lowBoundary()`/`highBoundary()` of a decimal depend on "
-              "is lost before the query sees it (two `experimental` tests).", ""]
+              "- `lowBoundary()`/`highBoundary()` of a decimal need its digits as written "
+              "(`1.50` has two), which neither engine's JSON value keeps (Spark's VARIANT "
+              "stores `1.0` as `1`; DuckDB prints `1.50` as `1.5`). For a single element "
+              "(`value.ofType(Quantity).value`) the digits are read from the resource's line: "
+              "the numbers written after the element's name whose value equals the element's; "
+              "the first of them is taken, so the one case this gets wrong is the same value "
+              "written with other digits under the same name elsewhere in one resource. Over "
+              "a collection (`code.coding.x`) the engine's own text is used.", ""]
     if peers:
         lines += ["Peers (Python packages on PyPI, run by `benchmarks/population_peers.py` in "
                   "their own virtual environment on this machine):", ""]

@@ -7,6 +7,7 @@ start). Skipped only when PySpark is not installed; the ``test`` extra installs 
 from __future__ import annotations
 
 import csv
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -21,25 +22,52 @@ pytestmark = pytest.mark.xdist_group("spark")
 from tests.population import records  # noqa: E402
 
 from clotwatch.population.conformance import run_suite  # noqa: E402
-from clotwatch.population.duckdb import DuckDBScreening  # noqa: E402
+from clotwatch.population.duckdb import DuckDBEngine, DuckDBScreening  # noqa: E402
 from clotwatch.population.screen import screen  # noqa: E402
 from clotwatch.population.source import open_export  # noqa: E402
-from clotwatch.population.spark import SparkEngine, SparkScreening  # noqa: E402
+from clotwatch.population.spark import (  # noqa: E402
+    SMALL_DATA,
+    SparkEngine,
+    SparkScreening,
+    session,
+)
 from clotwatch.population.synth import synthesize  # noqa: E402
 
-# VARIANT (Spark's JSON type) stores 1.0 as the number 1, so the precision that
-# lowBoundary()/highBoundary() of a decimal depend on is gone before the query sees it.
-# Both tests are tagged "experimental" in the suite. DuckDB passes them.
-KNOWN_SPARK_FAILURES = {("fn_boundary.json", "decimal lowBoundary"),
-                        ("fn_boundary.json", "decimal highBoundary")}
+
+@pytest.fixture(scope="module", autouse=True)
+def _small_data_session() -> None:
+    """The one session of this worker, set for kilobytes of data (no Java code generation for
+    every view's expression, one partition)."""
+    session(conf=SMALL_DATA)
 
 
 def test_the_suite_on_spark(sof_tests: Path) -> None:
     outcomes = run_suite(sof_tests, SparkEngine())
-    failed = {(o.file, o.title) for o in outcomes if not o.passed}
+    failed = [f"{o.file}: {o.title}: {o.detail}" for o in outcomes if not o.passed]
     assert len(outcomes) == 134
-    assert failed == KNOWN_SPARK_FAILURES
-    assert all("experimental" in o.tags for o in outcomes if not o.passed)
+    assert failed == []
+
+
+def test_a_decimal_keeps_its_written_precision_on_both_engines(tmp_path: Path) -> None:
+    """VARIANT stores 1.50 as 1.5; lowBoundary() needs the two written decimals."""
+    export = tmp_path / "export"
+    export.mkdir()
+    lines = [{"resourceType": "Observation", "id": f"o{i}", "status": "final",
+              "code": {"text": "x"}, "valueQuantity": {"value": v}}
+             for i, v in enumerate(("1.50", "2", "-0.250", "7.0"))]
+    (export / "Observation.ndjson").write_text(
+        "\n".join(json.dumps(r).replace(f'"{r["valueQuantity"]["value"]}"',  # type: ignore[index]
+                                         str(r["valueQuantity"]["value"]))  # type: ignore[index]
+                  for r in lines) + "\n", encoding="utf-8")
+    view = {"resource": "Observation", "status": "active", "select": [{"column": [
+        {"name": "id", "path": "id", "type": "id"},
+        {"name": "low", "path": "value.ofType(Quantity).value.lowBoundary()", "type": "decimal"},
+        {"name": "high", "path": "value.ofType(Quantity).value.highBoundary()",
+         "type": "decimal"}]}]}
+    want = {("o0", 1.495, 1.505), ("o1", 1.5, 2.5), ("o2", -0.2505, -0.2495), ("o3", 6.95, 7.05)}
+    for engine in (DuckDBEngine(), SparkEngine()):
+        _, rows = engine.view_rows(view, open_export(export))
+        assert {(i, round(lo, 6), round(hi, 6)) for i, lo, hi in rows} == want, engine.name
 
 
 def _rows(folder: Path) -> list[list[str]]:

@@ -204,6 +204,15 @@ class Dialect:
         """The value at ``jpath`` of ``base`` as a number (NULL when absent or not one)."""
         raise NotImplementedError
 
+    def num_text_at(self, base: str, jpath: str) -> str:
+        """The text of the JSON number at ``jpath`` of ``base`` as written in the file."""
+        return self.num_text(self.json_at(base, jpath))
+
+    def array_at(self, base: str, jpath: str) -> str:
+        """The items of the element at ``jpath`` of ``base``, which the FHIR models say is a
+        list."""
+        return self.coll_of(self.json_at(base, jpath))
+
 
 @dataclass
 class _Ctx:
@@ -222,6 +231,9 @@ class ViewSQL:
     sql: str
     view: Mapping[str, Any] = field(default_factory=dict)
     whole: bool = False  # the query also reads the whole resource (``_resource``)
+    rows: str = ""  # per row of ``src``: the list of its view rows (structs)
+    line: bool = False  # the query reads the resource's line as written (``cw_line``)
+    where: str = "TRUE"  # per row of ``src``: whether the resource is in the view
 
 
 def validate(view: Any) -> None:
@@ -248,6 +260,7 @@ class Compiler:
         self.names = (f"v{i}" for i in itertools.count())
         self.roots: set[str] = {"id"}
         self.whole = False
+        self.line = False
         self.constants: dict[str, Val] = {}
         for c in view.get("constant", []) or []:
             self.constants[c["name"]] = self._constant(c)
@@ -341,7 +354,7 @@ class Compiler:
                 jp = f"{base.jpath}.{name}"
                 if not info[0]:
                     return Val("path", "", None, info[1], base.base, jp)
-                return Val("coll", d.coll_of(d.json_at(base.base, jp)), None, info[1])
+                return Val("coll", d.array_at(base.base, jp), None, info[1])
         x = self.fresh()
         body = self.d.coll_of(self.d.child(x, name))
         return Val("coll", self.d.flatten(self.d.transform(self.to_coll(base).sql, [x], body)))
@@ -576,7 +589,12 @@ class Compiler:
         x = self.fresh()
         item = d.item(self.to_coll(base).sql, "0")
         fhir = base.fhir or ""
+        # the digits as written (1.0 has one decimal): from the file's text where the engine
+        # can reach it (a single element), else the item's own text
         text = d.num_text(x)
+        if base.kind == "path":
+            text = d.num_text_at(base.base, base.jpath)
+            self.line = True
         digits = (f"CASE WHEN instr({text}, '.') > 0 "
                   f"THEN length({text}) - instr({text}, '.') ELSE 0 END")
         half = f"(0.5 / power(10, {digits}))"
@@ -694,13 +712,16 @@ class Compiler:
     def cross(self, fields: list[tuple[str, str]], lists: list[tuple[str, list[str]]]) -> str:
         d = self.d
         params = [self.fresh() for _ in lists]
-        out_fields = list(fields)
+        # The scalar fields are computed once, outside the loops over the lists, and copied
+        # into each row (inside, they would be computed again for every item).
+        f = self.fresh() if fields else ""
+        out_fields = [(n, f"{f}.{d.quote_ident(n)}") for n, _ in fields]
         for p, (_, names) in zip(params, lists, strict=True):
             out_fields.extend((n, f"{p}.{d.quote_ident(n)}") for n in names)
         body = d.list_of([d.struct(out_fields)])
         for p, (sql, _) in reversed(list(zip(params, lists, strict=True))):
             body = d.flatten(d.transform(sql, [p], body))
-        return body
+        return self._let(d.struct(fields), f, body) if fields else body
 
     def iterate(self, node: Mapping[str, Any], ctx: _Ctx, for_each: Any, or_null: Any,
                 repeat: Any) -> str:
@@ -776,10 +797,11 @@ class Compiler:
         if rows is None:
             select = ", ".join(f"{sql} AS {d.quote_ident(n)}" for n, sql in fields)
             sql = f"SELECT {select} FROM src WHERE {where}"
+            rows = d.list_of([d.struct(fields)])
         else:
             sql = d.explode_rows(rows, where, names)
         return ViewSQL(view["resource"], tuple(columns), tuple(sorted(self.roots)), sql, view,
-                       self.whole)
+                       self.whole, rows, self.line, where)
 
     def _check(self, node: Any) -> None:
         if not isinstance(node, Mapping):

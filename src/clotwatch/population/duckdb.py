@@ -7,6 +7,8 @@ while parsing), so no resource ever passes through Python objects.
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
@@ -22,9 +24,16 @@ class DuckDBDialect(Dialect):
     """DuckDB 1.3+ SQL (Python-style lambdas, JSON extension)."""
 
     name = "duckdb"
+    binds = 0
 
     def lam(self, params: Sequence[str], body: str) -> str:
+        body = share_extracts(body, params, params[0] + "_j")
         return f"lambda {', '.join(params)}: {body}"
+
+    def array_at(self, base: str, jpath: str) -> str:
+        # An element the FHIR models say is a list: one wildcard path (absent or JSON null
+        # gives no items, as coll_of does).
+        return f"coalesce(json_extract({base}, {_q(jpath + '[*]')}), {self.empty()})"
 
     def empty(self) -> str:
         return "CAST([] AS JSON[])"
@@ -32,14 +41,24 @@ class DuckDBDialect(Dialect):
     def null_items(self) -> str:
         return "CAST([NULL] AS JSON[])"
 
+    # JSON values here are DuckDB's own text (read_json's columns, json_extract's results):
+    # minified, so the first character tells the kind without parsing the text again.
     def coll_of(self, json: str) -> str:
-        return (f"CASE WHEN {json} IS NULL OR json_type({json}) = 'NULL' THEN {self.empty()} "
-                f"WHEN json_type({json}) = 'ARRAY' THEN json_extract({json}, '$[*]') "
+        if not _SIMPLE.match(json):
+            return self._bind(json, self.coll_of)
+        return (f"CASE WHEN {json} IS NULL OR {json} = 'null' THEN {self.empty()} "
+                f"WHEN starts_with({json}, '[') THEN json_extract({json}, '$[*]') "
                 f"ELSE [{json}] END")
 
     def child(self, item: str, name: str) -> str:
-        return (f"CASE WHEN json_type({item}) = 'OBJECT' "
+        return (f"CASE WHEN starts_with({item}, '{{') "
                 f"THEN json_extract({item}, {_q('$.' + _jsonpath_key(name))}) END")
+
+    def _bind(self, value: str, use: Any) -> str:
+        """``use(x)`` with ``x`` bound to ``value`` (evaluated once; CASE would repeat it)."""
+        self.binds += 1
+        x = f"cw_b{self.binds}"
+        return f"list_transform([{value}], lambda {x}: {use(x)})[1]"
 
     def root(self, name: str) -> str:
         return self.quote_ident(name)
@@ -49,7 +68,7 @@ class DuckDBDialect(Dialect):
 
     def json_at(self, base: str, jpath: str) -> str:
         if jpath == "$":
-            return f"CASE WHEN json_type({base}) <> 'NULL' THEN {base} END"
+            return f"CASE WHEN {base} <> 'null' THEN {base} END"
         return f"json_extract({base}, {_q(jpath)})"
 
     def str_at(self, base: str, jpath: str) -> str:
@@ -87,10 +106,13 @@ class DuckDBDialect(Dialect):
         return "[" + ", ".join(items) + "]"
 
     def json_kind(self, item: str) -> str:
-        return (f"CASE json_type({item}) WHEN 'VARCHAR' THEN 'string' WHEN 'BIGINT' THEN 'number' "
-                f"WHEN 'UBIGINT' THEN 'number' WHEN 'DOUBLE' THEN 'number' "
-                f"WHEN 'BOOLEAN' THEN 'boolean' WHEN 'OBJECT' THEN 'object' "
-                f"WHEN 'ARRAY' THEN 'array' ELSE 'null' END")
+        if not _SIMPLE.match(item):
+            return self._bind(item, self.json_kind)
+        first = f"left({item}, 1)"
+        return (f"CASE WHEN {item} IS NULL THEN 'null' WHEN {first} = '\"' THEN 'string' "
+                f"WHEN {first} = '{{' THEN 'object' WHEN {first} = '[' THEN 'array' "
+                f"WHEN {first} IN ('t', 'f') THEN 'boolean' WHEN {first} = 'n' THEN 'null' "
+                f"ELSE 'number' END")
 
     def as_str(self, item: str) -> str:
         return f"json_extract_string({item}, '$')"
@@ -103,6 +125,21 @@ class DuckDBDialect(Dialect):
 
     def num_text(self, item: str) -> str:
         return f"CAST({item} AS VARCHAR)"
+
+    def num_text_at(self, base: str, jpath: str) -> str:
+        # DuckDB's JSON values print numbers anew (1.50 becomes 1.5), so the text comes from
+        # the line as written: the numbers after this element's name whose value is the
+        # element's value, the first of them (same value written differently at another place
+        # in one resource is the one case this can get wrong).
+        key = jpath.rsplit(".", 1)[-1] if jpath != "$" else base.strip('"').replace('""', '"')
+        if "[" in key:
+            return super().num_text_at(base, jpath)
+        ws = "[ \t\r\n]*"
+        pattern = '"' + key + '"' + ws + ":" + ws + "(-?[0-9][0-9.eE+-]*)"
+        raw = f"regexp_extract_all(cw_line, {_q(pattern)}, 1)"
+        return (f"coalesce(list_filter({raw}, lambda cw_n: TRY_CAST(cw_n AS DOUBLE) = "
+                f"{self.num_at(base, jpath)})[1], "
+                f"CAST(json_extract({base}, {_q(jpath)}) AS VARCHAR))")
 
     def num_str(self, n: str) -> str:
         return f"CAST({n} AS VARCHAR)"
@@ -145,6 +182,49 @@ class DuckDBDialect(Dialect):
         return f"SELECT {cols} FROM (SELECT unnest({rows}) AS s FROM src WHERE {where})"
 
 
+_EXTRACT = re.compile(r"json_(extract_string|extract|type)\((\"(?:[^\"]|\"\")+\"|v\d+)"
+                      r"(?:, ('(?:[^']|'')*'))?\)")
+_FNS = {"extract_string": "s", "extract": "j", "type": "t"}
+# An expression cheap enough to repeat: a column, a lambda parameter, an item of either.
+_SIMPLE = re.compile(r'^(?:"(?:[^"]|"")+"|[A-Za-z_][A-Za-z0-9_]*(?:\.[a-z]\[\d+\])?'
+                     r'|\((?:[A-Za-z_][A-Za-z0-9_]*)\)\[\d+\])$')
+
+
+def share_extracts(expr: str, bases: Sequence[str], name: str) -> str:
+    """``expr`` with its JSON reads of each of ``bases`` (``json_extract(base, 'path')``,
+    ``json_extract_string``, ``json_type``) done once: DuckDB parses the JSON text anew for each
+    call, so N reads of one value cost N parses; here one call per base and function takes every
+    path at once (``json_extract(base, ['$.a', '$.b'])``), all bound together by one one-item
+    ``list_transform`` (one level of lambda: DuckDB binds nested lambdas in time that grows fast
+    with their depth)."""
+    found: dict[tuple[str, str], list[str]] = {}
+    hits: dict[str, int] = {}
+    for m in _EXTRACT.finditer(expr):
+        fn, b, path = m.group(1), m.group(2), m.group(3) or "'$'"
+        if b in bases and "*" not in path:
+            hits[b] = hits.get(b, 0) + 1
+            paths = found.setdefault((b, fn), [])
+            if path not in paths:
+                paths.append(path)
+    shared = [b for b in bases if hits.get(b, 0) >= 2]
+    if not shared:
+        return expr
+
+    def field(b: str, fn: str) -> str:
+        return f"x{shared.index(b)}{_FNS[fn]}"
+
+    def sub(m: re.Match[str]) -> str:
+        fn, b, path = m.group(1), m.group(2), m.group(3) or "'$'"
+        if b not in shared or "*" in path:
+            return m.group(0)
+        return f"{name}.{field(b, fn)}[{found[(b, fn)].index(path) + 1}]"
+
+    body = _EXTRACT.sub(sub, expr)
+    packed = ", ".join(f"{field(b, fn)} := json_{fn}({b}, [{', '.join(paths)}])"
+                       for (b, fn), paths in found.items() if b in shared)
+    return f"list_transform([struct_pack({packed})], lambda {name}: {body})[1]"
+
+
 def _jsonpath_key(name: str) -> str:
     return '"' + name.replace('"', '\\"') + '"'
 
@@ -158,16 +238,25 @@ def compile(view: Mapping[str, Any]) -> ViewSQL:  # noqa: A001 - the engine's ve
 
 
 def source_sql(files: Sequence[str], resource: str, root_fields: Sequence[str],
-               whole: bool = False) -> str:
-    """A query giving one row per ``resource`` in ``files``, its used elements as JSON."""
+               whole: bool = False, line: bool = False) -> str:
+    """A query giving one row per ``resource`` in ``files``, its used elements as JSON (and,
+    with ``line``, the line as written: ``cw_line``)."""
     fields = sorted(set(root_fields) | {"resourceType"})
     file_list = "[" + ", ".join(_q(f) for f in files) + "]"
     kind = f"json_extract_string(\"resourceType\", '$') = {_q(resource)}"
+    if line:
+        cols = ", ".join(f"json_extract(cw_line, {_q('$.' + _jsonpath_key(f))}) AS "
+                         f"{DIALECT.quote_ident(f)}" for f in fields)
+        resource_json = (", json(cw_line) AS \"_resource\"" if whole else "")
+        return (f"SELECT * FROM (SELECT cw_line, {cols}{resource_json} FROM (SELECT json AS "
+                f"cw_line FROM read_ndjson_objects({file_list}, "
+                f"maximum_object_size = 67108864))) WHERE {kind}")
     if whole:
         cols = ", ".join(f"json_extract(json, {_q('$.' + _jsonpath_key(f))}) AS "
                          f"{DIALECT.quote_ident(f)}" for f in fields)
         return (f"SELECT json AS \"_resource\", * FROM (SELECT json, {cols} FROM "
                 f"read_json({file_list}, format = 'newline_delimited', records = false, "
+                f"columns = {{'json': 'JSON'}}, "
                 f"maximum_object_size = 67108864)) WHERE {kind}")
     columns = "{" + ", ".join(f"{_q(f)}: 'JSON'" for f in fields) + "}"
     return (f"SELECT * FROM read_json({file_list}, format = 'newline_delimited', "
@@ -180,7 +269,8 @@ def view_query(compiled: ViewSQL, files: Sequence[str]) -> str:
         empty = ", ".join(f"CAST(NULL AS {DIALECT.sql_type(c)}) AS {DIALECT.quote_ident(c.name)}"
                           for c in compiled.columns)
         return f"SELECT {empty} WHERE FALSE"
-    src = source_sql(files, compiled.resource, compiled.root_fields, compiled.whole)
+    src = source_sql(files, compiled.resource, compiled.root_fields, compiled.whole,
+                     compiled.line)
     return f"WITH src AS ({src}) {compiled.sql}"
 
 
@@ -233,6 +323,10 @@ class DuckDBEngine:
         self.con.close()
 
 
+def _key(view: Mapping[str, Any]) -> str:
+    return json.dumps(view, sort_keys=True)
+
+
 def _first_line(message: str) -> str:
     return message.strip().splitlines()[0] if message.strip() else "DuckDB error"
 
@@ -264,10 +358,82 @@ class DuckDBScreening:
         self.con.execute("SET TimeZone = 'UTC'")
         for m in MACROS:
             self.con.execute(m)
+        self._planned: dict[str, ViewSQL] = {}  # view (as JSON text) -> compiled
+        self._export: Any = None
+        self._loaded: dict[str, list[tuple[str, str]]] = {}  # view -> (load table, column)
+        self._pending: dict[str, int] = {}  # load table -> views not yet materialised
+
+    def plan(self, views: Mapping[str, Mapping[str, Any]], export: Any) -> None:
+        """The views the run will materialise over ``export``: ``type_counts`` then reads
+        each file once, counting resources and computing every view's rows in the same pass."""
+        self._planned = {_key(v): compile(v) for v in views.values()}
+        self._export = export
+        self._loaded = {}
+
+    def _load(self, ignore_errors: bool) -> list[tuple[str, str, int]]:
+        """One pass per group of files (the files of one resource type, or the files that
+        may hold any type): per (file, resourceType) the count, and per view of that type
+        the list of its rows, aggregated (``list``) so nothing but the rows is kept."""
+        export = self._export
+        usable = {k: c for k, c in self._planned.items()
+                  if c.rows and not c.whole and not c.line}
+        groups: list[tuple[tuple[str, ...], list[str]]] = []
+        rest: list[str] = []
+        for rtype, files in sorted(export.files.items(), key=lambda kv: kv[0] or ""):
+            keys = [k for k, c in usable.items() if rtype is None or c.resource == rtype]
+            if keys:
+                groups.append((tuple(files), keys))
+            else:
+                rest.extend(files)
+        counts: list[tuple[str, str, int]] = []
+        loaded: dict[str, list[tuple[str, str]]] = {}
+        pending: dict[str, int] = {}
+        opts = ", ignore_errors = true" if ignore_errors else ""
+        for i, (files, keys) in enumerate(groups):
+            table = f"cw_load_{i}"
+            fields = sorted({f for k in keys for f in usable[k].root_fields} - {"resourceType"})
+            columns = "{" + ", ".join([_q("resourceType") + ": 'VARCHAR'"] + [
+                f"{_q(f)}: 'JSON'" for f in fields]) + "}"
+            as_json = (", to_json(\"resourceType\") AS \"resourceType\""
+                       if any("resourceType" in usable[k].root_fields for k in keys) else "")
+            read = (f"SELECT filename AS cw_file, \"resourceType\" AS cw_type, "
+                    f"* EXCLUDE (filename, \"resourceType\"){as_json} FROM read_json("
+                    f"[{', '.join(_q(f) for f in files)}], format = 'newline_delimited', "
+                    f"columns = {columns}, filename = true, "
+                    f"maximum_object_size = 67108864{opts})")
+            per_row = ", ".join(
+                f"CASE WHEN cw_type = {_q(usable[k].resource)} AND ({usable[k].where}) "
+                f"THEN {usable[k].rows} END AS cw_x{j}" for j, k in enumerate(keys))
+            aggs = ", ".join(f"flatten(list(cw_x{j}) FILTER (WHERE cw_x{j} IS NOT NULL)) "
+                             f"AS cw_x{j}" for j in range(len(keys)))
+            self.con.execute(
+                f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT cw_file, cw_type, "
+                f"count(*) AS cw_n, {aggs} FROM (SELECT cw_file, cw_type, {per_row} "
+                f"FROM ({read})) GROUP BY cw_file, cw_type")
+            counts.extend(self.con.execute(
+                f"SELECT cw_file, cw_type, cw_n FROM {table}").fetchall())
+            for j, k in enumerate(keys):
+                loaded.setdefault(k, []).append((table, f"cw_x{j}"))
+            pending[table] = len(keys)
+        if rest:
+            counts.extend(self._count(rest, ignore_errors))
+        self._loaded, self._pending = loaded, pending
+        return sorted((str(f), "" if t is None else str(t), int(n)) for f, t, n in counts)
 
     def view_table(self, name: str, view: Mapping[str, Any], files: Sequence[str],
                    ignore_errors: bool = False) -> None:
         """Materialise a view's rows as table ``name``."""
+        key = _key(view)
+        if key in self._loaded and tuple(files) == self._export.files_for(view["resource"]):
+            compiled = self._planned[key]
+            cols = ", ".join(f"s.{DIALECT.quote_ident(c.name)} AS {DIALECT.quote_ident(c.name)}"
+                             for c in compiled.columns)
+            parts = " UNION ALL ".join(f"SELECT unnest({col}) AS s FROM {table}"
+                                       for table, col in self._loaded.pop(key))
+            self.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT {cols} "
+                             f"FROM ({parts})")
+            self._release()
+            return
         compiled = compile(view)
         sql = view_query(compiled, files)
         if ignore_errors:
@@ -281,8 +447,29 @@ class DuckDBScreening:
             raise InputError("data", f"view {view.get('name', name)}: "
                              f"{_first_line(str(exc))}") from exc
 
+    def _release(self) -> None:
+        """Drop the load tables whose views are all materialised."""
+        using = {t for parts in self._loaded.values() for t, _ in parts}
+        for table in [t for t in self._pending if t not in using]:
+            self.con.execute(f"DROP TABLE IF EXISTS {table}")
+            del self._pending[table]
+
     def type_counts(self, files: Sequence[str], ignore_errors: bool) -> list[tuple[str, str, int]]:
-        """(file, resourceType, count) over every file: one pass, the floor of any run."""
+        """(file, resourceType, count) over every file: one pass, the floor of any run. With
+        ``plan`` called first, the same pass also computes the rows of every planned view."""
+        import duckdb
+
+        if self._planned and sorted(files) == list(self._export.all_files):
+            try:
+                return self._load(ignore_errors)
+            except duckdb.Error:
+                # A line that is not JSON, or a view's own error: the plain count below tells
+                # them apart (it fails only on the first), and the views then run one by one,
+                # each reporting its own error.
+                self._loaded, self._pending = {}, {}
+        return self._count(files, ignore_errors)
+
+    def _count(self, files: Sequence[str], ignore_errors: bool) -> list[tuple[str, str, int]]:
         import duckdb
 
         file_list = "[" + ", ".join(_q(f) for f in files) + "]"

@@ -111,6 +111,22 @@ class SparkDialect(Dialect):
     def num_text(self, item: str) -> str:
         return f"try_variant_get({item}, '$', 'string')"
 
+    def num_text_at(self, base: str, jpath: str) -> str:
+        # VARIANT keeps a decimal's value, not its text (1.0 is stored as 1, 1.50 as 1.5), and
+        # Spark's JSON readers print numbers anew, so the text comes from the line itself: the
+        # numbers written after this element's name whose value is the element's value; the
+        # first of them (same value, different text at another place in one resource is the
+        # one case this can get wrong).
+        if base != self.whole_resource() or "[" in jpath:
+            return super().num_text_at(base, jpath)
+        key = jpath.rsplit(".", 1)[-1]
+        ws = "[ \\t\\r\\n]*"
+        pattern = '"' + key + '"' + ws + ":" + ws + "(-?[0-9][0-9.eE+-]*)"
+        raw = f"regexp_extract_all(`cw_line`, {_q(pattern)}, 1)"
+        value = f"try_variant_get({base}, {_q(jpath)}, 'double')"
+        return (f"coalesce(get(filter({raw}, cw_n -> try_cast(cw_n AS DOUBLE) = {value}), 0), "
+                f"try_variant_get({base}, {_q(jpath)}, 'string'))")
+
     def num_str(self, n: str) -> str:
         return f"CAST({n} AS STRING)"
 
@@ -209,8 +225,19 @@ def to_spark_sql(sql: str) -> str:
     return sql.replace("AS STRING)", "AS STRING)").replace("VARCHAR", "STRING")
 
 
-def session(master: str | None = None) -> Any:
-    """One SparkSession per process (JVM start is slow), UTC, no UI, quiet."""
+# For a few kilobytes of data (the tests): compiling Java for every one of the large lambda
+# expressions a view becomes costs far more than interpreting them, and adaptive planning and
+# more than one partition only add per-query work.
+SMALL_DATA = {"spark.sql.codegen.wholeStage": "false",
+              "spark.sql.codegen.factoryMode": "NO_CODEGEN",
+              "spark.sql.adaptive.enabled": "false",
+              "spark.sql.shuffle.partitions": "1",
+              "spark.default.parallelism": "1"}
+
+
+def session(master: str | None = None, conf: Mapping[str, str] | None = None) -> Any:
+    """One SparkSession per process (JVM start is slow), UTC, no UI, quiet; ``conf`` is
+    applied when the session is made."""
     global _SESSION, _MASTER
     from pyspark.sql import SparkSession
 
@@ -219,16 +246,18 @@ def session(master: str | None = None) -> Any:
         return _SESSION
     if _SESSION is not None:
         _SESSION.stop()
-    _SESSION = (SparkSession.builder.master(master).appName("clotwatch")
-                .config("spark.ui.enabled", "false")
-                .config("spark.sql.session.timeZone", "UTC")
-                .config("spark.sql.shuffle.partitions", "2")
-                .config("spark.driver.memory", "2g")
-                # Spark prints a plan for each cached table (its name) and each adaptive
-                # re-plan; the screening's plans, with a cached table in every finding, grew to
-                # more heap than the driver has. Those strings are never shown: keep them short.
-                .config("spark.sql.maxPlanStringLength", "100000")
-                .getOrCreate())
+    builder = (SparkSession.builder.master(master).appName("clotwatch")
+               .config("spark.ui.enabled", "false")
+               .config("spark.sql.session.timeZone", "UTC")
+               .config("spark.sql.shuffle.partitions", "2")
+               .config("spark.driver.memory", "2g")
+               # Spark prints a plan for each cached table (its name) and each adaptive
+               # re-plan; the screening's plans, with a cached table in every finding, grew to
+               # more heap than the driver has. Those strings are never shown: keep them short.
+               .config("spark.sql.maxPlanStringLength", "100000"))
+    for k, v in (conf or {}).items():
+        builder = builder.config(k, v)
+    _SESSION = builder.getOrCreate()
     _SESSION.sparkContext.setLogLevel("FATAL")
     import logging
 
@@ -240,7 +269,7 @@ def session(master: str | None = None) -> Any:
 
 
 def _source_sql(resource: str) -> str:
-    return ("SELECT try_parse_json(value) AS `_resource` FROM lines "
+    return ("SELECT try_parse_json(value) AS `_resource`, value AS `cw_line` FROM lines "
             "WHERE length(trim(value)) > 0 AND "
             f"try_variant_get(try_parse_json(value), '$.resourceType', 'string') = {_q(resource)}")
 
