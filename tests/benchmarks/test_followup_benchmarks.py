@@ -31,7 +31,10 @@ def test_alert_evaluation_benchmark_runs(monkeypatch: pytest.MonkeyPatch,
                                       "1", "--json"])
     assert bench.main() == 0
     out = json.loads(capsys.readouterr().out)
-    assert set(out["results"]) == {"evaluate", "triage apply_rules"}
+    assert set(out["results"]) == {"evaluate", "triage apply_rules",
+                                   "service, rows re-validated (before)",
+                                   "service, rows trusted (after)"}
+    assert all(r["median_us"] > 0 for r in out["results"].values())
 
 
 def test_worker_benchmark_sends_every_message(tmp_path: Path) -> None:
