@@ -292,7 +292,10 @@ def test_value_sets_are_read_from_the_published_module_form() -> None:
     ("855332", "anticoagulant", True),  # warfarin
     ("1364445", "anticoagulant", True),  # apixaban (kept, not in source)
     ("1114198", "anticoagulant", True),  # rivaroxaban 10 MG (from its value set)
-    ("1361615", "vte_prophylaxis_drug", True),  # heparin 5000 UNT/ML (from its value set)
+    ("1361615", "heparin_low_dose", True),  # heparin 5000 UNT/ML (from its value set)
+    # CMS108FHIR counts low-dose heparin only when given subcutaneously, so it sits in the
+    # route-dependent set, not in the whatever-the-route prophylaxis set.
+    ("1361615", "vte_prophylaxis_drug", False),
     ("309362", "anticoagulant", False),  # clopidogrel: antiplatelet
     ("309362", "antiplatelet_nsaid", True),
 ])
