@@ -6,8 +6,10 @@ same token or both spend the last lookup of a minute.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
@@ -38,6 +40,12 @@ class StoreReplayCache:
         self.store = store
         self.skew = skew_seconds
         self._next_prune = 0.0
+        # SQLite has one writer at a time: threads of one process that all try to write wait
+        # in SQLite's busy handler, which sleeps in growing steps (up to 100 ms) and made the
+        # patient-view p99 at 20 concurrent calls 1.35 s on one worker (240 ms with this lock;
+        # docs/benchmarks.md). PostgreSQL takes concurrent inserts: no lock there.
+        self._lock: AbstractContextManager[Any] = (
+            threading.Lock() if store.engine.dialect.name == "sqlite" else nullcontext())
 
     def check_and_remember(self, iss: str, jti: str, exp: float, now: float) -> bool:
         """True (and remembered) if this ``jti`` is new for ``iss``; False if a replay.
@@ -56,7 +64,7 @@ class StoreReplayCache:
             set_={"expires_at": insert.excluded.expires_at},
             where=table.c.expires_at < cutoff).returning(table.c.jti)
         try:
-            with self.store.engine.begin() as connection:
+            with self._lock, self.store.engine.begin() as connection:
                 if now >= self._next_prune:
                     connection.execute(delete(table).where(table.c.expires_at < cutoff))
                     self._next_prune = now + PRUNE_EVERY_SECONDS
