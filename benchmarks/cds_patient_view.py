@@ -221,6 +221,9 @@ def _observation_searches(observations: list[dict[str, Any]],
 
 # --- the server -----------------------------------------------------------------------------
 
+# ``--database-url``: the servers' store (e.g. PostgreSQL); None: each server's own SQLite file.
+DATABASE_URL: str | None = None
+
 def start(data_dir: str, workers: int,
           src: str | None = None) -> tuple[subprocess.Popen[bytes], int]:
     """``clotwatch serve --workers N`` on a free port, with this run's data dir and trust
@@ -230,6 +233,8 @@ def start(data_dir: str, workers: int,
                if not k.startswith("CLOTWATCH_") and k != "DATABASE_URL"}
         if src:
             env["PYTHONPATH"] = src
+        if DATABASE_URL:
+            env["DATABASE_URL"] = DATABASE_URL
         env.update(CLOTWATCH_DATA_DIR=data_dir, CLOTWATCH_PORT=str(port),
                    CLOTWATCH_CDS_TRUST_FILE=str(Path(data_dir) / "trust.json"),
                    CLOTWATCH_CDS_BASE_URL=f"http://127.0.0.1:{port}",
@@ -479,8 +484,13 @@ def main() -> None:
                         help="also run each server from this checkout's src (before a change)")
     parser.add_argument("--notes", choices=("same", "new"),
                         help="a 3 KB note in the prefetch: the same on every call, or a new one")
+    parser.add_argument("--database-url", metavar="URL",
+                        help="the servers' store, e.g. postgresql://postgres@127.0.0.1/bench "
+                        "(an empty database; default: a SQLite file per server)")
     parser.add_argument("--json", action="store_true", help="print JSON only")
     args = parser.parse_args()
+    global DATABASE_URL
+    DATABASE_URL = args.database_url
     result = run(args.requests, args.seconds, args.rounds, not args.ignore_count,
                  max(1, args.concurrency), tuple(max(1, w) for w in args.workers),
                  args.baseline_src, args.notes)
