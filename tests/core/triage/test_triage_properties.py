@@ -9,8 +9,10 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from clotwatch.core.triage import KEYS, emergency_stop, evaluate, rank
+from clotwatch.core.triage import KEYS, SCREENS, emergency_stop, evaluate, rank
 from clotwatch.triage import assess
+
+SCREEN_PHASE = {screen.id: screen.phase for screen in SCREENS}
 
 SCHEMA = json.loads((Path(__file__).resolve().parent / "triage-input.schema.json")
                     .read_text(encoding="utf-8"))
@@ -140,16 +142,24 @@ def test_any_walk_through_the_questionnaire_ends_never_repeats_and_asks_warnings
 
     answers: dict[str, Any] = {}
     asked: list[str] = []
+    before_last: dict[str, Any] = {}
     while (screen := next_question(answers)) is not None:
         keys = [k for k in screen.keys if k not in answers]
         assert keys and screen.id not in asked
         asked.append(screen.id)
+        before_last = dict(answers)
         for k in keys:
             answers[k] = data.draw(_value(k))
         assert len(asked) <= len(SCREENS)
     if emergency_stop(answers):
-        # Stopped at the warning signs or right after the leg side (a racing heart).
-        assert asked[-1] in ("warning_signs", "leg_side")
+        # Stopped at the screen that made it an emergency: the warning signs, or, for a racing
+        # heart (an emergency with leg symptoms, urgent without), the leg screen that showed a
+        # leg symptom -- the leg side, or a leg finding when the side left the legs open (e.g.
+        # "no leg in particular", then leg pain: hypothesis found that walk).
+        assert not emergency_stop(before_last)
+        if asked[-1] != "warning_signs":
+            assert answers.get("fast_heartbeat") is True
+            assert SCREEN_PHASE[asked[-1]] == "leg"
     assert asked[0] == "warning_signs"
 
 
