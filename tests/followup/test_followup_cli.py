@@ -66,11 +66,12 @@ def test_set_escalation_windows(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["admin", "set-escalation", "--clinic", "1", "--emergency-minutes",
                  "default"]) == 0
     assert "after 15 min, same-day alerts after 120 min" in capsys.readouterr().out
-    for args, field in ((["--emergency-minutes", "61"], "escalate_emergency_minutes"),
-                        (["--same-day-minutes", "29"], "escalate_urgent_minutes"),
-                        (["--same-day-minutes", "soon"], "escalate_urgent_minutes"),
+    # Errors name the flag the person typed, not the service's column.
+    for args, field in ((["--emergency-minutes", "61"], "--emergency-minutes"),
+                        (["--same-day-minutes", "29"], "--same-day-minutes"),
+                        (["--same-day-minutes", "soon"], "--same-day-minutes"),
                         (["--emergency-minutes", "60", "--same-day-minutes", "45"],
-                         "escalate_urgent_minutes")):
+                         "--same-day-minutes")):
         assert main(["admin", "set-escalation", "--clinic", "1", *args]) == 2
         assert f"error: {field}:" in capsys.readouterr().err
     assert main(["admin", "set-escalation", "--clinic", "9", "--emergency-minutes", "5"]) == 2

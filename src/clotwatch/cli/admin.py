@@ -180,6 +180,10 @@ def _create_token(args: argparse.Namespace) -> int:
     return 0
 
 
+_ESCALATION_FLAGS = {"escalate_emergency_minutes": "--emergency-minutes",
+                     "escalate_urgent_minutes": "--same-day-minutes"}
+
+
 def _minutes(field: str, text: str | None, current: int | None) -> int | None:
     from clotwatch.errors import InputError
 
@@ -206,9 +210,17 @@ def _set_escalation(args: argparse.Namespace) -> int:
         if clinic is None:
             raise InputError("clinic", f"no clinic {args.clinic}")
         current = (clinic.escalate_emergency_minutes, clinic.escalate_urgent_minutes)
-    emergency = _minutes("escalate_emergency_minutes", args.emergency_minutes, current[0])
-    urgent = _minutes("escalate_urgent_minutes", args.same_day_minutes, current[1])
-    followup.set_escalation_windows_by_operator(store, args.clinic, emergency, urgent, _now())
+    emergency = _minutes("--emergency-minutes", args.emergency_minutes, current[0])
+    urgent = _minutes("--same-day-minutes", args.same_day_minutes, current[1])
+    try:
+        followup.set_escalation_windows_by_operator(store, args.clinic, emergency, urgent,
+                                                    _now())
+    except InputError as exc:
+        # The service names its columns; at the command line the person typed the flags.
+        flag = _ESCALATION_FLAGS.get(exc.field or "")
+        if flag is None:
+            raise
+        raise InputError(flag, exc.reason.replace("leave it empty", "give 'default'")) from None
     windows = acknowledge_windows(emergency, urgent)
     print(f"clinic {args.clinic}: emergency alerts escalate after "
           f"{windows['emergency'].total_seconds() / 60:g} min, same-day alerts after "
