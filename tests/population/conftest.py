@@ -13,9 +13,19 @@ SOF_TESTS = next((p / SOF_RELATIVE for p in REPO.parents if (p / SOF_RELATIVE).i
                  REPO.parent / SOF_RELATIVE)
 
 
+SHARED_FOUND = any((p / "shared").is_dir() for p in REPO.parents)
+
+
 @pytest.fixture(scope="session")
 def sof_tests() -> Path:
-    """The official SQL on FHIR v2 suite, beside the clone in ../shared."""
+    """The official SQL on FHIR v2 suite, beside the clone in ../shared.
+
+    A clone with no shared/ beside it at all (e.g. in a temporary folder) skips the suite, as
+    the MedCalc-Bench tests do; where shared/ is there (CI puts it beside the clone) a missing
+    suite fails, so a broken layout can never pass for a run of the suite."""
     if not SOF_TESTS.is_dir():
+        if not SHARED_FOUND:
+            pytest.skip(f"the project's shared/ material is not beside this clone "
+                        f"(looked for {SOF_TESTS}); CI places it there")
         pytest.fail(f"the SQL on FHIR suite is missing: {SOF_TESTS}")
     return SOF_TESTS
