@@ -108,14 +108,20 @@ def _with_model(res: NoteResult, as_json: bool) -> int:
     from clotwatch.config import load_settings
     from clotwatch.core.errors import InputError
     from clotwatch.errors import ConfigError
-    from clotwatch.notes.llm import ModelConfig, with_model
+    from clotwatch.notes.llm import ModelConfig
+    from clotwatch.service.notes_audit import ask_audited
 
     try:
-        config = ModelConfig.from_settings(load_settings())
+        settings = load_settings()
+        config = ModelConfig.from_settings(settings)
         config.check_address()
     except (InputError, ConfigError) as exc:
         fail(str(exc))
-    outcome = with_model(res, config)
+    store, where = _audit_store(settings)
+    outcome = ask_audited(store, res, config, surface="cli", now=_now, who=_who())
+    if outcome.asked:
+        print(f"audit: the note sent to the model is recorded (its hash and length, not its "
+              f"text) in the audit log of {where}", file=sys.stderr)
     if as_json:
         dump_json(outcome.to_dict())
         return 0
@@ -128,6 +134,47 @@ def _with_model(res: NoteResult, as_json: bool) -> int:
     for r in outcome.refused:
         print(f"model: refused {r.input}: {r.reason}", file=sys.stderr)
     return 0
+
+
+def _audit_store(settings: Any) -> tuple[Any, str]:
+    """The store whose audit log records the call -- the one ``clotwatch serve`` and
+    ``clotwatch admin`` use (CLOTWATCH_DATABASE_URL, or the SQLite file in the data
+    directory), migrated as ``clotwatch admin`` does -- and its address without a password.
+    Opened before the note is sent: a call that cannot be audited is not made."""
+    from sqlalchemy import text
+    from sqlalchemy.engine import make_url
+
+    from clotwatch.store import open_store, upgrade
+
+    if not settings.database_url:
+        settings.ensure_data_dir()
+    url = settings.effective_database_url
+    where = make_url(url).render_as_string(hide_password=True)
+    try:
+        upgrade(url)
+        store = open_store(url)
+        with store.session() as session:
+            session.execute(text("SELECT 1 FROM audit_log LIMIT 1"))
+    except Exception as exc:  # whatever the cause, the note is not sent
+        fail(f"CLOTWATCH_DATABASE_URL: the audit log at {where} cannot be written "
+             f"({type(exc).__name__}); the note is not sent to the model without it")
+    return store, where
+
+
+def _who() -> str:
+    import getpass
+
+    try:
+        user = getpass.getuser()
+    except (OSError, KeyError):
+        user = "unknown user"
+    return f"{user} (command line)"
+
+
+def _now() -> Any:
+    from datetime import UTC, datetime
+
+    return datetime.now(UTC)
 
 
 def show(res: NoteResult) -> None:
