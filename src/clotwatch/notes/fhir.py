@@ -289,8 +289,8 @@ def fill_from_notes(data: Any, derivation: Any, scored: list[Any]) -> list[Any]:
                 continue
             reason = f"from the notes {said}"
             if unread:
-                reason += (f"; it raises the result, so it is used though the coded record "
-                           f"was not: {'; '.join(unread)}")
+                reason += ("; it does not lower the result, so it is used though the coded "
+                           f"record was not: {'; '.join(unread)}")
             answers[src.input] = ev.value
             inputs.append(InputSource(src.input, ev.value, "notes", reason, (ref,)))
         result = evaluate(inst, {i.input: i.value for i in inputs})
