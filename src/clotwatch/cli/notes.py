@@ -21,7 +21,9 @@ Every answer points at the words it came from (sentence and character span) with
 present, negated, historical, hypothetical, family or uncertain. A denied, past, hypothetical
 or relative's finding is never read as present; an input the note does not answer stays
 missing with the reason, and the score is then a range. Offline: nothing leaves the machine
-(with --model, the note goes to the configured local model; see docs/notes.md).
+(with --model, the note goes to the configured local model, and each call is recorded,
+by the note's hash and length, in the audit log of the configured database; see
+docs/notes.md).
 Instruments: wells-dvt, wells-pe, perc, geneva-revised, caprini-2005, padua, has-bled.
 """
 
