@@ -119,12 +119,19 @@ def test_a_failed_call_is_recorded_too(tmp_path: Path, monkeypatch: pytest.Monke
     assert "; failed, no answer used; " in row.what and DIGEST in row.what
 
 
+@pytest.mark.parametrize("database", ["missing folder", "read-only"])
 def test_no_note_is_sent_when_its_call_cannot_be_audited(
-        fake: FakeModel, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        database: str, fake: FakeModel, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str]) -> None:
+    from clotwatch.store import upgrade
+
     note = _cli(fake, tmp_path, monkeypatch)
-    monkeypatch.setenv("CLOTWATCH_DATABASE_URL",
-                       f"sqlite:///{tmp_path / 'no such folder' / 'x.sqlite3'}")
+    if database == "read-only":  # migrated, readable, but refuses every write
+        upgrade(f"sqlite:///{tmp_path / 'ro.sqlite3'}")
+        url = f"sqlite:///file:{tmp_path / 'ro.sqlite3'}?mode=ro&uri=true"
+    else:
+        url = f"sqlite:///{tmp_path / 'no such folder' / 'x.sqlite3'}"
+    monkeypatch.setenv("CLOTWATCH_DATABASE_URL", url)
     with pytest.raises(SystemExit) as exc:
         main(["notes", "extract", str(note), "--instrument", "wells-dvt", "--model"])
     assert exc.value.code == 2

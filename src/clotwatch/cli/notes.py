@@ -109,7 +109,7 @@ def _with_model(res: NoteResult, as_json: bool) -> int:
     """The rules' result completed by the configured model (never without checking)."""
     from clotwatch.config import load_settings
     from clotwatch.core.errors import InputError
-    from clotwatch.errors import ConfigError
+    from clotwatch.errors import ConfigError, StoreError
     from clotwatch.notes.llm import ModelConfig
     from clotwatch.service.notes_audit import ask_audited
 
@@ -120,7 +120,11 @@ def _with_model(res: NoteResult, as_json: bool) -> int:
     except (InputError, ConfigError) as exc:
         fail(str(exc))
     store, where = _audit_store(settings)
-    outcome = ask_audited(store, res, config, surface="cli", now=_now, who=_who())
+    try:
+        outcome = ask_audited(store, res, config, surface="cli", now=_now, who=_who())
+    except StoreError as exc:
+        fail(f"CLOTWATCH_DATABASE_URL: the note was sent to the model but its audit row "
+             f"could not be written to {where} ({exc})")
     if outcome.asked:
         print(f"audit: the note sent to the model is recorded (its hash and length, not its "
               f"text) in the audit log of {where}", file=sys.stderr)
@@ -143,10 +147,11 @@ def _audit_store(settings: Any) -> tuple[Any, str]:
     ``clotwatch admin`` use (CLOTWATCH_DATABASE_URL, or the SQLite file in the data
     directory), migrated as ``clotwatch admin`` does -- and its address without a password.
     Opened before the note is sent: a call that cannot be audited is not made."""
-    from sqlalchemy import text
+    from sqlalchemy import insert
     from sqlalchemy.engine import make_url
 
     from clotwatch.store import open_store, upgrade
+    from clotwatch.store.followup_models import AuditEntry
 
     if not settings.database_url:
         settings.ensure_data_dir()
@@ -155,8 +160,10 @@ def _audit_store(settings: Any) -> tuple[Any, str]:
     try:
         upgrade(url)
         store = open_store(url)
-        with store.session() as session:
-            session.execute(text("SELECT 1 FROM audit_log LIMIT 1"))
+        with store.sessions() as session:  # a row written and rolled back: it can write
+            session.execute(insert(AuditEntry).values(
+                at=_now(), actor_label="check", action="check", what="check"))
+            session.rollback()
     except Exception as exc:  # whatever the cause, the note is not sent
         fail(f"CLOTWATCH_DATABASE_URL: the audit log at {where} cannot be written "
              f"({type(exc).__name__}); the note is not sent to the model without it")
