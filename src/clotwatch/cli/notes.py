@@ -21,7 +21,9 @@ Every answer points at the words it came from (sentence and character span) with
 present, negated, historical, hypothetical, family or uncertain. A denied, past, hypothetical
 or relative's finding is never read as present; an input the note does not answer stays
 missing with the reason, and the score is then a range. Offline: nothing leaves the machine
-(with --model, the note goes to the configured local model; see docs/notes.md).
+(with --model, the note goes to the configured local model, and each call is recorded,
+by the note's hash and length, in the audit log of the configured database; see
+docs/notes.md).
 Instruments: wells-dvt, wells-pe, perc, geneva-revised, caprini-2005, padua, has-bled.
 """
 
@@ -107,15 +109,25 @@ def _with_model(res: NoteResult, as_json: bool) -> int:
     """The rules' result completed by the configured model (never without checking)."""
     from clotwatch.config import load_settings
     from clotwatch.core.errors import InputError
-    from clotwatch.errors import ConfigError
-    from clotwatch.notes.llm import ModelConfig, with_model
+    from clotwatch.errors import ConfigError, StoreError
+    from clotwatch.notes.llm import ModelConfig
+    from clotwatch.service.notes_audit import ask_audited
 
     try:
-        config = ModelConfig.from_settings(load_settings())
+        settings = load_settings()
+        config = ModelConfig.from_settings(settings)
         config.check_address()
     except (InputError, ConfigError) as exc:
         fail(str(exc))
-    outcome = with_model(res, config)
+    store, where = _audit_store(settings)
+    try:
+        outcome = ask_audited(store, res, config, surface="cli", now=_now, who=_who())
+    except StoreError as exc:
+        fail(f"CLOTWATCH_DATABASE_URL: the note was sent to the model but its audit row "
+             f"could not be written to {where} ({exc})")
+    if outcome.asked:
+        print(f"audit: the note sent to the model is recorded (its hash and length, not its "
+              f"text) in the audit log of {where}", file=sys.stderr)
     if as_json:
         dump_json(outcome.to_dict())
         return 0
@@ -128,6 +140,50 @@ def _with_model(res: NoteResult, as_json: bool) -> int:
     for r in outcome.refused:
         print(f"model: refused {r.input}: {r.reason}", file=sys.stderr)
     return 0
+
+
+def _audit_store(settings: Any) -> tuple[Any, str]:
+    """The store whose audit log records the call -- the one ``clotwatch serve`` and
+    ``clotwatch admin`` use (CLOTWATCH_DATABASE_URL, or the SQLite file in the data
+    directory), migrated as ``clotwatch admin`` does -- and its address without a password.
+    Opened before the note is sent: a call that cannot be audited is not made."""
+    from sqlalchemy import insert
+    from sqlalchemy.engine import make_url
+
+    from clotwatch.store import open_store, upgrade
+    from clotwatch.store.followup_models import AuditEntry
+
+    if not settings.database_url:
+        settings.ensure_data_dir()
+    url = settings.effective_database_url
+    where = make_url(url).render_as_string(hide_password=True)
+    try:
+        upgrade(url)
+        store = open_store(url)
+        with store.sessions() as session:  # a row written and rolled back: it can write
+            session.execute(insert(AuditEntry).values(
+                at=_now(), actor_label="check", action="check", what="check"))
+            session.rollback()
+    except Exception as exc:  # whatever the cause, the note is not sent
+        fail(f"CLOTWATCH_DATABASE_URL: the audit log at {where} cannot be written "
+             f"({type(exc).__name__}); the note is not sent to the model without it")
+    return store, where
+
+
+def _who() -> str:
+    import getpass
+
+    try:
+        user = getpass.getuser()
+    except (OSError, KeyError):
+        user = "unknown user"
+    return f"{user} (command line)"
+
+
+def _now() -> Any:
+    from datetime import UTC, datetime
+
+    return datetime.now(UTC)
 
 
 def show(res: NoteResult) -> None:

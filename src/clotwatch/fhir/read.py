@@ -116,6 +116,7 @@ def derive(
         why = unused_reason(_ref(patient), patient_modifiers)
         for concept in ("age", "sex"):
             _set(d, concept, None, f"{why}, so this is not known", [_ref(patient)])
+            d.unread[concept] = (why,)
     meds = by_type["MedicationRequest"] + by_type["MedicationStatement"]
     # Which resource types could answer which items: the items each finding family sets.
     families: dict[str, set[str]] = {"observation": set(), "condition": set(),
@@ -197,6 +198,7 @@ def _not_used(d: Derivation, concept: str, reasons: list[str]) -> None:
         _set(d, concept, f.value, f"{f.reason}; not used: {_shown(reasons)}", f.sources)
         return
     refs = tuple(why.split(" ", 1)[0] for why in reasons)
+    d.unread[concept] = tuple(reasons)
     _set(d, concept, None, f"{_shown(reasons)}, so this is not known; of the rest: "
          f"{f.reason}", f.sources + tuple(r for r in refs if r not in f.sources))
 

@@ -43,6 +43,10 @@ class Derivation:
     now: datetime
     findings: dict[str, Finding]
     notes: list[str] = field(default_factory=list)
+    # Findings left unknown because the resources that could answer them carry a modifier
+    # extension clotwatch does not understand (``clotwatch.fhir.modifiers``): concept -> why.
+    # A note may not lower such an item (``clotwatch.notes.fhir``): unknown is never "no".
+    unread: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def value(self, concept: str) -> Any:
         """The value of a finding (None when unknown or not derived)."""

@@ -13,6 +13,11 @@ resources ``entered-in-error`` are skipped.
 :func:`fill_from_notes` gives each instrument input that the coded record left unknown the
 note's answer, marked "from the notes" with the quote and the resource it came from. Coded
 data wins: an input the record answers is never changed by a note.
+
+Modifier extensions (FHIR R4 Extensibility, ``clotwatch.fhir.modifiers``): a note resource
+carrying one is not read (named in the notes of the result), and where an item is unknown
+because the coded resources that could answer it carry one (``Derivation.unread``), a note
+may raise it but never lower it -- unknown is never read as "no" (docs/fhir.md).
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from clotwatch.core.instruments import evaluate
+from clotwatch.fhir.modifiers import not_understood, unused_reason
 from clotwatch.notes.pipeline import MAX_NOTE_CHARS, SUPPORTED
 from clotwatch.notes.rules import load_rules
 
@@ -181,6 +187,10 @@ def read_notes(data: Any, patient_id: str) -> Notes:
         if status in _SKIP_STATUS:
             continue
         ref = f"{r.get('resourceType')}/{r.get('id', '')}"
+        modifiers = not_understood(r)
+        if modifiers:  # FHIR R4 Extensibility: not safe to read (clotwatch.fhir.modifiers)
+            skipped.append(unused_reason(ref, modifiers))
+            continue
         for text in _texts(r, skipped):
             if size + len(text) > MAX_NOTE_CHARS:
                 skipped.append(f"{ref}: notes beyond {MAX_NOTE_CHARS} characters are not read")
@@ -240,6 +250,7 @@ def fill_from_notes(data: Any, derivation: Any, scored: list[Any]) -> list[Any]:
     if not notes.text.strip():
         return scored
     rules = load_rules()
+    unread_by: Mapping[str, tuple[str, ...]] = getattr(derivation, "unread", None) or {}
     digest = hashlib.sha256(notes.text.encode("utf-8", "surrogatepass")).hexdigest()
     document: Any = None
     out = []
@@ -257,6 +268,7 @@ def fill_from_notes(data: Any, derivation: Any, scored: list[Any]) -> list[Any]:
             _remember_extraction(key, ex)
         evidence = {e.input: e for e in ex.evidence}
         inputs = []
+        answers = {i.input: i.value for i in s.inputs}
         for src in s.inputs:
             ev = evidence.get(src.input)
             if src.value is not None or ev is None:
@@ -264,12 +276,40 @@ def fill_from_notes(data: Any, derivation: Any, scored: list[Any]) -> list[Any]:
                 continue
             ref = notes.source_at(ev.start)
             words = notes.text[ev.start : ev.end]
-            reason = (f'from the notes ({ev.status}): "{_quote(words)}" in '
-                      f'"{_quote(ev.text)}"')
+            said = f'({ev.status}): "{_quote(words)}" in "{_quote(ev.text)}"'
+            unread = unread_by.get(src.concept or "")
+            if unread and _lowers(inst, answers, src.input, ev.value):
+                # The record's answer could not be read (a modifier extension): a note may
+                # raise the item but never lower it -- unknown is never read as "no".
+                reason = (f"{src.reason}; the notes' answer {_shown(ev.value)} {said} is "
+                          "not used: it would lower the result in place of a record that "
+                          "could not be read")
+                inputs.append(InputSource(src.input, None, src.concept, reason,
+                                          src.sources + (ref,)))
+                continue
+            reason = f"from the notes {said}"
+            if unread:
+                reason += ("; it does not lower the result, so it is used though the coded "
+                           f"record was not: {'; '.join(unread)}")
+            answers[src.input] = ev.value
             inputs.append(InputSource(src.input, ev.value, "notes", reason, (ref,)))
         result = evaluate(inst, {i.input: i.value for i in inputs})
         out.append(Scored(result, tuple(inputs)))
     return out
+
+
+def _lowers(inst: Any, answers: Mapping[str, Any], input_id: str, value: Any) -> bool:
+    """Whether answering ``input_id`` with ``value`` lowers the highest result the other
+    answers still allow (the top of the instrument's range): a "no" for an item that adds
+    points, a lower number, an option worth less than the most the item could give."""
+    open_high = evaluate(inst, {**answers, input_id: None}).total_range[1]
+    return bool(evaluate(inst, {**answers, input_id: value}).total_range[1] < open_high)
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return f"{value:g}" if isinstance(value, float) else str(value)
 
 
 def fill_cds(gathered: Any, derivation: Any, scored: list[Any]) -> list[Any]:

@@ -11,7 +11,9 @@ quoted words must be in the note where it says, ConText must not contradict the 
 denied, past-only, hypothetical, relative's or uncertain finding is refused) and a "no" needs
 words that deny it. Refused claims are reported with the reason; a model answer never
 overwrites the rules'. Because the note is sent to the endpoint, only a loopback address is
-allowed unless ``CLOTWATCH_NOTES_LLM_ALLOW_REMOTE`` is set. Nothing of the note is logged.
+allowed unless ``CLOTWATCH_NOTES_LLM_ALLOW_REMOTE`` is set. Nothing of the note is logged;
+the callers record each call in the audit log by the note's hash and length
+(``clotwatch.service.notes_audit``).
 """
 
 from __future__ import annotations

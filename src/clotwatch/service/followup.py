@@ -52,9 +52,13 @@ class NotFound(MissingDataError):
 # --- helpers --------------------------------------------------------------------------------
 
 def audit(session: Session, actor: Principal | None, patient_id: int | None, action: str,
-          what: str, now: datetime) -> None:
-    """Record who read or changed whose data (``what`` names the resource, never its content)."""
-    label = f"{actor.name} <{actor.email}>" if actor else "clotwatch"
+          what: str, now: datetime, *, label: str | None = None) -> None:
+    """Record who read or changed whose data (``what`` names the resource, never its content).
+    ``label`` names an actor without an account (the command line's user, an anonymous web
+    visitor); otherwise the actor, or "clotwatch" for the service itself."""
+    if actor is not None:
+        label = f"{actor.name} <{actor.email}>"
+    label = label or "clotwatch"
     session.add(AuditEntry(at=now, actor_id=actor.user_id if actor else None,
                            actor_label=label[:200], patient_id=patient_id, action=action,
                            what=what[:200]))

@@ -4,7 +4,8 @@ words it came from, for the clinician to confirm before calculating.
 One route, ``POST /{lang}/calculators/{id}/note``; it renders the ordinary calculator page
 (``calculator.html``) with the values filled and ``note_evidence`` for the partials
 ``_note_box.html`` and ``_note_evidence.html``. Nothing is calculated or saved here: the
-clinician reviews the answers and presses Calculate. The note is not stored or logged.
+clinician reviews the answers and presses Calculate. The note is not stored or logged; a note
+sent to the local language model is recorded in the audit log by its hash and length only.
 """
 
 from __future__ import annotations
@@ -91,15 +92,28 @@ async def from_note(request: Request, lang: str, instrument_id: str) -> Response
 
 async def _ask_model(request: Request, res: Any) -> Any:
     """The rules' result completed by the configured local model, every claim checked
-    against the note (clotwatch.notes.llm). InputError when no model is configured or its
-    address is not this machine; the adapter is imported only here (off by default)."""
+    against the note (clotwatch.notes.llm), the call recorded in the audit log
+    (clotwatch.service.notes_audit: who, when, a hash and the length of the note, never its
+    text). InputError when no model is configured or its address is not this machine; the
+    adapter is imported only here (off by default)."""
     from starlette.concurrency import run_in_threadpool
 
-    from clotwatch.notes.llm import ModelConfig, with_model
+    from clotwatch.notes.llm import ModelConfig
+    from clotwatch.service.notes_audit import ask_audited
 
     config = ModelConfig.from_settings(request.app.state.settings)
     config.check_address()
-    return await run_in_threadpool(with_model, res, config)
+
+    def ask() -> Any:
+        from clotwatch.web.followup import _session_principal
+
+        found = _session_principal(request)
+        return ask_audited(request.app.state.store, res, config, surface="web",
+                           now=request.app.state.clock,
+                           actor=found[0] if found is not None else None,
+                           who="anonymous web visitor")
+
+    return await run_in_threadpool(ask)
 
 
 def model_view(outcome: Any) -> dict[str, Any]:
