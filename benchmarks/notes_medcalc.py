@@ -474,7 +474,7 @@ def _published_section(results: list[RowResult]) -> list[str]:
         c, nc = _exact(rows, "corrected")
         pct = 100 * c / nc if nc else 0.0
         side = "above" if pct > BEST_BY_CATEGORY_PCT[cat] else "below"
-        verdict.append(f"{cat} {pct:.0f}% on the corrected labels, {side} "
+        verdict.append(f"{cat} {pct:.1f}% ({c}/{nc}) on the corrected labels, {side} "
                        f"{BEST_BY_CATEGORY_PCT[cat]}%")
     out += [
         "",

@@ -231,3 +231,21 @@ def test_hasbled_repeatedly_high_readings(note: str, expected: bool | None) -> N
 )
 def test_caprini_presenting_after_an_event(note: str, expected: bool | None) -> None:
     assert _read(note, "caprini-2005")["inputs"].get("multiple_trauma") is expected
+
+
+# --- A later presentation is the encounter the note ends in ----------------------------------
+
+@pytest.mark.parametrize(
+    ("note", "expected"),
+    [
+        ("First visit: HR 72, afebrile. Discharged on antibiotics. Three weeks later, the "
+         "patient presented with chest pain; heart rate 118.", 118.0),
+        ("HR 80 at clinic. She returned to the ED two days later with dyspnoea, pulse 124.",
+         124.0),
+        ("He was readmitted with fever. Heart rate was 104 on arrival.", 104.0),
+        ("HR 96 on arrival. Three weeks later, the patient presented for review.", 96.0),
+        ("HR 110 on arrival, then 84 after fluids.", 110.0),  # one presentation: the first
+    ],
+)
+def test_numbers_of_the_last_presentation_come_first(note: str, expected: float) -> None:
+    assert _read(note, "wells-pe")["inputs"]["heart_rate"] == expected

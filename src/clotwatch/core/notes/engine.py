@@ -266,6 +266,16 @@ _PRESENTING = re.compile(
     re.IGNORECASE,
 )
 PRESENTING_WORDS = 8
+# A later presentation told after an earlier one ("1 month later, the patient presented with",
+# "she returned to the ED", "he was readmitted"): the note ends in that encounter, so its
+# numbers (heart rate, SpO2, ...) come before the first episode's (docs/notes.md).
+_REPRESENTED = re.compile(
+    r"\b(?:later|subsequently|thereafter)\b,?\s+(?:the patient|he|she|they)\s+(?:\w+\s+)?"
+    r"(?:presented|returned|came back|re-?presented|was re-?admitted)"
+    r"|\b(?:was|were) re-?admitted\b|\bre-?presented\b"
+    r"|\breturned to (?:the |our )?(?:hospital|emergency|ED|ER|clinic)",
+    re.IGNORECASE,
+)
 _WORDS = re.compile(r"[A-Za-z0-9]+")
 
 
@@ -415,6 +425,14 @@ class Document:
             found = measurements(self.text, (kind,), self.lower)
             self._measures[kind] = found
         return found
+
+    def current_first(self, found: list[Measurement]) -> list[Measurement]:
+        """``found`` with the numbers of the note's last presentation first, when the note
+        tells a later one (``_REPRESENTED``); otherwise in the note's order."""
+        at = max((m.start() for m in _REPRESENTED.finditer(self.text)), default=None)
+        if at is None:
+            return found
+        return [m for m in found if m.start >= at] + [m for m in found if m.start < at]
 
 
 def _quote(text: str, limit: int = 120) -> str:
@@ -653,7 +671,7 @@ class _Reader:
 
     def _measure(self) -> tuple[Any, Evidence | None]:
         rule, inp = self.rule, self.inp
-        for ms in self.note.measures(rule.measure or ""):
+        for ms in self.note.current_first(self.note.measures(rule.measure or "")):
             if ms.value is None:
                 self.why_not.append(f"{ms.text!r}: {ms.qualifier}")
                 continue
