@@ -26,8 +26,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Literal
 
-from clotwatch.core.notes.prefilter import starts
-
 Direction = Literal["forward", "backward", "bidirectional", "terminate", "pseudo", "exception"]
 # "planned" is ConText's hypothetical narrowed to a future event the note says is arranged
 # ("scheduled for knee surgery"): its status is "hypothetical", and an instrument that scores
@@ -74,32 +72,24 @@ class ContextRules:
     """The cues of one language, compiled once."""
 
     cues: tuple[Cue, ...]
-    _compiled: tuple[tuple[Cue, re.Pattern[str], frozenset[str] | None], ...] = field(
+    _compiled: tuple[tuple[Cue, re.Pattern[str]], ...] = field(
         init=False, repr=False, compare=False
     )
 
     def __post_init__(self) -> None:
-        # With each cue, the lower-case strings every match of it starts with (or None when
-        # they cannot be known): a sentence holding none of them is not searched with it
-        # (core.notes.prefilter; it only skips work, tests/notes/test_prefilter.py).
         compiled = tuple(
-            (c, re.compile(rf"(?<![\w/])(?:{c.pattern})(?![\w/])", re.IGNORECASE),
-             starts(c.pattern, ignorecase=True, n=3))
+            (c, re.compile(rf"(?<![\w/])(?:{c.pattern})(?![\w/])", re.IGNORECASE))
             for c in self.cues
         )
         object.__setattr__(self, "_compiled", compiled)
 
-    def hits(self, text: str, *, prefilter: bool = True) -> list[_Hit]:
+    def hits(self, text: str) -> list[_Hit]:
         """Cues found in ``text``; where two overlap the longer wins, pseudo first. Two
         non-pseudo cues on exactly the same words are both kept: a phrase listed as a forward
         and as a backward trigger ("years ago") works in both directions."""
-        lower = text.lower()
-        if len(lower) != len(text):
-            prefilter = False
         found = [
             _Hit(cue, m.start(), m.end())
-            for cue, rx, first in self._compiled
-            if not prefilter or first is None or any(p in lower for p in first)
+            for cue, rx in self._compiled
             for m in rx.finditer(text)
             if m.end() > m.start()
         ]

@@ -312,6 +312,7 @@ class Document:
         self._hits: dict[int, Any] = {}
         self._mentions: dict[str, list[_Mention]] = {}
         self._measures: dict[str, list[Measurement]] = {}
+        self._episode: int | None = None  # where the last presentation starts (-1: none)
 
     def sentence_at(self, pos: int) -> Sentence | None:
         lo, hi = 0, len(self._starts)
@@ -429,8 +430,11 @@ class Document:
     def current_first(self, found: list[Measurement]) -> list[Measurement]:
         """``found`` with the numbers of the note's last presentation first, when the note
         tells a later one (``_REPRESENTED``); otherwise in the note's order."""
-        at = max((m.start() for m in _REPRESENTED.finditer(self.text)), default=None)
-        if at is None:
+        if self._episode is None:
+            self._episode = max((m.start() for m in _REPRESENTED.finditer(self.text)),
+                                default=-1)
+        at = self._episode
+        if at < 0:
             return found
         return [m for m in found if m.start >= at] + [m for m in found if m.start < at]
 
