@@ -77,3 +77,4 @@ def test_skipped_concepts_never_match_random_text(words: list[str]) -> None:
     for cid in rules.concepts:
         if _skipped(text, cid):
             assert rules.pattern(cid).search(text) is None, (cid, text)
+

@@ -27,7 +27,10 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 Direction = Literal["forward", "backward", "bidirectional", "terminate", "pseudo", "exception"]
-CATEGORIES = ("negated", "historical", "hypothetical", "family", "uncertain")
+# "planned" is ConText's hypothetical narrowed to a future event the note says is arranged
+# ("scheduled for knee surgery"): its status is "hypothetical", and an instrument that scores
+# the planned event (Caprini's type of surgery) can accept it by name (docs/notes.md).
+CATEGORIES = ("negated", "historical", "hypothetical", "planned", "family", "uncertain")
 _WORD = re.compile(r"[\w/]+(?:['\-][\w/]+)*")
 
 
@@ -163,7 +166,12 @@ def modifiers(
         if h.start < target_end and h.end > target_start and not (before or after):
             continue
         kept: tuple[str, ...] = ()
-        if cue.direction in ("forward", "bidirectional") and (
+        if before and after and cue.direction in ("forward", "bidirectional"):
+            # The finding lies inside a cue's words, between its first and last word ("the
+            # differential by the team, aside from infection, also included ...", "concern
+            # that DVT could ..."): it is in the cue's scope.
+            kept = cue.categories
+        elif cue.direction in ("forward", "bidirectional") and (
             h.end <= target_start or (before and h.end < target_end)
         ):
             gap = sentence[h.end : target_start] if h.end <= target_start else ""
@@ -187,8 +195,11 @@ def modifiers(
 
 
 def status(categories: Iterable[str]) -> str:
-    """One status for a set of categories: negated first, then family, hypothetical, ..."""
+    """One status for a set of categories: negated first, then family, hypothetical (or
+    planned), uncertain, historical; else present."""
     cats = set(categories)
+    if "planned" in cats:
+        cats.add("hypothetical")
     for c in ("negated", "family", "hypothetical", "uncertain", "historical"):
         if c in cats:
             return c

@@ -33,6 +33,10 @@ from clotwatch.core.notes.prefilter import starts
 from clotwatch.core.notes.text import Section, Sentence, sentences
 
 STATUSES = ("present", "negated", "historical", "hypothetical", "family", "uncertain")
+# What a rule may accept besides a status: "planned", a hypothetical mention whose only doubt is
+# that the event is arranged for the future (Caprini scores the operation being planned).
+ACCEPT_EXTRA = ("planned",)
+_NOT_PLANNED_ONLY = frozenset({"negated", "family", "hypothetical", "uncertain"})
 HISTORICAL_DAYS = 14  # Harkema 2009: "historical" is more than two weeks before the encounter
 THRESHOLD_KEYS = ("at_least", "above", "below", "at_most")
 
@@ -109,6 +113,13 @@ class InputRule:
     # An either-or item ("immobilisation or surgery", "previous DVT or PE") is answered no
     # only when each of its concepts is denied: "not bedridden" says nothing about surgery.
     deny_each: bool = False
+    # Concepts that name this item together with others ("VTE" is a DVT or a PE): a mention of
+    # the rule's concepts on the same words answers no when denied ("no history of VTE" denies
+    # a previous DVT) but never yes ("history of VTE" does not say it was a DVT).
+    umbrella: tuple[str, ...] = ()
+    # For an ``all_of`` item left unanswered: concepts whose denial is named in the reason,
+    # with the parts still unknown ("denies calf swelling; not stated: tenderness ...").
+    explain_denied: tuple[str, ...] = ()
     source: str = ""
 
     def concept_ids(self) -> set[str]:
@@ -116,6 +127,8 @@ class InputRule:
         ids = set(self.concepts) | set(self.false_concepts) | set(self.negated_concepts)
         ids.update(self.current_overrides)
         ids.update(self.dated)
+        ids.update(self.umbrella)
+        ids.update(self.explain_denied)
         ids.update(c for group in self.all_of for c in group)
         ids.update(c for _, cs in self.options for c in cs)
         return ids
@@ -244,12 +257,25 @@ _RECENT = re.compile(r"\b(?:recent(?:ly)?|just (?:had|underwent)|post-?op(?:erat
 # The event must follow the phrase within PRESENTING_WORDS words (clotwatch's own limit, so that
 # a later clause of a long sentence is not dated by it); an explicit date still wins.
 _PRESENTING = re.compile(
-    r"\b(?:presents?|presented|presenting|came|comes|admitted|brought(?: in)?|arrived|arrives)"
-    r"(?:\s+(?:to|in|at|into)\s+(?:the\s+|our\s+)?(?:hospital|emergency (?:department|room)|"
-    r"ED|ER|A&E|casualty|clinic|surgery|office))?\s+(?:after|following|with|due to|because of)\b",
+    r"\b(?:presents?|presented|presenting|came|comes|admitted|brought(?: in)?|arrived|arrives|"
+    # "is being evaluated at a rehabilitation facility following ...": a person being seen now
+    r"(?:is|was) (?:being |now )?(?:evaluated|assessed|seen|reviewed))"
+    r"(?:\s+(?:to|in|at|into)\s+(?:the\s+|our\s+|an?\s+)?(?:[A-Za-z-]+\s+){0,2}?"
+    r"(?:hospital|emergency (?:department|room)|ED|ER|A&E|casualty|clinic|surgery|office|"
+    r"facility|cent(?:er|re)|unit))?\s+(?:after|following|with|due to|because of)\b",
     re.IGNORECASE,
 )
 PRESENTING_WORDS = 8
+# A later presentation told after an earlier one ("1 month later, the patient presented with",
+# "she returned to the ED", "he was readmitted"): the note ends in that encounter, so its
+# numbers (heart rate, SpO2, ...) come before the first episode's (docs/notes.md).
+_REPRESENTED = re.compile(
+    r"\b(?:later|subsequently|thereafter)\b,?\s+(?:the patient|he|she|they)\s+(?:\w+\s+)?"
+    r"(?:presented|returned|came back|re-?presented|was re-?admitted)"
+    r"|\b(?:was|were) re-?admitted\b|\bre-?presented\b"
+    r"|\breturned to (?:the |our )?(?:hospital|emergency|ED|ER|clinic)",
+    re.IGNORECASE,
+)
 _WORDS = re.compile(r"[A-Za-z0-9]+")
 
 
@@ -286,6 +312,7 @@ class Document:
         self._hits: dict[int, Any] = {}
         self._mentions: dict[str, list[_Mention]] = {}
         self._measures: dict[str, list[Measurement]] = {}
+        self._episode: int | None = None  # where the last presentation starts (-1: none)
 
     def sentence_at(self, pos: int) -> Sentence | None:
         lo, hi = 0, len(self._starts)
@@ -400,6 +427,17 @@ class Document:
             self._measures[kind] = found
         return found
 
+    def current_first(self, found: list[Measurement]) -> list[Measurement]:
+        """``found`` with the numbers of the note's last presentation first, when the note
+        tells a later one (``_REPRESENTED``); otherwise in the note's order."""
+        if self._episode is None:
+            self._episode = max((m.start() for m in _REPRESENTED.finditer(self.text)),
+                                default=-1)
+        at = self._episode
+        if at < 0:
+            return found
+        return [m for m in found if m.start >= at] + [m for m in found if m.start < at]
+
 
 def _quote(text: str, limit: int = 120) -> str:
     text = " ".join(text.split())
@@ -458,7 +496,19 @@ class _Reader:
             return False
         return None
 
+    def _planned(self, m: _Mention) -> bool:
+        """A mention whose only modifier is a future arrangement ("scheduled for ...")."""
+        return "planned" in m.categories and not (m.categories & _NOT_PLANNED_ONLY)
+
     def _accepted(self, m: _Mention) -> bool:
+        if self._planned(m):
+            if "planned" in self.rule.accept:
+                return True
+            self.why_not.append(
+                f"{self.note.text[m.start:m.end]!r} is planned, not done "
+                f"({_quote(m.sentence.text)!r}); this item counts only what has happened"
+            )
+            return False
         if (
             m.status == "historical"
             and self.rule.historical_within_days is not None
@@ -517,18 +567,32 @@ class _Reader:
         yes: Evidence | None = None
         no: Evidence | None = None
         undenied: list[str] = []
+        umbrella = [(u.start, u.end) for c in self.rule.umbrella for u in self.note.mentions(c)]
+        umbrella_yes = False
+        umbrella_no = True  # every denial so far is of umbrella words only
         for c in concepts:
             denied = False
             for m in self.note.mentions(c):
+                broad = any(a <= m.start and m.end <= b for a, b in umbrella)
                 if self._accepted(m):
+                    if broad:
+                        umbrella_yes = True
+                        self.why_not.append(
+                            f"{self.note.text[m.start:m.end]!r} does not say which kind it "
+                            f"was ({_quote(m.sentence.text)!r})")
+                        continue
                     yes = yes or self._evidence(True, m)
                 elif self._denied(m):
                     no = no or self._evidence(False, m)
+                    umbrella_no = umbrella_no and broad
                     denied = True
             if not denied:
                 undenied.append(c)
         if yes is not None:
             return True, yes
+        if no is not None and umbrella_yes and umbrella_no:
+            # "history of VTE" and "no prior VTE": the positive words are not lowered.
+            return None, None
         if no is not None and deny_each and undenied:
             self.why_not.append(
                 f"the note denies only part of this item (not: {', '.join(undenied)})")
@@ -567,6 +631,7 @@ class _Reader:
             for v, ev in results:
                 if v is False:
                     return False, ev
+            self._explain_denied(results)
             return None, None
         value, ev = self._bool_from(rule.concepts, deny_each=rule.deny_each)
         if value is True and ev is not None and ev.status != "present":
@@ -588,9 +653,29 @@ class _Reader:
                         return False, self._evidence(False, m)
         return value, ev
 
+    def _explain_denied(self, results: list[tuple[bool | None, Evidence | None]]) -> None:
+        """Why an ``all_of`` item is still missing when the note denies some sign of it: the
+        words denied, and the parts not stated ("No calf swelling" says nothing about
+        swelling of the thigh or tenderness along the deep veins)."""
+        denied = [
+            m for c in self.rule.explain_denied for m in self.note.mentions(c)
+            if m.status == "negated"
+        ]
+        if not denied:
+            return
+        m = min(denied, key=lambda d: d.start)
+        unknown = [
+            " or ".join(c.replace("_", " ") for c in group)
+            for group, (v, _) in zip(self.rule.all_of, results, strict=True) if v is None
+        ]
+        self.why_not.append(
+            f"the note denies {self.note.text[m.start:m.end]!r} ({_quote(m.sentence.text)!r}), "
+            f"which does not answer the whole item; not stated: {'; '.join(unknown)}"
+        )
+
     def _measure(self) -> tuple[Any, Evidence | None]:
         rule, inp = self.rule, self.inp
-        for ms in self.note.measures(rule.measure or ""):
+        for ms in self.note.current_first(self.note.measures(rule.measure or "")):
             if ms.value is None:
                 self.why_not.append(f"{ms.text!r}: {ms.qualifier}")
                 continue

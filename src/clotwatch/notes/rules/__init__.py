@@ -17,7 +17,7 @@ from typing import Any
 from clotwatch.core.errors import InputError
 from clotwatch.core.instruments import INSTRUMENTS
 from clotwatch.core.notes import Concept, ContextRules, Cue, InputRule, RuleSet, Section
-from clotwatch.core.notes.engine import STATUSES, THRESHOLD_KEYS
+from clotwatch.core.notes.engine import ACCEPT_EXTRA, STATUSES, THRESHOLD_KEYS
 from clotwatch.core.notes.measures import PATTERNS
 
 LANGUAGES = ("en",)
@@ -52,6 +52,8 @@ def _input_rule(where: str, raw: dict[str, Any], concepts: set[str]) -> InputRul
         distinct_from=tuple(raw.get("distinct_from", ())),
         measures_all={k: dict(v) for k, v in raw.get("measures_all", {}).items()},
         deny_each=bool(raw.get("deny_each", False)),
+        umbrella=tuple(raw.get("umbrella", ())),
+        explain_denied=tuple(raw.get("explain_denied", ())),
         source=raw.get("source", ""),
     )
     for c in rule.concept_ids():
@@ -68,7 +70,10 @@ def _input_rule(where: str, raw: dict[str, Any], concepts: set[str]) -> InputRul
     for other in rule.distinct_from:
         if not isinstance(other, str):
             raise ValueError(f"{where}: distinct_from names inputs")
-    for s in (*rule.accept, *rule.negation_needs):
+    for s in rule.accept:
+        if s not in STATUSES and s not in ACCEPT_EXTRA:
+            raise ValueError(f"{where}: unknown status {s!r}")
+    for s in rule.negation_needs:
         if s not in STATUSES:
             raise ValueError(f"{where}: unknown status {s!r}")
     if not rule.source:
