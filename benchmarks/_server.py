@@ -41,10 +41,10 @@ def _wait(proc: subprocess.Popen[bytes], port: int, name: str) -> int:
 
 
 def start_command(command: Callable[[int], tuple[list[str], dict[str, str]]],
-                  name: str) -> tuple[subprocess.Popen[bytes], int]:
-    """Run ``command(port)`` (argv, environment) on a free port; the process and its port
-    once it listens."""
-    port = free_port()
+                  name: str, port: int | None = None) -> tuple[subprocess.Popen[bytes], int]:
+    """Run ``command(port)`` (argv, environment) on ``port`` (default: a free one); the
+    process and its port once it listens."""
+    port = port or free_port()
     argv, env = command(port)
     proc = subprocess.Popen(argv, env=env, stderr=subprocess.DEVNULL)
     return proc, _wait(proc, port, name)
