@@ -1,5 +1,6 @@
 """What the service benchmarks share: start one of their servers in its own process on a
-free 127.0.0.1 port and wait until it listens (bounded: 180 s: a loaded machine)."""
+free 127.0.0.1 port and wait until it listens (bounded: 600 s; on a machine with 25 runnable
+processes per 2 cores a server with two workers took more than 3 minutes to listen)."""
 
 from __future__ import annotations
 
@@ -29,7 +30,7 @@ def start_server(script: str, name: str, *args: str) -> tuple[subprocess.Popen[b
 
 
 def _wait(proc: subprocess.Popen[bytes], port: int, name: str) -> int:
-    deadline = time.monotonic() + 180
+    deadline = time.monotonic() + 600
     while time.monotonic() < deadline:
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.5):

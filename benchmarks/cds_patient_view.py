@@ -35,13 +35,19 @@ same machine load; each has its own discovery baseline.
 ``git archive`` of main: before a change), measured in the same rounds: before and after in
 one run, under the same load.
 
+``--client wrk`` sends the calls from ``wrk`` (C, its own process; Debian package ``wrk``)
+instead of this process's ``httpx`` threads, which used more CPU per call than the server
+(docs/benchmarks.md): the requests are built beforehand, each patient-view request with its
+own fresh token, and ``benchmarks/wrk_replay.lua`` sends each once. ``--client httpx wrk``
+measures both in the same rounds. The client's CPU per call is reported beside the server's.
+
 ``--notes same|new`` adds a 3 KB admission note (a DocumentReference in the ``notes`` prefetch):
 ``same`` sends one note on every call (a chart opened again: the extraction cache answers),
 ``new`` a different note on every call (one sentence differs: extraction runs every time).
 
 Usage: .venv/bin/python benchmarks/cds_patient_view.py [--requests N] [--seconds S]
        [--ignore-count] [--concurrency N] [--workers N [N ...]] [--baseline-src DIR]
-       [--notes same|new] [--json]
+       [--notes same|new] [--client httpx|wrk ...] [--port FIRST] [--json]
 """
 
 from __future__ import annotations
