@@ -35,13 +35,19 @@ same machine load; each has its own discovery baseline.
 ``git archive`` of main: before a change), measured in the same rounds: before and after in
 one run, under the same load.
 
+``--client wrk`` sends the calls from ``wrk`` (C, its own process; Debian package ``wrk``)
+instead of this process's ``httpx`` threads, which used more CPU per call than the server
+(docs/benchmarks.md): the requests are built beforehand, each patient-view request with its
+own fresh token, and ``benchmarks/wrk_replay.lua`` sends each once. ``--client httpx wrk``
+measures both in the same rounds. The client's CPU per call is reported beside the server's.
+
 ``--notes same|new`` adds a 3 KB admission note (a DocumentReference in the ``notes`` prefetch):
 ``same`` sends one note on every call (a chart opened again: the extraction cache answers),
 ``new`` a different note on every call (one sentence differs: extraction runs every time).
 
 Usage: .venv/bin/python benchmarks/cds_patient_view.py [--requests N] [--seconds S]
        [--ignore-count] [--concurrency N] [--workers N [N ...]] [--baseline-src DIR]
-       [--notes same|new] [--json]
+       [--notes same|new] [--client httpx|wrk ...] [--port FIRST] [--json]
 """
 
 from __future__ import annotations
@@ -49,6 +55,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import statistics
 import subprocess
 import sys
@@ -224,8 +231,12 @@ def _observation_searches(observations: list[dict[str, Any]],
 # ``--database-url``: the servers' store (e.g. PostgreSQL); None: each server's own SQLite file.
 DATABASE_URL: str | None = None
 
-def start(data_dir: str, workers: int,
-          src: str | None = None) -> tuple[subprocess.Popen[bytes], int]:
+# ``--port``: the first port of the servers (one each, counting up); None: free ports.
+FIRST_PORT: int | None = None
+
+
+def start(data_dir: str, workers: int, src: str | None = None,
+          port: int | None = None) -> tuple[subprocess.Popen[bytes], int]:
     """``clotwatch serve --workers N`` on a free port, with this run's data dir and trust
     (from the checkout ``src`` when given, else the installed clotwatch)."""
     def command(port: int) -> tuple[list[str], dict[str, str]]:
@@ -241,7 +252,7 @@ def start(data_dir: str, workers: int,
                    CLOTWATCH_LOG_LEVEL="warning")
         return ([sys.executable, "-m", "clotwatch.cli", "serve", "--workers", str(workers)],
                 env)
-    return start_command(command, f"clotwatch ({workers} worker(s))")
+    return start_command(command, f"clotwatch ({workers} worker(s))", port)
 
 
 def cpu_seconds(pid: int) -> float:
@@ -332,6 +343,61 @@ def _timed_calls(base: str, calls: list[Any], concurrency: int) -> list[float]:
             client.close()
 
 
+WRK_SCRIPT = Path(__file__).with_name("wrk_replay.lua")
+
+
+def raw_request(method: str, base: str, path: str, headers: dict[str, str] | None = None,
+                body: bytes = b"") -> bytes:
+    """One whole HTTP/1.1 request, as wrk sends it (keep-alive)."""
+    host = base.split("://", 1)[1]
+    lines = [f"{method} {path} HTTP/1.1", f"Host: {host}", *(
+        f"{k}: {v}" for k, v in (headers or {}).items())]
+    if body or method == "POST":
+        lines.append(f"Content-Length: {len(body)}")
+    return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
+
+
+def _wrk_calls(base: str, requests: list[bytes], target: int, concurrency: int,
+               workdir: str) -> tuple[list[float], float, int]:
+    """Send ``requests`` (built beforehand, each at most once) with ``wrk`` (C, one epoll
+    thread, ``concurrency`` keep-alive connections) until ``target`` responses have come;
+    the latencies in ms, wrk's own CPU seconds (user + system) and how many it sent."""
+    if len(requests) < target + concurrency:
+        raise ValueError("wrk needs a spare request per connection beyond the target")
+    file = Path(workdir, "wrk-requests.bin")
+    with file.open("wb") as out:
+        for request in requests:
+            out.write(b"%d\n" % len(request))
+            out.write(request)
+    proc = subprocess.Popen(
+        ["wrk", "-t", "1", "-c", str(concurrency), "-d", "600s", "--timeout", "60s",
+         "-s", str(WRK_SCRIPT), base, "--", str(file), str(target)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stderr is not None
+    first = proc.stderr.readline()  # "wrk_replay: done" once target responses came (or EOF)
+    # wrk's CPU for the load itself (reading the requests in, sending, receiving), before its
+    # report, whose walk through the latency histogram is not part of the load
+    client_cpu = cpu_seconds(proc.pid)
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGINT)  # wrk would otherwise sleep out its -d duration
+    stdout, rest = proc.communicate()
+    stderr = first + rest
+    if proc.returncode != 0:
+        raise SystemExit(f"wrk exited with {proc.returncode}: {stderr.decode()[-500:]}")
+    latencies: list[float] = []
+    facts: dict[str, list[int]] = {}
+    for line in stdout.decode().splitlines():
+        name, *values = line.split()
+        if name == "lat":
+            latencies += [int(values[0]) / 1000] * int(values[1])
+        elif name in ("sent", "non200", "status", "errors"):
+            facts[name] = [int(v) for v in values]
+    if facts.get("non200", [0])[0] or any(facts.get("errors", [0])):
+        raise SystemExit(f"wrk: {facts.get('non200')} responses other than 200 (first: "
+                         f"{facts.get('status')}), socket errors {facts.get('errors')}")
+    return latencies, client_cpu, facts["sent"][0]
+
+
 def _warm(base: str, path: str, key: Any, payload: bytes, workers: int) -> list[str]:
     """Warm every worker (imports, model building, first-call caches): calls from several
     connections, since each connection stays with one worker. The cards of the last call."""
@@ -376,9 +442,24 @@ def note_resource(serial: int | None) -> dict[str, Any]:
                                         "data": base64.b64encode(text.encode()).decode()}}]}
 
 
+def _server_idle(pid: int) -> float:
+    """The server's CPU seconds once it has stopped working (calls a client left in flight
+    are finished first): polled until two reads 0.1 s apart agree (at most 10 s)."""
+    last = cpu_seconds(pid)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        time.sleep(0.1)
+        now = cpu_seconds(pid)
+        if now - last < 0.002:
+            return now
+        last = now
+    return last
+
+
 def run(requests: int, seconds: float, rounds: int, honour_count: bool,
         concurrency: int = 1, workers: tuple[int, ...] = (1,),
-        baseline_src: str | None = None, notes: str | None = None) -> dict[str, Any]:
+        baseline_src: str | None = None, notes: str | None = None,
+        clients: tuple[str, ...] = ("httpx",)) -> dict[str, Any]:
     path = f"/cds-services/{SERVICE}"
     body = {"hook": "patient-view", "hookInstance": str(uuid.uuid4()),
             "context": {"userId": "Practitioner/bench", "patientId": PATIENT_ID},
@@ -395,20 +476,26 @@ def run(requests: int, seconds: float, rounds: int, honour_count: bool,
     per_round = max(1, requests // rounds)
     specs = [("this", w, None) for w in workers] + (
         [("baseline", w, baseline_src) for w in workers] if baseline_src else [])
-    labels = [f"{name} {w}w" for name, w, _ in specs]
-    label_workers = {label: w for label, (_, w, _) in zip(labels, specs, strict=True)}
+    server_labels = [f"{name} {w}w" for name, w, _ in specs]
+    label_workers = {label: w for label, (_, w, _) in zip(server_labels, specs, strict=True)}
+    labels = [f"{server} {client}" if len(clients) > 1 else server
+              for server in server_labels for client in clients]
     with tempfile.TemporaryDirectory(prefix="clotwatch-cds-bench-") as tmp:
         servers: list[tuple[str, subprocess.Popen[bytes], str, Any]] = []
         measured: dict[str, list[float]] = {label: [] for label in labels}
         baseline: dict[str, list[float]] = {label: [] for label in labels}
-        cpu: dict[str, dict[str, float]] = {label: {"patient_view": 0.0, "discovery": 0.0}
-                                             for label in labels}
+        zero = {"patient_view": 0.0, "discovery": 0.0}
+        cpu: dict[str, dict[str, float]] = {label: dict(zero) for label in labels}
+        client_cpu: dict[str, dict[str, float]] = {label: dict(zero) for label in labels}
+        served: dict[str, dict[str, int]] = {label: {"patient_view": 0, "discovery": 0}
+                                              for label in labels}
         try:
-            for i, (label, (_name, w, src)) in enumerate(zip(labels, specs, strict=True)):
+            for i, (label, (_name, w, src)) in enumerate(zip(server_labels, specs,
+                                                              strict=True)):
                 data_dir = str(Path(tmp, f"server-{i}"))
                 Path(data_dir).mkdir()
                 key = make_key(data_dir)
-                proc, port = start(data_dir, w, src)
+                proc, port = start(data_dir, w, src, FIRST_PORT and FIRST_PORT + i)
                 servers.append((label, proc, f"http://127.0.0.1:{port}", key))
             cards = [_warm(base, path, key, payload, label_workers[label])
                      for label, _, base, key in servers][0]
@@ -416,8 +503,11 @@ def run(requests: int, seconds: float, rounds: int, honour_count: bool,
             def discovery(c: Any) -> None:
                 c.get("/cds-services").raise_for_status()
 
+            def body_of_call() -> bytes:
+                return payload if notes != "new" else payload_of(next(serial))
+
             def patient_view(token: str) -> Any:
-                sent = payload if notes != "new" else payload_of(next(serial))
+                sent = body_of_call()
 
                 def call(c: Any) -> None:
                     response = c.post(path, content=sent, headers={
@@ -428,19 +518,46 @@ def run(requests: int, seconds: float, rounds: int, honour_count: bool,
                                          f"{response.text[:300]}")
                 return call
 
+            def one_round(label: str, client: str, proc: subprocess.Popen[bytes], base: str,
+                          key: Any) -> None:
+                """Discovery then patient-view, ``per_round`` calls each, with ``client``;
+                latencies, the server's CPU and the client's CPU (its own process for
+                httpx, wrk's for wrk) per endpoint."""
+                for endpoint in ("discovery", "patient_view"):
+                    before = _server_idle(proc.pid)
+                    if client == "wrk":
+                        spare = per_round + concurrency
+                        if endpoint == "discovery":
+                            built = [raw_request("GET", base, "/cds-services")] * spare
+                        else:  # every request its own fresh token (and body for notes=new)
+                            built = [raw_request("POST", base, path, {
+                                "Authorization": f"Bearer {t}",
+                                "Content-Type": "application/json"}, body_of_call())
+                                for t in tokens(key, base + path, spare)]
+                        latencies, used, sent = _wrk_calls(base, built, per_round,
+                                                           concurrency, tmp)
+                    else:
+                        calls = ([discovery] * per_round if endpoint == "discovery" else
+                                 [patient_view(t) for t in tokens(key, base + path,
+                                                                  per_round)])
+                        start_cpu = time.process_time()
+                        latencies = _timed_calls(base, calls, concurrency)
+                        used, sent = time.process_time() - start_cpu, per_round
+                    # the calls a client left in flight at its end are served (and counted)
+                    cpu[label][endpoint] += _server_idle(proc.pid) - before
+                    client_cpu[label][endpoint] += used
+                    served[label][endpoint] += sent
+                    (baseline if endpoint == "discovery" else measured)[label] += latencies
+
             deadline = time.perf_counter() + seconds
             for _ in range(rounds):
                 if time.perf_counter() > deadline:
                     break
-                for label, proc, base, key in servers:
-                    signed = tokens(key, base + path, per_round)
-                    calls = [patient_view(t) for t in signed]  # payloads made before timing
-                    before = cpu_seconds(proc.pid)
-                    baseline[label] += _timed_calls(base, [discovery] * per_round, concurrency)
-                    middle = cpu_seconds(proc.pid)
-                    measured[label] += _timed_calls(base, calls, concurrency)
-                    cpu[label]["discovery"] += middle - before
-                    cpu[label]["patient_view"] += cpu_seconds(proc.pid) - middle
+                for server_label, proc, base, key in servers:
+                    for client in clients:
+                        label = (f"{server_label} {client}" if len(clients) > 1
+                                 else server_label)
+                        one_round(label, client, proc, base, key)
         finally:
             for _, proc, _, _ in servers:
                 proc.terminate()
@@ -452,15 +569,18 @@ def run(requests: int, seconds: float, rounds: int, honour_count: bool,
     def part(label: str) -> dict[str, Any]:
         return {"patient_view": summary(measured[label]),
                 "baseline_discovery": summary(baseline[label]),
-                "cpu_ms_per_call": {k: round(v * 1000 / max(1, len(measured[label])), 2)
+                "cpu_ms_per_call": {k: round(v * 1000 / max(1, served[label][k]), 2)
                                     for k, v in cpu[label].items()},
+                "client_cpu_ms_per_call": {
+                    k: round(v * 1000 / max(1, len(measured[label])), 2)
+                    for k, v in client_cpu[label].items()},
                 "met": percentile(measured[label], 99) < 50}
 
     result: dict[str, Any] = {
         **part(first), "prefetch_resources": resources,
         "prefetch_kb": round(len(payload) / 1024, 1), "notes": notes,
         "cards": cards, "concurrency": concurrency, "goal_p99_ms": 50,
-        "workers": workers[0]}
+        "workers": workers[0], "clients": list(clients)}
     if len(labels) > 1:
         result["by_server"] = {label: part(label) for label in labels}
     return result
@@ -487,13 +607,20 @@ def main() -> None:
     parser.add_argument("--database-url", metavar="URL",
                         help="the servers' store, e.g. postgresql://postgres@127.0.0.1/bench "
                         "(an empty database; default: a SQLite file per server)")
+    parser.add_argument("--client", nargs="+", choices=("httpx", "wrk"), default=["httpx"],
+                        help="load generator(s): httpx (threads in this process, as before) "
+                        "or wrk (C, its own process; Debian package 'wrk'); several: each "
+                        "measured in the same rounds (default httpx)")
+    parser.add_argument("--port", type=int, metavar="FIRST",
+                        help="the servers listen on FIRST, FIRST+1, ... (default: free ports)")
     parser.add_argument("--json", action="store_true", help="print JSON only")
     args = parser.parse_args()
-    global DATABASE_URL
+    global DATABASE_URL, FIRST_PORT
     DATABASE_URL = args.database_url
+    FIRST_PORT = args.port
     result = run(args.requests, args.seconds, args.rounds, not args.ignore_count,
                  max(1, args.concurrency), tuple(max(1, w) for w in args.workers),
-                 args.baseline_src, args.notes)
+                 args.baseline_src, args.notes, tuple(dict.fromkeys(args.client)))
     result["load_average"] = [round(x, 2) for x in os.getloadavg()]
     result["ehr_honours_count"] = not args.ignore_count
     result["machine"] = {"cpus": os.cpu_count(), "python": sys.version.split()[0]}
@@ -503,15 +630,17 @@ def main() -> None:
     print(f"prefetch: {result['prefetch_resources']} resources, {result['prefetch_kb']} KB; "
           f"{result['concurrency']} call(s) in flight; notes: {result['notes'] or 'none'}")
     by_server = result.get("by_server") or {f"this {result['workers']}w": result}
+    width = max(map(len, by_server))
     for label, part in by_server.items():
         for name, cpu_key in (("baseline_discovery", "discovery"),
                               ("patient_view", "patient_view")):
             r = part[name]
-            print(f"{label:12s} {name:20s} n={r['n']:5d}  p50 {r['p50_ms']:7.2f} ms  "
+            print(f"{label:{width}s} {name:20s} n={r['n']:5d}  p50 {r['p50_ms']:7.2f} ms  "
                   f"p90 {r['p90_ms']:7.2f} ms  p99 {r['p99_ms']:7.2f} ms  "
-                  f"max {r['max_ms']:7.2f} ms  CPU {part['cpu_ms_per_call'][cpu_key]:6.2f} "
-                  "ms/call")
-        print(f"{label:12s} goal p99 < 50 ms: {'met' if part['met'] else 'missed'}")
+                  f"max {r['max_ms']:7.2f} ms  CPU server "
+                  f"{part['cpu_ms_per_call'][cpu_key]:6.2f} client "
+                  f"{part['client_cpu_ms_per_call'][cpu_key]:5.2f} ms/call")
+        print(f"{label:{width}s} goal p99 < 50 ms: {'met' if part['met'] else 'missed'}")
     print("cards:", *result["cards"], sep="\n  ")
     print("load average (1, 5, 15 min) at the end:", *result["load_average"])
 

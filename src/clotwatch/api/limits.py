@@ -67,34 +67,34 @@ def check_shape(value: Any, limit: Limit) -> str | None:
     return _walk(value, limit)
 
 
+_CONTAINERS = (dict, list)
+
+
 def _within(value: Any, max_values: int, max_depth: int) -> bool:
     """Whether ``_walk`` would find nothing: values + keys at most ``max_values``, nesting at
-    most ``max_depth`` (stops as soon as either is passed)."""
-    kind = type(value)
-    if kind is not dict and kind is not list:
+    most ``max_depth`` (stops as soon as either is passed).
+
+    Visits the arrays and objects one nesting level at a time, each level in a list
+    comprehension (issue 13: about half the time of a stack of (node, depth) pairs)."""
+    if type(value) not in _CONTAINERS:
         return max_values >= 1
     count = 1
-    stack: list[tuple[Any, int]] = [(value, 1)]
-    while stack:
-        node, depth = stack.pop()
-        if type(node) is dict:
-            children: Any = node.values()
-            count += 2 * len(node)  # the keys and their values
-        else:
-            children = node
-            count += len(node)
+    level: list[Any] = [value]
+    depth = 1
+    while True:
+        # an object holds 2 values per member (the key and its value), an array 1 per item
+        added = sum([len(node) << (type(node) is dict) for node in level])
+        count += added
         if count > max_values:
             return False
-        if not children:
-            continue
-        depth += 1
-        if depth > max_depth:
+        if added and depth >= max_depth:  # the children (of any kind) are one level deeper
             return False
-        for child in children:
-            kind = type(child)
-            if kind is dict or kind is list:
-                stack.append((child, depth))
-    return True
+        level = [child for node in level
+                 for child in (node.values() if type(node) is dict else node)
+                 if type(child) in _CONTAINERS]
+        if not level:
+            return True
+        depth += 1
 
 
 def _walk(value: Any, limit: Limit) -> str | None:

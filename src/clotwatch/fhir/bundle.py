@@ -154,6 +154,9 @@ def read_view(resource: Any, where: str) -> tuple[Any, str | None]:
     return read_resource(resource, where)
 
 
+_READ_VIEW = read_view
+
+
 def read_bundle(data: Any, where: str = "Bundle", *, full: bool = False) -> ReadBundle:
     """The resources clotwatch reads, each read on its own (``read_view``; ``full=True``:
     each validated whole with its R4B model, as before the fast path).
@@ -165,7 +168,7 @@ def read_bundle(data: Any, where: str = "Bundle", *, full: bool = False) -> Read
     """
     from fhir.resources.R4B.bundle import Bundle
 
-    from clotwatch.fhir.elements import Entry, ViewBundle
+    from clotwatch.fhir.elements import Entry, ViewBundle, view
     from clotwatch.fhir.modifiers import not_understood
 
     if isinstance(data, (Bundle, ViewBundle)):
@@ -181,21 +184,30 @@ def read_bundle(data: Any, where: str = "Bundle", *, full: bool = False) -> Read
     problems: list[str] = []
     stu3: list[str] = []
     for i, entry in enumerate(entries):
-        at = f"{where}.entry[{i}]"
-        if not isinstance(entry, Mapping):
-            problems.append(f"{at}: expected an object")
+        # the path (e.g. "prefetch.conditions.entry[3](Condition).resource") is spelt out
+        # only when a message needs it (issue 13: CPU per CDS call)
+        if type(entry) is not dict and not isinstance(entry, Mapping):
+            problems.append(f"{where}.entry[{i}]: expected an object")
             continue
         resource = entry.get("resource")
         if resource is None:
             continue
-        if isinstance(resource, Mapping):
+        rtype = None
+        if type(resource) is dict or isinstance(resource, Mapping):
             why = looks_stu3(resource)
             if why:
-                stu3.append(f"{at}: {why}")
-            if resource.get("resourceType") not in READ_TYPES:
+                stu3.append(f"{where}.entry[{i}]: {why}")
+            rtype = resource.get("resourceType")
+            if rtype not in READ_TYPES:
                 continue
-            at += f"({resource.get('resourceType')})"
-        model, problem = read(resource, f"{at}.resource")
+        # read_view's fast path inline (the path is spelt out only when a resource goes to
+        # its R4B model); another reader (full=True, or one a test puts there) is called
+        model = view(resource) if read is _READ_VIEW else None
+        problem = None
+        if model is None:
+            at = f"{where}.entry[{i}]" + (f"({rtype})" if rtype is not None else "")
+            model, problem = (read_resource if read is _READ_VIEW else read)(
+                resource, f"{at}.resource")
         if problem is not None:
             rtype = resource.get("resourceType") if isinstance(resource, Mapping) else None
             if rtype == "Patient":

@@ -86,7 +86,7 @@ class _Evidence:
 
     def coded(self, *names: str) -> bool:
         """Whether a coding falls in any of these code sets."""
-        return any(name in self.sets for name in names)
+        return not self.sets.isdisjoint(names)
 
 
 def _condition_evidence(d: Derivation, conditions: list[Any]) -> list[_Evidence]:
@@ -203,7 +203,8 @@ def _conditions(d: Derivation, evidence: list[_Evidence],
 def _condition_rule(d: Derivation, rule: ConditionRule, evidence: list[_Evidence],
                     unknown: list[_Evidence] | None = None) -> None:
     """One finding from Conditions: True on positive evidence, otherwise None and why."""
-    hits = [e for e in evidence if e.coded(*rule.codesets)]
+    names = rule.codesets
+    hits = [e for e in evidence if not e.sets.isdisjoint(names)]  # e.coded(*names), inline
     window = timedelta(days=rule.days)
 
     def recent(e: _Evidence) -> bool:
