@@ -156,3 +156,43 @@ def test_worker_connections_get_tcp_nodelay(monkeypatch: pytest.MonkeyPatch) -> 
                 protocol = object.__new__(NoDelayHTTPProtocol)
                 protocol.connection_made(Transport())
                 assert accepted.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0
+
+
+def test_workers_are_given_30_s_to_answer_the_supervisor(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # uvicorn's default (5 s) restarted workers that were still importing or busy on a loaded
+    # machine, so two workers never came up (docs/benchmarks.md, the CDS section of 2026-11-30).
+    import uvicorn
+
+    from clotwatch.cli import serve
+
+    seen: dict[str, object] = {}
+    monkeypatch.setattr(uvicorn, "run", lambda *a, **kw: seen.update(kw))
+    for key in [k for k in os.environ if k.startswith("CLOTWATCH_") or k == "DATABASE_URL"]:
+        monkeypatch.delenv(key)
+    monkeypatch.setenv("CLOTWATCH_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("CLOTWATCH_PORT", str(_free_port()))
+    assert main(["serve", "--workers", "2"]) == 0
+    assert seen["workers"] == 2
+    assert seen["timeout_worker_healthcheck"] == serve.WORKER_HEALTHCHECK_S == 30
+    # and uvicorn's supervisor passes that timeout to each worker's ping
+    from uvicorn.config import Config
+    from uvicorn.supervisors.multiprocess import Multiprocess
+
+    pinged: list[float] = []
+
+    class Worker:
+        pid = 1
+        exitcode = None
+
+        def is_alive(self, timeout: float = 5) -> bool:
+            pinged.append(timeout)
+            return True
+
+    supervisor = object.__new__(Multiprocess)
+    supervisor.config = Config("x:y", timeout_worker_healthcheck=serve.WORKER_HEALTHCHECK_S)
+    supervisor.processes = [Worker(), Worker()]  # type: ignore[list-item]
+    import threading
+    supervisor.should_exit = threading.Event()
+    supervisor.keep_subprocess_alive()
+    assert pinged == [30, 30]

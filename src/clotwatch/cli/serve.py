@@ -28,6 +28,10 @@ def register(sub: Any) -> None:
     p.set_defaults(handler=_run)
 
 
+# Seconds a worker may take to answer the supervisor's ping before it is replaced (see main).
+WORKER_HEALTHCHECK_S = 30
+
+
 def _workers(value: str) -> int:
     """``--workers``: a whole number from 1 to 64, or a one-line error naming the option."""
     try:
@@ -99,8 +103,14 @@ def _run(args: argparse.Namespace) -> int:
     print(f"clotwatch: {args.workers} worker processes.", file=sys.stderr)
     from clotwatch.api.server import NoDelayHTTPProtocol
 
+    # uvicorn's supervisor pings each worker and kills one that does not answer within
+    # timeout_worker_healthcheck (5 s by default). On a loaded machine a worker still importing,
+    # or busy, missed it and was restarted over and over (seen in the CDS benchmark at load
+    # 20-28: two workers never came up in 6.5 minutes). 30 s, gunicorn's default worker timeout,
+    # still replaces a hung worker.
     uvicorn.run("clotwatch.api.app:create_worker_app", factory=True, workers=args.workers,
-                http=NoDelayHTTPProtocol, **options)
+                http=NoDelayHTTPProtocol, timeout_worker_healthcheck=WORKER_HEALTHCHECK_S,
+                **options)
     return 0
 
 
