@@ -63,9 +63,13 @@ def replicate(src: Path, dst: Path, copies: int, workers: int = 2) -> int:
         _check(path)
         os.link(path, dst / f"{path.stem}.000.ndjson")
     jobs = [(src, dst, k) for k in range(1, copies)]
-    with multiprocessing.get_context("spawn").Pool(workers) as pool:
-        for _ in pool.imap_unordered(_copy_star, jobs):
-            pass
+    if workers == 1:
+        for job in jobs:
+            _copy_star(job)
+    else:
+        with multiprocessing.get_context("spawn").Pool(workers) as pool:
+            for _ in pool.imap_unordered(_copy_star, jobs):
+                pass
     return sum(p.stat().st_size for p in dst.glob("*.ndjson"))
 
 
