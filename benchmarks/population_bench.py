@@ -22,6 +22,7 @@ holds one size at a time). Prints one JSON line per size on stderr and one JSON 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import re
@@ -52,12 +53,18 @@ def _timed(cmd: list[str], timeout: float | None = None) -> dict[str, Any]:
         _, err = proc.communicate(timeout=timeout)
         stopped = False
     except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGTERM)
+        # stop the command, not /usr/bin/time, so that time still reports its CPU and peak
+        children = subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True,
+                                  text=True, check=False).stdout.split()
+        for pid in children:
+            os.kill(int(pid), signal.SIGTERM)
         try:
-            _, err = proc.communicate(timeout=30)
+            _, err = proc.communicate(timeout=60)
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             _, err = proc.communicate()
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)  # anything the command left (a JVM)
         stopped = True
     wall = time.perf_counter() - t
     peak = re.search(r"Maximum resident set size \(kbytes\): (\d+)", err)
@@ -91,7 +98,7 @@ def _same_rows(a: Path, b: Path) -> dict[str, bool]:
             and (b / name).is_file()}
 
 
-def floor(folder: Path) -> dict[str, Any]:
+def floor(folder: Path, parse_all: bool = True) -> dict[str, Any]:
     import duckdb
 
     files = sorted(str(p) for p in folder.glob("*.ndjson"))
@@ -99,15 +106,16 @@ def floor(folder: Path) -> dict[str, Any]:
     t, c = time.perf_counter(), time.process_time()
     n = con.execute(f"SELECT count(*) FROM read_ndjson({files!r})").fetchone()
     secs, cpu = time.perf_counter() - t, time.process_time() - c
-    # A second reference: every line parsed (the count above may skip parsing).
-    t = time.perf_counter()
-    con.execute(f"SELECT count(*) FROM read_json({files!r}, format = 'newline_delimited', "
-                "columns = {'resourceType': 'VARCHAR'}) WHERE resourceType IS NOT NULL")
-    parse = time.perf_counter() - t
+    out: dict[str, Any] = {"resources": int(n[0]) if n else 0,
+                           "bytes": sum(Path(f).stat().st_size for f in files),
+                           "floor_s": round(secs, 2), "floor_cpu_s": round(cpu, 2)}
+    if parse_all:  # a second reference: every line parsed (the count above may skip parsing)
+        t = time.perf_counter()
+        con.execute(f"SELECT count(*) FROM read_json({files!r}, format = 'newline_delimited', "
+                    "columns = {'resourceType': 'VARCHAR'}) WHERE resourceType IS NOT NULL")
+        out["parse_all_s"] = round(time.perf_counter() - t, 2)
     con.close()
-    size = sum(Path(f).stat().st_size for f in files)
-    return {"resources": int(n[0]) if n else 0, "bytes": size, "floor_s": round(secs, 2),
-            "floor_cpu_s": round(cpu, 2), "parse_all_s": round(parse, 2)}
+    return out
 
 
 def _now() -> str:
@@ -130,6 +138,12 @@ def main() -> None:
     ap.add_argument("--spark", type=int, nargs="*", default=[])
     ap.add_argument("--spark-deadline", metavar="HH:MM",
                     help="UTC time at which a Spark run still going is stopped")
+    ap.add_argument("--deadline", metavar="HH:MM",
+                    help="UTC time at which a DuckDB screening still going is stopped")
+    ap.add_argument("--floor-after", action="store_true",
+                    help="measure the floor after the screening, not before")
+    ap.add_argument("--no-parse-all", action="store_true",
+                    help="skip the second reference (every line parsed)")
     ap.add_argument("--synth-workers", type=int,
                     help="processes for clotwatch population synth (default: its own)")
     ap.add_argument("--peers-python")
@@ -152,15 +166,20 @@ def main() -> None:
                 workers = ["--workers", str(a.synth_workers)] if a.synth_workers else []
                 run["synth"] = _timed([*CLI, "population", "synth", str(n), str(export),
                                        *workers])
-            run.update(floor(export))
+            if not a.floor_after:
+                run.update(floor(export, parse_all=not a.no_parse_all))
             run["load"] = os.getloadavg()
             run["duckdb"] = _timed([*SCREEN, str(export), "--out", str(root / f"out-{n}"),
-                                    "--as-of", "2026-06-30", "--json"])
+                                    "--as-of", "2026-06-30", "--json"],
+                                   timeout=_until(a.deadline))
             run["duckdb"].update(_per_patient(run["duckdb"], n))
+            if a.floor_after:
+                run.update(floor(export, parse_all=not a.no_parse_all))
+                run["load_after_floor"] = os.getloadavg()
             run["ratio_to_floor"] = (round(run["duckdb"]["wall_s"] / run["floor_s"], 1)
                                      if run["floor_s"] else None)
             run["ratio_to_parse_all"] = (round(run["duckdb"]["wall_s"] / run["parse_all_s"], 1)
-                                         if run["parse_all_s"] else None)
+                                         if run.get("parse_all_s") else None)
             if n in a.spark:
                 run["spark"] = _timed([*SCREEN, str(export), "--engine", "spark", "--out",
                                        str(root / f"spark-{n}"), "--as-of", "2026-06-30",
