@@ -1,54 +1,104 @@
 """Population screening benchmark: synthetic export -> screening, against the read floor.
 
-    .venv/bin/python benchmarks/population_bench.py --patients 10000 100000 \\
-        [--spark 10000] [--peers-python /tmp/peers/bin/python] [--workdir /tmp] [--keep]
+    .venv/bin/python benchmarks/population_bench.py --patients 10000 100000 1000000 \\
+        [--spark 10000 100000] [--spark-deadline 13:35] [--synth-workers 2]
+        [--peers-python /tmp/peers/bin/python] [--workdir /tmp] [--keep]
         [--reuse]  (with --workdir DIR: reuse DIR/export-N from an earlier --keep run)
 
 For each size: generate the export (``clotwatch population synth``, timed), measure the floor
 (DuckDB counting the lines of the same files with ``read_ndjson``, the baseline in the same
 run), then run ``clotwatch population screen`` as a child process under ``/usr/bin/time -v``
 (wall time and peak resident memory of the whole process). ``--spark N`` also screens the
-N-patient export on Spark ``local[2]`` (JVM start included). ``--peers-python`` runs
+N-patient export on Spark ``local[2]`` (JVM start included) and compares its result files
+with DuckDB's; ``--spark-deadline HH:MM`` (UTC) stops a Spark run still going then, and keeps
+how far it got (the screening's stages, timed: ``population_screen_steps.py``).
+``--peers-python`` runs
 ``benchmarks/population_peers.py time`` (pysof, fhir4ds, sqlonfhir) on the patient view over
-Patient.ndjson of the smallest export, and DuckDB on the same view for comparison. Generated
-data is deleted afterwards unless ``--keep``. Prints one JSON document.
+Patient.ndjson of the smallest export, and DuckDB on the same view for comparison. Each
+size's export and results are deleted once that size is done, unless ``--keep`` (so the disk
+holds one size at a time). Prints one JSON line per size on stderr and one JSON document.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 CLI = [sys.executable, "-m", "clotwatch.cli"]
+SCREEN = [sys.executable, str(REPO / "benchmarks" / "population_screen_steps.py")]
+STEP = re.compile(r"^\[([0-9.]+) s\] (.+)$", re.M)
 
 
-def _timed(cmd: list[str], env: dict[str, str] | None = None) -> dict[str, Any]:
+def _timed(cmd: list[str], timeout: float | None = None) -> dict[str, Any]:
+    """Run ``cmd`` under ``/usr/bin/time -v``: wall, CPU (user + system, children included),
+    peak RSS, the load average before and after; stopped (its process group) at ``timeout``."""
+    load = os.getloadavg()
     t = time.perf_counter()
-    proc = subprocess.run(["/usr/bin/time", "-v", *cmd], capture_output=True, text=True,
-                          env=env, check=False)
+    proc = subprocess.Popen(["/usr/bin/time", "-v", *cmd], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        _, err = proc.communicate(timeout=timeout)
+        stopped = False
+    except subprocess.TimeoutExpired:
+        # stop the command, not /usr/bin/time, so that time still reports its CPU and peak
+        children = subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True,
+                                  text=True, check=False).stdout.split()
+        for pid in children:
+            os.kill(int(pid), signal.SIGTERM)
+        try:
+            _, err = proc.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            _, err = proc.communicate()
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)  # anything the command left (a JVM)
+        stopped = True
     wall = time.perf_counter() - t
-    peak = re.search(r"Maximum resident set size \(kbytes\): (\d+)", proc.stderr)
+    peak = re.search(r"Maximum resident set size \(kbytes\): (\d+)", err)
     cpu = sum(float(m) for m in re.findall(r"(?:User|System) time \(seconds\): ([0-9.]+)",
-                                            proc.stderr))
+                                            err))
     out: dict[str, Any] = {"wall_s": round(wall, 2), "cpu_s": round(cpu, 2),
                            "peak_rss_mb": round(int(peak.group(1)) / 1024) if peak else None,
-                           "exit": proc.returncode}
-    if proc.returncode:
-        out["stderr"] = proc.stderr[-800:]
+                           "exit": proc.returncode, "load_before": load,
+                           "load_after": os.getloadavg()}
+    steps = [(float(s), m) for s, m in STEP.findall(err)]
+    if steps:
+        out["steps"] = steps  # each stage of the screening and when it began
+    if stopped:
+        out["stopped_after_s"] = round(wall, 1)
+        out["got_to"] = steps[-1][1] if steps else "before the first stage"
+    elif proc.returncode:
+        out["stderr"] = err[-800:]
     return out
 
 
-def floor(folder: Path) -> dict[str, Any]:
+def _per_patient(run: dict[str, Any], n: int) -> dict[str, Any]:
+    if run.get("exit") != 0 or run.get("stopped_after_s"):
+        return {}
+    return {"wall_ms_per_1k_patients": round(run["wall_s"] / n * 1e6, 1),
+            "cpu_ms_per_1k_patients": round(run["cpu_s"] / n * 1e6, 1)}
+
+
+def _same_rows(a: Path, b: Path) -> dict[str, bool]:
+    return {name: (a / name).read_bytes() == (b / name).read_bytes()
+            for name in ("encounters.csv", "gaps.csv") if (a / name).is_file()
+            and (b / name).is_file()}
+
+
+def floor(folder: Path, parse_all: bool = True) -> dict[str, Any]:
     import duckdb
 
     files = sorted(str(p) for p in folder.glob("*.ndjson"))
@@ -56,21 +106,46 @@ def floor(folder: Path) -> dict[str, Any]:
     t, c = time.perf_counter(), time.process_time()
     n = con.execute(f"SELECT count(*) FROM read_ndjson({files!r})").fetchone()
     secs, cpu = time.perf_counter() - t, time.process_time() - c
-    # A second reference: every line parsed (the count above may skip parsing).
-    t = time.perf_counter()
-    con.execute(f"SELECT count(*) FROM read_json({files!r}, format = 'newline_delimited', "
-                "columns = {'resourceType': 'VARCHAR'}) WHERE resourceType IS NOT NULL")
-    parse = time.perf_counter() - t
+    out: dict[str, Any] = {"resources": int(n[0]) if n else 0,
+                           "bytes": sum(Path(f).stat().st_size for f in files),
+                           "floor_s": round(secs, 2), "floor_cpu_s": round(cpu, 2)}
+    if parse_all:  # a second reference: every line parsed (the count above may skip parsing)
+        t = time.perf_counter()
+        con.execute(f"SELECT count(*) FROM read_json({files!r}, format = 'newline_delimited', "
+                    "columns = {'resourceType': 'VARCHAR'}) WHERE resourceType IS NOT NULL")
+        out["parse_all_s"] = round(time.perf_counter() - t, 2)
     con.close()
-    size = sum(Path(f).stat().st_size for f in files)
-    return {"resources": int(n[0]) if n else 0, "bytes": size, "floor_s": round(secs, 2),
-            "floor_cpu_s": round(cpu, 2), "parse_all_s": round(parse, 2)}
+    return out
+
+
+def _now() -> str:
+    return datetime.now(UTC).strftime("%H:%M:%S")
+
+
+def _until(deadline: str | None) -> float | None:
+    """Seconds from now to ``HH:MM`` UTC today (at least 1), or None."""
+    if not deadline:
+        return None
+    hh, mm = (int(x) for x in deadline.split(":"))
+    now = datetime.now(UTC)
+    return max(1.0, (now.replace(hour=hh, minute=mm, second=0, microsecond=0) - now)
+               .total_seconds())
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--patients", type=int, nargs="+", default=[10000])
     ap.add_argument("--spark", type=int, nargs="*", default=[])
+    ap.add_argument("--spark-deadline", metavar="HH:MM",
+                    help="UTC time at which a Spark run still going is stopped")
+    ap.add_argument("--deadline", metavar="HH:MM",
+                    help="UTC time at which a DuckDB screening still going is stopped")
+    ap.add_argument("--floor-after", action="store_true",
+                    help="measure the floor after the screening, not before")
+    ap.add_argument("--no-parse-all", action="store_true",
+                    help="skip the second reference (every line parsed)")
+    ap.add_argument("--synth-workers", type=int,
+                    help="processes for clotwatch population synth (default: its own)")
     ap.add_argument("--peers-python")
     ap.add_argument("--workdir", default=tempfile.gettempdir())
     ap.add_argument("--keep", action="store_true")
@@ -84,26 +159,41 @@ def main() -> None:
     try:
         for n in a.patients:
             export = root / f"export-{n}"
-            run: dict[str, Any] = {"patients": n}
+            run: dict[str, Any] = {"patients": n, "started": _now()}
             if export.is_dir():  # --workdir holding an earlier --keep run: reuse its export
                 run["synth"] = "reused"
             else:
-                run["synth"] = _timed([*CLI, "population", "synth", str(n), str(export)])
-            run.update(floor(export))
+                workers = ["--workers", str(a.synth_workers)] if a.synth_workers else []
+                run["synth"] = _timed([*CLI, "population", "synth", str(n), str(export),
+                                       *workers])
+            if not a.floor_after:
+                run.update(floor(export, parse_all=not a.no_parse_all))
             run["load"] = os.getloadavg()
-            run["load_before_duckdb"] = os.getloadavg()
-            run["duckdb"] = _timed([*CLI, "population", "screen", str(export), "--out",
-                                    str(root / f"out-{n}"), "--as-of", "2026-06-30", "--json"])
+            run["duckdb"] = _timed([*SCREEN, str(export), "--out", str(root / f"out-{n}"),
+                                    "--as-of", "2026-06-30", "--json"],
+                                   timeout=_until(a.deadline))
+            run["duckdb"].update(_per_patient(run["duckdb"], n))
+            if a.floor_after:
+                run.update(floor(export, parse_all=not a.no_parse_all))
+                run["load_after_floor"] = os.getloadavg()
             run["ratio_to_floor"] = (round(run["duckdb"]["wall_s"] / run["floor_s"], 1)
                                      if run["floor_s"] else None)
             run["ratio_to_parse_all"] = (round(run["duckdb"]["wall_s"] / run["parse_all_s"], 1)
-                                         if run["parse_all_s"] else None)
+                                         if run.get("parse_all_s") else None)
             if n in a.spark:
-                run["spark"] = _timed([*CLI, "population", "screen", str(export), "--engine",
-                                       "spark", "--out", str(root / f"spark-{n}"), "--as-of",
-                                       "2026-06-30", "--json"])
+                run["spark"] = _timed([*SCREEN, str(export), "--engine", "spark", "--out",
+                                       str(root / f"spark-{n}"), "--as-of", "2026-06-30",
+                                       "--json"], timeout=_until(a.spark_deadline))
+                run["spark"].update(_per_patient(run["spark"], n))
+                if run["spark"]["exit"] == 0 and run["duckdb"]["exit"] == 0:
+                    run["spark_same_as_duckdb"] = _same_rows(root / f"out-{n}",
+                                                             root / f"spark-{n}")
+            run["finished"] = _now()
             results["runs"].append(run)
-            print(json.dumps(run), file=sys.stderr)
+            print(json.dumps(run), file=sys.stderr, flush=True)
+            if not a.keep and not a.reuse and n != min(a.patients):
+                for name in (f"export-{n}", f"out-{n}", f"spark-{n}"):
+                    shutil.rmtree(root / name, ignore_errors=True)
         if a.peers_python:
             smallest = root / f"export-{min(a.patients)}"
             view = REPO / "src" / "clotwatch" / "population" / "views" / "patient.json"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from typing import Any
 
@@ -60,6 +61,9 @@ def register(sub: Any) -> None:
     y.add_argument("n", type=int, help="number of patients")
     y.add_argument("out_dir", help="folder to write Type.ndjson files into")
     y.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    y.add_argument("--workers", type=int, default=None, metavar="N",
+                   help="processes generating patients (default: the CPUs, at most 4); the "
+                   "files are the same bytes for any N")
     y.set_defaults(handler=_synth)
     p.set_defaults(handler=lambda _args: (p.print_help(), 0)[1])
 
@@ -80,15 +84,25 @@ def _when(value: str | None, name: str) -> Any:
     return parse_datetime(value, name)
 
 
-def _progress(enabled: bool) -> Any:
+def _progress(enabled: bool, counted: bool = False) -> Any:
     from contextlib import nullcontext
 
     if not enabled:
         return nullcontext(None)
-    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        SpinnerColumn,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
 
-    return Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
-                    transient=True, console=None)
+    columns: list[Any] = [SpinnerColumn(), TextColumn("{task.description}")]
+    if counted:  # a known total: the bar, done of total and the time left
+        columns += [BarColumn(), MofNCompleteColumn(), TimeRemainingColumn()]
+    return Progress(*columns, TimeElapsedColumn(), transient=True, console=None)
 
 
 def _screen(args: argparse.Namespace) -> int:
@@ -154,8 +168,11 @@ def _synth(args: argparse.Namespace) -> int:
 
     if args.n < 1:
         fail("n: give 1 or more patients")
+    if args.workers is not None and args.workers < 1:
+        fail("--workers: give 1 or more processes")
+    workers = args.workers or min(4, os.cpu_count() or 1)
     show = sys.stderr.isatty()
-    with _progress(show) as bar:
+    with _progress(show, counted=True) as bar:
         task = bar.add_task("patients", total=args.n) if bar else None
 
         def tick(done: int) -> None:
@@ -163,7 +180,8 @@ def _synth(args: argparse.Namespace) -> int:
                 bar.update(task, completed=done)
 
         try:
-            counts = synthesize(args.n, args.out_dir, seed=args.seed, progress=tick)
+            counts = synthesize(args.n, args.out_dir, seed=args.seed, progress=tick,
+                                workers=workers)
         except OSError as exc:
             fail(f"out_dir: cannot write {args.out_dir}: {exc.strerror}")
     total = sum(counts.values())
