@@ -33,7 +33,9 @@ from clotwatch.population.source import Export
 
 VIEW_NAMES = ("patient", "encounter", "encounter_location", "encounter_diagnosis", "condition",
               "observation", "procedure", "medication_request", "medication_administration",
-              "location", "encounter_type", "encounter_procedure", "service_request")
+              "medication_administration_route", "location", "encounter_type",
+              "encounter_procedure", "service_request", "device", "device_use_statement",
+              "device_request")
 
 # Columns of encounters.csv / .parquet, in order (the list first).
 ENCOUNTER_COLUMNS = (
@@ -44,7 +46,7 @@ ENCOUNTER_COLUMNS = (
     "bmi", "improve_total", "improve_total_min", "improve_total_max", "improve_category",
     "prophylaxis_type", "prophylaxis_evidence", "active_bleeding", "anticoagulated",
     "in_initial_population", "initial_population_reason", "exclusion_evidence",
-    "numerator_evidence",
+    "numerator_evidence", "prophylaxis_not_counted",
 )
 
 
