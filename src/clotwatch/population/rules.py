@@ -7,8 +7,8 @@
 - The codes are the JSON code sets of ``clotwatch.fhir`` (``code_rows``, loaded as the table
   ``cw_codes`` before the SQL runs).
 - The CMS108 / VTE-1 populations and the NICE NG89 choice of instrument are in
-  ``sql/procedures.sql``, ``sql/stays.sql`` and ``sql/screen.sql`` (run in that order,
-  ``STAGES``); docs/population.md gives each rule's source.
+  ``sql/procedures.sql``, ``sql/stays.sql``, ``sql/devices.sql`` and ``sql/screen.sql`` (run
+  in that order, ``STAGES``); docs/population.md gives each rule's source.
 
 The SQL uses a few ``cw_*`` functions that each engine defines (DuckDB as macros, Spark by
 substitution), so the same text runs on both.
@@ -144,7 +144,7 @@ def answer_columns(instrument: str) -> list[tuple[str, str]]:
 # and the stays are materialised once (every finding joins them; a single query repeating them
 # made Spark's plan too large to print).
 STAGES = (("cw_procedures", "procedures.sql"), ("cw_stays", "stays.sql"),
-          ("features", "screen.sql"))
+          ("cw_devices", "devices.sql"), ("features", "screen.sql"))
 
 
 def _fill(text: str) -> str:
