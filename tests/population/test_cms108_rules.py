@@ -55,15 +55,21 @@ DABIGATRAN_150 = "1037045"  # Direct Thrombin Inhibitor 2.16.840.1.113883.3.117.
 SUBCUT, IV = "34206005", "47625008"  # Subcutaneous / Intravenous route value sets
 
 
-def med(aid: str, pid: str, code: str, when: str, route: str | None = None,
+LOCAL_ROUTE = "urn:oid:1.2.840.114350.1.13.0.1.7.4.698288.330"  # a hospital's own route codes
+
+
+def med(aid: str, pid: str, code: str, when: str,
+        route: str | list[tuple[str, str]] | None = None,
         status: str = "completed", reason: str | None = None) -> dict[str, Any]:
+    """``route``: a SNOMED CT code, or every coding of the route as (system, code)."""
     r: dict[str, Any] = {
         "resourceType": "MedicationAdministration", "id": aid, "status": status,
         "medicationCodeableConcept": {"coding": [{"system": RX, "code": code}]},
         "subject": {"reference": f"Patient/{pid}"},
         "context": {"reference": f"Encounter/e-{pid}"}, "effectiveDateTime": when}
     if route:
-        r["dosage"] = {"route": {"coding": [{"system": SCT, "code": route}]}}
+        codings = [(SCT, route)] if isinstance(route, str) else route
+        r["dosage"] = {"route": {"coding": [{"system": sy, "code": c} for sy, c in codings]}}
     if reason:
         r["statusReason"] = [{"coding": [{"system": SCT, "code": reason}]}]
     return r
@@ -173,6 +179,18 @@ def situations() -> list[dict[str, Any]]:
     add("heparin-iv", med("a-heparin-iv", "heparin-iv", HEPARIN_5000, "2026-03-03T08:00:00Z", IV))
     add("heparin-noroute", med("a-heparin-noroute", "heparin-noroute", HEPARIN_5000,
                                "2026-03-03T08:00:00Z"))
+    # every coding of the route is read, in any system the value set holds (CQL "route in
+    # <value set>" is true when any coding is in it): the hospital's own code first, then
+    # SNOMED CT, as EHRs send it; or the value set's code after another SNOMED CT coding
+    add("heparin-sc-local", med("a-heparin-sc-local", "heparin-sc-local", HEPARIN_5000,
+                                "2026-03-03T08:00:00Z", [(LOCAL_ROUTE, "18"), (SCT, SUBCUT)]))
+    add("heparin-sc-second", med("a-heparin-sc-second", "heparin-sc-second", HEPARIN_5000,
+                                 "2026-03-03T08:00:00Z", [(SCT, IV), (SCT, SUBCUT)]))
+    add("drip-iv-second", med("a-drip-iv-second", "drip-iv-second", HEPARIN_DRIP,
+                              "2026-03-02T12:00:00Z", [(SCT, SUBCUT), (SCT, IV)]))
+    # only the hospital's own code: not in the value set, so not counted (never by its text)
+    add("heparin-local-only", med("a-heparin-local-only", "heparin-local-only", HEPARIN_5000,
+                                  "2026-03-03T08:00:00Z", [(LOCAL_ROUTE, "18")]))
     add("drip-iv", med("a-drip-iv", "drip-iv", HEPARIN_DRIP, "2026-03-02T12:00:00Z", IV))
     add("drip-sc", med("a-drip-sc", "drip-sc", HEPARIN_DRIP, "2026-03-02T12:00:00Z", SUBCUT))
     add("dabigatran", med("a-dabigatran", "dabigatran", DABIGATRAN_150, "2026-03-02T12:00:00Z"))
@@ -356,6 +374,9 @@ def test_comfort_measures_count_from_the_arrival(rows: dict[str, dict[str, str]]
 
 @pytest.mark.parametrize(("pid", "reason"), [
     ("heparin-sc", "prophylaxis by the end of the day after admission"),
+    ("heparin-sc-local", "prophylaxis by the end of the day after admission"),
+    ("heparin-sc-second", "prophylaxis by the end of the day after admission"),
+    ("drip-iv-second", "anticoagulant given"),
     ("rivaroxaban", "prophylaxis by the end of the day after admission"),
     ("ipc", "prophylaxis by the end of the day after admission"),
     ("drip-iv", "anticoagulant given"),
@@ -381,6 +402,7 @@ def test_what_the_measure_counts(rows: dict[str, dict[str, str]], pid: str, reas
 
 @pytest.mark.parametrize("pid", [
     "heparin-iv", "heparin-noroute",  # low-dose heparin counts only subcutaneously
+    "heparin-local-only",  # a route coded only in the hospital's own system
     "drip-sc",  # a heparin infusion is an anticoagulant given only intravenously
     "enox-ingredient",  # the value sets list products: an ingredient code alone is not one
     "apixaban", "apixaban-active-vte",  # no AF, no prior (resolved) VTE, no hip/knee surgery
@@ -406,6 +428,9 @@ def test_evidence_names_the_resources(rows: dict[str, dict[str, str]]) -> None:
     assert rows["medical-both"]["numerator_evidence"] == (
         "MedicationAdministration/a-medical-both Procedure/p-medical-both")
     assert rows["heparin-iv"]["prophylaxis_started"] == ""  # not prophylaxis per the measure
+    # ... but shown beside the row, so the gap can be checked by hand
+    assert rows["heparin-iv"]["prophylaxis_not_counted"] == "MedicationAdministration/a-heparin-iv"
+    assert rows["heparin-sc"]["prophylaxis_not_counted"] == ""
     assert rows["anes-day1"]["numerator_evidence"] == (
         "MedicationAdministration/a-anes-day1 Procedure/p-anes-day1")
     assert rows["inr-3.1"]["numerator_evidence"] == "Observation/o-inr-3.1"

@@ -20,6 +20,8 @@ pytest.importorskip("pyspark", reason="PySpark is not installed (pip install 'cl
 pytestmark = pytest.mark.xdist_group("spark")
 
 from tests.population import records  # noqa: E402
+from tests.population import test_device_prophylaxis as device_prophylaxis  # noqa: E402
+from tests.population import test_instrument_choice as instrument_choice  # noqa: E402
 
 from clotwatch.population.conformance import run_suite  # noqa: E402
 from clotwatch.population.duckdb import DuckDBEngine, DuckDBScreening  # noqa: E402
@@ -78,8 +80,10 @@ def _rows(folder: Path) -> list[list[str]]:
 def test_screening_gives_the_same_rows_on_both_engines(tmp_path: Path) -> None:
     export = tmp_path / "export"
     synthesize(8, export, seed=7)
-    records.write(tmp_path / "hand", records.situations())
-    for src in (tmp_path / "hand").iterdir():  # the hand-written situations too
+    # the hand-written situations too: the rules', the device records', the operations'
+    records.write(tmp_path / "hand", records.situations() + device_prophylaxis.situations()
+                  + instrument_choice.situations())
+    for src in (tmp_path / "hand").iterdir():
         with (export / src.name).open("a", encoding="utf-8") as f:
             f.write(src.read_text(encoding="utf-8"))
     as_of = datetime(2026, 6, 30, tzinfo=UTC)

@@ -7,8 +7,8 @@
 - The codes are the JSON code sets of ``clotwatch.fhir`` (``code_rows``, loaded as the table
   ``cw_codes`` before the SQL runs).
 - The CMS108 / VTE-1 populations and the NICE NG89 choice of instrument are in
-  ``sql/procedures.sql``, ``sql/stays.sql`` and ``sql/screen.sql`` (run in that order,
-  ``STAGES``); docs/population.md gives each rule's source.
+  ``sql/procedures.sql``, ``sql/stays.sql``, ``sql/devices.sql`` and ``sql/screen.sql`` (run
+  in that order, ``STAGES``); docs/population.md gives each rule's source.
 
 The SQL uses a few ``cw_*`` functions that each engine defines (DuckDB as macros, Spark by
 substitution), so the same text runs on both.
@@ -36,6 +36,7 @@ SPECIAL_CONDITIONS: Mapping[str, tuple[tuple[str, ...], str]] = {
 }
 CODESETS = ("inpatient_encounter", "cancer", "dvt", "pe", "pregnancy", "obstetrics",
             "mental_disorder", "stroke_principal", "comfort_measures", "surgical_procedure",
+            "surgical_procedure_code",
             "vte_prophylaxis_drug", "vte_prophylaxis_mechanical", "anticoagulant", "estrogen",
             "patient_refusal", "vte_risk_assessment", "icu_location", "bleeding", "bmi",
             "body_weight", "body_height",
@@ -72,26 +73,31 @@ def all_codesets() -> tuple[CodeSet, ...]:
 # engine seconds to parse every time it is referenced).
 CODE_TABLE = "cw_codes"
 CODE_COLUMNS = (("codeset", "VARCHAR"), ("system", "VARCHAR"), ("code", "VARCHAR"),
-                ("prefix", "VARCHAR"), ("lo", "VARCHAR"), ("hi", "VARCHAR"))
+                ("prefix", "VARCHAR"), ("lo", "VARCHAR"), ("hi", "VARCHAR"),
+                ("approach", "VARCHAR"), ("num_lo", "BIGINT"), ("num_hi", "BIGINT"))
 
 
-def code_rows() -> list[tuple[str | None, ...]]:
-    """(codeset, system, code, prefix, lo, hi) for every code of the screening's code sets;
-    codes and prefixes in upper case, as the SQL compares them. A set with ingredient names
-    also holds the RxNorm products whose ingredients it names (``rxnorm_products.json``), as
+def code_rows() -> list[tuple[str | int | None, ...]]:
+    """(codeset, system, code, prefix, lo, hi, approach, num_lo, num_hi) for every code of the
+    screening's code sets, as ``clotwatch.fhir.codes.CodeEntry`` holds it: an exact code, a
+    prefix (with ``approach``: ICD-10-PCS codes of 7 characters whose 5th is one of these), a
+    range of 3-character codes (lo, hi) or of numeric codes (num_lo, num_hi, CPT); codes and
+    prefixes in upper case, as the SQL compares them. A set with ingredient names also holds
+    the RxNorm products whose ingredients it names (``rxnorm_products.json``), as
     ``CodeSet.match`` recognises them; display text is never matched."""
-    rows: list[tuple[str | None, ...]] = []
+    rows: list[tuple[str | int | None, ...]] = []
     for cs in all_codesets():
         exact = set()
         for e in cs.codes:
             lo, hi = (e.range if e.range else (None, None))
+            num_lo, num_hi = (e.numeric if e.numeric else (None, None))
             rows.append((cs.id, e.system, e.code and e.code.upper(),
-                         e.prefix and e.prefix.upper(), lo, hi))
+                         e.prefix and e.prefix.upper(), lo, hi, e.pcs_approach, num_lo, num_hi))
             if e.code:
                 exact.add((e.system, e.code.upper()))
         for product in rxnorm_products():
             if set(product.ingredients) & set(cs.names) and (RXNORM, product.code) not in exact:
-                rows.append((cs.id, RXNORM, product.code, None, None, None))
+                rows.append((cs.id, RXNORM, product.code, None, None, None, None, None, None))
     return rows
 
 
@@ -138,12 +144,13 @@ def answer_columns(instrument: str) -> list[tuple[str, str]]:
 # and the stays are materialised once (every finding joins them; a single query repeating them
 # made Spark's plan too large to print).
 STAGES = (("cw_procedures", "procedures.sql"), ("cw_stays", "stays.sql"),
-          ("features", "screen.sql"))
+          ("cw_devices", "devices.sql"), ("features", "screen.sql"))
 
 
 def _fill(text: str) -> str:
     subs = {
-        "{{CODES}}": f"SELECT codeset, system, code, prefix, lo, hi FROM {CODE_TABLE}",
+        "{{CODES}}": (f"SELECT codeset, system, code, prefix, lo, hi, approach, num_lo, num_hi "
+                      f"FROM {CODE_TABLE}"),
         "{{CONDITION_FINDINGS}}": condition_findings_sql(),
         "{{CONDITION_COLUMNS}}": ", ".join(f"cf.{c}" for c in condition_concepts()),
         "{{ACTIVE}}": _in(ACTIVE),

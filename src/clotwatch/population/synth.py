@@ -3,10 +3,14 @@
 Every patient has one or two inpatient stays (medical or surgical) and some outpatient visits,
 with the records a VTE-1 screening reads: risk factors as Conditions, vital signs, BMI and INR
 as Observations, operations with their anesthesia as Procedures (the operation as the stay's
-principal procedure), prophylaxis ordered (MedicationRequest) and given on time (some in the
+principal procedure, coded in SNOMED CT or ICD-10-PCS; a third carry the surgical category,
+which Synthea never writes), prophylaxis ordered (MedicationRequest) and given on time (some in the
 emergency department before admission), late, refused, withheld for a medical reason or not at
 all (MedicationAdministration: enoxaparin, low-dose heparin by the subcutaneous route or not,
-rivaroxaban; a heparin infusion), mechanical prophylaxis, contraindications (bleeding, already
+rivaroxaban; a heparin infusion; the route coded in SNOMED CT, some with the hospital's own
+code first), mechanical prophylaxis (mostly as a Procedure, some as the device in use:
+Device + DeviceUseStatement; some devices not ordered for a medical reason as a DeviceRequest),
+contraindications (bleeding, already
 anticoagulated with apixaban), coded low-risk assessments and notes (DocumentReference); some
 stays begin with an emergency department visit (a few with an observation stay, some ending
 more than an hour before the admission), and the hospital's Locations (an ICU typed by its
@@ -39,6 +43,9 @@ TYPES = (
     "MedicationAdministration",
     "DocumentReference",
     "Location",
+    "Device",
+    "DeviceUseStatement",
+    "DeviceRequest",
 )
 END = datetime(2026, 6, 30, tzinfo=UTC)  # admissions fall in the year before this instant
 ICD10 = "http://hl7.org/fhir/sid/icd-10-cm"
@@ -57,6 +64,18 @@ RIVAROXABAN_10 = ("1114198", "rivaroxaban 10 MG Oral Tablet")
 APIXABAN_5 = ("1364445", "apixaban 5 MG Oral Tablet")  # oral factor Xa inhibitor
 SUBCUT = ("34206005", "Subcutaneous route")
 IV = ("47625008", "Intravenous route")
+LOCAL_ROUTE = "urn:oid:2.16.840.1.113883.3.9999.7.4.698288.330"  # a hospital's own route codes
+ROUTE_LOCAL_CODES = {"34206005": "18", "47625008": "11"}
+# Mechanical prophylaxis: (procedure "Application of ...", 1110.64/65/66), (device, 7.1.214/256/230)
+MECHANICAL = (
+    (("443448006", "Application of intermittent pneumatic compression device"),
+     ("432441000124100", "Intermittent pneumatic compression device")),
+    (("229511001", "Application of graduated compression garment"),
+     ("348681001", "Graduated compression elastic hosiery")),
+    (("442410008", "Application of venous foot pump"),
+     ("442023007", "Venous foot pump, device")),
+)
+QICORE = "http://hl7.org/fhir/us/qicore/StructureDefinition/"
 # The hospital's locations: (id, name, type (system, code, display) or None). The ICU's type
 # is an NHSN HSLOC code of CMS108's "Intensive Care Unit" value set; the wards carry no type.
 LOCATIONS: tuple[tuple[str, str, tuple[str, str, str] | None], ...] = (
@@ -121,11 +140,14 @@ SURGICAL = (
     (
         "S72.001A",
         "Fracture of unspecified part of neck of right femur",
-        "179344006",
-        "Internal fixation of fracture of femur",
+        "0QS604Z",  # ICD-10-PCS (PROCEDURE_SYSTEM)
+        "Reposition Right Upper Femur with Internal Fixation Device, Open Approach",
         2,
     ),
 )
+# The operations coded in ICD-10-PCS rather than SNOMED CT, as US hospitals send them.
+PCS = "http://www.cms.gov/Medicare/Coding/ICD10"
+PROCEDURE_SYSTEM = {"0QS604Z": PCS}
 WARDS_MEDICAL = ("Ward 4A Medicine", "Ward 4B Medicine", "Ward 7 Cardiology", "Ward 6 Respiratory")
 WARDS_SURGICAL = ("Ward 5A Orthopaedics", "Ward 5B General Surgery")
 FIRST_F = ("Maria", "Anna", "Olga", "Emma", "Sofia", "Grace", "Lena", "Chloe", "Ivy", "Ruth")
@@ -378,11 +400,30 @@ class _Patient:
             admin["request"] = self.ref("MedicationRequest", request)
         if route:
             admin["dosage"] = {"route": _cc(SCT, route[0], route[1])}
+            if self.rng.random() < 0.3:
+                # as many EHRs send it: the hospital's own route code first, then SNOMED CT
+                local = {"system": LOCAL_ROUTE, "code": ROUTE_LOCAL_CODES[route[0]],
+                         "display": route[1]}
+                admin["dosage"]["route"]["coding"].insert(0, local)
         if fate == "refused":
             admin["statusReason"] = [_cc(SCT, "105480006", "Procedure declined by patient")]
         elif fate == "withheld":
             admin["statusReason"] = [_cc(SCT, "183966005", "Drug treatment not indicated")]
         self.emit("MedicationAdministration", admin)
+
+    def device_not_ordered(self, encounter: str, t: datetime) -> None:
+        """An intermittent pneumatic compression device not ordered for a medical reason
+        (QI-Core DeviceNotRequested: the qicore-doNotPerform modifier extension)."""
+        self.emit("DeviceRequest", {
+            "resourceType": "DeviceRequest", "id": _uuid(self.rng), "status": "completed",
+            "intent": "order",
+            "modifierExtension": [{"url": QICORE + "qicore-doNotPerform", "valueBoolean": True}],
+            "extension": [{"url": QICORE + "qicore-doNotPerformReason",
+                           "valueCodeableConcept": _cc(SCT, "183932001",
+                                                       "Procedure contraindicated")}],
+            "codeCodeableConcept": _cc(SCT, *MECHANICAL[0][1]),
+            "subject": self.ref("Patient", self.pid),
+            "encounter": self.ref("Encounter", encounter), "authoredOn": _iso(t)})
 
     def emergency(self, admit: datetime) -> datetime:
         """Some stays begin in the emergency department (and a few in an observation stay):
@@ -512,7 +553,8 @@ class _Patient:
         if surgery_id:
             # the operation is the stay's principal procedure (QI-Core encounter-procedure)
             enc["extension"] = [{"url": QICORE_PROCEDURE, "extension": [
-                {"url": "type", "valueCodeableConcept": _cc(SCT, proc, proc_display)},
+                {"url": "type", "valueCodeableConcept": _cc(PROCEDURE_SYSTEM.get(proc, SCT),
+                                                            proc, proc_display)},
                 {"url": "rank", "valuePositiveInt": 1},
                 {"url": "procedure", "valueReference": self.ref("Procedure", surgery_id)}]}]
         self.emit("Encounter", enc)
@@ -579,19 +621,19 @@ class _Patient:
         if surgical:
             start = admit + timedelta(hours=rng.uniform(2, 40))
             surgery_end = start + timedelta(minutes=rng.randrange(40, 200))
-            self.emit(
-                "Procedure",
-                {
-                    "resourceType": "Procedure",
-                    "id": surgery_id,
-                    "status": "completed",
-                    "category": _cc(SCT, "387713003", "Surgical procedure"),
-                    "code": _cc(SCT, proc, proc_display),
-                    "subject": self.ref("Patient", self.pid),
-                    "encounter": self.ref("Encounter", eid),
-                    "performedPeriod": {"start": _iso(start), "end": _iso(surgery_end)},
-                },
-            )
+            operation: dict[str, Any] = {
+                "resourceType": "Procedure",
+                "id": surgery_id,
+                "status": "completed",
+                "code": _cc(PROCEDURE_SYSTEM.get(proc, SCT), proc, proc_display),
+                "subject": self.ref("Patient", self.pid),
+                "encounter": self.ref("Encounter", eid),
+                "performedPeriod": {"start": _iso(start), "end": _iso(surgery_end)},
+            }
+            # Synthea's records never carry Procedure.category; some EHRs do
+            if rng.random() < 0.3:
+                operation["category"] = _cc(SCT, "387713003", "Surgical procedure")
+            self.emit("Procedure", operation)
             # the anesthesia (CMS108 "General or Neuraxial Anesthesia"): when it ends the day
             # after admission, the day after it still counts for prophylaxis
             self.emit(
@@ -679,45 +721,48 @@ class _Patient:
             self.administration(drug, route, eid, t, rx, fate)
             if fate == "withheld" and rng.random() < 0.8:
                 # CMS108 takes a medical reason only when mechanical prophylaxis was not
-                # applied for a medical reason too
-                self.emit(
-                    "Procedure",
-                    {
+                # applied for a medical reason too; some records say so with a DeviceRequest
+                # not placed (QI-Core DeviceNotRequested), which CMS108 does not read
+                if rng.random() < 0.2:
+                    self.device_not_ordered(eid, t)
+                else:
+                    self.emit("Procedure", {
                         "resourceType": "Procedure",
                         "id": _uuid(rng),
                         "status": "not-done",
                         "statusReason": _cc(SCT, "183932001", "Procedure contraindicated"),
-                        "code": _cc(
-                            SCT,
-                            "443448006",
-                            "Application of intermittent pneumatic compression device",
-                        ),
+                        "code": _cc(SCT, *MECHANICAL[0][0]),
                         "subject": self.ref("Patient", self.pid),
                         "encounter": self.ref("Encounter", eid),
                         "performedDateTime": _iso(t),
-                    },
-                )
+                    })
         elif fate == "mechanical":
             t = (surgery_end or admit) + timedelta(hours=rng.uniform(1, 20))
-            device = rng.choice(
-                (
-                    ("443448006", "Application of intermittent pneumatic compression device"),
-                    ("229511001", "Application of graduated compression garment"),
-                    ("442410008", "Application of venous foot pump"),
-                )
-            )
-            self.emit(
-                "Procedure",
-                {
+            applied, device = rng.choice(MECHANICAL)
+            if rng.random() < 0.25:
+                # recorded as the device in use (Device + DeviceUseStatement), which CMS108
+                # does not read: shown beside the row, not counted
+                did = _uuid(rng)
+                self.emit("Device", {"resourceType": "Device", "id": did,
+                                     "status": "active", "type": _cc(SCT, *device),
+                                     "patient": self.ref("Patient", self.pid)})
+                self.emit("DeviceUseStatement", {
+                    "resourceType": "DeviceUseStatement", "id": _uuid(rng),
+                    "status": "active" if ongoing else "completed",
+                    "subject": self.ref("Patient", self.pid),
+                    "timingPeriod": {"start": _iso(t)} if ongoing
+                    else {"start": _iso(t), "end": _iso(discharge)},
+                    "device": self.ref("Device", did)})
+            else:
+                self.emit("Procedure", {
                     "resourceType": "Procedure",
                     "id": _uuid(rng),
                     "status": "completed",
-                    "code": _cc(SCT, device[0], device[1]),
+                    "code": _cc(SCT, *applied),
                     "subject": self.ref("Patient", self.pid),
                     "encounter": self.ref("Encounter", eid),
                     "performedDateTime": _iso(t),
-                },
-            )
+                })
         if self.anticoagulated:
             # apixaban: prophylaxis in CMS108 with atrial fibrillation or a prior VTE
             self.administration(

@@ -12,5 +12,6 @@ SELECT encounter_id, patient_id, admitted, age, instrument, risk_total, risk_tot
   prophylaxis_type, prophylaxis_ref AS prophylaxis_evidence, active_bleeding, anticoagulated,
   ip_out IS NULL AS in_initial_population, ip_out AS initial_population_reason,
   CASE WHEN ip_out IS NULL THEN exclusion_ev END AS exclusion_evidence,
-  CASE WHEN ip_out IS NULL AND exclusion IS NULL THEN numerator_ev END AS numerator_evidence
+  CASE WHEN ip_out IS NULL AND exclusion IS NULL THEN numerator_ev END AS numerator_evidence,
+  prophylaxis_not_counted
 FROM populations

@@ -7,7 +7,8 @@ codes AS ({{CODES}}),
 -- Exact codes are joined by equality (a hash join); the few prefix and range entries apart, so
 -- no row is compared with every code of its system (the measure's value sets hold thousands).
 codes_exact AS (SELECT codeset, system, code FROM codes WHERE code IS NOT NULL),
-codes_pattern AS (SELECT codeset, system, prefix, lo, hi FROM codes WHERE code IS NULL),
+codes_pattern AS (SELECT codeset, system, prefix, lo, hi FROM codes
+                  WHERE code IS NULL AND approach IS NULL AND num_lo IS NULL),
 -- The inpatient stays (stays.sql) and procedures (procedures.sql), materialised first.
 e AS (SELECT * FROM cw_stays),
 proc AS (SELECT * FROM cw_procedures),
@@ -206,15 +207,15 @@ principal_f AS (
     AND p.t_end <= e.stay_end
   GROUP BY e.encounter_id
 ),
--- Medicines, by code (the CMS108 value sets are RxNorm products: strength and form decide),
--- with the route's SNOMED CT code; anticoagulant and estrogen also hold the RxNorm products of
--- their ingredients (rules.code_rows, as clotwatch.fhir.codes.CodeSet.match).
+-- Medicines, by code (the CMS108 value sets are RxNorm products: strength and form decide);
+-- anticoagulant and estrogen also hold the RxNorm products of their ingredients
+-- (rules.code_rows, as clotwatch.fhir.codes.CodeSet.match).
 med_rows AS (
   -- an administration not done: when it was recorded (QI-Core recorded), else its time
   SELECT administration_id AS id, 'administration' AS kind, patient_id, encounter_id, status,
          CASE WHEN status = 'not-done' THEN coalesce(cw_ts(recorded), cw_ts(effective))
               ELSE cw_ts(effective) END AS t,
-         system, code, text, reason_system, reason_code, reason_text, route_snomed
+         system, code, text, reason_system, reason_code, reason_text
   FROM v_medication_administration
   UNION ALL
   -- an order not placed (doNotPerform, CMS108 "MedicationNotRequested") reads as not done,
@@ -225,13 +226,13 @@ med_rows AS (
          cw_ts(authored), system, code, text,
          CASE WHEN do_not_perform THEN reason_code_system ELSE reason_system END,
          CASE WHEN do_not_perform THEN reason_code_code ELSE reason_code END,
-         reason_text, CAST(NULL AS STRING)
+         reason_text
   FROM v_medication_request
 ),
 med_match AS (
   SELECT DISTINCT * FROM (
     SELECT m.id, m.kind, m.patient_id, m.encounter_id, m.status, m.t, m.reason_system,
-           m.reason_code, m.reason_text, m.route_snomed, k.codeset
+           m.reason_code, m.reason_text, k.codeset
     FROM med_rows m
     JOIN codes_exact k ON k.system = m.system AND k.code = upper(m.code)
     WHERE k.codeset IN ('vte_prophylaxis_drug', 'heparin_low_dose', 'oral_factor_xa',
@@ -239,7 +240,7 @@ med_match AS (
                         'estrogen')
     UNION ALL
     SELECT m.id, m.kind, m.patient_id, m.encounter_id, m.status, m.t, m.reason_system,
-           m.reason_code, m.reason_text, m.route_snomed, k.codeset
+           m.reason_code, m.reason_text, k.codeset
     FROM med_rows m
     JOIN codes_pattern k ON k.system = m.system AND k.prefix IS NOT NULL
                         AND substr(upper(m.code), 1, length(k.prefix)) = k.prefix
@@ -248,27 +249,36 @@ med_match AS (
                         'estrogen')
   ) x
 ),
+-- The routes an administration was given by: every coding of dosage.route, in whatever
+-- system the route value sets hold (not only the first SNOMED CT coding).
+route AS (
+  SELECT r.administration_id,
+         max(CASE WHEN k.codeset = 'route_subcutaneous' THEN TRUE END) AS subcutaneous,
+         max(CASE WHEN k.codeset = 'route_intravenous' THEN TRUE END) AS intravenous
+  FROM v_medication_administration_route r
+  JOIN codes_exact k ON k.codeset IN ('route_subcutaneous', 'route_intravenous')
+                    AND k.system = r.system AND k.code = upper(r.code)
+  GROUP BY r.administration_id
+),
 med AS (
   SELECT m.*,
     -- CMS108 "Pharmacological ... VTE Prophylaxis Received": low-dose heparin only by the
     -- subcutaneous route; LMWH, fondaparinux, warfarin, rivaroxaban whatever the route
     coalesce(m.codeset = 'vte_prophylaxis_drug' OR (m.codeset = 'heparin_low_dose'
-        AND kroute.codeset = 'route_subcutaneous'), FALSE) AS prophylactic,
+        AND ro.subcutaneous), FALSE) AS prophylactic,
     -- a prophylaxis medicine (any product of the measure's prophylaxis value sets)
     coalesce(max(CASE WHEN m.codeset IN ('vte_prophylaxis_drug', 'heparin_low_dose') THEN TRUE END)
              OVER (PARTITION BY m.kind, m.id), FALSE) AS prophylaxis_drug,
     -- CMS108 "Low Risk Indicator For VTE": heparin infusion given intravenously, a direct
     -- thrombin or glycoprotein IIb/IIIa inhibitor
     coalesce(m.codeset = 'anticoagulant_therapeutic' OR (m.codeset = 'heparin_infusion'
-        AND kroute.codeset = 'route_intravenous'), FALSE) AS therapeutic,
+        AND ro.intravenous), FALSE) AS therapeutic,
     CASE WHEN kr.codeset = 'patient_refusal' THEN TRUE END AS refused,
     CASE WHEN kr.codeset = 'medical_reason' THEN TRUE END AS medical_reason
   FROM med_match m
   LEFT JOIN codes kr ON kr.codeset IN ('patient_refusal', 'medical_reason')
                     AND kr.system = m.reason_system AND kr.code = upper(m.reason_code)
-  LEFT JOIN codes kroute ON kroute.codeset IN ('route_subcutaneous', 'route_intravenous')
-                        AND kroute.system = 'http://snomed.info/sct'
-                        AND kroute.code = upper(m.route_snomed)
+  LEFT JOIN route ro ON m.kind = 'administration' AND ro.administration_id = m.id
 ),
 med_f AS (
   SELECT e.encounter_id,
@@ -279,11 +289,11 @@ med_f AS (
            CASE WHEN m.kind = 'administration' AND m.prophylactic AND m.status = 'completed'
                 AND cw_date_of(m.t) >= e.arrival_day AND m.t <= e.stay_end THEN cw_ts_text(m.t) || m.id END)
         AS drug_id,
-    -- a prophylaxis medicine given that CMS108 does not count (low-dose heparin without the
-    -- subcutaneous route): reported, never counted
+    -- a prophylaxis medicine given in the window that CMS108 does not count (low-dose heparin
+    -- without the subcutaneous route): reported, never counted
     min(CASE WHEN m.kind = 'administration' AND m.codeset = 'heparin_low_dose'
              AND NOT m.prophylactic AND m.status = 'completed' AND cw_date_of(m.t) >= e.arrival_day
-             AND m.t <= e.stay_end THEN m.id END) AS uncounted_heparin_id,
+             AND cw_date_of(m.t) <= e.window_end THEN m.id END) AS uncounted_heparin_id,
     -- CMS108 oral factor Xa inhibitor given on the day of or the day after admission (or
     -- anesthesia): from the admission day, not the arrival
     min(CASE WHEN m.kind = 'administration' AND m.codeset = 'oral_factor_xa'
@@ -411,6 +421,10 @@ SELECT
       AS mech_medical_reason_p,
   m.therapeutic_id, m.oral_xa_id, e.anesthesia_id, e.window_end, coalesce(x.af_id, ad.af_dx_id) AS af_id, x.prior_vte_id,
   pr.hip_knee_id, pf.selected_surgery_id, m.uncounted_heparin_id,
+  -- what the record shows in the window that CMS108 does not count
+  nullif(concat_ws(' ', 'MedicationAdministration/' || m.uncounted_heparin_id,
+                   'DeviceUseStatement/' || dv.device_use_id,
+                   'DeviceRequest/' || dv.device_not_ordered_id), '') AS prophylaxis_not_counted,
   m.drug_at, pr.mechanical_at, e.admit_day, e.arrival_day, e.arrival_encounter
 FROM e
 LEFT JOIN pat p ON p.patient_id = e.patient_id
@@ -425,3 +439,4 @@ LEFT JOIN med_f m ON m.encounter_id = e.encounter_id
 LEFT JOIN xa_f x ON x.encounter_id = e.encounter_id
 LEFT JOIN af_dx ad ON ad.encounter_id = e.encounter_id
 LEFT JOIN loc_f l ON l.encounter_id = e.encounter_id
+LEFT JOIN cw_devices dv ON dv.encounter_id = e.encounter_id

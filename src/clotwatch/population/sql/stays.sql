@@ -5,7 +5,8 @@ codes AS ({{CODES}}),
 -- Exact codes are joined by equality (a hash join); the few prefix and range entries apart, so
 -- no row is compared with every code of its system (the measure's value sets hold thousands).
 codes_exact AS (SELECT codeset, system, code FROM codes WHERE code IS NOT NULL),
-codes_pattern AS (SELECT codeset, system, prefix, lo, hi FROM codes WHERE code IS NULL),
+codes_pattern AS (SELECT codeset, system, prefix, lo, hi FROM codes
+                  WHERE code IS NULL AND approach IS NULL AND num_lo IS NULL),
 -- Inpatient encounters (class in the inpatient_encounter code set) that began by --as-of.
 enc AS (
   SELECT e.encounter_id, e.patient_id, e.patient_ref, e.status,
