@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -29,3 +30,20 @@ def sof_tests() -> Path:
                         f"(looked for {SOF_TESTS}); CI places it there")
         pytest.fail(f"the SQL on FHIR suite is missing: {SOF_TESTS}")
     return SOF_TESTS
+
+
+# --- Spark ------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def spark_small() -> Any:
+    """This worker's one SparkSession (clotwatch.population.spark.session), set for kilobytes
+    of data (``SMALL_DATA``: interpreted expressions, one partition, and a JVM with only the
+    quick JIT compiler and the serial collector). A Spark test module asks for it for every
+    test (``pytest.mark.usefixtures("spark_small")``, with ``xdist_group("spark")``), so that
+    whichever runs first makes the session with these settings: the JVM's options cannot be
+    changed once it runs."""
+    pytest.importorskip("pyspark",
+                        reason="PySpark is not installed (pip install 'clotwatch[spark]')")
+    from clotwatch.population.spark import SMALL_DATA, session
+
+    return session(conf=SMALL_DATA)

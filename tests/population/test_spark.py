@@ -16,8 +16,9 @@ import pytest
 pytest.importorskip("pyspark", reason="PySpark is not installed (pip install 'clotwatch[spark]')")
 
 # Under `pytest -n 2 --dist loadgroup` both tests run on one worker, so one JVM and one
-# SparkSession serve them (two JVMs on 2 cores took 4.7 minutes instead of about 1.5).
-pytestmark = pytest.mark.xdist_group("spark")
+# SparkSession serve them (two JVMs on 2 cores took 4.7 minutes instead of about 1.5); the
+# session is conftest's ``spark_small``, made once for the worker.
+pytestmark = [pytest.mark.xdist_group("spark"), pytest.mark.usefixtures("spark_small")]
 
 from tests.population import records  # noqa: E402
 from tests.population import test_device_prophylaxis as device_prophylaxis  # noqa: E402
@@ -27,20 +28,8 @@ from clotwatch.population.conformance import run_suite  # noqa: E402
 from clotwatch.population.duckdb import DuckDBEngine, DuckDBScreening  # noqa: E402
 from clotwatch.population.screen import screen  # noqa: E402
 from clotwatch.population.source import open_export  # noqa: E402
-from clotwatch.population.spark import (  # noqa: E402
-    SMALL_DATA,
-    SparkEngine,
-    SparkScreening,
-    session,
-)
+from clotwatch.population.spark import SparkEngine, SparkScreening  # noqa: E402
 from clotwatch.population.synth import synthesize  # noqa: E402
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _small_data_session() -> None:
-    """The one session of this worker, set for kilobytes of data (no Java code generation for
-    every view's expression, one partition)."""
-    session(conf=SMALL_DATA)
 
 
 def test_the_suite_on_spark(sof_tests: Path) -> None:

@@ -39,14 +39,14 @@ def snapshot(store: Store) -> tuple[int, int, int]:
                 int(session.scalar(select(func.count(Alert.id))) or 0))
 
 
-def test_sqlite_backup_and_restore(store: Store, empty_db_url: str, tmp_path: Path) -> None:
-    if not empty_db_url.startswith("sqlite"):
+def test_sqlite_backup_and_restore(store: Store, store_url: str, tmp_path: Path) -> None:
+    if not store_url.startswith("sqlite"):
         pytest.skip("the PostgreSQL procedure is the other test")
     if shutil.which("sqlite3") is None:
         pytest.fail("the sqlite3 command is needed (apt-get install sqlite3)")
     fill(store)
     before = snapshot(store)
-    source = empty_db_url.removeprefix("sqlite:///")
+    source = store_url.removeprefix("sqlite:///")
     backup = tmp_path / "backup.sqlite3"
     subprocess.run(["sqlite3", source, f".backup {backup}"], check=True, timeout=60)
     restored = open_store(f"sqlite:///{backup}")
@@ -57,15 +57,15 @@ def test_sqlite_backup_and_restore(store: Store, empty_db_url: str, tmp_path: Pa
         restored.dispose()
 
 
-def test_postgresql_dump_and_restore(store: Store, empty_db_url: str, tmp_path: Path) -> None:
-    if not empty_db_url.startswith("postgresql"):
+def test_postgresql_dump_and_restore(store: Store, store_url: str, tmp_path: Path) -> None:
+    if not store_url.startswith("postgresql"):
         pytest.skip("the SQLite procedure is the other test")
     import psycopg
 
     fill(store)
     before = snapshot(store)
     dump = tmp_path / "clotwatch.dump"
-    plain = empty_db_url.replace("postgresql+psycopg://", "postgresql://")
+    plain = store_url.replace("postgresql+psycopg://", "postgresql://")
     subprocess.run(["pg_dump", "-Fc", "-f", str(dump), plain], check=True, timeout=120)
     name = f"clotwatch_restore_{secrets.token_hex(4)}"
     admin_dsn = PG_ADMIN_URL.replace("postgresql+psycopg://", "postgresql://")

@@ -14,8 +14,8 @@ NOW = 1_800_000_000.0  # a fixed instant, mid-minute
 
 
 def test_a_token_seen_through_one_store_is_a_replay_through_another(store: Store,
-                                                                    empty_db_url: str) -> None:
-    other = open_store(empty_db_url)
+                                                                    store_url: str) -> None:
+    other = open_store(store_url)
     try:
         assert StoreReplayCache(store).check_and_remember("iss", "j1", NOW + 300, NOW)
         assert not StoreReplayCache(other).check_and_remember("iss", "j1", NOW + 300, NOW + 1)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import secrets
+import shutil
 import socket
 import threading
 from collections.abc import Iterator
@@ -74,8 +75,12 @@ def smtp() -> Iterator[tuple[Recorder, int]]:
 
 
 @pytest.fixture
-def sqlite_url(tmp_path: Path) -> str:
-    url = f"sqlite:///{tmp_path / 'worker.sqlite3'}"
+def sqlite_url(tmp_path: Path, migrated_sqlite: Path) -> str:
+    """A copy of the SQLite database migrated once per session (tests/conftest.py): about
+    0.01 s instead of 0.2 s; upgrade() finds it at head."""
+    path = tmp_path / "worker.sqlite3"
+    shutil.copyfile(migrated_sqlite, path)
+    url = f"sqlite:///{path}"
     upgrade(url)
     return url
 

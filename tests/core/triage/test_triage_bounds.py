@@ -147,3 +147,20 @@ def test_the_issues_examples_now_end_at_the_full_answers() -> None:
         walked, _ = walk(person)
         assert level_of(walked) == level_of(person), person
         assert level_of(person) >= rank("urgent") or person.get("chest_pain") is None
+
+
+@settings(max_examples=60, deadline=None)
+@given(answers(), st.randoms(use_true_random=False),
+       st.none() | st.frozensets(st.sampled_from(sorted(KEYS))))
+def test_a_remembered_result_is_the_one_computed_afresh(
+        a: dict[str, Any], rnd: random.Random, keys: frozenset[str] | None) -> None:
+    """``bounds`` and ``decide`` keep their results (a bounded cache): asked again, with the
+    answers in any order, they give what a fresh computation gives."""
+    from clotwatch.core.triage.bounds import _bounds, _decide
+
+    first = bounds(a, keys), decide(a, keys)
+    items = list(a.items())
+    rnd.shuffle(items)
+    again = dict(items)
+    assert bounds(again, keys) == first[0] == _bounds(again, keys)
+    assert decide(again, keys) == first[1] == _decide(again, keys)

@@ -26,7 +26,8 @@ were reachable (the open keys could change the result), which again only asks mo
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import functools
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -124,9 +125,12 @@ class _Open(dict[str, Any]):
         return default if values[0] is None else values[0]
 
     def get(self, key: str, default: Any = None) -> Any:
-        if key in self.sets:
-            return self._value(key, default)
-        return dict.get(self, key, default)
+        values = self.sets.get(key)
+        if values is None:
+            return dict.get(self, key, default)
+        if len(values) > 1:
+            raise _Need(key)
+        return default if values[0] is None else values[0]
 
     def __getitem__(self, key: str) -> Any:
         if key in self.sets:
@@ -177,12 +181,10 @@ class _OpenFacts(Facts):
         values = self.a.sets.get(key)
         if values is None:
             return bool(test(self.a.get(key)))
-        true = tuple(v for v in values if test(v))
-        if not true:
-            return False
-        if len(true) == len(values):
-            return True
-        raise _Split(key, (true, tuple(v for v in values if not test(v))))
+        answer = _answer(key, values, test)
+        if isinstance(answer, bool):
+            return answer
+        raise _Split(key, answer)
 
     def yes(self, key: str) -> bool:
         return self._test(key, _is_true)
@@ -206,6 +208,21 @@ def _is_none(value: Any) -> bool:
     return value is None
 
 
+@functools.cache
+def _answer(key: str, values: tuple[Any, ...], test: Any
+            ) -> bool | tuple[tuple[Any, ...], tuple[Any, ...]]:
+    """How ``test`` answers a key that may hold any of ``values``: True or False when every
+    value answers alike, else the two groups of values (yes, no). A pure function of a few
+    possible inputs (the values are groups of one key's ``DOMAIN``; the key keeps 1 and True,
+    equal as dictionary keys, from ever meeting), so each is worked out once."""
+    true = tuple(v for v in values if test(v))
+    if not true:
+        return False
+    if len(true) == len(values):
+        return True
+    return true, tuple(v for v in values if not test(v))
+
+
 @dataclass(frozen=True)
 class Extreme:
     """The most (or least) urgent level one rule reaches over completions, and a completion
@@ -219,6 +236,17 @@ class Extreme:
 
 def _top(hits: list[Hit]) -> int:
     return max((_RANK[h.level] for h in hits), default=-1)
+
+
+@functools.cache
+def _ordered(key: str, parts: tuple[tuple[Any, ...], ...], highest: bool
+             ) -> tuple[tuple[Any, ...], ...]:
+    """The groups of ``key``'s values in the order a search tries them: most alarming first
+    when looking for the highest level, most reassuring first otherwise (by ``DOMAIN``)."""
+    index = DOMAIN[key].index
+    if highest:
+        return tuple(sorted(parts, key=lambda p: -max(map(index, p))))
+    return tuple(sorted(parts, key=lambda p: min(map(index, p))))
 
 
 def _witness(sets: Sets) -> dict[str, Any]:
@@ -236,18 +264,18 @@ def rule_extreme(r: Rule, answers: Mapping[str, Any], free: frozenset[str], *,
     best = -2 if highest else 99
     best_sets: Sets = {}
     runs = 0
-
-    def order(values: tuple[Any, ...], key: str) -> int:
-        index = DOMAIN[key].index
-        return -max(map(index, values)) if highest else min(map(index, values))
+    # One view of the answers for the whole search; each run sees its own ``sets``.
+    opened = _Open(answers, {})
+    check = r.check
 
     def visit(sets: Sets) -> None:
         nonlocal best, best_sets, runs
         runs += 1
         if runs > budget:
             raise _OutOfBudget
+        opened.sets = sets
         try:
-            hits = r.check(_OpenFacts(_Open(answers, sets)))
+            hits = check(_OpenFacts(opened))
         except _Split as split:
             key, parts = split.key, split.parts
         except _Need as need:
@@ -259,7 +287,7 @@ def rule_extreme(r: Rule, answers: Mapping[str, Any], free: frozenset[str], *,
                 if (best >= enough) if highest else (best <= enough):
                     raise _Stop
             return
-        for part in sorted(parts, key=lambda p: order(p, key)):
+        for part in _ordered(key, parts, highest):
             visit({**sets, key: part})
 
     try:
@@ -367,6 +395,18 @@ UNKNOWN_CAN_RAISE = "unknown_can_raise"
 
 def decide(answers: Mapping[str, Any],
            asked: Iterable[str] | None = None) -> tuple[Level, list[Hit]]:
+    """The disposition and the hits: every rule, then the self-care check (``_decide``; the
+    same answers again are looked up, see ``_Call``)."""
+    asked = _reusable(asked)
+    call = _Call.of(answers, asked)
+    if call is None:
+        return _decide(answers, asked)
+    level, hits = _decide_once(call)
+    return level, list(hits)
+
+
+def _decide(answers: Mapping[str, Any],
+            asked: Iterable[str] | None = None) -> tuple[Level, list[Hit]]:
     """The disposition and the hits: every rule, then the self-care check.
 
     ``self_care`` needs every key that could raise it answered: when some unknown key's answer
@@ -416,7 +456,72 @@ def _movers_up(answers: Mapping[str, Any], free: frozenset[str], now: int) -> di
 
 def bounds(answers: Mapping[str, Any], keys: Iterable[str] | None = None) -> Bounds:
     """The bounds over completions of the open keys (``keys`` not in ``answers``; every key by
-    default) and the open keys that can move the disposition away from ``decide(answers)``."""
+    default) and the open keys that can move the disposition away from ``decide(answers)``
+    (``_bounds``; the same answers again are looked up, see ``_Call``)."""
+    keys = _reusable(keys)
+    call = _Call.of(answers, keys)
+    return _bounds(answers, keys) if call is None else _bounds_once(call)
+
+
+def _reusable(keys: Iterable[str] | None) -> Collection[str] | None:
+    """``keys`` as a collection that can be read twice in the same order (the cache's key and
+    the computation): a set's order of iteration decides which of several equally good
+    completions a search finds first, so the keys are kept as given, not rebuilt."""
+    if keys is None or isinstance(keys, tuple | list | set | frozenset):
+        return keys
+    return tuple(keys)
+
+
+class _Call:
+    """The arguments of one ``decide`` or ``bounds`` call, compared by their contents: the
+    answers (each value with its type: 1, 1.0 and True are equal as dictionary keys, not as
+    answers) and the keys given, in their order of iteration (which decides the order of the
+    search, and so which completion it finds first). Both are pure functions of these (the
+    order of the answers does not matter: a property test compares them with fresh
+    computations), and a questionnaire asks the same questions of the same answers
+    many times (each screen, the result page, the check-in, every walk through the same
+    story), so each result is computed once and kept (a bounded cache)."""
+
+    __slots__ = ("answers", "keys", "_id", "_hash")
+
+    def __init__(self, answers: Mapping[str, Any], keys: Collection[str] | None,
+                 identity: tuple[Any, ...]) -> None:
+        self.answers, self.keys, self._id = answers, keys, identity
+        self._hash = hash(identity)
+
+    @classmethod
+    def of(cls, answers: Mapping[str, Any], keys: Collection[str] | None) -> _Call | None:
+        """The call, or None when an answer cannot be hashed (computed afresh)."""
+        try:
+            return cls(answers, keys, (
+                frozenset((k, v.__class__, v) for k, v in answers.items()),
+                None if keys is None else tuple(keys)))
+        except TypeError:
+            return None
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Call) and self._id == other._id
+
+
+@functools.lru_cache(maxsize=4096)
+def _decide_once(call: _Call) -> tuple[Level, tuple[Hit, ...]]:
+    level, hits = _decide(call.answers, call.keys)
+    call.answers = {}  # kept as the cache's key: compared by ``_id``, not by the caller's dict
+    return level, tuple(hits)
+
+
+@functools.lru_cache(maxsize=4096)
+def _bounds_once(call: _Call) -> Bounds:
+    found = _bounds(call.answers, call.keys)
+    call.answers = {}
+    return found
+
+
+def _bounds(answers: Mapping[str, Any], keys: Iterable[str] | None = None) -> Bounds:
+    """``bounds`` computed."""
     level, hits = decide(answers)
     now = _RANK[level]
     free = _free(answers, KEYS if keys is None else keys)
