@@ -3,12 +3,16 @@
     .venv/bin/python benchmarks/population_bench.py --patients 10000 100000 \\
         [--spark 10000] [--peers-python /tmp/peers/bin/python] [--workdir /tmp] [--keep]
         [--reuse]  (with --workdir DIR: reuse DIR/export-N from an earlier --keep run)
+        [--baseline-src /tmp/main/src]  (also screen with that source tree, e.g. main's)
 
 For each size: generate the export (``clotwatch population synth``, timed), measure the floor
 (DuckDB counting the lines of the same files with ``read_ndjson``, the baseline in the same
 run), then run ``clotwatch population screen`` as a child process under ``/usr/bin/time -v``
 (wall time and peak resident memory of the whole process). ``--spark N`` also screens the
-N-patient export on Spark ``local[2]`` (JVM start included). ``--peers-python`` runs
+N-patient export on Spark ``local[2]`` (JVM start included). ``--baseline-src DIR`` also
+screens each export with the code in DIR (``PYTHONPATH=DIR``, e.g. an unpacked copy of main's
+``src``) right before this tree's run, and says whether the output files are byte-identical
+(summary.json without its ``out`` path). ``--peers-python`` runs
 ``benchmarks/population_peers.py time`` (pysof, fhir4ds, sqlonfhir) on the patient view over
 Patient.ndjson of the smallest export, and DuckDB on the same view for comparison. Generated
 data is deleted afterwards unless ``--keep``. Prints one JSON document.
@@ -67,11 +71,31 @@ def floor(folder: Path) -> dict[str, Any]:
             "floor_cpu_s": round(cpu, 2), "parse_all_s": round(parse, 2)}
 
 
+OUTPUTS = ("encounters.csv", "encounters.parquet", "gaps.csv", "summary.json")
+
+
+def _same_outputs(a: Path, b: Path) -> dict[str, bool]:
+    """Per output file: byte-identical in folders ``a`` and ``b`` (summary.json compared
+    without ``out``, the folder's own path)."""
+    def data(folder: Path, name: str) -> bytes | None:
+        f = folder / name
+        if not f.is_file():
+            return None
+        if name != "summary.json":
+            return f.read_bytes()
+        summary = json.loads(f.read_text(encoding="utf-8"))
+        summary.pop("out", None)
+        return json.dumps(summary, sort_keys=True).encode()
+
+    return {n: data(a, n) is not None and data(a, n) == data(b, n) for n in OUTPUTS}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--patients", type=int, nargs="+", default=[10000])
     ap.add_argument("--spark", type=int, nargs="*", default=[])
     ap.add_argument("--peers-python")
+    ap.add_argument("--baseline-src", help="also screen with the code in this src folder")
     ap.add_argument("--workdir", default=tempfile.gettempdir())
     ap.add_argument("--keep", action="store_true")
     ap.add_argument("--reuse", action="store_true",
@@ -91,9 +115,20 @@ def main() -> None:
                 run["synth"] = _timed([*CLI, "population", "synth", str(n), str(export)])
             run.update(floor(export))
             run["load"] = os.getloadavg()
+            screen = ["population", "screen", str(export), "--as-of", "2026-06-30", "--json"]
+            if a.baseline_src:
+                env = {**os.environ, "PYTHONPATH": a.baseline_src}
+                run["load_before_baseline"] = os.getloadavg()
+                run["baseline"] = _timed([*CLI, *screen, "--out", str(root / f"base-{n}")],
+                                         env=env)
             run["load_before_duckdb"] = os.getloadavg()
-            run["duckdb"] = _timed([*CLI, "population", "screen", str(export), "--out",
-                                    str(root / f"out-{n}"), "--as-of", "2026-06-30", "--json"])
+            run["duckdb"] = _timed([*CLI, *screen, "--out", str(root / f"out-{n}")])
+            if a.baseline_src:
+                run["identical_to_baseline"] = _same_outputs(root / f"base-{n}",
+                                                              root / f"out-{n}")
+                run["cpu_ratio_to_baseline"] = (round(run["duckdb"]["cpu_s"] /
+                                                      run["baseline"]["cpu_s"], 2)
+                                                if run["baseline"]["cpu_s"] else None)
             run["ratio_to_floor"] = (round(run["duckdb"]["wall_s"] / run["floor_s"], 1)
                                      if run["floor_s"] else None)
             run["ratio_to_parse_all"] = (round(run["duckdb"]["wall_s"] / run["parse_all_s"], 1)

@@ -14,6 +14,7 @@ from typing import Any
 
 from clotwatch.core.errors import InputError
 from clotwatch.population.compile import Column, Dialect, ViewSQL, compile_view
+from clotwatch.population.fhirmodel import element
 
 
 def _q(s: str) -> str:
@@ -223,11 +224,13 @@ def _segments(jpath: str) -> tuple[str, ...] | None:
 class _Recorder(DuckDBDialect):
     """The DuckDB dialect, noting how the compiled view reads each top-level element: by a
     chain of names (``json``: as JSON, ``str``: as text or number, ``array``: the items of a
-    list) or ``whole`` (any other use: the element is then read as JSON, as always)."""
+    list), ``coll`` (the items of a top-level element the FHIR models say is a list) or
+    ``whole`` (any other use: the element is then read as JSON, as always)."""
 
-    def __init__(self) -> None:
+    def __init__(self, resource: str) -> None:
         self.uses: dict[str, set[tuple[tuple[str, ...], str]]] = {}
         self._idents: dict[str, str] = {}
+        self._resource = resource
 
     def _note(self, base: str, jpath: str, kind: str) -> None:
         name = self._idents.get(base)
@@ -237,7 +240,10 @@ class _Recorder(DuckDBDialect):
         self.uses.setdefault(name, set()).add(((), "whole") if segs is None else (segs, kind))
 
     def root(self, name: str) -> str:
-        self.uses.setdefault(name, set()).add(((), "whole"))
+        # (the compiler reads a top-level element this way only through coll_of)
+        info = element(self._resource, name)
+        kind = "coll" if info is not None and info[0] else "whole"
+        self.uses.setdefault(name, set()).add(((), kind))
         return super().root(name)
 
     def root_path(self, name: str) -> tuple[str, str]:
@@ -284,7 +290,7 @@ def _typed(uses: set[tuple[tuple[str, ...], str]]) -> Typed:
         return "JSON"
     if here == {"str"}:
         return "VARCHAR"
-    if here == {"array"}:
+    if here == {"array"} or here == {"coll"}:
         return "JSON[]"
     return {name: _typed(u) for name, u in sorted(below.items())}
 
@@ -299,7 +305,7 @@ def type_sql(t: Typed) -> str:
 
 def read_uses(view: Mapping[str, Any]) -> dict[str, set[tuple[tuple[str, ...], str]]]:
     """How the compiled ``view`` reads each top-level element (see ``_Recorder``)."""
-    rec = _Recorder()
+    rec = _Recorder(str(view.get("resource", "")))
     compile_view(view, rec)
     return rec.uses
 
@@ -308,9 +314,10 @@ def schema_of(uses: Mapping[str, set[tuple[tuple[str, ...], str]]]) -> dict[str,
     """The top-level elements worth reading typed (not as one JSON value) and their types."""
     out = {}
     for name, u in uses.items():
-        t = _typed(u)
-        if t != "JSON" and name != "resourceType":
-            out[name] = t
+        # an element used otherwise than by names stays as it was (not in the schema);
+        # one read by names only, even as a whole JSON value, is read as typed here.
+        if name != "resourceType" and ((), "whole") not in u:
+            out[name] = _typed(u)
     return out
 
 
@@ -350,6 +357,7 @@ class TypedDuckDBDialect(DuckDBDialect):
         expr, t, rest = r
         if t != "JSON":
             raise AssertionError(f"{base} {jpath}: read as JSON but typed {t}")
+        # (a JSON null read into a typed column is SQL NULL already)
         return expr if rest == "$" else f"json_extract({expr}, {_q(rest)})"
 
     def str_at(self, base: str, jpath: str) -> str:
@@ -358,6 +366,11 @@ class TypedDuckDBDialect(DuckDBDialect):
             return super().str_at(base, jpath)
         expr, t, rest = r
         return expr if t == "VARCHAR" else f"json_extract_string({expr}, {_q(rest)})"
+
+    def coll_of(self, json: str) -> str:
+        if json.startswith('"') and self.schema.get(json[1:-1].replace('""', '"')) == "JSON[]":
+            return f"coalesce({json}, {self.empty()})"
+        return super().coll_of(json)
 
     def num_at(self, base: str, jpath: str) -> str:
         if self._resolve(base, jpath) is None:
