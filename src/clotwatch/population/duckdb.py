@@ -1,8 +1,11 @@
 """The DuckDB engine: ViewDefinitions compiled to DuckDB SQL over NDJSON read by ``read_json``.
 
-Resources stay JSON inside DuckDB: each file is read with ``read_json(format =
+Resources stay inside DuckDB: each file is read with ``read_json(format =
 'newline_delimited')`` declaring only the top-level elements a view uses (DuckDB skips the rest
-while parsing), so no resource ever passes through Python objects.
+while parsing), so no resource ever passes through Python objects. Elements the views read only
+by a chain of names are declared typed (struct / VARCHAR / JSON[], see ``typed``), the others
+as JSON; a typed read that meets a value of another type fails, and the files are read again
+with every element as JSON.
 """
 
 from __future__ import annotations
