@@ -4,6 +4,7 @@
         [--spark 10000 100000] [--spark-deadline 13:35] [--synth-workers 2]
         [--peers-python /tmp/peers/bin/python] [--workdir /tmp] [--keep]
         [--reuse]  (with --workdir DIR: reuse DIR/export-N from an earlier --keep run)
+        [--baseline-src /tmp/main/src]  (also screen with that source tree, e.g. main's)
 
 For each size: generate the export (``clotwatch population synth``, timed), measure the floor
 (DuckDB counting the lines of the same files with ``read_ndjson``, the baseline in the same
@@ -12,7 +13,9 @@ run), then run ``clotwatch population screen`` as a child process under ``/usr/b
 N-patient export on Spark ``local[2]`` (JVM start included) and compares its result files
 with DuckDB's; ``--spark-deadline HH:MM`` (UTC) stops a Spark run still going then, and keeps
 how far it got (the screening's stages, timed: ``population_screen_steps.py``).
-``--peers-python`` runs
+``--baseline-src DIR`` also screens each export with the code in DIR (``PYTHONPATH=DIR``, e.g.
+an unpacked copy of main's ``src``) right before this tree's run, and says whether the output
+files are byte-identical (summary.json without its ``out`` path). ``--peers-python`` runs
 ``benchmarks/population_peers.py time`` (pysof, fhir4ds, sqlonfhir) on the patient view over
 Patient.ndjson of the smallest export, and DuckDB on the same view for comparison. Each
 size's export and results are deleted once that size is done, unless ``--keep`` (so the disk
@@ -42,13 +45,15 @@ SCREEN = [sys.executable, str(REPO / "benchmarks" / "population_screen_steps.py"
 STEP = re.compile(r"^\[([0-9.]+) s\] (.+)$", re.M)
 
 
-def _timed(cmd: list[str], timeout: float | None = None) -> dict[str, Any]:
+def _timed(cmd: list[str], timeout: float | None = None,
+           env: dict[str, str] | None = None) -> dict[str, Any]:
     """Run ``cmd`` under ``/usr/bin/time -v``: wall, CPU (user + system, children included),
     peak RSS, the load average before and after; stopped (its process group) at ``timeout``."""
     load = os.getloadavg()
     t = time.perf_counter()
     proc = subprocess.Popen(["/usr/bin/time", "-v", *cmd], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, start_new_session=True)
+                            stderr=subprocess.PIPE, text=True, start_new_session=True,
+                            env=env)
     try:
         _, err = proc.communicate(timeout=timeout)
         stopped = False
@@ -132,6 +137,25 @@ def _until(deadline: str | None) -> float | None:
                .total_seconds())
 
 
+OUTPUTS = ("encounters.csv", "encounters.parquet", "gaps.csv", "summary.json")
+
+
+def _same_outputs(a: Path, b: Path) -> dict[str, bool]:
+    """Per output file: byte-identical in folders ``a`` and ``b`` (summary.json compared
+    without ``out``, the folder's own path)."""
+    def data(folder: Path, name: str) -> bytes | None:
+        f = folder / name
+        if not f.is_file():
+            return None
+        if name != "summary.json":
+            return f.read_bytes()
+        summary = json.loads(f.read_text(encoding="utf-8"))
+        summary.pop("out", None)
+        return json.dumps(summary, sort_keys=True).encode()
+
+    return {n: data(a, n) is not None and data(a, n) == data(b, n) for n in OUTPUTS}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--patients", type=int, nargs="+", default=[10000])
@@ -147,6 +171,7 @@ def main() -> None:
     ap.add_argument("--synth-workers", type=int,
                     help="processes for clotwatch population synth (default: its own)")
     ap.add_argument("--peers-python")
+    ap.add_argument("--baseline-src", help="also screen with the code in this src folder")
     ap.add_argument("--workdir", default=tempfile.gettempdir())
     ap.add_argument("--keep", action="store_true")
     ap.add_argument("--reuse", action="store_true",
@@ -169,10 +194,22 @@ def main() -> None:
             if not a.floor_after:
                 run.update(floor(export, parse_all=not a.no_parse_all))
             run["load"] = os.getloadavg()
-            run["duckdb"] = _timed([*SCREEN, str(export), "--out", str(root / f"out-{n}"),
-                                    "--as-of", "2026-06-30", "--json"],
+            screen = [str(export), "--as-of", "2026-06-30", "--json"]
+            if a.baseline_src:
+                env = {**os.environ, "PYTHONPATH": a.baseline_src}
+                run["load_before_baseline"] = os.getloadavg()
+                run["baseline"] = _timed([*SCREEN, *screen, "--out", str(root / f"base-{n}")],
+                                         timeout=_until(a.deadline), env=env)
+            run["load_before_duckdb"] = os.getloadavg()
+            run["duckdb"] = _timed([*SCREEN, *screen, "--out", str(root / f"out-{n}")],
                                    timeout=_until(a.deadline))
             run["duckdb"].update(_per_patient(run["duckdb"], n))
+            if a.baseline_src:
+                run["identical_to_baseline"] = _same_outputs(root / f"base-{n}",
+                                                              root / f"out-{n}")
+                run["cpu_ratio_to_baseline"] = (round(run["duckdb"]["cpu_s"] /
+                                                      run["baseline"]["cpu_s"], 2)
+                                                if run["baseline"]["cpu_s"] else None)
             if a.floor_after:
                 run.update(floor(export, parse_all=not a.no_parse_all))
                 run["load_after_floor"] = os.getloadavg()

@@ -3,14 +3,24 @@
 from __future__ import annotations
 
 import itertools
+import json
+import shutil
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
 
+import duckdb
 import pytest
 
 from clotwatch.instruments import evaluate
 from clotwatch.instruments import get as get_instrument
+from clotwatch.population import duckdb as duckdb_engine
 from clotwatch.population import fhirmodel, rules
+from clotwatch.population.compile import Dialect
 from clotwatch.population.duckdb import share_extracts
-from clotwatch.population.screen import _value_class
+from clotwatch.population.screen import VIEW_NAMES, _value_class, load_views
+from clotwatch.population.source import open_export
+from clotwatch.population.synth import synthesize
 
 
 def test_the_element_table_is_what_the_fhir_models_say() -> None:
@@ -18,6 +28,25 @@ def test_the_element_table_is_what_the_fhir_models_say() -> None:
     assert fhirmodel.element("Observation", "code") == (False, "CodeableConcept")
     assert fhirmodel.element("CodeableConcept", "coding") == (True, "Coding")
     assert fhirmodel.element("Observation", "nonsense") is None
+
+
+def test_the_screening_views_compile_without_the_fhir_models(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every resource type a screening view reads is in the element table, so a run never
+    imports the models (about a second of one core, more without compiled bytecode)."""
+    assert {v["resource"] for v in load_views().values()} <= set(fhirmodel.TABLE_TYPES)
+
+    def no_models(type_name: str, name: str) -> None:
+        raise AssertionError(f"{type_name}.{name} is not in the element table")
+
+    monkeypatch.setattr(fhirmodel, "from_models", no_models)
+    fhirmodel.element.cache_clear()
+    try:
+        for view in load_views().values():
+            duckdb_engine.compile(view)
+            duckdb_engine.typed(view)
+    finally:
+        fhirmodel.element.cache_clear()
 
 
 @pytest.mark.parametrize("instrument", rules.INSTRUMENTS)
@@ -59,3 +88,141 @@ def test_json_reads_of_one_value_are_shared() -> None:
                    "AND json_extract(v2, '$.c') IS NULL))[1]")
     # one read: nothing to share
     assert share_extracts("json_extract(v1, '$.a')", ["v1"], "v1_j") == "json_extract(v1, '$.a')"
+
+
+def _bad_lines() -> list[dict[str, object]]:
+    """Resources whose elements are not of the FHIR type the typed read declares."""
+    loinc = {"system": "http://loinc.org", "code": "39156-5"}
+    return [
+        {"resourceType": "Observation", "id": "bad-subject", "status": "final",
+         "code": {"coding": [loinc]}, "subject": "Patient/p1",
+         "valueQuantity": {"value": 31.5, "unit": "kg/m2"}},
+        {"resourceType": "Observation", "id": "bad-quantity", "status": "final",
+         "code": {"coding": [loinc]}, "subject": {"reference": "Patient/p1"},
+         "valueQuantity": [{"value": 1.50}]},
+        {"resourceType": "Observation", "id": "bad-coding", "status": "final",
+         "code": {"coding": loinc}, "subject": {"reference": "Patient/p1"}},
+        {"resourceType": "Observation", "id": "bad-status", "status": {"x": 1},
+         "code": {"coding": [loinc]}, "subject": {"reference": "Patient/p1"},
+         "valueQuantity": {"value": 1.50, "code": ["kg"]}},
+    ]
+
+
+def _sorted_rows(rows: Iterable[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    return sorted(rows, key=repr)
+
+
+def _json_rows(view: Mapping[str, Any], files: Sequence[str]) -> list[tuple[Any, ...]]:
+    """The view's rows read the long way: every element as JSON."""
+    con = duckdb_engine.connect()
+    try:
+        return _sorted_rows(con.execute(duckdb_engine.view_query(
+            duckdb_engine.compile(view), files)).fetchall())
+    finally:
+        con.close()
+
+
+@pytest.fixture(scope="module")
+def exports(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """(a synthetic export, the same with resources of wrongly typed elements added)."""
+    good = tmp_path_factory.mktemp("good")
+    synthesize(40, good, seed=5)
+    bad = tmp_path_factory.mktemp("bad")
+    for f in good.glob("*.ndjson"):
+        shutil.copy(f, bad / f.name)
+    with (bad / "Observation.ndjson").open("a", encoding="utf-8") as out:
+        for r in _bad_lines():
+            out.write(json.dumps(r) + "\n")
+    return good, bad
+
+
+@pytest.mark.parametrize("name", VIEW_NAMES)
+def test_typed_reading_gives_what_json_reading_gives(name: str,
+                                                     exports: tuple[Path, Path]) -> None:
+    """Each screening view through ``DuckDBEngine.view_rows`` (typed where it can be, JSON
+    again when a value is not of the declared type) gives the rows of the all-JSON read."""
+    view = load_views()[name]
+    for folder in exports:
+        export = open_export(folder)
+        engine = duckdb_engine.DuckDBEngine()
+        try:
+            _, rows = engine.view_rows(view, export)
+            got = _sorted_rows(rows)
+        finally:
+            engine.close()
+        assert got == _json_rows(view, export.files_for(view["resource"]))
+
+
+def test_the_observation_view_is_read_typed_and_falls_back_on_bad_values(
+        exports: tuple[Path, Path]) -> None:
+    view = load_views()["observation"]
+    fast = duckdb_engine.typed(view)
+    assert fast is not None
+    compiled, schema = fast
+    assert duckdb_engine.type_sql(schema["subject"]) == 'STRUCT("reference" VARCHAR)'
+    assert duckdb_engine.type_sql(schema["code"]) == 'STRUCT("coding" JSON[])'
+    good, bad = (open_export(f).files_for("Observation") for f in exports)
+    con = duckdb_engine.connect()
+    try:
+        typed_rows = con.execute(duckdb_engine.view_query(compiled, good, schema)).fetchall()
+        assert _sorted_rows(typed_rows) == _json_rows(view, good)
+        with pytest.raises(duckdb.Error, match="JSON transform error"):
+            con.execute(duckdb_engine.view_query(compiled, bad, schema)).fetchall()
+    finally:
+        con.close()
+    # the bad resources' rows are there (read as JSON), none dropped
+    ids = {r[0] for r in _json_rows(view, bad)}
+    assert {"bad-subject", "bad-quantity", "bad-status"} <= ids
+
+
+def test_the_one_read_pass_falls_back_to_json_per_resource_type(
+        exports: tuple[Path, Path]) -> None:
+    """The screening's single read (counts and every view's rows) gives the same counts and
+    rows typed, and with wrongly typed values (that type read again as JSON)."""
+    views = load_views()
+    for folder in exports:
+        export = open_export(folder)
+        eng = duckdb_engine.DuckDBScreening()
+        try:
+            eng.plan(views, export)
+            counts = eng.type_counts(list(export.all_files), False)
+            assert sum(n for _, t, n in counts if t == "Observation") == sum(
+                Path(f).read_text(encoding="utf-8").count("\n")
+                for f in export.files_for("Observation"))
+            for name, view in views.items():
+                eng.view_table(f"v_{name}", view, export.files_for(view["resource"]))
+                got = _sorted_rows(eng.rows(f"SELECT * FROM v_{name}"))
+                assert got == _json_rows(view, export.files_for(view["resource"])), name
+            if folder == exports[1]:
+                ids = {r[0] for r in eng.rows("SELECT observation_id FROM v_observation")}
+                assert {"bad-subject", "bad-quantity", "bad-status"} <= ids
+        finally:
+            eng.close()
+
+
+def test_a_cheap_value_is_written_in_place_not_bound() -> None:
+    d = duckdb_engine.DIALECT
+    body = "CASE WHEN t1 = 'a t1 b' THEN \"t1\" || t1 END"
+    field = '"subject"."reference"'
+    assert d.let(field, "t1", body) == (
+        f"CASE WHEN {field} = 'a t1 b' THEN \"t1\" || {field} END")
+    assert d.let("json_extract(x, '$.a')", "t1", "t1").startswith("(list_transform(")
+
+
+@pytest.mark.parametrize(("ref", "want", "key"), [
+    ("Patient/p1", "Patient", "p1"), ("http://x/fhir/Patient/p1", "Patient", "p1"),
+    ("xPatient/p1", "Patient", None), ("Encounter/e1", "Patient", None),
+    ("Patient/", "Patient", None), ("9Patient/p1", "Patient", "p1"), (None, "Patient", None),
+    ("Patient/p1", None, "p1"), ("/p1", None, None), ("a/b/Encounter/e 1", None, "e 1"),
+])
+def test_reference_key_in_one_expression_is_the_general_form(ref: str | None, want: str | None,
+                                                            key: str | None) -> None:
+    con = duckdb_engine.connect()
+    try:
+        one = duckdb_engine.DIALECT.reference_key("r", want)
+        general = Dialect.reference_key(duckdb_engine.DIALECT, "r", want)
+        got = con.execute(f"SELECT {one}, {general} FROM (SELECT CAST(? AS VARCHAR) AS r)",
+                          [ref]).fetchone()
+    finally:
+        con.close()
+    assert got == (key, key)

@@ -184,6 +184,18 @@ class Dialect:
         """A lambda's index parameter as a 0-based position."""
         return i
 
+    def let(self, value: str, name: str, body: str) -> str:
+        """``body`` with the name ``name`` bound to ``value`` (evaluated once)."""
+        return self.item(self.transform(self.list_of([value]), [name], body), "0")
+
+    def reference_key(self, ref: str, want: str | None) -> str:
+        """The id of the relative literal reference ``ref`` (text), of type ``want`` if
+        given; NULL when it is none."""
+        key = self.regexp_extract(ref, "([A-Za-z]+)/([^/]+)$", 2)
+        rtype = self.regexp_extract(ref, "([A-Za-z]+)/([^/]+)$", 1)
+        ok = f"{rtype} = {self.lit_str(want)}" if want else "TRUE"
+        return f"CASE WHEN {ok} AND {key} <> '' THEN {key} END"
+
     def str_num(self, s: str) -> str:
         """A string scalar as a number, NULL when it is not one."""
         raise NotImplementedError
@@ -299,7 +311,7 @@ class Compiler:
 
     def _let(self, value: str, name: str, body: str) -> str:
         """``body`` with ``name`` bound to ``value`` (evaluated once)."""
-        return self.d.item(self.d.transform(self.d.list_of([value]), [name], body), "0")
+        return self.d.let(value, name, body)
 
     def first_item(self, v: Val) -> str:
         return self.d.item(self.to_coll(v).sql, "0")
@@ -555,10 +567,7 @@ class Compiler:
             want = self._type_arg(args) if args else None
             x = self.fresh()
             ref = d.as_str(d.item(d.coll_of(d.child(x, "reference")), "0"))
-            key = d.regexp_extract(ref, "([A-Za-z]+)/([^/]+)$", 2)
-            rtype = d.regexp_extract(ref, "([A-Za-z]+)/([^/]+)$", 1)
-            ok = f"{rtype} = {d.lit_str(want)}" if want else "TRUE"
-            keyed = d.transform(coll.sql, [x], f"CASE WHEN {ok} AND {key} <> '' THEN {key} END")
+            keyed = d.transform(coll.sql, [x], d.reference_key(ref, want))
             y = self.fresh()
             return Val("coll", d.transform(d.filter(keyed, y, f"{y} IS NOT NULL"), [y],
                                            d.to_json(y, "str")))
@@ -572,11 +581,7 @@ class Compiler:
         want = self._type_arg(args) if args else None
         ref = d.str_at(base.base, base.jpath + ".reference")
         t = self.fresh()
-        key = d.regexp_extract(t, "([A-Za-z]+)/([^/]+)$", 2)
-        rtype = d.regexp_extract(t, "([A-Za-z]+)/([^/]+)$", 1)
-        ok = f"{rtype} = {d.lit_str(want)}" if want else "TRUE"
-        return Val("str", self._let(ref, t, f"CASE WHEN {ok} AND {key} <> '' THEN {key} END"),
-                   "id")
+        return Val("str", self._let(ref, t, d.reference_key(t, want)), "id")
 
     def _type_arg(self, args: Sequence[fp.Node]) -> str:
         if len(args) != 1 or not isinstance(args[0], fp.Literal) or args[0].kind != "type":

@@ -1,8 +1,11 @@
 """The DuckDB engine: ViewDefinitions compiled to DuckDB SQL over NDJSON read by ``read_json``.
 
-Resources stay JSON inside DuckDB: each file is read with ``read_json(format =
+Resources stay inside DuckDB: each file is read with ``read_json(format =
 'newline_delimited')`` declaring only the top-level elements a view uses (DuckDB skips the rest
-while parsing), so no resource ever passes through Python objects.
+while parsing), so no resource ever passes through Python objects. Elements the views read only
+by a chain of names are declared typed (struct / VARCHAR / JSON[], see ``typed``), the others
+as JSON; a typed read that meets a value of another type fails, and the files are read again
+with every element as JSON.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from typing import Any
 
 from clotwatch.core.errors import InputError
 from clotwatch.population.compile import Column, Dialect, ViewSQL, compile_view
+from clotwatch.population.fhirmodel import element
 
 
 def _q(s: str) -> str:
@@ -177,16 +181,221 @@ class DuckDBDialect(Dialect):
     def index0(self, i: str) -> str:
         return f"({i} - 1)"
 
+    def let(self, value: str, name: str, body: str) -> str:
+        # A value as cheap as a name (a column, a struct field, a lambda's item) is written
+        # in place of the name: binding it by a one-item list_transform costs more than
+        # reading it again.
+        if _SIMPLE.match(value):
+            return _substitute(body, name, value)
+        return super().let(value, name, body)
+
+    def reference_key(self, ref: str, want: str | None) -> str:
+        # One regular expression instead of three: the type is the run of letters just
+        # before the last '/', the key what follows it (as in the general form).
+        if want is not None and not _NAME.match(want):
+            return super().reference_key(ref, want)
+        if want is None:
+            return f"nullif(regexp_extract({ref}, '[A-Za-z]/([^/]+)$', 1), '')"
+        pattern = f"(?:^|[^A-Za-z]){want}/([^/]+)$"
+        return f"nullif(regexp_extract({ref}, {_q(pattern)}, 1), '')"
+
     def explode_rows(self, rows: str, where: str, names: Sequence[str]) -> str:
         cols = ", ".join(f"s.{self.quote_ident(n)} AS {self.quote_ident(n)}" for n in names)
         return f"SELECT {cols} FROM (SELECT unnest({rows}) AS s FROM src WHERE {where})"
+
+
+_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_TOKEN = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|[A-Za-z_][A-Za-z0-9_]*")
+
+
+def _substitute(sql: str, name: str, value: str) -> str:
+    """``sql`` with the identifier ``name`` (not inside a quoted string or name) replaced by
+    ``value``."""
+    return _TOKEN.sub(lambda m: value if m.group(0) == name else m.group(0), sql)
+
+
+def _segments(jpath: str) -> tuple[str, ...] | None:
+    """``$.a.b`` -> ('a', 'b'); None for a path that is not a plain chain of names."""
+    if jpath == "$":
+        return ()
+    if not jpath.startswith("$."):
+        return None
+    segs = tuple(jpath[2:].split("."))
+    return segs if all(_NAME.match(x) for x in segs) else None
+
+
+class _Recorder(DuckDBDialect):
+    """The DuckDB dialect, noting how the compiled view reads each top-level element: by a
+    chain of names (``json``: as JSON, ``str``: as text or number, ``array``: the items of a
+    list), ``coll`` (the items of a top-level element the FHIR models say is a list) or
+    ``whole`` (any other use: the element is then read as JSON, as always)."""
+
+    def __init__(self, resource: str) -> None:
+        self.uses: dict[str, set[tuple[tuple[str, ...], str]]] = {}
+        self._idents: dict[str, str] = {}
+        self._resource = resource
+
+    def _note(self, base: str, jpath: str, kind: str) -> None:
+        name = self._idents.get(base)
+        if name is None:
+            return
+        segs = _segments(jpath)
+        self.uses.setdefault(name, set()).add(((), "whole") if segs is None else (segs, kind))
+
+    def root(self, name: str) -> str:
+        # (the compiler reads a top-level element this way only through coll_of)
+        info = element(self._resource, name)
+        kind = "coll" if info is not None and info[0] else "whole"
+        self.uses.setdefault(name, set()).add(((), kind))
+        return super().root(name)
+
+    def root_path(self, name: str) -> tuple[str, str]:
+        base, jpath = super().root_path(name)
+        self._idents[base] = name
+        return base, jpath
+
+    def json_at(self, base: str, jpath: str) -> str:
+        self._note(base, jpath, "json")
+        return super().json_at(base, jpath)
+
+    def str_at(self, base: str, jpath: str) -> str:
+        self._note(base, jpath, "str")
+        return super().str_at(base, jpath)
+
+    def num_at(self, base: str, jpath: str) -> str:
+        self._note(base, jpath, "str")
+        return super().num_at(base, jpath)
+
+    def array_at(self, base: str, jpath: str) -> str:
+        self._note(base, jpath, "array")
+        return super().array_at(base, jpath)
+
+    def num_text_at(self, base: str, jpath: str) -> str:
+        self._note(base, "", "whole")  # read from the line as written: never typed
+        return super().num_text_at(base, jpath)
+
+
+# A typed element: a DuckDB type name (VARCHAR, JSON, JSON[]) or a struct (name -> element).
+Typed = str | dict[str, "Typed"]
+
+
+def _typed(uses: set[tuple[tuple[str, ...], str]]) -> Typed:
+    """The type to read an element as, from how the views read it: a struct down to the
+    elements read, each read element VARCHAR (read only as text or number: DuckDB gives the
+    text ``json_extract_string`` gives), JSON[] (only its items read) or JSON (anything else,
+    and every element read both itself and below)."""
+    here = {kind for segs, kind in uses if not segs}
+    below: dict[str, set[tuple[tuple[str, ...], str]]] = {}
+    for segs, kind in uses:
+        if segs:
+            below.setdefault(segs[0], set()).add((segs[1:], kind))
+    if here and below or "whole" in here or "json" in here or len(here) > 1:
+        return "JSON"
+    if here == {"str"}:
+        return "VARCHAR"
+    if here == {"array"} or here == {"coll"}:
+        return "JSON[]"
+    return {name: _typed(u) for name, u in sorted(below.items())}
+
+
+def type_sql(t: Typed) -> str:
+    """DuckDB's name of a typed element's type."""
+    if isinstance(t, str):
+        return t
+    return "STRUCT(" + ", ".join(f"{DIALECT.quote_ident(n)} {type_sql(x)}"
+                                 for n, x in t.items()) + ")"
+
+
+def read_uses(view: Mapping[str, Any]) -> dict[str, set[tuple[tuple[str, ...], str]]]:
+    """How the compiled ``view`` reads each top-level element (see ``_Recorder``)."""
+    rec = _Recorder(str(view.get("resource", "")))
+    compile_view(view, rec)
+    return rec.uses
+
+
+def schema_of(uses: Mapping[str, set[tuple[tuple[str, ...], str]]]) -> dict[str, Typed]:
+    """The top-level elements worth reading typed (not as one JSON value) and their types."""
+    out = {}
+    for name, u in uses.items():
+        # an element used otherwise than by names stays as it was (not in the schema);
+        # one read by names only, even as a whole JSON value, is read as typed here.
+        if name != "resourceType" and ((), "whole") not in u:
+            out[name] = _typed(u)
+    return out
+
+
+class TypedDuckDBDialect(DuckDBDialect):
+    """The DuckDB dialect over a ``src`` whose elements in ``schema`` are read typed
+    (``read_json`` with ``columns`` of STRUCT / VARCHAR / JSON[] types): a chain of names is
+    then a struct field access, not a JSON parse of the element's text per call. What it
+    reads must be what ``_Recorder`` noted for the schema (the same views compile the same
+    calls)."""
+
+    def __init__(self, schema: Mapping[str, Typed]) -> None:
+        self.schema = schema
+
+    def _resolve(self, base: str, jpath: str) -> tuple[str, Typed, str] | None:
+        """(SQL of the typed element the path reaches, its type, the rest of the path as a
+        JSON path) for a path from a typed top-level element; None otherwise."""
+        segs = _segments(jpath)
+        if segs is None or not base.startswith('"'):
+            return None
+        t = self.schema.get(base[1:-1].replace('""', '"'))
+        if t is None:
+            return None
+        expr = base
+        for i, name in enumerate(segs):
+            if not isinstance(t, dict):
+                return expr, t, "$." + ".".join(segs[i:])
+            t = t[name]
+            expr = f"{expr}.{self.quote_ident(name)}"
+        if isinstance(t, dict):
+            raise AssertionError(f"{base} {jpath}: a typed read of a struct")
+        return expr, t, "$"
+
+    def json_at(self, base: str, jpath: str) -> str:
+        r = self._resolve(base, jpath)
+        if r is None:
+            return super().json_at(base, jpath)
+        expr, t, rest = r
+        if t != "JSON":
+            raise AssertionError(f"{base} {jpath}: read as JSON but typed {t}")
+        # (a JSON null read into a typed column is SQL NULL already)
+        return expr if rest == "$" else f"json_extract({expr}, {_q(rest)})"
+
+    def str_at(self, base: str, jpath: str) -> str:
+        r = self._resolve(base, jpath)
+        if r is None:
+            return super().str_at(base, jpath)
+        expr, t, rest = r
+        return expr if t == "VARCHAR" else f"json_extract_string({expr}, {_q(rest)})"
+
+    def coll_of(self, json: str) -> str:
+        if json.startswith('"') and self.schema.get(json[1:-1].replace('""', '"')) == "JSON[]":
+            return f"coalesce({json}, {self.empty()})"
+        return super().coll_of(json)
+
+    def num_at(self, base: str, jpath: str) -> str:
+        if self._resolve(base, jpath) is None:
+            return super().num_at(base, jpath)
+        return f"TRY_CAST({self.str_at(base, jpath)} AS DOUBLE)"
+
+    def array_at(self, base: str, jpath: str) -> str:
+        r = self._resolve(base, jpath)
+        if r is None:
+            return super().array_at(base, jpath)
+        expr, t, rest = r
+        if t == "JSON[]":
+            return f"coalesce({expr}, {self.empty()})"
+        return super().array_at(expr, rest)
 
 
 _EXTRACT = re.compile(r"json_(extract_string|extract|type)\((\"(?:[^\"]|\"\")+\"|v\d+)"
                       r"(?:, ('(?:[^']|'')*'))?\)")
 _FNS = {"extract_string": "s", "extract": "j", "type": "t"}
 # An expression cheap enough to repeat: a column, a lambda parameter, an item of either.
-_SIMPLE = re.compile(r'^(?:"(?:[^"]|"")+"|[A-Za-z_][A-Za-z0-9_]*(?:\.[a-z]\[\d+\])?'
+_SIMPLE = re.compile(r'^(?:"(?:[^"]|"")+"(?:\."[A-Za-z_][A-Za-z0-9_]*")*'
+                     r'|[A-Za-z_][A-Za-z0-9_]*(?:\.[a-z]\[\d+\])?'
                      r'|\((?:[A-Za-z_][A-Za-z0-9_]*)\)\[\d+\])$')
 
 
@@ -232,15 +441,28 @@ def _jsonpath_key(name: str) -> str:
 DIALECT = DuckDBDialect()
 
 
-def compile(view: Mapping[str, Any]) -> ViewSQL:  # noqa: A001 - the engine's verb
-    """Compile a ViewDefinition to DuckDB SQL."""
-    return compile_view(view, DIALECT)
+def compile(view: Mapping[str, Any],  # noqa: A001 - the engine's verb
+            schema: Mapping[str, Typed] | None = None) -> ViewSQL:
+    """Compile a ViewDefinition to DuckDB SQL (over ``src`` reading the elements of
+    ``schema`` typed, see ``typed``)."""
+    return compile_view(view, TypedDuckDBDialect(schema) if schema else DIALECT)
+
+
+def typed(view: Mapping[str, Any]) -> tuple[ViewSQL, dict[str, Typed]] | None:
+    """The view compiled over its elements read typed, and their types; None when it reads
+    none that way (or reads whole resources or lines as written)."""
+    schema = schema_of(read_uses(view))
+    if not schema:
+        return None
+    compiled = compile(view, schema)
+    return None if compiled.whole or compiled.line else (compiled, schema)
 
 
 def source_sql(files: Sequence[str], resource: str, root_fields: Sequence[str],
-               whole: bool = False, line: bool = False) -> str:
-    """A query giving one row per ``resource`` in ``files``, its used elements as JSON (and,
-    with ``line``, the line as written: ``cw_line``)."""
+               whole: bool = False, line: bool = False,
+               schema: Mapping[str, Typed] | None = None) -> str:
+    """A query giving one row per ``resource`` in ``files``, its used elements as JSON, or
+    typed as ``schema`` says (and, with ``line``, the line as written: ``cw_line``)."""
     fields = sorted(set(root_fields) | {"resourceType"})
     file_list = "[" + ", ".join(_q(f) for f in files) + "]"
     kind = f"json_extract_string(\"resourceType\", '$') = {_q(resource)}"
@@ -258,19 +480,22 @@ def source_sql(files: Sequence[str], resource: str, root_fields: Sequence[str],
                 f"read_json({file_list}, format = 'newline_delimited', records = false, "
                 f"columns = {{'json': 'JSON'}}, "
                 f"maximum_object_size = 67108864)) WHERE {kind}")
-    columns = "{" + ", ".join(f"{_q(f)}: 'JSON'" for f in fields) + "}"
+    columns = "{" + ", ".join(f"{_q(f)}: {_q(type_sql((schema or {}).get(f, 'JSON')))}"
+                              for f in fields) + "}"
     return (f"SELECT * FROM read_json({file_list}, format = 'newline_delimited', "
             f"columns = {columns}, maximum_object_size = 67108864) WHERE {kind}")
 
 
-def view_query(compiled: ViewSQL, files: Sequence[str]) -> str:
-    """The full SQL of a compiled view over NDJSON files (``src`` bound to them)."""
+def view_query(compiled: ViewSQL, files: Sequence[str],
+               schema: Mapping[str, Typed] | None = None) -> str:
+    """The full SQL of a compiled view over NDJSON files (``src`` bound to them, reading the
+    elements of ``schema`` typed: ``compiled`` must be compiled for it)."""
     if not files:
         empty = ", ".join(f"CAST(NULL AS {DIALECT.sql_type(c)}) AS {DIALECT.quote_ident(c.name)}"
                           for c in compiled.columns)
         return f"SELECT {empty} WHERE FALSE"
     src = source_sql(files, compiled.resource, compiled.root_fields, compiled.whole,
-                     compiled.line)
+                     compiled.line, schema)
     return f"WITH src AS ({src}) {compiled.sql}"
 
 
@@ -293,6 +518,7 @@ class DuckDBEngine:
 
     def __init__(self, threads: int | None = None, memory_limit: str | None = None) -> None:
         self.con = connect(threads, memory_limit)
+        self.n = 0
 
     def view_rows(self, view: Mapping[str, Any], export: Any) -> tuple[
             tuple[Column, ...], Iterator[tuple[Any, ...]]]:
@@ -300,7 +526,21 @@ class DuckDBEngine:
         import duckdb
 
         compiled = compile(view)
-        sql = view_query(compiled, export.files_for(compiled.resource))
+        files = export.files_for(compiled.resource)
+        sql = view_query(compiled, files)
+        fast = typed(view) if files else None
+        self.con.execute(f"DROP TABLE IF EXISTS cw_view_{self.n}")  # the previous view's
+        if fast is not None:
+            # Typed first, into a table (a value not of the declared type stops the read
+            # part-way); any error, and the view is read again as JSON, as below.
+            self.n += 1
+            table = f"cw_view_{self.n}"
+            try:
+                self.con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS "
+                                 f"{view_query(fast[0], files, fast[1])}")
+                sql = f"SELECT * FROM {table}"
+            except duckdb.Error:
+                pass
         try:
             cur = self.con.execute(sql)
         except duckdb.Error as exc:
@@ -374,42 +614,38 @@ class DuckDBScreening:
         """One pass per group of files (the files of one resource type, or the files that
         may hold any type): per (file, resourceType) the count, and per view of that type
         the list of its rows, aggregated (``list``) so nothing but the rows is kept."""
+        import duckdb
+
         export = self._export
         usable = {k: c for k, c in self._planned.items()
                   if c.rows and not c.whole and not c.line}
-        groups: list[tuple[tuple[str, ...], list[str]]] = []
+        groups: list[tuple[tuple[str, ...], list[str], str | None]] = []
         rest: list[str] = []
         for rtype, files in sorted(export.files.items(), key=lambda kv: kv[0] or ""):
             keys = [k for k, c in usable.items() if rtype is None or c.resource == rtype]
             if keys:
-                groups.append((tuple(files), keys))
+                groups.append((tuple(files), keys, rtype))
             else:
                 rest.extend(files)
         counts: list[tuple[str, str, int]] = []
         loaded: dict[str, list[tuple[str, str]]] = {}
         pending: dict[str, int] = {}
-        opts = ", ignore_errors = true" if ignore_errors else ""
-        for i, (files, keys) in enumerate(groups):
+        for i, (files, keys, rtype) in enumerate(groups):
             table = f"cw_load_{i}"
-            fields = sorted({f for k in keys for f in usable[k].root_fields} - {"resourceType"})
-            columns = "{" + ", ".join([_q("resourceType") + ": 'VARCHAR'"] + [
-                f"{_q(f)}: 'JSON'" for f in fields]) + "}"
-            as_json = (", to_json(\"resourceType\") AS \"resourceType\""
-                       if any("resourceType" in usable[k].root_fields for k in keys) else "")
-            read = (f"SELECT filename AS cw_file, \"resourceType\" AS cw_type, "
-                    f"* EXCLUDE (filename, \"resourceType\"){as_json} FROM read_json("
-                    f"[{', '.join(_q(f) for f in files)}], format = 'newline_delimited', "
-                    f"columns = {columns}, filename = true, "
-                    f"maximum_object_size = 67108864{opts})")
-            per_row = ", ".join(
-                f"CASE WHEN cw_type = {_q(usable[k].resource)} AND ({usable[k].where}) "
-                f"THEN {usable[k].rows} END AS cw_x{j}" for j, k in enumerate(keys))
-            aggs = ", ".join(f"flatten(list(cw_x{j}) FILTER (WHERE cw_x{j} IS NOT NULL)) "
-                             f"AS cw_x{j}" for j in range(len(keys)))
-            self.con.execute(
-                f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT cw_file, cw_type, "
-                f"count(*) AS cw_n, {aggs} FROM (SELECT cw_file, cw_type, {per_row} "
-                f"FROM ({read})) GROUP BY cw_file, cw_type")
+            # Typed (the elements the views read as STRUCT / VARCHAR / JSON[] columns) where
+            # the files hold one resource type and no line is to be skipped: a value not of
+            # the declared type stops the read, and the files are read again as JSON.
+            fast = (self._typed_group([usable[k] for k in keys])
+                    if rtype is not None and not ignore_errors else None)
+            done = False
+            if fast is not None:
+                try:
+                    self._load_group(table, files, fast[0], fast[1], ignore_errors)
+                    done = True
+                except duckdb.Error:
+                    self.con.execute(f"DROP TABLE IF EXISTS {table}")
+            if not done:
+                self._load_group(table, files, [usable[k] for k in keys], {}, ignore_errors)
             counts.extend(self.con.execute(
                 f"SELECT cw_file, cw_type, cw_n FROM {table}").fetchall())
             for j, k in enumerate(keys):
@@ -419,6 +655,42 @@ class DuckDBScreening:
             counts.extend(self._count(rest, ignore_errors))
         self._loaded, self._pending = loaded, pending
         return sorted((str(f), "" if t is None else str(t), int(n)) for f, t, n in counts)
+
+    @staticmethod
+    def _typed_group(views: Sequence[ViewSQL]) -> tuple[list[ViewSQL], dict[str, Typed]] | None:
+        """The views compiled over one read typing what any of them reads by names only."""
+        uses: dict[str, set[tuple[tuple[str, ...], str]]] = {}
+        for v in views:
+            for name, u in read_uses(v.view).items():
+                uses.setdefault(name, set()).update(u)
+        schema = schema_of(uses)
+        if not schema:
+            return None
+        return [compile(v.view, schema) for v in views], schema
+
+    def _load_group(self, table: str, files: Sequence[str], views: Sequence[ViewSQL],
+                    schema: Mapping[str, Typed], ignore_errors: bool) -> None:
+        """``table``: per (file, resourceType) of ``files`` the count and each view's rows."""
+        opts = ", ignore_errors = true" if ignore_errors else ""
+        fields = sorted({f for v in views for f in v.root_fields} - {"resourceType"})
+        columns = "{" + ", ".join([_q("resourceType") + ": 'VARCHAR'"] + [
+            f"{_q(f)}: {_q(type_sql(schema.get(f, 'JSON')))}" for f in fields]) + "}"
+        as_json = (", to_json(\"resourceType\") AS \"resourceType\""
+                   if any("resourceType" in v.root_fields for v in views) else "")
+        read = (f"SELECT filename AS cw_file, \"resourceType\" AS cw_type, "
+                f"* EXCLUDE (filename, \"resourceType\"){as_json} FROM read_json("
+                f"[{', '.join(_q(f) for f in files)}], format = 'newline_delimited', "
+                f"columns = {columns}, filename = true, "
+                f"maximum_object_size = 67108864{opts})")
+        per_row = ", ".join(
+            f"CASE WHEN cw_type = {_q(v.resource)} AND ({v.where}) "
+            f"THEN {v.rows} END AS cw_x{j}" for j, v in enumerate(views))
+        aggs = ", ".join(f"flatten(list(cw_x{j}) FILTER (WHERE cw_x{j} IS NOT NULL)) "
+                         f"AS cw_x{j}" for j in range(len(views)))
+        self.con.execute(
+            f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT cw_file, cw_type, "
+            f"count(*) AS cw_n, {aggs} FROM (SELECT cw_file, cw_type, {per_row} "
+            f"FROM ({read})) GROUP BY cw_file, cw_type")
 
     def view_table(self, name: str, view: Mapping[str, Any], files: Sequence[str],
                    ignore_errors: bool = False) -> None:
