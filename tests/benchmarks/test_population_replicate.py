@@ -42,7 +42,8 @@ def test_copies_have_new_ids_and_references_that_resolve(tmp_path: Path) -> None
     resources = [json.loads(line) for f in sorted((tmp_path / "dst").glob("*.ndjson"))
                  for line in f.read_text().splitlines()]
     per_type = Counter(r["resourceType"] for r in resources)
-    assert per_type == {t: c * (1 if t == "Location" else 3) for t, c in counts.items()}
+    assert per_type == {t: c * (1 if t == "Location" else 3) for t, c in counts.items()
+                        if c}  # a type none of the 7 patients has (devices) writes no line
     keys = [f"{r['resourceType']}/{r['id']}" for r in resources]
     assert len(set(keys)) == len(keys)
     refs = [ref for r in resources for ref in _references(r)]
