@@ -67,8 +67,8 @@ def _rows(folder: Path) -> list[list[str]]:
 
 
 # Spark plans the screening's large queries for minutes even on kilobytes: the suite's 300 s
-# per-test limit was met in a clean-clone CI run beside the rest of the suite.
-@pytest.mark.timeout(900)
+# per-test limit was met in a clean-clone CI run beside the rest of the suite (CI allows 90 min).
+@pytest.mark.timeout(1800)
 def test_screening_gives_the_same_rows_on_both_engines(tmp_path: Path) -> None:
     export = tmp_path / "export"
     synthesize(8, export, seed=7)
