@@ -227,17 +227,14 @@ def to_spark_sql(sql: str) -> str:
 
 # For a few kilobytes of data (the tests): compiling Java for every one of the large lambda
 # expressions a view becomes costs far more than interpreting them, and adaptive planning and
-# more than one partition only add per-query work. The JVM itself (options read when it
-# starts, so only for a new session): the serial collector, not the parallel one's threads.
-# Not -XX:TieredStopAtLevel=1: Spark's planner (Scala) runs for minutes on the screening's
-# large queries, and the screening test then ran past its timeout in a clean-clone CI run.
+# more than one partition only add per-query work. No JVM options: with the quick JIT only, or
+# the serial collector, the screening comparison ran past 900 s in clean-clone CI runs.
 SMALL_DATA = {"spark.sql.codegen.wholeStage": "false",
               "spark.sql.codegen.factoryMode": "NO_CODEGEN",
               "spark.sql.adaptive.enabled": "false",
               "spark.sql.shuffle.partitions": "1",
               "spark.default.parallelism": "1",
-              "spark.ui.showConsoleProgress": "false",
-              "spark.driver.extraJavaOptions": "-XX:+UseSerialGC"}
+              "spark.ui.showConsoleProgress": "false"}
 
 
 def session(master: str | None = None, conf: Mapping[str, str] | None = None) -> Any:
