@@ -39,8 +39,8 @@ def spark_small() -> Any:
     """This worker's one SparkSession (clotwatch.population.spark.session), set for kilobytes
     of data (``SMALL_DATA``: interpreted expressions, one partition). A Spark test module asks
     for it for every test (``pytest.mark.usefixtures("spark_small")``, with
-    ``xdist_group("spark")``), so that whichever runs first makes the session with these settings: the JVM's options cannot be
-    changed once it runs."""
+    ``xdist_group("spark")``), so that whichever runs first makes the session with these
+    settings."""
     pytest.importorskip("pyspark",
                         reason="PySpark is not installed (pip install 'clotwatch[spark]')")
     from clotwatch.population.spark import SMALL_DATA, session
