@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import csv
 import json
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+
+from clotwatch.population.duckdb import DuckDBScreening
+from clotwatch.population.screen import screen
+from clotwatch.population.source import open_export
 
 ACT = "http://terminology.hl7.org/CodeSystem/v3-ActCode"
 SCT = "http://snomed.info/sct"
@@ -82,6 +88,20 @@ def write(folder: Path, resources: list[dict[str, Any]]) -> Path:
     for t, lines in by_type.items():
         (folder / f"{t}.ndjson").write_text("\n".join(lines) + "\n", encoding="utf-8")
     return folder
+
+
+def screened(tmp: Path, resources: list[dict[str, Any]],
+             as_of: datetime) -> dict[str, dict[str, str]]:
+    """Screen ``resources`` (written as an export under ``tmp``) on DuckDB: the rows of
+    encounters.csv by encounter id without its ``e-`` prefix."""
+    folder = write(tmp / "export", resources)
+    engine = DuckDBScreening(threads=2)
+    try:
+        screen(open_export(folder), engine, tmp / "out", as_of=as_of)
+    finally:
+        engine.close()
+    with (tmp / "out" / "encounters.csv").open(encoding="utf-8") as f:
+        return {r["encounter_id"][2:]: r for r in csv.DictReader(f)}
 
 
 def situations() -> list[dict[str, Any]]:

@@ -27,17 +27,12 @@ VSAC expands them (clotwatch.fhir code sets made by scripts/cms108-codesets):
 
 from __future__ import annotations
 
-import csv
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from tests.population import records
 from tests.population.records import RX, SCT, condition, patient, stay
-
-from clotwatch.population.duckdb import DuckDBScreening
-from clotwatch.population.screen import screen
-from clotwatch.population.source import open_export
 
 AS_OF = datetime(2026, 3, 10, tzinfo=UTC)
 ADMIT = "2026-03-02T09:00:00Z"
@@ -308,15 +303,7 @@ def situations() -> list[dict[str, Any]]:
 
 @pytest.fixture(scope="module")
 def rows(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, str]]:
-    tmp = tmp_path_factory.mktemp("cms108")
-    folder = records.write(tmp / "export", situations())
-    engine = DuckDBScreening(threads=2)
-    try:
-        screen(open_export(folder), engine, tmp / "out", as_of=AS_OF)
-    finally:
-        engine.close()
-    with (tmp / "out" / "encounters.csv").open(encoding="utf-8") as f:
-        return {r["encounter_id"][2:]: r for r in csv.DictReader(f)}
+    return records.screened(tmp_path_factory.mktemp("cms108"), situations(), AS_OF)
 
 
 def _gap(row: dict[str, str]) -> None:

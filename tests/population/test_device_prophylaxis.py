@@ -102,15 +102,7 @@ def situations() -> list[dict[str, Any]]:
 
 @pytest.fixture(scope="module")
 def rows(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, str]]:
-    tmp = tmp_path_factory.mktemp("devices")
-    folder = records.write(tmp / "export", situations())
-    engine = DuckDBScreening(threads=2)
-    try:
-        screen(open_export(folder), engine, tmp / "out", as_of=AS_OF)
-    finally:
-        engine.close()
-    with (tmp / "out" / "encounters.csv").open(encoding="utf-8") as f:
-        return {r["encounter_id"][2:]: r for r in csv.DictReader(f)}
+    return records.screened(tmp_path_factory.mktemp("devices"), situations(), AS_OF)
 
 
 @pytest.mark.parametrize(("pid", "shown"), [
