@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from tests.notes.test_notes_llm import FakeModel
 
 from clotwatch.api import create_app
 from clotwatch.config import Settings
@@ -26,3 +27,13 @@ def token(client: TestClient) -> str:
     match = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/en/shared").text)
     assert match
     return match.group(1)
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeModel]:
+    """A fake OpenAI-compatible model server (tests/notes/test_notes_llm.py), closed after."""
+    server = FakeModel()
+    try:
+        yield server
+    finally:
+        server.close()

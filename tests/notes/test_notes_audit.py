@@ -11,7 +11,6 @@ import getpass
 import hashlib
 import logging
 import re
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -36,15 +35,6 @@ DIGEST = hashlib.sha256(NOTE.encode()).hexdigest()[:16]
 # Words of the note and of the answers drawn from it: none may be in a log or an audit row.
 NOTE_WORDS = ("calf", "vein", "swelling", "bluish", "58-year-old", "leg", "tenderness",
               "collateral")
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeModel]:
-    server = FakeModel()
-    try:
-        yield server
-    finally:
-        server.close()
 
 
 def _claims(fake: FakeModel) -> None:

@@ -8,7 +8,6 @@ import json
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -66,15 +65,6 @@ class FakeModel:
     def close(self) -> None:
         self.server.shutdown()
         self.server.server_close()
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeModel]:
-    server = FakeModel()
-    try:
-        yield server
-    finally:
-        server.close()
 
 
 def _config(fake: FakeModel) -> ModelConfig:

@@ -5,24 +5,13 @@ address refused, and an unreachable model leaving the rules' answers."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from fastapi.testclient import TestClient
 from tests.notes.test_notes_llm import NOTE, FakeModel, _sentence
 
 from clotwatch.api import create_app
 from clotwatch.config import Settings
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeModel]:
-    server = FakeModel()
-    try:
-        yield server
-    finally:
-        server.close()
 
 
 def _client(tmp_path: Path, url: str) -> TestClient:
