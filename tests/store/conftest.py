@@ -9,6 +9,7 @@ migrating down and up around every test (about 1.1 s).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import shutil
@@ -34,16 +35,28 @@ def _admin() -> Any:
         pytest.fail(f"the PostgreSQL server on 127.0.0.1:5432 is needed (./test starts it): {exc}")
 
 
+@contextlib.contextmanager
+def _database(prefix: str = "clotwatch_test", template: str | None = None) -> Iterator[str]:
+    """A new PostgreSQL database (a copy of ``template`` if given), its name, dropped after."""
+    name = f"{prefix}_{secrets.token_hex(4)}"
+    copy = f' TEMPLATE "{template}"' if template else ""
+    with _admin() as admin:
+        admin.execute(f'CREATE DATABASE "{name}"{copy}')
+        try:
+            yield name
+        finally:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _url(name: str) -> str:
+    return PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+
+
 @pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str]:
     """A fresh PostgreSQL database for this test session, dropped afterwards."""
-    name = f"clotwatch_test_{secrets.token_hex(4)}"
-    with _admin() as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-        try:
-            yield PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-        finally:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with _database() as name:
+        yield _url(name)
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
@@ -63,14 +76,9 @@ def empty_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
 def postgres_template() -> Iterator[str]:
     """A PostgreSQL database migrated to head once per session (per xdist worker), the
     template of ``store_url``'s databases; dropped afterwards."""
-    name = f"clotwatch_template_{secrets.token_hex(4)}"
-    with _admin() as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-        try:
-            upgrade(PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}")  # disposes its engine
-            yield name
-        finally:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with _database("clotwatch_template") as name:
+        upgrade(_url(name))  # disposes its engine
+        yield name
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
@@ -85,13 +93,8 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path,
         yield f"sqlite:///{path}"
         return
     template: str = request.getfixturevalue("postgres_template")
-    name = f"clotwatch_test_{secrets.token_hex(4)}"
-    with _admin() as admin:
-        admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
-        try:
-            yield PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-        finally:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with _database(template=template) as name:
+        yield _url(name)
 
 
 @pytest.fixture
