@@ -118,8 +118,11 @@ class InputRule:
     # a previous DVT) but never yes ("history of VTE" does not say it was a DVT).
     umbrella: tuple[str, ...] = ()
     # For an ``all_of`` item left unanswered: concepts whose denial is named in the reason,
-    # with the parts still unknown ("denies calf swelling; not stated: tenderness ...").
+    # with the parts still unknown ("denies calf swelling; does not mention pain on palpation ...").
     explain_denied: tuple[str, ...] = ()
+    # How a clinician names each ``all_of`` group in that reason ("pain on palpation of the
+    # deep veins"), one per group, in order; required with ``explain_denied``.
+    all_of_names: tuple[str, ...] = ()
     source: str = ""
 
     def concept_ids(self) -> set[str]:
@@ -665,12 +668,12 @@ class _Reader:
             return
         m = min(denied, key=lambda d: d.start)
         unknown = [
-            " or ".join(c.replace("_", " ") for c in group)
-            for group, (v, _) in zip(self.rule.all_of, results, strict=True) if v is None
+            name for name, (v, _) in zip(self.rule.all_of_names, results, strict=True)
+            if v is None
         ]
         self.why_not.append(
             f"the note denies {self.note.text[m.start:m.end]!r} ({_quote(m.sentence.text)!r}), "
-            f"which does not answer the whole item; not stated: {'; '.join(unknown)}"
+            f"which does not settle the item; it does not mention {' or '.join(unknown)}"
         )
 
     def _measure(self) -> tuple[Any, Evidence | None]:
