@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
+import pytest
 from playwright.sync_api import expect
 
 NOTE = ("72 yo man with a swollen left leg. Calf circumference 4 cm greater on the left. "
@@ -24,3 +26,38 @@ def test_note_fills_the_form_and_the_clinician_calculates(page: Any, server: Any
     shoot(page, "calculator-from-note")
     page.get_by_role("button", name="Calculate").click()
     expect(page.locator("section.result")).to_be_visible()
+
+
+@pytest.fixture(scope="module")
+def model_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, Any]]:
+    """`clotwatch serve` with a local language model configured: the fake OpenAI-compatible
+    server of tests/notes/test_notes_llm.py (no real model, no network)."""
+    from tests.e2e.conftest import _serve
+    from tests.notes.test_notes_llm import FakeModel
+
+    fake = FakeModel()
+    try:
+        for server in _serve(tmp_path_factory, CLOTWATCH_NOTES_LLM_URL=fake.url,
+                             CLOTWATCH_NOTES_LLM_MODEL="fake-model"):
+            yield server, fake
+    finally:
+        fake.close()
+
+
+def test_the_note_box_says_the_note_goes_to_the_model_and_is_audited(
+        page: Any, model_server: tuple[Any, Any], shoot: Any) -> None:
+    server, fake = model_server
+    page.goto(f"{server.url}/en/calculators/wells-dvt")
+    page.get_by_text("Fill from a clinical note").click()
+    box = page.get_by_label("Also ask the local language model (fake-model)")
+    expect(box).to_be_visible()
+    expect(page.locator("#use-model-audit")).to_contain_text(
+        "Sending the note to the model is recorded in the audit log")
+    expect(page.locator("#use-model-audit")).to_contain_text("never its text")
+    page.get_by_label("Paste the note").fill(NOTE)
+    box.check()
+    shoot(page, "calculator-note-model")
+    page.get_by_role("button", name="Fill the form from the note").click()
+    expect(page.locator("#model-outcome")).to_contain_text("The language model (fake-model)")
+    assert len(fake.requests) == 1
+    expect(page.locator("#in-previous_dvt").get_by_label("Yes", exact=True)).to_be_checked()

@@ -33,6 +33,8 @@ from clotwatch.store.followup_models import AuditEntry
 NOW = datetime(2026, 11, 30, 12, tzinfo=UTC)
 DIGEST = hashlib.sha256(NOTE.encode()).hexdigest()[:16]
 # Words of the note and of the answers drawn from it: none may be in a log or an audit row.
+# The form's "yes" for the answer only the model gives (_claims): checked only if it was used.
+TENDER_YES = '<input type="radio" name="localized_tenderness" value="true" checked>'
 NOTE_WORDS = ("calf", "vein", "swelling", "bluish", "58-year-old", "leg", "tenderness",
               "collateral")
 
@@ -202,7 +204,7 @@ def test_the_web_note_box_records_who_asked(fake: FakeModel, tmp_path: Path,
         assert _rows(settings.effective_database_url) == []
         r = client.post("/en/calculators/wells-dvt/note",
                         data={"csrf_token": token, "note": NOTE, "use_model": "on"})
-        assert r.status_code == 200
+        assert r.status_code == 200 and TENDER_YES in r.text
         sign_in(client, "dr@example.org", "a long passphrase 1")
         r = client.post("/en/calculators/wells-dvt/note",
                         data={"csrf_token": _token(client), "note": NOTE, "use_model": "on"})
@@ -218,3 +220,62 @@ def test_the_web_note_box_records_who_asked(fake: FakeModel, tmp_path: Path,
                             f"'fake-model' at {fake.url}")
     for record in caplog.records:
         _no_note_in(record.getMessage())
+
+
+def test_the_web_note_box_does_not_send_a_note_it_cannot_audit(
+        fake: FakeModel, tmp_path: Path) -> None:
+    """Checked before the call, as on the command line: a row is written and rolled back; when
+    that fails the note is not sent, the page says why (503, never a 500) and shows the rules'
+    answers."""
+    _claims(fake)
+    app, settings = _app(tmp_path, fake)
+    readonly = settings.effective_database_url.replace("sqlite:///", "sqlite:///file:") \
+        + "?mode=ro&uri=true"
+    with TestClient(app) as client:
+        app.state.store = open_store(readonly)  # readable, refuses every write
+        for lang in ("en", "ru"):
+            r = client.post(f"/{lang}/calculators/wells-dvt/note",
+                            data={"csrf_token": _token(client), "note": NOTE,
+                                  "use_model": "on"})
+            assert r.status_code == 503
+            assert 'id="model-audit-error"' in r.text and 'id="model-outcome"' not in r.text
+            assert 'name="collateral_veins"' in r.text  # the form is there, filled by the rules
+        assert "The note was not sent to the language model" in \
+            client.post("/en/calculators/wells-dvt/note",
+                        data={"csrf_token": _token(client), "note": NOTE,
+                              "use_model": "on"}).text
+    assert fake.requests == []
+    assert _rows(settings.effective_database_url) == []
+
+
+def test_the_web_note_box_says_so_when_the_row_fails_after_the_call(
+        fake: FakeModel, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The check passed, the model answered, then the row could not be written: the model's
+    answers are not used and the page says the note was sent but not recorded (503)."""
+    from clotwatch.errors import StoreError
+    from clotwatch.service import notes_audit
+
+    def fails(*args: Any, **kwargs: Any) -> None:
+        raise StoreError("database error: OperationalError")
+
+    _claims(fake)
+    monkeypatch.setattr(notes_audit, "record", fails)
+    app, _settings = _app(tmp_path, fake)
+    with TestClient(app) as client:
+        r = client.post("/en/calculators/wells-dvt/note",
+                        data={"csrf_token": _token(client), "note": NOTE, "use_model": "on"})
+    assert r.status_code == 503
+    assert "was sent to the language model, but the audit log could not record it" in r.text
+    assert len(fake.requests) == 1
+    # the model's answer (tenderness, which the rules leave open) does not fill the form
+    assert TENDER_YES not in r.text
+    assert 'id="model-outcome"' not in r.text
+
+
+def test_the_note_box_tells_the_user_the_note_goes_to_the_model_and_is_audited(
+        fake: FakeModel, tmp_path: Path) -> None:
+    app, _settings = _app(tmp_path, fake)
+    with TestClient(app) as client:
+        page = client.get("/en/calculators/wells-dvt").text
+    assert 'aria-describedby="use-model-audit"' in page
+    assert "recorded in the audit log" in page and "never its text" in page

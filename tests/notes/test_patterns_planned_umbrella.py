@@ -145,7 +145,20 @@ def test_wells_pe_dvt_signs_reason_names_the_denial_and_the_unknown(note: str) -
     assert "dvt_signs" not in result["inputs"]
     reason = _missing(result, "dvt_signs")
     assert reason.startswith("the note denies")
-    assert "not stated" in reason and "localized tenderness" in reason
+    # named as Wells 2000 names the sign, never by rule ids ("localized tenderness or dvt signs")
+    assert reason.endswith("; it does not mention pain on palpation of the deep veins or "
+                           "swelling of one leg"), reason
+    assert "_" not in reason and "dvt signs" not in reason
+
+
+def test_an_all_of_rule_that_explains_a_denial_names_each_part() -> None:
+    from clotwatch.notes.rules import _input_rule
+
+    raw = {"all_of": [["localized_tenderness"], ["unilateral_leg_swelling"]],
+           "explain_denied": ["localized_tenderness"], "source": "test"}
+    with pytest.raises(ValueError, match="all_of_names"):
+        _input_rule("wells-pe.json dvt_signs", raw,
+                    {"localized_tenderness", "unilateral_leg_swelling"})
 
 
 def test_wells_pe_dvt_signs_not_mentioned_stays_not_mentioned() -> None:

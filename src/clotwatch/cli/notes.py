@@ -111,7 +111,7 @@ def _with_model(res: NoteResult, as_json: bool) -> int:
     from clotwatch.core.errors import InputError
     from clotwatch.errors import ConfigError, StoreError
     from clotwatch.notes.llm import ModelConfig
-    from clotwatch.service.notes_audit import ask_audited
+    from clotwatch.service.notes_audit import AuditUnavailable, ask_audited
 
     try:
         settings = load_settings()
@@ -122,6 +122,9 @@ def _with_model(res: NoteResult, as_json: bool) -> int:
     store, where = _audit_store(settings)
     try:
         outcome = ask_audited(store, res, config, surface="cli", now=_now, who=_who())
+    except AuditUnavailable as exc:
+        fail(f"CLOTWATCH_DATABASE_URL: the audit log at {where} cannot be written "
+             f"({exc.cause}); the note is not sent to the model without it")
     except StoreError as exc:
         fail(f"CLOTWATCH_DATABASE_URL: the note was sent to the model but its audit row "
              f"could not be written to {where} ({exc})")
@@ -146,12 +149,11 @@ def _audit_store(settings: Any) -> tuple[Any, str]:
     """The store whose audit log records the call -- the one ``clotwatch serve`` and
     ``clotwatch admin`` use (CLOTWATCH_DATABASE_URL, or the SQLite file in the data
     directory), migrated as ``clotwatch admin`` does -- and its address without a password.
-    Opened before the note is sent: a call that cannot be audited is not made."""
-    from sqlalchemy import insert
+    Opened before the note is sent (``ask_audited`` then checks that it can write a row): a
+    call that cannot be audited is not made."""
     from sqlalchemy.engine import make_url
 
     from clotwatch.store import open_store, upgrade
-    from clotwatch.store.followup_models import AuditEntry
 
     if not settings.database_url:
         settings.ensure_data_dir()
@@ -160,10 +162,6 @@ def _audit_store(settings: Any) -> tuple[Any, str]:
     try:
         upgrade(url)
         store = open_store(url)
-        with store.sessions() as session:  # a row written and rolled back: it can write
-            session.execute(insert(AuditEntry).values(
-                at=_now(), actor_label="check", action="check", what="check"))
-            session.rollback()
     except Exception as exc:  # whatever the cause, the note is not sent
         fail(f"CLOTWATCH_DATABASE_URL: the audit log at {where} cannot be written "
              f"({type(exc).__name__}); the note is not sent to the model without it")

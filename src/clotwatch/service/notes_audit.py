@@ -11,6 +11,9 @@ answer drawn from it: the row would be health data in a log.
 
 A call is recorded whether it succeeded or not (the note has left the process either way),
 after the model answered; :func:`ask_audited` writes the row even when the adapter raises.
+Before the note is sent, :func:`check_writable` writes a row and rolls it back: a call that
+could not be recorded is not made (:class:`AuditUnavailable`). Both surfaces (the command line
+and the web note box) go through :func:`ask_audited`, so neither can send without the check.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from clotwatch.errors import StoreError
 from clotwatch.service.followup import audit
 
 if TYPE_CHECKING:
@@ -31,6 +35,32 @@ if TYPE_CHECKING:
 
 ACTION = "disclose"
 SURFACES = {"cli": "command line", "web": "web note box"}
+
+
+class AuditUnavailable(StoreError):
+    """The audit log cannot be written, so the note was not sent to the model; ``cause`` is
+    the failure's type name."""
+
+    def __init__(self, cause: str) -> None:
+        self.cause = cause
+        super().__init__(f"the audit log cannot be written ({cause})")
+
+
+def check_writable(store: Store, now: datetime) -> None:
+    """Write one audit row and roll it back, so that a call is made only when its row can be
+    written. :class:`AuditUnavailable` (naming the cause's type, never a message that could
+    hold a path or a password) otherwise."""
+    from sqlalchemy import insert
+
+    from clotwatch.store.followup_models import AuditEntry
+
+    try:
+        with store.sessions() as session:
+            session.execute(insert(AuditEntry).values(at=now, actor_label="check",
+                                                      action="check", what="check"))
+            session.rollback()
+    except Exception as exc:  # whatever the cause, the note is not sent
+        raise AuditUnavailable(type(exc).__name__) from exc
 
 
 def endpoint(url: str) -> str:
@@ -75,13 +105,17 @@ def ask_audited(store: Store, res: NoteResult, config: ModelConfig, *, surface: 
                 now: Callable[[], datetime], actor: Principal | None = None,
                 who: str | None = None, client: Any = None) -> ModelOutcome:
     """``with_model`` with its call recorded in the audit log. Nothing is recorded when the
-    model is not asked (the rules left no input missing): no note was sent."""
+    model is not asked (the rules left no input missing): no note was sent.
+    :class:`AuditUnavailable` before anything is sent when the audit log cannot be written;
+    :class:`~clotwatch.errors.StoreError` when the row fails after the call (the note was
+    sent, the answer is not returned)."""
     from clotwatch.notes.llm import with_model
 
     if surface not in SURFACES:
         raise ValueError(f"surface: one of {', '.join(SURFACES)}")
     if not res.extraction.missing:
         return with_model(res, config, client)
+    check_writable(store, now())
     outcome: ModelOutcome | None = None
     failure: str | None = None
     try:

@@ -15,8 +15,9 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from clotwatch.errors import InputError
+from clotwatch.errors import InputError, StoreError
 from clotwatch.notes import SUPPORTED, note_result
+from clotwatch.web.i18n import gettext
 from clotwatch.web.render import ENV, render
 from clotwatch.web.routes import PageRoute, _instrument, checked_form, meanings, not_found
 
@@ -67,6 +68,7 @@ async def from_note(request: Request, lang: str, instrument_id: str) -> Response
     ask_model = form.get("use_model") == "on"
     errors: dict[str, str] = {}
     outcome = None
+    audit_error = None
     try:
         res = note_result(text, inst.id)
     except InputError as exc:
@@ -77,17 +79,36 @@ async def from_note(request: Request, lang: str, instrument_id: str) -> Response
                 outcome = await _ask_model(request, res)
             except InputError as exc:  # no model configured, or not on this machine
                 errors["use_model"] = str(exc)
+            except StoreError as exc:  # the audit log: before the call, or after it
+                audit_error = _audit_message(lang, exc)
             else:
                 res = outcome.result
     if errors:
         return render(request, lang, "calculator.html", status_code=422, inst=inst,
                       values={}, errors=errors, result=None,
                       meanings=meanings(inst, lang), note_text=text)
+    # Without its audit row the model is not used (or its answers are not shown): the page
+    # says so and shows the rules' answers, which did not leave this server.
     values = {k: form_value(v) for k, v in res.extraction.inputs.items()}
-    return render(request, lang, "calculator.html", inst=inst, values=values, errors={},
-                  result=None, meanings=meanings(inst, lang), note_text=text,
-                  note_evidence=evidence_view(res),
+    return render(request, lang, "calculator.html", status_code=503 if audit_error else 200,
+                  inst=inst, values=values, errors={}, result=None,
+                  meanings=meanings(inst, lang), note_text=text,
+                  note_evidence=evidence_view(res), note_audit_error=audit_error,
                   note_model_outcome=model_view(outcome) if outcome is not None else None)
+
+
+def _audit_message(lang: str, exc: StoreError) -> str:
+    """What the page says when the call to the model could not be audited."""
+    from clotwatch.service.notes_audit import AuditUnavailable
+
+    _ = gettext(lang)
+    if isinstance(exc, AuditUnavailable):
+        return _("The note was not sent to the language model: the audit log that records "
+                 "each note sent to it cannot be written now. Only the rules' answers are "
+                 "shown; try again later or tell the administrator.")
+    return _("The note was sent to the language model, but the audit log could not record "
+             "it, so the model's answers are not used. Only the rules' answers are shown; "
+             "tell the administrator.")
 
 
 async def _ask_model(request: Request, res: Any) -> Any:

@@ -118,8 +118,11 @@ class InputRule:
     # a previous DVT) but never yes ("history of VTE" does not say it was a DVT).
     umbrella: tuple[str, ...] = ()
     # For an ``all_of`` item left unanswered: concepts whose denial is named in the reason,
-    # with the parts still unknown ("denies calf swelling; not stated: tenderness ...").
+    # with the parts still unknown ("denies calf swelling; does not mention pain on palpation ...").
     explain_denied: tuple[str, ...] = ()
+    # How a clinician names each ``all_of`` group in that reason ("pain on palpation of the
+    # deep veins"), one per group, in order; required with ``explain_denied``.
+    all_of_names: tuple[str, ...] = ()
     source: str = ""
 
     def concept_ids(self) -> set[str]:
@@ -252,6 +255,14 @@ _AGO = re.compile(
 _YEAR = re.compile(r"\b(?:in|since)\s+(?:\w+\s+)?(?:19|20)\d\d\b", re.IGNORECASE)
 _RECENT = re.compile(r"\b(?:recent(?:ly)?|just (?:had|underwent)|post-?op(?:erative(?:ly)?)?)\b",
                      re.IGNORECASE)
+# "recent(ly)" qualifying a past mention: right before it, or before a cue or a few words of
+# its own phrase ("recently recovering from", "a recent history of", "recent admission for"),
+# never across a conjunction or another event's preposition ("a recent fall with pneumonia").
+_RECENT_BEFORE = re.compile(
+    r"\brecent(?:ly)?\s+(?:(?!(?:and|or|but|nor|with|without|after|following|then|plus)\b)"
+    r"[A-Za-z/-]+\s+){0,2}(?:an?\s+|the\s+)?$",
+    re.IGNORECASE,
+)
 # The reason for this presentation is recent: "came to the hospital after a fall, resulting in
 # a hip fracture", "presents with a femoral shaft fracture", "admitted following a collision".
 # The event must follow the phrase within PRESENTING_WORDS words (clotwatch's own limit, so that
@@ -533,7 +544,22 @@ class _Reader:
             return recent is not False
         if m.status == "historical" and self.rule.within_days is not None:
             # "s/p knee arthroplasty 10 days ago": the time, not the cue, says recent.
-            return m.days_ago is not None and m.days_ago <= self.rule.within_days
+            if m.days_ago is not None:
+                if m.days_ago > self.rule.within_days:
+                    self.why_not.append(
+                        f"{self.note.text[m.start:m.end]!r} was about {m.days_ago:.0f} days "
+                        f"before (more than {self.rule.within_days})"
+                    )
+                return m.days_ago <= self.rule.within_days
+            # "recently recovering from pneumonia", "s/p recent knee surgery": a past event
+            # the note itself calls recent, as "recent surgery" is (undated otherwise).
+            if _RECENT_BEFORE.search(m.sentence.text[: m.start - m.sentence.start]):
+                return True
+            self.why_not.append(
+                f"{self.note.text[m.start:m.end]!r} is in the past with no date or 'recent' "
+                f"({_quote(m.sentence.text)!r})"
+            )
+            return False
         if m.status == "present" and "historical" in self.rule.accept:
             # ConText's own definition: historical = more than 14 days before the encounter
             # (Harkema 2009). "A pulmonary embolism three weeks ago" is a previous PE.
@@ -665,12 +691,12 @@ class _Reader:
             return
         m = min(denied, key=lambda d: d.start)
         unknown = [
-            " or ".join(c.replace("_", " ") for c in group)
-            for group, (v, _) in zip(self.rule.all_of, results, strict=True) if v is None
+            name for name, (v, _) in zip(self.rule.all_of_names, results, strict=True)
+            if v is None
         ]
         self.why_not.append(
             f"the note denies {self.note.text[m.start:m.end]!r} ({_quote(m.sentence.text)!r}), "
-            f"which does not answer the whole item; not stated: {'; '.join(unknown)}"
+            f"which does not settle the item; it does not mention {' or '.join(unknown)}"
         )
 
     def _measure(self) -> tuple[Any, Evidence | None]:

@@ -54,6 +54,7 @@ def _input_rule(where: str, raw: dict[str, Any], concepts: set[str]) -> InputRul
         deny_each=bool(raw.get("deny_each", False)),
         umbrella=tuple(raw.get("umbrella", ())),
         explain_denied=tuple(raw.get("explain_denied", ())),
+        all_of_names=tuple(raw.get("all_of_names", ())),
         source=raw.get("source", ""),
     )
     for c in rule.concept_ids():
@@ -76,6 +77,8 @@ def _input_rule(where: str, raw: dict[str, Any], concepts: set[str]) -> InputRul
     for s in rule.negation_needs:
         if s not in STATUSES:
             raise ValueError(f"{where}: unknown status {s!r}")
+    if rule.explain_denied and len(rule.all_of_names) != len(rule.all_of):
+        raise ValueError(f"{where}: explain_denied needs all_of_names, one per all_of group")
     if not rule.source:
         raise ValueError(f"{where}: every rule says which general pattern it comes from")
     return rule
