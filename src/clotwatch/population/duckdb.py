@@ -686,7 +686,10 @@ class DuckDBScreening:
         as_json = (", to_json(\"resourceType\") AS \"resourceType\""
                    if any("resourceType" in v.root_fields for v in views) else "")
         file_list = f"[{', '.join(_q(f) for f in files)}]"
-        read = (f"SELECT list_position({file_list}, filename) AS cw_file, "
+        # (a name read_json reports otherwise, say one it expanded as a pattern, stops the
+        # pass: the plain count and the views one by one then take over)
+        read = (f"SELECT coalesce(list_position({file_list}, filename), "
+                f"error('a file read is not among the files given')) AS cw_file, "
                 f"\"resourceType\" AS cw_type, "
                 f"* EXCLUDE (filename, \"resourceType\"){as_json} FROM read_json("
                 f"{file_list}, format = 'newline_delimited', "
