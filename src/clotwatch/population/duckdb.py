@@ -29,6 +29,7 @@ class DuckDBDialect(Dialect):
 
     name = "duckdb"
     binds = 0
+    item_paths = True
 
     def lam(self, params: Sequence[str], body: str) -> str:
         body = share_extracts(body, params, params[0] + "_j")
@@ -612,8 +613,10 @@ class DuckDBScreening:
 
     def _load(self, ignore_errors: bool) -> list[tuple[str, str, int]]:
         """One pass per group of files (the files of one resource type, or the files that
-        may hold any type): per (file, resourceType) the count, and per view of that type
-        the list of its rows, aggregated (``list``) so nothing but the rows is kept."""
+        may hold any type) into a table of one row per resource: its file (by position in the
+        group), its resourceType and, per view of that type, the list of its view rows (NULL
+        when none). The counts per (file, resourceType) are then a GROUP BY over that table,
+        and each view's rows an ``unnest`` of its column (see ``view_table``)."""
         import duckdb
 
         export = self._export
@@ -646,8 +649,8 @@ class DuckDBScreening:
                     self.con.execute(f"DROP TABLE IF EXISTS {table}")
             if not done:
                 self._load_group(table, files, [usable[k] for k in keys], {}, ignore_errors)
-            counts.extend(self.con.execute(
-                f"SELECT cw_file, cw_type, cw_n FROM {table}").fetchall())
+            counts.extend((files[i - 1], t, n) for i, t, n in self.con.execute(
+                f"SELECT cw_file, cw_type, count(*) FROM {table} GROUP BY ALL").fetchall())
             for j, k in enumerate(keys):
                 loaded.setdefault(k, []).append((table, f"cw_x{j}"))
             pending[table] = len(keys)
@@ -670,27 +673,33 @@ class DuckDBScreening:
 
     def _load_group(self, table: str, files: Sequence[str], views: Sequence[ViewSQL],
                     schema: Mapping[str, Typed], ignore_errors: bool) -> None:
-        """``table``: per (file, resourceType) of ``files`` the count and each view's rows."""
+        """``table``: per resource of ``files`` its file (1-based position in ``files``), its
+        resourceType and each view's rows (``cw_x0``, ``cw_x1``, ...; NULL when none).
+
+        No aggregation: a ``list()`` per file held every row of a view in one list, which
+        DuckDB finalises, flattens, stores and unnests on one thread; one row per resource
+        keeps every step parallel."""
         opts = ", ignore_errors = true" if ignore_errors else ""
         fields = sorted({f for v in views for f in v.root_fields} - {"resourceType"})
         columns = "{" + ", ".join([_q("resourceType") + ": 'VARCHAR'"] + [
             f"{_q(f)}: {_q(type_sql(schema.get(f, 'JSON')))}" for f in fields]) + "}"
         as_json = (", to_json(\"resourceType\") AS \"resourceType\""
                    if any("resourceType" in v.root_fields for v in views) else "")
-        read = (f"SELECT filename AS cw_file, \"resourceType\" AS cw_type, "
+        file_list = f"[{', '.join(_q(f) for f in files)}]"
+        # (a name read_json reports otherwise, say one it expanded as a pattern, stops the
+        # pass: the plain count and the views one by one then take over)
+        read = (f"SELECT coalesce(list_position({file_list}, filename), "
+                f"error('a file read is not among the files given')) AS cw_file, "
+                f"\"resourceType\" AS cw_type, "
                 f"* EXCLUDE (filename, \"resourceType\"){as_json} FROM read_json("
-                f"[{', '.join(_q(f) for f in files)}], format = 'newline_delimited', "
+                f"{file_list}, format = 'newline_delimited', "
                 f"columns = {columns}, filename = true, "
                 f"maximum_object_size = 67108864{opts})")
         per_row = ", ".join(
             f"CASE WHEN cw_type = {_q(v.resource)} AND ({v.where}) "
             f"THEN {v.rows} END AS cw_x{j}" for j, v in enumerate(views))
-        aggs = ", ".join(f"flatten(list(cw_x{j}) FILTER (WHERE cw_x{j} IS NOT NULL)) "
-                         f"AS cw_x{j}" for j in range(len(views)))
-        self.con.execute(
-            f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT cw_file, cw_type, "
-            f"count(*) AS cw_n, {aggs} FROM (SELECT cw_file, cw_type, {per_row} "
-            f"FROM ({read})) GROUP BY cw_file, cw_type")
+        self.con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT cw_file, cw_type, "
+                         f"{per_row} FROM ({read})")
 
     def view_table(self, name: str, view: Mapping[str, Any], files: Sequence[str],
                    ignore_errors: bool = False) -> None:
@@ -700,7 +709,8 @@ class DuckDBScreening:
             compiled = self._planned[key]
             cols = ", ".join(f"s.{DIALECT.quote_ident(c.name)} AS {DIALECT.quote_ident(c.name)}"
                              for c in compiled.columns)
-            parts = " UNION ALL ".join(f"SELECT unnest({col}) AS s FROM {table}"
+            parts = " UNION ALL ".join(f"SELECT unnest({col}) AS s FROM {table} "
+                                       f"WHERE {col} IS NOT NULL"
                                        for table, col in self._loaded.pop(key))
             self.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT {cols} "
                              f"FROM ({parts})")
