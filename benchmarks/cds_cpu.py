@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
+import hashlib
 import json
 import os
 import statistics
@@ -90,8 +91,19 @@ async def _drive(app: Any, requests: list[tuple[str, list[tuple[bytes, bytes]], 
     return out
 
 
-def child(calls: int, concurrency: int, profile: str | None) -> dict[str, Any]:
-    """In a fresh process whose ``sys.path`` starts with the tree's ``src``."""
+def _without_ids(value: Any) -> Any:
+    """A card (or anything in one) without its ``uuid`` values, which are new on every call."""
+    if isinstance(value, dict):
+        return {k: _without_ids(v) for k, v in value.items() if k != "uuid"}
+    if isinstance(value, list):
+        return [_without_ids(v) for v in value]
+    return value
+
+
+def child(calls: int, concurrency: int, profile: str | None, at: int) -> dict[str, Any]:
+    """In a fresh process whose ``sys.path`` starts with the tree's ``src``; ``at``: the
+    moment (seconds since the epoch) the prefetch, the tokens and the app's clock all take as
+    now, so that every tree and round gets the same calls and should give the same cards."""
     import cds_patient_view as bench  # benchmarks/ is on sys.path
 
     import clotwatch
@@ -103,7 +115,8 @@ def child(calls: int, concurrency: int, profile: str | None) -> dict[str, Any]:
     os.environ.update(CLOTWATCH_DATA_DIR=tmp,
                       CLOTWATCH_CDS_TRUST_FILE=str(Path(tmp, "trust.json")),
                       CLOTWATCH_CDS_BASE_URL=BASE, CLOTWATCH_LOG_LEVEL="warning")
-    app = create_app(load_settings(), migrate=True)
+    now = datetime.fromtimestamp(at, UTC)
+    app = create_app(load_settings(), migrate=True, clock=lambda: now)
     try:  # what `clotwatch serve` does before the first call, in a tree that has it
         from clotwatch.api.server import prepare_process
     except ImportError:
@@ -113,9 +126,13 @@ def child(calls: int, concurrency: int, profile: str | None) -> dict[str, Any]:
     body = json.dumps({"hook": "patient-view", "hookInstance": str(uuid.uuid4()),
                        "context": {"userId": "Practitioner/bench",
                                    "patientId": bench.PATIENT_ID},
-                       "prefetch": bench.realistic_prefetch(datetime.now(UTC))}).encode()
+                       "prefetch": bench.realistic_prefetch(now)}).encode()
     warm = 40
-    signed = bench.tokens(key, BASE + PATH, warm + calls)
+    import jwt
+
+    signed = [jwt.encode({"iss": bench.EHR, "aud": BASE + PATH, "iat": at, "exp": at + 290,
+                          "jti": str(uuid.uuid4())}, key, algorithm="ES384",
+                         headers={"kid": "bench", "typ": "JWT"}) for _ in range(warm + calls)]
     kind = [(b"content-type", b"application/json")]
     posts = [("POST", [(b"authorization", f"Bearer {t}".encode()), *kind], body)
              for t in signed]
@@ -124,8 +141,11 @@ def child(calls: int, concurrency: int, profile: str | None) -> dict[str, Any]:
     async def main() -> dict[str, Any]:
         first = await _drive(app, posts[:warm] + gets[:warm], concurrency)
         cards = json.loads(first[0])["cards"]
+        # the whole cards but their fresh ids, to compare trees (same prefetch, same cards)
+        same = json.dumps(_without_ids(cards), sort_keys=True)
         out: dict[str, Any] = {"clotwatch": str(Path(clotwatch.__file__).parent.parent),
-                               "summaries": [c["summary"] for c in cards]}
+                               "summaries": [c["summary"] for c in cards],
+                               "cards_sha256": hashlib.sha256(same.encode()).hexdigest()}
         prof = None
         if profile:  # the thread pool run inline, so that cProfile sees every frame
             import cProfile
@@ -180,16 +200,18 @@ def main() -> None:
     parser.add_argument("--profile", metavar="FILE", help="cProfile stats of one tree's round")
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--at", type=int, default=int(time.time()), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        print(json.dumps(child(args.calls, args.concurrency, args.profile)))
+        print(json.dumps(child(args.calls, args.concurrency, args.profile, args.at)))
         return
     results: dict[str, list[dict[str, Any]]] = {src: [] for src in args.src}
     for _ in range(args.rounds):
         for src in args.src:
             env = dict(os.environ)
             env["PYTHONPATH"] = os.pathsep.join(p for p in (src, str(HERE)) if p)
-            argv = [sys.executable, __file__, "--child", "--calls", str(args.calls),
+            argv = [sys.executable, __file__, "--child", "--at", str(args.at),
+                    "--calls", str(args.calls),
                     "--concurrency", str(args.concurrency)]
             if args.profile:
                 argv += ["--profile", args.profile]
@@ -201,15 +223,17 @@ def main() -> None:
     if args.json:
         print(json.dumps({"results": results, "load_average": load}, indent=1))
         return
-    summaries = {tuple(r["summaries"]) for rs in results.values() for r in rs}
+    digests = {r["cards_sha256"] for rs in results.values() for r in rs}
     for src, rounds in results.items():
         pv = [r["patient_view"]["cpu_ms"] for r in rounds]
         dv = [r["discovery"]["cpu_ms"] for r in rounds]
+        gcs = [r["patient_view"]["gc_ms"] for r in rounds]
         print(f"{src or 'installed'} ({rounds[0]['clotwatch']}): CPU ms per call, "
               f"patient-view {' / '.join(f'{x:.2f}' for x in pv)} "
               f"(median {statistics.median(pv):.2f}); discovery "
-              f"{' / '.join(f'{x:.2f}' for x in dv)} (median {statistics.median(dv):.2f})")
-    print("same card summaries in every tree and round:", len(summaries) == 1)
+              f"{' / '.join(f'{x:.2f}' for x in dv)} (median {statistics.median(dv):.2f}); "
+              f"GC ms per patient-view call {' / '.join(f'{x:.2f}' for x in gcs)}")
+    print("the same cards (all but their ids) in every tree and round:", len(digests) == 1)
     print("load average (1, 5, 15 min) at the end:", *load)
 
 
