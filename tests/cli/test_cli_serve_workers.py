@@ -71,21 +71,29 @@ def test_two_workers_share_one_lookup_limit_and_one_replay_cache(tmp_path: Path)
         assert str(process.pid) not in _worker_pids(log_path)  # the parent serves nothing
         # A fresh connection per lookup, so the kernel hands them to either worker. The limit
         # counts in fixed clock-minute windows: the lookups are grouped by the window they
-        # were answered in (one that straddles a boundary is not counted).
+        # were answered in. One that straddles a boundary is not counted, and the window it
+        # ended in is not checked: the server counted it in one of the two windows, and on a
+        # loaded machine that was the new one (3 404s, then a 429, seen in two of three runs).
         by_window: dict[int, list[int]] = {}
-        for _ in range(3 * LIMIT):
+        unsure: set[int] = set()
+        for _ in range(6 * LIMIT):
             before = int(time.time() // 60)
             with httpx.Client(timeout=30) as client:
                 status = client.get(f"{url}/api/v1/assessments/ABCDE-12345-FGHJK-67890"
                                     ).status_code
-            if int(time.time() // 60) == before:
+            after = int(time.time() // 60)
+            if after == before:
                 by_window.setdefault(before, []).append(status)
-            if status == 429 and len(by_window.get(before, [])) > LIMIT + 1:
+            else:
+                unsure.add(after)
+            if status == 429 and before not in unsure \
+                    and len(by_window.get(before, [])) > LIMIT + 1:
                 break
-        for statuses in by_window.values():
+        checked = {w: statuses for w, statuses in by_window.items() if w not in unsure}
+        for statuses in checked.values():
             assert statuses[:LIMIT] == [404] * min(LIMIT, len(statuses)), by_window
             assert set(statuses[LIMIT:]) <= {429}, by_window
-        assert any(len(statuses) > LIMIT for statuses in by_window.values()), by_window
+        assert any(len(statuses) > LIMIT for statuses in checked.values()), by_window
         # A CDS Hooks token is good for one call: replayed on other connections (so, as the
         # kernel hands them out, to either worker), it is refused every time.
         service = f"{url}/cds-services/clotwatch-vte-risk"
