@@ -46,7 +46,7 @@ class OneAcceptLoop(asyncio.SelectorEventLoop):
     whose loop comes round less often, takes fewer): 10/10 or 11/9 in 6 of 8 bursts in the
     same minutes (16/4 and 20/0 in the others). The kernel's queue still holds the waiting
     connections (``--backlog`` is unchanged). ``_accept_connection`` is asyncio's own
-    (CPython 3.8 to 3.14); a test checks that it is still what a wake-up calls.
+    (CPython 3.8 to 3.14); the test calls it as a wake-up does, and fails if it goes.
     """
 
     def _accept_connection(self, protocol_factory: Any, sock: Any, sslcontext: Any = None,
