@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from clotwatch.api.limits import LIMITS, Limit, check_shape
+from clotwatch.api.limits import LIMITS, BodyRefused, Limit, check_shape, parse_json
 
 
 @pytest.fixture
@@ -141,3 +141,24 @@ def test_the_fast_count_answers_as_the_walk_of_every_value() -> None:
             assert check_shape(v, limit) == expected, (v, limit)
             within += expected is None
     assert within > 2000
+
+
+@pytest.mark.parametrize(("body", "status", "where"), [
+    (b'{"a": "caf\xe9"}', 400, 10),  # Latin-1, not UTF-8: 400 at the first bad byte
+    (b'{"a": "\xed\xa0\x80"}', 400, 7),  # an encoded surrogate is not UTF-8 either
+    (b'{"a": tru}', 422, None),  # UTF-8 text, not JSON: 422
+])
+def test_a_refused_body_is_told_apart_as_not_utf8_or_not_json(body: bytes, status: int,
+                                                              where: int | None) -> None:
+    limit = Limit("/x", max_bytes=1000, max_values=100)
+    with pytest.raises(BodyRefused) as refused:
+        parse_json(body, limit)
+    assert refused.value.status == status
+    if where is not None:
+        assert refused.value.detail["loc"] == ["body", where]
+        assert refused.value.detail["msg"] == "the body is not UTF-8 text"
+
+
+def test_a_utf8_body_is_parsed() -> None:
+    limit = Limit("/x", max_bytes=1000, max_values=100)
+    assert parse_json('{"a": "café ✓"}'.encode(), limit) == {"a": "café ✓"}

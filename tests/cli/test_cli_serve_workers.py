@@ -71,21 +71,29 @@ def test_two_workers_share_one_lookup_limit_and_one_replay_cache(tmp_path: Path)
         assert str(process.pid) not in _worker_pids(log_path)  # the parent serves nothing
         # A fresh connection per lookup, so the kernel hands them to either worker. The limit
         # counts in fixed clock-minute windows: the lookups are grouped by the window they
-        # were answered in (one that straddles a boundary is not counted).
+        # were answered in. One that straddles a boundary is not counted, and the window it
+        # ended in is not checked: the server counted it in one of the two windows, and on a
+        # loaded machine that was the new one (3 404s, then a 429, seen in two of three runs).
         by_window: dict[int, list[int]] = {}
-        for _ in range(3 * LIMIT):
+        unsure: set[int] = set()
+        for _ in range(6 * LIMIT):
             before = int(time.time() // 60)
             with httpx.Client(timeout=30) as client:
                 status = client.get(f"{url}/api/v1/assessments/ABCDE-12345-FGHJK-67890"
                                     ).status_code
-            if int(time.time() // 60) == before:
+            after = int(time.time() // 60)
+            if after == before:
                 by_window.setdefault(before, []).append(status)
-            if status == 429 and len(by_window.get(before, [])) > LIMIT + 1:
+            else:
+                unsure.add(after)
+            if status == 429 and before not in unsure \
+                    and len(by_window.get(before, [])) > LIMIT + 1:
                 break
-        for statuses in by_window.values():
+        checked = {w: statuses for w, statuses in by_window.items() if w not in unsure}
+        for statuses in checked.values():
             assert statuses[:LIMIT] == [404] * min(LIMIT, len(statuses)), by_window
             assert set(statuses[LIMIT:]) <= {429}, by_window
-        assert any(len(statuses) > LIMIT for statuses in by_window.values()), by_window
+        assert any(len(statuses) > LIMIT for statuses in checked.values()), by_window
         # A CDS Hooks token is good for one call: replayed on other connections (so, as the
         # kernel hands them out, to either worker), it is refused every time.
         service = f"{url}/cds-services/clotwatch-vte-risk"
@@ -196,3 +204,59 @@ def test_workers_are_given_30_s_to_answer_the_supervisor(
     supervisor.should_exit = threading.Event()
     supervisor.keep_subprocess_alive()
     assert pinged == [30, 30]
+
+
+def test_a_worker_takes_one_waiting_connection_per_wake_up() -> None:
+    # asyncio takes up to 100 waiting connections per wake-up, so with --workers 2 the worker
+    # that woke first took a whole burst of keep-alive connections and the other idled
+    # (measured 20/0 in 7 of 8 bursts of 20; docs/benchmarks.md, issue 13).
+    import asyncio
+
+    from clotwatch.api.server import OneAcceptLoop
+
+    loop = OneAcceptLoop()
+    made: list[asyncio.BaseTransport] = []
+
+    class Protocol(asyncio.Protocol):
+        def connection_made(self, transport: asyncio.BaseTransport) -> None:
+            made.append(transport)
+
+    try:
+        with socket.socket() as listener:
+            listener.bind(("127.0.0.1", 0))
+            listener.listen(8)
+            listener.setblocking(False)
+            clients = [socket.create_connection(listener.getsockname()) for _ in range(3)]
+            try:
+                time.sleep(0.05)  # the three handshakes are complete and queued
+                loop._accept_connection(Protocol, listener, None, None, 100)  # as on wake-up
+                loop.run_until_complete(asyncio.sleep(0.05))
+                assert len(made) == 1
+                left = [listener.accept()[0] for _ in range(2)]  # the others still wait
+                for conn in left:
+                    conn.close()
+            finally:
+                for client in clients:
+                    client.close()
+                for transport in made:
+                    transport.close()
+    finally:
+        loop.run_until_complete(asyncio.sleep(0))
+        loop.close()
+
+
+def test_serve_gives_workers_the_one_accept_loop(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import uvicorn
+    from uvicorn.config import Config
+
+    from clotwatch.api.server import OneAcceptLoop
+
+    seen: dict[str, object] = {}
+    monkeypatch.setattr(uvicorn, "run", lambda *a, **kw: seen.update(kw))
+    for key in [k for k in os.environ if k.startswith("CLOTWATCH_") or k == "DATABASE_URL"]:
+        monkeypatch.delenv(key)
+    monkeypatch.setenv("CLOTWATCH_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("CLOTWATCH_PORT", str(_free_port()))
+    assert main(["serve", "--workers", "2"]) == 0
+    assert Config("x:y", loop=str(seen["loop"])).get_loop_factory() is OneAcceptLoop

@@ -94,4 +94,8 @@ def create_worker_app() -> FastAPI:
     Settings come from the same environment as the parent's; the parent has applied the
     migrations, so a worker does not (N workers racing on one migration would fail).
     """
-    return create_app(load_settings(), migrate=False)
+    from clotwatch.api.server import prepare_process
+
+    app = create_app(load_settings(), migrate=False)
+    prepare_process()
+    return app

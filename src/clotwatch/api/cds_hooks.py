@@ -29,6 +29,7 @@ from pydantic import (
     ValidationError,
     model_validator,
 )
+from starlette.concurrency import run_in_threadpool
 
 from clotwatch.api.deps import get_now, get_settings, get_store
 from clotwatch.api.limits import LIMITS, BodyRefused, parse_json
@@ -355,35 +356,6 @@ def hook_body(caller: Annotated[Caller, Depends(authenticate)],
     return _validated(HookRequestIn, _json_body(raw))
 
 
-@dataclass(frozen=True)
-class AuthenticatedCall:
-    """A hook call's verified caller and its body, read in that order."""
-
-    caller: Caller
-    body: HookRequestIn
-
-
-def authenticated_call(request: Request, raw: Annotated[bytes, Depends(raw_body)],
-                       authorization: Annotated[str | None, Header(
-                           description="Bearer JWT signed by the EHR (ES384 or RS384)")] = None,
-                       ) -> AuthenticatedCall:
-    """``authenticate`` then ``hook_body`` in one step: one trip to the thread pool for both
-    (each sync dependency is one; issue 13: CPU per call), the caller still checked before
-    the body is parsed (401 comes first; the bytes were read and size-checked already)."""
-    caller = authenticate(request, authorization)
-    return AuthenticatedCall(caller, hook_body(caller, raw))
-
-
-async def settings_of(request: Request) -> Settings:
-    """The app's settings (``async``: read on the event loop, no thread-pool trip)."""
-    return get_settings(request)
-
-
-async def now_of(request: Request) -> datetime:
-    """Now, from the app's clock (``async``, as ``settings_of``)."""
-    return get_now(request)
-
-
 def feedback_body(caller: Annotated[Caller, Depends(authenticate)],
                   raw: Annotated[bytes, Depends(raw_body)]) -> FeedbackIn:
     """The feedback body, parsed only once the caller is authenticated."""
@@ -438,21 +410,38 @@ def discovery() -> dict[str, Any]:
     return cds.discovery()
 
 
+AUTHORIZATION_DOC = {"name": "authorization", "in": "header", "required": False,
+                     "description": "Bearer JWT signed by the EHR (ES384 or RS384)",
+                     "schema": {"type": "string", "title": "Authorization"}}
+
+
 @router.post("/{service_id}", response_model=HookResponseOut, response_model_exclude_none=True,
-             summary="Call a CDS Service", openapi_extra=_body_doc(HookRequestIn),
+             summary="Call a CDS Service",
+             openapi_extra=_body_doc(HookRequestIn) | {"parameters": [AUTHORIZATION_DOC]},
              responses={400: {"description": "the body is not JSON in UTF-8, or names another "
                                              "hook than the service answers"},
                         401: {"description": "missing, invalid or untrusted bearer JWT"},
                         404: {"description": "no such service"},
                         412: {"description": "required prefetch data cannot be had"},
                         422: {"description": "malformed request or prefetch"}})
-def call_service(service_id: ServiceId, request: Request,
-                 authenticated: Annotated[AuthenticatedCall, Depends(authenticated_call)],
-                 settings: Annotated[Settings, Depends(settings_of)],
-                 now: Annotated[datetime, Depends(now_of)]) -> Any:
+async def call_service(service_id: ServiceId, request: Request) -> Any:
     """Cards computed from the prefetch (Wells/Caprini/Padua for patient-view; VTE and
     bleeding risk for anticoagulant orders). Decision support, not a diagnosis."""
-    body = authenticated.body
+    # The bytes were read and size-checked by BodyLimitMiddleware; everything else (the
+    # token, then the parse, then the cards) is CPU work, done in one trip to the thread pool
+    # (issue 13: each sync dependency or route was a trip of its own; the token and the
+    # headers were read through FastAPI's parameter machinery, which cost more than the
+    # reading itself). The event loop stays free for the worker's other connections.
+    raw = await request.body()
+    return await run_in_threadpool(_answer_call, service_id, request, raw)
+
+
+def _answer_call(service_id: str, request: Request, raw: bytes) -> Any:
+    """The caller checked (401 before the body is parsed), the body read, the cards made."""
+    caller = authenticate(request, request.headers.get("authorization"))
+    body = hook_body(caller, raw)
+    settings = get_settings(request)
+    now = get_now(request)
     try:
         svc = cds.service(service_id)
     except cds.UnknownService as exc:

@@ -269,8 +269,10 @@ def verify(authorization: str | None, *, audience: str, trust: Trust | None,
     if len(token) > MAX_TOKEN_LENGTH:
         raise TokenRejected("the bearer token is too long")
     try:
-        header = jwt.get_unverified_header(token)
-        unverified = jwt.decode(token, options={"verify_signature": False})
+        # header and claims read in one pass (checked below, then verified with the key)
+        unverified_token = jwt.decode_complete(token, options={"verify_signature": False})
+        header = unverified_token["header"]
+        unverified = unverified_token["payload"]
     except jwt.PyJWTError as exc:
         raise TokenRejected(f"the bearer token is not a well-formed JWT: {exc}") from exc
     alg = header.get("alg")

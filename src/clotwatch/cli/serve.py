@@ -92,6 +92,9 @@ def _run(args: argparse.Namespace) -> int:
         "host": settings.host, "port": settings.port, "access_log": False,
         "log_level": settings.log_level, "server_header": False, "proxy_headers": True}
     if args.workers == 1:
+        from clotwatch.api.server import prepare_process
+
+        prepare_process()
         uvicorn.run(app, **options)
         return 0
     # Several processes: uvicorn starts each from an import string. This process has checked
@@ -109,7 +112,8 @@ def _run(args: argparse.Namespace) -> int:
     # 20-28: two workers never came up in 6.5 minutes). 30 s, gunicorn's default worker timeout,
     # still replaces a hung worker.
     uvicorn.run("clotwatch.api.app:create_worker_app", factory=True, workers=args.workers,
-                http=NoDelayHTTPProtocol, timeout_worker_healthcheck=WORKER_HEALTHCHECK_S,
+                http=NoDelayHTTPProtocol, loop="clotwatch.api.server:OneAcceptLoop",
+                timeout_worker_healthcheck=WORKER_HEALTHCHECK_S,
                 **options)
     return 0
 

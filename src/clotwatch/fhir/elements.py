@@ -360,6 +360,13 @@ ELEMENT_READS: dict[str, tuple[str, dict[str, Reader]]] = {
 ATTRIBUTE = {"class": "class_fhir"}  # JSON name -> R4B attribute name, where they differ
 
 
+def prepare() -> None:
+    """Build every reading spec now (from the R4B models), not on the first resource read:
+    for a server that loads its set-up before it takes calls (``clotwatch.service.cds``)."""
+    for name in (*READS, *ELEMENT_READS):
+        _spec(name)
+
+
 def view(resource: Any) -> ResourceView | None:
     """The elements ``derive`` reads of one resource, or None when a value is not in a form
     whose R4B reading is known (then the R4B model is the judge, as before). The Patient is

@@ -88,6 +88,30 @@ class Gathered:
     not_available: list[str] = field(default_factory=list)
 
 
+def prepare() -> None:
+    """Load now what every call reads and no call changes, instead of on the first call:
+    the services, the code sets with their index and the RxNorm products table, the FHIR
+    readers' element specs and the R4B Patient model (the Patient is always read by its
+    model), the instruments the services score, and the notes pass. Nothing here depends on a
+    call. ``clotwatch serve`` calls it in each serving process before the first call
+    (``clotwatch.api.server.prepare_process``)."""
+    from fhir.resources.R4B import get_fhir_model_class
+
+    from clotwatch.core import instruments
+    from clotwatch.fhir import elements, matching
+    from clotwatch.fhir.codes import rxnorm_products
+    from clotwatch.notes import fhir as _notes  # noqa: F401 (imported for its set-up)
+
+    for svc in services().values():
+        for instrument_id in svc.instruments:
+            instruments.get(instrument_id)
+    matching.names_of(())  # the index of every code set
+    matching.names_of_kind("condition")
+    rxnorm_products()
+    elements.prepare()
+    get_fhir_model_class("Patient")
+
+
 def discovery() -> dict[str, Any]:
     """The discovery document: every service with its hook, title, description and prefetch."""
     return {"services": [s.discovery() for s in services().values()]}
