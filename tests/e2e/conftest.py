@@ -41,8 +41,10 @@ class Server:
         return self.log_path.read_text(encoding="utf-8", errors="replace")
 
 
-
-
+# tryfirst: before pytest-xdist's worker reads the xdist_group marks into the node ids (its
+# hook is a plain one; a conftest loaded before it, as when tests/e2e is named on the command
+# line, would otherwise run after it and the browser tests would be spread over both workers).
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if HERE in Path(str(item.fspath)).parents:
