@@ -256,7 +256,12 @@ def session(master: str | None = None, conf: Mapping[str, str] | None = None) ->
                # Spark prints a plan for each cached table (its name) and each adaptive
                # re-plan; the screening's plans, with a cached table in every finding, grew to
                # more heap than the driver has. Those strings are never shown: keep them short.
-               .config("spark.sql.maxPlanStringLength", "100000"))
+               .config("spark.sql.maxPlanStringLength", "100000")
+               # Inferring filters from constraints costs time and memory in proportion to the
+               # aliases and predicates of a plan (Spark's own note on this setting), and the
+               # screening's plans have hundreds; it only adds IS NOT NULL filters here. Of two
+               # profiled runs of the test's screening without it one ran out of the 2g heap.
+               .config("spark.sql.constraintPropagation.enabled", "false"))
     for k, v in (conf or {}).items():
         builder = builder.config(k, v)
     _SESSION = builder.getOrCreate()
@@ -379,6 +384,10 @@ def _first_line(message: str) -> str:
 class SparkScreening(SparkEngine):
     """The operations the screening needs, on Spark."""
 
+    def __init__(self, master: str | None = None) -> None:
+        super().__init__(master)
+        self._kept: set[int] = set()
+
     def type_counts(self, files: Sequence[str], ignore_errors: bool) -> list[tuple[str, str, int]]:
         """(file, resourceType, count) over every file."""
         self._lines(files)
@@ -395,7 +404,7 @@ class SparkScreening(SparkEngine):
 
     def view_table(self, name: str, view: Mapping[str, Any], files: Sequence[str],
                    ignore_errors: bool = False) -> None:
-        """Materialise a view's rows as a cached table ``name``."""
+        """Materialise a view's rows as a table ``name``."""
         from pyspark.errors import PySparkException
 
         try:
@@ -406,12 +415,23 @@ class SparkScreening(SparkEngine):
                              f"{_first_line(str(exc))}") from exc
 
     def table(self, name: str, sql: str) -> None:
-        """A cached table ``name`` from ``sql`` (screening SQL is translated)."""
-        self.spark.sql(f"DROP VIEW IF EXISTS {name}")
+        """A table ``name`` holding the rows of ``sql`` (screening SQL is translated)."""
         self.spark.catalog.dropTempView(name)
-        df = self.spark.sql(to_spark_sql(sql)).cache()
-        df.count()
-        df.createOrReplaceTempView(name)
+        self._keep(name, self.spark.sql(to_spark_sql(sql)))
+
+    def _keep(self, name: str, df: Any) -> None:
+        """Compute ``df`` once and name its rows ``name``.
+
+        A local checkpoint, not ``cache()``: a cached table's temporary view still carries the
+        whole plan that made it (every view's lambda expressions, every earlier stage), and
+        each later query re-analyses, re-optimises and matches against the cache that whole
+        lineage before it finds the cached rows. Measured on the test's kilobytes (load
+        11-14): 267 s for ``features`` (analysis 32 s, optimisation 56 s), then 20-45 s for
+        each 10-row score table over it. A checkpoint's plan is a scan of its stored blocks
+        (memory, spilling to disk), so each stage plans only its own SQL."""
+        stored = self._stored()
+        df.localCheckpoint(eager=True).createOrReplaceTempView(name)
+        self._kept |= self._stored() - stored
 
     def rows(self, sql: str) -> list[tuple[Any, ...]]:
         """All rows of a query."""
@@ -425,8 +445,10 @@ class SparkScreening(SparkEngine):
                  rows: Sequence[tuple[Any, ...]]) -> None:
         """A table ``name`` holding ``rows``."""
         schema = ", ".join(f"{c} {t.replace('VARCHAR', 'STRING')}" for c, t in columns)
-        df = self.spark.createDataFrame(list(rows), schema=schema)
-        df.createOrReplaceTempView(name)
+        self.spark.catalog.dropTempView(name)
+        # Kept like a table: rows made in Python are otherwise converted again by a Python
+        # worker in every query that reads them (the code table is read by every stage).
+        self._keep(name, self.spark.createDataFrame(list(rows), schema=schema))
 
     def write(self, sql: str, path: str, fmt: str) -> None:
         """Rows of a query, in order, written as one csv or parquet file (via the driver)."""
@@ -440,8 +462,19 @@ class SparkScreening(SparkEngine):
         write_file(cols, (tuple(r) for r in df.toLocalIterator()), fmt, path)
 
     def close(self) -> None:
-        """Drop the cached tables; keep the session."""
+        """Drop the tables' stored rows; keep the session."""
+        rdds = self.spark.sparkContext._jsc.getPersistentRDDs()
+        for rdd_id in self._kept:
+            rdd = rdds.get(rdd_id)
+            if rdd is not None:
+                rdd.unpersist(False)
+        self._kept.clear()
         self.spark.catalog.clearCache()
+
+    def _stored(self) -> set[int]:
+        """Ids of the RDDs whose blocks Spark keeps (a checkpoint's rows are kept as one;
+        ``DataFrame.unpersist`` does not reach them, so ``close`` unpersists them by id)."""
+        return {int(i) for i in self.spark.sparkContext._jsc.getPersistentRDDs().keySet()}
 
 
 def _local(uri: str) -> str:
