@@ -50,6 +50,10 @@ def register(sub: Any) -> None:
     s.add_argument("--since", metavar="ISO", help="only encounters that began on or after this")
     s.add_argument("--on-error", choices=("skip", "fail"), default="skip",
                    help="bad input: skip it and report it (default), or stop at the first")
+    s.add_argument("--memory-limit", metavar="SIZE",
+                   help="DuckDB: most memory to hold, e.g. 4GB, 512MB or 30%% of the RAM; "
+                   "past it, work spills to a folder inside the temporary result folder "
+                   "(default: 25%% of the machine's RAM)")
     s.add_argument("--json", action="store_true", help="print the summary as JSON")
     s.set_defaults(handler=_screen)
     y = psub.add_parser(
@@ -118,7 +122,9 @@ def _screen(args: argparse.Namespace) -> int:
         fail(str(exc))
     if args.master and args.engine != "spark":
         fail("--master: only with --engine spark")
-    engine = _engine(args.engine, args.master)
+    if args.memory_limit and args.engine != "duckdb":
+        fail("--memory-limit: only with --engine duckdb (Spark: spark.driver.memory)")
+    engine = _engine(args.engine, args.master, args.memory_limit)
     show = sys.stderr.isatty() and not args.json
     try:
         with _progress(show) as bar:
@@ -150,7 +156,7 @@ def _screen(args: argparse.Namespace) -> int:
     return 0
 
 
-def _engine(name: str, master: str | None) -> Any:
+def _engine(name: str, master: str | None, memory_limit: str | None = None) -> Any:
     if name == "spark":
         try:
             from clotwatch.population.spark import SparkScreening
@@ -158,9 +164,13 @@ def _engine(name: str, master: str | None) -> Any:
             fail(f"--engine spark: PySpark is not installed ({exc}); "
                  "pip install 'clotwatch[spark]'")
         return SparkScreening(master=master)
-    from clotwatch.population.duckdb import DuckDBScreening
+    from clotwatch.core.errors import InputError
+    from clotwatch.population.duckdb import DuckDBScreening, parse_memory_limit
 
-    return DuckDBScreening()
+    try:
+        return DuckDBScreening(memory_limit=parse_memory_limit(memory_limit))
+    except InputError as exc:
+        fail(str(exc))
 
 
 def _synth(args: argparse.Namespace) -> int:
