@@ -54,6 +54,8 @@ def register(sub: Any) -> None:
                    help="DuckDB: most memory to hold, e.g. 4GB, 512MB or 30%% of the RAM; "
                    "past it, work spills to a folder inside the temporary result folder "
                    "(default: 25%% of the machine's RAM)")
+    s.add_argument("--lang", choices=("en", "ru"), default="en",
+                   help="language of report.html (default en)")
     s.add_argument("--json", action="store_true", help="print the summary as JSON")
     s.set_defaults(handler=_screen)
     y = psub.add_parser(
@@ -135,7 +137,7 @@ def _screen(args: argparse.Namespace) -> int:
                     bar.update(task, description=message)
 
             summary = screen(export, engine, args.out, as_of=as_of, since=since,
-                             on_error=args.on_error, progress=step)
+                             on_error=args.on_error, progress=step, lang=args.lang)
     except InputError as exc:
         fail(str(exc))
     finally:
