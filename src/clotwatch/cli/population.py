@@ -138,8 +138,16 @@ def _screen(args: argparse.Namespace) -> int:
 
             summary = screen(export, engine, args.out, as_of=as_of, since=since,
                              on_error=args.on_error, progress=step, lang=args.lang)
-    except InputError as exc:
-        fail(str(exc))
+    except Exception as exc:
+        if args.engine == "duckdb":
+            from clotwatch.population.duckdb import out_of_memory
+
+            if out_of_memory(exc):
+                fail(f"--memory-limit: too small for this export, give more (DuckDB: "
+                     f"{str(exc).splitlines()[0][:200]})")
+        if isinstance(exc, InputError):
+            fail(str(exc))
+        raise
     finally:
         engine.close()
     s = summary.to_dict()

@@ -527,6 +527,15 @@ def parse_memory_limit(text: str | None = None) -> str:
     return f"{number:g}{unit.upper().replace('I', 'i')}"
 
 
+def out_of_memory(exc: BaseException) -> bool:
+    """Whether ``exc`` is DuckDB running out of its ``memory_limit`` (raised as it is, or
+    reported as an InputError by a step that reads the files)."""
+    import duckdb
+
+    return isinstance(exc, duckdb.OutOfMemoryException) or (
+        isinstance(exc, InputError) and "Out of Memory Error" in exc.reason)
+
+
 def _ram_mib() -> float:
     """The machine's physical memory in MiB."""
     return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") / 2**20
