@@ -18,8 +18,10 @@ examples:
 
 Writes to --out: encounters.csv and encounters.parquet (one row per inpatient encounter),
 gaps.csv (denominator, not excluded, not in the numerator: most at risk first), report.html
-(opens offline) and summary.json. The folder is written whole or not at all. Items the record
-cannot answer stay missing (never "no"): risk_total_min/max give the range they still allow.
+(opens offline; --lang ru for Russian) and summary.json. The folder is written whole or not at
+all; on DuckDB at most --memory-limit is held in memory and the rest is kept in a work folder
+inside the temporary one, removed at the end. Items the record cannot answer stay missing
+(never "no"): risk_total_min/max give the range they still allow.
 Decision support, not a diagnosis; the rules and their sources: docs/population.md.
 """
 
