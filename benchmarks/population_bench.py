@@ -5,6 +5,7 @@
         [--peers-python /tmp/peers/bin/python] [--workdir /tmp] [--keep]
         [--reuse]  (with --workdir DIR: reuse DIR/export-N from an earlier --keep run)
         [--baseline-src /tmp/main/src]  (also screen with that source tree, e.g. main's)
+        [--memory-limit 2GB]  (this tree's screening only) [--guard-mb 2500] [--deadline HH:MM]
 
 For each size: generate the export (``clotwatch population synth``, timed), measure the floor
 (DuckDB counting the lines of the same files with ``read_ndjson``, the baseline in the same
@@ -15,7 +16,9 @@ with DuckDB's; ``--spark-deadline HH:MM`` (UTC) stops a Spark run still going th
 how far it got (the screening's stages, timed: ``population_screen_steps.py``).
 ``--baseline-src DIR`` also screens each export with the code in DIR (``PYTHONPATH=DIR``, e.g.
 an unpacked copy of main's ``src``) right before this tree's run, and says whether the output
-files are byte-identical (summary.json without its ``out`` path). ``--peers-python`` runs
+files are byte-identical (summary.json without its ``out`` path). ``--guard-mb MB`` stops a
+screening when the machine's available memory falls under MB (recorded as ``stopped_by``),
+``--deadline HH:MM`` (UTC) one still going then. ``--peers-python`` runs
 ``benchmarks/population_peers.py time`` (pysof, fhir4ds, sqlonfhir) on the patient view over
 Patient.ndjson of the smallest export, and DuckDB on the same view for comparison. Each
 size's export and results are deleted once that size is done, unless ``--keep`` (so the disk
@@ -45,32 +48,74 @@ SCREEN = [sys.executable, str(REPO / "benchmarks" / "population_screen_steps.py"
 STEP = re.compile(r"^\[([0-9.]+) s\] (.+)$", re.M)
 
 
+def _available_mb() -> float:
+    """MemAvailable of the machine, in MB."""
+    with open("/proc/meminfo", encoding="ascii") as f:
+        for line in f:
+            if line.startswith("MemAvailable:"):
+                return int(line.split()[1]) / 1024
+    return float("inf")
+
+
+def _disk_mb(root: Path, pattern: str) -> float:
+    """Disk used (allocated blocks) by the files under ``root``'s entries matching
+    ``pattern``, in MB."""
+    total = 0
+    for top in root.glob(pattern):
+        for folder, _dirs, files in os.walk(top):
+            for name in files:
+                with contextlib.suppress(OSError):
+                    total += os.stat(os.path.join(folder, name)).st_blocks * 512
+    return total / 2**20
+
+
 def _timed(cmd: list[str], timeout: float | None = None,
-           env: dict[str, str] | None = None) -> dict[str, Any]:
+           env: dict[str, str] | None = None, guard_mb: float | None = None,
+           disk: tuple[Path, str] | None = None) -> dict[str, Any]:
     """Run ``cmd`` under ``/usr/bin/time -v``: wall, CPU (user + system, children included),
-    peak RSS, the load average before and after; stopped (its process group) at ``timeout``."""
+    peak RSS, the load average before and after; stopped (its process group) at ``timeout``,
+    or when the machine's available memory falls under ``guard_mb`` (the other work on a
+    shared machine comes first). ``disk`` (folder, glob pattern): also the most disk the
+    matching folders used, sampled every 5 s."""
     load = os.getloadavg()
     t = time.perf_counter()
-    proc = subprocess.Popen(["/usr/bin/time", "-v", *cmd], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, start_new_session=True,
-                            env=env)
-    try:
-        _, err = proc.communicate(timeout=timeout)
-        stopped = False
-    except subprocess.TimeoutExpired:
-        # stop the command, not /usr/bin/time, so that time still reports its CPU and peak
-        children = subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True,
-                                  text=True, check=False).stdout.split()
-        for pid in children:
-            os.kill(int(pid), signal.SIGTERM)
-        try:
-            _, err = proc.communicate(timeout=60)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            _, err = proc.communicate()
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGKILL)  # anything the command left (a JVM)
-        stopped = True
+    with tempfile.TemporaryFile("w+") as out_f, tempfile.TemporaryFile("w+") as err_f:
+        proc = subprocess.Popen(["/usr/bin/time", "-v", *cmd], stdout=out_f, stderr=err_f,
+                                text=True, start_new_session=True, env=env)
+        stopped = ""
+        lowest = _available_mb()
+        disk_peak, ticks = 0.0, 0
+        while True:
+            try:
+                proc.wait(timeout=1)
+                break
+            except subprocess.TimeoutExpired:
+                pass
+            lowest = min(lowest, _available_mb())
+            ticks += 1
+            if disk is not None and ticks % 5 == 0:
+                disk_peak = max(disk_peak, _disk_mb(*disk))
+            if timeout is not None and time.perf_counter() - t > timeout:
+                stopped = "deadline"
+            elif guard_mb is not None and lowest < guard_mb:
+                stopped = f"memory guard (available under {guard_mb:.0f} MB)"
+            if stopped:
+                break
+        if stopped:
+            # stop the command, not /usr/bin/time, so that time still reports CPU and peak
+            children = subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True,
+                                      text=True, check=False).stdout.split()
+            for pid in children:
+                os.kill(int(pid), signal.SIGTERM)
+            try:
+                proc.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)  # anything the command left (a JVM)
+        err_f.seek(0)
+        err = err_f.read()
     wall = time.perf_counter() - t
     peak = re.search(r"Maximum resident set size \(kbytes\): (\d+)", err)
     cpu = sum(float(m) for m in re.findall(r"(?:User|System) time \(seconds\): ([0-9.]+)",
@@ -78,12 +123,16 @@ def _timed(cmd: list[str], timeout: float | None = None,
     out: dict[str, Any] = {"wall_s": round(wall, 2), "cpu_s": round(cpu, 2),
                            "peak_rss_mb": round(int(peak.group(1)) / 1024) if peak else None,
                            "exit": proc.returncode, "load_before": load,
-                           "load_after": os.getloadavg()}
+                           "load_after": os.getloadavg(),
+                           "lowest_available_mb": round(lowest)}
+    if disk is not None:
+        out["peak_work_disk_mb"] = round(disk_peak)
     steps = [(float(s), m) for s, m in STEP.findall(err)]
     if steps:
         out["steps"] = steps  # each stage of the screening and when it began
     if stopped:
         out["stopped_after_s"] = round(wall, 1)
+        out["stopped_by"] = stopped
         out["got_to"] = steps[-1][1] if steps else "before the first stage"
     elif proc.returncode:
         out["stderr"] = err[-800:]
@@ -137,7 +186,7 @@ def _until(deadline: str | None) -> float | None:
                .total_seconds())
 
 
-OUTPUTS = ("encounters.csv", "encounters.parquet", "gaps.csv", "summary.json")
+OUTPUTS = ("encounters.csv", "encounters.parquet", "gaps.csv", "summary.json", "report.html")
 
 
 def _same_outputs(a: Path, b: Path) -> dict[str, bool]:
@@ -172,6 +221,10 @@ def main() -> None:
                     help="processes for clotwatch population synth (default: its own)")
     ap.add_argument("--peers-python")
     ap.add_argument("--baseline-src", help="also screen with the code in this src folder")
+    ap.add_argument("--memory-limit", metavar="SIZE",
+                    help="pass --memory-limit SIZE to this tree's screening (not the baseline)")
+    ap.add_argument("--guard-mb", type=float, metavar="MB",
+                    help="stop a screening when the machine's available memory falls under MB")
     ap.add_argument("--workdir", default=tempfile.gettempdir())
     ap.add_argument("--keep", action="store_true")
     ap.add_argument("--reuse", action="store_true",
@@ -199,10 +252,13 @@ def main() -> None:
                 env = {**os.environ, "PYTHONPATH": a.baseline_src}
                 run["load_before_baseline"] = os.getloadavg()
                 run["baseline"] = _timed([*SCREEN, *screen, "--out", str(root / f"base-{n}")],
-                                         timeout=_until(a.deadline), env=env)
+                                         timeout=_until(a.deadline), env=env,
+                                         guard_mb=a.guard_mb)
             run["load_before_duckdb"] = os.getloadavg()
-            run["duckdb"] = _timed([*SCREEN, *screen, "--out", str(root / f"out-{n}")],
-                                   timeout=_until(a.deadline))
+            limit = ["--memory-limit", a.memory_limit] if a.memory_limit else []
+            run["duckdb"] = _timed([*SCREEN, *screen, *limit, "--out", str(root / f"out-{n}")],
+                                   timeout=_until(a.deadline), guard_mb=a.guard_mb,
+                                   disk=(root, f".out-{n}.*"))
             run["duckdb"].update(_per_patient(run["duckdb"], n))
             if a.baseline_src:
                 run["identical_to_baseline"] = _same_outputs(root / f"base-{n}",
@@ -229,7 +285,7 @@ def main() -> None:
             results["runs"].append(run)
             print(json.dumps(run), file=sys.stderr, flush=True)
             if not a.keep and not a.reuse and n != min(a.patients):
-                for name in (f"export-{n}", f"out-{n}", f"spark-{n}"):
+                for name in (f"export-{n}", f"out-{n}", f"spark-{n}", f"base-{n}"):
                     shutil.rmtree(root / name, ignore_errors=True)
         if a.peers_python:
             smallest = root / f"export-{min(a.patients)}"

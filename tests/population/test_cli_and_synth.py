@@ -91,6 +91,23 @@ def test_population_screen_json_summary(tmp_path: Path,
     assert exc.value.code == 2
 
 
+def test_population_screen_refuses_a_bad_memory_limit(tmp_path: Path,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    folder = records.write(tmp_path / "e", records.situations())
+    with pytest.raises(SystemExit) as exc:
+        main(["population", "screen", str(folder), "--out", str(tmp_path / "r"),
+              "--memory-limit", "plenty"])
+    assert exc.value.code == 2
+    assert "--memory-limit: 'plenty' is not a size" in capsys.readouterr().err
+    assert not (tmp_path / "r").exists()
+    with pytest.raises(SystemExit) as exc:  # a size DuckDB cannot work in
+        main(["population", "screen", str(folder), "--out", str(tmp_path / "r"),
+              "--memory-limit", "1MB"])
+    assert exc.value.code == 2
+    assert "--memory-limit: too small for this export" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == [folder]  # no result, no temporary folder left
+
+
 def test_observation_view_reads_the_code_sets_loinc_codes() -> None:
     """The view's filter is data too: it must list exactly the code sets' LOINC codes."""
     where = load_views()["observation"]["where"][0]["path"]

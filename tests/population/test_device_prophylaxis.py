@@ -167,3 +167,40 @@ def test_synth_writes_what_these_rules_read(tmp_path: Path) -> None:
     assert any("category" in p for p in operations)
     assert any("category" not in p for p in operations)
     assert any(p["code"]["coding"][0]["system"] != SCT for p in operations)  # ICD-10-PCS
+
+
+@pytest.mark.parametrize(("lang", "heading", "label", "count_label"), [
+    ("en", "Prophylaxis the measure does not count", "a compression device in use",
+     "Gaps where the record shows prophylaxis VTE-1 does not count (check by hand)"),
+    ("ru", "Профилактика, которую показатель не засчитывает",
+     "используется компрессионное устройство",
+     "Пробелы, где в записи есть профилактика, которую VTE-1 не засчитывает (проверить "
+     "вручную)"),
+])
+def test_the_report_shows_what_is_not_counted_beside_each_gap(
+        tmp_path: Path, lang: str, heading: str, label: str, count_label: str) -> None:
+    folder = records.write(tmp_path / "export", situations())
+    engine = DuckDBScreening(threads=2)
+    try:
+        summary = screen(open_export(folder), engine, tmp_path / "out", as_of=AS_OF, lang=lang)
+    finally:
+        engine.close()
+    with (tmp_path / "out" / "gaps.csv").open(encoding="utf-8") as f:
+        shown = [g for g in csv.DictReader(f) if g["prophylaxis_not_counted"]]
+    assert len(shown) >= 5  # the five device situations above, at least
+    assert summary.to_dict()["gaps_with_prophylaxis_not_counted"] == len(shown)
+    page = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    assert f'<html lang="{lang}">' in page
+    assert f"<th>{heading}</th>" in page
+    assert f"<tr><th>{count_label}</th><td class=\"n\">{len(shown)}</td></tr>" in page
+    for g in shown:  # each beside its gap row, the reference with what it is
+        row = page.split(f"<tr><td>{g['encounter_id']}</td>", 1)[1].split("</tr>", 1)[0]
+        for ref in g["prophylaxis_not_counted"].split():
+            assert f"<small>{ref}</small>" in row
+    assert f"{label} <small>DeviceUseStatement/u-use-ipc</small>" in page
+    if lang == "ru":  # every heading and label of the page is in Russian
+        import re
+
+        texts = re.findall(r"<(?:title|h1|h2|h3|th|p)[^>]*>([^<]+)<", page)
+        assert texts and all(re.search("[А-Яа-яЁё]", t) for t in texts), [
+            t for t in texts if not re.search("[А-Яа-яЁё]", t)]

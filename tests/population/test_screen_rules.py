@@ -169,3 +169,11 @@ def test_an_empty_export_is_refused(tmp_path: Path) -> None:
     (tmp_path / "e" / "Patient.ndjson").write_text("")
     with pytest.raises(InputError, match="no resources"):
         run(tmp_path / "e", tmp_path / "out")
+
+
+def test_the_report_disclaimer_is_clotwatchs_own() -> None:
+    """report.py marks the disclaimer for the catalogue with its own copy of the text."""
+    from clotwatch import DISCLAIMER
+    from clotwatch.population.report import DISCLAIMER_TEXT
+
+    assert DISCLAIMER_TEXT == DISCLAIMER

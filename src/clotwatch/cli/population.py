@@ -18,8 +18,10 @@ examples:
 
 Writes to --out: encounters.csv and encounters.parquet (one row per inpatient encounter),
 gaps.csv (denominator, not excluded, not in the numerator: most at risk first), report.html
-(opens offline) and summary.json. The folder is written whole or not at all. Items the record
-cannot answer stay missing (never "no"): risk_total_min/max give the range they still allow.
+(opens offline; --lang ru for Russian) and summary.json. The folder is written whole or not at
+all; on DuckDB at most --memory-limit is held in memory and the rest is kept in a work folder
+inside the temporary one, removed at the end. Items the record cannot answer stay missing
+(never "no"): risk_total_min/max give the range they still allow.
 Decision support, not a diagnosis; the rules and their sources: docs/population.md.
 """
 
@@ -50,6 +52,12 @@ def register(sub: Any) -> None:
     s.add_argument("--since", metavar="ISO", help="only encounters that began on or after this")
     s.add_argument("--on-error", choices=("skip", "fail"), default="skip",
                    help="bad input: skip it and report it (default), or stop at the first")
+    s.add_argument("--memory-limit", metavar="SIZE",
+                   help="DuckDB: most memory to hold, e.g. 4GB, 512MB or 30%% of the RAM; "
+                   "past it, work spills to a folder inside the temporary result folder "
+                   "(default: 25%% of the machine's RAM)")
+    s.add_argument("--lang", choices=("en", "ru"), default="en",
+                   help="language of report.html (default en)")
     s.add_argument("--json", action="store_true", help="print the summary as JSON")
     s.set_defaults(handler=_screen)
     y = psub.add_parser(
@@ -118,7 +126,9 @@ def _screen(args: argparse.Namespace) -> int:
         fail(str(exc))
     if args.master and args.engine != "spark":
         fail("--master: only with --engine spark")
-    engine = _engine(args.engine, args.master)
+    if args.memory_limit and args.engine != "duckdb":
+        fail("--memory-limit: only with --engine duckdb (Spark: spark.driver.memory)")
+    engine = _engine(args.engine, args.master, args.memory_limit)
     show = sys.stderr.isatty() and not args.json
     try:
         with _progress(show) as bar:
@@ -129,9 +139,17 @@ def _screen(args: argparse.Namespace) -> int:
                     bar.update(task, description=message)
 
             summary = screen(export, engine, args.out, as_of=as_of, since=since,
-                             on_error=args.on_error, progress=step)
-    except InputError as exc:
-        fail(str(exc))
+                             on_error=args.on_error, progress=step, lang=args.lang)
+    except Exception as exc:
+        if args.engine == "duckdb":
+            from clotwatch.population.duckdb import out_of_memory
+
+            if out_of_memory(exc):
+                fail(f"--memory-limit: too small for this export, give more (DuckDB: "
+                     f"{str(exc).splitlines()[0][:200]})")
+        if isinstance(exc, InputError):
+            fail(str(exc))
+        raise
     finally:
         engine.close()
     s = summary.to_dict()
@@ -150,7 +168,7 @@ def _screen(args: argparse.Namespace) -> int:
     return 0
 
 
-def _engine(name: str, master: str | None) -> Any:
+def _engine(name: str, master: str | None, memory_limit: str | None = None) -> Any:
     if name == "spark":
         try:
             from clotwatch.population.spark import SparkScreening
@@ -158,9 +176,13 @@ def _engine(name: str, master: str | None) -> Any:
             fail(f"--engine spark: PySpark is not installed ({exc}); "
                  "pip install 'clotwatch[spark]'")
         return SparkScreening(master=master)
-    from clotwatch.population.duckdb import DuckDBScreening
+    from clotwatch.core.errors import InputError
+    from clotwatch.population.duckdb import DuckDBScreening, parse_memory_limit
 
-    return DuckDBScreening()
+    try:
+        return DuckDBScreening(memory_limit=parse_memory_limit(memory_limit))
+    except InputError as exc:
+        fail(str(exc))
 
 
 def _synth(args: argparse.Namespace) -> int:

@@ -11,8 +11,11 @@ with every element as JSON.
 from __future__ import annotations
 
 import json
+import os
 import re
-from collections.abc import Iterator, Mapping, Sequence
+import shutil
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 from clotwatch.core.errors import InputError
@@ -500,11 +503,55 @@ def view_query(compiled: ViewSQL, files: Sequence[str],
     return f"WITH src AS ({src}) {compiled.sql}"
 
 
-def connect(threads: int | None = None, memory_limit: str | None = None) -> Any:
-    """A DuckDB connection (imported lazily: the CLI starts fast without it)."""
+MEMORY_FRACTION = 0.25  # default memory_limit of a screening: this share of the machine's RAM
+_SIZE = re.compile(r"^\s*([0-9]+(?:\.[0-9]+)?)\s*(%|[KMGT]i?B)\s*$", re.I)
+
+
+def parse_memory_limit(text: str | None = None) -> str:
+    """DuckDB's ``memory_limit`` from ``text``: a size (``4GB``, ``512MiB``) or a share of the
+    machine's RAM (``25%``); None gives ``MEMORY_FRACTION`` of it. InputError for anything
+    else."""
+    if text is None:
+        return f"{_ram_mib() * MEMORY_FRACTION:.0f}MiB"
+    m = _SIZE.match(text)
+    if m is None:
+        raise InputError("--memory-limit", f"{text!r} is not a size: give e.g. 4GB, 512MB "
+                         "or 25% (of the machine's RAM)")
+    number, unit = float(m.group(1)), m.group(2)
+    if unit == "%":
+        if not 0 < number <= 100:
+            raise InputError("--memory-limit", f"{text!r}: a share of RAM is over 0% and at "
+                             "most 100%")
+        return f"{_ram_mib() * number / 100:.0f}MiB"
+    if number <= 0:
+        raise InputError("--memory-limit", f"{text!r}: give more than 0")
+    return f"{number:g}{unit.upper().replace('I', 'i')}"
+
+
+def out_of_memory(exc: BaseException) -> bool:
+    """Whether ``exc`` is DuckDB running out of its ``memory_limit`` (raised as it is, or
+    reported as an InputError by a step that reads the files)."""
     import duckdb
 
-    con = duckdb.connect(config={"preserve_insertion_order": False})
+    return isinstance(exc, duckdb.OutOfMemoryException) or (
+        isinstance(exc, InputError) and "Out of Memory Error" in exc.reason)
+
+
+def _ram_mib() -> float:
+    """The machine's physical memory in MiB."""
+    return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def connect(threads: int | None = None, memory_limit: str | None = None,
+            database: str | None = None, temp_directory: str | None = None) -> Any:
+    """A DuckDB connection (imported lazily: the CLI starts fast without it): in memory, or
+    on the ``database`` file; ``temp_directory`` is where it spills past ``memory_limit``."""
+    import duckdb
+
+    config: dict[str, Any] = {"preserve_insertion_order": False}
+    if temp_directory:
+        config["temp_directory"] = temp_directory
+    con = duckdb.connect(database or ":memory:", config=config)
     if threads:
         con.execute(f"SET threads = {int(threads)}")
     if memory_limit:
@@ -590,12 +637,27 @@ MACROS = (
 
 
 class DuckDBScreening:
-    """The operations the screening needs, on DuckDB."""
+    """The operations the screening needs, on DuckDB.
+
+    In memory until ``work_in(folder)``: from then on the run's tables are kept in a database
+    file in ``folder`` and DuckDB holds at most ``memory_limit`` (default: ``MEMORY_FRACTION``
+    of the machine's RAM) in memory, spilling what does not fit to ``folder``; ``work_done``
+    closes the file and removes the folder."""
 
     name = "duckdb"
+    DATABASE = "screening.duckdb"
 
     def __init__(self, threads: int | None = None, memory_limit: str | None = None) -> None:
-        self.con = connect(threads, memory_limit)
+        self._threads = threads
+        self._memory_limit = memory_limit or parse_memory_limit(None)
+        self._work: Path | None = None
+        self._open(None, None)
+
+    def _open(self, database: str | None, temp_directory: str | None) -> None:
+        self.con = connect(self._threads, self._memory_limit, database, temp_directory)
+        # tables in the database file when there is one (written out, compressed, and read
+        # back as needed); TEMP tables of an in-memory database otherwise
+        self._kind = "TABLE" if database else "TEMP TABLE"
         self.con.execute("SET TimeZone = 'UTC'")
         for m in MACROS:
             self.con.execute(m)
@@ -603,6 +665,26 @@ class DuckDBScreening:
         self._export: Any = None
         self._loaded: dict[str, list[tuple[str, str]]] = {}  # view -> (load table, column)
         self._pending: dict[str, int] = {}  # load table -> views not yet materialised
+
+    def work_in(self, folder: Path) -> None:
+        """Keep the run's tables in a database file in ``folder`` (made here; it must not
+        exist), and spill there past ``memory_limit``. Call before ``plan``."""
+        folder.mkdir()
+        self.con.close()
+        self._work = folder
+        self._open(str(folder / self.DATABASE), str(folder / "spill"))
+
+    def work_done(self) -> None:
+        """Close the database file and remove its folder (success, failure or interrupt
+        alike); the engine is in memory again."""
+        if self._work is None:
+            return
+        try:
+            self.con.close()
+        finally:
+            shutil.rmtree(self._work, ignore_errors=True)
+            self._work = None
+            self._open(None, None)
 
     def plan(self, views: Mapping[str, Mapping[str, Any]], export: Any) -> None:
         """The views the run will materialise over ``export``: ``type_counts`` then reads
@@ -698,7 +780,9 @@ class DuckDBScreening:
         per_row = ", ".join(
             f"CASE WHEN cw_type = {_q(v.resource)} AND ({v.where}) "
             f"THEN {v.rows} END AS cw_x{j}" for j, v in enumerate(views))
-        self.con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT cw_file, cw_type, "
+        # One row per resource, not one list per file (``list`` aggregated per file made
+        # values the size of the file, which DuckDB cannot spill past its memory limit).
+        self.con.execute(f"CREATE OR REPLACE {self._kind} {table} AS SELECT cw_file, cw_type, "
                          f"{per_row} FROM ({read})")
 
     def view_table(self, name: str, view: Mapping[str, Any], files: Sequence[str],
@@ -712,7 +796,7 @@ class DuckDBScreening:
             parts = " UNION ALL ".join(f"SELECT unnest({col}) AS s FROM {table} "
                                        f"WHERE {col} IS NOT NULL"
                                        for table, col in self._loaded.pop(key))
-            self.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT {cols} "
+            self.con.execute(f"CREATE OR REPLACE {self._kind} {name} AS SELECT {cols} "
                              f"FROM ({parts})")
             self._release()
             return
@@ -724,7 +808,7 @@ class DuckDBScreening:
         import duckdb
 
         try:
-            self.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {sql}")
+            self.con.execute(f"CREATE OR REPLACE {self._kind} {name} AS {sql}")
         except duckdb.Error as exc:
             raise InputError("data", f"view {view.get('name', name)}: "
                              f"{_first_line(str(exc))}") from exc
@@ -768,35 +852,45 @@ class DuckDBScreening:
 
     def table(self, name: str, sql: str) -> None:
         """``CREATE TABLE name AS sql``."""
-        self.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {sql}")
+        self.con.execute(f"CREATE OR REPLACE {self._kind} {name} AS {sql}")
 
     def rows(self, sql: str) -> list[tuple[Any, ...]]:
         """All rows of a query."""
         return list(self.con.execute(sql).fetchall())
+
+    def iter_rows(self, sql: str, batch: int = 8192) -> Iterator[tuple[Any, ...]]:
+        """The rows of a query, fetched ``batch`` at a time (run nothing else on the engine
+        until they are all read)."""
+        cur = self.con.execute(sql)
+        while rows := cur.fetchmany(batch):
+            yield from rows
 
     def columns(self, sql: str) -> list[str]:
         """Column names of a query."""
         return [d[0] for d in self.con.execute(f"SELECT * FROM ({sql}) LIMIT 0").description]
 
     def put_rows(self, name: str, columns: Sequence[tuple[str, str]],
-                 rows: Sequence[tuple[Any, ...]]) -> None:
-        """Create table ``name`` (columns as (name, SQL type)) holding ``rows``."""
+                 rows: Iterable[tuple[Any, ...]]) -> None:
+        """Create table ``name`` (columns as (name, SQL type)) holding ``rows`` (streamed to
+        an NDJSON file in the work folder, or the system's temporary folder, and read back)."""
         import tempfile
 
         import orjson
 
         names = [c for c, _ in columns]
         types = "{" + ", ".join(f"{_q(c)}: {_q(t)}" for c, t in columns) + "}"
-        with tempfile.NamedTemporaryFile(suffix=".ndjson") as f:
+        with tempfile.NamedTemporaryFile(suffix=".ndjson", dir=self._work) as f:
+            n = 0
             for r in rows:
                 f.write(orjson.dumps(dict(zip(names, r, strict=True))) + b"\n")
+                n += 1
             f.flush()
             cols = ", ".join(DIALECT.quote_ident(c) for c in names)
             src = (f"SELECT {cols} FROM read_json({_q(f.name)}, format = 'newline_delimited', "
-                   f"columns = {types})") if rows else (
+                   f"columns = {types})") if n else (
                 "SELECT " + ", ".join(f"CAST(NULL AS {t}) AS {DIALECT.quote_ident(c)}"
                                       for c, t in columns) + " WHERE FALSE")
-            self.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {src}")
+            self.con.execute(f"CREATE OR REPLACE {self._kind} {name} AS {src}")
 
     def write(self, sql: str, path: str, fmt: str) -> None:
         """Write a query's rows to ``path`` as csv or parquet (rows in the query's order)."""

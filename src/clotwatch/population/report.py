@@ -1,8 +1,11 @@
 """report.html: one self-contained page for a quality lead (inline SVG, no script, no CDN).
 
 Plots: the risk categories per instrument, the VTE-1 rate by ward and by week of admission,
-and the gap list (most at risk first). The page holds only what the counts and the gap rows
-hold; it is written from the engine's tables, so it is the same for the same export.
+and the gap list (most at risk first), with what the record shows that the measure does not
+count. The page holds only what the counts and the gap rows hold; it is written from the
+engine's tables, so it is the same for the same export. Its text is in English or Russian:
+the ``web`` domain of the Babel catalogues (``_("...")`` here; ``scripts/web-catalogue``
+extracts them with the web pages' strings).
 """
 
 from __future__ import annotations
@@ -12,21 +15,35 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from clotwatch import DISCLAIMER
+from clotwatch.web.i18n import Gettext, gettext
 
 GAP_ROWS = 200
 COLOURS = {"highest": "#7f1d1d", "high": "#c2410c", "moderate": "#d97706", "low": "#15803d",
            "unsettled": "#9ca3af"}
 
 
+def N_(message: str) -> str:  # noqa: N802 - the catalogue extractor's name for a marker
+    """Mark ``message`` for the catalogue; it is translated where it is shown."""
+    return message
+
+
+CATEGORIES = {"highest": N_("highest"), "high": N_("high"), "moderate": N_("moderate"),
+              "low": N_("low"), "unsettled": N_("unsettled")}
+# What prophylaxis_not_counted names, by the kind of resource (docs/population.md).
+NOT_COUNTED = {"MedicationAdministration": N_("low-dose heparin not given subcutaneously"),
+               "DeviceUseStatement": N_("a compression device in use"),
+               "DeviceRequest": N_("a compression device not ordered, with a reason")}
+
+
 def _e(value: Any) -> str:
     return html.escape("" if value is None else str(value))
 
 
-def _bars(title: str, rows: Sequence[tuple[str, int, int]], width: int = 640) -> str:
+def _bars(_: Gettext, title: str, rows: Sequence[tuple[str, int, int]],
+          width: int = 640) -> str:
     """Horizontal bars: label, numerator, denominator -> rate (with n)."""
     if not rows:
-        return f"<h3>{_e(title)}</h3><p>No encounters in the measure.</p>"
+        return f"<h3>{_e(title)}</h3><p>" + _e(_("No encounters in the measure.")) + "</p>"
     bar_h, gap, left = 22, 6, 220
     height = len(rows) * (bar_h + gap) + 30
     width += 60
@@ -47,9 +64,10 @@ def _bars(title: str, rows: Sequence[tuple[str, int, int]], width: int = 640) ->
     return f"<h3>{_e(title)}</h3>" + "".join(parts)
 
 
-def _stacked(title: str, rows: Sequence[tuple[str, dict[str, int]]], width: int = 640) -> str:
+def _stacked(_: Gettext, title: str, rows: Sequence[tuple[str, dict[str, int]]],
+             width: int = 700) -> str:
     """One stacked bar per instrument: encounters per risk category."""
-    bar_h, gap, left = 26, 10, 180
+    bar_h, gap, left = 26, 10, 240
     height = len(rows) * (bar_h + gap) + 50
     span = width - left - 20
     parts = [f'<svg role="img" aria-label="{_e(title)}" width="{width}" height="{height}" '
@@ -66,7 +84,8 @@ def _stacked(title: str, rows: Sequence[tuple[str, dict[str, int]]], width: int 
                 continue
             w = round(span * n / total, 1)
             parts.append(f'<rect x="{x:.1f}" y="{y}" width="{w}" height="{bar_h}" '
-                         f'fill="{COLOURS[cat]}"><title>{cat}: {n}</title></rect>')
+                         f'fill="{COLOURS[cat]}"><title>{_e(_(CATEGORIES[cat]))}: {n}'
+                         "</title></rect>")
             if w > 34:
                 parts.append(f'<text x="{x + 4:.1f}" y="{y + 17}" font-size="11" fill="#fff">'
                              f"{n}</text>")
@@ -75,14 +94,29 @@ def _stacked(title: str, rows: Sequence[tuple[str, dict[str, int]]], width: int 
     x = float(left)
     for cat in ("highest", "high", "moderate", "low", "unsettled"):
         parts.append(f'<rect x="{x:.0f}" y="{y}" width="12" height="12" fill="{COLOURS[cat]}"/>'
-                     f'<text x="{x + 16:.0f}" y="{y + 11}" font-size="11">{cat}</text>')
+                     f'<text x="{x + 16:.0f}" y="{y + 11}" font-size="11">'
+                     f"{_e(_(CATEGORIES[cat]))}</text>")
         x += 90
     parts.append("</svg>")
     return f"<h3>{_e(title)}</h3>" + "".join(parts)
 
 
-def render_report(engine: Any, path: Path, summary: Any, risk_order: str) -> None:
-    """Write ``report.html`` from the ``encounters`` table."""
+def _not_counted(_: Gettext, refs: str | None) -> str:
+    """The cell of ``prophylaxis_not_counted``: what each reference is, and the reference."""
+    if not refs:
+        return ""
+    parts = []
+    for ref in str(refs).split():
+        kind = ref.split("/", 1)[0]
+        label = _(NOT_COUNTED[kind]) if kind in NOT_COUNTED else kind
+        parts.append(f"{_e(label)} <small>{_e(ref)}</small>")
+    return "<br>".join(parts)
+
+
+def render_report(engine: Any, path: Path, summary: Any, risk_order: str,
+                  lang: str = "en") -> None:
+    """Write ``report.html`` from the ``encounters`` table, in ``lang`` (en or ru)."""
+    _ = gettext(lang)
     s = summary.to_dict()
     risk: dict[str, dict[str, int]] = {}
     for inst, cat, n in engine.rows(
@@ -92,66 +126,78 @@ def render_report(engine: Any, path: Path, summary: Any, risk_order: str) -> Non
     for cat, n in engine.rows(
             "SELECT coalesce(improve_category, 'unsettled'), count(*) FROM encounters "
             "WHERE improve_total IS NOT NULL GROUP BY 1 ORDER BY 1"):
-        risk.setdefault("improve-vte (medical)", {})[str(cat)] = int(n)
+        risk.setdefault(_("improve-vte (medical)"), {})[str(cat)] = int(n)
     measured = "in_denominator AND NOT excluded"
-    wards = [(str(w), int(a), int(b)) for w, a, b in engine.rows(
-        f"SELECT coalesce(ward, '(no ward)'), sum(CASE WHEN in_numerator THEN 1 ELSE 0 END), "
-        f"count(*) FROM encounters WHERE {measured} GROUP BY 1 ORDER BY 1")]
+    wards = [(str(w) if w is not None else _("(no ward)"), int(a), int(b))
+             for w, a, b in engine.rows(
+                 "SELECT ward, sum(CASE WHEN in_numerator THEN 1 ELSE 0 END), count(*) "
+                 f"FROM encounters WHERE {measured} GROUP BY 1 "
+                 "ORDER BY coalesce(ward, '(no ward)')")]
     weeks = [(str(w), int(a), int(b)) for w, a, b in engine.rows(
         "SELECT cw_text_of_date(cw_week(cw_date(admitted))), "
         "sum(CASE WHEN in_numerator THEN 1 ELSE 0 END), count(*) "
         f"FROM encounters WHERE {measured} GROUP BY 1 ORDER BY 1")]
     gap_rows = engine.rows(
         "SELECT encounter_id, patient_id, admitted, ward, age, instrument, risk_total, "
-        "risk_total_min, risk_total_max, risk_category, active_bleeding, anticoagulated "
-        f"FROM encounters WHERE gap ORDER BY {risk_order} LIMIT {GAP_ROWS}")
-    counts = [("Inpatient encounters screened", s["encounters"]),
-              ("Initial population", s["initial_population"]),
-              ("Denominator", s["denominator"]),
-              ("Denominator exclusions", s["denominator_exclusions"]),
-              ("Numerator", s["numerator"]),
-              ("Gaps (no prophylaxis, no documented reason)", s["gaps"])]
+        "risk_total_min, risk_total_max, risk_category, active_bleeding, anticoagulated, "
+        f"prophylaxis_not_counted FROM encounters WHERE gap ORDER BY {risk_order} "
+        f"LIMIT {GAP_ROWS}")
+    counts = [(_("Inpatient encounters screened"), s["encounters"]),
+              (_("Initial population"), s["initial_population"]),
+              (_("Denominator"), s["denominator"]),
+              (_("Denominator exclusions"), s["denominator_exclusions"]),
+              (_("Numerator"), s["numerator"]),
+              (_("Gaps (no prophylaxis, no documented reason)"), s["gaps"]),
+              (_("Gaps where the record shows prophylaxis VTE-1 does not count (check by "
+                 "hand)"), s["gaps_with_prophylaxis_not_counted"])]
     rate = s["performance_rate"]
     problems = s["problems"]
+    yes = _e(_("yes"))
     body = [
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">",
+        f"<!doctype html><html lang=\"{_e(lang)}\"><head><meta charset=\"utf-8\">",
         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">",
-        "<title>VTE-1 screening report</title><style>",
+        "<title>" + _e(_("VTE-1 screening report")) + "</title><style>",
         "body{font-family:system-ui,sans-serif;margin:2rem;max-width:70rem;color:#111}",
         "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.25rem .5rem;"
         "text-align:left;font-size:.9rem}th{background:#f3f4f6}.n{text-align:right}",
+        "small{color:#555;word-break:break-all}",
         ".note{color:#444;font-size:.9rem}</style></head><body>",
-        "<h1>VTE prophylaxis screening (VTE-1 / CMS108, NICE NG89)</h1>",
-        f"<p class=\"note\">As of {_e(s['as_of'])}; engine {_e(s['engine'])}. "
-        f"{_e(DISCLAIMER)}</p>",
-        "<h2>Populations</h2><table>",
+        "<h1>" + _e(_("VTE prophylaxis screening (VTE-1 / CMS108, NICE NG89)")) + "</h1>",
+        "<p class=\"note\">"
+        + _e(_("As of {as_of}; engine {engine}.", as_of=s["as_of"], engine=s["engine"])) + " "
+        f"{_e(_(DISCLAIMER_TEXT))}</p>",
+        "<h2>" + _e(_("Populations")) + "</h2><table>",
         *[f"<tr><th>{_e(k)}</th><td class=\"n\">{v}</td></tr>" for k, v in counts],
-        f"<tr><th>VTE-1 rate (numerator / (denominator - exclusions))</th><td class=\"n\">"
-        f"{'-' if rate is None else f'{rate * 100:.1f}%'}</td></tr></table>",
-        "<h2>Risk on admission</h2>",
-        "<p class=\"note\">Padua for medical, Caprini for surgical patients, IMPROVE as a second "
-        "view of medical patients. 'Unsettled': items the record cannot answer could still "
-        "change the category (they are never read as 'no').</p>",
-        _stacked("Encounters per risk category", sorted(risk.items())),
-        "<h2>VTE-1 rate</h2>",
-        _bars("By ward", wards),
-        _bars("By week of admission (Monday)", weeks),
-        f"<h2>Gap list (first {GAP_ROWS}, most at risk first; all in gaps.csv)</h2>",
-        "<table><tr><th>Encounter</th><th>Patient</th><th>Admitted</th><th>Ward</th>"
-        "<th>Age</th><th>Instrument</th><th>Total (range)</th><th>Category</th>"
-        "<th>Bleeding</th><th>Anticoagulated</th></tr>",
+        "<tr><th>" + _e(_("VTE-1 rate (numerator / (denominator - exclusions))")) + "</th>"
+        f"<td class=\"n\">{'-' if rate is None else f'{rate * 100:.1f}%'}</td></tr></table>",
+        f"<p class=\"note\">{_e(_(NOT_COUNTED_NOTE))}</p>",
+        "<h2>" + _e(_("Risk on admission")) + "</h2>",
+        f"<p class=\"note\">{_e(_(RISK_NOTE))}</p>",
+        _stacked(_, _("Encounters per risk category"), sorted(risk.items())),
+        "<h2>" + _e(_("VTE-1 rate")) + "</h2>",
+        _bars(_, _("By ward"), wards),
+        _bars(_, _("By week of admission (Monday)"), weeks),
+        "<h2>" + _e(_("Gap list (first {n}, most at risk first; all in gaps.csv)", n=GAP_ROWS))
+        + "</h2>",
+        "<table><tr>" + "".join(f"<th>{_e(h)}</th>" for h in (
+            _("Encounter"), _("Patient"), _("Admitted"), _("Ward"), _("Age"), _("Instrument"),
+            _("Total (range)"), _("Category"), _("Bleeding"), _("Anticoagulated"),
+            _("Prophylaxis the measure does not count"))) + "</tr>",
     ]
     for r in gap_rows:
-        (enc, pat, adm, ward, age, inst, tot, lo, hi, cat, bleed, anti) = r
+        (enc, pat, adm, ward, age, inst, tot, lo, hi, cat, bleed, anti, not_counted) = r
         body.append(
             f"<tr><td>{_e(enc)}</td><td>{_e(pat)}</td><td>{_e(adm)}</td><td>{_e(ward)}</td>"
             f"<td class=\"n\">{_e(age)}</td><td>{_e(inst)}</td>"
-            f"<td class=\"n\">{_e(tot)} ({_e(lo)}-{_e(hi)})</td><td>{_e(cat or 'unsettled')}</td>"
-            f"<td>{'yes' if bleed else ''}</td><td>{'yes' if anti else ''}</td></tr>")
+            f"<td class=\"n\">{_e(tot)} ({_e(lo)}-{_e(hi)})</td>"
+            f"<td>{_e(_(CATEGORIES.get(cat or 'unsettled', cat)))}</td>"
+            f"<td>{yes if bleed else ''}</td><td>{yes if anti else ''}</td>"
+            f"<td>{_not_counted(_, not_counted)}</td></tr>")
     body.append("</table>")
-    body.append("<h2>Input problems</h2>")
+    body.append("<h2>" + _e(_("Input problems")) + "</h2>")
     if problems["total"]:
-        body.append("<table><tr><th>Kind</th><th>Count</th><th>First examples</th></tr>")
+        body.append("<table><tr>" + "".join(f"<th>{_e(h)}</th>" for h in (
+            _("Kind"), _("Count"), _("First examples"))) + "</tr>")
         for kind, n in problems["counts"].items():
             ex = "<br>".join(
                 f"{_e(x['file'])}:{_e(x['line'])} {_e(x['detail'])}"
@@ -159,7 +205,22 @@ def render_report(engine: Any, path: Path, summary: Any, risk_order: str) -> Non
             body.append(f"<tr><td>{_e(kind)}</td><td class=\"n\">{n}</td><td>{ex}</td></tr>")
         body.append("</table>")
     else:
-        body.append("<p>None found.</p>")
-    body.append("<p class=\"note\">How each rule is decided, with its source: "
-                "docs/population.md in clotwatch.</p></body></html>\n")
+        body.append("<p>" + _e(_("None found.")) + "</p>")
+    body.append(f"<p class=\"note\">{_e(_(SOURCES_NOTE))}</p></body></html>\n")
     path.write_text("\n".join(body), encoding="utf-8")
+
+
+# clotwatch.DISCLAIMER, marked here for the catalogue (a test keeps the two the same).
+DISCLAIMER_TEXT = N_("clotwatch supports decisions; it does not diagnose. If you are worried, "
+                     "or getting worse, seek medical help.")
+SOURCES_NOTE = N_("How each rule is decided, with its source: docs/population.md in clotwatch.")
+RISK_NOTE = N_("Padua for medical, Caprini for surgical patients, IMPROVE as a second view of "
+               "medical patients. 'Unsettled': items the record cannot answer could still "
+               "change the category (they are never read as 'no').")
+NOT_COUNTED_NOTE = N_(
+    "CMS108 reads mechanical prophylaxis only from Procedure and ServiceRequest records, and "
+    "counts low-dose heparin only when given subcutaneously. A compression device recorded as "
+    "in use (DeviceUseStatement) or as not ordered with a reason (DeviceRequest), or heparin "
+    "given by another route, is shown beside a gap (last column of the gap list, "
+    "prophylaxis_not_counted in gaps.csv) but never changes a population: check those gaps "
+    "by hand.")

@@ -17,7 +17,7 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib import resources
@@ -58,6 +58,7 @@ def _sql(name: str) -> str:
         encoding="utf-8")
 
 
+REPORT_LANGUAGES = ("en", "ru")
 CATEGORY_RANK = {"highest": 4, "high": 3, "moderate": 2, "low": 1}
 
 
@@ -71,6 +72,7 @@ class Summary:
     excluded: int = 0
     numerator: int = 0
     gaps: int = 0
+    gaps_with_prophylaxis_not_counted: int = 0
     by_instrument: dict[str, int] = field(default_factory=dict)
     problems: dict[str, Any] = field(default_factory=dict)
     out: str = ""
@@ -84,7 +86,9 @@ class Summary:
         return {"engine": self.engine, "as_of": self.as_of, "encounters": self.encounters,
                 "initial_population": self.initial_population, "denominator": self.denominator,
                 "denominator_exclusions": self.excluded, "numerator": self.numerator,
-                "gaps": self.gaps, "performance_rate": None if rate is None else round(rate, 4),
+                "gaps": self.gaps,
+                "gaps_with_prophylaxis_not_counted": self.gaps_with_prophylaxis_not_counted,
+                "performance_rate": None if rate is None else round(rate, 4),
                 "by_instrument": self.by_instrument, "problems": self.problems, "out": self.out}
 
 
@@ -103,21 +107,23 @@ def _score_instrument(engine: Any, instrument: str, where: str, prefix: str) -> 
     engine.table(f"{prefix}_keys", f"SELECT DISTINCT {key} AS k, "
                  + ", ".join(f"{col} AS a{i}" for i, (_, col) in enumerate(pairs))
                  + f" FROM features WHERE {where}")
-    out = []
     classes = [_value_class(instrument, inp) for inp, _ in pairs]
     done: dict[tuple[Any, ...], tuple[Any, ...]] = {}
-    for row in engine.rows(f"SELECT * FROM {prefix}_keys ORDER BY k"):
-        sig = tuple(c(v) for c, v in zip(classes, row[1:], strict=True))
-        scored = done.get(sig)
-        if scored is None:
-            answers = {inp: v for (inp, _), v in zip(pairs, row[1:], strict=True)}
-            r = evaluate(instrument, answers)
-            lo, hi = r.total_range
-            scored = done[sig] = (r.total, lo, hi, r.category)
-        out.append((row[0], *scored))
+
+    def scored() -> Iterator[tuple[Any, ...]]:  # streamed: one answer set per encounter
+        for row in engine.iter_rows(f"SELECT * FROM {prefix}_keys ORDER BY k"):
+            sig = tuple(c(v) for c, v in zip(classes, row[1:], strict=True))
+            result = done.get(sig)
+            if result is None:
+                answers = {inp: v for (inp, _), v in zip(pairs, row[1:], strict=True)}
+                r = evaluate(instrument, answers)
+                lo, hi = r.total_range
+                result = done[sig] = (r.total, lo, hi, r.category)
+            yield (row[0], *result)
+
     engine.put_rows(f"{prefix}_scores", [("k", "VARCHAR"), ("total", "INTEGER"),
                                          ("total_min", "INTEGER"), ("total_max", "INTEGER"),
-                                         ("category", "VARCHAR")], out)
+                                         ("category", "VARCHAR")], scored())
     engine.table(f"{prefix}_joined", f"SELECT f.encounter_id, s.total, s.total_min, "
                  f"s.total_max, s.category FROM features f JOIN {prefix}_scores s "
                  f"ON s.k = {key.replace('coalesce(CAST(', 'coalesce(CAST(f.')} WHERE {where}")
@@ -151,9 +157,13 @@ def _value_class(instrument: str, input_id: str) -> Callable[[Any], Any]:
 
 def screen(export: Export, engine: Any, out: str | Path, *, as_of: datetime | None = None,
            since: datetime | None = None, on_error: str = "skip",
-           progress: Callable[[str], None] | None = None) -> Summary:
-    """Screen ``export`` on ``engine`` and write the result folder ``out``."""
-    step = progress or (lambda _s: None)
+           progress: Callable[[str], None] | None = None, lang: str = "en") -> Summary:
+    """Screen ``export`` on ``engine`` and write the result folder ``out`` (report.html in
+    ``lang``: en or ru).
+
+    Everything is written to a temporary folder beside ``out`` and renamed onto it at the end.
+    An engine that keeps its tables on disk (``work_in``) keeps them in a folder inside that
+    temporary folder, removed before the rename, and on failure or interrupt with the rest."""
     as_of = as_of or datetime.now(UTC)
     if as_of.tzinfo is None:
         raise InputError("as_of", "give a time zone, e.g. 2026-06-30T00:00:00Z")
@@ -161,6 +171,36 @@ def screen(export: Export, engine: Any, out: str | Path, *, as_of: datetime | No
         raise InputError("since", "give a time zone, e.g. 2026-01-01T00:00:00Z")
     if not export.all_files:
         raise InputError("data", f"{export.root}: the export holds no NDJSON files")
+    if lang not in REPORT_LANGUAGES:
+        raise InputError("lang", f"{lang!r}: use one of {', '.join(REPORT_LANGUAGES)}")
+    out = Path(out).resolve()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    umask = os.umask(0)
+    os.umask(umask)
+    tmp.chmod(0o777 & ~umask)  # mkdtemp makes it private; the result folder is not
+    try:
+        if hasattr(engine, "work_in"):
+            engine.work_in(tmp / WORK)
+        summary = _screen(export, engine, tmp, out, as_of, since, on_error, progress, lang)
+        if hasattr(engine, "work_done"):
+            engine.work_done()
+        _publish(tmp, out)
+    except BaseException:
+        if hasattr(engine, "work_done"):
+            engine.work_done()
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return summary
+
+
+WORK = ".work"  # the engine's database and spill files, inside the temporary result folder
+
+
+def _screen(export: Export, engine: Any, tmp: Path, out: Path, as_of: datetime,
+            since: datetime | None, on_error: str,
+            progress: Callable[[str], None] | None, lang: str) -> Summary:
+    step = progress or (lambda _s: None)
     views = load_views()
     step("checking the export")
     if hasattr(engine, "plan"):  # one pass over the files: counts and view rows together
@@ -199,7 +239,7 @@ def screen(export: Export, engine: Any, out: str | Path, *, as_of: datetime | No
     engine.table("populations", _sql("populations.sql"))
     engine.table("encounters", _sql("encounters.sql"))
     step("writing the results")
-    return _write(engine, Path(out), problems, as_of)
+    return _write(engine, tmp, out, problems, as_of, lang)
 
 
 def _risk_order() -> str:
@@ -208,48 +248,46 @@ def _risk_order() -> str:
             "risk_total DESC, admitted, encounter_id")
 
 
-def _write(engine: Any, out: Path, problems: Problems, as_of: datetime) -> Summary:
+def _write(engine: Any, tmp: Path, out: Path, problems: Problems, as_of: datetime,
+           lang: str) -> Summary:
+    """The result files, written into ``tmp``."""
     from clotwatch.population.report import render_report
 
-    out = out.resolve()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    umask = os.umask(0)
-    os.umask(umask)
-    tmp.chmod(0o777 & ~umask)  # mkdtemp makes it private; the result folder is not
-    try:
-        cols = ", ".join(ENCOUNTER_COLUMNS)
-        ordered = f"SELECT {cols} FROM encounters ORDER BY admitted, encounter_id"
-        engine.write(ordered, str(tmp / "encounters.csv"), "csv")
-        engine.write(ordered, str(tmp / "encounters.parquet"), "parquet")
-        gaps = (f"SELECT {cols} FROM encounters WHERE gap ORDER BY {_risk_order()}")
-        engine.write(gaps, str(tmp / "gaps.csv"), "csv")
-        summary = Summary(as_of=_iso(as_of), engine=engine.name)
-        flags = ("in_initial_population", "in_denominator", "excluded", "in_numerator", "gap")
-        row = engine.rows("SELECT count(*), " + ", ".join(
-            f"sum(CASE WHEN {f} THEN 1 ELSE 0 END)" for f in flags) + " FROM encounters")[0]
-        (summary.encounters, summary.initial_population, summary.denominator, summary.excluded,
-         summary.numerator, summary.gaps) = (int(v or 0) for v in row)
-        summary.by_instrument = {k: int(v) for k, v in engine.rows(
-            "SELECT instrument, count(*) FROM encounters GROUP BY instrument ORDER BY instrument")}
-        summary.problems = problems.to_dict()
-        summary.out = str(out)
-        render_report(engine, tmp / "report.html", summary, _risk_order())
-        (tmp / "summary.json").write_text(json.dumps(summary.to_dict(), indent=1, sort_keys=True)
-                                          + "\n", encoding="utf-8")
-        if out.exists():
-            old = out.with_name(f".{out.name}.old")
-            if old.exists():
-                shutil.rmtree(old)
-            os.replace(out, old)
-            os.replace(tmp, out)
-            shutil.rmtree(old)
-        else:
-            os.replace(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+    cols = ", ".join(ENCOUNTER_COLUMNS)
+    ordered = f"SELECT {cols} FROM encounters ORDER BY admitted, encounter_id"
+    engine.write(ordered, str(tmp / "encounters.csv"), "csv")
+    engine.write(ordered, str(tmp / "encounters.parquet"), "parquet")
+    gaps = (f"SELECT {cols} FROM encounters WHERE gap ORDER BY {_risk_order()}")
+    engine.write(gaps, str(tmp / "gaps.csv"), "csv")
+    summary = Summary(as_of=_iso(as_of), engine=engine.name)
+    flags = ("in_initial_population", "in_denominator", "excluded", "in_numerator", "gap",
+             "gap AND prophylaxis_not_counted IS NOT NULL")
+    row = engine.rows("SELECT count(*), " + ", ".join(
+        f"sum(CASE WHEN {f} THEN 1 ELSE 0 END)" for f in flags) + " FROM encounters")[0]
+    (summary.encounters, summary.initial_population, summary.denominator, summary.excluded,
+     summary.numerator, summary.gaps,
+     summary.gaps_with_prophylaxis_not_counted) = (int(v or 0) for v in row)
+    summary.by_instrument = {k: int(v) for k, v in engine.rows(
+        "SELECT instrument, count(*) FROM encounters GROUP BY instrument ORDER BY instrument")}
+    summary.problems = problems.to_dict()
+    summary.out = str(out)
+    render_report(engine, tmp / "report.html", summary, _risk_order(), lang)
+    (tmp / "summary.json").write_text(json.dumps(summary.to_dict(), indent=1, sort_keys=True)
+                                      + "\n", encoding="utf-8")
     return summary
+
+
+def _publish(tmp: Path, out: Path) -> None:
+    """Rename the finished folder ``tmp`` onto ``out`` (an earlier result replaced)."""
+    if out.exists():
+        old = out.with_name(f".{out.name}.old")
+        if old.exists():
+            shutil.rmtree(old)
+        os.replace(out, old)
+        os.replace(tmp, out)
+        shutil.rmtree(old)
+    else:
+        os.replace(tmp, out)
 
 
 def _iso(t: datetime | None) -> str:

@@ -9,7 +9,7 @@ JSON types), so FHIRPath navigation runs inside Spark's executors as it does ins
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from clotwatch.core.errors import InputError
@@ -437,12 +437,16 @@ class SparkScreening(SparkEngine):
         """All rows of a query."""
         return [tuple(r) for r in self.spark.sql(to_spark_sql(sql)).collect()]
 
+    def iter_rows(self, sql: str) -> Iterator[tuple[Any, ...]]:
+        """The rows of a query, brought to the driver a partition at a time."""
+        return (tuple(r) for r in self.spark.sql(to_spark_sql(sql)).toLocalIterator())
+
     def columns(self, sql: str) -> list[str]:
         """Column names of a query."""
         return list(self.spark.sql(to_spark_sql(sql)).columns)
 
     def put_rows(self, name: str, columns: Sequence[tuple[str, str]],
-                 rows: Sequence[tuple[Any, ...]]) -> None:
+                 rows: Iterable[tuple[Any, ...]]) -> None:
         """A table ``name`` holding ``rows``."""
         schema = ", ".join(f"{c} {t.replace('VARCHAR', 'STRING')}" for c, t in columns)
         self.spark.catalog.dropTempView(name)

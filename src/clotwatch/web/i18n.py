@@ -100,9 +100,14 @@ EXTRACT_METHODS = [("templates/api_docs.html", "ignore"), ("templates/**.html", 
                    ("**.py", "python")]
 
 
+# Pages written elsewhere that use this domain: the population screening's report.html.
+OTHER_PAGES = (Path(__file__).resolve().parent.parent / "population" / "report.py",)
+
+
 def chrome_messages() -> dict[str, list[tuple[str, int]]]:
-    """Every ``_("...")`` string of the web templates and modules, with where it occurs."""
-    from babel.messages.extract import extract_from_dir
+    """Every ``_("...")`` string of the web templates and modules (and of ``OTHER_PAGES``),
+    with where it occurs."""
+    from babel.messages.extract import extract_from_dir, extract_from_file
 
     found: dict[str, list[tuple[str, int]]] = {}
     for filename, lineno, message, _comments, _context in extract_from_dir(
@@ -110,5 +115,10 @@ def chrome_messages() -> dict[str, list[tuple[str, int]]]:
             options_map={"templates/**.html": {"trimmed": "false"}}):
         text = message[0] if isinstance(message, tuple) else message
         found.setdefault(str(text), []).append((f"web/{filename}", lineno))
+    for page in OTHER_PAGES:
+        for lineno, message, _comments, _context in extract_from_file("python", str(page)):
+            text = message[0] if isinstance(message, tuple) else message
+            found.setdefault(str(text), []).append(
+                (f"{page.parent.name}/{page.name}", lineno))
     return found
 
