@@ -166,13 +166,11 @@ def test_worker_connections_get_tcp_nodelay(monkeypatch: pytest.MonkeyPatch) -> 
                 assert accepted.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0
 
 
-def test_workers_are_given_30_s_to_answer_the_supervisor(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    # uvicorn's default (5 s) restarted workers that were still importing or busy on a loaded
-    # machine, so two workers never came up (docs/benchmarks.md, the CDS section of 2026-11-30).
+def _uvicorn_settings_of_serve_workers_2(tmp_path: Path,
+                                         monkeypatch: pytest.MonkeyPatch) -> dict[str, object]:
+    """What ``clotwatch serve --workers 2`` hands ``uvicorn.run`` (not called), with a fresh
+    data directory and none of the caller's CLOTWATCH_ settings."""
     import uvicorn
-
-    from clotwatch.cli import serve
 
     seen: dict[str, object] = {}
     monkeypatch.setattr(uvicorn, "run", lambda *a, **kw: seen.update(kw))
@@ -181,6 +179,16 @@ def test_workers_are_given_30_s_to_answer_the_supervisor(
     monkeypatch.setenv("CLOTWATCH_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("CLOTWATCH_PORT", str(_free_port()))
     assert main(["serve", "--workers", "2"]) == 0
+    return seen
+
+
+def test_workers_are_given_30_s_to_answer_the_supervisor(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # uvicorn's default (5 s) restarted workers that were still importing or busy on a loaded
+    # machine, so two workers never came up (docs/benchmarks.md, the CDS section of 2026-11-30).
+    from clotwatch.cli import serve
+
+    seen = _uvicorn_settings_of_serve_workers_2(tmp_path, monkeypatch)
     assert seen["workers"] == 2
     assert seen["timeout_worker_healthcheck"] == serve.WORKER_HEALTHCHECK_S == 30
     # and uvicorn's supervisor passes that timeout to each worker's ping
@@ -247,16 +255,9 @@ def test_a_worker_takes_one_waiting_connection_per_wake_up() -> None:
 
 def test_serve_gives_workers_the_one_accept_loop(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import uvicorn
     from uvicorn.config import Config
 
     from clotwatch.api.server import OneAcceptLoop
 
-    seen: dict[str, object] = {}
-    monkeypatch.setattr(uvicorn, "run", lambda *a, **kw: seen.update(kw))
-    for key in [k for k in os.environ if k.startswith("CLOTWATCH_") or k == "DATABASE_URL"]:
-        monkeypatch.delenv(key)
-    monkeypatch.setenv("CLOTWATCH_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("CLOTWATCH_PORT", str(_free_port()))
-    assert main(["serve", "--workers", "2"]) == 0
+    seen = _uvicorn_settings_of_serve_workers_2(tmp_path, monkeypatch)
     assert Config("x:y", loop=str(seen["loop"])).get_loop_factory() is OneAcceptLoop
