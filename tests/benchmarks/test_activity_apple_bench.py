@@ -4,29 +4,17 @@ export (no timing here; the 1 GB run is documented in docs/benchmarks.md)."""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
-from types import ModuleType
 from zoneinfo import ZoneInfo
 
-SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "activity_apple.py"
-
-
-def _load() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("clotwatch_activity_bench", SCRIPT)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+from tests.benchmarks.scripts import load
 
 
 def test_baselines_and_summary_read_the_same_step_records(tmp_path: Path) -> None:
     from clotwatch.activity import ReadContext, plan, read_into
     from clotwatch.core.activity import Tally
 
-    bench = _load()
+    bench = load("activity_apple")
     path = tmp_path / "export.xml"
     shape = bench.generate(path, 400_000)
     assert bench.bare_lxml(str(path)) == shape["step_records"]

@@ -4,9 +4,7 @@ and an answer other than 200 stops the run (figures are never asserted)."""
 
 from __future__ import annotations
 
-import importlib.util
 import shutil
-import sys
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -15,19 +13,12 @@ from types import ModuleType
 from typing import Any
 
 import pytest
-
-BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
+from tests.benchmarks.scripts import BENCHMARKS, load
 
 
 def _bench(monkeypatch: pytest.MonkeyPatch) -> ModuleType:
     monkeypatch.syspath_prepend(str(BENCHMARKS))  # the script imports its _server helper
-    spec = importlib.util.spec_from_file_location("clotwatch_bench_cds_patient_view",
-                                                  BENCHMARKS / "cds_patient_view.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+    return load("cds_patient_view")
 
 
 class _Server:

@@ -3,25 +3,13 @@ docs/benchmarks.md records them from the documented commands)."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import sys
 from pathlib import Path
-from types import ModuleType
 
 import pytest
-
-BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
-
-
-def _load(name: str) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(f"clotwatch_bench_{name}",
-                                                  BENCHMARKS / f"{name}.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+from tests.benchmarks.scripts import BENCHMARKS
+from tests.benchmarks.scripts import load as _load
 
 
 def test_alert_evaluation_benchmark_runs(monkeypatch: pytest.MonkeyPatch,

@@ -8,26 +8,10 @@ is what the code produces now.
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-from types import ModuleType
-
 import pytest
+from tests.benchmarks.scripts import load
 
-SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "medcalc_bench.py"
-
-
-def _load() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("clotwatch_medcalc_bench", SCRIPT)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-mb = _load()
+mb = load("medcalc_bench")
 
 
 @pytest.fixture(scope="module")

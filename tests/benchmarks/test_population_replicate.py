@@ -4,26 +4,13 @@ never asserted: docs/benchmarks.md records them)."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from collections import Counter
 from pathlib import Path
-from types import ModuleType
+
+from tests.benchmarks.scripts import load as _load
 
 from clotwatch.population.synth import synthesize
-
-BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
-
-
-def _load(name: str) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(f"clotwatch_bench_{name}",
-                                                  BENCHMARKS / f"{name}.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
 
 
 def _references(node: object) -> list[str]:
