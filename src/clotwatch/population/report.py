@@ -11,7 +11,7 @@ extracts them with the web pages' strings).
 from __future__ import annotations
 
 import html
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -39,14 +39,20 @@ def _e(value: Any) -> str:
     return html.escape("" if value is None else str(value))
 
 
+def _label_room(least: int, labels: Iterable[str]) -> int:
+    """Room left of the bars for the longest label (12 px text, about 7 px a character), at
+    least ``least``: a Russian label such as "improve-vte (терапевтические пациенты)" was cut."""
+    return max([least] + [7 * len(label) + 16 for label in labels])
+
 def _bars(_: Gettext, title: str, rows: Sequence[tuple[str, int, int]],
           width: int = 640) -> str:
     """Horizontal bars: label, numerator, denominator -> rate (with n)."""
     if not rows:
         return f"<h3>{_e(title)}</h3><p>" + _e(_("No encounters in the measure.")) + "</p>"
-    bar_h, gap, left = 22, 6, 220
+    bar_h, gap = 22, 6
+    left = _label_room(220, (label for label, _n, _d in rows))
     height = len(rows) * (bar_h + gap) + 30
-    width += 60
+    width += 60 + left - 220
     parts = [f'<svg role="img" aria-label="{_e(title)}" width="{width}" height="{height}" '
              f'viewBox="0 0 {width} {height}" xmlns="http://www.w3.org/2000/svg">']
     span = width - left - 150
@@ -67,7 +73,9 @@ def _bars(_: Gettext, title: str, rows: Sequence[tuple[str, int, int]],
 def _stacked(_: Gettext, title: str, rows: Sequence[tuple[str, dict[str, int]]],
              width: int = 700) -> str:
     """One stacked bar per instrument: encounters per risk category."""
-    bar_h, gap, left = 26, 10, 240
+    bar_h, gap = 26, 10
+    left = _label_room(240, (label for label, _c in rows))
+    width += left - 240
     height = len(rows) * (bar_h + gap) + 50
     span = width - left - 20
     parts = [f'<svg role="img" aria-label="{_e(title)}" width="{width}" height="{height}" '
