@@ -16,9 +16,9 @@ from clotwatch.web.i18n import clinical
 LOCALES = resources.files("clotwatch.locales")
 NEEDED = set(clinical_messages())
 # Symbols and bounds that read the same in Russian.
-SAME_IN_BOTH = {"%", "< 500", "< 1000", "< 1200"}
+SAME_IN_BOTH = {"%", "< 500", "< 1000", "< 1200", "{words}: {qualifier}"}
 # Format-only strings: reordered in Russian but with no word to translate.
-FORMAT_ONLY = {"{name}: {total} {unit}, {label}."}
+FORMAT_ONLY = {"{name}: {total} {unit}, {label}.", "{words}: {qualifier}"}
 # Placeholders a translation may leave out: the input ids of an incomplete score (the page lists
 # the unanswered inputs, in Russian, right below the sentence).
 OPTIONAL_FIELDS = {"ids", "input", "flag", "requested"}

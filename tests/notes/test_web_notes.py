@@ -53,3 +53,33 @@ def test_no_model_is_offered_unless_one_is_configured(client: TestClient, token:
                     data={"csrf_token": token, "note": NOTE, "use_model": "on"})
     assert r.status_code == 422 and "CLOTWATCH_NOTES_LLM_URL" in r.text
     assert 'value="true" checked' not in r.text
+
+
+def _unfilled(html: str, input_id: str) -> str:
+    """The reason the page gives beside ``input_id`` for leaving it unfilled."""
+    block = html.split(f'id="in-{input_id}"', 1)[1]
+    m = re.search(r'note-missing">\s*(.*?)\s*</p>', block, re.S)
+    assert m, f"no reason shown for {input_id}"
+    return m.group(1)
+
+
+PARTIAL = ("Patient with pleuritic chest pain and dyspnoea. No calf swelling. "
+           "Her mother had a DVT. Heart rate 112.")
+
+
+def test_reasons_for_unfilled_items_are_in_the_page_language(
+    client: TestClient, token: str
+) -> None:
+    """Why an item stays unfilled is shown in the page's language; the note's own words are
+    quoted as written (the reasons were English on the Russian page)."""
+    en = client.post("/en/calculators/wells-pe/note",
+                     data={"csrf_token": token, "note": PARTIAL}).text
+    ru = client.post("/ru/calculators/wells-pe/note",
+                     data={"csrf_token": token, "note": PARTIAL}).text
+    why_en, why_ru = _unfilled(en, "dvt_signs"), _unfilled(ru, "dvt_signs")
+    assert "does not mention pain on palpation of the deep veins or swelling of one leg" in why_en
+    assert "боль при пальпации по ходу глубоких вен или отёк одной ноги" in why_ru
+    assert "does not" not in why_ru and "calf swelling" in why_ru  # the note's words, as written
+    # a relative's DVT is not the patient's previous DVT: said in each language
+    assert "is family" in _unfilled(en, "previous_vte")
+    assert "относится к родственнику" in _unfilled(ru, "previous_vte")

@@ -111,10 +111,32 @@ def travel_messages() -> dict[Key, list[Where]]:
     return {(None, text): [("core/travel/plan.py", None)] for text in messages()}
 
 
+def note_reason_messages() -> dict[Key, list[Where]]:
+    """Why the "paste a note" box left an input unfilled (core/notes/why.py), with the phrases
+    inside those reasons: what a number lacks, and the signs an item still needs as the
+    English rule files name them (``all_of_names``)."""
+    from clotwatch.core.notes import why
+    from clotwatch.core.notes.measures import NO_VALUE_REASONS
+    from clotwatch.notes.rules import load_rules
+
+    found: dict[Key, list[Where]] = {}
+    for text in (*why.TEMPLATES, *why.JOINERS):
+        found.setdefault((None, text), []).append(("core/notes/why.py", None))
+    for text in NO_VALUE_REASONS:
+        found.setdefault((None, text), []).append(("core/notes/measures.py", None))
+    for instrument, table in sorted(load_rules("en").instruments.items()):
+        for input_id, rule in table.items():
+            for name in rule.all_of_names:
+                found.setdefault((None, name), []).append(
+                    (f"notes rules {instrument} {input_id}", None))
+    return found
+
+
 def clinical_messages() -> dict[Key, list[Where]]:
     """Every message of the ``clinical`` domain, with where it comes from."""
     found: dict[Key, list[Where]] = {}
-    for source in (instrument_messages(), pathway_messages(), travel_messages()):
+    for source in (instrument_messages(), pathway_messages(), travel_messages(),
+                   note_reason_messages()):
         for key, where in source.items():
             found.setdefault(key, []).extend(where)
     return found

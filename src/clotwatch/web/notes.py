@@ -15,9 +15,10 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from clotwatch.core.notes.why import NOT_MENTIONED, joined
 from clotwatch.errors import InputError, StoreError
 from clotwatch.notes import SUPPORTED, note_result
-from clotwatch.web.i18n import gettext
+from clotwatch.web.i18n import clinical, gettext
 from clotwatch.web.render import ENV, render
 from clotwatch.web.routes import PageRoute, _instrument, checked_form, meanings, not_found
 
@@ -38,8 +39,10 @@ def form_value(value: Any) -> str:
     return str(value)
 
 
-def evidence_view(res: Any) -> dict[str, dict[str, Any]]:
-    """Input id -> what the page shows beside the answer: status, quote, sentence."""
+def evidence_view(res: Any, lang: str = "en") -> dict[str, dict[str, Any]]:
+    """Input id -> what the page shows beside the answer: status, quote, sentence; for an
+    input left unfilled, why, in the page's language (the note's own words stay as written)."""
+    tr = clinical(lang)
     out: dict[str, dict[str, Any]] = {}
     for ev in res.extraction.evidence:
         out[ev.input] = {
@@ -49,8 +52,9 @@ def evidence_view(res: Any) -> dict[str, dict[str, Any]]:
             "value": form_value(ev.value),
         }
     for m in res.extraction.missing:
-        if m.reason != "not mentioned in the note":
-            out[m.input] = {"status": "missing", "reason": m.reason}
+        if m.reason != NOT_MENTIONED:
+            out[m.input] = {"status": "missing",
+                            "reason": joined(m.whys, tr) if m.whys else m.reason}
     return out
 
 
@@ -93,7 +97,7 @@ async def from_note(request: Request, lang: str, instrument_id: str) -> Response
     return render(request, lang, "calculator.html", status_code=503 if audit_error else 200,
                   inst=inst, values=values, errors={}, result=None,
                   meanings=meanings(inst, lang), note_text=text,
-                  note_evidence=evidence_view(res), note_audit_error=audit_error,
+                  note_evidence=evidence_view(res, lang), note_audit_error=audit_error,
                   note_model_outcome=model_view(outcome) if outcome is not None else None)
 
 

@@ -27,10 +27,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from clotwatch.core.instruments.model import Input, Instrument
+from clotwatch.core.notes import why as W
 from clotwatch.core.notes.context import ContextRules, Modifier, modifiers, status
 from clotwatch.core.notes.measures import Measurement, measurements
 from clotwatch.core.notes.prefilter import starts
 from clotwatch.core.notes.text import Section, Sentence, sentences
+from clotwatch.core.notes.why import Phrases, Why, joined, why, words
 
 STATUSES = ("present", "negated", "historical", "hypothetical", "family", "uncertain")
 # What a rule may accept besides a status: "planned", a hypothetical mention whose only doubt is
@@ -195,10 +197,18 @@ class Evidence:
 
 @dataclass(frozen=True)
 class Missing:
-    """An input the note does not answer, and why."""
+    """An input the note does not answer, and why: ``reason`` in English (what the CLI, the
+    API and FHIR show), ``whys`` the same reasons for a page to show in its language."""
 
     input: str
     reason: str
+    whys: tuple[Why, ...] = ()
+
+    @classmethod
+    def of(cls, input_id: str, *whys: Why) -> Missing:
+        """The input missing for these reasons (each said once, in order)."""
+        kept = tuple(dict.fromkeys(whys))
+        return cls(input_id, joined(kept), kept)
 
     def to_dict(self) -> dict[str, str]:
         """``{"input": ..., "reason": ...}``."""
@@ -468,7 +478,16 @@ def _threshold(value: float, th: Mapping[str, float]) -> bool:
 class _Reader:
     def __init__(self, note: Document, inp: Input, rule: InputRule) -> None:
         self.note, self.inp, self.rule = note, inp, rule
-        self.why_not: list[str] = []
+        self.why_not: list[Why] = []
+
+    def _said(self, m: _Mention) -> dict[str, str]:
+        """The mention's words and its sentence, as a reason quotes them."""
+        return {"words": words(self.note.text[m.start:m.end]),
+                "sentence": words(_quote(m.sentence.text))}
+
+    def _too_long_ago(self, m: _Mention, days: float) -> Why:
+        return why(W.TOO_LONG_AGO, words=words(self.note.text[m.start:m.end]),
+                   days=f"{days:.0f}", limit=str(self.rule.within_days))
 
     def _evidence(self, value: Any, m: _Mention) -> Evidence:
         return Evidence(self.inp.id, value, m.status, m.sentence.text, m.start, m.end, m.cue)
@@ -490,20 +509,14 @@ class _Reader:
         if m.days_ago is not None:
             return m.days_ago <= self.rule.within_days
         if m.dated_by_year:
-            self.why_not.append(
-                f"{_quote(m.sentence.text[:80])!r} is dated by a year; the note's date is "
-                "not known"
-            )
+            self.why_not.append(why(W.DATED_BY_YEAR, words=words(_quote(m.sentence.text[:80]))))
             return False
         if m.concept in self.rule.dated and self._presenting(m):
             return True
         if m.concept in self.rule.dated and not _RECENT.search(m.sentence.text):
             # "within 4 weeks" cannot be answered by an undated operation: in a narrative it
             # is as often the treatment that followed, or a consultation, as a risk factor.
-            self.why_not.append(
-                f"{self.note.text[m.start:m.end]!r} has no date or 'recent' "
-                f"({_quote(m.sentence.text)!r})"
-            )
+            self.why_not.append(why(W.NO_DATE, **self._said(m)))
             return False
         return None
 
@@ -515,10 +528,7 @@ class _Reader:
         if self._planned(m):
             if "planned" in self.rule.accept:
                 return True
-            self.why_not.append(
-                f"{self.note.text[m.start:m.end]!r} is planned, not done "
-                f"({_quote(m.sentence.text)!r}); this item counts only what has happened"
-            )
+            self.why_not.append(why(W.PLANNED, **self._said(m)))
             return False
         if (
             m.status == "historical"
@@ -537,44 +547,29 @@ class _Reader:
         if m.status in self.rule.accept:
             recent = self._recent(m)
             if recent is False and m.days_ago is not None:
-                self.why_not.append(
-                    f"{self.note.text[m.start:m.end]!r} was about {m.days_ago:.0f} days "
-                    f"before (more than {self.rule.within_days})"
-                )
+                self.why_not.append(self._too_long_ago(m, m.days_ago))
             return recent is not False
         if m.status == "historical" and self.rule.within_days is not None:
             # "s/p knee arthroplasty 10 days ago": the time, not the cue, says recent.
             if m.days_ago is not None:
                 if m.days_ago > self.rule.within_days:
-                    self.why_not.append(
-                        f"{self.note.text[m.start:m.end]!r} was about {m.days_ago:.0f} days "
-                        f"before (more than {self.rule.within_days})"
-                    )
+                    self.why_not.append(self._too_long_ago(m, m.days_ago))
                 return m.days_ago <= self.rule.within_days
             # "recently recovering from pneumonia", "s/p recent knee surgery": a past event
             # the note itself calls recent, as "recent surgery" is (undated otherwise).
             if _RECENT_BEFORE.search(m.sentence.text[: m.start - m.sentence.start]):
                 return True
-            self.why_not.append(
-                f"{self.note.text[m.start:m.end]!r} is in the past with no date or 'recent' "
-                f"({_quote(m.sentence.text)!r})"
-            )
+            self.why_not.append(why(W.PAST_NO_DATE, **self._said(m)))
             return False
         if m.status == "present" and "historical" in self.rule.accept:
             # ConText's own definition: historical = more than 14 days before the encounter
             # (Harkema 2009). "A pulmonary embolism three weeks ago" is a previous PE.
             if m.days_ago is not None and m.days_ago > HISTORICAL_DAYS:
                 return True
-            self.why_not.append(
-                f"{self.note.text[m.start:m.end]!r} is mentioned as current, not as a previous "
-                f"event ({_quote(m.sentence.text)!r})"
-            )
+            self.why_not.append(why(W.CURRENT_NOT_PREVIOUS, **self._said(m)))
             return False
         if m.status in ("hypothetical", "uncertain", "family", "historical"):
-            self.why_not.append(
-                f"{self.note.text[m.start:m.end]!r} is {m.status} "
-                f"({_quote(m.sentence.text)!r})"
-            )
+            self.why_not.append(why(W.STATUS_TEMPLATES[m.status], **self._said(m)))
         return False
 
     def _denied(self, m: _Mention) -> bool:
@@ -603,9 +598,7 @@ class _Reader:
                 if self._accepted(m):
                     if broad:
                         umbrella_yes = True
-                        self.why_not.append(
-                            f"{self.note.text[m.start:m.end]!r} does not say which kind it "
-                            f"was ({_quote(m.sentence.text)!r})")
+                        self.why_not.append(why(W.NOT_WHICH_KIND, **self._said(m)))
                         continue
                     yes = yes or self._evidence(True, m)
                 elif self._denied(m):
@@ -620,8 +613,7 @@ class _Reader:
             # "history of VTE" and "no prior VTE": the positive words are not lowered.
             return None, None
         if no is not None and deny_each and undenied:
-            self.why_not.append(
-                f"the note denies only part of this item (not: {', '.join(undenied)})")
+            self.why_not.append(why(W.PART_DENIED, concepts=", ".join(undenied)))
             return None, None
         if no is not None:
             return False, no
@@ -694,19 +686,18 @@ class _Reader:
             name for name, (v, _) in zip(self.rule.all_of_names, results, strict=True)
             if v is None
         ]
-        self.why_not.append(
-            f"the note denies {self.note.text[m.start:m.end]!r} ({_quote(m.sentence.text)!r}), "
-            f"which does not settle the item; it does not mention {' or '.join(unknown)}"
-        )
+        self.why_not.append(why(W.DENIED_NOT_SETTLED, **self._said(m),
+                                parts=Phrases(tuple(unknown), "or")))
 
     def _measure(self) -> tuple[Any, Evidence | None]:
         rule, inp = self.rule, self.inp
         for ms in self.note.current_first(self.note.measures(rule.measure or "")):
             if ms.value is None:
-                self.why_not.append(f"{ms.text!r}: {ms.qualifier}")
+                self.why_not.append(why(W.QUALIFIED, words=words(ms.text),
+                                        qualifier=Phrases((ms.qualifier or "",))))
                 continue
             if ms.qualifier == "on oxygen" and inp.id == "spo2":
-                self.why_not.append(f"{_quote(ms.text)!r} was measured on oxygen, not room air")
+                self.why_not.append(why(W.ON_OXYGEN, words=words(_quote(ms.text))))
                 continue
             sent = self.note.sentence_at(ms.start)
             if sent is None:
@@ -717,7 +708,8 @@ class _Reader:
             # relative's, and then it is not the patient's.
             blocking = cats & {"hypothetical", "family"}
             if blocking:
-                self.why_not.append(f"{_quote(ms.text)!r} is {sorted(blocking)[0]}")
+                self.why_not.append(why(W.NUMBER_STATUS_TEMPLATES[sorted(blocking)[0]],
+                                        words=words(_quote(ms.text))))
                 continue
             value: Any = round(ms.value, 2)
             if inp.kind == "bool":
@@ -726,9 +718,9 @@ class _Reader:
                 if (inp.minimum is not None and value < inp.minimum) or (
                     inp.maximum is not None and value > inp.maximum
                 ):
-                    self.why_not.append(
-                        f"{_quote(ms.text)!r}: {value:g} is outside {inp.minimum}-{inp.maximum}"
-                    )
+                    self.why_not.append(why(W.OUT_OF_RANGE, words=words(_quote(ms.text)),
+                                            value=f"{value:g}", minimum=str(inp.minimum),
+                                            maximum=str(inp.maximum)))
                     continue
                 if inp.kind == "integer":
                     value = int(value)
@@ -755,10 +747,8 @@ class _Reader:
                 found[ms.kind] = ms
         if len(found) < len(self.rule.measures_all):
             if found:
-                self.why_not.append(
-                    "only " + " and ".join(_quote(m.text) for m in found.values())
-                    + " of the numbers this item needs together"
-                )
+                self.why_not.append(why(W.ONLY_SOME_NUMBERS, numbers=Phrases(
+                    tuple(_quote(m.text) for m in found.values()), "and", translate=False)))
             return None
         first = min(found.values(), key=lambda m: m.start)
         last = max(found.values(), key=lambda m: m.end)
@@ -812,15 +802,12 @@ def extract(text: str | Document, instrument: Instrument, rules: RuleSet) -> Ext
     for inp in instrument.inputs:
         rule = table.get(inp.id)
         if rule is None:
-            missing.append(Missing(inp.id, "no rule reads this input from notes"))
+            missing.append(Missing.of(inp.id, why(W.NO_RULE)))
             continue
         reader = _Reader(note, inp, rule)
         value, ev = reader.read()
         if value is None or ev is None:
-            reason = "not mentioned in the note"
-            if reader.why_not:
-                reason = "; ".join(dict.fromkeys(reader.why_not))
-            missing.append(Missing(inp.id, reason))
+            missing.append(Missing.of(inp.id, *(reader.why_not or [why(W.NOT_MENTIONED)])))
             continue
         same = next(
             (o for o in evidence if o.input in rule.distinct_from
@@ -828,8 +815,9 @@ def extract(text: str | Document, instrument: Instrument, rules: RuleSet) -> Ext
             None,
         )
         if same is not None and value is not False:
-            missing.append(Missing(inp.id, f"{note.text[ev.start:ev.end]!r} already answers "
-                                           f"{same.input}; no other mention answers this"))
+            missing.append(Missing.of(inp.id, why(W.ALREADY_ANSWERS,
+                                                  words=words(note.text[ev.start:ev.end]),
+                                                  input=same.input)))
             continue
         inputs[inp.id] = value
         evidence.append(ev)

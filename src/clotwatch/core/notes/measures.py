@@ -17,6 +17,11 @@ from dataclasses import dataclass
 from clotwatch.core.errors import InputError
 from clotwatch.core.pathway.ddimer import to_ng_ml_feu
 
+# Why a number found in the note has no value (English phrases a page translates).
+UNIT_NOT_FEU_DDU = "the unit does not say FEU or DDU"
+NOT_SYSTEMIC_BP = "not the systemic blood pressure (pulmonary, portal or intracranial)"
+NO_VALUE_REASONS = (UNIT_NOT_FEU_DDU, NOT_SYSTEMIC_BP)
+
 _NUM = r"(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)"
 _WORD_NUMBERS = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
@@ -86,7 +91,7 @@ def _ddimer(m: re.Match[str]) -> tuple[float | None, str, str | None]:
     try:
         return to_ng_ml_feu(number, unit), "ng/mL FEU", None
     except InputError:
-        return None, unit, f"unit {unit!r} does not say FEU or DDU"
+        return None, unit, UNIT_NOT_FEU_DDU
 
 
 def _creatinine(m: re.Match[str]) -> tuple[float | None, str, str | None]:
@@ -122,7 +127,7 @@ _NOT_SYSTEMIC = ("pulmonary ", "portal ", "intracranial ")
 
 def _bp(m: re.Match[str]) -> tuple[float | None, str, str | None]:
     if m.string[max(0, m.start() - 13) : m.start()].lower().endswith(_NOT_SYSTEMIC):
-        return None, "mmHg", "not the systemic blood pressure (pulmonary, portal or intracranial)"
+        return None, "mmHg", NOT_SYSTEMIC_BP
     return _f(m.group("sys")), "mmHg", None
 
 
