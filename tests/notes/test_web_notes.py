@@ -83,3 +83,4 @@ def test_reasons_for_unfilled_items_are_in_the_page_language(
     # a relative's DVT is not the patient's previous DVT: said in each language
     assert "is family" in _unfilled(en, "previous_vte")
     assert "относится к родственнику" in _unfilled(ru, "previous_vte")
+
