@@ -61,13 +61,13 @@ def free_port() -> int:
         return port
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """`clotwatch serve` with a fresh data directory (SQLite) on a free port."""
     yield from _serve(tmp_path_factory)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def push_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """Another `clotwatch serve`, with Web Push set up (a VAPID key made for the session):
     started only by the tests that ask for it."""
@@ -115,7 +115,7 @@ def _serve(tmp_path_factory: pytest.TempPathFactory, **extra: str) -> Iterator[S
             process.wait()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Any]:
     """Debian's chromium, headless, through Playwright."""
     if not Path(CHROMIUM).exists():
