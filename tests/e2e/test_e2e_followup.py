@@ -49,19 +49,19 @@ def admin(server: Any, *args: str, subprocess_: bool = False) -> str:
         return done.stdout
     from clotwatch.cli import main
 
-    out = io.TextIOWrapper(io.BytesIO(), encoding="utf-8")   # dump_json writes to .buffer
+    raw = io.BytesIO()
+    out = io.TextIOWrapper(raw, encoding="utf-8")   # dump_json writes to sys.stdout.buffer
     err = io.StringIO()
     with pytest.MonkeyPatch.context() as patch:
-        for key in os.environ:
-            if key not in env:
-                patch.delenv(key)
+        for key in [k for k in os.environ if k not in env]:  # CLOTWATCH_*, DATABASE_URL
+            patch.delenv(key)
         patch.setenv("CLOTWATCH_DATA_DIR", str(data))
         patch.setattr(sys, "stdin", io.StringIO(PASSWORD + "\n"))
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
             code = main(["admin", *args])
     out.flush()
     assert code == 0, err.getvalue()
-    return out.buffer.getvalue().decode("utf-8")  # type: ignore[attr-defined]
+    return raw.getvalue().decode("utf-8")
 
 
 def sign_in(page: Any, url: str, lang: str, email: str) -> None:
