@@ -61,13 +61,13 @@ def free_port() -> int:
         return port
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """`clotwatch serve` with a fresh data directory (SQLite) on a free port."""
     yield from _serve(tmp_path_factory)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def push_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """Another `clotwatch serve`, with Web Push set up (a VAPID key made for the session):
     started only by the tests that ask for it."""
@@ -115,7 +115,7 @@ def _serve(tmp_path_factory: pytest.TempPathFactory, **extra: str) -> Iterator[S
             process.wait()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Any]:
     """Debian's chromium, headless, through Playwright."""
     if not Path(CHROMIUM).exists():
@@ -161,9 +161,13 @@ def axe_violations(page: Any) -> list[dict[str, Any]]:
     if not AXE.exists():
         pytest.fail(f"{AXE} is missing: run `npm ci` in tests/e2e (./test does)")
     page.add_script_tag(content=AXE.read_text(encoding="utf-8"))
+    # resultTypes: every node of every violation, as before; the passes, the incomplete and
+    # the inapplicable rules (not read here) bring one node each instead of all of them.
+    # Same violations; each run some 25% shorter (measured on four pages, alternating).
     results = page.evaluate(
         """async () => await axe.run(document, {runOnly: {type: 'tag',
-             values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})""")
+             values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']},
+             resultTypes: ['violations']})""")
     return [v for v in results["violations"] if v["impact"] in ("serious", "critical")]
 
 

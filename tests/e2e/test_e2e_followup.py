@@ -10,6 +10,8 @@ runs on every follow-up page on the way (no serious or critical violations).
 from __future__ import annotations
 
 import base64
+import contextlib
+import io
 import os
 import re
 import subprocess
@@ -27,16 +29,39 @@ def _report(violations: list[dict[str, Any]]) -> str:
                      f"{[n['target'] for n in v['nodes']][:3]}" for v in violations)
 
 
-def admin(server: Any, *args: str) -> str:
-    """Run `clotwatch admin ...` against the server's database."""
+def admin(server: Any, *args: str, subprocess_: bool = False) -> str:
+    """Run `clotwatch admin ...` against the server's database; return what it printed.
+
+    In this process (``clotwatch.cli.main``, the environment and stdin swapped for the call):
+    a `python -m clotwatch.cli` subprocess costs a Python start-up and the imports, about a
+    second of CPU each, and the browser tests make a clinic and a clinician for each of six
+    tests. ``subprocess_=True`` runs the real command (one test keeps doing so, so that the
+    command as installed stays covered here)."""
     data = server.log_path.parent
     env = {k: v for k, v in os.environ.items()
            if not k.startswith("CLOTWATCH_") and k != "DATABASE_URL"}
     env["CLOTWATCH_DATA_DIR"] = str(data)
-    done = subprocess.run([sys.executable, "-m", "clotwatch.cli", "admin", *args], env=env,
-                          capture_output=True, text=True, timeout=60, input=PASSWORD + "\n")
-    assert done.returncode == 0, done.stderr
-    return done.stdout
+    if subprocess_:
+        done = subprocess.run([sys.executable, "-m", "clotwatch.cli", "admin", *args], env=env,
+                              capture_output=True, text=True, timeout=60,
+                              input=PASSWORD + "\n")
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+    from clotwatch.cli import main
+
+    raw = io.BytesIO()
+    out = io.TextIOWrapper(raw, encoding="utf-8")   # dump_json writes to sys.stdout.buffer
+    err = io.StringIO()
+    with pytest.MonkeyPatch.context() as patch:
+        for key in [k for k in os.environ if k not in env]:  # CLOTWATCH_*, DATABASE_URL
+            patch.delenv(key)
+        patch.setenv("CLOTWATCH_DATA_DIR", str(data))
+        patch.setattr(sys, "stdin", io.StringIO(PASSWORD + "\n"))
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = main(["admin", *args])
+    out.flush()
+    assert code == 0, err.getvalue()
+    return raw.getvalue().decode("utf-8")
 
 
 def sign_in(page: Any, url: str, lang: str, email: str) -> None:
@@ -55,7 +80,9 @@ def accessible(page: Any, axe: Any) -> None:
 @pytest.mark.parametrize("lang", ["en", "ru"])
 def test_enrol_join_check_in_emergency_worklist_audit_caregiver(
         browser: Any, server: Any, axe: Any, shoot: Any, lang: str) -> None:
-    clinic = admin(server, "create-clinic", "--name", f"Ward {lang}", "--json")
+    # The real `clotwatch admin` once (in English); in this process elsewhere.
+    clinic = admin(server, "create-clinic", "--name", f"Ward {lang}", "--json",
+                   subprocess_=lang == "en")
     clinic_id = re.search(r'"id": (\d+)', clinic).group(1)  # type: ignore[union-attr]
     nurse = f"nurse-{lang}@example.org"
     admin(server, "add-clinician", "--clinic", clinic_id, "--email", nurse, "--name",
