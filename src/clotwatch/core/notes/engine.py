@@ -27,9 +27,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from clotwatch.core.instruments.model import Input, Instrument
-from clotwatch.core.notes.context import ContextRules, Modifier, modifiers, status
+from clotwatch.core.notes.context import ContextRules, CuePlaces, Modifier, modifiers, status
 from clotwatch.core.notes.measures import Measurement, measurements
-from clotwatch.core.notes.prefilter import starts
+from clotwatch.core.notes.prefilter import Places, lowered, starts
 from clotwatch.core.notes.text import Section, Sentence, sentences
 
 STATUSES = ("present", "negated", "historical", "hypothetical", "family", "uncertain")
@@ -318,9 +318,14 @@ class Document:
         self.text = text
         self.rules = rules
         self.lower = text.lower()
+        folded = lowered(text)  # the lower-case text, when the prefilter may use it
+        self._places = None if folded is None else Places(text, folded)
+        self._cue_places: CuePlaces | None = None
         self.sentences = sentences(text, rules.sections)
         self._starts = [s.start for s in self.sentences]
         self._hits: dict[int, Any] = {}
+        self._times: dict[int, list[re.Match[str]]] = {}
+        self._years: dict[int, bool] = {}
         self._mentions: dict[str, list[_Mention]] = {}
         self._measures: dict[str, list[Measurement]] = {}
         self._episode: int | None = None  # where the last presentation starts (-1: none)
@@ -338,21 +343,27 @@ class Document:
         s = self.sentences[lo - 1]
         return s if pos < s.end else None
 
-    def modifiers(self, sent: Sentence, start: int, end: int) -> list[Modifier]:
+    def hits(self, sent: Sentence) -> Any:
+        """The ConText cues of one sentence (found once; each cue is tried only where the
+        note's text shows one of its starts, see ``ContextRules.places``)."""
         hits = self._hits.get(sent.start)
         if hits is None:
-            hits = self.rules.context.hits(sent.text)
+            if self._cue_places is None and self._places is not None:
+                self._cue_places = self.rules.context.places(self._places)
+            hits = self.rules.context.hits(sent.text, where=self._cue_places,
+                                           offset=sent.start)
             self._hits[sent.start] = hits
+        return hits
+
+    def modifiers(self, sent: Sentence, start: int, end: int) -> list[Modifier]:
+        hits = self.hits(sent)
         return modifiers(sent.text, start - sent.start, end - sent.start, self.rules.context,
                          hits=hits)
 
     def inner_denial(self, sent: Sentence, start: int, end: int
                      ) -> tuple[tuple[str, ...], str] | None:
         """A denial cue inside ``[start, end)`` (its categories and words), if any."""
-        hits = self._hits.get(sent.start)
-        if hits is None:
-            hits = self.rules.context.hits(sent.text)
-            self._hits[sent.start] = hits
+        hits = self.hits(sent)
         a, b = start - sent.start, end - sent.start
         for h in hits:
             if (h.start >= a and h.end <= b and "negated" in h.cue.categories
@@ -400,18 +411,14 @@ class Document:
         """
         rx = self.rules.pattern(concept)
         starts = self.rules.prefixes(concept)
-        if starts is None or len(self.lower) != len(self.text):
+        if starts is None or self._places is None:
             yield from rx.finditer(self.text)
             return
-        places: set[int] = set()
-        for text, prefixes in ((self.lower, starts[0]), (self.text, starts[1])):
-            for p in prefixes:
-                i = text.find(p)
-                while i != -1:
-                    places.add(i)
-                    i = text.find(p, i + 1)
+        where = self._places.of(starts[0])
+        if starts[1]:
+            where = sorted({*where, *self._places.of(starts[1], exact=True)})
         end = 0
-        for pos in sorted(places):
+        for pos in where:
             if pos < end:
                 continue
             m = rx.match(self.text, pos)
@@ -420,14 +427,23 @@ class Document:
                 yield m
 
     def _when(self, sent: Sentence, pos: int) -> tuple[float | None, bool]:
-        best: tuple[int, float] | None = None
-        for m in _AGO.finditer(sent.text):
+        """The time words nearest ``pos`` in its sentence (days before), else whether the
+        sentence is dated by a year. A sentence's time words are found once."""
+        found = self._times.get(sent.start)
+        if found is None:
+            found = [m for m in _AGO.finditer(sent.text)]
+            self._times[sent.start] = found
+        best: tuple[int, re.Match[str]] | None = None
+        for m in found:
             distance = abs(sent.start + m.start() - pos)
             if best is None or distance < best[0]:
-                best = (distance, _days(m))
+                best = (distance, m)
         if best is not None:
-            return best[1], False
-        return None, bool(_YEAR.search(sent.text))
+            return _days(best[1]), False
+        year = self._years.get(sent.start)
+        if year is None:
+            year = self._years[sent.start] = bool(_YEAR.search(sent.text))
+        return None, year
 
     def measures(self, kind: str) -> list[Measurement]:
         """The numbers of one kind (found once per note and kind: an instrument that asks

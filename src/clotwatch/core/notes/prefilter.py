@@ -13,12 +13,20 @@ from __future__ import annotations
 
 import importlib
 import re
+from bisect import bisect_left
+from collections.abc import Iterable
 from typing import Any
 
 _parser: Any = importlib.import_module("re._parser")
 _c: Any = importlib.import_module("re._constants")
 
 LIMIT = 400  # more alternatives than this: not worth checking, run the pattern
+# The characters that re.IGNORECASE matches to an ASCII letter although their lower() is not
+# that letter: capital I with dot (lower() gives two characters), dotless i, long s.
+# (The Kelvin sign also matches "k", and lower() gives "k".) tests/notes/test_prefilter.py
+# recomputes the list.
+FOLDS = frozenset("\u0130\u0131\u017f")
+_NON_WORD = re.compile(r"\W")
 
 
 def starts(pattern: str, ignorecase: bool, n: int = 4) -> frozenset[str] | None:
@@ -28,9 +36,71 @@ def starts(pattern: str, ignorecase: bool, n: int = 4) -> frozenset[str] | None:
     except re.error:
         return None
     found = _first(list(tree), n, ignorecase)
-    if found is None or "" in found:
+    if found is None or "" in found or not all(p.isascii() for p in found):
         return None
     return frozenset(found)
+
+
+def lowered(text: str) -> str | None:
+    """``text.lower()`` when every place a case-insensitive pattern with ASCII prefixes may
+    match ``text`` shows in it at the same index; else None (then run the pattern)."""
+    lower = text.lower()
+    if len(lower) != len(text) or (not text.isascii() and not FOLDS.isdisjoint(text)):
+        return None
+    return lower
+
+
+class Places:
+    """Where, in one note, a word-bounded pattern with known starts may begin.
+
+    Only for patterns that cannot match right after a word character (every concept's and
+    cue's compiled pattern begins with such a look-behind): the places a match may begin are
+    the note's word starts that begin with one of the pattern's starts. The word starts are
+    indexed once per note by their first four characters, lower-cased, so that a start costs
+    a dictionary look-up (a shorter start, a binary search of the sorted keys), not a scan of
+    the note.
+    """
+
+    def __init__(self, text: str, lower: str) -> None:
+        """``lower`` is ``lowered(text)``."""
+        self._text = text
+        # Not right after a word character: the start, and after each non-word character.
+        at = [m.end() for m in _NON_WORD.finditer(text)]
+        if at and at[-1] == len(text):
+            at.pop()
+        index: dict[str, list[int]] = {}
+        for i in [0, *at] if text else ():
+            key = lower[i : i + 4]
+            found = index.get(key)
+            if found is None:
+                index[key] = [i]
+            else:
+                found.append(i)
+        self._index = index
+        self._keys: list[str] | None = None
+
+    def _shorter(self, prefix: str) -> list[int]:
+        """The word starts that begin with ``prefix`` (fewer than four characters)."""
+        if self._keys is None:
+            self._keys = sorted(self._index)
+        keys = self._keys
+        lo = bisect_left(keys, prefix)
+        hi = bisect_left(keys, prefix[:-1] + chr(ord(prefix[-1]) + 1), lo)
+        return [i for key in keys[lo:hi] for i in self._index[key]]
+
+    def of(self, prefixes: Iterable[str], *, exact: bool = False) -> list[int]:
+        """The sorted places where one of ``prefixes`` (one to four ASCII characters, as
+        :func:`starts` gives them; lower-case unless ``exact``) begins a word start."""
+        index = self._index
+        found: list[int] = []
+        for p in prefixes:
+            key = p.lower() if exact else p
+            at = index.get(key) if len(key) == 4 else self._shorter(key)
+            if at:
+                if exact:
+                    at = [i for i in at if self._text.startswith(p, i)]
+                found.extend(at)
+        return sorted(set(found))
 
 
 def _first(items: list[Any], n: int, lower: bool) -> set[str] | None:
