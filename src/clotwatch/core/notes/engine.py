@@ -812,20 +812,42 @@ def prepare(text: str, rules: RuleSet) -> Document:
     return Document(text, rules)
 
 
-def extract(text: str | Document, instrument: Instrument, rules: RuleSet) -> Extraction:
+def needed(table: Mapping[str, InputRule], wanted: Iterable[str]) -> frozenset[str]:
+    """``wanted`` and the inputs whose evidence theirs may not share (``distinct_from``, in
+    turn): what must be read to answer ``wanted`` as a reading of every input would."""
+    out: set[str] = set()
+    todo = list(wanted)
+    while todo:
+        input_id = todo.pop()
+        if input_id in out:
+            continue
+        out.add(input_id)
+        rule = table.get(input_id)
+        if rule is not None:
+            todo.extend(rule.distinct_from)
+    return frozenset(out)
+
+
+def extract(text: str | Document, instrument: Instrument, rules: RuleSet,
+            only: Iterable[str] | None = None) -> Extraction:
     """What ``text`` answers of ``instrument``'s inputs, with evidence; the rest missing.
 
     ``text`` may be a :class:`Document` from :func:`prepare` (made with the same ``rules``)
-    when one note is read for several instruments.
+    when one note is read for several instruments. ``only`` reads just those inputs (and the
+    ones :func:`needed` adds), with the answers a reading of every input gives them; the
+    other inputs are left out of the result (a caller that has them from elsewhere).
     """
     table = rules.instruments.get(instrument.id)
     if table is None:
         raise KeyError(instrument.id)
     note = text if isinstance(text, Document) else Document(text, rules)
+    read = None if only is None else needed(table, only)
     inputs: dict[str, Any] = {}
     evidence: list[Evidence] = []
     missing: list[Missing] = []
     for inp in instrument.inputs:
+        if read is not None and inp.id not in read:
+            continue
         rule = table.get(inp.id)
         if rule is None:
             missing.append(Missing(inp.id, "no rule reads this input from notes"))
