@@ -14,7 +14,7 @@ from __future__ import annotations
 import importlib
 import re
 from bisect import bisect_left
-from collections.abc import Iterable
+from functools import lru_cache
 from typing import Any
 
 _parser: Any = importlib.import_module("re._parser")
@@ -88,19 +88,27 @@ class Places:
         hi = bisect_left(keys, prefix[:-1] + chr(ord(prefix[-1]) + 1), lo)
         return [i for key in keys[lo:hi] for i in self._index[key]]
 
-    def of(self, prefixes: Iterable[str], *, exact: bool = False) -> list[int]:
+    def of(self, prefixes: frozenset[str], *, exact: bool = False) -> list[int]:
         """The sorted places where one of ``prefixes`` (one to four ASCII characters, as
         :func:`starts` gives them; lower-case unless ``exact``) begins a word start."""
         index = self._index
+        four, shorter = _split(prefixes, exact)
         found: list[int] = []
-        for p in prefixes:
-            key = p.lower() if exact else p
-            at = index.get(key) if len(key) == 4 else self._shorter(key)
-            if at:
-                if exact:
-                    at = [i for i in at if self._text.startswith(p, i)]
-                found.extend(at)
+        for key in index.keys() & four:  # most starts are four characters: one set operation
+            found.extend(index[key])
+        for key in shorter:
+            found.extend(self._shorter(key))
+        if exact:
+            found = [i for i in found if any(self._text.startswith(p, i) for p in prefixes)]
         return sorted(set(found))
+
+
+@lru_cache(maxsize=1024)
+def _split(prefixes: frozenset[str], exact: bool) -> tuple[frozenset[str], tuple[str, ...]]:
+    """The starts, lower-cased, of four characters and of fewer."""
+    keys = {p.lower() if exact else p for p in prefixes}
+    return (frozenset(k for k in keys if len(k) == 4),
+            tuple(sorted(k for k in keys if len(k) < 4)))
 
 
 def _first(items: list[Any], n: int, lower: bool) -> set[str] | None:
