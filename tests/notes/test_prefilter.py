@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from clotwatch.core.notes.prefilter import FOLDS, lowered, starts
+from clotwatch.core.notes.prefilter import FOLDS, lowered, nonempty, starts
 from clotwatch.notes.rules import load_rules
 
 BENCH = Path(__file__).resolve().parents[2] / "benchmarks"
@@ -140,3 +140,31 @@ CUE_WORDS = st.sampled_from(["no", "No", "not", "denies", "history of", "h/o", "
 def test_cue_hits_on_random_text_are_a_full_scans(words: list[str], sep: str) -> None:
     _cue_hits_match_a_full_scan(sep.join(words))
 
+
+
+SEARCHED = st.sampled_from(["cholecystectomy", "Appendectomy.", "arthroplasty", "TKA",
+                            "total knee arthroplasty", "hemi-arthroplasty", "re-arthroplasty",
+                            "x_ectomy", "ectomy", "32 weeks' gestation", "3 weeks of gestation",
+                            "123 weeks of gestation", "pregnant", "G2P1", "-", ",", "(", "surgery",
+                            "laparotomy", "open"])
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(SEARCHED, min_size=1, max_size=10), st.sampled_from([" ", "", "-"]))
+def test_concepts_searched_by_pattern_match_as_a_full_scan(words: list[str], sep: str) -> None:
+    """A concept with a pattern of unknown starts ("\\w+ectomy") searches that pattern alone
+    for every place it can begin: the matches are still a full scan's."""
+    from clotwatch.core.notes import prepare
+
+    text = sep.join(words)
+    rules = load_rules()
+    doc = prepare(text, rules)
+    for cid in ("surgery", "major_open_surgery", "pregnancy"):
+        assert rules.searched(cid) is not None
+        assert [m.span() for m in doc._matches(cid)] == [
+            m.span() for m in rules.pattern(cid).finditer(text)], (cid, text)
+
+
+def test_nonempty() -> None:
+    assert nonempty("\\w+ectomy", True) and nonempty("a|bc", False)
+    assert not nonempty("\\w*", True) and not nonempty("(?:x)?", False)

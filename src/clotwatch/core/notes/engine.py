@@ -29,7 +29,7 @@ from typing import Any
 from clotwatch.core.instruments.model import Input, Instrument
 from clotwatch.core.notes.context import ContextRules, CuePlaces, Modifier, modifiers, status
 from clotwatch.core.notes.measures import Measurement, measurements
-from clotwatch.core.notes.prefilter import Places, lowered, starts
+from clotwatch.core.notes.prefilter import Places, lowered, nonempty, starts
 from clotwatch.core.notes.text import Section, Sentence, sentences
 
 STATUSES = ("present", "negated", "historical", "hypothetical", "family", "uncertain")
@@ -39,6 +39,7 @@ ACCEPT_EXTRA = ("planned",)
 _NOT_PLANNED_ONLY = frozenset({"negated", "family", "hypothetical", "uncertain"})
 HISTORICAL_DAYS = 14  # Harkema 2009: "historical" is more than two weeks before the encounter
 THRESHOLD_KEYS = ("at_least", "above", "below", "at_most")
+SEARCHES = 2  # a concept with more patterns of unknown starts than this: scan it whole
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,25 @@ class Concept:
                 return None
             exact |= got
         return frozenset(lower), frozenset(exact)
+
+    def searched(self) -> tuple[frozenset[str], frozenset[str], tuple[re.Pattern[str], ...]
+                                ] | None:
+        """Like :meth:`prefixes`, but a pattern whose starts are not known ("\\w+ectomy")
+        gives a search of its own (word-bounded before, as in :meth:`compiled`) in place of its
+        starts; None when a pattern may match nothing, or more than ``SEARCHES`` need one."""
+        lower: set[str] = set()
+        exact: set[str] = set()
+        searches: list[re.Pattern[str]] = []
+        for p, ignorecase in ([(p, True) for p in self.patterns]
+                              + [(p, False) for p in self.case_sensitive]):
+            got = starts(p, ignorecase=ignorecase)
+            if got is not None:
+                (lower if ignorecase else exact).update(got)
+                continue
+            if not nonempty(p, ignorecase) or len(searches) == SEARCHES:
+                return None
+            searches.append(re.compile(rf"(?<![\w-])(?:{rf'(?i:{p})' if ignorecase else p})"))
+        return frozenset(lower), frozenset(exact), tuple(searches)
 
     def compiled(self) -> re.Pattern[str]:
         """One pattern for the whole concept (word-bounded)."""
@@ -149,7 +169,7 @@ class RuleSet:
     _patterns: dict[str, re.Pattern[str]] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )
-    _starts: dict[str, tuple[frozenset[str], frozenset[str]] | None] = field(
+    _starts: dict[str, tuple[Any, ...] | None] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )
 
@@ -158,6 +178,14 @@ class RuleSet:
         key = "\0" + concept_id
         if key not in self._starts:
             self._starts[key] = self.concepts[concept_id].prefixes()
+        return self._starts[key]
+
+    def searched(self, concept_id: str) -> tuple[frozenset[str], frozenset[str],
+                                                 tuple[re.Pattern[str], ...]] | None:
+        """The starts and searches of a concept (cached), see :meth:`Concept.searched`."""
+        key = "\1" + concept_id
+        if key not in self._starts:
+            self._starts[key] = self.concepts[concept_id].searched()
         return self._starts[key]
 
     def pattern(self, concept_id: str) -> re.Pattern[str]:
@@ -407,16 +435,26 @@ class Document:
 
         When the possible first characters of a match are known (``prefilter``), the pattern
         is tried only where one of them occurs: every match starts at such a place, so the
-        matches are the same, found without scanning the whole note with the pattern.
+        matches are the same, found without scanning the whole note with the pattern. A
+        pattern of the concept whose starts are not known is searched for alone, every place
+        it can begin (one search after each), a shorter scan than the whole concept's.
         """
         rx = self.rules.pattern(concept)
-        starts = self.rules.prefixes(concept)
+        starts = self.rules.searched(concept)
         if starts is None or self._places is None:
             yield from rx.finditer(self.text)
             return
         where = self._places.of(starts[0])
-        if starts[1]:
-            where = sorted({*where, *self._places.of(starts[1], exact=True)})
+        if starts[1] or starts[2]:
+            more = set(where)
+            if starts[1]:
+                more.update(self._places.of(starts[1], exact=True))
+            for search in starts[2]:
+                m = search.search(self.text)
+                while m is not None:
+                    more.add(m.start())
+                    m = search.search(self.text, m.start() + 1)
+            where = sorted(more)
         end = 0
         for pos in where:
             if pos < end:

@@ -41,6 +41,15 @@ def starts(pattern: str, ignorecase: bool, n: int = 4) -> frozenset[str] | None:
     return frozenset(found)
 
 
+def nonempty(pattern: str, ignorecase: bool) -> bool:
+    """Whether every match of ``pattern`` holds at least one character."""
+    try:
+        low, _ = _parser.parse(pattern, re.IGNORECASE if ignorecase else 0).getwidth()
+    except re.error:
+        return False
+    return bool(low > 0)
+
+
 def lowered(text: str) -> str | None:
     """``text.lower()`` when every place a case-insensitive pattern with ASCII prefixes may
     match ``text`` shows in it at the same index; else None (then run the pattern)."""
