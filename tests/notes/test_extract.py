@@ -207,3 +207,43 @@ def test_a_test_reported_normal_is_not_present() -> None:
 def test_an_immobilised_limb_is_not_bed_rest() -> None:
     r = extract("Immobilized with a plaster cast after bunion surgery.", "caprini-2005")
     assert "mobility" not in r["inputs"]
+
+
+@pytest.mark.parametrize("instrument", SUPPORTED)
+def test_reading_only_some_inputs_answers_them_as_reading_every_input(instrument: str) -> None:
+    """``only`` (the CDS Hooks service reads just what the coded record leaves unknown):
+    each input read gets the value, evidence and reason of a full reading, also one whose
+    words another input may already answer ('distinct_from': Caprini's earlier major surgery
+    and the type of the current operation)."""
+    from clotwatch.core.instruments import get
+    from clotwatch.core.notes import extract as read
+    from clotwatch.core.notes import needed, prepare
+
+    rules = load_rules()
+    inst = get(instrument)
+    notes = [NOTE, "She is 10 days after an elective total knee arthroplasty. On bed rest.",
+             "Now 10 days after a total knee arthroplasty; major surgery 10 days ago."]
+    for text in notes:
+        doc = prepare(text, rules)
+        whole = read(doc, inst, rules)
+        ids = [i.id for i in inst.inputs]
+        for part in (ids[::2], ids[1::2], ids[-1:], ["major_surgery_past_month"]):
+            got = read(doc, inst, rules, only=part)
+            kept = needed(rules.instruments[instrument], part)
+            assert {k: v for k, v in whole.inputs.items() if k in kept} == got.inputs
+            assert [e for e in whole.evidence if e.input in kept] == list(got.evidence)
+            assert [m for m in whole.missing if m.input in kept] == list(got.missing)
+
+
+def test_reading_one_input_also_reads_the_one_whose_words_it_may_not_share() -> None:
+    from clotwatch.core.instruments import get
+    from clotwatch.core.notes import extract as read
+    from clotwatch.core.notes import needed, prepare
+
+    rules = load_rules()
+    table = rules.instruments["caprini-2005"]
+    assert needed(table, ["major_surgery_past_month"]) == {"major_surgery_past_month",
+                                                           "surgery_type"}
+    note = prepare("She is 10 days after an elective total knee arthroplasty.", rules)
+    alone = read(note, get("caprini-2005"), rules, only=["major_surgery_past_month"])
+    assert "already answers surgery_type" in alone.missing[0].reason

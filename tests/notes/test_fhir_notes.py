@@ -152,3 +152,24 @@ def test_the_same_notes_are_extracted_once_and_give_the_same_inputs(
     note["content"][0]["attachment"]["data"] = _b64("Calf swelling and coughing up blood.")
     score(other, NOW, ["wells-pe"])
     assert len(prepared) == 2  # another text: extracted anew
+
+
+def test_the_cache_is_per_patient_and_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same text in another patient's record is extracted anew (a cache hit's speed
+    says nothing about another patient's notes), and the cache holds at most its size."""
+    import clotwatch.core.notes as core_notes
+    from clotwatch.notes import fhir as notes_fhir
+
+    notes_fhir._extractions.clear()
+    monkeypatch.setattr(notes_fhir, "EXTRACTION_CACHE_SIZE", 2)
+    prepared: list[str] = []
+    real_prepare = core_notes.prepare
+    monkeypatch.setattr(core_notes, "prepare",
+                        lambda text, rules: prepared.append(text) or real_prepare(text, rules))
+    mine = bundle_with_notes()
+    theirs = json.loads(json.dumps(mine).replace("pat-1", "pat-2"))
+    score(mine, NOW, ["wells-pe"])
+    score(theirs, NOW, ["wells-pe"])
+    assert len(prepared) == 2 and prepared[0] == prepared[1]
+    score(mine, NOW, ["wells-pe", "wells-dvt", "perc"])
+    assert len(notes_fhir._extractions) == 2

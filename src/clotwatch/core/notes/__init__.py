@@ -14,6 +14,7 @@ from clotwatch.core.notes.engine import (
     Missing,
     RuleSet,
     extract,
+    needed,
     prepare,
 )
 from clotwatch.core.notes.measures import Measurement, measurements
@@ -36,6 +37,7 @@ __all__ = [
     "extract",
     "measurements",
     "modifiers",
+    "needed",
     "prepare",
     "sentences",
 ]

@@ -22,9 +22,12 @@ data (``clotwatch/notes/rules/<lang>/context.json``), so that other languages ca
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from bisect import bisect_left
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
+
+from clotwatch.core.notes.prefilter import Places, starts
 
 Direction = Literal["forward", "backward", "bidirectional", "terminate", "pseudo", "exception"]
 # "planned" is ConText's hypothetical narrowed to a future event the note says is arranged
@@ -67,6 +70,10 @@ class _Hit:
     end: int
 
 
+# Where each cue may match in a note: sorted indexes per cue (None: run the cue everywhere).
+CuePlaces = Sequence[list[int] | None]
+
+
 @dataclass(frozen=True)
 class ContextRules:
     """The cues of one language, compiled once."""
@@ -75,6 +82,8 @@ class ContextRules:
     _compiled: tuple[tuple[Cue, re.Pattern[str]], ...] = field(
         init=False, repr=False, compare=False
     )
+    # Per cue, the lower-case strings every match starts with (``prefilter.starts``), or None.
+    _starts: tuple[frozenset[str] | None, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         compiled = tuple(
@@ -82,17 +91,41 @@ class ContextRules:
             for c in self.cues
         )
         object.__setattr__(self, "_compiled", compiled)
+        object.__setattr__(
+            self, "_starts", tuple(starts(rx.pattern, ignorecase=True) for _, rx in compiled)
+        )
 
-    def hits(self, text: str) -> list[_Hit]:
+    def places(self, note: Places) -> CuePlaces:
+        """For each cue, the indexes of a note where one of its matches may begin."""
+        return [None if pre is None else note.of(pre) for pre in self._starts]
+
+    def hits(self, text: str, *, where: CuePlaces | None = None, offset: int = 0
+             ) -> list[_Hit]:
         """Cues found in ``text``; where two overlap the longer wins, pseudo first. Two
         non-pseudo cues on exactly the same words are both kept: a phrase listed as a forward
-        and as a backward trigger ("years ago") works in both directions."""
-        found = [
-            _Hit(cue, m.start(), m.end())
-            for cue, rx in self._compiled
-            for m in rx.finditer(text)
-            if m.end() > m.start()
-        ]
+        and as a backward trigger ("years ago") works in both directions.
+
+        ``where`` (from :meth:`places` on the note that holds ``text`` at ``offset``) lets a
+        cue be tried only where one of its matches may begin: the hits are the same as a
+        full scan's (each cue's matches as ``finditer`` gives them), found faster.
+        """
+        found: list[_Hit] = []
+        end_at = offset + len(text)
+        for i, (cue, rx) in enumerate(self._compiled):
+            at = None if where is None else where[i]
+            if at is None:
+                found.extend(_Hit(cue, m.start(), m.end()) for m in rx.finditer(text)
+                             if m.end() > m.start())
+                continue
+            done = 0  # finditer's matches do not overlap: go on after the last one
+            for pos in at[bisect_left(at, offset) : bisect_left(at, end_at)]:
+                pos -= offset
+                if pos < done:
+                    continue
+                m = rx.match(text, pos)
+                if m is not None and m.end() > m.start():
+                    done = m.end()
+                    found.append(_Hit(cue, pos, done))
         found.sort(key=lambda h: (-(h.end - h.start), h.cue.direction != "pseudo", h.start))
         kept: list[_Hit] = []
         for h in found:

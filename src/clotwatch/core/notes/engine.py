@@ -28,9 +28,9 @@ from typing import Any
 
 from clotwatch.core.instruments.model import Input, Instrument
 from clotwatch.core.notes import why as W
-from clotwatch.core.notes.context import ContextRules, Modifier, modifiers, status
+from clotwatch.core.notes.context import ContextRules, CuePlaces, Modifier, modifiers, status
 from clotwatch.core.notes.measures import Measurement, measurements
-from clotwatch.core.notes.prefilter import starts
+from clotwatch.core.notes.prefilter import Places, lowered, nonempty, starts
 from clotwatch.core.notes.text import Section, Sentence, sentences
 from clotwatch.core.notes.why import Phrases, Why, joined, why, words
 
@@ -41,6 +41,7 @@ ACCEPT_EXTRA = ("planned",)
 _NOT_PLANNED_ONLY = frozenset({"negated", "family", "hypothetical", "uncertain"})
 HISTORICAL_DAYS = 14  # Harkema 2009: "historical" is more than two weeks before the encounter
 THRESHOLD_KEYS = ("at_least", "above", "below", "at_most")
+SEARCHES = 2  # a concept with more patterns of unknown starts than this: scan it whole
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,25 @@ class Concept:
                 return None
             exact |= got
         return frozenset(lower), frozenset(exact)
+
+    def searched(self) -> tuple[frozenset[str], frozenset[str], tuple[re.Pattern[str], ...]
+                                ] | None:
+        """Like :meth:`prefixes`, but a pattern whose starts are not known ("\\w+ectomy")
+        gives a search of its own (word-bounded before, as in :meth:`compiled`) in place of its
+        starts; None when a pattern may match nothing, or more than ``SEARCHES`` need one."""
+        lower: set[str] = set()
+        exact: set[str] = set()
+        searches: list[re.Pattern[str]] = []
+        for p, ignorecase in ([(p, True) for p in self.patterns]
+                              + [(p, False) for p in self.case_sensitive]):
+            got = starts(p, ignorecase=ignorecase)
+            if got is not None:
+                (lower if ignorecase else exact).update(got)
+                continue
+            if not nonempty(p, ignorecase) or len(searches) == SEARCHES:
+                return None
+            searches.append(re.compile(rf"(?<![\w-])(?:{rf'(?i:{p})' if ignorecase else p})"))
+        return frozenset(lower), frozenset(exact), tuple(searches)
 
     def compiled(self) -> re.Pattern[str]:
         """One pattern for the whole concept (word-bounded)."""
@@ -151,7 +171,7 @@ class RuleSet:
     _patterns: dict[str, re.Pattern[str]] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )
-    _starts: dict[str, tuple[frozenset[str], frozenset[str]] | None] = field(
+    _starts: dict[str, tuple[Any, ...] | None] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )
 
@@ -160,6 +180,14 @@ class RuleSet:
         key = "\0" + concept_id
         if key not in self._starts:
             self._starts[key] = self.concepts[concept_id].prefixes()
+        return self._starts[key]
+
+    def searched(self, concept_id: str) -> tuple[frozenset[str], frozenset[str],
+                                                 tuple[re.Pattern[str], ...]] | None:
+        """The starts and searches of a concept (cached), see :meth:`Concept.searched`."""
+        key = "\1" + concept_id
+        if key not in self._starts:
+            self._starts[key] = self.concepts[concept_id].searched()
         return self._starts[key]
 
     def pattern(self, concept_id: str) -> re.Pattern[str]:
@@ -328,9 +356,14 @@ class Document:
         self.text = text
         self.rules = rules
         self.lower = text.lower()
+        folded = lowered(text)  # the lower-case text, when the prefilter may use it
+        self._places = None if folded is None else Places(text, folded)
+        self._cue_places: CuePlaces | None = None
         self.sentences = sentences(text, rules.sections)
         self._starts = [s.start for s in self.sentences]
         self._hits: dict[int, Any] = {}
+        self._times: dict[int, list[re.Match[str]]] = {}
+        self._years: dict[int, bool] = {}
         self._mentions: dict[str, list[_Mention]] = {}
         self._measures: dict[str, list[Measurement]] = {}
         self._episode: int | None = None  # where the last presentation starts (-1: none)
@@ -348,21 +381,27 @@ class Document:
         s = self.sentences[lo - 1]
         return s if pos < s.end else None
 
-    def modifiers(self, sent: Sentence, start: int, end: int) -> list[Modifier]:
+    def hits(self, sent: Sentence) -> Any:
+        """The ConText cues of one sentence (found once; each cue is tried only where the
+        note's text shows one of its starts, see ``ContextRules.places``)."""
         hits = self._hits.get(sent.start)
         if hits is None:
-            hits = self.rules.context.hits(sent.text)
+            if self._cue_places is None and self._places is not None:
+                self._cue_places = self.rules.context.places(self._places)
+            hits = self.rules.context.hits(sent.text, where=self._cue_places,
+                                           offset=sent.start)
             self._hits[sent.start] = hits
+        return hits
+
+    def modifiers(self, sent: Sentence, start: int, end: int) -> list[Modifier]:
+        hits = self.hits(sent)
         return modifiers(sent.text, start - sent.start, end - sent.start, self.rules.context,
                          hits=hits)
 
     def inner_denial(self, sent: Sentence, start: int, end: int
                      ) -> tuple[tuple[str, ...], str] | None:
         """A denial cue inside ``[start, end)`` (its categories and words), if any."""
-        hits = self._hits.get(sent.start)
-        if hits is None:
-            hits = self.rules.context.hits(sent.text)
-            self._hits[sent.start] = hits
+        hits = self.hits(sent)
         a, b = start - sent.start, end - sent.start
         for h in hits:
             if (h.start >= a and h.end <= b and "negated" in h.cue.categories
@@ -406,22 +445,28 @@ class Document:
 
         When the possible first characters of a match are known (``prefilter``), the pattern
         is tried only where one of them occurs: every match starts at such a place, so the
-        matches are the same, found without scanning the whole note with the pattern.
+        matches are the same, found without scanning the whole note with the pattern. A
+        pattern of the concept whose starts are not known is searched for alone, every place
+        it can begin (one search after each), a shorter scan than the whole concept's.
         """
         rx = self.rules.pattern(concept)
-        starts = self.rules.prefixes(concept)
-        if starts is None or len(self.lower) != len(self.text):
+        starts = self.rules.searched(concept)
+        if starts is None or self._places is None:
             yield from rx.finditer(self.text)
             return
-        places: set[int] = set()
-        for text, prefixes in ((self.lower, starts[0]), (self.text, starts[1])):
-            for p in prefixes:
-                i = text.find(p)
-                while i != -1:
-                    places.add(i)
-                    i = text.find(p, i + 1)
+        where = self._places.of(starts[0])
+        if starts[1] or starts[2]:
+            more = set(where)
+            if starts[1]:
+                more.update(self._places.of(starts[1], exact=True))
+            for search in starts[2]:
+                m = search.search(self.text)
+                while m is not None:
+                    more.add(m.start())
+                    m = search.search(self.text, m.start() + 1)
+            where = sorted(more)
         end = 0
-        for pos in sorted(places):
+        for pos in where:
             if pos < end:
                 continue
             m = rx.match(self.text, pos)
@@ -430,14 +475,23 @@ class Document:
                 yield m
 
     def _when(self, sent: Sentence, pos: int) -> tuple[float | None, bool]:
-        best: tuple[int, float] | None = None
-        for m in _AGO.finditer(sent.text):
+        """The time words nearest ``pos`` in its sentence (days before), else whether the
+        sentence is dated by a year. A sentence's time words are found once."""
+        found = self._times.get(sent.start)
+        if found is None:
+            found = [m for m in _AGO.finditer(sent.text)]
+            self._times[sent.start] = found
+        best: tuple[int, re.Match[str]] | None = None
+        for m in found:
             distance = abs(sent.start + m.start() - pos)
             if best is None or distance < best[0]:
-                best = (distance, _days(m))
+                best = (distance, m)
         if best is not None:
-            return best[1], False
-        return None, bool(_YEAR.search(sent.text))
+            return _days(best[1]), False
+        year = self._years.get(sent.start)
+        if year is None:
+            year = self._years[sent.start] = bool(_YEAR.search(sent.text))
+        return None, year
 
     def measures(self, kind: str) -> list[Measurement]:
         """The numbers of one kind (found once per note and kind: an instrument that asks
@@ -786,20 +840,42 @@ def prepare(text: str, rules: RuleSet) -> Document:
     return Document(text, rules)
 
 
-def extract(text: str | Document, instrument: Instrument, rules: RuleSet) -> Extraction:
+def needed(table: Mapping[str, InputRule], wanted: Iterable[str]) -> frozenset[str]:
+    """``wanted`` and the inputs whose evidence theirs may not share (``distinct_from``, in
+    turn): what must be read to answer ``wanted`` as a reading of every input would."""
+    out: set[str] = set()
+    todo = list(wanted)
+    while todo:
+        input_id = todo.pop()
+        if input_id in out:
+            continue
+        out.add(input_id)
+        rule = table.get(input_id)
+        if rule is not None:
+            todo.extend(rule.distinct_from)
+    return frozenset(out)
+
+
+def extract(text: str | Document, instrument: Instrument, rules: RuleSet,
+            only: Iterable[str] | None = None) -> Extraction:
     """What ``text`` answers of ``instrument``'s inputs, with evidence; the rest missing.
 
     ``text`` may be a :class:`Document` from :func:`prepare` (made with the same ``rules``)
-    when one note is read for several instruments.
+    when one note is read for several instruments. ``only`` reads just those inputs (and the
+    ones :func:`needed` adds), with the answers a reading of every input gives them; the
+    other inputs are left out of the result (a caller that has them from elsewhere).
     """
     table = rules.instruments.get(instrument.id)
     if table is None:
         raise KeyError(instrument.id)
     note = text if isinstance(text, Document) else Document(text, rules)
+    read = None if only is None else needed(table, only)
     inputs: dict[str, Any] = {}
     evidence: list[Evidence] = []
     missing: list[Missing] = []
     for inp in instrument.inputs:
+        if read is not None and inp.id not in read:
+            continue
         rule = table.get(inp.id)
         if rule is None:
             missing.append(Missing.of(inp.id, why(W.NO_RULE)))
