@@ -81,7 +81,8 @@ class _Spec:
     """How to read one kind of object: the R4B model's element names (JSON keys), required
     elements and choice groups, and the elements read (key -> attribute, reader)."""
 
-    __slots__ = ("allowed", "cls", "defaults", "group_of", "needed", "reads", "required")
+    __slots__ = ("allowed", "cls", "defaults", "group_of", "grouped", "needed", "reads",
+                 "required")
 
     def __init__(self, model_name: str, reads: dict[str, Reader], cls: type[Node],
                  defaults: dict[str, Any]) -> None:
@@ -106,6 +107,7 @@ class _Spec:
         self.allowed = frozenset(allowed)
         self.required = tuple(required)
         self.group_of = group_of
+        self.grouped = frozenset(group_of)
         self.needed = frozenset(needed)
         self.reads = {key: (ATTRIBUTE.get(key, key), reader) for key, reader in reads.items()}
         self.cls = cls
@@ -115,32 +117,33 @@ class _Spec:
 def _read_object(value: Any, spec: _Spec) -> Any:
     """The elements ``spec`` reads of an object of its model: known element names only,
     required elements present, at most one value of a choice group, and each element read
-    in a form whose R4B reading is known (Unsure otherwise)."""
+    in a form whose R4B reading is known (Unsure otherwise).
+
+    The element names are checked against the model's as sets, in C (``keys <= allowed``),
+    and the choice groups only when the object has an element of one (issue 13: the
+    per-element checks were a third of reading a resource)."""
     if type(value) is not dict or not value:
+        raise Unsure
+    keys = value.keys()
+    if not keys <= spec.allowed:
         raise Unsure
     values = dict(spec.defaults)
     reads = spec.reads
-    group_of = spec.group_of
-    seen: set[str] = set()
     for key, item in value.items():
         read = reads.get(key)
-        if read is None:
-            if key not in spec.allowed:
+        if read is not None:
+            if item is None:  # an explicit null: what R4B makes of it is its own business
                 raise Unsure
-        elif item is None:  # an explicit null: what R4B makes of it is its own business
-            raise Unsure
-        else:
             values[read[0]] = read[1](item)
-        group = group_of.get(key)
-        if group is not None:
-            if group in seen:
-                raise Unsure
-            seen.add(group)
     for key in spec.required:
         if value.get(key) is None:
             raise Unsure
-    if spec.needed and not spec.needed <= seen:
-        raise Unsure
+    if spec.grouped:
+        present = keys & spec.grouped
+        if present or spec.needed:
+            groups = {spec.group_of[key] for key in present}
+            if len(groups) < len(present) or not spec.needed <= groups:
+                raise Unsure
     node = object.__new__(spec.cls)
     node.__dict__ = values
     return node
@@ -253,8 +256,32 @@ def _spec(name: str) -> _Spec:
     return found
 
 
+# Codings and References whose values are all strings, read before (issue 13: CPU per CDS
+# call). A call's prefetch repeats them -- every resource's subject, the code of ten heart
+# rates, the status codings of every Condition -- and so do the calls of one hospital. The key
+# is the object's own (key, value) pairs, each value checked to be a ``str`` (not a subclass):
+# two objects with equal keys read alike, so a remembered reading is the one the object would
+# get. Only readings are remembered (an Unsure object is judged again every time); the nodes
+# are shared, and no finding family changes a node it reads. Bounded: emptied when full.
+FLAT_CACHE_SIZE = 20_000
+_flat: dict[tuple[Any, ...], Any] = {}
+
+
+def _read_flat(value: Any, name: str) -> Any:
+    if type(value) is dict and all(type(item) is str for item in value.values()):
+        key = (name, *value.items())
+        found = _flat.get(key)
+        if found is None:
+            found = _read_object(value, _spec(name))
+            if len(_flat) >= FLAT_CACHE_SIZE:
+                _flat.clear()
+            _flat[key] = found
+        return found
+    return _read_object(value, _spec(name))
+
+
 def read_coding(value: Any) -> Any:
-    return _read_object(value, _spec("Coding"))
+    return _read_flat(value, "Coding")
 
 
 def read_concept(value: Any) -> Any:
@@ -270,7 +297,7 @@ def read_period(value: Any) -> Any:
 
 
 def read_reference(value: Any) -> Any:
-    return _read_object(value, _spec("Reference"))
+    return _read_flat(value, "Reference")
 
 
 def _list(reader: Reader) -> Reader:
