@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from clotwatch.core.errors import InputError, MappingError
+from clotwatch.fhir.elements import Entry, ViewBundle, view
+from clotwatch.fhir.modifiers import not_understood
 
 USED_TYPES = ("Observation", "Condition", "MedicationRequest", "MedicationStatement",
               "Procedure", "Encounter")
@@ -146,8 +148,6 @@ def read_view(resource: Any, where: str) -> tuple[Any, str | None]:
     FHIR R4 datatype (``elements.view``); a value in any other form (or an element name R4B
     does not know) sends the resource to its R4B model (``read_resource``), whose answer --
     the model, or the problem by its path -- is the one given, as before this fast path."""
-    from clotwatch.fhir.elements import view
-
     found = view(resource)
     if found is not None:
         return found, None
@@ -166,15 +166,15 @@ def read_bundle(data: Any, where: str = "Bundle", *, full: bool = False) -> Read
     reads is left out and named in ``problems`` by its path; the rest is used. A whole Bundle
     that looks like FHIR STU3 is refused with that reason (MappingError).
     """
-    from fhir.resources.R4B.bundle import Bundle
+    if type(data) is not dict:  # a parsed Bundle (a prefetch value) is a dict: no model check
+        from fhir.resources.R4B.bundle import Bundle
 
-    from clotwatch.fhir.elements import Entry, ViewBundle, view
-    from clotwatch.fhir.modifiers import not_understood
-
-    if isinstance(data, (Bundle, ViewBundle)):
-        return ReadBundle(data, [])
+        if isinstance(data, (Bundle, ViewBundle)):
+            return ReadBundle(data, [])
+        data = _bundle_dict(data)
+    elif data.get("resourceType") != "Bundle":
+        data = _bundle_dict(data)  # names the problem
     read = read_resource if full else read_view
-    data = _bundle_dict(data)
     entries = data.get("entry")
     if entries is None:
         entries = []
