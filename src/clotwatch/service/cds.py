@@ -98,8 +98,8 @@ class Gathered:
 def prepare() -> None:
     """Load now what every call reads and no call changes, instead of on the first call:
     the services, the code sets with their index and the RxNorm products table, the FHIR
-    readers' element specs and the R4B Patient model (the Patient is always read by its
-    model), the instruments the services score, and the notes pass. Nothing here depends on a
+    readers' element specs and the R4B Patient model (a Patient in an unusual form is read by
+    its model), the instruments the services score, and the notes pass. Nothing here depends on a
     call. ``clotwatch serve`` calls it in each serving process before the first call
     (``clotwatch.api.server.prepare_process``)."""
     from fhir.resources.R4B import get_fhir_model_class
