@@ -391,3 +391,27 @@ def test_real_records_give_the_same_findings_on_both_readers(path: Path) -> None
     data = json.loads(path.read_text())
     fast, whole = _both(data)
     assert fast == whole
+
+
+def test_a_coding_of_strings_is_read_once_and_an_unsure_one_every_time(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Codings and References whose values are all strings are remembered by their own
+    (key, value) pairs (issue 13: CPU per CDS call); anything else is read every time."""
+    from clotwatch.fhir import elements
+
+    monkeypatch.setattr(elements, "_flat", {})
+    monkeypatch.setattr(elements, "FLAT_CACHE_SIZE", 3)
+    coding = {"system": "http://loinc.org", "code": "8867-4", "display": "Heart rate"}
+    first = elements.read_coding(coding)
+    assert elements.read_coding(dict(coding)) is first
+    assert (first.system, first.code, first.display) == ("http://loinc.org", "8867-4",
+                                                           "Heart rate")
+    with pytest.raises(elements.Unsure):  # two spaces: not a code R4B reads the same way
+        elements.read_coding({**coding, "code": "88  67"})
+    with pytest.raises(elements.Unsure):
+        elements.read_coding({**coding, "code": "88  67"})  # judged again, not remembered
+    selected = {**coding, "userSelected": True}  # not all strings: read, not remembered
+    assert elements.read_coding(selected) is not elements.read_coding(selected)
+    for n in range(5):
+        elements.read_reference({"reference": f"Patient/p{n}"})
+    assert len(elements._flat) <= 3
