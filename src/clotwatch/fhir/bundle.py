@@ -14,7 +14,7 @@ from typing import Any
 
 from clotwatch.core.errors import InputError, MappingError
 from clotwatch.fhir.elements import Entry, ViewBundle, view
-from clotwatch.fhir.modifiers import not_understood
+from clotwatch.fhir.modifiers import none_in, not_understood
 
 USED_TYPES = ("Observation", "Condition", "MedicationRequest", "MedicationStatement",
               "Procedure", "Encounter")
@@ -181,6 +181,9 @@ def read_bundle(data: Any, where: str = "Bundle", *, full: bool = False) -> Read
     if not isinstance(entries, list):
         raise MappingError(f"invalid FHIR R4 Bundle: {where}.entry: expected a list")
     kept: list[Any] = []
+    # No modifier extension anywhere in the Bundle (the common case): one look at the whole,
+    # not one per resource (issue 13: CPU per CDS call).
+    clean = none_in(entries)
     problems: list[str] = []
     stu3: list[str] = []
     for i, entry in enumerate(entries):
@@ -216,7 +219,8 @@ def read_bundle(data: Any, where: str = "Bundle", *, full: bool = False) -> Read
             continue
         full_url = entry.get("fullUrl")
         kept.append(Entry(fullUrl=full_url if isinstance(full_url, str) else None,
-                          resource=model, modifiers=not_understood(resource)))
+                          resource=model,
+                          modifiers=() if clean else not_understood(resource)))
     if stu3:
         raise MappingError(f"this looks like FHIR STU3 ({stu3[0]}); clotwatch reads FHIR R4: "
                            "convert the Bundle to R4 first")
