@@ -393,10 +393,10 @@ def test_real_records_give_the_same_findings_on_both_readers(path: Path) -> None
     assert fast == whole
 
 
-def test_a_coding_of_strings_is_read_once_and_an_unsure_one_every_time(
+def test_codings_references_and_concepts_of_strings_are_read_once_unsure_ones_every_time(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    """Codings and References whose values are all strings are remembered by their own
-    (key, value) pairs (issue 13: CPU per CDS call); anything else is read every time."""
+    """Codings, References and CodeableConcepts made of strings are remembered by an exact
+    image of themselves (issue 13: CPU per CDS call); anything else is read every time."""
     from clotwatch.fhir import elements
 
     monkeypatch.setattr(elements, "_flat", {})
@@ -415,3 +415,11 @@ def test_a_coding_of_strings_is_read_once_and_an_unsure_one_every_time(
     for n in range(5):
         elements.read_reference({"reference": f"Patient/p{n}"})
     assert len(elements._flat) <= 3
+    concept = {"coding": [coding, {"system": "http://snomed.info/sct", "code": "364075005"}],
+               "text": "Heart rate"}
+    read = elements.read_concept(concept)
+    assert elements.read_concept(copy.deepcopy(concept)) is read
+    assert [c.code for c in read.coding] == ["8867-4", "364075005"] and read.text == "Heart rate"
+    # a list that is not of objects of strings is no key: read every time
+    odd = {"coding": [{**coding, "userSelected": True}]}
+    assert elements.read_concept(odd) is not elements.read_concept(odd)

@@ -258,28 +258,46 @@ def _spec(name: str) -> _Spec:
     return found
 
 
-# Codings and References whose values are all strings, read before (issue 13: CPU per CDS
+# Codings, References and CodeableConcepts made of strings, read before (issue 13: CPU per CDS
 # call). A call's prefetch repeats them -- every resource's subject, the code of ten heart
 # rates, the status codings of every Condition -- and so do the calls of one hospital. The key
-# is the object's own (key, value) pairs, each value checked to be a ``str`` (not a subclass):
-# two objects with equal keys read alike, so a remembered reading is the one the object would
-# get. Only readings are remembered (an Unsure object is judged again every time); the nodes
-# are shared, and no finding family changes a node it reads. Bounded: emptied when full.
+# is an exact image of the object: its (key, value) pairs, each value a ``str`` (not a
+# subclass) or a list of such objects of strings (a concept's ``coding``); objects with the same
+# key are the same JSON, so a remembered reading is the one the object would get. Anything
+# else is read every time, and only readings are remembered (an Unsure object is judged again
+# every time). The nodes are shared: no finding family changes a node it reads. Bounded:
+# emptied when full.
 FLAT_CACHE_SIZE = 20_000
 _flat: dict[tuple[Any, ...], Any] = {}
 
 
+def _flat_key(name: str, value: Any) -> tuple[Any, ...] | None:
+    if type(value) is not dict:
+        return None
+    parts: list[Any] = [name]
+    for key, item in value.items():
+        kind = type(item)
+        if kind is str:
+            parts.append((key, item))
+        elif kind is list and all(type(x) is dict and all(type(y) is str for y in x.values())
+                                  for x in item):
+            parts.append((key, tuple(tuple(x.items()) for x in item)))
+        else:
+            return None
+    return tuple(parts)
+
+
 def _read_flat(value: Any, name: str) -> Any:
-    if type(value) is dict and all(type(item) is str for item in value.values()):
-        key = (name, *value.items())
-        found = _flat.get(key)
-        if found is None:
-            found = _read_object(value, _spec(name))
-            if len(_flat) >= FLAT_CACHE_SIZE:
-                _flat.clear()
-            _flat[key] = found
-        return found
-    return _read_object(value, _spec(name))
+    key = _flat_key(name, value)
+    if key is None:
+        return _read_object(value, _spec(name))
+    found = _flat.get(key)
+    if found is None:
+        found = _read_object(value, _spec(name))
+        if len(_flat) >= FLAT_CACHE_SIZE:
+            _flat.clear()
+        _flat[key] = found
+    return found
 
 
 def read_coding(value: Any) -> Any:
@@ -287,7 +305,7 @@ def read_coding(value: Any) -> Any:
 
 
 def read_concept(value: Any) -> Any:
-    return _read_object(value, _spec("CodeableConcept"))
+    return _read_flat(value, "CodeableConcept")
 
 
 def read_quantity(value: Any) -> Any:
