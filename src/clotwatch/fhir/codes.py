@@ -94,7 +94,9 @@ class Answer:
 
 
 _UNSEEN = object()
-MATCH_CACHE_SIZE = 10_000
+# Answers remembered per code set (70 sets: at most 140,000 small entries in a process; a CDS
+# call needs about 85, the codings of one hospital's traffic a few thousand at most).
+MATCH_CACHE_SIZE = 2_000
 
 
 @dataclass(frozen=True)
