@@ -158,6 +158,9 @@ def child(calls: int, concurrency: int, profile: str | None, at: int) -> dict[st
 
             fastapi.dependencies.utils.run_in_threadpool = inline  # type: ignore[assignment]
             fastapi.routing.run_in_threadpool = inline  # type: ignore[assignment]
+            import clotwatch.api.cds_hooks as hooks  # its own name for the pool, if it has one
+            if hasattr(hooks, "run_in_threadpool"):
+                hooks.run_in_threadpool = inline
             prof = cProfile.Profile()
             prof.enable()
         collections: dict[int, list[float]] = {0: [], 1: [], 2: []}

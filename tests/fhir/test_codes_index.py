@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
+import pytest
+
 from clotwatch.fhir.codes import CodeEntry, CodeSet, all_codesets
 
 
@@ -51,3 +53,22 @@ def test_indexed_match_answers_as_a_scan_of_every_entry() -> None:
             if expected is not None:
                 assert cs.match([first, second]) == expected, (cs.id, first, second)
     assert checked > 500
+
+
+def test_a_match_is_remembered_by_the_codings_themselves(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Codings read from JSON are never changed: their answers are remembered (bounded); an
+    unhashable coding (a SimpleNamespace, an R4B model) is matched every time."""
+    from clotwatch.fhir import codes
+    from clotwatch.fhir.elements import read_coding
+
+    cs = next(c for c in all_codesets() if c.id == "heart_rate")
+    monkeypatch.setattr(codes, "MATCH_CACHE_SIZE", 2)
+    cs.__dict__.pop("_matched", None)
+    entry = cs.codes[0]
+    coding = read_coding({"system": entry.system, "code": entry.code or "x"})
+    other = read_coding({"system": entry.system, "code": "no-such-code"})
+    assert cs.match([coding]) == _scan(cs, [coding]) == cs.match((coding,))
+    assert cs.match([other]) is None and cs.match([other, coding]) == _scan(cs, [coding])
+    assert len(cs._matched) <= 2
+    loose = SimpleNamespace(system=entry.system, code=entry.code)
+    assert cs.match([loose]) == _scan(cs, [loose])

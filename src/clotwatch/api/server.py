@@ -69,9 +69,21 @@ def prepare_process() -> None:
     reference goes (freezing stops only the search for reference cycles among them, which
     set-up does not leave behind). Costs about 0.1-0.3 s at start, and the first call no
     longer pays for loading the FHIR models.
+
+    Then the youngest generation is collected after ``GC_YOUNG_THRESHOLD`` more objects than
+    were freed, not Python's 700: a call's objects are freed by their reference counts when
+    it ends (a prefetch makes no cycles), but 20 calls in flight hold more than 700 between
+    them, so the collector ran about 1.4 times a call, for nothing, 0.14-0.18 ms of CPU per
+    call (measured in process, 20 in flight; 1 collection in 600 calls with the new
+    threshold). Cycles, if any, are still found: later, and at most this many objects later.
     """
     from clotwatch.service import cds
 
     cds.prepare()
     gc.collect()
     gc.freeze()
+    _, older, oldest = gc.get_threshold()
+    gc.set_threshold(GC_YOUNG_THRESHOLD, older, oldest)
+
+
+GC_YOUNG_THRESHOLD = 10_000

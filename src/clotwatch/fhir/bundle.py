@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from clotwatch.core.errors import InputError, MappingError
+from clotwatch.fhir.elements import Entry, ViewBundle, view
+from clotwatch.fhir.modifiers import none_in, not_understood
 
 USED_TYPES = ("Observation", "Condition", "MedicationRequest", "MedicationStatement",
               "Procedure", "Encounter")
@@ -146,8 +148,6 @@ def read_view(resource: Any, where: str) -> tuple[Any, str | None]:
     FHIR R4 datatype (``elements.view``); a value in any other form (or an element name R4B
     does not know) sends the resource to its R4B model (``read_resource``), whose answer --
     the model, or the problem by its path -- is the one given, as before this fast path."""
-    from clotwatch.fhir.elements import view
-
     found = view(resource)
     if found is not None:
         return found, None
@@ -166,21 +166,24 @@ def read_bundle(data: Any, where: str = "Bundle", *, full: bool = False) -> Read
     reads is left out and named in ``problems`` by its path; the rest is used. A whole Bundle
     that looks like FHIR STU3 is refused with that reason (MappingError).
     """
-    from fhir.resources.R4B.bundle import Bundle
+    if type(data) is not dict:  # a parsed Bundle (a prefetch value) is a dict: no model check
+        from fhir.resources.R4B.bundle import Bundle
 
-    from clotwatch.fhir.elements import Entry, ViewBundle, view
-    from clotwatch.fhir.modifiers import not_understood
-
-    if isinstance(data, (Bundle, ViewBundle)):
-        return ReadBundle(data, [])
+        if isinstance(data, (Bundle, ViewBundle)):
+            return ReadBundle(data, [])
+        data = _bundle_dict(data)
+    elif data.get("resourceType") != "Bundle":
+        data = _bundle_dict(data)  # names the problem
     read = read_resource if full else read_view
-    data = _bundle_dict(data)
     entries = data.get("entry")
     if entries is None:
         entries = []
     if not isinstance(entries, list):
         raise MappingError(f"invalid FHIR R4 Bundle: {where}.entry: expected a list")
     kept: list[Any] = []
+    # No modifier extension anywhere in the Bundle (the common case): one look at the whole,
+    # not one per resource (issue 13: CPU per CDS call).
+    clean = none_in(entries)
     problems: list[str] = []
     stu3: list[str] = []
     for i, entry in enumerate(entries):
@@ -216,7 +219,8 @@ def read_bundle(data: Any, where: str = "Bundle", *, full: bool = False) -> Read
             continue
         full_url = entry.get("fullUrl")
         kept.append(Entry(fullUrl=full_url if isinstance(full_url, str) else None,
-                          resource=model, modifiers=not_understood(resource)))
+                          resource=model,
+                          modifiers=() if clean else not_understood(resource)))
     if stu3:
         raise MappingError(f"this looks like FHIR STU3 ({stu3[0]}); clotwatch reads FHIR R4: "
                            "convert the Bundle to R4 first")

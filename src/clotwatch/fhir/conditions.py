@@ -120,12 +120,19 @@ def _unrecognised(evidence: list[_Evidence]) -> list[_Evidence]:
     return [e for e in evidence if not e.sets & names]
 
 
-def _none_reason(label: str, unknown: list[_Evidence]) -> str:
-    """Why a Condition finding is unknown: nothing recognised, and which codes were not."""
+def _none_reason(label: str, unknown: list[_Evidence], tail: str | None = None) -> str:
+    """Why a Condition finding is unknown: nothing recognised, and which codes were not
+    (``tail``: ``_unrecognised_tail(unknown)``, when the caller has it already)."""
     reason = (f"no {label} recognised among the Bundle's Conditions (absence of a record is "
               "not read as 'no')")
+    return reason + (_unrecognised_tail(unknown) if tail is None else tail)
+
+
+def _unrecognised_tail(unknown: list[_Evidence]) -> str:
+    """What ``_none_reason`` adds about the Conditions coded with codes not recognised: the
+    same for every finding of one Bundle, so made once (issue 13: CPU per CDS call)."""
     if not unknown:
-        return reason
+        return ""
     shown = []
     for e in unknown[:3]:
         coding = next((c for c in e.codings if c.code), None)
@@ -136,7 +143,7 @@ def _none_reason(label: str, unknown: list[_Evidence]) -> str:
             shown.append(f"{_ref(e.resource)} coded {system} {coding.code}"
                          + (f" '{coding.display}'" if coding.display else ""))
     more = f" and {len(unknown) - 3} more" if len(unknown) > 3 else ""
-    return (f"{reason}; a Condition coded with a code clotwatch does not recognise may be one: "
+    return (f"; a Condition coded with a code clotwatch does not recognise may be one: "
             f"{', '.join(shown)}{more}")
 
 
@@ -155,9 +162,10 @@ def _conditions(d: Derivation, evidence: list[_Evidence],
                    if e.coded("neoplasm_uncertain") and not e.coded("cancer")]
         hits["cancer"].extend(treated)
     unknown = _unrecognised(evidence)
+    tail = _unrecognised_tail(unknown)
 
     def none_reason(label: str) -> str:
-        return _none_reason(label, unknown)
+        return _none_reason(label, unknown, tail)
 
     cancer = hits["cancer"]
     active_cancer = [c for c, a in cancer if a]
@@ -197,11 +205,11 @@ def _conditions(d: Derivation, evidence: list[_Evidence],
     else:
         _set(d, "pregnant", None, none_reason("current pregnancy"))
     for rule in CONDITION_RULES:
-        _condition_rule(d, rule, evidence, unknown)
+        _condition_rule(d, rule, evidence, unknown, tail)
 
 
 def _condition_rule(d: Derivation, rule: ConditionRule, evidence: list[_Evidence],
-                    unknown: list[_Evidence] | None = None) -> None:
+                    unknown: list[_Evidence] | None = None, tail: str | None = None) -> None:
     """One finding from Conditions: True on positive evidence, otherwise None and why."""
     names = rule.codesets
     hits = [e for e in evidence if not e.sets.isdisjoint(names)]  # e.coded(*names), inline
@@ -227,7 +235,8 @@ def _condition_rule(d: Derivation, rule: ConditionRule, evidence: list[_Evidence
         return
     unread = f"; {rule.unread}" if rule.unread else ""
     if not hits:
-        _set(d, rule.concept, None, f"{_none_reason(rule.label, unknown or [])}{unread}")
+        _set(d, rule.concept, None,
+             f"{_none_reason(rule.label, unknown or [], tail)}{unread}")
         return
     details = []
     for e in hits:

@@ -16,8 +16,10 @@ date, a leap second, a decimal given as a string, an unknown element name, an ex
 ``view`` answer ``None`` and the caller validate that one resource with its R4B model, as
 before: the same value, or the same problem named by its path. What is not checked any more:
 the elements clotwatch does not read (a bad ``note`` or ``dosageInstruction``, a bad contained
-resource other than a Medication); they are not used either. The Patient is not read here: it
-is always validated whole by its model (it says whose data the rest is; one a call).
+resource other than a Medication); they are not used either. The Patient is read the same way
+(its ``id``, ``birthDate`` and ``gender``; issue 13: validating it whole with its model was a
+fifth of reading a 57-resource prefetch): an invalid ``name`` or ``telecom`` no longer refuses
+the Bundle, a ``birthDate`` or ``gender`` in an unusual form still goes to the model.
 
 ``tests/fhir/test_fhir_elements.py`` feeds valid and malformed forms of every element read
 here through both readers and checks the same findings and the same problems.
@@ -81,7 +83,8 @@ class _Spec:
     """How to read one kind of object: the R4B model's element names (JSON keys), required
     elements and choice groups, and the elements read (key -> attribute, reader)."""
 
-    __slots__ = ("allowed", "cls", "defaults", "group_of", "needed", "reads", "required")
+    __slots__ = ("allowed", "cls", "defaults", "group_of", "grouped", "needed", "reads",
+                 "required")
 
     def __init__(self, model_name: str, reads: dict[str, Reader], cls: type[Node],
                  defaults: dict[str, Any]) -> None:
@@ -106,6 +109,7 @@ class _Spec:
         self.allowed = frozenset(allowed)
         self.required = tuple(required)
         self.group_of = group_of
+        self.grouped = frozenset(group_of)
         self.needed = frozenset(needed)
         self.reads = {key: (ATTRIBUTE.get(key, key), reader) for key, reader in reads.items()}
         self.cls = cls
@@ -115,32 +119,33 @@ class _Spec:
 def _read_object(value: Any, spec: _Spec) -> Any:
     """The elements ``spec`` reads of an object of its model: known element names only,
     required elements present, at most one value of a choice group, and each element read
-    in a form whose R4B reading is known (Unsure otherwise)."""
+    in a form whose R4B reading is known (Unsure otherwise).
+
+    The element names are checked against the model's as sets, in C (``keys <= allowed``),
+    and the choice groups only when the object has an element of one (issue 13: the
+    per-element checks were a third of reading a resource)."""
     if type(value) is not dict or not value:
+        raise Unsure
+    keys = value.keys()
+    if not keys <= spec.allowed:
         raise Unsure
     values = dict(spec.defaults)
     reads = spec.reads
-    group_of = spec.group_of
-    seen: set[str] = set()
     for key, item in value.items():
         read = reads.get(key)
-        if read is None:
-            if key not in spec.allowed:
+        if read is not None:
+            if item is None:  # an explicit null: what R4B makes of it is its own business
                 raise Unsure
-        elif item is None:  # an explicit null: what R4B makes of it is its own business
-            raise Unsure
-        else:
             values[read[0]] = read[1](item)
-        group = group_of.get(key)
-        if group is not None:
-            if group in seen:
-                raise Unsure
-            seen.add(group)
     for key in spec.required:
         if value.get(key) is None:
             raise Unsure
-    if spec.needed and not spec.needed <= seen:
-        raise Unsure
+    if spec.grouped:
+        present = keys & spec.grouped
+        if present or spec.needed:
+            groups = {spec.group_of[key] for key in present}
+            if len(groups) < len(present) or not spec.needed <= groups:
+                raise Unsure
     node = object.__new__(spec.cls)
     node.__dict__ = values
     return node
@@ -253,12 +258,54 @@ def _spec(name: str) -> _Spec:
     return found
 
 
+# Codings, References and CodeableConcepts made of strings, read before (issue 13: CPU per CDS
+# call). A call's prefetch repeats them -- every resource's subject, the code of ten heart
+# rates, the status codings of every Condition -- and so do the calls of one hospital. The key
+# is an exact image of the object: its (key, value) pairs, each value a ``str`` (not a
+# subclass) or a list of such objects of strings (a concept's ``coding``); objects with the same
+# key are the same JSON, so a remembered reading is the one the object would get. Anything
+# else is read every time, and only readings are remembered (an Unsure object is judged again
+# every time). The nodes are shared: no finding family changes a node it reads. Bounded:
+# emptied when full.
+FLAT_CACHE_SIZE = 20_000
+_flat: dict[tuple[Any, ...], Any] = {}
+
+
+def _flat_key(name: str, value: Any) -> tuple[Any, ...] | None:
+    if type(value) is not dict:
+        return None
+    parts: list[Any] = [name]
+    for key, item in value.items():
+        kind = type(item)
+        if kind is str:
+            parts.append((key, item))
+        elif kind is list and all(type(x) is dict and all(type(y) is str for y in x.values())
+                                  for x in item):
+            parts.append((key, tuple(tuple(x.items()) for x in item)))
+        else:
+            return None
+    return tuple(parts)
+
+
+def _read_flat(value: Any, name: str) -> Any:
+    key = _flat_key(name, value)
+    if key is None:
+        return _read_object(value, _spec(name))
+    found = _flat.get(key)
+    if found is None:
+        found = _read_object(value, _spec(name))
+        if len(_flat) >= FLAT_CACHE_SIZE:
+            _flat.clear()
+        _flat[key] = found
+    return found
+
+
 def read_coding(value: Any) -> Any:
-    return _read_object(value, _spec("Coding"))
+    return _read_flat(value, "Coding")
 
 
 def read_concept(value: Any) -> Any:
-    return _read_object(value, _spec("CodeableConcept"))
+    return _read_flat(value, "CodeableConcept")
 
 
 def read_quantity(value: Any) -> Any:
@@ -270,7 +317,7 @@ def read_period(value: Any) -> Any:
 
 
 def read_reference(value: Any) -> Any:
-    return _read_object(value, _spec("Reference"))
+    return _read_flat(value, "Reference")
 
 
 def _list(reader: Reader) -> Reader:
@@ -323,6 +370,7 @@ _SUBJECT: dict[str, Reader] = {"subject": read_reference}
 _MEDICINE: dict[str, Reader] = {"status": read_code, "medicationCodeableConcept": read_concept,
                                 "medicationReference": read_reference, "contained": _contained}
 READS: dict[str, dict[str, Reader]] = {
+    "Patient": {"birthDate": read_date, "gender": read_code},
     "Medication": {"code": read_concept},
     "Condition": {**_SUBJECT, "code": read_concept, "clinicalStatus": read_concept,
                   "verificationStatus": read_concept, "onsetDateTime": read_datetime,
@@ -369,9 +417,7 @@ def prepare() -> None:
 
 def view(resource: Any) -> ResourceView | None:
     """The elements ``derive`` reads of one resource, or None when a value is not in a form
-    whose R4B reading is known (then the R4B model is the judge, as before). The Patient is
-    never read here: it says whose data the rest is, so it is always validated whole (one
-    resource a call)."""
+    whose R4B reading is known (then the R4B model is the judge, as before)."""
     rtype = resource.get("resourceType") if type(resource) is dict else None
     if rtype not in READS:
         return None

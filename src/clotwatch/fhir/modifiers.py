@@ -46,6 +46,16 @@ def not_understood(resource: Any) -> tuple[str, ...]:
     return tuple(sorted(found))
 
 
+def none_in(value: Any) -> bool:
+    """Whether a JSON value (a whole Bundle) holds no modifier extension at all, told from
+    its serialised JSON in one pass (False when it cannot be serialised as given: then each
+    resource is looked at with ``not_understood``)."""
+    try:
+        return _KEY not in orjson.dumps(value)
+    except (TypeError, orjson.JSONEncodeError):
+        return False
+
+
 def _scan(value: Any, found: set[str]) -> None:
     if isinstance(value, Mapping):
         for key, item in value.items():

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 OBS_OK = {"final", "amended", "corrected"}
@@ -69,8 +69,6 @@ def _subject(resource: Any) -> str | None:
 
 def _as_utc(value: Any) -> datetime | None:
     """A FHIR dateTime/instant/date as an aware datetime (dates at 00:00 UTC)."""
-    from datetime import UTC
-
     if isinstance(value, datetime):
         return value if value.tzinfo else value.replace(tzinfo=UTC)
     if isinstance(value, date):

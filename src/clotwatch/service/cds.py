@@ -16,12 +16,19 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any
 from urllib.parse import quote
 
 from clotwatch.cdshooks import cards
 from clotwatch.cdshooks.catalogue import Service, services
 from clotwatch.errors import InputError, MappingError, MissingDataError
+
+# The readers each prefetch key goes through (standard library only: cheap to import; the
+# R4B models they fall back to are imported when first needed).
+from clotwatch.fhir.bundle import read_bundle, read_view
+from clotwatch.fhir.elements import Entry
+from clotwatch.fhir.modifiers import not_understood
 from clotwatch.store import CdsFeedbackRepository, Store
 
 FETCH_TIMEOUT_SECONDS = 5.0  # per request to the EHR's FHIR server
@@ -91,8 +98,8 @@ class Gathered:
 def prepare() -> None:
     """Load now what every call reads and no call changes, instead of on the first call:
     the services, the code sets with their index and the RxNorm products table, the FHIR
-    readers' element specs and the R4B Patient model (the Patient is always read by its
-    model), the instruments the services score, and the notes pass. Nothing here depends on a
+    readers' element specs and the R4B Patient model (a Patient in an unusual form is read by
+    its model), the instruments the services score, and the notes pass. Nothing here depends on a
     call. ``clotwatch serve`` calls it in each serving process before the first call
     (``clotwatch.api.server.prepare_process``)."""
     from fhir.resources.R4B import get_fhir_model_class
@@ -305,6 +312,7 @@ def _resources(value: Any) -> list[Mapping[str, Any]]:
 MAX_ENTRIES_PER_KEY = 2_000
 
 
+@cache
 def _count_of(template: str) -> int | None:
     found = re.search(r"[?&]_count=(\d+)", template)
     return int(found.group(1)) if found else None
@@ -336,10 +344,6 @@ def _read(key: str, value: Any, template: str | None, notes: list[str]) -> list[
     """The entries of one prefetch value, each resource read on its own: an invalid one is
     named in ``notes`` by its path and left out; InputError names the key when the value is
     not a resource or a Bundle at all."""
-    from clotwatch.fhir.elements import Entry
-    from clotwatch.fhir.modifiers import not_understood
-    from clotwatch.fhir.read import read_bundle, read_view
-
     where = f"prefetch.{key}"
     if not isinstance(value, Mapping):
         raise InputError(where, "must be a FHIR resource (JSON object) or null")
