@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import importlib
+import inspect
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime
+from typing import Any
 
 from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
@@ -30,6 +32,20 @@ assessments shared by code.
 
 Bad input gets 422 with `detail[].loc` naming the field and `detail[].msg` the reason.
 """
+
+
+def _no_telemetry() -> dict[str, Any]:
+    """FastAPI's own OpenTelemetry switched off (FastAPI 0.165 and later). It would send a
+    span, metrics and logs of every request (paths hold share codes and patient ids) to any
+    OpenTelemetry exporter the host configures, or set up one itself with
+    FASTAPI_OTEL_AUTO_CONFIGURE=true. clotwatch sends no telemetry (docs/service.md)."""
+    if "telemetry" not in inspect.signature(FastAPI.__init__).parameters:
+        return {}  # an older FastAPI has none
+    return {"telemetry": {"tracing": False, "metrics": False, "logs": False,
+                          "operation_spans": False, "auto_configure": False}}
+
+
+NO_TELEMETRY = _no_telemetry()
 
 
 def load_router(spec: str) -> APIRouter:
@@ -69,6 +85,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None,
     app = FastAPI(
         title="clotwatch", version=__version__, description=DESCRIPTION,
         openapi_url="/api/v1/openapi.json", docs_url=None, redoc_url=None, lifespan=lifespan,
+        **NO_TELEMETRY,
     )
     app.state.settings = settings
     app.state.store = store
