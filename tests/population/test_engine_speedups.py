@@ -307,3 +307,19 @@ def test_small_read_buffers_give_the_rows_of_one_large_buffer(
     file = str(tmp_path / "Patient.ndjson")
     assert small[0] == [(file, "", 1)] * malformed + [(file, "Patient", 400)]
     assert len(small[1]) == 400
+
+
+def test_a_table_chain_stores_only_its_last_table() -> None:
+    """DuckDB runs scored -> populations -> encounters as one query: the same rows as the
+    tables one by one, and the middle ones are not stored."""
+    eng = duckdb_engine.DuckDBScreening()
+    try:
+        chain = [("a", "-- a comment\nSELECT range AS x FROM range(3)"),
+                 ("b", "SELECT x * 10 AS y FROM a -- a comment"),
+                 ("c", "WITH z AS (SELECT y + 1 AS y FROM b) SELECT y FROM z")]
+        eng.table_chain(chain)
+        assert sorted(eng.rows("SELECT * FROM c")) == [(1,), (11,), (21,)]
+        with pytest.raises(duckdb.CatalogException):
+            eng.rows("SELECT * FROM b")
+    finally:
+        eng.close()

@@ -222,7 +222,20 @@ def _screen(export: Export, engine: Any, tmp: Path, out: Path, as_of: datetime,
     _score_instrument(engine, "padua", "patient_group = 'medical'", "padua")
     _score_instrument(engine, "caprini-2005", "patient_group = 'surgical'", "caprini")
     _score_instrument(engine, "improve-vte", "patient_group = 'medical'", "improve")
-    engine.table("scored", """
+    step("CMS108 populations")
+    chain = [("scored", SCORED_SQL), ("populations", _sql("populations.sql")),
+             ("encounters", _sql("encounters.sql"))]
+    if hasattr(engine, "table_chain"):  # one query: the middle tables are never stored
+        engine.table_chain(chain)
+    else:
+        for table, sql in chain:
+            engine.table(table, sql)
+    step("writing the results")
+    return _write(engine, tmp, out, problems, as_of, lang)
+
+
+# The scores joined to the findings (table `scored`, read by populations.sql).
+SCORED_SQL = """
       SELECT f.*,
         CASE WHEN f.patient_group = 'surgical' THEN 'caprini-2005' ELSE 'padua' END AS instrument,
         coalesce(c.total, p.total) AS risk_total,
@@ -234,12 +247,7 @@ def _screen(export: Export, engine: Any, tmp: Path, out: Path, as_of: datetime,
       FROM features f
       LEFT JOIN padua_joined p ON p.encounter_id = f.encounter_id
       LEFT JOIN caprini_joined c ON c.encounter_id = f.encounter_id
-      LEFT JOIN improve_joined i ON i.encounter_id = f.encounter_id""")
-    step("CMS108 populations")
-    engine.table("populations", _sql("populations.sql"))
-    engine.table("encounters", _sql("encounters.sql"))
-    step("writing the results")
-    return _write(engine, tmp, out, problems, as_of, lang)
+      LEFT JOIN improve_joined i ON i.encounter_id = f.encounter_id"""
 
 
 def _risk_order() -> str:
