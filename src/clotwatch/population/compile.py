@@ -56,7 +56,6 @@ class Val:
     ftype: str | None = None  # FHIR type of the items, when the models say
     base: str = ""  # kind "path": one JSON value reached from ``base`` by ``jpath``
     jpath: str = ""
-    single: bool = False  # kind "coll": at most one item (first(), last(), an index)
 
 
 @dataclass(frozen=True)
@@ -418,8 +417,7 @@ class Compiler:
         if isinstance(node, fp.Indexer):
             base = self.to_coll(self.expr(node.base, ctx))
             idx = self.to_num(self.expr(node.index, ctx))
-            return Val("coll", d.slice1(base.sql, f"CAST({idx} AS INTEGER)"), base.fhir,
-                       single=True)
+            return Val("coll", d.slice1(base.sql, f"CAST({idx} AS INTEGER)"), base.fhir)
         if isinstance(node, fp.Unary):
             v = self.expr(node.operand, ctx)
             return Val("num", f"(-{self.to_num(v)})") if node.op == "-" else v
@@ -556,10 +554,9 @@ class Compiler:
         if name == "not":
             return Val("bool", f"(NOT {self.to_bool(base)})")
         if name == "first":
-            return Val("coll", d.slice1(coll.sql, "0"), base.fhir, coll.ftype, single=True)
+            return Val("coll", d.slice1(coll.sql, "0"), base.fhir, coll.ftype)
         if name == "last":
-            return Val("coll", d.slice1(coll.sql, f"({d.size(coll.sql)} - 1)"), base.fhir,
-                       single=True)
+            return Val("coll", d.slice1(coll.sql, f"({d.size(coll.sql)} - 1)"), base.fhir)
         if name == "count":
             return Val("num", d.size(coll.sql), "integer")
         if name == "join":
@@ -676,9 +673,8 @@ class Compiler:
             coll = self.to_coll(v)
             x = self.fresh()
             return d.transform(coll.sql, [x], self.scalar(Val("coll", d.list_of([x])), col))
-        if v.kind != "coll" or v.single:
-            # a single value (an operator's, or one element), or at most one item: no check
-            return self.scalar(v, col)
+        if v.kind != "coll":
+            return self.scalar(v, col)  # a single value (an operator's, or one element)
         t = self.fresh()
         many = d.error(f"column {col.name} has more than one value: declare it collection: true")
         check = (f"CASE WHEN {d.size(t)} > 1 THEN {many} "

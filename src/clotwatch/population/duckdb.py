@@ -55,7 +55,7 @@ class DuckDBDialect(Dialect):
         if not _SIMPLE.match(json):
             return self._bind(json, self.coll_of)
         return (f"CASE WHEN {json} IS NULL OR {json} = 'null' THEN {self.empty()} "
-                f"WHEN starts_with({json}, '[') THEN {self._items_of_array(json)} "
+                f"WHEN starts_with({json}, '[') THEN json_extract({json}, '$[*]') "
                 f"ELSE [{json}] END")
 
     def child(self, item: str, name: str) -> str:
@@ -191,22 +191,7 @@ class DuckDBDialect(Dialect):
         # reading it again.
         if _SIMPLE.match(value):
             return _substitute(body, name, value)
-        # The items of one JSON element (``coll_of``; getResourceKey() and every column read
-        # from a single element): split on its kind first, so that the usual cases (absent,
-        # one value) write their one-item or empty list in place and only an array is bound
-        # (a one-item list_transform per resource and view otherwise). Small bodies only: the
-        # body is written three times.
-        element = _coll_of_element(value)
-        if element is not None and len(body) <= _SPLIT_BODY:
-            return (f"CASE WHEN {element} IS NULL OR {element} = 'null' "
-                    f"THEN {_substitute(body, name, '(' + self.empty() + ')')} "
-                    f"WHEN starts_with({element}, '[') "
-                    f"THEN {super().let(self._items_of_array(element), name, body)} "
-                    f"ELSE {_substitute(body, name, '[' + element + ']')} END")
         return super().let(value, name, body)
-
-    def _items_of_array(self, json: str) -> str:
-        return f"json_extract({json}, '$[*]')"
 
     def reference_key(self, ref: str, want: str | None) -> str:
         # One regular expression instead of three: the type is the run of letters just
@@ -224,16 +209,6 @@ class DuckDBDialect(Dialect):
 
 
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-_SPLIT_BODY = 600  # the longest body ``DuckDBDialect.let`` writes three times
-_COLL_OF = re.compile(r"^CASE WHEN (.+?) IS NULL OR ")
-
-
-def _coll_of_element(value: str) -> str | None:
-    """The element ``value`` is ``coll_of`` of (a simple JSON value), or None."""
-    m = _COLL_OF.match(value)
-    if m is None or not _SIMPLE.match(m.group(1)):
-        return None
-    return m.group(1) if DIALECT.coll_of(m.group(1)) == value else None
 _TOKEN = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|[A-Za-z_][A-Za-z0-9_]*")
 
 
