@@ -272,3 +272,54 @@ def test_typed_items_read_by_path_give_the_general_forms_rows(tmp_path: Path) ->
         assert {"coding-object", "odd-items"} <= {r[0] for r in typed}
     finally:
         con.close()
+
+
+@pytest.mark.parametrize("malformed", [False, True])
+def test_small_read_buffers_give_the_rows_of_one_large_buffer(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, malformed: bool) -> None:
+    """The screening's reads use buffers of ``READ_CHUNK`` (so that both cores read a file):
+    lines longer than a buffer, and lines across buffers, are read whole: the same counts and
+    view rows as with one buffer per file (and the same malformed line found)."""
+    lines = [json.dumps({"resourceType": "Patient", "id": f"p{i}", "gender": "female",
+                         "birthDate": "1950-01-01",
+                         "text": {"div": "x" * (30_000 if i % 50 == 7 else i)}})
+             for i in range(400)]
+    if malformed:
+        lines.insert(123, '{"resourceType": "Patient", "id": ')
+    (tmp_path / "Patient.ndjson").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    export = open_export(tmp_path)
+    views = {"patient": load_views()["patient"]}
+
+    def read(chunk: int) -> tuple[Any, Any]:
+        monkeypatch.setattr(duckdb_engine, "READ_CHUNK", chunk)
+        eng = duckdb_engine.DuckDBScreening(threads=2)
+        try:
+            eng.plan(views, export)
+            counts = eng.type_counts(list(export.all_files), malformed)
+            eng.view_table("v_patient", views["patient"], export.files_for("Patient"),
+                           ignore_errors=malformed)
+            return counts, sorted(eng.rows("SELECT * FROM v_patient"))
+        finally:
+            eng.close()
+
+    small, large = read(4096), read(64 * 2**20)
+    assert small == large
+    file = str(tmp_path / "Patient.ndjson")
+    assert small[0] == [(file, "", 1)] * malformed + [(file, "Patient", 400)]
+    assert len(small[1]) == 400
+
+
+def test_a_table_chain_stores_only_its_last_table() -> None:
+    """DuckDB runs scored -> populations -> encounters as one query: the same rows as the
+    tables one by one, and the middle ones are not stored."""
+    eng = duckdb_engine.DuckDBScreening()
+    try:
+        chain = [("a", "-- a comment\nSELECT range AS x FROM range(3)"),
+                 ("b", "SELECT x * 10 AS y FROM a -- a comment"),
+                 ("c", "WITH z AS (SELECT y + 1 AS y FROM b) SELECT y FROM z")]
+        eng.table_chain(chain)
+        assert sorted(eng.rows("SELECT * FROM c")) == [(1,), (11,), (21,)]
+        with pytest.raises(duckdb.CatalogException):
+            eng.rows("SELECT * FROM b")
+    finally:
+        eng.close()

@@ -99,8 +99,10 @@ def load_views() -> dict[str, dict[str, Any]]:
             for n in VIEW_NAMES}
 
 
-def _score_instrument(engine: Any, instrument: str, where: str, prefix: str) -> None:
-    """Evaluate ``instrument`` once per distinct answer set of the encounters ``where``."""
+def _score_instrument(engine: Any, instrument: str, where: str,
+                      prefix: str) -> tuple[str, str]:
+    """Evaluate ``instrument`` once per distinct answer set of the encounters ``where``;
+    gives the table (name, SQL) of those encounters' scores, for the chain after it."""
     pairs = rules.answer_columns(instrument)
     key = "concat_ws('|', " + ", ".join(
         f"coalesce(CAST({col} AS STRING), '-')" for _, col in pairs) + ")"
@@ -124,9 +126,9 @@ def _score_instrument(engine: Any, instrument: str, where: str, prefix: str) -> 
     engine.put_rows(f"{prefix}_scores", [("k", "VARCHAR"), ("total", "INTEGER"),
                                          ("total_min", "INTEGER"), ("total_max", "INTEGER"),
                                          ("category", "VARCHAR")], scored())
-    engine.table(f"{prefix}_joined", f"SELECT f.encounter_id, s.total, s.total_min, "
-                 f"s.total_max, s.category FROM features f JOIN {prefix}_scores s "
-                 f"ON s.k = {key.replace('coalesce(CAST(', 'coalesce(CAST(f.')} WHERE {where}")
+    return (f"{prefix}_joined", f"SELECT f.encounter_id, s.total, s.total_min, "
+            f"s.total_max, s.category FROM features f JOIN {prefix}_scores s "
+            f"ON s.k = {key.replace('coalesce(CAST(', 'coalesce(CAST(f.')} WHERE {where}")
 
 
 def _value_class(instrument: str, input_id: str) -> Callable[[Any], Any]:
@@ -219,10 +221,23 @@ def _screen(export: Export, engine: Any, tmp: Path, out: Path, as_of: datetime,
         engine.table(table, sql.replace("{{AS_OF}}", _lit(_iso(as_of))).replace(
             "{{SINCE}}", _lit(_iso(since)) if since else "CAST(NULL AS STRING)"))
     step("risk scores")
-    _score_instrument(engine, "padua", "patient_group = 'medical'", "padua")
-    _score_instrument(engine, "caprini-2005", "patient_group = 'surgical'", "caprini")
-    _score_instrument(engine, "improve-vte", "patient_group = 'medical'", "improve")
-    engine.table("scored", """
+    chain = [_score_instrument(engine, "padua", "patient_group = 'medical'", "padua"),
+             _score_instrument(engine, "caprini-2005", "patient_group = 'surgical'", "caprini"),
+             _score_instrument(engine, "improve-vte", "patient_group = 'medical'", "improve")]
+    step("CMS108 populations")
+    chain += [("scored", SCORED_SQL), ("populations", _sql("populations.sql")),
+              ("encounters", _sql("encounters.sql"))]
+    if hasattr(engine, "table_chain"):  # one query: the middle tables are never stored
+        engine.table_chain(chain)
+    else:
+        for table, sql in chain:
+            engine.table(table, sql)
+    step("writing the results")
+    return _write(engine, tmp, out, problems, as_of, lang)
+
+
+# The scores joined to the findings (table `scored`, read by populations.sql).
+SCORED_SQL = """
       SELECT f.*,
         CASE WHEN f.patient_group = 'surgical' THEN 'caprini-2005' ELSE 'padua' END AS instrument,
         coalesce(c.total, p.total) AS risk_total,
@@ -234,12 +249,7 @@ def _screen(export: Export, engine: Any, tmp: Path, out: Path, as_of: datetime,
       FROM features f
       LEFT JOIN padua_joined p ON p.encounter_id = f.encounter_id
       LEFT JOIN caprini_joined c ON c.encounter_id = f.encounter_id
-      LEFT JOIN improve_joined i ON i.encounter_id = f.encounter_id""")
-    step("CMS108 populations")
-    engine.table("populations", _sql("populations.sql"))
-    engine.table("encounters", _sql("encounters.sql"))
-    step("writing the results")
-    return _write(engine, tmp, out, problems, as_of, lang)
+      LEFT JOIN improve_joined i ON i.encounter_id = f.encounter_id"""
 
 
 def _risk_order() -> str:

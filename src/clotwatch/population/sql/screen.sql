@@ -16,23 +16,39 @@ pat AS (
   SELECT patient_id, max(gender) AS gender, max(birth_date) AS birth_date
   FROM v_patient GROUP BY patient_id
 ),
--- Conditions that count as evidence (clotwatch.fhir.read: not refuted/unconfirmed/...).
-cond_hits AS (
-  SELECT c.condition_id, c.patient_id, c.encounter_id, k.codeset,
+-- Conditions that count as evidence (clotwatch.fhir.read: not refuted/unconfirmed/...),
+-- their code in upper case once.
+cond_ok AS (
+  SELECT c.condition_id, c.patient_id, c.encounter_id,
          coalesce(c.clinical_status IN {{ACTIVE}}, FALSE) AS active, cw_ts(c.onset) AS onset,
-         c.clinical_status, c.verification_status, c.system
+         c.clinical_status, c.verification_status, c.system, upper(c.code) AS ucode
   FROM v_condition c
-  JOIN codes_exact k ON k.system = c.system AND k.code = upper(c.code)
   WHERE coalesce(c.verification_status, '') NOT IN {{NOT_EVIDENCE}}
+),
+-- The prefix lengths the code sets use: a prefix entry is then joined by equality too (the
+-- code cut to each length against the prefixes of that length), not compared with every
+-- condition of its system; the few range entries (three characters) apart.
+prefix_len AS (SELECT DISTINCT length(prefix) AS n FROM codes_pattern WHERE prefix IS NOT NULL),
+cond_hits AS (
+  SELECT c.condition_id, c.patient_id, c.encounter_id, k.codeset, c.active, c.onset,
+         c.clinical_status, c.verification_status, c.system
+  FROM cond_ok c
+  JOIN codes_exact k ON k.system = c.system AND k.code = c.ucode
   UNION ALL
-  SELECT c.condition_id, c.patient_id, c.encounter_id, k.codeset,
-         coalesce(c.clinical_status IN {{ACTIVE}}, FALSE), cw_ts(c.onset),
+  SELECT c.condition_id, c.patient_id, c.encounter_id, k.codeset, c.active, c.onset,
          c.clinical_status, c.verification_status, c.system
-  FROM v_condition c
-  JOIN codes_pattern k ON k.system = c.system AND (
-       (k.prefix IS NOT NULL AND substr(upper(c.code), 1, length(k.prefix)) = k.prefix)
-    OR (k.lo IS NOT NULL AND substr(upper(c.code), 1, 3) BETWEEN k.lo AND k.hi))
-  WHERE coalesce(c.verification_status, '') NOT IN {{NOT_EVIDENCE}}
+  FROM cond_ok c CROSS JOIN prefix_len n
+  JOIN codes_pattern k ON k.system = c.system AND k.prefix = substr(c.ucode, 1, n.n)
+  UNION ALL
+  -- a range entry (an entry with a prefix too counts once, by the branch above, when both
+  -- match)
+  SELECT c.condition_id, c.patient_id, c.encounter_id, k.codeset, c.active, c.onset,
+         c.clinical_status, c.verification_status, c.system
+  FROM cond_ok c
+  JOIN codes_pattern k ON k.system = c.system AND k.lo IS NOT NULL
+   AND substr(c.ucode, 1, 3) BETWEEN k.lo AND k.hi
+   AND NOT coalesce(k.prefix IS NOT NULL AND substr(c.ucode, 1, length(k.prefix)) = k.prefix,
+                    FALSE)
 ),
 cond_f AS (
   SELECT e.encounter_id,
@@ -260,6 +276,12 @@ route AS (
                     AND k.system = r.system AND k.code = upper(r.code)
   GROUP BY r.administration_id
 ),
+-- The medicines (by kind and id) of which any coding is a prophylaxis medicine (a hash
+-- aggregate and join: a window over the rows partitioned by kind and id sorted them all).
+prophylaxis_ids AS (
+  SELECT DISTINCT kind, id, TRUE AS id_key FROM med_match
+  WHERE codeset IN ('vte_prophylaxis_drug', 'heparin_low_dose')
+),
 med AS (
   SELECT m.*,
     -- CMS108 "Pharmacological ... VTE Prophylaxis Received": low-dose heparin only by the
@@ -267,8 +289,7 @@ med AS (
     coalesce(m.codeset = 'vte_prophylaxis_drug' OR (m.codeset = 'heparin_low_dose'
         AND ro.subcutaneous), FALSE) AS prophylactic,
     -- a prophylaxis medicine (any product of the measure's prophylaxis value sets)
-    coalesce(max(CASE WHEN m.codeset IN ('vte_prophylaxis_drug', 'heparin_low_dose') THEN TRUE END)
-             OVER (PARTITION BY m.kind, m.id), FALSE) AS prophylaxis_drug,
+    pd.id_key IS NOT NULL AS prophylaxis_drug,
     -- CMS108 "Low Risk Indicator For VTE": heparin infusion given intravenously, a direct
     -- thrombin or glycoprotein IIb/IIIa inhibitor
     coalesce(m.codeset = 'anticoagulant_therapeutic' OR (m.codeset = 'heparin_infusion'
@@ -279,6 +300,7 @@ med AS (
   LEFT JOIN codes kr ON kr.codeset IN ('patient_refusal', 'medical_reason')
                     AND kr.system = m.reason_system AND kr.code = upper(m.reason_code)
   LEFT JOIN route ro ON m.kind = 'administration' AND ro.administration_id = m.id
+  LEFT JOIN prophylaxis_ids pd ON pd.kind = m.kind AND pd.id IS NOT DISTINCT FROM m.id
 ),
 med_f AS (
   SELECT e.encounter_id,
