@@ -235,7 +235,7 @@ class Missing:
     @classmethod
     def of(cls, input_id: str, *whys: Why) -> Missing:
         """The input missing for these reasons (each said once, in order)."""
-        kept = tuple(dict.fromkeys(whys))
+        kept = whys if len(whys) == 1 else tuple(dict.fromkeys(whys))
         return cls(input_id, joined(kept), kept)
 
     def to_dict(self) -> dict[str, str]:
@@ -883,7 +883,10 @@ def extract(text: str | Document, instrument: Instrument, rules: RuleSet,
         reader = _Reader(note, inp, rule)
         value, ev = reader.read()
         if value is None or ev is None:
-            missing.append(Missing.of(inp.id, *(reader.why_not or [why(W.NOT_MENTIONED)])))
+            if reader.why_not:
+                missing.append(Missing.of(inp.id, *reader.why_not))
+            else:
+                missing.append(Missing(inp.id, W.NOT_MENTIONED, W.UNMENTIONED))
             continue
         same = next(
             (o for o in evidence if o.input in rule.distinct_from

@@ -12,6 +12,7 @@ templates and the phrases). Pure: no I/O.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from clotwatch.core.instruments.explain import Translate, same
 
@@ -77,8 +78,9 @@ class Phrases:
 Value = str | Phrases
 
 
-@dataclass(frozen=True)
-class Why:
+# A NamedTuple, not a frozen dataclass: one is made for most inputs of every note read, and a
+# frozen dataclass's __init__ costs several times more (as for the instruments' Result).
+class Why(NamedTuple):
     """One reason: ``message`` (an English template of ``TEMPLATES``) and its values."""
 
     message: str
@@ -105,4 +107,9 @@ def words(text: str) -> str:
 
 def joined(whys: tuple[Why, ...], tr: Translate = same) -> str:
     """Several reasons as one line, each once, in order."""
+    if len(whys) == 1:
+        return whys[0].text(tr)
     return "; ".join(dict.fromkeys(w.text(tr) for w in whys))
+
+
+UNMENTIONED = (Why(NOT_MENTIONED),)  # the reason of most missing inputs, made once
