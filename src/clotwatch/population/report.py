@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import html
 from collections.abc import Iterable, Sequence
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+from clotwatch.population.runchart import analyse
 from clotwatch.web.i18n import Gettext, gettext
 
 GAP_ROWS = 200
@@ -109,6 +111,89 @@ def _stacked(_: Gettext, title: str, rows: Sequence[tuple[str, dict[str, int]]],
     return f"<h3>{_e(title)}</h3>" + "".join(parts)
 
 
+def _pct(rate: Fraction | float) -> str:
+    return f"{float(rate) * 100:.1f}%"
+
+
+def _run_chart(_: Gettext, title: str, rows: Sequence[tuple[str, int, int]],
+               width: int = 760) -> str:
+    """The rate per period as a run chart: points in time order, the median as the centre
+    line, and the run chart rules (clotwatch.population.runchart) read out below it; the
+    points of a run longer than chance allows are drawn in orange. The figures of every
+    period follow in a table that opens on demand."""
+    rows = [(label, num, den) for label, num, den in rows if den]
+    if not rows:
+        return f"<h3>{_e(title)}</h3><p>" + _e(_("No encounters in the measure.")) + "</p>"
+    rates = [Fraction(num, den) for _label, num, den in rows]
+    runs = analyse(rates)
+    left, right, top, bottom = 48, 100, 14, 62
+    height = 300
+    plot_w, plot_h = width - left - right, height - top - bottom
+    step = plot_w / max(len(rows) - 1, 1)
+
+    def x(i: int) -> float:
+        return left + (i * step if len(rows) > 1 else plot_w / 2)
+
+    def y(rate: Fraction | float) -> float:
+        return top + plot_h * (1 - float(rate))
+
+    parts = [f'<svg role="img" aria-label="{_e(title)}" width="{width}" height="{height}" '
+             f'viewBox="0 0 {width} {height}" xmlns="http://www.w3.org/2000/svg">']
+    for tick in (0, 25, 50, 75, 100):
+        ty = y(tick / 100)
+        parts.append(f'<line x1="{left}" y1="{ty:.1f}" x2="{width - right}" y2="{ty:.1f}" '
+                     'stroke="#e5e7eb"/>'
+                     f'<text x="{left - 6}" y="{ty + 4:.1f}" text-anchor="end" '
+                     f'font-size="11">{tick}%</text>')
+    every = max(1, -(-len(rows) // 12))
+    for i, (label, _n, _d) in enumerate(rows):
+        if i % every == 0 or i == len(rows) - 1:
+            lx, ly = x(i), top + plot_h + 14
+            parts.append(f'<text x="{lx:.1f}" y="{ly}" font-size="10" text-anchor="end" '
+                         f'transform="rotate(-40 {lx:.1f} {ly})">{_e(label)}</text>')
+    if runs is not None:
+        my = y(runs.median)
+        median_label = _("median {rate}", rate=_pct(runs.median))
+        parts.append(f'<line x1="{left}" y1="{my:.1f}" x2="{width - right}" y2="{my:.1f}" '
+                     'stroke="#111" stroke-dasharray="6 4"/>'
+                     f'<text x="{width - right + 6}" y="{my + 4:.1f}" font-size="11">'
+                     f"{_e(median_label)}</text>")
+    points = " ".join(f"{x(i):.1f},{y(r):.1f}" for i, r in enumerate(rates))
+    parts.append(f'<polyline points="{points}" fill="none" stroke="#1d4ed8" '
+                 'stroke-width="1.5"/>')
+    flagged = {i for run in (runs.long_runs if runs else ()) for i in run}
+    for i, ((label, num, den), rate) in enumerate(zip(rows, rates, strict=True)):
+        colour = "#ea580c" if i in flagged else "#1d4ed8"
+        tip = _("{week}: {rate} ({num} of {den})", week=label, rate=_pct(rate), num=num,
+                den=den)
+        parts.append(f'<circle cx="{x(i):.1f}" cy="{y(rate):.1f}" r="3.5" fill="{colour}">'
+                     f"<title>{_e(tip)}</title></circle>")
+    parts.append("</svg>")
+    if runs is None:
+        verdict = _("Every week is on the median: nothing to analyse.")
+    else:
+        facts = _("Longest run on one side of the median: {run} weeks (more than {run_limit} "
+                  "is unusual); crossings of the median: {crossings} (fewer than "
+                  "{crossings_limit} is unusual); weeks off the median: {n}.", run=runs.longest_run,
+                  run_limit=runs.longest_run_limit, crossings=runs.crossings,
+                  crossings_limit=runs.crossings_limit, n=runs.useful)
+        if runs.signal:
+            verdict = _("Non-random variation: the rate has shifted or drifted over time "
+                        "(orange points: a run longer than chance allows).") + " " + facts
+        else:
+            verdict = _("No sign of non-random variation: the ups and downs are within what "
+                        "chance gives.") + " " + facts
+    table = ("<details><summary>" + _e(_("The figures of each week")) + "</summary>"
+             "<table><tr>" + "".join(f"<th>{_e(h)}</th>" for h in (
+                 _("Week"), _("Numerator"), _("Measured"), _("Rate"))) + "</tr>"
+             + "".join(f"<tr><td>{_e(label)}</td><td class=\"n\">{num}</td>"
+                       f"<td class=\"n\">{den}</td><td class=\"n\">{_pct(rate)}</td></tr>"
+                       for (label, num, den), rate in zip(rows, rates, strict=True))
+             + "</table></details>")
+    return (f"<h3>{_e(title)}</h3>" + "".join(parts)
+            + f"<p class=\"note\">{_e(verdict)} {_e(_(RUN_CHART_NOTE))}</p>" + table)
+
+
 def _not_counted(_: Gettext, refs: str | None) -> str:
     """The cell of ``prophylaxis_not_counted``: what each reference is, and the reference."""
     if not refs:
@@ -184,7 +269,7 @@ def render_report(engine: Any, path: Path, summary: Any, risk_order: str,
         _stacked(_, _("Encounters per risk category"), sorted(risk.items())),
         "<h2>" + _e(_("VTE-1 rate")) + "</h2>",
         _bars(_, _("By ward"), wards),
-        _bars(_, _("By week of admission (Monday)"), weeks),
+        _run_chart(_, _("By week of admission (Monday)"), weeks),
         "<h2>" + _e(_("Gap list (first {n}, most at risk first; all in gaps.csv)", n=GAP_ROWS))
         + "</h2>",
         "<table><tr>" + "".join(f"<th>{_e(h)}</th>" for h in (
@@ -221,6 +306,9 @@ def render_report(engine: Any, path: Path, summary: Any, risk_order: str,
 # clotwatch.DISCLAIMER, marked here for the catalogue (a test keeps the two the same).
 DISCLAIMER_TEXT = N_("clotwatch supports decisions; it does not diagnose. If you are worried, "
                      "or getting worse, seek medical help.")
+RUN_CHART_NOTE = N_(
+    "Run chart rules: Anhøj J, Olesen AV, PLoS One 2014;9(11):e113825, "
+    "doi:10.1371/journal.pone.0113825. Weeks with few encounters vary more by chance.")
 SOURCES_NOTE = N_("How each rule is decided, with its source: docs/population.md in clotwatch.")
 RISK_NOTE = N_("Padua for medical, Caprini for surgical patients, IMPROVE as a second view of "
                "medical patients. 'Unsettled': items the record cannot answer could still "
