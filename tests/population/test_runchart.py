@@ -114,3 +114,20 @@ def test_the_report_chart_says_what_the_rules_found_in_english_and_russian() -> 
     assert "Неслучайная изменчивость" in ru and "медиана 75.0%" in ru
     # weeks with no one measured are not plotted as 0%
     assert _run_chart(en, "By week", [("2026-W01", 0, 0)]).count("<circle") == 0
+
+
+def test_weeks_not_over_are_hollow_and_left_out_of_the_rules() -> None:
+    from clotwatch.population.report import _open_weeks
+
+    # A Sunday admission's window runs to the end of Tuesday: on Tuesday its week is open,
+    # from Wednesday it is over.
+    assert _open_weeks("2026-11-24T23:59:00+00:00") == "2026-11-16"  # week of Mon 16th open
+    assert _open_weeks("2026-11-25T00:00:00Z") == "2026-11-17"  # ... closed from Wednesday
+    # twelve steady weeks, then two low ones not over: no signal, the low ones hollow
+    rows = [(f"2026-{m:02d}-01", 5 + (m % 2) * 3, 10) for m in range(1, 13)]
+    rows += [("2027-01-04", 1, 10), ("2027-01-11", 0, 10)]
+    html = _run_chart(gettext("en"), "By week", rows, open_from="2027-01-04")
+    assert len(re.findall(r'<circle [^>]*fill="#fff"', html)) == 2
+    assert "Hollow points" in html and "No sign of non-random variation" in html
+    assert "weeks off the median: 12" in html
+    assert "2027-01-11: 0.0% (0 of 10)" in html  # still shown, with its counts

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime, timedelta
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -116,16 +117,20 @@ def _pct(rate: Fraction | float) -> str:
 
 
 def _run_chart(_: Gettext, title: str, rows: Sequence[tuple[str, int, int]],
-               width: int = 760) -> str:
-    """The rate per period as a run chart: points in time order, the median as the centre
+               open_from: str | None = None, width: int = 760) -> str:
+    """The rate per week as a run chart: points in time order, the median as the centre
     line, and the run chart rules (clotwatch.population.runchart) read out below it; the
-    points of a run longer than chance allows are drawn in orange. The figures of every
-    period follow in a table that opens on demand."""
-    rows = [(label, num, den) for label, num, den in rows if den]
+    points of a run longer than chance allows are drawn in orange. Weeks labelled
+    ``open_from`` or later are not over (a stay in them may still get prophylaxis in its
+    window): drawn hollow, and left out of the median and the rules. The figures of every
+    week follow in a table that opens on demand."""
+    rows = sorted((label, num, den) for label, num, den in rows if den)
     if not rows:
         return f"<h3>{_e(title)}</h3><p>" + _e(_("No encounters in the measure.")) + "</p>"
     rates = [Fraction(num, den) for _label, num, den in rows]
-    runs = analyse(rates)
+    closed = [r for (label, _n, _d), r in zip(rows, rates, strict=True)
+              if open_from is None or label < open_from]
+    runs = analyse(closed)  # the open weeks are the last ones: indices are the same
     left, right, top, bottom = 48, 100, 14, 62
     height = 300
     plot_w, plot_h = width - left - right, height - top - bottom
@@ -166,8 +171,9 @@ def _run_chart(_: Gettext, title: str, rows: Sequence[tuple[str, int, int]],
         colour = "#ea580c" if i in flagged else "#1d4ed8"
         tip = _("{week}: {rate} ({num} of {den})", week=label, rate=_pct(rate), num=num,
                 den=den)
-        parts.append(f'<circle cx="{x(i):.1f}" cy="{y(rate):.1f}" r="3.5" fill="{colour}">'
-                     f"<title>{_e(tip)}</title></circle>")
+        fill = colour if i < len(closed) else "#fff"
+        parts.append(f'<circle cx="{x(i):.1f}" cy="{y(rate):.1f}" r="3.5" fill="{fill}" '
+                     f'stroke="{colour}"><title>{_e(tip)}</title></circle>')
     parts.append("</svg>")
     if runs is None:
         verdict = _("Every week is on the median: nothing to analyse.")
@@ -190,8 +196,20 @@ def _run_chart(_: Gettext, title: str, rows: Sequence[tuple[str, int, int]],
                        f"<td class=\"n\">{den}</td><td class=\"n\">{_pct(rate)}</td></tr>"
                        for (label, num, den), rate in zip(rows, rates, strict=True))
              + "</table></details>")
+    if len(closed) < len(rows):
+        verdict += " " + _("Hollow points: weeks not over yet (a stay may still get "
+                           "prophylaxis in its window, up to two days after admission); "
+                           "they are left out of the median and the rules.")
     return (f"<h3>{_e(title)}</h3>" + "".join(parts)
             + f"<p class=\"note\">{_e(verdict)} {_e(_(RUN_CHART_NOTE))}</p>" + table)
+
+
+def _open_weeks(as_of: str) -> str:
+    """The Monday (ISO date) of the first week not over at ``as_of``: a week is over when
+    the last window of its stays has closed, two days after its Sunday (the CMS108 window
+    runs at most to two days after admission; docs/population.md, "The window")."""
+    day = datetime.fromisoformat(as_of).astimezone(UTC).date()
+    return (day - timedelta(days=8)).isoformat()
 
 
 def _not_counted(_: Gettext, refs: str | None) -> str:
@@ -269,7 +287,7 @@ def render_report(engine: Any, path: Path, summary: Any, risk_order: str,
         _stacked(_, _("Encounters per risk category"), sorted(risk.items())),
         "<h2>" + _e(_("VTE-1 rate")) + "</h2>",
         _bars(_, _("By ward"), wards),
-        _run_chart(_, _("By week of admission (Monday)"), weeks),
+        _run_chart(_, _("By week of admission (Monday)"), weeks, _open_weeks(s["as_of"])),
         "<h2>" + _e(_("Gap list (first {n}, most at risk first; all in gaps.csv)", n=GAP_ROWS))
         + "</h2>",
         "<table><tr>" + "".join(f"<th>{_e(h)}</th>" for h in (
