@@ -97,6 +97,14 @@ def test_laterality(note: str, value: bool | None) -> None:
         ("Pulse 88/min", "geneva-revised", "heart_rate", 88.0),
         ("SpO2 91% on 2L nasal cannula.", "perc", "spo2", None),
         ("O2 sat 97% on RA", "perc", "spo2", 97.0),
+        # oxygen named with "with", "via", "receiving": not a room-air value (Kline 2004)
+        ("Oxygen saturation 96% with nasal cannula and 100% oxygen.", "perc", "spo2", None),
+        ("SpO2 93% via face mask.", "perc", "spo2", None),
+        ("Saturating 92% with a non-rebreather.", "perc", "spo2", None),
+        ("SpO2 94% while receiving 4 L/min.", "perc", "spo2", None),
+        # "with" that names no oxygen leaves the value a room-air reading
+        ("SpO2 97% with a respiratory rate of 18.", "perc", "spo2", 97.0),
+        ("SpO2 95% on room air, later 99% with oxygen.", "perc", "spo2", 95.0),
         ("45 yo male", "perc", "age", 45.0),
         ("BMI 32.4 kg/m2", "padua", "bmi", 32.4),
         ("Weight 100 kg, height 180 cm.", "padua", "bmi", 30.9),

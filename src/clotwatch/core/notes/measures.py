@@ -68,8 +68,13 @@ def _age(m: re.Match[str]) -> tuple[float | None, str, str | None]:
     return n, "years", None
 
 
+# An SpO2 read while oxygen is given: "on 2 L", "with nasal cannula", "via face mask", "while
+# receiving 4 L/min" (the delivery phrases of clinical notes: a preposition of use, then a flow,
+# a device or the gas). PERC's criterion is SaO2 on room air (Kline 2004), so such a value leaves
+# the item missing; marking one too many only leaves an item unanswered, never answers "no".
 _OXYGEN = re.compile(
-    r"\bon\s+(?:\d+(?:\.\d+)?\s*(?:l|lpm|liters?|litres?)\b|supplemental|nasal cannula|"
+    r"\b(?:on|with|via|using|receiving|while\s+(?:on|receiving|breathing))\s+(?:an?\s+)?"
+    r"(?:\d+(?:\.\d+)?\s*(?:l|lpm|liters?|litres?)\b|supplemental|nasal cannula|"
     r"oxygen|o2\b|nrb|non-?rebreather|high[- ]flow|(?:face )?mask|cpap|bipap|ventilat|fio2)",
     re.IGNORECASE,
 )
