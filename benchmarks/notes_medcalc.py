@@ -7,8 +7,11 @@ For the 100 MedCalc-Bench v1.0 test rows of Wells DVT, Wells PE, PERC, HAS-BLED 
 - the benchmark's own extracted entities, mapped onto our inputs by the same code that
   ``benchmarks/medcalc_bench.py`` uses (``map_entities``): per-input precision and recall;
 - the original label and the physician audit's corrected label (Ye et al. 2025): exact-score
-  accuracy. (The MedCalc-Bench-Verified vectors share row numbers with v1.0 but come from other,
-  synthetic notes that are not in the shared files, so they cannot be read from a note here.)
+  accuracy (the MedCalc-Bench-Verified Wells DVT vectors in the shared files come from other
+  notes, not in those files, so they cannot be read from a note here);
+- the rows whose note the MedCalc-Bench-Verified tool-calling runs also answer
+  (``VERIFIED_SHARED_ROWS``, our row numbers only): clotwatch's scores on them; the comparison
+  with the models' answers is written by hand in docs/validation/notes-verified.md.
 
 Exact score uses the benchmark's convention (an item the note does not answer counts as
 absent); clotwatch itself never does that - its result is a range - so the share of rows whose
@@ -42,6 +45,15 @@ from medcalc_bench import (  # noqa: E402  (benchmark scripts import each other 
     map_entities,
 )
 
+from clotwatch.core.instruments.citations import (  # noqa: E402
+    CAPRINI_2005,
+    HAS_BLED_2010,
+    PERC_2004,
+    WELLS_DVT_1997,
+    WELLS_DVT_2003,
+    WELLS_PE_2000,
+)
+from clotwatch.core.instruments.model import Citation  # noqa: E402
 from clotwatch.core.notes import Concept, InputRule, RuleSet  # noqa: E402
 from clotwatch.core.notes import extract as core_extract  # noqa: E402
 from clotwatch.instruments import INSTRUMENTS, evaluate  # noqa: E402
@@ -57,6 +69,9 @@ NEGATION_WORDS = re.compile(
     re.IGNORECASE,
 )
 REPORT = REPO / "docs" / "validation" / "notes.md"
+# The like-for-like comparison with the published models' per-row answers, written by hand
+# (beside REPORT; see VERIFIED_SHARED_ROWS).
+VERIFIED_DOC = "notes-verified.md"
 ORDER = ("wells-dvt", "wells-pe", "perc", "has-bled", "caprini-2005")
 NAMES = {
     "wells-dvt": "Wells DVT",
@@ -133,9 +148,8 @@ NEAREST: tuple[tuple[str, str, str, str, str, str], ...] = (
         "Verified test split, 240 rows",
         "Verified",
         "63.3%",
-        "no: 8 of its 12 calculators are not among ours; its Wells DVT notes are other notes "
-        "(19 of 20 synthetic), its Caprini rows other rows; its Wells PE rows share 13 of our "
-        "20 notes (below); HAS-BLED not compared row by row",
+        "no: 8 of its 12 calculators are not among ours; of its Wells PE, Wells DVT, HAS-BLED "
+        f"and Caprini notes, 12 Wells PE notes have the same text as ours ({VERIFIED_DOC})",
     ),
     (
         "GLM-4.6V, encounter chain of thought: *diagnosis* category",
@@ -143,27 +157,20 @@ NEAREST: tuple[tuple[str, str, str, str, str, str], ...] = (
         "Verified test split, 60 rows",
         "Verified",
         "83.3%",
-        "no: 2 of its 3 calculators are not ours; PERC not compared row by row",
+        "no: 2 of its 3 calculators are not ours; 9 of its PERC notes have the same text as "
+        f"ours ({VERIFIED_DOC})",
     ),
     (
         "Claude Sonnet 4.6, extracting the inputs and calling the benchmark's own calculator "
-        "code (tool calling): Wells PE",
-        "1: Wells PE",
-        "Verified test split, rows 121-140",
+        "code (tool calling): Wells PE and PERC",
+        "2: Wells PE, PERC",
+        "Verified test split, rows 121-140 and 621-640",
         "Verified",
-        "20/20 (100%)",
-        "in part: 13 of its 20 notes are ours (below)",
+        "40/40 (100%)",
+        f"in part: 12 Wells PE and 9 PERC notes have the same text as ours ({VERIFIED_DOC})",
     ),
 )
-# Wells PE on the Verified split (evaluation/outputs/tool_call_benchmark_results_claude_
-# sonnet46_v4.jsonl, commit 01de0a783bf3, read by hand): its row r+1 holds our v1.0 row r where
-# the heart rate the model read equals the v1.0 entity's heart rate, in order (13 of 20 rows;
-# the other 7 have other heart rates and labels: other notes). No note id is in that file, so
-# the match is by heart rate and position, not by note id. Our row -> the Verified label;
-# Claude Sonnet 4.6 was right on all 13 (and on all 20).
-VERIFIED_WELLS_PE = {"120": 1.5, "121": 4.5, "123": 4.5, "124": 1.5, "125": 0.0, "128": 0.0,
-                     "130": 5.5, "131": 3.0, "133": 0.0, "134": 1.5, "137": 0.0, "138": 0.0,
-                     "139": 0.0}
+
 
 @dataclass
 class Tally:
@@ -195,6 +202,7 @@ class RowResult:
     entity_bench: float | None = None  # the row's entities scored as the benchmark does
     # (input, our value or None when missing, the entity's value) where the points differ
     detail: list[tuple[str, Any, Any]] = field(default_factory=list)
+    note_id: str = ""  # the benchmark's Note ID
 
 
 def _match(inp_kind: str, ours: Any, theirs: Any) -> bool:
@@ -246,6 +254,7 @@ def run(directory: Path) -> tuple[list[RowResult], dict[str, dict[str, Tally]], 
                 _num(r["Ground Truth Answer"]), _num(r["Corrected GT (Ye et al. 2025)"]),
             )
             row.bench_total = _bench_convention_total(r["Patient Note"], iid)
+            row.note_id = r["Note ID"]
             row.detail = [(i, ours.get(i), theirs.get(i)) for i in differs]
             if iid in CONVENTION_INPUTS:
                 row.entity_bench = float(evaluate(inst, theirs).total or 0)
@@ -475,12 +484,14 @@ def _published_section(results: list[RowResult]) -> list[str]:
         "absent-is-no convention, on the 20 MedCalc-Bench v1.0 test rows of each calculator: "
         "against the original labels (all 100 rows), and against the physician audit's "
         "corrected labels (Ye et al.; only the rows the audit kept, 62 of 100). **Published**: "
-        "no publication or public results file breaks these five calculators out one by one "
-        "on these rows (searched: the MedCalc-Bench paper and repository, the physician "
-        "audit's paper and repository, the 2026 audit and the MedCalc-Bench-Verified "
-        "repository). The nearest figures are on the MedCalc-Bench-Verified test split, with "
-        "its own labels, and by *category*: MedCalc-Bench's *risk* category holds twelve "
-        "calculators, of which four are ours, and *diagnosis* three, of which one is ours.",
+        "no publication breaks these five calculators out one by one on these rows "
+        "(searched: the MedCalc-Bench paper and repository, the physician audit's paper and "
+        "repository, the 2026 audit and the MedCalc-Bench-Verified repository). The published "
+        "figures are on the MedCalc-Bench-Verified test split, with its own labels, and by "
+        "*category*: MedCalc-Bench's *risk* category holds twelve calculators, of which four "
+        "are ours, and *diagnosis* three, of which one is ours. Only the Verified "
+        "repository's per-row files of its tool-calling runs answer notes of ours one by one: "
+        f"they are compared by hand in [{VERIFIED_DOC}]({VERIFIED_DOC}).",
         "",
         "| Calculator | Rows (v1.0 test) | Ours vs original | Ours vs corrected "
         "(rows the audit kept) |",
@@ -507,36 +518,14 @@ def _published_section(results: list[RowResult]) -> list[str]:
         *[f"| {a} | {b} | {c} | {d} | {e} | {f} |" for a, b, c, d, e, f in NEAREST],
         "",
     ]
-    pe = {r.row_id: r for r in results if r.instrument == "wells-pe"}
-    shared = [(pe[k], v) for k, v in VERIFIED_WELLS_PE.items() if k in pe]
-    ours = sum(_same(r.total, v) for r, v in shared)
     out += [
-        "**Like for like: Wells PE on the notes the Verified split shares with ours.** Of the "
-        "Verified Wells PE rows, 13 hold one of our notes (matched by heart rate and order; "
-        "the results file has no note id). On those 13 notes, with the Verified labels: "
-        f"clotwatch {_pct(ours, len(shared))}, Claude Sonnet 4.6 with the benchmark's "
-        "calculator code 13/13 (100%). Rows where we differ: "
-        + ", ".join(f"{r.row_id} (ours {_fmt(r.total)}, Verified {_fmt(v)}"
-                    + (", as the corrected label: listed above" if _same(v, r.corrected)
-                       else "") + ")"
-                    for r, v in shared if not _same(r.total, v)) + ".",
-        "",
-        "**Verdict: the issue's goal, exact-score accuracy above the best published model on "
-        "these calculators, is not met, and the category figures cannot show it either way.** "
-        "The only published figure on these calculators' own notes (Wells PE, 13 shared "
-        "notes, Verified labels) is above ours. The category comparison that earlier versions "
-        "of this report made (our four risk calculators on the corrected labels against "
-        "GLM-4.6V's 63.3%) is not like for like: the published figure covers twelve "
-        "calculators, eight of them not ours (APACHE II, SOFA, Charlson and others, harder "
-        "to compute from a note), on 240 other rows with other labels, while ours covers four "
-        "calculators on 46 rows; a higher or lower share there says nothing about these "
-        "calculators. The same holds for PERC against the *diagnosis* figure. What costs most "
-        "is reported above and below: Wells DVT's *alternative diagnosis* judgement, undated "
-        "operations and the HAS-BLED *H* and renal definitions (the paper's reading is "
-        "kept), then inputs a note states in words the rules do not know. The rows that "
-        "differ from a corrected label are listed one by one above (*Rows that differ from "
-        f"the corrected label*), each with its reason; {_paper_rows(results)} of them are "
-        "items where the label and the primary paper disagree.",
+        "The category figures are not like for like: the published *risk* figure covers "
+        "twelve calculators, eight of them not ours (APACHE II, SOFA, Charlson and others), on "
+        "240 other rows with other labels; a higher or lower share there says nothing about "
+        "these calculators, and the same holds for PERC against the *diagnosis* figure. The "
+        f"like-for-like comparison, note by note, is in {VERIFIED_DOC}. The rows that differ "
+        "from a corrected label are listed above (*Rows that differ from the corrected "
+        f"label*), each with its reason: {_paper_rows(results)}.",
         "",
         "All published figures found:",
         "",
@@ -549,7 +538,96 @@ def _published_section(results: list[RowResult]) -> list[str]:
         "(`outputs/*.jsonl`) are not committed; the GLM runs' per-row outputs are not in the "
         "Verified repository (only category summaries). The tool-calling per-row files of "
         "the Verified repository (Claude Sonnet 4.6, GPT-5-mini, Gemini 3 Flash) cover every "
-        "calculator; only Claude Sonnet 4.6's Wells PE rows were read here.",
+        f"calculator; their answers on our notes are compared in {VERIFIED_DOC}.",
+        "",
+    ]
+    return out
+
+
+# The v1.0 test rows whose note the MedCalc-Bench-Verified tool-calling runs also answer, found
+# by hand by calculator and Note ID (docs/validation/notes-verified.md gives the source, the
+# method and its limits, the published models' answers and the verdict on the goal). Only our
+# row numbers are kept here: none of the Verified release's text, labels or answers.
+VERIFIED_SHARED_ROWS: dict[str, tuple[str, ...]] = {
+    "wells-pe": ("120", "121", "123", "124", "125", "128", "130", "131", "133", "134", "137",
+                 "138", "139"),
+    "perc": ("568", "572", "575", "576", "579", "581", "582", "584", "586", "587"),
+}
+# Of those, the rows whose note the Verified release edited: listed, left out of the comparison.
+VERIFIED_EDITED_ROWS = frozenset({"137", "568"})
+# The primary publication each shared calculator's rows are read against.
+DEFINITIONS: dict[str, Citation] = {"wells-pe": WELLS_PE_2000, "perc": PERC_2004}
+
+
+def shared_rows(results: list[RowResult]) -> list[RowResult]:
+    """Our rows whose note a Verified tool-calling run also answers, in ORDER."""
+    wanted = {row: iid for iid, rows in VERIFIED_SHARED_ROWS.items() for row in rows}
+    out = [r for r in results if r.row_id in wanted]
+    wrong = [r.row_id for r in out if r.instrument != wanted[r.row_id]]
+    if wrong or len(out) != len(wanted):
+        raise ValueError(f"VERIFIED_SHARED_ROWS does not match the data: {wrong or 'rows absent'}")
+    return sorted(out, key=lambda r: (ORDER.index(r.instrument), int(r.row_id)))
+
+
+def _goal_section() -> list[str]:
+    return [
+        "## The goal",
+        "",
+        "**Goal (exact-score accuracy above the best published model on these five "
+        "calculators): not met.** The only published per-row answers on notes of ours are "
+        "the MedCalc-Bench-Verified repository's tool-calling runs (Claude Sonnet 4.6, "
+        "GPT-5-mini, Gemini 3 Flash), compared note by note, written by hand, in "
+        f"[{VERIFIED_DOC}]({VERIFIED_DOC}) (the Verified release's labels, answers and text "
+        "are not kept in this repository). There: on Wells PE clotwatch is below Claude "
+        "Sonnet 4.6, because two labels count *PE as likely as or more likely than an "
+        "alternative diagnosis*, the clinician's judgement in Wells 2000, which the notes do "
+        "not write; on PERC clotwatch equals it; for Wells DVT, HAS-BLED and Caprini 2005 no "
+        "Verified note checked is one of ours, so nothing is comparable. clotwatch's own "
+        "figures on the shared rows are in *The notes a published model also answers* below.",
+        "",
+    ]
+
+
+def _shared_section(results: list[RowResult]) -> list[str]:
+    """clotwatch on the rows the Verified runs share with ours, against the labels held here."""
+    rows = shared_rows(results)
+    kept = [r for r in rows if r.row_id not in VERIFIED_EDITED_ROWS]
+    out = [
+        "## The notes a published model also answers",
+        "",
+        "The MedCalc-Bench-Verified tool-calling runs answer, one by one, "
+        f"{len(kept)} of these notes with the same text where checked ("
+        + ", ".join(f"{sum(r.instrument == iid for r in kept)} {NAMES[iid]}"
+                    for iid in VERIFIED_SHARED_ROWS)
+        + f"), and {len(rows) - len(kept)} more that the Verified release edited (left out of "
+        f"the comparison). The models' answers, the Verified labels, the paper-adjudicated "
+        f"labels and the counts are in [{VERIFIED_DOC}]({VERIFIED_DOC}); here, clotwatch on "
+        "those rows against the labels this repository holds (exact score with unanswered "
+        "items counted absent, and the range clotwatch reports):",
+        "",
+        "| Calculator | Our row | Note ID | Ours (exact) | Our range | Original | Corrected "
+        "| Compared |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for r in rows:
+        out.append(
+            f"| {NAMES[r.instrument]} | {r.row_id} | {r.note_id} | {_fmt(r.total)} | "
+            f"{_fmt(r.low)} to {_fmt(r.high)} | "
+            f"{'' if r.label is None else _fmt(r.label)} | "
+            f"{'' if r.corrected is None else _fmt(r.corrected)} | "
+            f"{'no: edited' if r.row_id in VERIFIED_EDITED_ROWS else 'yes'} |")
+    out += ["", "| Calculator | Compared rows | Exact vs original | Exact vs corrected "
+            "| Corrected label in our range |", "| --- | --- | --- | --- | --- |"]
+    for iid in VERIFIED_SHARED_ROWS:
+        sub = [r for r in kept if r.instrument == iid]
+        graded = [r for r in sub if r.corrected is not None]
+        inr = sum(r.low <= (r.corrected or 0) <= r.high for r in graded)
+        out.append(f"| {NAMES[iid]} | {len(sub)} | {_pct(*_exact(sub, 'label'))} | "
+                   f"{_pct(*_exact(sub, 'corrected'))} | {_pct(inr, len(graded))} |")
+    out += [
+        "",
+        "Read against: "
+        + "; ".join(f"{NAMES[iid]}, {c}" for iid, c in DEFINITIONS.items()) + ".",
         "",
     ]
     return out
@@ -567,7 +645,7 @@ def _convention_section(results: list[RowResult]) -> list[str]:
         "clotwatch follows the paper and does not change: Wells DVT *alternative diagnosis at "
         "least as likely* is the clinician's judgement (Wells 1997, 2003), answered only when "
         "a note states it; HAS-BLED *H* is uncontrolled hypertension, systolic over 160 mmHg "
-        "(Pisters 2010, doi:10.1378/chest.10-0134). MedCalc-Bench marks the alternative "
+        f"(Pisters 2010, doi:{HAS_BLED_2010.doi}). MedCalc-Bench marks the alternative "
         "diagnosis yes unless the note names DVT as most likely, and counts any history of "
         "hypertension. For comparison only, the same notes read with the benchmark's "
         "conventions (benchmark code: `_bench_rules`):",
@@ -711,19 +789,33 @@ REVIEW: dict[str, str] = {
            "transplant or creatinine >= 200 umol/L)",
     "356": "the label counts a high creatinine with no value (Pisters 2010: dialysis, "
            "transplant or creatinine >= 200 umol/L)",
-    "575": "SpO2 98% on 5 L of oxygen: Kline 2004 asks for room air, so the item stays "
-           "missing; the label counts it",
+    "575": "SpO2 98% on 5 L of oxygen: Kline 2004 asks for room air, so clotwatch leaves the "
+           "item unanswered and the exact score counts it absent; the corrected label counts "
+           "it met, which is the paper's reading (a known gap of the exact score, not a label "
+           "error; clotwatch's range, 1 to 7, holds it)",
     "925": "one point: 'currently confined to bed rest' with no duration is Caprini's "
            "*medical patient at bed rest* (1), not *confined to bed > 72 h* (2)",
 }
 
 
-# Rows of REVIEW whose difference is a disagreement between the label and the paper (the
-# rest are gaps of clotwatch: named in the review text as "a known gap").
+# The rows of REVIEW whose difference is a judgement the primary paper leaves to the clinician
+# (Wells' "alternative diagnosis at least as likely", "PE as likely or more likely"), which the
+# note does not write and the label fills in. Rows whose review says "known gap" are clotwatch's;
+# the rest are items where the label counts against the paper's definition.
+JUDGEMENT_ROWS = frozenset({"121", "221", "222", "226", "229", "232", "234"})
+
+
 def _paper_rows(results: list[RowResult]) -> str:
     rows = [r for r in results if r.corrected is not None and not _same(r.total, r.corrected)]
-    paper = [r for r in rows if r.row_id in REVIEW and "known gap" not in REVIEW[r.row_id]]
-    return f"{len(paper)} of {len(rows)}"
+    reviewed = [r for r in rows if r.row_id in REVIEW]
+    gap = [r for r in reviewed if "known gap" in REVIEW[r.row_id]]
+    judgement = [r for r in reviewed if r.row_id in JUDGEMENT_ROWS and r not in gap]
+    paper = len(reviewed) - len(gap) - len(judgement)
+    return (f"of {len(rows)}, {paper} are items where the label counts against the primary "
+            f"paper's definition, {len(judgement)} are judgements the paper leaves to the "
+            "clinician that the note does not write and the label fills in, "
+            f"{len(gap)} {'is a gap' if len(gap) == 1 else 'are gaps'} of clotwatch's exact "
+            f"score, and {len(rows) - len(reviewed)} not yet reviewed")
 
 
 def _value(v: Any) -> str:
@@ -744,7 +836,9 @@ def _corrected_section(results: list[RowResult]) -> list[str]:
         "inputs whose points differ from those of the benchmark's own entities (ours / the "
         "entity), and the reason read against the calculator's primary paper (Wells 1997/2003, "
         "Wells 2000, Kline 2004, Caprini 2005, Pisters 2010). Where the paper and the label "
-        "disagree, the paper is kept.",
+        "disagree, the paper is kept. The papers: "
+        + "; ".join(str(c) for c in (WELLS_DVT_1997, WELLS_DVT_2003, WELLS_PE_2000, PERC_2004,
+                                     CAPRINI_2005, HAS_BLED_2010)) + ".",
         "",
         "| Row | Calculator | Ours | Corrected | Inputs (ours / entity) | Why |",
         "| --- | --- | --- | --- | --- | --- |",
@@ -770,6 +864,7 @@ def render(results: list[RowResult], tallies: dict[str, dict[str, Tally]],
         "physician audit's corrected labels (Ye et al., arXiv:2512.19691). Only the patient "
         "note is read; the benchmark's entities and labels are used to check, never to extract.",
         "",
+        *_goal_section(),
         "## Exact-score accuracy",
         "",
         "*Exact* counts the unanswered items as absent (the benchmark's convention, used here "
@@ -830,6 +925,7 @@ def render(results: list[RowResult], tallies: dict[str, dict[str, Tally]],
         "",
         *_corrected_section(results),
         *_published_section(results),
+        *_shared_section(results),
         *_convention_section(results),
         "## Per-input precision and recall against the benchmark's entities",
         "",

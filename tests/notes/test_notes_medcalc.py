@@ -108,3 +108,36 @@ def test_every_yes_found_is_denied_when_the_same_words_are_denied() -> None:
                         failures.append((iid, ev.input, note))
     assert checked > 300
     assert failures == []
+
+
+def _table(text: str, first: str) -> list[dict[str, str]]:
+    """The Markdown table whose header starts with ``first``, as one dict per row."""
+    lines = text.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith(f"| {first} |"))
+    head = [c.strip() for c in lines[start].strip("|").split("|")]
+    rows = []
+    for line in lines[start + 2:]:
+        if not line.startswith("|"):
+            break
+        rows.append(dict(zip(head, (c.strip() for c in line.strip("|").split("|")), strict=True)))
+    return rows
+
+
+def test_the_hand_written_comparison_still_matches_the_generated_rows(
+        run: tuple[Any, Any, int]) -> None:
+    """docs/validation/notes-verified.md is written by hand: its rows are those the generator
+    lists as compared, with the same note ids, and its clotwatch and corrected columns equal
+    the generated figures (a rule change that moves a score there fails here)."""
+    shared = nm.shared_rows(run[0])
+    assert len(shared) == sum(len(v) for v in nm.VERIFIED_SHARED_ROWS.values())
+    compared = {r.row_id: r for r in shared if r.row_id not in nm.VERIFIED_EDITED_ROWS}
+    assert all(r.note_id for r in shared)
+    doc = (nm.REPORT.parent / nm.VERIFIED_DOC).read_text(encoding="utf-8")
+    rows = _table(doc, "Calculator | Our row")
+    assert [row["Our row"] for row in rows] == list(compared)
+    for row in rows:
+        r = compared[row["Our row"]]
+        assert row["Calculator"] == nm.NAMES[r.instrument]
+        assert row["Note ID"] == r.note_id
+        assert row["clotwatch"] == nm._fmt(r.total), f"row {r.row_id}: update {nm.VERIFIED_DOC}"
+        assert row["Corrected"] == ("" if r.corrected is None else nm._fmt(r.corrected))
