@@ -131,29 +131,83 @@ def browser() -> Iterator[Any]:
             browser.close()
 
 
-@pytest.fixture
-def page(browser: Any) -> Iterator[Any]:
-    """A fresh browser context (no cookies) and page; phone-sized unless a test resizes it."""
-    context = browser.new_context(viewport={"width": 390, "height": 844},
-                                  device_scale_factor=1)
+# The pages of the tests come from a few browser contexts kept for the package, one per kind
+# (a phone; a phone whose Content-Security-Policy lets axe-core in; without JavaScript), each
+# test on a new page of its kind with the context's cookies cleared first. Same start as a
+# context of its own (the app keeps nothing else in the browser: no localStorage, no service
+# worker on these pages, sessionStorage is per page), for half the CPU: a context of its own
+# cost chromium about 0.5 CPU-s to make and load its first page, a new page in a kept one
+# about 0.23 CPU-s (measured alternating, 20 of each; docs/dev/README.md).
+@pytest.fixture(scope="package")
+def contexts(browser: Any) -> Iterator[dict[str, Any]]:
+    """The package's browser contexts by kind, made when first asked for."""
+    made: dict[str, Any] = {}
+    try:
+        yield made
+    finally:
+        for context in made.values():
+            context.close()
+
+
+CONTEXT_KINDS: dict[str, dict[str, Any]] = {
+    "phone": {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 1},
+    "axe": {"viewport": {"width": 390, "height": 844}, "bypass_csp": True},
+    "js": {},                                # Playwright's defaults, as browser.new_context()
+    "nojs": {"java_script_enabled": False},
+}
+
+
+def fresh_page(browser: Any, contexts: dict[str, Any], kind: str,
+               timeout: float | None = 15_000) -> Any:
+    """A new page in the package's context of ``kind``, with no cookies; ``timeout`` (ms)
+    for its actions and waits (None: Playwright's default)."""
+    if kind not in contexts:
+        contexts[kind] = browser.new_context(**CONTEXT_KINDS[kind])
+    context = contexts[kind]
+    context.clear_cookies()
     page = context.new_page()
-    page.set_default_timeout(15_000)
+    if timeout is not None:
+        page.set_default_timeout(timeout)
+    return page
+
+
+@pytest.fixture
+def page(browser: Any, contexts: dict[str, Any]) -> Iterator[Any]:
+    """A new page, no cookies; phone-sized unless a test resizes it."""
+    page = fresh_page(browser, contexts, "phone")
     try:
         yield page
     finally:
-        context.close()
+        page.close()
 
 
 @pytest.fixture
-def axe_page(browser: Any) -> Iterator[Any]:
+def axe_page(browser: Any, contexts: dict[str, Any]) -> Iterator[Any]:
     """A page whose context lets axe-core be injected despite the Content-Security-Policy."""
-    context = browser.new_context(viewport={"width": 390, "height": 844}, bypass_csp=True)
-    page = context.new_page()
-    page.set_default_timeout(15_000)
+    page = fresh_page(browser, contexts, "axe")
     try:
         yield page
     finally:
-        context.close()
+        page.close()
+
+
+@pytest.fixture
+def new_page(browser: Any, contexts: dict[str, Any]) -> Iterator[Any]:
+    """``new_page(javascript)``: a new page without cookies in a context with Playwright's
+    default settings (its timeouts too), with or without JavaScript (closed after the
+    test)."""
+    pages: list[Any] = []
+
+    def make(javascript: bool = True) -> Any:
+        pages.append(fresh_page(browser, contexts, "js" if javascript else "nojs",
+                                timeout=None))
+        return pages[-1]
+
+    try:
+        yield make
+    finally:
+        for made in pages:
+            made.close()
 
 
 def axe_violations(page: Any) -> list[dict[str, Any]]:
