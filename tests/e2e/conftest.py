@@ -19,7 +19,16 @@ from typing import Any
 import httpx
 import pytest
 
-CHROMIUM = "/usr/bin/chromium"
+# Debian's headless shell (package chromium-headless-shell: the same chromium build without the
+# browser's user interface, the engine Playwright itself runs headless tests on): a new context
+# and its first page cost it about 0.14 CPU-s against 0.48 for the full chromium, a page load
+# 0.08 against 0.15 (alternating, 15 of each; docs/dev/README.md). The full chromium serves
+# where the shell is not installed: the same engine, only slower.
+# What the shell cannot do, the full chromium does (``full_browser``): a notification
+# permission (the shell reads "denied" whatever the test grants).
+HEADLESS_SHELL = "/usr/bin/chromium-headless-shell"
+FULL_CHROMIUM = "/usr/bin/chromium"
+CHROMIUM = HEADLESS_SHELL if Path(HEADLESS_SHELL).exists() else FULL_CHROMIUM
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu",
                  "--disable-background-networking", "--disable-component-update",
                  "--no-first-run", "--disable-sync"]
@@ -116,44 +125,120 @@ def _serve(tmp_path_factory: pytest.TempPathFactory, **extra: str) -> Iterator[S
 
 
 @pytest.fixture(scope="package")
-def browser() -> Iterator[Any]:
-    """Debian's chromium, headless, through Playwright."""
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: ./test installs it (apt-get install chromium)")
+def playwright() -> Iterator[Any]:
+    """Playwright's sync API, once for the package (its browsers come from it)."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS,
-                                             headless=True)
-        try:
-            yield browser
-        finally:
-            browser.close()
+        yield playwright
+
+
+def _launch(playwright: Any, executable: str) -> Any:
+    if not Path(executable).exists():
+        pytest.fail(f"{executable} is missing: ./test installs it (apt-get install "
+                    "chromium-headless-shell chromium)")
+    return playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS,
+                                      headless=True)
+
+
+@pytest.fixture(scope="package")
+def browser(playwright: Any) -> Iterator[Any]:
+    """Debian's chromium (its headless shell where installed), through Playwright."""
+    browser = _launch(playwright, CHROMIUM)
+    try:
+        yield browser
+    finally:
+        browser.close()
+
+
+@pytest.fixture(scope="module")
+def full_browser(playwright: Any) -> Iterator[Any]:
+    """Debian's full chromium (headless), for what the headless shell cannot do: grant a
+    notification permission. Started only by the modules that ask for it."""
+    browser = _launch(playwright, FULL_CHROMIUM)
+    try:
+        yield browser
+    finally:
+        browser.close()
+
+
+# The pages of the tests come from a few browser contexts kept for the package, one per kind
+# (a phone; a phone whose Content-Security-Policy lets axe-core in; Playwright's defaults with
+# and without JavaScript), each test on a new page of its kind with the context's cookies
+# cleared first. The same start as a context of its own (the app keeps nothing else in the
+# browser: no localStorage, no service worker on these pages, sessionStorage is per page), for
+# less CPU: a new context and its first page load cost the headless shell about 0.14 CPU-s, a
+# new page in a kept context about 0.11 (the full chromium: 0.48 and 0.28).
+@pytest.fixture(scope="package")
+def contexts(browser: Any) -> Iterator[dict[str, Any]]:
+    """The package's browser contexts by kind, made when first asked for."""
+    made: dict[str, Any] = {}
+    try:
+        yield made
+    finally:
+        for context in made.values():
+            context.close()
+
+
+CONTEXT_KINDS: dict[str, dict[str, Any]] = {
+    "phone": {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 1},
+    "axe": {"viewport": {"width": 390, "height": 844}, "bypass_csp": True},
+    "js": {},                                # Playwright's defaults, as browser.new_context()
+    "nojs": {"java_script_enabled": False},
+}
+
+
+def fresh_page(browser: Any, contexts: dict[str, Any], kind: str,
+               timeout: float | None = 15_000) -> Any:
+    """A new page in the package's context of ``kind``, with no cookies; ``timeout`` (ms)
+    for its actions and waits (None: Playwright's default)."""
+    if kind not in contexts:
+        contexts[kind] = browser.new_context(**CONTEXT_KINDS[kind])
+    context = contexts[kind]
+    context.clear_cookies()
+    page = context.new_page()
+    if timeout is not None:
+        page.set_default_timeout(timeout)
+    return page
 
 
 @pytest.fixture
-def page(browser: Any) -> Iterator[Any]:
-    """A fresh browser context (no cookies) and page; phone-sized unless a test resizes it."""
-    context = browser.new_context(viewport={"width": 390, "height": 844},
-                                  device_scale_factor=1)
-    page = context.new_page()
-    page.set_default_timeout(15_000)
+def page(browser: Any, contexts: dict[str, Any]) -> Iterator[Any]:
+    """A new page, no cookies; phone-sized unless a test resizes it."""
+    page = fresh_page(browser, contexts, "phone")
     try:
         yield page
     finally:
-        context.close()
+        page.close()
 
 
 @pytest.fixture
-def axe_page(browser: Any) -> Iterator[Any]:
+def axe_page(browser: Any, contexts: dict[str, Any]) -> Iterator[Any]:
     """A page whose context lets axe-core be injected despite the Content-Security-Policy."""
-    context = browser.new_context(viewport={"width": 390, "height": 844}, bypass_csp=True)
-    page = context.new_page()
-    page.set_default_timeout(15_000)
+    page = fresh_page(browser, contexts, "axe")
     try:
         yield page
     finally:
-        context.close()
+        page.close()
+
+
+@pytest.fixture
+def new_page(browser: Any, contexts: dict[str, Any]) -> Iterator[Any]:
+    """``new_page(javascript)``: a new page without cookies in a context with Playwright's
+    default settings (its timeouts too), with or without JavaScript (closed after the
+    test)."""
+    pages: list[Any] = []
+
+    def make(javascript: bool = True) -> Any:
+        pages.append(fresh_page(browser, contexts, "js" if javascript else "nojs",
+                                timeout=None))
+        return pages[-1]
+
+    try:
+        yield make
+    finally:
+        for made in pages:
+            made.close()
 
 
 def axe_violations(page: Any) -> list[dict[str, Any]]:

@@ -45,7 +45,7 @@ def test_wells_dvt_result_shows_total_contributions_and_citation(page: Any,
     shoot(page, "calculator-result")
 
 
-def test_saved_calculator_result_opens_read_only_by_code(page: Any, server: Any, browser: Any,
+def test_saved_calculator_result_opens_read_only_by_code(page: Any, server: Any, new_page: Any,
                                                          shoot: Any) -> None:
     page.goto(f"{server.url}/en/calculators/perc")
     page.get_by_label(re.compile("^age", re.IGNORECASE)).fill("62")
@@ -56,19 +56,16 @@ def test_saved_calculator_result_opens_read_only_by_code(page: Any, server: Any,
     code = page.locator("#share-code").inner_text().strip()
     assert re.fullmatch(r"[0-9A-Z]{5}(-[0-9A-Z]{5}){3}", code)
     shoot(page, "saved-share-code")
-    clinician = browser.new_context().new_page()
-    try:
-        clinician.goto(f"{server.url}/en/shared")
-        clinician.get_by_label("Share code").first.fill(code.lower())
-        clinician.get_by_role("button", name="Open", exact=True).click()
-        expect(clinician.locator("h1")).to_contain_text("Shared result")
-        text = clinician.locator("main").inner_text()
-        assert instruments.get("perc").name in text
-        assert "62 years" in text
-        assert clinician.locator("form[action$='/calculators/perc']").count() == 0
-        shoot(clinician, "shared-view")
-    finally:
-        clinician.context.close()
+    clinician = new_page()   # another context than the page's: not signed in, no cookies
+    clinician.goto(f"{server.url}/en/shared")
+    clinician.get_by_label("Share code").first.fill(code.lower())
+    clinician.get_by_role("button", name="Open", exact=True).click()
+    expect(clinician.locator("h1")).to_contain_text("Shared result")
+    text = clinician.locator("main").inner_text()
+    assert instruments.get("perc").name in text
+    assert "62 years" in text
+    assert clinician.locator("form[action$='/calculators/perc']").count() == 0
+    shoot(clinician, "shared-view")
 
 
 def test_unknown_share_code_says_so(page: Any, server: Any) -> None:

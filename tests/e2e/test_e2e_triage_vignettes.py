@@ -60,25 +60,21 @@ def shown_disposition(page: Any) -> str:
 
 @pytest.mark.parametrize(("name", "lang", "javascript"), CASES)
 def test_every_vignette_in_chromium_ends_at_the_engines_disposition(
-        browser: Any, server: Any, name: str, lang: str, javascript: bool) -> None:
+        new_page: Any, server: Any, name: str, lang: str, javascript: bool) -> None:
     person = PEOPLE[name]
-    context = browser.new_context(java_script_enabled=javascript)
-    page = context.new_page()
+    page = new_page(javascript)
     page.set_default_timeout(15_000)
-    try:
-        page.goto(f"{server.url}/{lang}/triage")
-        for _ in range(len(triage.SCREENS) + 1):
-            if screen_id(page) is None:
-                break
-            answer_screen(page, person)
-        else:
-            raise AssertionError(f"{name}: the questionnaire did not end")
-        carried = page.locator("input[name^='a.']").evaluate_all(
-            "els => Object.fromEntries(els.map(e => [e.name.slice(2), e.value]))")
-        answers = {k: json.loads(v) for k, v in carried.items()}
-        assert answers == walk_core(person), name
-        expected = triage.assess(answers, lang=lang)
-        assert shown_disposition(page) == expected["disposition"], name
-        expect(page.locator("main")).to_contain_text(expected["headline"])
-    finally:
-        context.close()
+    page.goto(f"{server.url}/{lang}/triage")
+    for _ in range(len(triage.SCREENS) + 1):
+        if screen_id(page) is None:
+            break
+        answer_screen(page, person)
+    else:
+        raise AssertionError(f"{name}: the questionnaire did not end")
+    carried = page.locator("input[name^='a.']").evaluate_all(
+        "els => Object.fromEntries(els.map(e => [e.name.slice(2), e.value]))")
+    answers = {k: json.loads(v) for k, v in carried.items()}
+    assert answers == walk_core(person), name
+    expected = triage.assess(answers, lang=lang)
+    assert shown_disposition(page) == expected["disposition"], name
+    expect(page.locator("main")).to_contain_text(expected["headline"])
