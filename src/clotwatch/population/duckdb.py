@@ -14,7 +14,9 @@ import json
 import os
 import re
 import shutil
+import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -642,6 +644,20 @@ MACROS = (
 )
 
 
+SHARED = "cw_shared"  # DuckDBScreening's catalog of tables every connection reads
+
+
+def _shared_view(name: str) -> str:
+    return f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT * FROM {SHARED}.main.{name}"
+
+
+def _copy(con: Any, sql: str, path: str, fmt: str) -> None:
+    """``COPY`` a query's rows to ``path`` as csv or parquet, in the query's order."""
+    opts = "FORMAT csv, HEADER true" if fmt == "csv" else "FORMAT parquet, COMPRESSION zstd"
+    con.execute("SET preserve_insertion_order = true")
+    con.execute(f"COPY ({sql}) TO {_q(path)} ({opts})")
+
+
 class DuckDBScreening:
     """The operations the screening needs, on DuckDB.
 
@@ -669,6 +685,10 @@ class DuckDBScreening:
         self.con.execute("SET TimeZone = 'UTC'")
         for m in MACROS:
             self.con.execute(m)
+        # An in-memory catalog every connection to this database sees (TEMP tables are the
+        # connection's own): a table other connections read at once (``writing``) lives here.
+        self.con.execute(f"ATTACH ':memory:' AS {SHARED}")
+        self._shared: list[str] = []
         self._planned: dict[str, ViewSQL] = {}  # view (as JSON text) -> compiled
         self._export: Any = None
         self._loaded: dict[str, list[tuple[str, str]]] = {}  # view -> (load table, column)
@@ -862,15 +882,63 @@ class DuckDBScreening:
         """``CREATE TABLE name AS sql``."""
         self.con.execute(f"CREATE OR REPLACE {self._kind} {name} AS {sql}")
 
-    def table_chain(self, chain: Sequence[tuple[str, str]]) -> None:
+    def table_chain(self, chain: Sequence[tuple[str, str]], shared: bool = False) -> None:
         """The last table of ``chain`` ((name, SQL) each reading the ones before), in one
         query: the others are its common table expressions, never stored (the screening's
         scores per instrument, scored, populations, encounters; at 100,000 patients scored ->
-        populations -> encounters took 1.0 CPU-s as three tables, 0.4 s as one query)."""
+        populations -> encounters took 1.0 CPU-s as three tables, 0.4 s as one query).
+
+        ``shared``: the table is kept where the connections of ``writing`` read it too (an
+        in-memory catalog, under the same memory limit), seen here by the same name."""
         *first, (name, sql) = chain
         ctes = ", ".join(f"{DIALECT.quote_ident(n)} AS (\n{q}\n)" for n, q in first)
         with_ = f"WITH {ctes} " if ctes else ""
-        self.table(name, f"{with_}SELECT * FROM (\n{sql}\n)")
+        query = f"{with_}SELECT * FROM (\n{sql}\n)"
+        if not shared:
+            self.table(name, query)
+            return
+        self.con.execute(f"CREATE OR REPLACE TABLE {SHARED}.main.{name} AS {query}")
+        self.con.execute(_shared_view(name))
+        self._shared.append(name)
+
+    @contextmanager
+    def writing(self, jobs: Sequence[tuple[str, str, str]]) -> Iterator[None]:
+        """Write each job's file ((query, path, csv or parquet), as ``write``) while the
+        block runs, every job on its own connection at once: a COPY of a table of one row
+        group (up to 122,880 rows) runs on one thread, so the screening's three output
+        files took one after the other what they take side by side on two cores. The
+        queries may read only tables made ``shared``. Leaving the block waits for every job
+        (interrupting them if the block failed) and raises the first job's error."""
+        cursors = [self.con.cursor() for _ in jobs]
+        errors: list[BaseException | None] = [None] * len(jobs)
+
+        def run(i: int, sql: str, path: str, fmt: str) -> None:
+            try:
+                cur = cursors[i]
+                for name in self._shared:
+                    cur.execute(_shared_view(name))
+                _copy(cur, sql, path, fmt)
+            except BaseException as exc:  # noqa: BLE001 - raised again in the caller's thread
+                errors[i] = exc
+
+        threads = [threading.Thread(target=run, args=(i, *job), daemon=True)
+                   for i, job in enumerate(jobs)]
+        for t in threads:
+            t.start()
+        try:
+            yield
+        except BaseException:
+            for cur in cursors:
+                cur.interrupt()
+            raise
+        finally:
+            for t in threads:
+                t.join()
+            for cur in cursors:
+                cur.close()
+        for exc in errors:
+            if exc is not None:
+                raise exc
 
     def rows(self, sql: str) -> list[tuple[Any, ...]]:
         """All rows of a query."""
@@ -912,9 +980,7 @@ class DuckDBScreening:
 
     def write(self, sql: str, path: str, fmt: str) -> None:
         """Write a query's rows to ``path`` as csv or parquet (rows in the query's order)."""
-        opts = "FORMAT csv, HEADER true" if fmt == "csv" else "FORMAT parquet, COMPRESSION zstd"
-        self.con.execute("SET preserve_insertion_order = true")
-        self.con.execute(f"COPY ({sql}) TO {_q(path)} ({opts})")
+        _copy(self.con, sql, path, fmt)
 
     def close(self) -> None:
         """Close the connection."""
