@@ -692,7 +692,6 @@ class DuckDBScreening:
         self._planned: dict[str, ViewSQL] = {}  # view (as JSON text) -> compiled
         self._export: Any = None
         self._loaded: dict[str, list[tuple[str, str]]] = {}  # view -> (load table, column)
-        self._pending: dict[str, int] = {}  # load table -> views not yet materialised
 
     def work_in(self, folder: Path) -> None:
         """Keep the run's tables in a database file in ``folder`` (made here; it must not
@@ -742,7 +741,6 @@ class DuckDBScreening:
                 rest.extend(files)
         counts: list[tuple[str, str, int]] = []
         loaded: dict[str, list[tuple[str, str]]] = {}
-        pending: dict[str, int] = {}
         for i, (files, keys, rtype) in enumerate(groups):
             table = f"cw_load_{i}"
             # Typed (the elements the views read as STRUCT / VARCHAR / JSON[] columns) where
@@ -763,10 +761,9 @@ class DuckDBScreening:
                 f"SELECT cw_file, cw_type, count(*) FROM {table} GROUP BY ALL").fetchall())
             for j, k in enumerate(keys):
                 loaded.setdefault(k, []).append((table, f"cw_x{j}"))
-            pending[table] = len(keys)
         if rest:
             counts.extend(self._count(rest, ignore_errors))
-        self._loaded, self._pending = loaded, pending
+        self._loaded = loaded
         return sorted((str(f), "" if t is None else str(t), int(n)) for f, t, n in counts)
 
     @staticmethod
@@ -815,7 +812,10 @@ class DuckDBScreening:
 
     def view_table(self, name: str, view: Mapping[str, Any], files: Sequence[str],
                    ignore_errors: bool = False) -> None:
-        """Materialise a view's rows as table ``name``."""
+        """A view's rows as table ``name``: from the read pass's load table, a TEMP VIEW
+        unnesting its column there (the rows are computed already; each query using it
+        unnests them again, inside its own plan, rather than copying every view's rows into
+        a table first; the load tables keep the rows meanwhile)."""
         key = _key(view)
         if key in self._loaded and tuple(files) == self._export.files_for(view["resource"]):
             compiled = self._planned[key]
@@ -824,9 +824,8 @@ class DuckDBScreening:
             parts = " UNION ALL ".join(f"SELECT unnest({col}) AS s FROM {table} "
                                        f"WHERE {col} IS NOT NULL"
                                        for table, col in self._loaded.pop(key))
-            self.con.execute(f"CREATE OR REPLACE {self._kind} {name} AS SELECT {cols} "
+            self.con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT {cols} "
                              f"FROM ({parts})")
-            self._release()
             return
         compiled = compile(view)
         sql = view_query(compiled, files)
@@ -841,13 +840,6 @@ class DuckDBScreening:
             raise InputError("data", f"view {view.get('name', name)}: "
                              f"{_first_line(str(exc))}") from exc
 
-    def _release(self) -> None:
-        """Drop the load tables whose views are all materialised."""
-        using = {t for parts in self._loaded.values() for t, _ in parts}
-        for table in [t for t in self._pending if t not in using]:
-            self.con.execute(f"DROP TABLE IF EXISTS {table}")
-            del self._pending[table]
-
     def type_counts(self, files: Sequence[str], ignore_errors: bool) -> list[tuple[str, str, int]]:
         """(file, resourceType, count) over every file: one pass, the floor of any run. With
         ``plan`` called first, the same pass also computes the rows of every planned view."""
@@ -860,7 +852,7 @@ class DuckDBScreening:
                 # A line that is not JSON, or a view's own error: the plain count below tells
                 # them apart (it fails only on the first), and the views then run one by one,
                 # each reporting its own error.
-                self._loaded, self._pending = {}, {}
+                self._loaded = {}
         return self._count(files, ignore_errors)
 
     def _count(self, files: Sequence[str], ignore_errors: bool) -> list[tuple[str, str, int]]:
