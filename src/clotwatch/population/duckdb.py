@@ -464,6 +464,17 @@ def typed(view: Mapping[str, Any]) -> tuple[ViewSQL, dict[str, Typed]] | None:
     return None if compiled.whole or compiled.line else (compiled, schema)
 
 
+# Every NDJSON read with ``columns`` says the lines are records (objects): left to detect it,
+# DuckDB (2.0.1) takes a file holding one line that is JSON but not an object (``[1, 2]``,
+# ``"x"``, ``3``, ``true``) as a file of values, and with one declared column (the plain
+# count's ``resourceType``) puts every line's text in it: no error, every resource of the
+# file counted as a resource of another type. Said, such a line is an error like a line that
+# is not JSON (``ignore_errors`` reads it as a row of NULLs), and the file's other lines are
+# read as they are without it. (A ``null`` line is read as a row of NULLs either way:
+# ``checks.check_export`` looks for it where a file has rows without a resourceType.)
+RECORDS = "records = true, "
+
+
 def source_sql(files: Sequence[str], resource: str, root_fields: Sequence[str],
                whole: bool = False, line: bool = False,
                schema: Mapping[str, Typed] | None = None) -> str:
@@ -489,7 +500,7 @@ def source_sql(files: Sequence[str], resource: str, root_fields: Sequence[str],
     columns = "{" + ", ".join(f"{_q(f)}: {_q(type_sql((schema or {}).get(f, 'JSON')))}"
                               for f in fields) + "}"
     return (f"SELECT * FROM read_json({file_list}, format = 'newline_delimited', "
-            f"columns = {columns}, maximum_object_size = 67108864) WHERE {kind}")
+            f"{RECORDS}columns = {columns}, maximum_object_size = 67108864) WHERE {kind}")
 
 
 def view_query(compiled: ViewSQL, files: Sequence[str],
@@ -799,7 +810,7 @@ class DuckDBScreening:
                 f"error('a file read is not among the files given')) AS cw_file, "
                 f"\"resourceType\" AS cw_type, "
                 f"* EXCLUDE (filename, \"resourceType\"){as_json} FROM read_json("
-                f"{file_list}, format = 'newline_delimited', "
+                f"{file_list}, format = 'newline_delimited', {RECORDS}"
                 f"columns = {columns}, filename = true, "
                 f"maximum_object_size = {READ_CHUNK}{opts})")
         per_row = ", ".join(
@@ -863,7 +874,8 @@ class DuckDBScreening:
         try:
             found = self.con.execute(
                 f"SELECT filename, resourceType, count(*) FROM read_json({file_list}, "
-                f"format = 'newline_delimited', columns = {{'resourceType': 'VARCHAR'}}, "
+                f"format = 'newline_delimited', {RECORDS}"
+                f"columns = {{'resourceType': 'VARCHAR'}}, "
                 f"filename = true, maximum_object_size = {READ_CHUNK}{opts}) GROUP BY ALL "
                 "ORDER BY ALL").fetchall()
             return [(str(f), "" if t is None else str(t), int(n)) for f, t, n in found]
