@@ -62,6 +62,26 @@ def test_views_run_refuses_bad_input_with_exit_2(tmp_path: Path, argv: list[str]
     assert reason in err and len(err.strip().splitlines()) == 1
 
 
+@pytest.mark.parametrize("bad", ["[1, 2]", '"x"', "3", "true"])
+def test_views_run_refuses_a_line_that_is_not_an_object(
+        tmp_path: Path, bad: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """``views run`` has no --on-error: a line that is JSON but not an object is refused as a
+    line that is not JSON is (exit 2, one line naming file and line), also as a file's first
+    line and for a view reading one element."""
+    folder = records.write(tmp_path / "e", records.situations())
+    path = folder / "Patient.ndjson"
+    path.write_text(bad + "\n" + path.read_text(encoding="utf-8"), encoding="utf-8")
+    one = tmp_path / "one.json"
+    one.write_text(json.dumps({"resource": "Patient", "select": [{"column": [
+        {"name": "t", "path": "resourceType"}]}]}))
+    for view in (str(VIEWS / "patient.json"), str(one)):
+        with pytest.raises(SystemExit) as exc:
+            main(["views", "run", view, "--data", str(folder)])
+        assert exc.value.code == 2
+        err = capsys.readouterr().err
+        assert f'"{path}", in line 1' in err and len(err.strip().splitlines()) == 1
+
+
 def test_a_view_that_breaks_the_spec_is_refused(tmp_path: Path,
                                                 capsys: pytest.CaptureFixture[str]) -> None:
     bad = tmp_path / "bad.json"

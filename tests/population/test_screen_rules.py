@@ -12,6 +12,8 @@ Barbar S et al. J Thromb Haemost 2010 (Padua: active cancer 3, age >= 70 1, BMI 
 from __future__ import annotations
 
 import csv
+import json
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -160,6 +162,62 @@ def test_bad_lines_are_counted_with_file_and_line(tmp_path: Path) -> None:
     assert p["counts"]["date_without_timezone"] == 1
     assert len(rows) == 11  # the ten situations and the orphan, reported, not dropped
     with pytest.raises(InputError, match=r"Encounter.ndjson:3"):
+        run(folder, tmp_path / "out2", on_error="fail")
+    assert not (tmp_path / "out2").exists()
+
+
+NOT_OBJECTS = ["[1, 2]", '"x"', "3", "null", "true"]  # JSON, but not a resource
+# (file, line of the file with the line inserted) per bad line: first, middle and last lines
+WHERE_BAD = [("Encounter.ndjson", 3), ("MedicationAdministration.ndjson", 0),
+             ("Patient.ndjson", 1)]
+
+
+def _insert(folder: Path, bad: str) -> list[tuple[str, int]]:
+    """Insert ``bad`` at each place of ``WHERE_BAD`` (0: after the last line); where it went."""
+    at = []
+    for name, line in WHERE_BAD:
+        path = folder / name
+        lines = path.read_text(encoding="utf-8").splitlines()
+        n = line or len(lines) + 1
+        lines.insert(n - 1, bad)
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        at.append((str(path), n))
+    return at
+
+
+@pytest.fixture(scope="module")
+def clean_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Any, Path]:
+    tmp = tmp_path_factory.mktemp("clean")
+    folder = records.write(tmp / "export", records.situations())
+    summary, _ = run(folder, tmp / "out")
+    return summary, tmp / "out"
+
+
+@pytest.mark.parametrize("bad", NOT_OBJECTS)
+def test_a_line_that_is_json_but_not_an_object_is_a_malformed_line(
+        bad: str, clean_run: tuple[Any, Path], tmp_path: Path) -> None:
+    """``[1, 2]``, ``"x"``, ``3``, ``null``, ``true`` on a line (the first line of a file, one
+    inside, the last): counted and reported with file and line as a malformed line, skipped
+    (every output row as without them), and refused under --on-error fail. DuckDB 2.0 reads a
+    file with such a line as lines of text unless told it holds records, and reads ``null``
+    as a resource with no element at all."""
+    folder = records.write(tmp_path / "export", records.situations())
+    at = _insert(folder, bad)
+    summary, _ = run(folder, tmp_path / "out")
+    p = summary.problems
+    assert p["counts"] == {"malformed_line": 3}
+    assert sorted((e["file"], e["line"]) for e in p["examples"]["malformed_line"]) == sorted(at)
+    assert all(e["detail"] == "not a JSON object" for e in p["examples"]["malformed_line"])
+    clean, clean_out = clean_run
+    assert p["resources_read"] == clean.problems["resources_read"]
+    assert summary.encounters == clean.encounters and summary.gaps == clean.gaps
+    for name in ("encounters.csv", "encounters.parquet", "gaps.csv"):
+        assert (tmp_path / "out" / name).read_bytes() == (clean_out / name).read_bytes(), name
+    saved = json.loads((tmp_path / "out" / "summary.json").read_text(encoding="utf-8"))
+    assert saved["problems"]["counts"] == {"malformed_line": 3}
+    html = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    assert "Patient.ndjson" in html and "not a JSON object" in html
+    with pytest.raises(InputError, match=re.escape(f"{at[0][0]}:{at[0][1]}: not a JSON object")):
         run(folder, tmp_path / "out2", on_error="fail")
     assert not (tmp_path / "out2").exists()
 

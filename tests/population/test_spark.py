@@ -99,3 +99,32 @@ def test_screening_gives_the_same_rows_on_both_engines(tmp_path: Path) -> None:
         da.pop(k)
         db.pop(k)
     assert da == db
+
+
+def test_lines_that_are_not_objects_are_the_same_problems_on_both_engines(
+        tmp_path: Path) -> None:
+    """A line of JSON that is not an object (Spark parses it; DuckDB fails the read on it,
+    or, for ``null``, reads a row of NULLs) is a malformed line with file and line on both
+    engines, and the resources read are the same."""
+    from clotwatch.population.checks import check_export
+    from clotwatch.population.screen import load_views
+
+    folder = records.write(tmp_path / "e", records.situations())
+    for name, bad in (("Patient.ndjson", "[1, 2]"), ("Encounter.ndjson", "null")):
+        path = folder / name
+        path.write_text(bad + "\n" + path.read_text(encoding="utf-8"), encoding="utf-8")
+    export = open_export(folder)
+    views = load_views()
+    got = []
+    for engine in (DuckDBScreening(threads=2), SparkScreening()):
+        try:
+            if hasattr(engine, "plan"):
+                engine.plan(views, export)
+            got.append(check_export(export, engine, views, "skip").to_dict())
+        finally:
+            engine.close()
+    assert got[0] == got[1]
+    assert got[0]["counts"] == {"malformed_line": 2}
+    assert sorted((Path(e["file"]).name, e["line"])
+                  for e in got[0]["examples"]["malformed_line"]) == [
+        ("Encounter.ndjson", 1), ("Patient.ndjson", 1)]

@@ -1,11 +1,11 @@
 """Bad input in an export: found, counted and reported with file and line, never dropped silently.
 
-What is checked: a line that is not JSON; a resource of another type in a ``Type.ndjson``
-file; a reference to a patient the export does not hold; a date-time without a time zone; a
-body measurement in a unit clotwatch does not convert. With ``--on-error skip`` (the default)
-the run goes on without the malformed lines and wrong-type resources (other problems are kept
-and reported), and the summary lists every kind with examples; with ``--on-error fail`` the
-first problem stops the run (exit 2).
+What is checked: a line that is not JSON, or JSON but not an object; a resource of another
+type in a ``Type.ndjson`` file; a reference to a patient the export does not hold; a date-time
+without a time zone; a body measurement in a unit clotwatch does not convert. With
+``--on-error skip`` (the default) the run goes on without the malformed lines and wrong-type
+resources (other problems are kept and reported), and the summary lists every kind with
+examples; with ``--on-error fail`` the first problem stops the run (exit 2).
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ class Problems:
 
     @property
     def malformed_lines(self) -> int:
-        """How many lines were not JSON."""
+        """How many lines were not a JSON object."""
         return self.counts.get("malformed_line", 0)
 
     def add(self, kind: str, file: str, line: int | None, detail: str, n: int = 1) -> None:
@@ -154,7 +154,8 @@ def _find_ids(files: Sequence[str], rtype: str, ids: set[str]) -> dict[str, tupl
 
 
 def scan_malformed(files: Sequence[str], problems: Problems) -> None:
-    """Find the lines that are not a JSON object (slow path, run only after a read fails)."""
+    """Find the lines that are not a JSON object (slow path, run only after a read fails, or
+    over the files where the read found rows without a resourceType)."""
     for path in files:
         for n, line in _lines(path):
             try:
@@ -184,6 +185,15 @@ def check_export(export: Export, engine: Any, views: Mapping[str, Any], on_error
         if on_error == "fail":
             raise InputError("data", problems.first_line()) from None
         counts = engine.type_counts(files, ignore_errors=True)
+    else:
+        # A read that succeeds gives a line ``null`` (DuckDB; Spark: any JSON that is not an
+        # object) as a row without a resourceType, as it gives ``{}``: only the files holding
+        # such rows are scanned, to tell the malformed lines from resources without a type.
+        untyped = sorted({file for file, rtype, _ in counts if not rtype})
+        if untyped:
+            scan_malformed(untyped, problems)
+            if on_error == "fail" and problems.malformed_lines:
+                raise InputError("data", problems.first_line())
     wrong: dict[str, set[str]] = {}
     bad_in = problems.malformed_by_file
     for file, rtype, n in counts:

@@ -14,7 +14,9 @@ import json
 import os
 import re
 import shutil
+import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -462,6 +464,17 @@ def typed(view: Mapping[str, Any]) -> tuple[ViewSQL, dict[str, Typed]] | None:
     return None if compiled.whole or compiled.line else (compiled, schema)
 
 
+# Every NDJSON read with ``columns`` says the lines are records (objects): left to detect it,
+# DuckDB (2.0.1) takes a file holding one line that is JSON but not an object (``[1, 2]``,
+# ``"x"``, ``3``, ``true``) as a file of values, and with one declared column (the plain
+# count's ``resourceType``) puts every line's text in it: no error, every resource of the
+# file counted as a resource of another type. Said, such a line is an error like a line that
+# is not JSON (``ignore_errors`` reads it as a row of NULLs), and the file's other lines are
+# read as they are without it. (A ``null`` line is read as a row of NULLs either way:
+# ``checks.check_export`` looks for it where a file has rows without a resourceType.)
+RECORDS = "records = true, "
+
+
 def source_sql(files: Sequence[str], resource: str, root_fields: Sequence[str],
                whole: bool = False, line: bool = False,
                schema: Mapping[str, Typed] | None = None) -> str:
@@ -487,7 +500,7 @@ def source_sql(files: Sequence[str], resource: str, root_fields: Sequence[str],
     columns = "{" + ", ".join(f"{_q(f)}: {_q(type_sql((schema or {}).get(f, 'JSON')))}"
                               for f in fields) + "}"
     return (f"SELECT * FROM read_json({file_list}, format = 'newline_delimited', "
-            f"columns = {columns}, maximum_object_size = 67108864) WHERE {kind}")
+            f"{RECORDS}columns = {columns}, maximum_object_size = 67108864) WHERE {kind}")
 
 
 def view_query(compiled: ViewSQL, files: Sequence[str],
@@ -642,6 +655,20 @@ MACROS = (
 )
 
 
+SHARED = "cw_shared"  # DuckDBScreening's catalog of tables every connection reads
+
+
+def _shared_view(name: str) -> str:
+    return f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT * FROM {SHARED}.main.{name}"
+
+
+def _copy(con: Any, sql: str, path: str, fmt: str) -> None:
+    """``COPY`` a query's rows to ``path`` as csv or parquet, in the query's order."""
+    opts = "FORMAT csv, HEADER true" if fmt == "csv" else "FORMAT parquet, COMPRESSION zstd"
+    con.execute("SET preserve_insertion_order = true")
+    con.execute(f"COPY ({sql}) TO {_q(path)} ({opts})")
+
+
 class DuckDBScreening:
     """The operations the screening needs, on DuckDB.
 
@@ -669,10 +696,13 @@ class DuckDBScreening:
         self.con.execute("SET TimeZone = 'UTC'")
         for m in MACROS:
             self.con.execute(m)
+        # An in-memory catalog every connection to this database sees (TEMP tables are the
+        # connection's own): a table other connections read at once (``writing``) lives here.
+        self.con.execute(f"ATTACH ':memory:' AS {SHARED}")
+        self._shared: list[str] = []
         self._planned: dict[str, ViewSQL] = {}  # view (as JSON text) -> compiled
         self._export: Any = None
         self._loaded: dict[str, list[tuple[str, str]]] = {}  # view -> (load table, column)
-        self._pending: dict[str, int] = {}  # load table -> views not yet materialised
 
     def work_in(self, folder: Path) -> None:
         """Keep the run's tables in a database file in ``folder`` (made here; it must not
@@ -722,7 +752,6 @@ class DuckDBScreening:
                 rest.extend(files)
         counts: list[tuple[str, str, int]] = []
         loaded: dict[str, list[tuple[str, str]]] = {}
-        pending: dict[str, int] = {}
         for i, (files, keys, rtype) in enumerate(groups):
             table = f"cw_load_{i}"
             # Typed (the elements the views read as STRUCT / VARCHAR / JSON[] columns) where
@@ -743,10 +772,9 @@ class DuckDBScreening:
                 f"SELECT cw_file, cw_type, count(*) FROM {table} GROUP BY ALL").fetchall())
             for j, k in enumerate(keys):
                 loaded.setdefault(k, []).append((table, f"cw_x{j}"))
-            pending[table] = len(keys)
         if rest:
             counts.extend(self._count(rest, ignore_errors))
-        self._loaded, self._pending = loaded, pending
+        self._loaded = loaded
         return sorted((str(f), "" if t is None else str(t), int(n)) for f, t, n in counts)
 
     @staticmethod
@@ -782,7 +810,7 @@ class DuckDBScreening:
                 f"error('a file read is not among the files given')) AS cw_file, "
                 f"\"resourceType\" AS cw_type, "
                 f"* EXCLUDE (filename, \"resourceType\"){as_json} FROM read_json("
-                f"{file_list}, format = 'newline_delimited', "
+                f"{file_list}, format = 'newline_delimited', {RECORDS}"
                 f"columns = {columns}, filename = true, "
                 f"maximum_object_size = {READ_CHUNK}{opts})")
         per_row = ", ".join(
@@ -795,7 +823,10 @@ class DuckDBScreening:
 
     def view_table(self, name: str, view: Mapping[str, Any], files: Sequence[str],
                    ignore_errors: bool = False) -> None:
-        """Materialise a view's rows as table ``name``."""
+        """A view's rows as table ``name``: from the read pass's load table, a TEMP VIEW
+        unnesting its column there (the rows are computed already; each query using it
+        unnests them again, inside its own plan, rather than copying every view's rows into
+        a table first; the load tables keep the rows meanwhile)."""
         key = _key(view)
         if key in self._loaded and tuple(files) == self._export.files_for(view["resource"]):
             compiled = self._planned[key]
@@ -804,9 +835,8 @@ class DuckDBScreening:
             parts = " UNION ALL ".join(f"SELECT unnest({col}) AS s FROM {table} "
                                        f"WHERE {col} IS NOT NULL"
                                        for table, col in self._loaded.pop(key))
-            self.con.execute(f"CREATE OR REPLACE {self._kind} {name} AS SELECT {cols} "
+            self.con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT {cols} "
                              f"FROM ({parts})")
-            self._release()
             return
         compiled = compile(view)
         sql = view_query(compiled, files)
@@ -821,13 +851,6 @@ class DuckDBScreening:
             raise InputError("data", f"view {view.get('name', name)}: "
                              f"{_first_line(str(exc))}") from exc
 
-    def _release(self) -> None:
-        """Drop the load tables whose views are all materialised."""
-        using = {t for parts in self._loaded.values() for t, _ in parts}
-        for table in [t for t in self._pending if t not in using]:
-            self.con.execute(f"DROP TABLE IF EXISTS {table}")
-            del self._pending[table]
-
     def type_counts(self, files: Sequence[str], ignore_errors: bool) -> list[tuple[str, str, int]]:
         """(file, resourceType, count) over every file: one pass, the floor of any run. With
         ``plan`` called first, the same pass also computes the rows of every planned view."""
@@ -840,7 +863,7 @@ class DuckDBScreening:
                 # A line that is not JSON, or a view's own error: the plain count below tells
                 # them apart (it fails only on the first), and the views then run one by one,
                 # each reporting its own error.
-                self._loaded, self._pending = {}, {}
+                self._loaded = {}
         return self._count(files, ignore_errors)
 
     def _count(self, files: Sequence[str], ignore_errors: bool) -> list[tuple[str, str, int]]:
@@ -851,7 +874,8 @@ class DuckDBScreening:
         try:
             found = self.con.execute(
                 f"SELECT filename, resourceType, count(*) FROM read_json({file_list}, "
-                f"format = 'newline_delimited', columns = {{'resourceType': 'VARCHAR'}}, "
+                f"format = 'newline_delimited', {RECORDS}"
+                f"columns = {{'resourceType': 'VARCHAR'}}, "
                 f"filename = true, maximum_object_size = {READ_CHUNK}{opts}) GROUP BY ALL "
                 "ORDER BY ALL").fetchall()
             return [(str(f), "" if t is None else str(t), int(n)) for f, t, n in found]
@@ -862,15 +886,63 @@ class DuckDBScreening:
         """``CREATE TABLE name AS sql``."""
         self.con.execute(f"CREATE OR REPLACE {self._kind} {name} AS {sql}")
 
-    def table_chain(self, chain: Sequence[tuple[str, str]]) -> None:
+    def table_chain(self, chain: Sequence[tuple[str, str]], shared: bool = False) -> None:
         """The last table of ``chain`` ((name, SQL) each reading the ones before), in one
         query: the others are its common table expressions, never stored (the screening's
         scores per instrument, scored, populations, encounters; at 100,000 patients scored ->
-        populations -> encounters took 1.0 CPU-s as three tables, 0.4 s as one query)."""
+        populations -> encounters took 1.0 CPU-s as three tables, 0.4 s as one query).
+
+        ``shared``: the table is kept where the connections of ``writing`` read it too (an
+        in-memory catalog, under the same memory limit), seen here by the same name."""
         *first, (name, sql) = chain
         ctes = ", ".join(f"{DIALECT.quote_ident(n)} AS (\n{q}\n)" for n, q in first)
         with_ = f"WITH {ctes} " if ctes else ""
-        self.table(name, f"{with_}SELECT * FROM (\n{sql}\n)")
+        query = f"{with_}SELECT * FROM (\n{sql}\n)"
+        if not shared:
+            self.table(name, query)
+            return
+        self.con.execute(f"CREATE OR REPLACE TABLE {SHARED}.main.{name} AS {query}")
+        self.con.execute(_shared_view(name))
+        self._shared.append(name)
+
+    @contextmanager
+    def writing(self, jobs: Sequence[tuple[str, str, str]]) -> Iterator[None]:
+        """Write each job's file ((query, path, csv or parquet), as ``write``) while the
+        block runs, every job on its own connection at once: a COPY of a table of one row
+        group (up to 122,880 rows) runs on one thread, so the screening's three output
+        files took one after the other what they take side by side on two cores. The
+        queries may read only tables made ``shared``. Leaving the block waits for every job
+        (interrupting them if the block failed) and raises the first job's error."""
+        cursors = [self.con.cursor() for _ in jobs]
+        errors: list[BaseException | None] = [None] * len(jobs)
+
+        def run(i: int, sql: str, path: str, fmt: str) -> None:
+            try:
+                cur = cursors[i]
+                for name in self._shared:
+                    cur.execute(_shared_view(name))
+                _copy(cur, sql, path, fmt)
+            except BaseException as exc:  # noqa: BLE001 - raised again in the caller's thread
+                errors[i] = exc
+
+        threads = [threading.Thread(target=run, args=(i, *job), daemon=True)
+                   for i, job in enumerate(jobs)]
+        for t in threads:
+            t.start()
+        try:
+            yield
+        except BaseException:
+            for cur in cursors:
+                cur.interrupt()
+            raise
+        finally:
+            for t in threads:
+                t.join()
+            for cur in cursors:
+                cur.close()
+        for exc in errors:
+            if exc is not None:
+                raise exc
 
     def rows(self, sql: str) -> list[tuple[Any, ...]]:
         """All rows of a query."""
@@ -912,9 +984,7 @@ class DuckDBScreening:
 
     def write(self, sql: str, path: str, fmt: str) -> None:
         """Write a query's rows to ``path`` as csv or parquet (rows in the query's order)."""
-        opts = "FORMAT csv, HEADER true" if fmt == "csv" else "FORMAT parquet, COMPRESSION zstd"
-        self.con.execute("SET preserve_insertion_order = true")
-        self.con.execute(f"COPY ({sql}) TO {_q(path)} ({opts})")
+        _copy(self.con, sql, path, fmt)
 
     def close(self) -> None:
         """Close the connection."""

@@ -228,7 +228,8 @@ def _screen(export: Export, engine: Any, tmp: Path, out: Path, as_of: datetime,
     chain += [("scored", SCORED_SQL), ("populations", _sql("populations.sql")),
               ("encounters", _sql("encounters.sql"))]
     if hasattr(engine, "table_chain"):  # one query: the middle tables are never stored
-        engine.table_chain(chain)
+        # (kept where the output files' own connections read it, see _write)
+        engine.table_chain(chain, shared=hasattr(engine, "writing"))
     else:
         for table, sql in chain:
             engine.table(table, sql)
@@ -261,14 +262,27 @@ def _risk_order() -> str:
 def _write(engine: Any, tmp: Path, out: Path, problems: Problems, as_of: datetime,
            lang: str) -> Summary:
     """The result files, written into ``tmp``."""
-    from clotwatch.population.report import render_report
-
     cols = ", ".join(ENCOUNTER_COLUMNS)
     ordered = f"SELECT {cols} FROM encounters ORDER BY admitted, encounter_id"
-    engine.write(ordered, str(tmp / "encounters.csv"), "csv")
-    engine.write(ordered, str(tmp / "encounters.parquet"), "parquet")
     gaps = (f"SELECT {cols} FROM encounters WHERE gap ORDER BY {_risk_order()}")
-    engine.write(gaps, str(tmp / "gaps.csv"), "csv")
+    jobs = [(ordered, str(tmp / "encounters.csv"), "csv"),
+            (ordered, str(tmp / "encounters.parquet"), "parquet"),
+            (gaps, str(tmp / "gaps.csv"), "csv")]
+    if hasattr(engine, "writing"):
+        # The files are written side by side, and beside the summary and the report (each
+        # COPY of the 120,000-row table ran on one thread, one after the other).
+        with engine.writing(jobs):
+            return _summary_and_report(engine, tmp, out, problems, as_of, lang)
+    for job in jobs:
+        engine.write(*job)
+    return _summary_and_report(engine, tmp, out, problems, as_of, lang)
+
+
+def _summary_and_report(engine: Any, tmp: Path, out: Path, problems: Problems,
+                        as_of: datetime, lang: str) -> Summary:
+    """summary.json and report.html, written into ``tmp``."""
+    from clotwatch.population.report import render_report
+
     summary = Summary(as_of=_iso(as_of), engine=engine.name)
     flags = ("in_initial_population", "in_denominator", "excluded", "in_numerator", "gap",
              "gap AND prophylaxis_not_counted IS NOT NULL")
