@@ -7,8 +7,11 @@ import json
 import subprocess
 import sys
 import textwrap
+import threading
+from pathlib import Path
 
 from clotwatch.store import Store, StoreRateLimiter, StoreReplayCache, open_store, upgrade
+from clotwatch.store.limits import WriterFileLock
 
 NOW = 1_800_000_000.0  # a fixed instant, mid-minute
 
@@ -77,3 +80,46 @@ def test_two_worker_processes_share_the_replay_cache_and_the_rate_limit(
     assert first | second == set(range(40))  # every token accepted once...
     assert first & second == set()            # ...and by one process only
     assert sum(r["allowed"] for r in results) == 20  # 20 a minute between them, not 40
+
+
+def test_sqlite_replay_writes_queue_on_a_file_lock_beside_the_database(tmp_path: Path) -> None:
+    """Two processes' writers wait for each other in the kernel (``flock`` on a file beside
+    the database), not in SQLite's sleeping busy handler: a write waits while another holder
+    (here a second open of the same file, as another process would) has the lock, and goes
+    on once it lets go."""
+    url = f"sqlite:///{tmp_path / 'limits.db'}"
+    upgrade(url)
+    store = open_store(url)
+    try:
+        cache = StoreReplayCache(store)
+        other = WriterFileLock.beside(store.engine)
+        assert other.path == str(tmp_path / "limits.db") + "-writer.lock"
+        done: list[bool] = []
+        with other:
+            writer = threading.Thread(target=lambda: done.append(
+                cache.check_and_remember("iss", "j1", NOW + 300, NOW)))
+            writer.start()
+            writer.join(timeout=0.5)
+            assert writer.is_alive() and done == []  # held back by the other holder
+        writer.join(timeout=30)
+        assert done == [True]
+        assert not cache.check_and_remember("iss", "j1", NOW + 300, NOW + 1)
+    finally:
+        store.dispose()
+
+
+def test_no_writer_lock_file_for_a_database_in_memory_or_on_postgresql(store: Store) -> None:
+    memory = open_store("sqlite://")
+    try:
+        assert WriterFileLock.beside(memory.engine).path is None
+    finally:
+        memory.dispose()
+    if store.engine.dialect.name == "postgresql":
+        assert WriterFileLock.beside(store.engine).path is None
+
+
+def test_a_writer_lock_that_cannot_be_made_leaves_the_write_to_sqlite(tmp_path: Path) -> None:
+    lock = WriterFileLock(str(tmp_path / "no-such-dir" / "db-writer.lock"))
+    with lock:  # the directory is missing: no lock, and no error
+        pass
+    assert lock.path is None
