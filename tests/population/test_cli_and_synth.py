@@ -79,7 +79,7 @@ def test_views_run_refuses_a_line_that_is_not_an_object(
             main(["views", "run", view, "--data", str(folder)])
         assert exc.value.code == 2
         err = capsys.readouterr().err
-        assert f'"{path}", in line 1' in err and len(err.strip().splitlines()) == 1
+        assert f"{path}:1: not a JSON object" in err and len(err.strip().splitlines()) == 1
 
 
 def test_a_view_that_breaks_the_spec_is_refused(tmp_path: Path,

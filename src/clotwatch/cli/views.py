@@ -69,6 +69,8 @@ def _run(args: argparse.Namespace) -> int:
     except InputError as exc:
         fail(str(exc))
     try:
+        if isinstance(view.get("resource"), str):  # (a view without one fails just below)
+            engine.refuse_malformed(export.files_for(view["resource"]))
         columns, rows = engine.view_rows(view, export)
         write_rows(columns, rows, args.format, args.out, stream=sys.stdout.buffer)
     except InputError as exc:

@@ -303,6 +303,27 @@ class SparkEngine:
         self.spark.sql(_source_sql(compiled.resource)).createOrReplaceTempView("src")
         return compiled, compiled.sql
 
+    def refuse_malformed(self, files: Sequence[str]) -> None:
+        """``InputError`` naming the first line of ``files`` that is not blank and not a JSON
+        object. The views read lines as text and parse them with ``try_parse_json``, which
+        leaves such a line out unseen; one Spark job counts them, and only when there are
+        some are the files scanned here for the first one's file and line (as the screening's
+        input check does)."""
+        from clotwatch.population.checks import Problems, scan_malformed
+
+        if not files:
+            return
+        self.spark.read.text(list(files)).createOrReplaceTempView("cw_check_lines")
+        bad = self.spark.sql(
+            "SELECT count(*) FROM cw_check_lines WHERE length(trim(value)) > 0 AND "
+            "coalesce(schema_of_variant(try_parse_json(value)) NOT LIKE 'OBJECT%', true)"
+        ).collect()[0][0]
+        if bad:
+            problems = Problems()
+            scan_malformed(list(files), problems)
+            if problems.malformed_lines:
+                raise InputError("data", problems.first_line())
+
     def view_rows(self, view: Mapping[str, Any], export: Any) -> tuple[
             tuple[Column, ...], Iterator[tuple[Any, ...]]]:
         """Columns and rows of ``view`` over ``export``."""

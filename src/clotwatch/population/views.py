@@ -26,6 +26,12 @@ class Engine(Protocol):
         """Columns and rows of ``view`` over ``export``."""
         ...
 
+    def refuse_malformed(self, files: Sequence[str]) -> None:
+        """``InputError`` naming the first file and line of ``files`` that is not blank and
+        not a JSON object (DuckDB's read refuses such a line by itself; Spark's text read
+        would leave it out unseen)."""
+        ...
+
     def close(self) -> None:
         """Release the engine's resources."""
         ...
