@@ -18,7 +18,8 @@ pytest.importorskip("pyspark", reason="PySpark is not installed (pip install 'cl
 # Under `pytest -n 2 --dist loadgroup` both tests run on one worker, so one JVM and one
 # SparkSession serve them (two JVMs on 2 cores took 4.7 minutes instead of about 1.5); the
 # session is conftest's ``spark_small``, made once for the worker.
-pytestmark = [pytest.mark.xdist_group("spark"), pytest.mark.usefixtures("spark_small")]
+pytestmark = [pytest.mark.spark, pytest.mark.xdist_group("spark"),
+              pytest.mark.usefixtures("spark_small")]
 
 from tests.population import records  # noqa: E402
 from tests.population import test_device_prophylaxis as device_prophylaxis  # noqa: E402
