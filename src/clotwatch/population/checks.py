@@ -169,6 +169,17 @@ def scan_malformed(files: Sequence[str], problems: Problems) -> None:
                 problems.malformed_by_file[path] = problems.malformed_by_file.get(path, 0) + 1
 
 
+def refuse_malformed_lines(files: Sequence[str]) -> None:
+    """``InputError`` naming the first line of ``files`` that is not blank and not a JSON
+    object, if any (``views run``, which has no ``--on-error``: after an engine's read failed
+    or found such lines, the scan names the file and line, in the same words on both
+    engines)."""
+    problems = Problems()
+    scan_malformed(files, problems)
+    if problems.malformed_lines:
+        raise InputError("data", problems.first_line())
+
+
 def check_export(export: Export, engine: Any, views: Mapping[str, Any], on_error: str) -> Problems:
     """One pass over every file: resources per type, wrong types in typed files, lines that
     are not JSON."""

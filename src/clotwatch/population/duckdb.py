@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from clotwatch.core.errors import InputError
+from clotwatch.population.checks import refuse_malformed_lines
 from clotwatch.population.compile import Column, Dialect, ViewSQL, compile_view
 from clotwatch.population.fhirmodel import element
 
@@ -589,7 +590,7 @@ class DuckDBEngine:
 
     def refuse_malformed(self, files: Sequence[str]) -> None:
         """``InputError`` naming the first line of ``files`` that is not blank and not a JSON
-        object. ``view_rows``'s read refuses most such lines itself (``_malformed_or``), but
+        object. ``view_rows``'s read refuses most such lines itself, but
         reads a ``null`` line as a row of NULLs: rows without a ``resourceType`` (also objects
         that lack one, which views leave out by design) send the files to the line scan."""
         import duckdb
@@ -606,7 +607,7 @@ class DuckDBEngine:
         except duckdb.Error:
             untyped = 1  # a line that is not JSON: the scan names it
         if untyped:
-            _refuse_malformed_lines(files)
+            refuse_malformed_lines(files)
 
     def view_rows(self, view: Mapping[str, Any], export: Any) -> tuple[
             tuple[Column, ...], Iterator[tuple[Any, ...]]]:
@@ -632,7 +633,7 @@ class DuckDBEngine:
         try:
             cur = self.con.execute(sql)
         except duckdb.Error as exc:
-            _refuse_malformed_lines(files)
+            refuse_malformed_lines(files)
             raise InputError("view", _first_line(str(exc))) from exc
 
         def rows() -> Iterator[tuple[Any, ...]]:
@@ -640,7 +641,7 @@ class DuckDBEngine:
                 try:
                     batch = cur.fetchmany(4096)
                 except duckdb.Error as exc:
-                    _refuse_malformed_lines(files)
+                    refuse_malformed_lines(files)
                     raise InputError("view", _first_line(str(exc))) from exc
                 if not batch:
                     return
@@ -651,18 +652,6 @@ class DuckDBEngine:
     def close(self) -> None:
         """Close the connection."""
         self.con.close()
-
-
-def _refuse_malformed_lines(files: Sequence[str]) -> None:
-    """``InputError`` naming the first line of ``files`` that is not a JSON object, if any
-    (a scan in Python, run only after a read failed or found untyped rows). DuckDB's own
-    message names a malformed line one line late (2.0.1: "in line 4" for the third line)."""
-    from clotwatch.population.checks import Problems, scan_malformed
-
-    problems = Problems()
-    scan_malformed(list(files), problems)
-    if problems.malformed_lines:
-        raise InputError("data", problems.first_line())
 
 
 def _key(view: Mapping[str, Any]) -> str:

@@ -309,7 +309,7 @@ class SparkEngine:
         leaves such a line out unseen; one Spark job counts them, and only when there are
         some are the files scanned here for the first one's file and line (as the screening's
         input check does)."""
-        from clotwatch.population.checks import Problems, scan_malformed
+        from clotwatch.population.checks import refuse_malformed_lines
 
         if not files:
             return
@@ -319,10 +319,7 @@ class SparkEngine:
             "coalesce(schema_of_variant(try_parse_json(value)) NOT LIKE 'OBJECT%', true)"
         ).collect()[0][0]
         if bad:
-            problems = Problems()
-            scan_malformed(list(files), problems)
-            if problems.malformed_lines:
-                raise InputError("data", problems.first_line())
+            refuse_malformed_lines(files)
 
     def view_rows(self, view: Mapping[str, Any], export: Any) -> tuple[
             tuple[Column, ...], Iterator[tuple[Any, ...]]]:
