@@ -135,3 +135,25 @@ def test_observation_view_reads_the_code_sets_loinc_codes() -> None:
     in_sets = {e.code for n in ("bmi", "body_weight", "body_height", "vte_risk_assessment", "inr")
                for e in codeset(n).codes if e.system == "http://loinc.org"}
     assert in_view == in_sets
+
+
+def test_engine_spark_without_pyspark_is_one_line_naming_the_extra(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """``./run`` installs no extras: --engine spark there was a ModuleNotFoundError traceback."""
+    import sys
+
+    for name in ("pyspark", "pyspark.sql"):
+        monkeypatch.setitem(sys.modules, name, None)  # import fails as if not installed
+    folder = records.write(tmp_path / "e", records.situations())
+    for argv in (["views", "run", str(VIEWS / "patient.json"), "--data", str(folder),
+                  "--engine", "spark"],
+                 ["population", "screen", str(folder), "--engine", "spark",
+                  "--out", str(tmp_path / "out")]):
+        with pytest.raises(SystemExit) as exc:
+            main(argv)
+        assert exc.value.code == 2, argv
+        err = capsys.readouterr().err
+        assert "clotwatch[spark]" in err and "Traceback" not in err
+        assert len(err.strip().splitlines()) == 1, err
+    assert not (tmp_path / "out").exists()

@@ -169,14 +169,15 @@ def _screen(args: argparse.Namespace) -> int:
 
 
 def _engine(name: str, master: str | None, memory_limit: str | None = None) -> Any:
-    if name == "spark":
-        try:
-            from clotwatch.population.spark import SparkScreening
-        except ImportError as exc:
-            fail(f"--engine spark: PySpark is not installed ({exc}); "
-                 "pip install 'clotwatch[spark]'")
-        return SparkScreening(master=master)
     from clotwatch.core.errors import InputError
+
+    if name == "spark":
+        from clotwatch.population.spark import SparkScreening
+
+        try:
+            return SparkScreening(master=master)
+        except InputError as exc:  # PySpark not installed
+            fail(str(exc))
     from clotwatch.population.duckdb import DuckDBScreening, parse_memory_limit
 
     try:

@@ -241,7 +241,11 @@ def session(master: str | None = None, conf: Mapping[str, str] | None = None) ->
     """One SparkSession per process (JVM start is slow), UTC, no UI, quiet; ``conf`` is
     applied when the session is made."""
     global _SESSION, _MASTER
-    from pyspark.sql import SparkSession
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError as exc:  # the optional extra: a usage error, not a traceback
+        raise InputError("engine", "spark: PySpark is not installed here; pip install "
+                         "'clotwatch[spark]' (with Java 17), or use --engine duckdb") from exc
 
     master = master or "local[2]"
     if _SESSION is not None and _MASTER == master:
