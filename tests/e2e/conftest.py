@@ -133,33 +133,30 @@ def playwright() -> Iterator[Any]:
         yield playwright
 
 
-def _launch(playwright: Any, executable: str) -> Any:
+def _launched(playwright: Any, executable: str) -> Iterator[Any]:
+    """A browser from ``executable``, closed when the fixture ends."""
     if not Path(executable).exists():
         pytest.fail(f"{executable} is missing: ./test installs it (apt-get install "
                     "chromium-headless-shell chromium)")
-    return playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS,
-                                      headless=True)
+    browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS,
+                                         headless=True)
+    try:
+        yield browser
+    finally:
+        browser.close()
 
 
 @pytest.fixture(scope="package")
 def browser(playwright: Any) -> Iterator[Any]:
     """Debian's chromium (its headless shell where installed), through Playwright."""
-    browser = _launch(playwright, CHROMIUM)
-    try:
-        yield browser
-    finally:
-        browser.close()
+    yield from _launched(playwright, CHROMIUM)
 
 
 @pytest.fixture(scope="module")
 def full_browser(playwright: Any) -> Iterator[Any]:
     """Debian's full chromium (headless), for what the headless shell cannot do: grant a
     notification permission. Started only by the modules that ask for it."""
-    browser = _launch(playwright, FULL_CHROMIUM)
-    try:
-        yield browser
-    finally:
-        browser.close()
+    yield from _launched(playwright, FULL_CHROMIUM)
 
 
 # The pages of the tests come from a few browser contexts kept for the package, one per kind
