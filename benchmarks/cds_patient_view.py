@@ -41,13 +41,19 @@ instead of this process's ``httpx`` threads, which used more CPU per call than t
 own fresh token, and ``benchmarks/wrk_replay.lua`` sends each once. ``--client httpx wrk``
 measures both in the same rounds. The client's CPU per call is reported beside the server's.
 
+``--rate R`` (with ``--client wrk``) offers about R calls a second at random moments instead
+of a closed loop: each connection pauses before each call for a random time (exponential,
+mean ``concurrency / R`` seconds), as clinicians opening charts do. A closed loop keeps the
+server saturated, so its latency is the queue (Little's law: calls in flight / calls served
+a second), whatever a call costs; ``--rate`` shows the latency at a given load below that.
+
 ``--notes same|new`` adds a 3 KB admission note (a DocumentReference in the ``notes`` prefetch):
 ``same`` sends one note on every call (a chart opened again: the extraction cache answers),
 ``new`` a different note on every call (one sentence differs: extraction runs every time).
 
 Usage: .venv/bin/python benchmarks/cds_patient_view.py [--requests N] [--seconds S]
        [--ignore-count] [--concurrency N] [--workers N [N ...]] [--baseline-src DIR]
-       [--notes same|new] [--client httpx|wrk ...] [--port FIRST] [--json]
+       [--notes same|new] [--client httpx|wrk ...] [--rate PER_S] [--port FIRST] [--json]
 """
 
 from __future__ import annotations
@@ -358,10 +364,14 @@ def raw_request(method: str, base: str, path: str, headers: dict[str, str] | Non
 
 
 def _wrk_calls(base: str, requests: list[bytes], target: int, concurrency: int,
-               workdir: str) -> tuple[list[float], float, int]:
+               workdir: str, rate: float | None = None) -> tuple[list[float], float, int]:
     """Send ``requests`` (built beforehand, each at most once) with ``wrk`` (C, one epoll
     thread, ``concurrency`` keep-alive connections) until ``target`` responses have come;
-    the latencies in ms, wrk's own CPU seconds (user + system) and how many it sent."""
+    the latencies in ms, wrk's own CPU seconds (user + system) and how many it sent.
+    ``rate`` (calls a second): each connection pauses before each call for a random time
+    (exponential, mean ``concurrency / rate`` seconds), so about ``rate`` calls a second
+    arrive at random moments; without it each connection sends its next call as soon as
+    the last is answered (a closed loop: the server is kept saturated)."""
     if len(requests) < target + concurrency:
         raise ValueError("wrk needs a spare request per connection beyond the target")
     file = Path(workdir, "wrk-requests.bin")
@@ -371,7 +381,8 @@ def _wrk_calls(base: str, requests: list[bytes], target: int, concurrency: int,
             out.write(request)
     proc = subprocess.Popen(
         ["wrk", "-t", "1", "-c", str(concurrency), "-d", "600s", "--timeout", "60s",
-         "-s", str(WRK_SCRIPT), base, "--", str(file), str(target)],
+         "-s", str(WRK_SCRIPT), base, "--", str(file), str(target),
+         str(concurrency * 1000 / rate if rate else 0)],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     assert proc.stderr is not None
     first = proc.stderr.readline()  # "wrk_replay: done" once target responses came (or EOF)
@@ -459,7 +470,7 @@ def _server_idle(pid: int) -> float:
 def run(requests: int, seconds: float, rounds: int, honour_count: bool,
         concurrency: int = 1, workers: tuple[int, ...] = (1,),
         baseline_src: str | None = None, notes: str | None = None,
-        clients: tuple[str, ...] = ("httpx",)) -> dict[str, Any]:
+        clients: tuple[str, ...] = ("httpx",), rate: float | None = None) -> dict[str, Any]:
     path = f"/cds-services/{SERVICE}"
     body = {"hook": "patient-view", "hookInstance": str(uuid.uuid4()),
             "context": {"userId": "Practitioner/bench", "patientId": PATIENT_ID},
@@ -535,7 +546,7 @@ def run(requests: int, seconds: float, rounds: int, honour_count: bool,
                                 "Content-Type": "application/json"}, body_of_call())
                                 for t in tokens(key, base + path, spare)]
                         latencies, used, sent = _wrk_calls(base, built, per_round,
-                                                           concurrency, tmp)
+                                                           concurrency, tmp, rate)
                     else:
                         calls = ([discovery] * per_round if endpoint == "discovery" else
                                  [patient_view(t) for t in tokens(key, base + path,
@@ -579,7 +590,7 @@ def run(requests: int, seconds: float, rounds: int, honour_count: bool,
     result: dict[str, Any] = {
         **part(first), "prefetch_resources": resources,
         "prefetch_kb": round(len(payload) / 1024, 1), "notes": notes,
-        "cards": cards, "concurrency": concurrency, "goal_p99_ms": 50,
+        "cards": cards, "concurrency": concurrency, "rate_per_s": rate, "goal_p99_ms": 50,
         "workers": workers[0], "clients": list(clients)}
     if len(labels) > 1:
         result["by_server"] = {label: part(label) for label in labels}
@@ -611,24 +622,32 @@ def main() -> None:
                         help="load generator(s): httpx (threads in this process, as before) "
                         "or wrk (C, its own process; Debian package 'wrk'); several: each "
                         "measured in the same rounds (default httpx)")
+    parser.add_argument("--rate", type=float, metavar="PER_S",
+                        help="with --client wrk: offer about PER_S calls a second at random "
+                        "moments (each connection pauses a random time before each call) "
+                        "instead of a closed loop that keeps the server saturated")
     parser.add_argument("--port", type=int, metavar="FIRST",
                         help="the servers listen on FIRST, FIRST+1, ... (default: free ports)")
     parser.add_argument("--json", action="store_true", help="print JSON only")
     args = parser.parse_args()
+    if args.rate is not None and (args.rate <= 0 or set(args.client) != {"wrk"}):
+        parser.error("--rate needs a positive rate and --client wrk only")
     global DATABASE_URL, FIRST_PORT
     DATABASE_URL = args.database_url
     FIRST_PORT = args.port
     result = run(args.requests, args.seconds, args.rounds, not args.ignore_count,
                  max(1, args.concurrency), tuple(max(1, w) for w in args.workers),
-                 args.baseline_src, args.notes, tuple(dict.fromkeys(args.client)))
+                 args.baseline_src, args.notes, tuple(dict.fromkeys(args.client)), args.rate)
     result["load_average"] = [round(x, 2) for x in os.getloadavg()]
     result["ehr_honours_count"] = not args.ignore_count
     result["machine"] = {"cpus": os.cpu_count(), "python": sys.version.split()[0]}
     if args.json:
         print(json.dumps(result, indent=1))
         return
+    offered = (f"{result['concurrency']} connections offering about {args.rate:g} calls/s"
+               if args.rate else f"{result['concurrency']} call(s) in flight")
     print(f"prefetch: {result['prefetch_resources']} resources, {result['prefetch_kb']} KB; "
-          f"{result['concurrency']} call(s) in flight; notes: {result['notes'] or 'none'}")
+          f"{offered}; notes: {result['notes'] or 'none'}")
     by_server = result.get("by_server") or {f"this {result['workers']}w": result}
     width = max(map(len, by_server))
     for label, part in by_server.items():

@@ -1,6 +1,6 @@
 -- wrk script for benchmarks/cds_patient_view.py --client wrk: sends requests built beforehand.
 --
---   wrk -t 1 -c N -d 600s --timeout 60s -s wrk_replay.lua URL -- REQUESTS_FILE TARGET
+--   wrk -t 1 -c N -d 600s --timeout 60s -s wrk_replay.lua URL -- REQUESTS_FILE TARGET [PAUSE_MS]
 --
 -- REQUESTS_FILE holds whole HTTP/1.1 requests, each as "<byte length>\n<bytes>" (the Python
 -- side builds them: a fresh signed JWT in each, so no request is ever sent twice). Each is sent
@@ -11,8 +11,13 @@
 -- wrk's main thread sleeps for the whole -d duration even once the thread has stopped, so the
 -- thread writes "wrk_replay: done" to stderr when it stops, and the Python side then sends wrk
 -- SIGINT (which ends that sleep; wrk then reports as usual).
+--
+-- PAUSE_MS (optional, > 0): before each request a connection waits a random time, exponential
+-- with this mean (ms), so that N connections offer about N * 1000 / PAUSE_MS calls a second at
+-- random moments (an open load), rather than each sending again as soon as it is answered.
 -- globals, not locals: done() reads them from the thread with thread:get
 requests, count, sent, received, non200, first_status, target = {}, 0, 0, 0, 0, 0, 0
+pause_ms = 0
 
 function setup(thread)
   threads = threads or {}
@@ -30,7 +35,16 @@ function init(args)
   end
   file:close()
   target = tonumber(args[2])
+  pause_ms = tonumber(args[3] or "0")
+  -- each wrk thread has its own Lua state: seed it from the clock and this state's address
+  math.randomseed(os.time() + tonumber(tostring({}):match("0x(%x+)") or "0", 16) % 100000)
   sent, received, non200, first_status = 0, 0, 0, 0
+end
+
+function delay()
+  if pause_ms <= 0 then return 0 end
+  -- exponential pause: the gaps between a Poisson stream's arrivals
+  return math.floor(-pause_ms * math.log(1 - math.random()) + 0.5)
 end
 
 function request()
