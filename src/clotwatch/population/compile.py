@@ -103,6 +103,11 @@ class Dialect:
     def transform(self, coll: str, params: Sequence[str], body: str) -> str:
         raise NotImplementedError
 
+    def items(self, coll: str, param: str) -> None:
+        """Called before the body of a ``transform`` or ``filter`` over ``coll`` whose
+        parameter ``param`` is an item of it is compiled: a dialect that reads the items of
+        some lists typed learns here what ``param`` stands for (none by default)."""
+
     def filter(self, coll: str, param: str, pred: str) -> str:
         raise NotImplementedError
 
@@ -190,6 +195,13 @@ class Dialect:
     def index0(self, i: str) -> str:
         """A lambda's index parameter as a 0-based position."""
         return i
+
+    def or_null(self, coll: str, name: str) -> str:
+        """``coll``, or when it is empty a collection of one null item (forEachOrNull: one
+        row evaluated on a null item, its columns null, %rowIndex 0); ``name`` is free for
+        binding ``coll``."""
+        return self.let(coll, name, f"CASE WHEN {self.size(name)} = 0 THEN {self.null_items()} "
+                        f"ELSE {name} END")
 
     def let(self, value: str, name: str, body: str) -> str:
         """``body`` with the name ``name`` bound to ``value`` (evaluated once)."""
@@ -378,6 +390,7 @@ class Compiler:
         if d.item_paths and base.kind == "coll" and base.ftype:
             info = element(base.ftype, name)
             if info is not None:  # (a list spliced, anything else one item: as ``child``)
+                d.items(base.sql, x)
                 body = d.coll_of(d.json_at(x, f"$.{name}"))
                 return Val("coll", d.flatten(d.transform(base.sql, [x], body)), None, info[1])
         body = self.d.coll_of(self.d.child(x, name))
@@ -531,6 +544,7 @@ class Compiler:
         coll = self.to_coll(base)
         if name == "where":
             x = self.fresh()
+            d.items(coll.sql, x)
             cond = self.to_bool(self.expr(args[0], _Ctx(x, item_type=coll.ftype)))
             return Val("coll", d.filter(coll.sql, x, f"COALESCE({cond}, FALSE)"), base.fhir,
                        coll.ftype)
@@ -752,11 +766,9 @@ class Compiler:
             items_val = self.to_coll(self.path(for_each if for_each is not None else or_null, ctx))
             items, item_type = items_val.sql, items_val.ftype
         if or_null is not None:
-            # No item: one row evaluated on a null item (its columns null, %rowIndex 0).
-            t = self.fresh()
-            items = self._let(items, t, f"CASE WHEN {d.size(t)} = 0 THEN {d.null_items()} "
-                              f"ELSE {t} END")
+            items = d.or_null(items, self.fresh())
         x, i = self.fresh(), self.fresh()
+        d.items(items, x)
         sub, fields = self.rows(inner, _Ctx(x, row_index=d.index0(i), item_type=item_type))
         per_item = sub if sub is not None else d.list_of([d.struct(fields)])
         return d.flatten(d.transform(items, [x, i], per_item))
