@@ -105,6 +105,9 @@ def _bad_lines() -> list[dict[str, object]]:
         {"resourceType": "Observation", "id": "bad-status", "status": {"x": 1},
          "code": {"coding": [loinc]}, "subject": {"reference": "Patient/p1"},
          "valueQuantity": {"value": 1.50, "code": ["kg"]}},
+        {"resourceType": "Observation", "id": "bad-coding-item", "status": "final",
+         "code": {"coding": ["http://loinc.org|39156-5", loinc]},
+         "subject": {"reference": "Patient/p1"}},
     ]
 
 
@@ -160,7 +163,8 @@ def test_the_observation_view_is_read_typed_and_falls_back_on_bad_values(
     assert fast is not None
     compiled, schema = fast
     assert duckdb_engine.type_sql(schema["subject"]) == 'STRUCT("reference" VARCHAR)'
-    assert duckdb_engine.type_sql(schema["code"]) == 'STRUCT("coding" JSON[])'
+    assert duckdb_engine.type_sql(schema["code"]) == (
+        'STRUCT("coding" STRUCT("code" VARCHAR, "system" VARCHAR)[])')
     good, bad = (open_export(f).files_for("Observation") for f in exports)
     con = duckdb_engine.connect()
     try:
@@ -172,7 +176,115 @@ def test_the_observation_view_is_read_typed_and_falls_back_on_bad_values(
         con.close()
     # the bad resources' rows are there (read as JSON), none dropped
     ids = {r[0] for r in _json_rows(view, bad)}
-    assert {"bad-subject", "bad-quantity", "bad-status"} <= ids
+    assert {"bad-subject", "bad-quantity", "bad-status", "bad-coding-item"} <= ids
+
+
+_CODING = 'STRUCT("code" VARCHAR, "system" VARCHAR)[]'
+
+
+def _obs_view(select: list[dict[str, Any]], where: str | None = None) -> dict[str, Any]:
+    view: dict[str, Any] = {"resourceType": "ViewDefinition", "resource": "Observation",
+                            "select": [{"column": [{"name": "id", "path": "id"}]}, *select]}
+    if where is not None:
+        view["where"] = [{"path": where}]
+    return view
+
+
+def _col(path: str, name: str = "x") -> dict[str, Any]:
+    return {"column": [{"name": name, "path": path}]}
+
+
+# (view, the type of Observation.code it reads): a list whose items are read only by names
+# (where, forEach, forEachOrNull, a member of each item, also through where / first()) is
+# a list of structs; read any other way, a JSON[] as before.
+TYPED_LISTS: list[tuple[dict[str, Any], str]] = [
+    (_obs_view([{"forEach": "code.coding", "column": [
+        {"name": "system", "path": "system"}, {"name": "code", "path": "code"}]}],
+        where="code.coding.where(system = 'http://loinc.org').exists()"),
+     f"STRUCT(\"coding\" {_CODING})"),
+    (_obs_view([_col("code.coding.where(system = 's').code.first()")]),
+     'STRUCT("coding" STRUCT("code" JSON, "system" VARCHAR)[])'),
+    (_obs_view([_col("code.coding.first().code")]),
+     'STRUCT("coding" STRUCT("code" JSON)[])'),
+    (_obs_view([_col("code.coding.count()")]), 'STRUCT("coding" JSON[])'),
+    (_obs_view([_col("code.coding.first()")]), 'STRUCT("coding" JSON[])'),
+    (_obs_view([_col("code.coding.select(code).first()")]), 'STRUCT("coding" JSON[])'),
+    (_obs_view([_col("(code.coding | category.coding).code.first()")]),
+     'STRUCT("coding" JSON[])'),
+    (_obs_view([{"forEachOrNull": "code.coding", "column": [
+        {"name": "code", "path": "code"}, {"name": "i", "path": "%rowIndex"}]}]),
+     'STRUCT("coding" STRUCT("code" VARCHAR)[])'),
+    (_obs_view([{"forEach": "code.coding", "column": [
+        {"name": "code", "path": "code"}, {"name": "me", "path": "$this.code"},
+        {"name": "all", "path": "$this"}]}]), 'STRUCT("coding" JSON[])'),
+    (_obs_view([{"forEach": "code.coding.where(code.exists())", "column": [
+        {"name": "code", "path": "code"}, {"name": "i", "path": "%rowIndex"}]}]),
+     'STRUCT("coding" STRUCT("code" JSON)[])'),
+    (_obs_view([_col("code.coding.where(system = 's').display.join(',')"),
+                _col("code.coding.where(code.ofType(string).exists()).code.first()", "y")]),
+     'STRUCT("coding" JSON[])'),
+]
+ODD_CODINGS: list[Any] = [
+    [{"system": "s", "code": "c"}, {"system": "http://loinc.org", "code": "39156-5"}],
+    [None, {"system": "s"}], [], None, [{"code": 5.50, "system": {"x": [1]}}],
+    [{"system": "s", "code": True, "display": "d"}, {"system": ["s"]}],
+]
+# (not here: an element whose value is JSON null, ``{"code": null}``, which FHIR JSON never
+# holds: typed it is SQL NULL, so ``code.exists()`` is false, while the JSON form's
+# json_extract gives the JSON value null and true; main's typed structs do the same, as in
+# ``subject.reference.exists()`` over ``{"reference": null}``)
+
+
+@pytest.mark.parametrize(("view", "code_type"), TYPED_LISTS)
+def test_a_list_read_only_by_names_is_read_as_a_list_of_structs(
+        tmp_path: Path, view: dict[str, Any], code_type: str) -> None:
+    """The typing decision, and the typed read's rows are the all-JSON read's, also for
+    null items, empty or null lists and values not of the elements' FHIR types."""
+    schema = duckdb_engine.schema_of(duckdb_engine.read_uses(view))
+    assert duckdb_engine.type_sql(schema["code"]) == code_type
+    file = tmp_path / "Observation.ndjson"
+    file.write_text("".join(json.dumps({"resourceType": "Observation", "id": f"o{i}",
+                                        "code": {"coding": c}}) + "\n"
+                            for i, c in enumerate(ODD_CODINGS)), encoding="utf-8")
+    compiled = duckdb_engine.compile(view, schema)
+    con = duckdb_engine.connect()
+    try:
+        got = con.execute(duckdb_engine.view_query(compiled, [str(file)], schema)).fetchall()
+    finally:
+        con.close()
+    assert _sorted_rows(got) == _json_rows(view, [str(file)])
+
+
+def test_an_item_of_another_shape_in_a_typed_list_is_read_again_as_json(
+        tmp_path: Path) -> None:
+    """A coding that is a string, not an object, stops the typed read of a list of structs;
+    the screening's read pass then reads the file as JSON: the same rows, that one's too."""
+    view = load_views()["observation"]
+    loinc = {"system": "http://loinc.org", "code": "39156-5"}
+    lines = [{"resourceType": "Observation", "id": "ok", "code": {"coding": [loinc]}},
+             {"resourceType": "Observation", "id": "odd", "code": {"coding": ["x", loinc]}}]
+    (tmp_path / "Observation.ndjson").write_text(
+        "".join(json.dumps(r) + "\n" for r in lines), encoding="utf-8")
+    export = open_export(tmp_path)
+    files = export.files_for("Observation")
+    fast = duckdb_engine.typed(view)
+    assert fast is not None
+    con = duckdb_engine.connect()
+    try:
+        with pytest.raises(duckdb.Error, match="Expected OBJECT"):
+            con.execute(duckdb_engine.view_query(fast[0], files, fast[1])).fetchall()
+    finally:
+        con.close()
+    eng = duckdb_engine.DuckDBScreening()
+    try:
+        eng.plan({"observation": view}, export)
+        eng.type_counts(list(export.all_files), False)
+        eng.view_table("v_obs", view, files)
+        got = _sorted_rows(eng.rows("SELECT * FROM v_obs"))
+    finally:
+        eng.close()
+    assert got == _json_rows(view, files)
+    assert [r[0] for r in got].count("odd") == 2  # a row per coding, the string one's too
 
 
 def test_the_one_read_pass_falls_back_to_json_per_resource_type(
@@ -195,7 +307,7 @@ def test_the_one_read_pass_falls_back_to_json_per_resource_type(
                 assert got == _json_rows(view, export.files_for(view["resource"])), name
             if folder == exports[1]:
                 ids = {r[0] for r in eng.rows("SELECT observation_id FROM v_observation")}
-                assert {"bad-subject", "bad-quantity", "bad-status"} <= ids
+                assert {"bad-subject", "bad-quantity", "bad-status", "bad-coding-item"} <= ids
         finally:
             eng.close()
 
