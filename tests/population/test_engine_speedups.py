@@ -386,6 +386,44 @@ def test_typed_items_read_by_path_give_the_general_forms_rows(tmp_path: Path) ->
         con.close()
 
 
+class _GeneralFirsts(duckdb_engine.TypedDuckDBDialect):
+    first_items = False
+
+
+def test_first_items_without_building_the_collection_give_the_general_forms_rows(
+        tmp_path: Path) -> None:
+    """first() of one element or of a union, a column of at most one item, read as the
+    first item of the first part that has one (no list built, no more-than-one check):
+    the rows of the general form, for JSON nulls, arrays (of nulls too), empty arrays,
+    objects and scalars of any kind."""
+    odd: list[Any] = [None, [], [None], [None, "b"], ["a", "b"], [[1], 2], {"a": 1}, 1.50,
+                      True, "x", [], ""]
+    lines = [{"resourceType": "Observation", "id": f"o{i}", "status": s, "issued": odd[-1 - i],
+              "effectiveDateTime": odd[(i + 3) % len(odd)]} for i, s in enumerate(odd)]
+    lines += [{"resourceType": "Observation", "id": "none"}]
+    file = tmp_path / "Observation.ndjson"
+    file.write_text("".join(json.dumps(r) + "\n" for r in lines), encoding="utf-8")
+    view = _obs_view([_col("(status | effectiveDateTime | issued).first()"),
+                      _col("(status | issued).first().exists()", "b"),
+                      _col("status.first()", "c"),
+                      {"column": [{"name": "d", "path": "(issued | status).first()",
+                                   "type": "decimal"}]},
+                      _col("(effectiveDateTime | status)[1]", "e"),
+                      _col("(issued | status).last()", "f")])
+    schema = duckdb_engine.schema_of(duckdb_engine.read_uses(view))
+    con = duckdb_engine.connect()
+    try:
+        fast = duckdb_engine.compile(view, schema)
+        general = duckdb_engine.compile_view(view, _GeneralFirsts(schema))
+        assert "coalesce(" in fast.sql and "coalesce(" not in general.sql
+        got = con.execute(duckdb_engine.view_query(fast, [str(file)], schema)).fetchall()
+        want = con.execute(duckdb_engine.view_query(general, [str(file)], schema)).fetchall()
+    finally:
+        con.close()
+    assert _sorted_rows(got) == _sorted_rows(want) == _json_rows(view, [str(file)])
+    assert len(got) == len(lines)
+
+
 @pytest.mark.parametrize("malformed", [False, True])
 def test_small_read_buffers_give_the_rows_of_one_large_buffer(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, malformed: bool) -> None:

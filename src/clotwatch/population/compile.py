@@ -56,6 +56,7 @@ class Val:
     ftype: str | None = None  # FHIR type of the items, when the models say
     base: str = ""  # kind "path": one JSON value reached from ``base`` by ``jpath``
     jpath: str = ""
+    one: bool = False  # kind "coll": at most one item (first(), last(), an index)
 
 
 @dataclass(frozen=True)
@@ -78,6 +79,11 @@ class Dialect:
     # list per element). Same values for data the models describe. DuckDB only: Spark's SQL
     # is kept as it was measured and tested.
     item_paths = False
+    # Whether a column whose value is a collection of at most one item (``first()``) is
+    # read as that item without the more-than-one check and the binding it needs, so that a
+    # dialect that knows a collection's first item without building the collection
+    # (``item``) never builds it. DuckDB only, as ``item_paths``.
+    first_items = False
 
     def lam(self, params: Sequence[str], body: str) -> str:
         raise NotImplementedError
@@ -430,7 +436,8 @@ class Compiler:
         if isinstance(node, fp.Indexer):
             base = self.to_coll(self.expr(node.base, ctx))
             idx = self.to_num(self.expr(node.index, ctx))
-            return Val("coll", d.slice1(base.sql, f"CAST({idx} AS INTEGER)"), base.fhir)
+            return Val("coll", d.slice1(base.sql, f"CAST({idx} AS INTEGER)"), base.fhir,
+                       one=True)
         if isinstance(node, fp.Unary):
             v = self.expr(node.operand, ctx)
             return Val("num", f"(-{self.to_num(v)})") if node.op == "-" else v
@@ -568,9 +575,10 @@ class Compiler:
         if name == "not":
             return Val("bool", f"(NOT {self.to_bool(base)})")
         if name == "first":
-            return Val("coll", d.slice1(coll.sql, "0"), base.fhir, coll.ftype)
+            return Val("coll", d.slice1(coll.sql, "0"), base.fhir, coll.ftype, one=True)
         if name == "last":
-            return Val("coll", d.slice1(coll.sql, f"({d.size(coll.sql)} - 1)"), base.fhir)
+            return Val("coll", d.slice1(coll.sql, f"({d.size(coll.sql)} - 1)"), base.fhir,
+                       one=True)
         if name == "count":
             return Val("num", d.size(coll.sql), "integer")
         if name == "join":
@@ -687,7 +695,7 @@ class Compiler:
             coll = self.to_coll(v)
             x = self.fresh()
             return d.transform(coll.sql, [x], self.scalar(Val("coll", d.list_of([x])), col))
-        if v.kind != "coll":
+        if v.kind != "coll" or (v.one and d.first_items):
             return self.scalar(v, col)  # a single value (an operator's, or one element)
         t = self.fresh()
         many = d.error(f"column {col.name} has more than one value: declare it collection: true")

@@ -36,6 +36,18 @@ class DuckDBDialect(Dialect):
     name = "duckdb"
     binds = 0
     item_paths = True
+    first_items = True
+
+    def __init__(self) -> None:
+        # SQL of a collection -> SQL of its first item (NULL when it has none), for the
+        # collections whose first item is cheaper to reach than the collection is to build
+        # (``item``): one JSON value's items (``coll_of``), a concatenation of such, their
+        # first() (``slice1``).
+        self._firsts: dict[str, str] = {}
+
+    def _with_first(self, coll: str, first: str) -> str:
+        self._firsts[coll] = first
+        return coll
 
     def lam(self, params: Sequence[str], body: str) -> str:
         body = share_extracts(body, params, params[0] + "_j")
@@ -57,9 +69,15 @@ class DuckDBDialect(Dialect):
     def coll_of(self, json: str) -> str:
         if not _SIMPLE.match(json):
             return self._bind(json, self.coll_of)
-        return (f"CASE WHEN {json} IS NULL OR {json} = 'null' THEN {self.empty()} "
-                f"WHEN starts_with({json}, '[') THEN json_extract({json}, '$[*]') "
-                f"ELSE [{json}] END")
+        # (its first item: NULL exactly when it has none, an array's first item being
+        # never SQL NULL, JSON null included)
+        return self._with_first(
+            f"CASE WHEN {json} IS NULL OR {json} = 'null' THEN {self.empty()} "
+            f"WHEN starts_with({json}, '[') THEN json_extract({json}, '$[*]') "
+            f"ELSE [{json}] END",
+            f"CASE WHEN {json} IS NULL OR {json} = 'null' THEN NULL "
+            f"WHEN starts_with({json}, '[') THEN json_extract({json}, '$[0]') "
+            f"ELSE {json} END")
 
     def child(self, item: str, name: str) -> str:
         return (f"CASE WHEN starts_with({item}, '{{') "
@@ -101,17 +119,26 @@ class DuckDBDialect(Dialect):
         out = parts[0]
         for p in parts[1:]:
             out = f"list_concat({out}, {p})"
+        if len(parts) > 1 and all(p in self._firsts for p in parts):
+            # the first item of the first part that has one
+            return self._with_first(out, "coalesce(" + ", ".join(
+                self._firsts[p] for p in parts) + ")")
         return out
 
     def size(self, coll: str) -> str:
         return f"len({coll})"
 
     def item(self, coll: str, index0: str) -> str:
+        if index0 == "0" and coll in self._firsts:
+            return self._firsts[coll]
         return f"({coll})[{index0} + 1]" if index0 != "0" else f"({coll})[1]"
 
     def slice1(self, coll: str, index0: str) -> str:
-        return (f"CASE WHEN {index0} < 0 THEN {self.empty()} "
-                f"ELSE ({coll})[{index0} + 1:{index0} + 1] END")
+        out = (f"CASE WHEN {index0} < 0 THEN {self.empty()} "
+               f"ELSE ({coll})[{index0} + 1:{index0} + 1] END")
+        if index0 == "0" and coll in self._firsts:
+            return self._with_first(out, self._firsts[coll])
+        return out
 
     def list_of(self, items: Sequence[str]) -> str:
         return "[" + ", ".join(items) + "]"
@@ -255,6 +282,7 @@ class _Recorder(DuckDBDialect):
     noted ``whole``."""
 
     def __init__(self, resource: str) -> None:
+        super().__init__()
         self.uses: dict[str, set[tuple[tuple[str, ...], str]]] = {}
         # SQL of a top-level element or a lambda's item -> (element, path to it)
         self._idents: dict[str, tuple[str, tuple[str, ...]]] = {}
@@ -439,6 +467,7 @@ class TypedDuckDBDialect(DuckDBDialect):
     ``_Recorder`` noted for the schema (the same views compile the same calls)."""
 
     def __init__(self, schema: Mapping[str, Typed]) -> None:
+        super().__init__()
         self.schema = schema
         self._lists: dict[str, Typed] = {}  # SQL of a list of typed items -> their type
         self._items: dict[str, Typed] = {}  # lambda item (over such a list) -> its type
@@ -597,7 +626,7 @@ def compile(view: Mapping[str, Any],  # noqa: A001 - the engine's verb
             schema: Mapping[str, Typed] | None = None) -> ViewSQL:
     """Compile a ViewDefinition to DuckDB SQL (over ``src`` reading the elements of
     ``schema`` typed, see ``typed``)."""
-    return compile_view(view, TypedDuckDBDialect(schema) if schema else DIALECT)
+    return compile_view(view, TypedDuckDBDialect(schema) if schema else DuckDBDialect())
 
 
 def typed(view: Mapping[str, Any]) -> tuple[ViewSQL, dict[str, Typed]] | None:
