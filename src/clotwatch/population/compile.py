@@ -120,6 +120,10 @@ class Dialect:
     def flatten(self, nested: str) -> str:
         raise NotImplementedError
 
+    def transform_each(self, coll: str, params: Sequence[str], item: str) -> str:
+        """The list of one ``item`` per item of ``coll`` (a row per item)."""
+        return self.flatten(self.transform(coll, params, self.list_of([item])))
+
     def concat(self, parts: Sequence[str]) -> str:
         raise NotImplementedError
 
@@ -757,8 +761,10 @@ class Compiler:
         out_fields = [(n, f"{f}.{d.quote_ident(n)}") for n, _ in fields]
         for p, (_, names) in zip(params, lists, strict=True):
             out_fields.extend((n, f"{p}.{d.quote_ident(n)}") for n in names)
-        body = d.list_of([d.struct(out_fields)])
-        for p, (sql, _) in reversed(list(zip(params, lists, strict=True))):
+        pairs = list(zip(params, lists, strict=True))
+        (p, (sql, _)), outer = pairs[-1], pairs[:-1]
+        body = d.transform_each(sql, [p], d.struct(out_fields))
+        for p, (sql, _) in reversed(outer):
             body = d.flatten(d.transform(sql, [p], body))
         return self._let(d.struct(fields), f, body) if fields else body
 
@@ -778,8 +784,9 @@ class Compiler:
         x, i = self.fresh(), self.fresh()
         d.items(items, x)
         sub, fields = self.rows(inner, _Ctx(x, row_index=d.index0(i), item_type=item_type))
-        per_item = sub if sub is not None else d.list_of([d.struct(fields)])
-        return d.flatten(d.transform(items, [x, i], per_item))
+        if sub is None:
+            return d.transform_each(items, [x, i], d.struct(fields))
+        return d.flatten(d.transform(items, [x, i], sub))
 
     def repeat_items(self, paths: list[Any], ctx: _Ctx) -> str:
         """Items reached by following ``paths`` recursively, depth first (each item, then

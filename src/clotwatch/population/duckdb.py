@@ -115,6 +115,10 @@ class DuckDBDialect(Dialect):
     def flatten(self, nested: str) -> str:
         return f"flatten({nested})"
 
+    def transform_each(self, coll: str, params: Sequence[str], item: str) -> str:
+        # (not a one-item list per item, flattened)
+        return self.transform(coll, params, item)
+
     def concat(self, parts: Sequence[str]) -> str:
         out = parts[0]
         for p in parts[1:]:
