@@ -43,8 +43,10 @@ end
 
 function delay()
   if pause_ms <= 0 then return 0 end
-  -- exponential pause: the gaps between a Poisson stream's arrivals
-  return math.floor(-pause_ms * math.log(1 - math.random()) + 0.5)
+  -- exponential pause: the gaps between a Poisson stream's arrivals; at most 4 s, under the
+  -- server's keep-alive timeout (uvicorn: 5 s), which would otherwise close an idle
+  -- connection under wrk (a read error) at low rates
+  return math.min(4000, math.floor(-pause_ms * math.log(1 - math.random()) + 0.5))
 end
 
 function request()
