@@ -401,12 +401,19 @@ def _wrk_calls(base: str, requests: list[bytes], target: int, concurrency: int,
         name, *values = line.split()
         if name == "lat":
             latencies += [int(values[0]) / 1000] * int(values[1])
-        elif name in ("sent", "non200", "status", "errors"):
+        elif name in ("sent", "non200", "status", "errors", "pauses"):
             facts[name] = [int(v) for v in values]
     if facts.get("non200", [0])[0] or any(facts.get("errors", [0])):
         raise SystemExit(f"wrk: {facts.get('non200')} responses other than 200 (first: "
                          f"{facts.get('status')}), socket errors {facts.get('errors')}")
+    global last_pauses
+    last_pauses = tuple(facts.get("pauses", [0, 0]))  # type: ignore[assignment]
     return latencies, client_cpu, facts["sent"][0]
+
+
+# (pauses drawn, their sum in ms) of the last ``_wrk_calls`` with a rate: how the test sees
+# that the calls were spread out as asked, without timing anything
+last_pauses: tuple[int, int] = (0, 0)
 
 
 def _warm(base: str, path: str, key: Any, payload: bytes, workers: int) -> list[str]:

@@ -15,9 +15,10 @@
 -- PAUSE_MS (optional, > 0): before each request a connection waits a random time, exponential
 -- with this mean (ms), so that N connections offer about N * 1000 / PAUSE_MS calls a second at
 -- random moments (an open load), rather than each sending again as soon as it is answered.
+-- Printed at the end: "pauses N MS", how many pauses were drawn and their sum.
 -- globals, not locals: done() reads them from the thread with thread:get
 requests, count, sent, received, non200, first_status, target = {}, 0, 0, 0, 0, 0, 0
-pause_ms = 0
+pause_ms, paused, paused_ms = 0, 0, 0
 
 function setup(thread)
   threads = threads or {}
@@ -43,8 +44,12 @@ end
 
 function delay()
   if pause_ms <= 0 then return 0 end
-  -- exponential pause: the gaps between a Poisson stream's arrivals
-  return math.floor(-pause_ms * math.log(1 - math.random()) + 0.5)
+  -- exponential pause: the gaps between a Poisson stream's arrivals; at most 4 s, under the
+  -- server's keep-alive timeout (uvicorn: 5 s), which would otherwise close an idle
+  -- connection under wrk (a read error) at low rates
+  local ms = math.min(4000, math.floor(-pause_ms * math.log(1 - math.random()) + 0.5))
+  paused, paused_ms = paused + 1, paused_ms + ms
+  return ms
 end
 
 function request()
@@ -73,6 +78,7 @@ function done(summary, latency, requests_stats)
   local thread = threads[1]
   io.write(string.format("sent %d\n", thread:get("sent")))
   io.write(string.format("non200 %d\n", thread:get("non200")))
+  io.write(string.format("pauses %d %d\n", thread:get("paused"), thread:get("paused_ms")))
   io.write(string.format("status %d\n", thread:get("first_status")))
   io.write(string.format("errors %d %d %d %d %d\n", summary.errors.connect, summary.errors.read,
                          summary.errors.write, summary.errors.status, summary.errors.timeout))

@@ -93,3 +93,26 @@ def test_an_answer_other_than_200_stops_the_run(
     built = [bench.raw_request("POST", server.base, "/p", {}, b"the same token")] * 12
     with pytest.raises(SystemExit, match="other than 200"):
         bench._wrk_calls(server.base, built, 10, 2, str(tmp_path))
+
+
+@pytest.mark.skipif(shutil.which("wrk") is None, reason="wrk is not installed (apt: wrk)")
+def test_with_a_rate_each_call_waits_a_random_pause_of_the_mean_asked(
+        server: _Server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``--rate``: before each call a connection draws an exponential pause with mean
+    connections / rate (here 4 / 100 s = 40 ms); wrk's script counts them. Of about 30 draws
+    the mean lies within a factor of 3 of 40 ms unless something is wrong (its spread is about
+    a fifth of the mean), and no pause is drawn without a rate."""
+    bench = _bench(monkeypatch)
+    built = [bench.raw_request("POST", server.base, "/p", {}, f"call {i}".encode())
+             for i in range(40)]
+    latencies, _, sent = bench._wrk_calls(server.base, built, 30, 4, str(tmp_path), rate=100)
+    drawn, total_ms = bench.last_pauses
+    assert len(latencies) >= 30 and len(set(server.bodies)) == len(server.bodies)
+    # one per call sent (wrk also calls request() once at start to check it; a connection
+    # may have drawn one more when the run stopped)
+    assert sent - 1 <= drawn <= sent + 4
+    assert 40 / 3 < total_ms / drawn < 40 * 3
+    again = [bench.raw_request("POST", server.base, "/p", {}, f"again {i}".encode())
+             for i in range(30)]
+    bench._wrk_calls(server.base, again, 20, 4, str(tmp_path))
+    assert bench.last_pauses == (0, 0)

@@ -473,3 +473,22 @@ def test_a_table_chain_stores_only_its_last_table() -> None:
             eng.rows("SELECT * FROM b")
     finally:
         eng.close()
+
+
+def test_the_medicine_matches_are_read_only_by_aggregates_a_repeat_does_not_change() -> None:
+    """``med_match`` keeps a medicine matched twice (an exact code and a prefix of one code set)
+    as two rows rather than hashing every row to drop repeats: right only while everything
+    reading it (``med``, then ``med_f``) aggregates with min / max / min_by / max_by (and
+    ``prophylaxis_ids`` with DISTINCT). A count or a sum added there must bring the DISTINCT
+    back."""
+    import re
+
+    sql = rules.sql_text()
+    body = sql[sql.index("med_f AS ("):sql.index("xa_f AS (")]
+    calls = set(re.findall(r"\b([a-z_]+)\(", body))
+    aggregates = {"min", "max", "min_by", "max_by", "count", "sum", "avg", "list",
+                  "string_agg", "array_agg", "any_value", "first", "last", "bool_or",
+                  "bool_and", "median", "mode"}
+    assert calls & aggregates == {"min", "max", "min_by"}
+    assert re.findall(r"FROM med_match\b|JOIN med_match\b", sql) == ["FROM med_match"] * 2
+    assert "FROM e JOIN med m" in body and sql.count(" med m ") == 1
