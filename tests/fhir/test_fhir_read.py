@@ -495,3 +495,17 @@ def test_a_synthea_patient_who_died_years_ago_is_not_scored_as_if_alive() -> Non
     assert "the patient died on 2013-03-27" in d.notes[0]
     before = derive(data, datetime(2013, 3, 1, tzinfo=UTC))
     assert not any("died" in n for n in before.notes) and before.findings["age"].value == 86
+
+
+def test_of_many_observations_too_old_the_latest_is_named_and_the_rest_counted() -> None:
+    """A real record holds a BMI a year for decades (the Synthea sample records: 10 and more):
+    the reason names the latest, not each one."""
+    old = [observation("39156-5", 30 + n, "kg/m2", when=f"{2003 + n}-06-15T18:38:58Z")
+           for n in range(10)]
+    for n, o in enumerate(old):
+        o["id"] = f"bmi-{n}"
+    reason = derive(bundle_with(*old), NOW).findings["bmi"].reason
+    assert reason == ("Observation/bmi-9 from 2012-06-15T18:38:58+00:00, the latest of 10, is "
+                      "older than 365 days")
+    one = derive(bundle_with(old[0]), NOW).findings["bmi"].reason
+    assert one == "Observation/bmi-0 from 2003-06-15T18:38:58+00:00 is older than 365 days"
