@@ -133,6 +133,8 @@ ELEMENTS: list[tuple[str, tuple[Any, ...], list[Any], tuple[str, ...]]] = [
     ("patient", ("gender",), codes("female", "male", "other", "unknown"), ()),
     ("patient", ("id",), IDS, ()),
     ("patient", ("unknownElement",), [1, None], ()),
+    ("patient", ("deceasedDateTime",), DATETIMES, ()),
+    ("patient", ("deceasedBoolean",), [True, False, "true", 1, None, {}], ()),
     ("patient", ("_birthDate",), [{"extension": []}, None], ("birthDate",)),
     ("heart_rate", ("status",), codes("final", "amended", "preliminary", "cancelled"), ()),
     ("heart_rate", ("id",), IDS, ()),

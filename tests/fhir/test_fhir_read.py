@@ -465,3 +465,47 @@ def test_an_unknown_or_missing_nested_resource_type_is_a_mapping_error(rtype, wh
     bundle = {"resourceType": "Bundle", "type": "collection", "entry": [{"resource": resource}]}
     with pytest.raises(MappingError, match="resourceType|nested resource"):
         load_bundle(bundle)
+
+
+@pytest.mark.parametrize(("deceased", "said"), [
+    ({"deceasedDateTime": "2013-03-27T18:38:58+00:00"}, "died on 2013-03-27"),
+    ({"deceasedDateTime": "2026-11-24"}, "died on 2026-11-24"),  # that day: before the evening
+    ({"deceasedDateTime": "2026-11-25T08:00:00Z"}, None),  # after the time scored at
+    ({"deceasedBoolean": True}, "has died (deceasedBoolean), with no date"),
+    ({"deceasedBoolean": False}, None),
+    ({}, None),
+])
+def test_a_patient_who_died_before_the_time_scored_at_is_said_first(
+        deceased: dict[str, Any], said: str | None) -> None:
+    patient = {"resourceType": "Patient", "id": "p", "birthDate": "1926-06-06",
+               "gender": "female", **deceased}
+    d = derive(bundle_with(patient=patient), NOW)
+    assert d.findings["age"].value == 100  # still counted as of the time asked; the note says so
+    if said is None:
+        assert not any("died" in n for n in d.notes)
+    else:
+        assert said in d.notes[0] and d.notes[0].startswith("Patient/p: ")
+
+
+def test_a_synthea_patient_who_died_years_ago_is_not_scored_as_if_alive() -> None:
+    """A public Synthea sample record (tests/fhir/fixtures/synthea): died 2013, born 1926;
+    scored in 2026 as a 100-year-old with nothing said until this note."""
+    data = fixture("synthea/Beatrice_Aufderhar_5451401c-ab1b-4adc-9df6-c02e856e492a.json")
+    d = derive(data, NOW)
+    assert "the patient died on 2013-03-27" in d.notes[0]
+    before = derive(data, datetime(2013, 3, 1, tzinfo=UTC))
+    assert not any("died" in n for n in before.notes) and before.findings["age"].value == 86
+
+
+def test_of_many_observations_too_old_the_latest_is_named_and_the_rest_counted() -> None:
+    """A real record holds a BMI a year for decades (the Synthea sample records: 10 and more):
+    the reason names the latest, not each one."""
+    old = [observation("39156-5", 30 + n, "kg/m2", when=f"{2003 + n}-06-15T18:38:58Z")
+           for n in range(10)]
+    for n, o in enumerate(old):
+        o["id"] = f"bmi-{n}"
+    reason = derive(bundle_with(*old), NOW).findings["bmi"].reason
+    assert reason == ("Observation/bmi-9 from 2012-06-15T18:38:58+00:00, the latest of 10, is "
+                      "older than 365 days")
+    one = derive(bundle_with(old[0]), NOW).findings["bmi"].reason
+    assert one == "Observation/bmi-0 from 2003-06-15T18:38:58+00:00 is older than 365 days"

@@ -70,3 +70,20 @@ def test_bad_input_exits_2_with_one_line(
     code, out, err = _run(capsys, *argv)
     assert code == 2 and out == ""
     assert len(err.strip().splitlines()) == 1 and message in err
+
+
+@pytest.mark.parametrize("columns", [80, 160])
+def test_input_names_are_never_broken_at_either_width(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], columns: int
+) -> None:
+    """Below 120 columns the score comes under the note, not beside it (at 80 columns
+    'calf_swelling_3cm' was printed as 'calf_swelling_3c' / 'm')."""
+    monkeypatch.setenv("COLUMNS", str(columns))
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(NOTE.encode())))
+    code, out, _ = _run(capsys, "notes", "extract", "-", "--instrument", "wells-dvt")
+    assert code == 0
+    words = set(out.split())
+    for name in ("calf_swelling_3cm", "alternative_diagnosis_likely",
+                 "bedridden_or_major_surgery", "localized_tenderness"):
+        assert name in words
+    assert max(len(line) for line in out.splitlines()) <= columns

@@ -184,6 +184,9 @@ def _now() -> Any:
     return datetime.now(UTC)
 
 
+WIDE = 120  # columns from which the note and the score are shown side by side
+
+
 def show(res: NoteResult) -> None:
     """The note with the evidence highlighted, and the score beside it."""
     from rich.console import Console
@@ -215,12 +218,17 @@ def show(res: NoteResult) -> None:
     for m in ex.missing:
         side.add_row(Text(m.input, style="dim"), Text(f"missing: {m.reason}", style="dim"))
 
-    layout = Table.grid(padding=(0, 3), expand=True)
-    layout.add_column(ratio=4)
-    layout.add_column(ratio=5)
-    layout.add_row(note, side)
     console = Console(highlight=False)
-    console.print(layout)
+    if console.width >= WIDE:
+        layout = Table.grid(padding=(0, 3), expand=True)
+        layout.add_column(ratio=4)
+        layout.add_column(ratio=5)
+        layout.add_row(note, side)
+        console.print(layout)
+    else:  # side by side, an 80-column terminal broke the input names mid-word
+        console.print(note)
+        console.print()
+        console.print(side)
     legend = Text("  ").join(Text(f" {s} ", style=st) for s, st in STYLES.items())
     console.print(legend)
     console.print(Text(DISCLAIMER, style="dim"))

@@ -17,9 +17,10 @@ date, a leap second, a decimal given as a string, an unknown element name, an ex
 before: the same value, or the same problem named by its path. What is not checked any more:
 the elements clotwatch does not read (a bad ``note`` or ``dosageInstruction``, a bad contained
 resource other than a Medication); they are not used either. The Patient is read the same way
-(its ``id``, ``birthDate`` and ``gender``; issue 13: validating it whole with its model was a
-fifth of reading a 57-resource prefetch): an invalid ``name`` or ``telecom`` no longer refuses
-the Bundle, a ``birthDate`` or ``gender`` in an unusual form still goes to the model.
+(its ``id``, ``birthDate``, ``gender`` and ``deceased[x]``; issue 13: validating it whole with
+its model was a fifth of reading a 57-resource prefetch): an invalid ``name`` or ``telecom`` no
+longer refuses the Bundle, a ``birthDate`` or ``gender`` in an unusual form still goes to the
+model.
 
 ``tests/fhir/test_fhir_elements.py`` feeds valid and malformed forms of every element read
 here through both readers and checks the same findings and the same problems.
@@ -190,6 +191,13 @@ def read_string(value: Any) -> str:
 
 def read_uri(value: Any) -> str:
     return _text(value)
+
+
+def read_boolean(value: Any) -> bool:
+    """A JSON true or false."""
+    if type(value) is not bool:
+        raise Unsure
+    return value
 
 
 def read_decimal(value: Any) -> float:
@@ -370,7 +378,8 @@ _SUBJECT: dict[str, Reader] = {"subject": read_reference}
 _MEDICINE: dict[str, Reader] = {"status": read_code, "medicationCodeableConcept": read_concept,
                                 "medicationReference": read_reference, "contained": _contained}
 READS: dict[str, dict[str, Reader]] = {
-    "Patient": {"birthDate": read_date, "gender": read_code},
+    "Patient": {"birthDate": read_date, "gender": read_code, "deceasedBoolean": read_boolean,
+                "deceasedDateTime": read_datetime},
     "Medication": {"code": read_concept},
     "Condition": {**_SUBJECT, "code": read_concept, "clinicalStatus": read_concept,
                   "verificationStatus": read_concept, "onsetDateTime": read_datetime,

@@ -76,6 +76,7 @@ def _latest(
     cs = codeset(name)
     found: list[tuple[datetime, Any, CodeEntry]] = []
     other: list[str] = []
+    old: list[tuple[datetime, str]] = []
     for obs in observations:
         codings, text = _code_of(obs)
         entry = cs.match(codings)
@@ -92,10 +93,14 @@ def _latest(
             other.append(f"{_ref(obs)} is dated after now ({t.isoformat()})")
             continue
         if d.now - t > window:
-            other.append(f"{_ref(obs)} from {t.isoformat()} is older than {_span(window)}")
+            old.append((t, _ref(obs)))
             continue
         found.append((t, obs, entry))
     if not found:
+        if old:  # the latest named (a real record holds years of yearly BMIs, hourly vitals)
+            t, ref = max(old)
+            of = f", the latest of {len(old)}," if len(old) > 1 else ""
+            other.append(f"{ref} from {t.isoformat()}{of} is older than {_span(window)}")
         return "; ".join(other) if other else f"no {cs.description.lower()} in the Bundle"
     t, obs, entry = max(found, key=lambda x: x[0])
     return obs, entry, t

@@ -217,12 +217,37 @@ def _patient(d: Derivation, patient: Any) -> None:
         _set(d, "age", None, f"birthDate {birth} is not a full date", [ref])
     else:
         _set(d, "age", None, "Patient has no birthDate", [ref])
+    _deceased(d, patient, ref)
     gender = patient.gender
     if gender in ("female", "male"):
         _set(d, "sex", gender, "Patient.gender", [ref])
     else:
         _set(d, "sex", None, f"Patient.gender is {gender or 'absent'}; "
              "sex-specific items need female or male", [ref])
+
+
+def _deceased(d: Derivation, patient: Any, ref: str) -> None:
+    """A Patient recorded as dead by ``now`` (real records: Synthea's sample patients who died
+    years ago were scored as if alive, a born-1926 woman aged 100): said first, since the age
+    and every window ("the last 30 days", "current" orders) are then counted at a time the
+    patient did not live to."""
+    died = patient.deceasedDateTime
+    if isinstance(died, datetime):
+        passed = died <= d.now
+    elif isinstance(died, date):
+        passed = died <= d.now.date()
+    else:
+        passed = False
+    if passed:
+        when = died.date() if isinstance(died, datetime) else died
+        d.notes.insert(0, f"{ref}: the patient died on {when} (deceasedDateTime), before "
+                          f"{d.now.date()}, the time scored at: the age and every time window "
+                          "are counted as of that time, not as of the death. To see the record "
+                          "as it was, score at a time before the death.")
+    elif died is None and patient.deceasedBoolean is True:
+        d.notes.insert(0, f"{ref}: the record says the patient has died (deceasedBoolean), "
+                          "with no date: the age and every time window are counted as of the "
+                          f"time scored at ({d.now.date()}).")
 
 
 __all__ = ["CONDITION_RULES", "ConditionRule", "Derivation", "Finding", "Medicine", "ReadBundle",

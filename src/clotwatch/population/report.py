@@ -272,6 +272,10 @@ def render_report(engine: Any, path: Path, summary: Any, risk_order: str,
         "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.25rem .5rem;"
         "text-align:left;font-size:.9rem}th{background:#f3f4f6}.n{text-align:right}",
         "small{color:#555;word-break:break-all}",
+        # the gap list is wider than the page: it scrolls sideways in its own box, and an id
+        # or a time stays on one line (a UUID broken over four lines made every row tall)
+        ".wide{overflow-x:auto;max-width:100%}td.id,td.t{white-space:nowrap}"
+        "td.id{font-family:ui-monospace,monospace;font-size:.8rem}",
         ".note{color:#444;font-size:.9rem}</style></head><body>",
         "<h1>" + _e(_("VTE prophylaxis screening (VTE-1 / CMS108, NICE NG89)")) + "</h1>",
         "<p class=\"note\">"
@@ -290,21 +294,24 @@ def render_report(engine: Any, path: Path, summary: Any, risk_order: str,
         _run_chart(_, _("By week of admission (Monday)"), weeks, _open_weeks(s["as_of"])),
         "<h2>" + _e(_("Gap list (first {n}, most at risk first; all in gaps.csv)", n=GAP_ROWS))
         + "</h2>",
-        "<table><tr>" + "".join(f"<th>{_e(h)}</th>" for h in (
-            _("Encounter"), _("Patient"), _("Admitted"), _("Ward"), _("Age"), _("Instrument"),
+        # the ids last: what a quality lead reads first (ward, risk, flags) fits the page;
+        # the ids, for looking a stay up, are a sideways scroll away (gaps.csv has them first)
+        "<div class=\"wide\"><table><tr>" + "".join(f"<th>{_e(h)}</th>" for h in (
+            _("Admitted"), _("Ward"), _("Age"), _("Instrument"),
             _("Total (range)"), _("Category"), _("Bleeding"), _("Anticoagulated"),
-            _("Prophylaxis the measure does not count"))) + "</tr>",
+            _("Prophylaxis the measure does not count"), _("Encounter"), _("Patient"))) + "</tr>",
     ]
     for r in gap_rows:
         (enc, pat, adm, ward, age, inst, tot, lo, hi, cat, bleed, anti, not_counted) = r
         body.append(
-            f"<tr><td>{_e(enc)}</td><td>{_e(pat)}</td><td>{_e(adm)}</td><td>{_e(ward)}</td>"
+            f"<tr><td class=\"t\">{_e(adm)}</td><td>{_e(ward)}</td>"
             f"<td class=\"n\">{_e(age)}</td><td>{_e(inst)}</td>"
             f"<td class=\"n\">{_e(tot)} ({_e(lo)}-{_e(hi)})</td>"
             f"<td>{_e(_(CATEGORIES.get(cat or 'unsettled', cat)))}</td>"
             f"<td>{yes if bleed else ''}</td><td>{yes if anti else ''}</td>"
-            f"<td>{_not_counted(_, not_counted)}</td></tr>")
-    body.append("</table>")
+            f"<td>{_not_counted(_, not_counted)}</td>"
+            f"<td class=\"id\">{_e(enc)}</td><td class=\"id\">{_e(pat)}</td></tr>")
+    body.append("</table></div>")
     body.append("<h2>" + _e(_("Input problems")) + "</h2>")
     if problems["total"]:
         body.append("<table><tr>" + "".join(f"<th>{_e(h)}</th>" for h in (
@@ -335,6 +342,6 @@ NOT_COUNTED_NOTE = N_(
     "CMS108 reads mechanical prophylaxis only from Procedure and ServiceRequest records, and "
     "counts low-dose heparin only when given subcutaneously. A compression device recorded as "
     "in use (DeviceUseStatement) or as not ordered with a reason (DeviceRequest), or heparin "
-    "given by another route, is shown beside a gap (last column of the gap list, "
-    "prophylaxis_not_counted in gaps.csv) but never changes a population: check those gaps "
-    "by hand.")
+    "given by another route, is shown beside a gap (the gap list's column 'Prophylaxis the "
+    "measure does not count', prophylaxis_not_counted in gaps.csv) but never changes a "
+    "population: check those gaps by hand.")
