@@ -105,6 +105,9 @@ def _bad_lines() -> list[dict[str, object]]:
         {"resourceType": "Observation", "id": "bad-status", "status": {"x": 1},
          "code": {"coding": [loinc]}, "subject": {"reference": "Patient/p1"},
          "valueQuantity": {"value": 1.50, "code": ["kg"]}},
+        {"resourceType": "Observation", "id": "bad-coding-item", "status": "final",
+         "code": {"coding": ["http://loinc.org|39156-5", loinc]},
+         "subject": {"reference": "Patient/p1"}},
     ]
 
 
@@ -160,7 +163,8 @@ def test_the_observation_view_is_read_typed_and_falls_back_on_bad_values(
     assert fast is not None
     compiled, schema = fast
     assert duckdb_engine.type_sql(schema["subject"]) == 'STRUCT("reference" VARCHAR)'
-    assert duckdb_engine.type_sql(schema["code"]) == 'STRUCT("coding" JSON[])'
+    assert duckdb_engine.type_sql(schema["code"]) == (
+        'STRUCT("coding" STRUCT("code" VARCHAR, "system" VARCHAR)[])')
     good, bad = (open_export(f).files_for("Observation") for f in exports)
     con = duckdb_engine.connect()
     try:
@@ -172,7 +176,115 @@ def test_the_observation_view_is_read_typed_and_falls_back_on_bad_values(
         con.close()
     # the bad resources' rows are there (read as JSON), none dropped
     ids = {r[0] for r in _json_rows(view, bad)}
-    assert {"bad-subject", "bad-quantity", "bad-status"} <= ids
+    assert {"bad-subject", "bad-quantity", "bad-status", "bad-coding-item"} <= ids
+
+
+_CODING = 'STRUCT("code" VARCHAR, "system" VARCHAR)[]'
+
+
+def _obs_view(select: list[dict[str, Any]], where: str | None = None) -> dict[str, Any]:
+    view: dict[str, Any] = {"resourceType": "ViewDefinition", "resource": "Observation",
+                            "select": [{"column": [{"name": "id", "path": "id"}]}, *select]}
+    if where is not None:
+        view["where"] = [{"path": where}]
+    return view
+
+
+def _col(path: str, name: str = "x") -> dict[str, Any]:
+    return {"column": [{"name": name, "path": path}]}
+
+
+# (view, the type of Observation.code it reads): a list whose items are read only by names
+# (where, forEach, forEachOrNull, a member of each item, also through where / first()) is
+# a list of structs; read any other way, a JSON[] as before.
+TYPED_LISTS: list[tuple[dict[str, Any], str]] = [
+    (_obs_view([{"forEach": "code.coding", "column": [
+        {"name": "system", "path": "system"}, {"name": "code", "path": "code"}]}],
+        where="code.coding.where(system = 'http://loinc.org').exists()"),
+     f"STRUCT(\"coding\" {_CODING})"),
+    (_obs_view([_col("code.coding.where(system = 's').code.first()")]),
+     'STRUCT("coding" STRUCT("code" JSON, "system" VARCHAR)[])'),
+    (_obs_view([_col("code.coding.first().code")]),
+     'STRUCT("coding" STRUCT("code" JSON)[])'),
+    (_obs_view([_col("code.coding.count()")]), 'STRUCT("coding" JSON[])'),
+    (_obs_view([_col("code.coding.first()")]), 'STRUCT("coding" JSON[])'),
+    (_obs_view([_col("code.coding.select(code).first()")]), 'STRUCT("coding" JSON[])'),
+    (_obs_view([_col("(code.coding | category.coding).code.first()")]),
+     'STRUCT("coding" JSON[])'),
+    (_obs_view([{"forEachOrNull": "code.coding", "column": [
+        {"name": "code", "path": "code"}, {"name": "i", "path": "%rowIndex"}]}]),
+     'STRUCT("coding" STRUCT("code" VARCHAR)[])'),
+    (_obs_view([{"forEach": "code.coding", "column": [
+        {"name": "code", "path": "code"}, {"name": "me", "path": "$this.code"},
+        {"name": "all", "path": "$this"}]}]), 'STRUCT("coding" JSON[])'),
+    (_obs_view([{"forEach": "code.coding.where(code.exists())", "column": [
+        {"name": "code", "path": "code"}, {"name": "i", "path": "%rowIndex"}]}]),
+     'STRUCT("coding" STRUCT("code" JSON)[])'),
+    (_obs_view([_col("code.coding.where(system = 's').display.join(',')"),
+                _col("code.coding.where(code.ofType(string).exists()).code.first()", "y")]),
+     'STRUCT("coding" JSON[])'),
+]
+ODD_CODINGS: list[Any] = [
+    [{"system": "s", "code": "c"}, {"system": "http://loinc.org", "code": "39156-5"}],
+    [None, {"system": "s"}], [], None, [{"code": 5.50, "system": {"x": [1]}}],
+    [{"system": "s", "code": True, "display": "d"}, {"system": ["s"]}],
+]
+# (not here: an element whose value is JSON null, ``{"code": null}``, which FHIR JSON never
+# holds: typed it is SQL NULL, so ``code.exists()`` is false, while the JSON form's
+# json_extract gives the JSON value null and true; main's typed structs do the same, as in
+# ``subject.reference.exists()`` over ``{"reference": null}``)
+
+
+@pytest.mark.parametrize(("view", "code_type"), TYPED_LISTS)
+def test_a_list_read_only_by_names_is_read_as_a_list_of_structs(
+        tmp_path: Path, view: dict[str, Any], code_type: str) -> None:
+    """The typing decision, and the typed read's rows are the all-JSON read's, also for
+    null items, empty or null lists and values not of the elements' FHIR types."""
+    schema = duckdb_engine.schema_of(duckdb_engine.read_uses(view))
+    assert duckdb_engine.type_sql(schema["code"]) == code_type
+    file = tmp_path / "Observation.ndjson"
+    file.write_text("".join(json.dumps({"resourceType": "Observation", "id": f"o{i}",
+                                        "code": {"coding": c}}) + "\n"
+                            for i, c in enumerate(ODD_CODINGS)), encoding="utf-8")
+    compiled = duckdb_engine.compile(view, schema)
+    con = duckdb_engine.connect()
+    try:
+        got = con.execute(duckdb_engine.view_query(compiled, [str(file)], schema)).fetchall()
+    finally:
+        con.close()
+    assert _sorted_rows(got) == _json_rows(view, [str(file)])
+
+
+def test_an_item_of_another_shape_in_a_typed_list_is_read_again_as_json(
+        tmp_path: Path) -> None:
+    """A coding that is a string, not an object, stops the typed read of a list of structs;
+    the screening's read pass then reads the file as JSON: the same rows, that one's too."""
+    view = load_views()["observation"]
+    loinc = {"system": "http://loinc.org", "code": "39156-5"}
+    lines = [{"resourceType": "Observation", "id": "ok", "code": {"coding": [loinc]}},
+             {"resourceType": "Observation", "id": "odd", "code": {"coding": ["x", loinc]}}]
+    (tmp_path / "Observation.ndjson").write_text(
+        "".join(json.dumps(r) + "\n" for r in lines), encoding="utf-8")
+    export = open_export(tmp_path)
+    files = export.files_for("Observation")
+    fast = duckdb_engine.typed(view)
+    assert fast is not None
+    con = duckdb_engine.connect()
+    try:
+        with pytest.raises(duckdb.Error, match="Expected OBJECT"):
+            con.execute(duckdb_engine.view_query(fast[0], files, fast[1])).fetchall()
+    finally:
+        con.close()
+    eng = duckdb_engine.DuckDBScreening()
+    try:
+        eng.plan({"observation": view}, export)
+        eng.type_counts(list(export.all_files), False)
+        eng.view_table("v_obs", view, files)
+        got = _sorted_rows(eng.rows("SELECT * FROM v_obs"))
+    finally:
+        eng.close()
+    assert got == _json_rows(view, files)
+    assert [r[0] for r in got].count("odd") == 2  # a row per coding, the string one's too
 
 
 def test_the_one_read_pass_falls_back_to_json_per_resource_type(
@@ -195,7 +307,7 @@ def test_the_one_read_pass_falls_back_to_json_per_resource_type(
                 assert got == _json_rows(view, export.files_for(view["resource"])), name
             if folder == exports[1]:
                 ids = {r[0] for r in eng.rows("SELECT observation_id FROM v_observation")}
-                assert {"bad-subject", "bad-quantity", "bad-status"} <= ids
+                assert {"bad-subject", "bad-quantity", "bad-status", "bad-coding-item"} <= ids
         finally:
             eng.close()
 
@@ -272,6 +384,44 @@ def test_typed_items_read_by_path_give_the_general_forms_rows(tmp_path: Path) ->
         assert {"coding-object", "odd-items"} <= {r[0] for r in typed}
     finally:
         con.close()
+
+
+class _GeneralFirsts(duckdb_engine.TypedDuckDBDialect):
+    first_items = False
+
+
+def test_first_items_without_building_the_collection_give_the_general_forms_rows(
+        tmp_path: Path) -> None:
+    """first() of one element or of a union, a column of at most one item, read as the
+    first item of the first part that has one (no list built, no more-than-one check):
+    the rows of the general form, for JSON nulls, arrays (of nulls too), empty arrays,
+    objects and scalars of any kind."""
+    odd: list[Any] = [None, [], [None], [None, "b"], ["a", "b"], [[1], 2], {"a": 1}, 1.50,
+                      True, "x", [], ""]
+    lines = [{"resourceType": "Observation", "id": f"o{i}", "status": s, "issued": odd[-1 - i],
+              "effectiveDateTime": odd[(i + 3) % len(odd)]} for i, s in enumerate(odd)]
+    lines += [{"resourceType": "Observation", "id": "none"}]
+    file = tmp_path / "Observation.ndjson"
+    file.write_text("".join(json.dumps(r) + "\n" for r in lines), encoding="utf-8")
+    view = _obs_view([_col("(status | effectiveDateTime | issued).first()"),
+                      _col("(status | issued).first().exists()", "b"),
+                      _col("status.first()", "c"),
+                      {"column": [{"name": "d", "path": "(issued | status).first()",
+                                   "type": "decimal"}]},
+                      _col("(effectiveDateTime | status)[1]", "e"),
+                      _col("(issued | status).last()", "f")])
+    schema = duckdb_engine.schema_of(duckdb_engine.read_uses(view))
+    con = duckdb_engine.connect()
+    try:
+        fast = duckdb_engine.compile(view, schema)
+        general = duckdb_engine.compile_view(view, _GeneralFirsts(schema))
+        assert "coalesce(" in fast.sql and "coalesce(" not in general.sql
+        got = con.execute(duckdb_engine.view_query(fast, [str(file)], schema)).fetchall()
+        want = con.execute(duckdb_engine.view_query(general, [str(file)], schema)).fetchall()
+    finally:
+        con.close()
+    assert _sorted_rows(got) == _sorted_rows(want) == _json_rows(view, [str(file)])
+    assert len(got) == len(lines)
 
 
 @pytest.mark.parametrize("malformed", [False, True])

@@ -56,6 +56,7 @@ class Val:
     ftype: str | None = None  # FHIR type of the items, when the models say
     base: str = ""  # kind "path": one JSON value reached from ``base`` by ``jpath``
     jpath: str = ""
+    one: bool = False  # kind "coll": at most one item (first(), last(), an index)
 
 
 @dataclass(frozen=True)
@@ -78,6 +79,11 @@ class Dialect:
     # list per element). Same values for data the models describe. DuckDB only: Spark's SQL
     # is kept as it was measured and tested.
     item_paths = False
+    # Whether a column whose value is a collection of at most one item (``first()``) is
+    # read as that item without the more-than-one check and the binding it needs, so that a
+    # dialect that knows a collection's first item without building the collection
+    # (``item``) never builds it. DuckDB only, as ``item_paths``.
+    first_items = False
 
     def lam(self, params: Sequence[str], body: str) -> str:
         raise NotImplementedError
@@ -103,11 +109,20 @@ class Dialect:
     def transform(self, coll: str, params: Sequence[str], body: str) -> str:
         raise NotImplementedError
 
+    def items(self, coll: str, param: str) -> None:
+        """Called before the body of a ``transform`` or ``filter`` over ``coll`` whose
+        parameter ``param`` is an item of it is compiled: a dialect that reads the items of
+        some lists typed learns here what ``param`` stands for (none by default)."""
+
     def filter(self, coll: str, param: str, pred: str) -> str:
         raise NotImplementedError
 
     def flatten(self, nested: str) -> str:
         raise NotImplementedError
+
+    def transform_each(self, coll: str, params: Sequence[str], item: str) -> str:
+        """The list of one ``item`` per item of ``coll`` (a row per item)."""
+        return self.flatten(self.transform(coll, params, self.list_of([item])))
 
     def concat(self, parts: Sequence[str]) -> str:
         raise NotImplementedError
@@ -190,6 +205,13 @@ class Dialect:
     def index0(self, i: str) -> str:
         """A lambda's index parameter as a 0-based position."""
         return i
+
+    def or_null(self, coll: str, name: str) -> str:
+        """``coll``, or when it is empty a collection of one null item (forEachOrNull: one
+        row evaluated on a null item, its columns null, %rowIndex 0); ``name`` is free for
+        binding ``coll``."""
+        return self.let(coll, name, f"CASE WHEN {self.size(name)} = 0 THEN {self.null_items()} "
+                        f"ELSE {name} END")
 
     def let(self, value: str, name: str, body: str) -> str:
         """``body`` with the name ``name`` bound to ``value`` (evaluated once)."""
@@ -378,6 +400,7 @@ class Compiler:
         if d.item_paths and base.kind == "coll" and base.ftype:
             info = element(base.ftype, name)
             if info is not None:  # (a list spliced, anything else one item: as ``child``)
+                d.items(base.sql, x)
                 body = d.coll_of(d.json_at(x, f"$.{name}"))
                 return Val("coll", d.flatten(d.transform(base.sql, [x], body)), None, info[1])
         body = self.d.coll_of(self.d.child(x, name))
@@ -417,7 +440,8 @@ class Compiler:
         if isinstance(node, fp.Indexer):
             base = self.to_coll(self.expr(node.base, ctx))
             idx = self.to_num(self.expr(node.index, ctx))
-            return Val("coll", d.slice1(base.sql, f"CAST({idx} AS INTEGER)"), base.fhir)
+            return Val("coll", d.slice1(base.sql, f"CAST({idx} AS INTEGER)"), base.fhir,
+                       one=True)
         if isinstance(node, fp.Unary):
             v = self.expr(node.operand, ctx)
             return Val("num", f"(-{self.to_num(v)})") if node.op == "-" else v
@@ -531,6 +555,7 @@ class Compiler:
         coll = self.to_coll(base)
         if name == "where":
             x = self.fresh()
+            d.items(coll.sql, x)
             cond = self.to_bool(self.expr(args[0], _Ctx(x, item_type=coll.ftype)))
             return Val("coll", d.filter(coll.sql, x, f"COALESCE({cond}, FALSE)"), base.fhir,
                        coll.ftype)
@@ -554,9 +579,10 @@ class Compiler:
         if name == "not":
             return Val("bool", f"(NOT {self.to_bool(base)})")
         if name == "first":
-            return Val("coll", d.slice1(coll.sql, "0"), base.fhir, coll.ftype)
+            return Val("coll", d.slice1(coll.sql, "0"), base.fhir, coll.ftype, one=True)
         if name == "last":
-            return Val("coll", d.slice1(coll.sql, f"({d.size(coll.sql)} - 1)"), base.fhir)
+            return Val("coll", d.slice1(coll.sql, f"({d.size(coll.sql)} - 1)"), base.fhir,
+                       one=True)
         if name == "count":
             return Val("num", d.size(coll.sql), "integer")
         if name == "join":
@@ -673,7 +699,7 @@ class Compiler:
             coll = self.to_coll(v)
             x = self.fresh()
             return d.transform(coll.sql, [x], self.scalar(Val("coll", d.list_of([x])), col))
-        if v.kind != "coll":
+        if v.kind != "coll" or (v.one and d.first_items):
             return self.scalar(v, col)  # a single value (an operator's, or one element)
         t = self.fresh()
         many = d.error(f"column {col.name} has more than one value: declare it collection: true")
@@ -735,8 +761,10 @@ class Compiler:
         out_fields = [(n, f"{f}.{d.quote_ident(n)}") for n, _ in fields]
         for p, (_, names) in zip(params, lists, strict=True):
             out_fields.extend((n, f"{p}.{d.quote_ident(n)}") for n in names)
-        body = d.list_of([d.struct(out_fields)])
-        for p, (sql, _) in reversed(list(zip(params, lists, strict=True))):
+        pairs = list(zip(params, lists, strict=True))
+        (p, (sql, _)), outer = pairs[-1], pairs[:-1]
+        body = d.transform_each(sql, [p], d.struct(out_fields))
+        for p, (sql, _) in reversed(outer):
             body = d.flatten(d.transform(sql, [p], body))
         return self._let(d.struct(fields), f, body) if fields else body
 
@@ -752,14 +780,13 @@ class Compiler:
             items_val = self.to_coll(self.path(for_each if for_each is not None else or_null, ctx))
             items, item_type = items_val.sql, items_val.ftype
         if or_null is not None:
-            # No item: one row evaluated on a null item (its columns null, %rowIndex 0).
-            t = self.fresh()
-            items = self._let(items, t, f"CASE WHEN {d.size(t)} = 0 THEN {d.null_items()} "
-                              f"ELSE {t} END")
+            items = d.or_null(items, self.fresh())
         x, i = self.fresh(), self.fresh()
+        d.items(items, x)
         sub, fields = self.rows(inner, _Ctx(x, row_index=d.index0(i), item_type=item_type))
-        per_item = sub if sub is not None else d.list_of([d.struct(fields)])
-        return d.flatten(d.transform(items, [x, i], per_item))
+        if sub is None:
+            return d.transform_each(items, [x, i], d.struct(fields))
+        return d.flatten(d.transform(items, [x, i], sub))
 
     def repeat_items(self, paths: list[Any], ctx: _Ctx) -> str:
         """Items reached by following ``paths`` recursively, depth first (each item, then

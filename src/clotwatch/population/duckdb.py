@@ -36,6 +36,18 @@ class DuckDBDialect(Dialect):
     name = "duckdb"
     binds = 0
     item_paths = True
+    first_items = True
+
+    def __init__(self) -> None:
+        # SQL of a collection -> SQL of its first item (NULL when it has none), for the
+        # collections whose first item is cheaper to reach than the collection is to build
+        # (``item``): one JSON value's items (``coll_of``), a concatenation of such, their
+        # first() (``slice1``).
+        self._firsts: dict[str, str] = {}
+
+    def _with_first(self, coll: str, first: str) -> str:
+        self._firsts[coll] = first
+        return coll
 
     def lam(self, params: Sequence[str], body: str) -> str:
         body = share_extracts(body, params, params[0] + "_j")
@@ -57,9 +69,15 @@ class DuckDBDialect(Dialect):
     def coll_of(self, json: str) -> str:
         if not _SIMPLE.match(json):
             return self._bind(json, self.coll_of)
-        return (f"CASE WHEN {json} IS NULL OR {json} = 'null' THEN {self.empty()} "
-                f"WHEN starts_with({json}, '[') THEN json_extract({json}, '$[*]') "
-                f"ELSE [{json}] END")
+        # (its first item: NULL exactly when it has none, an array's first item being
+        # never SQL NULL, JSON null included)
+        return self._with_first(
+            f"CASE WHEN {json} IS NULL OR {json} = 'null' THEN {self.empty()} "
+            f"WHEN starts_with({json}, '[') THEN json_extract({json}, '$[*]') "
+            f"ELSE [{json}] END",
+            f"CASE WHEN {json} IS NULL OR {json} = 'null' THEN NULL "
+            f"WHEN starts_with({json}, '[') THEN json_extract({json}, '$[0]') "
+            f"ELSE {json} END")
 
     def child(self, item: str, name: str) -> str:
         return (f"CASE WHEN starts_with({item}, '{{') "
@@ -97,21 +115,34 @@ class DuckDBDialect(Dialect):
     def flatten(self, nested: str) -> str:
         return f"flatten({nested})"
 
+    def transform_each(self, coll: str, params: Sequence[str], item: str) -> str:
+        # (not a one-item list per item, flattened)
+        return self.transform(coll, params, item)
+
     def concat(self, parts: Sequence[str]) -> str:
         out = parts[0]
         for p in parts[1:]:
             out = f"list_concat({out}, {p})"
+        if len(parts) > 1 and all(p in self._firsts for p in parts):
+            # the first item of the first part that has one
+            return self._with_first(out, "coalesce(" + ", ".join(
+                self._firsts[p] for p in parts) + ")")
         return out
 
     def size(self, coll: str) -> str:
         return f"len({coll})"
 
     def item(self, coll: str, index0: str) -> str:
+        if index0 == "0" and coll in self._firsts:
+            return self._firsts[coll]
         return f"({coll})[{index0} + 1]" if index0 != "0" else f"({coll})[1]"
 
     def slice1(self, coll: str, index0: str) -> str:
-        return (f"CASE WHEN {index0} < 0 THEN {self.empty()} "
-                f"ELSE ({coll})[{index0} + 1:{index0} + 1] END")
+        out = (f"CASE WHEN {index0} < 0 THEN {self.empty()} "
+               f"ELSE ({coll})[{index0} + 1:{index0} + 1] END")
+        if index0 == "0" and coll in self._firsts:
+            return self._with_first(out, self._firsts[coll])
+        return out
 
     def list_of(self, items: Sequence[str]) -> str:
         return "[" + ", ".join(items) + "]"
@@ -231,77 +262,176 @@ def _segments(jpath: str) -> tuple[str, ...] | None:
     return segs if all(_NAME.match(x) for x in segs) else None
 
 
+# What the recorder writes in place of a lambda's item where it noted the use (the item
+# written anywhere else is a use it did not note), and of a list whose items a lambda reads.
+_ITEM = "cw_item"
+_USED = "cw_used"
+_LIST = re.compile(r"\bcw_list\d+\b")
+# A path segment: each item of the list the segments before it reach.
+ITEMS = "[]"
+
+
 class _Recorder(DuckDBDialect):
     """The DuckDB dialect, noting how the compiled view reads each top-level element: by a
     chain of names (``json``: as JSON, ``str``: as text or number, ``array``: the items of a
     list), ``coll`` (the items of a top-level element the FHIR models say is a list) or
-    ``whole`` (any other use: the element is then read as JSON, as always)."""
+    ``whole`` (any other use: the element is then read as JSON, as always).
+
+    The items of a list (``array`` or ``coll``) are noted below it, under the segment
+    ``ITEMS``: how the lambdas over it (``where``, ``forEach``, a member of each item) read
+    their item, by the same kinds. A list reaches such a lambda as the SQL ``array_at`` or
+    ``coll_of`` gave (a name here, ``(cw_listN)``), or filtered or sliced from it (the same
+    items); anywhere else in the view's SQL (concatenated, an item taken out, a lambda that
+    is not told its items), or an item written anywhere but in a noted read, its items are
+    noted ``whole``."""
 
     def __init__(self, resource: str) -> None:
+        super().__init__()
         self.uses: dict[str, set[tuple[tuple[str, ...], str]]] = {}
-        self._idents: dict[str, str] = {}
+        # SQL of a top-level element or a lambda's item -> (element, path to it)
+        self._idents: dict[str, tuple[str, tuple[str, ...]]] = {}
+        self._listed: dict[str, str] = {}  # SQL of a top-level list -> its name
+        self._lists: dict[str, tuple[str, tuple[str, ...]]] = {}  # (cw_listN) -> its path
+        self._params: dict[str, str] = {}  # lambda item -> the (cw_listN) it ranges over
+        self._dropped: list[str] = []  # SQL left out of what the recorder returns
         self._resource = resource
 
-    def _note(self, base: str, jpath: str, kind: str) -> None:
-        name = self._idents.get(base)
-        if name is None:
-            return
+    def _note(self, base: str, jpath: str, kind: str) -> str:
+        """Note the read; the base to write (an item noted here is written ``_ITEM``)."""
+        at = self._idents.get(base)
+        if at is None:
+            return base
+        name, path = at
         segs = _segments(jpath)
-        self.uses.setdefault(name, set()).add(((), "whole") if segs is None else (segs, kind))
+        self.uses.setdefault(name, set()).add(
+            (path, "whole") if segs is None else (path + segs, kind))
+        return _ITEM if base in self._params else base
+
+    def _list(self, name: str, path: tuple[str, ...]) -> str:
+        sql = f"(cw_list{len(self._lists)})"
+        self._lists[sql] = (name, path)
+        return sql
+
+    def _hooked(self, coll: str, param: str) -> bool:
+        return coll in self._lists and self._params.get(param) == coll
 
     def root(self, name: str) -> str:
         # (the compiler reads a top-level element this way only through coll_of)
         info = element(self._resource, name)
         kind = "coll" if info is not None and info[0] else "whole"
         self.uses.setdefault(name, set()).add(((), kind))
-        return super().root(name)
+        sql = super().root(name)
+        if kind == "coll":
+            self._listed[sql] = name
+        return sql
+
+    def coll_of(self, json: str) -> str:
+        if json in self._listed:
+            return self._list(self._listed[json], ())
+        return super().coll_of(json)
 
     def root_path(self, name: str) -> tuple[str, str]:
         base, jpath = super().root_path(name)
-        self._idents[base] = name
+        self._idents[base] = (name, ())
         return base, jpath
 
+    def items(self, coll: str, param: str) -> None:
+        if coll in self._lists:
+            name, path = self._lists[coll]
+            self._idents[param] = (name, path + (ITEMS,))
+            self._params[param] = coll
+
+    def lam(self, params: Sequence[str], body: str) -> str:
+        names = [_ITEM if p in self._params else p for p in params]
+        return f"lambda {', '.join(names)}: {body}"
+
+    def transform(self, coll: str, params: Sequence[str], body: str) -> str:
+        if self._hooked(coll, params[0]):
+            coll = _USED
+        return super().transform(coll, params, body)
+
+    def filter(self, coll: str, param: str, pred: str) -> str:
+        if not self._hooked(coll, param):
+            return super().filter(coll, param, pred)
+        self._dropped.append(super().filter(_USED, param, pred))
+        return self._list(*self._lists[coll])
+
+    def slice1(self, coll: str, index0: str) -> str:
+        if coll not in self._lists:
+            return super().slice1(coll, index0)
+        self._dropped.append(index0)
+        return self._list(*self._lists[coll])
+
+    def size(self, coll: str) -> str:
+        return super().size(_USED if coll in self._lists else coll)
+
+    def or_null(self, coll: str, name: str) -> str:
+        # (the null item added is read by names as any item: every element null)
+        return self._list(*self._lists[coll]) if coll in self._lists else super().or_null(
+            coll, name)
+
     def json_at(self, base: str, jpath: str) -> str:
-        self._note(base, jpath, "json")
-        return super().json_at(base, jpath)
+        return super().json_at(self._note(base, jpath, "json"), jpath)
 
     def str_at(self, base: str, jpath: str) -> str:
-        self._note(base, jpath, "str")
-        return super().str_at(base, jpath)
+        return super().str_at(self._note(base, jpath, "str"), jpath)
 
     def num_at(self, base: str, jpath: str) -> str:
-        self._note(base, jpath, "str")
-        return super().num_at(base, jpath)
+        return super().num_at(self._note(base, jpath, "str"), jpath)
 
     def array_at(self, base: str, jpath: str) -> str:
-        self._note(base, jpath, "array")
-        return super().array_at(base, jpath)
+        at = self._idents.get(base)
+        written = self._note(base, jpath, "array")
+        segs = _segments(jpath)
+        if at is None or segs is None:
+            return super().array_at(written, jpath)
+        return self._list(at[0], at[1] + segs)
 
     def num_text_at(self, base: str, jpath: str) -> str:
         self._note(base, "", "whole")  # read from the line as written: never typed
         return super().num_text_at(base, jpath)
 
+    def finish(self, compiled: ViewSQL) -> None:
+        """Note ``whole`` the items of every list, and every item, that the compiled view
+        writes anywhere but where it was noted."""
+        texts = [compiled.sql, *self._dropped]
+        for text in texts:
+            for m in _LIST.finditer(text):
+                name, path = self._lists[f"({m.group(0)})"]
+                self.uses.setdefault(name, set()).add((path + (ITEMS,), "whole"))
+        written = {m.group(0) for text in texts for m in _TOKEN.finditer(text)}
+        for param in written & self._params.keys():
+            name, path = self._idents[param]
+            self.uses.setdefault(name, set()).add((path, "whole"))
 
-# A typed element: a DuckDB type name (VARCHAR, JSON, JSON[]) or a struct (name -> element).
-Typed = str | dict[str, "Typed"]
+
+# A typed element: a DuckDB type name (VARCHAR, JSON, JSON[]), a struct (name -> element) or
+# a list of structs (``[struct]``).
+Typed = str | dict[str, "Typed"] | list["Typed"]
+_LISTS = ("array", "coll")
 
 
 def _typed(uses: set[tuple[tuple[str, ...], str]]) -> Typed:
     """The type to read an element as, from how the views read it: a struct down to the
     elements read, each read element VARCHAR (read only as text or number: DuckDB gives the
-    text ``json_extract_string`` gives), JSON[] (only its items read) or JSON (anything else,
-    and every element read both itself and below)."""
+    text ``json_extract_string`` gives), a list of its items' type when only its items are
+    read and they are read by names only (a list of structs), JSON[] when only its items are
+    read otherwise, or JSON (anything else, and every element read both itself and below)."""
     here = {kind for segs, kind in uses if not segs}
     below: dict[str, set[tuple[tuple[str, ...], str]]] = {}
     for segs, kind in uses:
         if segs:
             below.setdefault(segs[0], set()).add((segs[1:], kind))
+    items = below.pop(ITEMS, None)
     if here and below or "whole" in here or "json" in here or len(here) > 1:
         return "JSON"
+    if items is not None and not (here and here <= set(_LISTS)):
+        return "JSON"  # (items of what is not read as a list: not from the compiler)
     if here == {"str"}:
         return "VARCHAR"
     if here == {"array"} or here == {"coll"}:
-        return "JSON[]"
+        item = _typed(items) if items else "JSON"
+        return [item] if isinstance(item, dict) else "JSON[]"
     return {name: _typed(u) for name, u in sorted(below.items())}
 
 
@@ -309,6 +439,8 @@ def type_sql(t: Typed) -> str:
     """DuckDB's name of a typed element's type."""
     if isinstance(t, str):
         return t
+    if isinstance(t, list):
+        return type_sql(t[0]) + "[]"
     return "STRUCT(" + ", ".join(f"{DIALECT.quote_ident(n)} {type_sql(x)}"
                                  for n, x in t.items()) + ")"
 
@@ -316,7 +448,7 @@ def type_sql(t: Typed) -> str:
 def read_uses(view: Mapping[str, Any]) -> dict[str, set[tuple[tuple[str, ...], str]]]:
     """How the compiled ``view`` reads each top-level element (see ``_Recorder``)."""
     rec = _Recorder(str(view.get("resource", "")))
-    compile_view(view, rec)
+    rec.finish(compile_view(view, rec))
     return rec.uses
 
 
@@ -333,21 +465,39 @@ def schema_of(uses: Mapping[str, set[tuple[tuple[str, ...], str]]]) -> dict[str,
 
 class TypedDuckDBDialect(DuckDBDialect):
     """The DuckDB dialect over a ``src`` whose elements in ``schema`` are read typed
-    (``read_json`` with ``columns`` of STRUCT / VARCHAR / JSON[] types): a chain of names is
-    then a struct field access, not a JSON parse of the element's text per call. What it
-    reads must be what ``_Recorder`` noted for the schema (the same views compile the same
-    calls)."""
+    (``read_json`` with ``columns`` of STRUCT / VARCHAR / JSON[] / STRUCT[] types): a chain
+    of names is then a struct field access, not a JSON parse of the element's text per call,
+    also from the item of a lambda over a list of structs. What it reads must be what
+    ``_Recorder`` noted for the schema (the same views compile the same calls)."""
 
     def __init__(self, schema: Mapping[str, Typed]) -> None:
+        super().__init__()
         self.schema = schema
+        self._lists: dict[str, Typed] = {}  # SQL of a list of typed items -> their type
+        self._items: dict[str, Typed] = {}  # lambda item (over such a list) -> its type
+
+    def _list(self, sql: str, item: Typed) -> str:
+        self._lists[sql] = item
+        return sql
+
+    def items(self, coll: str, param: str) -> None:
+        if coll in self._lists:
+            self._items[param] = self._lists[coll]
 
     def _resolve(self, base: str, jpath: str) -> tuple[str, Typed, str] | None:
         """(SQL of the typed element the path reaches, its type, the rest of the path as a
-        JSON path) for a path from a typed top-level element; None otherwise."""
+        JSON path) for a path from a typed top-level element or typed item; None
+        otherwise."""
         segs = _segments(jpath)
-        if segs is None or not base.startswith('"'):
+        if segs is None:
             return None
-        t = self.schema.get(base[1:-1].replace('""', '"'))
+        t: Typed | None
+        if base in self._items:
+            t = self._items[base]
+        elif base.startswith('"'):
+            t = self.schema.get(base[1:-1].replace('""', '"'))
+        else:
+            return None
         if t is None:
             return None
         expr = base
@@ -377,9 +527,20 @@ class TypedDuckDBDialect(DuckDBDialect):
         expr, t, rest = r
         return expr if t == "VARCHAR" else f"json_extract_string({expr}, {_q(rest)})"
 
+    def _typed_list(self, expr: str, t: Typed) -> str | None:
+        """The items of a typed list element (NULL: none), when it is one."""
+        if t == "JSON[]":
+            return f"coalesce({expr}, {self.empty()})"
+        if isinstance(t, list):
+            return self._list(f"coalesce({expr}, CAST([] AS {type_sql(t)}))", t[0])
+        return None
+
     def coll_of(self, json: str) -> str:
-        if json.startswith('"') and self.schema.get(json[1:-1].replace('""', '"')) == "JSON[]":
-            return f"coalesce({json}, {self.empty()})"
+        if json.startswith('"'):
+            t = self.schema.get(json[1:-1].replace('""', '"'))
+            items = None if t is None else self._typed_list(json, t)
+            if items is not None:
+                return items
         return super().coll_of(json)
 
     def num_at(self, base: str, jpath: str) -> str:
@@ -392,17 +553,34 @@ class TypedDuckDBDialect(DuckDBDialect):
         if r is None:
             return super().array_at(base, jpath)
         expr, t, rest = r
-        if t == "JSON[]":
-            return f"coalesce({expr}, {self.empty()})"
-        return super().array_at(expr, rest)
+        items = self._typed_list(expr, t) if rest == "$" else None
+        return items if items is not None else super().array_at(expr, rest)
+
+    def filter(self, coll: str, param: str, pred: str) -> str:
+        out = super().filter(coll, param, pred)
+        return self._list(out, self._lists[coll]) if coll in self._lists else out
+
+    def or_null(self, coll: str, name: str) -> str:
+        if coll not in self._lists:
+            return super().or_null(coll, name)
+        item = self._lists[coll]
+        return self._list(self.let(coll, name, f"CASE WHEN {self.size(name)} = 0 THEN "
+                                   f"CAST([NULL] AS {type_sql([item])}) ELSE {name} END"), item)
+
+    def slice1(self, coll: str, index0: str) -> str:
+        if coll not in self._lists:
+            return super().slice1(coll, index0)
+        item = self._lists[coll]
+        return self._list(f"CASE WHEN {index0} < 0 THEN CAST([] AS {type_sql([item])}) "
+                          f"ELSE ({coll})[{index0} + 1:{index0} + 1] END", item)
 
 
 _EXTRACT = re.compile(r"json_(extract_string|extract|type)\((\"(?:[^\"]|\"\")+\"|v\d+)"
                       r"(?:, ('(?:[^']|'')*'))?\)")
 _FNS = {"extract_string": "s", "extract": "j", "type": "t"}
-# An expression cheap enough to repeat: a column, a lambda parameter, an item of either.
+# An expression cheap enough to repeat: a column, a lambda parameter, a field or item of either.
 _SIMPLE = re.compile(r'^(?:"(?:[^"]|"")+"(?:\."[A-Za-z_][A-Za-z0-9_]*")*'
-                     r'|[A-Za-z_][A-Za-z0-9_]*(?:\.[a-z]\[\d+\])?'
+                     r'|[A-Za-z_][A-Za-z0-9_]*(?:\.[a-z]\[\d+\]|(?:\."[A-Za-z_][A-Za-z0-9_]*")+)?'
                      r'|\((?:[A-Za-z_][A-Za-z0-9_]*)\)\[\d+\])$')
 
 
@@ -452,7 +630,7 @@ def compile(view: Mapping[str, Any],  # noqa: A001 - the engine's verb
             schema: Mapping[str, Typed] | None = None) -> ViewSQL:
     """Compile a ViewDefinition to DuckDB SQL (over ``src`` reading the elements of
     ``schema`` typed, see ``typed``)."""
-    return compile_view(view, TypedDuckDBDialect(schema) if schema else DIALECT)
+    return compile_view(view, TypedDuckDBDialect(schema) if schema else DuckDBDialect())
 
 
 def typed(view: Mapping[str, Any]) -> tuple[ViewSQL, dict[str, Typed]] | None:
