@@ -985,6 +985,17 @@ def test_real_resources_with_random_elements_never_cause_a_500(caller: Caller, k
     assert response.status_code in {200, 422}, response.text
 
 
+@pytest.mark.parametrize("rtype", [[], ["Condition"], {}, {"a": 1}, 3, None, True])
+def test_a_resource_type_that_is_not_a_string_is_never_a_500(caller: Caller, rtype: Any) -> None:
+    """Found by the random test below in a clean-clone run (2026-12-01): a prefetch entry
+    whose ``resourceType`` is a list answered 500 (unhashable in the set of types read)."""
+    bundle = {"resourceType": "Bundle", "type": "searchset",
+              "entry": [{"resource": {"resourceType": rtype, "id": "x"}}]}
+    for key in ("conditions", "medications", "patient"):
+        response = caller.post(VIEW, view_request(full_prefetch() | {key: bundle}))
+        assert response.status_code in {200, 412, 422}, response.text
+
+
 @hypothesis_settings(max_examples=400, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(prefetch=st.dictionaries(st.sampled_from(["patient", "conditions", "heart_rate",

@@ -72,6 +72,8 @@ STU3_ONLY_TYPES = frozenset({"ProcedureRequest", "ReferralRequest", "DeviceCompo
 def looks_stu3(resource: Mapping[str, Any]) -> str | None:
     """Why a resource looks like FHIR STU3 rather than R4, or None."""
     rtype = resource.get("resourceType")
+    if type(rtype) is not str:  # (a list or an object here is no resource type at all)
+        return None
     if rtype in STU3_ONLY_TYPES:
         return f"{rtype} exists in STU3, not in R4"
     if rtype in ("Condition", "AllergyIntolerance"):
@@ -201,7 +203,9 @@ def read_bundle(data: Any, where: str = "Bundle", *, full: bool = False) -> Read
             if why:
                 stu3.append(f"{where}.entry[{i}]: {why}")
             rtype = resource.get("resourceType")
-            if rtype not in READ_TYPES:
+            # not a type clotwatch reads (a list or an object is no type: a random prefetch
+            # with "resourceType": [] answered 500, unhashable in the set)
+            if type(rtype) is not str or rtype not in READ_TYPES:
                 continue
         # read_view's fast path inline (the path is spelt out only when a resource goes to
         # its R4B model); another reader (full=True, or one a test puts there) is called
