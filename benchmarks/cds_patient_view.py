@@ -407,7 +407,8 @@ def _wrk_calls(base: str, requests: list[bytes], target: int, concurrency: int,
         raise SystemExit(f"wrk: {facts.get('non200')} responses other than 200 (first: "
                          f"{facts.get('status')}), socket errors {facts.get('errors')}")
     global last_pauses
-    last_pauses = tuple(facts.get("pauses", [0, 0]))  # type: ignore[assignment]
+    drawn, total_ms = facts.get("pauses", [0, 0])
+    last_pauses = (drawn, total_ms)
     return latencies, client_cpu, facts["sent"][0]
 
 

@@ -225,7 +225,8 @@ def show(res: NoteResult) -> None:
         layout.add_column(ratio=5)
         layout.add_row(note, side)
         console.print(layout)
-    else:  # side by side, an 80-column terminal broke the input names mid-word
+    else:  # narrower: one under the other (side by side at 80 columns, the input names
+        # were broken mid-word)
         console.print(note)
         console.print()
         console.print(side)
