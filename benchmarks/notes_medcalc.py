@@ -578,12 +578,13 @@ def _goal_section() -> list[str]:
         "the MedCalc-Bench-Verified repository's tool-calling runs (Claude Sonnet 4.6, "
         "GPT-5-mini, Gemini 3 Flash), compared note by note, written by hand, in "
         f"[{VERIFIED_DOC}]({VERIFIED_DOC}) (the Verified release's labels, answers and text "
-        "are not kept in this repository). There: on Wells PE clotwatch is below Claude "
-        "Sonnet 4.6, because two labels count *PE as likely as or more likely than an "
-        "alternative diagnosis*, the clinician's judgement in Wells 2000, which the notes do "
-        "not write; on PERC clotwatch equals it; for Wells DVT, HAS-BLED and Caprini 2005 no "
-        "Verified note checked is one of ours, so nothing is comparable. clotwatch's own "
-        "figures on the shared rows are in *The notes a published model also answers* below.",
+        "are not kept in this repository). There: on Wells PE clotwatch is below all three "
+        "models (which answer every shared note alike), because two labels count *PE as "
+        "likely as or more likely than an alternative diagnosis*, the clinician's judgement in "
+        "Wells 2000, which the notes do not write; on PERC clotwatch equals them; for Wells "
+        "DVT, HAS-BLED and Caprini 2005 none of the Verified test notes (all 20 of each read) "
+        "is one of ours, so nothing is comparable. clotwatch's own figures on the shared rows "
+        "are in *The notes a published model also answers* below.",
         "",
     ]
 
