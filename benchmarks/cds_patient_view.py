@@ -480,15 +480,16 @@ def run(requests: int, seconds: float, rounds: int, honour_count: bool,
         baseline_src: str | None = None, notes: str | None = None,
         clients: tuple[str, ...] = ("httpx",), rate: float | None = None) -> dict[str, Any]:
     path = f"/cds-services/{SERVICE}"
+    prefetch_base = realistic_prefetch(datetime.now(UTC), honour_count)
     body = {"hook": "patient-view", "hookInstance": str(uuid.uuid4()),
             "context": {"userId": "Practitioner/bench", "patientId": PATIENT_ID},
-            "prefetch": realistic_prefetch(datetime.now(UTC), honour_count)}
+            "prefetch": prefetch_base}
     serial = iter(range(10 ** 9))
 
     def payload_of(number: int | None) -> bytes:
         if notes is None:
             return json.dumps(body).encode()
-        prefetch = dict(body["prefetch"]) | {"notes": _searchset([note_resource(number)])}
+        prefetch = dict(prefetch_base) | {"notes": _searchset([note_resource(number)])}
         return json.dumps(body | {"prefetch": prefetch}).encode()
 
     payload = payload_of(None)

@@ -71,6 +71,8 @@ def _pattern(lits: set[str]) -> str:
 def _tjson(t: cd.Typed) -> str:
     if isinstance(t, str):
         return {"VARCHAR": '"VARCHAR"', "JSON": '"JSON"', "JSON[]": '["JSON"]'}[t]
+    if isinstance(t, list):
+        return "[" + _tjson(t[0]) + "]"
     return "{" + ", ".join(f'"{k}": {_tjson(x)}' for k, x in t.items()) + "}"
 
 
