@@ -81,6 +81,6 @@ def test_reasons_for_unfilled_items_are_in_the_page_language(
     assert "боль при пальпации по ходу глубоких вен или отёк одной ноги" in why_ru
     assert "does not" not in why_ru and "calf swelling" in why_ru  # the note's words, as written
     # a relative's DVT is not the patient's previous DVT: said in each language
-    assert "is family" in _unfilled(en, "previous_vte")
-    assert "относится к родственнику" in _unfilled(ru, "previous_vte")
+    assert "about a relative, not the patient" in _unfilled(en, "previous_vte")
+    assert "о родственнике" in _unfilled(ru, "previous_vte")
 

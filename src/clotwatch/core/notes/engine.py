@@ -622,9 +622,15 @@ class _Reader:
                 return True
             self.why_not.append(why(W.CURRENT_NOT_PREVIOUS, **self._said(m)))
             return False
-        if m.status in ("hypothetical", "uncertain", "family", "historical"):
-            self.why_not.append(why(W.STATUS_TEMPLATES[m.status], **self._said(m)))
+        self._not_counted(m)
         return False
+
+    def _not_counted(self, m: _Mention) -> None:
+        """Keep why a mention that neither answers nor denies the item does not: the note
+        mentions it, so the reason says how (with doubt, as a possibility, about a relative,
+        in the past), never that it is not mentioned."""
+        if m.status in W.STATUS_TEMPLATES:
+            self.why_not.append(why(W.STATUS_TEMPLATES[m.status], **self._said(m)))
 
     def _denied(self, m: _Mention) -> bool:
         if m.status != "negated":
@@ -632,10 +638,15 @@ class _Reader:
         need = set(self.rule.negation_needs)
         # A negated relative's finding ("no family history of DVT") answers only a family input.
         if "family" in m.categories and "family" not in self.rule.accept:
+            self.why_not.append(why(W.DENIED_IN_RELATIVE, **self._said(m)))
             return False
         if "family" in self.rule.accept:
             need.add("family")
-        return need <= m.categories
+        if need <= m.categories:
+            return True
+        if "historical" in need - m.categories:  # "Doppler: no DVT" says nothing of the past
+            self.why_not.append(why(W.DENIED_NOT_PAST, **self._said(m)))
+        return False
 
     def _bool_from(self, concepts: Iterable[str], *, deny_each: bool = False
                    ) -> tuple[bool | None, Evidence | None]:
@@ -714,15 +725,20 @@ class _Reader:
                         return False, self._evidence(False, m)
         if value is True:
             return value, ev
+        doubted = []
         for c in rule.false_concepts:
             for m in self.note.mentions(c):
                 if m.status in ("present", "historical"):
                     return False, self._evidence(False, m)
+                doubted.append(m)
         if value is None:
             for c in rule.negated_concepts:
                 for m in self.note.mentions(c):
                     if m.status == "negated":
                         return False, self._evidence(False, m)
+                    doubted.append(m)
+        for m in doubted:  # the words that would answer no, doubted or a relative's
+            self._not_counted(m)
         return value, ev
 
     def _explain_denied(self, results: list[tuple[bool | None, Evidence | None]]) -> None:
