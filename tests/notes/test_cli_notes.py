@@ -139,3 +139,23 @@ def test_numbers_are_shown_as_written_not_as_floats(
     assert code == 0
     assert "72.0" not in out and "88.0" not in out and "97.0" not in out
     assert " 72  " in out and " 88  " in out
+
+
+@pytest.mark.parametrize("columns", [60, 80, 120, 160])
+@pytest.mark.parametrize("instrument", ["caprini-2005", "has-bled", "padua", "geneva-revised"])
+def test_no_instruments_input_name_is_broken(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], columns: int,
+    instrument: str
+) -> None:
+    """Caprini's long names were broken at 80 columns ('serious_lung_disease_past_mont' /
+    'h', 'heparin_induced_thrombocytopen' / 'ia'): a name is never wrapped."""
+    from clotwatch.core.instruments import get
+
+    monkeypatch.setenv("COLUMNS", str(columns))
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(NOTE.encode())))
+    code, out, _ = _run(capsys, "notes", "extract", "-", "--instrument", instrument)
+    assert code == 0
+    words = set(out.split())
+    for inp in get(instrument).inputs:
+        assert inp.id in words
+    assert max(len(line) for line in out.splitlines()) <= columns

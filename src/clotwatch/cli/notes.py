@@ -231,8 +231,10 @@ def show(res: NoteResult) -> None:
 
     side = Table(title=result.instrument.name, title_justify="left", show_header=False,
                  box=None, padding=(0, 1), expand=True)
-    side.add_column(ratio=2, overflow="fold")
-    side.add_column(ratio=3)
+    # The input names whole (Caprini's 'serious_lung_disease_past_month' was broken at 80
+    # columns); the answers and reasons take the rest and wrap.
+    side.add_column(no_wrap=True)
+    side.add_column(ratio=1)
     low, high = result.total_range
     total = f"{low:g}" if low == high else f"{low:g} to {high:g} (inputs missing)"
     primary = result.instrument.primary
