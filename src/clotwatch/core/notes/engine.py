@@ -290,6 +290,16 @@ _AGO = re.compile(
     r"(?:after|following|post|out from)\b",
     re.IGNORECASE,
 )
+# A state dated long ago that still goes on ("diagnosed 2 years ago, currently on
+# chemotherapy", "metastatic", "now palliative"): the date does not end it.
+_GOES_ON = re.compile(
+    r"\b(?:current(?:ly)?|ongoing|still|now|undergoing|receiving|continu(?:es|ing|ed)|"
+    r"palliat\w*|metasta\w*|recurren\w*|recurred|relaps\w*|progress\w*|active|persist\w*|"
+    r"on (?:chemo\w*|immuno\w*|hormon\w*|radio\w*|treatment|therapy))\b",
+    re.IGNORECASE,
+)
+_ENDED = re.compile(r"\b(?:remission|cured|disease-free|free of disease|no evidence of)\b",
+                    re.IGNORECASE)
 _YEAR = re.compile(r"\b(?:in|since)\s+(?:\w+\s+)?(?:19|20)\d\d\b", re.IGNORECASE)
 _RECENT = re.compile(r"\b(?:recent(?:ly)?|just (?:had|underwent)|post-?op(?:erative(?:ly)?)?)\b",
                      re.IGNORECASE)
@@ -539,9 +549,9 @@ class _Reader:
         return {"words": words(self.note.text[m.start:m.end]),
                 "sentence": words(_quote(m.sentence.text))}
 
-    def _too_long_ago(self, m: _Mention, days: float) -> Why:
+    def _too_long_ago(self, m: _Mention, days: float, limit: int | None = None) -> Why:
         return why(W.TOO_LONG_AGO, words=words(self.note.text[m.start:m.end]),
-                   days=f"{days:.0f}", limit=str(self.rule.within_days))
+                   days=f"{days:.0f}", limit=str(limit or self.rule.within_days))
 
     def _evidence(self, value: Any, m: _Mention) -> Evidence:
         return Evidence(self.inp.id, value, m.status, m.sentence.text, m.start, m.end, m.cue)
@@ -598,6 +608,18 @@ class _Reader:
             and "negated" not in m.categories
         ):
             return True
+        if (
+            m.status == "present"
+            and self.rule.historical_within_days is not None
+            and m.days_ago is not None
+            and m.days_ago > self.rule.historical_within_days
+            and not (_GOES_ON.search(m.sentence.text) and not _ENDED.search(m.sentence.text))
+        ):
+            # "chemotherapy 3 years ago due to cervical cancer": no history cue, but its own
+            # sentence dates it before the item's window, and nothing says it goes on.
+            self.why_not.append(self._too_long_ago(m, m.days_ago,
+                                                   self.rule.historical_within_days))
+            return False
         if m.status in self.rule.accept:
             recent = self._recent(m)
             if recent is False and m.days_ago is not None:
