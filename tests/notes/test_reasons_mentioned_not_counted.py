@@ -175,3 +175,19 @@ def test_cds_card_says_the_notes_mention_it_about_a_relative() -> None:
     text = json.dumps(cards)
     # Padua's active cancer: the card lists it as not in the record, saying why
     assert "is mentioned about a relative, not the patient" in text and "colon cancer" in text
+
+
+def test_a_long_sentence_is_quoted_around_the_words_it_is_about() -> None:
+    """A reason quotes its sentence cut to 120 characters: it was cut from the start, so in a
+    long sentence the words the reason is about were not in the quote ("'operation' has no
+    date ... ('Blood culture was negative and, following preferred metronidazole and
+    piperacillin/tazobactam treatment, patient had an...')", MedCalc-Bench row 237)."""
+    note = ("Blood culture was negative and, following preferred metronidazole and "
+            "piperacillin/tazobactam treatment, patient had an uneventful recovery and an "
+            "operation was then discussed at length with the family and the surgical team.")
+    reason = _reason("wells-dvt", note, "bedridden_or_major_surgery")
+    quoted = reason.split("(", 1)[1]
+    assert "an operation was then discussed" in quoted
+    assert quoted.startswith("'\u2026") and len(quoted) < 140
+    short = _reason("wells-dvt", "Had an operation.", "bedridden_or_major_surgery")
+    assert "('Had an operation.')" in short

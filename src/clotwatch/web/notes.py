@@ -45,8 +45,12 @@ def evidence_view(res: Any, lang: str = "en") -> dict[str, dict[str, Any]]:
     tr = clinical(lang)
     out: dict[str, dict[str, Any]] = {}
     for ev in res.extraction.evidence:
+        # Words that answer no without denying ("well-controlled readings (118/61)", "both
+        # legs swollen", "calf 2 cm larger") are labelled as answering no: "(present)" beside
+        # a No read as the finding being present.
+        answers_no = ev.value is False and ev.status != "negated"
         out[ev.input] = {
-            "status": ev.status,
+            "status": "answers-no" if answers_no else ev.status,
             "quote": res.text[ev.start : ev.end],
             "sentence": ev.text,
             "value": form_value(ev.value),

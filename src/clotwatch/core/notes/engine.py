@@ -529,6 +529,19 @@ def _quote(text: str, limit: int = 120) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "\u2026"
 
 
+def _quote_around(text: str, start: int, end: int, limit: int = 120) -> str:
+    """``text`` (a sentence) cut to ``limit`` characters around ``text[start:end]``, the words
+    a reason is about: a cut from the start alone left them out of a long sentence."""
+    if len(" ".join(text.split())) <= limit or end <= limit - 1:
+        return _quote(text, limit)
+    before = " ".join(text[:start].split()[-6:])  # a few words of context before
+    rest = " ".join(text[start:].split())
+    body = f"{before} {rest}" if before else rest
+    if len(body) > limit - 2:
+        body = body[: limit - 2] + "\u2026"
+    return "\u2026" + body
+
+
 def _threshold(value: float, th: Mapping[str, float]) -> bool:
     checks = {
         "at_least": lambda b: value >= b,
@@ -547,7 +560,8 @@ class _Reader:
     def _said(self, m: _Mention) -> dict[str, str]:
         """The mention's words and its sentence, as a reason quotes them."""
         return {"words": words(self.note.text[m.start:m.end]),
-                "sentence": words(_quote(m.sentence.text))}
+                "sentence": words(_quote_around(m.sentence.text, m.start - m.sentence.start,
+                                                m.end - m.sentence.start))}
 
     def _too_long_ago(self, m: _Mention, days: float, limit: int | None = None) -> Why:
         return why(W.TOO_LONG_AGO, words=words(self.note.text[m.start:m.end]),
