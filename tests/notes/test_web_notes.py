@@ -113,3 +113,21 @@ def test_a_no_from_words_that_are_not_a_denial_is_labelled_as_a_no(
     assert "(ответ «нет»)" in _evidence(ru, "hypertension")
     # a denial keeps its own label
     assert "(denied)" in _evidence(en, "stroke_history")
+
+
+def test_a_note_the_box_cannot_read_is_said_in_the_page_language(
+    client: TestClient, token: str
+) -> None:
+    """An empty or overlong note was reported as 'is empty' / 'is longer than 200000
+    characters', with no subject, in English on the Russian page too."""
+    for lang, note, says in [
+        ("en", "  ", "The note is empty"),
+        ("en", "x" * 200_001, "The note is longer than 200000 characters"),
+        ("ru", "  ", "Запись пуста"),
+        ("ru", "x" * 200_001, "Запись длиннее 200000 символов"),
+    ]:
+        r = client.post(f"/{lang}/calculators/perc/note", data={"csrf_token": token,
+                                                                "note": note})
+        assert r.status_code == 422
+        assert says in r.text, (lang, says)
+        assert "<li>is " not in r.text
