@@ -61,3 +61,33 @@ def test_the_note_box_says_the_note_goes_to_the_model_and_is_audited(
     expect(page.locator("#model-outcome")).to_contain_text("The language model (fake-model)")
     assert len(fake.requests) == 1
     expect(page.locator("#in-previous_dvt").get_by_label("Yes", exact=True)).to_be_checked()
+
+
+HAS_BLED_NOTE = (  # MedCalc-Bench v1.0 test row 361's wording, abridged
+    "A 61-year-old male patient comes in for his routine follow-up. He has a history of "
+    "hypertension but currently his blood pressure profile shows well-controlled readings "
+    "(118/61). While there's no history of stroke, he had an unfortunate incidence of "
+    "significant bleeding during a dental extraction. Possible alcohol excess.")
+
+
+def test_russian_phone_page_shows_each_answer_with_its_words_and_calculates_nothing(
+        page: Any, server: Any, shoot: Any) -> None:
+    """As a clinician on a phone, Russian page: each filled answer has the note's words
+    beside it, a No from words that are not a denial says so ('answers no', not 'present'),
+    a doubted item says it is doubted (not 'not mentioned'), and no result is shown until
+    Calculate is pressed."""
+    page.goto(f"{server.url}/ru/calculators/has-bled")
+    page.get_by_text("Заполнить по записи в медицинской карте").click()
+    page.locator("#note-text").fill(HAS_BLED_NOTE)
+    page.get_by_role("button", name="Заполнить форму по записи").click()
+    expect(page.locator("#in-hypertension").get_by_label("Нет", exact=True)).to_be_checked()
+    hypertension = page.locator("#in-hypertension").inner_text()
+    assert "(ответ «нет»)" in hypertension and "well-controlled readings" in hypertension
+    assert "(есть)" not in hypertension
+    alcohol = page.locator("#in-alcohol").inner_text()
+    assert "Не заполнено по записи" in alcohol and "сомнением" in alcohol
+    expect(page.locator("#in-alcohol").get_by_label("Не знаю")).to_be_checked()
+    expect(page.locator("section.result")).to_have_count(0)
+    shoot(page, "calculator-from-note-ru")
+    page.get_by_role("button", name="Рассчитать").click()
+    expect(page.locator("section.result")).to_be_visible()

@@ -87,3 +87,75 @@ def test_input_names_are_never_broken_at_either_width(
                  "bedridden_or_major_surgery", "localized_tenderness"):
         assert name in words
     assert max(len(line) for line in out.splitlines()) <= columns
+
+
+@pytest.mark.parametrize(
+    ("content", "says"),
+    [
+        (b"  \n", "the note is empty"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "not UTF-8 text"),
+        (b"\x00" * 500, "NUL bytes"),  # valid UTF-8, but a binary file, not a note
+        ("Swollen left calf.".encode("utf-16"), "UTF-16"),
+        (b"Calf swollen. " * 800_000, "longer than 200000 characters"),  # 11 MB
+        (b"Calf swollen. " * 20_000, "longer than 200000 characters"),  # 280 KB
+    ],
+    ids=["empty", "png", "nul", "utf16", "10MB", "280KB"],
+)
+def test_a_bad_file_is_named_with_the_reason(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], content: bytes, says: str
+) -> None:
+    """Every refusal names the file it is about (a clinician may run it on many), and the
+    limit is the one the reader applies (the 280 KB note was refused as 'note: longer than
+    200000 characters' but a 10 MB one as 'larger than 1000000 bytes')."""
+    f = tmp_path / "admission note.txt"
+    f.write_bytes(content)
+    code, out, err = _run(capsys, "notes", "extract", str(f), "--instrument", "perc")
+    assert code == 2 and out == ""
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    assert str(f) in err and says in err
+
+
+def test_stdin_is_named_as_such(monkeypatch: pytest.MonkeyPatch,
+                                capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(b"")))
+    code, _, err = _run(capsys, "notes", "extract", "-", "--instrument", "perc")
+    assert code == 2 and "standard input" in err and "the note is empty" in err
+
+
+def test_a_directory_is_named(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = _run(capsys, "notes", "extract", str(tmp_path), "--instrument", "perc")
+    assert code == 2 and str(tmp_path) in err and "directory" in err
+
+
+def test_numbers_are_shown_as_written_not_as_floats(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """'age 72.0', 'heart_rate 88.0' at the terminal read as machine output; a clinician
+    wrote 72 and 88 (--json keeps its numbers)."""
+    monkeypatch.setenv("COLUMNS", "80")
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(
+        b"72 yo man, heart rate 88, SpO2 97% on room air. Temp 37.5.")))
+    code, out, _ = _run(capsys, "notes", "extract", "-", "--instrument", "perc")
+    assert code == 0
+    assert "72.0" not in out and "88.0" not in out and "97.0" not in out
+    assert " 72  " in out and " 88  " in out
+
+
+@pytest.mark.parametrize("columns", [60, 80, 120, 160])
+@pytest.mark.parametrize("instrument", ["caprini-2005", "has-bled", "padua", "geneva-revised"])
+def test_no_instruments_input_name_is_broken(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], columns: int,
+    instrument: str
+) -> None:
+    """Caprini's long names were broken at 80 columns ('serious_lung_disease_past_mont' /
+    'h', 'heparin_induced_thrombocytopen' / 'ia'): a name is never wrapped."""
+    from clotwatch.core.instruments import get
+
+    monkeypatch.setenv("COLUMNS", str(columns))
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(NOTE.encode())))
+    code, out, _ = _run(capsys, "notes", "extract", "-", "--instrument", instrument)
+    assert code == 0
+    words = set(out.split())
+    for inp in get(instrument).inputs:
+        assert inp.id in words
+    assert max(len(line) for line in out.splitlines()) <= columns

@@ -82,8 +82,8 @@ def test_a_repair_within_four_weeks_is_recent_surgery(note: str) -> None:
     ("note", "reason"),
     [
         ("Scheduled for hernia repair next month.", "planned"),
-        ("Her mother had a hernia repair last week.", "family"),
-        ("Possible need for aneurysm repair.", "uncertain"),
+        ("Her mother had a hernia repair last week.", "about a relative"),
+        ("Possible need for aneurysm repair.", "only with doubt"),
         ("Hernia repair 2 years ago.", "days before"),
     ],
 )

@@ -99,7 +99,7 @@ def test_pmh_of_is_a_history_cue() -> None:
     result = _read("A 70-year-old man with a PMH of myocardial infarction, now with "
                    "dyspnoea.", "caprini-2005")
     assert result["inputs"].get("acute_mi") is None
-    assert "is historical" in _missing(result, "acute_mi")
+    assert "only in the past history" in _missing(result, "acute_mi")
     assert _read("No PMH of DVT.", "wells-dvt")["inputs"].get("previous_dvt") is False
 
 

@@ -81,6 +81,53 @@ def test_reasons_for_unfilled_items_are_in_the_page_language(
     assert "боль при пальпации по ходу глубоких вен или отёк одной ноги" in why_ru
     assert "does not" not in why_ru and "calf swelling" in why_ru  # the note's words, as written
     # a relative's DVT is not the patient's previous DVT: said in each language
-    assert "is family" in _unfilled(en, "previous_vte")
-    assert "относится к родственнику" in _unfilled(ru, "previous_vte")
+    assert "about a relative, not the patient" in _unfilled(en, "previous_vte")
+    assert "о родственнике" in _unfilled(ru, "previous_vte")
 
+
+
+def _evidence(html: str, input_id: str) -> str:
+    block = html.split(f'id="in-{input_id}"', 1)[1]
+    m = re.search(r'<p class="small note-evidence ([\w-]+)">\s*(.*?)\s*</p>', block, re.S)
+    assert m, f"no evidence shown for {input_id}"
+    return f"{m.group(1)} {m.group(2)}"
+
+
+def test_a_no_from_words_that_are_not_a_denial_is_labelled_as_a_no(
+    client: TestClient, token: str
+) -> None:
+    """'From the note (present): "well-controlled readings (118/61)"' beside a *No* for
+    uncontrolled hypertension read as "hypertension present" (MedCalc-Bench row 361 in the
+    browser): words that answer no without denying are labelled as answering no, in neutral
+    colours, not green."""
+    note = ("He has a history of hypertension but currently his blood pressure profile shows "
+            "well-controlled readings (118/61). No history of stroke.")
+    en = client.post("/en/calculators/has-bled/note",
+                     data={"csrf_token": token, "note": note}).text
+    ru = client.post("/ru/calculators/has-bled/note",
+                     data={"csrf_token": token, "note": note}).text
+    assert re.search(r'name="hypertension" value="false" checked', en)
+    shown = _evidence(en, "hypertension")
+    assert "(present)" not in shown and "(answers no)" in shown
+    assert shown.startswith("note-answers-no")
+    assert "(ответ «нет»)" in _evidence(ru, "hypertension")
+    # a denial keeps its own label
+    assert "(denied)" in _evidence(en, "stroke_history")
+
+
+def test_a_note_the_box_cannot_read_is_said_in_the_page_language(
+    client: TestClient, token: str
+) -> None:
+    """An empty or overlong note was reported as 'is empty' / 'is longer than 200000
+    characters', with no subject, in English on the Russian page too."""
+    for lang, note, says in [
+        ("en", "  ", "The note is empty"),
+        ("en", "x" * 200_001, "The note is longer than 200000 characters"),
+        ("ru", "  ", "Запись пуста"),
+        ("ru", "x" * 200_001, "Запись длиннее 200000 символов"),
+    ]:
+        r = client.post(f"/{lang}/calculators/perc/note", data={"csrf_token": token,
+                                                                "note": note})
+        assert r.status_code == 422
+        assert says in r.text, (lang, says)
+        assert "<li>is " not in r.text

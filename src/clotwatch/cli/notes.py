@@ -36,7 +36,6 @@ STYLES: dict[str, str] = {
     "family": "black on magenta",
     "uncertain": "black on bright_white",
 }
-MAX_BYTES = 1_000_000
 
 
 def register(sub: Any) -> None:
@@ -70,21 +69,40 @@ def register(sub: Any) -> None:
     p.set_defaults(handler=lambda _args: (p.print_help(), 0)[1])
 
 
+def _name(path: str) -> str:
+    return "standard input" if path == "-" else path
+
+
 def _read(path: str) -> str:
+    """The note's text, or exit 2 with one line naming the file and what is wrong with it."""
+    from clotwatch.notes.pipeline import MAX_NOTE_CHARS
+
+    name = _name(path)
+    limit = 4 * MAX_NOTE_CHARS  # bytes: no UTF-8 character is longer than 4
     try:
         if path == "-":
-            raw = sys.stdin.buffer.read(MAX_BYTES + 1)
+            raw = sys.stdin.buffer.read(limit + 1)
         else:
             with open(Path(path), "rb") as fh:
-                raw = fh.read(MAX_BYTES + 1)
+                raw = fh.read(limit + 1)
     except OSError as exc:
-        fail(f"file: cannot read {path}: {exc.strerror}")
-    if len(raw) > MAX_BYTES:
-        fail(f"file: the note is larger than {MAX_BYTES} bytes")
+        fail(f"{name}: cannot read it: {exc.strerror}")
+    too_long = f"{name}: the note is longer than {MAX_NOTE_CHARS} characters, more than a " \
+               "long discharge summary (about 20000); give the part to be read"
+    if len(raw) > limit:
+        fail(too_long)
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        fail(f"{name}: UTF-16 text (as Windows 'Unicode' saves it); save the note as UTF-8")
     try:
-        return raw.decode("utf-8")
+        text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        fail(f"file: not UTF-8 text (byte {exc.start})")
+        fail(f"{name}: not UTF-8 text (byte {exc.start} is not UTF-8): a note must be plain "
+             "text, not a PDF, Word or image file")
+    if "\x00" in text:
+        fail(f"{name}: not a text file (it holds NUL bytes): a note must be plain text")
+    if len(text) > MAX_NOTE_CHARS:
+        fail(too_long)
+    return text
 
 
 def _extract(args: argparse.Namespace) -> int:
@@ -95,6 +113,8 @@ def _extract(args: argparse.Namespace) -> int:
     try:
         res = note_result(text, args.instrument, args.lang)
     except InputError as exc:
+        if exc.field == "note":  # about the text: name the file it came from
+            fail(f"{_name(args.file)}: the note {exc.reason}")
         fail(str(exc))
     if args.model:
         return _with_model(res, args.json)
@@ -184,6 +204,15 @@ def _now() -> Any:
     return datetime.now(UTC)
 
 
+def _shown(value: Any) -> str:
+    """An answer as a clinician writes it: yes/no, 72 (not 72.0), 21.4, an option."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
 WIDE = 120  # columns from which the note and the score are shown side by side
 
 
@@ -202,8 +231,10 @@ def show(res: NoteResult) -> None:
 
     side = Table(title=result.instrument.name, title_justify="left", show_header=False,
                  box=None, padding=(0, 1), expand=True)
-    side.add_column(ratio=2, overflow="fold")
-    side.add_column(ratio=3)
+    # The input names whole (Caprini's 'serious_lung_disease_past_month' was broken at 80
+    # columns); the answers and reasons take the rest and wrap.
+    side.add_column(no_wrap=True)
+    side.add_column(ratio=1)
     low, high = result.total_range
     total = f"{low:g}" if low == high else f"{low:g} to {high:g} (inputs missing)"
     primary = result.instrument.primary
@@ -212,7 +243,7 @@ def show(res: NoteResult) -> None:
     side.add_row("category", result.category or f"not settled: {possible}")
     side.add_row("", "")
     for ev in ex.evidence:
-        value = ev.value if not isinstance(ev.value, bool) else ("yes" if ev.value else "no")
+        value = _shown(ev.value)
         side.add_row(ev.input, Text(f"{value}  ", style="bold").append(
             f"[{ev.status}] {res.text[ev.start:ev.end]!r}", style=STYLES.get(ev.status, "")))
     for m in ex.missing:

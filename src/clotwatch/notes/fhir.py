@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from clotwatch.core.instruments import evaluate
+from clotwatch.core.notes.why import NO_RULE, NOT_MENTIONED
 from clotwatch.fhir.modifiers import not_understood, unused_reason
 from clotwatch.notes.pipeline import MAX_NOTE_CHARS, SUPPORTED
 from clotwatch.notes.rules import load_rules
@@ -275,10 +276,20 @@ def fill_from_notes(data: Any, derivation: Any, scored: list[Any]) -> list[Any]:
             ex = extract(document, inst, rules, only=unknown)
             _remember_extraction(key, ex)
         evidence = {e.input: e for e in ex.evidence}
+        # Why the notes leave an item unknown, when they mention it ("possible haemoptysis",
+        # "his mother had a DVT"): said beside the coded reason, never "not mentioned".
+        unanswered = {m.input: m.reason for m in ex.missing
+                      if m.reason not in (NOT_MENTIONED, NO_RULE)}
         inputs = []
         answers = {i.input: i.value for i in s.inputs}
         for src in s.inputs:
             ev = evidence.get(src.input)
+            if src.value is None and ev is None and src.input in unanswered:
+                inputs.append(InputSource(
+                    src.input, None, src.concept,
+                    f"{src.reason}; the notes do not answer it: {unanswered[src.input]}",
+                    src.sources))
+                continue
             if src.value is not None or ev is None:
                 inputs.append(src)
                 continue

@@ -45,8 +45,12 @@ def evidence_view(res: Any, lang: str = "en") -> dict[str, dict[str, Any]]:
     tr = clinical(lang)
     out: dict[str, dict[str, Any]] = {}
     for ev in res.extraction.evidence:
+        # Words that answer no without denying ("well-controlled readings (118/61)", "both
+        # legs swollen", "calf 2 cm larger") are labelled as answering no: "(present)" beside
+        # a No read as the finding being present.
+        answers_no = ev.value is False and ev.status != "negated"
         out[ev.input] = {
-            "status": ev.status,
+            "status": "answers-no" if answers_no else ev.status,
             "quote": res.text[ev.start : ev.end],
             "sentence": ev.text,
             "value": form_value(ev.value),
@@ -76,7 +80,7 @@ async def from_note(request: Request, lang: str, instrument_id: str) -> Response
     try:
         res = note_result(text, inst.id)
     except InputError as exc:
-        errors["note"] = exc.reason
+        errors["note"] = _note_error(lang, exc)
     else:
         if ask_model:
             try:
@@ -99,6 +103,20 @@ async def from_note(request: Request, lang: str, instrument_id: str) -> Response
                   meanings=meanings(inst, lang), note_text=text,
                   note_evidence=evidence_view(res, lang), note_audit_error=audit_error,
                   note_model_outcome=model_view(outcome) if outcome is not None else None)
+
+
+def _note_error(lang: str, exc: InputError) -> str:
+    """Why the pasted note was not read, as a sentence in the page's language (the bare
+    reason, "is empty", had no subject and was English on every page)."""
+    from clotwatch.notes.pipeline import MAX_NOTE_CHARS
+
+    _ = gettext(lang)
+    if exc.reason == "is empty":
+        return _("The note is empty: paste the note's text into the box.")
+    if exc.reason.startswith("is longer than"):
+        return _("The note is longer than {limit} characters: paste the part to be read.",
+                 limit=MAX_NOTE_CHARS)
+    return exc.reason
 
 
 def _audit_message(lang: str, exc: StoreError) -> str:

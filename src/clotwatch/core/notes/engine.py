@@ -290,6 +290,16 @@ _AGO = re.compile(
     r"(?:after|following|post|out from)\b",
     re.IGNORECASE,
 )
+# A state dated long ago that still goes on ("diagnosed 2 years ago, currently on
+# chemotherapy", "metastatic", "now palliative"): the date does not end it.
+_GOES_ON = re.compile(
+    r"\b(?:current(?:ly)?|ongoing|still|now|undergoing|receiving|continu(?:es|ing|ed)|"
+    r"palliat\w*|metasta\w*|recurren\w*|recurred|relaps\w*|progress\w*|active|persist\w*|"
+    r"on (?:chemo\w*|immuno\w*|hormon\w*|radio\w*|treatment|therapy))\b",
+    re.IGNORECASE,
+)
+_ENDED = re.compile(r"\b(?:remission|cured|disease-free|free of disease|no evidence of)\b",
+                    re.IGNORECASE)
 _YEAR = re.compile(r"\b(?:in|since)\s+(?:\w+\s+)?(?:19|20)\d\d\b", re.IGNORECASE)
 _RECENT = re.compile(r"\b(?:recent(?:ly)?|just (?:had|underwent)|post-?op(?:erative(?:ly)?)?)\b",
                      re.IGNORECASE)
@@ -519,6 +529,19 @@ def _quote(text: str, limit: int = 120) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "\u2026"
 
 
+def _quote_around(text: str, start: int, end: int, limit: int = 120) -> str:
+    """``text`` (a sentence) cut to ``limit`` characters around ``text[start:end]``, the words
+    a reason is about: a cut from the start alone left them out of a long sentence."""
+    if len(" ".join(text.split())) <= limit or end <= limit - 1:
+        return _quote(text, limit)
+    before = " ".join(text[:start].split()[-6:])  # a few words of context before
+    rest = " ".join(text[start:].split())
+    body = f"{before} {rest}" if before else rest
+    if len(body) > limit - 2:
+        body = body[: limit - 2] + "\u2026"
+    return "\u2026" + body
+
+
 def _threshold(value: float, th: Mapping[str, float]) -> bool:
     checks = {
         "at_least": lambda b: value >= b,
@@ -537,11 +560,12 @@ class _Reader:
     def _said(self, m: _Mention) -> dict[str, str]:
         """The mention's words and its sentence, as a reason quotes them."""
         return {"words": words(self.note.text[m.start:m.end]),
-                "sentence": words(_quote(m.sentence.text))}
+                "sentence": words(_quote_around(m.sentence.text, m.start - m.sentence.start,
+                                                m.end - m.sentence.start))}
 
-    def _too_long_ago(self, m: _Mention, days: float) -> Why:
+    def _too_long_ago(self, m: _Mention, days: float, limit: int | None = None) -> Why:
         return why(W.TOO_LONG_AGO, words=words(self.note.text[m.start:m.end]),
-                   days=f"{days:.0f}", limit=str(self.rule.within_days))
+                   days=f"{days:.0f}", limit=str(limit or self.rule.within_days))
 
     def _evidence(self, value: Any, m: _Mention) -> Evidence:
         return Evidence(self.inp.id, value, m.status, m.sentence.text, m.start, m.end, m.cue)
@@ -598,6 +622,18 @@ class _Reader:
             and "negated" not in m.categories
         ):
             return True
+        if (
+            m.status == "present"
+            and self.rule.historical_within_days is not None
+            and m.days_ago is not None
+            and m.days_ago > self.rule.historical_within_days
+            and not (_GOES_ON.search(m.sentence.text) and not _ENDED.search(m.sentence.text))
+        ):
+            # "chemotherapy 3 years ago due to cervical cancer": no history cue, but its own
+            # sentence dates it before the item's window, and nothing says it goes on.
+            self.why_not.append(self._too_long_ago(m, m.days_ago,
+                                                   self.rule.historical_within_days))
+            return False
         if m.status in self.rule.accept:
             recent = self._recent(m)
             if recent is False and m.days_ago is not None:
@@ -622,9 +658,15 @@ class _Reader:
                 return True
             self.why_not.append(why(W.CURRENT_NOT_PREVIOUS, **self._said(m)))
             return False
-        if m.status in ("hypothetical", "uncertain", "family", "historical"):
-            self.why_not.append(why(W.STATUS_TEMPLATES[m.status], **self._said(m)))
+        self._not_counted(m)
         return False
+
+    def _not_counted(self, m: _Mention) -> None:
+        """Keep why a mention that neither answers nor denies the item does not: the note
+        mentions it, so the reason says how (with doubt, as a possibility, about a relative,
+        in the past), never that it is not mentioned."""
+        if m.status in W.STATUS_TEMPLATES:
+            self.why_not.append(why(W.STATUS_TEMPLATES[m.status], **self._said(m)))
 
     def _denied(self, m: _Mention) -> bool:
         if m.status != "negated":
@@ -632,10 +674,15 @@ class _Reader:
         need = set(self.rule.negation_needs)
         # A negated relative's finding ("no family history of DVT") answers only a family input.
         if "family" in m.categories and "family" not in self.rule.accept:
+            self.why_not.append(why(W.DENIED_IN_RELATIVE, **self._said(m)))
             return False
         if "family" in self.rule.accept:
             need.add("family")
-        return need <= m.categories
+        if need <= m.categories:
+            return True
+        if "historical" in need - m.categories:  # "Doppler: no DVT" says nothing of the past
+            self.why_not.append(why(W.DENIED_NOT_PAST, **self._said(m)))
+        return False
 
     def _bool_from(self, concepts: Iterable[str], *, deny_each: bool = False
                    ) -> tuple[bool | None, Evidence | None]:
@@ -714,15 +761,20 @@ class _Reader:
                         return False, self._evidence(False, m)
         if value is True:
             return value, ev
+        doubted = []
         for c in rule.false_concepts:
             for m in self.note.mentions(c):
                 if m.status in ("present", "historical"):
                     return False, self._evidence(False, m)
+                doubted.append(m)
         if value is None:
             for c in rule.negated_concepts:
                 for m in self.note.mentions(c):
                     if m.status == "negated":
                         return False, self._evidence(False, m)
+                    doubted.append(m)
+        for m in doubted:  # the words that would answer no, doubted or a relative's
+            self._not_counted(m)
         return value, ev
 
     def _explain_denied(self, results: list[tuple[bool | None, Evidence | None]]) -> None:

@@ -27,18 +27,25 @@ PAST_NO_DATE = "{words} is in the past with no date or 'recent' ({sentence})"
 CURRENT_NOT_PREVIOUS = "{words} is mentioned as current, not as a previous event ({sentence})"
 PLANNED = "{words} is planned, not done ({sentence}); this item counts only what has happened"
 # A ConText status that cannot answer yes (one template per status, so that each language can
-# say it in its own words).
+# say it in its own words). The item is mentioned, so the reason says how, never "not
+# mentioned" ("Possible Baker's cyst considered but less likely").
 STATUS_TEMPLATES = {
-    "hypothetical": "{words} is hypothetical ({sentence})",
-    "uncertain": "{words} is uncertain ({sentence})",
-    "family": "{words} is family ({sentence})",
-    "historical": "{words} is historical ({sentence})",
+    "hypothetical": "{words} is mentioned only as a possibility, not as a fact ({sentence})",
+    "uncertain": "{words} is mentioned only with doubt ({sentence})",
+    "family": "{words} is mentioned about a relative, not the patient ({sentence})",
+    "historical": "{words} is mentioned only in the past history ({sentence})",
 }
 # The same for a number (no sentence: the number's words are the whole quote).
 NUMBER_STATUS_TEMPLATES = {
-    "hypothetical": "{words} is hypothetical",
-    "family": "{words} is family",
+    "hypothetical": "{words} is mentioned only as a possibility, not as a fact",
+    "family": "{words} is mentioned about a relative, not the patient",
 }
+# A denial that does not answer the item: it needs a history cue ("no prior DVT"), or the
+# denial is about a relative.
+DENIED_NOT_PAST = ("the note denies {words} now ({sentence}), which does not say whether "
+                   "there was one before")
+DENIED_IN_RELATIVE = ("the note denies {words} in a relative ({sentence}), which does not "
+                      "answer it for the patient")
 # What the words do not say.
 NOT_WHICH_KIND = "{words} does not say which kind it was ({sentence})"
 PART_DENIED = "the note denies only part of this item (not: {concepts})"
@@ -54,7 +61,8 @@ ONLY_SOME_NUMBERS = "only {numbers} of the numbers this item needs together"
 TEMPLATES: tuple[str, ...] = (
     NOT_MENTIONED, NO_RULE, DATED_BY_YEAR, NO_DATE, TOO_LONG_AGO, PAST_NO_DATE,
     CURRENT_NOT_PREVIOUS, PLANNED, *STATUS_TEMPLATES.values(), *NUMBER_STATUS_TEMPLATES.values(),
-    NOT_WHICH_KIND, PART_DENIED, DENIED_NOT_SETTLED, ALREADY_ANSWERS, QUALIFIED, ON_OXYGEN,
+    DENIED_NOT_PAST, DENIED_IN_RELATIVE, NOT_WHICH_KIND, PART_DENIED, DENIED_NOT_SETTLED,
+    ALREADY_ANSWERS, QUALIFIED, ON_OXYGEN,
     OUT_OF_RANGE, ONLY_SOME_NUMBERS,
 )
 # The words that join phrases in a reason ("pain on palpation ... or swelling of one leg").
