@@ -140,10 +140,14 @@ def _screen(args: argparse.Namespace) -> int:
 
             summary = screen(export, engine, args.out, as_of=as_of, since=since,
                              on_error=args.on_error, progress=step, lang=args.lang)
+    except KeyboardInterrupt:
+        return _interrupted(args.out)
     except Exception as exc:
         if args.engine == "duckdb":
-            from clotwatch.population.duckdb import out_of_memory
+            from clotwatch.population.duckdb import interrupted, out_of_memory
 
+            if interrupted(exc):  # Ctrl-C inside a DuckDB query
+                return _interrupted(args.out)
             if out_of_memory(exc):
                 fail(f"--memory-limit: too small for this export, give more (DuckDB: "
                      f"{str(exc).splitlines()[0][:200]})")
@@ -164,8 +168,16 @@ def _screen(args: argparse.Namespace) -> int:
         counts = ", ".join(f"{k} {v}" for k, v in s["problems"]["counts"].items())
         print(f"input problems (skipped or kept as said in report.html): {counts}",
               file=sys.stderr)
-    print(f"results in {s['out']}/ (report.html, encounters.csv, encounters.parquet, gaps.csv)")
+    print(f"results in {s['out']}/ (report.html, encounters.csv, encounters.parquet, gaps.csv, "
+          "summary.json)")
     return 0
+
+
+def _interrupted(out: str) -> int:
+    """Ctrl-C: one line saying nothing was written (the temporary folder is already gone),
+    exit 130 as for any command stopped by SIGINT."""
+    print(f"\nclotwatch: interrupted; {out} was not written or changed", file=sys.stderr)
+    return 130
 
 
 def _engine(name: str, master: str | None, memory_limit: str | None = None) -> Any:

@@ -54,7 +54,7 @@ def register(sub: Any) -> None:
 
 def _run(args: argparse.Namespace) -> int:
     from clotwatch.core.errors import InputError
-    from clotwatch.population.output import write_rows
+    from clotwatch.population.output import check_out_file, write_rows
     from clotwatch.population.source import open_export
     from clotwatch.population.views import get_engine, load_view
 
@@ -63,6 +63,8 @@ def _run(args: argparse.Namespace) -> int:
     if args.master and args.engine != "spark":
         fail("--master: only with --engine spark")
     try:
+        if args.out:
+            check_out_file(args.out)
         view = load_view(args.view)
         export = open_export(args.data)
         engine = get_engine(args.engine, args.master)
@@ -74,7 +76,19 @@ def _run(args: argparse.Namespace) -> int:
         columns, rows = engine.view_rows(view, export)
         write_rows(columns, rows, args.format, args.out, stream=sys.stdout.buffer)
     except InputError as exc:
+        if args.engine == "duckdb":
+            from clotwatch.population.duckdb import interrupted
+
+            if interrupted(exc):
+                raise KeyboardInterrupt from exc
         fail(str(exc))
+    except RuntimeError as exc:
+        if args.engine == "duckdb":
+            from clotwatch.population.duckdb import interrupted
+
+            if interrupted(exc):  # Ctrl-C inside a DuckDB query: exit 130, no traceback
+                raise KeyboardInterrupt from exc
+        raise
     finally:
         engine.close()
     return 0

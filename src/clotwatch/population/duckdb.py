@@ -735,6 +735,16 @@ def out_of_memory(exc: BaseException) -> bool:
         isinstance(exc, InputError) and "Out of Memory Error" in exc.reason)
 
 
+def interrupted(exc: BaseException) -> bool:
+    """Whether ``exc`` is Ctrl-C caught inside a DuckDB query: DuckDB takes the pending
+    KeyboardInterrupt and raises ``RuntimeError("Query interrupted")`` (DuckDB 2.0) or its
+    InterruptException instead, so the command would end in a traceback."""
+    import duckdb
+
+    return isinstance(exc, duckdb.InterruptException) or (
+        isinstance(exc, RuntimeError | InputError) and "Query interrupted" in str(exc))
+
+
 def _ram_mib() -> float:
     """The machine's physical memory in MiB."""
     return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") / 2**20

@@ -1,0 +1,156 @@
+"""The commands as a user meets them: where the result goes, what a mistake says, Ctrl-C.
+
+Each test is a surprise found by running the README's quick start and then giving the
+commands the wrong thing (issue 10, "Bad input"): exit 2 with one line naming the thing and
+the reason, never a traceback, and never a file of the user's lost or half a result left.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from tests.population import records
+
+from clotwatch.cli import main
+from clotwatch.population import screen as screen_module
+
+VIEWS = Path(__file__).resolve().parents[2] / "src" / "clotwatch" / "population" / "views"
+AS_OF = "2026-03-10"
+
+
+def _export(tmp_path: Path) -> Path:
+    return records.write(tmp_path / "e", records.situations())
+
+
+def _refused(argv: list[str], capsys: pytest.CaptureFixture[str]) -> str:
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1, err
+    return err
+
+
+def test_out_naming_an_existing_file_is_refused_and_the_file_kept(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """It was renamed to .NAME.old, the result put in its place, and the run ended in a
+    traceback (NotADirectoryError) with the user's file left under another name."""
+    folder = _export(tmp_path)
+    mine = tmp_path / "notes.txt"
+    mine.write_text("mine")
+    err = _refused(["population", "screen", str(folder), "--out", str(mine),
+                    "--as-of", AS_OF], capsys)
+    assert f"--out: {mine} is a file" in err
+    assert mine.read_text() == "mine"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["e", "notes.txt"]
+
+
+@pytest.mark.parametrize("where", ["parent", "export"])
+def test_out_naming_a_folder_of_other_files_is_refused_and_nothing_deleted(
+        tmp_path: Path, where: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """The result folder replaces --out whole: `--out .` deleted the working folder, export
+    included, and `--out EXPORT` the export."""
+    folder = _export(tmp_path)
+    before = sorted(p.name for p in folder.iterdir())
+    out = tmp_path if where == "parent" else folder
+    err = _refused(["population", "screen", str(folder), "--out", str(out),
+                    "--as-of", AS_OF], capsys)
+    assert f"--out: {out} holds files a screening does not write" in err
+    assert sorted(p.name for p in folder.iterdir()) == before
+    assert [p.name for p in tmp_path.iterdir()] == ["e"]
+
+
+def test_out_may_be_an_empty_folder_or_an_earlier_result(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    folder = _export(tmp_path)
+    out = tmp_path / "r"
+    out.mkdir()
+    for _ in range(2):  # an empty folder, then the result of the first run
+        assert main(["population", "screen", str(folder), "--out", str(out),
+                     "--as-of", AS_OF, "--json"]) == 0
+        assert sorted(p.name for p in out.iterdir()) == sorted(screen_module.RESULT_FILES)
+    capsys.readouterr()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["e", "r"]
+
+
+def test_out_a_symbolic_link_is_refused(tmp_path: Path,
+                                        capsys: pytest.CaptureFixture[str]) -> None:
+    folder = _export(tmp_path)
+    (tmp_path / "real").mkdir()
+    (tmp_path / "link").symlink_to(tmp_path / "real")
+    err = _refused(["population", "screen", str(folder), "--out", str(tmp_path / "link"),
+                    "--as-of", AS_OF], capsys)
+    assert "is a symbolic link" in err
+
+
+def test_since_after_as_of_is_refused(tmp_path: Path,
+                                      capsys: pytest.CaptureFixture[str]) -> None:
+    """It ran and reported 0 encounters, as if the export held none."""
+    folder = _export(tmp_path)
+    err = _refused(["population", "screen", str(folder), "--out", str(tmp_path / "r"),
+                    "--as-of", "2026-06-30", "--since", "2027-01-01"], capsys)
+    assert "--since: 2027-01-01T00:00:00Z is after --as-of 2026-06-30T00:00:00Z" in err
+    assert not (tmp_path / "r").exists()
+
+
+def test_views_run_out_naming_a_folder_is_refused_before_running(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """It ran the view, then failed to rename onto the folder: IsADirectoryError traceback."""
+    folder = _export(tmp_path)
+    out = tmp_path / "rows"
+    out.mkdir()
+    err = _refused(["views", "run", str(VIEWS / "patient.json"), "--data", str(folder),
+                    "--format", "csv", "--out", str(out)], capsys)
+    assert f"--out: {out} is a folder" in err
+    assert list(out.iterdir()) == []
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["e", "rows"]
+
+
+@pytest.mark.parametrize("raised", [RuntimeError("Query interrupted"), KeyboardInterrupt()])
+def test_ctrl_c_mid_run_exits_130_in_one_line_and_leaves_nothing(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, raised: BaseException,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """Ctrl-C inside a DuckDB query reaches Python as RuntimeError("Query interrupted")
+    (DuckDB takes the KeyboardInterrupt): it ended in a traceback with exit 1. The
+    temporary folder was, and is, removed."""
+    folder = _export(tmp_path)
+    real = screen_module._write
+
+    def interrupted(*args: Any, **kwargs: Any) -> Any:
+        real(*args, **kwargs)  # half the result files are in the temporary folder
+        raise raised
+
+    monkeypatch.setattr(screen_module, "_write", interrupted)
+    out = tmp_path / "r"
+    assert main(["population", "screen", str(folder), "--out", str(out),
+                 "--as-of", AS_OF]) == 130
+    err = capsys.readouterr().err
+    assert err.strip() == f"clotwatch: interrupted; {out} was not written or changed"
+    assert [p.name for p in tmp_path.iterdir()] == ["e"]
+
+
+def test_duckdbs_interrupt_is_recognised() -> None:
+    import duckdb
+
+    from clotwatch.core.errors import InputError
+    from clotwatch.population.duckdb import interrupted
+
+    assert interrupted(RuntimeError("Query interrupted"))
+    assert interrupted(duckdb.InterruptException("Interrupted!"))
+    assert not interrupted(RuntimeError("Out of Memory Error"))
+    assert not interrupted(InputError("data", "x.ndjson:3: not JSON"))
+
+
+def test_the_summary_line_names_every_file_written(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """summary.json was written but not named in the closing line."""
+    folder = _export(tmp_path)
+    assert main(["population", "screen", str(folder), "--out", str(tmp_path / "r"),
+                 "--as-of", AS_OF]) == 0
+    last = capsys.readouterr().out.strip().splitlines()[-1]
+    for name in screen_module.RESULT_FILES:
+        assert name in last
+    assert json.loads((tmp_path / "r" / "summary.json").read_text())["encounters"] == 10
