@@ -4,6 +4,10 @@ cut at the left edge of the chart)."""
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
 
 from clotwatch.population.report import _bars, _stacked
 
@@ -28,3 +32,66 @@ def test_a_long_label_moves_the_bars_right_and_a_short_one_does_not() -> None:
         assert x_long == bar_long - 8  # the label ends just before its bar
         _, bar_short = _label_x_and_first_bar(chart("padua"))
         assert bar_short == default  # short labels keep the layout (English pages unchanged)
+
+
+def _report(tmp_path: Path, lang: str) -> str:
+    """report.html of the situations export with one line that is not JSON and one resource
+    of another type, in ``lang``."""
+    from tests.population import records
+
+    from clotwatch.population.duckdb import DuckDBScreening
+    from clotwatch.population.screen import screen
+    from clotwatch.population.source import open_export
+
+    folder = records.write(tmp_path / f"e-{lang}", records.situations())
+    with (folder / "Condition.ndjson").open("a", encoding="utf-8") as f:
+        f.write('{"resourceType": "Observation", "id": "stray"}\n{"cut short\n')
+    engine = DuckDBScreening(threads=2)
+    try:
+        screen(open_export(folder), engine, tmp_path / f"out-{lang}",
+               as_of=datetime(2026, 3, 10, tzinfo=UTC), lang=lang)
+    finally:
+        engine.close()
+    return (tmp_path / f"out-{lang}" / "report.html").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("lang, kinds, group", [
+    ("en", ["Line that is not a JSON object (skipped)",
+            "Resource of another type than its file&#x27;s (not read)"], "Padua (medical)"),
+    ("ru", ["Строка, которая не является объектом JSON (пропущена)",
+            "Ресурс не того типа, что в его файле (не прочитан)"],
+     "Padua (терапевтические пациенты)"),
+])
+def test_the_report_names_problems_and_instruments_for_its_reader(
+        tmp_path: Path, lang: str, kinds: list[str], group: str) -> None:
+    """The input problems table showed checks.py's keys (malformed_line, wrong_type) and the
+    risk chart the instruments' ids (caprini-2005, improve-vte): a quality lead reads what
+    each is, in the page's language; summary.json and the CSV files keep the keys and ids."""
+    page = _report(tmp_path, lang)
+    for kind in kinds:
+        assert f"<td>{kind}</td>" in page
+    assert "<td>malformed_line</td>" not in page and "<td>wrong_type</td>" not in page
+    assert f">{group}</text>" in page
+    assert "caprini-2005" not in page and "improve-vte" not in page
+    assert "an Observation in a file of Condition resources" in page  # not "a Observation"
+
+
+def test_the_reports_charts_scroll_in_their_own_box_on_a_phone(tmp_path: Path) -> None:
+    """A chart is wider than a phone: in a box of its own that scrolls (the whole page scrolled
+    sideways, its text in a narrow column at the left); the page's margins shrink there."""
+    page = _report(tmp_path, "en")
+    assert page.count("<svg") == page.count('<div class="chart"><svg') == 3
+    assert ".chart{overflow-x:auto;max-width:100%}" in page
+    assert "@media (max-width:40rem){body{margin:1rem}" in page
+
+
+def test_a_long_legend_name_pushes_the_next_one_on() -> None:
+    """The legend's names were 90 px apart whatever their length."""
+    def ru(s: str) -> str:
+        return {"highest": "очень-очень высокий"}.get(s, s)
+
+    svg = _stacked(ru, "t", [("padua", {"high": 3})])
+    xs = [float(x) for x in re.findall(r'<rect x="([\d.]+)" y="\d+" width="12"', svg)]
+    assert xs[1] - xs[0] >= 16 + 7 * len("очень-очень высокий")
+    width = re.search(r'<svg[^>]* width="(\d+)"', svg)
+    assert width and float(width.group(1)) >= xs[-1] + 90  # the last name fits in the chart

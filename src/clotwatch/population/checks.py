@@ -225,7 +225,9 @@ def check_export(export: Export, engine: Any, views: Mapping[str, Any], on_error
             except ValueError:
                 continue
             if isinstance(r, dict) and r.get("resourceType") != expected:
-                problems.add("wrong_type", file, n, f"a {r.get('resourceType')} in a file of "
+                found = str(r.get("resourceType"))
+                article = "an" if found[:1] in tuple("AEIOU") else "a"
+                problems.add("wrong_type", file, n, f"{article} {found} in a file of "
                              f"{expected} resources (not read)", 0)
                 if len(problems.examples["wrong_type"]) >= EXAMPLES:
                     break

@@ -38,6 +38,19 @@ NOT_COUNTED = {"MedicationAdministration": N_("low-dose heparin not given subcut
                "DeviceRequest": N_("a compression device not ordered, with a reason")}
 
 
+# The kinds of input problem (checks.py), as the report names them: what it is, and what was
+# done with it (docs/population.md, "Bad input"); summary.json keeps the keys.
+PROBLEM_KINDS = {
+    "malformed_line": N_("Line that is not a JSON object (skipped)"),
+    "wrong_type": N_("Resource of another type than its file's (not read)"),
+    "missing_patient": N_("Reference to a patient the export does not hold (kept, no age)"),
+    "date_without_timezone": N_("Date-time without a time zone (read as UTC)"),
+    "unknown_unit": N_("Body measurement in a unit not converted (value not used)"),
+}
+# The instruments by the names a reader knows them by (the ids stay in the CSV files).
+INSTRUMENT_NAMES = {"padua": "Padua", "caprini-2005": "Caprini 2005", "improve-vte": "IMPROVE"}
+
+
 def _e(value: Any) -> str:
     return html.escape("" if value is None else str(value))
 
@@ -70,7 +83,7 @@ def _bars(_: Gettext, title: str, rows: Sequence[tuple[str, int, int]],
         parts.append(f'<text x="{left + span + 6}" y="{y + 15}" font-size="12">'
                      f"{rate * 100:.1f}% ({num}/{den})</text>")
     parts.append("</svg>")
-    return f"<h3>{_e(title)}</h3>" + "".join(parts)
+    return f"<h3>{_e(title)}</h3>" + _chart(parts)
 
 
 def _stacked(_: Gettext, title: str, rows: Sequence[tuple[str, dict[str, int]]],
@@ -78,7 +91,8 @@ def _stacked(_: Gettext, title: str, rows: Sequence[tuple[str, dict[str, int]]],
     """One stacked bar per instrument: encounters per risk category."""
     bar_h, gap = 26, 10
     left = _label_room(240, (label for label, _c in rows))
-    width += left - 240
+    legend = sum(max(90, 30 + 7 * len(_(CATEGORIES[c]))) for c in CATEGORIES)
+    width = max(width + left - 240, left + legend)
     height = len(rows) * (bar_h + gap) + 50
     span = width - left - 20
     parts = [f'<svg role="img" aria-label="{_e(title)}" width="{width}" height="{height}" '
@@ -104,12 +118,19 @@ def _stacked(_: Gettext, title: str, rows: Sequence[tuple[str, dict[str, int]]],
     y = len(rows) * (bar_h + gap) + 20
     x = float(left)
     for cat in ("highest", "high", "moderate", "low", "unsettled"):
+        name = _(CATEGORIES[cat])
         parts.append(f'<rect x="{x:.0f}" y="{y}" width="12" height="12" fill="{COLOURS[cat]}"/>'
                      f'<text x="{x + 16:.0f}" y="{y + 11}" font-size="11">'
-                     f"{_e(_(CATEGORIES[cat]))}</text>")
-        x += 90
+                     f"{_e(name)}</text>")
+        x += max(90, 16 + 7 * len(name) + 14)  # a longer (Russian) name pushes the next on
     parts.append("</svg>")
-    return f"<h3>{_e(title)}</h3>" + "".join(parts)
+    return f"<h3>{_e(title)}</h3>" + _chart(parts)
+
+
+def _chart(parts: Sequence[str]) -> str:
+    """A chart in a box that scrolls sideways when the page is narrower than it (a phone):
+    the page itself keeps its width and the chart's text its size."""
+    return "<div class=\"chart\">" + "".join(parts) + "</div>"
 
 
 def _pct(rate: Fraction | float) -> str:
@@ -200,7 +221,7 @@ def _run_chart(_: Gettext, title: str, rows: Sequence[tuple[str, int, int]],
         verdict += " " + _("Hollow points: weeks not over yet (a stay may still get "
                            "prophylaxis in its window, up to two days after admission); "
                            "they are left out of the median and the rules.")
-    return (f"<h3>{_e(title)}</h3>" + "".join(parts)
+    return (f"<h3>{_e(title)}</h3>" + _chart(parts)
             + f"<p class=\"note\">{_e(verdict)} {_e(_(RUN_CHART_NOTE))}</p>" + table)
 
 
@@ -210,6 +231,14 @@ def _open_weeks(as_of: str) -> str:
     runs at most to two days after admission; docs/population.md, "The window")."""
     day = datetime.fromisoformat(as_of).astimezone(UTC).date()
     return (day - timedelta(days=8)).isoformat()
+
+
+def _instrument_label(_: Gettext, instrument: str) -> str:
+    """An instrument's name with the patients it is used for, for the risk chart."""
+    groups = {"padua": _("medical"), "caprini-2005": _("surgical"),
+              "improve-vte": _("medical, second view")}
+    name = INSTRUMENT_NAMES.get(instrument, instrument)
+    return f"{name} ({groups[instrument]})" if instrument in groups else name
 
 
 def _not_counted(_: Gettext, refs: str | None) -> str:
@@ -233,11 +262,11 @@ def render_report(engine: Any, path: Path, summary: Any, risk_order: str,
     for inst, cat, n in engine.rows(
             "SELECT instrument, coalesce(risk_category, 'unsettled'), count(*) FROM encounters "
             "GROUP BY 1, 2 ORDER BY 1, 2"):
-        risk.setdefault(str(inst), {})[str(cat)] = int(n)
+        risk.setdefault(_instrument_label(_, str(inst)), {})[str(cat)] = int(n)
     for cat, n in engine.rows(
             "SELECT coalesce(improve_category, 'unsettled'), count(*) FROM encounters "
             "WHERE improve_total IS NOT NULL GROUP BY 1 ORDER BY 1"):
-        risk.setdefault(_("improve-vte (medical)"), {})[str(cat)] = int(n)
+        risk.setdefault(_instrument_label(_, "improve-vte"), {})[str(cat)] = int(n)
     measured = "in_denominator AND NOT excluded"
     wards = [(str(w) if w is not None else _("(no ward)"), int(a), int(b))
              for w, a, b in engine.rows(
@@ -276,7 +305,11 @@ def render_report(engine: Any, path: Path, summary: Any, risk_order: str,
         # or a time stays on one line (a UUID broken over four lines made every row tall)
         ".wide{overflow-x:auto;max-width:100%}td.id,td.t{white-space:nowrap}"
         "td.id{font-family:ui-monospace,monospace;font-size:.8rem}",
-        ".note{color:#444;font-size:.9rem}</style></head><body>",
+        ".note{color:#444;font-size:.9rem}",
+        # a chart wider than a phone scrolls in its own box (the page did, leaving the text in
+        # a narrow column on the left of a page twice the screen's width)
+        ".chart{overflow-x:auto;max-width:100%}td.ex{overflow-wrap:anywhere}",
+        "@media (max-width:40rem){body{margin:1rem}h1{font-size:1.5rem}}</style></head><body>",
         "<h1>" + _e(_("VTE prophylaxis screening (VTE-1 / CMS108, NICE NG89)")) + "</h1>",
         "<p class=\"note\">"
         + _e(_("As of {as_of}; engine {engine}.", as_of=s["as_of"], engine=s["engine"])) + " "
@@ -305,7 +338,7 @@ def render_report(engine: Any, path: Path, summary: Any, risk_order: str,
         (enc, pat, adm, ward, age, inst, tot, lo, hi, cat, bleed, anti, not_counted) = r
         body.append(
             f"<tr><td class=\"t\">{_e(adm)}</td><td>{_e(ward)}</td>"
-            f"<td class=\"n\">{_e(age)}</td><td>{_e(inst)}</td>"
+            f"<td class=\"n\">{_e(age)}</td><td>{_e(INSTRUMENT_NAMES.get(inst, inst))}</td>"
             f"<td class=\"n\">{_e(tot)} ({_e(lo)}-{_e(hi)})</td>"
             f"<td>{_e(_(CATEGORIES.get(cat or 'unsettled', cat)))}</td>"
             f"<td>{yes if bleed else ''}</td><td>{yes if anti else ''}</td>"
@@ -314,23 +347,27 @@ def render_report(engine: Any, path: Path, summary: Any, risk_order: str,
     body.append("</table></div>")
     body.append("<h2>" + _e(_("Input problems")) + "</h2>")
     if problems["total"]:
-        body.append("<table><tr>" + "".join(f"<th>{_e(h)}</th>" for h in (
+        body.append("<div class=\"wide\"><table><tr>" + "".join(f"<th>{_e(h)}</th>" for h in (
             _("Kind"), _("Count"), _("First examples"))) + "</tr>")
         for kind, n in problems["counts"].items():
             ex = "<br>".join(
                 f"{_e(x['file'])}:{_e(x['line'])} {_e(x['detail'])}"
                 for x in problems["examples"].get(kind, [])[:3])
-            body.append(f"<tr><td>{_e(kind)}</td><td class=\"n\">{n}</td><td>{ex}</td></tr>")
-        body.append("</table>")
+            label = _(PROBLEM_KINDS[kind]) if kind in PROBLEM_KINDS else kind
+            body.append(f"<tr><td>{_e(label)}</td><td class=\"n\">{n}</td>"
+                        f"<td class=\"ex\">{ex}</td></tr>")
+        body.append("</table></div>")
     else:
         body.append("<p>" + _e(_("None found.")) + "</p>")
     body.append(f"<p class=\"note\">{_e(_(SOURCES_NOTE))}</p></body></html>\n")
     path.write_text("\n".join(body), encoding="utf-8")
 
 
-# clotwatch.DISCLAIMER, marked here for the catalogue (a test keeps the two the same).
-DISCLAIMER_TEXT = N_("clotwatch supports decisions; it does not diagnose. If you are worried, "
-                     "or getting worse, seek medical help.")
+# The report's own disclaimer, for its reader (a quality lead, a care team), not
+# clotwatch.DISCLAIMER: that one's "if you are worried, seek medical help" speaks to a patient.
+DISCLAIMER_TEXT = N_("clotwatch supports the care team's review of VTE prophylaxis; it does not "
+                     "diagnose and does not replace clinical judgement. A row in the gap list "
+                     "is a prompt for a clinician to look at the patient, not an order.")
 RUN_CHART_NOTE = N_(
     "Run chart rules: Anhøj J, Olesen AV, PLoS One 2014;9(11):e113825, "
     "doi:10.1371/journal.pone.0113825. Weeks with few encounters vary more by chance.")

@@ -1,0 +1,58 @@
+"""report.html of `clotwatch population screen` in Debian's chromium: a file opened offline,
+at a phone's width and a desktop's, in English and Russian (no server: the page is a file)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from tests.population import records
+
+from clotwatch.population.duckdb import DuckDBScreening
+from clotwatch.population.screen import screen
+from clotwatch.population.source import open_export
+
+
+@pytest.fixture(scope="module")
+def reports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """report.html per language, of the situations export with input problems (their table
+    holds the longest unbroken text: file paths and ids)."""
+    root = tmp_path_factory.mktemp("population-report")
+    folder = records.write(root / "export", records.situations())
+    with (folder / "Encounter.ndjson").open("a", encoding="utf-8") as f:
+        f.write('{"resourceType": "Encounter", "id": "e-no-patient-' + "x" * 60 + '", '
+                '"subject": {"reference": "Patient/' + "y" * 60 + '"}}\n{"cut short\n')
+    out: dict[str, Path] = {}
+    for lang in ("en", "ru"):
+        engine = DuckDBScreening(threads=2)
+        try:
+            screen(open_export(folder), engine, root / lang,
+                   as_of=datetime(2026, 3, 10, tzinfo=UTC), lang=lang)
+        finally:
+            engine.close()
+        out[lang] = root / lang / "report.html"
+    return out
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+@pytest.mark.parametrize("width", [375, 1280])
+def test_the_report_fits_the_screen_and_loads_nothing(
+        browser: Any, reports: dict[str, Path], lang: str, width: int) -> None:
+    """At 375 px the page was 792 px wide (the charts' fixed widths): it scrolled sideways
+    as a whole, its text in a narrow column at the left. Now a chart scrolls in its own box
+    and the page is as wide as the screen; it asks for nothing over the network."""
+    context = browser.new_context(viewport={"width": width, "height": 800}, offline=True)
+    try:
+        page = context.new_page()
+        requests: list[str] = []
+        page.on("request", lambda r: requests.append(r.url))
+        page.goto(reports[lang].as_uri())
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        assert page.locator("html").get_attribute("lang") == lang
+        for box in page.locator("div.chart").all():  # each chart is whole in its box
+            assert box.evaluate("b => b.scrollWidth >= b.querySelector('svg').clientWidth")
+        assert requests == [reports[lang].as_uri()]
+    finally:
+        context.close()
