@@ -154,3 +154,65 @@ def test_the_summary_line_names_every_file_written(
     for name in screen_module.RESULT_FILES:
         assert name in last
     assert json.loads((tmp_path / "r" / "summary.json").read_text())["encounters"] == 10
+
+
+def _subparser(*names: str) -> Any:
+    import argparse
+
+    from clotwatch.cli import build_parser
+
+    parser: Any = build_parser()
+    for name in names:
+        sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+        parser = sub.choices[name]
+    return parser
+
+
+@pytest.mark.parametrize("command", [("population", "screen"), ("population", "synth"),
+                                     ("views", "run")])
+def test_help_gives_every_default_and_fits_a_terminal(
+        command: tuple[str, ...], monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """Each option that has a default says it (--seed said "default 0", --since nothing),
+    the description is wrapped (screen's was one 170-character line), and the exit codes
+    are given."""
+    parser = _subparser(*command)
+    for action in parser._actions:
+        if action.option_strings and action.default not in (None, False, "==SUPPRESS=="):
+            assert "default" in (action.help or ""), action.option_strings
+    for option in ("--since", "--master"):
+        if option in parser._option_string_actions:
+            assert "default" in (parser._option_string_actions[option].help or "")
+    monkeypatch.setenv("COLUMNS", "100")
+    with pytest.raises(SystemExit):
+        main([*command, "--help"])
+    text = capsys.readouterr().out
+    assert max(len(line) for line in text.splitlines()) <= 100
+    if command != ("population", "synth"):
+        assert "Exit status: 0 done, 2 bad input" in text
+
+
+def test_synth_help_lists_every_type_it_writes() -> None:
+    """The help named 8 types; synth writes 12 (Location and the device resources too)."""
+    from clotwatch.cli.population import SYNTH_TYPES
+    from clotwatch.population.synth import TYPES
+
+    assert SYNTH_TYPES == tuple(TYPES)
+
+
+def test_synth_never_writes_over_an_export_it_did_not_make(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """synth wrote its Patient.ndjson over whatever folder it was given, a real export too."""
+    real = _export(tmp_path)
+    before = {p.name: p.read_bytes() for p in real.iterdir()}
+    err = _refused(["population", "synth", "3", str(real)], capsys)
+    assert f"out_dir: {real} already holds NDJSON files" in err and "real export" in err
+    assert {p.name: p.read_bytes() for p in real.iterdir()} == before
+    mine = tmp_path / "notes.txt"
+    mine.write_text("mine")
+    assert "is a file" in _refused(["population", "synth", "3", str(mine)], capsys)
+    demo = tmp_path / "demo"
+    for _ in range(2):  # its own folder: written again
+        assert main(["population", "synth", "3", str(demo), "--workers", "1"]) == 0
+    assert (demo / ".clotwatch-synth").is_file()
+    capsys.readouterr()

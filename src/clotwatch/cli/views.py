@@ -15,8 +15,12 @@ examples:
   clotwatch views run view.json --data export/manifest.json --format parquet --out rows.parquet
   clotwatch views run view.json --data export/ --engine spark --master local[2]
 
-DATA is a .ndjson or .ndjson.gz file, a folder of them (Type.ndjson or Type.000.ndjson; other
-names may hold any type) or a Bulk Data $export manifest with local file URLs.
+PATH is a .ndjson or .ndjson.gz file, a folder of them (Type.ndjson or Type.000.ndjson; other
+names may hold any type) or a Bulk Data $export manifest with local file URLs. A line that is
+not a JSON object stops the run (there is no --on-error here); a resource of another type than
+the view's is not read.
+Exit status: 0 done, 2 bad input (a ViewDefinition that breaks the spec, an unreadable PATH, a
+malformed line: one line naming it), 130 interrupted.
 """
 
 
@@ -32,11 +36,12 @@ def register(sub: Any) -> None:
     r = vsub.add_parser(
         "run",
         help="run one ViewDefinition and write its rows",
-        description="Run one ViewDefinition over NDJSON and write one row per line.",
+        description="Run one SQL on FHIR v2 ViewDefinition over FHIR NDJSON and write its "
+        "rows:\none JSON object per line (default), CSV with a header, or Parquet.",
         epilog=_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    r.add_argument("view", help="path of a ViewDefinition JSON file")
+    r.add_argument("view", metavar="VIEW", help="path of a ViewDefinition JSON file")
     r.add_argument("--data", required=True, metavar="PATH",
                    help="NDJSON file, folder of NDJSON files, or Bulk Data manifest")
     r.add_argument("--engine", choices=("duckdb", "spark"), default="duckdb",
