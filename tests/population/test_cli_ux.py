@@ -216,3 +216,27 @@ def test_synth_never_writes_over_an_export_it_did_not_make(
         assert main(["population", "synth", "3", str(demo), "--workers", "1"]) == 0
     assert (demo / ".clotwatch-synth").is_file()
     capsys.readouterr()
+
+
+@pytest.mark.parametrize("view, reason", [
+    ({"resource": "Patient", "select": [{"column": [{"path": "id"}]}]},
+     "column: each column needs a name and a path"),
+    ({"resource": "Patient", "select": [{"column": [{"name": "bad name!", "path": "id"}]}]},
+     "column: column name 'bad name!' is not a database name"),
+    ({"resource": "Patient", "select": [{"column": [{"name": "_x", "path": "id"}]}]},
+     "column: column name '_x' is not a database name"),
+    ({"resource": "Patient", "select": [{"column": [{"name": "id", "path": "id"}]}],
+      "where": [{"path": "gender"}]}, "where path 'gender' does not give a boolean"),
+])
+def test_a_view_that_breaks_the_spec_is_named_with_the_reason(
+        tmp_path: Path, view: dict[str, Any], reason: str,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """The line named the rule but not the file ("column: each column needs ..."); a column
+    name no database takes ran; a where that is not a boolean came out as "Invalid Input
+    Error: ..." (DuckDB's class of error)."""
+    folder = _export(tmp_path)
+    path = tmp_path / "my-view.json"
+    path.write_text(json.dumps(view))
+    err = _refused(["views", "run", str(path), "--data", str(folder)], capsys)
+    assert err.startswith(f"clotwatch: error: view: {path}: {reason}")
+    assert "Invalid Input Error" not in err

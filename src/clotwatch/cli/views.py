@@ -61,7 +61,7 @@ def _run(args: argparse.Namespace) -> int:
     from clotwatch.core.errors import InputError
     from clotwatch.population.output import check_out_file, write_rows
     from clotwatch.population.source import open_export
-    from clotwatch.population.views import get_engine, load_view
+    from clotwatch.population.views import get_engine, load_view, validate_view
 
     if args.format == "parquet" and not args.out:
         fail("--format parquet: give --out FILE (parquet is not written to a terminal)")
@@ -71,6 +71,13 @@ def _run(args: argparse.Namespace) -> int:
         if args.out:
             check_out_file(args.out)
         view = load_view(args.view)
+    except InputError as exc:
+        fail(str(exc))
+    try:  # a view that breaks the spec, named before the data is read
+        validate_view(view)
+    except InputError as exc:
+        fail(f"view: {args.view}: {exc}")
+    try:
         export = open_export(args.data)
         engine = get_engine(args.engine, args.master)
     except InputError as exc:
@@ -86,6 +93,8 @@ def _run(args: argparse.Namespace) -> int:
 
             if interrupted(exc):
                 raise KeyboardInterrupt from exc
+        if exc.field == "view":  # the view's own error as it ran: name the view
+            fail(f"view: {args.view}: {exc.reason}")
         fail(str(exc))
     except RuntimeError as exc:
         if args.engine == "duckdb":

@@ -822,7 +822,7 @@ class DuckDBEngine:
             cur = self.con.execute(sql)
         except duckdb.Error as exc:
             refuse_malformed_lines(files)
-            raise InputError("view", _first_line(str(exc))) from exc
+            raise InputError("view", _view_error(exc)) from exc
 
         def rows() -> Iterator[tuple[Any, ...]]:
             while True:
@@ -830,7 +830,7 @@ class DuckDBEngine:
                     batch = cur.fetchmany(4096)
                 except duckdb.Error as exc:
                     refuse_malformed_lines(files)
-                    raise InputError("view", _first_line(str(exc))) from exc
+                    raise InputError("view", _view_error(exc)) from exc
                 if not batch:
                     return
                 yield from batch
@@ -848,6 +848,12 @@ def _key(view: Mapping[str, Any]) -> str:
 
 def _first_line(message: str) -> str:
     return message.strip().splitlines()[0] if message.strip() else "DuckDB error"
+
+
+def _view_error(exc: BaseException) -> str:
+    """A view's own error, as its ``error()`` call wrote it ("where path 'name' does not give
+    a boolean"), without DuckDB's class of error in front ("Invalid Input Error: ")."""
+    return _first_line(str(exc)).removeprefix("Invalid Input Error: ")
 
 
 # The engine-neutral functions the screening SQL uses (clotwatch.population.rules).
