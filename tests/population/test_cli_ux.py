@@ -240,3 +240,27 @@ def test_a_view_that_breaks_the_spec_is_named_with_the_reason(
     err = _refused(["views", "run", str(path), "--data", str(folder)], capsys)
     assert err.startswith(f"clotwatch: error: view: {path}: {reason}")
     assert "Invalid Input Error" not in err
+
+
+@pytest.mark.parametrize("damage", ["not gzip", "cut short"])
+@pytest.mark.parametrize("command", ["screen", "views"])
+def test_a_gz_file_that_cannot_be_read_is_named_in_one_line(
+        tmp_path: Path, damage: str, command: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """A .ndjson.gz that is not gzip, or is cut short, ended in a BadGzipFile / EOFError
+    traceback (DuckDB's read failed, then the line scan that names the bad line did too)."""
+    import gzip
+
+    folder = _export(tmp_path)
+    for path in sorted(folder.glob("*.ndjson")):
+        whole = gzip.compress(path.read_bytes() * 40, mtime=0)
+        path.with_name(path.name + ".gz").write_bytes(
+            b"not gzip\n" if damage == "not gzip" and path.name == "Patient.ndjson"
+            else whole[: len(whole) // 2] if path.name == "Patient.ndjson" else whole)
+        path.unlink()
+    bad = folder / "Patient.ndjson.gz"
+    argv = (["population", "screen", str(folder), "--out", str(tmp_path / "r"), "--as-of", AS_OF]
+            if command == "screen" else
+            ["views", "run", str(VIEWS / "patient.json"), "--data", str(folder)])
+    err = _refused(argv, capsys)
+    assert f"data: {bad}" in err and "cannot read (" in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["e"]
