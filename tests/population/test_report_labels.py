@@ -95,3 +95,25 @@ def test_a_long_legend_name_pushes_the_next_one_on() -> None:
     assert xs[1] - xs[0] >= 16 + 7 * len("очень-очень высокий")
     width = re.search(r'<svg[^>]* width="(\d+)"', svg)
     assert width and float(width.group(1)) >= xs[-1] + 90  # the last name fits in the chart
+
+
+def test_an_export_without_inpatient_stays_says_so(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """With no inpatient encounter (here: --as-of before every admission) the risk chart
+    drew a legend under no bars, the gap list a table of headers alone, and the command
+    printed zeros only, as if it had failed."""
+    from tests.population import records
+
+    from clotwatch.cli import main
+
+    folder = records.write(tmp_path / "e", records.situations())
+    out = tmp_path / "r"
+    assert main(["population", "screen", str(folder), "--out", str(out),
+                 "--as-of", "2000-01-01"]) == 0
+    err = capsys.readouterr().err
+    assert "note: no inpatient encounter (Encounter.class IMP, ACUTE or NONAC)" in err
+    assert "--as-of 2000-01-01T00:00:00Z" in err
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert "<p>No inpatient encounters.</p>" in page
+    assert "<p>No gaps: every encounter in the measure has prophylaxis" in page
+    assert "<th>Admitted</th>" not in page and "<svg" not in page

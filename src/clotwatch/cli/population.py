@@ -200,6 +200,11 @@ def _screen(args: argparse.Namespace) -> int:
     if args.json:
         dump_json(s)
         return 0
+    if not s["encounters"]:  # zeros everywhere read as if the run had failed
+        print(f"note: no inpatient encounter (Encounter.class IMP, ACUTE or NONAC) in "
+              f"{args.export} began by --as-of {s['as_of']}"
+              + (f" and on or after --since {args.since}" if args.since else ""),
+              file=sys.stderr)
     rate = s["performance_rate"]
     print(f"{s['encounters']} inpatient encounters; denominator {s['denominator']}, "
           f"excluded {s['denominator_exclusions']}, numerator {s['numerator']}, "

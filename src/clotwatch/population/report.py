@@ -89,6 +89,8 @@ def _bars(_: Gettext, title: str, rows: Sequence[tuple[str, int, int]],
 def _stacked(_: Gettext, title: str, rows: Sequence[tuple[str, dict[str, int]]],
              width: int = 700) -> str:
     """One stacked bar per instrument: encounters per risk category."""
+    if not rows:  # it drew a legend under no bars
+        return f"<h3>{_e(title)}</h3><p>" + _e(_("No inpatient encounters.")) + "</p>"
     bar_h, gap = 26, 10
     left = _label_room(240, (label for label, _c in rows))
     legend = sum(max(90, 30 + 7 * len(_(CATEGORIES[c]))) for c in CATEGORIES)
@@ -327,13 +329,18 @@ def render_report(engine: Any, path: Path, summary: Any, risk_order: str,
         _run_chart(_, _("By week of admission (Monday)"), weeks, _open_weeks(s["as_of"])),
         "<h2>" + _e(_("Gap list (first {n}, most at risk first; all in gaps.csv)", n=GAP_ROWS))
         + "</h2>",
+    ]
+    if not gap_rows:  # a table of headers alone read as if the rows had failed to load
+        body.append("<p>" + _e(_("No gaps: every encounter in the measure has prophylaxis, "
+                                 "a documented reason, or is excluded.")) + "</p>")
+    else:
         # the ids last: what a quality lead reads first (ward, risk, flags) fits the page;
         # the ids, for looking a stay up, are a sideways scroll away (gaps.csv has them first)
-        "<div class=\"wide\"><table><tr>" + "".join(f"<th>{_e(h)}</th>" for h in (
+        body.append("<div class=\"wide\"><table><tr>" + "".join(f"<th>{_e(h)}</th>" for h in (
             _("Admitted"), _("Ward"), _("Age"), _("Instrument"),
             _("Total (range)"), _("Category"), _("Bleeding"), _("Anticoagulated"),
-            _("Prophylaxis the measure does not count"), _("Encounter"), _("Patient"))) + "</tr>",
-    ]
+            _("Prophylaxis the measure does not count"), _("Encounter"), _("Patient")))
+                    + "</tr>")
     for r in gap_rows:
         (enc, pat, adm, ward, age, inst, tot, lo, hi, cat, bleed, anti, not_counted) = r
         body.append(
@@ -344,7 +351,8 @@ def render_report(engine: Any, path: Path, summary: Any, risk_order: str,
             f"<td>{yes if bleed else ''}</td><td>{yes if anti else ''}</td>"
             f"<td>{_not_counted(_, not_counted)}</td>"
             f"<td class=\"id\">{_e(enc)}</td><td class=\"id\">{_e(pat)}</td></tr>")
-    body.append("</table></div>")
+    if gap_rows:
+        body.append("</table></div>")
     body.append("<h2>" + _e(_("Input problems")) + "</h2>")
     if problems["total"]:
         body.append("<div class=\"wide\"><table><tr>" + "".join(f"<th>{_e(h)}</th>" for h in (
