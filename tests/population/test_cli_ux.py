@@ -264,3 +264,18 @@ def test_a_gz_file_that_cannot_be_read_is_named_in_one_line(
     err = _refused(argv, capsys)
     assert f"data: {bad}" in err and "cannot read (" in err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["e"]
+
+
+def test_the_input_problems_are_counted_in_words_on_stderr(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """It printed checks.py's keys ("malformed_line 1, wrong_type 1") on one line."""
+    folder = _export(tmp_path)
+    with (folder / "Condition.ndjson").open("a", encoding="utf-8") as f:
+        f.write('{"resourceType": "Observation", "id": "stray"}\n{"cut short\n')
+    assert main(["population", "screen", str(folder), "--out", str(tmp_path / "r"),
+                 "--as-of", AS_OF]) == 0
+    err = capsys.readouterr().err.splitlines()
+    assert err[0].startswith("input problems (the first examples, with file and line:")
+    assert "  1  Line that is not a JSON object (skipped)" in err
+    assert "  1  Resource of another type than its file's (not read)" in err
+    assert not any("malformed_line" in line for line in err)

@@ -210,9 +210,13 @@ def _screen(args: argparse.Namespace) -> int:
           f"excluded {s['denominator_exclusions']}, numerator {s['numerator']}, "
           f"gaps {s['gaps']}; VTE-1 rate {'-' if rate is None else f'{rate * 100:.1f}%'}")
     if s["problems"]["total"]:
-        counts = ", ".join(f"{k} {v}" for k, v in s["problems"]["counts"].items())
-        print(f"input problems (skipped or kept as said in report.html): {counts}",
-              file=sys.stderr)
+        from clotwatch.population.report import PROBLEM_KINDS
+
+        width = len(str(max(s["problems"]["counts"].values())))
+        print("input problems (the first examples, with file and line: report.html, "
+              "summary.json):", file=sys.stderr)
+        for kind, n in s["problems"]["counts"].items():  # in words, as report.html has them
+            print(f"  {n:>{width}}  {PROBLEM_KINDS.get(kind, kind)}", file=sys.stderr)
     print(f"results in {s['out']}/ (report.html, encounters.csv, encounters.parquet, gaps.csv, "
           "summary.json)")
     return 0
