@@ -53,6 +53,15 @@ def test_the_report_fits_the_screen_and_loads_nothing(
         assert page.locator("html").get_attribute("lang") == lang
         for box in page.locator("div.chart").all():  # each chart is whole in its box
             assert box.evaluate("b => b.scrollWidth >= b.querySelector('svg').clientWidth")
+        # the bar charts: the phone's drawing on a phone, whole without scrolling; the
+        # desktop's on a desktop
+        shown, hidden = ("small", "full") if width < 640 else ("full", "small")
+        for box in page.locator(f"div.chart.{shown}").all():
+            assert box.is_visible()
+            if shown == "small":
+                assert box.evaluate("b => b.scrollWidth <= b.clientWidth")
+        for box in page.locator(f"div.chart.{hidden}").all():
+            assert not box.is_visible()
         assert requests == [reports[lang].as_uri()]
     finally:
         context.close()

@@ -76,13 +76,25 @@ def test_the_report_names_problems_and_instruments_for_its_reader(
     assert "an Observation in a file of Condition resources" in page  # not "a Observation"
 
 
-def test_the_reports_charts_scroll_in_their_own_box_on_a_phone(tmp_path: Path) -> None:
-    """A chart is wider than a phone: in a box of its own that scrolls (the whole page scrolled
-    sideways, its text in a narrow column at the left); the page's margins shrink there."""
+def test_the_reports_charts_fit_a_phone(tmp_path: Path) -> None:
+    """A chart was wider than a phone and the whole page scrolled sideways, its text in a
+    narrow column at the left. Each chart is in a box of its own that scrolls; the two bar
+    charts have a second drawing for a phone (labels above the bars, NARROW px wide) shown
+    instead of the first on a narrow screen; the page's margins shrink there."""
+    from clotwatch.population.report import NARROW
+
     page = _report(tmp_path, "en")
-    assert page.count("<svg") == page.count('<div class="chart"><svg') == 3
+    assert page.count("<svg") == 5
+    assert page.count('<div class="chart"><svg') == 1  # the run chart: it scrolls
+    assert page.count('<div class="chart full"><svg') == 2
+    assert page.count('<div class="chart small"><svg') == 2
+    for small in page.split('<div class="chart small">')[1:]:
+        width = re.match(r'<svg[^>]* width="(\d+)"', small)
+        assert width and int(width.group(1)) == NARROW <= 375 - 2 * 16
     assert ".chart{overflow-x:auto;max-width:100%}" in page
-    assert "@media (max-width:40rem){body{margin:1rem}" in page
+    assert ".chart.small{display:none}" in page
+    assert ("@media (max-width:40rem){body{margin:1rem}h1{font-size:1.5rem}"
+            ".chart.full{display:none}.chart.small{display:block}}") in page
 
 
 def test_a_long_legend_name_pushes_the_next_one_on() -> None:

@@ -83,7 +83,28 @@ def _bars(_: Gettext, title: str, rows: Sequence[tuple[str, int, int]],
         parts.append(f'<text x="{left + span + 6}" y="{y + 15}" font-size="12">'
                      f"{rate * 100:.1f}% ({num}/{den})</text>")
     parts.append("</svg>")
-    return f"<h3>{_e(title)}</h3>" + _chart(parts)
+    return f"<h3>{_e(title)}</h3>" + _chart(parts, _bars_narrow(title, rows))
+
+
+def _bars_narrow(title: str, rows: Sequence[tuple[str, int, int]]) -> list[str]:
+    """The same bars for a phone: each label on its own line above its bar, so the bars and
+    the rates fit the screen's width (beside the labels they were off it)."""
+    width, row_h = NARROW, 46
+    height = len(rows) * row_h + 6
+    span = width - 112  # room for "100.0% (999/999)"
+    parts = [f'<svg role="img" aria-label="{_e(title)}" width="{width}" height="{height}" '
+             f'viewBox="0 0 {width} {height}" xmlns="http://www.w3.org/2000/svg">']
+    for i, (label, num, den) in enumerate(rows):
+        y = i * row_h + 4
+        rate = num / den if den else 0.0
+        parts.append(f'<text x="0" y="{y + 12}" font-size="12">{_e(label)}</text>'
+                     f'<rect x="0" y="{y + 18}" width="{span}" height="18" fill="#e5e7eb"/>'
+                     f'<rect x="0" y="{y + 18}" width="{round(span * rate, 1)}" height="18" '
+                     'fill="#1d4ed8"/>'
+                     f'<text x="{span + 6}" y="{y + 31}" font-size="12">'
+                     f"{rate * 100:.1f}% ({num}/{den})</text>")
+    parts.append("</svg>")
+    return parts
 
 
 def _stacked(_: Gettext, title: str, rows: Sequence[tuple[str, dict[str, int]]],
@@ -126,13 +147,63 @@ def _stacked(_: Gettext, title: str, rows: Sequence[tuple[str, dict[str, int]]],
                      f"{_e(name)}</text>")
         x += max(90, 16 + 7 * len(name) + 14)  # a longer (Russian) name pushes the next on
     parts.append("</svg>")
-    return f"<h3>{_e(title)}</h3>" + _chart(parts)
+    return f"<h3>{_e(title)}</h3>" + _chart(parts, _stacked_narrow(_, title, rows))
 
 
-def _chart(parts: Sequence[str]) -> str:
+def _stacked_narrow(_: Gettext, title: str,
+                    rows: Sequence[tuple[str, dict[str, int]]]) -> list[str]:
+    """The same stacked bars for a phone: each label above its bar, the legend on as many
+    lines as it needs."""
+    width, row_h = NARROW, 50
+    legend: list[tuple[float, int, str, str]] = []  # x, line, colour, name
+    x, line = 0.0, 0
+    for cat in ("highest", "high", "moderate", "low", "unsettled"):
+        name = _(CATEGORIES[cat])
+        step = 16 + 7 * len(name) + 14
+        if x and x + step > width:
+            x, line = 0.0, line + 1
+        legend.append((x, line, COLOURS[cat], name))
+        x += step
+    height = len(rows) * row_h + 10 + (line + 1) * 18
+    parts = [f'<svg role="img" aria-label="{_e(title)}" width="{width}" height="{height}" '
+             f'viewBox="0 0 {width} {height}" xmlns="http://www.w3.org/2000/svg">']
+    for i, (label, counts) in enumerate(rows):
+        y = i * row_h + 4
+        total = sum(counts.values()) or 1
+        parts.append(f'<text x="0" y="{y + 12}" font-size="12">{_e(label)}</text>')
+        bx = 0.0
+        for cat in ("highest", "high", "moderate", "low", "unsettled"):
+            n = counts.get(cat, 0)
+            if not n:
+                continue
+            w = round(width * n / total, 1)
+            parts.append(f'<rect x="{bx:.1f}" y="{y + 18}" width="{w}" height="22" '
+                         f'fill="{COLOURS[cat]}"><title>{_e(_(CATEGORIES[cat]))}: {n}'
+                         "</title></rect>")
+            if w > 34:
+                parts.append(f'<text x="{bx + 4:.1f}" y="{y + 33}" font-size="11" '
+                             f'fill="#fff">{n}</text>')
+            bx += w
+    top = len(rows) * row_h + 6
+    for lx, ln, colour, name in legend:
+        ly = top + ln * 18
+        parts.append(f'<rect x="{lx:.0f}" y="{ly}" width="12" height="12" fill="{colour}"/>'
+                     f'<text x="{lx + 16:.0f}" y="{ly + 11}" font-size="11">{_e(name)}</text>')
+    parts.append("</svg>")
+    return parts
+
+
+NARROW = 330  # px: a bar chart's width on a phone (a 375 px screen less the margins)
+
+
+def _chart(parts: Sequence[str], narrow: Sequence[str] | None = None) -> str:
     """A chart in a box that scrolls sideways when the page is narrower than it (a phone):
-    the page itself keeps its width and the chart's text its size."""
-    return "<div class=\"chart\">" + "".join(parts) + "</div>"
+    the page itself keeps its width and the chart's text its size. With ``narrow``, the
+    chart drawn for a phone, shown instead on a narrow screen (the CSS of render_report)."""
+    if narrow is None:
+        return "<div class=\"chart\">" + "".join(parts) + "</div>"
+    return ("<div class=\"chart full\">" + "".join(parts) + "</div>"
+            "<div class=\"chart small\">" + "".join(narrow) + "</div>")
 
 
 def _pct(rate: Fraction | float) -> str:
@@ -311,7 +382,10 @@ def render_report(engine: Any, path: Path, summary: Any, risk_order: str,
         # a chart wider than a phone scrolls in its own box (the page did, leaving the text in
         # a narrow column on the left of a page twice the screen's width)
         ".chart{overflow-x:auto;max-width:100%}td.ex{overflow-wrap:anywhere}",
-        "@media (max-width:40rem){body{margin:1rem}h1{font-size:1.5rem}}</style></head><body>",
+        # a bar chart has a second drawing for a phone, labels above the bars
+        ".chart.small{display:none}",
+        "@media (max-width:40rem){body{margin:1rem}h1{font-size:1.5rem}"
+        ".chart.full{display:none}.chart.small{display:block}}</style></head><body>",
         "<h1>" + _e(_("VTE prophylaxis screening (VTE-1 / CMS108, NICE NG89)")) + "</h1>",
         "<p class=\"note\">"
         + _e(_("As of {as_of}; engine {engine}.", as_of=s["as_of"], engine=s["engine"])) + " "
