@@ -279,3 +279,27 @@ def test_the_input_problems_are_counted_in_words_on_stderr(
     assert "  1  Line that is not a JSON object (skipped)" in err
     assert "  1  Resource of another type than its file's (not read)" in err
     assert not any("malformed_line" in line for line in err)
+
+
+def test_what_is_not_an_export_is_named_with_what_to_give(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A FHIR Bundle given as the export was refused as "a Bulk Data manifest has an 'output'
+    list"; a folder whose NDJSON is one level down as holding none; --out under a file with
+    mkdir's "File exists"."""
+    bundle = tmp_path / "patient.json"
+    bundle.write_text(json.dumps({"resourceType": "Bundle", "type": "collection"}))
+    err = _refused(["population", "screen", str(bundle), "--out", str(tmp_path / "r")], capsys)
+    assert "a FHIR Bundle, not a Bulk Data export" in err and "clotwatch fhir score" in err
+    other = tmp_path / "list.json"
+    other.write_text("[]")
+    err = _refused(["views", "run", str(VIEWS / "patient.json"), "--data", str(other)], capsys)
+    assert "not a Bulk Data manifest (it has no 'output' list)" in err
+    folder = _export(tmp_path / "nested")
+    err = _refused(["population", "screen", str(folder.parent), "--out", str(tmp_path / "r")],
+                   capsys)
+    assert f"its subfolder {folder} does: give that folder" in err
+    mine = tmp_path / "notes.txt"
+    mine.write_text("mine")
+    err = _refused(["population", "screen", str(folder), "--out", str(mine / "r")], capsys)
+    assert f"--out: {mine} is a file, so {mine / 'r'} cannot be made" in err
+    assert mine.read_text() == "mine"

@@ -322,6 +322,9 @@ def check_out(out: Path) -> None:
         raise InputError("--out", f"{out} is a symbolic link; give the folder it points to, "
                          "or a new one")
     if not out.exists():
+        above = next((a for a in out.parents if a.exists()), None)
+        if above is not None and not above.is_dir():  # mkdir said "File exists"
+            raise InputError("--out", f"{above} is a file, so {out} cannot be made")
         return
     if not out.is_dir():
         raise InputError("--out", f"{out} is a file; give a folder for the results (a new "
