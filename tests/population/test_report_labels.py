@@ -128,4 +128,19 @@ def test_an_export_without_inpatient_stays_says_so(
     page = (out / "report.html").read_text(encoding="utf-8")
     assert "<p>No inpatient encounters.</p>" in page
     assert "<p>No gaps: every encounter in the measure has prophylaxis" in page
-    assert "<th>Admitted</th>" not in page and "<svg" not in page
+    assert "<th>Admitted (UTC)</th>" not in page and "<svg" not in page
+
+
+def test_times_in_the_report_read_to_the_minute(tmp_path: Path) -> None:
+    """The gap list's admission and the page's "as of" were ISO 8601 to the second
+    (2026-04-20T12:18:03Z): to the minute, UTC said once in the heading; the CSV files keep
+    the full time."""
+    from clotwatch.population.report import _when
+
+    assert _when("2026-04-20T12:18:03Z") == "2026-04-20 12:18"
+    assert _when(None) == "" and _when("2026-04") == "2026-04"
+    page = _report(tmp_path, "en")
+    assert "<th>Admitted (UTC)</th>" in page
+    assert "As of 2026-03-10 00:00 UTC; engine duckdb." in page
+    cells = re.findall(r'<td class="t">([^<]*)</td>', page)
+    assert cells and all(re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d", c) for c in cells)

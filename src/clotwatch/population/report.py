@@ -51,6 +51,15 @@ PROBLEM_KINDS = {
 INSTRUMENT_NAMES = {"padua": "Padua", "caprini-2005": "Caprini 2005", "improve-vte": "IMPROVE"}
 
 
+def _when(value: Any) -> str:
+    """A UTC time as a reader scans it, to the minute: 2026-04-20T12:18:03Z -> 2026-04-20
+    12:18 (the CSV files keep the full ISO time)."""
+    text = "" if value is None else str(value)
+    if len(text) >= 16 and text[10] == "T" and text.endswith("Z"):
+        return f"{text[:10]} {text[11:16]}"
+    return text
+
+
 def _e(value: Any) -> str:
     return html.escape("" if value is None else str(value))
 
@@ -388,7 +397,8 @@ def render_report(engine: Any, path: Path, summary: Any, risk_order: str,
         ".chart.full{display:none}.chart.small{display:block}}</style></head><body>",
         "<h1>" + _e(_("VTE prophylaxis screening (VTE-1 / CMS108, NICE NG89)")) + "</h1>",
         "<p class=\"note\">"
-        + _e(_("As of {as_of}; engine {engine}.", as_of=s["as_of"], engine=s["engine"])) + " "
+        + _e(_("As of {as_of}; engine {engine}.", as_of=_when(s["as_of"]) + " UTC",
+                     engine=s["engine"])) + " "
         f"{_e(_(DISCLAIMER_TEXT))}</p>",
         "<h2>" + _e(_("Populations")) + "</h2><table>",
         *[f"<tr><th>{_e(k)}</th><td class=\"n\">{v}</td></tr>" for k, v in counts],
@@ -411,14 +421,14 @@ def render_report(engine: Any, path: Path, summary: Any, risk_order: str,
         # the ids last: what a quality lead reads first (ward, risk, flags) fits the page;
         # the ids, for looking a stay up, are a sideways scroll away (gaps.csv has them first)
         body.append("<div class=\"wide\"><table><tr>" + "".join(f"<th>{_e(h)}</th>" for h in (
-            _("Admitted"), _("Ward"), _("Age"), _("Instrument"),
+            _("Admitted (UTC)"), _("Ward"), _("Age"), _("Instrument"),
             _("Total (range)"), _("Category"), _("Bleeding"), _("Anticoagulated"),
             _("Prophylaxis the measure does not count"), _("Encounter"), _("Patient")))
                     + "</tr>")
     for r in gap_rows:
         (enc, pat, adm, ward, age, inst, tot, lo, hi, cat, bleed, anti, not_counted) = r
         body.append(
-            f"<tr><td class=\"t\">{_e(adm)}</td><td>{_e(ward)}</td>"
+            f"<tr><td class=\"t\">{_e(_when(adm))}</td><td>{_e(ward)}</td>"
             f"<td class=\"n\">{_e(age)}</td><td>{_e(INSTRUMENT_NAMES.get(inst, inst))}</td>"
             f"<td class=\"n\">{_e(tot)} ({_e(lo)}-{_e(hi)})</td>"
             f"<td>{_e(_(CATEGORIES.get(cat or 'unsettled', cat)))}</td>"
