@@ -3,6 +3,7 @@ at a phone's width and a desktop's, in English and Russian (no server: the page 
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -63,5 +64,27 @@ def test_the_report_fits_the_screen_and_loads_nothing(
         for box in page.locator(f"div.chart.{hidden}").all():
             assert not box.is_visible()
         assert requests == [reports[lang].as_uri()]
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+def test_the_report_prints_whole_on_a4(browser: Any, reports: dict[str, Path],
+                                       lang: str) -> None:
+    """Printed, the gap list's columns past the page's edge were cut off (its box scrolls on
+    a screen, not on paper): the page asks for A4 landscape and nothing is wider than it
+    (1046 CSS px: 297 mm less Chromium's default margins)."""
+    context = browser.new_context(viewport={"width": 1046, "height": 760}, offline=True)
+    try:
+        page = context.new_page()
+        page.emulate_media(media="print")
+        page.goto(reports[lang].as_uri())
+        assert page.evaluate("document.documentElement.scrollWidth") <= 1046
+        for box in page.locator(".wide").all():  # nothing hidden past a box's edge on paper
+            assert box.evaluate("b => b.scrollWidth <= b.clientWidth + 1")
+        pdf = page.pdf(prefer_css_page_size=True)
+        size = re.search(rb"/MediaBox \[\s*0 0 ([\d.]+) ([\d.]+)\s*\]", pdf)
+        assert size and float(size.group(1)) > float(size.group(2))  # landscape
+        assert abs(float(size.group(1)) - 842) < 2  # A4: 297 mm in points
     finally:
         context.close()

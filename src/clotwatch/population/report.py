@@ -391,6 +391,12 @@ def render_report(engine: Any, path: Path, summary: Any, risk_order: str,
         # a chart wider than a phone scrolls in its own box (the page did, leaving the text in
         # a narrow column on the left of a page twice the screen's width)
         ".chart{overflow-x:auto;max-width:100%}td.ex{overflow-wrap:anywhere}",
+        # on paper nothing scrolls: the gap list's columns past the page's edge were cut off
+        # (on a portrait A4 page at any font size the Russian one was 970 px for 718)
+        "@page{size:A4 landscape}"
+        "@media print{body{margin:0;max-width:none}.wide,.chart{overflow:visible}"
+        "td,th{font-size:.7rem;padding:.15rem .3rem}td.id,td.t{white-space:normal}"
+        "td.id{word-break:break-all;font-size:.6rem}tr{break-inside:avoid}h2,h3{break-after:avoid}}",
         # a bar chart has a second drawing for a phone, labels above the bars
         ".chart.small{display:none}",
         "@media (max-width:40rem){body{margin:1rem}h1{font-size:1.5rem}"
