@@ -88,3 +88,18 @@ def test_the_report_prints_whole_on_a4(browser: Any, reports: dict[str, Path],
         assert abs(float(size.group(1)) - 842) < 2  # A4: 297 mm in points
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+@pytest.mark.parametrize("width", [375, 1280])
+def test_the_report_passes_the_accessibility_scan(
+        browser: Any, axe: Any, reports: dict[str, Path], lang: str, width: int) -> None:
+    """axe-core (WCAG 2.1 A and AA): the boxes that scroll sideways (the gap list, and the
+    charts on a phone) could not be reached by the keyboard (scrollable-region-focusable)."""
+    context = browser.new_context(viewport={"width": width, "height": 800})
+    try:
+        page = context.new_page()
+        page.goto(reports[lang].as_uri())
+        assert axe(page) == []
+    finally:
+        context.close()

@@ -85,10 +85,11 @@ def test_the_reports_charts_fit_a_phone(tmp_path: Path) -> None:
 
     page = _report(tmp_path, "en")
     assert page.count("<svg") == 5
-    assert page.count('<div class="chart"><svg') == 1  # the run chart: it scrolls
-    assert page.count('<div class="chart full"><svg') == 2
-    assert page.count('<div class="chart small"><svg') == 2
-    for small in page.split('<div class="chart small">')[1:]:
+    box = '<div class="{}" tabindex="0" role="region" aria-label="[^"]+"><svg'
+    assert len(re.findall(box.format("chart"), page)) == 1  # the run chart: it scrolls
+    assert len(re.findall(box.format("chart full"), page)) == 2
+    assert len(re.findall(box.format("chart small"), page)) == 2
+    for small in re.split(box.format("chart small")[:-4], page)[1:]:
         width = re.match(r'<svg[^>]* width="(\d+)"', small)
         assert width and int(width.group(1)) == NARROW <= 375 - 2 * 16
     assert ".chart{overflow-x:auto;max-width:100%}" in page

@@ -92,7 +92,7 @@ def _bars(_: Gettext, title: str, rows: Sequence[tuple[str, int, int]],
         parts.append(f'<text x="{left + span + 6}" y="{y + 15}" font-size="12">'
                      f"{rate * 100:.1f}% ({num}/{den})</text>")
     parts.append("</svg>")
-    return f"<h3>{_e(title)}</h3>" + _chart(parts, _bars_narrow(title, rows))
+    return f"<h3>{_e(title)}</h3>" + _chart(title, parts, _bars_narrow(title, rows))
 
 
 def _bars_narrow(title: str, rows: Sequence[tuple[str, int, int]]) -> list[str]:
@@ -156,7 +156,7 @@ def _stacked(_: Gettext, title: str, rows: Sequence[tuple[str, dict[str, int]]],
                      f"{_e(name)}</text>")
         x += max(90, 16 + 7 * len(name) + 14)  # a longer (Russian) name pushes the next on
     parts.append("</svg>")
-    return f"<h3>{_e(title)}</h3>" + _chart(parts, _stacked_narrow(_, title, rows))
+    return f"<h3>{_e(title)}</h3>" + _chart(title, parts, _stacked_narrow(_, title, rows))
 
 
 def _stacked_narrow(_: Gettext, title: str,
@@ -205,14 +205,21 @@ def _stacked_narrow(_: Gettext, title: str,
 NARROW = 330  # px: a bar chart's width on a phone (a 375 px screen less the margins)
 
 
-def _chart(parts: Sequence[str], narrow: Sequence[str] | None = None) -> str:
+def _box(kind: str, label: str) -> str:
+    """The opening of a box that may scroll sideways: a region reached by the keyboard, so
+    that what is past its edge can be scrolled to without a mouse (WCAG 2.1.1; axe-core's
+    scrollable-region-focusable)."""
+    return f'<div class="{kind}" tabindex="0" role="region" aria-label="{_e(label)}">'
+
+
+def _chart(title: str, parts: Sequence[str], narrow: Sequence[str] | None = None) -> str:
     """A chart in a box that scrolls sideways when the page is narrower than it (a phone):
     the page itself keeps its width and the chart's text its size. With ``narrow``, the
     chart drawn for a phone, shown instead on a narrow screen (the CSS of render_report)."""
     if narrow is None:
-        return "<div class=\"chart\">" + "".join(parts) + "</div>"
-    return ("<div class=\"chart full\">" + "".join(parts) + "</div>"
-            "<div class=\"chart small\">" + "".join(narrow) + "</div>")
+        return _box("chart", title) + "".join(parts) + "</div>"
+    return (_box("chart full", title) + "".join(parts) + "</div>"
+            + _box("chart small", title) + "".join(narrow) + "</div>")
 
 
 def _pct(rate: Fraction | float) -> str:
@@ -303,7 +310,7 @@ def _run_chart(_: Gettext, title: str, rows: Sequence[tuple[str, int, int]],
         verdict += " " + _("Hollow points: weeks not over yet (a stay may still get "
                            "prophylaxis in its window, up to two days after admission); "
                            "they are left out of the median and the rules.")
-    return (f"<h3>{_e(title)}</h3>" + _chart(parts)
+    return (f"<h3>{_e(title)}</h3>" + _chart(title, parts)
             + f"<p class=\"note\">{_e(verdict)} {_e(_(RUN_CHART_NOTE))}</p>" + table)
 
 
@@ -426,7 +433,8 @@ def render_report(engine: Any, path: Path, summary: Any, risk_order: str,
     else:
         # the ids last: what a quality lead reads first (ward, risk, flags) fits the page;
         # the ids, for looking a stay up, are a sideways scroll away (gaps.csv has them first)
-        body.append("<div class=\"wide\"><table><tr>" + "".join(f"<th>{_e(h)}</th>" for h in (
+        body.append(_box("wide", _("Gap list")) + "<table><tr>" + "".join(
+            f"<th>{_e(h)}</th>" for h in (
             _("Admitted (UTC)"), _("Ward"), _("Age"), _("Instrument"),
             _("Total (range)"), _("Category"), _("Bleeding"), _("Anticoagulated"),
             _("Prophylaxis the measure does not count"), _("Encounter"), _("Patient")))
@@ -445,7 +453,8 @@ def render_report(engine: Any, path: Path, summary: Any, risk_order: str,
         body.append("</table></div>")
     body.append("<h2>" + _e(_("Input problems")) + "</h2>")
     if problems["total"]:
-        body.append("<div class=\"wide\"><table><tr>" + "".join(f"<th>{_e(h)}</th>" for h in (
+        body.append(_box("wide", _("Input problems")) + "<table><tr>" + "".join(
+            f"<th>{_e(h)}</th>" for h in (
             _("Kind"), _("Count"), _("First examples"))) + "</tr>")
         for kind, n in problems["counts"].items():
             ex = "<br>".join(
