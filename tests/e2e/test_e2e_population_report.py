@@ -63,6 +63,12 @@ def test_the_report_fits_the_screen_and_loads_nothing(
                 assert box.evaluate("b => b.scrollWidth <= b.clientWidth")
         for box in page.locator(f"div.chart.{hidden}").all():
             assert not box.is_visible()
+        # the run chart, wider than a phone, opens on its last weeks (scrolled to its end)
+        run = page.locator("div.chart.run")
+        if width < 640:
+            assert run.evaluate("b => b.scrollWidth > b.clientWidth")
+            assert run.evaluate("""b => Math.abs(b.querySelector('svg').getBoundingClientRect()
+                .right - b.getBoundingClientRect().right) < 2""")  # its right end in view
         assert requests == [reports[lang].as_uri()]
     finally:
         context.close()

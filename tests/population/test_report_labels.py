@@ -86,7 +86,8 @@ def test_the_reports_charts_fit_a_phone(tmp_path: Path) -> None:
     page = _report(tmp_path, "en")
     assert page.count("<svg") == 5
     box = '<div class="{}" tabindex="0" role="region" aria-label="[^"]+"><svg'
-    assert len(re.findall(box.format("chart"), page)) == 1  # the run chart: it scrolls
+    assert len(re.findall(box.format("chart run"), page)) == 1  # it scrolls, from its end
+    assert ".chart.run{direction:rtl}.chart.run svg{direction:ltr}}" in page
     assert len(re.findall(box.format("chart full"), page)) == 2
     assert len(re.findall(box.format("chart small"), page)) == 2
     for small in re.split(box.format("chart small")[:-4], page)[1:]:
@@ -95,7 +96,7 @@ def test_the_reports_charts_fit_a_phone(tmp_path: Path) -> None:
     assert ".chart{overflow-x:auto;max-width:100%}" in page
     assert ".chart.small{display:none}" in page
     assert ("@media (max-width:40rem){body{margin:1rem}h1{font-size:1.5rem}"
-            ".chart.full{display:none}.chart.small{display:block}}") in page
+            ".chart.full{display:none}.chart.small{display:block}") in page
 
 
 def test_a_long_legend_name_pushes_the_next_one_on() -> None:

@@ -212,12 +212,10 @@ def _box(kind: str, label: str) -> str:
     return f'<div class="{kind}" tabindex="0" role="region" aria-label="{_e(label)}">'
 
 
-def _chart(title: str, parts: Sequence[str], narrow: Sequence[str] | None = None) -> str:
-    """A chart in a box that scrolls sideways when the page is narrower than it (a phone):
-    the page itself keeps its width and the chart's text its size. With ``narrow``, the
-    chart drawn for a phone, shown instead on a narrow screen (the CSS of render_report)."""
-    if narrow is None:
-        return _box("chart", title) + "".join(parts) + "</div>"
+def _chart(title: str, parts: Sequence[str], narrow: Sequence[str]) -> str:
+    """A bar chart drawn twice: ``parts`` for a screen, ``narrow`` for a phone (shown instead
+    on a narrow screen: the CSS of render_report), each in a box that scrolls sideways if
+    the screen is narrower still, so the page keeps its width and the text its size."""
     return (_box("chart full", title) + "".join(parts) + "</div>"
             + _box("chart small", title) + "".join(narrow) + "</div>")
 
@@ -310,7 +308,7 @@ def _run_chart(_: Gettext, title: str, rows: Sequence[tuple[str, int, int]],
         verdict += " " + _("Hollow points: weeks not over yet (a stay may still get "
                            "prophylaxis in its window, up to two days after admission); "
                            "they are left out of the median and the rules.")
-    return (f"<h3>{_e(title)}</h3>" + _chart(title, parts)
+    return (f"<h3>{_e(title)}</h3>" + _box("chart run", title) + "".join(parts) + "</div>"
             + f"<p class=\"note\">{_e(verdict)} {_e(_(RUN_CHART_NOTE))}</p>" + table)
 
 
@@ -407,7 +405,9 @@ def render_report(engine: Any, path: Path, summary: Any, risk_order: str,
         # a bar chart has a second drawing for a phone, labels above the bars
         ".chart.small{display:none}",
         "@media (max-width:40rem){body{margin:1rem}h1{font-size:1.5rem}"
-        ".chart.full{display:none}.chart.small{display:block}}</style></head><body>",
+        ".chart.full{display:none}.chart.small{display:block}"
+        # the run chart scrolls: it opens on its last weeks, the ones a reader looks for
+        ".chart.run{direction:rtl}.chart.run svg{direction:ltr}}</style></head><body>",
         "<h1>" + _e(_("VTE prophylaxis screening (VTE-1 / CMS108, NICE NG89)")) + "</h1>",
         "<p class=\"note\">"
         + _e(_("As of {as_of}; engine {engine}.", as_of=_when(s["as_of"]) + " UTC",
