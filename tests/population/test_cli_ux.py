@@ -303,3 +303,21 @@ def test_what_is_not_an_export_is_named_with_what_to_give(
     err = _refused(["population", "screen", str(folder), "--out", str(mine / "r")], capsys)
     assert f"--out: {mine} is a file, so {mine / 'r'} cannot be made" in err
     assert mine.read_text() == "mine"
+
+
+@pytest.mark.parametrize("name, explicit, first", [
+    ("rows.csv", None, b"patient_id,gender,birth_date\n"),
+    ("rows.parquet", None, b"PAR1"),
+    ("rows.ndjson", None, b'{"patient_id":'),
+    ("rows.txt", None, b'{"patient_id":'),
+    ("rows.csv", "ndjson", b'{"patient_id":'),  # an explicit --format wins
+])
+def test_views_run_writes_the_format_its_out_file_names(
+        tmp_path: Path, name: str, explicit: str | None, first: bytes) -> None:
+    """`--out rows.csv` without --format wrote NDJSON into the .csv file."""
+    folder = _export(tmp_path)
+    out = tmp_path / name
+    argv = ["views", "run", str(VIEWS / "patient.json"), "--data", str(folder),
+            "--out", str(out)]
+    assert main(argv + (["--format", explicit] if explicit else [])) == 0
+    assert out.read_bytes().startswith(first)

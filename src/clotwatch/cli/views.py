@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 from typing import Any
 
 from clotwatch.cli.common import fail
@@ -11,8 +12,8 @@ from clotwatch.cli.common import fail
 _EPILOG = """\
 examples:
   clotwatch views run patient_demographics.json --data export/
-  clotwatch views run view.json --data Patient.ndjson.gz --format csv --out patients.csv
-  clotwatch views run view.json --data export/manifest.json --format parquet --out rows.parquet
+  clotwatch views run view.json --data Patient.ndjson.gz --out patients.csv
+  clotwatch views run view.json --data export/manifest.json --out rows.parquet
   clotwatch views run view.json --data export/ --engine spark --master local[2]
 
 PATH is a .ndjson or .ndjson.gz file, a folder of them (Type.ndjson or Type.000.ndjson; other
@@ -48,8 +49,9 @@ def register(sub: Any) -> None:
                    help="where the view runs (default: duckdb, in process)")
     r.add_argument("--master", metavar="URL",
                    help="Spark master URL (default local[2]); only with --engine spark")
-    r.add_argument("--format", choices=("ndjson", "csv", "parquet"), default="ndjson",
-                   help="output format (default: ndjson, one JSON object per row)")
+    r.add_argument("--format", choices=("ndjson", "csv", "parquet"), default=None,
+                   help="output format (default: from --out's extension, .csv or .parquet; "
+                   "else ndjson, one JSON object per row)")
     r.add_argument("--out", metavar="FILE",
                    help="write to FILE (written whole or not at all); default: stdout "
                    "(parquet needs --out)")
@@ -63,6 +65,9 @@ def _run(args: argparse.Namespace) -> int:
     from clotwatch.population.source import open_export
     from clotwatch.population.views import get_engine, load_view, validate_view
 
+    if args.format is None:  # --out rows.csv wrote NDJSON into a .csv file
+        suffix = Path(args.out).suffix.lower() if args.out else ""
+        args.format = {".csv": "csv", ".parquet": "parquet"}.get(suffix, "ndjson")
     if args.format == "parquet" and not args.out:
         fail("--format parquet: give --out FILE (parquet is not written to a terminal)")
     if args.master and args.engine != "spark":
