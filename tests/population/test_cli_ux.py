@@ -321,3 +321,38 @@ def test_views_run_writes_the_format_its_out_file_names(
             "--out", str(out)]
     assert main(argv + (["--format", explicit] if explicit else [])) == 0
     assert out.read_bytes().startswith(first)
+
+
+def test_sigterm_mid_run_cleans_up_as_ctrl_c_does(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """kill (SIGTERM) ended the process at once: the temporary folder beside --out, with
+    DuckDB's database and spill files in it, was left behind. Now it is Ctrl-C's path."""
+    import os
+    import signal
+
+    class Killed(Exception):  # noqa: N818 - what the old behaviour would have done
+        pass
+
+    def killed_outright(*_: Any) -> None:
+        raise Killed
+
+    folder = _export(tmp_path)
+    real = screen_module._write
+
+    def terminated(*args: Any, **kwargs: Any) -> Any:
+        result = real(*args, **kwargs)
+        os.kill(os.getpid(), signal.SIGTERM)
+        return result
+
+    monkeypatch.setattr(screen_module, "_write", terminated)
+    before = signal.signal(signal.SIGTERM, killed_outright)
+    try:
+        out = tmp_path / "r"
+        assert main(["population", "screen", str(folder), "--out", str(out),
+                     "--as-of", AS_OF]) == 130
+        assert signal.getsignal(signal.SIGTERM) is killed_outright  # put back
+    finally:
+        signal.signal(signal.SIGTERM, before)
+    assert "interrupted" in capsys.readouterr().err
+    assert [p.name for p in tmp_path.iterdir()] == ["e"]

@@ -170,6 +170,11 @@ def _screen(args: argparse.Namespace) -> int:
         fail("--memory-limit: only with --engine duckdb (Spark: spark.driver.memory)")
     engine = _engine(args.engine, args.master, args.memory_limit)
     show = sys.stderr.isatty() and not args.json
+    # kill (SIGTERM: a scheduler's timeout, systemctl stop) as Ctrl-C: the temporary folder,
+    # with DuckDB's database and spill files, is removed (it was left beside --out)
+    import signal
+
+    previous = signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
         with _progress(show) as bar:
             task = bar.add_task("screening", total=None) if bar else None
@@ -195,6 +200,7 @@ def _screen(args: argparse.Namespace) -> int:
             fail(str(exc))
         raise
     finally:
+        signal.signal(signal.SIGTERM, previous)
         engine.close()
     s = summary.to_dict()
     if args.json:
