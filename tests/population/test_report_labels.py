@@ -146,3 +146,15 @@ def test_times_in_the_report_read_to_the_minute(tmp_path: Path) -> None:
     assert "As of 2026-03-10 00:00 UTC; engine duckdb." in page
     cells = re.findall(r'<td class="t">([^<]*)</td>', page)
     assert cells and all(re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d", c) for c in cells)
+
+
+def test_a_screen_reader_hears_what_the_bar_charts_show() -> None:
+    """An SVG image is read by its label alone: the ward chart was "By ward", no rate."""
+    def ru(s: str) -> str:
+        return {"high": "высокий", "unsettled": "не определён"}.get(s, s)
+
+    bars = _bars(_no_gettext, "By ward", [("Ward 4A", 9, 12), ("Ward 7", 0, 3)])
+    label = 'aria-label="By ward: Ward 4A 75.0% (9/12); Ward 7 0.0% (0/3)"'
+    assert bars.count(label) == 2  # the screen's drawing and the phone's
+    stacked = _stacked(ru, "Risk", [("Padua (medical)", {"high": 3, "unsettled": 5})])
+    assert stacked.count('aria-label="Risk: Padua (medical): высокий 3, не определён 5"') == 2

@@ -69,6 +69,28 @@ def _label_room(least: int, labels: Iterable[str]) -> int:
     least ``least``: a Russian label such as "improve-vte (терапевтические пациенты)" was cut."""
     return max([least] + [7 * len(label) + 16 for label in labels])
 
+def _svg(label: str, width: int, height: int) -> str:
+    """The opening of a chart: an image named by ``label``."""
+    return (f'<svg role="img" aria-label="{_e(label)}" width="{width}" height="{height}" '
+            f'viewBox="0 0 {width} {height}" xmlns="http://www.w3.org/2000/svg">')
+
+
+def _bars_text(title: str, rows: Sequence[tuple[str, int, int]]) -> str:
+    """What a bar chart shows, in words, for a screen reader (an SVG image is read by its
+    label alone: "By ward", and not one rate)."""
+    return f"{title}: " + "; ".join(
+        f"{label} {(num / den if den else 0.0) * 100:.1f}% ({num}/{den})"
+        for label, num, den in rows)
+
+
+def _stacked_text(_: Gettext, title: str, rows: Sequence[tuple[str, dict[str, int]]]) -> str:
+    """What the risk chart shows, in words (as ``_bars_text``)."""
+    return f"{title}: " + "; ".join(
+        f"{label}: " + ", ".join(f"{_(CATEGORIES[c])} {counts[c]}" for c in CATEGORIES
+                                 if counts.get(c))
+        for label, counts in rows)
+
+
 def _bars(_: Gettext, title: str, rows: Sequence[tuple[str, int, int]],
           width: int = 640) -> str:
     """Horizontal bars: label, numerator, denominator -> rate (with n)."""
@@ -78,8 +100,7 @@ def _bars(_: Gettext, title: str, rows: Sequence[tuple[str, int, int]],
     left = _label_room(220, (label for label, _n, _d in rows))
     height = len(rows) * (bar_h + gap) + 30
     width += 60 + left - 220
-    parts = [f'<svg role="img" aria-label="{_e(title)}" width="{width}" height="{height}" '
-             f'viewBox="0 0 {width} {height}" xmlns="http://www.w3.org/2000/svg">']
+    parts = [_svg(_bars_text(title, rows), width, height)]
     span = width - left - 150
     for i, (label, num, den) in enumerate(rows):
         y = i * (bar_h + gap) + 10
@@ -101,8 +122,7 @@ def _bars_narrow(title: str, rows: Sequence[tuple[str, int, int]]) -> list[str]:
     width, row_h = NARROW, 46
     height = len(rows) * row_h + 6
     span = width - 112  # room for "100.0% (999/999)"
-    parts = [f'<svg role="img" aria-label="{_e(title)}" width="{width}" height="{height}" '
-             f'viewBox="0 0 {width} {height}" xmlns="http://www.w3.org/2000/svg">']
+    parts = [_svg(_bars_text(title, rows), width, height)]
     for i, (label, num, den) in enumerate(rows):
         y = i * row_h + 4
         rate = num / den if den else 0.0
@@ -127,8 +147,7 @@ def _stacked(_: Gettext, title: str, rows: Sequence[tuple[str, dict[str, int]]],
     width = max(width + left - 240, left + legend)
     height = len(rows) * (bar_h + gap) + 50
     span = width - left - 20
-    parts = [f'<svg role="img" aria-label="{_e(title)}" width="{width}" height="{height}" '
-             f'viewBox="0 0 {width} {height}" xmlns="http://www.w3.org/2000/svg">']
+    parts = [_svg(_stacked_text(_, title, rows), width, height)]
     for i, (label, counts) in enumerate(rows):
         y = i * (bar_h + gap) + 10
         total = sum(counts.values()) or 1
@@ -174,8 +193,7 @@ def _stacked_narrow(_: Gettext, title: str,
         legend.append((x, line, COLOURS[cat], name))
         x += step
     height = len(rows) * row_h + 10 + (line + 1) * 18
-    parts = [f'<svg role="img" aria-label="{_e(title)}" width="{width}" height="{height}" '
-             f'viewBox="0 0 {width} {height}" xmlns="http://www.w3.org/2000/svg">']
+    parts = [_svg(_stacked_text(_, title, rows), width, height)]
     for i, (label, counts) in enumerate(rows):
         y = i * row_h + 4
         total = sum(counts.values()) or 1
