@@ -72,6 +72,7 @@ def test_out_may_be_an_empty_folder_or_an_earlier_result(
         assert main(["population", "screen", str(folder), "--out", str(out),
                      "--as-of", AS_OF, "--json"]) == 0
         assert sorted(p.name for p in out.iterdir()) == sorted(screen_module.RESULT_FILES)
+        (out / ".DS_Store").write_bytes(b"\0")  # the folder shown in a file browser
     capsys.readouterr()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["e", "r"]
 

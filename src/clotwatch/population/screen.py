@@ -311,6 +311,9 @@ def _summary_and_report(engine: Any, tmp: Path, out: Path, problems: Problems,
 # What a result folder holds: the only names a folder given as --out may hold to be replaced.
 RESULT_FILES = frozenset({"encounters.csv", "encounters.parquet", "gaps.csv", "report.html",
                           "summary.json"})
+# What a file browser leaves in a folder it has shown (the result folder, opened to find
+# report.html): replaced with the folder, never a reason to refuse it.
+BROWSER_FILES = frozenset({".DS_Store", "Thumbs.db", "desktop.ini"})
 
 
 def check_out(out: Path) -> None:
@@ -333,7 +336,7 @@ def check_out(out: Path) -> None:
         names = sorted(p.name for p in out.iterdir())
     except OSError as exc:
         raise InputError("--out", f"{out}: cannot read ({exc.strerror})") from exc
-    other = [n for n in names if n not in RESULT_FILES]
+    other = [n for n in names if n not in RESULT_FILES | BROWSER_FILES]
     if other:
         shown = ", ".join(other[:3]) + (f" and {len(other) - 3} more" if len(other) > 3
                                         else "")
