@@ -4,6 +4,10 @@ cut at the left edge of the chart)."""
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
 
 from clotwatch.population.report import _bars, _stacked
 
@@ -28,3 +32,129 @@ def test_a_long_label_moves_the_bars_right_and_a_short_one_does_not() -> None:
         assert x_long == bar_long - 8  # the label ends just before its bar
         _, bar_short = _label_x_and_first_bar(chart("padua"))
         assert bar_short == default  # short labels keep the layout (English pages unchanged)
+
+
+def _report(tmp_path: Path, lang: str) -> str:
+    """report.html of the situations export with one line that is not JSON and one resource
+    of another type, in ``lang``."""
+    from tests.population import records
+
+    from clotwatch.population.duckdb import DuckDBScreening
+    from clotwatch.population.screen import screen
+    from clotwatch.population.source import open_export
+
+    folder = records.write(tmp_path / f"e-{lang}", records.situations())
+    with (folder / "Condition.ndjson").open("a", encoding="utf-8") as f:
+        f.write('{"resourceType": "Observation", "id": "stray"}\n{"cut short\n')
+    engine = DuckDBScreening(threads=2)
+    try:
+        screen(open_export(folder), engine, tmp_path / f"out-{lang}",
+               as_of=datetime(2026, 3, 10, tzinfo=UTC), lang=lang)
+    finally:
+        engine.close()
+    return (tmp_path / f"out-{lang}" / "report.html").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("lang, kinds, group", [
+    ("en", ["Line that is not a JSON object (skipped)",
+            "Resource of another type than its file&#x27;s (not read)"], "Padua (medical)"),
+    ("ru", ["Строка, которая не является объектом JSON (пропущена)",
+            "Ресурс не того типа, что в его файле (не прочитан)"],
+     "Padua (терапевтические пациенты)"),
+])
+def test_the_report_names_problems_and_instruments_for_its_reader(
+        tmp_path: Path, lang: str, kinds: list[str], group: str) -> None:
+    """The input problems table showed checks.py's keys (malformed_line, wrong_type) and the
+    risk chart the instruments' ids (caprini-2005, improve-vte): a quality lead reads what
+    each is, in the page's language; summary.json and the CSV files keep the keys and ids."""
+    page = _report(tmp_path, lang)
+    for kind in kinds:
+        assert f"<td>{kind}</td>" in page
+    assert "<td>malformed_line</td>" not in page and "<td>wrong_type</td>" not in page
+    assert f">{group}</text>" in page
+    assert "caprini-2005" not in page and "improve-vte" not in page
+    assert "an Observation in a file of Condition resources" in page  # not "a Observation"
+
+
+def test_the_reports_charts_fit_a_phone(tmp_path: Path) -> None:
+    """A chart was wider than a phone and the whole page scrolled sideways, its text in a
+    narrow column at the left. Each chart is in a box of its own that scrolls; the two bar
+    charts have a second drawing for a phone (labels above the bars, NARROW px wide) shown
+    instead of the first on a narrow screen; the page's margins shrink there."""
+    from clotwatch.population.report import NARROW
+
+    page = _report(tmp_path, "en")
+    assert page.count("<svg") == 5
+    box = '<div class="{}" tabindex="0" role="region" aria-label="[^"]+"><svg'
+    assert len(re.findall(box.format("chart run"), page)) == 1  # it scrolls, from its end
+    assert ".chart.run{direction:rtl}.chart.run svg{direction:ltr}}" in page
+    assert len(re.findall(box.format("chart full"), page)) == 2
+    assert len(re.findall(box.format("chart small"), page)) == 2
+    for small in re.split(box.format("chart small")[:-4], page)[1:]:
+        width = re.match(r'<svg[^>]* width="(\d+)"', small)
+        assert width and int(width.group(1)) == NARROW <= 375 - 2 * 16
+    assert ".chart{overflow-x:auto;max-width:100%}" in page
+    assert ".chart.small{display:none}" in page
+    assert ("@media (max-width:40rem){body{margin:1rem}h1{font-size:1.5rem}"
+            ".chart.full{display:none}.chart.small{display:block}") in page
+
+
+def test_a_long_legend_name_pushes_the_next_one_on() -> None:
+    """The legend's names were 90 px apart whatever their length."""
+    def ru(s: str) -> str:
+        return {"highest": "очень-очень высокий"}.get(s, s)
+
+    svg = _stacked(ru, "t", [("padua", {"high": 3})])
+    xs = [float(x) for x in re.findall(r'<rect x="([\d.]+)" y="\d+" width="12"', svg)]
+    assert xs[1] - xs[0] >= 16 + 7 * len("очень-очень высокий")
+    width = re.search(r'<svg[^>]* width="(\d+)"', svg)
+    assert width and float(width.group(1)) >= xs[-1] + 90  # the last name fits in the chart
+
+
+def test_an_export_without_inpatient_stays_says_so(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """With no inpatient encounter (here: --as-of before every admission) the risk chart
+    drew a legend under no bars, the gap list a table of headers alone, and the command
+    printed zeros only, as if it had failed."""
+    from tests.population import records
+
+    from clotwatch.cli import main
+
+    folder = records.write(tmp_path / "e", records.situations())
+    out = tmp_path / "r"
+    assert main(["population", "screen", str(folder), "--out", str(out),
+                 "--as-of", "2000-01-01"]) == 0
+    err = capsys.readouterr().err
+    assert "note: no inpatient encounter (Encounter.class IMP, ACUTE or NONAC)" in err
+    assert "--as-of 2000-01-01T00:00:00Z" in err
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert "<p>No inpatient encounters.</p>" in page
+    assert "<p>No gaps: every encounter in the measure has prophylaxis" in page
+    assert "<th>Admitted (UTC)</th>" not in page and "<svg" not in page
+
+
+def test_times_in_the_report_read_to_the_minute(tmp_path: Path) -> None:
+    """The gap list's admission and the page's "as of" were ISO 8601 to the second
+    (2026-04-20T12:18:03Z): to the minute, UTC said once in the heading; the CSV files keep
+    the full time."""
+    from clotwatch.population.report import _when
+
+    assert _when("2026-04-20T12:18:03Z") == "2026-04-20 12:18"
+    assert _when(None) == "" and _when("2026-04") == "2026-04"
+    page = _report(tmp_path, "en")
+    assert "<th>Admitted (UTC)</th>" in page
+    assert "As of 2026-03-10 00:00 UTC; engine duckdb." in page
+    cells = re.findall(r'<td class="t">([^<]*)</td>', page)
+    assert cells and all(re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d", c) for c in cells)
+
+
+def test_a_screen_reader_hears_what_the_bar_charts_show() -> None:
+    """An SVG image is read by its label alone: the ward chart was "By ward", no rate."""
+    def ru(s: str) -> str:
+        return {"high": "высокий", "unsettled": "не определён"}.get(s, s)
+
+    bars = _bars(_no_gettext, "By ward", [("Ward 4A", 9, 12), ("Ward 7", 0, 3)])
+    label = 'aria-label="By ward: Ward 4A 75.0% (9/12); Ward 7 0.0% (0/3)"'
+    assert bars.count(label) == 2  # the screen's drawing and the phone's
+    stacked = _stacked(ru, "Risk", [("Padua (medical)", {"high": 3, "unsettled": 5})])
+    assert stacked.count('aria-label="Risk: Padua (medical): высокий 3, не определён 5"') == 2

@@ -229,9 +229,17 @@ def test_an_empty_export_is_refused(tmp_path: Path) -> None:
         run(tmp_path / "e", tmp_path / "out")
 
 
-def test_the_report_disclaimer_is_clotwatchs_own() -> None:
-    """report.py marks the disclaimer for the catalogue with its own copy of the text."""
+def test_the_report_disclaimer_speaks_to_its_reader() -> None:
+    """The report is read by a quality lead and a care team: its disclaimer says what the
+    page is for and what it is not, without clotwatch.DISCLAIMER's advice to a worried
+    patient ("seek medical help"), in English and Russian."""
     from clotwatch import DISCLAIMER
     from clotwatch.population.report import DISCLAIMER_TEXT
+    from clotwatch.web.i18n import gettext
 
-    assert DISCLAIMER_TEXT == DISCLAIMER
+    assert DISCLAIMER_TEXT != DISCLAIMER
+    for lang in ("en", "ru"):
+        text = gettext(lang)(DISCLAIMER_TEXT)
+        assert "worried" not in text and "обеспокоены" not in text
+    assert "clinical judgement" in DISCLAIMER_TEXT
+    assert "клиническую оценку" in gettext("ru")(DISCLAIMER_TEXT)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 from typing import Any
 
 from clotwatch.cli.common import fail
@@ -11,12 +12,16 @@ from clotwatch.cli.common import fail
 _EPILOG = """\
 examples:
   clotwatch views run patient_demographics.json --data export/
-  clotwatch views run view.json --data Patient.ndjson.gz --format csv --out patients.csv
-  clotwatch views run view.json --data export/manifest.json --format parquet --out rows.parquet
+  clotwatch views run view.json --data Patient.ndjson.gz --out patients.csv
+  clotwatch views run view.json --data export/manifest.json --out rows.parquet
   clotwatch views run view.json --data export/ --engine spark --master local[2]
 
-DATA is a .ndjson or .ndjson.gz file, a folder of them (Type.ndjson or Type.000.ndjson; other
-names may hold any type) or a Bulk Data $export manifest with local file URLs.
+PATH is a .ndjson or .ndjson.gz file, a folder of them (Type.ndjson or Type.000.ndjson; other
+names may hold any type) or a Bulk Data $export manifest with local file URLs. A line that is
+not a JSON object stops the run (there is no --on-error here); a resource of another type than
+the view's is not read.
+Exit status: 0 done, 2 bad input (a ViewDefinition that breaks the spec, an unreadable PATH, a
+malformed line: one line naming it), 130 interrupted.
 """
 
 
@@ -32,19 +37,21 @@ def register(sub: Any) -> None:
     r = vsub.add_parser(
         "run",
         help="run one ViewDefinition and write its rows",
-        description="Run one ViewDefinition over NDJSON and write one row per line.",
+        description="Run one SQL on FHIR v2 ViewDefinition over FHIR NDJSON and write its "
+        "rows:\none JSON object per line (default), CSV with a header, or Parquet.",
         epilog=_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    r.add_argument("view", help="path of a ViewDefinition JSON file")
+    r.add_argument("view", metavar="VIEW", help="path of a ViewDefinition JSON file")
     r.add_argument("--data", required=True, metavar="PATH",
                    help="NDJSON file, folder of NDJSON files, or Bulk Data manifest")
     r.add_argument("--engine", choices=("duckdb", "spark"), default="duckdb",
                    help="where the view runs (default: duckdb, in process)")
     r.add_argument("--master", metavar="URL",
                    help="Spark master URL (default local[2]); only with --engine spark")
-    r.add_argument("--format", choices=("ndjson", "csv", "parquet"), default="ndjson",
-                   help="output format (default: ndjson, one JSON object per row)")
+    r.add_argument("--format", choices=("ndjson", "csv", "parquet"), default=None,
+                   help="output format (default: from --out's extension, .csv or .parquet; "
+                   "else ndjson, one JSON object per row)")
     r.add_argument("--out", metavar="FILE",
                    help="write to FILE (written whole or not at all); default: stdout "
                    "(parquet needs --out)")
@@ -54,16 +61,28 @@ def register(sub: Any) -> None:
 
 def _run(args: argparse.Namespace) -> int:
     from clotwatch.core.errors import InputError
-    from clotwatch.population.output import write_rows
+    from clotwatch.population.output import check_out_file, write_rows
     from clotwatch.population.source import open_export
-    from clotwatch.population.views import get_engine, load_view
+    from clotwatch.population.views import get_engine, load_view, validate_view
 
+    if args.format is None:  # --out rows.csv wrote NDJSON into a .csv file
+        suffix = Path(args.out).suffix.lower() if args.out else ""
+        args.format = {".csv": "csv", ".parquet": "parquet"}.get(suffix, "ndjson")
     if args.format == "parquet" and not args.out:
         fail("--format parquet: give --out FILE (parquet is not written to a terminal)")
     if args.master and args.engine != "spark":
         fail("--master: only with --engine spark")
     try:
+        if args.out:
+            check_out_file(args.out)
         view = load_view(args.view)
+    except InputError as exc:
+        fail(str(exc))
+    try:  # a view that breaks the spec, named before the data is read
+        validate_view(view)
+    except InputError as exc:
+        fail(f"view: {args.view}: {exc}")
+    try:
         export = open_export(args.data)
         engine = get_engine(args.engine, args.master)
     except InputError as exc:
@@ -74,7 +93,21 @@ def _run(args: argparse.Namespace) -> int:
         columns, rows = engine.view_rows(view, export)
         write_rows(columns, rows, args.format, args.out, stream=sys.stdout.buffer)
     except InputError as exc:
+        if args.engine == "duckdb":
+            from clotwatch.population.duckdb import interrupted
+
+            if interrupted(exc):
+                raise KeyboardInterrupt from exc
+        if exc.field == "view":  # the view's own error as it ran: name the view
+            fail(f"view: {args.view}: {exc.reason}")
         fail(str(exc))
+    except RuntimeError as exc:
+        if args.engine == "duckdb":
+            from clotwatch.population.duckdb import interrupted
+
+            if interrupted(exc):  # Ctrl-C inside a DuckDB query: exit 130, no traceback
+                raise KeyboardInterrupt from exc
+        raise
     finally:
         engine.close()
     return 0

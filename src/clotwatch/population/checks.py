@@ -128,10 +128,18 @@ def _open(path: str) -> IO[bytes]:
 
 
 def _lines(path: str) -> Iterator[tuple[int, bytes]]:
-    with _open(path) as f:
-        for n, line in enumerate(f, 1):
-            if line.strip():
-                yield n, line
+    """The lines of ``path`` that are not blank, numbered; ``InputError`` naming the file
+    when it cannot be read (a ``.gz`` that is not gzip, or cut short, was a traceback)."""
+    n = 0
+    try:
+        with _open(path) as f:
+            for n, line in enumerate(f, 1):  # noqa: B007 - n is read after the loop
+                if line.strip():
+                    yield n, line
+    except (OSError, EOFError) as exc:
+        why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        where = f"{path}:{n + 1}" if n else path
+        raise InputError("data", f"{where}: cannot read ({why})") from exc
 
 
 def _find_ids(files: Sequence[str], rtype: str, ids: set[str]) -> dict[str, tuple[str, int]]:
@@ -225,7 +233,9 @@ def check_export(export: Export, engine: Any, views: Mapping[str, Any], on_error
             except ValueError:
                 continue
             if isinstance(r, dict) and r.get("resourceType") != expected:
-                problems.add("wrong_type", file, n, f"a {r.get('resourceType')} in a file of "
+                found = str(r.get("resourceType"))
+                article = "an" if found[:1] in tuple("AEIOU") else "a"
+                problems.add("wrong_type", file, n, f"{article} {found} in a file of "
                              f"{expected} resources (not read)", 0)
                 if len(problems.examples["wrong_type"]) >= EXAMPLES:
                     break

@@ -20,6 +20,7 @@ Semantics follow the specification pages in ``../shared/benchmarks/sql-on-fhir-v
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -43,6 +44,8 @@ PRIMITIVE_SUFFIX = {
 # their depth, so the unrolling is kept short); a deeper structure stops the query with an error
 # rather than losing rows silently.
 REPEAT_DEPTH = 6
+# A column's name (ViewDefinition invariant sql-name): usable as a column of any database.
+SQL_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 
 
 @dataclass(frozen=True)
@@ -679,6 +682,10 @@ class Compiler:
         for c in node.get("column", []) or []:
             if not isinstance(c, Mapping) or not isinstance(c.get("name"), str):
                 raise InputError("column", "each column needs a name and a path")
+            if not SQL_NAME.fullmatch(c["name"]):
+                raise InputError("column", f"column name {c['name']!r} is not a database name: "
+                                 "letters, digits and _, starting with a letter (the spec's "
+                                 "sql-name rule)")
             cols.append(Column(c["name"], c.get("type"), bool(c.get("collection", False))))
         for s in node.get("select", []) or []:
             cols.extend(self.columns_of(s))

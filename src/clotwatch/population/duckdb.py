@@ -735,6 +735,16 @@ def out_of_memory(exc: BaseException) -> bool:
         isinstance(exc, InputError) and "Out of Memory Error" in exc.reason)
 
 
+def interrupted(exc: BaseException) -> bool:
+    """Whether ``exc`` is Ctrl-C caught inside a DuckDB query: DuckDB takes the pending
+    KeyboardInterrupt and raises ``RuntimeError("Query interrupted")`` (DuckDB 2.0) or its
+    InterruptException instead, so the command would end in a traceback."""
+    import duckdb
+
+    return isinstance(exc, duckdb.InterruptException) or (
+        isinstance(exc, RuntimeError | InputError) and "Query interrupted" in str(exc))
+
+
 def _ram_mib() -> float:
     """The machine's physical memory in MiB."""
     return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") / 2**20
@@ -812,7 +822,7 @@ class DuckDBEngine:
             cur = self.con.execute(sql)
         except duckdb.Error as exc:
             refuse_malformed_lines(files)
-            raise InputError("view", _first_line(str(exc))) from exc
+            raise InputError("view", _view_error(exc)) from exc
 
         def rows() -> Iterator[tuple[Any, ...]]:
             while True:
@@ -820,7 +830,7 @@ class DuckDBEngine:
                     batch = cur.fetchmany(4096)
                 except duckdb.Error as exc:
                     refuse_malformed_lines(files)
-                    raise InputError("view", _first_line(str(exc))) from exc
+                    raise InputError("view", _view_error(exc)) from exc
                 if not batch:
                     return
                 yield from batch
@@ -838,6 +848,12 @@ def _key(view: Mapping[str, Any]) -> str:
 
 def _first_line(message: str) -> str:
     return message.strip().splitlines()[0] if message.strip() else "DuckDB error"
+
+
+def _view_error(exc: BaseException) -> str:
+    """A view's own error, as its ``error()`` call wrote it ("where path 'name' does not give
+    a boolean"), without DuckDB's class of error in front ("Invalid Input Error: ")."""
+    return _first_line(str(exc)).removeprefix("Invalid Input Error: ")
 
 
 # The engine-neutral functions the screening SQL uses (clotwatch.population.rules).

@@ -17,13 +17,24 @@ from clotwatch.core.errors import InputError
 from clotwatch.population.compile import Column
 
 
+def check_out_file(target: str | Path) -> None:
+    """``InputError`` when ``--out`` cannot be a file: it is a folder (found after the whole
+    run, as the rename failed, it was a traceback)."""
+    if Path(target).is_dir():
+        raise InputError("--out", f"{target} is a folder; give the name of the file to write")
+
+
 @contextmanager
 def atomic_path(target: str | Path, suffix: str = "") -> Iterator[Path]:
     """A temporary path beside ``target``, renamed onto it only when the block succeeds."""
     target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=suffix + ".part",
-                               dir=target.parent)
+    check_out_file(target)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=suffix + ".part",
+                                   dir=target.parent)
+    except OSError as exc:
+        raise InputError("--out", f"{target}: cannot write there ({exc.strerror})") from exc
     os.close(fd)
     path = Path(tmp)
     try:

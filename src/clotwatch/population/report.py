@@ -38,6 +38,28 @@ NOT_COUNTED = {"MedicationAdministration": N_("low-dose heparin not given subcut
                "DeviceRequest": N_("a compression device not ordered, with a reason")}
 
 
+# The kinds of input problem (checks.py), as the report names them: what it is, and what was
+# done with it (docs/population.md, "Bad input"); summary.json keeps the keys.
+PROBLEM_KINDS = {
+    "malformed_line": N_("Line that is not a JSON object (skipped)"),
+    "wrong_type": N_("Resource of another type than its file's (not read)"),
+    "missing_patient": N_("Reference to a patient the export does not hold (kept, no age)"),
+    "date_without_timezone": N_("Date-time without a time zone (read as UTC)"),
+    "unknown_unit": N_("Body measurement in a unit not converted (value not used)"),
+}
+# The instruments by the names a reader knows them by (the ids stay in the CSV files).
+INSTRUMENT_NAMES = {"padua": "Padua", "caprini-2005": "Caprini 2005", "improve-vte": "IMPROVE"}
+
+
+def _when(value: Any) -> str:
+    """A UTC time as a reader scans it, to the minute: 2026-04-20T12:18:03Z -> 2026-04-20
+    12:18 (the CSV files keep the full ISO time)."""
+    text = "" if value is None else str(value)
+    if len(text) >= 16 and text[10] == "T" and text.endswith("Z"):
+        return f"{text[:10]} {text[11:16]}"
+    return text
+
+
 def _e(value: Any) -> str:
     return html.escape("" if value is None else str(value))
 
@@ -46,6 +68,28 @@ def _label_room(least: int, labels: Iterable[str]) -> int:
     """Room left of the bars for the longest label (12 px text, about 7 px a character), at
     least ``least``: a Russian label such as "improve-vte (терапевтические пациенты)" was cut."""
     return max([least] + [7 * len(label) + 16 for label in labels])
+
+def _svg(label: str, width: int, height: int) -> str:
+    """The opening of a chart: an image named by ``label``."""
+    return (f'<svg role="img" aria-label="{_e(label)}" width="{width}" height="{height}" '
+            f'viewBox="0 0 {width} {height}" xmlns="http://www.w3.org/2000/svg">')
+
+
+def _bars_text(title: str, rows: Sequence[tuple[str, int, int]]) -> str:
+    """What a bar chart shows, in words, for a screen reader (an SVG image is read by its
+    label alone: "By ward", and not one rate)."""
+    return f"{title}: " + "; ".join(
+        f"{label} {(num / den if den else 0.0) * 100:.1f}% ({num}/{den})"
+        for label, num, den in rows)
+
+
+def _stacked_text(_: Gettext, title: str, rows: Sequence[tuple[str, dict[str, int]]]) -> str:
+    """What the risk chart shows, in words (as ``_bars_text``)."""
+    return f"{title}: " + "; ".join(
+        f"{label}: " + ", ".join(f"{_(CATEGORIES[c])} {counts[c]}" for c in CATEGORIES
+                                 if counts.get(c))
+        for label, counts in rows)
+
 
 def _bars(_: Gettext, title: str, rows: Sequence[tuple[str, int, int]],
           width: int = 640) -> str:
@@ -56,8 +100,7 @@ def _bars(_: Gettext, title: str, rows: Sequence[tuple[str, int, int]],
     left = _label_room(220, (label for label, _n, _d in rows))
     height = len(rows) * (bar_h + gap) + 30
     width += 60 + left - 220
-    parts = [f'<svg role="img" aria-label="{_e(title)}" width="{width}" height="{height}" '
-             f'viewBox="0 0 {width} {height}" xmlns="http://www.w3.org/2000/svg">']
+    parts = [_svg(_bars_text(title, rows), width, height)]
     span = width - left - 150
     for i, (label, num, den) in enumerate(rows):
         y = i * (bar_h + gap) + 10
@@ -70,19 +113,41 @@ def _bars(_: Gettext, title: str, rows: Sequence[tuple[str, int, int]],
         parts.append(f'<text x="{left + span + 6}" y="{y + 15}" font-size="12">'
                      f"{rate * 100:.1f}% ({num}/{den})</text>")
     parts.append("</svg>")
-    return f"<h3>{_e(title)}</h3>" + "".join(parts)
+    return f"<h3>{_e(title)}</h3>" + _chart(title, parts, _bars_narrow(title, rows))
+
+
+def _bars_narrow(title: str, rows: Sequence[tuple[str, int, int]]) -> list[str]:
+    """The same bars for a phone: each label on its own line above its bar, so the bars and
+    the rates fit the screen's width (beside the labels they were off it)."""
+    width, row_h = NARROW, 46
+    height = len(rows) * row_h + 6
+    span = width - 112  # room for "100.0% (999/999)"
+    parts = [_svg(_bars_text(title, rows), width, height)]
+    for i, (label, num, den) in enumerate(rows):
+        y = i * row_h + 4
+        rate = num / den if den else 0.0
+        parts.append(f'<text x="0" y="{y + 12}" font-size="12">{_e(label)}</text>'
+                     f'<rect x="0" y="{y + 18}" width="{span}" height="18" fill="#e5e7eb"/>'
+                     f'<rect x="0" y="{y + 18}" width="{round(span * rate, 1)}" height="18" '
+                     'fill="#1d4ed8"/>'
+                     f'<text x="{span + 6}" y="{y + 31}" font-size="12">'
+                     f"{rate * 100:.1f}% ({num}/{den})</text>")
+    parts.append("</svg>")
+    return parts
 
 
 def _stacked(_: Gettext, title: str, rows: Sequence[tuple[str, dict[str, int]]],
              width: int = 700) -> str:
     """One stacked bar per instrument: encounters per risk category."""
+    if not rows:  # it drew a legend under no bars
+        return f"<h3>{_e(title)}</h3><p>" + _e(_("No inpatient encounters.")) + "</p>"
     bar_h, gap = 26, 10
     left = _label_room(240, (label for label, _c in rows))
-    width += left - 240
+    legend = sum(max(90, 30 + 7 * len(_(CATEGORIES[c]))) for c in CATEGORIES)
+    width = max(width + left - 240, left + legend)
     height = len(rows) * (bar_h + gap) + 50
     span = width - left - 20
-    parts = [f'<svg role="img" aria-label="{_e(title)}" width="{width}" height="{height}" '
-             f'viewBox="0 0 {width} {height}" xmlns="http://www.w3.org/2000/svg">']
+    parts = [_svg(_stacked_text(_, title, rows), width, height)]
     for i, (label, counts) in enumerate(rows):
         y = i * (bar_h + gap) + 10
         total = sum(counts.values()) or 1
@@ -104,12 +169,73 @@ def _stacked(_: Gettext, title: str, rows: Sequence[tuple[str, dict[str, int]]],
     y = len(rows) * (bar_h + gap) + 20
     x = float(left)
     for cat in ("highest", "high", "moderate", "low", "unsettled"):
+        name = _(CATEGORIES[cat])
         parts.append(f'<rect x="{x:.0f}" y="{y}" width="12" height="12" fill="{COLOURS[cat]}"/>'
                      f'<text x="{x + 16:.0f}" y="{y + 11}" font-size="11">'
-                     f"{_e(_(CATEGORIES[cat]))}</text>")
-        x += 90
+                     f"{_e(name)}</text>")
+        x += max(90, 16 + 7 * len(name) + 14)  # a longer (Russian) name pushes the next on
     parts.append("</svg>")
-    return f"<h3>{_e(title)}</h3>" + "".join(parts)
+    return f"<h3>{_e(title)}</h3>" + _chart(title, parts, _stacked_narrow(_, title, rows))
+
+
+def _stacked_narrow(_: Gettext, title: str,
+                    rows: Sequence[tuple[str, dict[str, int]]]) -> list[str]:
+    """The same stacked bars for a phone: each label above its bar, the legend on as many
+    lines as it needs."""
+    width, row_h = NARROW, 50
+    legend: list[tuple[float, int, str, str]] = []  # x, line, colour, name
+    x, line = 0.0, 0
+    for cat in ("highest", "high", "moderate", "low", "unsettled"):
+        name = _(CATEGORIES[cat])
+        step = 16 + 7 * len(name) + 14
+        if x and x + step > width:
+            x, line = 0.0, line + 1
+        legend.append((x, line, COLOURS[cat], name))
+        x += step
+    height = len(rows) * row_h + 10 + (line + 1) * 18
+    parts = [_svg(_stacked_text(_, title, rows), width, height)]
+    for i, (label, counts) in enumerate(rows):
+        y = i * row_h + 4
+        total = sum(counts.values()) or 1
+        parts.append(f'<text x="0" y="{y + 12}" font-size="12">{_e(label)}</text>')
+        bx = 0.0
+        for cat in ("highest", "high", "moderate", "low", "unsettled"):
+            n = counts.get(cat, 0)
+            if not n:
+                continue
+            w = round(width * n / total, 1)
+            parts.append(f'<rect x="{bx:.1f}" y="{y + 18}" width="{w}" height="22" '
+                         f'fill="{COLOURS[cat]}"><title>{_e(_(CATEGORIES[cat]))}: {n}'
+                         "</title></rect>")
+            if w > 34:
+                parts.append(f'<text x="{bx + 4:.1f}" y="{y + 33}" font-size="11" '
+                             f'fill="#fff">{n}</text>')
+            bx += w
+    top = len(rows) * row_h + 6
+    for lx, ln, colour, name in legend:
+        ly = top + ln * 18
+        parts.append(f'<rect x="{lx:.0f}" y="{ly}" width="12" height="12" fill="{colour}"/>'
+                     f'<text x="{lx + 16:.0f}" y="{ly + 11}" font-size="11">{_e(name)}</text>')
+    parts.append("</svg>")
+    return parts
+
+
+NARROW = 330  # px: a bar chart's width on a phone (a 375 px screen less the margins)
+
+
+def _box(kind: str, label: str) -> str:
+    """The opening of a box that may scroll sideways: a region reached by the keyboard, so
+    that what is past its edge can be scrolled to without a mouse (WCAG 2.1.1; axe-core's
+    scrollable-region-focusable)."""
+    return f'<div class="{kind}" tabindex="0" role="region" aria-label="{_e(label)}">'
+
+
+def _chart(title: str, parts: Sequence[str], narrow: Sequence[str]) -> str:
+    """A bar chart drawn twice: ``parts`` for a screen, ``narrow`` for a phone (shown instead
+    on a narrow screen: the CSS of render_report), each in a box that scrolls sideways if
+    the screen is narrower still, so the page keeps its width and the text its size."""
+    return (_box("chart full", title) + "".join(parts) + "</div>"
+            + _box("chart small", title) + "".join(narrow) + "</div>")
 
 
 def _pct(rate: Fraction | float) -> str:
@@ -200,7 +326,7 @@ def _run_chart(_: Gettext, title: str, rows: Sequence[tuple[str, int, int]],
         verdict += " " + _("Hollow points: weeks not over yet (a stay may still get "
                            "prophylaxis in its window, up to two days after admission); "
                            "they are left out of the median and the rules.")
-    return (f"<h3>{_e(title)}</h3>" + "".join(parts)
+    return (f"<h3>{_e(title)}</h3>" + _box("chart run", title) + "".join(parts) + "</div>"
             + f"<p class=\"note\">{_e(verdict)} {_e(_(RUN_CHART_NOTE))}</p>" + table)
 
 
@@ -210,6 +336,14 @@ def _open_weeks(as_of: str) -> str:
     runs at most to two days after admission; docs/population.md, "The window")."""
     day = datetime.fromisoformat(as_of).astimezone(UTC).date()
     return (day - timedelta(days=8)).isoformat()
+
+
+def _instrument_label(_: Gettext, instrument: str) -> str:
+    """An instrument's name with the patients it is used for, for the risk chart."""
+    groups = {"padua": _("medical"), "caprini-2005": _("surgical"),
+              "improve-vte": _("medical, second view")}
+    name = INSTRUMENT_NAMES.get(instrument, instrument)
+    return f"{name} ({groups[instrument]})" if instrument in groups else name
 
 
 def _not_counted(_: Gettext, refs: str | None) -> str:
@@ -233,11 +367,11 @@ def render_report(engine: Any, path: Path, summary: Any, risk_order: str,
     for inst, cat, n in engine.rows(
             "SELECT instrument, coalesce(risk_category, 'unsettled'), count(*) FROM encounters "
             "GROUP BY 1, 2 ORDER BY 1, 2"):
-        risk.setdefault(str(inst), {})[str(cat)] = int(n)
+        risk.setdefault(_instrument_label(_, str(inst)), {})[str(cat)] = int(n)
     for cat, n in engine.rows(
             "SELECT coalesce(improve_category, 'unsettled'), count(*) FROM encounters "
             "WHERE improve_total IS NOT NULL GROUP BY 1 ORDER BY 1"):
-        risk.setdefault(_("improve-vte (medical)"), {})[str(cat)] = int(n)
+        risk.setdefault(_instrument_label(_, "improve-vte"), {})[str(cat)] = int(n)
     measured = "in_denominator AND NOT excluded"
     wards = [(str(w) if w is not None else _("(no ward)"), int(a), int(b))
              for w, a, b in engine.rows(
@@ -276,10 +410,26 @@ def render_report(engine: Any, path: Path, summary: Any, risk_order: str,
         # or a time stays on one line (a UUID broken over four lines made every row tall)
         ".wide{overflow-x:auto;max-width:100%}td.id,td.t{white-space:nowrap}"
         "td.id{font-family:ui-monospace,monospace;font-size:.8rem}",
-        ".note{color:#444;font-size:.9rem}</style></head><body>",
+        ".note{color:#444;font-size:.9rem}",
+        # a chart wider than a phone scrolls in its own box (the page did, leaving the text in
+        # a narrow column on the left of a page twice the screen's width)
+        ".chart{overflow-x:auto;max-width:100%}td.ex{overflow-wrap:anywhere}",
+        # on paper nothing scrolls: the gap list's columns past the page's edge were cut off
+        # (on a portrait A4 page at any font size the Russian one was 970 px for 718)
+        "@page{size:A4 landscape}"
+        "@media print{body{margin:0;max-width:none}.wide,.chart{overflow:visible}"
+        "td,th{font-size:.7rem;padding:.15rem .3rem}td.id,td.t{white-space:normal}"
+        "td.id{word-break:break-all;font-size:.6rem}tr{break-inside:avoid}h2,h3{break-after:avoid}}",
+        # a bar chart has a second drawing for a phone, labels above the bars
+        ".chart.small{display:none}",
+        "@media (max-width:40rem){body{margin:1rem}h1{font-size:1.5rem}"
+        ".chart.full{display:none}.chart.small{display:block}"
+        # the run chart scrolls: it opens on its last weeks, the ones a reader looks for
+        ".chart.run{direction:rtl}.chart.run svg{direction:ltr}}</style></head><body>",
         "<h1>" + _e(_("VTE prophylaxis screening (VTE-1 / CMS108, NICE NG89)")) + "</h1>",
         "<p class=\"note\">"
-        + _e(_("As of {as_of}; engine {engine}.", as_of=s["as_of"], engine=s["engine"])) + " "
+        + _e(_("As of {as_of}; engine {engine}.", as_of=_when(s["as_of"]) + " UTC",
+                     engine=s["engine"])) + " "
         f"{_e(_(DISCLAIMER_TEXT))}</p>",
         "<h2>" + _e(_("Populations")) + "</h2><table>",
         *[f"<tr><th>{_e(k)}</th><td class=\"n\">{v}</td></tr>" for k, v in counts],
@@ -294,43 +444,55 @@ def render_report(engine: Any, path: Path, summary: Any, risk_order: str,
         _run_chart(_, _("By week of admission (Monday)"), weeks, _open_weeks(s["as_of"])),
         "<h2>" + _e(_("Gap list (first {n}, most at risk first; all in gaps.csv)", n=GAP_ROWS))
         + "</h2>",
+    ]
+    if not gap_rows:  # a table of headers alone read as if the rows had failed to load
+        body.append("<p>" + _e(_("No gaps: every encounter in the measure has prophylaxis, "
+                                 "a documented reason, or is excluded.")) + "</p>")
+    else:
         # the ids last: what a quality lead reads first (ward, risk, flags) fits the page;
         # the ids, for looking a stay up, are a sideways scroll away (gaps.csv has them first)
-        "<div class=\"wide\"><table><tr>" + "".join(f"<th>{_e(h)}</th>" for h in (
-            _("Admitted"), _("Ward"), _("Age"), _("Instrument"),
+        body.append(_box("wide", _("Gap list")) + "<table><tr>" + "".join(
+            f"<th>{_e(h)}</th>" for h in (
+            _("Admitted (UTC)"), _("Ward"), _("Age"), _("Instrument"),
             _("Total (range)"), _("Category"), _("Bleeding"), _("Anticoagulated"),
-            _("Prophylaxis the measure does not count"), _("Encounter"), _("Patient"))) + "</tr>",
-    ]
+            _("Prophylaxis the measure does not count"), _("Encounter"), _("Patient")))
+                    + "</tr>")
     for r in gap_rows:
         (enc, pat, adm, ward, age, inst, tot, lo, hi, cat, bleed, anti, not_counted) = r
         body.append(
-            f"<tr><td class=\"t\">{_e(adm)}</td><td>{_e(ward)}</td>"
-            f"<td class=\"n\">{_e(age)}</td><td>{_e(inst)}</td>"
+            f"<tr><td class=\"t\">{_e(_when(adm))}</td><td>{_e(ward)}</td>"
+            f"<td class=\"n\">{_e(age)}</td><td>{_e(INSTRUMENT_NAMES.get(inst, inst))}</td>"
             f"<td class=\"n\">{_e(tot)} ({_e(lo)}-{_e(hi)})</td>"
             f"<td>{_e(_(CATEGORIES.get(cat or 'unsettled', cat)))}</td>"
             f"<td>{yes if bleed else ''}</td><td>{yes if anti else ''}</td>"
             f"<td>{_not_counted(_, not_counted)}</td>"
             f"<td class=\"id\">{_e(enc)}</td><td class=\"id\">{_e(pat)}</td></tr>")
-    body.append("</table></div>")
+    if gap_rows:
+        body.append("</table></div>")
     body.append("<h2>" + _e(_("Input problems")) + "</h2>")
     if problems["total"]:
-        body.append("<table><tr>" + "".join(f"<th>{_e(h)}</th>" for h in (
+        body.append(_box("wide", _("Input problems")) + "<table><tr>" + "".join(
+            f"<th>{_e(h)}</th>" for h in (
             _("Kind"), _("Count"), _("First examples"))) + "</tr>")
         for kind, n in problems["counts"].items():
             ex = "<br>".join(
                 f"{_e(x['file'])}:{_e(x['line'])} {_e(x['detail'])}"
                 for x in problems["examples"].get(kind, [])[:3])
-            body.append(f"<tr><td>{_e(kind)}</td><td class=\"n\">{n}</td><td>{ex}</td></tr>")
-        body.append("</table>")
+            label = _(PROBLEM_KINDS[kind]) if kind in PROBLEM_KINDS else kind
+            body.append(f"<tr><td>{_e(label)}</td><td class=\"n\">{n}</td>"
+                        f"<td class=\"ex\">{ex}</td></tr>")
+        body.append("</table></div>")
     else:
         body.append("<p>" + _e(_("None found.")) + "</p>")
     body.append(f"<p class=\"note\">{_e(_(SOURCES_NOTE))}</p></body></html>\n")
     path.write_text("\n".join(body), encoding="utf-8")
 
 
-# clotwatch.DISCLAIMER, marked here for the catalogue (a test keeps the two the same).
-DISCLAIMER_TEXT = N_("clotwatch supports decisions; it does not diagnose. If you are worried, "
-                     "or getting worse, seek medical help.")
+# The report's own disclaimer, for its reader (a quality lead, a care team), not
+# clotwatch.DISCLAIMER: that one's "if you are worried, seek medical help" speaks to a patient.
+DISCLAIMER_TEXT = N_("clotwatch supports the care team's review of VTE prophylaxis; it does not "
+                     "diagnose and does not replace clinical judgement. A row in the gap list "
+                     "is a prompt for a clinician to look at the patient, not an order.")
 RUN_CHART_NOTE = N_(
     "Run chart rules: Anhøj J, Olesen AV, PLoS One 2014;9(11):e113825, "
     "doi:10.1371/journal.pone.0113825. Weeks with few encounters vary more by chance.")

@@ -171,13 +171,20 @@ def screen(export: Export, engine: Any, out: str | Path, *, as_of: datetime | No
         raise InputError("as_of", "give a time zone, e.g. 2026-06-30T00:00:00Z")
     if since is not None and since.tzinfo is None:
         raise InputError("since", "give a time zone, e.g. 2026-01-01T00:00:00Z")
+    if since is not None and since > as_of:
+        raise InputError("--since", f"{_iso(since)} is after --as-of {_iso(as_of)}: no "
+                         "encounter can have begun between them")
     if not export.all_files:
         raise InputError("data", f"{export.root}: the export holds no NDJSON files")
     if lang not in REPORT_LANGUAGES:
         raise InputError("lang", f"{lang!r}: use one of {', '.join(REPORT_LANGUAGES)}")
-    out = Path(out).resolve()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    out = Path(os.path.abspath(out))  # not resolve(): a symbolic link is refused, not followed
+    check_out(out)
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    except OSError as exc:
+        raise InputError("--out", f"{out}: cannot write there ({exc.strerror})") from exc
     umask = os.umask(0)
     os.umask(umask)
     tmp.chmod(0o777 & ~umask)  # mkdtemp makes it private; the result folder is not
@@ -301,8 +308,46 @@ def _summary_and_report(engine: Any, tmp: Path, out: Path, problems: Problems,
     return summary
 
 
+# What a result folder holds: the only names a folder given as --out may hold to be replaced.
+RESULT_FILES = frozenset({"encounters.csv", "encounters.parquet", "gaps.csv", "report.html",
+                          "summary.json"})
+# What a file browser leaves in a folder it has shown (the result folder, opened to find
+# report.html): replaced with the folder, never a reason to refuse it.
+BROWSER_FILES = frozenset({".DS_Store", "Thumbs.db", "desktop.ini"})
+
+
+def check_out(out: Path) -> None:
+    """``InputError`` unless the result may be put at ``out``: nothing there yet, an empty
+    folder, or an earlier result (only the files a screening writes), which it replaces.
+    Anything else is refused before the run: the folder is replaced whole, so a file, the
+    export's own folder or a folder of other work given as ``--out`` would be lost."""
+    if out.is_symlink():
+        raise InputError("--out", f"{out} is a symbolic link; give the folder it points to, "
+                         "or a new one")
+    if not out.exists():
+        above = next((a for a in out.parents if a.exists()), None)
+        if above is not None and not above.is_dir():  # mkdir said "File exists"
+            raise InputError("--out", f"{above} is a file, so {out} cannot be made")
+        return
+    if not out.is_dir():
+        raise InputError("--out", f"{out} is a file; give a folder for the results (a new "
+                         "one, or one written by an earlier screen, which is replaced)")
+    try:
+        names = sorted(p.name for p in out.iterdir())
+    except OSError as exc:
+        raise InputError("--out", f"{out}: cannot read ({exc.strerror})") from exc
+    other = [n for n in names if n not in RESULT_FILES | BROWSER_FILES]
+    if other:
+        shown = ", ".join(other[:3]) + (f" and {len(other) - 3} more" if len(other) > 3
+                                        else "")
+        raise InputError("--out", f"{out} holds files a screening does not write ({shown}); "
+                         "give a new folder, or one written by an earlier screen (it is "
+                         "replaced whole)")
+
+
 def _publish(tmp: Path, out: Path) -> None:
     """Rename the finished folder ``tmp`` onto ``out`` (an earlier result replaced)."""
+    check_out(out)  # again: something may have been put there during the run
     if out.exists():
         old = out.with_name(f".{out.name}.old")
         if old.exists():

@@ -61,7 +61,10 @@ def open_export(path: str | Path) -> Export:
             manifest = p / "manifest.json"
             if manifest.is_file():
                 return _manifest(manifest)
-            raise InputError("data", f"{p}: the folder holds no .ndjson files")
+            below = sorted(str(f.parent) for f in p.glob("*/*") if _NDJSON.search(f.name))
+            hint = (f" (its subfolder {below[0]} does: give that folder, or move the files up)"
+                    if below else "")
+            raise InputError("data", f"{p}: the folder holds no .ndjson files{hint}")
         return Export(str(p), _group(found))
     if p.name.endswith(".json") and not _NDJSON.search(p.name):
         return _manifest(p)
@@ -83,7 +86,14 @@ def _manifest(p: Path) -> Export:
         raise InputError("data", f"{p}: not a readable Bulk Data manifest ({exc})") from exc
     outputs = raw.get("output") if isinstance(raw, Mapping) else None
     if not isinstance(outputs, list):
-        raise InputError("data", f"{p}: a Bulk Data manifest has an 'output' list")
+        if isinstance(raw, Mapping) and isinstance(raw.get("resourceType"), str):
+            kind = "Bundle" if raw["resourceType"] == "Bundle" else "resource"
+            raise InputError("data", f"{p}: a FHIR {raw['resourceType']}, not a Bulk Data export: "
+                             "give a folder of NDJSON files, one .ndjson file or the export's "
+                             "manifest" + ("; one patient's Bundle: clotwatch fhir score"
+                                           if kind == "Bundle" else ""))
+        raise InputError("data", f"{p}: not a Bulk Data manifest (it has no 'output' list); give "
+                         "a folder of NDJSON files, one .ndjson file or the export's manifest")
     found: list[tuple[str | None, Path]] = []
     for i, o in enumerate(outputs):
         if not isinstance(o, Mapping) or not isinstance(o.get("url"), str):

@@ -51,6 +51,15 @@ def load_view(path: str | Path) -> dict[str, Any]:
     return raw
 
 
+def validate_view(view: Mapping[str, Any]) -> None:
+    """``InputError`` when ``view`` breaks the spec (compiled once, for no engine in
+    particular: what a view may say does not depend on where it runs)."""
+    from clotwatch.population.compile import compile_view
+    from clotwatch.population.duckdb import DIALECT
+
+    compile_view(view, DIALECT)
+
+
 def rows_as_dicts(columns: Sequence[Column], rows: Iterator[tuple[Any, ...]]) -> Iterator[
         dict[str, Any]]:
     """Rows as dicts in column order."""
