@@ -44,7 +44,9 @@ PRIMITIVE_SUFFIX = {
 # their depth, so the unrolling is kept short); a deeper structure stops the query with an error
 # rather than losing rows silently.
 REPEAT_DEPTH = 6
-# A column's name (ViewDefinition invariant sql-name): usable as a column of any database.
+# A column's name (ViewDefinition invariant sql-name, FHIR/sql-on-fhir-v2 input/fsh/models.fsh:
+# "limited to letters, numbers, or underscores and cannot start with an underscore",
+# ^[A-Za-z][A-Za-z0-9_]*$): usable as a column of any database.
 SQL_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 
 
