@@ -6,7 +6,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from clotwatch.core.followup import (
@@ -127,6 +127,10 @@ ZONES = st.sampled_from(["Europe/London", "America/New_York", "Australia/Lord_Ho
 @given(ZONES, st.dates(date(2020, 1, 1), date(2030, 12, 31)), st.integers(0, 83),
        st.times(), st.sampled_from([None, QuietHours(time(22), time(7)),
                                     QuietHours(time(12), time(13))]))
+# Lord Howe Island skips 02:00-02:30 on 2020-10-04; a chosen 02:00 with fold=1 was due at 01:30
+@example("Australia/Lord_Howe", date(2020, 9, 1), 33, time(2, 0, fold=1), None)
+@example("Australia/Lord_Howe", date(2020, 9, 1), 33, time(2, 0), None)
+@example("Europe/London", date(2021, 10, 1), 30, time(1, 30, fold=1), None)  # shown twice
 def test_a_due_time_is_the_chosen_local_time_or_just_after_it(
         tz: str, index: date, day: int, chosen: time, quiet: QuietHours | None) -> None:
     s = Schedule(get_programme("after_surgery"), index, tz, checkin_time=chosen,

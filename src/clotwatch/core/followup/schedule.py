@@ -36,6 +36,15 @@ def _aware(name: str, value: datetime) -> datetime:
     return value
 
 
+def _wall(d: date, t: time, tz: ZoneInfo) -> datetime:
+    """The moment the clock on the wall in ``tz`` shows ``t`` on ``d``: a time the clocks skip
+    (a daylight-saving gap) is the moment just after the gap, and a time they show twice is the
+    first. ``t``'s own ``fold`` is not used: with fold=1 a skipped time is the moment before
+    the gap (02:00 on Lord Howe Island's spring-forward day was 01:30), which put a check-in
+    before the chosen time (found by the property test in a clean-clone run)."""
+    return datetime.combine(d, t.replace(tzinfo=None, fold=0), tzinfo=tz)
+
+
 @dataclass(frozen=True)
 class QuietHours:
     """A local period (``start`` to ``end``, may wrap past midnight) with no reminders."""
@@ -156,7 +165,7 @@ class Schedule:
     def due_time(self, day: int) -> datetime:
         """The UTC instant of the check-in due on ``day`` (chosen time, out of quiet hours)."""
         d = self.index_date + timedelta(days=day)
-        local = datetime.combine(d, self.checkin_time, tzinfo=self.tz)
+        local = _wall(d, self.checkin_time, self.tz)
         return self.outside_quiet_hours(local.astimezone(UTC))
 
     def due_days(self) -> Iterator[int]:
@@ -200,7 +209,7 @@ class Schedule:
         end_date = local.date()
         if quiet.start > quiet.end and local.time() >= quiet.start:
             end_date += DAY
-        return datetime.combine(end_date, quiet.end, tzinfo=self.tz).astimezone(UTC)
+        return _wall(end_date, quiet.end, self.tz).astimezone(UTC)
 
     def expected_by(self, last: datetime) -> datetime | None:
         """When the next check-in is expected after one made (or an enrolment) at ``last``.
