@@ -230,6 +230,18 @@ PATTERNS: tuple[tuple[str, str, _Conv], ...] = (
         r"(?:drinks|units|beers|beverages|glasses)\b",
         _drinks,
     ),
+    # "TTR 72%", "time in therapeutic range (TTR) of 55%", "TTR was 52% over six months": the
+    # share of time a patient on a vitamin K antagonist spends with the INR in range (HAS-BLED's
+    # labile INR is a TTR under 60%, Pisters 2010). A bound or a goal is not a value ("TTR below
+    # 70%", "target TTR 65%"): the words between may hold no comparator, goal or another number.
+    (
+        "ttr",
+        r"(?<!target )(?<!goal )(?<!aim )"
+        r"(?:\bTTR\b|\btime in (?:the )?therapeutic (?:INR )?range\b)"
+        r"(?:(?!(?<!\w)(?:below|under|less|lower|above|over\s*\d|greater|more|at least|exceed\w*|"
+        r"target|goal|aim|up to)\b)[^\d\n.;<>≤≥%]){0,30}?(?P<n>\d{1,3}(?:\.\d+)?)\s*%",
+        _plain("%"),
+    ),
     (
         "bilirubin_uln",
         r"\bbilirubin\b[^\d\n.;]{0,40}?" + _ULN,
@@ -255,6 +267,7 @@ _NEEDS: dict[str, tuple[str, ...]] = {
     "systolic_bp": ("/", "systolic"),
     "creatinine": ("creatinine",),
     "alcohol_drinks": ("drink", "unit", "beer", "glass", "beverage"),
+    "ttr": ("ttr", "therapeutic range", "therapeutic inr range"),
     "bilirubin_uln": ("bilirubin",),
     "liver_enzyme_uln": ("ast", "alt", "transaminase", "aminotransferase", "phosphatase",
                          "alp", "liver enzyme"),
