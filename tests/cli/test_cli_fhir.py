@@ -122,3 +122,37 @@ def test_has_bled_from_a_bundle_end_to_end(capsys: pytest.CaptureFixture[str]) -
                                                "Condition/cirrhosis", "Condition/stroke-2023",
                                                "Condition/gi-bleed-2025",
                                                "MedicationRequest/mr-aspirin"}
+
+
+@pytest.mark.parametrize("columns", [60, 80, 100, 160])
+def test_readable_output_fits_the_width_it_is_given(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], columns: int
+) -> None:
+    """COLUMNS=100 drew a ~190-character table (the output took the piped width of 200 even
+    when told the window's). As `notes extract`: the width is kept, and below 100 columns each
+    input's reason comes under its name and value instead of a squeezed third column; a
+    name is never broken and every reason is there."""
+    from clotwatch.core.instruments import get
+
+    monkeypatch.setenv("COLUMNS", str(columns))
+    code, out, _ = _run(capsys, "fhir", "score", str(FIXTURES / "patient-full.json"), NOW,
+                        "--instrument", "caprini-2005", "--instrument", "has-bled")
+    assert code == 0
+    assert max(len(line) for line in out.splitlines()) <= columns
+    words = set(out.split())
+    for instrument in ("caprini-2005", "has-bled"):
+        for inp in get(instrument).inputs:
+            assert inp.id in words
+    flat = " ".join(out.split())
+    assert "computed from weight 82.0 kg and height 165.0 cm" in flat
+
+
+def test_piped_without_a_width_lines_are_left_whole(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.delenv("COLUMNS", raising=False)
+    code, out, _ = _run(capsys, "fhir", "score", str(FIXTURES / "patient-full.json"), NOW,
+                        "--instrument", "caprini-2005")
+    assert code == 0
+    assert any("computed from weight 82.0 kg and height 165.0 cm" in line
+               for line in out.splitlines())

@@ -98,14 +98,32 @@ def value_text(value: Any) -> str:
     return str(value)
 
 
+TABLE_WIDTH = 100  # columns from which the inputs are a table; narrower, a list
+
+
+def _console() -> Any:
+    """At a terminal, or wherever COLUMNS gives the window's width (as ``notes extract``
+    takes it), the output fits that width; piped with no width, lines are left whole
+    (``console()``)."""
+    import os
+
+    from rich.console import Console
+
+    if sys.stdout.isatty() or os.environ.get("COLUMNS", "").strip().isdigit():
+        return Console(highlight=False)
+    return console()
+
+
 def _show(derivation: Any, results: list[Any]) -> None:
     from rich.markup import escape
+    from rich.padding import Padding
     from rich.table import Table
+    from rich.text import Text
 
     from clotwatch import DISCLAIMER
     from clotwatch.core.instruments.explain import band_label
 
-    out = console()
+    out = _console()
     out.print(f"[bold]Patient {escape(derivation.patient_id)}[/bold] as of "
                   f"{derivation.now.isoformat()}")
     for note in derivation.notes:
@@ -118,12 +136,17 @@ def _show(derivation: Any, results: list[Any]) -> None:
         out.print(f"\n[bold]{escape(r.instrument.name)}[/bold]: total "
                   f"{escape(counted(r.total, r.instrument.total_label))}, "
                   f"category [bold]{escape(cat)}[/bold]")
-        table = Table(show_header=True)
-        table.add_column("input", no_wrap=True)
-        table.add_column("value")
-        table.add_column("from the record / why missing")
-        for src in scored.inputs:
-            table.add_row(src.input, escape(value_text(src.value)), escape(src.reason))
-        out.print(table)
+        if out.width >= TABLE_WIDTH:
+            table = Table(show_header=True)
+            table.add_column("input", no_wrap=True)
+            table.add_column("value")
+            table.add_column("from the record / why missing")
+            for src in scored.inputs:
+                table.add_row(src.input, escape(value_text(src.value)), escape(src.reason))
+            out.print(table)
+        else:  # narrower: a third column squeezed the reasons to a word a line
+            for src in scored.inputs:
+                out.print(Text.assemble((src.input, "bold"), "  ", value_text(src.value)))
+                out.print(Padding(Text(src.reason, style="dim"), (0, 0, 0, 4), expand=False))
         out.print(f"Source: {escape(str(r.instrument.citation))}", style="dim")
     out.print(f"\n[dim]{DISCLAIMER}[/dim]")
