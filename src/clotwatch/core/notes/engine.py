@@ -234,8 +234,9 @@ class Missing:
 
     @classmethod
     def of(cls, input_id: str, *whys: Why) -> Missing:
-        """The input missing for these reasons (each said once, in order)."""
-        kept = whys if len(whys) == 1 else tuple(dict.fromkeys(whys))
+        """The input missing for these reasons (each said once, in order; one sentence's
+        mentions left open for the same reason in one reason, ``why.merged``)."""
+        kept = whys if len(whys) == 1 else W.merged(tuple(dict.fromkeys(whys)))
         return cls(input_id, joined(kept), kept)
 
     def to_dict(self) -> dict[str, str]:

@@ -58,12 +58,30 @@ ON_OXYGEN = "{words} was measured on oxygen, not room air"
 OUT_OF_RANGE = "{words}: {value} is outside {minimum}-{maximum}"
 ONLY_SOME_NUMBERS = "only {numbers} of the numbers this item needs together"
 
+# Several mentions in one sentence left open for the same reason are said once, their words
+# joined ("'DVT' and 'PE' are mentioned only with doubt ('Possible DVT or PE.')"), not the
+# sentence once per mention: the template for several words where the verb changes, ...
+PLURALS = {
+    STATUS_TEMPLATES["hypothetical"]:
+        "{words} are mentioned only as a possibility, not as a fact ({sentence})",
+    STATUS_TEMPLATES["uncertain"]: "{words} are mentioned only with doubt ({sentence})",
+    STATUS_TEMPLATES["family"]:
+        "{words} are mentioned about a relative, not the patient ({sentence})",
+    STATUS_TEMPLATES["historical"]: "{words} are mentioned only in the past history ({sentence})",
+    NO_DATE: "{words} have no date or 'recent' ({sentence})",
+    PAST_NO_DATE: "{words} are in the past with no date or 'recent' ({sentence})",
+    CURRENT_NOT_PREVIOUS:
+        "{words} are mentioned as current, not as previous events ({sentence})",
+}
+# ... and the templates that read as well with several words as with one.
+ANY_NUMBER = frozenset({DENIED_NOT_PAST, DENIED_IN_RELATIVE})
+
 TEMPLATES: tuple[str, ...] = (
     NOT_MENTIONED, NO_RULE, DATED_BY_YEAR, NO_DATE, TOO_LONG_AGO, PAST_NO_DATE,
     CURRENT_NOT_PREVIOUS, PLANNED, *STATUS_TEMPLATES.values(), *NUMBER_STATUS_TEMPLATES.values(),
     DENIED_NOT_PAST, DENIED_IN_RELATIVE, NOT_WHICH_KIND, PART_DENIED, DENIED_NOT_SETTLED,
     ALREADY_ANSWERS, QUALIFIED, ON_OXYGEN,
-    OUT_OF_RANGE, ONLY_SOME_NUMBERS,
+    OUT_OF_RANGE, ONLY_SOME_NUMBERS, *PLURALS.values(),
 )
 # The words that join phrases in a reason ("pain on palpation ... or swelling of one leg").
 JOINERS = ("or", "and")
@@ -77,9 +95,13 @@ class Phrases:
     items: tuple[str, ...]
     joiner: str = "or"
     translate: bool = True
+    # More than two items as a list: "a, b and c" (not "a and b and c").
+    serial: bool = False
 
     def text(self, tr: Translate = same) -> str:
         items = [tr(i) for i in self.items] if self.translate else list(self.items)
+        if self.serial and len(items) > 2:
+            return f"{', '.join(items[:-1])} {tr(self.joiner)} {items[-1]}"
         return f" {tr(self.joiner)} ".join(items)
 
 
@@ -111,6 +133,42 @@ def why(message: str, **values: Value) -> Why:
 def words(text: str) -> str:
     """The note's words as a reason quotes them (``'calf swelling'``)."""
     return repr(text)
+
+
+def merged(whys: tuple[Why, ...]) -> tuple[Why, ...]:
+    """``whys`` with the reasons that differ only in their words, about one sentence, said
+    once with the words joined (at the first one's place); a word inside another word of the
+    same reason ('alcohol' in 'alcohol abuse') is not said again. Only templates of
+    ``PLURALS`` and ``ANY_NUMBER``; the rest as they are."""
+    groups: dict[tuple[str, tuple[tuple[str, Value], ...]], list[str]] = {}
+    for w in whys:
+        vals = dict(w.values)
+        quoted = vals.get("words")
+        if ((w.message in PLURALS or w.message in ANY_NUMBER) and "sentence" in vals
+                and isinstance(quoted, str)):
+            rest = tuple((k, v) for k, v in w.values if k != "words")
+            groups.setdefault((w.message, rest), []).append(quoted)
+    out: list[Why] = []
+    done: set[tuple[str, tuple[tuple[str, Value], ...]]] = set()
+    for w in whys:
+        key = (w.message, tuple((k, v) for k, v in w.values if k != "words"))
+        said = groups.get(key)
+        if said is None or len(set(said)) < 2:
+            out.append(w)
+            continue
+        if key in done:
+            continue
+        done.add(key)
+        unique = list(dict.fromkeys(said))
+        kept = [q for q in unique
+                if not any(q != o and q[1:-1] in o[1:-1] for o in unique)]
+        if len(kept) < 2:
+            out.append(why(w.message, words=kept[0], **dict(key[1])))
+            continue
+        message = PLURALS.get(w.message, w.message)
+        out.append(why(message, words=Phrases(tuple(kept), "and", translate=False, serial=True),
+                       **dict(key[1])))
+    return tuple(out)
 
 
 def joined(whys: tuple[Why, ...], tr: Translate = same) -> str:
