@@ -69,10 +69,15 @@ def test_a_documented_command_works_as_written(doc: str, command: str, monkeypat
 
 
 def test_the_fhir_sample_shows_its_heart_rate_at_its_own_time(monkeypatch, capsys) -> None:
+    # wide, so the heart rate's value and source are on its own line (below 100 columns the
+    # source goes on the next line, and the check below would look at nothing)
+    monkeypatch.setenv("COLUMNS", "200")
     code, out, _ = run("./run fhir score examples/fhir/patient-bundle.json "
                        "--now 2026-11-24T12:00:00Z --instrument wells-pe", monkeypatch, capsys)
     assert code == 0
-    assert "older than 24 h" not in out.split("heart_rate", 1)[1].splitlines()[0]
+    line = out.split("heart_rate", 1)[1].splitlines()[0]
+    assert "108" in line and "Observation/hr at 2026-11-24T09:40:00+00:00" in line
+    assert "older than 24 h" not in line
     assert "total 5.5 points, category PE likely" in out
 
 
