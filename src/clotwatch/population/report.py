@@ -346,6 +346,13 @@ def _instrument_label(_: Gettext, instrument: str) -> str:
     return f"{name} ({groups[instrument]})" if instrument in groups else name
 
 
+def _problem(_: Gettext, message: str, args: dict[str, Any]) -> str:
+    """An input problem's example (checks.Example) in the page's language: its message
+    translated, a ``reason`` in it too; ids and values as the export has them."""
+    values = {k: _(v) if k == "reason" else ("" if v is None else v) for k, v in args.items()}
+    return _(message, **values) if values else _(message)
+
+
 def _not_counted(_: Gettext, refs: str | None) -> str:
     """The cell of ``prophylaxis_not_counted``: what each reference is, and the reference."""
     if not refs:
@@ -474,10 +481,16 @@ def render_report(engine: Any, path: Path, summary: Any, risk_order: str,
         body.append(_box("wide", _("Input problems")) + "<table><tr>" + "".join(
             f"<th>{_e(h)}</th>" for h in (
             _("Kind"), _("Count"), _("First examples"))) + "</tr>")
+        found = getattr(summary, "found", None)
         for kind, n in problems["counts"].items():
-            ex = "<br>".join(
-                f"{_e(x['file'])}:{_e(x['line'])} {_e(x['detail'])}"
-                for x in problems["examples"].get(kind, [])[:3])
+            if found is not None:  # said in the page's language (summary.json: English)
+                shown = [(x.file, x.line, _problem(_, x.message, x.args))
+                         for x in found.examples.get(kind, [])[:3]]
+            else:
+                shown = [(x["file"], x["line"], x["detail"])
+                         for x in problems["examples"].get(kind, [])[:3]]
+            ex = "<br>".join(f"{_e(file)}{'' if line is None else f':{line}'} {_e(detail)}"
+                             for file, line, detail in shown)
             label = _(PROBLEM_KINDS[kind]) if kind in PROBLEM_KINDS else kind
             body.append(f"<tr><td>{_e(label)}</td><td class=\"n\">{n}</td>"
                         f"<td class=\"ex\">{ex}</td></tr>")

@@ -78,6 +78,8 @@ class Summary:
     out: str = ""
     as_of: str = ""
     engine: str = ""
+    # the problems themselves, for report.html to say in its language (not in to_dict)
+    found: Problems | None = field(default=None, repr=False, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON form."""
@@ -301,6 +303,7 @@ def _summary_and_report(engine: Any, tmp: Path, out: Path, problems: Problems,
     summary.by_instrument = {k: int(v) for k, v in engine.rows(
         "SELECT instrument, count(*) FROM encounters GROUP BY instrument ORDER BY instrument")}
     summary.problems = problems.to_dict()
+    summary.found = problems
     summary.out = str(out)
     render_report(engine, tmp / "report.html", summary, _risk_order(), lang)
     (tmp / "summary.json").write_text(json.dumps(summary.to_dict(), indent=1, sort_keys=True)
