@@ -86,7 +86,12 @@ def test_the_reports_charts_fit_a_phone(tmp_path: Path) -> None:
     from clotwatch.population.report import NARROW
 
     page = _report(tmp_path, "en")
-    assert page.count("<svg") == 5
+    assert page.count("<svg") == 6  # the run chart's y axis is a drawing of its own:
+    # beside the plot's box, which alone scrolls (the axis scrolled away with the old weeks)
+    assert re.search('<div class="runchart"><svg class="axis" aria-hidden="true"[^>]*>'
+                     '(?:<text[^>]*>[0-9]+%</text>){5}<line[^>]*/></svg><div class="chart run"',
+                     page)
+    assert ".runchart{display:flex;" in page
     box = '<div class="{}" tabindex="0" role="region" aria-label="[^"]+"><svg'
     assert len(re.findall(box.format("chart run"), page)) == 1  # it scrolls, from its end
     assert ".chart.run{direction:rtl}.chart.run svg{direction:ltr}}" in page
