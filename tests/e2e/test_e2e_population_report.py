@@ -109,3 +109,40 @@ def test_the_report_passes_the_accessibility_scan(
         assert axe(page) == []
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+def test_the_run_charts_axis_stays_in_view_as_its_weeks_scroll(
+        browser: Any, reports: dict[str, Path], lang: str) -> None:
+    """On a phone the run chart scrolls sideways; its y axis (0% to 100%) was part of the
+    drawing and scrolled away with the oldest weeks, leaving points a reader could not put a
+    rate to. The axis is drawn beside the scrolling plot: wherever the plot is scrolled to,
+    the axis and its five labels are on the screen, left of the plot's box."""
+    shots = Path("/tmp/pop-ru")
+    shots.mkdir(exist_ok=True)
+    context = browser.new_context(viewport={"width": 375, "height": 800}, offline=True)
+    try:
+        page = context.new_page()
+        page.goto(reports[lang].as_uri())
+        run = page.locator("div.chart.run")
+        axis = page.locator("div.runchart svg.axis")
+        run.scroll_into_view_if_needed()
+        assert run.evaluate("b => b.scrollWidth > b.clientWidth")  # it does scroll
+        for where, scroll in (("end", None), ("start", "b => { b.scrollLeft = -b.scrollWidth }")):
+            if scroll:
+                run.evaluate(scroll)
+            page.locator("div.runchart").screenshot(
+                path=str(shots / f"runchart-{lang}-375-{where}.png"))
+            a, r = axis.bounding_box(), run.bounding_box()
+            assert a is not None and r is not None
+            assert 0 <= a["x"] and a["x"] + a["width"] <= r["x"] + 1  # beside the plot's box
+            labels = axis.locator("text")
+            assert labels.all_text_contents() == ["0%", "25%", "50%", "75%", "100%"]
+            for label in labels.all():
+                box = label.bounding_box()
+                assert box is not None and 0 <= box["x"] and box["x"] + box["width"] <= 375
+        # the first week's slanted label is whole at the start (not cut at the box's edge)
+        first = run.locator("svg text[transform]").first.bounding_box()
+        assert first is not None and first["x"] >= r["x"] - 1
+    finally:
+        context.close()

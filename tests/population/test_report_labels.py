@@ -3,6 +3,7 @@ cut at the left edge of the chart)."""
 
 from __future__ import annotations
 
+import html
 import re
 from datetime import UTC, datetime
 from pathlib import Path
@@ -73,7 +74,8 @@ def test_the_report_names_problems_and_instruments_for_its_reader(
     assert "<td>malformed_line</td>" not in page and "<td>wrong_type</td>" not in page
     assert f">{group}</text>" in page
     assert "caprini-2005" not in page and "improve-vte" not in page
-    assert "an Observation in a file of Condition resources" in page  # not "a Observation"
+    if lang == "en":  # the Russian page says it in Russian (the test below)
+        assert "an Observation in a file of Condition resources" in page  # not "a Observation"
 
 
 def test_the_reports_charts_fit_a_phone(tmp_path: Path) -> None:
@@ -84,7 +86,12 @@ def test_the_reports_charts_fit_a_phone(tmp_path: Path) -> None:
     from clotwatch.population.report import NARROW
 
     page = _report(tmp_path, "en")
-    assert page.count("<svg") == 5
+    assert page.count("<svg") == 6  # the run chart's y axis is a drawing of its own:
+    # beside the plot's box, which alone scrolls (the axis scrolled away with the old weeks)
+    assert re.search('<div class="runchart"><svg class="axis" aria-hidden="true"[^>]*>'
+                     '(?:<text[^>]*>[0-9]+%</text>){5}<line[^>]*/></svg><div class="chart run"',
+                     page)
+    assert ".runchart{display:flex;" in page
     box = '<div class="{}" tabindex="0" role="region" aria-label="[^"]+"><svg'
     assert len(re.findall(box.format("chart run"), page)) == 1  # it scrolls, from its end
     assert ".chart.run{direction:rtl}.chart.run svg{direction:ltr}}" in page
@@ -158,3 +165,93 @@ def test_a_screen_reader_hears_what_the_bar_charts_show() -> None:
     assert bars.count(label) == 2  # the screen's drawing and the phone's
     stacked = _stacked(ru, "Risk", [("Padua (medical)", {"high": 3, "unsettled": 5})])
     assert stacked.count('aria-label="Risk: Padua (medical): высокий 3, не определён 5"') == 2
+
+
+ORPHAN = ('{"resourceType": "Encounter", "id": "orphan", "status": "finished", "class": '
+          '{"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "IMP"}, '
+          '"subject": {"reference": "Patient/nobody"}, '
+          '"period": {"start": "2026-03-02T09:00:00"}}\n')
+STONE = ('{"resourceType": "Observation", "id": "w1", "status": "final", "code": {"coding": '
+         '[{"system": "http://loinc.org", "code": "29463-7"}]}, "subject": {"reference": '
+         '"Patient/nobody"}, "effectiveDateTime": "2026-03-02T09:00:00Z", "valueQuantity": '
+         '{"value": 12, "unit": "stone"}}\n')
+
+
+@pytest.mark.parametrize("lang, said, english", [
+    ("en", ["not JSON: a string is not closed at column 2",
+            "an Observation in a file of Condition resources (not read)",
+            "Encounter/orphan: subject Patient/nobody is not a Patient of the export",
+            "Encounter/orphan: 2026-03-02T09:00:00 has no time zone (read as UTC)",
+            "Observation/w1: unit stone is not understood (the value is not used)"], []),
+    ("ru", ["не JSON: строка не закрыта (позиция 2)",
+            "ресурс Observation в файле ресурсов Condition (не прочитан)",
+            "Encounter/orphan: пациента Patient/nobody нет в выгрузке",
+            "Encounter/orphan: у даты и времени 2026-03-02T09:00:00 нет часового пояса "
+            "(прочитаны как UTC)",
+            "Observation/w1: единица измерения stone не распознана (значение не использовано)"],
+     ["not JSON", "in a file of", "is not a Patient", "has no time zone", "not understood"]),
+])
+def test_the_input_problems_details_are_in_the_pages_language(
+        tmp_path: Path, lang: str, said: list[str], english: list[str]) -> None:
+    """On the Russian page each kind of input problem was named in Russian but its examples
+    stayed English ("not JSON: Invalid control character at: line 1 column 12 (char 11)",
+    "an Observation in a file of Condition resources"); summary.json keeps them in English,
+    as the command's messages do, for whatever reads it."""
+    import json
+
+    from tests.population import records
+
+    from clotwatch.population.duckdb import DuckDBScreening
+    from clotwatch.population.screen import screen
+    from clotwatch.population.source import open_export
+
+    folder = records.write(tmp_path / "e", records.situations())
+    with (folder / "Condition.ndjson").open("a", encoding="utf-8") as f:
+        f.write('{"resourceType": "Observation", "id": "stray"}\n{"cut short\n')
+    with (folder / "Encounter.ndjson").open("a", encoding="utf-8") as f:
+        f.write(ORPHAN)
+    with (folder / "Observation.ndjson").open("a", encoding="utf-8") as f:
+        f.write(STONE)
+    engine = DuckDBScreening(threads=2)
+    try:
+        screen(open_export(folder), engine, tmp_path / "out",
+               as_of=datetime(2026, 3, 10, tzinfo=UTC), lang=lang)
+    finally:
+        engine.close()
+    page = html.unescape((tmp_path / "out" / "report.html").read_text(encoding="utf-8"))
+    for text in said:
+        assert text in page
+    problems = page[page.rindex("<table>"):]  # the input problems' table, the last
+    for text in english:
+        assert text not in problems
+    saved = json.loads((tmp_path / "out" / "summary.json").read_text(encoding="utf-8"))
+    details = {k: [e["detail"] for e in v] for k, v in saved["problems"]["examples"].items()}
+    assert details["malformed_line"] == [
+        "not JSON: Unterminated string starting at: line 1 column 2 (char 1)"]
+    assert details["wrong_type"] == [
+        "an Observation in a file of Condition resources (not read)"]
+    assert "Encounter/orphan: subject 'Patient/nobody' is not a Patient of the export" in (
+        details["missing_patient"])
+
+
+@pytest.mark.parametrize("line, reason", [
+    (b"", "a value was expected"), (b"{} x", "extra data after the value"),
+    (b"{x", "a property name in double quotes was expected"), (b'{"a" 1}', "a colon was expected"),
+    (b'{"a": 1 "b": 2}', "a comma was expected"), (b'{"a', "a string is not closed"),
+    (b'{"a\tb": 1}', "a control character inside a string"),
+    (b'{"\\x": 1}', "an invalid escape sequence in a string"),
+    (b'{"\\u12": 1}', "an invalid Unicode escape in a string"),
+])
+def test_every_json_error_python_gives_has_a_reason_in_words(line: bytes, reason: str) -> None:
+    """The report says why a line is not JSON in its own words (translated), from Python's
+    message; a Python that words them otherwise shows its own message (this test says so)."""
+    import json
+
+    from clotwatch.population.checks import _not_json
+
+    with pytest.raises(ValueError) as caught:
+        json.loads(line)
+    message, args = _not_json(caught.value)
+    assert message == "not JSON: {reason} at column {column}" and args["reason"] == reason
+    message, args = _not_json(UnicodeDecodeError("utf-8", b"\xff", 0, 1, "invalid start byte"))
+    assert message.format(**args) == "not JSON: not UTF-8 text (byte 1)"

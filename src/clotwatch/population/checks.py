@@ -15,7 +15,7 @@ import json
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, NamedTuple
 
 from clotwatch.core.errors import InputError
 from clotwatch.fhir.observations import UNITS
@@ -25,12 +25,57 @@ EXAMPLES = 10
 NO_TZ = "'^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+$'"
 
 
+def N_(message: str) -> str:  # noqa: N802 - the catalogue extractor's name for a marker
+    """Mark ``message`` for the ``web`` catalogue (report.html translates it where shown)."""
+    return message
+
+
+class Example(NamedTuple):
+    """One example of a problem: where, ``detail`` in English (summary.json, the command's
+    messages: stable), and the same said for report.html as ``message`` (a msgid of the
+    ``web`` catalogue) formatted with ``args`` (ids and values, never words; a ``reason`` is
+    a msgid too), so the Russian page says it in Russian."""
+
+    file: str
+    line: int | None
+    detail: str
+    message: str
+    args: dict[str, Any]
+
+
+# Python's json messages (C scanner and decoder) as report.html says them; an unknown one is
+# shown as Python gives it.
+JSON_ERRORS = {
+    "Expecting value": N_("a value was expected"),
+    "Extra data": N_("extra data after the value"),
+    "Expecting property name enclosed in double quotes":
+        N_("a property name in double quotes was expected"),
+    "Expecting ':' delimiter": N_("a colon was expected"),
+    "Expecting ',' delimiter": N_("a comma was expected"),
+    "Unterminated string starting at": N_("a string is not closed"),
+    "Invalid control character": N_("a control character inside a string"),
+    "Invalid \\uXXXX escape": N_("an invalid Unicode escape in a string"),
+    "Invalid \\escape": N_("an invalid escape sequence in a string"),
+}
+
+
+def _not_json(exc: ValueError) -> tuple[str, dict[str, Any]]:
+    """The report's message for a line ``json.loads`` refused."""
+    if isinstance(exc, UnicodeDecodeError):
+        return N_("not JSON: not UTF-8 text (byte {column})"), {"column": exc.start + 1}
+    if isinstance(exc, json.JSONDecodeError):
+        reason = next((v for k, v in JSON_ERRORS.items() if exc.msg.startswith(k)), exc.msg)
+        return N_("not JSON: {reason} at column {column}"), {"reason": reason,
+                                                             "column": exc.colno}
+    return N_("not JSON: {error}"), {"error": str(exc)}
+
+
 @dataclass
 class Problems:
     """Problems found, by kind: a count and up to ``EXAMPLES`` (file, line, detail)."""
 
     counts: dict[str, int] = field(default_factory=dict)
-    examples: dict[str, list[tuple[str, int | None, str]]] = field(default_factory=dict)
+    examples: dict[str, list[Example]] = field(default_factory=dict)
     resources: dict[str, int] = field(default_factory=dict)
     malformed_by_file: dict[str, int] = field(default_factory=dict)
 
@@ -44,18 +89,22 @@ class Problems:
         """How many lines were not a JSON object."""
         return self.counts.get("malformed_line", 0)
 
-    def add(self, kind: str, file: str, line: int | None, detail: str, n: int = 1) -> None:
-        """Count ``n`` problems of ``kind`` with one example."""
+    def add(self, kind: str, file: str, line: int | None, message: str,
+            args: dict[str, Any] | None = None, n: int = 1, detail: str | None = None) -> None:
+        """Count ``n`` problems of ``kind`` with one example: ``message`` (a msgid) formatted
+        with ``args``, and ``detail`` in English (``message`` formatted, if not given)."""
         self.counts[kind] = self.counts.get(kind, 0) + n
         ex = self.examples.setdefault(kind, [])
         if len(ex) < EXAMPLES:
-            ex.append((file, line, detail))
+            args = args or {}
+            ex.append(Example(file, line, message.format(**args) if detail is None else detail,
+                              message, args))
 
     def first_line(self) -> str:
         """One line naming the first problem (for --on-error fail)."""
         for kind, ex in sorted(self.examples.items()):
             if ex:
-                file, line, detail = ex[0]
+                file, line, detail = ex[0][:3]
                 where = f"{file}:{line}" if line else file
                 return f"{where}: {detail} ({self.counts[kind]} {kind.replace('_', ' ')}(s))"
         return "no problems"
@@ -63,7 +112,7 @@ class Problems:
     def to_dict(self) -> dict[str, Any]:
         """JSON form: counts and examples per kind, resources read per type."""
         return {"total": self.count, "counts": dict(sorted(self.counts.items())),
-                "examples": {k: [{"file": f, "line": n, "detail": d} for f, n, d in v]
+                "examples": {k: [{"file": e.file, "line": e.line, "detail": e.detail} for e in v]
                              for k, v in sorted(self.examples.items())},
                 "resources_read": dict(sorted(self.resources.items()))}
 
@@ -83,7 +132,11 @@ class Problems:
                 f"ON p.patient_id = t.patient_id WHERE p.patient_id IS NULL ORDER BY t.{id_col}")
             self._with_lines("missing_patient", export, rtype, rows,
                              lambda r, t=rtype: f"{t}/{r[0]}: subject {r[1]!r} is not a Patient "
-                             "of the export")
+                             "of the export",
+                             lambda r, t=rtype: (
+                                 N_("{ref}: subject {subject} is not a Patient of the export")
+                                 if r[1] is not None else N_("{ref}: no subject (patient)"),
+                                 {"ref": f"{t}/{r[0]}", "subject": r[1]}))
         for table, rtype, id_col, col in (("v_encounter", "Encounter", "encounter_id",
                                            "period_start"),
                                           ("v_encounter", "Encounter", "encounter_id",
@@ -98,7 +151,10 @@ class Problems:
                                f"WHERE cw_regexp({col}, {NO_TZ}) ORDER BY {id_col}")
             self._with_lines("date_without_timezone", export, rtype, rows,
                              lambda r, t=rtype: f"{t}/{r[0]}: {r[1]!r} has no time zone "
-                             "(read as UTC)")
+                             "(read as UTC)",
+                             lambda r, t=rtype: (N_("{ref}: {value} has no time zone (read as "
+                                                    "UTC)"), {"ref": f"{t}/{r[0]}",
+                                                              "value": r[1]}))
         known = sorted({u for c in ("bmi", "body_weight", "body_height") for u in UNITS[c]})
         units = ", ".join("'" + u.replace("'", "''") + "'" for u in known)
         rows = engine.rows(
@@ -107,17 +163,24 @@ class Problems:
             f"AND coalesce(unit_code, unit, '') NOT IN ({units}) ORDER BY observation_id")
         self._with_lines("unknown_unit", export, "Observation", rows,
                          lambda r: f"Observation/{r[0]}: unit {r[1]!r} is not understood "
-                         "(the value is not used)")
+                         "(the value is not used)",
+                         lambda r: (N_("{ref}: unit {unit} is not understood (the value is not "
+                                       "used)") if r[1] is not None else
+                                    N_("{ref}: the value has no unit (not used)"),
+                                    {"ref": f"Observation/{r[0]}", "unit": r[1]}))
 
     def _with_lines(self, kind: str, export: Export, rtype: str,
-                    rows: Sequence[tuple[Any, ...]], detail: Any) -> None:
+                    rows: Sequence[tuple[Any, ...]], detail: Any, message: Any) -> None:
+        """Examples of ``kind`` for the first ``rows``: ``detail(row)`` in English and
+        ``message(row)``, (msgid, args), for the report."""
         if not rows:
             return
         wanted = {str(r[0]) for r in rows[:EXAMPLES]}
         lines = _find_ids(export.files_for(rtype), rtype, wanted)
         for r in rows[:EXAMPLES]:
             file, line = lines.get(str(r[0]), (export.root, None))
-            self.add(kind, file, line, detail(r), 0)
+            msgid, args = message(r)
+            self.add(kind, file, line, msgid, args, 0, detail(r))
         self.counts[kind] = self.counts.get(kind, 0) + len(rows)
 
 
@@ -166,14 +229,16 @@ def scan_malformed(files: Sequence[str], problems: Problems) -> None:
     over the files where the read found rows without a resourceType)."""
     for path in files:
         for n, line in _lines(path):
-            try:
-                r = json.loads(line)
+            try:  # without its line ending: a line cut inside a string ended in a newline,
+                # which was named "Invalid control character", not "Unterminated string"
+                r = json.loads(line.rstrip(b"\r\n"))
             except ValueError as exc:
-                problems.add("malformed_line", path, n, f"not JSON: {exc}")
+                problems.add("malformed_line", path, n, *_not_json(exc),
+                             detail=f"not JSON: {exc}")
                 problems.malformed_by_file[path] = problems.malformed_by_file.get(path, 0) + 1
                 continue
             if not isinstance(r, dict):
-                problems.add("malformed_line", path, n, "not a JSON object")
+                problems.add("malformed_line", path, n, N_("not a JSON object"))
                 problems.malformed_by_file[path] = problems.malformed_by_file.get(path, 0) + 1
 
 
@@ -233,10 +298,16 @@ def check_export(export: Export, engine: Any, views: Mapping[str, Any], on_error
             except ValueError:
                 continue
             if isinstance(r, dict) and r.get("resourceType") != expected:
-                found = str(r.get("resourceType"))
-                article = "an" if found[:1] in tuple("AEIOU") else "a"
-                problems.add("wrong_type", file, n, f"{article} {found} in a file of "
-                             f"{expected} resources (not read)", 0)
+                found = r.get("resourceType")
+                if not isinstance(found, str) or not found:  # it said "a None in a file ..."
+                    message = N_("a resource without a resourceType in a file of {expected} "
+                                 "resources (not read)")
+                elif found[:1] in tuple("AEIOU"):
+                    message = N_("an {found} in a file of {expected} resources (not read)")
+                else:
+                    message = N_("a {found} in a file of {expected} resources (not read)")
+                problems.add("wrong_type", file, n, message,
+                             {"found": found, "expected": expected}, 0)
                 if len(problems.examples["wrong_type"]) >= EXAMPLES:
                     break
     if not sum(problems.resources.values()):

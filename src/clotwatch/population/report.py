@@ -257,7 +257,10 @@ def _run_chart(_: Gettext, title: str, rows: Sequence[tuple[str, int, int]],
     closed = [r for (label, _n, _d), r in zip(rows, rates, strict=True)
               if open_from is None or label < open_from]
     runs = analyse(closed)  # the open weeks are the last ones: indices are the same
-    left, right, top, bottom = 48, 100, 14, 62
+    # The y axis is a drawing of its own beside the plot's box, which alone scrolls on a
+    # phone (the axis scrolled out of view with the oldest weeks). The plot starts ``left``
+    # px in, room for the first week's slanted label.
+    axis, left, right, top, bottom = RUN_AXIS, 46, 100, 14, 62
     height = 300
     plot_w, plot_h = width - left - right, height - top - bottom
     step = plot_w / max(len(rows) - 1, 1)
@@ -268,14 +271,18 @@ def _run_chart(_: Gettext, title: str, rows: Sequence[tuple[str, int, int]],
     def y(rate: Fraction | float) -> float:
         return top + plot_h * (1 - float(rate))
 
+    ticks = [f'<svg class="axis" aria-hidden="true" width="{axis}" height="{height}" '
+             f'viewBox="0 0 {axis} {height}" xmlns="http://www.w3.org/2000/svg">']
     parts = [f'<svg role="img" aria-label="{_e(title)}" width="{width}" height="{height}" '
              f'viewBox="0 0 {width} {height}" xmlns="http://www.w3.org/2000/svg">']
     for tick in (0, 25, 50, 75, 100):
         ty = y(tick / 100)
-        parts.append(f'<line x1="{left}" y1="{ty:.1f}" x2="{width - right}" y2="{ty:.1f}" '
-                     'stroke="#e5e7eb"/>'
-                     f'<text x="{left - 6}" y="{ty + 4:.1f}" text-anchor="end" '
+        parts.append(f'<line x1="0" y1="{ty:.1f}" x2="{width - right}" y2="{ty:.1f}" '
+                     'stroke="#e5e7eb"/>')
+        ticks.append(f'<text x="{axis - 6}" y="{ty + 4:.1f}" text-anchor="end" '
                      f'font-size="11">{tick}%</text>')
+    ticks.append(f'<line x1="{axis - 0.5}" y1="{top}" x2="{axis - 0.5}" y2="{top + plot_h}" '
+                 'stroke="#9ca3af"/></svg>')
     every = max(1, -(-len(rows) // 12))
     for i, (label, _n, _d) in enumerate(rows):
         if i % every == 0 or i == len(rows) - 1:
@@ -285,7 +292,7 @@ def _run_chart(_: Gettext, title: str, rows: Sequence[tuple[str, int, int]],
     if runs is not None:
         my = y(runs.median)
         median_label = _("median {rate}", rate=_pct(runs.median))
-        parts.append(f'<line x1="{left}" y1="{my:.1f}" x2="{width - right}" y2="{my:.1f}" '
+        parts.append(f'<line x1="0" y1="{my:.1f}" x2="{width - right}" y2="{my:.1f}" '
                      'stroke="#111" stroke-dasharray="6 4"/>'
                      f'<text x="{width - right + 6}" y="{my + 4:.1f}" font-size="11">'
                      f"{_e(median_label)}</text>")
@@ -326,8 +333,12 @@ def _run_chart(_: Gettext, title: str, rows: Sequence[tuple[str, int, int]],
         verdict += " " + _("Hollow points: weeks not over yet (a stay may still get "
                            "prophylaxis in its window, up to two days after admission); "
                            "they are left out of the median and the rules.")
-    return (f"<h3>{_e(title)}</h3>" + _box("chart run", title) + "".join(parts) + "</div>"
+    return (f"<h3>{_e(title)}</h3><div class=\"runchart\">" + "".join(ticks)
+            + _box("chart run", title) + "".join(parts) + "</div></div>"
             + f"<p class=\"note\">{_e(verdict)} {_e(_(RUN_CHART_NOTE))}</p>" + table)
+
+
+RUN_AXIS = 44  # px: the run chart's y axis (its labels, "100%"), beside the scrolling plot
 
 
 def _open_weeks(as_of: str) -> str:
@@ -344,6 +355,13 @@ def _instrument_label(_: Gettext, instrument: str) -> str:
               "improve-vte": _("medical, second view")}
     name = INSTRUMENT_NAMES.get(instrument, instrument)
     return f"{name} ({groups[instrument]})" if instrument in groups else name
+
+
+def _problem(_: Gettext, message: str, args: dict[str, Any]) -> str:
+    """An input problem's example (checks.Example) in the page's language: its message
+    translated, a ``reason`` in it too; ids and values as the export has them."""
+    values = {k: _(v) if k == "reason" else ("" if v is None else v) for k, v in args.items()}
+    return _(message, **values) if values else _(message)
 
 
 def _not_counted(_: Gettext, refs: str | None) -> str:
@@ -414,6 +432,9 @@ def render_report(engine: Any, path: Path, summary: Any, risk_order: str,
         # a chart wider than a phone scrolls in its own box (the page did, leaving the text in
         # a narrow column on the left of a page twice the screen's width)
         ".chart{overflow-x:auto;max-width:100%}td.ex{overflow-wrap:anywhere}",
+        # the run chart's y axis stays beside its plot, which alone scrolls on a phone
+        ".runchart{display:flex;align-items:flex-start}.runchart .chart{min-width:0}"
+        ".runchart svg.axis{flex:none}",
         # on paper nothing scrolls: the gap list's columns past the page's edge were cut off
         # (on a portrait A4 page at any font size the Russian one was 970 px for 718)
         "@page{size:A4 landscape}"
@@ -474,10 +495,16 @@ def render_report(engine: Any, path: Path, summary: Any, risk_order: str,
         body.append(_box("wide", _("Input problems")) + "<table><tr>" + "".join(
             f"<th>{_e(h)}</th>" for h in (
             _("Kind"), _("Count"), _("First examples"))) + "</tr>")
+        found = getattr(summary, "found", None)
         for kind, n in problems["counts"].items():
-            ex = "<br>".join(
-                f"{_e(x['file'])}:{_e(x['line'])} {_e(x['detail'])}"
-                for x in problems["examples"].get(kind, [])[:3])
+            if found is not None:  # said in the page's language (summary.json: English)
+                shown = [(x.file, x.line, _problem(_, x.message, x.args))
+                         for x in found.examples.get(kind, [])[:3]]
+            else:
+                shown = [(x["file"], x["line"], x["detail"])
+                         for x in problems["examples"].get(kind, [])[:3]]
+            ex = "<br>".join(f"{_e(file)}{'' if line is None else f':{line}'} {_e(detail)}"
+                             for file, line, detail in shown)
             label = _(PROBLEM_KINDS[kind]) if kind in PROBLEM_KINDS else kind
             body.append(f"<tr><td>{_e(label)}</td><td class=\"n\">{n}</td>"
                         f"<td class=\"ex\">{ex}</td></tr>")

@@ -15,9 +15,12 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
+import sys
 import tempfile
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib import resources
@@ -78,6 +81,8 @@ class Summary:
     out: str = ""
     as_of: str = ""
     engine: str = ""
+    # the problems themselves, for report.html to say in its language (not in to_dict)
+    found: Problems | None = field(default=None, repr=False, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON form."""
@@ -159,13 +164,17 @@ def _value_class(instrument: str, input_id: str) -> Callable[[Any], Any]:
 
 def screen(export: Export, engine: Any, out: str | Path, *, as_of: datetime | None = None,
            since: datetime | None = None, on_error: str = "skip",
-           progress: Callable[[str], None] | None = None, lang: str = "en") -> Summary:
+           progress: Callable[[str], None] | None = None, lang: str = "en",
+           notice: Callable[[str], None] | None = None) -> Summary:
     """Screen ``export`` on ``engine`` and write the result folder ``out`` (report.html in
     ``lang``: en or ru).
 
     Everything is written to a temporary folder beside ``out`` and renamed onto it at the end.
     An engine that keeps its tables on disk (``work_in``) keeps them in a folder inside that
-    temporary folder, removed before the rename, and on failure or interrupt with the rest."""
+    temporary folder, removed before the rename, and on failure or interrupt with the rest.
+    One screening at a time writes ``out`` (``_owning``: a second is refused); the
+    temporary folders a run that died left beside it are removed first, each named to
+    ``notice`` (default: stderr)."""
     as_of = as_of or datetime.now(UTC)
     if as_of.tzinfo is None:
         raise InputError("as_of", "give a time zone, e.g. 2026-06-30T00:00:00Z")
@@ -182,6 +191,98 @@ def screen(export: Export, engine: Any, out: str | Path, *, as_of: datetime | No
     check_out(out)
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError("--out", f"{out}: cannot write there ({exc.strerror})") from exc
+    with _owning(out):
+        _remove_leftovers(out, notice or _to_stderr)
+        return _screen_owned(export, engine, out, as_of, since, on_error, progress, lang)
+
+
+def _to_stderr(message: str) -> None:
+    print(f"clotwatch: {message}", file=sys.stderr)
+
+
+LOCK = ".{name}.lock"  # beside --out, while a screening writes it (holds the owner's PID)
+
+
+@contextmanager
+def _owning(out: Path) -> Iterator[None]:
+    """Hold the lock of ``out`` (an exclusive ``flock`` on ``.OUT.lock`` beside it, with this
+    process's id in it) for the block; ``InputError`` naming the owner if another screening
+    holds it. The kernel drops a lock with its process, even one killed or a machine that
+    lost power, so holding it proves that no screening is writing ``out``; the file is
+    removed at the end (a run that takes a lock checks that the file it locked is still the
+    one at that name, else tries again)."""
+    if sys.platform == "win32":  # no flock: no lock, and no leftovers removed
+        yield
+        return
+    import fcntl
+
+    lock = out.with_name(LOCK.format(name=out.name))
+    while True:
+        try:
+            fd = os.open(lock, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o666)
+        except OSError as exc:
+            raise InputError("--out", f"{out}: cannot write there ({exc.strerror})") from exc
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            owner = os.read(fd, 40).decode("ascii", "replace").strip()
+            os.close(fd)
+            raise InputError("--out", f"{out} is being written by another screening"
+                             + (f" (process {owner})" if owner.isdigit() else "")
+                             + "; wait for it to finish, or give another folder") from None
+        try:
+            mine = os.fstat(fd)
+            there = os.stat(lock)
+        except FileNotFoundError:  # its owner removed it as we opened it: take a new one
+            os.close(fd)
+            continue
+        if (mine.st_dev, mine.st_ino) == (there.st_dev, there.st_ino):
+            break
+        os.close(fd)
+    try:
+        os.ftruncate(fd, 0)
+        os.write(fd, f"{os.getpid()}\n".encode("ascii"))
+        yield
+    finally:
+        try:
+            os.unlink(lock)
+        except FileNotFoundError:
+            pass
+        os.close(fd)
+
+
+def _remove_leftovers(out: Path, notice: Callable[[str], None]) -> None:
+    """Remove the temporary folders of ``out`` (``.OUT.xxxxxxxx`` from mkdtemp, ``.OUT.old``
+    from ``_publish``) that a screening which died left beside it, naming each. Called with
+    the lock held, so none is a live run's. A folder of that name holding anything a
+    screening does not write is named and kept."""
+    leftover = re.compile(re.escape(f".{out.name}.") + r"(?:[a-z0-9_]{8}|old)")
+    try:
+        found = sorted(p for p in out.parent.iterdir() if leftover.fullmatch(p.name)
+                       and p.is_dir() and not p.is_symlink())
+    except OSError:
+        return
+    for folder in found:
+        try:
+            names = {p.name for p in folder.iterdir()}
+        except OSError:
+            continue
+        if names <= RESULT_FILES | BROWSER_FILES | {WORK}:
+            shutil.rmtree(folder, ignore_errors=True)
+            notice(f"removed {folder}: left by a screening of {out} that did not finish "
+                   "(killed, or the machine stopped)")
+        else:
+            notice(f"kept {folder}: named like a screening's temporary folder, but it holds "
+                   "other files; remove it yourself if it is not needed")
+
+
+def _screen_owned(export: Export, engine: Any, out: Path, as_of: datetime,
+                  since: datetime | None, on_error: str,
+                  progress: Callable[[str], None] | None, lang: str) -> Summary:
+    """``screen`` with the lock of ``out`` held."""
+    try:
         tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     except OSError as exc:
         raise InputError("--out", f"{out}: cannot write there ({exc.strerror})") from exc
@@ -301,6 +402,7 @@ def _summary_and_report(engine: Any, tmp: Path, out: Path, problems: Problems,
     summary.by_instrument = {k: int(v) for k, v in engine.rows(
         "SELECT instrument, count(*) FROM encounters GROUP BY instrument ORDER BY instrument")}
     summary.problems = problems.to_dict()
+    summary.found = problems
     summary.out = str(out)
     render_report(engine, tmp / "report.html", summary, _risk_order(), lang)
     (tmp / "summary.json").write_text(json.dumps(summary.to_dict(), indent=1, sort_keys=True)

@@ -101,7 +101,8 @@ EXTRACT_METHODS = [("templates/api_docs.html", "ignore"), ("templates/**.html", 
 
 
 # Pages written elsewhere that use this domain: the population screening's report.html.
-OTHER_PAGES = (Path(__file__).resolve().parent.parent / "population" / "report.py",)
+OTHER_PAGES = tuple(Path(__file__).resolve().parent.parent / "population" / name
+                    for name in ("report.py", "checks.py"))  # checks: the input problems
 
 
 def chrome_messages() -> dict[str, list[tuple[str, int]]]:
