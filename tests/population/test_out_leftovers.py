@@ -66,13 +66,39 @@ def test_a_killed_runs_temporary_folder_is_named_and_removed_by_the_next_run(
     assert main(["population", "screen", str(folder), "--out", str(out),
                  "--as-of", AS_OF]) == 0
     err = capsys.readouterr().err
-    for gone in (left, old):
-        assert (f"clotwatch: removed {gone}: left by a screening of {out} that did not "
-                f"finish") in err
-        assert not gone.exists()
+    assert (f"clotwatch: removed {left}: left by a screening of {out} that did not "
+            f"finish") in err
+    assert not left.exists()
+    # .r.old with no r is an earlier result moved aside: put back, then replaced by this run
+    assert f"clotwatch: restored {out} from {old}: the earlier result" in err
+    assert not old.exists() and (out / "report.html").read_text() != "<html>"
     assert f"clotwatch: kept {mine}: named like a screening's temporary folder" in err
     assert (mine / "notes.txt").read_text() == "mine"
     assert sorted(p.name for p in tmp_path.iterdir()) == [".r.abcd1234", "e", "r"]
+
+
+def test_an_earlier_result_moved_aside_by_a_killed_run_is_put_back_not_removed(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A run killed between _publish's two renames leaves the earlier result as .OUT.old
+    and no OUT: removing it would leave no result at all if the next run failed too. The
+    next run puts it back (named) before it starts; here that run then fails (a line that is
+    not JSON, with --on-error fail), and the earlier result is still OUT."""
+    folder = records.write(tmp_path / "e", records.situations())
+    with (folder / "Patient.ndjson").open("a", encoding="utf-8") as f:
+        f.write("{not json\n")
+    out = tmp_path / "r"
+    old = tmp_path / ".r.old"
+    old.mkdir()
+    (old / "report.html").write_text("<html>earlier</html>")
+    (old / "gaps.csv").write_text("encounter_id\n")
+    with pytest.raises(SystemExit) as exc:
+        main(["population", "screen", str(folder), "--out", str(out), "--as-of", AS_OF,
+              "--on-error", "fail"])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert f"clotwatch: restored {out} from {old}: the earlier result" in err
+    assert (out / "report.html").read_text() == "<html>earlier</html>" and not old.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["e", "r"]
 
 
 def test_a_second_screening_of_the_same_out_is_refused_and_the_first_unharmed(

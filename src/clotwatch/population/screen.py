@@ -257,7 +257,9 @@ def _remove_leftovers(out: Path, notice: Callable[[str], None]) -> None:
     """Remove the temporary folders of ``out`` (``.OUT.xxxxxxxx`` from mkdtemp, ``.OUT.old``
     from ``_publish``) that a screening which died left beside it, naming each. Called with
     the lock held, so none is a live run's. A folder of that name holding anything a
-    screening does not write is named and kept."""
+    screening does not write is named and kept. A ``.OUT.old`` holding a result while ``out``
+    is missing (the run died between ``_publish``'s two renames) is the earlier result: it is
+    renamed back onto ``out``, not removed."""
     leftover = re.compile(re.escape(f".{out.name}.") + r"(?:[a-z0-9_]{8}|old)")
     try:
         found = sorted(p for p in out.parent.iterdir() if leftover.fullmatch(p.name)
@@ -270,6 +272,17 @@ def _remove_leftovers(out: Path, notice: Callable[[str], None]) -> None:
         except OSError:
             continue
         if names <= RESULT_FILES | BROWSER_FILES | {WORK}:
+            if folder.name == f".{out.name}.old" and not out.exists() and names:
+                # killed between _publish's two renames: the earlier result, put back (so a
+                # run that then fails does not leave the user with none)
+                try:
+                    os.replace(folder, out)
+                except OSError:
+                    pass
+                else:
+                    notice(f"restored {out} from {folder}: the earlier result, moved aside by "
+                           "a screening that did not finish (killed, or the machine stopped)")
+                    continue
             shutil.rmtree(folder, ignore_errors=True)
             notice(f"removed {folder}: left by a screening of {out} that did not finish "
                    "(killed, or the machine stopped)")
