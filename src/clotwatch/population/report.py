@@ -150,22 +150,9 @@ def _stacked(_: Gettext, title: str, rows: Sequence[tuple[str, dict[str, int]]],
     parts = [_svg(_stacked_text(_, title, rows), width, height)]
     for i, (label, counts) in enumerate(rows):
         y = i * (bar_h + gap) + 10
-        total = sum(counts.values()) or 1
-        x = float(left)
         parts.append(f'<text x="{left - 8}" y="{y + 17}" text-anchor="end" font-size="12">'
                      f"{_e(label)}</text>")
-        for cat in ("highest", "high", "moderate", "low", "unsettled"):
-            n = counts.get(cat, 0)
-            if not n:
-                continue
-            w = round(span * n / total, 1)
-            parts.append(f'<rect x="{x:.1f}" y="{y}" width="{w}" height="{bar_h}" '
-                         f'fill="{COLOURS[cat]}"><title>{_e(_(CATEGORIES[cat]))}: {n}'
-                         "</title></rect>")
-            if w > 34:
-                parts.append(f'<text x="{x + 4:.1f}" y="{y + 17}" font-size="11" fill="#fff">'
-                             f"{n}</text>")
-            x += w
+        parts += _segments(_, counts, float(left), span, y, bar_h, 17)
     y = len(rows) * (bar_h + gap) + 20
     x = float(left)
     for cat in ("highest", "high", "moderate", "low", "unsettled"):
@@ -176,6 +163,27 @@ def _stacked(_: Gettext, title: str, rows: Sequence[tuple[str, dict[str, int]]],
         x += max(90, 16 + 7 * len(name) + 14)  # a longer (Russian) name pushes the next on
     parts.append("</svg>")
     return f"<h3>{_e(title)}</h3>" + _chart(title, parts, _stacked_narrow(_, title, rows))
+
+
+def _segments(_: Gettext, counts: dict[str, int], x: float, span: float, y: int,
+              height: int, text_dy: int) -> list[str]:
+    """One stacked bar from ``x`` over ``span`` at ``y``: a segment per category with any
+    encounters (its count written inside when there is room), for both drawings."""
+    total = sum(counts.values()) or 1
+    parts = []
+    for cat in ("highest", "high", "moderate", "low", "unsettled"):
+        n = counts.get(cat, 0)
+        if not n:
+            continue
+        w = round(span * n / total, 1)
+        parts.append(f'<rect x="{x:.1f}" y="{y}" width="{w}" height="{height}" '
+                     f'fill="{COLOURS[cat]}"><title>{_e(_(CATEGORIES[cat]))}: {n}'
+                     "</title></rect>")
+        if w > 34:
+            parts.append(f'<text x="{x + 4:.1f}" y="{y + text_dy}" font-size="11" '
+                         f'fill="#fff">{n}</text>')
+        x += w
+    return parts
 
 
 def _stacked_narrow(_: Gettext, title: str,
@@ -196,21 +204,8 @@ def _stacked_narrow(_: Gettext, title: str,
     parts = [_svg(_stacked_text(_, title, rows), width, height)]
     for i, (label, counts) in enumerate(rows):
         y = i * row_h + 4
-        total = sum(counts.values()) or 1
         parts.append(f'<text x="0" y="{y + 12}" font-size="12">{_e(label)}</text>')
-        bx = 0.0
-        for cat in ("highest", "high", "moderate", "low", "unsettled"):
-            n = counts.get(cat, 0)
-            if not n:
-                continue
-            w = round(width * n / total, 1)
-            parts.append(f'<rect x="{bx:.1f}" y="{y + 18}" width="{w}" height="22" '
-                         f'fill="{COLOURS[cat]}"><title>{_e(_(CATEGORIES[cat]))}: {n}'
-                         "</title></rect>")
-            if w > 34:
-                parts.append(f'<text x="{bx + 4:.1f}" y="{y + 33}" font-size="11" '
-                             f'fill="#fff">{n}</text>')
-            bx += w
+        parts += _segments(_, counts, 0.0, width, y + 18, 22, 15)
     top = len(rows) * row_h + 6
     for lx, ln, colour, name in legend:
         ly = top + ln * 18
