@@ -55,6 +55,20 @@ def console() -> Console:
     return Console(highlight=False, soft_wrap=True, width=200)
 
 
+def value_text(value: Any) -> str:
+    """An input's value as people read it (``fhir score``, ``notes extract``): yes/no, 72 not
+    72.0, 37.5, an option; ``missing`` for None."""
+    from clotwatch.core.instruments.explain import fmt
+
+    if value is None:
+        return "missing"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, (int, float)):
+        return fmt(value)
+    return str(value)
+
+
 def counted(number: float | int | None, unit: str) -> str:
     """``number unit`` with the unit in the singular for exactly one: "1 point", "2 points"."""
     from clotwatch.core.instruments.explain import fmt, total_unit

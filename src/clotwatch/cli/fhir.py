@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from clotwatch.cli.common import console, counted, dump_json, fail
+from clotwatch.cli.common import console, counted, dump_json, fail, value_text
 
 _EPILOG = """\
 examples:
@@ -83,19 +83,6 @@ def _score(args: argparse.Namespace) -> int:
         return 0
     _show(derivation, results)
     return 0
-
-
-def value_text(value: Any) -> str:
-    """A derived input's value as the other commands print it: yes/no, 4 not 4.0, 37.5."""
-    from clotwatch.core.instruments.explain import fmt
-
-    if value is None:
-        return "missing"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, (int, float)):
-        return fmt(value)
-    return str(value)
 
 
 TABLE_WIDTH = 100  # columns from which the inputs are a table; narrower, a list

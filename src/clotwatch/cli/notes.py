@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from clotwatch.cli.common import dump_json, fail
+from clotwatch.cli.common import dump_json, fail, value_text
 
 if TYPE_CHECKING:
     from clotwatch.notes import NoteResult
@@ -204,15 +204,6 @@ def _now() -> Any:
     return datetime.now(UTC)
 
 
-def _shown(value: Any) -> str:
-    """An answer as a clinician writes it: yes/no, 72 (not 72.0), 21.4, an option."""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, float):
-        return f"{value:g}"
-    return str(value)
-
-
 WIDE = 120  # columns from which the note and the score are shown side by side
 
 
@@ -243,7 +234,7 @@ def show(res: NoteResult) -> None:
     side.add_row("category", result.category or f"not settled: {possible}")
     side.add_row("", "")
     for ev in ex.evidence:
-        value = _shown(ev.value)
+        value = value_text(ev.value)
         side.add_row(ev.input, Text(f"{value}  ", style="bold").append(
             f"[{ev.status}] {res.text[ev.start:ev.end]!r}", style=STYLES.get(ev.status, "")))
     for m in ex.missing:
