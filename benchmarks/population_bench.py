@@ -230,6 +230,9 @@ def main() -> None:
     ap.add_argument("--reuse", action="store_true",
                     help="use --workdir itself and the export-N folders already in it")
     a = ap.parse_args()
+    if a.reuse and not Path(a.workdir).is_dir():
+        ap.error(f"--workdir {a.workdir}: no such folder to reuse")
+    Path(a.workdir).mkdir(parents=True, exist_ok=True)  # a new --workdir is made, not a traceback
     root = (Path(a.workdir) if a.reuse else
             Path(tempfile.mkdtemp(prefix="clotwatch-bench-", dir=a.workdir)))
     results: dict[str, Any] = {"cpus": os.cpu_count(), "load_before": os.getloadavg(),
