@@ -55,7 +55,12 @@ def test_stdin_and_terminal_view_show_the_note_and_the_score(
     [
         (["notes", "extract", "/no/such/file", "--instrument", "perc"], "cannot read"),
         (["notes", "extract", "NOTE", "--instrument", "khorana"], "no note rules"),
-        (["notes", "extract", "NOTE", "--instrument", "nope"], "instrument"),
+        (["notes", "extract", "NOTE", "--instrument", "nope"], "unknown instrument 'nope'"),
+        # the command line is checked before the file: both wrong, the instrument is named
+        (["notes", "extract", "/no/such/file", "--instrument", "wells-dvx"],
+         "the notes answer: wells-dvt, wells-pe, perc"),
+        (["notes", "extract", "/no/such/file", "--instrument", "perc", "--lang", "xx"],
+         "no note rules for 'xx'"),
         (["notes", "extract", "EMPTY", "--instrument", "perc"], "empty"),
         (["notes", "extract", "BINARY", "--instrument", "perc"], "UTF-8"),
     ],
@@ -159,3 +164,17 @@ def test_no_instruments_input_name_is_broken(
     for inp in get(instrument).inputs:
         assert inp.id in words
     assert max(len(line) for line in out.splitlines()) <= columns
+
+
+def test_the_help_names_exactly_the_instruments_with_note_rules(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The parser cannot import the pipeline (50 ms at every start), so the help names the
+    instruments itself: held here to the pipeline's own list."""
+    from clotwatch.notes import SUPPORTED
+
+    code, out, _ = _run(capsys, "notes", "extract", "--help")
+    assert code == 0
+    out = " ".join(out.split())
+    listed = out.split("--instrument ID ")[-1].split("(the instruments with note rules)")[0]
+    assert sorted(listed.replace(" or ", ", ").replace(",", " ").split()) == sorted(SUPPORTED)

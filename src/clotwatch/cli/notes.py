@@ -56,7 +56,9 @@ def register(sub: Any) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     e.add_argument("file", help="the note: a UTF-8 text file, or '-' for stdin")
-    e.add_argument("--instrument", required=True, metavar="ID", help="instrument id")
+    e.add_argument("--instrument", required=True, metavar="ID",
+                   help="wells-dvt, wells-pe, perc, geneva-revised, caprini-2005, padua or "
+                   "has-bled (the instruments with note rules)")
     e.add_argument("--json", action="store_true", help="machine output (one JSON object)")
     e.add_argument("--lang", default="en", help="language of the rules (default: en)")
     e.add_argument(
@@ -108,7 +110,12 @@ def _read(path: str) -> str:
 def _extract(args: argparse.Namespace) -> int:
     from clotwatch.core.errors import InputError
     from clotwatch.notes import note_result
+    from clotwatch.notes.pipeline import check
 
+    try:  # the command line before the file: a wrong id is named whatever the file holds
+        check((args.instrument,), args.lang)
+    except InputError as exc:
+        fail(str(exc))
     text = _read(args.file)
     try:
         res = note_result(text, args.instrument, args.lang)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from clotwatch.core.errors import InputError
-from clotwatch.core.instruments import Result, evaluate, get
+from clotwatch.core.instruments import Instrument, Result, evaluate, get
 from clotwatch.core.notes import Extraction, prepare
 from clotwatch.core.notes import extract as _extract
 from clotwatch.notes.rules import load_rules
@@ -51,6 +51,25 @@ def note_result(text: str, instrument_id: str, lang: str = "en") -> NoteResult:
     return note_results(text, (instrument_id,), lang)[0]
 
 
+def check(instrument_ids: Sequence[str], lang: str = "en") -> list[Instrument]:
+    """The instruments of ``instrument_ids``, or InputError naming the first that has no note
+    rules in ``lang`` (an unknown id is answered with the ids that do, not every instrument
+    clotwatch knows: a note cannot answer the others)."""
+    load_rules(lang)  # InputError for a language without rules
+    insts = []
+    for i in instrument_ids:
+        try:
+            inst = get(i)
+        except InputError:
+            inst = None
+        if inst is None or inst.id not in SUPPORTED:
+            what = "unknown instrument" if inst is None else "no note rules for"
+            raise InputError("instrument", f"{what} {i!r}; the notes answer: "
+                             f"{', '.join(SUPPORTED)}")
+        insts.append(inst)
+    return insts
+
+
 def note_results(text: str, instrument_ids: Sequence[str], lang: str = "en") -> list[NoteResult]:
     """Read ``text`` once for several instruments (the note is split and searched once)."""
     if not isinstance(text, str):
@@ -59,13 +78,7 @@ def note_results(text: str, instrument_ids: Sequence[str], lang: str = "en") -> 
         raise InputError("note", "is empty")
     if len(text) > MAX_NOTE_CHARS:
         raise InputError("note", f"is longer than {MAX_NOTE_CHARS} characters")
-    insts = [get(i) for i in instrument_ids]
-    for inst in insts:
-        if inst.id not in SUPPORTED:
-            raise InputError(
-                "instrument",
-                f"no note rules for {inst.id!r}; available: {', '.join(SUPPORTED)}",
-            )
+    insts = check(instrument_ids, lang)
     rules = load_rules(lang)
     document = prepare(text, rules)
     out = []
