@@ -22,6 +22,10 @@ def reports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     holds the longest unbroken text: file paths and ids)."""
     root = tmp_path_factory.mktemp("population-report")
     folder = records.write(root / "export", records.situations())
+    # a ward named as real records name them (Synthea: the hospital, in capitals)
+    encounters = folder / "Encounter.ndjson"
+    encounters.write_text(encounters.read_text(encoding="utf-8").replace(
+        "Ward 5A Orthopaedics", "NEWMAN MEMORIAL COUNTY HOSPITAL ORTHOPAEDICS"), encoding="utf-8")
     with (folder / "Encounter.ndjson").open("a", encoding="utf-8") as f:
         f.write('{"resourceType": "Encounter", "id": "e-no-patient-' + "x" * 60 + '", '
                 '"subject": {"reference": "Patient/' + "y" * 60 + '"}}\n{"cut short\n')
@@ -70,6 +74,26 @@ def test_the_report_fits_the_screen_and_loads_nothing(
             assert run.evaluate("""b => Math.abs(b.querySelector('svg').getBoundingClientRect()
                 .right - b.getBoundingClientRect().right) < 2""")  # its right end in view
         assert requests == [reports[lang].as_uri()]
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+def test_no_chart_text_is_cut_at_its_edges(browser: Any, reports: dict[str, Path],
+                                           lang: str) -> None:
+    """Every label of every chart lies inside its drawing (a ward named in capitals lost its
+    first letters at the left edge), as Chromium lays the text out."""
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, offline=True)
+    try:
+        page = context.new_page()
+        page.goto(reports[lang].as_uri())
+        assert "NEWMAN MEMORIAL COUNTY HOSPITAL ORTHOPAEDICS" in page.content()
+        cut = page.evaluate("""() => [...document.querySelectorAll('svg text')].filter(t => {
+            const svg = t.ownerSVGElement.getBoundingClientRect();
+            const box = t.getBoundingClientRect();
+            return box.left < svg.left - 0.5 || box.right > svg.right + 0.5;
+        }).map(t => t.textContent)""")
+        assert cut == []
     finally:
         context.close()
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from clotwatch.population.report import _bars, _stacked
+from clotwatch.population.report import _bars, _run_chart, _stacked, _text_px
 
 
 def _no_gettext(s: str) -> str:
@@ -29,10 +29,31 @@ def test_a_long_label_moves_the_bars_right_and_a_short_one_does_not() -> None:
     for chart, default in ((lambda lab: _stacked(_no_gettext, "t", [(lab, {"high": 3})]), 240),
                            (lambda lab: _bars(_no_gettext, "t", [(lab, 1, 2)]), 220)):
         x_long, bar_long = _label_x_and_first_bar(chart(long))
-        assert bar_long >= 7 * len(long) + 16 > default  # room for every character
+        assert bar_long >= _text_px(long) + 16 > default  # room for every character
         assert x_long == bar_long - 8  # the label ends just before its bar
         _, bar_short = _label_x_and_first_bar(chart("padua"))
         assert bar_short == default  # short labels keep the layout (English pages unchanged)
+
+
+def test_a_ward_named_in_capitals_gets_room_for_capitals() -> None:
+    """Real records name wards in capitals ("NEWMAN MEMORIAL COUNTY HOSPITAL", Synthea): 7 px a
+    character cut its first letters; Chromium draws it 240 px wide in 12 px system-ui."""
+    ward = "NEWMAN MEMORIAL COUNTY HOSPITAL"
+    x, bar = _label_x_and_first_bar(_bars(_no_gettext, "t", [(ward, 1, 2)]))
+    assert x - 240 >= 0 and bar == x + 8
+
+
+def test_the_run_charts_week_labels_never_overlap_and_the_latest_is_named() -> None:
+    """One label in every few weeks, and the latest week always: it was drawn on top of the
+    label before it when the two were a week apart (a real export: 1990-10-22 over 2018-10-15)."""
+    for weeks in range(2, 300):
+        rows = [(f"2025-W{i:03d}", 1, 2) for i in range(weeks)]
+        svg = _run_chart(lambda text, **kw: text.format(**kw), "t", rows)
+        xs = [(float(x), label) for x, label in re.findall(
+            r'<text x="([\d.]+)" y="[\d.]+" font-size="10"[^>]*>([^<]+)</text>', svg)]
+        assert xs[-1][1] == rows[-1][0], weeks
+        assert all(b[0] - a[0] >= 16 for a, b in zip(xs, xs[1:], strict=False)), weeks
+        assert 2 <= len(xs) <= 13, weeks
 
 
 def _report(tmp_path: Path, lang: str) -> str:
