@@ -10,6 +10,7 @@ import csv
 import json
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -157,3 +158,16 @@ def test_views_run_on_spark_refuses_a_line_that_is_not_an_object_as_duckdb_does(
     assert main(["views", "run", view, "--data", str(folder), "--engine", "spark"]) == 0
     out = capsys.readouterr().out.strip().splitlines()
     assert len(out) == len(lines)
+
+
+def test_the_driver_starts_quiet_and_draws_no_progress_of_its_own(spark_small: Any) -> None:
+    """`population screen --engine spark` printed Spark's start-up WARN lines, "Setting default
+    log level", and stage bars over clotwatch's own progress: the session is started with
+    clotwatch's log4j2 file (spark-log4j2.properties, loaded by the JVM: a logger it alone
+    configures has its level) and without Spark's console progress."""
+    conf = spark_small.sparkContext.getConf()
+    assert conf.get("spark.ui.showConsoleProgress") == "false"
+    assert "spark-log4j2.properties" in conf.get("spark.driver.extraJavaOptions")
+    log_manager = spark_small.sparkContext._jvm.org.apache.logging.log4j.LogManager
+    gateway = log_manager.getLogger("org.apache.spark.api.python.PythonGatewayServer")
+    assert str(gateway.getLevel()) == "ERROR"

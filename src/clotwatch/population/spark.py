@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from clotwatch.core.errors import InputError
@@ -233,8 +235,7 @@ SMALL_DATA = {"spark.sql.codegen.wholeStage": "false",
               "spark.sql.codegen.factoryMode": "NO_CODEGEN",
               "spark.sql.adaptive.enabled": "false",
               "spark.sql.shuffle.partitions": "1",
-              "spark.default.parallelism": "1",
-              "spark.ui.showConsoleProgress": "false"}
+              "spark.default.parallelism": "1"}
 
 
 def session(master: str | None = None, conf: Mapping[str, str] | None = None) -> Any:
@@ -252,8 +253,14 @@ def session(master: str | None = None, conf: Mapping[str, str] | None = None) ->
         return _SESSION
     if _SESSION is not None:
         _SESSION.stop()
+    log4j = resources.files("clotwatch.population").joinpath("spark-log4j2.properties")
     builder = (SparkSession.builder.master(master).appName("clotwatch")
                .config("spark.ui.enabled", "false")
+               # clotwatch shows its own progress; Spark's stage bars wrote over it
+               .config("spark.ui.showConsoleProgress", "false")
+               # quiet from the start (setLogLevel below comes after Spark's start-up lines)
+               .config("spark.driver.extraJavaOptions",
+                       f"-Dlog4j2.configurationFile={Path(str(log4j)).as_uri()}")
                .config("spark.sql.session.timeZone", "UTC")
                .config("spark.sql.shuffle.partitions", "2")
                .config("spark.driver.memory", "2g")
