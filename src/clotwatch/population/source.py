@@ -16,7 +16,10 @@ from urllib.parse import unquote, urlparse
 
 from clotwatch.core.errors import InputError
 
-_TYPED = re.compile(r"^([A-Z][A-Za-z]+)(?:[._-]\d+)?\.ndjson(?:\.gz)?$")
+# Type.ndjson, Type.000.ndjson, Type_1.ndjson, and 1.Type.ndjson: the names SMART's Bulk Data
+# client gives the files it downloads (its forceStandardFileNames option,
+# github.com/smart-on-fhir/bulk-data-client, src/lib/BulkDataClient.ts: "${n}.${type}.ndjson")
+_TYPED = re.compile(r"^(?:\d+\.)?([A-Z][A-Za-z]+)(?:[._-]\d+)?\.ndjson(?:\.gz)?$")
 _NDJSON = re.compile(r"\.(?:ndjson|jsonl)(?:\.gz)?$")
 
 
