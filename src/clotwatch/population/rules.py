@@ -106,7 +106,11 @@ def _in(values: Iterable[str]) -> str:
 
 
 def condition_findings_sql() -> str:
-    """Per encounter, one column per condition finding: TRUE on evidence, else NULL."""
+    """Per encounter, one column per condition finding: TRUE on evidence, else NULL. A
+    Condition is active as ``clotwatch.fhir.conditions._active_at`` reads it at the reference
+    time: its abatement date decides when it has one (after that time: still active then,
+    whatever the status says at the export), otherwise its clinicalStatus."""
+    active = "(CASE WHEN h.abated IS NOT NULL THEN h.abated > e.t_ref ELSE h.active END)"
     cols = []
     rules = [(r.concept, r.codesets, r.status, r.days) for r in CONDITION_RULES]
     rules += [(c, sets, status, 30) for c, (sets, status) in SPECIAL_CONDITIONS.items()]
@@ -115,11 +119,11 @@ def condition_findings_sql() -> str:
         recent = (f"h.onset IS NOT NULL AND cw_seconds(e.t_ref) - cw_seconds(h.onset) "
                   f"<= {days * 86400}")
         if status == "active":
-            test += " AND h.active"
+            test += f" AND {active}"
         elif status == "recent":
             test += f" AND {recent}"
         elif status == "acute":
-            test += f" AND h.active AND {recent}"
+            test += f" AND {active} AND {recent}"
         cols.append(f"MAX(CASE WHEN {test} THEN TRUE END) AS {concept}")
     return ",\n  ".join(cols)
 

@@ -21,6 +21,7 @@ pat AS (
 cond_ok AS (
   SELECT c.condition_id, c.patient_id, c.encounter_id,
          coalesce(c.clinical_status IN {{ACTIVE}}, FALSE) AS active, cw_ts(c.onset) AS onset,
+         cw_ts(c.abatement) AS abated,
          c.clinical_status, c.verification_status, c.system, upper(c.code) AS ucode
   FROM v_condition c
   WHERE coalesce(c.verification_status, '') NOT IN {{NOT_EVIDENCE}}
@@ -31,19 +32,19 @@ cond_ok AS (
 prefix_len AS (SELECT DISTINCT length(prefix) AS n FROM codes_pattern WHERE prefix IS NOT NULL),
 cond_hits AS (
   SELECT c.condition_id, c.patient_id, c.encounter_id, k.codeset, c.active, c.onset,
-         c.clinical_status, c.verification_status, c.system
+         c.abated, c.clinical_status, c.verification_status, c.system
   FROM cond_ok c
   JOIN codes_exact k ON k.system = c.system AND k.code = c.ucode
   UNION ALL
   SELECT c.condition_id, c.patient_id, c.encounter_id, k.codeset, c.active, c.onset,
-         c.clinical_status, c.verification_status, c.system
+         c.abated, c.clinical_status, c.verification_status, c.system
   FROM cond_ok c CROSS JOIN prefix_len n
   JOIN codes_pattern k ON k.system = c.system AND k.prefix = substr(c.ucode, 1, n.n)
   UNION ALL
   -- a range entry (an entry with a prefix too counts once, by the branch above, when both
   -- match)
   SELECT c.condition_id, c.patient_id, c.encounter_id, k.codeset, c.active, c.onset,
-         c.clinical_status, c.verification_status, c.system
+         c.abated, c.clinical_status, c.verification_status, c.system
   FROM cond_ok c
   JOIN codes_pattern k ON k.system = c.system AND k.lo IS NOT NULL
    AND substr(c.ucode, 1, 3) BETWEEN k.lo AND k.hi
