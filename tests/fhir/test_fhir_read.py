@@ -216,6 +216,28 @@ def test_medications_map_through_the_code_sets(resource: dict[str, Any], concept
     assert derive(bundle_with(resource), NOW).value(concept) is expected
 
 
+@pytest.mark.parametrize(("dated", "expected"), [
+    ({"authoredOn": "2026-11-25T08:00:00Z"}, None),  # written after NOW: not yet there
+    ({"authoredOn": "2026-11-24T11:00:00Z"}, True),
+    ({}, True),  # no date: an active order, as before
+])
+def test_an_active_order_written_after_now_is_not_read(dated: dict[str, Any],
+                                                       expected: bool | None) -> None:
+    """A whole record's export holds orders of later years still active (Synthea: a vaginal
+    ring ordered in 2021 read as hormonal treatment for a stay of March 2020); as of a time,
+    only what was ordered by then counts, as for Conditions and chemotherapy."""
+    for concept, code in (("estrogen_use", "748856"), ("anticoagulant", "1364445")):
+        order = medication(RXNORM, code) | dated
+        statement = {"resourceType": "MedicationStatement", "id": "s", "status": "active",
+                     "medicationCodeableConcept": order["medicationCodeableConcept"],
+                     "subject": {"reference": "Patient/p"}}
+        if "authoredOn" in dated:
+            statement["effectivePeriod"] = {"start": dated["authoredOn"],
+                                            "end": "2027-06-01T00:00:00Z"}
+        assert derive(bundle_with(order), NOW).value(concept) is expected
+        assert derive(bundle_with(statement), NOW).value(concept) is expected
+
+
 def test_a_medicine_named_only_in_text_is_unknown_and_the_reason_says_why() -> None:
     d = derive(bundle_with(medication("urn:local", "x1", "Rivaroxaban 20 mg tablets")), NOW)
     finding = d.findings["anticoagulant"]

@@ -215,8 +215,9 @@ class BundlePatients(Mapping[str, list[dict[str, Any]]]):
 
     def __getitem__(self, pid: str) -> list[dict[str, Any]]:
         if self._last is None or self._last[0] != pid:
+            # the patient's own resources and those of no patient (its Medications)
             self._last = (pid, [r for r in bundle_resources(self._patients[pid])
-                                if _patient_of(r) == pid])
+                                if _patient_of(r) in (pid, None)])
         return self._last[1]
 
     def __iter__(self) -> Iterator[str]:
@@ -238,17 +239,26 @@ def _patient_of(r: dict[str, Any]) -> str | None:
 
 def by_patient(export: Path) -> dict[str, list[dict[str, Any]]]:
     """Every resource of an export (``*.ndjson``, ``*.ndjson.gz``) that belongs to a patient
-    (the Patient itself, or ``subject``/``patient`` pointing at one), by patient id."""
+    (the Patient itself, or ``subject``/``patient`` pointing at one), with the Medications
+    its resources refer to, by patient id."""
     out: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    medications: dict[str, dict[str, Any]] = {}
     for path in sorted(export.iterdir()):
         if not path.name.endswith((".ndjson", ".ndjson.gz")):
             continue
         with _open_text(path) as f:
             for line in f:
                 r = json.loads(line) if line.strip() else None
-                pid = _patient_of(r) if isinstance(r, dict) and "resourceType" in r else None
+                if not isinstance(r, dict) or "resourceType" not in r:
+                    continue
+                pid = _patient_of(r)
                 if pid is not None:
                     out[pid].append(r)
+                elif r["resourceType"] == "Medication":
+                    medications[f"Medication/{r.get('id')}"] = r
+    for resources in out.values():
+        refs = {(r.get("medicationReference") or {}).get("reference") for r in resources}
+        resources += [medications[ref] for ref in sorted(refs - {None}) if ref in medications]
     return out
 
 
