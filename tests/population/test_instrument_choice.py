@@ -36,6 +36,8 @@ SYNTHEA = Path(__file__).resolve().parents[1] / "fhir" / "fixtures" / "synthea"
 CASES: list[tuple[str, str, str, bool, bool]] = [
     ("sct-colectomy", SCT, "43075005", False, True),  # Partial resection of colon
     ("sct-tkr", SCT, "609588000", False, True),  # Total knee replacement
+    ("sct-kidney-tx", SCT, "70536003", False, True),  # Transplant of kidney (Synthea)
+    ("sct-salpingectomy", SCT, "445912000", False, True),  # for ectopic pregnancy (Synthea)
     ("pcs-open", PCS, "0QS604Z", False, True),  # femur fixation, open approach (5th char 0)
     ("pcs-endoscopic", PCS, "0FT44ZZ", False, True),  # gallbladder, percutaneous endoscopic
     ("pcs-percutaneous", PCS, "0W9930Z", False, False),  # drainage, percutaneous (3): not open
