@@ -291,7 +291,7 @@ def risk_disagreements(resources: Mapping[str, list[dict[str, Any]]],
     from clotwatch.fhir.read import derive
     from clotwatch.fhir.score import score_derivation
 
-    for row in rows:
+    for row in sorted(rows, key=lambda r: r["patient_id"]):  # one patient's rows together
         admitted = datetime.fromisoformat(row["admitted"].replace("Z", "+00:00"))
         now = min(admitted + timedelta(days=1), as_of.astimezone(UTC))
         bundle = {"resourceType": "Bundle", "type": "collection",

@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from tests.population import records
 
@@ -73,3 +74,56 @@ def test_a_condition_is_active_as_of_the_reference_time_by_its_abatement(
     export = tmp_path / "export"
     assert list(records.risk_disagreements(records.by_patient(export), rows.values(),
                                            AS_OF)) == []
+
+
+def _chemotherapy(rid: str, pid: str, authored: str, status: str = "stopped") -> dict[str, Any]:
+    # RxNorm 583214 PACLitaxel 100 MG Injection (paclitaxel: code set antineoplastic, ATC L01)
+    return {"resourceType": "MedicationRequest", "id": rid, "status": status, "intent": "order",
+            "medicationCodeableConcept": {"coding": [{"system": records.RX, "code": "583214"}]},
+            "subject": {"reference": f"Patient/{pid}"}, "authoredOn": authored}
+
+
+# (patient, chemotherapy order (authored, status) or None, neoplasm abated, Padua points)
+TREATED = [
+    ("treated", ("2026-01-10T10:00:00Z", "stopped"), None, 3),  # active cancer: 3 points
+    ("untreated", None, None, 0),
+    ("treated-later", ("2026-03-04T10:00:00Z", "active"), None, 0),  # after the reference time
+    ("order-in-error", ("2026-01-10T10:00:00Z", "entered-in-error"), None, 0),
+    ("treated-ended", ("2025-11-10T10:00:00Z", "completed"), "2026-02-01", 0),  # not active
+]
+
+
+def test_a_neoplasm_treated_with_chemotherapy_is_a_cancer_as_fhir_score_reads_it(
+        tmp_path: Path) -> None:
+    """SMART's Synthea sample codes some cancers as a neoplasm of unstated behaviour (SNOMED CT
+    126713003 Neoplasm of lung) treated with chemotherapy; fhir score reads the two together as
+    a cancer (clotwatch.fhir.conditions), the screening did not (17 of 621 stays: Padua 3 points
+    and Caprini 2 lower)."""
+    resources: list[dict[str, Any]] = []
+    for pid, order, abated, _ in TREATED:
+        neoplasm = records.condition(f"c-{pid}", pid, "126713003", "2025-10-01T00:00:00Z")
+        neoplasm["code"]["coding"][0]["system"] = records.SCT
+        if abated:
+            neoplasm["abatementDateTime"] = abated
+        resources += [records.patient(pid, birth="1976-01-01"),
+                      records.stay(f"e-{pid}", pid, ADMIT, "2026-03-08T10:00:00Z"), neoplasm]
+        if order:
+            resources.append(_chemotherapy(f"m-{pid}", pid, *order))
+    # a surgical stay: Caprini's malignancy (2 points), present or previous
+    for pid, order in (("op-treated", True), ("op-untreated", False)):
+        neoplasm = records.condition(f"c-{pid}", pid, "126713003", "2025-10-01T00:00:00Z")
+        neoplasm["code"]["coding"][0]["system"] = records.SCT
+        resources += [records.patient(pid, birth="1976-01-01"),
+                      records.stay(f"e-{pid}", pid, ADMIT, "2026-03-08T10:00:00Z"), neoplasm,
+                      records.surgery(f"p-{pid}", pid, f"e-{pid}", "2026-03-02T12:00:00Z",
+                                      "2026-03-02T14:00:00Z")]
+        if order:
+            resources.append(_chemotherapy(f"m-{pid}", pid, "2026-01-10T10:00:00Z"))
+    rows = records.screened(tmp_path, resources, AS_OF)
+    for pid, *_, points in TREATED:
+        assert rows[pid]["instrument"] == "padua"
+        assert rows[pid]["risk_total"] == str(points), pid
+    assert rows["op-treated"]["instrument"] == "caprini-2005"
+    assert int(rows["op-treated"]["risk_total"]) - int(rows["op-untreated"]["risk_total"]) == 2
+    assert list(records.risk_disagreements(records.by_patient(tmp_path / "export"),
+                                           rows.values(), AS_OF)) == []

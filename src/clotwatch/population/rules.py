@@ -34,7 +34,14 @@ SPECIAL_CONDITIONS: Mapping[str, tuple[tuple[str, ...], str]] = {
     "previous_vte": (("dvt", "pe"), "any"),
     "pregnant": (("pregnancy",), "active"),
 }
+# A neoplasm whose code does not say malignant counts for these findings when cytotoxic
+# chemotherapy was ordered by the reference time: the two codes together show a cancer
+# (clotwatch.fhir.conditions._conditions with clotwatch.fhir.medicines._chemotherapy; the
+# screening's table ``chemo``).
+TREATED_NEOPLASM: Mapping[str, str] = {"active_cancer": "neoplasm_uncertain",
+                                       "cancer_any": "neoplasm_uncertain"}
 CODESETS = ("inpatient_encounter", "cancer", "dvt", "pe", "pregnancy", "obstetrics",
+            "neoplasm_uncertain", "antineoplastic",
             "mental_disorder", "stroke_principal", "comfort_measures", "surgical_procedure",
             "surgical_procedure_code",
             "vte_prophylaxis_drug", "vte_prophylaxis_mechanical", "anticoagulant", "estrogen",
@@ -116,6 +123,9 @@ def condition_findings_sql() -> str:
     rules += [(c, sets, status, 30) for c, (sets, status) in SPECIAL_CONDITIONS.items()]
     for concept, sets, status, days in rules:
         test = f"h.codeset IN {_in(sets)}"
+        if concept in TREATED_NEOPLASM:
+            test = (f"({test} OR (h.codeset = {_lit(TREATED_NEOPLASM[concept])} "
+                    f"AND ch.chemo_id IS NOT NULL))")
         recent = (f"h.onset IS NOT NULL AND cw_seconds(e.t_ref) - cw_seconds(h.onset) "
                   f"<= {days * 86400}")
         if status == "active":

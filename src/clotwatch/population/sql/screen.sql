@@ -51,10 +51,24 @@ cond_hits AS (
    AND NOT coalesce(k.prefix IS NOT NULL AND substr(c.ucode, 1, length(k.prefix)) = k.prefix,
                     FALSE)
 ),
+-- Cytotoxic chemotherapy ordered by the reference time, any status but entered in error or
+-- draft (clotwatch.fhir.medicines._chemotherapy): with it, a neoplasm whose code does not say
+-- malignant is read as a cancer (rules.TREATED_NEOPLASM, as clotwatch.fhir.conditions).
+chemo AS (
+  SELECT e.encounter_id, min(r.request_id) AS chemo_id
+  FROM e JOIN v_medication_request r ON r.patient_id = e.patient_id
+  JOIN codes k ON k.codeset = 'antineoplastic' AND k.system = r.system
+   AND (k.code = upper(r.code)
+        OR (k.prefix IS NOT NULL AND substr(upper(r.code), 1, length(k.prefix)) = k.prefix))
+  WHERE coalesce(r.status, '') NOT IN ('entered-in-error', 'draft')
+    AND (r.authored IS NULL OR cw_ts(r.authored) <= e.t_ref)
+  GROUP BY e.encounter_id
+),
 cond_f AS (
   SELECT e.encounter_id,
   {{CONDITION_FINDINGS}}
   FROM e JOIN cond_hits h ON h.patient_id = e.patient_id
+  LEFT JOIN chemo ch ON ch.encounter_id = e.encounter_id
   WHERE h.onset IS NULL OR h.onset <= e.t_ref
   GROUP BY e.encounter_id
 ),
