@@ -182,6 +182,11 @@ def test_bmi_from_height_in_metres_and_weight_in_pounds() -> None:
         (condition(ICD10, "I80.0"), "previous_dvt", None),     # superficial: not a DVT
         (condition("http://hl7.org/fhir/sid/icd-10-cm", "Z86.718"), "previous_vte", True),
         (condition(SNOMED, "77386006"), "pregnant", True),
+        # descendants Synthea's records send (docs/validation/population-synthea.md)
+        (condition(SNOMED, "72892002"), "pregnant", True),  # Normal pregnancy
+        (condition(SNOMED, "65710008"), "heart_or_respiratory_failure", True),  # acute
+        (condition(SNOMED, "185086009"), "copd", True),  # Chronic obstructive bronchitis
+        (condition(SNOMED, "87433001"), "copd", True),  # Pulmonary emphysema
     ],
 )
 def test_conditions_map_through_the_code_sets(resource: dict[str, Any], concept: str,
