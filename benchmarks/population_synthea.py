@@ -78,6 +78,9 @@ def report(name: str, result: dict[str, Any]) -> None:
     problems = s["problems"]
     print(f"input problems: {problems['counts'] or 'none'}; resources read: "
           f"{problems['resources_read']}")
+    for x in problems["not_resources"]:
+        print(f"not read: {Path(x['file']).name}, {x['lines']} lines ({x['what']})")
+    print(f"types the screening does not use: {problems['types_not_used'] or 'none'}")
     for key, text in (("coded", "coded record"), ("with_notes", "with the notes too")):
         found = result[key]
         print(f"fhir score ({text}): {len(rows) - len(found)} of {len(rows)} agree")
