@@ -59,16 +59,21 @@ ABATEMENT = [
 ]
 
 
-def test_a_condition_is_active_as_of_the_reference_time_by_its_abatement(
-        tmp_path: Path) -> None:
-    resources = []
+def abatement_situations() -> list[dict[str, Any]]:
+    """One stay per case of ``ABATEMENT`` (also screened on Spark, test_spark.py)."""
+    resources: list[dict[str, Any]] = []
     for pid, code, onset, status, abated, _ in ABATEMENT:
         c = records.condition(f"c-{pid}", pid, code, onset, status=status)
         if abated:
             c["abatementDateTime"] = abated
         resources += [records.patient(pid, birth="1976-01-01"),
                       records.stay(f"e-{pid}", pid, ADMIT, "2026-03-08T10:00:00Z"), c]
-    rows = records.screened(tmp_path, resources, AS_OF)
+    return resources
+
+
+def test_a_condition_is_active_as_of_the_reference_time_by_its_abatement(
+        tmp_path: Path) -> None:
+    rows = records.screened(tmp_path, abatement_situations(), AS_OF)
     for pid, *_, points in ABATEMENT:
         assert rows[pid]["risk_total"] == str(points), pid
     export = tmp_path / "export"
@@ -93,12 +98,8 @@ TREATED = [
 ]
 
 
-def test_a_neoplasm_treated_with_chemotherapy_is_a_cancer_as_fhir_score_reads_it(
-        tmp_path: Path) -> None:
-    """SMART's Synthea sample codes some cancers as a neoplasm of unstated behaviour (SNOMED CT
-    126713003 Neoplasm of lung) treated with chemotherapy; fhir score reads the two together as
-    a cancer (clotwatch.fhir.conditions), the screening did not (17 of 621 stays: Padua 3 points
-    and Caprini 2 lower)."""
+def treated_situations() -> list[dict[str, Any]]:
+    """One stay per case of ``TREATED``, and two surgical stays (also screened on Spark)."""
     resources: list[dict[str, Any]] = []
     for pid, order, abated, _ in TREATED:
         neoplasm = records.condition(f"c-{pid}", pid, "126713003", "2025-10-01T00:00:00Z")
@@ -119,7 +120,16 @@ def test_a_neoplasm_treated_with_chemotherapy_is_a_cancer_as_fhir_score_reads_it
                                       "2026-03-02T14:00:00Z")]
         if order:
             resources.append(_chemotherapy(f"m-{pid}", pid, "2026-01-10T10:00:00Z"))
-    rows = records.screened(tmp_path, resources, AS_OF)
+    return resources
+
+
+def test_a_neoplasm_treated_with_chemotherapy_is_a_cancer_as_fhir_score_reads_it(
+        tmp_path: Path) -> None:
+    """SMART's Synthea sample codes some cancers as a neoplasm of unstated behaviour (SNOMED CT
+    126713003 Neoplasm of lung) treated with chemotherapy; fhir score reads the two together as
+    a cancer (clotwatch.fhir.conditions), the screening did not (17 of 621 stays: Padua 3 points
+    and Caprini 2 lower)."""
+    rows = records.screened(tmp_path, treated_situations(), AS_OF)
     for pid, *_, points in TREATED:
         assert rows[pid]["instrument"] == "padua"
         assert rows[pid]["risk_total"] == str(points), pid
