@@ -182,6 +182,11 @@ def test_bmi_from_height_in_metres_and_weight_in_pounds() -> None:
         (condition(ICD10, "I80.0"), "previous_dvt", None),     # superficial: not a DVT
         (condition("http://hl7.org/fhir/sid/icd-10-cm", "Z86.718"), "previous_vte", True),
         (condition(SNOMED, "77386006"), "pregnant", True),
+        # descendants Synthea's records send (docs/validation/population-synthea.md)
+        (condition(SNOMED, "72892002"), "pregnant", True),  # Normal pregnancy
+        (condition(SNOMED, "65710008"), "heart_or_respiratory_failure", True),  # acute
+        (condition(SNOMED, "185086009"), "copd", True),  # Chronic obstructive bronchitis
+        (condition(SNOMED, "87433001"), "copd", True),  # Pulmonary emphysema
     ],
 )
 def test_conditions_map_through_the_code_sets(resource: dict[str, Any], concept: str,
@@ -214,6 +219,28 @@ def test_conditions_map_through_the_code_sets(resource: dict[str, Any], concept:
 def test_medications_map_through_the_code_sets(resource: dict[str, Any], concept: str,
                                                expected: bool | None) -> None:
     assert derive(bundle_with(resource), NOW).value(concept) is expected
+
+
+@pytest.mark.parametrize(("dated", "expected"), [
+    ({"authoredOn": "2026-11-25T08:00:00Z"}, None),  # written after NOW: not yet there
+    ({"authoredOn": "2026-11-24T11:00:00Z"}, True),
+    ({}, True),  # no date: an active order, as before
+])
+def test_an_active_order_written_after_now_is_not_read(dated: dict[str, Any],
+                                                       expected: bool | None) -> None:
+    """A whole record's export holds orders of later years still active (Synthea: a vaginal
+    ring ordered in 2021 read as hormonal treatment for a stay of March 2020); as of a time,
+    only what was ordered by then counts, as for Conditions and chemotherapy."""
+    for concept, code in (("estrogen_use", "748856"), ("anticoagulant", "1364445")):
+        order = medication(RXNORM, code) | dated
+        statement = {"resourceType": "MedicationStatement", "id": "s", "status": "active",
+                     "medicationCodeableConcept": order["medicationCodeableConcept"],
+                     "subject": {"reference": "Patient/p"}}
+        if "authoredOn" in dated:
+            statement["effectivePeriod"] = {"start": dated["authoredOn"],
+                                            "end": "2027-06-01T00:00:00Z"}
+        assert derive(bundle_with(order), NOW).value(concept) is expected
+        assert derive(bundle_with(statement), NOW).value(concept) is expected
 
 
 def test_a_medicine_named_only_in_text_is_unknown_and_the_reason_says_why() -> None:

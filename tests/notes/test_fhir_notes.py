@@ -173,3 +173,43 @@ def test_the_cache_is_per_patient_and_bounded(monkeypatch: pytest.MonkeyPatch) -
     assert len(prepared) == 2 and prepared[0] == prepared[1]
     score(mine, NOW, ["wells-pe", "wells-dvt", "perc"])
     assert len(notes_fhir._extractions) == 2
+
+
+def _dated_note(nid: str, text: str, **when: Any) -> dict[str, Any]:
+    return {"resource": {"resourceType": "DocumentReference", "id": nid, "status": "current",
+                         "subject": {"reference": "Patient/pat-1"}, **when,
+                         "content": [{"attachment": {"contentType": "text/plain",
+                                                     "data": _b64(text)}}]}}
+
+
+@pytest.mark.parametrize("when", [
+    {"date": "2026-11-25T08:00:00Z"},  # a time after NOW
+    {"date": "2026-11-24T08:00:00-05:00"},  # 13:00 UTC, an hour after NOW
+    {"date": "2026-11-25"},  # a day after NOW's day
+    {"context": {"period": {"start": "2027-01-02T10:00:00Z"}}},  # no date: the service time
+])
+def test_a_note_written_after_the_time_scored_at_is_not_read(when: dict[str, Any]) -> None:
+    """A whole record's export holds the notes of later years (Synthea's sample bulk export:
+    a note of 1989 filled "acute infection" into a stay of 1984); as of a time, a note written
+    later did not exist yet."""
+    b = json.loads((FIXTURES / "patient-full.json").read_text(encoding="utf-8"))
+    b["entry"] += [_dated_note("later", "Coughing up blood since yesterday.", **when)]
+    derivation, scored = score(b, NOW, ["wells-pe"])
+    hemo = {i.input: i for i in scored[0].inputs}["hemoptysis"]
+    assert hemo.value is None
+    assert any("DocumentReference/later: written after the time scored at (2026-11-24 12:00 "
+               "UTC)" in n for n in derivation.notes)
+    assert read_notes(b, "pat-1").notes  # without a time, every note is read, as before
+
+
+@pytest.mark.parametrize("when", [
+    {"date": "2026-11-24T11:00:00Z"}, {"date": "2026-11-24T06:00:00-05:00"},
+    {"date": "2026-11-24"},  # the same day as NOW: written by then
+    {"context": {"period": {"start": "2026-11-20T10:00:00Z"}}}, {},  # no time at all: read
+])
+def test_a_note_written_by_the_time_scored_at_is_read(when: dict[str, Any]) -> None:
+    b = json.loads((FIXTURES / "patient-full.json").read_text(encoding="utf-8"))
+    b["entry"] += [_dated_note("earlier", "Coughing up blood since yesterday.", **when)]
+    _, scored = score(b, NOW, ["wells-pe"])
+    hemo = {i.input: i for i in scored[0].inputs}["hemoptysis"]
+    assert hemo.value is True and hemo.sources == ("DocumentReference/earlier",)

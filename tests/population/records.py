@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import bz2
 import csv
+import gzip
 import json
-from datetime import datetime
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from clotwatch.population.duckdb import DuckDBScreening
 from clotwatch.population.screen import screen
@@ -148,3 +154,154 @@ def situations() -> list[dict[str, Any]]:
     out.append(condition("c-cancer", "padua", "C34.90", "2025-10-01T00:00:00Z"))
     out.append(bmi("o-bmi", "padua", 31.2, "2026-03-02T10:00:00Z"))
     return out
+
+
+# -- Real records: Synthea bundles as a bulk export, and the single-patient path as the check --
+
+_URN = re.compile(r'"urn:uuid:([^"]+)"')
+
+
+def _open_text(path: Path) -> IO[str]:
+    if path.name.endswith(".gz"):
+        return gzip.open(path, "rt", encoding="utf-8")
+    if path.name.endswith(".bz2"):
+        return bz2.open(path, "rt", encoding="utf-8")
+    return path.open(encoding="utf-8")
+
+
+def bundle_resources(bundle: Path) -> list[dict[str, Any]]:
+    """A Synthea bundle's resources as its bulk NDJSON export writes them: references as
+    ``Type/id`` (the bundle's ``urn:uuid:`` references resolved by the entries' ids; any other
+    reference, e.g. Synthea's conditional ``Practitioner?identifier=...``, left as written)."""
+    with _open_text(bundle) as f:
+        resources = [e["resource"] for e in json.load(f)["entry"]]
+    types = {r["id"]: r["resourceType"] for r in resources}
+    text = _URN.sub(lambda m: f'"{types[m[1]]}/{m[1]}"' if m[1] in types else m[0],
+                    json.dumps(resources))
+    out: list[dict[str, Any]] = json.loads(text)
+    return out
+
+
+def synthea_as_bulk_export(bundles: Iterable[Path], folder: Path) -> dict[str, Path]:
+    """Synthea bundles (``.json``, ``.json.gz``, ``.json.bz2``) as one bulk export in
+    ``folder``: one ``Type.ndjson`` per resource type, resources in the bundles' order. Gives
+    each patient's id with the bundle that holds it (to read one patient back, one at a time:
+    a whole sample set does not fit in memory as Python objects)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    files: dict[str, IO[str]] = {}
+    patients: dict[str, Path] = {}
+    try:
+        for bundle in bundles:
+            for r in bundle_resources(bundle):
+                t = r["resourceType"]
+                if t not in files:
+                    files[t] = (folder / f"{t}.ndjson").open("w", encoding="utf-8")
+                files[t].write(json.dumps(r) + "\n")
+                if t == "Patient":
+                    patients[r["id"]] = bundle
+    finally:
+        for f in files.values():
+            f.close()
+    return patients
+
+
+class BundlePatients(Mapping[str, list[dict[str, Any]]]):
+    """Patient id -> that patient's resources, read from its bundle when asked (the last one
+    kept): ``risk_disagreements`` over a sample set too large to hold."""
+
+    def __init__(self, patients: Mapping[str, Path]) -> None:
+        self._patients = patients
+        self._last: tuple[str, list[dict[str, Any]]] | None = None
+
+    def __getitem__(self, pid: str) -> list[dict[str, Any]]:
+        if self._last is None or self._last[0] != pid:
+            # the patient's own resources and those of no patient (its Medications)
+            self._last = (pid, [r for r in bundle_resources(self._patients[pid])
+                                if _patient_of(r) in (pid, None)])
+        return self._last[1]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._patients)
+
+    def __len__(self) -> int:
+        return len(self._patients)
+
+
+def _patient_of(r: dict[str, Any]) -> str | None:
+    if r.get("resourceType") == "Patient":
+        return str(r.get("id"))
+    for attr in ("subject", "patient"):
+        ref = (r.get(attr) or {}).get("reference") if isinstance(r.get(attr), dict) else None
+        if isinstance(ref, str) and ref.startswith("Patient/"):
+            return ref.split("/", 1)[1]
+    return None
+
+
+def by_patient(export: Path) -> dict[str, list[dict[str, Any]]]:
+    """Every resource of an export (``*.ndjson``, ``*.ndjson.gz``) that belongs to a patient
+    (the Patient itself, or ``subject``/``patient`` pointing at one), with the Medications
+    its resources refer to, by patient id."""
+    out: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    medications: dict[str, dict[str, Any]] = {}
+    for path in sorted(export.iterdir()):
+        if not path.name.endswith((".ndjson", ".ndjson.gz")):
+            continue
+        with _open_text(path) as f:
+            for line in f:
+                r = json.loads(line) if line.strip() else None
+                if not isinstance(r, dict) or "resourceType" not in r:
+                    continue
+                pid = _patient_of(r)
+                if pid is not None:
+                    out[pid].append(r)
+                elif r["resourceType"] == "Medication":
+                    medications[f"Medication/{r.get('id')}"] = r
+    for resources in out.values():
+        refs = {(r.get("medicationReference") or {}).get("reference") for r in resources}
+        resources += [medications[ref] for ref in sorted(refs - {None}) if ref in medications]
+    return out
+
+
+@dataclass(frozen=True)
+class Disagreement:
+    """An encounter whose risk columns differ from ``clotwatch fhir score`` on the patient's
+    own records: (total, min, max, category) as the screening and as fhir score give them."""
+
+    encounter_id: str
+    instrument: str
+    screening: tuple[str, str, str, str]
+    fhir_score: tuple[str, str, str, str]
+
+
+def _columns(d: dict[str, Any]) -> tuple[str, str, str, str]:
+    return (str(d["total"]), str(d["total_range"][0]), str(d["total_range"][1]),
+            d["category"] or "")
+
+
+def risk_disagreements(resources: Mapping[str, list[dict[str, Any]]],
+                       rows: Iterable[dict[str, str]], as_of: datetime,
+                       with_notes: bool = False) -> Iterator[Disagreement]:
+    """Each encounter row (encounters.csv) against ``clotwatch fhir score`` on the patient's
+    records as a Bundle, as of 24 h after admission (never after ``as_of``): the total, range
+    and category must be equal. The screening reads the coded record only, so by default so
+    does fhir score here (``derive`` and ``score_derivation``); ``with_notes`` is fhir score
+    as the command runs it, its clinical notes filling what the coded record leaves unknown.
+    ``resources``: each patient's resources (``by_patient(export)``, ``BundlePatients``)."""
+    from clotwatch.fhir import score
+    from clotwatch.fhir.read import derive
+    from clotwatch.fhir.score import score_derivation
+
+    for row in sorted(rows, key=lambda r: r["patient_id"]):  # one patient's rows together
+        admitted = datetime.fromisoformat(row["admitted"].replace("Z", "+00:00"))
+        now = min(admitted + timedelta(days=1), as_of.astimezone(UTC))
+        bundle = {"resourceType": "Bundle", "type": "collection",
+                  "entry": [{"resource": r} for r in resources[row["patient_id"]]]}
+        if with_notes:
+            _, results = score(bundle, now, [row["instrument"]])
+        else:
+            results = score_derivation(derive(bundle, now), [row["instrument"]])
+        expected = _columns(results[0].result.to_dict())
+        got = (row["risk_total"], row["risk_total_min"], row["risk_total_max"],
+               row["risk_category"])
+        if got != expected:
+            yield Disagreement(row["encounter_id"], row["instrument"], got, expected)

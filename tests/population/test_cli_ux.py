@@ -357,3 +357,40 @@ def test_sigterm_mid_run_cleans_up_as_ctrl_c_does(
         signal.signal(signal.SIGTERM, before)
     assert "interrupted" in capsys.readouterr().err
     assert [p.name for p in tmp_path.iterdir()] == ["e"]
+
+
+def test_an_export_log_and_types_not_used_are_named_not_counted_as_none(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A Bulk Data export carries its client's log beside the resources (SMART's sample
+    bulk exports: ``log.ndjson``, events of SMART's bulk-data-client with exportId, eventId
+    and timestamp, no resourceType); it was counted as 4 resources of type "(none)". It is
+    named as what it is, as are other JSON objects that are not resources and the types the
+    screening does not read; none of them is an input problem (--on-error fail runs)."""
+    folder = _export(tmp_path)
+    (folder / "log.ndjson").write_text(
+        '{"exportId": "x", "timestamp": "2026-03-09T10:00:00Z", "eventId": "kickoff", '
+        '"eventDetail": {}}\n'
+        '{"exportId": "x", "timestamp": "2026-03-09T10:01:00Z", "eventId": "export_complete",'
+        ' "eventDetail": {"files": 0}}\n', encoding="utf-8")
+    (folder / "notes.ndjson").write_text('{"note": "not a resource"}\n', encoding="utf-8")
+    (folder / "AllergyIntolerance.ndjson").write_text(
+        '{"resourceType": "AllergyIntolerance", "id": "a1", "patient": '
+        '{"reference": "Patient/ontime"}}\n', encoding="utf-8")
+    out = tmp_path / "r"
+    assert main(["population", "screen", str(folder), "--out", str(out), "--as-of", AS_OF,
+                 "--on-error", "fail"]) == 0
+    err = capsys.readouterr().err.splitlines()
+    assert ("note: log.ndjson: 2 lines without a resourceType, not read (a Bulk Data export "
+            "log: its events, not FHIR resources)") in err
+    assert ("note: notes.ndjson: 1 line without a resourceType, not read (JSON objects that "
+            "are not FHIR resources)") in err
+    assert "note: resources the screening does not use: AllergyIntolerance 1" in err
+    p = json.loads((out / "summary.json").read_text(encoding="utf-8"))["problems"]
+    assert p["total"] == 0 and "(none)" not in p["resources_read"]
+    assert [(Path(x["file"]).name, x["lines"]) for x in p["not_resources"]] == [
+        ("log.ndjson", 2), ("notes.ndjson", 1)]
+    assert p["types_not_used"] == {"AllergyIntolerance": 1}
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert ("Not read: log.ndjson, 2 lines without a resourceType (a Bulk Data export log: its "
+            "events, not FHIR resources).") in html
+    assert "Resources the screening does not use: AllergyIntolerance 1." in html

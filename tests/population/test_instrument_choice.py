@@ -12,7 +12,6 @@ SNOMED CT code, ICD-10-PCS section 0 by approach, CPT surgery range).
 from __future__ import annotations
 
 import csv
-import json
 from datetime import UTC, datetime
 from pathlib import Path
 from types import SimpleNamespace
@@ -37,6 +36,8 @@ SYNTHEA = Path(__file__).resolve().parents[1] / "fhir" / "fixtures" / "synthea"
 CASES: list[tuple[str, str, str, bool, bool]] = [
     ("sct-colectomy", SCT, "43075005", False, True),  # Partial resection of colon
     ("sct-tkr", SCT, "609588000", False, True),  # Total knee replacement
+    ("sct-kidney-tx", SCT, "70536003", False, True),  # Transplant of kidney (Synthea)
+    ("sct-salpingectomy", SCT, "445912000", False, True),  # for ectopic pregnancy (Synthea)
     ("pcs-open", PCS, "0QS604Z", False, True),  # femur fixation, open approach (5th char 0)
     ("pcs-endoscopic", PCS, "0FT44ZZ", False, True),  # gallbladder, percutaneous endoscopic
     ("pcs-percutaneous", PCS, "0W9930Z", False, False),  # drainage, percutaneous (3): not open
@@ -108,18 +109,6 @@ def test_no_completed_operation_is_a_medical_stay(rows: dict[str, dict[str, str]
         assert rows[f"e-{pid}"]["instrument"] == "padua", pid
 
 
-def _synthea_as_bulk_export(bundle: Path, folder: Path) -> dict[str, Any]:
-    """A Synthea bundle as its bulk NDJSON export writes it: one file per type, references as
-    ``Type/id`` (the bundle's ``urn:uuid:`` references resolved by the entries' ids)."""
-    resources = [e["resource"] for e in json.loads(bundle.read_text(encoding="utf-8"))["entry"]]
-    types = {r["id"]: r["resourceType"] for r in resources}
-    text = json.dumps(resources)
-    for rid, rtype in types.items():
-        text = text.replace(f'"urn:uuid:{rid}"', f'"{rtype}/{rid}"')
-    records.write(folder, json.loads(text))
-    return {r["id"]: r for r in json.loads(text)}
-
-
 @pytest.mark.parametrize(("name", "procedure"), [
     ("Lavelle_Kuvalis_9f0fb46c-c9f5-4c50-a983-9f87bf591ce9.json",
      "69d3c34a-dd62-42e4-a872-391b62aacbad"),  # Partial resection of colon, inpatient
@@ -128,7 +117,8 @@ def _synthea_as_bulk_export(bundle: Path, folder: Path) -> dict[str, Any]:
 ])
 def test_a_synthea_operation_without_category_is_surgical(tmp_path: Path, name: str,
                                                           procedure: str) -> None:
-    by_id = _synthea_as_bulk_export(SYNTHEA / name, tmp_path / "export")
+    records.synthea_as_bulk_export([SYNTHEA / name], tmp_path / "export")
+    by_id = {r["id"]: r for r in records.bundle_resources(SYNTHEA / name)}
     proc = next(r for rid, r in by_id.items() if rid.startswith(procedure)
                 and r["resourceType"] == "Procedure")
     assert "category" not in proc  # as Synthea writes every Procedure

@@ -23,8 +23,10 @@ pytestmark = [pytest.mark.spark, pytest.mark.xdist_group("spark"),
               pytest.mark.usefixtures("spark_small")]
 
 from tests.population import records  # noqa: E402
+from tests.population import test_agrees_with_fhir_score as agrees  # noqa: E402
 from tests.population import test_device_prophylaxis as device_prophylaxis  # noqa: E402
 from tests.population import test_instrument_choice as instrument_choice  # noqa: E402
+from tests.population import test_real_synthea as real_synthea  # noqa: E402
 
 from clotwatch.population.conformance import run_suite  # noqa: E402
 from clotwatch.population.duckdb import DuckDBEngine, DuckDBScreening  # noqa: E402
@@ -78,10 +80,14 @@ def test_screening_gives_the_same_rows_on_both_engines(tmp_path: Path) -> None:
     synthesize(8, export, seed=7)
     # the hand-written situations too: the rules', the device records', the operations'
     records.write(tmp_path / "hand", records.situations() + device_prophylaxis.situations()
-                  + instrument_choice.situations())
+                  + instrument_choice.situations() + agrees.abatement_situations()
+                  + agrees.treated_situations())
     for src in (tmp_path / "hand").iterdir():
         with (export / src.name).open("a", encoding="utf-8") as f:
             f.write(src.read_text(encoding="utf-8"))
+    # and the real Synthea records (gzipped NDJSON, the export's log.ndjson)
+    for src in real_synthea.FIXTURE.glob("*.ndjson*"):
+        (export / src.name).write_bytes(src.read_bytes())
     as_of = datetime(2026, 6, 30, tzinfo=UTC)
     duck = DuckDBScreening(threads=2)
     try:

@@ -223,6 +223,8 @@ def _screen(args: argparse.Namespace) -> int:
               "summary.json):", file=sys.stderr)
         for kind, n in s["problems"]["counts"].items():  # in words, as report.html has them
             print(f"  {n:>{width}}  {PROBLEM_KINDS.get(kind, kind)}", file=sys.stderr)
+    for line in summary.found.not_read_lines() if summary.found is not None else ():
+        print(f"note: {line}", file=sys.stderr)
     print(f"results in {s['out']}/ (report.html, encounters.csv, encounters.parquet, gaps.csv, "
           "summary.json)")
     return 0

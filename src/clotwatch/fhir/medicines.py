@@ -84,11 +84,22 @@ def _order_age(d: Derivation, m: Any) -> str:
     return f"{what} {t:%Y-%m-%d}, {age}{note}"
 
 
+def _begun(m: Any) -> Any:
+    """When an order was written (a statement asserted, or its use began), or None."""
+    t = _when(m, "authoredOn", "dateAsserted", "effectiveDateTime")
+    period = getattr(m, "effectivePeriod", None)
+    return t if t is not None or period is None else _when(period, "start")
+
+
 def _medications(d: Derivation, meds: list[Any], catalogue: Mapping[str, Any]) -> None:
     """Active medicines by code set. A medicine counts only by its code (directly, or an
     RxNorm product through its ingredients); one named only in text, or referring to a
-    Medication not in the Bundle, leaves the finding unknown and is named in the reason."""
-    active = [(m, medicine_of(m, catalogue)) for m in meds if m.status == "active"]
+    Medication not in the Bundle, leaves the finding unknown and is named in the reason.
+    An order written after now is not read: it did not exist then (a whole record holds the
+    orders of later years, still active at the export; the Conditions and the chemotherapy
+    orders are read the same way)."""
+    active = [(m, medicine_of(m, catalogue)) for m in meds if m.status == "active"
+              and not ((t := _begun(m)) is not None and t > d.now)]
     for concept, name, label in MEDICATION_FINDINGS:
         cs = codeset(name)
         hits: list[tuple[str, str]] = []

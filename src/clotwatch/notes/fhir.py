@@ -8,7 +8,11 @@ Where the notes are (FHIR R4):
 
 An attachment given only by ``url`` is not fetched (nothing here uses the network); it is
 named in the notes of the result instead. Only the patient's own resources are read, and
-resources ``entered-in-error`` are skipped.
+resources ``entered-in-error`` are skipped. Scored as of a time, only the notes written by
+then are read (``DocumentReference.date``, else its ``context.period.start``;
+``DiagnosticReport.issued``, else its effective time; ``Composition.date``): a note written
+later did not exist at that time (a whole record's export holds every later note too; a note
+with no time at all is read, as before).
 
 :func:`fill_from_notes` gives each instrument input that the coded record left unknown the
 note's answer, marked "from the notes" with the quote and the resource it came from. Coded
@@ -32,6 +36,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from typing import Any
 
 from clotwatch.core.instruments import evaluate
@@ -172,12 +177,46 @@ def _subject(resource: Mapping[str, Any]) -> str | None:
     return ref if isinstance(ref, str) else None
 
 
-def read_notes(data: Any, patient_id: str) -> Notes:
-    """The notes of ``patient_id`` in ``data`` (a Bundle, or an iterable of Bundles)."""
+def _written(resource: Mapping[str, Any]) -> str | None:
+    """When a note was written (made available), as FHIR gives it, or None."""
+    rtype = resource.get("resourceType")
+    if rtype == "DocumentReference":
+        context = resource.get("context")
+        period = context.get("period") if isinstance(context, Mapping) else None
+        candidates = [resource.get("date"),
+                      period.get("start") if isinstance(period, Mapping) else None]
+    elif rtype == "DiagnosticReport":
+        period = resource.get("effectivePeriod")
+        candidates = [resource.get("issued"), resource.get("effectiveDateTime"),
+                      period.get("start") if isinstance(period, Mapping) else None]
+    else:
+        candidates = [resource.get("date")]
+    return next((c for c in candidates if isinstance(c, str) and c), None)
+
+
+def _after(written: str, now: datetime) -> bool:
+    """Whether a FHIR date/dateTime is after ``now``; a date (or a year, a month) is after it
+    only from the day after ``now``'s UTC day, a time without a zone is read as UTC."""
+    try:
+        if "T" in written:
+            t = datetime.fromisoformat(written.replace("Z", "+00:00"))
+            return (t if t.tzinfo else t.replace(tzinfo=UTC)) > now
+        parts = [int(x) for x in written.split("-")]
+    except ValueError:
+        return False  # not a FHIR date: the note is read, as one with no time
+    day = now.astimezone(UTC).date()
+    first = date(parts[0], parts[1] if len(parts) > 1 else 1, parts[2] if len(parts) > 2 else 1)
+    return first > day
+
+
+def read_notes(data: Any, patient_id: str, now: datetime | None = None) -> Notes:
+    """The notes of ``patient_id`` in ``data`` (a Bundle, or an iterable of Bundles); with
+    ``now``, only those written by then."""
     skipped: list[str] = []
     notes: list[NoteText] = []
     own = {f"Patient/{patient_id}"}
     size = 0
+    later: list[str] = []
     for r in _resources(data):
         if r.get("resourceType") not in NOTE_TYPES:
             continue
@@ -188,6 +227,10 @@ def read_notes(data: Any, patient_id: str) -> Notes:
         if status in _SKIP_STATUS:
             continue
         ref = f"{r.get('resourceType')}/{r.get('id', '')}"
+        written = _written(r)
+        if now is not None and written is not None and _after(written, now):
+            later.append(ref)
+            continue
         modifiers = not_understood(r)
         if modifiers:  # FHIR R4 Extensibility: not safe to read (clotwatch.fhir.modifiers)
             skipped.append(unused_reason(ref, modifiers))
@@ -198,6 +241,10 @@ def read_notes(data: Any, patient_id: str) -> Notes:
                 break
             notes.append(NoteText(ref, text))
             size += len(text) + len(SEPARATOR)
+    if later and now is not None:
+        more = f" and {len(later) - 1} more" if len(later) > 1 else ""
+        skipped.append(f"{later[0]}{more}: written after the time scored at "
+                       f"({now.astimezone(UTC):%Y-%m-%d %H:%M} UTC)")
     starts, pos = [], 0
     for n in notes:
         starts.append(pos)
@@ -250,7 +297,7 @@ def fill_from_notes(data: Any, derivation: Any, scored: list[Any]) -> list[Any]:
     from clotwatch.core.notes import extract, prepare
     from clotwatch.fhir.score import InputSource, Scored
 
-    notes = read_notes(data, str(derivation.patient_id))
+    notes = read_notes(data, str(derivation.patient_id), getattr(derivation, "now", None))
     for why in notes.skipped:
         derivation.notes.append(f"A clinical note was not read: {why}.")
     if not notes.text.strip():

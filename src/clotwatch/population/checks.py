@@ -78,6 +78,11 @@ class Problems:
     examples: dict[str, list[Example]] = field(default_factory=dict)
     resources: dict[str, int] = field(default_factory=dict)
     malformed_by_file: dict[str, int] = field(default_factory=dict)
+    # Read but not used: files of JSON objects without a resourceType (not FHIR resources:
+    # a Bulk Data export's log.ndjson), by file, with what they are; resource types no view
+    # of the screening reads (AllergyIntolerance, DocumentReference, ...), with their counts.
+    not_resources: dict[str, tuple[int, str]] = field(default_factory=dict)
+    types_not_used: dict[str, int] = field(default_factory=dict)
 
     @property
     def count(self) -> int:
@@ -114,7 +119,19 @@ class Problems:
         return {"total": self.count, "counts": dict(sorted(self.counts.items())),
                 "examples": {k: [{"file": e.file, "line": e.line, "detail": e.detail} for e in v]
                              for k, v in sorted(self.examples.items())},
-                "resources_read": dict(sorted(self.resources.items()))}
+                "resources_read": dict(sorted(self.resources.items())),
+                "not_resources": [{"file": f, "lines": n, "what": what}
+                                  for f, (n, what) in sorted(self.not_resources.items())],
+                "types_not_used": dict(sorted(self.types_not_used.items()))}
+
+    def not_read_lines(self) -> list[str]:
+        """What was read but not used, one line each, in English (the command's output)."""
+        out = [f"{Path(f).name}: {n} line{'s' if n != 1 else ''} without a resourceType, not "
+               f"read ({what})" for f, (n, what) in sorted(self.not_resources.items())]
+        if self.types_not_used:
+            out.append("resources the screening does not use: " + ", ".join(
+                f"{t} {n:,}" for t, n in sorted(self.types_not_used.items())))
+        return out
 
     def check_tables(self, engine: Any, export: Export) -> None:
         """Problems visible in the view tables: missing patients, dates without time zone,
@@ -253,6 +270,27 @@ def refuse_malformed_lines(files: Sequence[str]) -> None:
         raise InputError("data", problems.first_line())
 
 
+# The Bulk Data client's export log (SMART bulk-data-client, "Bulk Data Export Log Items":
+# https://github.com/smart-on-fhir/bulk-data-client/wiki/Bulk-Data-Export-Log-Items), which
+# exports such as SMART's sample-bulk-fhir-datasets carry as log.ndjson beside the resources:
+# each line an event with these keys, none a resourceType.
+EXPORT_LOG_KEYS = frozenset({"exportId", "eventId", "timestamp"})
+EXPORT_LOG = N_("a Bulk Data export log: its events, not FHIR resources")
+NOT_RESOURCES = N_("JSON objects that are not FHIR resources")
+
+
+def _what_lines_are(path: str) -> str:
+    """What a file's lines without a resourceType are: an export log, or other JSON."""
+    for _n, line in _lines(path):
+        try:
+            r = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(r, dict) and not r.get("resourceType"):
+            return EXPORT_LOG if EXPORT_LOG_KEYS <= r.keys() else NOT_RESOURCES
+    return NOT_RESOURCES
+
+
 def check_export(export: Export, engine: Any, views: Mapping[str, Any], on_error: str) -> Problems:
     """One pass over every file: resources per type, wrong types in typed files, lines that
     are not JSON."""
@@ -285,8 +323,11 @@ def check_export(export: Export, engine: Any, views: Mapping[str, Any], on_error
             n -= bad_in[file]
             if n <= 0:
                 continue
-        problems.resources[rtype or "(none)"] = problems.resources.get(rtype or "(none)", 0) + n
         expected = _type_of(Path(file).name)
+        if not rtype and expected is None:  # not a resource (an export's log.ndjson): named
+            problems.not_resources[file] = (n, _what_lines_are(file))
+            continue
+        problems.resources[rtype or "(none)"] = problems.resources.get(rtype or "(none)", 0) + n
         if expected is not None and rtype != expected:
             wrong.setdefault(file, set()).add(str(rtype))
             problems.counts["wrong_type"] = problems.counts.get("wrong_type", 0) + n
@@ -312,6 +353,9 @@ def check_export(export: Export, engine: Any, views: Mapping[str, Any], on_error
                     break
     if not sum(problems.resources.values()):
         raise InputError("data", f"{export.root}: the export holds no resources")
+    used = {v.get("resource") for v in views.values()}
+    problems.types_not_used = {t: n for t, n in problems.resources.items()
+                               if t not in used and t != "(none)"}
     if on_error == "fail" and problems.count:
         raise InputError("data", problems.first_line())
     return problems

@@ -527,6 +527,17 @@ def render_report(engine: Any, path: Path, summary: Any, risk_order: str,
         body.append("</table></div>")
     else:
         body.append("<p>" + _e(_("None found.")) + "</p>")
+    # Read but not used (not input problems): an export's log, other JSON, unread types.
+    said = _  # what the lines are: a msgid of checks.py (EXPORT_LOG, NOT_RESOURCES)
+    for x in problems.get("not_resources", []):
+        what = said(x["what"])
+        body.append("<p>" + _e(_("Not read: {file}, {lines} lines without a resourceType "
+                                 "({what}).").format(file=Path(x["file"]).name,
+                                                     lines=x["lines"], what=what)) + "</p>")
+    if problems.get("types_not_used"):
+        body.append("<p>" + _e(_("Resources the screening does not use: {types}.").format(
+            types=", ".join(f"{t} {n}" for t, n in problems["types_not_used"].items())))
+                    + "</p>")
     body.append(f"<p class=\"note\">{_e(_(SOURCES_NOTE))}</p></body></html>\n")
     path.write_text("\n".join(body), encoding="utf-8")
 

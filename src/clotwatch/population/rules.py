@@ -34,7 +34,14 @@ SPECIAL_CONDITIONS: Mapping[str, tuple[tuple[str, ...], str]] = {
     "previous_vte": (("dvt", "pe"), "any"),
     "pregnant": (("pregnancy",), "active"),
 }
+# A neoplasm whose code does not say malignant counts for these findings when cytotoxic
+# chemotherapy was ordered by the reference time: the two codes together show a cancer
+# (clotwatch.fhir.conditions._conditions with clotwatch.fhir.medicines._chemotherapy; the
+# screening's table ``chemo``).
+TREATED_NEOPLASM: Mapping[str, str] = {"active_cancer": "neoplasm_uncertain",
+                                       "cancer_any": "neoplasm_uncertain"}
 CODESETS = ("inpatient_encounter", "cancer", "dvt", "pe", "pregnancy", "obstetrics",
+            "neoplasm_uncertain", "antineoplastic",
             "mental_disorder", "stroke_principal", "comfort_measures", "surgical_procedure",
             "surgical_procedure_code",
             "vte_prophylaxis_drug", "vte_prophylaxis_mechanical", "anticoagulant", "estrogen",
@@ -106,20 +113,27 @@ def _in(values: Iterable[str]) -> str:
 
 
 def condition_findings_sql() -> str:
-    """Per encounter, one column per condition finding: TRUE on evidence, else NULL."""
+    """Per encounter, one column per condition finding: TRUE on evidence, else NULL. A
+    Condition is active as ``clotwatch.fhir.conditions._active_at`` reads it at the reference
+    time: its abatement date decides when it has one (after that time: still active then,
+    whatever the status says at the export), otherwise its clinicalStatus."""
+    active = "(CASE WHEN h.abated IS NOT NULL THEN h.abated > e.t_ref ELSE h.active END)"
     cols = []
     rules = [(r.concept, r.codesets, r.status, r.days) for r in CONDITION_RULES]
     rules += [(c, sets, status, 30) for c, (sets, status) in SPECIAL_CONDITIONS.items()]
     for concept, sets, status, days in rules:
         test = f"h.codeset IN {_in(sets)}"
+        if concept in TREATED_NEOPLASM:
+            test = (f"({test} OR (h.codeset = {_lit(TREATED_NEOPLASM[concept])} "
+                    f"AND ch.chemo_id IS NOT NULL))")
         recent = (f"h.onset IS NOT NULL AND cw_seconds(e.t_ref) - cw_seconds(h.onset) "
                   f"<= {days * 86400}")
         if status == "active":
-            test += " AND h.active"
+            test += f" AND {active}"
         elif status == "recent":
             test += f" AND {recent}"
         elif status == "acute":
-            test += f" AND h.active AND {recent}"
+            test += f" AND {active} AND {recent}"
         cols.append(f"MAX(CASE WHEN {test} THEN TRUE END) AS {concept}")
     return ",\n  ".join(cols)
 

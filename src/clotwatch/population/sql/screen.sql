@@ -21,6 +21,7 @@ pat AS (
 cond_ok AS (
   SELECT c.condition_id, c.patient_id, c.encounter_id,
          coalesce(c.clinical_status IN {{ACTIVE}}, FALSE) AS active, cw_ts(c.onset) AS onset,
+         cw_ts(c.abatement) AS abated,
          c.clinical_status, c.verification_status, c.system, upper(c.code) AS ucode
   FROM v_condition c
   WHERE coalesce(c.verification_status, '') NOT IN {{NOT_EVIDENCE}}
@@ -31,29 +32,43 @@ cond_ok AS (
 prefix_len AS (SELECT DISTINCT length(prefix) AS n FROM codes_pattern WHERE prefix IS NOT NULL),
 cond_hits AS (
   SELECT c.condition_id, c.patient_id, c.encounter_id, k.codeset, c.active, c.onset,
-         c.clinical_status, c.verification_status, c.system
+         c.abated, c.clinical_status, c.verification_status, c.system
   FROM cond_ok c
   JOIN codes_exact k ON k.system = c.system AND k.code = c.ucode
   UNION ALL
   SELECT c.condition_id, c.patient_id, c.encounter_id, k.codeset, c.active, c.onset,
-         c.clinical_status, c.verification_status, c.system
+         c.abated, c.clinical_status, c.verification_status, c.system
   FROM cond_ok c CROSS JOIN prefix_len n
   JOIN codes_pattern k ON k.system = c.system AND k.prefix = substr(c.ucode, 1, n.n)
   UNION ALL
   -- a range entry (an entry with a prefix too counts once, by the branch above, when both
   -- match)
   SELECT c.condition_id, c.patient_id, c.encounter_id, k.codeset, c.active, c.onset,
-         c.clinical_status, c.verification_status, c.system
+         c.abated, c.clinical_status, c.verification_status, c.system
   FROM cond_ok c
   JOIN codes_pattern k ON k.system = c.system AND k.lo IS NOT NULL
    AND substr(c.ucode, 1, 3) BETWEEN k.lo AND k.hi
    AND NOT coalesce(k.prefix IS NOT NULL AND substr(c.ucode, 1, length(k.prefix)) = k.prefix,
                     FALSE)
 ),
+-- Cytotoxic chemotherapy ordered by the reference time, any status but entered in error or
+-- draft (clotwatch.fhir.medicines._chemotherapy): with it, a neoplasm whose code does not say
+-- malignant is read as a cancer (rules.TREATED_NEOPLASM, as clotwatch.fhir.conditions).
+chemo AS (
+  SELECT e.encounter_id, min(r.request_id) AS chemo_id
+  FROM e JOIN v_medication_request r ON r.patient_id = e.patient_id
+  JOIN codes k ON k.codeset = 'antineoplastic' AND k.system = r.system
+   AND (k.code = upper(r.code)
+        OR (k.prefix IS NOT NULL AND substr(upper(r.code), 1, length(k.prefix)) = k.prefix))
+  WHERE coalesce(r.status, '') NOT IN ('entered-in-error', 'draft')
+    AND (r.authored IS NULL OR cw_ts(r.authored) <= e.t_ref)
+  GROUP BY e.encounter_id
+),
 cond_f AS (
   SELECT e.encounter_id,
   {{CONDITION_FINDINGS}}
   FROM e JOIN cond_hits h ON h.patient_id = e.patient_id
+  LEFT JOIN chemo ch ON ch.encounter_id = e.encounter_id
   WHERE h.onset IS NULL OR h.onset <= e.t_ref
   GROUP BY e.encounter_id
 ),
