@@ -66,7 +66,8 @@ def register(sub: Any) -> None:
                           "populations and the gap list."),
         epilog=_SCREEN_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     s.add_argument("export", metavar="EXPORT", help="folder of NDJSON files (Type.ndjson, "
-                   "Type.000.ndjson, 1.Type.ndjson, .gz too), one such file, or a Bulk Data manifest")
+                   "Type.000.ndjson, 1.Type.ndjson, .gz too), one such file, or a Bulk Data "
+                   "manifest")
     s.add_argument("--out", default="vte-screening", metavar="DIR",
                    help="result folder: new, empty, or an earlier result, which is replaced "
                    "(default: vte-screening)")
