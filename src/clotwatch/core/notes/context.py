@@ -46,9 +46,13 @@ class Cue:
     direction: Direction
     max_words: int | None = None
     source: str = ""
+    # A termination term that ends every scope but these, in both directions (ConText's
+    # termination terms are per category, Harkema 2009): "who", "was diagnosed" end a
+    # denial or a doubt, not a relative's ("a daughter who was diagnosed with cancer").
+    unless: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
-        bad = [c for c in self.categories if c not in CATEGORIES]
+        bad = [c for c in (*self.categories, *self.unless) if c not in CATEGORIES]
         if bad:
             raise ValueError(f"cue {self.pattern!r}: unknown category {bad[0]!r}")
 
@@ -146,21 +150,30 @@ def _words(text: str) -> int:
     return len(_WORD.findall(text))
 
 
-def _blocked(hits: Iterable[_Hit], a: int, b: int, categories: tuple[str, ...]) -> bool:
+def _blocked(hits: Iterable[_Hit], a: int, b: int, categories: tuple[str, ...],
+             *, backward: bool = False) -> bool:
     """Whether a termination term for a scope of ``categories`` lies in ``[a, b)``.
 
     A termination cue with no categories ends every scope; one with categories ends only
     those, and only looking forward ("is", "was" end a history cue's scope - "a history of
-    COPD is confined to bed" - but not a negation's, and not "DVT was diagnosed in the past").
+    COPD is confined to bed" - but not a negation's, and not "DVT was diagnosed in the past");
+    one with ``unless`` ends every scope but those, both ways ("which", "who", "was
+    diagnosed" do not end a relative's: "a daughter who was diagnosed with breast cancer",
+    "breast cancer was reported in her aunt").
     Unlike some ConText implementations, a trigger of another category does not end a scope:
     in "No chest pain, previous DVT or haemoptysis" the negation must still reach haemoptysis.
     Reading a denied finding as present is the one error this module must not make.
     """
-    return any(
-        h.cue.direction in ("terminate", "exception") and h.start >= a and h.end <= b
-        and (not h.cue.categories or set(h.cue.categories) & set(categories))
-        for h in hits
-    )
+    for h in hits:
+        cue = h.cue
+        if cue.direction not in ("terminate", "exception") or h.start < a or h.end > b:
+            continue
+        if cue.unless:
+            if set(categories) - set(cue.unless):
+                return True
+        elif not cue.categories or (not backward and set(cue.categories) & set(categories)):
+            return True
+    return False
 
 
 def modifiers(
@@ -219,7 +232,7 @@ def modifiers(
         ):
             gap = sentence[target_end : h.start] if h.start >= target_end else ""
             if (cue.max_words is None or _words(gap) <= cue.max_words) and not _blocked(
-                found, target_end, h.start, ()
+                found, target_end, h.start, cue.categories, backward=True
             ):
                 kept = cue.categories
         if kept:

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from clotwatch.core.instruments.model import Input, Instrument
@@ -31,7 +31,7 @@ from clotwatch.core.notes import why as W
 from clotwatch.core.notes.context import ContextRules, CuePlaces, Modifier, modifiers, status
 from clotwatch.core.notes.measures import Measurement, measurements
 from clotwatch.core.notes.prefilter import Places, lowered, nonempty, starts
-from clotwatch.core.notes.text import Section, Sentence, sentences
+from clotwatch.core.notes.text import Section, Sentence, sentences, unwrapped
 from clotwatch.core.notes.why import Phrases, Why, joined, why, words
 
 STATUSES = ("present", "negated", "historical", "hypothetical", "family", "uncertain")
@@ -265,6 +265,8 @@ class _Mention:
     cue: str | None
     days_ago: float | None
     dated_by_year: bool
+    point_ago: bool = False  # dated by "N ... ago" or "N ... after": a point, not a duration
+    time_near: bool = False  # the time words are near the mention, in its clause
 
 
 _NUMBER_WORDS = {
@@ -299,6 +301,20 @@ _GOES_ON = re.compile(
     r"on (?:chemo\w*|immuno\w*|hormon\w*|radio\w*|treatment|therapy))\b",
     re.IGNORECASE,
 )
+# A past-history mention the same sentence says is being treated now ("a past medical history
+# of stage IV colon cancer being treated actively with FOLFOX"): the history cue names when it
+# began, not that it ended. Narrower than _GOES_ON ("now presents with" is not treatment).
+_TREATED_NOW = re.compile(
+    r"\b(?:(?:currently|actively|still|now)\s+(?:being\s+)?(?:treated|managed|receiving|undergoing)"
+    r"|being\s+(?:actively\s+)?treated|treated\s+actively|under(?:going)?\s+(?:active\s+)?"
+    r"(?:chemo\w*|radi\w*|immuno\w*|treatment|therapy)|(?:currently|still|now)\s+on\s+"
+    r"(?:chemo\w*|radio\w*|immuno\w*|treatment|therapy)|palliat\w*)\b",
+    re.IGNORECASE,
+)
+# The date of a symptom's onset is not the date of a past event: "left leg swelling that
+# started 3 weeks ago" is present now.
+_ONSET = re.compile(r"\b(?:start(?:ed|ing|s)?|began|begun|begin|onset|since|worse\w*|persist\w*|"
+                    r"progress\w*|continu\w*|ongoing|still)\b", re.IGNORECASE)
 _ENDED = re.compile(r"\b(?:remission|cured|disease-free|free of disease|no evidence of)\b",
                     re.IGNORECASE)
 _YEAR = re.compile(r"\b(?:in|since)\s+(?:\w+\s+)?(?:19|20)\d\d\b", re.IGNORECASE)
@@ -326,6 +342,13 @@ _PRESENTING = re.compile(
     re.IGNORECASE,
 )
 PRESENTING_WORDS = 8
+# A time point ("six months ago") dates a mention as past only this near it (clotwatch's own
+# limit, as PRESENTING_WORDS) and with no presentation or 'now' word between.
+POINT_WORDS = 8
+_NOW_CLAUSE = re.compile(
+    r"\b(?:presents?|presented|presenting|admitted|now|currently|today|who|which|but|and then)\b",
+    re.IGNORECASE,
+)
 # A later presentation told after an earlier one ("1 month later, the patient presented with",
 # "she returned to the ED", "he was readmitted"): the note ends in that encounter, so its
 # numbers (heart rate, SpO2, ...) come before the first episode's (docs/notes.md).
@@ -337,6 +360,7 @@ _REPRESENTED = re.compile(
     re.IGNORECASE,
 )
 _WORDS = re.compile(r"[A-Za-z0-9]+")
+_NOW_IN_SECTION = re.compile(r"\b(?:now|currently|presently|at present)\b", re.IGNORECASE)
 
 
 def _days(m: re.Match[str]) -> float:
@@ -366,11 +390,20 @@ class Document:
     def __init__(self, text: str, rules: RuleSet) -> None:
         self.text = text
         self.rules = rules
-        self.lower = text.lower()
-        folded = lowered(text)  # the lower-case text, when the prefilter may use it
-        self._places = None if folded is None else Places(text, folded)
+        # Rules are matched on the note with the line breaks inside a paragraph read as
+        # spaces (same length, so every offset is the note's): a note wrapped at a fixed
+        # width breaks phrases across lines ("Risk\nof anesthesia, bleeding, ...",
+        # "concerning\nfor a ... cerebrovascular accident"). Sentences are still split on
+        # the note as written (blank lines, headings and list items start a new one).
+        self.flat = flat = unwrapped(text)
+        self.lower = flat.lower()
+        folded = lowered(flat)  # the lower-case text, when the prefilter may use it
+        self._places = None if folded is None else Places(flat, folded)
         self._cue_places: CuePlaces | None = None
-        self.sentences = sentences(text, rules.sections)
+        self.sentences = [
+            s if "\n" not in s.text else replace(s, text=flat[s.start : s.end])
+            for s in sentences(text, rules.sections)
+        ]
         self._starts = [s.start for s in self.sentences]
         self._hits: dict[int, Any] = {}
         self._times: dict[int, list[re.Match[str]]] = {}
@@ -424,7 +457,12 @@ class Document:
                                                                        str | None]:
         mods = self.modifiers(sent, start, end)
         cats = {c for m in mods for c in m.categories}
-        if sent.section:
+        if sent.section and not (
+            sent.section == "historical"
+            and _NOW_IN_SECTION.search(sent.text, 0, start - sent.start)
+        ):
+            # A past-history heading holds unless the line says the state is current
+            # ("PAST MEDICAL HISTORY: ... now in sinus rhythm and on Premarin").
             cats.add(sent.section)
         st = status(cats)
         cue = next((m.text for m in mods if st in m.categories), None)
@@ -445,9 +483,9 @@ class Document:
                 if inner is not None:
                     cats = cats | frozenset(inner[0])
                     st, cue = status(cats), inner[1]
-            days, by_year = self._when(sent, m.start())
+            days, by_year, point, near = self._when(sent, m.start())
             found.append(_Mention(concept, m.start(), m.end(), sent, st, cats, cue, days,
-                                  by_year))
+                                  by_year, point, near))
         self._mentions[concept] = found
         return found
 
@@ -463,7 +501,7 @@ class Document:
         rx = self.rules.pattern(concept)
         starts = self.rules.searched(concept)
         if starts is None or self._places is None:
-            yield from rx.finditer(self.text)
+            yield from rx.finditer(self.flat)
             return
         where = self._places.of(starts[0])
         if starts[1] or starts[2]:
@@ -471,23 +509,26 @@ class Document:
             if starts[1]:
                 more.update(self._places.of(starts[1], exact=True))
             for search in starts[2]:
-                m = search.search(self.text)
+                m = search.search(self.flat)
                 while m is not None:
                     more.add(m.start())
-                    m = search.search(self.text, m.start() + 1)
+                    m = search.search(self.flat, m.start() + 1)
             where = sorted(more)
         end = 0
         for pos in where:
             if pos < end:
                 continue
-            m = rx.match(self.text, pos)
+            m = rx.match(self.flat, pos)
             if m is not None and m.end() > m.start():
                 end = m.end()
                 yield m
 
-    def _when(self, sent: Sentence, pos: int) -> tuple[float | None, bool]:
+    def _when(self, sent: Sentence, pos: int) -> tuple[float | None, bool, bool, bool]:
         """The time words nearest ``pos`` in its sentence (days before), else whether the
-        sentence is dated by a year. A sentence's time words are found once."""
+        sentence is dated by a year; whether the time is a point before now ("six months
+        ago", "ten days after") rather than a span up to now ("over the past 3 weeks"); and
+        whether it is near the mention, in its clause. A sentence's time words are found
+        once."""
         found = self._times.get(sent.start)
         if found is None:
             found = [m for m in _AGO.finditer(sent.text)]
@@ -498,18 +539,27 @@ class Document:
             if best is None or distance < best[0]:
                 best = (distance, m)
         if best is not None:
-            return _days(best[1]), False
+            t = best[1]
+            # Close to the mention and in its clause: "20 years ago ... who presents with an
+            # acute myocardial infarction" dates the first clause, not the MI; "a DVT and quit
+            # smoking last year" dates the quitting.
+            a, b = sorted((pos - sent.start, t.start() if t.start() > pos - sent.start
+                           else t.end()))
+            between = sent.text[a:b]
+            near = (len(_WORDS.findall(between)) <= POINT_WORDS
+                    and not _NOW_CLAUSE.search(between))
+            return _days(t), False, near and bool(t.group("u") or t.group("u4")), near
         year = self._years.get(sent.start)
         if year is None:
             year = self._years[sent.start] = bool(_YEAR.search(sent.text))
-        return None, year
+        return None, year, False, False
 
     def measures(self, kind: str) -> list[Measurement]:
         """The numbers of one kind (found once per note and kind: an instrument that asks
         for no blood pressure does not pay for finding one)."""
         found = self._measures.get(kind)
         if found is None:
-            found = measurements(self.text, (kind,), self.lower)
+            found = measurements(self.flat, (kind,), self.lower)
             self._measures[kind] = found
         return found
 
@@ -517,7 +567,7 @@ class Document:
         """``found`` with the numbers of the note's last presentation first, when the note
         tells a later one (``_REPRESENTED``); otherwise in the note's order."""
         if self._episode is None:
-            self._episode = max((m.start() for m in _REPRESENTED.finditer(self.text)),
+            self._episode = max((m.start() for m in _REPRESENTED.finditer(self.flat)),
                                 default=-1)
         at = self._episode
         if at < 0:
@@ -624,6 +674,33 @@ class _Reader:
         ):
             return True
         if (
+            m.status == "historical"
+            and self.rule.historical_within_days is not None
+            and "negated" not in m.categories
+            and _TREATED_NOW.search(m.sentence.text)
+            and not _ENDED.search(m.sentence.text)
+        ):
+            return True
+        if (
+            m.status == "present"
+            and m.point_ago
+            and not self.rule.options  # a finding, not an attribute such as sex
+            and m.days_ago is not None
+            and m.days_ago > HISTORICAL_DAYS
+            and self.rule.within_days is None
+            and self.rule.historical_within_days is None
+            and "historical" not in self.rule.accept
+            and not self.note.rules.concepts[m.concept].persistent
+            and not (_GOES_ON.search(m.sentence.text) and not _ENDED.search(m.sentence.text))
+            and not _ONSET.search(m.sentence.text)
+        ):
+            # ConText's temporality (Harkema 2009): an event dated more than 14 days before
+            # the encounter ("About six months ago, after an MI", "a UTI at a hospitalization
+            # one month ago") is historical, also with no history cue; an item that asks for
+            # a present finding is not answered by it.
+            self.why_not.append(self._too_long_ago(m, m.days_ago, HISTORICAL_DAYS))
+            return False
+        if (
             m.status == "present"
             and self.rule.historical_within_days is not None
             and m.days_ago is not None
@@ -655,7 +732,7 @@ class _Reader:
         if m.status == "present" and "historical" in self.rule.accept:
             # ConText's own definition: historical = more than 14 days before the encounter
             # (Harkema 2009). "A pulmonary embolism three weeks ago" is a previous PE.
-            if m.days_ago is not None and m.days_ago > HISTORICAL_DAYS:
+            if m.days_ago is not None and m.days_ago > HISTORICAL_DAYS and m.time_near:
                 return True
             self.why_not.append(why(W.CURRENT_NOT_PREVIOUS, **self._said(m)))
             return False

@@ -202,6 +202,7 @@ PATTERNS: tuple[tuple[str, str, _Conv], ...] = (
     ("systolic_bp", r"\b(?P<sys>\d{2,3})\s*/\s*\d{2,3}\s*mm ?hg\b", _bp),
     (
         "systolic_bp",
+        r"(?<!ventricular )(?<!pulmonary )(?<!artery )(?<!RV )(?<!PA )"
         r"\bsystolic (?:blood )?(?:pressures?|BP|readings?)[^\d\n.;/]{0,30}?"
         r"(?P<sys>\d{2,3})(?![\d.]|\s*(?:/|%))",
         _bp,

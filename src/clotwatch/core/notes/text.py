@@ -10,7 +10,8 @@ the note as given, so the evidence shown to a clinician is the note's own words.
 
 Section headings ("Family history:", "PMH:") carry a ConText category over the lines below
 them until the next heading or blank line (the idea of medspaCy's sectionizer, Eyre H et al.,
-AMIA Annu Symp Proc 2021, PMID:35308962): "FAMILY HISTORY:\\nMother - DVT" is the mother's.
+AMIA Annu Symp Proc 2021, PMID:35308962): "FAMILY HISTORY:\\nMother - DVT" is the mother's, and so
+is the text after the heading on its own line ("FAMILY HISTORY: Positive for cancer.").
 """
 
 from __future__ import annotations
@@ -41,6 +42,22 @@ _GLUED = re.compile(
 _LINE_START = re.compile(r"\n(?=[ \t]*(?:[-*\u2022]|\d{1,2}[.)]\s|[A-Z][A-Za-z /&]{1,40}:))")
 _WORD_BEFORE = re.compile(r"([A-Za-z][A-Za-z.]*)$")
 _HEADING = re.compile(r"^[ \t]*([A-Za-z][A-Za-z /&]{1,40}):", re.MULTILINE)
+
+
+# A line break inside a paragraph: not next to another one (a blank line) and not before a
+# list item or a heading (where _LINE_START starts a new sentence anyway).
+_WRAP = re.compile(r"\r?\n(?![ \t]*(?:\r?\n|[-*\u2022]|\d{1,2}[.)]\s|[A-Z][A-Za-z /&]{1,40}:))"
+                   r"(?<!\n\r\n)(?<!\n\n)")
+
+
+def unwrapped(text: str) -> str:
+    """``text`` with each line break inside a paragraph (and tab) read as a space, the same
+    length, so that a phrase wrapped at a fixed line width ("Risk\\nof anesthesia") matches the
+    rules as one. Offsets into the result are offsets into ``text``."""
+    if "\n" not in text and "\t" not in text:
+        return text
+    out = _WRAP.sub(lambda m: " " * len(m.group(0)), text)
+    return out.replace("\t", " ")
 
 
 @dataclass(frozen=True)
@@ -115,7 +132,9 @@ def _section_at(
         blank = text.find("\n\n", h.end())
         if blank != -1:
             end = min(end, blank)
-        spans.append((h.end(), end, category))
+        # From the heading's own line: "FAMILY HISTORY: Positive for cancer." is one
+        # sentence that starts with the heading, the form most transcribed notes use.
+        spans.append((h.start(), end, category))
     return spans
 
 

@@ -1,0 +1,279 @@
+"""The general patterns found by reading yes answers on notes no one here wrote
+(docs/validation/notes-real.md), each tested from the pattern with sentences written here,
+never a corpus note's own words, with the affirmed form that must still answer yes:
+
+- a note wrapped at a fixed line width: phrases broken across lines;
+- a section heading with its text on the same line ("FAMILY HISTORY: Positive for ...");
+- ConText's terminations are per category (Harkema 2009): a relative's clause goes on
+  over "who", "was diagnosed", "reported";
+- the consent discussion: risks and complications named are hypothetical;
+- screening, vaccination, work-up, allergy and advice after or before a finding;
+- "was negative for", "ruled out for", "(-)", "none", "not observed";
+- ConText temporality: more than 14 days ago, a year, "quit", "until", "at age";
+- concept names that are not the finding ("ASA monitors", "CVA tenderness", "lying in bed",
+  "estrogen receptor", "infection prophylaxis", "vocal cord paralysis").
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from clotwatch.core.notes.text import unwrapped
+from clotwatch.notes import extract
+
+PREV_DVT = ("wells-pe", "previous_vte")
+CANCER = ("wells-dvt", "active_cancer")
+CANCER_ANY = ("caprini-2005", "malignancy")
+INFECTION = ("padua", "acute_infection_or_rheumatologic")
+MI = ("caprini-2005", "acute_mi")
+DRUG = ("has-bled", "antiplatelet_or_nsaid")
+BLEED = ("has-bled", "bleeding_history")
+SURGERY = ("wells-dvt", "bedridden_or_major_surgery")
+BED = ("padua", "reduced_mobility")
+STROKE = ("padua", "acute_mi_or_stroke")
+ESTROGEN = ("caprini-2005", "oral_contraceptives_or_hrt")
+PREGNANT = ("caprini-2005", "pregnant_or_postpartum")
+VARICOSE = ("caprini-2005", "varicose_veins")
+PARALYSIS = ("wells-dvt", "paralysis_or_cast")
+FAMILY_VTE = ("caprini-2005", "family_history_thrombosis")
+ALCOHOL = ("has-bled", "alcohol")
+
+
+def _value(note: str, item: tuple[str, str]) -> Any:
+    instrument, input_id = item
+    return extract(note, instrument)["inputs"].get(input_id)
+
+
+def _check(note: str, item: tuple[str, str], expected: bool | None) -> None:
+    value = _value(note, item)
+    if expected is None:
+        assert value is None, (note, value)
+    else:
+        assert value is expected, (note, value)
+
+
+# --- Wrapped lines ---------------------------------------------------------------------------
+
+
+def test_unwrapped_keeps_offsets_and_paragraphs() -> None:
+    note = "Risk\nof bleeding.\n\nPMH: DVT\nFAMILY HISTORY: none\n- item\r\nnext"
+    flat = unwrapped(note)
+    assert len(flat) == len(note)
+    assert flat.startswith("Risk of bleeding.\n\nPMH: DVT\nFAMILY HISTORY")
+    assert "\n\n" in flat and "\nFAMILY" in flat
+
+
+@pytest.mark.parametrize(
+    ("note", "item", "expected"),
+    [
+        ("Risks of anesthesia, bleeding, infection, pain,\nMI, DVT and PE were discussed.",
+         MI, None),
+        ("Risk\nof anesthesia, bleeding and infection were discussed.", INFECTION, None),
+        ("Weakness, at this time concerning\nfor a stroke.", STROKE, None),
+        ("There is no evidence\nof deep vein thrombosis.", ("wells-dvt", "previous_dvt"), None),
+        ("He denies any history\nof deep vein thrombosis.", ("wells-dvt", "previous_dvt"), False),
+        # affirmed, wrapped: still found
+        ("She has a history of deep\nvein thrombosis.", PREV_DVT, True),
+        ("He has acute\nmyocardial infarction.", MI, True),
+    ],
+)
+def test_a_phrase_wrapped_across_lines(note: str, item: tuple[str, str],
+                                       expected: bool | None) -> None:
+    _check(note, item, expected)
+
+
+# --- Headings with their text on the same line ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("note", "item", "expected"),
+    [
+        ("FAMILY HISTORY: Positive for hypertension and cancer.", CANCER_ANY, None),
+        ("FAMILY MEDICAL HISTORY: Significant for lung cancer.", CANCER, None),
+        ("FAMILY PSYCHIATRIC HISTORY: Father with alcoholism.", ALCOHOL, None),
+        ("PMH: 1) pyelonephritis, 2) asthma.", INFECTION, None),
+        ("PAST SURGICAL HISTORY: Appendectomy, cholecystectomy.", SURGERY, None),
+        ("ALLERGIES: Penicillin and aspirin.", DRUG, None),
+        ("DISCHARGE INSTRUCTIONS: Regular diet, bedrest for 1 week.", BED, None),
+        ("DIFFERENTIAL DIAGNOSES: Arteriovenous malformation, stroke, trauma.", STROKE, None),
+        # a relative's thrombosis under the family heading is the family item
+        ("FAMILY HISTORY: Positive for DVT in her mother.", FAMILY_VTE, True),
+        # a past-history heading with 'now' on the line: the state is current
+        ("PAST MEDICAL HISTORY: Atrial fibrillation, now on Premarin.", ESTROGEN, True),
+        # other headings do not change the status
+        ("MEDICATIONS: Aspirin 81 mg daily.", DRUG, True),
+        ("IMPRESSION: Acute urinary tract infection.", INFECTION, True),
+    ],
+)
+def test_a_heading_on_the_line_of_its_text(note: str, item: tuple[str, str],
+                                          expected: bool | None) -> None:
+    _check(note, item, expected)
+
+
+# --- A relative's clause -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("note", "item", "expected"),
+    [
+        ("Her daughter who was diagnosed with breast cancer at 40 is well.", CANCER, None),
+        ("His mother was diagnosed with colon cancer in her 50s.", CANCER, None),
+        ("Breast cancer was reported in her maternal aunt.", CANCER, None),
+        ("Her sister who presented with advanced breast cancer.", CANCER, None),
+        ("There were 4 maternal aunts, one of them died from pneumonia.", INFECTION, None),
+        ("He has 2 brothers, the oldest suffered a myocardial infarction.", MI, None),
+        ("She has a history of several malignancies in the family.", CANCER_ANY, None),
+        ("His wife has rheumatoid arthritis.", INFECTION, None),
+        ("Family history positive for DVT.", FAMILY_VTE, True),
+        # company and informants are not experiencers; the patient's finding stays his
+        ("She lives with her husband and is wheelchair-bound.", BED, True),
+        ("Per his wife, he has been bedridden for a week.", BED, True),
+        # a denial still ends at a new clause about the patient
+        ("No family history of cancer; the patient has metastatic lung cancer.", CANCER, True),
+    ],
+)
+def test_a_relatives_clause_goes_on(note: str, item: tuple[str, str],
+                                    expected: bool | None) -> None:
+    _check(note, item, expected)
+
+
+# --- Consent, risks, advice, screening ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("note", "item", "expected"),
+    [
+        ("Risks of surgery include bleeding, infection, MI and stroke.", MI, None),
+        ("We discussed deep vein thrombosis, infection and need for second surgery.",
+         INFECTION, None),
+        ("The risks and potential complications including bleeding and infection were "
+         "reviewed.", INFECTION, None),
+        ("Angina may result in a heart attack.", MI, None),
+        ("She may need temporary hemodialysis.", ("has-bled", "abnormal_renal_function"),
+         None),
+        ("She was advised to go on dialysis.", ("has-bled", "abnormal_renal_function"), None),
+        ("Colon cancer screening.", CANCER, None),
+        ("Last pneumonia vaccine was given in 1996.", INFECTION, None),
+        ("The patient to get vasculitis workup.", INFECTION, None),
+        ("He is allergic to codeine and aspirin.", DRUG, None),
+        ("He was advised to avoid NSAIDs.", DRUG, None),
+        ("She is interested in starting birth control pills.", ESTROGEN, None),
+        ("The patient will be followed up for signs of sepsis.", INFECTION, None),
+        ("Options such as watchful waiting or radical prostatectomy were discussed.",
+         SURGERY, None),
+        ("Should the infection be deep, he may require return to theatre.", INFECTION, None),
+        # the chance of cure or control of a cancer the patient has
+        ("Receiving chemoradiation to maximise the chance of control of this cancer.",
+         CANCER, True),
+        # a drug given as prophylaxis is taken
+        ("He is on aspirin prophylaxis.", DRUG, True),
+        ("Risk factors include active cancer.", CANCER, True),
+    ],
+)
+def test_what_may_happen_is_not_present(note: str, item: tuple[str, str],
+                                        expected: bool | None) -> None:
+    _check(note, item, expected)
+
+
+# --- Denials -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("note", "item", "expected"),
+    [
+        ("A biopsy, which was negative for adenocarcinoma of the prostate.", CANCER, False),
+        ("The frozen sections were negative for renal cell carcinoma.", CANCER, False),
+        ("He was ruled out for myocardial infarction.", MI, False),
+        ("There is no demonstrated metastasis.", CANCER, False),
+        ("Varicosities are not observed.", VARICOSE, False),
+        ("Genitourinary: (-) dysuria, (-) vaginal bleeding.", BLEED, False),
+        ("INFECTION: None.", INFECTION, None),
+        ("I think this is allergic rhinitis rather than a sinus infection.", INFECTION, None),
+        ("Oral contraceptives were offered, but declined.", ESTROGEN, False),
+        ("She doesn 't need a knee replacement.", ("caprini-2005", "surgery_type"), "none"),
+        # a test named by its result: the whole item, not its parts
+        ("A HIT antibody, which was negative.", ("caprini-2005",
+                                                 "heparin_induced_thrombocytopenia"), None),
+        # affirmed in the same shape
+        ("A biopsy, which was positive for adenocarcinoma of the prostate.", CANCER, True),
+        ("Varicosities are observed on both calves.", VARICOSE, True),
+    ],
+)
+def test_denials_in_other_words(note: str, item: tuple[str, str],
+                                expected: bool | str | None) -> None:
+    value = _value(note, item)
+    assert value == expected if expected is not None else value is None, (note, value)
+
+
+# --- Temporality -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("note", "item", "expected"),
+    [
+        ("About six months ago, after an MI, he was moved to a nursing home.", MI, None),
+        ("He was hospitalized in 1996 with myocardial infarction.", MI, None),
+        ("In April of 2003 she had a myocardial infarction.", MI, None),
+        ("He previously was an alcoholic, but quit in 1984.", ALCOHOL, None),
+        ("ETOH abuse (quit '92).", ALCOHOL, None),
+        ("She was a heavy drinker until about 1998.", ALCOHOL, None),
+        ("At age 14, she took too many aspirin.", DRUG, None),
+        ("His Plavix is discontinued.", DRUG, None),
+        ("She developed a wound infection, which has since healed.", INFECTION, None),
+        ("At that time, she was pregnant.", PREGNANT, None),
+        ("The patient was the product of an uncomplicated pregnancy.", PREGNANT, None),
+        ("The patient was born at 37 weeks' gestation.", PREGNANT, None),
+        # a past history of cancer being treated now is active
+        ("Past medical history of colon cancer being treated actively with FOLFOX.",
+         CANCER, True),
+        # not dated by the other clause's time
+        ("Radiation 20 years ago; she now presents with an acute myocardial infarction.",
+         MI, True),
+        # a symptom's onset date is not a past event
+        ("Left calf swelling that started 3 weeks ago.", ("wells-dvt", "calf_swelling_3cm"),
+         None),
+        ("A DVT of the left leg two months ago.", PREV_DVT, True),
+        # 'until' a future point is today's treatment
+        ("Continue heparin for the DVT until the INR is therapeutic.", PREV_DVT, None),
+        # ending a habit is not ending a thrombosis
+        ("He is planning to quit smoking before surgery to decrease the DVT rate.",
+         PREV_DVT, None),
+    ],
+)
+def test_past_events_and_states(note: str, item: tuple[str, str],
+                                expected: bool | None) -> None:
+    _check(note, item, expected)
+
+
+# --- Names that are not the finding ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("note", "item", "expected"),
+    [
+        ("Standard ASA monitors were applied.", DRUG, None),
+        ("ASA class II.", DRUG, None),
+        ("Negative CVA tenderness bilaterally.", STROKE, None),
+        ("The patient is lying in bed in no acute distress.", BED, None),
+        ("He is unable to walk very far without tiring.", BED, None),
+        ("Estrogen receptor positive breast carcinoma.", ESTROGEN, None),
+        ("Ancef was given for infection prophylaxis.", INFECTION, None),
+        ("Gonorrhea infection titer test.", INFECTION, None),
+        ("True left vocal cord paralysis.", PARALYSIS, None),
+        ("Benign neoplasm of the rectum.", CANCER, None),
+        ("She will return to the cancer center next week.", CANCER, None),
+        ("She began on thyroid hormone replacement.", ESTROGEN, None),
+        ("Surgery is consulted today.", SURGERY, None),
+        # the finding itself
+        ("He takes ASA 81 mg daily.", DRUG, True),
+        ("Acute CVA with right hemiparesis.", STROKE, True),
+        ("He is unable to walk.", BED, True),
+        ("Infection of the left foot.", INFECTION, True),
+        ("She is on hormone replacement therapy.", ESTROGEN, True),
+    ],
+)
+def test_names_that_are_not_the_finding(note: str, item: tuple[str, str],
+                                        expected: bool | None) -> None:
+    _check(note, item, expected)
