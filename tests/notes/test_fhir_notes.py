@@ -206,6 +206,9 @@ def test_a_note_written_after_the_time_scored_at_is_not_read(when: dict[str, Any
     {"date": "2026-11-24T11:00:00Z"}, {"date": "2026-11-24T06:00:00-05:00"},
     {"date": "2026-11-24"},  # the same day as NOW: written by then
     {"context": {"period": {"start": "2026-11-20T10:00:00Z"}}}, {},  # no time at all: read
+    # not a date (a month 13, a 30 February, a year 0): read as a note with no time, never a
+    # crash (date() raised ValueError for these, outside the parse's own guard)
+    {"date": "2026-13-01"}, {"date": "2026-02-30"}, {"date": "0000"},
 ])
 def test_a_note_written_by_the_time_scored_at_is_read(when: dict[str, Any]) -> None:
     b = json.loads((FIXTURES / "patient-full.json").read_text(encoding="utf-8"))

@@ -202,11 +202,11 @@ def _after(written: str, now: datetime) -> bool:
             t = datetime.fromisoformat(written.replace("Z", "+00:00"))
             return (t if t.tzinfo else t.replace(tzinfo=UTC)) > now
         parts = [int(x) for x in written.split("-")]
-    except ValueError:
-        return False  # not a FHIR date: the note is read, as one with no time
-    day = now.astimezone(UTC).date()
-    first = date(parts[0], parts[1] if len(parts) > 1 else 1, parts[2] if len(parts) > 2 else 1)
-    return first > day
+        first = date(parts[0], parts[1] if len(parts) > 1 else 1,
+                     parts[2] if len(parts) > 2 else 1)
+    except (ValueError, IndexError):
+        return False  # not a FHIR date (say 2020-13-01): the note is read, as one with no time
+    return first > now.astimezone(UTC).date()
 
 
 def read_notes(data: Any, patient_id: str, now: datetime | None = None) -> Notes:
