@@ -428,16 +428,31 @@ af_dx AS (
 -- Locations: an ICU is a Location whose type is in icu_location (CMS108 "Encounter with ICU
 -- Location Stay 1 Day or More": entered on or after the admission, on its day or the day
 -- after, for 1 day or more); the ward shown is the last location that is not an ICU.
+-- A location given as a conditional reference (FHIR R4 "Conditional References":
+-- Location?identifier=SYSTEM|VALUE, as SMART's bulk export of Synthea writes them; a token
+-- search, "identifier=VALUE" any system, "identifier=|VALUE" none) is the Location of the
+-- export with that identifier, when exactly one Location has it.
+loc_ref AS (
+  SELECT ref, min(location_id) AS location_id FROM (
+    SELECT 'Location?identifier=' || coalesce(system, '') || '|' || value AS ref, location_id
+    FROM v_location_identifier WHERE value IS NOT NULL
+    UNION ALL
+    SELECT 'Location?identifier=' || value AS ref, location_id
+    FROM v_location_identifier WHERE value IS NOT NULL
+  ) x
+  GROUP BY ref HAVING count(DISTINCT location_id) = 1
+),
 loc AS (
-  SELECT l.encounter_id, l.location_id, l.location, l.location_start, l.location_end,
-         l.location_index,
+  SELECT l.encounter_id, coalesce(l.location_id, lr.location_id) AS location_id, l.location,
+         l.location_start, l.location_end, l.location_index,
          coalesce(max(CASE WHEN k.codeset IS NOT NULL THEN TRUE END), FALSE) AS icu
   FROM v_encounter_location l
-  LEFT JOIN v_location t ON t.location_id = l.location_id
+  LEFT JOIN loc_ref lr ON l.location_id IS NULL AND lr.ref = l.location_ref
+  LEFT JOIN v_location t ON t.location_id = coalesce(l.location_id, lr.location_id)
   LEFT JOIN codes k ON k.codeset = 'icu_location' AND k.system = t.system
                    AND k.code = upper(t.code)
-  GROUP BY l.encounter_id, l.location_id, l.location, l.location_start, l.location_end,
-           l.location_index
+  GROUP BY l.encounter_id, coalesce(l.location_id, lr.location_id), l.location,
+           l.location_start, l.location_end, l.location_index
 ),
 loc_f AS (
   SELECT e.encounter_id,
