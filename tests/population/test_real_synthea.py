@@ -124,10 +124,38 @@ def test_the_export_log_and_unread_types_are_named(screened: Any) -> None:
     assert p["total"] == 0 and "(none)" not in p["resources_read"]
     assert [(Path(x["file"]).name, x["lines"], x["what"]) for x in p["not_resources"]] == [
         ("log.ndjson", 4, "a Bulk Data export log: its events, not FHIR resources")]
-    assert p["types_not_used"] == {"Medication": 3}
+    # the Blaze orders give their medicine by reference to these Medications, now read: every
+    # one resolves (no input problem)
+    assert p["types_not_used"] == {}
 
 
 def test_the_risk_columns_equal_fhir_score_on_each_patient(screened: Any) -> None:
     _, rows = screened
     assert list(records.risk_disagreements(records.by_patient(FIXTURE), rows.values(),
                                            AS_OF)) == []
+
+
+def test_orders_whose_medication_is_not_in_the_export_are_input_problems(
+        tmp_path: Path) -> None:
+    """Blaze's orders give their medicine as ``medicationReference`` to a Medication
+    (US Core MedicationRequest; enoxaparin 0.4 mL of 100 mg/mL, acetaminophen 500 mg,
+    enoxaparin 1 mL of 150 mg/mL); an export without those Medications leaves the medicines
+    unknown, and each order is named with its file and line, not read as no medicine."""
+    export = tmp_path / "export"
+    export.mkdir()
+    for src in FIXTURE.iterdir():
+        if src.name.endswith(".gz") and not src.name.startswith("Medication."):
+            (export / src.name).write_bytes(src.read_bytes())
+    engine = DuckDBScreening(threads=2)
+    try:
+        summary = screen(open_export(export), engine, tmp_path / "out", as_of=AS_OF).to_dict()
+    finally:
+        engine.close()
+    p = summary["problems"]
+    assert p["counts"] == {"unresolved_medication": 3}
+    got = sorted((Path(e["file"]).name, e["line"], e["detail"].split(":")[0])
+                 for e in p["examples"]["unresolved_medication"])
+    orders = ("97bac118-b5f6-edd0-afb3-95697d4201f2", "043c56d1-fadd-bb43-972a-5c6113cb7d02",
+              "45163af9-0b86-ce64-3bd3-8bc40f5e18c4")  # lines 3, 4, 5 of the file
+    assert got == [("MedicationRequest.001.ndjson.gz", n, f"MedicationRequest/{o}")
+                   for n, o in enumerate(orders, 3)]

@@ -26,6 +26,8 @@ from tests.population import records  # noqa: E402
 from tests.population import test_agrees_with_fhir_score as agrees  # noqa: E402
 from tests.population import test_device_prophylaxis as device_prophylaxis  # noqa: E402
 from tests.population import test_instrument_choice as instrument_choice  # noqa: E402
+from tests.population import test_location_reference as location_reference  # noqa: E402
+from tests.population import test_medication_reference as medication_reference  # noqa: E402
 from tests.population import test_real_synthea as real_synthea  # noqa: E402
 
 from clotwatch.population.conformance import run_suite  # noqa: E402
@@ -78,10 +80,12 @@ def _rows(folder: Path) -> list[list[str]]:
 def test_screening_gives_the_same_rows_on_both_engines(tmp_path: Path) -> None:
     export = tmp_path / "export"
     synthesize(8, export, seed=7)
-    # the hand-written situations too: the rules', the device records', the operations'
+    # the hand-written situations too: the rules', the device records', the operations', the
+    # medicines and locations given by reference
     records.write(tmp_path / "hand", records.situations() + device_prophylaxis.situations()
                   + instrument_choice.situations() + agrees.abatement_situations()
-                  + agrees.treated_situations())
+                  + agrees.treated_situations() + medication_reference.situations()
+                  + location_reference.situations())
     for src in (tmp_path / "hand").iterdir():
         with (export / src.name).open("a", encoding="utf-8") as f:
             f.write(src.read_text(encoding="utf-8"))

@@ -1,7 +1,8 @@
 """Bad input in an export: found, counted and reported with file and line, never dropped silently.
 
 What is checked: a line that is not JSON, or JSON but not an object; a resource of another
-type in a ``Type.ndjson`` file; a reference to a patient the export does not hold; a date-time
+type in a ``Type.ndjson`` file; a reference to a patient the export does not hold; a medicine
+given by reference to a Medication the export does not hold (nor contains); a date-time
 without a time zone; a body measurement in a unit clotwatch does not convert. With
 ``--on-error skip`` (the default) the run goes on without the malformed lines and wrong-type
 resources (other problems are kept and reported), and the summary lists every kind with
@@ -154,6 +155,26 @@ class Problems:
                                  N_("{ref}: subject {subject} is not a Patient of the export")
                                  if r[1] is not None else N_("{ref}: no subject (patient)"),
                                  {"ref": f"{t}/{r[0]}", "subject": r[1]}))
+        # A medicine given by reference (medicationReference) to a Medication the export does
+        # not hold: not a Medication of the export by its id (Medication/<id>, or a URL ending
+        # so), nor a contained one by "#id". The medicine is unknown, never "no medicine".
+        for table, rtype, id_col in (("v_medication_request", "MedicationRequest", "request_id"),
+                                     ("v_medication_administration", "MedicationAdministration",
+                                      "administration_id")):
+            rows = engine.rows(
+                f"SELECT t.{id_col}, min(t.medication_ref) FROM {table} t "
+                "LEFT JOIN (SELECT DISTINCT medication_id FROM v_medication) m "
+                "ON m.medication_id = t.medication_id WHERE t.medication_ref IS NOT NULL "
+                f"GROUP BY t.{id_col} HAVING max(CASE WHEN m.medication_id IS NOT NULL "
+                "OR t.medication_ref = '#' || t.contained_id THEN 1 ELSE 0 END) = 0 "
+                f"ORDER BY t.{id_col}")
+            self._with_lines("unresolved_medication", export, rtype, rows,
+                             lambda r, t=rtype: f"{t}/{r[0]}: medication {r[1]!r} is not a "
+                             "Medication of the export (the medicine is not known)",
+                             lambda r, t=rtype: (
+                                 N_("{ref}: medication {medication} is not a Medication of the "
+                                    "export (the medicine is not known)"),
+                                 {"ref": f"{t}/{r[0]}", "medication": r[1]}))
         for table, rtype, id_col, col in (("v_encounter", "Encounter", "encounter_id",
                                            "period_start"),
                                           ("v_encounter", "Encounter", "encounter_id",

@@ -40,6 +40,10 @@ PRIMITIVE_SUFFIX = {
     "unsignedInt": "UnsignedInt", "positiveInt": "PositiveInt", "uuid": "Uuid",
     "integer64": "Integer64",
 }
+# The elements whose items are whole resources (FHIR R4 type Resource): ``ofType(Medication)``
+# on them keeps the items of that resourceType. Every other ``x.ofType(T)`` is a choice element
+# (``medication.ofType(Reference)`` is ``medicationReference``).
+RESOURCES = frozenset({"contained", "resource"})
 # Maximum depth that ``repeat`` follows (DuckDB binds nested lambdas in time exponential in
 # their depth, so the unrolling is kept short); a deeper structure stops the query with an error
 # rather than losing rows silently.
@@ -536,6 +540,15 @@ class Compiler:
                 raise InputError("path", "getResourceKey() is called on the resource itself")
             self.roots.add("id")
             return Val("coll", d.coll_of(d.root("id")))
+        if name == "ofType" and isinstance(node.base, fp.Member) and node.base.name in RESOURCES:
+            # the items are resources (DomainResource.contained, Bundle.entry.resource): of a
+            # type by their resourceType (FHIRPath ofType), not a choice element's suffix
+            type_name = self._type_arg(args)
+            coll = self.to_coll(self.expr(node.base, ctx))
+            x = self.fresh()
+            rtype = d.as_str(d.item(d.coll_of(d.child(x, "resourceType")), "0"))
+            return Val("coll", d.filter(coll.sql, x, f"COALESCE({rtype} = {d.lit_str(type_name)}, "
+                                        "FALSE)"), type_name)
         if name == "ofType" and isinstance(node.base, fp.Member):
             type_name = self._type_arg(args)
             suffix = PRIMITIVE_SUFFIX.get(type_name, type_name[:1].upper() + type_name[1:])

@@ -78,8 +78,8 @@ def from_models(type_name: str, name: str) -> tuple[bool, str | None] | None:
 # clotwatch.population.fhirmodel`` from the models (a test checks it against them): the
 # screening then starts without importing the models (about a second).
 TABLE_TYPES = ("Patient", "Encounter", "Condition", "Observation", "Procedure",
-               "MedicationRequest", "MedicationAdministration", "Location", "ServiceRequest",
-               "Device", "DeviceUseStatement", "DeviceRequest")
+               "MedicationRequest", "MedicationAdministration", "Medication", "Location",
+               "ServiceRequest", "Device", "DeviceUseStatement", "DeviceRequest")
 _TABLE_FILE = "fhir_elements.json"
 
 

@@ -44,6 +44,8 @@ PROBLEM_KINDS = {
     "malformed_line": N_("Line that is not a JSON object (skipped)"),
     "wrong_type": N_("Resource of another type than its file's (not read)"),
     "missing_patient": N_("Reference to a patient the export does not hold (kept, no age)"),
+    "unresolved_medication": N_("Medicine given by reference to a Medication the export does "
+                                "not hold (medicine unknown)"),
     "date_without_timezone": N_("Date-time without a time zone (read as UTC)"),
     "unknown_unit": N_("Body measurement in a unit not converted (value not used)"),
 }

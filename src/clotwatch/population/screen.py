@@ -36,9 +36,9 @@ from clotwatch.population.source import Export
 
 VIEW_NAMES = ("patient", "encounter", "encounter_location", "encounter_diagnosis", "condition",
               "observation", "procedure", "medication_request", "medication_administration",
-              "medication_administration_route", "location", "encounter_type",
-              "encounter_procedure", "service_request", "device", "device_use_statement",
-              "device_request")
+              "medication_administration_route", "medication", "location",
+              "location_identifier", "encounter_type", "encounter_procedure", "service_request",
+              "device", "device_use_statement", "device_request")
 
 # Columns of encounters.csv / .parquet, in order (the list first).
 ENCOUNTER_COLUMNS = (

@@ -51,12 +51,43 @@ cond_hits AS (
    AND NOT coalesce(k.prefix IS NOT NULL AND substr(c.ucode, 1, length(k.prefix)) = k.prefix,
                     FALSE)
 ),
+-- The medicine of an order or an administration (FHIR R4 MedicationRequest.medication[x],
+-- MedicationAdministration.medication[x]): the codings of its medicationCodeableConcept, or
+-- those of the Medication its medicationReference names: a contained one ("#id", FHIR R4
+-- "Contained Resources") or one of the export (Medication/<id>, or a URL ending so: the
+-- medication view), as clotwatch.fhir.medicines.medicine_of reads it for fhir score. A
+-- reference the export does not resolve leaves the medicine unknown (no code: it matches no
+-- code set) and is an input problem (checks.py).
+rx AS (
+  SELECT r.request_id, r.patient_id, r.encounter_id, r.status, r.authored, r.intent,
+         r.do_not_perform, r.text, r.reason_system, r.reason_code, r.reason_text,
+         r.reason_code_system, r.reason_code_code,
+         CASE WHEN r.medication_ref IS NULL THEN r.system
+              WHEN r.medication_ref = '#' || r.contained_id THEN r.contained_system
+              ELSE md.system END AS system,
+         CASE WHEN r.medication_ref IS NULL THEN r.code
+              WHEN r.medication_ref = '#' || r.contained_id THEN r.contained_code
+              ELSE md.code END AS code
+  FROM v_medication_request r LEFT JOIN v_medication md ON md.medication_id = r.medication_id
+),
+ax AS (
+  SELECT a.administration_id, a.patient_id, a.encounter_id, a.status, a.effective, a.recorded,
+         a.text, a.reason_system, a.reason_code, a.reason_text,
+         CASE WHEN a.medication_ref IS NULL THEN a.system
+              WHEN a.medication_ref = '#' || a.contained_id THEN a.contained_system
+              ELSE md.system END AS system,
+         CASE WHEN a.medication_ref IS NULL THEN a.code
+              WHEN a.medication_ref = '#' || a.contained_id THEN a.contained_code
+              ELSE md.code END AS code
+  FROM v_medication_administration a
+  LEFT JOIN v_medication md ON md.medication_id = a.medication_id
+),
 -- Cytotoxic chemotherapy ordered by the reference time, any status but entered in error or
 -- draft (clotwatch.fhir.medicines._chemotherapy): with it, a neoplasm whose code does not say
 -- malignant is read as a cancer (rules.TREATED_NEOPLASM, as clotwatch.fhir.conditions).
 chemo AS (
   SELECT e.encounter_id, min(r.request_id) AS chemo_id
-  FROM e JOIN v_medication_request r ON r.patient_id = e.patient_id
+  FROM e JOIN rx r ON r.patient_id = e.patient_id
   JOIN codes k ON k.codeset = 'antineoplastic' AND k.system = r.system
    AND (k.code = upper(r.code)
         OR (k.prefix IS NOT NULL AND substr(upper(r.code), 1, length(k.prefix)) = k.prefix))
@@ -247,7 +278,7 @@ med_rows AS (
          CASE WHEN status = 'not-done' THEN coalesce(cw_ts(recorded), cw_ts(effective))
               ELSE cw_ts(effective) END AS t,
          system, code, text, reason_system, reason_code, reason_text
-  FROM v_medication_administration
+  FROM ax
   UNION ALL
   -- an order not placed (doNotPerform, CMS108 "MedicationNotRequested") reads as not done,
   -- with its reasonCode
@@ -258,7 +289,7 @@ med_rows AS (
          CASE WHEN do_not_perform THEN reason_code_system ELSE reason_system END,
          CASE WHEN do_not_perform THEN reason_code_code ELSE reason_code END,
          reason_text
-  FROM v_medication_request
+  FROM rx
 ),
 -- Not DISTINCT: a medicine matched twice (an exact code and a prefix of one set) is only read
 -- by min / max / min_by / max_by below, which a repeated row does not change (at 100,000
@@ -397,16 +428,31 @@ af_dx AS (
 -- Locations: an ICU is a Location whose type is in icu_location (CMS108 "Encounter with ICU
 -- Location Stay 1 Day or More": entered on or after the admission, on its day or the day
 -- after, for 1 day or more); the ward shown is the last location that is not an ICU.
+-- A location given as a conditional reference (FHIR R4 "Conditional References":
+-- Location?identifier=SYSTEM|VALUE, as SMART's bulk export of Synthea writes them; a token
+-- search, "identifier=VALUE" any system, "identifier=|VALUE" none) is the Location of the
+-- export with that identifier, when exactly one Location has it.
+loc_ref AS (
+  SELECT ref, min(location_id) AS location_id FROM (
+    SELECT 'Location?identifier=' || coalesce(system, '') || '|' || value AS ref, location_id
+    FROM v_location_identifier WHERE value IS NOT NULL
+    UNION ALL
+    SELECT 'Location?identifier=' || value AS ref, location_id
+    FROM v_location_identifier WHERE value IS NOT NULL
+  ) x
+  GROUP BY ref HAVING count(DISTINCT location_id) = 1
+),
 loc AS (
-  SELECT l.encounter_id, l.location_id, l.location, l.location_start, l.location_end,
-         l.location_index,
+  SELECT l.encounter_id, coalesce(l.location_id, lr.location_id) AS location_id, l.location,
+         l.location_start, l.location_end, l.location_index,
          coalesce(max(CASE WHEN k.codeset IS NOT NULL THEN TRUE END), FALSE) AS icu
   FROM v_encounter_location l
-  LEFT JOIN v_location t ON t.location_id = l.location_id
+  LEFT JOIN loc_ref lr ON l.location_id IS NULL AND lr.ref = l.location_ref
+  LEFT JOIN v_location t ON t.location_id = coalesce(l.location_id, lr.location_id)
   LEFT JOIN codes k ON k.codeset = 'icu_location' AND k.system = t.system
                    AND k.code = upper(t.code)
-  GROUP BY l.encounter_id, l.location_id, l.location, l.location_start, l.location_end,
-           l.location_index
+  GROUP BY l.encounter_id, coalesce(l.location_id, lr.location_id), l.location,
+           l.location_start, l.location_end, l.location_index
 ),
 loc_f AS (
   SELECT e.encounter_id,
