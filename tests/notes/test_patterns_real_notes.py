@@ -277,3 +277,46 @@ def test_past_events_and_states(note: str, item: tuple[str, str],
 def test_names_that_are_not_the_finding(note: str, item: tuple[str, str],
                                         expected: bool | None) -> None:
     _check(note, item, expected)
+
+
+# --- A pseudo-trigger over a coordinated list ----------------------------------------------------
+# NegEx's pseudo-trigger "no change in" hides the "no" it holds; after its own noun phrase the
+# list is ambiguous ("no change in X, Y or Z": no change in Y, or no Y?): the items are
+# uncertain, neither present nor denied, while the phrase itself stays present and unchanged.
+
+SWELLING = ("perc", "unilateral_leg_swelling")
+HEMOPTYSIS = ("perc", "hemoptysis")
+
+
+@pytest.mark.parametrize(
+    ("note", "item", "expected"),
+    [
+        ("No change in her appetite, weight, rectal bleeding or melena.", BLEED, None),
+        ("No significant change in his bowel habits or rectal bleeding.", BLEED, None),
+        ("No interval change in the size of the nodules or hemoptysis.", HEMOPTYSIS, None),
+        ("No change in the appearance of the nodule in the right upper lobe of the lung, "
+         "or hemoptysis.", HEMOPTYSIS, None),
+        ("No increase in his dyspnea, cough, hemoptysis, or fever.", HEMOPTYSIS, None),
+        ("No further chest pain, hemoptysis or dyspnea.", HEMOPTYSIS, None),
+        ("He is no longer on warfarin, aspirin or clopidogrel.", DRUG, None),
+        # the pseudo-trigger's own phrase keeps its reading: present, unchanged
+        ("No change in the swelling of the left leg.", SWELLING, True),
+        ("No increase in the left calf swelling, pain or redness.", SWELLING, True),
+        ("No change in the rectal bleeding since yesterday.", BLEED, True),
+        # a termination term ends the list; a plain denial still denies the whole list
+        ("No change in her bowels but she reports hemoptysis.", HEMOPTYSIS, True),
+        ("No chest pain, dyspnea or hemoptysis.", HEMOPTYSIS, False),
+        # a finding in another sentence is not in the list
+        ("He is on aspirin. No change in his diet, exercise or weight.", DRUG, True),
+    ],
+)
+def test_a_pseudo_trigger_over_a_list(note: str, item: tuple[str, str],
+                                      expected: bool | None) -> None:
+    _check(note, item, expected)
+
+
+def test_the_list_after_a_pseudo_trigger_is_said_to_be_uncertain() -> None:
+    out = extract("No change in her appetite, abdominal pain, rectal bleeding or melena.",
+                  "has-bled")
+    why = next(m["reason"] for m in out["missing"] if m["input"] == "bleeding_history")
+    assert "only with doubt" in why, why

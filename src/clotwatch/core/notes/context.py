@@ -8,7 +8,10 @@ basis of pyConText (Chapman BE et al. J Biomed Inform 2011;44:728-37,
 doi:10.1016/j.jbi.2011.03.011):
 
 1. Find the trigger terms (cues) in the sentence. A *pseudo-trigger* ("no increase", "gram
-   negative") contains a trigger but is not one: it hides the triggers it overlaps.
+   negative") contains a trigger but is not one: it hides the triggers it overlaps. A
+   pseudo-trigger that takes a noun phrase ("no change in X") may give categories to what is
+   coordinated after that phrase ("no change in X, Y or Z": no change in Y, or no Y?), which
+   the trigger it hides may reach (``_list_after``).
 2. A trigger's scope runs forward (or backward) from it to the end of the sentence, cut short
    by a *termination term* ("but", "however", "apart from", "which"); a cue may also give a
    maximum number of words.
@@ -143,11 +146,36 @@ class ContextRules:
                 for k in kept
             ):
                 kept.append(h)
-        return sorted((h for h in kept if h.cue.direction != "pseudo"), key=lambda h: h.start)
+        # A pseudo-trigger is kept only if it has categories: a scope over a coordinated list.
+        return sorted((h for h in kept if h.cue.direction != "pseudo" or h.cue.categories),
+                      key=lambda h: h.start)
 
 
 def _words(text: str) -> int:
     return len(_WORD.findall(text))
+
+
+# What joins the items of a list: after a pseudo-trigger's own noun phrase, the next item.
+_JOINER = re.compile(r",|;|(?<![\w/])(?:and|or|nor|and/or)(?![\w/])", re.IGNORECASE)
+
+
+def _list_after(sentence: str, hits: Iterable[_Hit], h: _Hit, target_start: int) -> bool:
+    """Whether the finding at ``target_start`` is an item coordinated after the noun phrase
+    of the pseudo-trigger ``h`` ("No change in her bowels, abdominal pain, or melena": the
+    phrase is "her bowels", the items "abdominal pain" and "melena"). The sentence reads
+    either way (no change in each, or no each), so the items take the cue's categories
+    (uncertain: neither present nor denied), while the phrase itself keeps the reading the
+    pseudo-trigger gives it ("no change in the calf swelling": the swelling is present).
+    The phrase is at most ``max_words`` words; a termination term ends the list's scope."""
+    if h.end > target_start:
+        return False
+    joiner = _JOINER.search(sentence, h.end, target_start)
+    if joiner is None:
+        return False
+    phrase = sentence[h.end : joiner.start()]
+    if h.cue.max_words is not None and _words(phrase) > h.cue.max_words:
+        return False
+    return not _blocked(hits, h.end, target_start, h.cue.categories)
 
 
 def _blocked(hits: Iterable[_Hit], a: int, b: int, categories: tuple[str, ...],
@@ -200,6 +228,10 @@ def modifiers(
     for h in found:
         cue = h.cue
         if cue.direction in ("terminate", "exception"):
+            continue
+        if cue.direction == "pseudo":
+            if _list_after(sentence, found, h, target_start):
+                out.append(Modifier(cue.categories, sentence[h.start : h.end], h.start, h.end))
             continue
         if excepted and cue.direction == "backward" and h.start >= target_end:
             continue
