@@ -320,3 +320,40 @@ def test_the_list_after_a_pseudo_trigger_is_said_to_be_uncertain() -> None:
                   "has-bled")
     why = next(m["reason"] for m in out["missing"] if m["input"] == "bleeding_history")
     assert "only with doubt" in why, why
+
+
+# --- A date belongs to its own clause ----------------------------------------------------------
+# "more than 14 days ago" makes a mention past only when the time is in its clause: a
+# conjunction that begins a new clause (a subject or a verb of its own) ends a time's reach,
+# one joining nouns does not (ConText's scope ends at a clause boundary, Harkema 2009).
+
+PREV_DVT_WELLS = ("wells-dvt", "previous_dvt")
+HISTORY_VTE = ("caprini-2005", "history_of_vte")
+
+
+@pytest.mark.parametrize(
+    ("note", "item", "expected"),
+    [
+        ("She has a DVT and quit smoking last year.", PREV_DVT, None),
+        ("He has a left leg DVT and stopped drinking two years ago.", PREV_DVT_WELLS, None),
+        ("She has a DVT and quit smoking in 2019.", HISTORY_VTE, None),
+        ("He has a pulmonary embolism, and he had knee surgery 3 years ago.", PREV_DVT, None),
+        ("Last year she retired and now has a DVT.", PREV_DVT, None),
+        # the time in the mention's own clause, or nouns joined: still previous
+        ("She had a DVT and a PE two years ago.", PREV_DVT, True),
+        ("She had a DVT two years ago and quit smoking last week.", PREV_DVT, True),
+        ("A pulmonary embolism three weeks ago.", PREV_DVT, True),
+        ("Hospitalized in 1996 with a pulmonary embolism.", PREV_DVT, True),
+        # a denial goes on over a new clause
+        ("No fever and denies hemoptysis.", HEMOPTYSIS, False),
+    ],
+)
+def test_a_date_belongs_to_its_own_clause(note: str, item: tuple[str, str],
+                                          expected: bool | None) -> None:
+    _check(note, item, expected)
+
+
+def test_a_history_cue_goes_on_over_a_new_clause() -> None:
+    # the clause boundary ends a time's reach only, not a history cue's ("used to")
+    note = "She used to smoke and quit at the time of her bypass surgery."
+    assert extract(note, "caprini-2005")["inputs"].get("surgery_type") in (None, "none")

@@ -32,7 +32,8 @@ from typing import Literal
 
 from clotwatch.core.notes.prefilter import Places, starts
 
-Direction = Literal["forward", "backward", "bidirectional", "terminate", "pseudo", "exception"]
+Direction = Literal["forward", "backward", "bidirectional", "terminate", "pseudo", "exception",
+                    "clause"]
 # "planned" is ConText's hypothetical narrowed to a future event the note says is arranged
 # ("scheduled for knee surgery"): its status is "hypothetical", and an instrument that scores
 # the planned event (Caprini's type of surgery) can accept it by name (docs/notes.md).
@@ -53,6 +54,9 @@ class Cue:
     # termination terms are per category, Harkema 2009): "who", "was diagnosed" end a
     # denial or a doubt, not a relative's ("a daughter who was diagnosed with cancer").
     unless: tuple[str, ...] = ()
+    # A time cue ("two years ago", "in 1996") whose scope ends at a clause boundary (a cue of
+    # direction "clause"): "a DVT and quit smoking two years ago" dates the quitting.
+    clause: bool = False
 
     def __post_init__(self) -> None:
         bad = [c for c in (*self.categories, *self.unless) if c not in CATEGORIES]
@@ -178,6 +182,20 @@ def _list_after(sentence: str, hits: Iterable[_Hit], h: _Hit, target_start: int)
     return not _blocked(hits, h.end, target_start, h.cue.categories)
 
 
+def ends_time(cue: Cue) -> bool:
+    """Whether ``cue`` is a clause boundary for time (direction "clause"): "a DVT and quit
+    smoking last year" dates the quitting, not the DVT. It ends the scope of a time cue
+    (``Cue.clause``) and no other (a history cue's "used to smoke ... and quit at the time of
+    her bypass surgery" goes on); the engine dates a mention only from time words in its own
+    clause by it."""
+    return cue.direction == "clause"
+
+
+def clause_between(hits: Iterable[_Hit], a: int, b: int) -> bool:
+    """Whether a clause boundary (``ends_time``) lies in ``[a, b)``."""
+    return any(ends_time(h.cue) and h.start >= a and h.end <= b for h in hits)
+
+
 def _blocked(hits: Iterable[_Hit], a: int, b: int, categories: tuple[str, ...],
              *, backward: bool = False) -> bool:
     """Whether a termination term for a scope of ``categories`` lies in ``[a, b)``.
@@ -227,7 +245,7 @@ def modifiers(
     out: list[Modifier] = []
     for h in found:
         cue = h.cue
-        if cue.direction in ("terminate", "exception"):
+        if cue.direction in ("terminate", "exception", "clause"):
             continue
         if cue.direction == "pseudo":
             if _list_after(sentence, found, h, target_start):
@@ -259,13 +277,15 @@ def modifiers(
                 # "recent" ends the history part.
                 kept = tuple(c for c in cue.categories
                              if not _blocked(found, h.end, target_start, (c,)))
+        if kept and cue.clause and clause_between(found, h.end, target_start):
+            kept = ()
         if not kept and cue.direction in ("backward", "bidirectional") and (
             h.start >= target_end or (after and h.start > target_start)
         ):
             gap = sentence[target_end : h.start] if h.start >= target_end else ""
             if (cue.max_words is None or _words(gap) <= cue.max_words) and not _blocked(
                 found, target_end, h.start, cue.categories, backward=True
-            ):
+            ) and not (cue.clause and clause_between(found, target_end, h.start)):
                 kept = cue.categories
         if kept:
             out.append(Modifier(kept, sentence[h.start : h.end], h.start, h.end))
