@@ -357,3 +357,30 @@ def test_a_history_cue_goes_on_over_a_new_clause() -> None:
     # the clause boundary ends a time's reach only, not a history cue's ("used to")
     note = "She used to smoke and quit at the time of her bypass surgery."
     assert extract(note, "caprini-2005")["inputs"].get("surgery_type") in (None, "none")
+
+
+# --- A history list is past to its end ------------------------------------------------------------
+# A cause ("due to", "secondary to") is part of a past condition's phrase: it ends a denial but
+# not a history cue's scope, so a list after "history of" stays past over it ("Patient has a
+# history of neuropathy due to diabetes (disorder), ..., urinary tract infection").
+
+
+@pytest.mark.parametrize(
+    ("note", "item", "expected"),
+    [
+        ("Patient has a history of anemia (disorder), neuropathy due to type 2 diabetes "
+         "mellitus (disorder), prediabetes, escherichia coli urinary tract infection, stress "
+         "(finding).", INFECTION, None),
+        ("History of kidney disease secondary to hypertension, gout, and cellulitis.",
+         INFECTION, None),
+        ("Status post orchiectomy secondary to testicular cancer, stable.", CANCER, None),
+        # a heading named "history" is not a cue, a 'now' word still ends the history
+        ("HISTORY OF PRESENT ILLNESS: She has a cellulitis of the left leg.", INFECTION, True),
+        ("History of COPD and recent pneumonia.", INFECTION, True),
+        # a cause still ends a denial
+        ("No anticoagulation due to a massive GI bleed.", BLEED, True),
+    ],
+)
+def test_a_history_list_is_past_to_its_end(note: str, item: tuple[str, str],
+                                          expected: bool | None) -> None:
+    _check(note, item, expected)
