@@ -384,3 +384,23 @@ def test_a_history_cue_goes_on_over_a_new_clause() -> None:
 def test_a_history_list_is_past_to_its_end(note: str, item: tuple[str, str],
                                           expected: bool | None) -> None:
     _check(note, item, expected)
+
+
+# --- A social finding whose name holds a negation word ----------------------------------------
+# "not in labor force" (a finding in Synthea's history list) is a NegEx pseudo-trigger: it
+# denies nothing after it; silence about an item must stay missing, never "no".
+
+
+@pytest.mark.parametrize(
+    ("note", "item", "expected"),
+    [
+        ("Patient has a history of hypertension, not in labor force (finding), unhealthy "
+         "alcohol drinking behavior (finding).", ALCOHOL, None),
+        ("He is not in the labor force, with a history of myocardial infarction.", MI, None),
+        # a denial after it still denies
+        ("Not in labor force. He denies alcohol use.", ALCOHOL, False),
+    ],
+)
+def test_a_social_finding_is_not_a_denial(note: str, item: tuple[str, str],
+                                          expected: bool | None) -> None:
+    _check(note, item, expected)
