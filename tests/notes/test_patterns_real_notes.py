@@ -404,3 +404,34 @@ def test_a_history_list_is_past_to_its_end(note: str, item: tuple[str, str],
 def test_a_social_finding_is_not_a_denial(note: str, item: tuple[str, str],
                                           expected: bool | None) -> None:
     _check(note, item, expected)
+
+
+# --- The present perfect of an operation ------------------------------------------------
+# "She has had a hysterectomy" tells a past operation, not the one the assessment is for
+# (Caprini 2005's type of surgery); a date still counts it in a window; other findings in the
+# present perfect ("has had left leg swelling for 3 days") stay present.
+
+SURGERY_TYPE = ("caprini-2005", "surgery_type")
+
+
+@pytest.mark.parametrize(
+    ("note", "item", "expected"),
+    [
+        ("She has had a hysterectomy.", SURGERY_TYPE, None),
+        ("He has undergone two knee replacements.", SURGERY_TYPE, None),
+        ("The patient has had left nephrectomy and splenectomy.", SURGERY_TYPE, None),
+        # dated within the window, or this admission's: still counted
+        ("She has had a total knee replacement 10 days ago.", SURGERY, True),
+        ("He underwent a hysterectomy today.", SURGERY, True),
+        # not an operation: present
+        ("She has had left leg swelling for 3 days.", SWELLING, True),
+    ],
+)
+def test_the_present_perfect_of_an_operation_is_past(note: str, item: tuple[str, str],
+                                                     expected: bool | None) -> None:
+    _check(note, item, expected)
+
+
+def test_a_planned_operation_still_counts_for_caprini() -> None:
+    assert extract("She is scheduled for a hysterectomy.", "caprini-2005")["inputs"].get(
+        "surgery_type") == "major_open_over_45min"
