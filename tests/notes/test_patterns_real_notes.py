@@ -277,3 +277,161 @@ def test_past_events_and_states(note: str, item: tuple[str, str],
 def test_names_that_are_not_the_finding(note: str, item: tuple[str, str],
                                         expected: bool | None) -> None:
     _check(note, item, expected)
+
+
+# --- A pseudo-trigger over a coordinated list ----------------------------------------------------
+# NegEx's pseudo-trigger "no change in" hides the "no" it holds; after its own noun phrase the
+# list is ambiguous ("no change in X, Y or Z": no change in Y, or no Y?): the items are
+# uncertain, neither present nor denied, while the phrase itself stays present and unchanged.
+
+SWELLING = ("perc", "unilateral_leg_swelling")
+HEMOPTYSIS = ("perc", "hemoptysis")
+
+
+@pytest.mark.parametrize(
+    ("note", "item", "expected"),
+    [
+        ("No change in her appetite, weight, rectal bleeding or melena.", BLEED, None),
+        ("No significant change in his bowel habits or rectal bleeding.", BLEED, None),
+        ("No interval change in the size of the nodules or hemoptysis.", HEMOPTYSIS, None),
+        ("No change in the appearance of the nodule in the right upper lobe of the lung, "
+         "or hemoptysis.", HEMOPTYSIS, None),
+        ("No increase in his dyspnea, cough, hemoptysis, or fever.", HEMOPTYSIS, None),
+        ("No further chest pain, hemoptysis or dyspnea.", HEMOPTYSIS, None),
+        ("He is no longer on warfarin, aspirin or clopidogrel.", DRUG, None),
+        # the pseudo-trigger's own phrase keeps its reading: present, unchanged
+        ("No change in the swelling of the left leg.", SWELLING, True),
+        ("No increase in the left calf swelling, pain or redness.", SWELLING, True),
+        ("No change in the rectal bleeding since yesterday.", BLEED, True),
+        # a termination term ends the list; a plain denial still denies the whole list
+        ("No change in her bowels but she reports hemoptysis.", HEMOPTYSIS, True),
+        ("No chest pain, dyspnea or hemoptysis.", HEMOPTYSIS, False),
+        # a finding in another sentence is not in the list
+        ("He is on aspirin. No change in his diet, exercise or weight.", DRUG, True),
+    ],
+)
+def test_a_pseudo_trigger_over_a_list(note: str, item: tuple[str, str],
+                                      expected: bool | None) -> None:
+    _check(note, item, expected)
+
+
+def test_the_list_after_a_pseudo_trigger_is_said_to_be_uncertain() -> None:
+    out = extract("No change in her appetite, abdominal pain, rectal bleeding or melena.",
+                  "has-bled")
+    why = next(m["reason"] for m in out["missing"] if m["input"] == "bleeding_history")
+    assert "only with doubt" in why, why
+
+
+# --- A date belongs to its own clause ----------------------------------------------------------
+# "more than 14 days ago" makes a mention past only when the time is in its clause: a
+# conjunction that begins a new clause (a subject or a verb of its own) ends a time's reach,
+# one joining nouns does not (ConText's scope ends at a clause boundary, Harkema 2009).
+
+PREV_DVT_WELLS = ("wells-dvt", "previous_dvt")
+HISTORY_VTE = ("caprini-2005", "history_of_vte")
+
+
+@pytest.mark.parametrize(
+    ("note", "item", "expected"),
+    [
+        ("She has a DVT and quit smoking last year.", PREV_DVT, None),
+        ("He has a left leg DVT and stopped drinking two years ago.", PREV_DVT_WELLS, None),
+        ("She has a DVT and quit smoking in 2019.", HISTORY_VTE, None),
+        ("He has a pulmonary embolism, and he had knee surgery 3 years ago.", PREV_DVT, None),
+        ("Last year she retired and now has a DVT.", PREV_DVT, None),
+        # the time in the mention's own clause, or nouns joined: still previous
+        ("She had a DVT and a PE two years ago.", PREV_DVT, True),
+        ("She had a DVT two years ago and quit smoking last week.", PREV_DVT, True),
+        ("A pulmonary embolism three weeks ago.", PREV_DVT, True),
+        ("Hospitalized in 1996 with a pulmonary embolism.", PREV_DVT, True),
+        # a denial goes on over a new clause
+        ("No fever and denies hemoptysis.", HEMOPTYSIS, False),
+    ],
+)
+def test_a_date_belongs_to_its_own_clause(note: str, item: tuple[str, str],
+                                          expected: bool | None) -> None:
+    _check(note, item, expected)
+
+
+def test_a_history_cue_goes_on_over_a_new_clause() -> None:
+    # the clause boundary ends a time's reach only, not a history cue's ("used to")
+    note = "She used to smoke and quit at the time of her bypass surgery."
+    assert extract(note, "caprini-2005")["inputs"].get("surgery_type") in (None, "none")
+
+
+# --- A history list is past to its end ------------------------------------------------------------
+# A cause ("due to", "secondary to") is part of a past condition's phrase: it ends a denial but
+# not a history cue's scope, so a list after "history of" stays past over it ("Patient has a
+# history of neuropathy due to diabetes (disorder), ..., urinary tract infection").
+
+
+@pytest.mark.parametrize(
+    ("note", "item", "expected"),
+    [
+        ("Patient has a history of anemia (disorder), neuropathy due to type 2 diabetes "
+         "mellitus (disorder), prediabetes, escherichia coli urinary tract infection, stress "
+         "(finding).", INFECTION, None),
+        ("History of kidney disease secondary to hypertension, gout, and cellulitis.",
+         INFECTION, None),
+        ("Status post orchiectomy secondary to testicular cancer, stable.", CANCER, None),
+        # a heading named "history" is not a cue, a 'now' word still ends the history
+        ("HISTORY OF PRESENT ILLNESS: She has a cellulitis of the left leg.", INFECTION, True),
+        ("History of COPD and recent pneumonia.", INFECTION, True),
+        # a cause still ends a denial
+        ("No anticoagulation due to a massive GI bleed.", BLEED, True),
+    ],
+)
+def test_a_history_list_is_past_to_its_end(note: str, item: tuple[str, str],
+                                          expected: bool | None) -> None:
+    _check(note, item, expected)
+
+
+# --- A social finding whose name holds a negation word ----------------------------------------
+# "not in labor force" (a finding in Synthea's history list) is a NegEx pseudo-trigger: it
+# denies nothing after it; silence about an item must stay missing, never "no".
+
+
+@pytest.mark.parametrize(
+    ("note", "item", "expected"),
+    [
+        ("Patient has a history of hypertension, not in labor force (finding), unhealthy "
+         "alcohol drinking behavior (finding).", ALCOHOL, None),
+        ("He is not in the labor force, with a history of myocardial infarction.", MI, None),
+        # a denial after it still denies
+        ("Not in labor force. He denies alcohol use.", ALCOHOL, False),
+    ],
+)
+def test_a_social_finding_is_not_a_denial(note: str, item: tuple[str, str],
+                                          expected: bool | None) -> None:
+    _check(note, item, expected)
+
+
+# --- The present perfect of an operation ------------------------------------------------
+# "She has had a hysterectomy" tells a past operation, not the one the assessment is for
+# (Caprini 2005's type of surgery); a date still counts it in a window; other findings in the
+# present perfect ("has had left leg swelling for 3 days") stay present.
+
+SURGERY_TYPE = ("caprini-2005", "surgery_type")
+
+
+@pytest.mark.parametrize(
+    ("note", "item", "expected"),
+    [
+        ("She has had a hysterectomy.", SURGERY_TYPE, None),
+        ("He has undergone two knee replacements.", SURGERY_TYPE, None),
+        ("The patient has had left nephrectomy and splenectomy.", SURGERY_TYPE, None),
+        # dated within the window, or this admission's: still counted
+        ("She has had a total knee replacement 10 days ago.", SURGERY, True),
+        ("He underwent a hysterectomy today.", SURGERY, True),
+        # not an operation: present
+        ("She has had left leg swelling for 3 days.", SWELLING, True),
+    ],
+)
+def test_the_present_perfect_of_an_operation_is_past(note: str, item: tuple[str, str],
+                                                     expected: bool | None) -> None:
+    _check(note, item, expected)
+
+
+def test_a_planned_operation_still_counts_for_caprini() -> None:
+    assert extract("She is scheduled for a hysterectomy.", "caprini-2005")["inputs"].get(
+        "surgery_type") == "major_open_over_45min"

@@ -5,7 +5,8 @@
   read alone for all seven instruments, answers none of the inputs it used to answer yes
   (an option of Caprini's type of surgery may remain as a *planned* operation, which that
   item counts by design, docs/notes.md);
-- a sample of the correct yes answers stays yes, with the same status.
+- a sample of the correct yes answers stays yes, with the same status;
+- a wrong no (an affirmed item read as denied) that a general pattern fixed is no longer no.
 """
 
 from __future__ import annotations
@@ -47,6 +48,13 @@ def _id(case: dict[str, Any]) -> str:
 def test_a_fixed_wrong_yes_stays_fixed(case: dict[str, Any]) -> None:
     got = _answers(case["sentence"])
     still = [i for i in case["inputs"] if i in got and _is_yes(*got[i])]
+    assert not still, f"{case['kind']}: {case['why']} -> {still}"
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if c["expect"] == "not no"], ids=_id)
+def test_a_fixed_wrong_no_stays_fixed(case: dict[str, Any]) -> None:
+    got = _answers(case["sentence"])
+    still = [i for i in case["inputs"] if i in got and got[i][0] is False]
     assert not still, f"{case['kind']}: {case['why']} -> {still}"
 
 

@@ -8,7 +8,10 @@ basis of pyConText (Chapman BE et al. J Biomed Inform 2011;44:728-37,
 doi:10.1016/j.jbi.2011.03.011):
 
 1. Find the trigger terms (cues) in the sentence. A *pseudo-trigger* ("no increase", "gram
-   negative") contains a trigger but is not one: it hides the triggers it overlaps.
+   negative") contains a trigger but is not one: it hides the triggers it overlaps. A
+   pseudo-trigger that takes a noun phrase ("no change in X") may give categories to what is
+   coordinated after that phrase ("no change in X, Y or Z": no change in Y, or no Y?), which
+   the trigger it hides may reach (``_list_after``).
 2. A trigger's scope runs forward (or backward) from it to the end of the sentence, cut short
    by a *termination term* ("but", "however", "apart from", "which"); a cue may also give a
    maximum number of words.
@@ -29,7 +32,8 @@ from typing import Literal
 
 from clotwatch.core.notes.prefilter import Places, starts
 
-Direction = Literal["forward", "backward", "bidirectional", "terminate", "pseudo", "exception"]
+Direction = Literal["forward", "backward", "bidirectional", "terminate", "pseudo", "exception",
+                    "clause"]
 # "planned" is ConText's hypothetical narrowed to a future event the note says is arranged
 # ("scheduled for knee surgery"): its status is "hypothetical", and an instrument that scores
 # the planned event (Caprini's type of surgery) can accept it by name (docs/notes.md).
@@ -50,6 +54,9 @@ class Cue:
     # termination terms are per category, Harkema 2009): "who", "was diagnosed" end a
     # denial or a doubt, not a relative's ("a daughter who was diagnosed with cancer").
     unless: tuple[str, ...] = ()
+    # A time cue ("two years ago", "in 1996") whose scope ends at a clause boundary (a cue of
+    # direction "clause"): "a DVT and quit smoking two years ago" dates the quitting.
+    clause: bool = False
 
     def __post_init__(self) -> None:
         bad = [c for c in (*self.categories, *self.unless) if c not in CATEGORIES]
@@ -143,11 +150,50 @@ class ContextRules:
                 for k in kept
             ):
                 kept.append(h)
-        return sorted((h for h in kept if h.cue.direction != "pseudo"), key=lambda h: h.start)
+        # A pseudo-trigger is kept only if it has categories: a scope over a coordinated list.
+        return sorted((h for h in kept if h.cue.direction != "pseudo" or h.cue.categories),
+                      key=lambda h: h.start)
 
 
 def _words(text: str) -> int:
     return len(_WORD.findall(text))
+
+
+# What joins the items of a list: after a pseudo-trigger's own noun phrase, the next item.
+_JOINER = re.compile(r",|;|(?<![\w/])(?:and|or|nor|and/or)(?![\w/])", re.IGNORECASE)
+
+
+def _list_after(sentence: str, hits: Iterable[_Hit], h: _Hit, target_start: int) -> bool:
+    """Whether the finding at ``target_start`` is an item coordinated after the noun phrase
+    of the pseudo-trigger ``h`` ("No change in her bowels, abdominal pain, or melena": the
+    phrase is "her bowels", the items "abdominal pain" and "melena"). The sentence reads
+    either way (no change in each, or no each), so the items take the cue's categories
+    (uncertain: neither present nor denied), while the phrase itself keeps the reading the
+    pseudo-trigger gives it ("no change in the calf swelling": the swelling is present).
+    The phrase is at most ``max_words`` words; a termination term ends the list's scope."""
+    if h.end > target_start:
+        return False
+    joiner = _JOINER.search(sentence, h.end, target_start)
+    if joiner is None:
+        return False
+    phrase = sentence[h.end : joiner.start()]
+    if h.cue.max_words is not None and _words(phrase) > h.cue.max_words:
+        return False
+    return not _blocked(hits, h.end, target_start, h.cue.categories)
+
+
+def ends_time(cue: Cue) -> bool:
+    """Whether ``cue`` is a clause boundary for time (direction "clause"): "a DVT and quit
+    smoking last year" dates the quitting, not the DVT. It ends the scope of a time cue
+    (``Cue.clause``) and no other (a history cue's "used to smoke ... and quit at the time of
+    her bypass surgery" goes on); the engine dates a mention only from time words in its own
+    clause by it."""
+    return cue.direction == "clause"
+
+
+def clause_between(hits: Iterable[_Hit], a: int, b: int) -> bool:
+    """Whether a clause boundary (``ends_time``) lies in ``[a, b)``."""
+    return any(ends_time(h.cue) and h.start >= a and h.end <= b for h in hits)
 
 
 def _blocked(hits: Iterable[_Hit], a: int, b: int, categories: tuple[str, ...],
@@ -199,7 +245,11 @@ def modifiers(
     out: list[Modifier] = []
     for h in found:
         cue = h.cue
-        if cue.direction in ("terminate", "exception"):
+        if cue.direction in ("terminate", "exception", "clause"):
+            continue
+        if cue.direction == "pseudo":
+            if _list_after(sentence, found, h, target_start):
+                out.append(Modifier(cue.categories, sentence[h.start : h.end], h.start, h.end))
             continue
         if excepted and cue.direction == "backward" and h.start >= target_end:
             continue
@@ -227,13 +277,15 @@ def modifiers(
                 # "recent" ends the history part.
                 kept = tuple(c for c in cue.categories
                              if not _blocked(found, h.end, target_start, (c,)))
+        if kept and cue.clause and clause_between(found, h.end, target_start):
+            kept = ()
         if not kept and cue.direction in ("backward", "bidirectional") and (
             h.start >= target_end or (after and h.start > target_start)
         ):
             gap = sentence[target_end : h.start] if h.start >= target_end else ""
             if (cue.max_words is None or _words(gap) <= cue.max_words) and not _blocked(
                 found, target_end, h.start, cue.categories, backward=True
-            ):
+            ) and not (cue.clause and clause_between(found, target_end, h.start)):
                 kept = cue.categories
         if kept:
             out.append(Modifier(kept, sentence[h.start : h.end], h.start, h.end))

@@ -28,7 +28,14 @@ from typing import Any
 
 from clotwatch.core.instruments.model import Input, Instrument
 from clotwatch.core.notes import why as W
-from clotwatch.core.notes.context import ContextRules, CuePlaces, Modifier, modifiers, status
+from clotwatch.core.notes.context import (
+    ContextRules,
+    CuePlaces,
+    Modifier,
+    clause_between,
+    modifiers,
+    status,
+)
 from clotwatch.core.notes.measures import Measurement, measurements
 from clotwatch.core.notes.prefilter import Places, lowered, nonempty, starts
 from clotwatch.core.notes.text import Section, Sentence, sentences, unwrapped
@@ -547,7 +554,8 @@ class Document:
                            else t.end()))
             between = sent.text[a:b]
             near = (len(_WORDS.findall(between)) <= POINT_WORDS
-                    and not _NOW_CLAUSE.search(between))
+                    and not _NOW_CLAUSE.search(between)
+                    and not clause_between(self.hits(sent), a, b))
             return _days(t), False, near and bool(t.group("u") or t.group("u4")), near
         year = self._years.get(sent.start)
         if year is None:
