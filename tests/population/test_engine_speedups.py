@@ -18,7 +18,7 @@ from clotwatch.population import duckdb as duckdb_engine
 from clotwatch.population import fhirmodel, rules
 from clotwatch.population.compile import Dialect
 from clotwatch.population.duckdb import share_extracts
-from clotwatch.population.screen import VIEW_NAMES, _value_class, load_views
+from clotwatch.population.screen import VIEW_NAMES, answer_class_sql, load_views
 from clotwatch.population.source import open_export
 from clotwatch.population.synth import synthesize
 
@@ -58,7 +58,13 @@ def test_answers_in_one_value_class_score_alike(instrument: str) -> None:
         inp = inst.input(inp_id)
         if inp.kind not in ("number", "integer"):
             continue
-        cls = _value_class(instrument, inp_id)
+        con = duckdb.connect()
+        cls_sql = answer_class_sql(instrument, inp_id, "v")
+
+        def cls(v: float, cls_sql: str = cls_sql, con: Any = con) -> object:
+            return con.execute(f"SELECT {cls_sql} FROM (SELECT CAST(? AS DOUBLE) AS v)",
+                               [v]).fetchall()[0][0]
+
         edges = {e for t in inp.tiers for e in t.edges()}
         lo = int(inp.minimum if inp.minimum is not None else 0)
         hi = int(inp.maximum if inp.maximum is not None else 120)
