@@ -187,6 +187,7 @@ def _dated_note(nid: str, text: str, **when: Any) -> dict[str, Any]:
     {"date": "2026-11-24T08:00:00-05:00"},  # 13:00 UTC, an hour after NOW
     {"date": "2026-11-25"},  # a day after NOW's day
     {"context": {"period": {"start": "2027-01-02T10:00:00Z"}}},  # no date: the service time
+    {"date": "2027"}, {"date": "2026-12"},  # a year, a month (R4 dates): from their first day
 ])
 def test_a_note_written_after_the_time_scored_at_is_not_read(when: dict[str, Any]) -> None:
     """A whole record's export holds the notes of later years (Synthea's sample bulk export:
@@ -209,6 +210,8 @@ def test_a_note_written_after_the_time_scored_at_is_not_read(when: dict[str, Any
     # not a date (a month 13, a 30 February, a year 0): read as a note with no time, never a
     # crash (date() raised ValueError for these, outside the parse's own guard)
     {"date": "2026-13-01"}, {"date": "2026-02-30"}, {"date": "0000"},
+    {"date": "2026-11"},  # this month: its first day is not after NOW
+    {"date": "2026-11-25T08:00:00"},  # a time without its zone is not a FHIR dateTime
 ])
 def test_a_note_written_by_the_time_scored_at_is_read(when: dict[str, Any]) -> None:
     b = json.loads((FIXTURES / "patient-full.json").read_text(encoding="utf-8"))

@@ -41,6 +41,7 @@ from typing import Any
 
 from clotwatch.core.instruments import evaluate
 from clotwatch.core.notes.why import NO_RULE, NOT_MENTIONED
+from clotwatch.fhir.elements import Unsure, read_date, read_datetime
 from clotwatch.fhir.modifiers import not_understood, unused_reason
 from clotwatch.notes.pipeline import MAX_NOTE_CHARS, SUPPORTED
 from clotwatch.notes.rules import load_rules
@@ -195,18 +196,24 @@ def _written(resource: Mapping[str, Any]) -> str | None:
 
 
 def _after(written: str, now: datetime) -> bool:
-    """Whether a FHIR date/dateTime is after ``now``; a date (or a year, a month) is after it
-    only from the day after ``now``'s UTC day, a time without a zone is read as UTC."""
+    """Whether a FHIR date/dateTime is after ``now``, read by the FHIR reader's own parsers
+    (``clotwatch.fhir.elements``): a date, a year or a month (as its first day) is after it only
+    from the day after ``now``'s UTC day. A value that is not a FHIR date or dateTime (a time
+    without its zone, 2026-13-01) is not known to be after: the note is read, as one with no
+    time."""
     try:
-        if "T" in written:
-            t = datetime.fromisoformat(written.replace("Z", "+00:00"))
-            return (t if t.tzinfo else t.replace(tzinfo=UTC)) > now
-        parts = [int(x) for x in written.split("-")]
-        first = date(parts[0], parts[1] if len(parts) > 1 else 1,
-                     parts[2] if len(parts) > 2 else 1)
-    except (ValueError, IndexError):
-        return False  # not a FHIR date (say 2020-13-01): the note is read, as one with no time
-    return first > now.astimezone(UTC).date()
+        t: date | datetime = read_datetime(written)
+    except Unsure:
+        partial = {4: "-01-01", 7: "-01"}.get(len(written))  # R4 allows YYYY and YYYY-MM
+        if partial is None:
+            return False
+        try:
+            t = read_date(written + partial)
+        except Unsure:
+            return False
+    if isinstance(t, datetime):
+        return t > now
+    return t > now.astimezone(UTC).date()
 
 
 def read_notes(data: Any, patient_id: str, now: datetime | None = None) -> Notes:
