@@ -96,18 +96,24 @@ def write(folder: Path, resources: list[dict[str, Any]]) -> Path:
     return folder
 
 
+def screen_rows(folder: Path, out: Path, as_of: datetime) -> dict[str, dict[str, str]]:
+    """Screen the export ``folder`` into ``out`` on DuckDB: the rows of encounters.csv by
+    encounter id."""
+    engine = DuckDBScreening(threads=2)
+    try:
+        screen(open_export(folder), engine, out, as_of=as_of)
+    finally:
+        engine.close()
+    with (out / "encounters.csv").open(encoding="utf-8") as f:
+        return {r["encounter_id"]: r for r in csv.DictReader(f)}
+
+
 def screened(tmp: Path, resources: list[dict[str, Any]],
              as_of: datetime) -> dict[str, dict[str, str]]:
     """Screen ``resources`` (written as an export under ``tmp``) on DuckDB: the rows of
     encounters.csv by encounter id without its ``e-`` prefix."""
-    folder = write(tmp / "export", resources)
-    engine = DuckDBScreening(threads=2)
-    try:
-        screen(open_export(folder), engine, tmp / "out", as_of=as_of)
-    finally:
-        engine.close()
-    with (tmp / "out" / "encounters.csv").open(encoding="utf-8") as f:
-        return {r["encounter_id"][2:]: r for r in csv.DictReader(f)}
+    rows = screen_rows(write(tmp / "export", resources), tmp / "out", as_of)
+    return {eid[2:]: r for eid, r in rows.items()}
 
 
 def situations() -> list[dict[str, Any]]:

@@ -11,7 +11,6 @@ SNOMED CT code, ICD-10-PCS section 0 by approach, CPT surgery range).
 
 from __future__ import annotations
 
-import csv
 from datetime import UTC, datetime
 from pathlib import Path
 from types import SimpleNamespace
@@ -22,9 +21,6 @@ from tests.population import records
 from tests.population.records import SCT, patient, stay
 
 from clotwatch.fhir.codes import codeset
-from clotwatch.population.duckdb import DuckDBScreening
-from clotwatch.population.screen import screen
-from clotwatch.population.source import open_export
 
 AS_OF = datetime(2026, 3, 10, tzinfo=UTC)
 ADMIT = "2026-03-02T09:00:00Z"
@@ -62,16 +58,6 @@ def _operation(pid: str, system: str, code: str, category: bool) -> dict[str, An
     return r
 
 
-def _rows(folder: Path, out: Path, as_of: datetime) -> dict[str, dict[str, str]]:
-    engine = DuckDBScreening(threads=2)
-    try:
-        screen(open_export(folder), engine, out, as_of=as_of)
-    finally:
-        engine.close()
-    with (out / "encounters.csv").open(encoding="utf-8") as f:
-        return {r["encounter_id"]: r for r in csv.DictReader(f)}
-
-
 def situations() -> list[dict[str, Any]]:
     """One stay per case, a stay with no procedure, and one whose operation was not done."""
     resources: list[dict[str, Any]] = []
@@ -89,7 +75,7 @@ def situations() -> list[dict[str, Any]]:
 @pytest.fixture(scope="module")
 def rows(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, str]]:
     tmp = tmp_path_factory.mktemp("instrument")
-    return _rows(records.write(tmp / "export", situations()), tmp / "out", AS_OF)
+    return records.screen_rows(records.write(tmp / "export", situations()), tmp / "out", AS_OF)
 
 
 @pytest.mark.parametrize(("pid", "system", "code", "category", "surgical"), CASES)
@@ -124,7 +110,8 @@ def test_a_synthea_operation_without_category_is_surgical(tmp_path: Path, name: 
     assert "category" not in proc  # as Synthea writes every Procedure
     eid = proc["encounter"]["reference"].split("/")[1]
     start = datetime.fromisoformat(by_id[eid]["period"]["start"]).astimezone(UTC)
-    rows = _rows(tmp_path / "export", tmp_path / "out", start.replace(hour=23, minute=59))
+    rows = records.screen_rows(tmp_path / "export", tmp_path / "out",
+                               start.replace(hour=23, minute=59))
     assert rows[eid]["patient_group"] == "surgical"
     assert rows[eid]["instrument"] == "caprini-2005"
     # every other inpatient stay of the record has no operation: medical

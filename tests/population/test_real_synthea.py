@@ -9,7 +9,6 @@ patient's own records, as for the synthetic export (test_agrees_with_fhir_score.
 
 from __future__ import annotations
 
-import csv
 import json
 from datetime import UTC, datetime
 from pathlib import Path
@@ -41,13 +40,7 @@ COVID = "971377bd-3acf-6613-a0c8-81fa7efebde3"  # Blaze ad0b4b7a, 2020-03-08 to 
 def screened(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any],
                                                                 dict[str, dict[str, str]]]:
     out = tmp_path_factory.mktemp("real") / "out"
-    engine = DuckDBScreening(threads=2)
-    try:
-        screen(open_export(FIXTURE), engine, out, as_of=AS_OF)
-    finally:
-        engine.close()
-    with (out / "encounters.csv").open(encoding="utf-8") as f:
-        rows = {r["encounter_id"]: r for r in csv.DictReader(f)}
+    rows = records.screen_rows(FIXTURE, out, AS_OF)
     return json.loads((out / "summary.json").read_text(encoding="utf-8")), rows
 
 
