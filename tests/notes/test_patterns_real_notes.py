@@ -435,3 +435,17 @@ def test_the_present_perfect_of_an_operation_is_past(note: str, item: tuple[str,
 def test_a_planned_operation_still_counts_for_caprini() -> None:
     assert extract("She is scheduled for a hysterectomy.", "caprini-2005")["inputs"].get(
         "surgery_type") == "major_open_over_45min"
+
+
+@pytest.mark.parametrize(("days", "answered"), [(10, True), (14, True), (15, None), (20, None)])
+@pytest.mark.parametrize(("sentence", "item"), [
+    ("She had pneumonia {days} days ago.", INFECTION),
+    ("A myocardial infarction {days} days ago.", MI),
+])
+def test_the_fourteen_day_edge_of_contexts_temporality(
+        sentence: str, item: tuple[str, str], days: int, answered: bool | None) -> None:
+    """ConText (Harkema 2009, doi:10.1016/j.jbi.2009.05.002): an event more than 14 days
+    before the encounter is historical. A present-finding item is answered by one 14 days ago,
+    and left unknown (never "no") by one 15 days ago."""
+    instrument, input_id = item
+    assert extract(sentence.format(days=days), instrument)["inputs"].get(input_id) is answered
