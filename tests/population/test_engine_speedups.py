@@ -332,6 +332,13 @@ def test_a_cheap_value_is_written_in_place_not_bound() -> None:
     ("xPatient/p1", "Patient", None), ("Encounter/e1", "Patient", None),
     ("Patient/", "Patient", None), ("9Patient/p1", "Patient", "p1"), (None, "Patient", None),
     ("Patient/p1", None, "p1"), ("/p1", None, None), ("a/b/Encounter/e 1", None, "e 1"),
+    # the string-function form of "Type/id" and where it must hand over to the expression
+    ("Patient/p1/_history/2", "Patient", None), ("Patient/Patient/p1", "Patient", "p1"),
+    ("Patient/a/Patient/p1", "Patient", "p1"), ("Patient//p1", "Patient", None),
+    ("Patient/p1/", "Patient", None), ("PatientX/p1", "Patient", None),
+    ("patient/p1", "Patient", None), ("Patient/ p1 ", "Patient", " p1 "),
+    ("Patient/p1?x=y", "Patient", "p1?x=y"), ("", "Patient", None),
+    ("Patient/\u00e9", "Patient", "\u00e9"), ("Patient/p1\n", "Patient", "p1\n"),
 ])
 def test_reference_key_in_one_expression_is_the_general_form(ref: str | None, want: str | None,
                                                             key: str | None) -> None:

@@ -235,7 +235,18 @@ class DuckDBDialect(Dialect):
         if want is None:
             return f"nullif(regexp_extract({ref}, '[A-Za-z]/([^/]+)$', 1), '')"
         pattern = f"(?:^|[^A-Za-z]){want}/([^/]+)$"
-        return f"nullif(regexp_extract({ref}, {_q(pattern)}, 1), '')"
+        general = f"nullif(regexp_extract({ref}, {_q(pattern)}, 1), '')"
+        # The usual form, "Type/id" with no other '/', by plain string functions: the same key
+        # the expression gives (it matches at the start), at a fraction of its cost (every
+        # view row's patient and encounter keys; at 100,000 patients the regular expressions
+        # were about 0.5 CPU-s of the Observation read alone). Any other form takes the
+        # regular expression (CASE evaluates its ELSE only for the rows that reach it).
+        if not _SIMPLE.match(ref):
+            return general
+        start = len(want) + 2
+        return (f"CASE WHEN starts_with({ref}, {_q(want + '/')}) "
+                f"AND strpos(substr({ref}, {start}), '/') = 0 "
+                f"THEN nullif(substr({ref}, {start}), '') ELSE {general} END")
 
     def explode_rows(self, rows: str, where: str, names: Sequence[str]) -> str:
         cols = ", ".join(f"s.{self.quote_ident(n)} AS {self.quote_ident(n)}" for n in names)
