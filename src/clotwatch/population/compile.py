@@ -538,8 +538,10 @@ class Compiler:
         if name == "getResourceKey":
             if not at_root:
                 raise InputError("path", "getResourceKey() is called on the resource itself")
-            self.roots.add("id")
-            return Val("coll", d.coll_of(d.root("id")))
+            # the resource's id (Resource.id, 0..1 in every resource): read as the element
+            # ``id`` is, a single value where the models say so (typed text, not a JSON
+            # value checked for more than one item on every row)
+            return self.member(Val("coll", ""), "id", ctx, True)
         if name == "ofType" and isinstance(node.base, fp.Member) and node.base.name in RESOURCES:
             # the items are resources (DomainResource.contained, Bundle.entry.resource): of a
             # type by their resourceType (FHIRPath ofType), not a choice element's suffix
