@@ -558,11 +558,13 @@ class Compiler:
             v = self.expr(rewritten, ctx)
             return replace(v, fhir=type_name)
         if name == "extension":
-            url = self.to_str(self.expr(args[0], ctx))
-            coll = self.expr(fp.Member(node.base, "extension"), ctx)
-            x = self.fresh()
-            pred = f"{d.as_str(d.item(d.coll_of(d.child(x, 'url')), '0'))} = {url}"
-            return Val("coll", d.filter(coll.sql, x, pred))
+            # extension(url) is extension.where(url = url) (FHIR's FHIRPath extensions): so
+            # compiled, the items are Extensions and their elements typed like any other's
+            if len(args) != 1:
+                raise InputError("path", "extension() takes one url")
+            same_url = fp.Binary("=", fp.Member(fp.This(), "url"), args[0])
+            return self.expr(fp.Call(fp.Member(node.base, "extension"), "where", (same_url,)),
+                             ctx)
         base = self.this(ctx) if isinstance(node.base, fp.This) else self.expr(node.base, ctx)
         if base.kind == "path":
             if name in ("exists", "empty") and not args:

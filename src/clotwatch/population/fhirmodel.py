@@ -60,7 +60,7 @@ def from_models(type_name: str, name: str) -> tuple[bool, str | None] | None:
     info = fields.get(name)
     if info is None:
         info = next((f for f in fields.values() if f.alias == name), None)
-    if info is None or name in ("extension", "modifierExtension", "contained"):
+    if info is None or name == "contained":  # (resources of any type: read as JSON)
         return None
     many, inner = _leaves(info.annotation)
     if len(inner) != 1:
