@@ -446,6 +446,56 @@ def _typed(uses: set[tuple[tuple[str, ...], str]]) -> Typed:
     return {name: _typed(u) for name, u in sorted(below.items())}
 
 
+# FHIRPath functions that give nothing for nothing (an empty input, an empty output).
+_EMPTY_KEEPING = frozenset({"where", "select", "first", "last", "ofType", "extension",
+                            "getReferenceKey", "skip", "take", "tail"})
+
+
+def _for_each_root(path: str) -> str | None:
+    """The top-level element a forEach path starts from, when the path gives nothing
+    whenever that element is absent (a chain of names, indexes and the functions in
+    ``_EMPTY_KEEPING``); None otherwise."""
+    from clotwatch.population import fhirpath as fp
+
+    try:
+        node = fp.parse(path)
+    except InputError:
+        return None
+    while True:
+        if isinstance(node, fp.Member):
+            if isinstance(node.base, fp.This):
+                return node.name
+            node = node.base
+        elif isinstance(node, fp.Call) and node.name in _EMPTY_KEEPING:
+            if isinstance(node.base, fp.This):
+                return node.name if node.name == "extension" else None
+            node = node.base
+        elif isinstance(node, fp.Indexer):
+            node = node.base
+        else:
+            return None
+
+
+def _guarded(v: ViewSQL, fields: Sequence[str]) -> str:
+    """A view's rows over one read (``_load_group``), computed only where every top-level
+    ``forEach`` has its element: a select crosses its top-level selects, so a resource
+    without that element has no rows (most encounters have no procedure extension, a third
+    no diagnosis or location; the rows expression, lists and lambdas, cost as much on them as
+    on the others). NULL, like no rows, elsewhere. ``forEachOrNull`` gives a row for nothing
+    and is not guarded."""
+    roots: list[str] = []
+    for node in v.view.get("select", []) or []:
+        path = node.get("forEach") if isinstance(node, Mapping) else None
+        if isinstance(path, str):
+            root = _for_each_root(path)
+            if root is not None and root in fields and root not in roots:
+                roots.append(root)
+    if not roots:
+        return v.rows
+    test = " AND ".join(f"{DIALECT.quote_ident(r)} IS NOT NULL" for r in roots)
+    return f"CASE WHEN {test} THEN {v.rows} END"
+
+
 def type_sql(t: Typed) -> str:
     """DuckDB's name of a typed element's type."""
     if isinstance(t, str):
@@ -1044,7 +1094,7 @@ class DuckDBScreening:
                 f"maximum_object_size = {READ_CHUNK}{opts})")
         per_row = ", ".join(
             f"CASE WHEN cw_type = {_q(v.resource)} AND ({v.where}) "
-            f"THEN {v.rows} END AS cw_x{j}" for j, v in enumerate(views))
+            f"THEN {_guarded(v, fields)} END AS cw_x{j}" for j, v in enumerate(views))
         # One row per resource, not one list per file (``list`` aggregated per file made
         # values the size of the file, which DuckDB cannot spill past its memory limit).
         self.con.execute(f"CREATE OR REPLACE {self._kind} {table} AS SELECT cw_file, cw_type, "
