@@ -505,3 +505,56 @@ def test_the_medicine_matches_are_read_only_by_aggregates_a_repeat_does_not_chan
     assert calls & aggregates == {"min", "max", "min_by"}
     assert re.findall(r"FROM med_match\b|JOIN med_match\b", sql) == ["FROM med_match"] * 2
     assert "FROM e JOIN med m" in body and sql.count(" med m ") == 1
+
+
+def test_the_shared_pass_gives_each_views_rows_of_the_general_form(tmp_path: Path) -> None:
+    """Every screening view from the shared read pass (typed columns; a view's rows computed
+    only where each top-level forEach has its element; extension(url) over typed Extensions)
+    gives the rows of the same view compiled alone in the general form (JSON values), over a
+    synthetic export and resources whose forEach elements are absent, null, empty, of other
+    kinds or present: no row lost or added by the guard or the typing."""
+    synthesize(20, tmp_path, seed=4)
+    qicore = "http://hl7.org/fhir/us/qicore/StructureDefinition/qicore-encounter-procedure"
+    proc_ext = {"url": qicore, "extension": [
+        {"url": "procedure", "valueReference": {"reference": "Procedure/pr1"}},
+        {"url": "rank", "valuePositiveInt": 1}]}
+    base = {"resourceType": "Encounter", "status": "finished",
+            "subject": {"reference": "Patient/p1"},
+            "class": {"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "IMP"}}
+    odd = [
+        dict(base, id="e-none"),
+        dict(base, id="e-nulls", extension=None, location=None, diagnosis=None, type=None),
+        dict(base, id="e-empty", extension=[], location=[], diagnosis=[], type=[]),
+        dict(base, id="e-other-ext", extension=[{"url": "http://x/other", "valueString": "a"}]),
+        dict(base, id="e-proc", extension=[{"url": "http://x/other"}, proc_ext],
+             location=[{"location": {"reference": "Location/l1", "display": "Ward A"}}],
+             diagnosis=[{"condition": {"reference": "Condition/c1"}, "rank": 1}]),
+        dict(base, id="e-proc-no-rank", extension=[{"url": qicore, "extension": [
+            {"url": "procedure", "valueReference": {"reference": "Procedure/pr2"}}]}]),
+    ]
+    with (tmp_path / "Encounter.ndjson").open("a", encoding="utf-8") as out:
+        for r in odd:
+            out.write(json.dumps(r) + "\n")
+    export = open_export(tmp_path)
+    views = load_views()
+    shared = duckdb_engine.DuckDBScreening(threads=2)
+    con = duckdb_engine.connect()
+    try:
+        shared.plan(views, export)
+        shared.type_counts(list(export.all_files), False)
+        for name, view in views.items():
+            files = export.files_for(view["resource"])
+            if not files:
+                continue
+            shared.view_table(f"v_{name}", view, files)
+            got = shared.rows(f"SELECT * FROM v_{name}")
+            general = duckdb_engine.compile_view(view, _GeneralItems())
+            want = con.execute(duckdb_engine.view_query(general, files)).fetchall()
+            assert _sorted_rows(got) == _sorted_rows(want), name
+        procedures = shared.rows("SELECT encounter_id, procedure_id, rank FROM "
+                                 "v_encounter_procedure WHERE encounter_id LIKE 'e-%'")
+        assert sorted(procedures, key=str) == [("e-proc", "pr1", 1),
+                                               ("e-proc-no-rank", "pr2", None)]
+    finally:
+        shared.close()
+        con.close()
