@@ -164,9 +164,12 @@ class Problems:
             rows = engine.rows(
                 f"SELECT t.{id_col}, min(t.medication_ref) FROM {table} t "
                 "LEFT JOIN (SELECT DISTINCT medication_id FROM v_medication) m "
-                "ON m.medication_id = t.medication_id WHERE t.medication_ref IS NOT NULL "
+                "ON m.medication_id = t.medication_id "
+                f"LEFT JOIN (SELECT DISTINCT {id_col}, contained_id FROM {table}_contained) c "
+                f"ON c.{id_col} = t.{id_col} AND t.medication_ref = '#' || c.contained_id "
+                "WHERE t.medication_ref IS NOT NULL "
                 f"GROUP BY t.{id_col} HAVING max(CASE WHEN m.medication_id IS NOT NULL "
-                "OR t.medication_ref = '#' || t.contained_id THEN 1 ELSE 0 END) = 0 "
+                "OR c.contained_id IS NOT NULL THEN 1 ELSE 0 END) = 0 "
                 f"ORDER BY t.{id_col}")
             self._with_lines("unresolved_medication", export, rtype, rows,
                              lambda r, t=rtype: f"{t}/{r[0]}: medication {r[1]!r} is not a "

@@ -36,7 +36,8 @@ from clotwatch.population.source import Export
 
 VIEW_NAMES = ("patient", "encounter", "encounter_location", "encounter_diagnosis", "condition",
               "observation", "procedure", "medication_request", "medication_administration",
-              "medication_administration_route", "medication", "location",
+              "medication_administration_route", "medication_request_contained",
+              "medication_administration_contained", "medication", "location",
               "location_identifier", "encounter_type", "encounter_procedure", "service_request",
               "device", "device_use_statement", "device_request")
 

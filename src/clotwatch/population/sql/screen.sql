@@ -63,24 +63,28 @@ rx AS (
          r.do_not_perform, r.text, r.reason_system, r.reason_code, r.reason_text,
          r.reason_code_system, r.reason_code_code,
          CASE WHEN r.medication_ref IS NULL THEN r.system
-              WHEN r.medication_ref = '#' || r.contained_id THEN r.contained_system
+              WHEN c.contained_id IS NOT NULL THEN c.contained_system
               ELSE md.system END AS system,
          CASE WHEN r.medication_ref IS NULL THEN r.code
-              WHEN r.medication_ref = '#' || r.contained_id THEN r.contained_code
+              WHEN c.contained_id IS NOT NULL THEN c.contained_code
               ELSE md.code END AS code
   FROM v_medication_request r LEFT JOIN v_medication md ON md.medication_id = r.medication_id
+  LEFT JOIN v_medication_request_contained c
+    ON c.request_id = r.request_id AND r.medication_ref = '#' || c.contained_id
 ),
 ax AS (
   SELECT a.administration_id, a.patient_id, a.encounter_id, a.status, a.effective, a.recorded,
          a.text, a.reason_system, a.reason_code, a.reason_text,
          CASE WHEN a.medication_ref IS NULL THEN a.system
-              WHEN a.medication_ref = '#' || a.contained_id THEN a.contained_system
+              WHEN c.contained_id IS NOT NULL THEN c.contained_system
               ELSE md.system END AS system,
          CASE WHEN a.medication_ref IS NULL THEN a.code
-              WHEN a.medication_ref = '#' || a.contained_id THEN a.contained_code
+              WHEN c.contained_id IS NOT NULL THEN c.contained_code
               ELSE md.code END AS code
   FROM v_medication_administration a
   LEFT JOIN v_medication md ON md.medication_id = a.medication_id
+  LEFT JOIN v_medication_administration_contained c
+    ON c.administration_id = a.administration_id AND a.medication_ref = '#' || c.contained_id
 ),
 -- Cytotoxic chemotherapy ordered by the reference time, any status but entered in error or
 -- draft (clotwatch.fhir.medicines._chemotherapy): with it, a neoplasm whose code does not say
