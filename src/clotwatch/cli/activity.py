@@ -6,6 +6,7 @@ import argparse
 import sys
 from typing import Any
 
+from clotwatch.cli.common import console as people_console
 from clotwatch.cli.common import dump_json, fail
 
 _EPILOG = """\
@@ -150,11 +151,10 @@ def bar(value: int, top: int, width: int = 20) -> str:
 
 
 def _show(summary: dict[str, Any], notes: list[str], last: int | None) -> None:
-    from rich.console import Console
     from rich.markup import escape
     from rich.table import Table
 
-    console = Console(highlight=False)
+    console = people_console()
     days = summary["days"]
     if last is None:
         last = len(days) if len(days) <= 62 else 31
