@@ -468,3 +468,21 @@ def test_with_json_the_notes_go_to_stderr_first_and_stdout_is_the_json_alone(
     start = lines.index("{")
     assert lines[:start] == err  # every note before the JSON begins
     assert json.loads("\n".join(lines[start:])) == summary
+
+
+def test_the_progress_bar_is_drawn_on_stderr_not_in_the_result(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """The bar is shown when stderr is a terminal, but rich drew it on stdout: with stdout
+    redirected (`screen ... > result.txt`) the terminal showed no progress and the file began
+    with an empty line."""
+    import sys
+
+    folder = _export(tmp_path)
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    assert main(["population", "screen", str(folder), "--out", str(tmp_path / "r"),
+                 "--as-of", AS_OF]) == 0
+    captured = capsys.readouterr()
+    lines = captured.out.splitlines()
+    assert len(lines) == 2 and lines[0].startswith("10 inpatient encounters; "), lines
+    assert "screening" in captured.err or "writing the results" in captured.err

@@ -7,7 +7,7 @@ import sys
 from typing import Any
 
 from clotwatch.cli.common import console as people_console
-from clotwatch.cli.common import dump_json, fail
+from clotwatch.cli.common import dump_json, fail, progress_console
 
 _EPILOG = """\
 examples:
@@ -126,7 +126,7 @@ def _read_with_progress(tally: Any, entries: Any, ctx: Any, total: int) -> None:
 
     columns = (TextColumn("reading"), BarColumn(), DownloadColumn(), TransferSpeedColumn(),
                TimeRemainingColumn())
-    with Progress(*columns, transient=True) as progress:
+    with Progress(*columns, transient=True, console=progress_console()) as progress:
         task = progress.add_task("read", total=total)
         pending = [0]
 

@@ -62,6 +62,15 @@ def console() -> Console:
     return Console(highlight=False, soft_wrap=True, width=200)
 
 
+def progress_console() -> Console:
+    """The console for a progress bar: stderr, which the commands check is a terminal before
+    showing one, and where the notes go; on stdout (rich's default) it was not drawn when
+    stdout was redirected, and left an empty line in the result."""
+    from rich.console import Console
+
+    return Console(stderr=True, highlight=False)
+
+
 def value_text(value: Any) -> str:
     """An input's value as people read it (``fhir score``, ``notes extract``): yes/no, 72 not
     72.0, 37.5, an option; ``missing`` for None."""

@@ -7,7 +7,7 @@ import os
 import sys
 from typing import TYPE_CHECKING, Any
 
-from clotwatch.cli.common import dump_json, fail
+from clotwatch.cli.common import dump_json, fail, progress_console
 
 if TYPE_CHECKING:
     from clotwatch.population.screen import Summary
@@ -155,7 +155,7 @@ def _progress(enabled: bool, counted: bool = False) -> Any:
     columns: list[Any] = [SpinnerColumn(), TextColumn("{task.description}")]
     if counted:  # a known total: the bar, done of total and the time left
         columns += [BarColumn(), MofNCompleteColumn(), TimeRemainingColumn()]
-    return Progress(*columns, TimeElapsedColumn(), transient=True, console=None)
+    return Progress(*columns, TimeElapsedColumn(), transient=True, console=progress_console())
 
 
 def _screen(args: argparse.Namespace) -> int:
