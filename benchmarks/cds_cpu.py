@@ -136,7 +136,7 @@ def child(calls: int, concurrency: int, profile: str | None, at: int) -> dict[st
     kind = [(b"content-type", b"application/json")]
     posts = [("POST", [(b"authorization", f"Bearer {t}".encode()), *kind], body)
              for t in signed]
-    gets = [("GET", [], b"")] * calls
+    gets: list[tuple[str, list[tuple[bytes, bytes]], bytes]] = [("GET", [], b"")] * calls
 
     async def main() -> dict[str, Any]:
         first = await _drive(app, posts[:warm] + gets[:warm], concurrency)
@@ -156,8 +156,9 @@ def child(calls: int, concurrency: int, profile: str | None, at: int) -> dict[st
             async def inline(func: Any, *args: Any, **kwargs: Any) -> Any:
                 return func(*args, **kwargs)
 
-            fastapi.dependencies.utils.run_in_threadpool = inline  # type: ignore[assignment]
-            fastapi.routing.run_in_threadpool = inline  # type: ignore[assignment]
+            # the name each module imported from starlette (not re-exported)
+            fastapi.dependencies.utils.run_in_threadpool = inline  # type: ignore[attr-defined]
+            fastapi.routing.run_in_threadpool = inline  # type: ignore[attr-defined]
             import clotwatch.api.cds_hooks as hooks  # its own name for the pool, if it has one
             if hasattr(hooks, "run_in_threadpool"):
                 hooks.run_in_threadpool = inline
@@ -185,7 +186,7 @@ def child(calls: int, concurrency: int, profile: str | None, at: int) -> dict[st
                          "gc": {str(g): len(t) for g, t in collections.items()},
                          "gc_ms": sum(map(sum, collections.values())) * 1000 / calls}
         gc.callbacks.remove(collected)
-        if prof is not None:
+        if prof is not None and profile is not None:
             prof.disable()
             prof.dump_stats(profile)
         return out

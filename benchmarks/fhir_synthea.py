@@ -62,7 +62,7 @@ def _active_at(condition: Mapping[str, Any], now: datetime) -> bool:
     abated = _time(condition.get("abatementDateTime"))
     if abated is not None:
         return abated > now
-    status = ((condition.get("clinicalStatus") or {}).get("coding") or [{}])[0].get("code")
+    status: object = ((condition.get("clinicalStatus") or {}).get("coding") or [{}])[0].get("code")
     return status == "active"
 
 

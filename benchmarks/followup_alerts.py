@@ -20,8 +20,10 @@ import statistics
 import sys
 import timeit
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 from clotwatch.core.followup import OpenAlert, Schedule, evaluate, get_programme, validate_checkin
+from clotwatch.core.followup.checkin import CheckIn
 from clotwatch.core.triage.rules import apply_rules
 
 INDEX = date(2026, 1, 5)
@@ -30,8 +32,8 @@ SIGNS = ("short_of_breath", "chest_pain", "coughing_blood", "fainting", "fast_he
          "cold_pale_numb_leg")
 
 
-def _raw(rng: random.Random) -> dict:
-    answers = {k: False for k in SIGNS}
+def _raw(rng: random.Random) -> dict[str, Any]:
+    answers: dict[str, Any] = {k: False for k in SIGNS}
     answers["leg_side"] = rng.choice(["none", "left"])
     answers["swelling"] = rng.random() < 0.1
     left = round(rng.uniform(35, 38), 1)
@@ -68,11 +70,11 @@ def main() -> int:
     from clotwatch.core.followup import OpenAlert as CoreOpenAlert
     from clotwatch.service import rules as service
 
-    def stored(c: object, i: int) -> dict:
-        return {"id": i, "at": c.at.isoformat(), "answers": dict(c.answers),  # type: ignore[attr-defined]
-                "calf_left_cm": c.calf_left_cm, "calf_right_cm": c.calf_right_cm,  # type: ignore[attr-defined]
-                "leg_pain": c.leg_pain, "doses_missed": c.doses_missed,  # type: ignore[attr-defined]
-                "villalta_symptoms": dict(c.villalta), "kind": c.kind}  # type: ignore[attr-defined]
+    def stored(c: CheckIn, i: int) -> dict[str, Any]:
+        return {"id": i, "at": c.at.isoformat(), "answers": dict(c.answers),
+                "calf_left_cm": c.calf_left_cm, "calf_right_cm": c.calf_right_cm,
+                "leg_pain": c.leg_pain, "doses_missed": c.doses_missed,
+                "villalta_symptoms": dict(c.villalta), "kind": c.kind}
 
     rows = [stored(c, i) for i, c in enumerate(history)]
     current = stored(new, len(history))

@@ -117,21 +117,23 @@ def seed(url: str, patients: int, days: int) -> dict[str, Any]:
 def serve(kind: str, port: int, url: str) -> None:
     """Run one server (in a child process)."""
     import uvicorn
+    from fastapi import FastAPI
 
+    app: FastAPI
     if kind == "minimal":
-        from fastapi import FastAPI
-
-        app: Any = FastAPI()
+        app = FastAPI()
 
         @app.get("/minimal")
         async def minimal() -> dict[str, Any]:
             return {"ok": True}
     else:
+        from pydantic import SecretStr
+
         from clotwatch.api import create_app
         from clotwatch.config import Settings
 
         app = create_app(Settings(data_dir=Path(tempfile.mkdtemp()), database_url=url,
-                                  secret_key="benchmark-secret-key-0123456789"))
+                                  secret_key=SecretStr("benchmark-secret-key-0123456789")))
     uvicorn.run(app, host="127.0.0.1", port=port, access_log=False, log_level="warning")
 
 

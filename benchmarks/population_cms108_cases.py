@@ -74,9 +74,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="cms108-cases-") as tmp:
         export = Path(tmp, "export")
         export.mkdir()
-        for rtype, rows in by_type.items():
+        for rtype, of_type in by_type.items():
             with (export / f"{rtype}.ndjson").open("w", encoding="utf-8") as f:
-                for rs in rows.values():
+                for rs in of_type.values():
                     f.write(json.dumps(rs[0]) + "\n")
         if args.engine == "spark":
             from clotwatch.population.spark import SparkScreening

@@ -101,9 +101,9 @@ def importtime(input_file: str, top: int = 15) -> None:
         code = f"import clotwatch.cli, clotwatch.cli.common, {mod}"
         out = subprocess.run([sys.executable, "-X", "importtime", "-c", code],
                              capture_output=True, text=True, check=True).stderr
-        cum = [int(line.split("|")[1]) for line in out.splitlines()
-               if line.rstrip().endswith(f"| {mod}")]
-        print(f"  {(cum[0] if cum else 0) / 1000:7.1f}  {mod}")
+        cumulative = [int(line.split("|")[1]) for line in out.splitlines()
+                      if line.rstrip().endswith(f"| {mod}")]
+        print(f"  {(cumulative[0] if cumulative else 0) / 1000:7.1f}  {mod}")
 
 
 def main(argv: list[str] | None = None) -> int:

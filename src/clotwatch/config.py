@@ -102,24 +102,24 @@ class Settings(BaseSettings):
 
     environment: Literal["production", "development"] = "production"
     host: str = "127.0.0.1"
-    port: int = Field(8000, ge=1, le=65535)
+    port: int = Field(default=8000, ge=1, le=65535)
     data_dir: Path = Field(default_factory=default_data_dir)
     database_url: str | None = Field(
-        None, validation_alias=AliasChoices("database_url", "DATABASE_URL",
-                                            "CLOTWATCH_DATABASE_URL"))
+        default=None, validation_alias=AliasChoices("database_url", "DATABASE_URL",
+                                                    "CLOTWATCH_DATABASE_URL"))
     secret_key: SecretStr | None = None
-    share_ttl_days: int = Field(14, ge=1, le=365)
-    share_lookups_per_minute: int = Field(10, ge=1, le=10_000)
+    share_ttl_days: int = Field(default=14, ge=1, le=365)
+    share_lookups_per_minute: int = Field(default=10, ge=1, le=10_000)
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     cds_trust_file: Path | None = None
     cds_trust: str | None = None
-    cds_base_url: str | None = Field(None, pattern=r"^https?://[^/?#\s]+(/[^?#\s]*)?$")
+    cds_base_url: str | None = Field(default=None, pattern=r"^https?://[^/?#\s]+(/[^?#\s]*)?$")
     cds_allow_unsigned: bool = False
     # Where people open clotwatch: the start of the links in notifications (``link_base``).
-    public_url: str | None = Field(None, pattern=r"^https?://[^/?#\s]+(/[^?#\s]*)?$")
+    public_url: str | None = Field(default=None, pattern=r"^https?://[^/?#\s]+(/[^?#\s]*)?$")
     # The worker's channels (clotwatch.worker): each is off until configured.
     smtp_host: str | None = None
-    smtp_port: int = Field(587, ge=1, le=65535)
+    smtp_port: int = Field(default=587, ge=1, le=65535)
     smtp_security: Literal["starttls", "ssl", "none"] = "starttls"
     smtp_username: str | None = None
     smtp_password: SecretStr | None = None
@@ -127,17 +127,17 @@ class Settings(BaseSettings):
     webhook_secret: SecretStr | None = None
     webhook_allow_http: bool = False
     vapid_private_key: SecretStr | None = None
-    vapid_subject: str | None = Field(None, pattern=r"^(mailto:|https://)\S+$")
+    vapid_subject: str | None = Field(default=None, pattern=r"^(mailto:|https://)\S+$")
     # The optional local language model for `clotwatch notes extract --model` (docs/notes.md):
     # an OpenAI-compatible endpoint ("http://127.0.0.1:8080/v1") and the model's name. Off
     # while unset; only loopback addresses unless notes_llm_allow_remote (the note is sent).
-    notes_llm_url: str | None = Field(None, pattern=r"^https?://[^/?#\s]+(/[^?#\s]*)?$")
-    notes_llm_model: str | None = Field(None, min_length=1, max_length=200)
+    notes_llm_url: str | None = Field(default=None, pattern=r"^https?://[^/?#\s]+(/[^?#\s]*)?$")
+    notes_llm_model: str | None = Field(default=None, min_length=1, max_length=200)
     notes_llm_api_key: SecretStr | None = None
-    notes_llm_timeout: float = Field(60.0, gt=0, le=600)
+    notes_llm_timeout: float = Field(default=60.0, gt=0, le=600)
     notes_llm_allow_remote: bool = False
-    worker_batch: int = Field(50, ge=1, le=1000)
-    worker_lease_seconds: int = Field(120, ge=5, le=3600)
+    worker_batch: int = Field(default=50, ge=1, le=1000)
+    worker_lease_seconds: int = Field(default=120, ge=5, le=3600)
 
     @classmethod
     def settings_customise_sources(

@@ -264,7 +264,8 @@ def by_patient(export: Path) -> dict[str, list[dict[str, Any]]]:
                     medications[f"Medication/{r.get('id')}"] = r
     for resources in out.values():
         refs = {(r.get("medicationReference") or {}).get("reference") for r in resources}
-        resources += [medications[ref] for ref in sorted(refs - {None}) if ref in medications]
+        resources += [medications[ref] for ref in sorted(x for x in refs if x is not None)
+                      if ref in medications]
     return out
 
 

@@ -7,6 +7,7 @@ the reason, never a traceback, and never a file of the user's lost or half a res
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 from typing import Any
@@ -394,3 +395,94 @@ def test_an_export_log_and_types_not_used_are_named_not_counted_as_none(
     assert ("Not read: log.ndjson, 2 lines without a resourceType (a Bulk Data export log: its "
             "events, not FHIR resources).") in html
     assert "Resources the screening does not use: AllergyIntolerance 1." in html
+
+
+def _one_stream(monkeypatch: pytest.MonkeyPatch) -> io.TextIOWrapper:
+    """stdout and stderr into one stream, in the order written, as a terminal shows them
+    (and as ``2>&1`` keeps them when Python writes each line at once)."""
+    stream = io.TextIOWrapper(io.BytesIO(), encoding="utf-8", write_through=True)
+    monkeypatch.setattr("sys.stdout", stream)
+    monkeypatch.setattr("sys.stderr", stream)
+    return stream
+
+
+def _written(stream: io.TextIOWrapper) -> list[str]:
+    stream.flush()
+    buffer = stream.buffer
+    assert isinstance(buffer, io.BytesIO)
+    return buffer.getvalue().decode("utf-8").splitlines()
+
+
+def _export_with_notes(tmp_path: Path) -> Path:
+    folder = _export(tmp_path)
+    (folder / "log.ndjson").write_text(
+        '{"exportId": "x", "timestamp": "2026-03-09T10:00:00Z", "eventId": "kickoff"}\n',
+        encoding="utf-8")
+    (folder / "AllergyIntolerance.ndjson").write_text(
+        '{"resourceType": "AllergyIntolerance", "id": "a1", "patient": '
+        '{"reference": "Patient/ontime"}}\n', encoding="utf-8")
+    with (folder / "Condition.ndjson").open("a", encoding="utf-8") as f:
+        f.write('{"cut short\n')
+    return folder
+
+
+def test_the_notes_come_before_the_summary_and_the_result_line_is_last(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The summary line (stdout) was printed first and the notes (stderr: log.ndjson not
+    read, types not used, input problems) after it, then the result line, so on a terminal
+    the notes sat between the two lines of the result as if about the files written."""
+    folder = _export_with_notes(tmp_path)
+    stream = _one_stream(monkeypatch)
+    assert main(["population", "screen", str(folder), "--out", str(tmp_path / "r"),
+                 "--as-of", AS_OF]) == 0
+    lines = _written(stream)
+    assert lines[-2].startswith("10 inpatient encounters; denominator ")
+    assert lines[-1].startswith(f"results in {tmp_path / 'r'}/ (report.html")
+    before = lines[:-2]
+    assert before[0].startswith("input problems (the first examples")
+    assert "  1  Line that is not a JSON object (skipped)" in before
+    assert [line for line in before if line.startswith("note: ")] == [
+        "note: log.ndjson: 1 line without a resourceType, not read (a Bulk Data export log: "
+        "its events, not FHIR resources)",
+        "note: resources the screening does not use: AllergyIntolerance 1"]
+
+
+def test_with_json_the_notes_go_to_stderr_first_and_stdout_is_the_json_alone(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """--json printed the notes nowhere (the JSON has them, a person running it does not
+    see them); now stderr has the same lines as without --json, and stdout only the JSON."""
+    folder = _export_with_notes(tmp_path)
+    argv = ["population", "screen", str(folder), "--out", str(tmp_path / "r"),
+            "--as-of", AS_OF, "--json"]
+    assert main(argv) == 0
+    captured = capsys.readouterr()
+    summary = json.loads(captured.out)  # the whole of stdout is one JSON document
+    assert summary["encounters"] == 10 and summary["problems"]["total"] == 1
+    err = captured.err.splitlines()
+    assert err[0].startswith("input problems (the first examples")
+    assert "note: resources the screening does not use: AllergyIntolerance 1" in err
+    stream = _one_stream(monkeypatch)
+    assert main(argv) == 0
+    lines = _written(stream)
+    start = lines.index("{")
+    assert lines[:start] == err  # every note before the JSON begins
+    assert json.loads("\n".join(lines[start:])) == summary
+
+
+def test_the_progress_bar_is_drawn_on_stderr_not_in_the_result(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """The bar is shown when stderr is a terminal, but rich drew it on stdout: with stdout
+    redirected (`screen ... > result.txt`) the terminal showed no progress and the file began
+    with an empty line."""
+    import sys
+
+    folder = _export(tmp_path)
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    assert main(["population", "screen", str(folder), "--out", str(tmp_path / "r"),
+                 "--as-of", AS_OF]) == 0
+    captured = capsys.readouterr()
+    lines = captured.out.splitlines()
+    assert len(lines) == 2 and lines[0].startswith("10 inpatient encounters; "), lines
+    assert "screening" in captured.err or "writing the results" in captured.err

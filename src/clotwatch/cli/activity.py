@@ -6,7 +6,8 @@ import argparse
 import sys
 from typing import Any
 
-from clotwatch.cli.common import dump_json, fail
+from clotwatch.cli.common import console as people_console
+from clotwatch.cli.common import dump_json, fail, progress_console
 
 _EPILOG = """\
 examples:
@@ -125,7 +126,7 @@ def _read_with_progress(tally: Any, entries: Any, ctx: Any, total: int) -> None:
 
     columns = (TextColumn("reading"), BarColumn(), DownloadColumn(), TransferSpeedColumn(),
                TimeRemainingColumn())
-    with Progress(*columns, transient=True) as progress:
+    with Progress(*columns, transient=True, console=progress_console()) as progress:
         task = progress.add_task("read", total=total)
         pending = [0]
 
@@ -150,11 +151,10 @@ def bar(value: int, top: int, width: int = 20) -> str:
 
 
 def _show(summary: dict[str, Any], notes: list[str], last: int | None) -> None:
-    from rich.console import Console
     from rich.markup import escape
     from rich.table import Table
 
-    console = Console(highlight=False)
+    console = people_console()
     days = summary["days"]
     if last is None:
         last = len(days) if len(days) <= 62 else 31

@@ -159,14 +159,18 @@ def _ask(console: Console, screen: Screen, shown: tuple[str, ...], number: int,
     from clotwatch.core.errors import InputError
     from clotwatch.triage import validate_answers
 
+    def indented(text: str, style: str = "") -> Padding:
+        # not padded with spaces to the width (all of it, piped: lines left whole)
+        return Padding(Text(text, style=style), (0, 0, 0, 3), expand=False)
+
     console.print()
     console.print(f"[bold]{number}. {escape(screen.text(lang))}[/bold]")
-    console.print(Padding(Text(screen.help(lang), style="dim"), (0, 0, 0, 3)))
+    console.print(indented(screen.help(lang), style="dim"))
     if screen.is_group:
         group: Group = screen  # type: ignore[assignment]
         for i, key in enumerate(shown, start=1):
-            console.print(Padding(Text(f"{i}) {group.item_text(key, lang)}"), (0, 0, 0, 3)))
-        console.print(Padding(Text(f"0) {t('cli.none_of_these')}"), (0, 0, 0, 3)))
+            console.print(indented(f"{i}) {group.item_text(key, lang)}"))
+        console.print(indented(f"0) {t('cli.none_of_these')}"))
         while True:
             reply = console.input(f"   [dim]{escape(t('cli.hint_group'))}[/dim] > ")
             understood, values = parse_group(group, shown, reply)
@@ -176,7 +180,7 @@ def _ask(console: Console, screen: Screen, shown: tuple[str, ...], number: int,
     question: Question = screen  # type: ignore[assignment]
     options = list(question.options) if question.kind != "bool" else []
     for i, option in enumerate(options, start=1):
-        console.print(Padding(Text(f"{i}) {question.option_text(option, lang)}"), (0, 0, 0, 3)))
+        console.print(indented(f"{i}) {question.option_text(option, lang)}"))
     if question.kind == "bool":
         hint = t("cli.hint_bool")
     elif options:
@@ -209,7 +213,8 @@ def show_result(console: Console, result: dict[str, Any], t: Callable[[str], str
     console.print(Panel(
         f"[{STYLE[disposition]}]{escape(t('disposition.' + disposition))}[/]\n\n"
         f"[bold]{escape(t('cli.what_now'))}:[/bold] {escape(result['headline'])}",
-        title=escape(t("cli.result")), expand=True))
+        # as wide as the window; piped without one (no wrapping), as wide as its text
+        title=escape(t("cli.result")), expand=not console.soft_wrap))
 
     def section(title_id: str, lines: list[str]) -> None:
         if not lines:
@@ -238,17 +243,17 @@ def show_result(console: Console, result: dict[str, Any], t: Callable[[str], str
 
 def run(args: argparse.Namespace) -> int:
     """Run the questionnaire; exit 0 with a result, 1 on end of input, 130 on Ctrl-C."""
-    from rich.console import Console
     from rich.markup import escape
 
     from clotwatch import triage
+    from clotwatch.cli.common import console as people_console
 
     # Run as a background job (``./test &``, nohup) a process inherits SIGINT ignored; a
     # person's Ctrl-C must still stop the questionnaire.
     signal.signal(signal.SIGINT, signal.default_int_handler)
     lang: str = args.lang
     t = triage.translator(lang)
-    console = Console(highlight=False)
+    console = people_console()
     console.print(f"[bold]{escape(t('cli.title'))}[/bold]")
     console.print(escape(t("cli.intro")))
     console.print(f"[italic]{escape(t('notice.decision_support'))}[/italic]")

@@ -45,14 +45,30 @@ def dump_json(obj: Any) -> None:
 
 
 def console() -> Console:
-    """The console for people's output. At a terminal rich wraps to the window; piped or
-    redirected, lines are left whole and never padded with spaces to 80 columns (rich's
-    default width without a terminal), so that ``grep`` and ``diff`` see the text as written."""
+    """The console for people's output, every command's. At a terminal rich wraps to the
+    window, and wherever COLUMNS gives a width (``COLUMNS=100 clotwatch ... | less``, a script
+    passing on its window's width) the output fits that width, piped too. Piped or redirected
+    without COLUMNS, lines are left whole and never padded with spaces to 80 columns (rich's
+    default width without a terminal), so that ``grep`` and ``diff`` see the text as written;
+    the console's ``soft_wrap`` then says so, for a layout that would fill the width (a panel,
+    a side-by-side view) to fit its text instead."""
+    import os
+
     from rich.console import Console
 
-    if sys.stdout.isatty():
+    # rich reads COLUMNS itself (else the terminal's width), with this same test
+    if sys.stdout.isatty() or os.environ.get("COLUMNS", "").isdigit():
         return Console(highlight=False)
     return Console(highlight=False, soft_wrap=True, width=200)
+
+
+def progress_console() -> Console:
+    """The console for a progress bar: stderr, which the commands check is a terminal before
+    showing one, and where the notes go; on stdout (rich's default) it was not drawn when
+    stdout was redirected, and left an empty line in the result."""
+    from rich.console import Console
+
+    return Console(stderr=True, highlight=False)
 
 
 def value_text(value: Any) -> str:

@@ -88,19 +88,6 @@ def _score(args: argparse.Namespace) -> int:
 TABLE_WIDTH = 100  # columns from which the inputs are a table; narrower, a list
 
 
-def _console() -> Any:
-    """At a terminal, or wherever COLUMNS gives the window's width (as ``notes extract``
-    takes it), the output fits that width; piped with no width, lines are left whole
-    (``console()``)."""
-    import os
-
-    from rich.console import Console
-
-    if sys.stdout.isatty() or os.environ.get("COLUMNS", "").strip().isdigit():
-        return Console(highlight=False)
-    return console()
-
-
 def _show(derivation: Any, results: list[Any]) -> None:
     from rich.markup import escape
     from rich.padding import Padding
@@ -110,7 +97,7 @@ def _show(derivation: Any, results: list[Any]) -> None:
     from clotwatch import DISCLAIMER
     from clotwatch.core.instruments.explain import band_label
 
-    out = _console()
+    out = console()
     out.print(f"[bold]Patient {escape(derivation.patient_id)}[/bold] as of "
                   f"{derivation.now.isoformat()}")
     for note in derivation.notes:

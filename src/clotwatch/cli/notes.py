@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from clotwatch.cli.common import console as people_console
 from clotwatch.cli.common import dump_json, fail, value_text
 
 if TYPE_CHECKING:
@@ -216,19 +217,22 @@ WIDE = 120  # columns from which the note and the score are shown side by side
 
 def show(res: NoteResult) -> None:
     """The note with the evidence highlighted, and the score beside it."""
-    from rich.console import Console
     from rich.table import Table
     from rich.text import Text
 
     from clotwatch import DISCLAIMER
 
+    console = people_console()
+    # side by side only in a window that wide; piped without a width (lines left whole), one
+    # under the other and as wide as the text, not padded to the width
+    wide = not console.soft_wrap and console.width >= WIDE
     ex, result = res.extraction, res.result
     note = Text(res.text)
     for ev in ex.evidence:
         note.stylize(STYLES.get(ev.status, "reverse"), ev.start, ev.end)
 
     side = Table(title=result.instrument.name, title_justify="left", show_header=False,
-                 box=None, padding=(0, 1), expand=True)
+                 box=None, padding=(0, 1), expand=not console.soft_wrap)
     # The input names whole (Caprini's 'serious_lung_disease_past_month' was broken at 80
     # columns); the answers and reasons take the rest and wrap.
     side.add_column(no_wrap=True)
@@ -247,8 +251,7 @@ def show(res: NoteResult) -> None:
     for m in ex.missing:
         side.add_row(Text(m.input, style="dim"), Text(f"missing: {m.reason}", style="dim"))
 
-    console = Console(highlight=False)
-    if console.width >= WIDE:
+    if wide:
         layout = Table.grid(padding=(0, 3), expand=True)
         layout.add_column(ratio=4)
         layout.add_column(ratio=5)

@@ -5,9 +5,12 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from clotwatch.cli.common import dump_json, fail
+from clotwatch.cli.common import dump_json, fail, progress_console
+
+if TYPE_CHECKING:
+    from clotwatch.population.screen import Summary
 
 # Left by synth in its folder: synth writes again only into a folder holding it (or no NDJSON).
 SYNTH_MARK = ".clotwatch-synth"
@@ -90,7 +93,8 @@ def register(sub: Any) -> None:
     s.add_argument("--lang", choices=("en", "ru"), default="en",
                    help="language of report.html (default: en)")
     s.add_argument("--json", action="store_true", help="print the summary (summary.json) on "
-                   "stdout instead of the closing lines, with no progress bar")
+                   "stdout instead of the closing lines, with no progress bar (the notes stay "
+                   "on stderr)")
     s.set_defaults(handler=_screen)
     y = psub.add_parser(
         "synth", help="write a synthetic Synthea-shaped bulk export",
@@ -151,7 +155,7 @@ def _progress(enabled: bool, counted: bool = False) -> Any:
     columns: list[Any] = [SpinnerColumn(), TextColumn("{task.description}")]
     if counted:  # a known total: the bar, done of total and the time left
         columns += [BarColumn(), MofNCompleteColumn(), TimeRemainingColumn()]
-    return Progress(*columns, TimeElapsedColumn(), transient=True, console=None)
+    return Progress(*columns, TimeElapsedColumn(), transient=True, console=progress_console())
 
 
 def _screen(args: argparse.Namespace) -> int:
@@ -204,18 +208,29 @@ def _screen(args: argparse.Namespace) -> int:
         signal.signal(signal.SIGTERM, previous)
         engine.close()
     s = summary.to_dict()
+    # What the reader should know about the run (stderr) comes before its result (stdout), so
+    # that on a terminal the result is the last thing shown and the notes are read as about
+    # it; the same notes with --json, whose stdout is the JSON alone.
+    _notes(s, summary, args.export, args.since)
     if args.json:
         dump_json(s)
         return 0
-    if not s["encounters"]:  # zeros everywhere read as if the run had failed
-        print(f"note: no inpatient encounter (Encounter.class IMP, ACUTE or NONAC) in "
-              f"{args.export} began by --as-of {s['as_of']}"
-              + (f" and on or after --since {args.since}" if args.since else ""),
-              file=sys.stderr)
     rate = s["performance_rate"]
     print(f"{s['encounters']} inpatient encounters; denominator {s['denominator']}, "
           f"excluded {s['denominator_exclusions']}, numerator {s['numerator']}, "
           f"gaps {s['gaps']}; VTE-1 rate {'-' if rate is None else f'{rate * 100:.1f}%'}")
+    print(f"results in {s['out']}/ (report.html, encounters.csv, encounters.parquet, gaps.csv, "
+          "summary.json)")
+    return 0
+
+
+def _notes(s: dict[str, Any], summary: Summary, export: str, since: str | None) -> None:
+    """On stderr: no inpatient encounter, the input problems in words, what was read but not
+    used (an export's log.ndjson, resource types the screening does not read)."""
+    if not s["encounters"]:  # zeros everywhere read as if the run had failed
+        print(f"note: no inpatient encounter (Encounter.class IMP, ACUTE or NONAC) in "
+              f"{export} began by --as-of {s['as_of']}"
+              + (f" and on or after --since {since}" if since else ""), file=sys.stderr)
     if s["problems"]["total"]:
         from clotwatch.population.report import PROBLEM_KINDS
 
@@ -226,9 +241,7 @@ def _screen(args: argparse.Namespace) -> int:
             print(f"  {n:>{width}}  {PROBLEM_KINDS.get(kind, kind)}", file=sys.stderr)
     for line in summary.found.not_read_lines() if summary.found is not None else ():
         print(f"note: {line}", file=sys.stderr)
-    print(f"results in {s['out']}/ (report.html, encounters.csv, encounters.parquet, gaps.csv, "
-          "summary.json)")
-    return 0
+    sys.stderr.flush()
 
 
 def _interrupted(out: str) -> int:

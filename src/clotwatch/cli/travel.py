@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from clotwatch.cli.common import console as people_console
 from clotwatch.cli.common import dump_json, fail
 
 _EPILOG = """\
@@ -110,10 +111,9 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _show(plan: dict[str, Any], ics: str | None) -> None:
-    from rich.console import Console
     from rich.markup import escape
 
-    console = Console(highlight=False)
+    console = people_console()
     journey = plan["journey"]
     console.print(f"[bold]Journey[/bold] {journey['depart']} to {journey['arrive']} "
                   f"({journey['hours']:g} h)")

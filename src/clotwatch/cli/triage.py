@@ -72,11 +72,10 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         dump_json(result)
     else:
-        from rich.console import Console
-
         from clotwatch.cli.check import show_result
+        from clotwatch.cli.common import console
 
-        show_result(Console(highlight=False), result, triage.translator(args.lang))
+        show_result(console(), result, triage.translator(args.lang))
     return 0
 
 

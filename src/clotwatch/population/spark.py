@@ -238,11 +238,60 @@ SMALL_DATA = {"spark.sql.codegen.wholeStage": "false",
               "spark.default.parallelism": "1"}
 
 
+# Spark's launcher starts every JVM it runs with --add-modules=jdk.incubator.vector (its
+# vectorised code; org.apache.spark.launcher.JavaModuleOptions), and the JVM itself then prints
+# this line on stderr before any logging is set up; no JVM option silences it.
+INCUBATOR_WARNING = b"WARNING: Using incubator modules: jdk.incubator.vector"
+
+
+def forward_stderr(pipe: int, to: int = 2) -> None:
+    """Copy the JVM's stderr (the read end ``pipe``) to ``to`` line by line as it comes, all
+    but Spark's incubator-module line, until the JVM and its children close it."""
+    import os
+
+    with os.fdopen(pipe, "rb") as lines:
+        for line in lines:
+            if line.rstrip(b"\r\n") == INCUBATOR_WARNING:
+                continue
+            view = memoryview(line)
+            while view:
+                view = view[os.write(to, view):]
+
+
+def _start_jvm(conf: Any) -> None:
+    """Start the driver's JVM (``spark-submit``, as PySpark would) with its stderr passed
+    through ``forward_stderr``; a JVM that does not start shows its own reason on stderr and
+    is one line here (InputError), not a traceback."""
+    import os
+    import threading
+
+    from pyspark import SparkContext
+    from pyspark.java_gateway import launch_gateway
+
+    read, write = os.pipe()
+    forward = threading.Thread(target=forward_stderr, args=(read,), daemon=True,
+                               name="clotwatch-spark-stderr")
+    forward.start()
+    try:
+        gateway = launch_gateway(  # type: ignore[no-untyped-call]  # (not annotated)
+            conf, popen_kwargs={"stderr": write})
+    except Exception as exc:
+        os.close(write)  # the JVM has exited: its reason is forwarded before clotwatch's line
+        forward.join(timeout=10)
+        raise InputError("engine", "spark: Java did not start (its reason is above); Spark "
+                         "needs Java 17 (JAVA_HOME, or java on the PATH), or use --engine "
+                         "duckdb") from exc
+    os.close(write)  # the JVM holds its own copy
+    # The context PySpark makes next uses this JVM, as it would one it had launched itself.
+    SparkContext._ensure_initialized(gateway=gateway)
+
+
 def session(master: str | None = None, conf: Mapping[str, str] | None = None) -> Any:
     """One SparkSession per process (JVM start is slow), UTC, no UI, quiet; ``conf`` is
     applied when the session is made."""
     global _SESSION, _MASTER
     try:
+        from pyspark import SparkConf, SparkContext
         from pyspark.sql import SparkSession
     except ImportError as exc:  # the optional extra: a usage error, not a traceback
         raise InputError("engine", "spark: PySpark is not installed here; pip install "
@@ -254,26 +303,32 @@ def session(master: str | None = None, conf: Mapping[str, str] | None = None) ->
     if _SESSION is not None:
         _SESSION.stop()
     log4j = resources.files("clotwatch.population").joinpath("spark-log4j2.properties")
-    builder = (SparkSession.builder.master(master).appName("clotwatch")
-               .config("spark.ui.enabled", "false")
-               # clotwatch shows its own progress; Spark's stage bars wrote over it
-               .config("spark.ui.showConsoleProgress", "false")
-               # quiet from the start (setLogLevel below comes after Spark's start-up lines)
-               .config("spark.driver.extraJavaOptions",
-                       f"-Dlog4j2.configurationFile={Path(str(log4j)).as_uri()}")
-               .config("spark.sql.session.timeZone", "UTC")
-               .config("spark.sql.shuffle.partitions", "2")
-               .config("spark.driver.memory", "2g")
-               # Spark prints a plan for each cached table (its name) and each adaptive
-               # re-plan; the screening's plans, with a cached table in every finding, grew to
-               # more heap than the driver has. Those strings are never shown: keep them short.
-               .config("spark.sql.maxPlanStringLength", "100000")
-               # Inferring filters from constraints costs time and memory in proportion to the
-               # aliases and predicates of a plan (Spark's own note on this setting), and the
-               # screening's plans have hundreds; it only adds IS NOT NULL filters here. Of two
-               # profiled runs of the test's screening without it one ran out of the 2g heap.
-               .config("spark.sql.constraintPropagation.enabled", "false"))
-    for k, v in (conf or {}).items():
+    options = {
+        "spark.ui.enabled": "false",
+        # clotwatch shows its own progress; Spark's stage bars wrote over it
+        "spark.ui.showConsoleProgress": "false",
+        # quiet from the start (setLogLevel below comes after Spark's start-up lines)
+        "spark.driver.extraJavaOptions":
+            f"-Dlog4j2.configurationFile={Path(str(log4j)).as_uri()}",
+        "spark.sql.session.timeZone": "UTC",
+        "spark.sql.shuffle.partitions": "2",
+        "spark.driver.memory": "2g",
+        # Spark prints a plan for each cached table (its name) and each adaptive re-plan; the
+        # screening's plans, with a cached table in every finding, grew to more heap than the
+        # driver has. Those strings are never shown: keep them short.
+        "spark.sql.maxPlanStringLength": "100000",
+        # Inferring filters from constraints costs time and memory in proportion to the
+        # aliases and predicates of a plan (Spark's own note on this setting), and the
+        # screening's plans have hundreds; it only adds IS NOT NULL filters here. Of two
+        # profiled runs of the test's screening without it one ran out of the 2g heap.
+        "spark.sql.constraintPropagation.enabled": "false",
+        **(conf or {}),
+    }
+    if SparkContext._gateway is None:  # the process's first session: its JVM is started here
+        _start_jvm(SparkConf(loadDefaults=False).setMaster(master).setAppName("clotwatch")
+                   .setAll(list(options.items())))
+    builder = SparkSession.builder.master(master).appName("clotwatch")
+    for k, v in options.items():
         builder = builder.config(k, v)
     _SESSION = builder.getOrCreate()
     _SESSION.sparkContext.setLogLevel("FATAL")
