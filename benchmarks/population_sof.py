@@ -98,7 +98,14 @@ def render(results: dict[str, tuple[list[Outcome], float]], peers: dict[str, Any
               "the numbers written after the element's name whose value equals the element's; "
               "the first of them is taken, so the one case this gets wrong is the same value "
               "written with other digits under the same name elsewhere in one resource. Over "
-              "a collection (`code.coding.x`) the engine's own text is used.", ""]
+              "a collection (`code.coding.x`) the engine's own text is used.",
+              "- Contained resources are read in place (`contained.ofType(Medication)`: the "
+              "items of `contained` whose resourceType is Medication), not extracted into "
+              "resources of their own before the views run as the specification's notes on "
+              "contained resources ask of a runner; a view over them is written over the "
+              "resource that contains them (the screening's `medication_request_contained` "
+              "and `medication_administration_contained`, joined by the resource's id and the "
+              "`#id` its reference gives).", ""]
     if peers:
         lines += ["Peers (Python packages on PyPI, run by `benchmarks/population_peers.py` in "
                   "their own virtual environment on this machine):", ""]
