@@ -448,7 +448,8 @@ def test_icu_is_recognised_by_the_location_type(rows: dict[str, dict[str, str]])
 
 
 def test_encounter_type_view_reads_the_code_sets_codes() -> None:
-    """The view keeps only ED visits and observation stays; its codes are the code sets'."""
+    """The view keeps only ED visits, observation stays and admissions to a long-term
+    residential facility; its codes are the code sets'."""
     import json
     import re
 
@@ -457,6 +458,7 @@ def test_encounter_type_view_reads_the_code_sets_codes() -> None:
 
     where = json.dumps(load_views()["encounter_type"]["where"])
     in_view = set(re.findall(r"code = '([0-9]+)'", where))
-    in_sets = {e.code for n in ("emergency_department_visit", "observation_services")
+    in_sets = {e.code for n in ("emergency_department_visit", "observation_services",
+                                "long_term_residential_stay")
                for e in codeset(n).codes}
     assert in_view == in_sets

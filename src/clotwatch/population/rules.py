@@ -54,7 +54,9 @@ CODESETS = ("inpatient_encounter", "cancer", "dvt", "pe", "pregnancy", "obstetri
             "atrial_fibrillation", "medical_reason", "vte_low_risk",
             "general_neuraxial_anesthesia", "inr", "vte_mechanical_device",
             "venous_thromboembolism", "obstetric_conditions", "mental_health_diagnoses",
-            "stroke_hemorrhagic_ischemic")
+            "stroke_hemorrhagic_ischemic",
+            # not a hospital admission (VSAC 2.16.840.1.113883.3.464.1003.101.12.1014, in part)
+            "long_term_residential_stay")
 # The order intents CMS108 reads (a request's intent in ...)
 ORDER_INTENTS = ("order", "original-order", "reflex-order", "filler-order", "instance-order")
 

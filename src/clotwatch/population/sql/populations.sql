@@ -5,7 +5,10 @@
 -- after admission, or to the day after an anesthesia that ended the day after admission
 -- (window_end, screen.sql).
 SELECT f.*,
-  CASE WHEN f.age IS NULL THEN 'age unknown (no full birthDate)'
+  CASE WHEN f.residential_stay IS NOT NULL
+         THEN 'not a hospital admission (Encounter.type SNOMED CT ' || f.residential_stay
+              || ': a long-term residential facility)'
+       WHEN f.age IS NULL THEN 'age unknown (no full birthDate)'
        WHEN f.age < 18 THEN 'under 18 at admission'
        WHEN f.vte_dx IS NOT NULL THEN 'VTE diagnosis during the stay (Condition/' || f.vte_dx || ')'
        WHEN f.obstetric_dx IS NOT NULL THEN 'obstetric condition (Condition/' || f.obstetric_dx || ')'

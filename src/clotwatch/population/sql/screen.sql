@@ -429,6 +429,16 @@ af_dx AS (
   WHERE h.codeset = 'atrial_fibrillation'
   GROUP BY d.encounter_id
 ),
+-- A stay whose Encounter.type is an admission to a long-term residential facility (skilled
+-- nursing, nursing home, hospice: long_term_residential_stay) is not a hospital admission,
+-- whatever its class: not in the CMS108 initial population (populations.sql).
+residential AS (
+  SELECT t.encounter_id, min(t.code) AS residential_stay
+  FROM v_encounter_type t
+  JOIN codes_exact k ON k.codeset = 'long_term_residential_stay' AND k.system = t.system
+                    AND k.code = upper(t.code)
+  GROUP BY t.encounter_id
+),
 -- Locations: an ICU is a Location whose type is in icu_location (CMS108 "Encounter with ICU
 -- Location Stay 1 Day or More": entered on or after the admission, on its day or the day
 -- after, for 1 day or more); the ward shown is the last location that is not an ICU.
@@ -516,7 +526,8 @@ SELECT
   nullif(concat_ws(' ', 'MedicationAdministration/' || m.uncounted_heparin_id,
                    'DeviceUseStatement/' || dv.device_use_id,
                    'DeviceRequest/' || dv.device_not_ordered_id), '') AS prophylaxis_not_counted,
-  m.drug_at, pr.mechanical_at, e.admit_day, e.arrival_day, e.arrival_encounter
+  m.drug_at, pr.mechanical_at, e.admit_day, e.arrival_day, e.arrival_encounter,
+  rs.residential_stay
 FROM e
 LEFT JOIN pat p ON p.patient_id = e.patient_id
 LEFT JOIN cond_f cf ON cf.encounter_id = e.encounter_id
@@ -531,3 +542,4 @@ LEFT JOIN xa_f x ON x.encounter_id = e.encounter_id
 LEFT JOIN af_dx ad ON ad.encounter_id = e.encounter_id
 LEFT JOIN loc_f l ON l.encounter_id = e.encounter_id
 LEFT JOIN cw_devices dv ON dv.encounter_id = e.encounter_id
+LEFT JOIN residential rs ON rs.encounter_id = e.encounter_id
