@@ -11,7 +11,8 @@ never a corpus note's own words, with the affirmed form that must still answer y
 - "was negative for", "ruled out for", "(-)", "none", "not observed";
 - ConText temporality: more than 14 days ago, a year, "quit", "until", "at age";
 - concept names that are not the finding ("ASA monitors", "CVA tenderness", "lying in bed",
-  "estrogen receptor", "infection prophylaxis", "vocal cord paralysis").
+  "estrogen receptor", "infection prophylaxis", "vocal cord paralysis");
+- third round: a question mark glued to the finding ("?stroke", "COPD?").
 """
 
 from __future__ import annotations
@@ -449,3 +450,29 @@ def test_the_fourteen_day_edge_of_contexts_temporality(
     and left unknown (never "no") by one 15 days ago."""
     instrument, input_id = item
     assert extract(sentence.format(days=days), instrument)["inputs"].get(input_id) is answered
+
+
+# --- Third round (docs/validation/notes-real.md) -----------------------------------------------
+
+STROKE_HISTORY = ("has-bled", "stroke_history")
+COPD = ("caprini-2005", "copd")
+
+
+@pytest.mark.parametrize(
+    ("note", "item", "expected"),
+    [
+        # a question mark written against the finding: the shorthand for a possible one
+        ("Past history: hypertension, ?stroke and diabetes.", STROKE_HISTORY, None),
+        ("Problems: 1. Diabetes. 2. COPD?", COPD, None),
+        ("Does she have COPD?", COPD, None),
+        # without it, affirmed
+        ("Past history: hypertension, stroke and diabetes.", STROKE_HISTORY, True),
+        ("Problems: 1. Diabetes. 2. COPD.", COPD, True),
+        # a question mark between two letters (a transcribed apostrophe) is not a cue
+        ("The patient?s COPD is stable.", COPD, True),
+    ],
+)
+def test_a_question_mark_glued_to_a_finding(note: str, item: tuple[str, str],
+                                            expected: bool | None) -> None:
+    _check(note, item, expected)
+
