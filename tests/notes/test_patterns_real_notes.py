@@ -12,7 +12,8 @@ never a corpus note's own words, with the affirmed form that must still answer y
 - ConText temporality: more than 14 days ago, a year, "quit", "until", "at age";
 - concept names that are not the finding ("ASA monitors", "CVA tenderness", "lying in bed",
   "estrogen receptor", "infection prophylaxis", "vocal cord paralysis");
-- third round: a question mark glued to the finding ("?stroke", "COPD?").
+- third round: a question mark glued to the finding ("?stroke", "COPD?"), "risks to include",
+  "unless", "either ... or", "the thinking was that", "is likely to".
 """
 
 from __future__ import annotations
@@ -456,6 +457,11 @@ def test_the_fourteen_day_edge_of_contexts_temporality(
 
 STROKE_HISTORY = ("has-bled", "stroke_history")
 COPD = ("caprini-2005", "copd")
+RENAL = ("has-bled", "abnormal_renal_function")
+
+
+def _surgery_type(note: str) -> Any:
+    return _value(note, SURGERY_TYPE)
 
 
 @pytest.mark.parametrize(
@@ -476,3 +482,40 @@ def test_a_question_mark_glued_to_a_finding(note: str, item: tuple[str, str],
                                             expected: bool | None) -> None:
     _check(note, item, expected)
 
+
+@pytest.mark.parametrize(
+    ("note", "item", "expected"),
+    [
+        # the consent discussion: "risks to include"
+        ("She accepts the risks to include bleeding, infection and stroke.", STROKE, None),
+        ("He accepts the risks to include infection.", INFECTION, None),
+        ("She had a stroke last week; the risks to include bleeding were discussed.",
+         STROKE, True),
+        # "unless" opens a condition, as "if" does, and still ends a denial before it
+        ("No antibiotics are needed unless pneumonia develops.", INFECTION, None),
+        ("Drainage is preferred unless a laparoscopic cholecystectomy is needed.",
+         SURGERY_TYPE, None),
+        ("She has pneumonia, unless told otherwise by the radiologist.", INFECTION, True),
+        # a disjunction names two possibilities and affirms neither
+        ("The collection is either an abscess or a hematoma.", INFECTION, None),
+        ("Either way, she has pneumonia.", INFECTION, True),
+        # the thinking, an initial thought: a possibility considered
+        ("The thinking is that the fever comes from pneumonia.", INFECTION, None),
+        ("Initial thoughts were to do a hysterectomy.", SURGERY_TYPE, None),
+        ("Her thinking is clear. She has pneumonia.", INFECTION, True),
+        # "is likely to" hedges what follows; "X is likely" still hedges X
+        ("He is likely to need dialysis within the year.", RENAL, None),
+        ("Pneumonia is likely.", INFECTION, None),
+        ("He is on dialysis and is likely to improve.", RENAL, True),
+    ],
+)
+def test_a_condition_a_disjunction_or_a_hedge(note: str, item: tuple[str, str],
+                                             expected: bool | None) -> None:
+    _check(note, item, expected)
+
+
+def test_a_probable_plan_is_a_plan_for_caprini() -> None:
+    # "is likely going to undergo" is planned (as "will likely undergo"), never present
+    note = "She is likely going to undergo a hysterectomy in the spring."
+    assert _surgery_type(note) == "major_open_over_45min"
+    assert _value(note, SURGERY) is None
