@@ -13,7 +13,9 @@ never a corpus note's own words, with the affirmed form that must still answer y
 - concept names that are not the finding ("ASA monitors", "CVA tenderness", "lying in bed",
   "estrogen receptor", "infection prophylaxis", "vocal cord paralysis");
 - third round: a question mark glued to the finding ("?stroke", "COPD?"), "risks to include",
-  "unless", "either ... or", "the thinking was that", "is likely to".
+  "unless", "either ... or", "the thinking was that", "is likely to", an operation's trace
+  (post-surgical changes, a scar), an approximate year ("in about 1993"), a past-operations
+  heading.
 """
 
 from __future__ import annotations
@@ -519,3 +521,46 @@ def test_a_probable_plan_is_a_plan_for_caprini() -> None:
     note = "She is likely going to undergo a hysterectomy in the spring."
     assert _surgery_type(note) == "major_open_over_45min"
     assert _value(note, SURGERY) is None
+
+
+@pytest.mark.parametrize(
+    ("note", "expected"),
+    [
+        # the trace of a past operation: post-surgical changes on an image, a scar
+        ("Postoperative changes of a right hemicolectomy are seen.", None),
+        ("There are changes of cholecystectomy.", None),
+        ("Post-surgical changes from a hysterectomy.", None),
+        ("Well-healed appendectomy scar.", None),
+        ("Abdomen: laparotomy scars.", None),
+        # the operation done, and wires or sutures (also on a film after this admission's
+        # operation): still counted
+        ("She had a right hemicolectomy today.", "major_open_over_45min"),
+        ("Sternotomy wires are in place after the sternotomy.", "major_open_over_45min"),
+    ],
+)
+def test_the_trace_of_a_past_operation(note: str, expected: str | None) -> None:
+    assert _surgery_type(note) == expected
+
+
+def test_changes_of_a_disease_are_the_disease() -> None:
+    # a plain "changes of" is historical only before an operation's name
+    assert _value("Changes of COPD are seen on the chest film.", COPD) is True
+
+
+@pytest.mark.parametrize(
+    ("note", "item", "expected"),
+    [
+        # an approximate past year dates the event as an exact one does
+        ("In about 1995, she had pneumonia.", INFECTION, None),
+        ("Pneumonia in approximately 2001.", INFECTION, None),
+        ("About 2 days ago she developed pneumonia.", INFECTION, True),
+        # a heading of past operations is a past history, also over the list below it
+        ("PAST SURGERIES:\n1. Appendectomy as a child.\n2. Hysterectomy.", SURGERY_TYPE, None),
+        ("PRIOR OPERATIONS:\n1. Hernia repair.\n2. Right colectomy for colon cancer.",
+         CANCER, None),
+        ("PROCEDURES PERFORMED:\n1. Right colectomy for colon cancer.", CANCER, True),
+    ],
+)
+def test_a_past_year_or_a_past_operations_heading(note: str, item: tuple[str, str],
+                                                  expected: bool | None) -> None:
+    _check(note, item, expected)
