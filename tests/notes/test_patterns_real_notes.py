@@ -14,8 +14,8 @@ never a corpus note's own words, with the affirmed form that must still answer y
   "estrogen receptor", "infection prophylaxis", "vocal cord paralysis");
 - third round: a question mark glued to the finding ("?stroke", "COPD?"), "risks to include",
   "unless", "either ... or", "the thinking was that", "is likely to", an operation's trace
-  (post-surgical changes, a scar), an approximate year ("in about 1993"), a past-operations
-  heading.
+  (post-surgical changes, a scar), education about a treatment, an approximate year ("in
+  about 1993"), a past-operations heading.
 """
 
 from __future__ import annotations
@@ -545,6 +545,25 @@ def test_the_trace_of_a_past_operation(note: str, expected: str | None) -> None:
 def test_changes_of_a_disease_are_the_disease() -> None:
     # a plain "changes of" is historical only before an operation's name
     assert _value("Changes of COPD are seen on the chest film.", COPD) is True
+
+
+@pytest.mark.parametrize(
+    ("note", "item", "expected"),
+    [
+        # education about a treatment, or under a patient-education heading
+        ("She will attend dialysis teaching.", RENAL, None),
+        ("He met the dialysis educator.", RENAL, None),
+        ("Given information about dialysis education.", RENAL, None),
+        ("PATIENT EDUCATION: Pneumonia and asthma.", INFECTION, None),
+        ("EDUCATIONAL MATERIAL PROVIDED: Urinary tract infection.", INFECTION, None),
+        # the treatment itself; a heading of schooling does not change the status
+        ("He is on dialysis three times a week.", RENAL, True),
+        ("EDUCATION: College graduate.\nIMPRESSION: Pneumonia.", INFECTION, True),
+    ],
+)
+def test_education_about_a_finding_is_not_the_finding(note: str, item: tuple[str, str],
+                                                      expected: bool | None) -> None:
+    _check(note, item, expected)
 
 
 @pytest.mark.parametrize(
