@@ -15,7 +15,7 @@ never a corpus note's own words, with the affirmed form that must still answer y
 - third round: a question mark glued to the finding ("?stroke", "COPD?"), "risks to include",
   "unless", "either ... or", "the thinking was that", "is likely to", an operation's trace
   (post-surgical changes, a scar), education about a treatment, an approximate year ("in
-  about 1993"), a past-operations heading.
+  about 1993"), a past-operations heading, a patient or limb held still for a procedure.
 """
 
 from __future__ import annotations
@@ -583,3 +583,23 @@ def test_education_about_a_finding_is_not_the_finding(note: str, item: tuple[str
 def test_a_past_year_or_a_past_operations_heading(note: str, item: tuple[str, str],
                                                   expected: bool | None) -> None:
     _check(note, item, expected)
+
+
+@pytest.mark.parametrize(
+    ("note", "expected"),
+    [
+        # a patient or a limb held still for a procedure or transport is not immobility
+        ("The patient was positioned and immobilized for the scan.", None),
+        ("He was immobilized with a cervical collar.", None),
+        ("She was placed on a backboard and immobilized.", None),
+        ("Her arm was immobilized in a sling.", None),
+        ("The leg is immobilized as well in a splint.", None),
+        ("- bone immobilization", None),
+        # immobility
+        ("She has been immobilized for two weeks.", True),
+        ("Prolonged immobilization after the fall.", True),
+        ("He is immobilized in bed.", True),
+    ],
+)
+def test_held_still_is_not_immobility(note: str, expected: bool | None) -> None:
+    _check(note, BED, expected)
