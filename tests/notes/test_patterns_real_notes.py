@@ -542,6 +542,25 @@ def test_the_trace_of_a_past_operation(note: str, expected: str | None) -> None:
     assert _surgery_type(note) == expected
 
 
+@pytest.mark.parametrize(
+    ("note", "item", "expected"),
+    [
+        # a denial of what is found at an operation's place is not a denial of the operation
+        # (a wrong "no"): unknown
+        ("There is no fluid collection in the cholecystectomy bed.", SURGERY_TYPE, None),
+        ("No bleeding at the polypectomy site.", ("caprini-2005", "major_surgery_past_month"),
+         None),
+        ("No tenderness over the appendectomy scar.", SURGERY_TYPE, None),
+        # the operation itself denied, or an operative note's incision: still read
+        ("No prior cholecystectomy.", SURGERY_TYPE, "none"),
+        ("A median sternotomy incision was made.", SURGERY_TYPE, "major_open_over_45min"),
+    ],
+)
+def test_an_operation_named_as_a_place(note: str, item: tuple[str, str],
+                                       expected: str | None) -> None:
+    assert _value(note, item) == expected
+
+
 def test_changes_of_a_disease_are_the_disease() -> None:
     # a plain "changes of" is historical only before an operation's name
     assert _value("Changes of COPD are seen on the chest film.", COPD) is True
@@ -554,6 +573,8 @@ def test_changes_of_a_disease_are_the_disease() -> None:
         ("She will attend dialysis teaching.", RENAL, None),
         ("He met the dialysis educator.", RENAL, None),
         ("Given information about dialysis education.", RENAL, None),
+        # a negated education is not a denial of the treatment: unknown, never "no"
+        ("He has not been to dialysis education yet.", RENAL, None),
         ("PATIENT EDUCATION: Pneumonia and asthma.", INFECTION, None),
         ("EDUCATIONAL MATERIAL PROVIDED: Urinary tract infection.", INFECTION, None),
         # the treatment itself; a heading of schooling does not change the status
