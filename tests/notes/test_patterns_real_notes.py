@@ -15,7 +15,8 @@ never a corpus note's own words, with the affirmed form that must still answer y
 - third round: a question mark glued to the finding ("?stroke", "COPD?"), "risks to include",
   "unless", "either ... or", "the thinking was that", "is likely to", an operation's trace
   (post-surgical changes, a scar), education about a treatment, an approximate year ("in
-  about 1993"), a past-operations heading, a patient or limb held still for a procedure.
+  about 1993"), a past-operations heading, a patient or limb held still for a procedure,
+  another person ("her therapist", "a person").
 """
 
 from __future__ import annotations
@@ -624,3 +625,24 @@ def test_a_past_year_or_a_past_operations_heading(note: str, item: tuple[str, st
 )
 def test_held_still_is_not_immobility(note: str, expected: bool | None) -> None:
     _check(note, BED, expected)
+
+
+@pytest.mark.parametrize(
+    ("note", "item", "expected"),
+    [
+        # ConText's experiencer "other": another person named by a relation, or generically
+        ("Her therapist was pregnant.", PREGNANT, None),
+        ("Her friend has lung cancer.", CANCER, None),
+        ("When a person has heart failure, the BNP rises.",
+         ("padua", "heart_or_respiratory_failure"), None),
+        ("Someone with a stroke needs rehabilitation.", STROKE, None),
+        # company and informants are not experiencers; the patient's own finding stays hers
+        ("He lives with a friend and is wheelchair-bound.", BED, True),
+        ("Her friend reports she has been bedridden for a week.", BED, True),
+        ("Per her roommate, she has been bedridden for a week.", BED, True),
+        ("Someone found her at home; she has lung cancer.", CANCER, True),
+    ],
+)
+def test_another_persons_finding(note: str, item: tuple[str, str],
+                                 expected: bool | None) -> None:
+    _check(note, item, expected)
