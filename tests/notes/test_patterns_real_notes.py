@@ -11,7 +11,12 @@ never a corpus note's own words, with the affirmed form that must still answer y
 - "was negative for", "ruled out for", "(-)", "none", "not observed";
 - ConText temporality: more than 14 days ago, a year, "quit", "until", "at age";
 - concept names that are not the finding ("ASA monitors", "CVA tenderness", "lying in bed",
-  "estrogen receptor", "infection prophylaxis", "vocal cord paralysis").
+  "estrogen receptor", "infection prophylaxis", "vocal cord paralysis");
+- third round: a question mark glued to the finding ("?stroke", "COPD?"), "risks to include",
+  "unless", "either ... or", "the thinking was that", "is likely to", an operation's trace
+  (post-surgical changes, a scar), education about a treatment, an approximate year ("in
+  about 1993"), a past-operations heading, a patient or limb held still for a procedure,
+  another person ("her therapist", "a person").
 """
 
 from __future__ import annotations
@@ -449,3 +454,195 @@ def test_the_fourteen_day_edge_of_contexts_temporality(
     and left unknown (never "no") by one 15 days ago."""
     instrument, input_id = item
     assert extract(sentence.format(days=days), instrument)["inputs"].get(input_id) is answered
+
+
+# --- Third round (docs/validation/notes-real.md) -----------------------------------------------
+
+STROKE_HISTORY = ("has-bled", "stroke_history")
+COPD = ("caprini-2005", "copd")
+RENAL = ("has-bled", "abnormal_renal_function")
+
+
+def _surgery_type(note: str) -> Any:
+    return _value(note, SURGERY_TYPE)
+
+
+@pytest.mark.parametrize(
+    ("note", "item", "expected"),
+    [
+        # a question mark written against the finding: the shorthand for a possible one
+        ("Past history: hypertension, ?stroke and diabetes.", STROKE_HISTORY, None),
+        ("Problems: 1. Diabetes. 2. COPD?", COPD, None),
+        ("Does she have COPD?", COPD, None),
+        # without it, affirmed
+        ("Past history: hypertension, stroke and diabetes.", STROKE_HISTORY, True),
+        ("Problems: 1. Diabetes. 2. COPD.", COPD, True),
+        # a question mark between two letters (a transcribed apostrophe) is not a cue
+        ("The patient?s COPD is stable.", COPD, True),
+    ],
+)
+def test_a_question_mark_glued_to_a_finding(note: str, item: tuple[str, str],
+                                            expected: bool | None) -> None:
+    _check(note, item, expected)
+
+
+@pytest.mark.parametrize(
+    ("note", "item", "expected"),
+    [
+        # the consent discussion: "risks to include"
+        ("She accepts the risks to include bleeding, infection and stroke.", STROKE, None),
+        ("He accepts the risks to include infection.", INFECTION, None),
+        ("She had a stroke last week; the risks to include bleeding were discussed.",
+         STROKE, True),
+        # "unless" opens a condition, as "if" does, and still ends a denial before it
+        ("No antibiotics are needed unless pneumonia develops.", INFECTION, None),
+        ("Drainage is preferred unless a laparoscopic cholecystectomy is needed.",
+         SURGERY_TYPE, None),
+        ("She has pneumonia, unless told otherwise by the radiologist.", INFECTION, True),
+        # a disjunction names two possibilities and affirms neither
+        ("The collection is either an abscess or a hematoma.", INFECTION, None),
+        ("Either way, she has pneumonia.", INFECTION, True),
+        # the thinking, an initial thought: a possibility considered
+        ("The thinking is that the fever comes from pneumonia.", INFECTION, None),
+        ("Initial thoughts were to do a hysterectomy.", SURGERY_TYPE, None),
+        ("Her thinking is clear. She has pneumonia.", INFECTION, True),
+        # "is likely to" hedges what follows; "X is likely" still hedges X
+        ("He is likely to need dialysis within the year.", RENAL, None),
+        ("Pneumonia is likely.", INFECTION, None),
+        ("He is on dialysis and is likely to improve.", RENAL, True),
+    ],
+)
+def test_a_condition_a_disjunction_or_a_hedge(note: str, item: tuple[str, str],
+                                             expected: bool | None) -> None:
+    _check(note, item, expected)
+
+
+def test_a_probable_plan_is_a_plan_for_caprini() -> None:
+    # "is likely going to undergo" is planned (as "will likely undergo"), never present
+    note = "She is likely going to undergo a hysterectomy in the spring."
+    assert _surgery_type(note) == "major_open_over_45min"
+    assert _value(note, SURGERY) is None
+
+
+@pytest.mark.parametrize(
+    ("note", "expected"),
+    [
+        # the trace of a past operation: post-surgical changes on an image, a scar
+        ("Postoperative changes of a right hemicolectomy are seen.", None),
+        ("There are changes of cholecystectomy.", None),
+        ("Post-surgical changes from a hysterectomy.", None),
+        ("Well-healed appendectomy scar.", None),
+        ("Abdomen: laparotomy scars.", None),
+        # the operation done, and wires or sutures (also on a film after this admission's
+        # operation): still counted
+        ("She had a right hemicolectomy today.", "major_open_over_45min"),
+        ("Sternotomy wires are in place after the sternotomy.", "major_open_over_45min"),
+    ],
+)
+def test_the_trace_of_a_past_operation(note: str, expected: str | None) -> None:
+    assert _surgery_type(note) == expected
+
+
+@pytest.mark.parametrize(
+    ("note", "item", "expected"),
+    [
+        # a denial of what is found at an operation's place is not a denial of the operation
+        # (a wrong "no"): unknown
+        ("There is no fluid collection in the cholecystectomy bed.", SURGERY_TYPE, None),
+        ("No bleeding at the polypectomy site.", ("caprini-2005", "major_surgery_past_month"),
+         None),
+        ("No tenderness over the appendectomy scar.", SURGERY_TYPE, None),
+        # the operation itself denied, or an operative note's incision: still read
+        ("No prior cholecystectomy.", SURGERY_TYPE, "none"),
+        ("A median sternotomy incision was made.", SURGERY_TYPE, "major_open_over_45min"),
+    ],
+)
+def test_an_operation_named_as_a_place(note: str, item: tuple[str, str],
+                                       expected: str | None) -> None:
+    assert _value(note, item) == expected
+
+
+def test_changes_of_a_disease_are_the_disease() -> None:
+    # a plain "changes of" is historical only before an operation's name
+    assert _value("Changes of COPD are seen on the chest film.", COPD) is True
+
+
+@pytest.mark.parametrize(
+    ("note", "item", "expected"),
+    [
+        # education about a treatment, or under a patient-education heading
+        ("She will attend dialysis teaching.", RENAL, None),
+        ("He met the dialysis educator.", RENAL, None),
+        ("Given information about dialysis education.", RENAL, None),
+        # a negated education is not a denial of the treatment: unknown, never "no"
+        ("He has not been to dialysis education yet.", RENAL, None),
+        ("PATIENT EDUCATION: Pneumonia and asthma.", INFECTION, None),
+        ("EDUCATIONAL MATERIAL PROVIDED: Urinary tract infection.", INFECTION, None),
+        # the treatment itself; a heading of schooling does not change the status
+        ("He is on dialysis three times a week.", RENAL, True),
+        ("EDUCATION: College graduate.\nIMPRESSION: Pneumonia.", INFECTION, True),
+    ],
+)
+def test_education_about_a_finding_is_not_the_finding(note: str, item: tuple[str, str],
+                                                      expected: bool | None) -> None:
+    _check(note, item, expected)
+
+
+@pytest.mark.parametrize(
+    ("note", "item", "expected"),
+    [
+        # an approximate past year dates the event as an exact one does
+        ("In about 1995, she had pneumonia.", INFECTION, None),
+        ("Pneumonia in approximately 2001.", INFECTION, None),
+        ("About 2 days ago she developed pneumonia.", INFECTION, True),
+        # a heading of past operations is a past history, also over the list below it
+        ("PAST SURGERIES:\n1. Appendectomy as a child.\n2. Hysterectomy.", SURGERY_TYPE, None),
+        ("PRIOR OPERATIONS:\n1. Hernia repair.\n2. Right colectomy for colon cancer.",
+         CANCER, None),
+        ("PROCEDURES PERFORMED:\n1. Right colectomy for colon cancer.", CANCER, True),
+    ],
+)
+def test_a_past_year_or_a_past_operations_heading(note: str, item: tuple[str, str],
+                                                  expected: bool | None) -> None:
+    _check(note, item, expected)
+
+
+@pytest.mark.parametrize(
+    ("note", "expected"),
+    [
+        # a patient or a limb held still for a procedure or transport is not immobility
+        ("The patient was positioned and immobilized for the scan.", None),
+        ("He was immobilized with a cervical collar.", None),
+        ("She was placed on a backboard and immobilized.", None),
+        ("Her arm was immobilized in a sling.", None),
+        ("The leg is immobilized as well in a splint.", None),
+        ("- bone immobilization", None),
+        # immobility
+        ("She has been immobilized for two weeks.", True),
+        ("Prolonged immobilization after the fall.", True),
+        ("He is immobilized in bed.", True),
+    ],
+)
+def test_held_still_is_not_immobility(note: str, expected: bool | None) -> None:
+    _check(note, BED, expected)
+
+
+@pytest.mark.parametrize(
+    ("note", "item", "expected"),
+    [
+        # ConText's experiencer "other": another person named by a relation, or generically
+        ("Her therapist was pregnant.", PREGNANT, None),
+        ("Her friend has lung cancer.", CANCER, None),
+        ("When a person has heart failure, the BNP rises.",
+         ("padua", "heart_or_respiratory_failure"), None),
+        ("Someone with a stroke needs rehabilitation.", STROKE, None),
+        # company and informants are not experiencers; the patient's own finding stays hers
+        ("He lives with a friend and is wheelchair-bound.", BED, True),
+        ("Her friend reports she has been bedridden for a week.", BED, True),
+        ("Per her roommate, she has been bedridden for a week.", BED, True),
+        ("Someone found her at home; she has lung cancer.", CANCER, True),
+    ],
+)
+def test_another_persons_finding(note: str, item: tuple[str, str],
+                                 expected: bool | None) -> None:
+    _check(note, item, expected)

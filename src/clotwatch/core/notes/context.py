@@ -57,6 +57,10 @@ class Cue:
     # A time cue ("two years ago", "in 1996") whose scope ends at a clause boundary (a cue of
     # direction "clause"): "a DVT and quit smoking two years ago" dates the quitting.
     clause: bool = False
+    # A cue of punctuation written against a word ("?stroke", "COPD?"): matched without the
+    # word boundaries every other cue has (its pattern says where it may stand), and tried
+    # everywhere (the prefilter's places are word starts only).
+    glued: bool = False
 
     def __post_init__(self) -> None:
         bad = [c for c in (*self.categories, *self.unless) if c not in CATEGORIES]
@@ -98,12 +102,14 @@ class ContextRules:
 
     def __post_init__(self) -> None:
         compiled = tuple(
-            (c, re.compile(rf"(?<![\w/])(?:{c.pattern})(?![\w/])", re.IGNORECASE))
+            (c, re.compile(c.pattern if c.glued else rf"(?<![\w/])(?:{c.pattern})(?![\w/])",
+                           re.IGNORECASE))
             for c in self.cues
         )
         object.__setattr__(self, "_compiled", compiled)
         object.__setattr__(
-            self, "_starts", tuple(starts(rx.pattern, ignorecase=True) for _, rx in compiled)
+            self, "_starts", tuple(None if c.glued else starts(rx.pattern, ignorecase=True)
+                                   for c, rx in compiled)
         )
 
     def places(self, note: Places) -> CuePlaces:

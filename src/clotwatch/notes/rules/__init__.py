@@ -92,7 +92,8 @@ def load_rules(lang: str = "en") -> RuleSet:
     ctx = _read(lang, "context.json")
     cues = tuple(
         Cue(c["pattern"], tuple(c["categories"]), c["direction"], c.get("max_words"),
-            c.get("source", ""), tuple(c.get("unless", ())), bool(c.get("clause", False)))
+            c.get("source", ""), tuple(c.get("unless", ())), bool(c.get("clause", False)),
+            bool(c.get("glued", False)))
         for c in ctx["cues"]
     )
     sections = tuple(Section(s["pattern"], s["category"]) for s in ctx.get("sections", ()))
