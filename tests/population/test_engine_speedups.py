@@ -558,3 +558,16 @@ def test_the_shared_pass_gives_each_views_rows_of_the_general_form(tmp_path: Pat
     finally:
         shared.close()
         con.close()
+
+
+@pytest.mark.parametrize(("path", "root"), [
+    ("location", "location"), ("type.coding", "type"), ("name.given.first()", "name"),
+    ("extension('http://x/a')", "extension"), ("diagnosis.where(rank = 1)", "diagnosis"),
+    ("contained.ofType(Medication)", "contained"), ("identifier[0]", "identifier"),
+    # not guarded: a choice element (read under its type's name), the resource itself,
+    # functions that give something for nothing, several roots
+    ("value.ofType(Quantity)", None), ("where(active)", None), ("name.empty()", None),
+    ("name | address", None), ("%resource.name", None),
+])
+def test_the_element_a_for_each_is_guarded_by(path: str, root: str | None) -> None:
+    assert duckdb_engine._for_each_root(path) == root

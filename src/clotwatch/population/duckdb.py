@@ -22,7 +22,7 @@ from typing import Any
 
 from clotwatch.core.errors import InputError
 from clotwatch.population.checks import refuse_malformed_lines
-from clotwatch.population.compile import Column, Dialect, ViewSQL, compile_view
+from clotwatch.population.compile import RESOURCES, Column, Dialect, ViewSQL, compile_view
 from clotwatch.population.fhirmodel import element
 
 
@@ -469,6 +469,9 @@ def _for_each_root(path: str) -> str | None:
         elif isinstance(node, fp.Call) and node.name in _EMPTY_KEEPING:
             if isinstance(node.base, fp.This):
                 return node.name if node.name == "extension" else None
+            if (node.name == "ofType" and isinstance(node.base, fp.Member)
+                    and isinstance(node.base.base, fp.This) and node.base.name not in RESOURCES):
+                return None  # (value.ofType(Quantity) reads valueQuantity, not "value")
             node = node.base
         elif isinstance(node, fp.Indexer):
             node = node.base
