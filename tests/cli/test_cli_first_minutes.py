@@ -21,7 +21,10 @@ FIXTURES = Path(__file__).resolve().parents[1] / "fhir" / "fixtures"
 
 def run(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
         *argv: str) -> tuple[int, str, str]:
+    """The command's exit code, stdout and stderr, piped and without COLUMNS (which
+    pytest-xdist sets to 80 in its workers: with it, the output fits 80 columns)."""
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"")))
+    monkeypatch.delenv("COLUMNS", raising=False)
     try:
         code = main(list(argv))
     except SystemExit as exc:
