@@ -276,3 +276,33 @@ def test_every_json_error_python_gives_has_a_reason_in_words(line: bytes, reason
     assert message == "not JSON: {reason} at column {column}" and args["reason"] == reason
     message, args = _not_json(UnicodeDecodeError("utf-8", b"\xff", 0, 1, "invalid start byte"))
     assert message.format(**args) == "not JSON: not UTF-8 text (byte 1)"
+
+
+@pytest.mark.parametrize("lang, not_in, excluded", [
+    ("en", ["not in the initial population: under 18 at admission",
+            "not in the initial population: VTE diagnosis during the stay"],
+     ["length of stay under 2 days"]),
+    ("ru", ["не вошли в исходную популяцию: моложе 18 лет при госпитализации",
+            "не вошли в исходную популяцию: диагноз ВТЭ во время госпитализации"],
+     ["госпитализация короче 2 дней"]),
+])
+def test_the_report_says_why_stays_are_outside_the_measure(
+        tmp_path: Path, lang: str, not_in: list[str], excluded: list[str]) -> None:
+    """The populations table gave 'Initial population' below the stays screened, and the
+    exclusions, without why: each reason is a row under the count it explains, counted by
+    the reason alone (its evidence, a Condition id, left out), in the page's language; and
+    summary.json has them under the measure's own reasons."""
+    import json
+
+    page = _report(tmp_path, lang)
+    for label in not_in + excluded:
+        assert f'<th class="sub">{label}</th>' in page, label
+    assert page.index(not_in[0]) < page.index(not_in[1])  # in the measure's order
+    summary = json.loads((tmp_path / f"out-{lang}" / "summary.json").read_text(encoding="utf-8"))
+    outside = summary["not_in_initial_population"]
+    assert set(outside) == {"under 18 at admission", "VTE diagnosis during the stay"}
+    assert all(n >= 1 for n in outside.values())
+    assert sum(outside.values()) == summary["encounters"] - summary["initial_population"]
+    by_reason = summary["denominator_exclusions_by_reason"]
+    assert sum(by_reason.values()) == summary["denominator_exclusions"]
+    assert "length of stay under 2 days" in by_reason

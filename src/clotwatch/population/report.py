@@ -32,6 +32,25 @@ def N_(message: str) -> str:  # noqa: N802 - the catalogue extractor's name for 
 
 CATEGORIES = {"highest": N_("highest"), "high": N_("high"), "moderate": N_("moderate"),
               "low": N_("low"), "unsettled": N_("unsettled")}
+# Why an encounter is not in the initial population, and why it is excluded from the
+# denominator: the reasons populations.sql writes (an initial-population reason followed by
+# its evidence in brackets, counted here by the reason alone), in the measure's order.
+NOT_IN_POPULATION = (N_("not a hospital admission"), N_("age unknown"),
+                     N_("under 18 at admission"), N_("VTE diagnosis during the stay"),
+                     N_("obstetric condition"))
+EXCLUSIONS = (N_("length of stay under 2 days"),
+              N_("ICU by the day after admission, 1 day or more"),
+              N_("principal diagnosis of mental disorder or stroke"),
+              N_("principal procedure is a SCIP VTE selected surgery"),
+              N_("comfort measures by the day after admission"))
+
+
+def reason_kind(reason: str, kinds: Sequence[str]) -> str:
+    """The reason of ``kinds`` that ``reason`` (as encounters.csv gives it) begins with;
+    ``reason`` itself when none does."""
+    return next((k for k in kinds if reason.startswith(k)), reason)
+
+
 # What prophylaxis_not_counted names, by the kind of resource (docs/population.md).
 NOT_COUNTED = {"MedicationAdministration": N_("low-dose heparin not given subcutaneously"),
                "DeviceUseStatement": N_("a compression device in use"),
@@ -423,14 +442,19 @@ def render_report(engine: Any, path: Path, summary: Any, risk_order: str,
         "risk_total_min, risk_total_max, risk_category, active_bleeding, anticoagulated, "
         f"prophylaxis_not_counted FROM encounters WHERE gap ORDER BY {risk_order} "
         f"LIMIT {GAP_ROWS}")
-    counts = [(_("Inpatient encounters screened"), s["encounters"]),
-              (_("Initial population"), s["initial_population"]),
-              (_("Denominator"), s["denominator"]),
-              (_("Denominator exclusions"), s["denominator_exclusions"]),
-              (_("Numerator"), s["numerator"]),
-              (_("Gaps (no prophylaxis, no documented reason)"), s["gaps"]),
+    # the reasons under the count they explain (a quality lead asks why 54 of 1,178 stays are
+    # not in the measure before reading the rate)
+    counts = [(_("Inpatient encounters screened"), s["encounters"], False),
+              *[(_("not in the initial population: {reason}", reason=_(k)), n, True)
+                for k, n in s["not_in_initial_population"].items()],
+              (_("Initial population"), s["initial_population"], False),
+              (_("Denominator"), s["denominator"], False),
+              (_("Denominator exclusions"), s["denominator_exclusions"], False),
+              *[(_(k), n, True) for k, n in s["denominator_exclusions_by_reason"].items()],
+              (_("Numerator"), s["numerator"], False),
+              (_("Gaps (no prophylaxis, no documented reason)"), s["gaps"], False),
               (_("Gaps where the record shows prophylaxis VTE-1 does not count (check by "
-                 "hand)"), s["gaps_with_prophylaxis_not_counted"])]
+                 "hand)"), s["gaps_with_prophylaxis_not_counted"], False)]
     rate = s["performance_rate"]
     problems = s["problems"]
     yes = _e(_("yes"))
@@ -442,6 +466,8 @@ def render_report(engine: Any, path: Path, summary: Any, risk_order: str,
         "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.25rem .5rem;"
         "text-align:left;font-size:.9rem}th{background:#f3f4f6}.n{text-align:right}",
         "small{color:#555;word-break:break-all}",
+        # a reason under the count it explains: indented, not bold
+        "th.sub{font-weight:normal;padding-left:1.5rem;background:#fff}",
         # the gap list is wider than the page: it scrolls sideways in its own box, and an id
         # or a time stays on one line (a UUID broken over four lines made every row tall)
         ".wide{overflow-x:auto;max-width:100%}td.id,td.t{white-space:nowrap}"
@@ -471,7 +497,8 @@ def render_report(engine: Any, path: Path, summary: Any, risk_order: str,
                      engine=s["engine"])) + " "
         f"{_e(_(DISCLAIMER_TEXT))}</p>",
         "<h2>" + _e(_("Populations")) + "</h2><table>",
-        *[f"<tr><th>{_e(k)}</th><td class=\"n\">{v}</td></tr>" for k, v in counts],
+        *["<tr><th" + (' class="sub"' if sub else "")
+          + f">{_e(k)}</th><td class=\"n\">{v}</td></tr>" for k, v, sub in counts],
         "<tr><th>" + _e(_("VTE-1 rate (numerator / (denominator - exclusions))")) + "</th>"
         f"<td class=\"n\">{'-' if rate is None else f'{rate * 100:.1f}%'}</td></tr></table>",
         f"<p class=\"note\">{_e(_(NOT_COUNTED_NOTE))}</p>",

@@ -19,7 +19,7 @@ import re
 import shutil
 import sys
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -78,6 +78,10 @@ class Summary:
     gaps: int = 0
     gaps_with_prophylaxis_not_counted: int = 0
     by_instrument: dict[str, int] = field(default_factory=dict)
+    # encounters by the reason they are not in the initial population / are excluded from the
+    # denominator (report.NOT_IN_POPULATION, report.EXCLUSIONS; in that order)
+    not_in_initial_population: dict[str, int] = field(default_factory=dict)
+    exclusions_by_reason: dict[str, int] = field(default_factory=dict)
     problems: dict[str, Any] = field(default_factory=dict)
     out: str = ""
     as_of: str = ""
@@ -95,6 +99,8 @@ class Summary:
                 "gaps": self.gaps,
                 "gaps_with_prophylaxis_not_counted": self.gaps_with_prophylaxis_not_counted,
                 "performance_rate": None if rate is None else round(rate, 4),
+                "not_in_initial_population": self.not_in_initial_population,
+                "denominator_exclusions_by_reason": self.exclusions_by_reason,
                 "by_instrument": self.by_instrument, "problems": self.problems, "out": self.out}
 
 
@@ -407,7 +413,7 @@ def _write(engine: Any, tmp: Path, out: Path, problems: Problems, as_of: datetim
 def _summary_and_report(engine: Any, tmp: Path, out: Path, problems: Problems,
                         as_of: datetime, lang: str) -> Summary:
     """summary.json and report.html, written into ``tmp``."""
-    from clotwatch.population.report import render_report
+    from clotwatch.population.report import EXCLUSIONS, NOT_IN_POPULATION, render_report
 
     summary = Summary(as_of=_iso(as_of), engine=engine.name)
     flags = ("in_initial_population", "in_denominator", "excluded", "in_numerator", "gap",
@@ -419,6 +425,9 @@ def _summary_and_report(engine: Any, tmp: Path, out: Path, problems: Problems,
      summary.gaps_with_prophylaxis_not_counted) = (int(v or 0) for v in row)
     summary.by_instrument = {k: int(v) for k, v in engine.rows(
         "SELECT instrument, count(*) FROM encounters GROUP BY instrument ORDER BY instrument")}
+    summary.not_in_initial_population = _by_reason(engine, "initial_population_reason",
+                                                   NOT_IN_POPULATION)
+    summary.exclusions_by_reason = _by_reason(engine, "exclusion_reason", EXCLUSIONS)
     summary.problems = problems.to_dict()
     summary.found = problems
     summary.out = str(out)
@@ -426,6 +435,20 @@ def _summary_and_report(engine: Any, tmp: Path, out: Path, problems: Problems,
     (tmp / "summary.json").write_text(json.dumps(summary.to_dict(), indent=1, sort_keys=True)
                                       + "\n", encoding="utf-8")
     return summary
+
+
+def _by_reason(engine: Any, column: str, kinds: Sequence[str]) -> dict[str, int]:
+    """Encounters per reason of ``column`` (its evidence in brackets left out), in the order
+    of ``kinds``; a reason of none of them last, by itself."""
+    from clotwatch.population.report import reason_kind
+
+    counts: dict[str, int] = {}
+    for reason, n in engine.rows(f"SELECT {column}, count(*) FROM encounters "
+                                 f"WHERE {column} IS NOT NULL GROUP BY {column}"):
+        kind = reason_kind(str(reason), kinds)
+        counts[kind] = counts.get(kind, 0) + int(n)
+    order = {k: i for i, k in enumerate(kinds)}
+    return dict(sorted(counts.items(), key=lambda kv: (order.get(kv[0], len(kinds)), kv[0])))
 
 
 # What a result folder holds: the only names a folder given as --out may hold to be replaced.
