@@ -283,7 +283,7 @@ def test_every_json_error_python_gives_has_a_reason_in_words(line: bytes, reason
             "not in the initial population: VTE diagnosis during the stay"],
      ["length of stay under 2 days"]),
     ("ru", ["не вошли в исходную популяцию: моложе 18 лет при госпитализации",
-            "не вошли в исходную популяцию: диагноз ВТЭ во время госпитализации"],
+            "не вошли в исходную популяцию: диагноз ВТЭО во время госпитализации"],
      ["госпитализация короче 2 дней"]),
 ])
 def test_the_report_says_why_stays_are_outside_the_measure(
