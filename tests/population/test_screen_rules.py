@@ -245,13 +245,10 @@ def test_the_report_disclaimer_speaks_to_its_reader() -> None:
     assert "клиническую оценку" in gettext("ru")(DISCLAIMER_TEXT)
 
 
-def test_a_stay_in_a_long_term_residential_facility_is_not_a_hospital_admission(
-        tmp_path: Path) -> None:
-    """Encounter.class inpatient but Encounter.type an admission to a skilled nursing facility
-    (as Synthea writes one), a nursing home or a hospice: not in the CMS108 initial population
-    (whose Encounter Inpatient value set holds hospital admissions), so never a gap, with the
-    reason and its code; its risk assessment is still shown. A hospital stay of the same
-    patient, and an inpatient rehabilitation stay (left screened on purpose), stay in it."""
+def residential_situations() -> list[dict[str, Any]]:
+    """One patient (p-snf) with stays whose Encounter.class is inpatient and whose
+    Encounter.type is an admission to a skilled nursing facility (as Synthea writes one), a
+    hospice, an inpatient rehabilitation facility and a hospital."""
     snomed = "http://snomed.info/sct"
 
     def typed(eid: str, code: str, start: str, end: str) -> dict[str, Any]:
@@ -259,13 +256,23 @@ def test_a_stay_in_a_long_term_residential_facility_is_not_a_hospital_admission(
         e["type"] = [{"coding": [{"system": snomed, "code": code}], "text": "x"}]
         return e
 
-    rows = records.screened(tmp_path, [
+    return [
         records.patient("p-snf", birth="1930-01-01"),
         typed("e-snf", "449411000124106", "2026-01-02T10:00:00Z", "2026-01-20T10:00:00Z"),
         typed("e-hospice", "305336008", "2026-02-02T10:00:00Z", "2026-02-12T10:00:00Z"),
         typed("e-rehab", "449431000124100", "2026-02-14T10:00:00Z", "2026-02-24T10:00:00Z"),
         typed("e-hospital", "32485007", "2026-03-01T10:00:00Z", "2026-03-05T10:00:00Z"),
-    ], AS_OF)
+    ]
+
+
+def test_a_stay_in_a_long_term_residential_facility_is_not_a_hospital_admission(
+        tmp_path: Path) -> None:
+    """Encounter.class inpatient but Encounter.type an admission to a skilled nursing facility
+    (as Synthea writes one), a nursing home or a hospice: not in the CMS108 initial population
+    (whose Encounter Inpatient value set holds hospital admissions), so never a gap, with the
+    reason and its code; its risk assessment is still shown. A hospital stay of the same
+    patient, and an inpatient rehabilitation stay (left screened on purpose), stay in it."""
+    rows = records.screened(tmp_path, residential_situations(), AS_OF)
     for eid, code in (("snf", "449411000124106"), ("hospice", "305336008")):
         row = rows[eid]
         assert row["in_initial_population"] == "false", eid

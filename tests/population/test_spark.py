@@ -29,6 +29,7 @@ from tests.population import test_instrument_choice as instrument_choice  # noqa
 from tests.population import test_location_reference as location_reference  # noqa: E402
 from tests.population import test_medication_reference as medication_reference  # noqa: E402
 from tests.population import test_real_synthea as real_synthea  # noqa: E402
+from tests.population import test_screen_rules as screen_rules  # noqa: E402
 
 from clotwatch.population.conformance import run_suite  # noqa: E402
 from clotwatch.population.duckdb import DuckDBEngine, DuckDBScreening  # noqa: E402
@@ -81,11 +82,12 @@ def test_screening_gives_the_same_rows_on_both_engines(tmp_path: Path) -> None:
     export = tmp_path / "export"
     synthesize(8, export, seed=7)
     # the hand-written situations too: the rules', the device records', the operations', the
-    # medicines and locations given by reference
+    # medicines and locations given by reference, the stays in a residential facility
     records.write(tmp_path / "hand", records.situations() + device_prophylaxis.situations()
                   + instrument_choice.situations() + agrees.abatement_situations()
                   + agrees.treated_situations() + medication_reference.situations()
-                  + location_reference.situations())
+                  + location_reference.situations()
+                  + screen_rules.residential_situations())
     for src in (tmp_path / "hand").iterdir():
         with (export / src.name).open("a", encoding="utf-8") as f:
             f.write(src.read_text(encoding="utf-8"))
@@ -105,6 +107,9 @@ def test_screening_gives_the_same_rows_on_both_engines(tmp_path: Path) -> None:
         spark.close()
     rows_duck, rows_spark = _rows(tmp_path / "duckdb"), _rows(tmp_path / "spark")
     assert len(rows_duck) > 15
+    reason = rows_duck[0].index("initial_population_reason")
+    assert sum(r[reason].startswith("not a hospital admission")
+               for r in rows_duck[1:]) == 2  # the skilled nursing and hospice stays
     assert rows_duck == rows_spark
     da, db = a.to_dict(), b.to_dict()
     for k in ("engine", "out"):
