@@ -646,3 +646,29 @@ def test_held_still_is_not_immobility(note: str, expected: bool | None) -> None:
 def test_another_persons_finding(note: str, item: tuple[str, str],
                                  expected: bool | None) -> None:
     _check(note, item, expected)
+
+
+# A heading in capitals alone on its line, without a colon, as transcribed notes also write it
+# (medspaCy's sectionizer idea, Eyre 2021): its list is past, and a capitals line of two words
+# or more ("PHYSICAL EXAMINATION") ends it; a one-word capitals line ("CHF") does not.
+@pytest.mark.parametrize(("note", "item", "expected"), [
+    ("PAST MEDICAL HISTORY\n1. Breast cancer.\n2. Hypertension.\n", CANCER, None),
+    ("PAST MEDICAL HISTORY  \nHypertension.\nPulmonary embolism.\n", PREV_DVT, True),
+    ("PAST MEDICAL HISTORY\nPulmonary embolism.\n", CANCER_ANY, None),
+    ("FAMILY HISTORY\nDVT in her mother.\n", FAMILY_VTE, True),
+    # what follows the next heading of two words is present again
+    ("PAST MEDICAL HISTORY\nHypertension.\nPHYSICAL EXAMINATION\nBreast cancer with a mass.\n",
+     CANCER, True),
+    # a one-word capitals line inside a colon heading's list keeps the list past
+    ("PAST MEDICAL HISTORY:\nCHF\nBreast cancer.\n", CANCER, None),
+    # the affirmed forms: no heading, or a heading of the present
+    ("Breast cancer on chemotherapy.\n", CANCER, True),
+    ("HISTORY OF PRESENT ILLNESS\nBreast cancer on chemotherapy.\n", CANCER, True),
+])
+def test_a_heading_in_capitals_without_a_colon(note: str, item: tuple[str, str],
+                                                expected: bool | None) -> None:
+    _check(note, item, expected)
+
+
+def test_a_past_operation_under_a_heading_without_a_colon_is_not_the_operation() -> None:
+    assert _surgery_type("PAST SURGICAL HISTORY\n1. Hysterectomy.\n2. Appendectomy.\n") is None

@@ -11,7 +11,9 @@ the note as given, so the evidence shown to a clinician is the note's own words.
 Section headings ("Family history:", "PMH:") carry a ConText category over the lines below
 them until the next heading or blank line (the idea of medspaCy's sectionizer, Eyre H et al.,
 AMIA Annu Symp Proc 2021, PMID:35308962): "FAMILY HISTORY:\\nMother - DVT" is the mother's, and so
-is the text after the heading on its own line ("FAMILY HISTORY: Positive for cancer.").
+is the text after the heading on its own line ("FAMILY HISTORY: Positive for cancer."). A
+heading in capitals alone on its line, without a colon ("PAST MEDICAL HISTORY", then its list),
+is one too when it names a known heading.
 """
 
 from __future__ import annotations
@@ -39,15 +41,19 @@ _BREAK = re.compile(r"[.!?]+[\"')\]]*(?=\s+[\"'(\[]?[A-Z0-9])|\n[ \t]*\n|;(?=\s)
 _GLUED = re.compile(
     r"(?<=[A-Za-z0-9)\]\"'])[.!?]+[\"')\]]*(?=[\"'(\[]?[A-Z](?:[a-z]|-[a-z]))"
 )
-_LINE_START = re.compile(r"\n(?=[ \t]*(?:[-*\u2022]|\d{1,2}[.)]\s|[A-Z][A-Za-z /&]{1,40}:))")
+_LINE_START = re.compile(r"\n(?=[ \t]*(?:[-*\u2022]|\d{1,2}[.)]\s|[A-Z][A-Za-z /&]{1,40}:"
+                         r"|[A-Z][A-Z /&]{1,40}[ \t]*\r?\n))")
 _WORD_BEFORE = re.compile(r"([A-Za-z][A-Za-z.]*)$")
 _HEADING = re.compile(r"^[ \t]*([A-Za-z][A-Za-z /&]{1,40}):", re.MULTILINE)
+# A heading written in capitals alone on its line, without a colon ("PAST MEDICAL HISTORY",
+# then its list): as transcribed notes also write them.
+_HEADING_LINE = re.compile(r"^[ \t]*([A-Z][A-Z /&]{1,40}?)[ \t]*$", re.MULTILINE)
 
 
 # A line break inside a paragraph: not next to another one (a blank line) and not before a
 # list item or a heading (where _LINE_START starts a new sentence anyway).
-_WRAP = re.compile(r"\r?\n(?![ \t]*(?:\r?\n|[-*\u2022]|\d{1,2}[.)]\s|[A-Z][A-Za-z /&]{1,40}:))"
-                   r"(?<!\n\r\n)(?<!\n\n)")
+_WRAP = re.compile(r"\r?\n(?![ \t]*(?:\r?\n|[-*\u2022]|\d{1,2}[.)]\s|[A-Z][A-Za-z /&]{1,40}:"
+                   r"|[A-Z][A-Z /&]{1,40}[ \t]*\r?\n))(?<!\n\r\n)(?<!\n\n)")
 
 
 def unwrapped(text: str) -> str:
@@ -117,15 +123,25 @@ def _cuts(text: str) -> list[int]:
     return sorted(cuts)
 
 
+def _known(name: str, compiled: list[tuple[re.Pattern[str], str]]) -> str | None:
+    """The ConText category of a heading's name, None when it is not a known heading."""
+    return next((c for rx, c in compiled if rx.fullmatch(name.strip())), None)
+
+
 def _section_at(
     text: str, sections: tuple[Section, ...]
 ) -> list[tuple[int, int, str]]:
     """Spans ``(start, end, category)`` covered by a known heading."""
     compiled = [(re.compile(s.pattern, re.IGNORECASE), s.category) for s in sections]
     spans: list[tuple[int, int, str]] = []
-    headings = list(_HEADING.finditer(text))
+    # A capitals line without a colon is a heading when it names a known one, and ends the
+    # section above it when it has two words or more ("PHYSICAL EXAMINATION", "REVIEW OF
+    # SYSTEMS"); a one-word capitals line ("CHF" in a list) is neither.
+    lines = [h for h in _HEADING_LINE.finditer(text)
+             if " " in h.group(1).strip() or _known(h.group(1), compiled)]
+    headings = sorted([*_HEADING.finditer(text), *lines], key=lambda h: h.start())
     for i, h in enumerate(headings):
-        category = next((c for rx, c in compiled if rx.fullmatch(h.group(1).strip())), None)
+        category = _known(h.group(1), compiled)
         if category is None:
             continue
         end = headings[i + 1].start() if i + 1 < len(headings) else len(text)
