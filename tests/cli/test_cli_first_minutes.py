@@ -135,3 +135,27 @@ def test_wrapped_citations_keep_their_indent() -> None:
     assert len(lines) > 2 and all(line.startswith("    ") and len(line) <= 50
                                   for line in lines)
     assert wrap_indented(text, "    ", None) == "    " + text
+
+
+@pytest.mark.parametrize("columns", [None, "70"])
+def test_a_table_with_a_long_cell_is_not_padded_when_piped(capsys, monkeypatch, tmp_path,
+                                                           columns) -> None:
+    """`notes extract` prints a table whose 'missing' reasons run long: rich pads every row
+    to the table's width, which piped (with or without COLUMNS) left each line of the result
+    ending in up to 150 spaces."""
+    note = tmp_path / "note.txt"
+    note.write_text("PAST SURGICAL HISTORY\n1. Hysterectomy.\n2. Tonsillectomy.\n"
+                    "3. Adenoidectomy.\n4. Cosmetic surgery.\n5. Appendectomy.\n"
+                    "Pulse 61. No lower extremity edema.\n", encoding="utf-8")
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"")))
+    if columns:
+        monkeypatch.setenv("COLUMNS", columns)
+    else:
+        monkeypatch.delenv("COLUMNS", raising=False)
+    code = main(["notes", "extract", str(note), "--instrument", "wells-pe"])
+    out = capsys.readouterr().out
+    assert code in (0, None) and "heart_rate" in out
+    if columns:
+        assert max(len(line) for line in out.splitlines()) <= int(columns)
+    padded = [line for line in out.splitlines() if line != line.rstrip()]
+    assert not padded, padded[:3]

@@ -57,9 +57,42 @@ def console() -> Console:
     from rich.console import Console
 
     # rich reads COLUMNS itself (else the terminal's width), with this same test
-    if sys.stdout.isatty() or os.environ.get("COLUMNS", "").isdigit():
+    if sys.stdout.isatty():
         return Console(highlight=False)
-    return Console(highlight=False, soft_wrap=True, width=200)
+    from typing import IO, cast
+
+    out = cast("IO[str]", _Unpadded())  # (a file as far as rich goes: write, flush, isatty)
+    if os.environ.get("COLUMNS", "").isdigit():
+        return Console(highlight=False, file=out, force_terminal=False)
+    return Console(highlight=False, soft_wrap=True, width=200, file=out, force_terminal=False)
+
+
+class _Unpadded:
+    """stdout for a console whose output is piped: each line without the spaces rich pads a
+    table's rows with to the table's width (a table with one long cell padded every line of
+    ``notes extract`` to 200 columns). Writes to ``sys.stdout`` as it is at the time."""
+
+    def __init__(self) -> None:
+        self._pending = ""
+
+    @property
+    def encoding(self) -> str:
+        return getattr(sys.stdout, "encoding", None) or "utf-8"
+
+    def isatty(self) -> bool:
+        return False
+
+    def write(self, text: str) -> int:
+        *lines, self._pending = (self._pending + text).split("\n")
+        for line in lines:
+            sys.stdout.write(line.rstrip(" ") + "\n")
+        return len(text)
+
+    def flush(self) -> None:
+        if self._pending:  # a line rich left open (print(..., end="")): as it is
+            sys.stdout.write(self._pending)
+            self._pending = ""
+        sys.stdout.flush()
 
 
 def progress_console() -> Console:
