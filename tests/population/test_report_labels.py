@@ -306,3 +306,23 @@ def test_the_report_says_why_stays_are_outside_the_measure(
     by_reason = summary["denominator_exclusions_by_reason"]
     assert sum(by_reason.values()) == summary["denominator_exclusions"]
     assert "length of stay under 2 days" in by_reason
+
+
+def test_every_reason_populations_sql_writes_has_its_label() -> None:
+    """The report counts the reasons by the labels of report.py (NOT_IN_POPULATION,
+    EXCLUSIONS, translated); populations.sql writes them. A reason written there without a
+    label would be counted by itself, untranslated: every one must begin with a label."""
+    import re
+    from importlib import resources
+
+    from clotwatch.population.report import EXCLUSIONS, NOT_IN_POPULATION
+
+    sql = resources.files("clotwatch.population").joinpath("sql/populations.sql").read_text(
+        encoding="utf-8")
+    ip_out = sql[sql.index("SELECT f.*"):sql.index("END AS ip_out")]
+    exclusion = sql[sql.index("END AS ip_out"):sql.index("END AS exclusion,")]
+    for block, labels in ((ip_out, NOT_IN_POPULATION), (exclusion, EXCLUSIONS)):
+        written = re.findall(r"THEN '([^']+)'", block)
+        assert len(written) == len(labels)
+        for reason in written:
+            assert any(reason.startswith(label) for label in labels), reason
