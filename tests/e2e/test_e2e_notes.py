@@ -91,3 +91,25 @@ def test_russian_phone_page_shows_each_answer_with_its_words_and_calculates_noth
     shoot(page, "calculator-from-note-ru")
     page.get_by_role("button", name="Рассчитать").click()
     expect(page.locator("section.result")).to_be_visible()
+
+
+@pytest.mark.parametrize(("lang", "open_box", "fill", "says"), [
+    ("en", "Fill from a clinical note", "Fill the form from the note",
+     "The note answers none of these questions"),
+    ("ru", "Заполнить по записи в медицинской карте", "Заполнить форму по записи",
+     "Запись не отвечает ни на один из этих вопросов"),
+])
+def test_a_note_that_answers_nothing_says_so(page: Any, server: Any, lang: str,
+                                             open_box: str, fill: str, says: str) -> None:
+    """A note that answers none of the questions left the page as it was before, with no word
+    that the note had been read: the clinician could not tell a note with nothing in it from
+    a button that did nothing."""
+    page.goto(f"{server.url}/{lang}/calculators/wells-dvt")
+    page.get_by_text(open_box).click()
+    page.locator("#note-text").fill(
+        "Patient is feeling well today. Discussed diet and exercise. Follow up in 3 months.")
+    page.get_by_role("button", name=fill).click()
+    expect(page.locator("#note-filled")).to_contain_text(says)
+    expect(page.locator("#note-filled")).not_to_contain_text("were filled")
+    expect(page.locator("#in-active_cancer").get_by_role("radio").last).to_be_checked()
+    expect(page.locator("section.result")).to_have_count(0)
