@@ -113,3 +113,14 @@ def test_a_note_that_answers_nothing_says_so(page: Any, server: Any, lang: str,
     expect(page.locator("#note-filled")).not_to_contain_text("were filled")
     expect(page.locator("#in-active_cancer").get_by_role("radio").last).to_be_checked()
     expect(page.locator("section.result")).to_have_count(0)
+
+
+def test_an_empty_note_keeps_the_box_open_with_its_error(page: Any, server: Any) -> None:
+    """An empty paste was refused with the box closed: the reason beside the box was hidden
+    until the clinician opened it again."""
+    page.goto(f"{server.url}/en/calculators/perc")
+    page.get_by_text("Fill from a clinical note").click()
+    page.get_by_role("button", name="Fill the form from the note").click()
+    expect(page.locator("#err-note")).to_be_visible()
+    expect(page.locator("#err-note")).to_contain_text("The note is empty")
+    expect(page.locator("#note-text")).to_be_visible()
