@@ -124,3 +124,20 @@ def test_an_empty_note_keeps_the_box_open_with_its_error(page: Any, server: Any)
     expect(page.locator("#err-note")).to_be_visible()
     expect(page.locator("#err-note")).to_contain_text("The note is empty")
     expect(page.locator("#note-text")).to_be_visible()
+
+
+def test_a_note_over_the_limit_is_refused_not_cut(page: Any, server: Any) -> None:
+    """The box's maxlength cut a longer paste at 200,000 characters without a word: the rest
+    of the note was silently never read, and the page filled answers as if it had been. The
+    server's limit now speaks: the note is refused, with the reason, and nothing is filled."""
+    note = "Calf 4 cm larger on the left. " + "Patient seen on the ward. " * 8_000
+    assert len(note) > 200_000
+    page.goto(f"{server.url}/en/calculators/wells-dvt")
+    page.get_by_text("Fill from a clinical note").click()
+    page.locator("#note-text").fill(note)
+    assert page.locator("#note-text").input_value() == note  # not cut by the browser
+    page.get_by_role("button", name="Fill the form from the note").click()
+    expect(page.locator("#err-note")).to_contain_text(
+        "The note is longer than 200000 characters")
+    expect(page.locator("#in-calf_swelling_3cm").get_by_label("Yes", exact=True)
+           ).not_to_be_checked()
