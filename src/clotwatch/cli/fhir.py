@@ -37,7 +37,9 @@ def register(sub: Any) -> None:
         help="derive instrument inputs from a Bundle and score them",
         description="Read one patient's FHIR R4 Bundle (Patient, Condition, Observation, "
         "MedicationRequest, MedicationStatement, Procedure, Encounter), derive the instrument "
-        "inputs the data allow, and score the instruments.",
+        "inputs the data allow, fill the items the coded data leave unknown from the "
+        "patient's clinical notes (DocumentReference, DiagnosticReport, Composition; marked "
+        "'from the notes' with the quote; coded data win), and score the instruments.",
         epilog=_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
