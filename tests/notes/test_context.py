@@ -178,3 +178,31 @@ def test_denial_stops_at_a_glued_full_stop(
     note: str, instrument: str, absent: str, expected: bool
 ) -> None:
     assert extract(note, instrument)["inputs"].get(absent) is expected
+
+
+# A review of systems or a checklist answers each finding after it: "Hemoptysis: no",
+# "Malignancy (-)". These were read as present -- a denial read as a yes, for hemoptysis,
+# cancer, a previous DVT, recent surgery, oestrogen -- because only "none"/"nil" were known
+# as a field's negative answer.
+@pytest.mark.parametrize(("note", "instrument", "item", "expected"), [
+    ("Hemoptysis: no.", "perc", "hemoptysis", False),
+    ("Hemoptysis - No", "perc", "hemoptysis", False),
+    ("Hemoptysis – no.", "perc", "hemoptysis", False),
+    ("Hemoptysis (neg).", "perc", "hemoptysis", False),
+    ("Hemoptysis: -", "perc", "hemoptysis", False),
+    ("hemoptysis -ve", "perc", "hemoptysis", False),
+    ("Malignancy (-)", "wells-dvt", "active_cancer", False),
+    ("Prior DVT - no", "wells-dvt", "previous_dvt", False),
+    ("OCP (-)", "perc", "estrogen_use", False),
+    ("Recent surgery - no", "perc", "recent_surgery_or_trauma", None),  # never yes
+    ("ROS: Hemoptysis - no, leg swelling - no, chest pain - yes.", "perc", "hemoptysis", False),
+    # the answer yes, and words after a dash that are not an answer, stay as they were
+    ("Hemoptysis - no, leg swelling - yes.", "caprini-2005", "swollen_legs", True),
+    ("Hemoptysis: yes", "perc", "hemoptysis", True),
+    ("Hemoptysis (+)", "perc", "hemoptysis", True),
+    ("History of DVT - no recurrence since.", "wells-dvt", "previous_dvt", True),
+    ("Malignancy (breast, 2024).", "wells-dvt", "active_cancer", True),
+])
+def test_a_field_answered_no_is_a_denial(note: str, instrument: str, item: str,
+                                         expected: bool | None) -> None:
+    assert extract(note, instrument)["inputs"].get(item) is expected
