@@ -206,3 +206,28 @@ def test_denial_stops_at_a_glued_full_stop(
 def test_a_field_answered_no_is_a_denial(note: str, instrument: str, item: str,
                                          expected: bool | None) -> None:
     assert extract(note, instrument)["inputs"].get(item) is expected
+
+
+# More review-of-systems and narrative denials that were read as present.
+@pytest.mark.parametrize(("note", "instrument", "item", "expected"), [
+    ("Pertinent negatives: hemoptysis, leg swelling, prior DVT.", "perc", "hemoptysis", False),
+    ("Pertinent negatives: hemoptysis, leg swelling, prior DVT.", "wells-dvt", "previous_dvt",
+     False),
+    ("Pertinent negatives include hemoptysis and leg swelling.", "caprini-2005", "swollen_legs",
+     False),
+    ("Hemoptysis was not reported.", "perc", "hemoptysis", False),
+    ("Hemoptysis: denies.", "perc", "hemoptysis", False),
+    ("Not complaining of hemoptysis.", "perc", "hemoptysis", False),
+    ("No longer has leg swelling.", "caprini-2005", "swollen_legs", False),
+    # what the cue does not reach keeps its reading
+    ("Pertinent positives: leg swelling. Pertinent negatives: hemoptysis.", "caprini-2005",
+     "swollen_legs", True),
+    ("Leg swelling was reported but hemoptysis was not reported.", "caprini-2005",
+     "swollen_legs", True),
+    ("Pertinent negatives include chest pain; he has left leg swelling.", "perc",
+     "unilateral_leg_swelling", True),
+    ("Complaining of hemoptysis.", "perc", "hemoptysis", True),
+])
+def test_review_of_systems_denials_are_denials(note: str, instrument: str, item: str,
+                                               expected: bool | None) -> None:
+    assert extract(note, instrument)["inputs"].get(item) is expected
