@@ -231,3 +231,30 @@ def test_a_field_answered_no_is_a_denial(note: str, instrument: str, item: str,
 def test_review_of_systems_denials_are_denials(note: str, instrument: str, item: str,
                                                expected: bool | None) -> None:
     assert extract(note, instrument)["inputs"].get(item) is expected
+
+
+# A denial heading over a list ("Denies:", then "- hemoptysis"): each item is its own
+# sentence, so the heading's "denies" did not reach it, and every item was read as present.
+# The heading now denies its own line and its list, and nothing after the list.
+@pytest.mark.parametrize(("note", "instrument", "item", "expected"), [
+    ("Denies:\n- hemoptysis\n- leg swelling\n- prior DVT", "perc", "hemoptysis", False),
+    ("Denies:\n- hemoptysis\n- leg swelling\n- prior DVT", "wells-dvt", "previous_dvt", False),
+    ("Pertinent negatives:\n- hemoptysis\n- calf swelling", "caprini-2005", "swollen_legs",
+     False),
+    ("ROS negative for:\n1. hemoptysis\n2. leg swelling", "perc", "hemoptysis", False),
+    ("Denies:\n- chest pain or swelling of the\nleft leg\n- hemoptysis", "caprini-2005",
+     "swollen_legs", False),  # an item wrapped onto a line in lower case is still the item
+    # the list ends at the first line that is not an item: what follows is not denied
+    ("Denies:\n- hemoptysis\nLeft leg swollen, calf 4 cm larger.", "caprini-2005",
+     "swollen_legs", True),
+    ("Denies:\n- hemoptysis\nLeft leg swollen, calf 4 cm larger.", "perc", "hemoptysis", False),
+    ("Patient denies:\n* hemoptysis\nHPI: left leg swollen for 3 days.", "caprini-2005",
+     "swollen_legs", True),
+    ("Negatives:\n- hemoptysis\nPositives:\n- leg swelling", "caprini-2005", "swollen_legs",
+     True),
+    ("Denies:\n- chest pain\n\n- leg swelling present on the left", "caprini-2005",
+     "swollen_legs", True),
+])
+def test_a_denial_heading_denies_its_list_and_no_more(note: str, instrument: str, item: str,
+                                                      expected: bool | None) -> None:
+    assert extract(note, instrument)["inputs"].get(item) is expected
