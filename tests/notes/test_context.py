@@ -258,3 +258,20 @@ def test_review_of_systems_denials_are_denials(note: str, instrument: str, item:
 def test_a_denial_heading_denies_its_list_and_no_more(note: str, instrument: str, item: str,
                                                       expected: bool | None) -> None:
     assert extract(note, instrument)["inputs"].get(item) is expected
+
+
+# A drug the patient is "off" is not taken now; "off" elsewhere is no cue.
+@pytest.mark.parametrize(("note", "instrument", "item", "expected"), [
+    ("Off estrogen since 2020.", "perc", "estrogen_use", False),
+    ("She is off her OCPs.", "caprini-2005", "oral_contraceptives_or_hrt", False),
+    ("Currently off HRT.", "perc", "estrogen_use", False),
+    ("She is on estrogen and off aspirin.", "has-bled", "antiplatelet_or_nsaid", False),
+    ("She is on estrogen and off aspirin.", "perc", "estrogen_use", True),
+    ("Off aspirin, on OCPs.", "perc", "estrogen_use", True),
+    ("Took estrogen, off work for 2 weeks.", "perc", "estrogen_use", True),
+    ("She fell off her bike and has leg swelling.", "caprini-2005", "swollen_legs", True),
+    ("Hemoptysis, off and on for 2 days.", "perc", "hemoptysis", True),
+])
+def test_off_a_drug_is_not_on_it(note: str, instrument: str, item: str,
+                                 expected: bool | None) -> None:
+    assert extract(note, instrument)["inputs"].get(item) is expected
