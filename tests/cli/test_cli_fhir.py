@@ -166,3 +166,9 @@ def test_help_says_the_clinical_notes_are_read(capsys: pytest.CaptureFixture[str
     flat = " ".join(out.split())
     assert "DocumentReference, DiagnosticReport, Composition" in flat
     assert "coded data win" in flat
+
+
+def test_an_empty_bundle_argument_is_named(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = _run(capsys, "fhir", "score", "", NOW)
+    assert code == 2 and out == ""
+    assert "bundle: the argument is empty" in err and "directory" not in err

@@ -60,6 +60,8 @@ def _score(args: argparse.Namespace) -> int:
     from clotwatch.core.pathway.facts import parse_datetime
     from clotwatch.fhir import risk_assessment, score
 
+    if not args.bundle:  # Path("") is ".": "cannot read : Is a directory"
+        fail("bundle: the argument is empty; give the Bundle's path, or - for standard input")
     try:
         raw = sys.stdin.buffer.read() if args.bundle == "-" else Path(args.bundle).read_bytes()
     except OSError as exc:
