@@ -275,3 +275,22 @@ def test_a_denial_heading_denies_its_list_and_no_more(note: str, instrument: str
 def test_off_a_drug_is_not_on_it(note: str, instrument: str, item: str,
                                  expected: bool | None) -> None:
     assert extract(note, instrument)["inputs"].get(item) is expected
+
+
+# A checklist label longer than the finding, answered no at its end.
+@pytest.mark.parametrize(("note", "instrument", "item", "expected"), [
+    ("Surgery in the last 4 weeks: no.", "perc", "recent_surgery_or_trauma", None),
+    ("Immobilization or surgery in past 4 weeks: no", "wells-pe", "immobilization_or_surgery",
+     False),
+    ("Active cancer or chemotherapy within 6 months: no", "wells-dvt", "active_cancer", False),
+    ("Recent surgery (knee, 5 days ago): no.", "perc", "recent_surgery_or_trauma", None),
+    # another label after a comma or semicolon answers only itself
+    ("Surgery 3 days ago, complications: no.", "perc", "recent_surgery_or_trauma", True),
+    ("Left leg swelling since Monday, fever: no.", "caprini-2005", "swollen_legs", True),
+    ("Leg swollen and tender; hemoptysis: no.", "caprini-2005", "swollen_legs", True),
+    ("Major surgery within the past 12 weeks: yes.", "wells-dvt", "bedridden_or_major_surgery",
+     True),
+])
+def test_a_longer_label_answered_no_is_a_denial(note: str, instrument: str, item: str,
+                                                expected: bool | None) -> None:
+    assert extract(note, instrument)["inputs"].get(item) is expected
