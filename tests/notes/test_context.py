@@ -294,3 +294,18 @@ def test_off_a_drug_is_not_on_it(note: str, instrument: str, item: str,
 def test_a_longer_label_answered_no_is_a_denial(note: str, instrument: str, item: str,
                                                 expected: bool | None) -> None:
     assert extract(note, instrument)["inputs"].get(item) is expected
+
+
+@pytest.mark.parametrize(("note", "item", "expected"), [
+    ("Hemoptysis no, chest pain yes.", "hemoptysis", False),
+    ("Hemoptysis no", "hemoptysis", False),
+    ("Hemoptysis, no.", "hemoptysis", False),
+    ("Hemoptysis yes, leg swelling no.", "hemoptysis", True),
+    ("Leg swelling, no hemoptysis.", "unilateral_leg_swelling", None),  # no side: unanswered
+    ("Leg swelling, no hemoptysis.", "hemoptysis", False),
+])
+def test_a_bare_no_after_the_finding_is_its_answer(note: str, item: str,
+                                                   expected: bool | None) -> None:
+    """'Hemoptysis no, chest pain yes' (a checklist typed without punctuation) read
+    hemoptysis as present."""
+    assert extract(note, "perc")["inputs"].get(item) is expected
