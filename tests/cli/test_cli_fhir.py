@@ -156,3 +156,19 @@ def test_piped_without_a_width_lines_are_left_whole(
     assert code == 0
     assert any("computed from weight 82.0 kg and height 165.0 cm" in line
                for line in out.splitlines())
+
+
+def test_help_says_the_clinical_notes_are_read(capsys: pytest.CaptureFixture[str]) -> None:
+    """The help listed only the coded resource types: a clinician reading it could not know
+    that the Bundle's notes fill the items the coded record leaves unknown."""
+    code, out, _ = _run(capsys, "fhir", "score", "--help")
+    assert code == 0
+    flat = " ".join(out.split())
+    assert "DocumentReference, DiagnosticReport, Composition" in flat
+    assert "coded data win" in flat
+
+
+def test_an_empty_bundle_argument_is_named(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = _run(capsys, "fhir", "score", "", NOW)
+    assert code == 2 and out == ""
+    assert "bundle: the argument is empty" in err and "directory" not in err

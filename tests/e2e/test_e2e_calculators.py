@@ -123,3 +123,15 @@ def test_russian_wells_dvt_result_is_in_russian_with_the_same_numbers(page: Any,
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390, "the result scrolls sideways on a phone"
     shoot(page, "calculator-result-ru")
+
+
+def test_every_radio_button_keeps_its_size_beside_a_long_answer(page: Any,
+                                                                 server: Any) -> None:
+    """On a phone the radio buttons of long answers ("Elective major lower extremity
+    arthroplasty", two lines or more) shrank to a dot beside the text, a smaller target than
+    the others (the label is a flex row and the input could shrink)."""
+    page.goto(f"{server.url}/ru/calculators/caprini-2005")  # the longest answers
+    widths = page.locator(".choices input[type=radio]").evaluate_all(
+        "els => els.map(e => e.getBoundingClientRect().width)")
+    assert len(widths) > 50
+    assert min(widths) == max(widths), sorted(set(widths))

@@ -91,3 +91,53 @@ def test_russian_phone_page_shows_each_answer_with_its_words_and_calculates_noth
     shoot(page, "calculator-from-note-ru")
     page.get_by_role("button", name="Рассчитать").click()
     expect(page.locator("section.result")).to_be_visible()
+
+
+@pytest.mark.parametrize(("lang", "open_box", "fill", "says"), [
+    ("en", "Fill from a clinical note", "Fill the form from the note",
+     "The note answers none of these questions"),
+    ("ru", "Заполнить по записи в медицинской карте", "Заполнить форму по записи",
+     "Запись не отвечает ни на один из этих вопросов"),
+])
+def test_a_note_that_answers_nothing_says_so(page: Any, server: Any, lang: str,
+                                             open_box: str, fill: str, says: str) -> None:
+    """A note that answers none of the questions left the page as it was before, with no word
+    that the note had been read: the clinician could not tell a note with nothing in it from
+    a button that did nothing."""
+    page.goto(f"{server.url}/{lang}/calculators/wells-dvt")
+    page.get_by_text(open_box).click()
+    page.locator("#note-text").fill(
+        "Patient is feeling well today. Discussed diet and exercise. Follow up in 3 months.")
+    page.get_by_role("button", name=fill).click()
+    expect(page.locator("#note-filled")).to_contain_text(says)
+    expect(page.locator("#note-filled")).not_to_contain_text("were filled")
+    expect(page.locator("#in-active_cancer").get_by_role("radio").last).to_be_checked()
+    expect(page.locator("section.result")).to_have_count(0)
+
+
+def test_an_empty_note_keeps_the_box_open_with_its_error(page: Any, server: Any) -> None:
+    """An empty paste was refused with the box closed: the reason beside the box was hidden
+    until the clinician opened it again."""
+    page.goto(f"{server.url}/en/calculators/perc")
+    page.get_by_text("Fill from a clinical note").click()
+    page.get_by_role("button", name="Fill the form from the note").click()
+    expect(page.locator("#err-note")).to_be_visible()
+    expect(page.locator("#err-note")).to_contain_text("The note is empty")
+    expect(page.locator("#note-text")).to_be_visible()
+
+
+def test_a_note_over_the_limit_is_refused_not_cut(page: Any, server: Any) -> None:
+    """The box's maxlength cut a longer paste at 200,000 characters without a word: the rest
+    of the note was silently never read, and the page filled answers as if it had been. The
+    server's limit now speaks: the note is refused, with the reason, and nothing is filled."""
+    note = "Calf 4 cm larger on the left. " + "Patient seen on the ward. " * 8_000
+    assert len(note) > 200_000
+    page.goto(f"{server.url}/en/calculators/wells-dvt")
+    page.get_by_text("Fill from a clinical note").click()
+    page.locator("#note-text").fill(note)
+    assert page.locator("#note-text").input_value() == note  # not cut by the browser
+    page.get_by_role("button", name="Fill the form from the note").click()
+    expect(page.locator("#err-note")).to_contain_text(
+        "The note is longer than 200000 characters")
+    expect(page.locator("#in-calf_swelling_3cm").get_by_label("Yes", exact=True)
+           ).not_to_be_checked()

@@ -178,3 +178,13 @@ def test_the_help_names_exactly_the_instruments_with_note_rules(
     out = " ".join(out.split())
     listed = out.split("--instrument ID ")[-1].split("(the instruments with note rules)")[0]
     assert sorted(listed.replace(" or ", ", ").replace(",", " ").split()) == sorted(SUPPORTED)
+
+
+def test_an_empty_file_argument_is_named_not_read_as_a_directory(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """`notes extract "" ...` (an unset shell variable) said ": cannot read it: Is a
+    directory": no name, and a reason about a directory nobody gave."""
+    code, out, err = _run(capsys, "notes", "extract", "", "--instrument", "perc")
+    assert code == 2 and out == ""
+    assert err.strip() == ("clotwatch: error: file: the argument is empty; give the note's "
+                           "path, or - for standard input")

@@ -178,3 +178,134 @@ def test_denial_stops_at_a_glued_full_stop(
     note: str, instrument: str, absent: str, expected: bool
 ) -> None:
     assert extract(note, instrument)["inputs"].get(absent) is expected
+
+
+# A review of systems or a checklist answers each finding after it: "Hemoptysis: no",
+# "Malignancy (-)". These were read as present -- a denial read as a yes, for hemoptysis,
+# cancer, a previous DVT, recent surgery, oestrogen -- because only "none"/"nil" were known
+# as a field's negative answer.
+@pytest.mark.parametrize(("note", "instrument", "item", "expected"), [
+    ("Hemoptysis: no.", "perc", "hemoptysis", False),
+    ("Hemoptysis - No", "perc", "hemoptysis", False),
+    ("Hemoptysis – no.", "perc", "hemoptysis", False),
+    ("Hemoptysis (neg).", "perc", "hemoptysis", False),
+    ("Hemoptysis: -", "perc", "hemoptysis", False),
+    ("hemoptysis -ve", "perc", "hemoptysis", False),
+    ("Malignancy (-)", "wells-dvt", "active_cancer", False),
+    ("Prior DVT - no", "wells-dvt", "previous_dvt", False),
+    ("OCP (-)", "perc", "estrogen_use", False),
+    ("Recent surgery - no", "perc", "recent_surgery_or_trauma", None),  # never yes
+    ("ROS: Hemoptysis - no, leg swelling - no, chest pain - yes.", "perc", "hemoptysis", False),
+    # the answer yes, and words after a dash that are not an answer, stay as they were
+    ("Hemoptysis - no, leg swelling - yes.", "caprini-2005", "swollen_legs", True),
+    ("Hemoptysis: yes", "perc", "hemoptysis", True),
+    ("Hemoptysis (+)", "perc", "hemoptysis", True),
+    ("History of DVT - no recurrence since.", "wells-dvt", "previous_dvt", True),
+    ("Malignancy (breast, 2024).", "wells-dvt", "active_cancer", True),
+])
+def test_a_field_answered_no_is_a_denial(note: str, instrument: str, item: str,
+                                         expected: bool | None) -> None:
+    assert extract(note, instrument)["inputs"].get(item) is expected
+
+
+# More review-of-systems and narrative denials that were read as present.
+@pytest.mark.parametrize(("note", "instrument", "item", "expected"), [
+    ("Pertinent negatives: hemoptysis, leg swelling, prior DVT.", "perc", "hemoptysis", False),
+    ("Pertinent negatives: hemoptysis, leg swelling, prior DVT.", "wells-dvt", "previous_dvt",
+     False),
+    ("Pertinent negatives include hemoptysis and leg swelling.", "caprini-2005", "swollen_legs",
+     False),
+    ("Hemoptysis was not reported.", "perc", "hemoptysis", False),
+    ("Hemoptysis: denies.", "perc", "hemoptysis", False),
+    ("Not complaining of hemoptysis.", "perc", "hemoptysis", False),
+    ("No longer has leg swelling.", "caprini-2005", "swollen_legs", False),
+    # what the cue does not reach keeps its reading
+    ("Pertinent positives: leg swelling. Pertinent negatives: hemoptysis.", "caprini-2005",
+     "swollen_legs", True),
+    ("Leg swelling was reported but hemoptysis was not reported.", "caprini-2005",
+     "swollen_legs", True),
+    ("Pertinent negatives include chest pain; he has left leg swelling.", "perc",
+     "unilateral_leg_swelling", True),
+    ("Complaining of hemoptysis.", "perc", "hemoptysis", True),
+])
+def test_review_of_systems_denials_are_denials(note: str, instrument: str, item: str,
+                                               expected: bool | None) -> None:
+    assert extract(note, instrument)["inputs"].get(item) is expected
+
+
+# A denial heading over a list ("Denies:", then "- hemoptysis"): each item is its own
+# sentence, so the heading's "denies" did not reach it, and every item was read as present.
+# The heading now denies its own line and its list, and nothing after the list.
+@pytest.mark.parametrize(("note", "instrument", "item", "expected"), [
+    ("Denies:\n- hemoptysis\n- leg swelling\n- prior DVT", "perc", "hemoptysis", False),
+    ("Denies:\n- hemoptysis\n- leg swelling\n- prior DVT", "wells-dvt", "previous_dvt", False),
+    ("Pertinent negatives:\n- hemoptysis\n- calf swelling", "caprini-2005", "swollen_legs",
+     False),
+    ("ROS negative for:\n1. hemoptysis\n2. leg swelling", "perc", "hemoptysis", False),
+    ("Denies:\n- chest pain or swelling of the\nleft leg\n- hemoptysis", "caprini-2005",
+     "swollen_legs", False),  # an item wrapped onto a line in lower case is still the item
+    # the list ends at the first line that is not an item: what follows is not denied
+    ("Denies:\n- hemoptysis\nLeft leg swollen, calf 4 cm larger.", "caprini-2005",
+     "swollen_legs", True),
+    ("Denies:\n- hemoptysis\nLeft leg swollen, calf 4 cm larger.", "perc", "hemoptysis", False),
+    ("Patient denies:\n* hemoptysis\nHPI: left leg swollen for 3 days.", "caprini-2005",
+     "swollen_legs", True),
+    ("Negatives:\n- hemoptysis\nPositives:\n- leg swelling", "caprini-2005", "swollen_legs",
+     True),
+    ("Denies:\n- chest pain\n\n- leg swelling present on the left", "caprini-2005",
+     "swollen_legs", True),
+])
+def test_a_denial_heading_denies_its_list_and_no_more(note: str, instrument: str, item: str,
+                                                      expected: bool | None) -> None:
+    assert extract(note, instrument)["inputs"].get(item) is expected
+
+
+# A drug the patient is "off" is not taken now; "off" elsewhere is no cue.
+@pytest.mark.parametrize(("note", "instrument", "item", "expected"), [
+    ("Off estrogen since 2020.", "perc", "estrogen_use", False),
+    ("She is off her OCPs.", "caprini-2005", "oral_contraceptives_or_hrt", False),
+    ("Currently off HRT.", "perc", "estrogen_use", False),
+    ("She is on estrogen and off aspirin.", "has-bled", "antiplatelet_or_nsaid", False),
+    ("She is on estrogen and off aspirin.", "perc", "estrogen_use", True),
+    ("Off aspirin, on OCPs.", "perc", "estrogen_use", True),
+    ("Took estrogen, off work for 2 weeks.", "perc", "estrogen_use", True),
+    ("She fell off her bike and has leg swelling.", "caprini-2005", "swollen_legs", True),
+    ("Hemoptysis, off and on for 2 days.", "perc", "hemoptysis", True),
+])
+def test_off_a_drug_is_not_on_it(note: str, instrument: str, item: str,
+                                 expected: bool | None) -> None:
+    assert extract(note, instrument)["inputs"].get(item) is expected
+
+
+# A checklist label longer than the finding, answered no at its end.
+@pytest.mark.parametrize(("note", "instrument", "item", "expected"), [
+    ("Surgery in the last 4 weeks: no.", "perc", "recent_surgery_or_trauma", None),
+    ("Immobilization or surgery in past 4 weeks: no", "wells-pe", "immobilization_or_surgery",
+     False),
+    ("Active cancer or chemotherapy within 6 months: no", "wells-dvt", "active_cancer", False),
+    ("Recent surgery (knee, 5 days ago): no.", "perc", "recent_surgery_or_trauma", None),
+    # another label after a comma or semicolon answers only itself
+    ("Surgery 3 days ago, complications: no.", "perc", "recent_surgery_or_trauma", True),
+    ("Left leg swelling since Monday, fever: no.", "caprini-2005", "swollen_legs", True),
+    ("Leg swollen and tender; hemoptysis: no.", "caprini-2005", "swollen_legs", True),
+    ("Major surgery within the past 12 weeks: yes.", "wells-dvt", "bedridden_or_major_surgery",
+     True),
+])
+def test_a_longer_label_answered_no_is_a_denial(note: str, instrument: str, item: str,
+                                                expected: bool | None) -> None:
+    assert extract(note, instrument)["inputs"].get(item) is expected
+
+
+@pytest.mark.parametrize(("note", "item", "expected"), [
+    ("Hemoptysis no, chest pain yes.", "hemoptysis", False),
+    ("Hemoptysis no", "hemoptysis", False),
+    ("Hemoptysis, no.", "hemoptysis", False),
+    ("Hemoptysis yes, leg swelling no.", "hemoptysis", True),
+    ("Leg swelling, no hemoptysis.", "unilateral_leg_swelling", None),  # no side: unanswered
+    ("Leg swelling, no hemoptysis.", "hemoptysis", False),
+])
+def test_a_bare_no_after_the_finding_is_its_answer(note: str, item: str,
+                                                   expected: bool | None) -> None:
+    """'Hemoptysis no, chest pain yes' (a checklist typed without punctuation) read
+    hemoptysis as present."""
+    assert extract(note, "perc")["inputs"].get(item) is expected

@@ -54,3 +54,39 @@ def test_every_reason_a_real_note_gives_has_a_russian_text() -> None:
     reasons = {w.message for i in ("wells-pe", "caprini-2005", "geneva-revised")
                for m in note_result(NOTE, i).extraction.missing for w in m.whys}
     assert {W.STATUS_TEMPLATES["family"], W.PLANNED, W.DENIED_NOT_SETTLED} <= reasons
+
+
+def _reason(note: str, instrument: str, input_id: str) -> str:
+    return next(m.reason for m in note_result(note, instrument).extraction.missing
+                if m.input == input_id)
+
+
+def test_an_item_of_several_signs_names_the_sign_given_and_the_one_missing() -> None:
+    """Wells PE's clinical signs of DVT (leg swelling and pain on palpation) read "not
+    mentioned in the note" for "The left leg is swollen": the clinician read that the
+    swelling had been missed. The reason now quotes the sign given and names the other."""
+    swollen = _reason("The left leg is swollen.", "wells-pe", "dvt_signs")
+    assert swollen == ("'left leg is swollen' ('The left leg is swollen.') is only part of "
+                       "this item; the note does not mention pain on palpation of the deep "
+                       "veins")
+    tender = _reason("Tenderness along the deep veins of the left leg.", "wells-pe",
+                     "dvt_signs")
+    assert tender.endswith("does not mention swelling of one leg")
+    # Geneva's item names no parts in its rule file: "the rest of it", not "not mentioned".
+    geneva = _reason("The left leg is swollen.", "geneva-revised",
+                     "pain_on_palpation_and_edema")
+    assert geneva.startswith("'left leg is swollen'") and geneva.endswith("the rest of it")
+    # The sign given outranks a denial on the other side; the reason says it once.
+    both = _reason("Swollen left leg. No calf swelling on the right.", "wells-pe",
+                   "dvt_signs")
+    assert both.count("pain on palpation") == 1 and "'Swollen left leg'" in both
+    # Still: a denial alone is explained as before, and nothing at all is "not mentioned".
+    assert _reason("No calf swelling.", "wells-pe", "dvt_signs").startswith(
+        "the note denies 'calf swelling'")
+    assert _reason("Seen today.", "wells-pe", "dvt_signs") == W.NOT_MENTIONED
+    ru = clinical("ru")
+    (why,) = next(m.whys for m in note_result("The left leg is swollen.", "wells-pe")
+                  .extraction.missing if m.input == "dvt_signs")
+    assert why.text(ru) == ("'left leg is swollen' ('The left leg is swollen.') — лишь часть "
+                            "этого пункта; в записи не упоминается боль при пальпации по ходу "
+                            "глубоких вен")

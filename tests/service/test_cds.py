@@ -152,3 +152,26 @@ def test_fetching_stops_when_the_time_budget_is_spent(monkeypatch: pytest.Monkey
     gathered = cds.gather(svc, call, fetch)
     assert len(asked) == 1
     assert len(gathered.not_available) == len(svc.prefetch) - 2  # patient sent, one fetched
+
+
+def test_what_the_ehr_did_not_send_is_named_as_written() -> None:
+    """The card named the prefetch the EHR did not send by its code set's description
+    lower-cased whole ("systolic blood pressure (mmhg)", "the loinc code fixes feu or ddu when
+    the unit does not", "(ast, alt, ...)"), joined with commas that the names themselves hold.
+    Abbreviations keep their case, the note for developers is left out, and "; " separates."""
+    from datetime import UTC, datetime
+
+    patient = {"resourceType": "Patient", "id": "p1", "gender": "male",
+               "birthDate": "1960-01-01"}
+    call = cds.HookCall("patient-view", "h-1", {"patientId": "p1", "userId": "Practitioner/1"},
+                        prefetch={"patient": patient})
+    cards = cds.invoke("clotwatch-vte-risk", call, now=datetime(2026, 11, 24, tzinfo=UTC),
+                       base_url="https://cw.example")["cards"]
+    detail = cards[0]["detail"]
+    line = detail[detail.index("Not available from the EHR for this call: "):]
+    line = line[:line.index(" Items that depend on them are unknown.")]
+    assert "systolic blood pressure (mmHg)" in line
+    assert "liver enzymes (AST, ALT, alkaline phosphatase) in serum or plasma; " in line
+    assert "fibrin D-dimer, mass concentration; " in line
+    assert "AUDIT-C alcohol questions 1 and 2 (how often; drinks on a typical day)" in line
+    assert "loinc" not in line.lower() and "mmhg" not in line

@@ -37,7 +37,9 @@ def register(sub: Any) -> None:
         help="derive instrument inputs from a Bundle and score them",
         description="Read one patient's FHIR R4 Bundle (Patient, Condition, Observation, "
         "MedicationRequest, MedicationStatement, Procedure, Encounter), derive the instrument "
-        "inputs the data allow, and score the instruments.",
+        "inputs the data allow, fill the items the coded data leave unknown from the "
+        "patient's clinical notes (DocumentReference, DiagnosticReport, Composition; marked "
+        "'from the notes' with the quote; coded data win), and score the instruments.",
         epilog=_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -58,6 +60,8 @@ def _score(args: argparse.Namespace) -> int:
     from clotwatch.core.pathway.facts import parse_datetime
     from clotwatch.fhir import risk_assessment, score
 
+    if not args.bundle:  # Path("") is ".": "cannot read : Is a directory"
+        fail("bundle: the argument is empty; give the Bundle's path, or - for standard input")
     try:
         raw = sys.stdin.buffer.read() if args.bundle == "-" else Path(args.bundle).read_bytes()
     except OSError as exc:

@@ -80,6 +80,9 @@ def _read(path: str) -> str:
     """The note's text, or exit 2 with one line naming the file and what is wrong with it."""
     from clotwatch.notes.pipeline import MAX_NOTE_CHARS
 
+    if not path:
+        # open(Path("")) opens ".", and the error read ": cannot read it: Is a directory".
+        fail("file: the argument is empty; give the note's path, or - for standard input")
     name = _name(path)
     limit = 4 * MAX_NOTE_CHARS  # bytes: no UTF-8 character is longer than 4
     try:

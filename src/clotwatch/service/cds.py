@@ -421,16 +421,29 @@ def _label(key: str) -> str:
     from clotwatch.fhir import codeset
 
     try:
-        return codeset(key).description.lower()
+        description = codeset(key).description
     except FileNotFoundError:
         return key
+    # The code set's name, without its note for developers ("...; the LOINC code fixes FEU or
+    # DDU when the unit does not"), and lower-cased only where the first word is not an
+    # abbreviation: the whole text lower-cased read "mmhg", "loinc", "ast, alt" on the card.
+    depth, cut = 0, len(description)
+    for i, ch in enumerate(description):
+        depth += {"(": 1, ")": -1}.get(ch, 0)
+        if ch == ";" and depth == 0:
+            cut = i
+            break
+    name = description[:cut].strip()
+    first = name.split(" ", 1)[0]
+    return name if first[1:2].isupper() else name[:1].lower() + name[1:]
 
 
 def _notes(derivation: Any, gathered: Gathered) -> list[str]:
     notes = list(derivation.notes)
     if gathered.not_available:
-        labels = ", ".join(_label(k) for k in gathered.not_available)
-        notes.append(f"Not available from the EHR for this call: {labels}; items that depend "
+        # "; " between them: a name may hold commas ("liver enzymes (AST, ALT, ...)").
+        labels = "; ".join(_label(k) for k in gathered.not_available)
+        notes.append(f"Not available from the EHR for this call: {labels}. Items that depend "
                      "on them are unknown.")
     return notes
 

@@ -102,6 +102,10 @@ async def from_note(request: Request, lang: str, instrument_id: str) -> Response
                   inst=inst, values=values, errors={}, result=None,
                   meanings=meanings(inst, lang), note_text=text,
                   note_evidence=evidence_view(res, lang), note_audit_error=audit_error,
+                  # The note was read: the box says what it filled, also when that is
+                  # nothing (a note that answers no question had left the page as it was,
+                  # with no word that it had been read).
+                  note_read=True, note_filled=bool(values),
                   note_model_outcome=model_view(outcome) if outcome is not None else None)
 
 

@@ -836,7 +836,10 @@ class _Reader:
             for v, ev in results:
                 if v is False:
                     return False, ev
-            self._explain_denied(results)
+            # A sign given says more than one denied ("Swollen left leg. No calf swelling on
+            # the right."): the reason names the sign given and what is still unknown.
+            if not self._explain_stated(results):
+                self._explain_denied(results)
             return None, None
         value, ev = self._bool_from(rule.concepts, deny_each=rule.deny_each)
         if value is True and ev is not None and ev.status != "present":
@@ -862,6 +865,27 @@ class _Reader:
         for m in doubted:  # the words that would answer no, doubted or a relative's
             self._not_counted(m)
         return value, ev
+
+    def _explain_stated(self, results: list[tuple[bool | None, Evidence | None]]) -> bool:
+        """Why an ``all_of`` item is still missing when the note gives some of its signs: the
+        words given, and the signs not mentioned ("The left leg is swollen" for Wells PE's
+        clinical signs of DVT had read "not mentioned in the note", as if the swelling had
+        been missed). Whether the note gives any."""
+        stated = [ev for v, ev in results if v is True and ev is not None]
+        if not stated:
+            return False
+        ev = min(stated, key=lambda e: e.start)
+        sentence = self.note.sentence_at(ev.start)
+        quoted = (_quote_around(sentence.text, ev.start - sentence.start,
+                                ev.end - sentence.start) if sentence is not None else ev.text)
+        said = {"words": words(self.note.text[ev.start:ev.end]), "sentence": words(quoted)}
+        if len(self.rule.all_of_names) != len(results):
+            self.why_not.append(why(W.PART_STATED_REST, **said))
+            return True
+        unknown = [name for name, (v, _) in zip(self.rule.all_of_names, results, strict=True)
+                   if v is None]
+        self.why_not.append(why(W.PART_STATED, **said, parts=Phrases(tuple(unknown), "or")))
+        return True
 
     def _explain_denied(self, results: list[tuple[bool | None, Evidence | None]]) -> None:
         """Why an ``all_of`` item is still missing when the note denies some sign of it: the

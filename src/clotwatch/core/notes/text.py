@@ -123,6 +123,25 @@ def _cuts(text: str) -> list[int]:
     return sorted(cuts)
 
 
+# A list item's line: "- hemoptysis", "* leg swelling", "2) prior DVT".
+_LIST_ITEM = re.compile(r"[ \t]*(?:[-*\u2022]|\d{1,2}[.)])[ \t]")
+
+
+def _list_end(text: str, after: int, end: int) -> int:
+    """Where the list below a denial heading ("Denies:", then "- hemoptysis", "- leg
+    swelling") ends: at the first line that is not a list item, or ``end``. A denial heading
+    holds over its own line and its list, never over the narrative that follows it ("Denies:
+    chest pain.\nLeft calf swollen." does not deny the swelling)."""
+    line = text.find("\n", after)
+    while line != -1 and line + 1 < end:
+        # A line in lower case goes on with the item above it ("- swelling of the left\n
+        # calf"); any other line that is not an item ends the list.
+        if not (_LIST_ITEM.match(text, line + 1) or text[line + 1 : line + 2].islower()):
+            return line
+        line = text.find("\n", line + 1)
+    return end
+
+
 def _known(name: str, compiled: list[tuple[re.Pattern[str], str]]) -> str | None:
     """The ConText category of a heading's name, None when it is not a known heading."""
     return next((c for rx, c in compiled if rx.fullmatch(name.strip())), None)
@@ -148,6 +167,8 @@ def _section_at(
         blank = text.find("\n\n", h.end())
         if blank != -1:
             end = min(end, blank)
+        if category == "negated":
+            end = _list_end(text, h.end(), end)
         # From the heading's own line: "FAMILY HISTORY: Positive for cancer." is one
         # sentence that starts with the heading, the form most transcribed notes use.
         spans.append((h.start(), end, category))
@@ -157,9 +178,12 @@ def _section_at(
 def sentences(text: str, sections: tuple[Section, ...] = ()) -> list[Sentence]:
     """The sentences of ``text`` in order, with surrounding white space left out."""
     spans = _section_at(text, sections) if sections else []
+    # The end of a denial heading's list ends a sentence too: "- hemoptysis\nLeft leg swollen"
+    # is otherwise one sentence (a list item wrapped onto the next line), denied as a whole.
+    ends = {b for _, b, c in spans if c == "negated" and b < len(text)}
     out: list[Sentence] = []
     start = 0
-    for cut in [*_cuts(text), len(text)]:
+    for cut in [*sorted(set(_cuts(text)) | ends), len(text)]:
         s, e = start, cut
         while s < e and text[s].isspace():
             s += 1

@@ -51,6 +51,12 @@ NOT_WHICH_KIND = "{words} does not say which kind it was ({sentence})"
 PART_DENIED = "the note denies only part of this item (not: {concepts})"
 DENIED_NOT_SETTLED = ("the note denies {words} ({sentence}), which does not settle the item; "
                       "it does not mention {parts}")
+# An item of several signs ("leg swelling and pain on palpation") of which the note gives
+# some: the words given, and the signs it does not mention (by the rule's ``all_of_names``,
+# or as "the rest" where the rule names none).
+PART_STATED = "{words} ({sentence}) is only part of this item; the note does not mention {parts}"
+PART_STATED_REST = ("{words} ({sentence}) is only part of this item; the note does not "
+                    "mention the rest of it")
 ALREADY_ANSWERS = "{words} already answers {input}; no other mention answers this"
 # Numbers.
 QUALIFIED = "{words}: {qualifier}"
@@ -80,7 +86,7 @@ TEMPLATES: tuple[str, ...] = (
     NOT_MENTIONED, NO_RULE, DATED_BY_YEAR, NO_DATE, TOO_LONG_AGO, PAST_NO_DATE,
     CURRENT_NOT_PREVIOUS, PLANNED, *STATUS_TEMPLATES.values(), *NUMBER_STATUS_TEMPLATES.values(),
     DENIED_NOT_PAST, DENIED_IN_RELATIVE, NOT_WHICH_KIND, PART_DENIED, DENIED_NOT_SETTLED,
-    ALREADY_ANSWERS, QUALIFIED, ON_OXYGEN,
+    PART_STATED, PART_STATED_REST, ALREADY_ANSWERS, QUALIFIED, ON_OXYGEN,
     OUT_OF_RANGE, ONLY_SOME_NUMBERS, *PLURALS.values(),
 )
 # The words that join phrases in a reason ("pain on palpation ... or swelling of one leg").
