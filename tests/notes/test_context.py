@@ -242,8 +242,12 @@ def test_review_of_systems_denials_are_denials(note: str, instrument: str, item:
     ("Pertinent negatives:\n- hemoptysis\n- calf swelling", "caprini-2005", "swollen_legs",
      False),
     ("ROS negative for:\n1. hemoptysis\n2. leg swelling", "perc", "hemoptysis", False),
+    # an item wrapped onto a line in lower case is still the item (and a denial of the
+    # left leg only says nothing of the right: tests/notes/test_extract.py)
+    ("Denies:\n- chest pain or swelling of the\nlegs\n- hemoptysis", "caprini-2005",
+     "swollen_legs", False),
     ("Denies:\n- chest pain or swelling of the\nleft leg\n- hemoptysis", "caprini-2005",
-     "swollen_legs", False),  # an item wrapped onto a line in lower case is still the item
+     "swollen_legs", None),
     # the list ends at the first line that is not an item: what follows is not denied
     ("Denies:\n- hemoptysis\nLeft leg swollen, calf 4 cm larger.", "caprini-2005",
      "swollen_legs", True),

@@ -75,12 +75,59 @@ def test_caprini_counts_previous_cancer_and_a_relatives_clot() -> None:
         ("Unilateral leg edema.", True),
         ("Bilateral leg edema.", False),
         ("Swelling of both legs.", False),
-        ("No left leg swelling.", False),
+        # a denial of one side says nothing of the other leg: not a "no" (PERC negative
+        # would end the work-up); both sides denied, or either leg, is
+        ("No left leg swelling.", None),
+        ("No left leg swelling. No right leg swelling.", False),
+        ("No left or right leg swelling.", False),
         ("Possible left leg swelling.", None),
     ],
 )
 def test_laterality(note: str, value: bool | None) -> None:
     assert extract(note, "perc")["inputs"].get("unilateral_leg_swelling") is value
+
+
+ONE_SIDE = [
+    ("No swelling of the right leg.", "perc", "unilateral_leg_swelling"),
+    ("No swelling of the right leg.", "wells-pe", "dvt_signs"),
+    ("No swelling of the right leg.", "caprini-2005", "swollen_legs"),
+    ("No calf swelling on the right.", "caprini-2005", "swollen_legs"),
+    ("The right ankle shows no significant swelling.", "caprini-2005", "swollen_legs"),
+    # the helper's walk-through: the left calf is measured larger, the right denied
+    ("No calf swelling on the right. The left calf is 3 cm larger than the right.",
+     "caprini-2005", "swollen_legs"),
+    # a real note (ctakes-examples lobectomy-lymph-node-dissection): the side belongs to the
+    # mass, and the denial to other metastases; the cancer is not denied
+    ("There was a 4 x 4-cm mass in the right upper lobe of the lung without any other "
+     "metastatic disease.", "padua", "active_cancer"),
+]
+
+
+@pytest.mark.parametrize(("note", "instrument", "input_id"), ONE_SIDE)
+def test_a_denial_of_one_side_is_not_a_no(note: str, instrument: str, input_id: str) -> None:
+    r = extract(note, instrument)
+    assert input_id not in r["inputs"]
+    reason = next(m["reason"] for m in r["missing"] if m["input"] == input_id)
+    assert "on one side only" in reason
+
+
+@pytest.mark.parametrize(
+    ("note", "instrument", "input_id"),
+    [
+        ("No left calf swelling. No right calf swelling.", "caprini-2005", "swollen_legs"),
+        ("No swelling of either leg.", "caprini-2005", "swollen_legs"),
+        ("No leg swelling.", "caprini-2005", "swollen_legs"),
+        ("No left or right leg swelling.", "wells-pe", "dvt_signs"),
+    ],
+)
+def test_a_denial_of_both_sides_or_of_either_leg_is_a_no(note: str, instrument: str,
+                                                          input_id: str) -> None:
+    assert extract(note, instrument)["inputs"][input_id] is False
+
+
+def test_a_swollen_side_wins_over_the_other_sides_denial() -> None:
+    r = extract("No swelling of the right leg. Left leg swelling for 3 days.", "perc")
+    assert r["inputs"]["unilateral_leg_swelling"] is True
 
 
 @pytest.mark.parametrize(

@@ -367,6 +367,10 @@ _REPRESENTED = re.compile(
     re.IGNORECASE,
 )
 _WORDS = re.compile(r"[A-Za-z0-9]+")
+# A side named in a denial's clause (``_Reader._side``); words that name both sides at once.
+_SIDE = re.compile(r"\b(left|right)(?:[- ]sided)?\b", re.IGNORECASE)
+_BOTH_SIDES = re.compile(r"\b(?:both|either|neither|bilateral(?:ly)?)\b", re.IGNORECASE)
+_CLAUSE_ENDS = (",", ";", ".", ":")
 _NOW_IN_SECTION = re.compile(r"\b(?:now|currently|presently|at present)\b", re.IGNORECASE)
 
 
@@ -770,10 +774,28 @@ class _Reader:
             self.why_not.append(why(W.DENIED_NOT_PAST, **self._said(m)))
         return False
 
+    def _side(self, m: _Mention) -> str | None:
+        """The one side (``left`` or ``right``) a mention's clause names, if it names one and
+        not the other ("No calf swelling on the right", "no left leg oedema"); None when it
+        names neither or both ("no swelling of either leg", "no left or right calf swelling").
+        The clause: the mention's sentence between the punctuation around the mention."""
+        text, a = m.sentence.text, m.start - m.sentence.start
+        b = m.end - m.sentence.start
+        lo = max(text.rfind(p, 0, a) for p in _CLAUSE_ENDS) + 1
+        hi = min((i for i in (text.find(p, b) for p in _CLAUSE_ENDS) if i >= 0),
+                 default=len(text))
+        sides = {str(w).lower() for w in _SIDE.findall(text, lo, hi)}
+        if len(sides) != 1 or _BOTH_SIDES.search(text, lo, hi):
+            return None
+        return sides.pop()
+
     def _bool_from(self, concepts: Iterable[str], *, deny_each: bool = False
                    ) -> tuple[bool | None, Evidence | None]:
         yes: Evidence | None = None
         no: Evidence | None = None
+        # A denial of one side only ("No calf swelling on the right") says nothing of the
+        # other: it answers no only beside a denial of the other side or of both.
+        sided: dict[str, tuple[Evidence, _Mention]] = {}
         undenied: list[str] = []
         umbrella = [(u.start, u.end) for c in self.rule.umbrella for u in self.note.mentions(c)]
         umbrella_yes = False
@@ -789,13 +811,25 @@ class _Reader:
                         continue
                     yes = yes or self._evidence(True, m)
                 elif self._denied(m):
-                    no = no or self._evidence(False, m)
+                    side = self._side(m)
+                    if side is not None:
+                        sided.setdefault(side, (self._evidence(False, m), m))
+                        if len(sided) < 2:
+                            continue
+                        side_no = min((e for e, _ in sided.values()), key=lambda e: e.start)
+                        no = no or side_no
+                    else:
+                        no = no or self._evidence(False, m)
                     umbrella_no = umbrella_no and broad
                     denied = True
             if not denied:
                 undenied.append(c)
         if yes is not None:
             return True, yes
+        if no is None and sided:
+            for _e, m in sided.values():
+                self.why_not.append(why(W.DENIED_ONE_SIDE, **self._said(m)))
+            return None, None
         if no is not None and umbrella_yes and umbrella_no:
             # "history of VTE" and "no prior VTE": the positive words are not lowered.
             return None, None

@@ -46,6 +46,9 @@ DENIED_NOT_PAST = ("the note denies {words} now ({sentence}), which does not say
                    "there was one before")
 DENIED_IN_RELATIVE = ("the note denies {words} in a relative ({sentence}), which does not "
                       "answer it for the patient")
+# A denial of one side only: the item asks about either side.
+DENIED_ONE_SIDE = ("the note denies {words} on one side only ({sentence}), which does not "
+                   "answer it for the other side")
 # What the words do not say.
 NOT_WHICH_KIND = "{words} does not say which kind it was ({sentence})"
 PART_DENIED = "the note denies only part of this item (not: {concepts})"
@@ -85,7 +88,8 @@ ANY_NUMBER = frozenset({DENIED_NOT_PAST, DENIED_IN_RELATIVE})
 TEMPLATES: tuple[str, ...] = (
     NOT_MENTIONED, NO_RULE, DATED_BY_YEAR, NO_DATE, TOO_LONG_AGO, PAST_NO_DATE,
     CURRENT_NOT_PREVIOUS, PLANNED, *STATUS_TEMPLATES.values(), *NUMBER_STATUS_TEMPLATES.values(),
-    DENIED_NOT_PAST, DENIED_IN_RELATIVE, NOT_WHICH_KIND, PART_DENIED, DENIED_NOT_SETTLED,
+    DENIED_NOT_PAST, DENIED_IN_RELATIVE, DENIED_ONE_SIDE, NOT_WHICH_KIND, PART_DENIED,
+    DENIED_NOT_SETTLED,
     PART_STATED, PART_STATED_REST, ALREADY_ANSWERS, QUALIFIED, ON_OXYGEN,
     OUT_OF_RANGE, ONLY_SOME_NUMBERS, *PLURALS.values(),
 )
