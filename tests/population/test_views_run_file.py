@@ -6,6 +6,7 @@ import os
 import stat
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from tests.population import records
@@ -48,3 +49,48 @@ def test_a_file_replaced_keeps_its_mode(tmp_path: Path) -> None:
                  "--out", str(out)]) == 0
     assert stat.S_IMODE(out.stat().st_mode) == 0o664
     assert out.read_text().startswith("patient_id,")
+
+
+@pytest.mark.parametrize("out", ["rows.csv", None])
+@pytest.mark.parametrize("how", ["SIGINT", "SIGTERM", "in a DuckDB query"])
+def test_an_interrupted_run_says_so_in_one_line_and_leaves_no_file(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+        how: str, out: str | None) -> None:
+    """Ctrl-C printed a blank line alone; kill (SIGTERM) ended the process at once, leaving
+    .rows.csv.xxxx.part (and DuckDB's tmp_ file for Parquet) beside --out. DuckDB 2.0 takes
+    a Ctrl-C that comes while its query runs and raises RuntimeError("Query interrupted")."""
+    import signal
+
+    from clotwatch.population import output
+
+    class Killed(Exception):  # noqa: N818 - what SIGTERM's default would have done
+        pass
+
+    def killed_outright(*_: Any) -> None:
+        raise Killed
+
+    folder = records.write(tmp_path / "e", records.situations())
+    real = output._csv
+
+    def stopped(columns: Any, rows: Any, f: Any) -> None:
+        real(columns, iter(list(rows)[:1]), f)  # a row written, then the signal
+        if how == "SIGTERM":
+            os.kill(os.getpid(), signal.SIGTERM)
+        elif how == "SIGINT":
+            raise KeyboardInterrupt
+        else:
+            raise RuntimeError("Query interrupted")
+
+    monkeypatch.setattr(output, "_csv", stopped)
+    before = signal.signal(signal.SIGTERM, killed_outright)
+    target = tmp_path / out if out else None
+    try:
+        assert main(["views", "run", str(VIEWS / "patient.json"), "--data", str(folder),
+                     "--format", "csv"] + (["--out", str(target)] if target else [])) == 130
+        assert signal.getsignal(signal.SIGTERM) is killed_outright  # put back
+    finally:
+        signal.signal(signal.SIGTERM, before)
+    err = capsys.readouterr().err
+    said = f"{target} was not written or changed" if target else "the rows on stdout are incomplete"
+    assert err.strip() == f"clotwatch: interrupted; {said}"
+    assert [p.name for p in tmp_path.iterdir()] == ["e"]

@@ -87,17 +87,24 @@ def _run(args: argparse.Namespace) -> int:
         engine = get_engine(args.engine, args.master)
     except InputError as exc:
         fail(str(exc))
+    # kill (SIGTERM: a scheduler's timeout) as Ctrl-C: it ended the process at once, and the
+    # temporary files beside --out (.FILE.xxxx.part, DuckDB's tmp_.FILE...) were left
+    import signal
+
+    previous = signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
         if isinstance(view.get("resource"), str):  # (a view without one fails just below)
             engine.refuse_malformed(export.files_for(view["resource"]))
         columns, rows = engine.view_rows(view, export)
         write_rows(columns, rows, args.format, args.out, stream=sys.stdout.buffer)
+    except KeyboardInterrupt:
+        return _interrupted(args.out)
     except InputError as exc:
         if args.engine == "duckdb":
             from clotwatch.population.duckdb import interrupted
 
             if interrupted(exc):
-                raise KeyboardInterrupt from exc
+                return _interrupted(args.out)
         if exc.field == "view":  # the view's own error as it ran: name the view
             fail(f"view: {args.view}: {exc.reason}")
         fail(str(exc))
@@ -106,8 +113,18 @@ def _run(args: argparse.Namespace) -> int:
             from clotwatch.population.duckdb import interrupted
 
             if interrupted(exc):  # Ctrl-C inside a DuckDB query: exit 130, no traceback
-                raise KeyboardInterrupt from exc
+                return _interrupted(args.out)
         raise
     finally:
+        signal.signal(signal.SIGTERM, previous)
         engine.close()
     return 0
+
+
+def _interrupted(out: str | None) -> int:
+    """Ctrl-C or SIGTERM: one line saying what was not written (it printed a blank line
+    alone), exit 130 as ``population screen`` does."""
+    what = (f"{out} was not written or changed" if out else
+            "the rows on stdout are incomplete")
+    print(f"\nclotwatch: interrupted; {what}", file=sys.stderr)
+    return 130
