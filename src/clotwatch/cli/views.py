@@ -92,6 +92,8 @@ def _run(args: argparse.Namespace) -> int:
     import signal
 
     previous = signal.signal(signal.SIGTERM, signal.default_int_handler)
+    if isinstance(view.get("resource"), str) and not export.files_for(view["resource"]):
+        _no_file_note(view["resource"], args.data, export)
     try:
         if isinstance(view.get("resource"), str):  # (a view without one fails just below)
             engine.refuse_malformed(export.files_for(view["resource"]))
@@ -119,6 +121,22 @@ def _run(args: argparse.Namespace) -> int:
         signal.signal(signal.SIGTERM, previous)
         engine.close()
     return 0
+
+
+def _no_file_note(resource: str, data: str, export: Any) -> None:
+    """A view of a type no file holds has no rows: it printed nothing at all and exited 0,
+    a typo in "resource" ("Patent") looking like an export without such patients."""
+    import difflib
+
+    from clotwatch.fhir.elements import _is_resource_type
+
+    held = sorted(t for t in export.files if t)
+    close = difflib.get_close_matches(resource, held, n=1)
+    why = ("" if _is_resource_type(resource) else
+           f"; clotwatch knows no FHIR resource type '{resource}'"
+           + (f" (did you mean {close[0]}?)" if close else ""))
+    print(f"note: {data}: no file is named for {resource} resources ({resource}.ndjson), so the "
+          f"view has no rows{why}", file=sys.stderr)
 
 
 def _interrupted(out: str | None) -> int:
