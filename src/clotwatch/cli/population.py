@@ -275,16 +275,16 @@ def _synth(args: argparse.Namespace) -> int:
     from clotwatch.population.synth import synthesize
 
     if args.n < 1:
-        fail("n: give 1 or more patients")
+        fail("N: give 1 or more patients")
     if args.workers is not None and args.workers < 1:
         fail("--workers: give 1 or more processes")
     out = Path(args.out_dir)
     if out.exists() and not out.is_dir():
-        fail(f"out_dir: {out} is a file; give a folder")
+        fail(f"OUT_DIR: {out} is a file; give a folder")
     if out.is_dir() and not (out / SYNTH_MARK).exists():
         held = sorted(f.name for f in out.iterdir() if ".ndjson" in f.name)
         if held:  # a real export, perhaps: its Patient.ndjson would be replaced
-            fail(f"out_dir: {out} already holds NDJSON files "
+            fail(f"OUT_DIR: {out} already holds NDJSON files "
                  f"({', '.join(held[:3])}{', ...' if len(held) > 3 else ''}) and no "
                  f"{SYNTH_MARK} mark: it may be a real export; give a new folder")
     workers = args.workers or min(4, os.cpu_count() or 1)
@@ -304,7 +304,7 @@ def _synth(args: argparse.Namespace) -> int:
             counts = synthesize(args.n, args.out_dir, seed=args.seed, progress=tick,
                                 workers=workers)
         except OSError as exc:
-            fail(f"out_dir: cannot write {args.out_dir}: {exc.strerror}")
+            fail(f"OUT_DIR: cannot write {args.out_dir}: {exc.strerror}")
     total = sum(counts.values())
     print(f"{args.n} patients, {total} resources in {args.out_dir}/ "
           f"({', '.join(f'{k} {v}' for k, v in counts.items())})")
