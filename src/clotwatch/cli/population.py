@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING, Any
 from clotwatch.cli.common import dump_json, fail, progress_console
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from clotwatch.population.screen import Summary
 
 # Left by synth in its folder: synth writes again only into a folder holding it (or no NDJSON).
@@ -269,6 +271,18 @@ def _engine(name: str, master: str | None, memory_limit: str | None = None) -> A
         fail(str(exc))
 
 
+def _unsynth(out: Path, made: bool) -> None:
+    """Remove what an interrupted synth wrote in ``out``: its Type.ndjson files, and the
+    folder with its mark when synth made it."""
+    import shutil
+
+    if made:
+        shutil.rmtree(out, ignore_errors=True)
+        return
+    for t in SYNTH_TYPES:
+        (out / f"{t}.ndjson").unlink(missing_ok=True)
+
+
 def _synth(args: argparse.Namespace) -> int:
     from pathlib import Path
 
@@ -289,22 +303,37 @@ def _synth(args: argparse.Namespace) -> int:
                  f"{SYNTH_MARK} mark: it may be a real export; give a new folder")
     workers = args.workers or min(4, os.cpu_count() or 1)
     show = sys.stderr.isatty()
-    with _progress(show, counted=True) as bar:
-        task = bar.add_task("patients", total=args.n) if bar else None
+    made = not out.exists()
+    import signal
 
-        def tick(done: int) -> None:
-            if bar is not None:
-                bar.update(task, completed=done)
+    # Ctrl-C or kill left the files begun in OUT_DIR, whole chunks of patients but not all of
+    # them, with a blank line on stderr: screened next, they read as an export of fewer
+    # patients. They are removed (the folder too if synth made it) and the line says so.
+    previous = signal.signal(signal.SIGTERM, signal.default_int_handler)
+    try:
+        with _progress(show, counted=True) as bar:
+            task = bar.add_task("patients", total=args.n) if bar else None
 
-        try:
-            out.mkdir(parents=True, exist_ok=True)
-            (out / SYNTH_MARK).write_text(  # first: an interrupted synth may write here again
-                "This folder was written by clotwatch population synth: synthetic, no real "
-                "person. synth may write into it again.\n", encoding="utf-8")
-            counts = synthesize(args.n, args.out_dir, seed=args.seed, progress=tick,
-                                workers=workers)
-        except OSError as exc:
-            fail(f"OUT_DIR: cannot write {args.out_dir}: {exc.strerror}")
+            def tick(done: int) -> None:
+                if bar is not None:
+                    bar.update(task, completed=done)
+
+            try:
+                out.mkdir(parents=True, exist_ok=True)
+                (out / SYNTH_MARK).write_text(  # first: an interrupted synth may write here
+                    "This folder was written by clotwatch population synth: synthetic, no "
+                    "real person. synth may write into it again.\n", encoding="utf-8")
+                counts = synthesize(args.n, args.out_dir, seed=args.seed, progress=tick,
+                                    workers=workers)
+            except OSError as exc:
+                fail(f"OUT_DIR: cannot write {args.out_dir}: {exc.strerror}")
+    except KeyboardInterrupt:
+        _unsynth(out, made)
+        print(f"\nclotwatch: interrupted; the files synth had begun in {out} were removed",
+              file=sys.stderr)
+        return 130
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     total = sum(counts.values())
     print(f"{args.n} patients, {total} resources in {args.out_dir}/ "
           f"({', '.join(f'{k} {v}' for k, v in counts.items())})")
