@@ -110,7 +110,8 @@ def register(sub: Any) -> None:
         "  clotwatch population screen demo-export --out demo-report\n\n" + _para(
             "OUT_DIR is made if missing. A folder that already holds NDJSON files is written "
             "into only if synth made it (it leaves a file " + SYNTH_MARK + " there), so a real "
-            "export is never overwritten."),
+            "export is never overwritten. Interrupted (Ctrl-C, kill), it removes the files it "
+            "began and exits 130."),
         formatter_class=argparse.RawDescriptionHelpFormatter)
     y.add_argument("n", type=int, metavar="N", help="number of patients (1 or more)")
     y.add_argument("out_dir", metavar="OUT_DIR", help="folder to write the Type.ndjson files "

@@ -19,7 +19,7 @@ examples:
 PATH is a .ndjson or .ndjson.gz file, a folder of them (Type.ndjson or Type.000.ndjson; other
 names may hold any type) or a Bulk Data $export manifest with local file URLs. A line that is
 not a JSON object stops the run (there is no --on-error here); a resource of another type than
-the view's is not read.
+the view's is not read; a view of a type no file is named for has no rows (a note says so).
 Exit status: 0 done, 2 bad input (a ViewDefinition that breaks the spec, an unreadable PATH, a
 malformed line: one line naming it), 130 interrupted.
 """
