@@ -84,3 +84,28 @@ def test_ctrl_c_on_a_terminal_prints_one_line_not_a_traceback_per_worker(
     assert proc.returncode == 130
     assert err.strip() == f"clotwatch: interrupted; the files synth had begun in {out} were removed"
     assert not out.exists()
+
+
+def test_a_second_ctrl_c_while_removing_still_removes_it_all(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """Pressed again as the files were being removed, it left them (as screen left its
+    temporary folder)."""
+    from clotwatch.cli import population as cli
+
+    _stop_in_the_second_chunk(monkeypatch, "SIGINT")
+    real = cli._unsynth
+    calls: list[int] = []
+
+    def unsynth(*args: Any) -> None:
+        calls.append(1)
+        if len(calls) == 1:
+            raise KeyboardInterrupt
+        real(*args)
+
+    monkeypatch.setattr(cli, "_unsynth", unsynth)
+    out = tmp_path / "demo"
+    assert main(["population", "synth", str(2 * synth.CHUNK), str(out), "--workers", "1"]) == 130
+    assert len(calls) == 2
+    assert "were removed" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []

@@ -94,3 +94,25 @@ def test_an_interrupted_run_says_so_in_one_line_and_leaves_no_file(
     said = f"{target} was not written or changed" if target else "the rows on stdout are incomplete"
     assert err.strip() == f"clotwatch: interrupted; {said}"
     assert [p.name for p in tmp_path.iterdir()] == ["e"]
+
+
+def test_a_second_ctrl_c_while_removing_the_part_file_still_removes_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pressed again as .rows.csv.xxxx.part was being removed, it stayed."""
+    from clotwatch.population.output import atomic_path
+
+    real = Path.unlink
+    calls: list[Path] = []
+
+    def unlink(self: Path, missing_ok: bool = False) -> None:
+        calls.append(self)
+        if len(calls) == 1:
+            raise KeyboardInterrupt
+        real(self, missing_ok=missing_ok)
+
+    monkeypatch.setattr(Path, "unlink", unlink)
+    with pytest.raises(KeyboardInterrupt), atomic_path(tmp_path / "rows.csv") as part:
+        part.write_text("half")
+        raise KeyboardInterrupt
+    assert len(calls) == 2
+    assert list(tmp_path.iterdir()) == []

@@ -329,7 +329,12 @@ def _synth(args: argparse.Namespace) -> int:
             except OSError as exc:
                 fail(f"OUT_DIR: cannot write {args.out_dir}: {exc.strerror}")
     except KeyboardInterrupt:
-        _unsynth(out, made)
+        while True:  # to the end, a second Ctrl-C or not (as screen's temporary folder)
+            try:
+                _unsynth(out, made)
+            except KeyboardInterrupt:
+                continue
+            break
         print(f"\nclotwatch: interrupted; the files synth had begun in {out} were removed",
               file=sys.stderr)
         return 130

@@ -51,8 +51,12 @@ def atomic_path(target: str | Path, suffix: str = "") -> Iterator[Path]:
         path.chmod(mode)
         os.replace(path, target)
     finally:
-        if path.exists():
-            path.unlink()
+        while True:  # removed whatever comes meanwhile (a second Ctrl-C left it)
+            try:
+                path.unlink(missing_ok=True)
+            except KeyboardInterrupt:
+                continue
+            break
 
 
 def _cell(value: Any) -> Any:
