@@ -208,11 +208,15 @@ def test_synth_never_writes_over_an_export_it_did_not_make(
     real = _export(tmp_path)
     before = {p.name: p.read_bytes() for p in real.iterdir()}
     err = _refused(["population", "synth", "3", str(real)], capsys)
-    assert f"out_dir: {real} already holds NDJSON files" in err and "real export" in err
+    assert f"OUT_DIR: {real} already holds NDJSON files" in err and "real export" in err
     assert {p.name: p.read_bytes() for p in real.iterdir()} == before
     mine = tmp_path / "notes.txt"
     mine.write_text("mine")
-    assert "is a file" in _refused(["population", "synth", "3", str(mine)], capsys)
+    assert f"OUT_DIR: {mine} is a file" in _refused(["population", "synth", "3", str(mine)],
+                                                      capsys)
+    # the usage line's names (it said "n:" and "out_dir:", argparse's dest)
+    assert "error: N: give 1 or more patients" in _refused(
+        ["population", "synth", "0", str(tmp_path / "none")], capsys)
     demo = tmp_path / "demo"
     for _ in range(2):  # its own folder: written again
         assert main(["population", "synth", "3", str(demo), "--workers", "1"]) == 0

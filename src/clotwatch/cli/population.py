@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING, Any
 from clotwatch.cli.common import dump_json, fail, progress_console
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from clotwatch.population.screen import Summary
 
 # Left by synth in its folder: synth writes again only into a folder holding it (or no NDJSON).
@@ -108,7 +110,8 @@ def register(sub: Any) -> None:
         "  clotwatch population screen demo-export --out demo-report\n\n" + _para(
             "OUT_DIR is made if missing. A folder that already holds NDJSON files is written "
             "into only if synth made it (it leaves a file " + SYNTH_MARK + " there), so a real "
-            "export is never overwritten."),
+            "export is never overwritten. Interrupted (Ctrl-C, kill), it removes the files it "
+            "began and exits 130."),
         formatter_class=argparse.RawDescriptionHelpFormatter)
     y.add_argument("n", type=int, metavar="N", help="number of patients (1 or more)")
     y.add_argument("out_dir", metavar="OUT_DIR", help="folder to write the Type.ndjson files "
@@ -269,42 +272,74 @@ def _engine(name: str, master: str | None, memory_limit: str | None = None) -> A
         fail(str(exc))
 
 
+def _unsynth(out: Path, made: bool) -> None:
+    """Remove what an interrupted synth wrote in ``out``: its Type.ndjson files, and the
+    folder with its mark when synth made it."""
+    import shutil
+
+    if made:
+        shutil.rmtree(out, ignore_errors=True)
+        return
+    for t in SYNTH_TYPES:
+        (out / f"{t}.ndjson").unlink(missing_ok=True)
+
+
 def _synth(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from clotwatch.population.synth import synthesize
 
     if args.n < 1:
-        fail("n: give 1 or more patients")
+        fail("N: give 1 or more patients")
     if args.workers is not None and args.workers < 1:
         fail("--workers: give 1 or more processes")
     out = Path(args.out_dir)
     if out.exists() and not out.is_dir():
-        fail(f"out_dir: {out} is a file; give a folder")
+        fail(f"OUT_DIR: {out} is a file; give a folder")
     if out.is_dir() and not (out / SYNTH_MARK).exists():
         held = sorted(f.name for f in out.iterdir() if ".ndjson" in f.name)
         if held:  # a real export, perhaps: its Patient.ndjson would be replaced
-            fail(f"out_dir: {out} already holds NDJSON files "
+            fail(f"OUT_DIR: {out} already holds NDJSON files "
                  f"({', '.join(held[:3])}{', ...' if len(held) > 3 else ''}) and no "
                  f"{SYNTH_MARK} mark: it may be a real export; give a new folder")
     workers = args.workers or min(4, os.cpu_count() or 1)
     show = sys.stderr.isatty()
-    with _progress(show, counted=True) as bar:
-        task = bar.add_task("patients", total=args.n) if bar else None
+    made = not out.exists()
+    import signal
 
-        def tick(done: int) -> None:
-            if bar is not None:
-                bar.update(task, completed=done)
+    # Ctrl-C or kill left the files begun in OUT_DIR, whole chunks of patients but not all of
+    # them, with a blank line on stderr: screened next, they read as an export of fewer
+    # patients. They are removed (the folder too if synth made it) and the line says so.
+    previous = signal.signal(signal.SIGTERM, signal.default_int_handler)
+    try:
+        with _progress(show, counted=True) as bar:
+            task = bar.add_task("patients", total=args.n) if bar else None
 
-        try:
-            out.mkdir(parents=True, exist_ok=True)
-            (out / SYNTH_MARK).write_text(  # first: an interrupted synth may write here again
-                "This folder was written by clotwatch population synth: synthetic, no real "
-                "person. synth may write into it again.\n", encoding="utf-8")
-            counts = synthesize(args.n, args.out_dir, seed=args.seed, progress=tick,
-                                workers=workers)
-        except OSError as exc:
-            fail(f"out_dir: cannot write {args.out_dir}: {exc.strerror}")
+            def tick(done: int) -> None:
+                if bar is not None:
+                    bar.update(task, completed=done)
+
+            try:
+                out.mkdir(parents=True, exist_ok=True)
+                (out / SYNTH_MARK).write_text(  # first: an interrupted synth may write here
+                    "This folder was written by clotwatch population synth: synthetic, no "
+                    "real person. synth may write into it again.\n", encoding="utf-8")
+                counts = synthesize(args.n, args.out_dir, seed=args.seed, progress=tick,
+                                    workers=workers)
+            except OSError as exc:
+                fail(f"OUT_DIR: cannot write {args.out_dir}: {exc.strerror}")
+    except KeyboardInterrupt:
+        while True:  # to the end, a second Ctrl-C or not (as screen's temporary folder)
+            try:
+                _unsynth(out, made)
+            except KeyboardInterrupt:
+                continue
+            break
+        print(f"\nclotwatch: interrupted; the files synth had begun in {out} were removed",
+              file=sys.stderr)
+        return 130
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     total = sum(counts.values())
     print(f"{args.n} patients, {total} resources in {args.out_dir}/ "
           f"({', '.join(f'{k} {v}' for k, v in counts.items())})")

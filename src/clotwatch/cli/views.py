@@ -19,7 +19,7 @@ examples:
 PATH is a .ndjson or .ndjson.gz file, a folder of them (Type.ndjson or Type.000.ndjson; other
 names may hold any type) or a Bulk Data $export manifest with local file URLs. A line that is
 not a JSON object stops the run (there is no --on-error here); a resource of another type than
-the view's is not read.
+the view's is not read; a view of a type no file is named for has no rows (a note says so).
 Exit status: 0 done, 2 bad input (a ViewDefinition that breaks the spec, an unreadable PATH, a
 malformed line: one line naming it), 130 interrupted.
 """
@@ -87,17 +87,26 @@ def _run(args: argparse.Namespace) -> int:
         engine = get_engine(args.engine, args.master)
     except InputError as exc:
         fail(str(exc))
+    # kill (SIGTERM: a scheduler's timeout) as Ctrl-C: it ended the process at once, and the
+    # temporary files beside --out (.FILE.xxxx.part, DuckDB's tmp_.FILE...) were left
+    import signal
+
+    previous = signal.signal(signal.SIGTERM, signal.default_int_handler)
+    if isinstance(view.get("resource"), str) and not export.files_for(view["resource"]):
+        _no_file_note(view["resource"], args.data, export)
     try:
         if isinstance(view.get("resource"), str):  # (a view without one fails just below)
             engine.refuse_malformed(export.files_for(view["resource"]))
         columns, rows = engine.view_rows(view, export)
         write_rows(columns, rows, args.format, args.out, stream=sys.stdout.buffer)
+    except KeyboardInterrupt:
+        return _interrupted(args.out)
     except InputError as exc:
         if args.engine == "duckdb":
             from clotwatch.population.duckdb import interrupted
 
             if interrupted(exc):
-                raise KeyboardInterrupt from exc
+                return _interrupted(args.out)
         if exc.field == "view":  # the view's own error as it ran: name the view
             fail(f"view: {args.view}: {exc.reason}")
         fail(str(exc))
@@ -106,8 +115,34 @@ def _run(args: argparse.Namespace) -> int:
             from clotwatch.population.duckdb import interrupted
 
             if interrupted(exc):  # Ctrl-C inside a DuckDB query: exit 130, no traceback
-                raise KeyboardInterrupt from exc
+                return _interrupted(args.out)
         raise
     finally:
+        signal.signal(signal.SIGTERM, previous)
         engine.close()
     return 0
+
+
+def _no_file_note(resource: str, data: str, export: Any) -> None:
+    """A view of a type no file holds has no rows: it printed nothing at all and exited 0,
+    a typo in "resource" ("Patent") looking like an export without such patients."""
+    import difflib
+
+    from clotwatch.fhir.elements import _is_resource_type
+
+    held = sorted(t for t in export.files if t)
+    close = difflib.get_close_matches(resource, held, n=1)
+    why = ("" if _is_resource_type(resource) else
+           f"; clotwatch knows no FHIR resource type '{resource}'"
+           + (f" (did you mean {close[0]}?)" if close else ""))
+    print(f"note: {data}: no file is named for {resource} resources ({resource}.ndjson), so the "
+          f"view has no rows{why}", file=sys.stderr)
+
+
+def _interrupted(out: str | None) -> int:
+    """Ctrl-C or SIGTERM: one line saying what was not written (it printed a blank line
+    alone), exit 130 as ``population screen`` does."""
+    what = (f"{out} was not written or changed" if out else
+            "the rows on stdout are incomplete")
+    print(f"\nclotwatch: interrupted; {what}", file=sys.stderr)
+    return 130

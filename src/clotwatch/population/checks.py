@@ -218,8 +218,11 @@ class Problems:
             return
         wanted = {str(r[0]) for r in rows[:EXAMPLES]}
         lines = _find_ids(export.files_for(rtype), rtype, wanted)
-        for r in rows[:EXAMPLES]:
-            file, line = lines.get(str(r[0]), (export.root, None))
+        # in the order of the files (the rows come by id: Encounter.ndjson:11 was named,
+        # by --on-error fail too, before lines 9 and 10 of the same file)
+        found = sorted(((lines.get(str(r[0]), (export.root, None)), r) for r in rows[:EXAMPLES]),
+                       key=lambda x: (x[0][0], x[0][1] or 0))
+        for (file, line), r in found:
             msgid, args = message(r)
             self.add(kind, file, line, msgid, args, 0, detail(r))
         self.counts[kind] = self.counts.get(kind, 0) + len(rows)

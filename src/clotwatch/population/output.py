@@ -39,10 +39,24 @@ def atomic_path(target: str | Path, suffix: str = "") -> Iterator[Path]:
     path = Path(tmp)
     try:
         yield path
+        # mkstemp makes the file private (0600) and the rename kept that: rows.csv was
+        # unreadable to the colleague it was for. The mode `>` would give: the replaced
+        # file's, else what the umask allows.
+        try:
+            mode = target.stat().st_mode & 0o7777
+        except OSError:
+            umask = os.umask(0)
+            os.umask(umask)
+            mode = 0o666 & ~umask
+        path.chmod(mode)
         os.replace(path, target)
     finally:
-        if path.exists():
-            path.unlink()
+        while True:  # removed whatever comes meanwhile (a second Ctrl-C left it)
+            try:
+                path.unlink(missing_ok=True)
+            except KeyboardInterrupt:
+                continue
+            break
 
 
 def _cell(value: Any) -> Any:

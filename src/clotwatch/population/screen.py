@@ -321,11 +321,25 @@ def _screen_owned(export: Export, engine: Any, out: Path, as_of: datetime,
             engine.work_done()
         _publish(tmp, out)
     except BaseException:
-        if hasattr(engine, "work_done"):
-            engine.work_done()
-        shutil.rmtree(tmp, ignore_errors=True)
+        # to the end: a second Ctrl-C (DuckDB takes a second or more to stop its query, and
+        # the user presses again) stopped the removal part-way, or before it began (Python
+        # raises it on entering the next function), and left .OUT.xxxxxxxx beside --out
+        # while the message said nothing was written
+        while True:
+            try:
+                _clean_up(engine, tmp)
+            except KeyboardInterrupt:
+                continue
+            break
         raise
     return summary
+
+
+def _clean_up(engine: Any, tmp: Path) -> None:
+    """Remove the temporary folder of a run that failed or was interrupted."""
+    if hasattr(engine, "work_done"):
+        engine.work_done()
+    shutil.rmtree(tmp, ignore_errors=True)
 
 
 WORK = ".work"  # the engine's database and spill files, inside the temporary result folder

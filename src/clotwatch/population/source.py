@@ -8,6 +8,7 @@ may hold any type and is read for every view (each view keeps its own type).
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -58,8 +59,10 @@ def open_export(path: str | Path) -> Export:
     if not p.exists():
         raise InputError("data", f"{p}: no such file or folder")
     if p.is_dir():
-        found = [(_type_of(f.name), f) for f in sorted(p.iterdir())
-                 if f.is_file() and _NDJSON.search(f.name)]
+        named = [f for f in sorted(p.iterdir()) if _NDJSON.search(f.name)]
+        for f in named:  # a broken link or a file it may not read was left out unsaid
+            _readable(f)
+        found = [(_type_of(f.name), f) for f in named]
         if not found:
             manifest = p / "manifest.json"
             if manifest.is_file():
@@ -74,12 +77,24 @@ def open_export(path: str | Path) -> Export:
     if not _NDJSON.search(p.name):
         raise InputError("data", f"{p}: expected a .ndjson or .ndjson.gz file, a folder or a "
                          "Bulk Data manifest (.json)")
+    _readable(p)
+    return Export(str(p.parent), _group([(_type_of(p.name), p)]))
+
+
+def _readable(p: Path) -> None:
+    """``InputError`` naming ``p`` when it is not a file this process can open: an export's
+    file that is a broken link, a folder or not readable would otherwise be skipped unsaid,
+    and the screening run without its resources."""
+    if p.is_symlink() and not p.exists():
+        raise InputError("data", f"{p}: cannot read (a link to {os.readlink(p)}, which is "
+                         "missing)")
+    if p.is_dir():
+        raise InputError("data", f"{p}: cannot read (a folder, not a file)")
     try:
         with p.open("rb"):
             pass
     except OSError as exc:
         raise InputError("data", f"{p}: cannot read ({exc.strerror})") from exc
-    return Export(str(p.parent), _group([(_type_of(p.name), p)]))
 
 
 def _manifest(p: Path) -> Export:
@@ -114,6 +129,7 @@ def _manifest(p: Path) -> Export:
             if not local.is_file():
                 raise InputError("data", f"{p}: output[{i}] file {f} is missing")
             f = local
+        _readable(f)
         found.append((o.get("type") if isinstance(o.get("type"), str) else None, f))
     if not found:
         raise InputError("data", f"{p}: the manifest lists no output files")

@@ -825,6 +825,15 @@ def _chunk_star(args: tuple[int, int, int]) -> tuple[dict[str, bytes], dict[str,
     return _chunk(*args)
 
 
+def _worker_start() -> None:
+    """A worker leaves Ctrl-C to the parent, which ends the pool: Ctrl-C on a terminal
+    reaches every process of the group, and each worker printed a KeyboardInterrupt
+    traceback."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def synthesize(
     n: int,
     out_dir: str | Path,
@@ -861,7 +870,8 @@ def synthesize(
             import multiprocessing
 
             # spawn, not fork: the caller may run threads (a progress bar)
-            pool = multiprocessing.get_context("spawn").Pool(min(workers, len(jobs)))
+            pool = multiprocessing.get_context("spawn").Pool(min(workers, len(jobs)),
+                                                             initializer=_worker_start)
             results = pool.imap(_chunk_star, jobs)
         else:
             results = map(_chunk_star, jobs)
