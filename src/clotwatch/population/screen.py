@@ -399,10 +399,39 @@ SCORED_SQL = """
       LEFT JOIN improve_joined i ON i.encounter_id = f.encounter_id"""
 
 
+SCORED = ("padua", "caprini-2005")  # the instrument column's values (NICE NG89's choice)
+
+
+def _band_floors(instrument: str) -> list[tuple[int, int]]:
+    """(lowest total, rank in CATEGORY_RANK) of each risk category of ``instrument``, from its
+    own bands (``Instrument.classify``), highest rank first."""
+    inst = get_instrument(instrument)
+    top = int(evaluate(instrument, {}).total_range[1])
+    firsts: dict[int, int] = {}
+    for total in range(top + 1):
+        firsts.setdefault(CATEGORY_RANK.get(inst.classify(total).get("risk", ""), 0), total)
+    return sorted(((t, r) for r, t in firsts.items()), key=lambda tr: -tr[1])
+
+
 def _risk_order() -> str:
-    ranks = " ".join(f"WHEN '{k}' THEN {v}" for k, v in CATEGORY_RANK.items())
-    return (f"CASE risk_category {ranks} ELSE 0 END DESC, risk_total_max DESC, "
-            "risk_total DESC, admitted, encounter_id")
+    """The gap list's order, most at risk first: the category the record's answers already
+    reach (the category of ``risk_total_min``: a settled category is its own, and a stay the
+    record already puts at "high or highest" ranks with the high ones, not after every settled
+    row), then the points still missing to the instrument's high band, then the highest total
+    the record still allows, the total, admission and id. The two instruments' points are
+    compared only as distances to their own bands: Caprini's maximum (76) is not more risk than
+    Padua's (20)."""
+    at_least, to_high = [], []
+    for name in SCORED:
+        floors = _band_floors(name)
+        arms = " ".join(f"WHEN risk_total_min >= {t} THEN {r}" for t, r in floors)
+        at_least.append(f"WHEN '{name}' THEN CASE {arms} ELSE 0 END")
+        high = min(t for t, r in floors if r >= CATEGORY_RANK["high"])
+        to_high.append(f"WHEN '{name}' THEN greatest({high} - risk_total_min, 0)")
+    return (f"CASE WHEN risk_total_min IS NULL THEN 0 ELSE CASE instrument "
+            f"{' '.join(at_least)} ELSE 0 END END DESC, "
+            f"CASE instrument {' '.join(to_high)} END ASC NULLS LAST, "
+            "risk_total_max DESC NULLS LAST, risk_total DESC NULLS LAST, admitted, encounter_id")
 
 
 def _write(engine: Any, tmp: Path, out: Path, problems: Problems, as_of: datetime,
