@@ -313,3 +313,30 @@ def test_a_bare_no_after_the_finding_is_its_answer(note: str, item: str,
     """'Hemoptysis no, chest pain yes' (a checklist typed without punctuation) read
     hemoptysis as present."""
     assert extract(note, "perc")["inputs"].get(item) is expected
+
+
+# From the issue-11 walk-through: a checklist's short answers, a finding named as resolved, and
+# one the clinician could not confirm were read as present (the safety goal: never yes).
+@pytest.mark.parametrize(("note", "instrument", "item", "expected"), [
+    ("Hemoptysis: N.", "perc", "hemoptysis", False),
+    ("Hemoptysis: Y.", "perc", "hemoptysis", True),
+    ("Hemoptysis x0.", "perc", "hemoptysis", False),
+    ("Hemoptysis x 0, chest pain x2.", "perc", "hemoptysis", False),
+    ("Hemoptysis x2 today.", "perc", "hemoptysis", True),
+    ("Hemoptysis x0.5 mL.", "perc", "hemoptysis", True),  # not zero
+    # 'resolved' before the finding: past (not a current finding), still a history
+    ("Resolved hemoptysis.", "perc", "hemoptysis", None),
+    ("History of resolved DVT.", "wells-pe", "previous_vte", True),
+    ("Resolved left leg DVT in 2015.", "wells-dvt", "previous_dvt", True),
+    # 'resolved' as a verb ends its own clause's finding only
+    ("Chest pain resolved and hemoptysis began.", "perc", "hemoptysis", True),
+    # not confirmed: neither yes nor no
+    ("Unable to confirm hemoptysis.", "perc", "hemoptysis", None),
+    ("Hemoptysis could not be confirmed.", "perc", "hemoptysis", None),
+    ("The DVT was not confirmed.", "wells-pe", "previous_vte", None),
+    ("Unconfirmed PE last year.", "wells-pe", "previous_vte", None),
+    ("Prior DVT, confirmed by ultrasound.", "wells-pe", "previous_vte", True),
+])
+def test_short_answers_resolved_and_unconfirmed(note: str, instrument: str, item: str,
+                                                expected: bool | None) -> None:
+    assert extract(note, instrument)["inputs"].get(item) is expected
