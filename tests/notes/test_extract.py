@@ -93,9 +93,6 @@ ONE_SIDE = [
     ("No swelling of the right leg.", "caprini-2005", "swollen_legs"),
     ("No calf swelling on the right.", "caprini-2005", "swollen_legs"),
     ("The right ankle shows no significant swelling.", "caprini-2005", "swollen_legs"),
-    # the helper's walk-through: the left calf is measured larger, the right denied
-    ("No calf swelling on the right. The left calf is 3 cm larger than the right.",
-     "caprini-2005", "swollen_legs"),
     # a real note (ctakes-examples lobectomy-lymph-node-dissection): the side belongs to the
     # mass, and the denial to other metastases; the cancer is not denied
     ("There was a 4 x 4-cm mass in the right upper lobe of the lung without any other "
@@ -302,3 +299,26 @@ def test_reading_one_input_also_reads_the_one_whose_words_it_may_not_share() -> 
     note = prepare("She is 10 days after an elective total knee arthroplasty.", rules)
     alone = read(note, get("caprini-2005"), rules, only=["major_surgery_past_month"])
     assert "already answers surgery_type" in alone.missing[0].reason
+
+
+@pytest.mark.parametrize(
+    ("note", "instrument", "input_id", "value"),
+    [
+        # a measured asymmetry of at least Wells' 3 cm is swelling of one leg
+        ("Calf 3 cm larger on the left.", "perc", "unilateral_leg_swelling", True),
+        ("Calf 3 cm larger on the left.", "caprini-2005", "swollen_legs", True),
+        ("No calf swelling on the right. The left calf is 3.5 cm larger than the right.",
+         "caprini-2005", "swollen_legs", True),
+        # under it the item stays open, never no (Wells DVT's own item is a comparison: no)
+        ("Left calf 2 cm larger than the right.", "perc", "unilateral_leg_swelling", None),
+        ("Left calf 2 cm larger than the right.", "caprini-2005", "swollen_legs", None),
+        ("Left calf 2 cm larger than the right.", "wells-dvt", "calf_swelling_3cm", False),
+    ],
+)
+def test_a_measured_calf_difference_answers_swelling_only_from_3_cm(
+        note: str, instrument: str, input_id: str, value: bool | None) -> None:
+    r = extract(note, instrument)
+    assert r["inputs"].get(input_id) is value
+    if value is None:
+        reason = next(m["reason"] for m in r["missing"] if m["input"] == input_id)
+        assert "does not show it absent" in reason

@@ -133,6 +133,9 @@ class InputRule:
     current_overrides: tuple[str, ...] = ()
     # A measured value (taken now) outranks a yes that rests only on past mentions.
     measure_overrides_history: bool = False
+    # The measure answers only yes (at its threshold); under it the item stays open: a calf
+    # 2 cm larger is not Wells' 3 cm, yet it does not show that neither leg is swollen.
+    measure_yes_only: bool = False
     # Inputs whose evidence may not answer this one too: the same words are one fact ("recent
     # laparoscopic surgery" is the surgery type, not also an earlier operation).
     distinct_from: tuple[str, ...] = ()
@@ -964,6 +967,9 @@ class _Reader:
             value: Any = round(ms.value, 2)
             if inp.kind == "bool":
                 value = _threshold(ms.value, rule.threshold)
+                if not value and rule.measure_yes_only:
+                    self.why_not.append(why(W.MEASURE_BELOW, words=words(_quote(ms.text))))
+                    continue
             else:
                 if (inp.minimum is not None and value < inp.minimum) or (
                     inp.maximum is not None and value > inp.maximum

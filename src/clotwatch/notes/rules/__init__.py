@@ -49,6 +49,7 @@ def _input_rule(where: str, raw: dict[str, Any], concepts: set[str]) -> InputRul
         historical_within_days=raw.get("historical_within_days"),
         current_overrides=tuple(raw.get("current_overrides", ())),
         measure_overrides_history=bool(raw.get("measure_overrides_history", False)),
+        measure_yes_only=bool(raw.get("measure_yes_only", False)),
         distinct_from=tuple(raw.get("distinct_from", ())),
         measures_all={k: dict(v) for k, v in raw.get("measures_all", {}).items()},
         deny_each=bool(raw.get("deny_each", False)),
