@@ -122,6 +122,24 @@ def test_a_denial_of_both_sides_or_of_either_leg_is_a_no(note: str, instrument: 
     assert extract(note, instrument)["inputs"][input_id] is False
 
 
+@pytest.mark.parametrize(
+    ("note", "instrument", "input_id", "value"),
+    [
+        # the option lists and the negated concepts follow the same rule as yes/no items
+        ("No right knee surgery.", "caprini-2005", "surgery_type", None),
+        ("No surgery.", "caprini-2005", "surgery_type", "none"),
+        ("No knee surgery on the left or right.", "caprini-2005", "surgery_type", "none"),
+    ],
+)
+def test_a_one_sided_denial_does_not_choose_an_option(note: str, instrument: str,
+                                                      input_id: str, value: object) -> None:
+    r = extract(note, instrument)
+    assert r["inputs"].get(input_id) == value
+    if value is None:
+        reason = next(m["reason"] for m in r["missing"] if m["input"] == input_id)
+        assert "on one side only" in reason
+
+
 def test_a_swollen_side_wins_over_the_other_sides_denial() -> None:
     r = extract("No swelling of the right leg. Left leg swelling for 3 days.", "perc")
     assert r["inputs"]["unilateral_leg_swelling"] is True

@@ -792,6 +792,16 @@ class _Reader:
             return None
         return sides.pop()
 
+    def _denies_whole(self, m: _Mention) -> bool:
+        """A negated mention that denies the item, not one side of it (a one-sided denial is
+        kept as the reason the item stays open: ``_side``)."""
+        if m.status != "negated":
+            return False
+        if self._side(m) is None:
+            return True
+        self.why_not.append(why(W.DENIED_ONE_SIDE, **self._said(m)))
+        return False
+
     def _bool_from(self, concepts: Iterable[str], *, deny_each: bool = False
                    ) -> tuple[bool | None, Evidence | None]:
         yes: Evidence | None = None
@@ -896,9 +906,10 @@ class _Reader:
         if value is None:
             for c in rule.negated_concepts:
                 for m in self.note.mentions(c):
-                    if m.status == "negated":
+                    if self._denies_whole(m):
                         return False, self._evidence(False, m)
-                    doubted.append(m)
+                    if m.status != "negated":
+                        doubted.append(m)
         for m in doubted:  # the words that would answer no, doubted or a relative's
             self._not_counted(m)
         return value, ev
@@ -1024,13 +1035,13 @@ class _Reader:
                         if best is None or points[option] > best[0]:
                             best = (points[option], option, ev)
                         break
-                    if m.status == "negated" and negated is None:
+                    if self._denies_whole(m) and negated is None:
                         negated = self._evidence(self.rule.if_negated, m)
         if best is not None:
             return best[1], best[2]
         for c in self.rule.negated_concepts:
             for m in self.note.mentions(c):
-                if m.status == "negated" and negated is None:
+                if self._denies_whole(m) and negated is None:
                     negated = self._evidence(self.rule.if_negated, m)
         if negated is not None and self.rule.if_negated is not None:
             return self.rule.if_negated, negated
