@@ -21,8 +21,11 @@ from clotwatch.population.runchart import analyse
 from clotwatch.web.i18n import Gettext, gettext
 
 GAP_ROWS = 200
-COLOURS = {"highest": "#7f1d1d", "high": "#c2410c", "moderate": "#d97706", "low": "#15803d",
+COLOURS = {"highest": "#7f1d1d", "high": "#c2410c", "high or higher": "#fdba74",
+           "moderate": "#d97706", "moderate or higher": "#fde68a", "low": "#15803d",
            "unsettled": "#9ca3af"}
+# The count written inside a segment: white on the dark colours, dark on the two light ones.
+INK = {"high or higher": "#111827", "moderate or higher": "#111827"}
 
 
 def N_(message: str) -> str:  # noqa: N802 - the catalogue extractor's name for a marker
@@ -30,8 +33,28 @@ def N_(message: str) -> str:  # noqa: N802 - the catalogue extractor's name for 
     return message
 
 
-CATEGORIES = {"highest": N_("highest"), "high": N_("high"), "moderate": N_("moderate"),
-              "low": N_("low"), "unsettled": N_("unsettled")}
+CATEGORIES = {"highest": N_("highest"), "high": N_("high"),
+              "high or higher": N_("high or higher"), "moderate": N_("moderate"),
+              "moderate or higher": N_("moderate or higher"), "low": N_("low"),
+              "unsettled": N_("unsettled")}
+# An unsettled stay whose known items already reach a band above the lowest: not "unsettled"
+# alone in the report (a Caprini stay with 3 points known is high or highest whatever the
+# rest), so the chart says how many are certainly at least high.
+AT_LEAST = {"moderate": "moderate or higher", "high": "high or higher",
+            "highest": "highest"}
+
+
+def at_least(instrument: str | None, category: str | None, total_min: int | None) -> str:
+    """The report's category of a stay: its category when settled, else the band its known
+    items already reach ("high or higher", "moderate or higher"), else "unsettled"."""
+    if category:
+        return category
+    if total_min is None or instrument is None:
+        return "unsettled"
+    from clotwatch.instruments import get as get_instrument
+
+    reached = get_instrument(instrument).classify(total_min).get("risk", "")
+    return AT_LEAST.get(reached, "unsettled")
 # Why an encounter is not in the initial population, and why it is excluded from the
 # denominator: the reasons populations.sql writes (an initial-population reason followed by
 # its evidence in brackets, counted here by the reason alone), in the measure's order.
@@ -192,7 +215,7 @@ def _stacked(_: Gettext, title: str, rows: Sequence[tuple[str, dict[str, int]]],
         parts += _segments(_, counts, float(left), span, y, bar_h, 17)
     y = len(rows) * (bar_h + gap) + 20
     x = float(left)
-    for cat in ("highest", "high", "moderate", "low", "unsettled"):
+    for cat in CATEGORIES:
         name = _(CATEGORIES[cat])
         parts.append(f'<rect x="{x:.0f}" y="{y}" width="12" height="12" fill="{COLOURS[cat]}"/>'
                      f'<text x="{x + 16:.0f}" y="{y + 11}" font-size="11">'
@@ -208,7 +231,7 @@ def _segments(_: Gettext, counts: dict[str, int], x: float, span: float, y: int,
     encounters (its count written inside when there is room), for both drawings."""
     total = sum(counts.values()) or 1
     parts = []
-    for cat in ("highest", "high", "moderate", "low", "unsettled"):
+    for cat in CATEGORIES:
         n = counts.get(cat, 0)
         if not n:
             continue
@@ -218,7 +241,7 @@ def _segments(_: Gettext, counts: dict[str, int], x: float, span: float, y: int,
                      "</title></rect>")
         if w > 34:
             parts.append(f'<text x="{x + 4:.1f}" y="{y + text_dy}" font-size="11" '
-                         f'fill="#fff">{n}</text>')
+                         f'fill="{INK.get(cat, "#fff")}">{n}</text>')
         x += w
     return parts
 
@@ -230,7 +253,7 @@ def _stacked_narrow(_: Gettext, title: str,
     width, row_h = NARROW, 50
     legend: list[tuple[float, int, str, str]] = []  # x, line, colour, name
     x, line = 0.0, 0
-    for cat in ("highest", "high", "moderate", "low", "unsettled"):
+    for cat in CATEGORIES:
         name = _(CATEGORIES[cat])
         step = 16 + 7 * len(name) + 14
         if x and x + step > width:
@@ -419,14 +442,18 @@ def render_report(engine: Any, path: Path, summary: Any, risk_order: str,
     _ = gettext(lang)
     s = summary.to_dict()
     risk: dict[str, dict[str, int]] = {}
-    for inst, cat, n in engine.rows(
-            "SELECT instrument, coalesce(risk_category, 'unsettled'), count(*) FROM encounters "
-            "GROUP BY 1, 2 ORDER BY 1, 2"):
-        risk.setdefault(_instrument_label(_, str(inst)), {})[str(cat)] = int(n)
-    for cat, n in engine.rows(
-            "SELECT coalesce(improve_category, 'unsettled'), count(*) FROM encounters "
-            "WHERE improve_total IS NOT NULL GROUP BY 1 ORDER BY 1"):
-        risk.setdefault(_instrument_label(_, "improve-vte"), {})[str(cat)] = int(n)
+    for inst, cat, low, n in engine.rows(
+            "SELECT instrument, risk_category, risk_total_min, count(*) FROM encounters "
+            "GROUP BY 1, 2, 3 ORDER BY 1, 2, 3"):
+        bar = risk.setdefault(_instrument_label(_, str(inst)), {})
+        band = at_least(inst, cat, low)
+        bar[band] = bar.get(band, 0) + int(n)
+    for cat, low, n in engine.rows(
+            "SELECT improve_category, improve_total_min, count(*) FROM encounters "
+            "WHERE improve_total IS NOT NULL GROUP BY 1, 2 ORDER BY 1, 2"):
+        bar = risk.setdefault(_instrument_label(_, "improve-vte"), {})
+        band = at_least("improve-vte", cat, low)
+        bar[band] = bar.get(band, 0) + int(n)
     measured = "in_denominator AND NOT excluded"
     wards = [(str(w) if w is not None else _("(no ward)"), int(a), int(b))
              for w, a, b in engine.rows(
@@ -529,7 +556,7 @@ def render_report(engine: Any, path: Path, summary: Any, risk_order: str,
             f"<tr><td class=\"t\">{_e(_when(adm))}</td><td>{_e(ward)}</td>"
             f"<td class=\"n\">{_e(age)}</td><td>{_e(INSTRUMENT_NAMES.get(inst, inst))}</td>"
             f"<td class=\"n\">{_e(tot)} ({_e(lo)}-{_e(hi)})</td>"
-            f"<td>{_e(_(CATEGORIES.get(cat or 'unsettled', cat)))}</td>"
+            f"<td>{_e(_(CATEGORIES.get(at_least(inst, cat, lo), cat)))}</td>"
             f"<td>{yes if bleed else ''}</td><td>{yes if anti else ''}</td>"
             f"<td>{_not_counted(_, not_counted)}</td>"
             f"<td class=\"id\">{_e(enc)}</td><td class=\"id\">{_e(pat)}</td></tr>")
