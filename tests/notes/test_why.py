@@ -3,10 +3,12 @@ another language for the web pages (core/notes/why.py)."""
 
 from __future__ import annotations
 
+import pytest
+
 from clotwatch.core.notes import why as W
 from clotwatch.core.notes.engine import Missing
 from clotwatch.locales.clinical import note_reason_messages
-from clotwatch.notes import note_result
+from clotwatch.notes import extract, note_result
 from clotwatch.web.i18n import clinical
 
 NOTE = ("Patient with pleuritic chest pain. No calf swelling. His brother had a pulmonary "
@@ -90,3 +92,15 @@ def test_an_item_of_several_signs_names_the_sign_given_and_the_one_missing() -> 
     assert why.text(ru) == ("'left leg is swollen' ('The left leg is swollen.') — лишь часть "
                             "этого пункта; в записи не упоминается боль при пальпации по ходу "
                             "глубоких вен")
+
+
+@pytest.mark.parametrize("note", ["No calf swelling.", "Left calf swollen."])
+def test_a_measured_item_names_the_words_that_speak_of_it_without_the_number(note: str) -> None:
+    """Wells DVT's calf difference: 'No calf swelling' said 'not mentioned in the note', which
+    is untrue (the issue-11 walk-through); it is answered only by a measurement, never by the
+    words (a denial does not give the difference)."""
+    r = extract(note, "wells-dvt")
+    assert "calf_swelling_3cm" not in r["inputs"]
+    reason = next(m["reason"] for m in r["missing"] if m["input"] == "calf_swelling_3cm")
+    assert "is answered only by the difference measured" in reason
+    assert "not mentioned" not in reason

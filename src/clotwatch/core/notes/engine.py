@@ -136,6 +136,10 @@ class InputRule:
     # The measure answers only yes (at its threshold); under it the item stays open: a calf
     # 2 cm larger is not Wells' 3 cm, yet it does not show that neither leg is swollen.
     measure_yes_only: bool = False
+    # For an item only a measurement answers: concepts whose mention the reason names when no
+    # measurement is given ("No calf swelling" for Wells' calf difference is not "not
+    # mentioned": the note speaks of it, without the number the item needs).
+    unmeasured: tuple[str, ...] = ()
     # Inputs whose evidence may not answer this one too: the same words are one fact ("recent
     # laparoscopic surgery" is the surgery type, not also an earlier operation).
     distinct_from: tuple[str, ...] = ()
@@ -161,6 +165,7 @@ class InputRule:
         """Every concept this rule looks for."""
         ids = set(self.concepts) | set(self.false_concepts) | set(self.negated_concepts)
         ids.update(self.current_overrides)
+        ids.update(self.unmeasured)
         ids.update(self.dated)
         ids.update(self.umbrella)
         ids.update(self.explain_denied)
@@ -868,6 +873,14 @@ class _Reader:
         if measured[0] is not None and value is True and ev is not None:
             if rule.measure_overrides_history and ev.status != "present":
                 return measured
+        if value is None and measured[0] is None and not self.why_not:
+            said: dict[int, _Mention] = {}  # one mention per sentence, the longest words
+            for m in (m for c in rule.unmeasured for m in self.note.mentions(c)):
+                k = m.sentence.start
+                if k not in said or m.end - m.start > said[k].end - said[k].start:
+                    said[k] = m
+            for m in sorted(said.values(), key=lambda m: m.start)[:2]:
+                self.why_not.append(why(W.NOT_MEASURED, **self._said(m)))
         if value is True or measured[0] is None:
             return value, ev
         return measured

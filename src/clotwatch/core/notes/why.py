@@ -66,6 +66,8 @@ QUALIFIED = "{words}: {qualifier}"
 ON_OXYGEN = "{words} was measured on oxygen, not room air"
 OUT_OF_RANGE = "{words}: {value} is outside {minimum}-{maximum}"
 ONLY_SOME_NUMBERS = "only {numbers} of the numbers this item needs together"
+NOT_MEASURED = ("{words} is mentioned ({sentence}), but this item is answered only by the "
+                "difference measured")
 MEASURE_BELOW = ("{words} is under the difference that answers this item yes, and does not "
                  "show it absent")
 
@@ -93,7 +95,7 @@ TEMPLATES: tuple[str, ...] = (
     DENIED_NOT_PAST, DENIED_IN_RELATIVE, DENIED_ONE_SIDE, NOT_WHICH_KIND, PART_DENIED,
     DENIED_NOT_SETTLED,
     PART_STATED, PART_STATED_REST, ALREADY_ANSWERS, QUALIFIED, ON_OXYGEN,
-    OUT_OF_RANGE, ONLY_SOME_NUMBERS, MEASURE_BELOW, *PLURALS.values(),
+    OUT_OF_RANGE, ONLY_SOME_NUMBERS, MEASURE_BELOW, NOT_MEASURED, *PLURALS.values(),
 )
 # The words that join phrases in a reason ("pain on palpation ... or swelling of one leg").
 JOINERS = ("or", "and")

@@ -50,6 +50,7 @@ def _input_rule(where: str, raw: dict[str, Any], concepts: set[str]) -> InputRul
         current_overrides=tuple(raw.get("current_overrides", ())),
         measure_overrides_history=bool(raw.get("measure_overrides_history", False)),
         measure_yes_only=bool(raw.get("measure_yes_only", False)),
+        unmeasured=tuple(raw.get("unmeasured", ())),
         distinct_from=tuple(raw.get("distinct_from", ())),
         measures_all={k: dict(v) for k, v in raw.get("measures_all", {}).items()},
         deny_each=bool(raw.get("deny_each", False)),
