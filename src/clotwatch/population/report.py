@@ -203,9 +203,18 @@ def _stacked(_: Gettext, title: str, rows: Sequence[tuple[str, dict[str, int]]],
         return f"<h3>{_e(title)}</h3><p>" + _e(_("No inpatient encounters.")) + "</p>"
     bar_h, gap = 26, 10
     left = _label_room(240, (label for label, _c in rows))
-    legend = sum(max(90, 30 + 7 * len(_(CATEGORIES[c]))) for c in CATEGORIES)
-    width = max(width + left - 240, left + legend)
-    height = len(rows) * (bar_h + gap) + 50
+    width = width + left - 240
+    # the legend under the bars, on as many lines as it needs within the chart's width (on
+    # one line the seven Russian names made the page wider than A4 landscape in print)
+    legend: list[tuple[float, int, str]] = []  # x, line, category
+    x, line = float(left), 0
+    for cat in CATEGORIES:
+        step = max(90, 30 + 7 * len(_(CATEGORIES[cat])))
+        if x > left and x + step > width:
+            x, line = float(left), line + 1
+        legend.append((x, line, cat))
+        x += step
+    height = len(rows) * (bar_h + gap) + 50 + line * 18
     span = width - left - 20
     parts = [_svg(_stacked_text(_, title, rows), width, height)]
     for i, (label, counts) in enumerate(rows):
@@ -213,14 +222,12 @@ def _stacked(_: Gettext, title: str, rows: Sequence[tuple[str, dict[str, int]]],
         parts.append(f'<text x="{left - 8}" y="{y + 17}" text-anchor="end" font-size="12">'
                      f"{_e(label)}</text>")
         parts += _segments(_, counts, float(left), span, y, bar_h, 17)
-    y = len(rows) * (bar_h + gap) + 20
-    x = float(left)
-    for cat in CATEGORIES:
-        name = _(CATEGORIES[cat])
-        parts.append(f'<rect x="{x:.0f}" y="{y}" width="12" height="12" fill="{COLOURS[cat]}"/>'
-                     f'<text x="{x + 16:.0f}" y="{y + 11}" font-size="11">'
-                     f"{_e(name)}</text>")
-        x += max(90, 16 + 7 * len(name) + 14)  # a longer (Russian) name pushes the next on
+    top = len(rows) * (bar_h + gap) + 20
+    for lx, ln, cat in legend:
+        name, y = _(CATEGORIES[cat]), top + ln * 18
+        parts.append(f'<rect x="{lx:.0f}" y="{y}" width="12" height="12" '
+                     f'fill="{COLOURS[cat]}"/><text x="{lx + 16:.0f}" y="{y + 11}" '
+                     f'font-size="11">{_e(name)}</text>')
     parts.append("</svg>")
     return f"<h3>{_e(title)}</h3>" + _chart(title, parts, _stacked_narrow(_, title, rows))
 
