@@ -161,7 +161,8 @@ def test_the_run_charts_axis_stays_in_view_as_its_weeks_scroll(
             assert a is not None and r is not None
             assert 0 <= a["x"] and a["x"] + a["width"] <= r["x"] + 1  # beside the plot's box
             labels = axis.locator("text")
-            assert labels.all_text_contents() == ["0%", "25%", "50%", "75%", "100%"]
+            sign = "%" if lang == "en" else "\u00a0%"  # CLDR: "25 %" in Russian
+            assert labels.all_text_contents() == [f"{t}{sign}" for t in (0, 25, 50, 75, 100)]
             for label in labels.all():
                 box = label.bounding_box()
                 assert box is not None and 0 <= box["x"] and box["x"] + box["width"] <= 375

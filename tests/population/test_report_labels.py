@@ -326,3 +326,16 @@ def test_every_reason_populations_sql_writes_has_its_label() -> None:
         assert len(written) == len(labels)
         for reason in written:
             assert any(reason.startswith(label) for label in labels), reason
+
+
+def test_rates_are_written_in_the_pages_language() -> None:
+    """The Russian page wrote "74.5%" (the walk-through); CLDR's Russian form is "74,5 %"."""
+    from clotwatch.population.report import _LANG, _pct
+
+    assert _pct(0.745) == "74.5%" and _pct(1, 0) == "100%"
+    token = _LANG.set("ru")
+    try:
+        assert _pct(0.745) == "74,5\u00a0%" and _pct(0.25, 0) == "25\u00a0%"
+    finally:
+        _LANG.reset(token)
+    assert _pct(0.745) == "74.5%"  # the language is the page's, not left behind

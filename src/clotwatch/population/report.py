@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Iterable, Sequence
+from contextvars import ContextVar
 from datetime import UTC, datetime, timedelta
 from fractions import Fraction
 from pathlib import Path
@@ -19,6 +20,10 @@ from typing import Any
 
 from clotwatch.population.runchart import analyse
 from clotwatch.web.i18n import Gettext, gettext
+
+# The page's language for its numbers (set by render_report: "74.5%" in English, "74,5 %" in
+# Russian, each by its CLDR percent pattern through Babel).
+_LANG: ContextVar[str] = ContextVar("report_lang", default="en")
 
 GAP_ROWS = 200
 COLOURS = {"highest": "#7f1d1d", "high": "#c2410c", "high or higher": "#fdba74",
@@ -139,7 +144,7 @@ def _bars_text(title: str, rows: Sequence[tuple[str, int, int]]) -> str:
     """What a bar chart shows, in words, for a screen reader (an SVG image is read by its
     label alone: "By ward", and not one rate)."""
     return f"{title}: " + "; ".join(
-        f"{label} {(num / den if den else 0.0) * 100:.1f}% ({num}/{den})"
+        f"{label} {_pct(num / den if den else 0.0)} ({num}/{den})"
         for label, num, den in rows)
 
 
@@ -171,7 +176,7 @@ def _bars(_: Gettext, title: str, rows: Sequence[tuple[str, int, int]],
         parts.append(f'<rect x="{left}" y="{y}" width="{span}" height="{bar_h}" fill="#e5e7eb"/>')
         parts.append(f'<rect x="{left}" y="{y}" width="{w}" height="{bar_h}" fill="#1d4ed8"/>')
         parts.append(f'<text x="{left + span + 6}" y="{y + 15}" font-size="12">'
-                     f"{rate * 100:.1f}% ({num}/{den})</text>")
+                     f"{_pct(rate)} ({num}/{den})</text>")
     parts.append("</svg>")
     return f"<h3>{_e(title)}</h3>" + _chart(title, parts, _bars_narrow(title, rows))
 
@@ -191,7 +196,7 @@ def _bars_narrow(title: str, rows: Sequence[tuple[str, int, int]]) -> list[str]:
                      f'<rect x="0" y="{y + 18}" width="{round(span * rate, 1)}" height="18" '
                      'fill="#1d4ed8"/>'
                      f'<text x="{span + 6}" y="{y + 31}" font-size="12">'
-                     f"{rate * 100:.1f}% ({num}/{den})</text>")
+                     f"{_pct(rate)} ({num}/{den})</text>")
     parts.append("</svg>")
     return parts
 
@@ -300,8 +305,17 @@ def _chart(title: str, parts: Sequence[str], narrow: Sequence[str]) -> str:
             + _box("chart small", title) + "".join(narrow) + "</div>")
 
 
-def _pct(rate: Fraction | float) -> str:
-    return f"{float(rate) * 100:.1f}%"
+def _pct(rate: Fraction | float, digits: int = 1) -> str:
+    """A rate as a percentage in the page's language (CLDR's pattern for it, ``digits``
+    decimals)."""
+    import copy
+
+    from babel import Locale
+
+    locale = Locale.parse(_LANG.get())
+    pattern = copy.copy(locale.percent_formats[None])
+    pattern.frac_prec = (digits, digits)
+    return str(pattern.apply(float(rate), locale))
 
 
 def _run_chart(_: Gettext, title: str, rows: Sequence[tuple[str, int, int]],
@@ -342,7 +356,7 @@ def _run_chart(_: Gettext, title: str, rows: Sequence[tuple[str, int, int]],
         parts.append(f'<line x1="0" y1="{ty:.1f}" x2="{width - right}" y2="{ty:.1f}" '
                      'stroke="#e5e7eb"/>')
         ticks.append(f'<text x="{axis - 6}" y="{ty + 4:.1f}" text-anchor="end" '
-                     f'font-size="11">{tick}%</text>')
+                     f'font-size="11">{_pct(tick / 100, 0)}</text>')
     ticks.append(f'<line x1="{axis - 0.5}" y1="{top}" x2="{axis - 0.5}" y2="{top + plot_h}" '
                  'stroke="#9ca3af"/></svg>')
     every = max(1, -(-len(rows) // 12))
@@ -445,7 +459,17 @@ def _not_counted(_: Gettext, refs: str | None) -> str:
 
 def render_report(engine: Any, path: Path, summary: Any, risk_order: str,
                   lang: str = "en") -> None:
-    """Write ``report.html`` from the ``encounters`` table, in ``lang`` (en or ru)."""
+    """Write ``report.html`` from the ``encounters`` table, in ``lang`` (en or ru): its words
+    and its numbers."""
+    token = _LANG.set(lang)
+    try:
+        _render_report(engine, path, summary, risk_order, lang)
+    finally:
+        _LANG.reset(token)
+
+
+def _render_report(engine: Any, path: Path, summary: Any, risk_order: str,
+                   lang: str) -> None:
     _ = gettext(lang)
     s = summary.to_dict()
     risk: dict[str, dict[str, int]] = {}
@@ -534,7 +558,7 @@ def render_report(engine: Any, path: Path, summary: Any, risk_order: str,
         *["<tr><th" + (' class="sub"' if sub else "")
           + f">{_e(k)}</th><td class=\"n\">{v}</td></tr>" for k, v, sub in counts],
         "<tr><th>" + _e(_("VTE-1 rate (numerator / (denominator - exclusions))")) + "</th>"
-        f"<td class=\"n\">{'-' if rate is None else f'{rate * 100:.1f}%'}</td></tr></table>",
+        f"<td class=\"n\">{'-' if rate is None else _pct(rate)}</td></tr></table>",
         f"<p class=\"note\">{_e(_(NOT_COUNTED_NOTE))}</p>",
         "<h2>" + _e(_("Risk on admission")) + "</h2>",
         f"<p class=\"note\">{_e(_(RISK_NOTE))}</p>",
