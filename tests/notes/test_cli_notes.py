@@ -188,3 +188,16 @@ def test_an_empty_file_argument_is_named_not_read_as_a_directory(
     assert code == 2 and out == ""
     assert err.strip() == ("clotwatch: error: file: the argument is empty; give the note's "
                            "path, or - for standard input")
+
+
+def test_a_byte_order_mark_is_not_part_of_the_note(tmp_path: Path,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    """Windows Notepad writes UTF-8 with a byte-order mark: it was quoted in the evidence and
+    shifted every offset by one (the issue-11 walk-through)."""
+    f = tmp_path / "note.txt"
+    f.write_bytes(b"\xef\xbb\xbfDenies hemoptysis. HR 110.")
+    code, out, _ = _run(capsys, "notes", "extract", str(f), "--instrument", "perc", "--json")
+    assert code == 0
+    ev = {e["input"]: e for e in json.loads(out)["evidence"]}
+    assert ev["hemoptysis"]["text"] == "Denies hemoptysis."
+    assert (ev["hemoptysis"]["start"], ev["hemoptysis"]["end"]) == (7, 17)

@@ -219,3 +219,16 @@ def test_a_note_written_by_the_time_scored_at_is_read(when: dict[str, Any]) -> N
     _, scored = score(b, NOW, ["wells-pe"])
     hemo = {i.input: i for i in scored[0].inputs}["hemoptysis"]
     assert hemo.value is True and hemo.sources == ("DocumentReference/earlier",)
+
+
+@pytest.mark.parametrize("ctype", ["text/plain", "text/plain; charset=utf-8",
+                                   "text/plain; charset=UTF_8"])
+def test_a_byte_order_mark_in_an_attachment_is_not_part_of_the_note(ctype: str) -> None:
+    data = base64.b64encode(b"\xef\xbb\xbfDenies hemoptysis.").decode()
+    b = {"resourceType": "Bundle", "type": "collection", "entry": [
+        {"resource": {"resourceType": "Patient", "id": "p"}},
+        {"resource": {"resourceType": "DocumentReference", "id": "d", "status": "current",
+                      "subject": {"reference": "Patient/p"},
+                      "content": [{"attachment": {"contentType": ctype, "data": data}}]}}]}
+    notes = read_notes(b, "p")
+    assert [n.text for n in notes.notes] == ["Denies hemoptysis."]

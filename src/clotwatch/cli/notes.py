@@ -100,7 +100,9 @@ def _read(path: str) -> str:
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         fail(f"{name}: UTF-16 text (as Windows 'Unicode' saves it); save the note as UTF-8")
     try:
-        text = raw.decode("utf-8")
+        # a byte-order mark (Windows Notepad writes one to UTF-8) is not part of the note: kept,
+        # it was quoted in the evidence and shifted every offset by one
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         fail(f"{name}: not UTF-8 text (byte {exc.start} is not UTF-8): a note must be plain "
              "text, not a PDF, Word or image file")

@@ -108,8 +108,11 @@ def _attachment(att: Mapping[str, Any], ref: str, skipped: list[str]) -> str | N
         skipped.append(f"{ref}: attachment data is not valid base64")
         return None
     charset = re.search(r"charset=([\w-]+)", ctype)
+    encoding = charset.group(1) if charset else "utf-8"
+    if encoding.lower().replace("_", "-") in ("utf-8", "utf8"):
+        encoding = "utf-8-sig"  # a byte-order mark is not part of the note (as the CLI)
     try:
-        text = raw.decode(charset.group(1) if charset else "utf-8")
+        text = raw.decode(encoding)
     except (LookupError, UnicodeDecodeError):
         skipped.append(f"{ref}: attachment is not text in its charset")
         return None
