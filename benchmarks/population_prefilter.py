@@ -33,6 +33,7 @@ from typing import Any
 
 from clotwatch.population import duckdb as cd
 from clotwatch.population import fhirpath as fp
+from clotwatch.population.compile import ViewSQL
 from clotwatch.population.screen import load_views
 
 
@@ -76,8 +77,11 @@ def _tjson(t: cd.Typed) -> str:
     return "{" + ", ".join(f'"{k}": {_tjson(x)}' for k, x in t.items()) + "}"
 
 
-def statements(path: str, view: dict[str, Any]) -> tuple[str, str, int]:
-    """(current, prefilter, number of literals) for ``view`` over ``path``."""
+def read_pass_statement(path: str, view: dict[str, Any], table: str = "cw_current"
+                        ) -> tuple[str, ViewSQL, dict[str, cd.Typed]]:
+    """The read pass's own statement for ``view`` over ``path`` (as
+    ``DuckDBScreening._load_group`` writes it, into ``table``), with the view compiled typed
+    and the schema it reads (also used by population_readers.py)."""
     compiled = cd.compile(view)
     typed = cd.DuckDBScreening._typed_group([compiled])
     if typed is None:
@@ -91,8 +95,13 @@ def statements(path: str, view: dict[str, Any]) -> tuple[str, str, int]:
             seen.append(sql)
 
     engine.con = Recorder()
-    engine._load_group("cw_current", [path], [v], schema, False)
-    current = seen[-1]
+    engine._load_group(table, [path], [v], schema, False)
+    return seen[-1], v, schema
+
+
+def statements(path: str, view: dict[str, Any]) -> tuple[str, str, int]:
+    """(current, prefilter, number of literals) for ``view`` over ``path``."""
+    current, v, schema = read_pass_statement(path, view)
     sets: list[set[str]] = []
     for w in view.get("where", []):
         sets += literals(fp.parse(w["path"])) or []

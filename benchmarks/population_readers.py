@@ -111,24 +111,12 @@ def _has(python: str, module: str) -> bool:
 def statements(path: str) -> dict[str, str]:
     """The screening's read-pass statement for ``path`` (the ``observation`` view), and the
     same read stopped at each earlier part (``PARTS``)."""
+    from population_prefilter import read_pass_statement  # benchmarks/ is on sys.path
+
     from clotwatch.population import duckdb as cd
     from clotwatch.population.screen import load_views
 
-    compiled = cd.compile(load_views()["observation"])
-    typed = cd.DuckDBScreening._typed_group([compiled])
-    if typed is None:
-        raise SystemExit("the observation view reads nothing typed")
-    (v,), schema = typed
-    engine = cd.DuckDBScreening(threads=1)
-    seen: list[str] = []
-
-    class Recorder:
-        def execute(self, sql: str) -> None:
-            seen.append(sql)
-
-    engine.con = Recorder()
-    engine._load_group("cw_load", [path], [v], schema, False)
-    whole = seen[-1]
+    whole, v, _schema = read_pass_statement(path, load_views()["observation"], "cw_load")
     select = whole.split(" AS ", 1)[1]
     read = select[select.index("FROM (SELECT coalesce") + len("FROM "):]
     fields = sorted(set(v.root_fields) - {"resourceType"})
