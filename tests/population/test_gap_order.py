@@ -1,10 +1,13 @@
 """The gap list's order, most at risk first, across Padua and Caprini (docs/population.md).
 
-Each instrument's points are read against its own bands (Barbar 2010: Padua high >= 4;
-Caprini 2005: 2 moderate, 3-4 high, >= 5 highest, as the instrument library declares them),
-never against the other's: a Caprini stay whose maximum is 73 is not more at risk than a Padua
-stay one point from high. Found by the issue-10 walk-through (a Caprini 1 ranked above a
-Padua 3, and a Caprini stay certain to be high ranked below every settled low one).
+Each instrument's points are read against its own bands, as the instrument library declares
+them from the primary papers (Barbar S et al., J Thromb Haemost 2010;8:2450-7,
+doi:10.1111/j.1538-7836.2010.04044.x, PMID:20738765: Padua high >= 4; Caprini JA, Dis Mon
+2005;51:70-8, doi:10.1016/j.disamonth.2005.02.003, PMID:15900257: 2 moderate, 3-4 high, >= 5
+highest), never against the other's: a Caprini stay whose maximum is 73 is not more at
+risk than a Padua stay one point from high. Found by the issue-10 walk-through (a Caprini 1
+ranked above a Padua 3, and a Caprini stay certain to be high ranked below every settled low
+one).
 """
 
 from __future__ import annotations
@@ -16,7 +19,8 @@ from pathlib import Path
 import duckdb
 
 from clotwatch.population import duckdb as cd
-from clotwatch.population.screen import _band_floors, _risk_order, screen
+from clotwatch.population.report import band_floors
+from clotwatch.population.screen import _risk_order, screen
 from clotwatch.population.source import open_export
 from clotwatch.population.synth import synthesize
 
@@ -44,8 +48,9 @@ def _ordered(rows: list[tuple[object, ...]]) -> list[str]:
 
 
 def test_bands_are_the_instruments_own() -> None:
-    assert _band_floors("padua") == [(4, 3), (0, 1)]
-    assert _band_floors("caprini-2005") == [(5, 4), (3, 3), (2, 2), (0, 1)]
+    assert band_floors("padua") == ((4, 3), (0, 1))
+    assert band_floors("caprini-2005") == ((5, 4), (3, 3), (2, 2), (0, 1))
+    assert band_floors("improve-vte") == ((4, 3), (2, 2), (0, 1))
 
 
 def test_most_at_risk_first_by_each_instruments_own_bands() -> None:
@@ -72,7 +77,7 @@ def test_the_gap_list_of_a_screening_follows_the_order(tmp_path: Path) -> None:
     with (out / "gaps.csv").open(encoding="utf-8") as f:
         gaps = list(csv.DictReader(f))
     assert gaps, "the synthetic export has gaps"
-    floors = {name: _band_floors(name) for name in ("padua", "caprini-2005")}
+    floors = {name: band_floors(name) for name in ("padua", "caprini-2005")}
 
     def at_least(row: dict[str, str]) -> int:
         if not row["risk_total_min"]:

@@ -2,8 +2,12 @@
 
 Found by the issue-10 walk-through: 86% of the demo's stays were "unsettled" (bedside items
 are never read as "no"), so the risk chart was mostly grey, while a Caprini stay with 3 points
-of known items is high or highest whatever the rest (Caprini 2005's bands as the instrument
-library declares them: 2 moderate, 3-4 high, >= 5 highest).
+of known items is high or highest whatever the rest. The bands are the instrument library's,
+from the primary papers: Caprini JA, Dis Mon 2005;51:70-8, doi:10.1016/j.disamonth.2005.02.003,
+PMID:15900257 (2 moderate, 3-4 high, >= 5 highest); Barbar S et al., J Thromb Haemost
+2010;8:2450-7, doi:10.1111/j.1538-7836.2010.04044.x, PMID:20738765 (Padua: < 4 low, >= 4
+high); Spyropoulos AC et al., Chest 2011;140:706-14, doi:10.1378/chest.10-1944, PMID:21436241
+(IMPROVE: 0-1 low, 2-3 moderate, >= 4 high).
 """
 
 from __future__ import annotations

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Sequence
 from contextvars import ContextVar
 from datetime import UTC, datetime, timedelta
 from fractions import Fraction
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -42,11 +43,27 @@ CATEGORIES = {"highest": N_("highest"), "high": N_("high"),
               "high or higher": N_("high or higher"), "moderate": N_("moderate"),
               "moderate or higher": N_("moderate or higher"), "low": N_("low"),
               "unsettled": N_("unsettled")}
+CATEGORY_RANK = {"highest": 4, "high": 3, "moderate": 2, "low": 1}
 # An unsettled stay whose known items already reach a band above the lowest: not "unsettled"
 # alone in the report (a Caprini stay with 3 points known is high or highest whatever the
-# rest), so the chart says how many are certainly at least high.
-AT_LEAST = {"moderate": "moderate or higher", "high": "high or higher",
-            "highest": "highest"}
+# rest), so the chart says how many are certainly at least high. The gap list's order ranks
+# stays by the same bands (screen._risk_order).
+AT_LEAST = {"moderate": "moderate or higher", "high": "high or higher", "highest": "highest"}
+
+
+@cache
+def band_floors(instrument: str) -> tuple[tuple[int, int], ...]:
+    """(lowest total, rank in CATEGORY_RANK) of each risk category of ``instrument``, from its
+    own bands (``Instrument.classify``), highest rank first."""
+    from clotwatch.instruments import evaluate
+    from clotwatch.instruments import get as get_instrument
+
+    inst = get_instrument(instrument)
+    top = int(evaluate(instrument, {}).total_range[1])
+    firsts: dict[int, int] = {}
+    for total in range(top + 1):
+        firsts.setdefault(CATEGORY_RANK.get(inst.classify(total).get("risk", ""), 0), total)
+    return tuple(sorted(((t, r) for r, t in firsts.items()), key=lambda tr: -tr[1]))
 
 
 def at_least(instrument: str | None, category: str | None, total_min: int | None) -> str:
@@ -56,9 +73,8 @@ def at_least(instrument: str | None, category: str | None, total_min: int | None
         return category
     if total_min is None or instrument is None:
         return "unsettled"
-    from clotwatch.instruments import get as get_instrument
-
-    reached = get_instrument(instrument).classify(total_min).get("risk", "")
+    rank = next((r for t, r in band_floors(instrument) if total_min >= t), 0)
+    reached = next((c for c, r in CATEGORY_RANK.items() if r == rank), "")
     return AT_LEAST.get(reached, "unsettled")
 # Why an encounter is not in the initial population, and why it is excluded from the
 # denominator: the reasons populations.sql writes (an initial-population reason followed by

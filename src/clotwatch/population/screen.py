@@ -32,6 +32,7 @@ from clotwatch.instruments import evaluate
 from clotwatch.instruments import get as get_instrument
 from clotwatch.population import rules
 from clotwatch.population.checks import Problems, check_export
+from clotwatch.population.report import CATEGORY_RANK, band_floors
 from clotwatch.population.source import Export
 
 VIEW_NAMES = ("patient", "encounter", "encounter_location", "encounter_diagnosis", "condition",
@@ -63,7 +64,6 @@ def _sql(name: str) -> str:
 
 
 REPORT_LANGUAGES = ("en", "ru")
-CATEGORY_RANK = {"highest": 4, "high": 3, "moderate": 2, "low": 1}
 
 
 @dataclass
@@ -402,17 +402,6 @@ SCORED_SQL = """
 SCORED = ("padua", "caprini-2005")  # the instrument column's values (NICE NG89's choice)
 
 
-def _band_floors(instrument: str) -> list[tuple[int, int]]:
-    """(lowest total, rank in CATEGORY_RANK) of each risk category of ``instrument``, from its
-    own bands (``Instrument.classify``), highest rank first."""
-    inst = get_instrument(instrument)
-    top = int(evaluate(instrument, {}).total_range[1])
-    firsts: dict[int, int] = {}
-    for total in range(top + 1):
-        firsts.setdefault(CATEGORY_RANK.get(inst.classify(total).get("risk", ""), 0), total)
-    return sorted(((t, r) for r, t in firsts.items()), key=lambda tr: -tr[1])
-
-
 def _risk_order() -> str:
     """The gap list's order, most at risk first: the category the record's answers already
     reach (the category of ``risk_total_min``: a settled category is its own, and a stay the
@@ -423,7 +412,7 @@ def _risk_order() -> str:
     Padua's (20)."""
     at_least, to_high = [], []
     for name in SCORED:
-        floors = _band_floors(name)
+        floors = band_floors(name)
         arms = " ".join(f"WHEN risk_total_min >= {t} THEN {r}" for t, r in floors)
         at_least.append(f"WHEN '{name}' THEN CASE {arms} ELSE 0 END")
         high = min(t for t, r in floors if r >= CATEGORY_RANK["high"])
