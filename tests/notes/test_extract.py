@@ -322,7 +322,9 @@ def test_reading_one_input_also_reads_the_one_whose_words_it_may_not_share() -> 
 @pytest.mark.parametrize(
     ("note", "instrument", "input_id", "value"),
     [
-        # a measured asymmetry of at least Wells' 3 cm is swelling of one leg
+        # a measured asymmetry of at least 3 cm is swelling of one leg: the Wells DVT item's
+        # threshold (Wells PS et al., N Engl J Med 2003;349:1227-35, doi:10.1056/NEJMoa023153,
+        # PMID:14507948: "calf swelling at least 3 cm larger than the asymptomatic side")
         ("Calf 3 cm larger on the left.", "perc", "unilateral_leg_swelling", True),
         ("Calf 3 cm larger on the left.", "caprini-2005", "swollen_legs", True),
         ("No calf swelling on the right. The left calf is 3.5 cm larger than the right.",
